@@ -1,0 +1,346 @@
+//! Year-over-year changes (domain.md §2.5 step 8), matched through unit lineage so that a
+//! province formed by the 2025 merger is compared with its predecessors (domain.md §6.2).
+
+use std::collections::HashMap;
+
+/// A unit's result in an earlier year, as read from an earlier `chiso compute` output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviousUnit {
+    pub code: String,
+    pub name: Option<String>,
+    pub index: f64,
+    pub rank: u32,
+    pub areas: Vec<PreviousArea>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreviousArea {
+    pub code: String,
+    pub index: f64,
+    pub rank: u32,
+}
+
+/// An earlier year's results, by unit code.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PreviousYear {
+    units: HashMap<String, PreviousUnit>,
+}
+
+impl PreviousYear {
+    pub fn new(units: impl IntoIterator<Item = PreviousUnit>) -> PreviousYear {
+        PreviousYear {
+            units: units.into_iter().map(|u| (u.code.clone(), u)).collect(),
+        }
+    }
+
+    pub fn get(&self, code: &str) -> Option<&PreviousUnit> {
+        self.units.get(code)
+    }
+
+    pub fn len(&self) -> usize {
+        self.units.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.units.is_empty()
+    }
+}
+
+/// The change of one result against one earlier result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub previous_index: f64,
+    pub previous_rank: u32,
+    /// index − previous index, unrounded.
+    pub index_change: f64,
+    /// previous rank − rank: positive when the unit moved up (interchange.md §4).
+    pub rank_change: i64,
+}
+
+impl Change {
+    pub fn between(index: f64, rank: u32, previous_index: f64, previous_rank: u32) -> Change {
+        Change {
+            previous_index,
+            previous_rank,
+            index_change: index - previous_index,
+            rank_change: previous_rank as i64 - rank as i64,
+        }
+    }
+}
+
+/// One predecessor of a unit, with the declared weight for a weighted baseline (e.g. its
+/// population).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Predecessor {
+    pub code: String,
+    pub weight: Option<f64>,
+}
+
+/// Which earlier units a unit continues: successor code → predecessors. A unit absent from the
+/// lineage continues the unit with its own code.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Lineage {
+    predecessors: HashMap<String, Vec<Predecessor>>,
+}
+
+impl Lineage {
+    pub fn new() -> Lineage {
+        Lineage::default()
+    }
+
+    pub fn add(&mut self, successor: &str, predecessor: Predecessor) {
+        self.predecessors
+            .entry(successor.to_string())
+            .or_default()
+            .push(predecessor);
+    }
+
+    pub fn predecessors(&self, successor: &str) -> Option<&[Predecessor]> {
+        self.predecessors.get(successor).map(Vec::as_slice)
+    }
+}
+
+/// An earlier result of one predecessor of a merged unit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PredecessorResult {
+    pub code: String,
+    pub name: Option<String>,
+    pub index: f64,
+    pub rank: u32,
+    pub weight: Option<f64>,
+}
+
+/// How the combined baseline of a merged unit was formed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weighting {
+    /// The plain mean of the predecessors' indices.
+    Mean,
+    /// The mean weighted by each predecessor's declared weight.
+    Weighted,
+}
+
+/// A merged unit's earlier results: each predecessor's, and a combined baseline that is only
+/// ever an estimate (domain.md §6.2: "always labelled as an estimate with its weighting
+/// stated").
+#[derive(Clone, Debug, PartialEq)]
+pub struct MergedBaseline {
+    pub predecessors: Vec<PredecessorResult>,
+    /// Predecessors with no earlier result; the baseline leaves them out.
+    pub without_result: Vec<String>,
+    pub weighting: Weighting,
+    pub baseline_index: Option<f64>,
+    pub index_change: Option<f64>,
+}
+
+/// The year-over-year comparison of one unit.
+#[derive(Clone, Debug, PartialEq)]
+pub enum YearOverYear {
+    /// The unit continues one earlier unit (the same code, or one renamed predecessor).
+    Direct {
+        previous_code: String,
+        change: Change,
+    },
+    /// The unit was formed from several earlier units.
+    Merged(MergedBaseline),
+    /// No earlier result.
+    None,
+}
+
+/// Compares a unit's index and rank with the earlier year, through the lineage when given.
+pub fn year_over_year(
+    code: &str,
+    index: f64,
+    rank: u32,
+    previous: &PreviousYear,
+    lineage: Option<&Lineage>,
+) -> YearOverYear {
+    let predecessors = lineage.and_then(|l| l.predecessors(code));
+    let direct = |previous_code: &str| match previous.get(previous_code) {
+        Some(p) => YearOverYear::Direct {
+            previous_code: previous_code.to_string(),
+            change: Change::between(index, rank, p.index, p.rank),
+        },
+        None => YearOverYear::None,
+    };
+    let predecessors = match predecessors {
+        None => return direct(code),
+        Some([single]) => return direct(&single.code),
+        Some(list) => list,
+    };
+    let mut found = Vec::new();
+    let mut without_result = Vec::new();
+    for predecessor in predecessors {
+        match previous.get(&predecessor.code) {
+            Some(p) => found.push(PredecessorResult {
+                code: p.code.clone(),
+                name: p.name.clone(),
+                index: p.index,
+                rank: p.rank,
+                weight: predecessor.weight,
+            }),
+            None => without_result.push(predecessor.code.clone()),
+        }
+    }
+    if found.is_empty() {
+        return YearOverYear::None;
+    }
+    let weighted = found.iter().all(|p| p.weight.is_some_and(|w| w > 0.0));
+    let baseline_index = if weighted {
+        let total: f64 = found.iter().filter_map(|p| p.weight).sum();
+        Some(
+            found
+                .iter()
+                .map(|p| p.index * p.weight.unwrap_or(0.0))
+                .sum::<f64>()
+                / total,
+        )
+    } else {
+        Some(found.iter().map(|p| p.index).sum::<f64>() / found.len() as f64)
+    };
+    YearOverYear::Merged(MergedBaseline {
+        predecessors: found,
+        without_result,
+        weighting: if weighted {
+            Weighting::Weighted
+        } else {
+            Weighting::Mean
+        },
+        index_change: baseline_index.map(|b| index - b),
+        baseline_index,
+    })
+}
+
+/// The change of one area against the same area, or the areas it continues, a year earlier.
+pub fn area_change(
+    area_codes: &[&str],
+    index: Option<f64>,
+    rank: u32,
+    previous: &PreviousUnit,
+) -> Option<Change> {
+    let index = index?;
+    let earlier = area_codes
+        .iter()
+        .find_map(|code| previous.areas.iter().find(|a| a.code == *code))?;
+    Some(Change::between(index, rank, earlier.index, earlier.rank))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(code: &str, index: f64, rank: u32) -> PreviousUnit {
+        PreviousUnit {
+            code: code.into(),
+            name: None,
+            index,
+            rank,
+            areas: vec![PreviousArea {
+                code: "1".into(),
+                index: 90.0,
+                rank: 4,
+            }],
+        }
+    }
+
+    #[test]
+    fn thua_thien_hue_2020_change() {
+        // B1: 88.47 in 2020, 3rd, +5.41 points and +10 places over 2019 (83.06, 13th).
+        let previous = PreviousYear::new([unit("46", 83.06, 13)]);
+        let YearOverYear::Direct { change, .. } = year_over_year("46", 88.47, 3, &previous, None)
+        else {
+            panic!("expected a direct comparison")
+        };
+        assert!((change.index_change - 5.41).abs() < 1e-9);
+        assert_eq!(change.rank_change, 10);
+        assert_eq!(
+            year_over_year("99", 50.0, 1, &previous, None),
+            YearOverYear::None
+        );
+    }
+
+    #[test]
+    fn merged_units_get_a_labelled_baseline() {
+        // Quảng Trị (44) from Quảng Trị 45 and Quảng Bình 44 (domain.md §6.2).
+        let previous = PreviousYear::new([unit("45", 80.0, 40), unit("44", 84.0, 20)]);
+        let mut lineage = Lineage::new();
+        lineage.add(
+            "44",
+            Predecessor {
+                code: "45".into(),
+                weight: None,
+            },
+        );
+        lineage.add(
+            "44",
+            Predecessor {
+                code: "44".into(),
+                weight: None,
+            },
+        );
+        let YearOverYear::Merged(merged) = year_over_year("44", 85.0, 5, &previous, Some(&lineage))
+        else {
+            panic!("expected a merged baseline")
+        };
+        assert_eq!(merged.weighting, Weighting::Mean);
+        assert_eq!(merged.baseline_index, Some(82.0));
+        assert_eq!(merged.index_change, Some(3.0));
+        assert_eq!(merged.predecessors.len(), 2);
+
+        let mut weighted = Lineage::new();
+        weighted.add(
+            "44",
+            Predecessor {
+                code: "45".into(),
+                weight: Some(1.0),
+            },
+        );
+        weighted.add(
+            "44",
+            Predecessor {
+                code: "44".into(),
+                weight: Some(3.0),
+            },
+        );
+        weighted.add(
+            "44",
+            Predecessor {
+                code: "77".into(),
+                weight: Some(3.0),
+            },
+        );
+        let YearOverYear::Merged(merged) =
+            year_over_year("44", 85.0, 5, &previous, Some(&weighted))
+        else {
+            panic!("expected a merged baseline")
+        };
+        assert_eq!(merged.weighting, Weighting::Weighted);
+        assert_eq!(merged.baseline_index, Some(83.0));
+        assert_eq!(merged.without_result, ["77"]);
+    }
+
+    #[test]
+    fn a_single_predecessor_is_a_direct_comparison() {
+        let previous = PreviousYear::new([unit("10", 70.0, 50)]);
+        let mut lineage = Lineage::new();
+        lineage.add(
+            "15",
+            Predecessor {
+                code: "10".into(),
+                weight: None,
+            },
+        );
+        let result = year_over_year("15", 75.0, 40, &previous, Some(&lineage));
+        assert!(
+            matches!(result, YearOverYear::Direct { ref previous_code, .. } if previous_code == "10")
+        );
+    }
+
+    #[test]
+    fn areas_compare_through_their_continued_codes() {
+        let earlier = unit("46", 83.06, 13);
+        let change = area_change(&["9", "1"], Some(95.0), 2, &earlier).unwrap();
+        assert_eq!(change.index_change, 5.0);
+        assert_eq!(change.rank_change, 2);
+        assert!(area_change(&["2"], Some(95.0), 2, &earlier).is_none());
+    }
+}

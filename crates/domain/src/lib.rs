@@ -1,0 +1,22 @@
+//! The pure scoring maths of chiso: criteria frameworks, points, indices, rankings,
+//! classifications, year-over-year changes and weakness analysis for the PAR INDEX method
+//! (domain.md §2). No IO: files and databases are the callers' business.
+
+pub mod change;
+pub mod classification;
+pub mod compute;
+pub mod evaluation;
+pub mod framework;
+pub mod points;
+pub mod ranking;
+pub mod rule;
+pub mod weakness;
+
+pub use classification::{Band, Bands};
+pub use compute::{ScoreError, ScoreSheet, UnitPoints, compute_unit};
+pub use evaluation::{AreaOutcome, Evaluation, UnitInput, UnitOutcome, evaluate};
+pub use framework::{
+    Framework, FrameworkError, FrameworkMeta, Method, Node, NodeId, NodeSpec, UnitKind,
+};
+pub use points::Points;
+pub use rule::{Rule, ThresholdStep};

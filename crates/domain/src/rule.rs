@@ -1,0 +1,290 @@
+//! Automatic scoring rules of a leaf (issue 2 §2): fixed levels, a threshold table on a
+//! declared input, proportional points, and survey-derived points.
+
+use serde::{Deserialize, Serialize};
+
+use crate::points::Points;
+
+/// One row of a threshold table: an input at or above `min` earns `points`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdStep {
+    pub min: f64,
+    pub points: Points,
+}
+
+/// How a leaf's points may be, or are, derived.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Rule {
+    /// The points must be one of these values, e.g. 0 / 0.5 / 1 (a rubric with fixed levels).
+    Levels { levels: Vec<Points> },
+    /// Points from a table on a declared input: the first step whose `min` the input reaches,
+    /// else `otherwise`. E.g. "share of documents issued on time: 100 % → 1; ≥ 80 % → 0.5;
+    /// otherwise 0".
+    Threshold {
+        input: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input_label: Option<String>,
+        steps: Vec<ThresholdStep>,
+        #[serde(default)]
+        otherwise: Points,
+    },
+    /// Points = max × ratio, ratio in [0, 1].
+    Proportional {
+        input: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input_label: Option<String>,
+    },
+    /// Points = survey index (%) × max / 100 (domain.md §3.3: SIPAS % × 10 / 100).
+    Survey { source: String },
+}
+
+/// Why a rule cannot produce points, or a value breaks it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RuleError {
+    #[error("points {points} are not one of the levels {levels}")]
+    NotALevel { points: Points, levels: String },
+    #[error("input {input} = {value} is not a finite number")]
+    NotFinite { input: String, value: f64 },
+    #[error("input {input} = {value} is outside [{min}, {max}]")]
+    InputOutOfRange {
+        input: String,
+        value: f64,
+        min: f64,
+        max: f64,
+    },
+    #[error("input {value} is negative")]
+    NegativeInput { value: f64 },
+    #[error("this leaf has no rule that computes points from an input")]
+    NoInputRule,
+}
+
+impl Rule {
+    /// The declared input's name, for rules that compute points from one.
+    pub fn input_name(&self) -> Option<&str> {
+        match self {
+            Rule::Threshold { input, .. } | Rule::Proportional { input, .. } => Some(input),
+            Rule::Survey { source } => Some(source),
+            Rule::Levels { .. } => None,
+        }
+    }
+
+    /// Whether the rule computes points from an input (as opposed to constraining them).
+    pub fn takes_input(&self) -> bool {
+        !matches!(self, Rule::Levels { .. })
+    }
+
+    /// Points from the rule's input for a leaf worth `max`. Inputs out of range are errors,
+    /// never clamped (issue 2 §4).
+    pub fn points_from_input(&self, max: Points, value: f64) -> Result<Points, RuleError> {
+        if !value.is_finite() {
+            return Err(RuleError::NotFinite {
+                input: self.input_name().unwrap_or("").to_string(),
+                value,
+            });
+        }
+        let in_range = |min: f64, top: f64, input: &str| {
+            if value < min || value > top {
+                Err(RuleError::InputOutOfRange {
+                    input: input.to_string(),
+                    value,
+                    min,
+                    max: top,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        match self {
+            Rule::Levels { .. } => Err(RuleError::NoInputRule),
+            Rule::Threshold {
+                steps, otherwise, ..
+            } => {
+                if value < 0.0 {
+                    return Err(RuleError::NegativeInput { value });
+                }
+                Ok(steps
+                    .iter()
+                    .find(|step| value >= step.min)
+                    .map(|step| step.points)
+                    .unwrap_or(*otherwise))
+            }
+            Rule::Proportional { input, .. } => {
+                in_range(0.0, 1.0, input)?;
+                Ok(Points::from_f64_rounded(max.to_f64() * value).unwrap_or(Points::ZERO))
+            }
+            Rule::Survey { source } => {
+                in_range(0.0, 100.0, source)?;
+                Ok(Points::from_f64_rounded(value * max.to_f64() / 100.0).unwrap_or(Points::ZERO))
+            }
+        }
+    }
+
+    /// Checks points entered by hand against the rule (only fixed levels constrain them).
+    pub fn check_points(&self, points: Points) -> Result<(), RuleError> {
+        match self {
+            Rule::Levels { levels } if !levels.contains(&points) => Err(RuleError::NotALevel {
+                points,
+                levels: levels
+                    .iter()
+                    .map(Points::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Problems with the rule itself on a leaf worth `max`, as readable sentences.
+    pub(crate) fn problems(&self, max: Points) -> Vec<String> {
+        let mut problems = Vec::new();
+        let within = |p: Points| !p.is_negative() && p <= max;
+        match self {
+            Rule::Levels { levels } => {
+                if levels.is_empty() {
+                    problems.push("levels: the list is empty".to_string());
+                }
+                if levels.windows(2).any(|w| w[0] >= w[1]) {
+                    problems.push("levels: values must be strictly ascending".to_string());
+                }
+                if let Some(bad) = levels.iter().find(|l| !within(**l)) {
+                    problems.push(format!("levels: {bad} is outside [0, {max}]"));
+                }
+                if !levels.is_empty() && !levels.contains(&max) {
+                    problems.push(format!("levels: max_points {max} is not one of the levels"));
+                }
+            }
+            Rule::Threshold {
+                input,
+                steps,
+                otherwise,
+                ..
+            } => {
+                if input.trim().is_empty() {
+                    problems.push("threshold: the input has no name".to_string());
+                }
+                if steps.is_empty() {
+                    problems.push("threshold: no steps".to_string());
+                }
+                if steps.windows(2).any(|w| w[0].min <= w[1].min) {
+                    problems.push("threshold: step minima must be strictly descending".to_string());
+                }
+                if steps.iter().any(|s| !s.min.is_finite()) {
+                    problems.push("threshold: a step minimum is not a number".to_string());
+                }
+                if let Some(bad) = steps.iter().find(|s| !within(s.points)) {
+                    problems.push(format!(
+                        "threshold: step points {} are outside [0, {max}]",
+                        bad.points
+                    ));
+                }
+                if !within(*otherwise) {
+                    problems.push(format!(
+                        "threshold: otherwise {otherwise} is outside [0, {max}]"
+                    ));
+                }
+            }
+            Rule::Proportional { input, .. } => {
+                if input.trim().is_empty() {
+                    problems.push("proportional: the input has no name".to_string());
+                }
+            }
+            Rule::Survey { source } => {
+                if source.trim().is_empty() {
+                    problems.push("survey: the source has no name".to_string());
+                }
+            }
+        }
+        problems
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Points {
+        text.parse().unwrap()
+    }
+
+    fn on_time() -> Rule {
+        Rule::Threshold {
+            input: "on_time_share".into(),
+            input_label: None,
+            steps: vec![
+                ThresholdStep {
+                    min: 100.0,
+                    points: p("1"),
+                },
+                ThresholdStep {
+                    min: 80.0,
+                    points: p("0.5"),
+                },
+            ],
+            otherwise: Points::ZERO,
+        }
+    }
+
+    #[test]
+    fn threshold_picks_the_first_step_reached() {
+        let rule = on_time();
+        assert_eq!(rule.points_from_input(p("1"), 100.0), Ok(p("1")));
+        assert_eq!(rule.points_from_input(p("1"), 99.9), Ok(p("0.5")));
+        assert_eq!(rule.points_from_input(p("1"), 80.0), Ok(p("0.5")));
+        assert_eq!(rule.points_from_input(p("1"), 79.99), Ok(Points::ZERO));
+        assert!(rule.points_from_input(p("1"), -1.0).is_err());
+        assert!(rule.points_from_input(p("1"), f64::NAN).is_err());
+    }
+
+    #[test]
+    fn proportional_and_survey_scale_the_max() {
+        let ratio = Rule::Proportional {
+            input: "online_share".into(),
+            input_label: None,
+        };
+        assert_eq!(ratio.points_from_input(p("2"), 0.75), Ok(p("1.5")));
+        assert!(matches!(
+            ratio.points_from_input(p("2"), 1.2),
+            Err(RuleError::InputOutOfRange { .. })
+        ));
+        let sipas = Rule::Survey {
+            source: "sipas".into(),
+        };
+        // Hà Tĩnh 2021: SIPAS 91.17 % ↔ 9.117 points of 10 (domain.md §3.3).
+        assert_eq!(sipas.points_from_input(p("10"), 91.17), Ok(p("9.117")));
+        assert_eq!(sipas.points_from_input(p("20"), 80.905), Ok(p("16.181")));
+        assert!(sipas.points_from_input(p("10"), 100.5).is_err());
+    }
+
+    #[test]
+    fn levels_constrain_manual_points() {
+        let rule = Rule::Levels {
+            levels: vec![p("0"), p("0.5"), p("1")],
+        };
+        assert!(rule.check_points(p("0.5")).is_ok());
+        let error = rule.check_points(p("0.7")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "points 0.7 are not one of the levels 0 / 0.5 / 1"
+        );
+        assert_eq!(
+            rule.points_from_input(p("1"), 1.0),
+            Err(RuleError::NoInputRule)
+        );
+    }
+
+    #[test]
+    fn malformed_rules_are_reported() {
+        let rule = Rule::Levels {
+            levels: vec![p("0"), p("1"), p("0.5")],
+        };
+        let problems = rule.problems(p("1"));
+        assert!(problems.iter().any(|m| m.contains("ascending")));
+        let rule = Rule::Levels {
+            levels: vec![p("0"), p("0.5")],
+        };
+        assert!(rule.problems(p("1"))[0].contains("not one of the levels"));
+        assert!(on_time().problems(p("1")).is_empty());
+        assert!(!on_time().problems(p("0.5")).is_empty());
+    }
+}
