@@ -1,0 +1,127 @@
+//! The command line (interchange.md §4 for `compute`).
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "chiso",
+    version,
+    about = "chiso — chỉ số cải cách hành chính (PAR INDEX), SIPAS: tính điểm, xếp hạng, so sánh.\nPublic-administration reform indices for Vietnamese provinces.",
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Compute points, indices, ranks and changes (interchange.md §4).
+    Compute(ComputeArgs),
+    /// Validate, show or export a criteria framework.
+    #[command(subcommand)]
+    Framework(FrameworkCommand),
+    /// Points lost per leaf and area, comparison with peers, and what it takes to reach a target.
+    Weakness(WeaknessArgs),
+}
+
+#[derive(Parser, Debug)]
+pub struct ComputeArgs {
+    /// framework.csv / .xlsx / .toml, or the id of a bundled framework (chiso framework list).
+    #[arg(long)]
+    pub framework: String,
+    /// scores.csv / .xlsx: unit_code,code,points (long format).
+    #[arg(long)]
+    pub scores: PathBuf,
+    /// units.csv / .xlsx: unit_code,unit_name,region. Every unit in scores must be listed.
+    #[arg(long)]
+    pub units: Option<PathBuf>,
+    /// An earlier `chiso compute --format json` output, for year-over-year changes.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+    /// Unit lineage for year-over-year across mergers: a CSV with
+    /// successor_code,predecessor_code[,weight], or `merger-2025` for the bundled 63 → 34 lineage.
+    #[arg(long)]
+    pub lineage: Option<String>,
+    /// Classification bands, highest first, e.g. "Tốt:80,Khá:70,Trung bình:50,Yếu".
+    #[arg(long)]
+    pub bands: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write here instead of standard output (required for xlsx on a terminal).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Xlsx,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FrameworkCommand {
+    /// Check a framework file and report every problem with its row and code.
+    Validate {
+        /// framework.csv / .xlsx / .toml, or a bundled framework id.
+        file: String,
+    },
+    /// Print the tree with max points, methods and rules.
+    Show {
+        file: String,
+        /// Also print the scoring guidance of each leaf.
+        #[arg(long)]
+        guidance: bool,
+    },
+    /// Convert a framework to framework.csv, .xlsx or the repository's TOML.
+    Export {
+        file: String,
+        #[arg(long, value_enum, default_value_t = FrameworkFormat::Csv)]
+        format: FrameworkFormat,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// List the bundled frameworks.
+    List,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FrameworkFormat {
+    Csv,
+    Xlsx,
+    Toml,
+}
+
+#[derive(Parser, Debug)]
+pub struct WeaknessArgs {
+    #[arg(long)]
+    pub framework: String,
+    #[arg(long)]
+    pub scores: PathBuf,
+    #[arg(long)]
+    pub units: Option<PathBuf>,
+    /// The unit to analyse.
+    #[arg(long)]
+    pub unit: String,
+    /// The rank the unit aims for.
+    #[arg(long, conflicts_with = "target_index")]
+    pub target_rank: Option<u32>,
+    /// The index (%) the unit aims for.
+    #[arg(long)]
+    pub target_index: Option<f64>,
+    /// How many leaves to list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    #[arg(long, value_enum, default_value_t = WeaknessFormat::Table)]
+    pub format: WeaknessFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WeaknessFormat {
+    Table,
+    Json,
+}

@@ -1,0 +1,42 @@
+//! `chiso compute` (interchange.md §4).
+
+use chiso_domain::{Bands, evaluate};
+use chiso_interchange::report::build_report;
+
+use crate::cli::{ComputeArgs, Format};
+use crate::commands::CliError;
+use crate::inputs;
+use crate::output::write_output;
+
+pub fn run(args: ComputeArgs) -> Result<(), CliError> {
+    let bands = match &args.bands {
+        Some(text) => Bands::parse(text).map_err(|e| CliError::Usage(format!("--bands: {e}")))?,
+        None => Bands::default(),
+    };
+    let framework = inputs::framework(&args.framework)?;
+    let (scores, directory) =
+        inputs::scores_and_units(&framework, &args.scores, args.units.as_deref())?;
+    let previous = args.previous.as_deref().map(inputs::previous).transpose()?;
+    let lineage = args.lineage.as_deref().map(inputs::lineage).transpose()?;
+    for code in inputs::units_without_scores(&directory, &scores) {
+        eprintln!("warning: unit {code} is in units.csv but has no scores; it is left out");
+    }
+
+    let evaluation = evaluate(&framework, scores.units, &bands);
+    let report = build_report(
+        &framework,
+        &evaluation,
+        &directory,
+        previous.as_ref(),
+        lineage.as_ref(),
+    );
+    let bytes = match args.format {
+        Format::Json => report.to_json().into_bytes(),
+        Format::Csv => report.to_csv().into_bytes(),
+        Format::Table => report.to_table().into_bytes(),
+        Format::Xlsx => report
+            .to_xlsx(&framework, &evaluation)
+            .map_err(|e| CliError::Failed(format!("cannot build the workbook: {e}")))?,
+    };
+    write_output(args.output.as_deref(), &bytes, args.format == Format::Xlsx)
+}

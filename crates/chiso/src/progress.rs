@@ -1,0 +1,65 @@
+//! A progress line on standard error for reads that can take more than a second. It shows
+//! only on a terminal and only once a second has passed, so scripts and quick runs see nothing.
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::{Duration, Instant};
+
+/// Wraps a reader and reports the share of `total` bytes read.
+pub struct ProgressReader<R> {
+    inner: R,
+    label: String,
+    total: u64,
+    read: u64,
+    started: Instant,
+    last_shown: Option<Instant>,
+    enabled: bool,
+}
+
+impl<R: Read> ProgressReader<R> {
+    pub fn new(inner: R, label: String, total: u64) -> ProgressReader<R> {
+        ProgressReader {
+            inner,
+            label,
+            total,
+            read: 0,
+            started: Instant::now(),
+            last_shown: None,
+            enabled: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&mut self) {
+        let now = Instant::now();
+        if !self.enabled || now - self.started < Duration::from_secs(1) {
+            return;
+        }
+        if self
+            .last_shown
+            .is_some_and(|t| now - t < Duration::from_millis(200))
+        {
+            return;
+        }
+        self.last_shown = Some(now);
+        let percent = if self.total == 0 {
+            100
+        } else {
+            self.read * 100 / self.total
+        };
+        let _ = write!(std::io::stderr(), "\r{} … {percent:>3}%", self.label);
+    }
+}
+
+impl<R: Read> Read for ProgressReader<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buffer)?;
+        self.read += n as u64;
+        if n == 0 {
+            if self.last_shown.is_some() {
+                let _ = writeln!(std::io::stderr(), "\r{} … 100%", self.label);
+            }
+        } else {
+            self.show();
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,68 @@
+//! Reference data bundled in the binary from the repository's `data/` folder (issue 2 §3):
+//! the sample frameworks, the provinces before and after the 2025 merger with their lineage,
+//! and the published figures used in demos and tests.
+
+use chiso_domain::Framework;
+use chiso_domain::change::Lineage;
+use chiso_interchange::framework_io::framework_from_toml;
+use chiso_interchange::table::{Table, read_csv};
+use chiso_interchange::units_io::{UnitRecord, read_lineage, read_units};
+
+/// A framework shipped with chiso.
+pub struct BundledFramework {
+    pub id: &'static str,
+    pub file: &'static str,
+    pub text: &'static str,
+}
+
+/// The bundled frameworks, all illustrative samples (domain.md §2.2).
+pub const FRAMEWORKS: &[BundledFramework] = &[
+    BundledFramework {
+        id: "par-province-2020",
+        file: "par-province-2020.toml",
+        text: include_str!("../../../data/frameworks/par-province-2020.toml"),
+    },
+    BundledFramework {
+        id: "department-2025",
+        file: "department-2025.toml",
+        text: include_str!("../../../data/frameworks/department-2025.toml"),
+    },
+    BundledFramework {
+        id: "commune-2025",
+        file: "commune-2025.toml",
+        text: include_str!("../../../data/frameworks/commune-2025.toml"),
+    },
+];
+
+/// A bundled framework by id, parsed and checked.
+pub fn framework(id: &str) -> Option<Framework> {
+    let bundled = FRAMEWORKS.iter().find(|f| f.id == id)?;
+    Some(
+        framework_from_toml(bundled.file, bundled.text)
+            .unwrap_or_else(|e| panic!("bundled framework {id} is invalid: {e}")),
+    )
+}
+
+fn table(name: &str, text: &str) -> Table {
+    read_csv(name, text.as_bytes()).unwrap_or_else(|e| panic!("bundled {name}: {e}"))
+}
+
+/// The 63 provinces until 30/6/2025, with statistics-office codes and regions (domain.md §6.1).
+pub fn provinces_63() -> Vec<UnitRecord> {
+    read_units(&table("provinces-63.csv", PROVINCES_63)).expect("bundled provinces-63.csv is valid")
+}
+
+/// The 34 provinces from 1/7/2025 (domain.md §6.2).
+pub fn provinces_34() -> Vec<UnitRecord> {
+    read_units(&table("provinces-34.csv", PROVINCES_34)).expect("bundled provinces-34.csv is valid")
+}
+
+/// Lineage from the 63 provinces to the 34 (Resolution 202/2025/QH15), effective 1/7/2025.
+pub fn lineage_2025() -> Lineage {
+    read_lineage(&table("lineage-2025.csv", LINEAGE_2025))
+        .expect("bundled lineage-2025.csv is valid")
+}
+
+pub const PROVINCES_63: &str = include_str!("../../../data/units/provinces-63.csv");
+pub const PROVINCES_34: &str = include_str!("../../../data/units/provinces-34.csv");
+pub const LINEAGE_2025: &str = include_str!("../../../data/units/lineage-2025.csv");
