@@ -481,12 +481,20 @@ impl Framework {
             .map(|(id, spec)| Node {
                 max_points_stated: spec.max_points.is_some(),
                 method_stated: spec.method.is_some(),
+                // Surrounding spaces are never meaningful in a title; trimming them here makes
+                // every file format read back the same tree.
                 code: spec.code,
-                title: spec.title,
-                title_en: spec.title_en,
+                title: spec.title.trim().to_string(),
+                title_en: spec
+                    .title_en
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty()),
                 max_points: max_points[id],
                 method: method[id],
-                guidance: spec.guidance,
+                guidance: spec
+                    .guidance
+                    .map(|t| t.trim().to_string())
+                    .filter(|t| !t.is_empty()),
                 evidence_required: spec.evidence_required,
                 rule: spec.rule,
                 continues: spec.continues,

@@ -20,3 +20,9 @@ pub use framework::{
 };
 pub use points::Points;
 pub use rule::{Rule, ThresholdStep};
+
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
+
+#[cfg(test)]
+mod properties;

@@ -120,12 +120,31 @@ impl Rule {
         }
     }
 
-    /// Checks points entered by hand against the rule (only fixed levels constrain them).
-    pub fn check_points(&self, points: Points) -> Result<(), RuleError> {
+    /// The only values the rule can give, where it has a fixed set: the levels, or the step
+    /// points and `otherwise` of a threshold table.
+    pub fn allowed_points(&self) -> Option<Vec<Points>> {
         match self {
-            Rule::Levels { levels } if !levels.contains(&points) => Err(RuleError::NotALevel {
+            Rule::Levels { levels } => Some(levels.clone()),
+            Rule::Threshold {
+                steps, otherwise, ..
+            } => {
+                let mut values: Vec<Points> = steps.iter().map(|s| s.points).collect();
+                values.push(*otherwise);
+                values.sort();
+                values.dedup();
+                Some(values)
+            }
+            Rule::Proportional { .. } | Rule::Survey { .. } => None,
+        }
+    }
+
+    /// Checks points entered by hand (or by an appraiser) against the rule: a rubric with fixed
+    /// levels or a threshold table can only give its own values.
+    pub fn check_points(&self, points: Points) -> Result<(), RuleError> {
+        match self.allowed_points() {
+            Some(values) if !values.contains(&points) => Err(RuleError::NotALevel {
                 points,
-                levels: levels
+                levels: values
                     .iter()
                     .map(Points::to_string)
                     .collect::<Vec<_>>()
@@ -270,6 +289,11 @@ mod tests {
         assert_eq!(
             rule.points_from_input(p("1"), 1.0),
             Err(RuleError::NoInputRule)
+        );
+        assert!(on_time().check_points(p("0.5")).is_ok());
+        assert_eq!(
+            on_time().check_points(p("0.7")).unwrap_err().to_string(),
+            "points 0.7 are not one of the levels 0 / 0.5 / 1"
         );
     }
 

@@ -66,3 +66,13 @@ pub fn lineage_2025() -> Lineage {
 pub const PROVINCES_63: &str = include_str!("../../../data/units/provinces-63.csv");
 pub const PROVINCES_34: &str = include_str!("../../../data/units/provinces-34.csv");
 pub const LINEAGE_2025: &str = include_str!("../../../data/units/lineage-2025.csv");
+
+/// Published PAR INDEX figures (domain.md §8): `year,level,unit_code,unit_name,index,rank,…`.
+pub const PUBLISHED_PAR_INDEX: &str = include_str!("../../../data/published/par-index.csv");
+/// Published components of a province's PAR INDEX (results, impact, SIPAS, leaders).
+pub const PUBLISHED_PAR_COMPONENTS: &str =
+    include_str!("../../../data/published/par-components.csv");
+/// Published SIPAS figures.
+pub const PUBLISHED_SIPAS: &str = include_str!("../../../data/published/sipas.csv");
+/// Published PAPI totals.
+pub const PUBLISHED_PAPI: &str = include_str!("../../../data/published/papi.csv");
