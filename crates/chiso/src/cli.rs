@@ -9,11 +9,12 @@ use clap::{Parser, Subcommand, ValueEnum};
     name = "chiso",
     version,
     about = "chiso — chỉ số cải cách hành chính (PAR INDEX), SIPAS: tính điểm, xếp hạng, so sánh.\nPublic-administration reform indices for Vietnamese provinces.",
-    arg_required_else_help = true
+    after_help = "Ví dụ / example (tests/fixtures/compute):\n  chiso compute --framework framework.csv --scores scores.csv --units units.csv --previous previous.json\n  chiso framework show par-province-2020"
 )]
 pub struct Cli {
+    /// Without a command, chiso prints this help.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]

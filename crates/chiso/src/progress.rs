@@ -40,11 +40,7 @@ impl<R: Read> ProgressReader<R> {
             return;
         }
         self.last_shown = Some(now);
-        let percent = if self.total == 0 {
-            100
-        } else {
-            self.read * 100 / self.total
-        };
+        let percent = (self.read * 100).checked_div(self.total).unwrap_or(100);
         let _ = write!(std::io::stderr(), "\r{} … {percent:>3}%", self.label);
     }
 }

@@ -471,7 +471,7 @@ impl Framework {
         }
 
         if !errors.is_empty() {
-            errors.sort_by(|a, b| a.row.cmp(&b.row));
+            errors.sort_by_key(|e| e.row);
             return Err(errors);
         }
         // Without errors every node is reachable from a root, so ids stay source positions.

@@ -38,7 +38,7 @@ pub fn leaf_losses(framework: &Framework, unit: &UnitOutcome) -> Vec<LeafLoss> {
         })
         .collect();
     // A stable sort keeps tree order among equal losses.
-    losses.sort_by(|a, b| b.lost.cmp(&a.lost));
+    losses.sort_by_key(|l| std::cmp::Reverse(l.lost));
     losses
 }
 

@@ -64,8 +64,14 @@ impl fmt::Display for CliError {
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Compute(args) => compute::run(args),
-        Command::Framework(command) => framework::run(command),
-        Command::Weakness(args) => weakness::run(args),
+        Some(Command::Compute(args)) => compute::run(args),
+        Some(Command::Framework(command)) => framework::run(command),
+        Some(Command::Weakness(args)) => weakness::run(args),
+        None => {
+            use clap::CommandFactory;
+            Cli::command()
+                .print_help()
+                .map_err(|e| CliError::Failed(format!("cannot print the help: {e}")))
+        }
     }
 }
