@@ -28,8 +28,9 @@ pub enum Command {
     Weakness(WeaknessArgs),
 }
 
-#[derive(Parser, Debug)]
-pub struct ComputeArgs {
+/// The inputs every scoring command reads.
+#[derive(clap::Args, Debug)]
+pub struct ScoringInputs {
     /// framework.csv / .xlsx / .toml, or the id of a bundled framework (chiso framework list).
     #[arg(long)]
     pub framework: String,
@@ -39,6 +40,12 @@ pub struct ComputeArgs {
     /// units.csv / .xlsx: unit_code,unit_name,region. Every unit in scores must be listed.
     #[arg(long)]
     pub units: Option<PathBuf>,
+}
+
+#[derive(Parser, Debug)]
+pub struct ComputeArgs {
+    #[command(flatten)]
+    pub inputs: ScoringInputs,
     /// An earlier `chiso compute --format json` output, for year-over-year changes.
     #[arg(long)]
     pub previous: Option<PathBuf>,
@@ -99,12 +106,8 @@ pub enum FrameworkFormat {
 
 #[derive(Parser, Debug)]
 pub struct WeaknessArgs {
-    #[arg(long)]
-    pub framework: String,
-    #[arg(long)]
-    pub scores: PathBuf,
-    #[arg(long)]
-    pub units: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: ScoringInputs,
     /// The unit to analyse.
     #[arg(long)]
     pub unit: String,

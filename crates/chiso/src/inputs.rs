@@ -13,6 +13,7 @@ use chiso_interchange::units_io::{
 };
 use chiso_interchange::{InputError, InputErrors};
 
+use crate::cli::ScoringInputs;
 use crate::progress::ProgressReader;
 
 /// A framework from a file, or a bundled one by id when no such file exists.
@@ -51,6 +52,15 @@ pub fn table(path: &Path) -> Result<Table, InputErrors> {
         total,
     );
     Ok(read_csv(&name, reader)?)
+}
+
+/// The framework, the scores and the unit directory of a scoring command.
+pub fn read_scoring_inputs(
+    args: &ScoringInputs,
+) -> Result<(Framework, ScoresInput, UnitDirectory), InputErrors> {
+    let framework = framework(&args.framework)?;
+    let (scores, directory) = scores_and_units(&framework, &args.scores, args.units.as_deref())?;
+    Ok((framework, scores, directory))
 }
 
 /// Scores, with names and regions from units.csv when given. All problems in both files are

@@ -201,64 +201,77 @@ fn fails_with(name: &str, replace: &str, content: &str) -> String {
 
 #[test]
 fn bad_input_is_rejected_with_row_and_code_and_writes_nothing() {
-    let framework = std::fs::read_to_string(fixtures().join("framework.csv")).unwrap();
-    let scores = std::fs::read_to_string(fixtures().join("scores.csv")).unwrap();
-
-    let duplicate = framework.replace("1.2,Báo cáo", "1.1,Báo cáo");
-    let message = fails_with("dup", "framework.csv", &duplicate);
-    assert!(
-        message.contains("framework.csv row 4: (code 1.1) duplicate code (first at row 3)"),
-        "{message}"
-    );
-
-    let orphan = framework.replace("2.2.1,", "2.9.1,");
-    let message = fails_with("orphan", "framework.csv", &orphan);
-    assert!(
-        message.contains("row 9: (code 2.9.1) missing parent: no row has code 2.9"),
-        "{message}"
-    );
-
-    let no_max = framework.replace(
-        "1.2,Báo cáo cải cách hành chính định kỳ,4.5,",
-        "1.2,Báo cáo cải cách hành chính định kỳ,,",
-    );
-    let message = fails_with("nomax", "framework.csv", &no_max);
-    assert!(
-        message.contains("row 4: (code 1.2) leaf without max_points"),
-        "{message}"
-    );
-
-    let negative = framework.replace("Điểm trừ,3,", "Điểm trừ,-3,");
-    let message = fails_with("negative", "framework.csv", &negative);
-    assert!(
-        message.contains("row 15: (code 5) negative points"),
-        "{message}"
-    );
-
-    let mismatch = framework.replace(
-        "Cải cách thủ tục hành chính,,",
-        "Cải cách thủ tục hành chính,40,",
-    );
-    let message = fails_with("mismatch", "framework.csv", &mismatch);
-    assert!(
-        message.contains("row 6: (code 2) sum mismatch: max_points 40 but the children sum to 45"),
-        "{message}"
-    );
-
-    let out_of_range = scores.replace("46,1.2,4.5", "46,1.2,5");
-    let message = fails_with("range", "scores.csv", &out_of_range);
-    assert!(
-        message.contains("scores.csv row 22: points 5 are outside [0, 4.5] for 1.2"),
-        "{message}"
-    );
-
-    let unknown_unit = scores.replace("44,3.2,10.5", "45,3.2,10.5");
-    let message = fails_with("unit", "scores.csv", &unknown_unit);
-    assert!(
-        message.contains("row 58: unit_code 45 is not in units.csv"),
-        "{message}"
-    );
-
+    // (file, text to replace, replacement, expected message): every rule of interchange.md §1
+    // and §3, each in a copy of the example with that one change.
+    let cases = [
+        (
+            "framework.csv",
+            "1.2,Báo cáo",
+            "1.1,Báo cáo",
+            "framework.csv row 4: (code 1.1) duplicate code (first at row 3)",
+        ),
+        (
+            "framework.csv",
+            "2.2.1,",
+            "2.9.1,",
+            "row 9: (code 2.9.1) missing parent: no row has code 2.9",
+        ),
+        (
+            "framework.csv",
+            "định kỳ,4.5,",
+            "định kỳ,,",
+            "row 4: (code 1.2) leaf without max_points",
+        ),
+        (
+            "framework.csv",
+            "Điểm trừ,3,",
+            "Điểm trừ,-3,",
+            "row 15: (code 5) negative points",
+        ),
+        (
+            "framework.csv",
+            "Cải cách thủ tục hành chính,,",
+            "Cải cách thủ tục hành chính,40,",
+            "row 6: (code 2) sum mismatch: max_points 40 but the children sum to 45",
+        ),
+        (
+            "scores.csv",
+            "46,1.2,4.5",
+            "46,1.2,5",
+            "scores.csv row 22: points 5 are outside [0, 4.5] for 1.2",
+        ),
+        (
+            "scores.csv",
+            "44,3.2,10.5",
+            "45,3.2,10.5",
+            "row 58: unit_code 45 is not in units.csv",
+        ),
+        (
+            "scores.csv",
+            "44,3.2,10.5",
+            "44,3.9,10.5",
+            "row 58: code 3.9 is not in the framework",
+        ),
+        (
+            "units.csv",
+            "08,Tuyên Quang",
+            "01,Tuyên Quang",
+            "units.csv row 6: unit_code 01 repeated (first at row 3)",
+        ),
+    ];
+    for (index, (file, from, to, expected)) in cases.into_iter().enumerate() {
+        let original = std::fs::read_to_string(fixtures().join(file)).unwrap();
+        assert!(
+            original.contains(from),
+            "case {index}: {from:?} not in {file}"
+        );
+        let message = fails_with(
+            &format!("case{index}"),
+            file,
+            &original.replacen(from, to, 1),
+        );
+        assert!(message.contains(expected), "case {index}: {message}");
+    }
     let message = fails_with("json", "previous.json", "{\"units\": [");
     assert!(
         message.contains("previous.json line 1: not a chiso compute JSON output"),

@@ -13,9 +13,7 @@ pub fn run(args: ComputeArgs) -> Result<(), CliError> {
         Some(text) => Bands::parse(text).map_err(|e| CliError::Usage(format!("--bands: {e}")))?,
         None => Bands::default(),
     };
-    let framework = inputs::framework(&args.framework)?;
-    let (scores, directory) =
-        inputs::scores_and_units(&framework, &args.scores, args.units.as_deref())?;
+    let (framework, scores, directory) = inputs::read_scoring_inputs(&args.inputs)?;
     let previous = args.previous.as_deref().map(inputs::previous).transpose()?;
     let lineage = args.lineage.as_deref().map(inputs::lineage).transpose()?;
     for code in inputs::units_without_scores(&directory, &scores) {

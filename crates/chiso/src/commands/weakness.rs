@@ -46,15 +46,13 @@ struct TargetReport {
 }
 
 pub fn run(args: WeaknessArgs) -> Result<(), CliError> {
-    let framework = inputs::framework(&args.framework)?;
-    let (scores, directory) =
-        inputs::scores_and_units(&framework, &args.scores, args.units.as_deref())?;
+    let (framework, scores, directory) = inputs::read_scoring_inputs(&args.inputs)?;
     let evaluation = evaluate(&framework, scores.units, &Bands::default());
     let unit = evaluation.find(&args.unit).ok_or_else(|| {
         CliError::Usage(format!(
             "unit {} has no scores in {}",
             args.unit,
-            args.scores.display()
+            args.inputs.scores.display()
         ))
     })?;
     let target = match (args.target_rank, args.target_index) {
