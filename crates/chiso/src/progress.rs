@@ -59,3 +59,38 @@ impl<R: Read> Read for ProgressReader<R> {
         Ok(n)
     }
 }
+
+/// A named stage of work (computing, building a workbook): on a terminal, announced when it
+/// starts and closed with its duration, so a long step never looks like a hang.
+pub struct Stage {
+    label: &'static str,
+    started: Instant,
+    enabled: bool,
+}
+
+impl Stage {
+    pub fn start(label: &'static str) -> Stage {
+        let enabled = std::io::stderr().is_terminal();
+        if enabled {
+            let _ = write!(std::io::stderr(), "{label} …");
+        }
+        Stage {
+            label,
+            started: Instant::now(),
+            enabled,
+        }
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        if self.enabled {
+            let _ = writeln!(
+                std::io::stderr(),
+                "\r{} … xong ({:.1} s)",
+                self.label,
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+}

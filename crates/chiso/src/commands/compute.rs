@@ -7,6 +7,7 @@ use crate::cli::{ComputeArgs, Format};
 use crate::commands::CliError;
 use crate::inputs;
 use crate::output::write_output;
+use crate::progress::Stage;
 
 pub fn run(args: ComputeArgs) -> Result<(), CliError> {
     let bands = match &args.bands {
@@ -20,6 +21,7 @@ pub fn run(args: ComputeArgs) -> Result<(), CliError> {
         eprintln!("warning: unit {code} is in units.csv but has no scores; it is left out");
     }
 
+    let stage = Stage::start("Đang tính điểm và xếp hạng");
     let evaluation = evaluate(&framework, scores.units, &bands);
     let report = build_report(
         &framework,
@@ -28,6 +30,8 @@ pub fn run(args: ComputeArgs) -> Result<(), CliError> {
         previous.as_ref(),
         lineage.as_ref(),
     );
+    drop(stage);
+    let _stage = Stage::start("Đang tạo kết quả");
     let bytes = match args.format {
         Format::Json => report.to_json().into_bytes(),
         Format::Csv => report.to_csv().into_bytes(),
