@@ -600,6 +600,33 @@ impl Framework {
             .collect()
     }
 
+    /// Rows as a source file would state them: `max_points` on leaves and where an inner node
+    /// stated it, `method` where stated (and on top-level nodes that are not `self`). Storing
+    /// these rebuilds exactly this framework, stated-ness included.
+    pub fn to_source_specs(&self) -> Vec<NodeSpec> {
+        self.top_down()
+            .enumerate()
+            .map(|(position, id)| {
+                let node = &self.nodes[id];
+                NodeSpec {
+                    row: position + 2,
+                    code: node.code.clone(),
+                    title: node.title.clone(),
+                    title_en: node.title_en.clone(),
+                    max_points: (node.is_leaf() || node.max_points_stated)
+                        .then_some(node.max_points),
+                    method: (node.method_stated
+                        || (node.parent.is_none() && node.method != Method::SelfAssessed))
+                        .then_some(node.method),
+                    guidance: node.guidance.clone(),
+                    evidence_required: node.evidence_required,
+                    rule: node.rule.clone(),
+                    continues: node.continues.clone(),
+                }
+            })
+            .collect()
+    }
+
     /// The full title to show, with the sample label where the framework is a sample.
     pub fn display_title(&self) -> String {
         if self.meta.sample && !self.meta.title.contains(SAMPLE_LABEL) {

@@ -2,11 +2,14 @@
 //! classifications, year-over-year changes and weakness analysis for the PAR INDEX method
 //! (domain.md §2). No IO: files and databases are the callers' business.
 
+pub mod access;
+pub mod campaign;
 pub mod change;
 pub mod classification;
 pub mod compute;
 pub mod evaluation;
 pub mod framework;
+pub mod org;
 pub mod points;
 pub mod ranking;
 pub mod rule;

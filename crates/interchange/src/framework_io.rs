@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use chiso_domain::framework::{FrameworkProblem, SAMPLE_LABEL, parent_code};
+use chiso_domain::framework::{FrameworkProblem, SAMPLE_LABEL};
 use chiso_domain::{
     Framework, FrameworkMeta, Method, NodeSpec, Points, Rule, ThresholdStep, UnitKind,
 };
@@ -517,22 +517,18 @@ pub fn framework_from_toml(name: &str, text: &str) -> Result<Framework, InputErr
 /// keep `method` only where it was stated, so a round trip changes nothing that matters.
 pub fn framework_to_toml(framework: &Framework) -> String {
     let nodes = framework
-        .top_down()
-        .map(|id| {
-            let node = framework.node(id);
-            NodeToml {
-                code: node.code.clone(),
-                title: node.title.clone(),
-                title_en: node.title_en.clone(),
-                max_points: (node.is_leaf() || node.max_points_stated).then_some(node.max_points),
-                method: (node.method_stated
-                    || (parent_code(&node.code).is_none() && node.method != Method::SelfAssessed))
-                    .then_some(node.method),
-                guidance: node.guidance.clone(),
-                evidence_required: node.evidence_required,
-                continues: node.continues.clone(),
-                rule: node.rule.clone(),
-            }
+        .to_source_specs()
+        .into_iter()
+        .map(|spec| NodeToml {
+            code: spec.code,
+            title: spec.title,
+            title_en: spec.title_en,
+            max_points: spec.max_points,
+            method: spec.method,
+            guidance: spec.guidance,
+            evidence_required: spec.evidence_required,
+            continues: spec.continues,
+            rule: spec.rule,
         })
         .collect();
     let file = FrameworkToml {

@@ -1,0 +1,201 @@
+//! The campaign (đợt đánh giá) state machine: draft → open → appraisal → finalized →
+//! published (domain.md §2.6). The server enforces it; the rules live here, without IO.
+
+use std::fmt;
+
+/// Where a campaign stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CampaignState {
+    /// Being set up: frameworks, units and deadlines can change; no entry yet.
+    Draft,
+    /// Units self-assess. Frameworks are frozen from here on.
+    Open,
+    /// The appraisal council scores, asks for explanations, runs its rounds.
+    Appraisal,
+    /// Results frozen.
+    Finalized,
+    /// Rankings visible to viewers.
+    Published,
+}
+
+impl CampaignState {
+    pub const ALL: [CampaignState; 5] = [
+        CampaignState::Draft,
+        CampaignState::Open,
+        CampaignState::Appraisal,
+        CampaignState::Finalized,
+        CampaignState::Published,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CampaignState::Draft => "draft",
+            CampaignState::Open => "open",
+            CampaignState::Appraisal => "appraisal",
+            CampaignState::Finalized => "finalized",
+            CampaignState::Published => "published",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<CampaignState> {
+        CampaignState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// The states this one may move to. Forward one step at a time; an open campaign may go
+    /// back to draft to correct its setup (the unit sheets keep their entries, since scores
+    /// refer to framework nodes, not copies).
+    pub fn next_states(self) -> &'static [CampaignState] {
+        match self {
+            CampaignState::Draft => &[CampaignState::Open],
+            CampaignState::Open => &[CampaignState::Appraisal, CampaignState::Draft],
+            CampaignState::Appraisal => &[CampaignState::Finalized],
+            CampaignState::Finalized => &[CampaignState::Published],
+            CampaignState::Published => &[],
+        }
+    }
+
+    /// Whether the setup (frameworks, units, rounds, deadlines) can still change.
+    pub fn setup_editable(self) -> bool {
+        self == CampaignState::Draft
+    }
+}
+
+impl fmt::Display for CampaignState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What the rules need to know about a campaign to allow a transition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignSetup {
+    pub state: CampaignState,
+    pub frameworks: usize,
+    pub units: usize,
+    /// Participating units without a framework for their group.
+    pub units_without_framework: usize,
+    pub has_self_assessment_deadline: bool,
+}
+
+/// Why a transition is refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("a campaign cannot go from {from} to {to}")]
+    NotAllowed {
+        from: CampaignState,
+        to: CampaignState,
+    },
+    #[error("the campaign has no framework")]
+    NoFramework,
+    #[error("the campaign has no participating unit")]
+    NoUnits,
+    #[error("{0} participating unit(s) have no framework for their group")]
+    UnitsWithoutFramework(usize),
+    #[error("the self-assessment deadline is not set")]
+    NoDeadline,
+}
+
+/// Checks a transition. Opening needs a complete setup: frameworks, units each covered by a
+/// framework, and a self-assessment deadline (domain.md §2.6 stage 0: "no entry before").
+pub fn check_transition(setup: &CampaignSetup, to: CampaignState) -> Result<(), TransitionError> {
+    if !setup.state.next_states().contains(&to) {
+        return Err(TransitionError::NotAllowed {
+            from: setup.state,
+            to,
+        });
+    }
+    if to == CampaignState::Open {
+        if setup.frameworks == 0 {
+            return Err(TransitionError::NoFramework);
+        }
+        if setup.units == 0 {
+            return Err(TransitionError::NoUnits);
+        }
+        if setup.units_without_framework > 0 {
+            return Err(TransitionError::UnitsWithoutFramework(
+                setup.units_without_framework,
+            ));
+        }
+        if !setup.has_self_assessment_deadline {
+            return Err(TransitionError::NoDeadline);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ready(state: CampaignState) -> CampaignSetup {
+        CampaignSetup {
+            state,
+            frameworks: 2,
+            units: 50,
+            units_without_framework: 0,
+            has_self_assessment_deadline: true,
+        }
+    }
+
+    #[test]
+    fn every_allowed_and_forbidden_transition() {
+        use CampaignState::*;
+        let allowed = [
+            (Draft, Open),
+            (Open, Appraisal),
+            (Open, Draft),
+            (Appraisal, Finalized),
+            (Finalized, Published),
+        ];
+        for from in CampaignState::ALL {
+            for to in CampaignState::ALL {
+                let result = check_transition(&ready(from), to);
+                if allowed.contains(&(from, to)) {
+                    assert_eq!(result, Ok(()), "{from} → {to}");
+                } else {
+                    assert_eq!(
+                        result,
+                        Err(TransitionError::NotAllowed { from, to }),
+                        "{from} → {to}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn opening_needs_a_complete_setup() {
+        let mut setup = ready(CampaignState::Draft);
+        setup.frameworks = 0;
+        assert_eq!(
+            check_transition(&setup, CampaignState::Open),
+            Err(TransitionError::NoFramework)
+        );
+        let mut setup = ready(CampaignState::Draft);
+        setup.units = 0;
+        assert_eq!(
+            check_transition(&setup, CampaignState::Open),
+            Err(TransitionError::NoUnits)
+        );
+        let mut setup = ready(CampaignState::Draft);
+        setup.units_without_framework = 3;
+        assert_eq!(
+            check_transition(&setup, CampaignState::Open),
+            Err(TransitionError::UnitsWithoutFramework(3))
+        );
+        let mut setup = ready(CampaignState::Draft);
+        setup.has_self_assessment_deadline = false;
+        assert_eq!(
+            check_transition(&setup, CampaignState::Open),
+            Err(TransitionError::NoDeadline)
+        );
+        assert!(CampaignState::Draft.setup_editable());
+        assert!(!CampaignState::Open.setup_editable());
+        assert_eq!(
+            CampaignState::parse("appraisal"),
+            Some(CampaignState::Appraisal)
+        );
+        assert_eq!(CampaignState::parse("closed"), None);
+    }
+}

@@ -1,0 +1,116 @@
+//! Organisational units (đơn vị): kinds, the hierarchy they form, and the search form of
+//! Vietnamese names (domain.md §6).
+
+use std::fmt;
+
+/// The kind of an organisational unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgKind {
+    Nation,
+    Province,
+    /// A department (sở, ban, ngành) of a province.
+    Department,
+    /// A commune-level unit (xã, phường, đặc khu).
+    Commune,
+    /// A ministry or ministry-level agency: a separate kind under the nation.
+    Ministry,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 5] = [
+        OrgKind::Nation,
+        OrgKind::Province,
+        OrgKind::Department,
+        OrgKind::Commune,
+        OrgKind::Ministry,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Nation => "nation",
+            OrgKind::Province => "province",
+            OrgKind::Department => "department",
+            OrgKind::Commune => "commune",
+            OrgKind::Ministry => "ministry",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OrgKind> {
+        OrgKind::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+
+    /// The kinds a unit of this kind may sit under: nation → province → department or
+    /// commune; ministries under the nation. `None` (a root) is always allowed.
+    pub fn allowed_parents(self) -> &'static [OrgKind] {
+        match self {
+            OrgKind::Nation => &[],
+            OrgKind::Province | OrgKind::Ministry => &[OrgKind::Nation],
+            OrgKind::Department | OrgKind::Commune => &[OrgKind::Province],
+        }
+    }
+}
+
+impl fmt::Display for OrgKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The search form of a name: lowercase, without diacritics, đ → d ("Thừa Thiên Huế" →
+/// "thua thien hue"), so that `LIKE` finds names on both databases whatever the user types
+/// (engineering guide §2: no ILIKE).
+pub fn search_form(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(strip_vietnamese_mark)
+        .collect()
+}
+
+fn strip_vietnamese_mark(c: char) -> char {
+    const GROUPS: [(char, &str); 7] = [
+        ('a', "àáạảãâầấậẩẫăằắặẳẵ"),
+        ('e', "èéẹẻẽêềếệểễ"),
+        ('i', "ìíịỉĩ"),
+        ('o', "òóọỏõôồốộổỗơờớợởỡ"),
+        ('u', "ùúụủũưừứựửữ"),
+        ('y', "ỳýỵỷỹ"),
+        ('d', "đ"),
+    ];
+    GROUPS
+        .iter()
+        .find(|(_, marked)| marked.contains(c))
+        .map_or(c, |(plain, _)| *plain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_form_strips_vietnamese_marks() {
+        assert_eq!(search_form("Thừa Thiên Huế"), "thua thien hue");
+        assert_eq!(search_form("ĐẮK LẮK"), "dak lak");
+        assert_eq!(search_form("Bà Rịa–Vũng Tàu"), "ba ria–vung tau");
+        assert_eq!(search_form("Sở Nội vụ"), "so noi vu");
+    }
+
+    #[test]
+    fn hierarchy_follows_nation_province_department_commune() {
+        assert!(
+            OrgKind::Commune
+                .allowed_parents()
+                .contains(&OrgKind::Province)
+        );
+        assert!(
+            !OrgKind::Commune
+                .allowed_parents()
+                .contains(&OrgKind::Department)
+        );
+        assert_eq!(OrgKind::Ministry.allowed_parents(), [OrgKind::Nation]);
+        assert!(OrgKind::Nation.allowed_parents().is_empty());
+        assert_eq!(OrgKind::parse("Commune"), Some(OrgKind::Commune));
+    }
+}

@@ -1,0 +1,174 @@
+//! One storage layer over two backends (engineering guide §2): an embedded SQLite file by
+//! default, PostgreSQL for several processes behind a load balancer. Every query is written
+//! once and type-checked for both drivers by [`with_db!`](crate::with_db).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::error::StoreError;
+
+/// SQLite keeps one writer and a pool of readers: WAL lets readers run beside the writer, and
+/// a single writer never meets `SQLITE_BUSY` from within the process.
+#[derive(Clone, Debug)]
+pub struct SqlitePools {
+    pub write: SqlitePool,
+    pub read: SqlitePool,
+}
+
+/// A connection to one of the two backends.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePools),
+    Postgres(PgPool),
+}
+
+/// Which backend a database is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs `$body` with `$pool` bound to the backend's (writer) pool. The body is compiled once
+/// per backend, so every query is type-checked for both drivers.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.write;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Like [`with_db!`] for read-only work: on SQLite it uses the reader pool.
+#[macro_export]
+macro_rules! with_db_read {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pools) => {
+                let $pool = &pools.read;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx`, committed when the body returns
+/// `Ok`, rolled back otherwise. On SQLite the transaction starts with `BEGIN IMMEDIATE`, so a
+/// read-then-write never fails with `SQLITE_BUSY` against another process (engineering guide
+/// §3).
+#[macro_export]
+macro_rules! in_transaction {
+    ($db:expr, $tx:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(pools) => {
+                let mut $tx = pools.write.begin_with("BEGIN IMMEDIATE").await?;
+                let result: Result<_, $crate::StoreError> = async { $body }.await;
+                match result {
+                    Ok(value) => {
+                        $tx.commit().await?;
+                        Ok(value)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            $crate::db::Db::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let result: Result<_, $crate::StoreError> = async { $body }.await;
+                match result {
+                    Ok(value) => {
+                        $tx.commit().await?;
+                        Ok(value)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Db::Postgres(pool))
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            let read = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options.read_only(true))
+                .await?;
+            Ok(Db::Sqlite(SqlitePools { write, read }))
+        } else {
+            Err(StoreError::Invalid(format!(
+                "database URL must start with sqlite: or postgres:// (got {url})"
+            )))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations that have not run yet; a second run does nothing.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(pools) => {
+                sqlx::migrate!("migrations/sqlite")
+                    .run(&pools.write)
+                    .await?
+            }
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The versions of the applied migrations, oldest first.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        Ok(with_db_read!(self, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_all(pool).await?))
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(pools) => {
+                pools.read.close().await;
+                pools.write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+/// The SQLite URL for a file path.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}", path.display())
+}

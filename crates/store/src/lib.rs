@@ -1,0 +1,17 @@
+//! Storage of chiso: SQLite (the embedded default) and PostgreSQL behind one API. SQL lives
+//! here and nowhere else; every query is written once and runs on both backends.
+
+pub mod audit;
+pub mod campaigns;
+pub mod db;
+pub mod error;
+pub mod frameworks;
+pub mod units;
+pub mod users;
+
+pub use audit::{Actor, AuditEntry};
+pub use db::{Backend, Db};
+pub use error::StoreError;
+
+#[cfg(feature = "test-support")]
+pub mod testing;
