@@ -12,13 +12,40 @@ use clap::{Parser, Subcommand, ValueEnum};
     after_help = "Ví dụ / example (tests/fixtures/compute):\n  chiso compute --framework framework.csv --scores scores.csv --units units.csv --previous previous.json\n  chiso framework show par-province-2020"
 )]
 pub struct Cli {
-    /// Without a command, chiso prints this help.
+    /// Without a command, chiso serves the web application (like `chiso serve`).
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// Where the server's settings come from: a TOML file, then CHISO_* environment variables
+/// (and DATABASE_URL), then these flags, each overriding the one before.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ServerArgs {
+    /// A TOML configuration file (default: ./chiso.toml when it exists).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// sqlite://path or postgres://… (default sqlite://chiso.db).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long, global = true)]
+    pub bind: Option<String>,
+    /// Do not load demo data into an empty database (production).
+    #[arg(long, global = true)]
+    pub no_demo: bool,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Serve the web application.
+    Serve,
+    /// Create or update the database schema, then exit.
+    Migrate,
+    /// Manage accounts from the command line.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Compute points, indices, ranks and changes (interchange.md §4).
     Compute(ComputeArgs),
     /// Validate, show or export a criteria framework.
@@ -128,4 +155,25 @@ pub struct WeaknessArgs {
 pub enum WeaknessFormat {
     Table,
     Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account with a role. Prints a generated password unless --password-stdin is given;
+    /// the user must change it at the first login.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        /// admin, secretariat, unit_editor, unit_leader, appraiser or viewer.
+        #[arg(long)]
+        role: String,
+        /// The unit code the role applies to (required for unit_editor and unit_leader).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }

@@ -5,6 +5,7 @@ mod commands;
 mod inputs;
 mod output;
 mod progress;
+mod server;
 
 use std::process::ExitCode;
 

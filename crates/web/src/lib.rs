@@ -1,1 +1,103 @@
+//! The chiso web application: axum with server-rendered templates and htmx, Vietnamese first.
+//! `build` connects and migrates the database, loads demo data into an empty one when asked,
+//! and binds the listener (port 0 picks a free port for tests); `App::run` serves.
 
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod routes;
+pub mod state;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chiso_store::Db;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+use state::AppState;
+
+/// A server, bound and ready to run.
+pub struct App {
+    listener: TcpListener,
+    router: axum::Router,
+    pub db: Db,
+    /// Whether demo data was loaded on this start.
+    pub seeded_demo: bool,
+}
+
+/// Prepares the server: database, migrations, demo data, listener.
+pub async fn build(config: Config) -> anyhow::Result<App> {
+    let db = Db::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
+    db.migrate().await.context("cannot migrate the database")?;
+    let mut seeded_demo = false;
+    if config.demo_data && demo::is_empty(&db).await? {
+        let hash = auth::hash_password(demo::PASSWORD.to_string())
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        demo::seed(&db, &hash)
+            .await
+            .context("cannot load the demo data")?;
+        seeded_demo = true;
+    }
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.bind))?;
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(config),
+    };
+    Ok(App {
+        listener,
+        router: routes::router(state),
+        db,
+        seeded_demo,
+    })
+}
+
+impl App {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    /// Serves until the process is interrupted.
+    pub async fn run(self) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}://{user}:***@{}", &url[..scheme], &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

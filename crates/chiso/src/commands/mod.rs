@@ -67,11 +67,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Compute(args)) => compute::run(args),
         Some(Command::Framework(command)) => framework::run(command),
         Some(Command::Weakness(args)) => weakness::run(args),
-        None => {
-            use clap::CommandFactory;
-            Cli::command()
-                .print_help()
-                .map_err(|e| CliError::Failed(format!("cannot print the help: {e}")))
-        }
+        Some(Command::Serve) | None => crate::server::serve(&cli.server),
+        Some(Command::Migrate) => crate::server::migrate(&cli.server),
+        Some(Command::User(command)) => crate::server::user(&cli.server, command),
     }
 }

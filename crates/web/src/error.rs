@@ -1,0 +1,125 @@
+//! One error type for the web layer: the log gets the cause, the user a page in their language.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chiso_store::StoreError;
+
+use crate::i18n::{self, Lang};
+
+#[derive(Debug)]
+pub enum AppError {
+    NotFound,
+    Forbidden,
+    /// Not signed in: go to the login page, then back.
+    Unauthorized {
+        next: String,
+    },
+    Csrf,
+    /// A rule of the data refused the request; the message is English (from the libraries)
+    /// and is rendered in the user's language.
+    BadRequest(String),
+    Conflict(String),
+    TooLarge,
+    Internal(anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> AppError {
+        match error {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Invalid(message) => AppError::BadRequest(message),
+            StoreError::Conflict(message) => AppError::Conflict(message),
+            other => AppError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> AppError {
+        AppError::Internal(error)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: Lang,
+    status: u16,
+    title: &'static str,
+    message: String,
+}
+
+impl ErrorPage {
+    fn t(&self, key: &str) -> &'static str {
+        i18n::text(self.lang, key)
+    }
+}
+
+impl AppError {
+    /// The response in a language (the handler knows it; `IntoResponse` uses Vietnamese).
+    pub fn into_response_in(self, lang: Lang) -> Response {
+        let (status, key, detail) = match self {
+            AppError::Unauthorized { next } => {
+                let target = format!("/dang-nhap?next={}", urlencode(&next));
+                return Redirect::to(&target).into_response();
+            }
+            AppError::NotFound => (StatusCode::NOT_FOUND, "common.error_not_found", None),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "common.error_forbidden", None),
+            AppError::Csrf => (StatusCode::FORBIDDEN, "common.error_csrf", None),
+            AppError::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "common.error_too_large",
+                None,
+            ),
+            AppError::BadRequest(message) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "common.error_title",
+                Some(message),
+            ),
+            AppError::Conflict(message) => {
+                tracing::info!(%message, "conflict");
+                (StatusCode::CONFLICT, "common.error_conflict", None)
+            }
+            AppError::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "common.error_internal",
+                    None,
+                )
+            }
+        };
+        let page = ErrorPage {
+            lang,
+            status: status.as_u16(),
+            title: i18n::text(lang, "common.error_title"),
+            message: detail
+                .map(|m| i18n::message(lang, &m))
+                .unwrap_or_else(|| i18n::text(lang, key).to_string()),
+        };
+        let body = page.render().unwrap_or_else(|_| page.message.clone());
+        (status, Html(body)).into_response()
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.into_response_in(Lang::Vi)
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

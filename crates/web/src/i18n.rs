@@ -1,0 +1,478 @@
+//! Vietnamese first, English available: interface texts by key (locales/*.toml), Vietnamese
+//! number and date conventions (88,47; 1.234,5; 30/12/2020), and a gettext-style catalogue
+//! that renders the libraries' English error messages in Vietnamese.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// The interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// Every locale file of a language, by feature; a key is `file.key`.
+const VI_FILES: &[(&str, &str)] = &[
+    ("common", include_str!("../locales/vi/common.toml")),
+    ("units", include_str!("../locales/vi/units.toml")),
+    ("frameworks", include_str!("../locales/vi/frameworks.toml")),
+    ("campaigns", include_str!("../locales/vi/campaigns.toml")),
+    ("users", include_str!("../locales/vi/users.toml")),
+];
+const EN_FILES: &[(&str, &str)] = &[
+    ("common", include_str!("../locales/en/common.toml")),
+    ("units", include_str!("../locales/en/units.toml")),
+    ("frameworks", include_str!("../locales/en/frameworks.toml")),
+    ("campaigns", include_str!("../locales/en/campaigns.toml")),
+    ("users", include_str!("../locales/en/users.toml")),
+];
+
+type Texts = HashMap<String, String>;
+
+fn load(files: &[(&str, &str)]) -> Texts {
+    let mut texts = HashMap::new();
+    for (prefix, source) in files {
+        let table: toml::Table =
+            toml::from_str(source).unwrap_or_else(|e| panic!("locale {prefix}: {e}"));
+        for (key, value) in table {
+            if let toml::Value::String(text) = value {
+                texts.insert(format!("{prefix}.{key}"), text);
+            }
+        }
+    }
+    texts
+}
+
+fn texts(lang: Lang) -> &'static Texts {
+    static VI: OnceLock<Texts> = OnceLock::new();
+    static EN: OnceLock<Texts> = OnceLock::new();
+    match lang {
+        Lang::Vi => VI.get_or_init(|| load(VI_FILES)),
+        Lang::En => EN.get_or_init(|| load(EN_FILES)),
+    }
+}
+
+/// The text for a key; a missing key shows as itself (and a test keeps both files complete).
+pub fn text(lang: Lang, key: &str) -> &'static str {
+    match texts(lang).get(key) {
+        Some(text) => text.as_str(),
+        None => texts(Lang::Vi)
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or_else(|| Box::leak(key.to_string().into_boxed_str())),
+    }
+}
+
+/// Keys of a language, for the completeness test.
+pub fn keys(lang: Lang) -> Vec<&'static str> {
+    let mut keys: Vec<&str> = texts(lang).keys().map(String::as_str).collect();
+    keys.sort();
+    keys
+}
+
+/// A number with `decimals` decimals: `88,47` and `1.234,5` in Vietnamese, `88.47` and
+/// `1,234.5` in English.
+pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
+    let (group, point) = match lang {
+        Lang::Vi => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let formatted = format!("{:.*}", decimals, value.abs());
+    let (whole, fraction) = formatted.split_once('.').unwrap_or((&formatted, ""));
+    let mut grouped = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(digit);
+    }
+    let sign = if value < 0.0 && formatted.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "-"
+    } else {
+        ""
+    };
+    if fraction.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}{point}{fraction}")
+    }
+}
+
+/// Points as the rubric writes them: at most 4 decimals, no trailing zeros (`0,25`, `10`).
+pub fn points(lang: Lang, value: f64) -> String {
+    let text = number(lang, value, 4);
+    let point = if lang == Lang::Vi { ',' } else { '.' };
+    if text.contains(point) {
+        text.trim_end_matches('0')
+            .trim_end_matches(point)
+            .to_string()
+    } else {
+        text
+    }
+}
+
+/// `30/12/2020` (both languages: the day-first form is the convention in Vietnam).
+pub fn date(value: NaiveDate) -> String {
+    value.format("%d/%m/%Y").to_string()
+}
+
+/// `30/12/2020 14:05` in Vietnam's time (UTC+7, no daylight saving).
+pub fn date_time(value: DateTime<Utc>) -> String {
+    let local = value + chrono::Duration::hours(7);
+    local.format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// English message templates and their Vietnamese renderings. `{}` keeps the captured text,
+/// `{*}` translates it again (messages nest: a file and row wrap a problem).
+const CATALOGUE: &[(&str, &str)] = &[
+    // Wrappers from the file readers.
+    ("{} row {}: {*}", "{} dòng {}: {*}"),
+    ("{} line {}: {*}", "{} dòng {}: {*}"),
+    ("(code {}) {*}", "(mã {}) {*}"),
+    ("row {}: {*}", "dòng {}: {*}"),
+    // Framework rows (interchange.md §1).
+    (
+        "duplicate code (first at row {})",
+        "mã bị trùng (đã có ở dòng {})",
+    ),
+    (
+        "missing parent: no row has code {}",
+        "thiếu nút cha: không dòng nào có mã {}",
+    ),
+    (
+        "leaf without max_points",
+        "tiêu chí lá chưa có điểm tối đa (max_points)",
+    ),
+    (
+        "negative points: max_points {} is below 0",
+        "điểm âm: điểm tối đa {} nhỏ hơn 0",
+    ),
+    (
+        "sum mismatch: max_points {} but the children sum to {}",
+        "tổng không khớp: điểm tối đa {} nhưng tổng các tiêu chí con là {}",
+    ),
+    ("code is empty", "mã để trống"),
+    (
+        "code is not a dotted code (letters or digits separated by dots, e.g. 1.2.3)",
+        "mã không đúng dạng (chữ hoặc số ngăn cách bằng dấu chấm, ví dụ 1.2.3)",
+    ),
+    ("title is empty", "tên tiêu chí để trống"),
+    (
+        "method {} is not allowed under a {} node (bonus and penalty sit at the top of the tree)",
+        "phương thức {} không được đặt dưới nút {} (điểm thưởng, điểm trừ chỉ ở cấp cao nhất)",
+    ),
+    (
+        "a scoring rule is only allowed on a leaf",
+        "quy tắc chấm điểm chỉ đặt ở tiêu chí lá",
+    ),
+    (
+        "a survey rule needs method survey",
+        "quy tắc khảo sát cần phương thức survey",
+    ),
+    ("rule: {}", "quy tắc: {}"),
+    (
+        "the framework has no scored node outside bonus and penalty",
+        "bộ tiêu chí không có tiêu chí nào được chấm ngoài điểm thưởng, điểm trừ",
+    ),
+    ("max_points: {*}", "điểm tối đa: {*}"),
+    (
+        "method: '{}' is not one of self, survey, bonus, penalty",
+        "phương thức: '{}' không thuộc self, survey, bonus, penalty",
+    ),
+    (
+        "evidence_required: '{}' is not yes/no (1/0, true/false, có/không)",
+        "yêu cầu tài liệu kiểm chứng: '{}' không phải có/không",
+    ),
+    (
+        "row: wrong column count: {}, expected {}",
+        "số cột sai: {}, cần {}",
+    ),
+    (
+        "wrong column count: {}, expected {}",
+        "số cột sai: {}, cần {}",
+    ),
+    ("'{}' is not a number", "'{}' không phải là số"),
+    ("'{}' is too large", "'{}' quá lớn"),
+    (
+        "has no rows below the header",
+        "không có dòng dữ liệu nào dưới dòng tiêu đề",
+    ),
+    ("is empty: no header row", "trống: không có dòng tiêu đề"),
+    ("is not UTF-8 text", "không phải văn bản UTF-8"),
+    (
+        "missing column '{}' in the header row (found: {})",
+        "thiếu cột '{}' ở dòng tiêu đề (có: {})",
+    ),
+    ("not readable as .xlsx: {}", "không đọc được dạng .xlsx: {}"),
+    ("not readable as CSV: {}", "không đọc được dạng CSV: {}"),
+    (
+        "not valid framework TOML: {}",
+        "tệp TOML bộ tiêu chí không hợp lệ: {}",
+    ),
+    ("has no sheet", "không có trang tính nào"),
+    // Units.
+    ("empty unit_code", "mã đơn vị để trống"),
+    (
+        "unit_code {} repeated (first at row {})",
+        "mã đơn vị {} bị trùng (đã có ở dòng {})",
+    ),
+    (
+        "parent_code {} is not a current unit",
+        "mã đơn vị cha {} không phải đơn vị đang hoạt động",
+    ),
+    (
+        "kind: '{}' is not one of province, department, commune, ministry, nation",
+        "loại đơn vị: '{}' không hợp lệ",
+    ),
+    ("the unit code is empty", "mã đơn vị để trống"),
+    ("the unit name is empty", "tên đơn vị để trống"),
+    (
+        "the validity ends before it starts",
+        "ngày hết hiệu lực trước ngày bắt đầu",
+    ),
+    (
+        "a unit cannot be its own parent",
+        "đơn vị không thể là đơn vị cha của chính nó",
+    ),
+    (
+        "parent unit {} does not exist",
+        "đơn vị cha {} không tồn tại",
+    ),
+    (
+        "a {} cannot sit under a {} ({})",
+        "đơn vị loại {} không thể trực thuộc đơn vị loại {} ({})",
+    ),
+    (
+        "choose the units to merge",
+        "hãy chọn các đơn vị cần hợp nhất",
+    ),
+    ("{} has already ended", "{} đã hết hiệu lực"),
+    (
+        "the merger date is out of range",
+        "ngày hợp nhất không hợp lệ",
+    ),
+    // Frameworks.
+    ("the framework needs a code", "bộ tiêu chí cần có mã"),
+    (
+        "this framework is frozen: a campaign that uses it has opened; make a new version",
+        "bộ tiêu chí đã khóa vì đợt đánh giá sử dụng nó đã mở; hãy tạo phiên bản mới",
+    ),
+    // Campaigns.
+    ("the campaign title is empty", "tên đợt đánh giá để trống"),
+    ("year {} is out of range", "năm {} không hợp lệ"),
+    (
+        "appraisal rounds must be between 1 and 5",
+        "số vòng thẩm định phải từ 1 đến 5",
+    ),
+    ("bands: {*}", "xếp loại: {*}"),
+    (
+        "the explanation deadline is before the self-assessment deadline",
+        "hạn giải trình sớm hơn hạn tự đánh giá",
+    ),
+    (
+        "the campaign is {}: its setup can only change while it is a draft",
+        "đợt đánh giá đang ở trạng thái {}: chỉ sửa được cấu hình khi còn là bản nháp",
+    ),
+    ("the unit group has no name", "nhóm đơn vị chưa có tên"),
+    (
+        "the group {} has no framework yet",
+        "nhóm {} chưa có bộ tiêu chí",
+    ),
+    (
+        "unit {} is already in another group of this campaign, or does not exist",
+        "đơn vị {} đã thuộc nhóm khác của đợt này hoặc không tồn tại",
+    ),
+    (
+        "a campaign cannot go from {} to {}",
+        "đợt đánh giá không thể chuyển từ {} sang {}",
+    ),
+    (
+        "the campaign has no framework",
+        "đợt đánh giá chưa có bộ tiêu chí",
+    ),
+    (
+        "the campaign has no participating unit",
+        "đợt đánh giá chưa có đơn vị tham gia",
+    ),
+    (
+        "{} participating unit(s) have no framework for their group",
+        "{} đơn vị tham gia chưa có bộ tiêu chí cho nhóm của mình",
+    ),
+    (
+        "the self-assessment deadline is not set",
+        "chưa đặt hạn tự đánh giá",
+    ),
+    (
+        "the campaign is no longer {}",
+        "đợt đánh giá không còn ở trạng thái {}",
+    ),
+    (
+        "the campaign changed state meanwhile",
+        "đợt đánh giá vừa được chuyển trạng thái bởi người khác",
+    ),
+    ("there are no bands", "chưa có mức xếp loại nào"),
+    (
+        "band minima must be strictly descending ('{}' is out of order)",
+        "ngưỡng các mức xếp loại phải giảm dần ('{}' sai thứ tự)",
+    ),
+    (
+        "band '{}' has an empty label or a minimum that is not a number",
+        "mức xếp loại '{}' thiếu tên hoặc ngưỡng không phải là số",
+    ),
+    // Accounts.
+    (
+        "a username uses letters without marks, digits and . _ - @",
+        "tên đăng nhập chỉ gồm chữ không dấu, chữ số và . _ - @",
+    ),
+    ("the full name is empty", "họ tên để trống"),
+    (
+        "the username {} is taken",
+        "tên đăng nhập {} đã có người dùng",
+    ),
+    (
+        "the role {} needs a unit",
+        "vai trò {} cần gắn với một đơn vị",
+    ),
+    // A file name before a message: the most general pattern, so it comes last.
+    ("{}: {*}", "{}: {*}"),
+];
+
+/// Renders an English library message in `lang`. Unknown messages stay as they are.
+pub fn message(lang: Lang, english: &str) -> String {
+    if lang == Lang::En {
+        return english.to_string();
+    }
+    translate(english).unwrap_or_else(|| english.to_string())
+}
+
+fn translate(english: &str) -> Option<String> {
+    CATALOGUE.iter().find_map(|(source, target)| {
+        let captures = match_template(source, english)?;
+        let mut output = String::new();
+        let mut captures = captures.into_iter();
+        let mut rest = *target;
+        while let Some(start) = rest.find('{') {
+            let end = rest[start..].find('}')? + start;
+            output.push_str(&rest[..start]);
+            let captured = captures.next()?;
+            if &rest[start..=end] == "{*}" {
+                output.push_str(&translate(&captured).unwrap_or(captured));
+            } else {
+                output.push_str(&captured);
+            }
+            rest = &rest[end + 1..];
+        }
+        output.push_str(rest);
+        Some(output)
+    })
+}
+
+/// Matches `text` against a template with `{}`/`{*}` holes; holes are non-empty and a hole is
+/// as short as possible, except the last, which takes the rest.
+fn match_template(template: &str, text: &str) -> Option<Vec<String>> {
+    let pieces: Vec<&str> = template.split(['{', '}']).collect();
+    // split gives literal, hole-name, literal, hole-name, …, literal
+    let literals: Vec<&str> = pieces.iter().step_by(2).copied().collect();
+    let holes = literals.len() - 1;
+    let mut rest = text.strip_prefix(literals[0])?;
+    let mut captures = Vec::with_capacity(holes);
+    for (i, literal) in literals.iter().enumerate().skip(1) {
+        if i == literals.len() - 1 {
+            let value = rest.strip_suffix(literal)?;
+            if value.is_empty() {
+                return None;
+            }
+            captures.push(value.to_string());
+            rest = "";
+        } else {
+            let position = rest.get(1..)?.find(literal)? + 1;
+            captures.push(rest[..position].to_string());
+            rest = &rest[position + literal.len()..];
+        }
+    }
+    (rest.is_empty() && captures.len() == holes).then_some(captures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_number_and_date_conventions() {
+        assert_eq!(number(Lang::Vi, 88.47, 2), "88,47");
+        assert_eq!(number(Lang::Vi, 1234.5, 1), "1.234,5");
+        assert_eq!(number(Lang::Vi, 1234567.0, 0), "1.234.567");
+        assert_eq!(number(Lang::En, 1234.5, 1), "1,234.5");
+        assert_eq!(number(Lang::Vi, -11.669, 2), "-11,67");
+        assert_eq!(number(Lang::Vi, -0.001, 2), "0,00");
+        assert_eq!(points(Lang::Vi, 0.25), "0,25");
+        assert_eq!(points(Lang::Vi, 10.0), "10");
+        assert_eq!(
+            date(NaiveDate::from_ymd_opt(2020, 12, 30).unwrap()),
+            "30/12/2020"
+        );
+        let utc = DateTime::parse_from_rfc3339("2020-12-30T07:05:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(date_time(utc), "30/12/2020 14:05");
+    }
+
+    #[test]
+    fn library_messages_render_in_vietnamese() {
+        assert_eq!(
+            message(
+                Lang::Vi,
+                "framework.csv row 4: (code 1.1) duplicate code (first at row 3)"
+            ),
+            "framework.csv dòng 4: (mã 1.1) mã bị trùng (đã có ở dòng 3)"
+        );
+        assert_eq!(
+            message(
+                Lang::Vi,
+                "framework.csv row 2: (code 1) sum mismatch: max_points 10 but the children sum to 9"
+            ),
+            "framework.csv dòng 2: (mã 1) tổng không khớp: điểm tối đa 10 nhưng tổng các tiêu chí con là 9"
+        );
+        assert_eq!(
+            message(
+                Lang::Vi,
+                "x.csv row 8: (code 4) max_points: 'abc' is not a number"
+            ),
+            "x.csv dòng 8: (mã 4) điểm tối đa: 'abc' không phải là số"
+        );
+        assert_eq!(
+            message(Lang::Vi, "a campaign cannot go from draft to finalized"),
+            "đợt đánh giá không thể chuyển từ draft sang finalized"
+        );
+        assert_eq!(message(Lang::En, "title is empty"), "title is empty");
+        assert_eq!(message(Lang::Vi, "something unknown"), "something unknown");
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        assert_eq!(keys(Lang::Vi), keys(Lang::En));
+        assert!(!keys(Lang::Vi).is_empty());
+        assert_eq!(text(Lang::Vi, "common.app_name"), "chiso");
+    }
+}

@@ -1,0 +1,94 @@
+//! The routes, one module per feature, merged here with the layers added once.
+
+pub mod account;
+pub mod audit;
+pub mod campaigns;
+pub mod frameworks;
+pub mod home;
+pub mod units;
+pub mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use crate::auth;
+use crate::state::AppState;
+
+/// Static files, compiled into the binary: nothing to deploy beside it.
+async fn static_file(
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let (body, kind): (&'static [u8], &str) = match name.as_str() {
+        "htmx.min.js" => (
+            include_bytes!("../../static/htmx.min.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "app.css" => (
+            include_bytes!("../../static/app.css"),
+            "text/css; charset=utf-8",
+        ),
+        _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn security_headers(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+    );
+    response
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_upload_bytes;
+    Router::new()
+        .route("/", get(home::show))
+        .route("/dang-nhap", get(account::login_form).post(account::login))
+        .route("/dang-xuat", post(account::logout))
+        .route(
+            "/doi-mat-khau",
+            get(account::password_form).post(account::change_password),
+        )
+        .route("/ngon-ngu", post(account::switch_language))
+        .route("/nhat-ky", get(audit::show))
+        .route("/nhat-ky.csv", get(audit::export))
+        .merge(units::router())
+        .merge(frameworks::router())
+        .merge(campaigns::router())
+        .merge(users::router())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::context_layer,
+        ))
+        .route("/static/{name}", get(static_file))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(middleware::from_fn(security_headers))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
