@@ -3,6 +3,7 @@
 //! (domain.md §2). No IO: files and databases are the callers' business.
 
 pub mod access;
+pub mod assessment;
 pub mod campaign;
 pub mod change;
 pub mod classification;
