@@ -148,4 +148,6 @@ const FLASH_KEYS: &[&str] = &[
     "users.password_reset",
     "users.role_added",
     "users.role_removed",
+    "users.deactivated",
+    "users.activated",
 ];
