@@ -177,10 +177,9 @@ fn tree(units: &[OrgUnit], today: NaiveDate) -> (Vec<UnitRow>, Vec<UnitRow>) {
         .iter()
         .filter(|u| {
             u.kind == "ministry"
-                && !u
-                    .parent_id
+                && u.parent_id
                     .and_then(|p| units.iter().find(|x| x.id == p))
-                    .is_some_and(|p| p.kind == "ministry")
+                    .is_none_or(|p| p.kind != "ministry")
         })
         .collect();
     ministry_roots.sort_by(|a, b| (&a.code, a.valid_from).cmp(&(&b.code, b.valid_from)));
@@ -963,8 +962,9 @@ pub async fn import(
     let megabytes = i18n::number(lang, limit as f64 / (1024.0 * 1024.0), 1);
     let mut upload: Option<(String, Vec<u8>)> = None;
     let mut too_large = false;
-    match multipart {
-        Ok(mut multipart) => loop {
+    // No multipart body at all is answered like a form without a file.
+    if let Ok(mut multipart) = multipart {
+        loop {
             match multipart.next_field().await {
                 Ok(Some(field)) => {
                     if field.name() != Some("file") {
@@ -986,8 +986,7 @@ pub async fn import(
                     break;
                 }
             }
-        },
-        Err(_) => {}
+        }
     }
     let respond = |problems: Vec<ImportProblem>, name: String, status: StatusCode| {
         (status, import_page(&state, &context, problems, None, name)).into_response()
@@ -1311,7 +1310,7 @@ mod tests {
             "{problems:#?}"
         );
         assert!(
-            problems[0].message.starts_with("Tên đơn vị"),
+            problems[0].message.starts_with("Cột unit_name"),
             "{problems:?}"
         );
         assert!(problems[4].message.contains("trùng"), "{problems:?}");
