@@ -1,10 +1,12 @@
 //! Storage of chiso: SQLite (the embedded default) and PostgreSQL behind one API. SQL lives
 //! here and nowhere else; every query is written once and runs on both backends.
 
+pub mod assessments;
 pub mod audit;
 pub mod campaigns;
 pub mod db;
 pub mod error;
+pub mod evidence;
 pub mod frameworks;
 pub mod units;
 pub mod users;
