@@ -612,6 +612,23 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
             body.contains("Nhóm đơn vị: không được để trống"),
             "{backend:?}"
         );
+        let (status, body) = status_and_text(
+            app.post_form(
+                &format!("/dot-danh-gia/{id}/bo-tieu-chi"),
+                &[("unit_group", "department"), ("framework_id", "")],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("Bộ tiêu chí: hãy chọn một bộ tiêu chí."),
+            "{backend:?}"
+        );
+        assert!(
+            campaigns::frameworks(&app.db, id).await.unwrap().is_empty(),
+            "{backend:?}"
+        );
         let response = app
             .post_form(
                 &format!("/dot-danh-gia/{id}/bo-tieu-chi"),
@@ -627,6 +644,40 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         assert_eq!(assigned[0].unit_group, "department", "{backend:?}");
         assert_eq!(
             assigned[0].framework_id, department_framework.id,
+            "{backend:?}"
+        );
+
+        // A group can be added and removed again (an explicit "none").
+        let commune_framework = framework_by_code(&app.db, "commune-2025").await;
+        let assign = format!("/dot-danh-gia/{id}/bo-tieu-chi");
+        let commune_id = commune_framework.id.to_string();
+        let response = app
+            .post_form(
+                &assign,
+                &[("unit_group", "commune"), ("framework_id", &commune_id)],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend:?}");
+        assert_eq!(
+            campaigns::frameworks(&app.db, id).await.unwrap().len(),
+            2,
+            "{backend:?}"
+        );
+        let (_, body) = app.get_text(&page).await;
+        assert!(
+            body.contains("Xã, phường, đặc khu (commune)"),
+            "{backend:?}"
+        );
+        let response = app
+            .post_form(
+                &assign,
+                &[("unit_group", "commune"), ("framework_id", "none")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend:?}");
+        assert_eq!(
+            campaigns::frameworks(&app.db, id).await.unwrap().len(),
+            1,
             "{backend:?}"
         );
 

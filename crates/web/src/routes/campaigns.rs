@@ -761,8 +761,17 @@ pub async fn assign_framework(
         );
         return refused(&state, &principal, &context, id, query, message, group).await;
     }
+    if framework_text.is_empty() {
+        let message = format!(
+            "{}: {}",
+            i18n::text(lang, "campaigns.framework"),
+            i18n::text(lang, "campaigns.error_framework_missing")
+        );
+        return refused(&state, &principal, &context, id, query, message, group).await;
+    }
+    // "none" removes the group: an explicit choice, never the form's default.
     let framework_id = match framework_text {
-        "" => None,
+        "none" => None,
         text => match text.parse::<i64>() {
             Ok(fid) if frameworks::get_row(&state.db, fid).await.is_ok() => Some(fid),
             _ => {
