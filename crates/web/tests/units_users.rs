@@ -264,6 +264,25 @@ async fn the_secretariat_creates_edits_imports_and_merges_units() {
             .await;
         assert_eq!(response.status().as_u16(), 422, "{backend:?}");
 
+        // An .xlsx is read (its first sheet); this one is a framework, not a list of units.
+        let framework = chiso_refdata::framework("commune-2025").unwrap();
+        let xlsx = chiso_interchange::framework_io::framework_to_xlsx(&framework).unwrap();
+        let upload = Form::new().part(
+            "file",
+            Part::bytes(xlsx)
+                .file_name("don-vi.xlsx")
+                .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                .unwrap(),
+        );
+        let response = app.post_multipart("/don-vi/nhap", upload).await;
+        let (status, body) = status_and_text(response).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("Thiếu cột") && body.contains("unit_code"),
+            "{backend:?}: {body}"
+        );
+        assert_eq!(all_units(&app.db).await.len(), before, "{backend:?}");
+
         // Merge two communes into a new one.
         let x01 = unit_by_code(&app.db, "X01").await;
         let x02 = unit_by_code(&app.db, "X02").await;

@@ -68,6 +68,24 @@ fn parse_date(text: &str) -> Result<Option<NaiveDate>, ()> {
         .map_err(|_| ())
 }
 
+/// A message of the file readers in the user's language. The missing-column message is
+/// rendered here: the shared catalogue's row wrapper would otherwise take "header row" for a
+/// row number.
+fn input_message(lang: Lang, message: &str) -> String {
+    let missing = message
+        .strip_prefix("missing column '")
+        .and_then(|rest| rest.strip_suffix(')'))
+        .and_then(|rest| rest.split_once("' in the header row (found: "));
+    match missing {
+        Some((column, found)) => tr(
+            lang,
+            "units.err_missing_column",
+            &[("column", column), ("found", found)],
+        ),
+        None => i18n::message(lang, message),
+    }
+}
+
 /// The store's default start of validity, meaning "since before records began".
 fn open_start() -> NaiveDate {
     NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date")
@@ -1024,7 +1042,7 @@ pub async fn import(
             return Ok(respond(
                 vec![ImportProblem {
                     row: error.row,
-                    message: i18n::message(lang, &error.message),
+                    message: input_message(lang, &error.message),
                 }],
                 display,
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -1081,12 +1099,18 @@ fn import_rows(
                 // A missing column: nothing else can be read.
                 return Err(vec![ImportProblem {
                     row: None,
-                    message: i18n::message(lang, &error.message),
+                    message: input_message(lang, &error.message),
                 }]);
             }
+            let message = input_message(lang, &error.message);
             problems.push(ImportProblem {
                 row: error.row,
-                message: i18n::message(lang, &error.message),
+                // "empty unit_code", "unit_code 01 repeated": name the column like the others.
+                message: if error.message.contains("unit_code") {
+                    field_error(lang, "units.col_code", &message)
+                } else {
+                    message
+                },
             });
         }
     }
@@ -1321,6 +1345,20 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].fields.kind, OrgKind::Province);
         assert_eq!(rows[1].fields.name, "Đơn vị 99");
+    }
+
+    #[test]
+    fn a_missing_column_is_named_in_vietnamese() {
+        let table = read_csv("units.csv", "code,name\nA,B\n".as_bytes()).unwrap();
+        let problems = import_rows(Lang::Vi, &table, &[], Utc::now().date_naive()).unwrap_err();
+        assert_eq!(
+            problems,
+            [ImportProblem {
+                row: None,
+                message: "Thiếu cột 'unit_code' ở dòng tiêu đề (tệp có các cột: code, name)."
+                    .into()
+            }]
+        );
     }
 
     #[test]
