@@ -190,7 +190,7 @@ const CATALOGUE: &[(&str, &str)] = &[
         "a survey rule needs method survey",
         "quy tắc khảo sát cần phương thức survey",
     ),
-    ("rule: {}", "quy tắc: {}"),
+    ("rule: {*}", "quy tắc: {*}"),
     (
         "the framework has no scored node outside bonus and penalty",
         "bộ tiêu chí không có tiêu chí nào được chấm ngoài điểm thưởng, điểm trừ",
@@ -353,6 +353,69 @@ const CATALOGUE: &[(&str, &str)] = &[
     (
         "the role {} needs a unit",
         "vai trò {} cần gắn với một đơn vị",
+    ),
+    // Scoring rules in framework files (the `rule` column).
+    ("levels: the list is empty", "mức điểm: danh sách trống"),
+    (
+        "levels: values must be strictly ascending",
+        "mức điểm: các giá trị phải tăng dần",
+    ),
+    (
+        "levels: {} is outside [0, {}]",
+        "mức điểm: {} nằm ngoài khoảng [0, {}]",
+    ),
+    (
+        "levels: max_points {} is not one of the levels",
+        "mức điểm: điểm tối đa {} không thuộc các mức",
+    ),
+    (
+        "threshold: the input has no name",
+        "ngưỡng: chưa đặt tên chỉ số đầu vào",
+    ),
+    ("threshold: no steps", "ngưỡng: chưa có bậc nào"),
+    (
+        "threshold: step minima must be strictly descending",
+        "ngưỡng: các bậc phải giảm dần",
+    ),
+    (
+        "threshold: a step minimum is not a number",
+        "ngưỡng: ngưỡng của một bậc không phải là số",
+    ),
+    (
+        "threshold: step points {} are outside [0, {}]",
+        "ngưỡng: điểm của bậc {} nằm ngoài khoảng [0, {}]",
+    ),
+    (
+        "threshold: otherwise {} is outside [0, {}]",
+        "ngưỡng: điểm còn lại {} nằm ngoài khoảng [0, {}]",
+    ),
+    (
+        "'{}' lacks a closing parenthesis",
+        "'{}' thiếu dấu đóng ngoặc",
+    ),
+    (
+        "{} needs the input name in parentheses, e.g. {}",
+        "{} cần tên chỉ số đầu vào trong ngoặc đơn, ví dụ {}",
+    ),
+    (
+        "{} needs the survey source in parentheses, e.g. {}",
+        "{} cần tên nguồn khảo sát trong ngoặc đơn, ví dụ {}",
+    ),
+    (
+        "step '{}' is not 'minimum => points'",
+        "bậc '{}' không đúng dạng 'ngưỡng => điểm'",
+    ),
+    (
+        "step minimum '{}' is not a number",
+        "ngưỡng '{}' của bậc không phải là số",
+    ),
+    (
+        "'{}' is not a rule kind (levels, threshold, proportional, survey)",
+        "'{}' không phải loại quy tắc hợp lệ (levels, threshold, proportional, survey)",
+    ),
+    (
+        "first sheet not readable: {}",
+        "không đọc được trang tính đầu tiên: {}",
     ),
     // A file name before a message: the most general pattern, so it comes last.
     ("{}: {*}", "{}: {*}"),

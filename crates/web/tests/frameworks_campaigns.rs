@@ -162,6 +162,31 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
             "{backend:?}"
         );
 
+        // Wrong scoring rules, explained in Vietnamese too.
+        let rules = "code,title,max_points,method,rule\n\
+1,Lĩnh vực,10,,\n\
+1.1,Tiêu chí một,6,,levels: 0; 5\n\
+1.2,Tiêu chí hai,4,,bogus\n";
+        let form = upload(
+            "quy-tac.csv",
+            rules,
+            &[
+                ("code", "bad-rules"),
+                ("title", "Quy tắc sai"),
+                ("unit_kind", "province"),
+            ],
+        );
+        let (status, body) =
+            status_and_text(app.post_multipart("/bo-tieu-chi/nhap", form).await).await;
+        assert_eq!(status, 422, "{backend:?}");
+        for expected in [
+            "quy tắc: mức điểm: điểm tối đa 6 không thuộc các mức",
+            "quy tắc: &#39;bogus&#39; không phải loại quy tắc hợp lệ",
+        ] {
+            assert!(body.contains(expected), "{backend:?}: {expected} in {body}");
+        }
+        assert_eq!(framework_rows(&app.db).await.len(), before, "{backend:?}");
+
         // Wrong metadata, each field named; a file that is not a table.
         let form = upload(
             "bo-tieu-chi.pdf",
