@@ -700,6 +700,11 @@ async fn the_admin_manages_accounts_roles_and_passwords() {
         let response = app
             .post_form(&format!("/nguoi-dung/{}/dat-lai-mat-khau", user.id), &[])
             .await;
+        assert_eq!(
+            response.headers()["cache-control"],
+            "no-store",
+            "{backend:?}: the password page is not cached"
+        );
         let (status, body) = status_and_text(response).await;
         assert_eq!(status, 200, "{backend:?}");
         let reset_password = temporary_password(&body);

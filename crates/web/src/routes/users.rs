@@ -7,7 +7,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -296,7 +296,7 @@ pub async fn create(
             let mut page = show_page(&state, &principal, &context, id).await?;
             page.notice = Some(i18n::text(lang, "users.created"));
             page.temporary_password = generated.then_some(password);
-            Ok(page.into_response())
+            Ok(with_secret(page))
         }
         Err(StoreError::Invalid(message)) => {
             let mut form = form;
@@ -444,6 +444,11 @@ pub async fn show(
 ) -> AppResult<ShowPage> {
     principal.require(Permission::ManageUsers)?;
     show_page(&state, &principal, &context, id).await
+}
+
+/// A page that shows a temporary password: no cache keeps it.
+fn with_secret(page: ShowPage) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], page).into_response()
 }
 
 fn back_to(id: i64, message: &str) -> Response {
@@ -655,7 +660,7 @@ pub async fn reset_password(
     let mut page = show_page(&state, &principal, &context, id).await?;
     page.notice = Some(i18n::text(context.lang, "users.password_reset"));
     page.temporary_password = Some(password);
-    Ok(page.into_response())
+    Ok(with_secret(page))
 }
 
 #[cfg(test)]
