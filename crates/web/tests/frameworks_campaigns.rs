@@ -342,6 +342,29 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
             rows.iter().any(|r| r[0] == "2.2" && r[2] == "33"),
             "{backend:?}: {rows:?}"
         );
+        // The .xlsx reads back as an import.
+        let form = Form::new()
+            .text("code", "tinh-2026-xlsx")
+            .text("title", "Nhập từ Excel")
+            .text("unit_kind", "province")
+            .part(
+                "file",
+                Part::bytes(body.clone())
+                    .file_name("framework.xlsx")
+                    .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                    .unwrap(),
+            );
+        let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
+        assert_eq!(response.status().as_u16(), 303, "{backend:?}");
+        let from_xlsx = frameworks::load(&app.db, id_in(&location(&response), "/bo-tieu-chi/"))
+            .await
+            .unwrap();
+        assert_eq!(from_xlsx.framework.nodes().len(), 14, "{backend:?}");
+        assert_eq!(
+            from_xlsx.framework.max_points().to_string(),
+            "100",
+            "{backend:?}"
+        );
         let (_, _, _, body) = bytes_of(&app, &format!("/bo-tieu-chi/{}/xlsx", sample.id)).await;
         let rows = sheet(&body, "framework");
         assert_eq!(
