@@ -424,3 +424,26 @@ pub async fn verify_against_dummy(password: String) {
     })
     .await;
 }
+
+/// Refuses a request whose user lacks the permission before its handler runs, so before any
+/// body (a multipart upload) is read: routers put it on routes whose body extractor would
+/// otherwise answer first, with
+/// `route_layer(middleware::from_fn_with_state(Permission::X, auth::require))`.
+/// Anonymous visitors go to the login page, as the `Auth` extractor sends them.
+pub async fn require(
+    State(permission): State<Permission>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Some(context) = request.extensions().get::<Context>().cloned() else {
+        return AppError::Internal(anyhow::anyhow!("the context middleware did not run"))
+            .into_response();
+    };
+    match &context.principal {
+        None => AppError::Unauthorized { next: context.path }.into_response_in(context.lang),
+        Some(principal) if !principal.can(permission) => {
+            AppError::Forbidden.into_response_in(context.lang)
+        }
+        Some(_) => next.run(request).await,
+    }
+}
