@@ -162,6 +162,18 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
             "{backend:?}"
         );
 
+        // A plain form instead of an upload: no file, said so.
+        let (status, body) = status_and_text(
+            app.post_form("/bo-tieu-chi/nhap", &[("code", "x"), ("title", "x")])
+                .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("Tệp: chưa chọn tệp để tải lên."),
+            "{backend:?}"
+        );
+
         // Wrong scoring rules, explained in Vietnamese too.
         let rules = "code,title,max_points,method,rule\n\
 1,Lĩnh vực,10,,\n\
@@ -948,6 +960,11 @@ async fn only_managers_change_frameworks_and_campaigns() {
             ("bands", "Đạt:50,Không đạt"),
         ];
         let form_posts: Vec<(String, Vec<(&str, &str)>)> = vec![
+            // An upload route sent a plain form is still refused for the role first.
+            (
+                "/bo-tieu-chi/nhap".to_string(),
+                vec![("code", "khong-duoc")],
+            ),
             (
                 format!("/bo-tieu-chi/{f}/phien-ban-moi"),
                 vec![("year", "2030")],

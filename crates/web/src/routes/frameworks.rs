@@ -8,6 +8,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -371,8 +372,16 @@ impl MultipartForm {
     }
 }
 
-async fn read_multipart(mut multipart: Multipart) -> AppResult<MultipartForm> {
+/// Reads the form. The extractor's rejection (a body that is not multipart) arrives here, after
+/// the handler checked the permission, and reads as an empty form: the page then says that no
+/// file was chosen.
+async fn read_multipart(
+    multipart: Result<Multipart, MultipartRejection>,
+) -> AppResult<MultipartForm> {
     let mut form = MultipartForm::default();
+    let Ok(mut multipart) = multipart else {
+        return Ok(form);
+    };
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::TooLarge
@@ -484,7 +493,7 @@ fn field_error(lang: Lang, field_key: &str, message_key: &str) -> String {
 pub async fn import(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageFrameworks)?;
     let lang = context.lang;
@@ -639,7 +648,7 @@ pub async fn replace(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
     Path(id): Path<i64>,
-    multipart: Multipart,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageFrameworks)?;
     let lang = context.lang;
