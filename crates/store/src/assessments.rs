@@ -1594,6 +1594,9 @@ pub struct PublishedResults {
     pub groups: Vec<PublishedGroup>,
 }
 
+/// A unit's code, name, region and final leaf values, while results are computed.
+type UnitFinals = (String, String, Option<String>, Vec<(NodeId, Points)>);
+
 /// Computes a finalized campaign's results with the scoring engine (one ranking per group of
 /// units, group ranks by region), without storing them.
 pub async fn compute_results(
@@ -1634,8 +1637,7 @@ pub async fn compute_results(
             .filter(|u| u.unit_group == group.unit_group)
             .map(|u| u.unit_id)
             .collect();
-        let mut units: BTreeMap<i64, (String, String, Option<String>, Vec<(NodeId, Points)>)> =
-            BTreeMap::new();
+        let mut units: BTreeMap<i64, UnitFinals> = BTreeMap::new();
         for (_, unit_id, code, name, region, framework_id, node, points) in &rows {
             if *framework_id != group.framework_id || !members.contains(unit_id) {
                 continue;
@@ -1662,7 +1664,7 @@ pub async fn compute_results(
             );
         }
         let evaluation = evaluate(framework, inputs, &bands);
-        let published = evaluation
+        let mut published: Vec<PublishedUnit> = evaluation
             .units
             .iter()
             .map(|outcome| {
@@ -1703,6 +1705,12 @@ pub async fn compute_results(
                 }
             })
             .collect();
+        // The engine keys units by id; ties read in unit-code order (interchange.md §4).
+        published.sort_by(|a, b| {
+            a.rank
+                .cmp(&b.rank)
+                .then_with(|| a.unit_code.cmp(&b.unit_code))
+        });
         groups.push(PublishedGroup {
             unit_group: group.unit_group.clone(),
             framework_id: group.framework_id,
