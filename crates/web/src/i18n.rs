@@ -39,6 +39,8 @@ const VI_FILES: &[(&str, &str)] = &[
     ("frameworks", include_str!("../locales/vi/frameworks.toml")),
     ("campaigns", include_str!("../locales/vi/campaigns.toml")),
     ("users", include_str!("../locales/vi/users.toml")),
+    ("assessment", include_str!("../locales/vi/assessment.toml")),
+    ("appraisal", include_str!("../locales/vi/appraisal.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -46,6 +48,8 @@ const EN_FILES: &[(&str, &str)] = &[
     ("frameworks", include_str!("../locales/en/frameworks.toml")),
     ("campaigns", include_str!("../locales/en/campaigns.toml")),
     ("users", include_str!("../locales/en/users.toml")),
+    ("assessment", include_str!("../locales/en/assessment.toml")),
+    ("appraisal", include_str!("../locales/en/appraisal.toml")),
 ];
 
 type Texts = HashMap<String, String>;

@@ -49,9 +49,19 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data folder {}",
+            config.data_dir.display()
+        )
+    })?;
+    let blobs = Arc::new(chiso_store::evidence::LocalBlobStore::new(
+        config.data_dir.join("evidence"),
+    ));
     let state = AppState {
         db: db.clone(),
         config: Arc::new(config),
+        blobs,
     };
     Ok(App {
         listener,

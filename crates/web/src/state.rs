@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use chiso_store::Db;
+use chiso_store::evidence::BlobStore;
 
 use crate::config::Config;
 
@@ -10,4 +11,7 @@ use crate::config::Config;
 pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
+    /// Where evidence files' bytes live (local disk under `data_dir`; S3 can implement the
+    /// same trait).
+    pub blobs: Arc<dyn BlobStore>,
 }

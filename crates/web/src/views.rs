@@ -48,6 +48,17 @@ impl Page {
                 }
             };
             push("/", "common.nav_home", true);
+            // The work of the assessment stage: the unit's own sheet, the council's appraisal.
+            push(
+                "/tu-danh-gia",
+                "common.nav_self_assessment",
+                principal.has_role(Role::UnitEditor) || principal.has_role(Role::UnitLeader),
+            );
+            push(
+                "/tham-dinh",
+                "common.nav_appraisal",
+                principal.has_role(Role::Appraiser) || principal.can(Permission::ManageCampaigns),
+            );
             push(
                 "/don-vi",
                 "common.nav_units",

@@ -1,6 +1,8 @@
 //! The routes, one module per feature, merged here with the layers added once.
 
 pub mod account;
+pub mod appraisal;
+pub mod assessment;
 pub mod audit;
 pub mod campaigns;
 pub mod frameworks;
@@ -82,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .merge(frameworks::router())
         .merge(campaigns::router())
         .merge(users::router())
+        .merge(assessment::router())
+        .merge(appraisal::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::context_layer,
