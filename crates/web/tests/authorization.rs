@@ -1,0 +1,273 @@
+//! The authorization matrix: every role (and an anonymous visitor) against every route, with
+//! the expected allow or deny written out per row, on both backends. "Allowed" means the
+//! server did not refuse (not 403, no redirect to the login page, no server error); "denied"
+//! means 403 for signed-in roles. Anonymous visitors are sent to the login page everywhere.
+//!
+//! The rows are the specification: a new route without a row here is a test failure (see
+//! `every_route_has_a_row`).
+
+mod common;
+
+use chiso_store::users::{self, NewUser};
+use chiso_store::{Actor, campaigns, frameworks, units};
+use common::{TestApp, apps, location};
+
+/// The roles in the order they are tried; the administrator goes last, because its allowed
+/// writes change things (for example deactivating the matrix's throwaway account).
+const ROLES: [(&str, &str); 6] = [
+    ("xemketqua", "viewer"),
+    ("nhaplieu", "unit_editor"),
+    ("lanhdao", "unit_leader"),
+    ("thamdinh", "appraiser"),
+    ("thuongtruc", "secretariat"),
+    ("admin", "admin"),
+];
+
+const EVERYONE: &[&str] = &[
+    "viewer",
+    "unit_editor",
+    "unit_leader",
+    "appraiser",
+    "secretariat",
+    "admin",
+];
+const STAFF: &[&str] = &["secretariat", "admin"];
+const ADMIN: &[&str] = &["admin"];
+
+/// (method, path with placeholders, roles allowed)
+const MATRIX: &[(&str, &str, &[&str])] = &[
+    ("GET", "/", EVERYONE),
+    ("GET", "/doi-mat-khau", EVERYONE),
+    ("GET", "/nhat-ky", STAFF),
+    ("GET", "/nhat-ky.csv", STAFF),
+    // Units
+    ("GET", "/don-vi", EVERYONE),
+    ("GET", "/don-vi/{unit}", EVERYONE),
+    ("GET", "/don-vi/moi", STAFF),
+    ("POST", "/don-vi", STAFF),
+    ("GET", "/don-vi/{unit}/sua", STAFF),
+    ("POST", "/don-vi/{unit}/sua", STAFF),
+    ("GET", "/don-vi/hop-nhat", STAFF),
+    ("POST", "/don-vi/hop-nhat", STAFF),
+    ("GET", "/don-vi/nhap", STAFF),
+    ("POST", "/don-vi/nhap", STAFF),
+    // Frameworks
+    ("GET", "/bo-tieu-chi", EVERYONE),
+    ("GET", "/bo-tieu-chi/{framework}", EVERYONE),
+    ("GET", "/bo-tieu-chi/{framework}/csv", EVERYONE),
+    ("GET", "/bo-tieu-chi/{framework}/xlsx", EVERYONE),
+    ("GET", "/bo-tieu-chi/nhap", STAFF),
+    ("POST", "/bo-tieu-chi/nhap", STAFF),
+    ("GET", "/bo-tieu-chi/{framework}/thay-the", STAFF),
+    ("POST", "/bo-tieu-chi/{framework}/thay-the", STAFF),
+    ("POST", "/bo-tieu-chi/{framework}/phien-ban-moi", STAFF),
+    // Campaigns
+    ("GET", "/dot-danh-gia", EVERYONE),
+    ("GET", "/dot-danh-gia/{campaign}", EVERYONE),
+    ("GET", "/dot-danh-gia/moi", STAFF),
+    ("GET", "/dot-danh-gia/vong-tham-dinh", STAFF),
+    ("POST", "/dot-danh-gia", STAFF),
+    ("GET", "/dot-danh-gia/{campaign}/sua", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/sua", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/bo-tieu-chi", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/don-vi", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/trang-thai", STAFF),
+    // Users
+    ("GET", "/nguoi-dung", ADMIN),
+    ("GET", "/nguoi-dung/moi", ADMIN),
+    ("POST", "/nguoi-dung", ADMIN),
+    ("GET", "/nguoi-dung/{user}", ADMIN),
+    ("POST", "/nguoi-dung/{user}/ho-so", ADMIN),
+    ("POST", "/nguoi-dung/{user}/vai-tro", ADMIN),
+    ("POST", "/nguoi-dung/{user}/vai-tro/{role}/xoa", ADMIN),
+    ("POST", "/nguoi-dung/{user}/vo-hieu-hoa", ADMIN),
+    ("POST", "/nguoi-dung/{user}/kich-hoat", ADMIN),
+    ("POST", "/nguoi-dung/{user}/dat-lai-mat-khau", ADMIN),
+];
+
+/// The ids the placeholders stand for in one app: a department, a bundled framework, a
+/// draft campaign, a throwaway account with one role.
+struct Targets {
+    unit: i64,
+    framework: i64,
+    campaign: i64,
+    user: i64,
+    role: i64,
+}
+
+async fn targets(app: &TestApp) -> Targets {
+    let actor = Actor::system("matrix");
+    let unit = units::list(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code == "S05")
+        .unwrap()
+        .id;
+    let framework = frameworks::list(&app.db).await.unwrap()[0].id;
+    let campaign = campaigns::create(
+        &app.db,
+        &actor,
+        &campaigns::CampaignFields {
+            year: 2030,
+            title: "Ma trận phân quyền".into(),
+            appraisal_rounds: 1,
+            self_assessment_deadline: None,
+            explanation_deadline: None,
+            round_deadlines: vec![None],
+            bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let user = users::create(
+        &app.db,
+        &actor,
+        &NewUser {
+            username: "ma-tran".into(),
+            full_name: "Tài khoản ma trận".into(),
+            email: None,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+            must_change_password: false,
+        },
+    )
+    .await
+    .unwrap();
+    users::add_role(
+        &app.db,
+        &actor,
+        user,
+        chiso_domain::access::Role::Viewer,
+        None,
+        &[],
+    )
+    .await
+    .unwrap();
+    let role = users::roles(&app.db, user).await.unwrap()[0].id;
+    Targets {
+        unit,
+        framework,
+        campaign,
+        user,
+        role,
+    }
+}
+
+fn fill(path: &str, t: &Targets) -> String {
+    path.replace("{unit}", &t.unit.to_string())
+        .replace("{framework}", &t.framework.to_string())
+        .replace("{campaign}", &t.campaign.to_string())
+        .replace("{user}", &t.user.to_string())
+        .replace("{role}", &t.role.to_string())
+}
+
+async fn send(app: &TestApp, method: &str, path: &str) -> reqwest::Response {
+    match method {
+        "GET" => app.get(path).await,
+        // An empty form: enough to reach the permission check, never a valid change.
+        _ => app.post_form(path, &[]).await,
+    }
+}
+
+#[tokio::test]
+async fn every_role_against_every_route() {
+    for mut app in apps().await {
+        let targets = targets(&app).await;
+        let mut failures = Vec::new();
+        for (username, role) in ROLES {
+            app.login(username).await;
+            for (method, pattern, allowed) in MATRIX {
+                let path = fill(pattern, &targets);
+                let response = send(&app, method, &path).await;
+                let status = response.status().as_u16();
+                let to_login = location(&response).starts_with("/dang-nhap");
+                let expect_allowed = allowed.contains(&role);
+                let ok = if expect_allowed {
+                    status != 403 && status < 500 && !to_login
+                } else {
+                    status == 403
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{role:<12} {method:<4} {pattern:<45} got {status}{} — expected {}",
+                        if to_login { " (to login)" } else { "" },
+                        if expect_allowed { "allowed" } else { "403" }
+                    ));
+                }
+            }
+        }
+        // Anonymous: every route sends to the login page, nothing is shown or changed.
+        app.reset_client().await;
+        for (method, pattern, _) in MATRIX {
+            let response = send(&app, method, &fill(pattern, &targets)).await;
+            if !(response.status().as_u16() == 303 && location(&response).starts_with("/dang-nhap"))
+            {
+                failures.push(format!(
+                    "anonymous    {method:<4} {pattern:<45} got {}",
+                    response.status().as_u16()
+                ));
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{:?}: the matrix is not honoured:\n{}",
+            app.backend,
+            failures.join("\n")
+        );
+    }
+}
+
+/// Every route the routers declare has a row in the matrix (or is public by design).
+#[test]
+fn every_route_has_a_row() {
+    let public = [
+        "/dang-nhap",
+        "/dang-xuat",
+        "/ngon-ngu",
+        "/static/{name}",
+        "/healthz",
+    ];
+    let sources = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes")).unwrap();
+    let mut missing = Vec::new();
+    for entry in sources {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let mut rest = text.as_str();
+        while let Some(at) = rest.find(".route(") {
+            rest = &rest[at + 7..];
+            let Some(start) = rest.find('"') else { break };
+            let Some(end) = rest[start + 1..].find('"') else {
+                break;
+            };
+            let path = &rest[start + 1..start + 1 + end];
+            if !public.contains(&path)
+                && !MATRIX
+                    .iter()
+                    .any(|(_, p, _)| normalise(p) == normalise(path))
+            {
+                missing.push(path.to_string());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization matrix: {missing:?}"
+    );
+}
+
+/// A path with every `{placeholder}` made the same, so `{id}` in a router matches `{unit}` here.
+fn normalise(path: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in path.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push('*');
+            }
+            '}' => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
