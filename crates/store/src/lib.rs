@@ -1,6 +1,7 @@
 //! Storage of chiso: SQLite (the embedded default) and PostgreSQL behind one API. SQL lives
 //! here and nowhere else; every query is written once and runs on both backends.
 
+pub mod appraisal_queries;
 pub mod assessments;
 pub mod audit;
 pub mod campaigns;
@@ -8,6 +9,8 @@ pub mod db;
 pub mod error;
 pub mod evidence;
 pub mod frameworks;
+pub mod sheet_queries;
+pub mod appraisal_queries;
 pub mod units;
 pub mod users;
 
