@@ -10,7 +10,6 @@ pub mod error;
 pub mod evidence;
 pub mod frameworks;
 pub mod sheet_queries;
-pub mod appraisal_queries;
 pub mod units;
 pub mod users;
 
