@@ -83,6 +83,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/nguoi-dung/{user}/vo-hieu-hoa", ADMIN),
     ("POST", "/nguoi-dung/{user}/kich-hoat", ADMIN),
     ("POST", "/nguoi-dung/{user}/dat-lai-mat-khau", ADMIN),
+    // Self-assessment (issue 4): rows added by the self-assessment screens.
+    // Appraisal, progress, results (issue 4): rows added by the appraisal screens.
 ];
 
 /// The ids the placeholders stand for in one app: a department, a bundled framework, a
