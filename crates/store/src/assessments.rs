@@ -1147,8 +1147,13 @@ pub async fn save_appraisal(
         change("explanation_requested",
             Some(old.as_ref().is_some_and(|o| o.explanation_requested).to_string()),
             Some(entry.explanation_requested.to_string()));
-        if entries.is_empty() && let Some(old) = &old {
-            return Ok(old.clone());
+        if entries.is_empty() {
+            match &old {
+                Some(old) => return Ok(old.clone()),
+                // A review that keeps the earlier value still counts as reviewed: say so.
+                None => entries.push(scope.entry("appraise", entry.node_id)
+                    .change(&stage_field(round, "reviewed"), None, Some("true".into()))),
+            }
         }
         touch_sheet!(tx, sheet_id, SheetStatus::InAppraisal, Some(round), format!("the appraisal of leaf {code}"));
         let now = Utc::now();

@@ -399,6 +399,7 @@ async fn the_whole_story_from_draft_to_published_results() {
         let first = rows.iter().find(|r| r.node_id == f.node("1.1")).unwrap();
         assert_eq!(first.points(), Some(p("1")));
         assert_eq!(first.input_value(), Some(85.0));
+        assert_eq!(first.input.as_deref(), Some(r#"{"plan_share":85.0}"#));
         let sheet = sheets::get_sheet(db, a).await.unwrap();
         assert_eq!((sheet.leaves_filled, sheet.leaves_total), (4, 4));
         assert_eq!(sheet.missing_evidence, 2);
@@ -433,6 +434,26 @@ async fn the_whole_story_from_draft_to_published_results() {
         appraise(db, b, f.node("1.2"), Some("0"), false)
             .await
             .unwrap();
+        // A plain review that keeps the unit's value counts as reviewed and is audited.
+        sheets::save_appraisal(
+            db,
+            &appraiser(),
+            Role::Appraiser,
+            None,
+            b,
+            &AppraisalEntry {
+                node_id: f.node("2.1"),
+                ..AppraisalEntry::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(sheets::get_sheet(db, b).await.unwrap().round_reviewed, 2);
+        let reviewed = leaf_audit(db, &f, 1, "2.1").await;
+        assert_eq!(
+            reviewed.last().unwrap().field.as_deref(),
+            Some("round1.reviewed")
+        );
         let sheet = sheets::get_sheet(db, a).await.unwrap();
         assert_eq!(sheet.appraised_total_points(), p("6.5"));
         assert_eq!((sheet.round_reviewed, sheet.round_leaves), (2, 6));
