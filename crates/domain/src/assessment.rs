@@ -252,6 +252,7 @@ pub struct SubmissionProblem {
     pub kind: SubmissionProblemKind,
 }
 
+/// The two reasons a leaf blocks a submission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubmissionProblemKind {
     /// A self-assessed leaf without points: it would silently count 0.

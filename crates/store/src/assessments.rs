@@ -219,6 +219,7 @@ fn invalid(error: rules::WorkflowError) -> StoreError {
     StoreError::Invalid(error.to_string())
 }
 
+/// A sheet by id.
 pub async fn get_sheet(db: &Db, id: i64) -> Result<SheetRow, StoreError> {
     let sql = format!("SELECT {SHEET_COLUMNS} FROM sheets WHERE id = $1");
     Ok(
@@ -226,6 +227,7 @@ pub async fn get_sheet(db: &Db, id: i64) -> Result<SheetRow, StoreError> {
     )
 }
 
+/// The sheet of a unit in a campaign, if it has one yet.
 pub async fn find_sheet(
     db: &Db,
     campaign_id: i64,
@@ -265,6 +267,7 @@ pub async fn leaf_scores(db: &Db, sheet_id: i64) -> Result<Vec<LeafScore>, Store
     )
 }
 
+/// The appraisal rounds of a campaign that have been opened, by round.
 pub async fn round_states(db: &Db, campaign_id: i64) -> Result<Vec<RoundState>, StoreError> {
     const SQL: &str = "SELECT campaign_id, round_no, state, opened_at, opened_by_name, closed_at, closed_by_name \
          FROM round_states WHERE campaign_id = $1 ORDER BY round_no";
@@ -1631,14 +1634,14 @@ pub async fn compute_results(
         .bind(campaign.id)
         .fetch_all(pool)
         .await?);
+    let participants = campaigns::units(db, campaign.id).await?;
     let mut groups = Vec::new();
     for group in campaigns::frameworks(db, campaign.id).await? {
         let stored = frameworks::load(db, group.framework_id).await?;
         let index = node_index(&stored);
         let framework = &stored.framework;
-        let members: Vec<i64> = campaigns::units(db, campaign.id)
-            .await?
-            .into_iter()
+        let members: Vec<i64> = participants
+            .iter()
             .filter(|u| u.unit_group == group.unit_group)
             .map(|u| u.unit_id)
             .collect();

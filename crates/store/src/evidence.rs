@@ -519,6 +519,7 @@ pub async fn upload(
     })
 }
 
+/// A stored file by id.
 pub async fn get_file(db: &Db, id: i64) -> Result<EvidenceFile, StoreError> {
     let sql = format!("SELECT {FILE_COLUMNS} FROM evidence_files WHERE id = $1");
     Ok(
