@@ -433,26 +433,47 @@ pub fn message(lang: Lang, english: &str) -> String {
     translate(english).unwrap_or_else(|| english.to_string())
 }
 
+/// The most specific template wins (the one with the most literal text), so a general
+/// "{} row {}: {*}" never swallows a message that has its own entry, such as
+/// "missing column '{}' in the header row (found: {})".
 fn translate(english: &str) -> Option<String> {
-    CATALOGUE.iter().find_map(|(source, target)| {
-        let captures = match_template(source, english)?;
-        let mut output = String::new();
-        let mut captures = captures.into_iter();
-        let mut rest = *target;
-        while let Some(start) = rest.find('{') {
-            let end = rest[start..].find('}')? + start;
-            output.push_str(&rest[..start]);
-            let captured = captures.next()?;
-            if &rest[start..=end] == "{*}" {
-                output.push_str(&translate(&captured).unwrap_or(captured));
-            } else {
-                output.push_str(&captured);
-            }
-            rest = &rest[end + 1..];
+    let literal_length = |template: &str| {
+        template
+            .split(['{', '}'])
+            .step_by(2)
+            .map(str::len)
+            .sum::<usize>()
+    };
+    CATALOGUE
+        .iter()
+        .filter_map(|(source, target)| {
+            Some((
+                literal_length(source),
+                target,
+                match_template(source, english)?,
+            ))
+        })
+        .max_by_key(|(length, _, _)| *length)
+        .and_then(|(_, target, captures)| fill(target, captures))
+}
+
+fn fill(target: &str, captures: Vec<String>) -> Option<String> {
+    let mut output = String::new();
+    let mut captures = captures.into_iter();
+    let mut rest = target;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}')? + start;
+        output.push_str(&rest[..start]);
+        let captured = captures.next()?;
+        if &rest[start..=end] == "{*}" {
+            output.push_str(&translate(&captured).unwrap_or(captured));
+        } else {
+            output.push_str(&captured);
         }
-        output.push_str(rest);
-        Some(output)
-    })
+        rest = &rest[end + 1..];
+    }
+    output.push_str(rest);
+    Some(output)
 }
 
 /// Matches `text` against a template with `{}`/`{*}` holes; holes are non-empty and a hole is
@@ -484,6 +505,24 @@ fn match_template(template: &str, text: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_most_specific_message_template_wins() {
+        assert_eq!(
+            message(
+                Lang::Vi,
+                "units.csv row 1: missing column 'unit_code' in the header row (found: code, name)"
+            ),
+            "units.csv dòng 1: thiếu cột 'unit_code' ở dòng tiêu đề (có: code, name)"
+        );
+        assert_eq!(
+            message(
+                Lang::Vi,
+                "missing column 'region' in the header row (found: a)"
+            ),
+            "thiếu cột 'region' ở dòng tiêu đề (có: a)"
+        );
+    }
 
     #[test]
     fn vietnamese_number_and_date_conventions() {
