@@ -1,0 +1,24 @@
+//! The survey engine of chiso (issue 5): questionnaires as data, a streaming reader of
+//! responses.csv / .xlsx (interchange.md §5) into counters, the index of any group of
+//! responses computed from counters (interchange.md §6), confidence intervals, sample sizes,
+//! comparisons and the reports of `chiso survey index`.
+//!
+//! The vocabulary for the whole codebase: a [`Questionnaire`] declares the items; responses
+//! become [`Counts`] (per unit and channel in a [`Tally`], per unit and wave in the database's
+//! `answer_stats`); [`index_from_counts`] turns any counters into a [`SurveyResult`].
+//! Pure: no IO beyond reading from a `Read` (and writing generated data to a `Write`).
+
+pub mod compare;
+pub mod counts;
+pub mod generate;
+pub mod index;
+pub mod questionnaire;
+pub mod reader;
+pub mod report;
+pub mod sample;
+
+pub use counts::{AnswerStat, Counts};
+pub use index::{SurveyResult, index_from_counts};
+pub use questionnaire::{Questionnaire, QuestionnaireError, bundled};
+pub use reader::{ReadError, Rejection, Tally, read_csv, read_xlsx};
+pub use sample::{check_sample, sample_size};

@@ -1,0 +1,711 @@
+//! Questionnaires as data (issue 5): items grouped into factors, the answer scale with a label
+//! per answer, which answers count as satisfied (or what share of an item's points each answer
+//! gives), how items aggregate, demographic questions, the expectations question and an
+//! optional comment. Declared in TOML (`data/questionnaires/*.toml`) and versioned like
+//! frameworks: `id`, `version`, `year`, `methodology`, `previous`.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+/// The columns of responses.csv that are not questions (interchange.md §5).
+pub const RESERVED_COLUMNS: [&str; 4] = ["unit_code", "respondent_id", "channel", "weight"];
+
+/// A checked questionnaire. Items, factors and options are referred to by position (their
+/// order in the file), which is also the order of every output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Questionnaire {
+    pub id: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    /// Increases with every change of a questionnaire that keeps its id.
+    pub version: u32,
+    pub year: Option<i32>,
+    /// The decision or document the method comes from (e.g. "QĐ 2640/QĐ-BNV").
+    pub methodology: Option<String>,
+    /// The id of the version this one replaces, for comparisons across versions.
+    pub previous: Option<String>,
+    pub scale: Scale,
+    pub factors: Vec<Factor>,
+    pub items: Vec<Item>,
+    /// The overall-satisfaction item, whose rate is `overall_satisfied_rate`.
+    pub overall: Option<usize>,
+    pub par: Option<ParRule>,
+    pub demographics: Vec<ChoiceQuestion>,
+    pub expectations: Option<Expectations>,
+    pub comment: Option<TextQuestion>,
+}
+
+/// The answers an item takes, as written in responses.csv.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scale {
+    pub answers: Vec<Answer>,
+}
+
+/// One answer of the scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Answer {
+    /// As written in a response cell ("4", "A"); matched ignoring case and surrounding spaces.
+    pub code: String,
+    /// The Vietnamese label shown on forms and reports.
+    pub label: String,
+    /// The share of the item (0–1) this answer counts for: 1 for a satisfied answer and 0 for
+    /// another on a satisfaction scale, 1 / 0.6 / 0.2 / 0 for A–D on the leader survey. `None`
+    /// for an answer excluded from the item's rate (E = no opinion), like a blank.
+    pub share: Option<f64>,
+    /// Whether the questionnaire declares this answer "satisfied".
+    pub satisfied: bool,
+}
+
+impl Scale {
+    /// How the valid answers are described in a rejection reason: "1-5" for a run of
+    /// integers, "A, B, C, D, E" otherwise.
+    pub fn describe(&self) -> String {
+        let numbers: Option<Vec<i64>> = self
+            .answers
+            .iter()
+            .map(|a| a.code.parse::<i64>().ok())
+            .collect();
+        if let Some(numbers) = numbers
+            && numbers.len() > 1
+            && numbers.windows(2).all(|w| w[1] == w[0] + 1)
+        {
+            return format!("{}-{}", numbers[0], numbers[numbers.len() - 1]);
+        }
+        self.answers
+            .iter()
+            .map(|a| a.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The position of an answer given its code (case-insensitive, trimmed).
+    pub fn find(&self, code: &str) -> Option<usize> {
+        let code = code.trim();
+        self.answers
+            .iter()
+            .position(|a| a.code.eq_ignore_ascii_case(code))
+    }
+}
+
+/// A group of items whose index is the mean of their rates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Factor {
+    pub code: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    /// Weight of the factor in the questionnaire index (1 unless declared): the index is the
+    /// weighted mean of the factor indices.
+    pub weight: f64,
+    /// Positions of its items in `Questionnaire::items`.
+    pub items: Vec<usize>,
+}
+
+/// One question answered on the scale.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Item {
+    /// The column of responses.csv.
+    pub code: String,
+    pub title: String,
+    pub title_en: Option<String>,
+    /// Position of its factor; `None` for an item in no factor (such as `overall`).
+    pub factor: Option<usize>,
+    /// The points the item is worth (leader survey): points = max_points × rate / 100.
+    pub max_points: Option<f64>,
+    /// The framework leaf the item's points feed.
+    pub leaf: Option<String>,
+}
+
+/// How the survey's result feeds the PAR INDEX (issue 5 "Merging into the PAR INDEX").
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParRule {
+    /// The name of the framework's survey source these points fill (`rule = { type =
+    /// "survey", source = "sipas" }` in a framework).
+    pub source: String,
+    pub method: ParMethod,
+    /// The points the survey is worth (10 for SIPAS, 23.5 for the leader survey).
+    pub points: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParMethod {
+    /// par_points = index × points / 100, feeding `leaf` (SIPAS: index × 10 / 100).
+    Index { leaf: Option<String> },
+    /// Each item's points (max_points × rate / 100) feed its own leaf; par_points is their sum.
+    ItemPoints,
+}
+
+/// A single-choice question (sex, age group, occupation, education, …).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChoiceQuestion {
+    /// The column of responses.csv.
+    pub code: String,
+    pub title: String,
+    pub options: Vec<Choice>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+}
+
+impl ChoiceQuestion {
+    /// The position of an option given its code (case-insensitive, trimmed).
+    pub fn find(&self, code: &str) -> Option<usize> {
+        let code = code.trim();
+        self.options
+            .iter()
+            .position(|o| o.code.eq_ignore_ascii_case(code))
+    }
+
+    pub fn describe(&self) -> String {
+        self.options
+            .iter()
+            .map(|o| o.code.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// "Pick up to N areas to improve": one column holding option codes separated by `;`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectations {
+    pub question: ChoiceQuestion,
+    pub max_choices: usize,
+}
+
+/// A free-text question (a comment): read, never part of the index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TextQuestion {
+    pub code: String,
+    pub title: String,
+}
+
+/// What is wrong with a questionnaire file, each problem in words.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("questionnaire {file}: {}", problems.join("; "))]
+pub struct QuestionnaireError {
+    pub file: String,
+    pub problems: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileQuestionnaire {
+    id: String,
+    title: String,
+    title_en: Option<String>,
+    version: u32,
+    year: Option<i32>,
+    methodology: Option<String>,
+    previous: Option<String>,
+    overall: Option<String>,
+    scale: FileScale,
+    par: Option<FilePar>,
+    #[serde(default)]
+    factors: Vec<FileFactor>,
+    #[serde(default)]
+    items: Vec<FileItem>,
+    #[serde(default)]
+    demographics: Vec<FileChoiceQuestion>,
+    expectations: Option<FileExpectations>,
+    comment: Option<FileText>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileScale {
+    answers: Vec<FileAnswer>,
+    #[serde(default)]
+    satisfied: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileAnswer {
+    code: String,
+    label: String,
+    share: Option<f64>,
+    #[serde(default)]
+    excluded: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FilePar {
+    source: String,
+    method: String,
+    points: f64,
+    leaf: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileFactor {
+    code: String,
+    title: String,
+    title_en: Option<String>,
+    weight: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileItem {
+    code: String,
+    title: String,
+    title_en: Option<String>,
+    factor: Option<String>,
+    max_points: Option<f64>,
+    leaf: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileChoiceQuestion {
+    code: String,
+    title: String,
+    options: Vec<FileChoice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileChoice {
+    code: String,
+    label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileExpectations {
+    code: String,
+    title: String,
+    max_choices: usize,
+    options: Vec<FileChoice>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileText {
+    code: String,
+    title: String,
+}
+
+impl Questionnaire {
+    /// Parses and checks a questionnaire written in TOML. Every problem is reported at once.
+    pub fn from_toml(file: &str, text: &str) -> Result<Questionnaire, QuestionnaireError> {
+        let fail = |problems: Vec<String>| QuestionnaireError {
+            file: file.to_string(),
+            problems,
+        };
+        let source: FileQuestionnaire =
+            toml::from_str(text).map_err(|e| fail(vec![e.to_string().trim().to_string()]))?;
+        let mut problems = Vec::new();
+        let mut columns: HashSet<String> = RESERVED_COLUMNS.iter().map(|c| c.to_string()).collect();
+        let mut claim = |code: &str, what: &str, problems: &mut Vec<String>| {
+            if code.trim().is_empty() || code.trim() != code || code.contains(',') {
+                problems.push(format!("{what} code '{code}' is not a column name"));
+            } else if !columns.insert(code.to_ascii_lowercase()) {
+                problems.push(format!(
+                    "{what} code '{code}' is used twice or is a reserved column"
+                ));
+            }
+        };
+        if source.id.trim().is_empty() {
+            problems.push("id is empty".to_string());
+        }
+
+        // The scale.
+        let mut answers = Vec::new();
+        let mut codes = HashSet::new();
+        for a in &source.scale.answers {
+            if a.code.trim().is_empty() || a.code.contains(';') {
+                problems.push(format!("answer code '{}' is not usable", a.code));
+            }
+            if !codes.insert(a.code.to_ascii_lowercase()) {
+                problems.push(format!("answer '{}' appears twice", a.code));
+            }
+            let satisfied = source.scale.satisfied.iter().any(|s| s == &a.code);
+            let share = if a.excluded {
+                if a.share.is_some() {
+                    problems.push(format!("answer '{}' is excluded and has a share", a.code));
+                }
+                None
+            } else {
+                let share = a.share.unwrap_or(if satisfied { 1.0 } else { 0.0 });
+                if !(0.0..=1.0).contains(&share) {
+                    problems.push(format!("answer '{}': share {share} is not 0-1", a.code));
+                }
+                Some(share)
+            };
+            answers.push(Answer {
+                code: a.code.clone(),
+                label: a.label.clone(),
+                share,
+                satisfied,
+            });
+        }
+        for s in &source.scale.satisfied {
+            if !source.scale.answers.iter().any(|a| &a.code == s) {
+                problems.push(format!("satisfied answer '{s}' is not on the scale"));
+            }
+        }
+        if answers.iter().all(|a| a.share.is_none()) {
+            problems.push("the scale has no answer that counts".to_string());
+        }
+        if answers.len() > 250 {
+            problems.push("the scale has more than 250 answers".to_string());
+        }
+
+        // Factors and items.
+        let mut factors: Vec<Factor> = Vec::new();
+        for f in &source.factors {
+            if factors.iter().any(|g| g.code == f.code) {
+                problems.push(format!("factor '{}' appears twice", f.code));
+            }
+            let weight = f.weight.unwrap_or(1.0);
+            if !(weight.is_finite() && weight > 0.0) {
+                problems.push(format!("factor '{}': weight {weight} is not > 0", f.code));
+            }
+            factors.push(Factor {
+                code: f.code.clone(),
+                title: f.title.clone(),
+                title_en: f.title_en.clone(),
+                weight,
+                items: Vec::new(),
+            });
+        }
+        let mut items = Vec::new();
+        for (position, i) in source.items.iter().enumerate() {
+            claim(&i.code, "item", &mut problems);
+            let factor = match &i.factor {
+                Some(code) => match factors.iter().position(|f| &f.code == code) {
+                    Some(f) => {
+                        factors[f].items.push(position);
+                        Some(f)
+                    }
+                    None => {
+                        problems.push(format!("item '{}': no factor '{code}'", i.code));
+                        None
+                    }
+                },
+                None => None,
+            };
+            if let Some(max) = i.max_points
+                && !(max.is_finite() && max > 0.0)
+            {
+                problems.push(format!("item '{}': max_points {max} is not > 0", i.code));
+            }
+            items.push(Item {
+                code: i.code.clone(),
+                title: i.title.clone(),
+                title_en: i.title_en.clone(),
+                factor,
+                max_points: i.max_points,
+                leaf: i.leaf.clone(),
+            });
+        }
+        if items.is_empty() {
+            problems.push("there is no item".to_string());
+        }
+        for f in &factors {
+            if f.items.is_empty() {
+                problems.push(format!("factor '{}' has no item", f.code));
+            }
+        }
+        if factors.is_empty() {
+            problems.push("there is no factor".to_string());
+        }
+        let overall = match &source.overall {
+            Some(code) => {
+                let found = items.iter().position(|i| &i.code == code);
+                if found.is_none() {
+                    problems.push(format!("overall: no item '{code}'"));
+                }
+                found
+            }
+            None => None,
+        };
+
+        // The PAR rule.
+        let par = match source.par {
+            None => None,
+            Some(p) => {
+                if !(p.points.is_finite() && p.points > 0.0) {
+                    problems.push(format!("par: points {} is not > 0", p.points));
+                }
+                let method = match p.method.as_str() {
+                    "index" => ParMethod::Index { leaf: p.leaf },
+                    "item_points" => {
+                        if p.leaf.is_some() {
+                            problems.push(
+                                "par: with method item_points each item names its leaf".to_string(),
+                            );
+                        }
+                        let mut total = 0.0;
+                        for i in &items {
+                            match (i.max_points, &i.leaf) {
+                                (Some(max), Some(_)) => total += max,
+                                _ if i.factor.is_some() => problems.push(format!(
+                                    "item '{}': max_points and leaf are required by par.method = item_points",
+                                    i.code
+                                )),
+                                _ => {}
+                            }
+                        }
+                        if (total - p.points).abs() > 1e-9 {
+                            problems.push(format!(
+                                "par: the items' max_points sum to {total}, not {}",
+                                p.points
+                            ));
+                        }
+                        ParMethod::ItemPoints
+                    }
+                    other => {
+                        problems.push(format!(
+                            "par: method '{other}' is not 'index' or 'item_points'"
+                        ));
+                        ParMethod::Index { leaf: None }
+                    }
+                };
+                Some(ParRule {
+                    source: p.source,
+                    method,
+                    points: p.points,
+                })
+            }
+        };
+
+        // Demographics, expectations, comment.
+        let mut choice = |q: &FileChoiceQuestion, problems: &mut Vec<String>| {
+            claim(&q.code, "question", problems);
+            let mut seen = HashSet::new();
+            for o in &q.options {
+                if o.code.trim().is_empty() || o.code.contains(';') {
+                    problems.push(format!(
+                        "{}: option code '{}' is not usable",
+                        q.code, o.code
+                    ));
+                }
+                if !seen.insert(o.code.to_ascii_lowercase()) {
+                    problems.push(format!("{}: option '{}' appears twice", q.code, o.code));
+                }
+            }
+            if q.options.is_empty() {
+                problems.push(format!("{}: there is no option", q.code));
+            }
+            ChoiceQuestion {
+                code: q.code.clone(),
+                title: q.title.clone(),
+                options: q
+                    .options
+                    .iter()
+                    .map(|o| Choice {
+                        code: o.code.clone(),
+                        label: o.label.clone(),
+                    })
+                    .collect(),
+            }
+        };
+        let demographics: Vec<ChoiceQuestion> = source
+            .demographics
+            .iter()
+            .map(|q| choice(q, &mut problems))
+            .collect();
+        let expectations = source.expectations.map(|e| {
+            if e.max_choices == 0 {
+                problems.push("expectations: max_choices is 0".to_string());
+            }
+            Expectations {
+                question: choice(
+                    &FileChoiceQuestion {
+                        code: e.code,
+                        title: e.title,
+                        options: e.options,
+                    },
+                    &mut problems,
+                ),
+                max_choices: e.max_choices,
+            }
+        });
+        let comment = source.comment.map(|c| {
+            claim(&c.code, "comment", &mut problems);
+            TextQuestion {
+                code: c.code,
+                title: c.title,
+            }
+        });
+
+        if !problems.is_empty() {
+            return Err(fail(problems));
+        }
+        Ok(Questionnaire {
+            id: source.id,
+            title: source.title,
+            title_en: source.title_en,
+            version: source.version,
+            year: source.year,
+            methodology: source.methodology,
+            previous: source.previous,
+            scale: Scale { answers },
+            factors,
+            items,
+            overall,
+            par,
+            demographics,
+            expectations,
+            comment,
+        })
+    }
+
+    /// The position of an item given its code.
+    pub fn item(&self, code: &str) -> Option<usize> {
+        self.items.iter().position(|i| i.code == code)
+    }
+
+    /// The position of a factor given its code.
+    pub fn factor(&self, code: &str) -> Option<usize> {
+        self.factors.iter().position(|f| f.code == code)
+    }
+
+    /// Checks the items' leaf mapping against a framework's survey leaves for this
+    /// questionnaire's source: `leaves` lists (leaf code, max points, survey source) of every
+    /// survey-scored leaf. Returns every mismatch in words; empty when each leaf of the source
+    /// is fed by exactly one item (or by the index) with the same maximum.
+    pub fn check_leaves(&self, leaves: &[(String, f64, Option<String>)]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let Some(par) = &self.par else {
+            return vec![format!("{} declares no [par] mapping", self.id)];
+        };
+        let of_source: Vec<&(String, f64, Option<String>)> = leaves
+            .iter()
+            .filter(|(_, _, s)| s.as_deref() == Some(par.source.as_str()))
+            .collect();
+        let fed: Vec<(&str, f64)> = match &par.method {
+            ParMethod::Index { leaf } => leaf.iter().map(|l| (l.as_str(), par.points)).collect(),
+            ParMethod::ItemPoints => self
+                .items
+                .iter()
+                .filter_map(|i| Some((i.leaf.as_deref()?, i.max_points?)))
+                .collect(),
+        };
+        for (leaf, max) in &fed {
+            match of_source.iter().find(|(code, _, _)| code == leaf) {
+                None => problems.push(format!(
+                    "leaf {leaf} is not a survey leaf of source '{}'",
+                    par.source
+                )),
+                Some((_, leaf_max, _)) if (leaf_max - max).abs() > 1e-9 => problems.push(format!(
+                    "leaf {leaf} is worth {leaf_max}, the questionnaire gives {max}"
+                )),
+                Some(_) => {}
+            }
+            if fed.iter().filter(|(l, _)| l == leaf).count() > 1 {
+                problems.push(format!("leaf {leaf} is fed by more than one item"));
+            }
+        }
+        for (code, _, _) in &of_source {
+            if !fed.iter().any(|(l, _)| l == code) {
+                problems.push(format!("survey leaf {code} is fed by no item"));
+            }
+        }
+        problems.dedup();
+        problems
+    }
+}
+
+/// A questionnaire shipped with chiso.
+pub struct Bundled {
+    pub id: &'static str,
+    pub file: &'static str,
+    pub text: &'static str,
+}
+
+/// The bundled questionnaires (`data/questionnaires/`).
+pub const BUNDLED: &[Bundled] = &[
+    Bundled {
+        id: "sipas-2017",
+        file: "sipas-2017.toml",
+        text: include_str!("../../../data/questionnaires/sipas-2017.toml"),
+    },
+    Bundled {
+        id: "leader-2020",
+        file: "leader-2020.toml",
+        text: include_str!("../../../data/questionnaires/leader-2020.toml"),
+    },
+    Bundled {
+        id: "kiosk-2025",
+        file: "kiosk-2025.toml",
+        text: include_str!("../../../data/questionnaires/kiosk-2025.toml"),
+    },
+];
+
+/// A bundled questionnaire by id, parsed and checked.
+pub fn bundled(id: &str) -> Option<Questionnaire> {
+    let b = BUNDLED.iter().find(|b| b.id == id)?;
+    Some(
+        Questionnaire::from_toml(b.file, b.text)
+            .unwrap_or_else(|e| panic!("bundled questionnaire {id} is invalid: {e}")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_questionnaires_load() {
+        for b in BUNDLED {
+            let q = bundled(b.id).unwrap();
+            assert_eq!(q.id, b.id);
+        }
+        let sipas = bundled("sipas-2017").unwrap();
+        assert_eq!(sipas.factors.len(), 5);
+        assert_eq!(sipas.items.len(), 23);
+        let sizes: Vec<usize> = sipas.factors.iter().map(|f| f.items.len()).collect();
+        assert_eq!(sizes, [4, 5, 6, 3, 4]);
+        assert_eq!(sipas.items[sipas.overall.unwrap()].code, "overall");
+        assert_eq!(sipas.scale.describe(), "1-5");
+        let leaders = bundled("leader-2020").unwrap();
+        assert_eq!(leaders.scale.describe(), "A, B, C, D, E");
+        assert_eq!(leaders.scale.answers[4].share, None);
+        let total: f64 = leaders.items.iter().filter_map(|i| i.max_points).sum();
+        assert!((total - 23.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn problems_are_named() {
+        let text = r#"
+id = "x"
+title = "x"
+version = 1
+overall = "nope"
+[scale]
+satisfied = ["9"]
+answers = [{ code = "1", label = "a" }, { code = "1", label = "b", share = 2.0 }]
+[[factors]]
+code = "F1"
+title = "f"
+[[factors]]
+code = "F2"
+title = "g"
+[[items]]
+code = "weight"
+factor = "F9"
+title = "t"
+"#;
+        let error = Questionnaire::from_toml("x.toml", text).unwrap_err();
+        let all = error.problems.join("\n");
+        for needle in [
+            "answer '1' appears twice",
+            "share 2 is not 0-1",
+            "satisfied answer '9'",
+            "reserved column",
+            "no factor 'F9'",
+            "factor 'F1' has no item",
+            "overall: no item 'nope'",
+        ] {
+            assert!(all.contains(needle), "{needle} not in {all}");
+        }
+    }
+}

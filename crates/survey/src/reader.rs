@@ -1,0 +1,1195 @@
+//! Reading responses.csv (interchange.md §5) into counters, streaming.
+//!
+//! The file is read in large blocks and parsed as bytes: a record's fields are byte ranges into
+//! the block (only a quoted field with a doubled quote is copied), every answer is looked up in
+//! a 256-entry table, and the accepted row is added straight into its group's counters. Nothing
+//! is allocated per row except what a rejection reports and the respondent ids kept for the
+//! duplicate check (in one growing arena). Memory grows with the number of distinct
+//! (unit, channel) groups and respondent ids, not with the number of answers.
+//!
+//! Rules (each rejected row is reported with its row number, the header being row 1, and a
+//! reason; the rest of the file is still read): a wrong number of fields; an empty `unit_code`;
+//! a `weight` that is not a number > 0 (a blank weight is 1); an answer that is not on the
+//! scale; a demographic or expectations answer that is not an option, or more areas than
+//! allowed; a `respondent_id` already accepted in the same unit (the first occurrence counts).
+//! A line with nothing in it (or only separators) is skipped silently but still counted as a
+//! row, as a spreadsheet numbers it. A quoted line break stays in its row.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+
+use serde::{Deserialize, Serialize};
+
+use crate::counts::Counts;
+use crate::questionnaire::{Questionnaire, RESERVED_COLUMNS};
+
+/// A row left out of the computation, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    /// 1-based, the header being row 1.
+    pub row: u64,
+    pub reason: String,
+}
+
+/// A problem that stops the whole read: the file cannot be read, or its header is wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}: {message}", row.map(|r| format!(" row {r}")).unwrap_or_default())]
+pub struct ReadError {
+    pub file: String,
+    pub row: Option<u64>,
+    pub message: String,
+}
+
+impl ReadError {
+    fn file(file: &str, message: String) -> ReadError {
+        ReadError {
+            file: file.to_string(),
+            row: None,
+            message,
+        }
+    }
+}
+
+/// The counters of one (unit, channel).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupCounts {
+    /// Position in `Tally::units`.
+    pub unit: u32,
+    /// Position in `Tally::channels`.
+    pub channel: u32,
+    pub counts: Counts,
+}
+
+/// What a read produces: counters per (unit, channel), the rejected rows and warnings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tally {
+    pub questionnaire: String,
+    /// Unit codes, in the order they first appear.
+    pub units: Vec<String>,
+    /// Channels as written (trimmed; "" when blank), in the order they first appear.
+    pub channels: Vec<String>,
+    pub groups: Vec<GroupCounts>,
+    pub rejected: Vec<Rejection>,
+    /// Data rows read (accepted and rejected; blank lines excluded).
+    pub rows: u64,
+    /// Things the reader ignored, e.g. a column the questionnaire does not know.
+    pub warnings: Vec<String>,
+}
+
+impl Tally {
+    /// An empty tally for a questionnaire.
+    pub fn new(questionnaire: &Questionnaire) -> Tally {
+        Tally {
+            questionnaire: questionnaire.id.clone(),
+            units: Vec::new(),
+            channels: Vec::new(),
+            groups: Vec::new(),
+            rejected: Vec::new(),
+            rows: 0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Accepted responses.
+    pub fn accepted(&self) -> u64 {
+        self.groups.iter().map(|g| g.counts.responses.n).sum()
+    }
+
+    /// The counters of each unit, by unit code.
+    pub fn units(&self, questionnaire: &Questionnaire) -> Vec<(String, Counts)> {
+        self.sum_by(questionnaire, |g| g.unit, &self.units)
+    }
+
+    /// The counters of each channel over all units, by channel.
+    pub fn channels(&self, questionnaire: &Questionnaire) -> Vec<(String, Counts)> {
+        self.sum_by(questionnaire, |g| g.channel, &self.channels)
+    }
+
+    /// The counters of each (unit, channel), by unit code then channel.
+    pub fn unit_channels(&self) -> Vec<(&str, &str, &Counts)> {
+        let mut out: Vec<(&str, &str, &Counts)> = self
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    self.units[g.unit as usize].as_str(),
+                    self.channels[g.channel as usize].as_str(),
+                    &g.counts,
+                )
+            })
+            .collect();
+        out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        out
+    }
+
+    /// The counters of one unit (empty when it has no accepted response).
+    pub fn unit(&self, questionnaire: &Questionnaire, code: &str) -> Counts {
+        self.group_of_units(questionnaire, &[code])
+    }
+
+    /// The counters of a group of units merged (any units: a district, a sector, a region).
+    /// Codes with no accepted response add nothing.
+    pub fn group_of_units(&self, questionnaire: &Questionnaire, codes: &[&str]) -> Counts {
+        Counts::sum(
+            questionnaire,
+            self.groups
+                .iter()
+                .filter(|g| codes.contains(&self.units[g.unit as usize].as_str()))
+                .map(|g| &g.counts),
+        )
+    }
+
+    /// The counters of every accepted response.
+    pub fn all(&self, questionnaire: &Questionnaire) -> Counts {
+        Counts::sum(questionnaire, self.groups.iter().map(|g| &g.counts))
+    }
+
+    fn sum_by(
+        &self,
+        questionnaire: &Questionnaire,
+        key: impl Fn(&GroupCounts) -> u32,
+        names: &[String],
+    ) -> Vec<(String, Counts)> {
+        let mut sums: Vec<Option<Counts>> = vec![None; names.len()];
+        for g in &self.groups {
+            sums[key(g) as usize]
+                .get_or_insert_with(|| Counts::new(questionnaire))
+                .merge(&g.counts);
+        }
+        let mut out: Vec<(String, Counts)> = names
+            .iter()
+            .cloned()
+            .zip(sums)
+            .filter_map(|(name, c)| Some((name, c?)))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    /// Adds the tally of another part of the same file (a chunk read separately). Rejections
+    /// are kept as they are, so the caller numbers each chunk's rows as in the whole file.
+    /// Duplicate respondent ids across parts are not detected here: the parts must not share
+    /// respondents (the database's unique key guarantees it for stored responses).
+    pub fn merge(&mut self, other: Tally) {
+        let unit_map: Vec<u32> = other
+            .units
+            .iter()
+            .map(|u| position_or_push(&mut self.units, u))
+            .collect();
+        let channel_map: Vec<u32> = other
+            .channels
+            .iter()
+            .map(|c| position_or_push(&mut self.channels, c))
+            .collect();
+        for g in other.groups {
+            let (unit, channel) = (unit_map[g.unit as usize], channel_map[g.channel as usize]);
+            match self
+                .groups
+                .iter_mut()
+                .find(|h| h.unit == unit && h.channel == channel)
+            {
+                Some(h) => h.counts.merge(&g.counts),
+                None => self.groups.push(GroupCounts {
+                    unit,
+                    channel,
+                    counts: g.counts,
+                }),
+            }
+        }
+        self.rejected.extend(other.rejected);
+        self.rejected.sort_by_key(|r| r.row);
+        self.rows += other.rows;
+        for w in other.warnings {
+            if !self.warnings.contains(&w) {
+                self.warnings.push(w);
+            }
+        }
+    }
+}
+
+fn position_or_push(list: &mut Vec<String>, value: &str) -> u32 {
+    match list.iter().position(|v| v == value) {
+        Some(p) => p as u32,
+        None => {
+            list.push(value.to_string());
+            (list.len() - 1) as u32
+        }
+    }
+}
+
+/// Reads responses.csv from any reader (a file, a network body, a byte slice).
+pub fn read_csv<R: Read>(
+    questionnaire: &Questionnaire,
+    name: &str,
+    reader: R,
+) -> Result<Tally, ReadError> {
+    let mut scanner = Scanner::new(reader);
+    let io = |e: std::io::Error| ReadError::file(name, format!("cannot be read: {e}"));
+    let header: Vec<String> = match scanner.next_record().map_err(io)? {
+        None => return Err(ReadError::file(name, "is empty: no header row".to_string())),
+        Some(record) => (0..record.len())
+            .map(|i| {
+                std::str::from_utf8(record.get(i))
+                    .map(|s| s.to_string())
+                    .map_err(|_| ReadError {
+                        file: name.to_string(),
+                        row: Some(1),
+                        message: "the header row is not UTF-8 text".to_string(),
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let mut aggregator = Aggregator::new(questionnaire, name, &header)?;
+    let mut row = 1u64;
+    while let Some(record) = scanner.next_record().map_err(io)? {
+        row += 1;
+        aggregator.push(row, &record);
+    }
+    Ok(aggregator.finish())
+}
+
+/// Reads the first sheet of an .xlsx workbook with the same header row as responses.csv.
+pub fn read_xlsx(
+    questionnaire: &Questionnaire,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Tally, ReadError> {
+    use calamine::{Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
+        .map_err(|e| ReadError::file(name, format!("not readable as .xlsx: {e}")))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| ReadError::file(name, "has no sheet".to_string()))?
+        .map_err(|e| ReadError::file(name, format!("first sheet not readable: {e}")))?;
+    let (start_row, _) = range.start().unwrap_or((0, 0));
+    let mut rows = range.rows();
+    let header: Vec<String> = match rows.next() {
+        Some(cells) => cells.iter().map(cell_text).collect(),
+        None => return Err(ReadError::file(name, "is empty: no header row".to_string())),
+    };
+    // Trailing empty header cells are formatting, not columns.
+    let width = header
+        .iter()
+        .rposition(|h| !h.trim().is_empty())
+        .map_or(0, |p| p + 1);
+    let mut aggregator = Aggregator::new(questionnaire, name, &header[..width])?;
+    let mut cells: Vec<String> = Vec::new();
+    for (offset, row) in rows.enumerate() {
+        cells.clear();
+        cells.extend(row.iter().map(cell_text));
+        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
+            cells.pop();
+        }
+        aggregator.push(start_row as u64 + offset as u64 + 2, &Cells(&cells));
+    }
+    Ok(aggregator.finish())
+}
+
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim_start_matches('\u{feff}').to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_f64().to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// A row's fields, whatever the file format.
+pub trait Fields {
+    fn len(&self) -> usize;
+    fn get(&self, index: usize) -> &[u8];
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+struct Cells<'a>(&'a [String]);
+
+impl Fields for Cells<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn get(&self, index: usize) -> &[u8] {
+        self.0[index].as_bytes()
+    }
+}
+
+#[inline]
+fn trim(bytes: &[u8]) -> &[u8] {
+    let mut start = 0;
+    let mut end = bytes.len();
+    while start < end && matches!(bytes[start], b' ' | b'\t') {
+        start += 1;
+    }
+    while end > start && matches!(bytes[end - 1], b' ' | b'\t') {
+        end -= 1;
+    }
+    &bytes[start..end]
+}
+
+fn shown(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text.into_owned()
+    }
+}
+
+/// Where each questionnaire field sits in the file.
+struct Layout {
+    width: usize,
+    unit: usize,
+    respondent: usize,
+    channel: Option<usize>,
+    weight: Option<usize>,
+    items: Vec<usize>,
+    demographics: Vec<Option<usize>>,
+    expectations: Option<usize>,
+    comment: Option<usize>,
+}
+
+impl Layout {
+    fn new(
+        questionnaire: &Questionnaire,
+        name: &str,
+        header: &[String],
+        warnings: &mut Vec<String>,
+    ) -> Result<Layout, ReadError> {
+        let names: Vec<String> = header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let h = if i == 0 {
+                    h.trim_start_matches('\u{feff}')
+                } else {
+                    h
+                };
+                h.trim().to_ascii_lowercase()
+            })
+            .collect();
+        let mut problems = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            if !n.is_empty() && names[..i].contains(n) {
+                problems.push(format!("column '{n}' appears twice in the header row"));
+            }
+        }
+        let find = |code: &str| names.iter().position(|n| n == &code.to_ascii_lowercase());
+        let require = |code: &str, problems: &mut Vec<String>| {
+            find(code).unwrap_or_else(|| {
+                problems.push(format!("missing column '{code}' in the header row"));
+                0
+            })
+        };
+        let unit = require("unit_code", &mut problems);
+        let respondent = require("respondent_id", &mut problems);
+        let items: Vec<usize> = questionnaire
+            .items
+            .iter()
+            .map(|i| require(&i.code, &mut problems))
+            .collect();
+        if !problems.is_empty() {
+            let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+            return Err(ReadError::file(
+                name,
+                format!(
+                    "{} (questionnaire {}; found: {})",
+                    problems.join("; "),
+                    questionnaire.id,
+                    found.join(", ")
+                ),
+            ));
+        }
+        let layout = Layout {
+            width: names.len(),
+            unit,
+            respondent,
+            channel: find("channel"),
+            weight: find("weight"),
+            items,
+            demographics: questionnaire
+                .demographics
+                .iter()
+                .map(|d| find(&d.code))
+                .collect(),
+            expectations: questionnaire
+                .expectations
+                .as_ref()
+                .and_then(|e| find(&e.question.code)),
+            comment: questionnaire.comment.as_ref().and_then(|c| find(&c.code)),
+        };
+        for (i, n) in names.iter().enumerate() {
+            let known = RESERVED_COLUMNS.contains(&n.as_str())
+                || layout.items.contains(&i)
+                || layout.demographics.contains(&Some(i))
+                || layout.expectations == Some(i)
+                || layout.comment == Some(i);
+            if !known {
+                warnings.push(format!(
+                    "column '{}' is not a question of {}: ignored",
+                    header[i].trim(),
+                    questionnaire.id
+                ));
+            }
+        }
+        Ok(layout)
+    }
+}
+
+const BLANK: u8 = 254;
+const INVALID: u8 = 255;
+
+/// Turns rows into counters. Used by the CSV and .xlsx readers, and usable on its own by a
+/// caller that receives rows another way.
+pub struct Aggregator<'q> {
+    questionnaire: &'q Questionnaire,
+    layout: Layout,
+    /// Answer position by the single byte of its code; INVALID elsewhere.
+    answer_by_byte: [u8; 256],
+    scale_text: String,
+    units: Vec<String>,
+    unit_index: HashMap<Box<[u8]>, u32, BuildHasherDefault<BytesHasher>>,
+    last_unit: Option<u32>,
+    channels: Vec<String>,
+    channel_index: HashMap<Box<[u8]>, u32, BuildHasherDefault<BytesHasher>>,
+    /// Per unit: (channel, group) pairs.
+    unit_groups: Vec<Vec<(u32, u32)>>,
+    groups: Vec<GroupCounts>,
+    respondents: Respondents,
+    row_answers: Vec<u8>,
+    row_demographics: Vec<u8>,
+    row_expectations: Vec<u8>,
+    rejected: Vec<Rejection>,
+    rows: u64,
+    warnings: Vec<String>,
+}
+
+impl<'q> Aggregator<'q> {
+    /// Checks the header row: `unit_code`, `respondent_id` and every item of the questionnaire
+    /// must be there; `channel`, `weight`, demographic, expectations and comment columns are
+    /// optional; another column is ignored with a warning.
+    pub fn new(
+        questionnaire: &'q Questionnaire,
+        name: &str,
+        header: &[String],
+    ) -> Result<Aggregator<'q>, ReadError> {
+        let mut warnings = Vec::new();
+        let layout = Layout::new(questionnaire, name, header, &mut warnings)?;
+        let mut answer_by_byte = [INVALID; 256];
+        for (position, answer) in questionnaire.scale.answers.iter().enumerate() {
+            if let [byte] = answer.code.as_bytes() {
+                answer_by_byte[byte.to_ascii_lowercase() as usize] = position as u8;
+                answer_by_byte[byte.to_ascii_uppercase() as usize] = position as u8;
+            }
+        }
+        Ok(Aggregator {
+            questionnaire,
+            answer_by_byte,
+            scale_text: questionnaire.scale.describe(),
+            units: Vec::new(),
+            unit_index: HashMap::default(),
+            last_unit: None,
+            channels: Vec::new(),
+            channel_index: HashMap::default(),
+            unit_groups: Vec::new(),
+            groups: Vec::new(),
+            respondents: Respondents::default(),
+            row_answers: vec![BLANK; layout.items.len()],
+            row_demographics: vec![BLANK; layout.demographics.len()],
+            row_expectations: Vec::new(),
+            rejected: Vec::new(),
+            rows: 0,
+            warnings,
+            layout,
+        })
+    }
+
+    fn reject(&mut self, row: u64, reason: String) {
+        self.rejected.push(Rejection { row, reason });
+    }
+
+    #[inline]
+    fn answer(&self, field: &[u8]) -> u8 {
+        match field {
+            [] => BLANK,
+            [byte] => self.answer_by_byte[*byte as usize],
+            _ => {
+                let field = trim(field);
+                match field {
+                    [] => BLANK,
+                    [byte] => self.answer_by_byte[*byte as usize],
+                    _ => std::str::from_utf8(field)
+                        .ok()
+                        .and_then(|s| self.questionnaire.scale.find(s))
+                        .map_or(INVALID, |p| p as u8),
+                }
+            }
+        }
+    }
+
+    /// Adds one data row (`row` is its number, the header being 1).
+    pub fn push(&mut self, row: u64, fields: &impl Fields) {
+        let count = fields.len();
+        if (0..count).all(|i| trim(fields.get(i)).is_empty()) {
+            return;
+        }
+        self.rows += 1;
+        if count != self.layout.width {
+            self.reject(
+                row,
+                format!(
+                    "wrong column count: {count}, expected {}",
+                    self.layout.width
+                ),
+            );
+            return;
+        }
+        let unit = trim(fields.get(self.layout.unit));
+        if unit.is_empty() {
+            self.reject(row, "empty unit_code".to_string());
+            return;
+        }
+        let weight = match self.layout.weight {
+            None => 1.0,
+            Some(column) => match trim(fields.get(column)) {
+                b"" | b"1" | b"1.0" => 1.0,
+                text => match std::str::from_utf8(text)
+                    .ok()
+                    .and_then(|s| s.parse::<f64>().ok())
+                {
+                    Some(w) if w.is_finite() && w > 0.0 => w,
+                    Some(_) => {
+                        self.reject(row, format!("weight: {} is not > 0", shown(text)));
+                        return;
+                    }
+                    None => {
+                        let hint = if text.contains(&b',') {
+                            " (use a dot for decimals)"
+                        } else {
+                            ""
+                        };
+                        self.reject(
+                            row,
+                            format!("weight: '{}' is not a number{hint}", shown(text)),
+                        );
+                        return;
+                    }
+                },
+            },
+        };
+        for k in 0..self.layout.items.len() {
+            let field = fields.get(self.layout.items[k]);
+            let answer = self.answer(field);
+            if answer == INVALID {
+                let reason = format!(
+                    "{}: value {} is not {}",
+                    self.questionnaire.items[k].code,
+                    shown(trim(field)),
+                    self.scale_text
+                );
+                self.reject(row, reason);
+                return;
+            }
+            self.row_answers[k] = answer;
+        }
+        for d in 0..self.layout.demographics.len() {
+            let Some(column) = self.layout.demographics[d] else {
+                continue;
+            };
+            let text = trim(fields.get(column));
+            let question = &self.questionnaire.demographics[d];
+            self.row_demographics[d] = if text.is_empty() {
+                BLANK
+            } else {
+                match std::str::from_utf8(text)
+                    .ok()
+                    .and_then(|s| question.find(s))
+                {
+                    Some(p) => p as u8,
+                    None => {
+                        let reason = format!(
+                            "{}: '{}' is not one of {}",
+                            question.code,
+                            shown(text),
+                            question.describe()
+                        );
+                        self.reject(row, reason);
+                        return;
+                    }
+                }
+            };
+        }
+        self.row_expectations.clear();
+        if let (Some(column), Some(expectations)) =
+            (self.layout.expectations, &self.questionnaire.expectations)
+        {
+            let text = fields.get(column);
+            for part in text.split(|&b| b == b';') {
+                let part = trim(part);
+                if part.is_empty() {
+                    continue;
+                }
+                match std::str::from_utf8(part)
+                    .ok()
+                    .and_then(|s| expectations.question.find(s))
+                {
+                    Some(p) if !self.row_expectations.contains(&(p as u8)) => {
+                        self.row_expectations.push(p as u8)
+                    }
+                    Some(_) => {}
+                    None => {
+                        let reason = format!(
+                            "{}: '{}' is not one of {}",
+                            expectations.question.code,
+                            shown(part),
+                            expectations.question.describe()
+                        );
+                        self.reject(row, reason);
+                        return;
+                    }
+                }
+            }
+            if self.row_expectations.len() > expectations.max_choices {
+                let reason = format!(
+                    "{}: {} areas chosen, at most {}",
+                    expectations.question.code,
+                    self.row_expectations.len(),
+                    expectations.max_choices
+                );
+                self.reject(row, reason);
+                return;
+            }
+        }
+
+        // Valid so far: find the unit, then check the respondent against the unit's earlier
+        // accepted rows (a rejected row never claims its id).
+        let unit_index = match self.last_unit {
+            Some(u) if self.units[u as usize].as_bytes() == unit => u,
+            _ => match self.unit_index.get(unit) {
+                Some(&u) => u,
+                None => {
+                    let Ok(code) = std::str::from_utf8(unit) else {
+                        self.reject(row, "unit_code is not UTF-8 text".to_string());
+                        return;
+                    };
+                    let u = self.units.len() as u32;
+                    self.units.push(code.to_string());
+                    self.unit_index.insert(unit.into(), u);
+                    self.unit_groups.push(Vec::new());
+                    u
+                }
+            },
+        };
+        self.last_unit = Some(unit_index);
+        let respondent = trim(fields.get(self.layout.respondent));
+        if !respondent.is_empty()
+            && let Some(first) = self.respondents.check_insert(unit_index, respondent, row)
+        {
+            let reason = format!(
+                "respondent_id {} repeated in unit {} (first at row {first})",
+                shown(respondent),
+                self.units[unit_index as usize]
+            );
+            self.reject(row, reason);
+            return;
+        }
+        let channel = match self.layout.channel {
+            Some(column) => trim(fields.get(column)),
+            None => b"",
+        };
+        let channel_index = match self.channel_index.get(channel) {
+            Some(&c) => c,
+            None => {
+                let c = self.channels.len() as u32;
+                self.channels
+                    .push(String::from_utf8_lossy(channel).into_owned());
+                self.channel_index.insert(channel.into(), c);
+                c
+            }
+        };
+        let slots = &mut self.unit_groups[unit_index as usize];
+        let group = match slots.iter().find(|(c, _)| *c == channel_index) {
+            Some(&(_, g)) => g as usize,
+            None => {
+                let g = self.groups.len();
+                slots.push((channel_index, g as u32));
+                self.groups.push(GroupCounts {
+                    unit: unit_index,
+                    channel: channel_index,
+                    counts: Counts::new(self.questionnaire),
+                });
+                g
+            }
+        };
+
+        let counts = &mut self.groups[group].counts;
+        counts.responses.add(weight);
+        let per_item = counts.answers_per_item;
+        for (k, &answer) in self.row_answers.iter().enumerate() {
+            if answer != BLANK {
+                counts.answers[k * per_item + answer as usize].add(weight);
+            }
+        }
+        for (d, &option) in self.row_demographics.iter().enumerate() {
+            if option != BLANK && self.layout.demographics[d].is_some() {
+                counts.demographics[d][option as usize].add(weight);
+            }
+        }
+        if !self.row_expectations.is_empty() {
+            counts.expectations_answered.add(weight);
+            for &option in &self.row_expectations {
+                counts.expectations[option as usize].add(weight);
+            }
+        }
+        if let Some(column) = self.layout.comment
+            && !trim(fields.get(column)).is_empty()
+        {
+            counts.comments += 1;
+        }
+    }
+
+    /// The counters, rejections and warnings of every row pushed.
+    pub fn finish(self) -> Tally {
+        Tally {
+            questionnaire: self.questionnaire.id.clone(),
+            units: self.units,
+            channels: self.channels,
+            groups: self.groups,
+            rejected: self.rejected,
+            rows: self.rows,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// Accepted respondent ids per unit, for the duplicate check: a hash table of 64-bit hashes
+/// whose entries are chained and compared byte for byte, so a hash collision never rejects a
+/// row. The ids live in one arena, not one allocation each.
+#[derive(Default)]
+struct Respondents {
+    heads: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    entries: Vec<RespondentEntry>,
+    arena: Vec<u8>,
+}
+
+struct RespondentEntry {
+    unit: u32,
+    next: u32,
+    start: u64,
+    len: u32,
+    row: u64,
+}
+
+const NO_ENTRY: u32 = u32::MAX;
+
+impl Respondents {
+    /// The row of the first occurrence when (unit, id) was seen; otherwise records it.
+    fn check_insert(&mut self, unit: u32, id: &[u8], row: u64) -> Option<u64> {
+        let hash = hash_bytes(unit as u64, id);
+        let next = match self.heads.entry(hash) {
+            Entry::Occupied(head) => {
+                let mut at = *head.get();
+                while at != NO_ENTRY {
+                    let e = &self.entries[at as usize];
+                    let start = e.start as usize;
+                    if e.unit == unit && &self.arena[start..start + e.len as usize] == id {
+                        return Some(e.row);
+                    }
+                    at = e.next;
+                }
+                let previous = *head.get();
+                *head.into_mut() = self.entries.len() as u32;
+                previous
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(self.entries.len() as u32);
+                NO_ENTRY
+            }
+        };
+        self.entries.push(RespondentEntry {
+            unit,
+            next,
+            start: self.arena.len() as u64,
+            len: id.len() as u32,
+            row,
+        });
+        self.arena.extend_from_slice(id);
+        None
+    }
+}
+
+const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// A fast 64-bit hash of short byte strings (unit codes, ids): not for untrusted adversarial
+/// input, where collisions only cost time since entries are compared exactly.
+fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
+    let mut h = seed.wrapping_mul(MULTIPLIER) ^ (bytes.len() as u64);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        h = (h ^ word).wrapping_mul(MULTIPLIER).rotate_left(31);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(MULTIPLIER)
+            .rotate_left(31);
+    }
+    // fmix64 (MurmurHash3): spreads every input bit over the hash.
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
+}
+
+/// Hasher for byte-string keys, using [`hash_bytes`].
+#[derive(Default)]
+struct BytesHasher(u64);
+
+impl Hasher for BytesHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(self.0, bytes);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 ^= n as u64;
+    }
+}
+
+/// Hasher for keys that are already hashes.
+#[derive(Default)]
+struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(self.0, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A field of the current record: a byte range of the block, or of the scratch buffer for a
+/// quoted field that had to be rewritten (doubled quotes).
+#[derive(Clone, Copy)]
+struct Span {
+    start: u32,
+    end: u32,
+    scratch: bool,
+}
+
+/// One CSV record, borrowed from the scanner's block.
+pub struct Record<'a> {
+    data: &'a [u8],
+    fields: &'a [Span],
+    scratch: &'a [u8],
+}
+
+impl Fields for Record<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.fields.len()
+    }
+    #[inline]
+    fn get(&self, index: usize) -> &[u8] {
+        let s = self.fields[index];
+        if s.scratch {
+            &self.scratch[s.start as usize..s.end as usize]
+        } else {
+            &self.data[s.start as usize..s.end as usize]
+        }
+    }
+}
+
+/// Bytes that end an unquoted field.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b',' as usize] = true;
+    table[b'\n' as usize] = true;
+    table[b'\r' as usize] = true;
+    table
+};
+
+const BLOCK: usize = 1 << 20;
+
+/// An RFC 4180 record scanner over any reader: comma separator, `"` quoting with `""` for a
+/// quote, CRLF, LF or CR line ends, a quoted line break kept in its field.
+pub struct Scanner<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    position: usize,
+    eof: bool,
+    fields: Vec<Span>,
+    scratch: Vec<u8>,
+}
+
+enum Parsed {
+    Done(usize),
+    NeedMore,
+}
+
+impl<R: Read> Scanner<R> {
+    pub fn new(reader: R) -> Scanner<R> {
+        Scanner {
+            reader,
+            buffer: Vec::with_capacity(BLOCK),
+            position: 0,
+            eof: false,
+            fields: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The next record, or `None` at the end of the input.
+    pub fn next_record(&mut self) -> std::io::Result<Option<Record<'_>>> {
+        loop {
+            if self.position == self.buffer.len() {
+                if self.eof {
+                    return Ok(None);
+                }
+                self.fill()?;
+                continue;
+            }
+            let data = &self.buffer[self.position..];
+            match parse_record(data, self.eof, &mut self.fields, &mut self.scratch) {
+                Parsed::Done(consumed) => {
+                    let start = self.position;
+                    self.position += consumed;
+                    return Ok(Some(Record {
+                        data: &self.buffer[start..start + consumed],
+                        fields: &self.fields,
+                        scratch: &self.scratch,
+                    }));
+                }
+                Parsed::NeedMore => self.fill()?,
+            }
+        }
+    }
+
+    /// Moves the unread part to the front and reads more after it (growing the block when a
+    /// record is longer than it).
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.position > 0 {
+            self.buffer.drain(..self.position);
+            self.position = 0;
+        }
+        let length = self.buffer.len();
+        if self.buffer.capacity() - length < BLOCK / 2 {
+            self.buffer.reserve(BLOCK);
+        }
+        let capacity = self.buffer.capacity();
+        self.buffer.resize(capacity, 0);
+        let read = loop {
+            match self.reader.read(&mut self.buffer[length..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buffer.truncate(length);
+                    return Err(e);
+                }
+            }
+        };
+        self.buffer.truncate(length + read);
+        if read == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+}
+
+/// Parses one record at the start of `data`. `NeedMore` when the record may continue past
+/// the end of `data` and more input may come.
+fn parse_record(data: &[u8], eof: bool, fields: &mut Vec<Span>, scratch: &mut Vec<u8>) -> Parsed {
+    fields.clear();
+    scratch.clear();
+    let length = data.len();
+    let mut i = 0;
+    loop {
+        if i < length && data[i] == b'"' {
+            let content_start = i + 1;
+            let mut j = content_start;
+            let mut doubled = false;
+            let content_end;
+            loop {
+                match data[j..].iter().position(|&b| b == b'"') {
+                    None => {
+                        if !eof {
+                            return Parsed::NeedMore;
+                        }
+                        // An unclosed quote at the end of the file: the rest is the field.
+                        content_end = length;
+                        j = length;
+                        break;
+                    }
+                    Some(p) => {
+                        let quote = j + p;
+                        if quote + 1 < length {
+                            if data[quote + 1] == b'"' {
+                                doubled = true;
+                                j = quote + 2;
+                                continue;
+                            }
+                        } else if !eof {
+                            return Parsed::NeedMore;
+                        }
+                        content_end = quote;
+                        j = quote + 1;
+                        break;
+                    }
+                }
+            }
+            // Text between the closing quote and the separator is kept (lenient, as
+            // spreadsheets are).
+            let k = j + data[j..]
+                .iter()
+                .position(|&b| SPECIAL[b as usize])
+                .unwrap_or(length - j);
+            if k == length && !eof {
+                return Parsed::NeedMore;
+            }
+            if doubled || k > j {
+                let start = scratch.len();
+                let mut s = content_start;
+                while s < content_end {
+                    scratch.push(data[s]);
+                    s += if data[s] == b'"' { 2 } else { 1 };
+                }
+                scratch.extend_from_slice(&data[j..k]);
+                fields.push(Span {
+                    start: start as u32,
+                    end: scratch.len() as u32,
+                    scratch: true,
+                });
+            } else {
+                fields.push(Span {
+                    start: content_start as u32,
+                    end: content_end as u32,
+                    scratch: false,
+                });
+            }
+            i = k;
+        } else {
+            let k = i + data[i..]
+                .iter()
+                .position(|&b| SPECIAL[b as usize])
+                .unwrap_or(length - i);
+            if k == length && !eof {
+                return Parsed::NeedMore;
+            }
+            fields.push(Span {
+                start: i as u32,
+                end: k as u32,
+                scratch: false,
+            });
+            i = k;
+        }
+        if i == length {
+            return Parsed::Done(length);
+        }
+        match data[i] {
+            b',' => {
+                i += 1;
+                if i == length {
+                    if !eof {
+                        return Parsed::NeedMore;
+                    }
+                    fields.push(Span {
+                        start: i as u32,
+                        end: i as u32,
+                        scratch: false,
+                    });
+                    return Parsed::Done(length);
+                }
+            }
+            b'\n' => return Parsed::Done(i + 1),
+            _ => {
+                // '\r', alone or before '\n'.
+                if i + 1 < length {
+                    return Parsed::Done(if data[i + 1] == b'\n' { i + 2 } else { i + 1 });
+                }
+                if !eof {
+                    return Parsed::NeedMore;
+                }
+                return Parsed::Done(i + 1);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &[u8], chunk: usize) -> Vec<Vec<String>> {
+        struct Trickle<'a>(&'a [u8], usize);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.1.min(self.0.len()).min(buf.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut scanner = Scanner::new(Trickle(text, chunk));
+        let mut out = Vec::new();
+        while let Some(r) = scanner.next_record().unwrap() {
+            out.push(
+                (0..r.len())
+                    .map(|i| String::from_utf8(r.get(i).to_vec()).unwrap())
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn scans_rfc4180_in_any_chunking() {
+        let text =
+            "a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n\n2,\"line\nbreak\",\r3,,\n4,\"q\"z,5";
+        let expected: Vec<Vec<String>> = vec![
+            vec!["a".into(), "b".into(), "c".into()],
+            vec!["1".into(), "x, y".into(), "say \"hi\"".into()],
+            vec!["".into()],
+            vec!["2".into(), "line\nbreak".into(), "".into()],
+            vec!["3".into(), "".into(), "".into()],
+            vec!["4".into(), "qz".into(), "5".into()],
+        ];
+        for chunk in [1, 2, 3, 5, 7, 64, 4096] {
+            assert_eq!(records(text.as_bytes(), chunk), expected, "chunk {chunk}");
+        }
+        assert_eq!(
+            records(b"a,\"open", 3),
+            vec![vec!["a".to_string(), "open".into()]]
+        );
+        assert_eq!(records(b"", 3), Vec::<Vec<String>>::new());
+        assert_eq!(records(b"x,", 1), vec![vec!["x".to_string(), "".into()]]);
+    }
+
+    #[test]
+    fn respondents_are_exact_per_unit() {
+        let mut r = Respondents::default();
+        assert_eq!(r.check_insert(0, b"1003", 4), None);
+        assert_eq!(r.check_insert(1, b"1003", 5), None);
+        assert_eq!(r.check_insert(0, b"1003", 17), Some(4));
+        for i in 0..10_000u32 {
+            assert_eq!(r.check_insert(2, i.to_string().as_bytes(), i as u64), None);
+        }
+        assert_eq!(r.check_insert(2, b"9999", 1), Some(9999));
+    }
+}

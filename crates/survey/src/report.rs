@@ -1,0 +1,768 @@
+//! The report of `chiso survey index` (interchange.md §6): per unit, by channel, for named
+//! groups of units and for all accepted responses, with samples against targets, changes
+//! against a previous result and against the province average; rendered as JSON (the
+//! contract's fields, unrounded, plus extras), CSV, a text table in Vietnamese and .xlsx.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use serde::Serialize;
+
+use crate::compare::{Change, Reference, average, compare};
+use crate::index::{SurveyResult, index_from_counts};
+use crate::questionnaire::Questionnaire;
+use crate::reader::{Rejection, Tally};
+use crate::sample::{SampleCheck, check_sample};
+
+/// How the confidence intervals are computed, stated in every report.
+pub const CI_METHOD: &str = "normal approximation per item with Kish's effective sample size (Σw)²/Σw²; a factor or index interval uses the bound se ≤ Σ cᵢ·seᵢ over its items (valid for any correlation between items); ±1.96·se, clamped to [0, 100]";
+
+/// What to add to the per-unit results.
+#[derive(Clone, Debug, Default)]
+pub struct ReportOptions {
+    /// Results per channel over all units (and per unit × channel in the workbook).
+    pub by_channel: bool,
+    /// Named groups of units, each merged into one result.
+    pub groups: Vec<(String, Vec<String>)>,
+    /// Transactions per unit and the margin of error, for sample targets.
+    pub targets: Option<(HashMap<String, u64>, f64)>,
+    /// Earlier results per unit code (and "all" under the key `*`).
+    pub previous: Option<HashMap<String, Reference>>,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub questionnaire: String,
+    pub questionnaire_title: String,
+    pub questionnaire_version: u32,
+    pub ci_method: &'static str,
+    /// Data rows read (accepted and rejected).
+    pub rows: u64,
+    pub accepted: u64,
+    pub units: Vec<UnitReport>,
+    pub all: ScopeReport,
+    /// The mean over units of the index and of each factor.
+    pub average: AverageReport,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<ChannelReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unit_channels: Vec<UnitChannelReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupReport>,
+    pub rejected: Vec<Rejection>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitReport {
+    pub unit_code: String,
+    #[serde(flatten)]
+    pub result: SurveyResult,
+    /// The sample against the target from the unit's transactions (with `--transactions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample: Option<SampleCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Change>,
+    pub vs_average: Change,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ScopeReport {
+    #[serde(flatten)]
+    pub result: SurveyResult,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<Change>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChannelReport {
+    pub channel: String,
+    #[serde(flatten)]
+    pub result: SurveyResult,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitChannelReport {
+    pub unit_code: String,
+    pub channel: String,
+    #[serde(flatten)]
+    pub result: SurveyResult,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupReport {
+    pub name: String,
+    pub units: Vec<String>,
+    #[serde(flatten)]
+    pub result: SurveyResult,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AverageReport {
+    pub units: usize,
+    pub index: Option<f64>,
+    pub factors: Vec<CodeValue>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CodeValue {
+    pub code: String,
+    pub index: Option<f64>,
+}
+
+/// Builds the report of a tally. Units are in code order.
+pub fn build_report(
+    questionnaire: &Questionnaire,
+    tally: &Tally,
+    options: &ReportOptions,
+) -> Report {
+    let unit_results: Vec<(String, SurveyResult)> = tally
+        .units(questionnaire)
+        .into_iter()
+        .map(|(code, counts)| {
+            let result = index_from_counts(questionnaire, &counts);
+            (code, result)
+        })
+        .collect();
+    let mean = average(unit_results.iter().map(|(_, r)| r));
+    let previous_of = |key: &str, result: &SurveyResult| {
+        options
+            .previous
+            .as_ref()
+            .and_then(|p| p.get(key))
+            .map(|reference| compare(result, reference, true))
+    };
+    let units = unit_results
+        .into_iter()
+        .map(|(code, result)| UnitReport {
+            sample: options.targets.as_ref().and_then(|(transactions, margin)| {
+                transactions
+                    .get(&code)
+                    .map(|&n| check_sample(n, *margin, result.responses))
+            }),
+            previous: previous_of(&code, &result),
+            vs_average: compare(&result, &mean, false),
+            unit_code: code,
+            result,
+        })
+        .collect();
+    let all = index_from_counts(questionnaire, &tally.all(questionnaire));
+    let channels = if options.by_channel {
+        tally
+            .channels(questionnaire)
+            .into_iter()
+            .map(|(channel, counts)| ChannelReport {
+                channel,
+                result: index_from_counts(questionnaire, &counts),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let unit_channels = if options.by_channel {
+        tally
+            .unit_channels()
+            .into_iter()
+            .map(|(unit, channel, counts)| UnitChannelReport {
+                unit_code: unit.to_string(),
+                channel: channel.to_string(),
+                result: index_from_counts(questionnaire, counts),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let groups = options
+        .groups
+        .iter()
+        .map(|(name, codes)| {
+            let codes_ref: Vec<&str> = codes.iter().map(String::as_str).collect();
+            GroupReport {
+                name: name.clone(),
+                units: codes.clone(),
+                result: index_from_counts(
+                    questionnaire,
+                    &tally.group_of_units(questionnaire, &codes_ref),
+                ),
+            }
+        })
+        .collect();
+    Report {
+        questionnaire: questionnaire.id.clone(),
+        questionnaire_title: questionnaire.title.clone(),
+        questionnaire_version: questionnaire.version,
+        ci_method: CI_METHOD,
+        rows: tally.rows,
+        accepted: tally.accepted(),
+        average: AverageReport {
+            units: tally.units.len(),
+            index: mean.index,
+            factors: mean
+                .factors
+                .iter()
+                .map(|(code, index)| CodeValue {
+                    code: code.clone(),
+                    index: *index,
+                })
+                .collect(),
+        },
+        units,
+        all: ScopeReport {
+            previous: previous_of("*", &all),
+            result: all,
+        },
+        channels,
+        unit_channels,
+        groups,
+        rejected: tally.rejected.clone(),
+        warnings: tally.warnings.clone(),
+    }
+}
+
+/// Reads an earlier `chiso survey index --format json` output: the reference of each unit,
+/// and of `all` under the key `*`.
+pub fn previous_from_json(text: &str) -> Result<HashMap<String, Reference>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not readable as JSON: {e}"))?;
+    let reference = |v: &serde_json::Value| {
+        let pairs = |list: &str, value: &str| -> Vec<(String, Option<f64>)> {
+            v.get(list)
+                .and_then(|l| l.as_array())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|x| {
+                            Some((
+                                x.get("code")?.as_str()?.to_string(),
+                                x.get(value).and_then(|n| n.as_f64()),
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        Reference {
+            index: v.get("index").and_then(|n| n.as_f64()),
+            factors: pairs("factors", "index"),
+            items: pairs("items", "satisfied_rate"),
+        }
+    };
+    let units = value
+        .get("units")
+        .and_then(|u| u.as_array())
+        .ok_or("no 'units' list: not a chiso survey index output")?;
+    let mut out = HashMap::new();
+    for (i, unit) in units.iter().enumerate() {
+        let code = unit
+            .get("unit_code")
+            .and_then(|c| c.as_str())
+            .ok_or(format!("units[{i}] has no unit_code"))?;
+        out.insert(code.to_string(), reference(unit));
+    }
+    if let Some(all) = value.get("all") {
+        out.insert("*".to_string(), reference(all));
+    }
+    Ok(out)
+}
+
+/// A number with a decimal comma, as Vietnamese text writes it (88,47).
+pub fn vi_number(value: f64, decimals: usize) -> String {
+    format!("{value:.decimals$}").replace('.', ",")
+}
+
+/// An integer with dots between thousands (1.000.000).
+pub fn vi_integer(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn opt(value: Option<f64>, decimals: usize) -> String {
+    value.map_or("–".to_string(), |v| vi_number(v, decimals))
+}
+
+fn interval(ci: Option<[f64; 2]>) -> String {
+    ci.map_or("–".to_string(), |[low, high]| {
+        format!("{}–{}", vi_number(low, 1), vi_number(high, 1))
+    })
+}
+
+/// One line of the summary tables.
+struct Line<'a> {
+    label: String,
+    result: &'a SurveyResult,
+    flag: &'static str,
+}
+
+fn summary_table(questionnaire: &Questionnaire, heading: &str, lines: &[Line]) -> String {
+    let label_width = lines
+        .iter()
+        .map(|l| l.label.chars().count())
+        .chain([heading.chars().count()])
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 30);
+    let mut out = format!(
+        "{:<label_width$}  {:>10}  {:>7}  {:<11}  {:>6}  {:>8}",
+        heading, "Số phiếu", "Chỉ số", "KTC 95%", "Điểm", "HL chung"
+    );
+    for f in &questionnaire.factors {
+        out.push_str(&format!("  {:>6}", f.code));
+    }
+    out.push('\n');
+    for line in lines {
+        let r = line.result;
+        let label: String = line.label.chars().take(label_width).collect();
+        out.push_str(&format!(
+            "{:<label_width$}  {:>10}  {:>7}  {:<11}  {:>6}  {:>8}",
+            label,
+            format!("{}{}", vi_integer(r.responses), line.flag),
+            opt(r.index, 2),
+            interval(r.ci95),
+            opt(r.par_points, 2),
+            opt(r.overall_satisfied_rate, 2),
+        ));
+        for f in &r.factors {
+            out.push_str(&format!("  {:>6}", opt(f.index, 2)));
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push('\n');
+    }
+    out
+}
+
+impl Report {
+    /// The JSON of interchange.md §6 (values unrounded) with the extra fields.
+    pub fn to_json(&self) -> String {
+        let mut text = serde_json::to_string_pretty(self).expect("a report serializes");
+        text.push('\n');
+        text
+    }
+
+    /// A text table in Vietnamese, numbers rounded for reading (2 decimals, decimal comma).
+    pub fn to_table(&self, questionnaire: &Questionnaire) -> String {
+        let mut out = format!(
+            "{} — {} (phiên bản {})\n",
+            questionnaire.id, questionnaire.title, questionnaire.version
+        );
+        out.push_str(&format!(
+            "Đã đọc {} dòng: {} phiếu hợp lệ, {} dòng bị loại; {} đơn vị.\n\n",
+            vi_integer(self.rows),
+            vi_integer(self.accepted),
+            vi_integer(self.rejected.len() as u64),
+            self.units.len()
+        ));
+        let mut lines: Vec<Line> = self
+            .units
+            .iter()
+            .map(|u| Line {
+                label: u.unit_code.clone(),
+                result: &u.result,
+                flag: if u.sample.as_ref().is_some_and(|s| s.below_target) {
+                    "*"
+                } else {
+                    ""
+                },
+            })
+            .collect();
+        lines.push(Line {
+            label: "Toàn bộ".to_string(),
+            result: &self.all.result,
+            flag: "",
+        });
+        out.push_str(&summary_table(questionnaire, "Đơn vị", &lines));
+        if self.average.units > 0 {
+            let mut line = format!(
+                "Trung bình {} đơn vị: chỉ số {}",
+                self.average.units,
+                opt(self.average.index, 2)
+            );
+            for f in &self.average.factors {
+                line.push_str(&format!("; {} {}", f.code, opt(f.index, 2)));
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if self.units.iter().any(|u| u.sample.is_some()) {
+            for u in &self.units {
+                if let Some(s) = u.sample.as_ref().filter(|s| s.below_target) {
+                    out.push_str(&format!(
+                        "* {}: {} phiếu, dưới cỡ mẫu mục tiêu {} (N = {} giao dịch)\n",
+                        u.unit_code,
+                        vi_integer(s.responses),
+                        vi_integer(s.target),
+                        vi_integer(s.transactions)
+                    ));
+                }
+            }
+        }
+        if self.units.iter().any(|u| u.previous.is_some()) {
+            out.push_str("\nThay đổi so với kỳ trước (điểm %):\n");
+            for u in &self.units {
+                if let Some(p) = &u.previous {
+                    out.push_str(&format!(
+                        "  {}: {} → {} ({})\n",
+                        u.unit_code,
+                        opt(p.index, 2),
+                        opt(u.result.index, 2),
+                        p.index_change.map_or("–".to_string(), |c| format!(
+                            "{}{}",
+                            if c >= 0.0 { "+" } else { "" },
+                            vi_number(c, 2)
+                        ))
+                    ));
+                }
+            }
+        }
+        if !self.channels.is_empty() {
+            out.push('\n');
+            let lines: Vec<Line> = self
+                .channels
+                .iter()
+                .map(|c| Line {
+                    label: if c.channel.is_empty() {
+                        "(không ghi)".to_string()
+                    } else {
+                        c.channel.clone()
+                    },
+                    result: &c.result,
+                    flag: "",
+                })
+                .collect();
+            out.push_str(&summary_table(questionnaire, "Kênh", &lines));
+        }
+        if !self.groups.is_empty() {
+            out.push('\n');
+            let lines: Vec<Line> = self
+                .groups
+                .iter()
+                .map(|g| Line {
+                    label: g.name.clone(),
+                    result: &g.result,
+                    flag: "",
+                })
+                .collect();
+            out.push_str(&summary_table(questionnaire, "Nhóm", &lines));
+        }
+        if !self.all.result.expectations.is_empty() {
+            out.push_str("\nMong đợi cải thiện (toàn bộ, % người trả lời):\n");
+            for e in self.all.result.expectations.iter().filter(|e| e.count > 0) {
+                out.push_str(&format!("  {:>6}  {}\n", vi_number(e.share, 2), e.label));
+            }
+        }
+        out.push_str("\nYếu tố: ");
+        let factors: Vec<String> = questionnaire
+            .factors
+            .iter()
+            .map(|f| format!("{} {}", f.code, f.title))
+            .collect();
+        out.push_str(&factors.join("; "));
+        out.push_str(".\nKTC 95%: khoảng tin cậy 95 % của chỉ số. Điểm: điểm trong Chỉ số CCHC. HL chung: tỷ lệ hài lòng chung.\n");
+        if !self.rejected.is_empty() {
+            out.push_str(&format!("\nDòng bị loại ({}):\n", self.rejected.len()));
+            for r in self.rejected.iter().take(200) {
+                out.push_str(&format!("  dòng {}: {}\n", r.row, r.reason));
+            }
+            if self.rejected.len() > 200 {
+                out.push_str(&format!(
+                    "  … và {} dòng khác (xem --format json)\n",
+                    self.rejected.len() - 200
+                ));
+            }
+        }
+        out
+    }
+
+    fn csv_header(questionnaire: &Questionnaire) -> Vec<String> {
+        let mut header: Vec<String> = [
+            "scope",
+            "code",
+            "responses",
+            "weight",
+            "index",
+            "ci95_low",
+            "ci95_high",
+            "par_points",
+            "overall_satisfied_rate",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for f in &questionnaire.factors {
+            header.push(f.code.clone());
+            header.push(format!("{}_ci95_low", f.code));
+            header.push(format!("{}_ci95_high", f.code));
+        }
+        for i in &questionnaire.items {
+            header.push(i.code.clone());
+            header.push(format!("{}_answered", i.code));
+        }
+        header
+    }
+
+    fn csv_row(scope: &str, code: &str, r: &SurveyResult) -> Vec<String> {
+        let num = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+        let mut row = vec![
+            scope.to_string(),
+            code.to_string(),
+            r.responses.to_string(),
+            r.weight.to_string(),
+            num(r.index),
+            num(r.ci95.map(|c| c[0])),
+            num(r.ci95.map(|c| c[1])),
+            num(r.par_points),
+            num(r.overall_satisfied_rate),
+        ];
+        for f in &r.factors {
+            row.push(num(f.index));
+            row.push(num(f.ci95.map(|c| c[0])));
+            row.push(num(f.ci95.map(|c| c[1])));
+        }
+        for i in &r.items {
+            row.push(num(i.satisfied_rate));
+            row.push(i.answered.to_string());
+        }
+        row
+    }
+
+    /// One row per unit, then per channel and group when asked, then `all`; numbers unrounded
+    /// with a dot, as in JSON.
+    pub fn to_csv(&self, questionnaire: &Questionnaire) -> String {
+        let mut writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let mut write = |row: Vec<String>| writer.write_record(&row).expect("writing to memory");
+        write(Self::csv_header(questionnaire));
+        for u in &self.units {
+            write(Self::csv_row("unit", &u.unit_code, &u.result));
+        }
+        for c in &self.channels {
+            write(Self::csv_row("channel", &c.channel, &c.result));
+        }
+        for g in &self.groups {
+            write(Self::csv_row("group", &g.name, &g.result));
+        }
+        write(Self::csv_row("all", "all", &self.all.result));
+        String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
+    }
+
+    /// A workbook with a sheet per view: information, units, item rates per unit, answers per
+    /// item, channels, unit × channel, groups, expectations and rejected rows.
+    pub fn to_xlsx(&self, questionnaire: &Questionnaire) -> Result<Vec<u8>, XlsxError> {
+        let mut workbook = Workbook::new();
+        let bold = Format::new().set_bold();
+        let two = Format::new().set_num_format("0.00");
+
+        let info = workbook.add_worksheet();
+        info.set_name("Thông tin")?;
+        let facts: Vec<(&str, String)> = vec![
+            (
+                "Phiếu khảo sát",
+                format!("{} — {}", questionnaire.id, questionnaire.title),
+            ),
+            ("Phiên bản", questionnaire.version.to_string()),
+            (
+                "Phương pháp",
+                questionnaire.methodology.clone().unwrap_or_default(),
+            ),
+            ("Số dòng đã đọc", self.rows.to_string()),
+            ("Số phiếu hợp lệ", self.accepted.to_string()),
+            ("Số dòng bị loại", self.rejected.len().to_string()),
+            ("Số đơn vị", self.units.len().to_string()),
+            ("Khoảng tin cậy 95 %", CI_METHOD.to_string()),
+        ];
+        for (r, (key, value)) in facts.iter().enumerate() {
+            info.write_string_with_format(r as u32, 0, *key, &bold)?;
+            info.write_string(r as u32, 1, value)?;
+        }
+        info.set_column_width(0, 22)?;
+
+        // A summary sheet: one row per scope.
+        let summary = |workbook: &mut Workbook,
+                       name: &str,
+                       heading: &[&str],
+                       rows: Vec<(Vec<String>, &SurveyResult)>|
+         -> Result<(), XlsxError> {
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(name)?;
+            let mut c = 0u16;
+            for h in heading.iter().copied().chain([
+                "Số phiếu",
+                "Chỉ số (%)",
+                "KTC 95% thấp",
+                "KTC 95% cao",
+                "Điểm CCHC",
+                "Hài lòng chung (%)",
+            ]) {
+                sheet.write_string_with_format(0, c, h, &bold)?;
+                c += 1;
+            }
+            for f in &questionnaire.factors {
+                sheet.write_string_with_format(0, c, format!("{} {}", f.code, f.title), &bold)?;
+                c += 1;
+            }
+            for (r, (labels, result)) in rows.iter().enumerate() {
+                let r = r as u32 + 1;
+                let mut c = 0u16;
+                for l in labels {
+                    sheet.write_string(r, c, l)?;
+                    c += 1;
+                }
+                sheet.write_number(r, c, result.responses as f64)?;
+                let values = [
+                    result.index,
+                    result.ci95.map(|x| x[0]),
+                    result.ci95.map(|x| x[1]),
+                    result.par_points,
+                    result.overall_satisfied_rate,
+                ]
+                .into_iter()
+                .chain(result.factors.iter().map(|f| f.index));
+                for (k, v) in values.enumerate() {
+                    if let Some(v) = v {
+                        sheet.write_number_with_format(r, c + 1 + k as u16, v, &two)?;
+                    }
+                }
+            }
+            Ok(())
+        };
+        let mut unit_rows: Vec<(Vec<String>, &SurveyResult)> = self
+            .units
+            .iter()
+            .map(|u| (vec![u.unit_code.clone()], &u.result))
+            .collect();
+        unit_rows.push((vec!["Toàn bộ".to_string()], &self.all.result));
+        summary(&mut workbook, "Đơn vị", &["Mã đơn vị"], unit_rows)?;
+
+        let items = workbook.add_worksheet();
+        items.set_name("Tiêu chí")?;
+        let answered = |workbook: &mut Workbook| -> Result<(), XlsxError> {
+            let sheet = workbook.add_worksheet();
+            sheet.set_name("Số trả lời")?;
+            sheet.write_string_with_format(0, 0, "Mã", &bold)?;
+            sheet.write_string_with_format(0, 1, "Tiêu chí", &bold)?;
+            for (k, u) in self.units.iter().enumerate() {
+                sheet.write_string_with_format(0, 2 + k as u16, &u.unit_code, &bold)?;
+            }
+            sheet.write_string_with_format(0, 2 + self.units.len() as u16, "Toàn bộ", &bold)?;
+            for (i, item) in questionnaire.items.iter().enumerate() {
+                let r = i as u32 + 1;
+                sheet.write_string(r, 0, &item.code)?;
+                sheet.write_string(r, 1, &item.title)?;
+                for (k, result) in self
+                    .units
+                    .iter()
+                    .map(|u| &u.result)
+                    .chain([&self.all.result])
+                    .enumerate()
+                {
+                    sheet.write_number(r, 2 + k as u16, result.items[i].answered as f64)?;
+                }
+            }
+            Ok(())
+        };
+        items.write_string_with_format(0, 0, "Mã", &bold)?;
+        items.write_string_with_format(0, 1, "Tiêu chí", &bold)?;
+        items.write_string_with_format(0, 2, "Yếu tố", &bold)?;
+        for (k, u) in self.units.iter().enumerate() {
+            items.write_string_with_format(0, 3 + k as u16, &u.unit_code, &bold)?;
+        }
+        items.write_string_with_format(0, 3 + self.units.len() as u16, "Toàn bộ", &bold)?;
+        for (i, item) in questionnaire.items.iter().enumerate() {
+            let r = i as u32 + 1;
+            items.write_string(r, 0, &item.code)?;
+            items.write_string(r, 1, &item.title)?;
+            if let Some(f) = item.factor {
+                items.write_string(r, 2, &questionnaire.factors[f].code)?;
+            }
+            for (k, result) in self
+                .units
+                .iter()
+                .map(|u| &u.result)
+                .chain([&self.all.result])
+                .enumerate()
+            {
+                if let Some(v) = result.items[i].satisfied_rate {
+                    items.write_number_with_format(r, 3 + k as u16, v, &two)?;
+                }
+            }
+        }
+        items.set_column_width(1, 50)?;
+        answered(&mut workbook)?;
+
+        if !self.channels.is_empty() {
+            let rows = self
+                .channels
+                .iter()
+                .map(|c| (vec![c.channel.clone()], &c.result))
+                .collect();
+            summary(&mut workbook, "Kênh", &["Kênh"], rows)?;
+            let rows = self
+                .unit_channels
+                .iter()
+                .map(|c| (vec![c.unit_code.clone(), c.channel.clone()], &c.result))
+                .collect();
+            summary(
+                &mut workbook,
+                "Đơn vị theo kênh",
+                &["Mã đơn vị", "Kênh"],
+                rows,
+            )?;
+        }
+        if !self.groups.is_empty() {
+            let rows = self
+                .groups
+                .iter()
+                .map(|g| (vec![g.name.clone(), g.units.join(", ")], &g.result))
+                .collect();
+            summary(&mut workbook, "Nhóm đơn vị", &["Nhóm", "Đơn vị"], rows)?;
+        }
+        if !self.all.result.expectations.is_empty() {
+            let sheet = workbook.add_worksheet();
+            sheet.set_name("Mong đợi")?;
+            for (c, h) in ["Mã", "Nội dung", "Số người chọn", "Tỷ lệ (%)"]
+                .iter()
+                .enumerate()
+            {
+                sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+            }
+            for (r, e) in self.all.result.expectations.iter().enumerate() {
+                let r = r as u32 + 1;
+                sheet.write_string(r, 0, &e.code)?;
+                sheet.write_string(r, 1, &e.label)?;
+                sheet.write_number(r, 2, e.count as f64)?;
+                sheet.write_number_with_format(r, 3, e.share, &two)?;
+            }
+        }
+        let rejected = workbook.add_worksheet();
+        rejected.set_name("Dòng bị loại")?;
+        rejected.write_string_with_format(0, 0, "Dòng", &bold)?;
+        rejected.write_string_with_format(0, 1, "Lý do", &bold)?;
+        for (r, rejection) in self.rejected.iter().enumerate() {
+            rejected.write_number(r as u32 + 1, 0, rejection.row as f64)?;
+            rejected.write_string(r as u32 + 1, 1, &rejection.reason)?;
+        }
+        workbook.save_to_buffer()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vietnamese_numbers() {
+        assert_eq!(vi_number(88.4749, 2), "88,47");
+        assert_eq!(vi_integer(1_000_000), "1.000.000");
+        assert_eq!(vi_integer(999), "999");
+        assert_eq!(vi_integer(0), "0");
+    }
+}
