@@ -421,6 +421,145 @@ const CATALOGUE: &[(&str, &str)] = &[
         "first sheet not readable: {}",
         "không đọc được trang tính đầu tiên: {}",
     ),
+    // The assessment workflow as the council and the secretariat meet it (issue 4). Actions,
+    // sheet statuses and campaign states are translated where a message nests them.
+    ("the role {} may not {*}", "vai trò {} không được {*}"),
+    ("cannot {*}: the sheet is {*}", "không thể {*}: phiếu {*}"),
+    (
+        "cannot {*}: the campaign is {*}",
+        "không thể {*}: đợt đánh giá {*}",
+    ),
+    ("edit the self-assessment", "sửa phiếu tự đánh giá"),
+    ("submit the sheet", "nộp phiếu"),
+    ("withdraw the sheet", "rút phiếu"),
+    ("appraise the sheet", "thẩm định phiếu"),
+    ("edit the explanation", "sửa giải trình"),
+    ("submit the explanation", "nộp giải trình"),
+    ("open an appraisal round", "mở vòng thẩm định"),
+    ("close an appraisal round", "đóng vòng thẩm định"),
+    ("grant an extension", "gia hạn"),
+    ("finalize the campaign", "chốt kết quả đợt đánh giá"),
+    ("publish the results", "công bố kết quả"),
+    ("a draft", "còn là bản nháp"),
+    ("submitted", "đã nộp"),
+    ("in appraisal", "đang thẩm định"),
+    ("appraised", "đã thẩm định xong"),
+    (
+        "waiting for the unit's explanation",
+        "đang chờ đơn vị giải trình",
+    ),
+    (
+        "explained, waiting for the next round",
+        "đã giải trình, chờ vòng sau",
+    ),
+    ("finalized", "đã chốt"),
+    ("draft", "còn là bản nháp"),
+    ("open", "đang tự đánh giá"),
+    ("appraisal", "đang thẩm định"),
+    ("published", "đã công bố"),
+    (
+        "appraisal round {} is not open",
+        "vòng thẩm định {} không mở",
+    ),
+    (
+        "appraisal round {} is still open: close it first",
+        "vòng thẩm định {} đang mở: hãy đóng vòng này trước",
+    ),
+    (
+        "the campaign has {} appraisal round(s): there is no round {}",
+        "đợt đánh giá có {} vòng thẩm định: không có vòng {}",
+    ),
+    (
+        "round {} has already been opened",
+        "vòng {} đã được mở trước đó",
+    ),
+    (
+        "round {} cannot open before round {} is closed",
+        "chưa thể mở vòng {} khi vòng {} chưa đóng",
+    ),
+    (
+        "{} is not a leaf: points go on its sub-criteria",
+        "{} không phải tiêu chí lá: điểm chấm ở các tiêu chí con",
+    ),
+    (
+        "{} is filled from the survey: it is read-only here",
+        "{} lấy từ kết quả khảo sát: không sửa ở đây",
+    ),
+    (
+        "{} is outside the areas you appraise",
+        "tiêu chí {} nằm ngoài các lĩnh vực bạn được phân công thẩm định",
+    ),
+    (
+        "{} was not flagged for explanation in round {}: round {} only re-scores flagged leaves",
+        "tiêu chí {} không bị yêu cầu giải trình ở vòng {}: vòng {} chỉ chấm lại các tiêu chí đã yêu cầu giải trình",
+    ),
+    (
+        "{}: round {} is the last round: no later round would review an explanation",
+        "{}: vòng {} là vòng cuối: không còn vòng sau để xem xét giải trình",
+    ),
+    (
+        "{}: points {} do not match the {} the rule gives for the input",
+        "{}: điểm {} không khớp với {} điểm tính theo số liệu",
+    ),
+    (
+        "points {} are outside [0, {}] for {}",
+        "điểm {} nằm ngoài khoảng [0, {}] của tiêu chí {}",
+    ),
+    (
+        "points {} are not one of the levels {}",
+        "điểm {} không thuộc các mức {}",
+    ),
+    (
+        "input {} = {} is outside [{}, {}]",
+        "số liệu {} = {} nằm ngoài khoảng [{}, {}]",
+    ),
+    ("input {} is negative", "số liệu {} là số âm"),
+    (
+        "this leaf has no rule that computes points from an input",
+        "tiêu chí này không tính điểm từ số liệu",
+    ),
+    ("the appraisal of leaf {}", "kết quả thẩm định tiêu chí {}"),
+    (
+        "{*} was not saved: the sheet is now {*}",
+        "{*} chưa được lưu: phiếu hiện {*}",
+    ),
+    (
+        "{*} was not saved: the sheet is now {*} (round {})",
+        "{*} chưa được lưu: phiếu hiện {*} (vòng {})",
+    ),
+    (
+        "leaf {} was saved by {} at {} (version {}) after you opened it: reload it to see their values, then save again",
+        "tiêu chí {} đã được {} lưu lúc {} (phiên bản {}) sau khi bạn mở trang.",
+    ),
+    (
+        "leaf {} changed after you opened it: reload it and save again",
+        "tiêu chí {} đã thay đổi sau khi bạn mở trang.",
+    ),
+    (
+        "round {} was closed meanwhile",
+        "vòng {} vừa được người khác đóng",
+    ),
+    (
+        "round {} was opened meanwhile, or another round is open",
+        "vòng {} vừa được người khác mở, hoặc đang có vòng khác mở",
+    ),
+    (
+        "the extension must end after the deadline ({})",
+        "ngày gia hạn phải sau hạn chót ({})",
+    ),
+    ("an extension needs a reason", "gia hạn cần có lý do"),
+    (
+        "unit {} does not take part in this campaign",
+        "đơn vị {} không tham gia đợt đánh giá này",
+    ),
+    (
+        "the comment is longer than {} characters",
+        "nhận xét dài quá {} ký tự",
+    ),
+    (
+        "node {} is not part of this sheet's framework",
+        "tiêu chí {} không thuộc bộ tiêu chí của phiếu này",
+    ),
     // A file name before a message: the most general pattern, so it comes last.
     ("{}: {*}", "{}: {*}"),
 ];

@@ -161,4 +161,10 @@ const FLASH_KEYS: &[&str] = &[
     "users.role_removed",
     "users.deactivated",
     "users.activated",
+    "appraisal.round_opened",
+    "appraisal.round_closed",
+    "appraisal.extension_granted",
+    "appraisal.finalized",
+    "appraisal.published",
+    "appraisal.leaf_saved",
 ];

@@ -33,6 +33,9 @@ const EVERYONE: &[&str] = &[
 ];
 const STAFF: &[&str] = &["secretariat", "admin"];
 const ADMIN: &[&str] = &["admin"];
+const COUNCIL: &[&str] = &["appraiser", "secretariat", "admin"];
+const APPRAISER: &[&str] = &["appraiser"];
+const PROGRESS: &[&str] = &["viewer", "secretariat", "admin"];
 
 /// (method, path with placeholders, roles allowed)
 const MATRIX: &[(&str, &str, &[&str])] = &[
@@ -85,6 +88,26 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/nguoi-dung/{user}/dat-lai-mat-khau", ADMIN),
     // Self-assessment (issue 4): rows added by the self-assessment screens.
     // Appraisal, progress, results (issue 4): rows added by the appraisal screens.
+    // The council's list and sheets: appraisers and staff; saving a leaf: appraisers only.
+    // `{sheet}` and `{node}` have no target here: the role is refused (403) before the ids
+    // are read, an allowed role gets 404.
+    ("GET", "/tham-dinh", COUNCIL),
+    ("GET", "/tham-dinh/{sheet}", COUNCIL),
+    ("POST", "/tham-dinh/{sheet}/tieu-chi/{node}", APPRAISER),
+    // Round control, extensions, finalize, publish: staff (an empty form is refused with 422).
+    ("POST", "/dot-danh-gia/{campaign}/mo-vong", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/dong-vong", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/gia-han", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/chot-ket-qua", STAFF),
+    ("POST", "/dot-danh-gia/{campaign}/cong-bo", STAFF),
+    // The progress dashboard: staff, and viewers read-only.
+    ("GET", "/dot-danh-gia/{campaign}/tien-do", PROGRESS),
+    ("GET", "/dot-danh-gia/{campaign}/tien-do.xlsx", PROGRESS),
+    // Results of a campaign not yet published (the matrix's is a draft): staff only; after
+    // publication every role (tested in tests/appraisal.rs).
+    ("GET", "/dot-danh-gia/{campaign}/ket-qua", STAFF),
+    ("GET", "/dot-danh-gia/{campaign}/ket-qua.xlsx", STAFF),
+    ("GET", "/dot-danh-gia/{campaign}/nhat-ky.csv", STAFF),
 ];
 
 /// The ids the placeholders stand for in one app: a department, a bundled framework, a

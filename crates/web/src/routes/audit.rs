@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use chiso_domain::access::Permission;
 use chiso_store::audit::{self, AuditFilter, AuditRecord};
 use serde::Deserialize;
@@ -90,9 +90,16 @@ pub async fn export(
     State(state): State<AppState>,
     Auth(principal, _): Auth,
     Query(query): Query<AuditQuery>,
-) -> AppResult<impl IntoResponse> {
+) -> AppResult<Response> {
     principal.require(Permission::ViewAudit)?;
     let rows = audit::list(&state.db, &query.filter(10_000)).await?;
+    Ok(csv_download(csv_body(rows.iter().rev())?, "nhat-ky.csv"))
+}
+
+/// Audit rows as CSV, in the order given, with the columns of the audit table, behind a BOM so
+/// that Excel reads the Vietnamese text as UTF-8. Shared by every audit export (the whole log,
+/// a campaign's log).
+pub(crate) fn csv_body<'a>(rows: impl Iterator<Item = &'a AuditRecord>) -> AppResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer
         .write_record([
@@ -113,7 +120,7 @@ pub async fn export(
         .map_err(anyhow::Error::from)?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    for row in rows.iter().rev() {
+    for row in rows {
         writer
             .write_record([
                 row.id.to_string(),
@@ -134,14 +141,20 @@ pub async fn export(
     }
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
-    Ok((
+    Ok(body)
+}
+
+/// A CSV body as a download named `file_name` (ASCII).
+pub(crate) fn csv_download(body: Vec<u8>, file_name: &str) -> Response {
+    (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                "attachment; filename=\"nhat-ky.csv\"",
+                format!("attachment; filename=\"{file_name}\""),
             ),
         ],
         body,
-    ))
+    )
+        .into_response()
 }

@@ -17,10 +17,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chiso_domain::Bands;
-use chiso_domain::access::Permission;
+use chiso_domain::access::{Permission, Role};
 use chiso_domain::campaign::{CampaignState, TransitionError, check_transition};
 use chiso_domain::org::OrgKind;
 use chiso_store::StoreError;
+use chiso_store::assessments;
 use chiso_store::campaigns::{
     self, CampaignFields, CampaignFramework, CampaignRow, CampaignUnit, RoundDeadline,
 };
@@ -452,6 +453,9 @@ pub struct ShowPage {
     error: Option<String>,
     /// The group the framework form was about, kept after a refusal.
     group_value: String,
+    /// The assessment stage: links to the council's screens and, for the secretariat, the
+    /// round control, extensions, finalize and publish (routes::appraisal).
+    council: Option<super::appraisal::Panel>,
 }
 
 /// The picker state a GET may carry: the group to show and, after a select-all click, the
@@ -596,9 +600,11 @@ async fn show_page(
     } else {
         Vec::new()
     };
+    let council = super::appraisal::panel(state, principal, lang, &campaign, "campaign").await?;
     let mut page = Page::new(context, "campaigns.show_title");
     page.title = campaign.title.clone();
     Ok(ShowPage {
+        council,
         page,
         total_units: members.len(),
         campaign,
@@ -725,6 +731,27 @@ async fn refused(
     )
     .await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+/// The campaign page with the reason a request of another screen was refused (422): the
+/// council's controls on this page post to routes::appraisal.
+pub(crate) async fn refused_page(
+    state: &AppState,
+    principal: &Principal,
+    context: &Context,
+    id: i64,
+    message: String,
+) -> AppResult<Response> {
+    refused(
+        state,
+        principal,
+        context,
+        id,
+        PickerQuery::default(),
+        message,
+        String::new(),
+    )
+    .await
 }
 
 /// The refusal of a store rule, in the user's language; other errors stay errors.
@@ -887,11 +914,31 @@ pub async fn transition(
         .await;
     };
     // The domain's check first, for its reason in the user's language; the store checks again
-    // in the same write, so a concurrent change cannot slip through.
+    // in the same write, so a concurrent change cannot slip through. The assessment stage's
+    // transitions go through its workflow, never around it: appraisal starts by opening round
+    // 1, finalizing freezes the final points, publishing computes the results snapshot.
     let outcome = match check_transition(&setup, to) {
         Err(error) => Err(transition_message(lang, &error)),
         Ok(()) => {
-            match campaigns::transition(&state.db, &principal.actor(), id, to, reason).await {
+            let (db, actor) = (&state.db, principal.actor());
+            let role = if principal.has_role(Role::Secretariat) {
+                Role::Secretariat
+            } else {
+                Role::Admin
+            };
+            let result = match to {
+                CampaignState::Appraisal => assessments::open_round(db, &actor, role, id, 1)
+                    .await
+                    .map(|_| ()),
+                CampaignState::Finalized => {
+                    assessments::finalize(db, &actor, role, id, reason).await
+                }
+                CampaignState::Published => {
+                    assessments::publish(db, &actor, role, id).await.map(|_| ())
+                }
+                _ => campaigns::transition(db, &actor, id, to, reason).await,
+            };
+            match result {
                 Ok(()) => Ok(()),
                 Err(error) => Err(store_refusal(lang, error)?),
             }
