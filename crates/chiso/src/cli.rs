@@ -53,6 +53,9 @@ pub enum Command {
     Framework(FrameworkCommand),
     /// Points lost per leaf and area, comparison with peers, and what it takes to reach a target.
     Weakness(WeaknessArgs),
+    /// Surveys: indices from responses (interchange.md §6), questionnaires, sample sizes.
+    #[command(subcommand)]
+    Survey(SurveyCommand),
 }
 
 /// The inputs every scoring command reads.
@@ -176,4 +179,86 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SurveyCommand {
+    /// Compute item rates, factor indices, the index and PAR points per unit from
+    /// responses.csv / .xlsx (interchange.md §5–§6).
+    Index(SurveyIndexArgs),
+    /// List the bundled questionnaires.
+    List,
+    /// Show a questionnaire: scale, factors, items, PAR mapping, demographic questions.
+    Show {
+        /// A bundled questionnaire id or a questionnaire .toml file.
+        questionnaire: String,
+    },
+    /// The recommended sample n = N / (1 + N·e²), rounded up (domain.md §3.4).
+    SampleSize {
+        /// N: the number of transactions in the period.
+        #[arg(long)]
+        transactions: u64,
+        /// e: the margin of error.
+        #[arg(long, default_value_t = 0.05)]
+        error: f64,
+    },
+    /// Write a deterministic synthetic responses.csv (benchmarks, demos).
+    Generate(SurveyGenerateArgs),
+}
+
+#[derive(Parser, Debug)]
+pub struct SurveyIndexArgs {
+    /// A bundled questionnaire id (chiso survey list) or a questionnaire .toml file.
+    #[arg(long)]
+    pub questionnaire: String,
+    /// responses.csv / .xlsx: unit_code,respondent_id,channel,weight,<item codes…>.
+    #[arg(long)]
+    pub responses: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write here instead of standard output (required for xlsx on a terminal).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Any rejected row is an error: nothing is computed.
+    #[arg(long)]
+    pub strict: bool,
+    /// Also report results by channel (over all units, and per unit × channel in xlsx).
+    #[arg(long, value_enum)]
+    pub by: Option<SurveyBy>,
+    /// A named group of units merged into one result, e.g. "Khối sở=01,02,03" (repeatable).
+    #[arg(long = "group", value_name = "NAME=CODE,CODE")]
+    pub groups: Vec<String>,
+    /// units.csv / .xlsx with unit_code,transactions: each unit's target sample
+    /// n = N / (1 + N·e²) and a warning where a unit is below it.
+    #[arg(long)]
+    pub transactions: Option<PathBuf>,
+    /// e for the target sample.
+    #[arg(long, default_value_t = 0.05)]
+    pub target_error: f64,
+    /// An earlier `chiso survey index --format json` output, for changes per unit.
+    #[arg(long)]
+    pub previous: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SurveyBy {
+    Channel,
+}
+
+#[derive(Parser, Debug)]
+pub struct SurveyGenerateArgs {
+    /// A bundled questionnaire id or a questionnaire .toml file.
+    #[arg(long, default_value = "sipas-2017")]
+    pub questionnaire: String,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    #[arg(long, default_value_t = 63)]
+    pub units: u32,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Leave the weight column empty (every weight 1).
+    #[arg(long)]
+    pub unweighted: bool,
+    #[arg(long)]
+    pub output: PathBuf,
 }

@@ -52,6 +52,7 @@ impl Reference {
             items: result
                 .items
                 .iter()
+                .chain(&result.other_items)
                 .map(|i| (i.code.clone(), i.satisfied_rate))
                 .collect(),
         }
@@ -83,6 +84,7 @@ pub fn compare(current: &SurveyResult, reference: &Reference, with_items: bool) 
             current
                 .items
                 .iter()
+                .chain(&current.other_items)
                 .map(|i| {
                     let value = lookup(&reference.items, &i.code);
                     CodeChange {
@@ -129,11 +131,16 @@ pub fn average<'a>(results: impl IntoIterator<Item = &'a SurveyResult>) -> Refer
         items: first
             .items
             .iter()
-            .enumerate()
-            .map(|(k, i)| {
+            .chain(&first.other_items)
+            .map(|i| {
                 (
                     i.code.clone(),
-                    mean(results.iter().map(|r| r.items[k].satisfied_rate).collect()),
+                    mean(
+                        results
+                            .iter()
+                            .map(|r| r.item(&i.code).and_then(|x| x.satisfied_rate))
+                            .collect(),
+                    ),
                 )
             })
             .collect(),

@@ -50,8 +50,12 @@ pub struct SurveyResult {
     /// The survey's points in the PAR INDEX.
     pub par_points: Option<f64>,
     pub factors: Vec<FactorResult>,
+    /// The items of the factors, in questionnaire order (c01…c22 for SIPAS).
     pub items: Vec<ItemResult>,
     pub overall_satisfied_rate: Option<f64>,
+    /// Items in no factor (such as `overall`), in questionnaire order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_items: Vec<ItemResult>,
     /// The framework leaves this result fills, with their points.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub leaves: Vec<LeafPoints>,
@@ -217,7 +221,7 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
         (None, None)
     };
 
-    let items: Vec<ItemResult> = questionnaire
+    let all_items: Vec<ItemResult> = questionnaire
         .items
         .iter()
         .zip(&estimates)
@@ -254,7 +258,7 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
                 let leaves: Vec<LeafPoints> = questionnaire
                     .items
                     .iter()
-                    .zip(&items)
+                    .zip(&all_items)
                     .filter_map(|(item, result)| {
                         Some(LeafPoints {
                             leaf: item.leaf.clone()?,
@@ -299,6 +303,14 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
         })
         .collect();
 
+    let (mut items, mut other_items) = (Vec::new(), Vec::new());
+    for (item, result) in questionnaire.items.iter().zip(all_items) {
+        if item.factor.is_some() {
+            items.push(result);
+        } else {
+            other_items.push(result);
+        }
+    }
     SurveyResult {
         responses: counts.responses.n,
         weight: counts.responses.weight_sum,
@@ -308,10 +320,21 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
         factors,
         overall_satisfied_rate: questionnaire.overall.and_then(|o| estimates[o].rate),
         items,
+        other_items,
         leaves,
         expectations,
         demographics,
         comments: counts.comments,
+    }
+}
+
+impl SurveyResult {
+    /// An item's result by code, whether in a factor or not.
+    pub fn item(&self, code: &str) -> Option<&ItemResult> {
+        self.items
+            .iter()
+            .chain(&self.other_items)
+            .find(|i| i.code == code)
     }
 }
 
@@ -367,7 +390,7 @@ mod tests {
                 .unwrap();
         }
         let result = index_from_counts(&q, &counts);
-        let r = &result.items[item];
+        let r = result.item(&q.items[item].code).unwrap();
         assert_eq!(r.answered, 10);
         assert_eq!(r.excluded, 2);
         assert!((r.satisfied_rate.unwrap() - 80.0).abs() < 1e-9);

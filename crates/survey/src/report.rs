@@ -452,7 +452,7 @@ impl Report {
                 .collect();
             out.push_str(&summary_table(questionnaire, "Nhóm", &lines));
         }
-        if !self.all.result.expectations.is_empty() {
+        if self.all.result.expectations.iter().any(|e| e.count > 0) {
             out.push_str("\nMong đợi cải thiện (toàn bộ, % người trả lời):\n");
             for e in self.all.result.expectations.iter().filter(|e| e.count > 0) {
                 out.push_str(&format!("  {:>6}  {}\n", vi_number(e.share, 2), e.label));
@@ -501,7 +501,9 @@ impl Report {
             header.push(format!("{}_ci95_low", f.code));
             header.push(format!("{}_ci95_high", f.code));
         }
-        for i in &questionnaire.items {
+        let in_factors = questionnaire.items.iter().filter(|i| i.factor.is_some());
+        let others = questionnaire.items.iter().filter(|i| i.factor.is_none());
+        for i in in_factors.chain(others) {
             header.push(i.code.clone());
             header.push(format!("{}_answered", i.code));
         }
@@ -526,7 +528,7 @@ impl Report {
             row.push(num(f.ci95.map(|c| c[0])));
             row.push(num(f.ci95.map(|c| c[1])));
         }
-        for i in &r.items {
+        for i in r.items.iter().chain(&r.other_items) {
             row.push(num(i.satisfied_rate));
             row.push(i.answered.to_string());
         }
@@ -664,7 +666,11 @@ impl Report {
                     .chain([&self.all.result])
                     .enumerate()
                 {
-                    sheet.write_number(r, 2 + k as u16, result.items[i].answered as f64)?;
+                    sheet.write_number(
+                        r,
+                        2 + k as u16,
+                        result.item(&item.code).map_or(0, |x| x.answered) as f64,
+                    )?;
                 }
             }
             Ok(())
@@ -690,7 +696,7 @@ impl Report {
                 .chain([&self.all.result])
                 .enumerate()
             {
-                if let Some(v) = result.items[i].satisfied_rate {
+                if let Some(v) = result.item(&item.code).and_then(|x| x.satisfied_rate) {
                     items.write_number_with_format(r, 3 + k as u16, v, &two)?;
                 }
             }
