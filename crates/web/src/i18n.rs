@@ -235,6 +235,79 @@ const CATALOGUE: &[(&str, &str)] = &[
         "tệp TOML bộ tiêu chí không hợp lệ: {}",
     ),
     ("has no sheet", "không có trang tính nào"),
+    // The self-assessment workflow as a unit meets it (issue 4): deadlines, locked sheets,
+    // evidence links, explanation answers.
+    (
+        "cannot withdraw the sheet: appraisal has started (the sheet is {*}); a sheet can be withdrawn only while it waits for appraisal",
+        "không thể rút phiếu: việc thẩm định đã bắt đầu (phiếu {*}); chỉ rút được phiếu khi đang chờ thẩm định",
+    ),
+    (
+        "the {*} deadline ({}) has passed and the unit has no extension",
+        "đã quá hạn {*} ({}) và đơn vị chưa được gia hạn",
+    ),
+    (
+        "the {*} deadline ({}) has passed and the extension ended on {}",
+        "đã quá hạn {*} ({}) và thời gian gia hạn đã hết ngày {}",
+    ),
+    ("self-assessment", "tự đánh giá"),
+    ("explanation", "giải trình"),
+    (
+        "{}: no explanation was requested for this leaf",
+        "{}: tiêu chí này không được yêu cầu giải trình",
+    ),
+    (
+        "the explanation cannot be submitted: no answer yet for {}",
+        "chưa nộp được giải trình: chưa trả lời các tiêu chí {}",
+    ),
+    (
+        "the explanation is longer than {} characters",
+        "giải trình dài quá {} ký tự",
+    ),
+    (
+        "the answer is longer than {} characters",
+        "nội dung giải trình dài quá {} ký tự",
+    ),
+    ("leaf {}", "tiêu chí {}"),
+    ("the evidence of leaf {}", "tài liệu kiểm chứng của tiêu chí {}"),
+    (
+        "the removal of evidence from leaf {}",
+        "việc gỡ tài liệu khỏi tiêu chí {}",
+    ),
+    ("the answer on leaf {}", "nội dung giải trình của tiêu chí {}"),
+    (
+        "the sheet changed after you reviewed it (version {} now, yours {}): review it again before you {*}",
+        "phiếu đã thay đổi sau khi bạn xem lại (phiên bản hiện tại {}, bạn xem phiên bản {}): hãy xem lại trước khi {*}",
+    ),
+    ("submit", "nộp phiếu"),
+    ("continue", "tiếp tục"),
+    (
+        "appraisal round {} started first: the sheet is in appraisal and was not changed",
+        "vòng thẩm định {} đã bắt đầu trước: phiếu đang được thẩm định, không có thay đổi nào",
+    ),
+    (
+        "the sheet is now {*}: it was not changed",
+        "phiếu hiện {*}: không có thay đổi nào",
+    ),
+    (
+        "{} is already attached to leaf {}",
+        "{} đã được gắn vào tiêu chí {}",
+    ),
+    (
+        "{} on leaf {} belongs to an earlier stage and can no longer be removed",
+        "{} ở tiêu chí {} thuộc giai đoạn trước, không gỡ được nữa",
+    ),
+    (
+        "{} was removed from leaf {} meanwhile",
+        "{} vừa được người khác gỡ khỏi tiêu chí {}",
+    ),
+    (
+        "input {} = {} is not a finite number",
+        "số liệu {} = {} không phải là số hợp lệ",
+    ),
+    (
+        "the campaign is a draft: sheets are created when it opens",
+        "đợt đánh giá còn là bản nháp: phiếu được tạo khi đợt mở",
+    ),
     // Units.
     ("empty unit_code", "mã đơn vị để trống"),
     (

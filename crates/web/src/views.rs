@@ -167,4 +167,7 @@ const FLASH_KEYS: &[&str] = &[
     "appraisal.finalized",
     "appraisal.published",
     "appraisal.leaf_saved",
+    "assessment.submitted",
+    "assessment.withdrawn",
+    "assessment.explanation_submitted",
 ];

@@ -87,6 +87,37 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/nguoi-dung/{user}/kich-hoat", ADMIN),
     ("POST", "/nguoi-dung/{user}/dat-lai-mat-khau", ADMIN),
     // Self-assessment (issue 4): rows added by the self-assessment screens.
+    // `{sheet}`, `{node}`, `{link}` and `{file}` have no target here: a role that could never
+    // take the action is refused (403) before the ids are read, an allowed role gets 404.
+    // Which sheet and file a user may read or change is tested per sheet in
+    // tests/assessment.rs (another unit's sheet, drafts hidden from appraisers, publication).
+    ("GET", "/tu-danh-gia", &["unit_editor", "unit_leader"]),
+    ("GET", "/tu-danh-gia/{sheet}", EVERYONE),
+    (
+        "POST",
+        "/tu-danh-gia/{sheet}/tieu-chi/{node}",
+        &["unit_editor", "unit_leader"],
+    ),
+    (
+        "POST",
+        "/tu-danh-gia/{sheet}/tieu-chi/{node}/tai-lieu",
+        &["unit_editor", "unit_leader"],
+    ),
+    (
+        "POST",
+        "/tu-danh-gia/{sheet}/tieu-chi/{node}/lien-ket",
+        &["unit_editor", "unit_leader"],
+    ),
+    (
+        "POST",
+        "/tu-danh-gia/{sheet}/lien-ket/{link}/xoa",
+        &["unit_editor", "unit_leader"],
+    ),
+    ("GET", "/tu-danh-gia/{sheet}/tieu-chi/{node}/lich-su", EVERYONE),
+    ("POST", "/tu-danh-gia/{sheet}/nop", &["unit_leader"]),
+    ("POST", "/tu-danh-gia/{sheet}/rut", &["unit_leader"]),
+    ("POST", "/tu-danh-gia/{sheet}/nop-giai-trinh", &["unit_leader"]),
+    ("GET", "/tai-lieu/{file}", EVERYONE),
     // Appraisal, progress, results (issue 4): rows added by the appraisal screens.
     // The council's list and sheets: appraisers and staff; saving a leaf: appraisers only.
     // `{sheet}` and `{node}` have no target here: the role is refused (403) before the ids

@@ -29,6 +29,10 @@ async fn static_file(
             include_bytes!("../../static/htmx.min.js"),
             "text/javascript; charset=utf-8",
         ),
+        "sheet.js" => (
+            include_bytes!("../../static/sheet.js"),
+            "text/javascript; charset=utf-8",
+        ),
         "app.css" => (
             include_bytes!("../../static/app.css"),
             "text/css; charset=utf-8",
