@@ -1637,6 +1637,7 @@ fn filter_and_sort(mut rows: Vec<ProgressRow>, query: &ProgressQuery) -> Vec<Pro
     let key = query.sort_key();
     rows.sort_by(|a, b| {
         let order = match key {
+            "code" => a.unit_code.cmp(&b.unit_code),
             "name" => fold(&a.unit_name).cmp(&fold(&b.unit_name)),
             "group" => a.unit_group.cmp(&b.unit_group),
             "status" => status_rank(a).cmp(&status_rank(b)),

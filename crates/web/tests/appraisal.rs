@@ -1,0 +1,1160 @@
+//! The council and secretariat screens of issue 4 over HTTP, on both backends: the appraisal
+//! rounds from opening to publication with the refusals on the way, the progress dashboard's
+//! filters, sort and .xlsx export, the results and their visibility, the campaign's audit log.
+//!
+//! The unit's part (filling, submitting, answering) is driven through the store, as the unit
+//! side's screens are tested on their own.
+
+mod common;
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use chiso_domain::access::Role;
+use chiso_domain::assessment::SheetStatus;
+use chiso_domain::campaign::CampaignState;
+use chiso_domain::{Method, Points};
+use chiso_store::assessments::{self as sheets, AnswerEntry, SelfEntry};
+use chiso_store::campaigns::{self, CampaignFields};
+use chiso_store::{Actor, Db, units};
+use chrono::Days;
+use common::{TestApp, location};
+
+fn p(text: &str) -> Points {
+    text.parse().unwrap()
+}
+
+fn editor() -> Actor {
+    Actor::user(9001, "nhaplieu-test")
+}
+
+fn leader() -> Actor {
+    Actor::user(9002, "lanhdao-test")
+}
+
+/// The demo campaign (open, departments and communes, two appraisal rounds).
+async fn demo_campaign(db: &Db) -> i64 {
+    campaigns::list(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.state == "open")
+        .expect("the demo campaign is open")
+        .id
+}
+
+async fn unit_id(db: &Db, code: &str) -> i64 {
+    units::list(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code == code)
+        .unwrap_or_else(|| panic!("unit {code}"))
+        .id
+}
+
+async fn sheet_of(db: &Db, campaign: i64, code: &str) -> i64 {
+    let unit = unit_id(db, code).await;
+    sheets::sheet_for_unit(db, &Actor::system("test"), campaign, unit)
+        .await
+        .unwrap()
+        .id
+}
+
+/// The database id of a leaf of the sheet's framework.
+async fn node(db: &Db, sheet: i64, code: &str) -> i64 {
+    let scope = sheets::scope(db, sheet).await.unwrap();
+    scope.stored.node_ids[code]
+}
+
+/// The value a leaf gets at `fraction` of its range: one of the rule's values where the rule
+/// has fixed values, else that share of the max.
+fn value_at(leaf: &chiso_domain::Node, fraction: f64) -> Points {
+    match leaf.rule.as_ref().and_then(|r| r.allowed_points()) {
+        Some(values) if !values.is_empty() => {
+            values[((values.len() - 1) as f64 * fraction).round() as usize]
+        }
+        _ => Points::from_ten_thousandths(
+            (leaf.max_points.ten_thousandths() as f64 * fraction).round() as i64,
+        ),
+    }
+}
+
+/// Fills every self-assessed leaf (explanations where evidence is required) the way a unit
+/// would, and optionally submits as the leader. `only` limits the leaves filled (a partly
+/// filled sheet).
+async fn fill(db: &Db, sheet: i64, fraction: f64, only: Option<usize>, submit: bool) {
+    let scope = sheets::scope(db, sheet).await.unwrap();
+    let framework = scope.framework();
+    let leaves: Vec<_> = framework
+        .leaves()
+        .iter()
+        .copied()
+        .filter(|&l| framework.node(l).method == Method::SelfAssessed)
+        .take(only.unwrap_or(usize::MAX))
+        .collect();
+    // Bonus and penalty items are claimed only where they apply: none here, but one requiring
+    // evidence still needs a word of explanation before the sheet goes.
+    let extras: Vec<_> = framework
+        .leaves()
+        .iter()
+        .copied()
+        .filter(|&l| {
+            let node = framework.node(l);
+            node.method.is_outside_tree() && node.evidence_required
+        })
+        .filter(|_| only.is_none())
+        .collect();
+    for leaf in leaves.into_iter().chain(extras) {
+        let node = framework.node(leaf);
+        let points = (node.method == Method::SelfAssessed).then(|| value_at(node, fraction));
+        sheets::save_self_assessment(
+            db,
+            &editor(),
+            Role::UnitEditor,
+            sheet,
+            sheets::today_in_vietnam(),
+            &SelfEntry {
+                node_id: scope.stored.node_ids[&node.code],
+                points,
+                explanation: node
+                    .evidence_required
+                    .then(|| format!("Tài liệu {} gửi kèm bản giấy", node.code)),
+                ..SelfEntry::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("leaf {}: {e}", node.code));
+    }
+    if submit {
+        let version = sheets::get_sheet(db, sheet).await.unwrap().version;
+        sheets::submit(
+            db,
+            &leader(),
+            Role::UnitLeader,
+            sheet,
+            version,
+            sheets::today_in_vietnam(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
+/// The stored row of a leaf at a stage.
+async fn leaf_row(db: &Db, sheet: i64, node_id: i64, stage: i64) -> Option<sheets::LeafScore> {
+    sheets::leaf_scores(db, sheet)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.node_id == node_id && r.stage == stage)
+}
+
+async fn status_and_text(response: reqwest::Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// Posts an appraisal of a leaf as a plain form.
+async fn appraise(
+    app: &TestApp,
+    sheet: i64,
+    node_id: i64,
+    fields: &[(&str, &str)],
+) -> (u16, String, String) {
+    let response = app
+        .post_form(&format!("/tham-dinh/{sheet}/tieu-chi/{node_id}"), fields)
+        .await;
+    let to = location(&response);
+    let (status, body) = status_and_text(response).await;
+    (status, to, body)
+}
+
+/// The units of a table in page order, from their `data-unit` attributes.
+fn units_in(body: &str) -> Vec<String> {
+    body.split("data-unit=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The HTML of the table row of a unit.
+fn row_of<'a>(body: &'a str, code: &str) -> &'a str {
+    let start = body
+        .find(&format!("data-unit=\"{code}\""))
+        .unwrap_or_else(|| panic!("no row for {code}"));
+    let end = body[start..].find("</tr>").unwrap() + start;
+    &body[start..end]
+}
+
+/// Every cell of an .xlsx sheet as text.
+fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    let mut workbook = Xlsx::new(Cursor::new(bytes.to_vec())).expect("an .xlsx");
+    let range = workbook.worksheet_range(sheet).expect("the sheet exists");
+    range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) => f.to_string(),
+                    Data::Int(i) => i.to_string(),
+                    Data::Empty => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn bytes_of(app: &TestApp, path: &str) -> (u16, String, Vec<u8>) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, kind, response.bytes().await.unwrap().to_vec())
+}
+
+fn vi(points: Points) -> String {
+    let text = format!("{:.4}", points.to_f64()).replace('.', ",");
+    text.trim_end_matches('0').trim_end_matches(',').to_string()
+}
+
+#[tokio::test]
+async fn rounds_explanations_finalization_and_publication() {
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let campaign = demo_campaign(db).await;
+        let s03 = sheet_of(db, campaign, "S03").await;
+        let s04 = sheet_of(db, campaign, "S04").await;
+        let s05 = sheet_of(db, campaign, "S05").await;
+        fill(db, s03, 1.0, None, true).await;
+        fill(db, s04, 0.5, None, true).await;
+        let self_03 = sheets::get_sheet(db, s03)
+            .await
+            .unwrap()
+            .self_total_points();
+        let self_04 = sheets::get_sheet(db, s04)
+            .await
+            .unwrap()
+            .self_total_points();
+        let (n11, n12, n13) = (
+            node(db, s03, "1.1").await,
+            node(db, s03, "1.2").await,
+            node(db, s03, "1.3").await,
+        );
+        // A self-assessed leaf outside the demo appraiser's areas (1–4).
+        let scope = sheets::scope(db, s03).await.unwrap();
+        let outside_code = scope
+            .framework()
+            .leaves()
+            .iter()
+            .map(|&l| scope.framework().node(l))
+            .find(|n| {
+                n.method == Method::SelfAssessed
+                    && !["1", "2", "3", "4"].contains(&n.code.split('.').next().unwrap())
+            })
+            .expect("a leaf outside areas 1-4")
+            .code
+            .clone();
+        let outside = scope.stored.node_ids[&outside_code];
+
+        // Before appraisal: the council has nothing to score; a draft is never shown.
+        app.login("thamdinh").await;
+        let (status, body) = app.get_text("/tham-dinh").await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            body.contains("Chưa có đợt đánh giá nào đang thẩm định"),
+            "{backend:?}"
+        );
+        assert_eq!(
+            app.get(&format!("/tham-dinh/{s05}")).await.status(),
+            403,
+            "{backend:?}"
+        );
+
+        // The secretariat starts the appraisal from the campaign page: the transition opens
+        // round 1 (the campaign moves with it).
+        app.login("thuongtruc").await;
+        let (status, body) = app.get_text(&format!("/dot-danh-gia/{campaign}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        for expected in [
+            "id=\"council\"",
+            "id=\"open-round-1\"",
+            "id=\"link-progress\"",
+            "id=\"grant-extension\"",
+        ] {
+            assert!(body.contains(expected), "{backend:?}: {expected}");
+        }
+        assert!(!body.contains("id=\"open-round-2\""), "{backend:?}");
+        let response = app
+            .post_form(
+                &format!("/dot-danh-gia/{campaign}/trang-thai"),
+                &[("to", "appraisal"), ("reason", "Bắt đầu thẩm định")],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        assert_eq!(
+            campaigns::get(db, campaign).await.unwrap().state(),
+            CampaignState::Appraisal,
+            "{backend:?}"
+        );
+        assert_eq!(
+            sheets::open_round_of(db, campaign).await.unwrap(),
+            Some(1),
+            "{backend:?}"
+        );
+        assert_eq!(
+            sheets::get_sheet(db, s03).await.unwrap().status(),
+            SheetStatus::InAppraisal
+        );
+
+        // Refused while round 1 is open: round 2, finalizing (both ways), publishing.
+        let refusals = [
+            (
+                format!("/dot-danh-gia/{campaign}/mo-vong"),
+                vec![("round", "2")],
+                "vòng thẩm định 1 đang mở",
+            ),
+            (
+                format!("/dot-danh-gia/{campaign}/chot-ket-qua"),
+                vec![("reason", "sớm")],
+                "vòng thẩm định 1 đang mở",
+            ),
+            (
+                format!("/dot-danh-gia/{campaign}/trang-thai"),
+                vec![("to", "finalized")],
+                "vòng thẩm định 1 đang mở",
+            ),
+            (
+                format!("/dot-danh-gia/{campaign}/cong-bo"),
+                vec![],
+                "không thể công bố kết quả: đợt đánh giá đang thẩm định",
+            ),
+            (
+                format!("/dot-danh-gia/{campaign}/mo-vong"),
+                vec![("round", "x")],
+                "Vòng: số vòng không hợp lệ",
+            ),
+        ];
+        for (path, fields, message) in &refusals {
+            let (status, body) = status_and_text(app.post_form(path, fields).await).await;
+            assert_eq!(status, 422, "{backend:?}: {path}");
+            assert!(body.contains(message), "{backend:?}: {path}: {message}");
+            assert!(
+                body.contains("id=\"council\""),
+                "{backend:?}: back on the campaign page"
+            );
+        }
+        assert_eq!(
+            campaigns::get(db, campaign).await.unwrap().state,
+            "appraisal"
+        );
+        // From the council's list the refusal comes back there.
+        let (status, body) = status_and_text(
+            app.post_form(
+                &format!("/dot-danh-gia/{campaign}/mo-vong"),
+                &[("round", "2"), ("back", "council")],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains(&format!("id=\"c{campaign}-council\"")),
+            "{backend:?}"
+        );
+
+        // The secretariat sees a sheet but does not score.
+        let (status, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(!body.contains("name=\"points\""), "{backend:?}");
+        let (status, _, _) = appraise(&app, s03, n11, &[("points", "1")]).await;
+        assert_eq!(status, 403, "{backend:?}");
+
+        // The appraiser's list: the sheets of round 1 with progress in areas 1–4.
+        app.login("thamdinh").await;
+        let (status, body) = app.get_text("/tham-dinh").await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            body.contains(&format!("href=\"/tham-dinh/{s03}\"")),
+            "{backend:?}"
+        );
+        assert!(
+            body.contains(&format!("href=\"/tham-dinh/{s04}\"")),
+            "{backend:?}"
+        );
+        assert!(
+            !body.contains(&format!("href=\"/tham-dinh/{s05}\"")),
+            "{backend:?}: drafts"
+        );
+        assert!(
+            body.contains("1, 2, 3, 4"),
+            "{backend:?}: the areas are named"
+        );
+        assert!(
+            !body.contains("id=\"open-round-1\""),
+            "{backend:?}: no round control"
+        );
+
+        // The sheet side by side: fields for leaves in the areas, read-only elsewhere.
+        let (status, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        for expected in [
+            "id=\"totals\"",
+            &format!("id=\"leaf-{n12}\""),
+            "name=\"points\"",
+            "name=\"comment\"",
+            "name=\"explanation_requested\"",
+            "Tài liệu 1.2 gửi kèm bản giấy",
+            "ngoài lĩnh vực bạn được phân công",
+            &format!("/tu-danh-gia/{s03}/tieu-chi/{n12}/lich-su"),
+        ] {
+            assert!(body.contains(expected), "{backend:?}: {expected}");
+        }
+
+        // Round 1: 1.2 lowered from 1,5 to 0,5 with an explanation request.
+        let (status, to, _) = appraise(
+            &app,
+            s03,
+            n12,
+            &[
+                ("points", "0,5"),
+                ("comment", "Thiếu kế hoạch kiểm tra"),
+                ("explanation_requested", "1"),
+                ("version", ""),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{backend:?}");
+        assert!(
+            to.starts_with(&format!("/tham-dinh/{s03}?msg=appraisal.leaf_saved")),
+            "{backend:?}: {to}"
+        );
+        let row = leaf_row(db, s03, n12, 1).await.expect("the round 1 row");
+        assert_eq!(row.points(), Some(p("0.5")), "{backend:?}");
+        assert!(row.explanation_requested, "{backend:?}");
+        assert_eq!(
+            row.comment.as_deref(),
+            Some("Thiếu kế hoạch kiểm tra"),
+            "{backend:?}"
+        );
+
+        // htmx: the page comes back (200) with the leaf saved and the totals updated.
+        let response = app
+            .request(
+                reqwest::Method::POST,
+                &format!("/tham-dinh/{s03}/tieu-chi/{n13}"),
+            )
+            .header("hx-request", "true")
+            .header("x-csrf-token", app.csrf())
+            .form(&[("points", ""), ("comment", "Đạt yêu cầu"), ("version", "")])
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = status_and_text(response).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let leaf = &body[body.find(&format!("id=\"leaf-{n13}\"")).unwrap()..];
+        assert!(
+            leaf[..leaf.find("</article>").unwrap()].contains("Đã lưu"),
+            "{backend:?}"
+        );
+        let expected_total = vi(self_03 - p("1"));
+        assert!(
+            body.contains(&format!("id=\"appraised-total\">{expected_total}<")),
+            "{backend:?}: appraised total {expected_total}"
+        );
+        assert!(
+            leaf_row(db, s03, n13, 1).await.unwrap().points.is_none(),
+            "{backend:?}: kept"
+        );
+
+        // A stale version: a conflict, the typed comment kept, nothing overwritten.
+        let (status, _, body) = appraise(
+            &app,
+            s03,
+            n12,
+            &[
+                ("points", "1"),
+                ("comment", "Bản ghi cũ của tôi"),
+                ("version", ""),
+            ],
+        )
+        .await;
+        assert_eq!(status, 409, "{backend:?}");
+        assert!(
+            body.contains("đã được"),
+            "{backend:?}: the conflict names who saved"
+        );
+        assert!(
+            body.contains("Bản ghi cũ của tôi"),
+            "{backend:?}: nothing typed is lost"
+        );
+        assert_eq!(
+            leaf_row(db, s03, n12, 1).await.unwrap().points(),
+            Some(p("0.5"))
+        );
+
+        // Outside the appraiser's areas: refused with the reason, unchanged.
+        let (status, _, body) =
+            appraise(&app, s03, outside, &[("points", "0"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("nằm ngoài các lĩnh vực bạn được phân công thẩm định"),
+            "{backend:?}"
+        );
+        assert!(leaf_row(db, s03, outside, 1).await.is_none(), "{backend:?}");
+        // Not a number: the field and the leaf are named.
+        let (status, _, body) =
+            appraise(&app, s04, n11, &[("points", "hai"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("1.1 — Điểm thẩm định: &#39;hai&#39; không phải là số"),
+            "{backend:?}"
+        );
+
+        // S04: 1.1 from 2 to 1 without a request.
+        let (status, _, _) = appraise(
+            &app,
+            s04,
+            n11,
+            &[("points", "1"), ("comment", "Chưa đủ"), ("version", "")],
+        )
+        .await;
+        assert_eq!(status, 303, "{backend:?}");
+
+        // A unit role cannot appraise, nor see the council's pages.
+        app.login("nhaplieu").await;
+        assert_eq!(
+            appraise(&app, s04, n12, &[("points", "0")]).await.0,
+            403,
+            "{backend:?}"
+        );
+        assert_eq!(
+            app.get(&format!("/tham-dinh/{s03}")).await.status(),
+            403,
+            "{backend:?}"
+        );
+        assert_eq!(app.get("/tham-dinh").await.status(), 403, "{backend:?}");
+
+        // Round 1 closes: S03 (flagged) waits for the explanation, S04 is appraised.
+        app.login("thuongtruc").await;
+        let response = app
+            .post_form(
+                &format!("/dot-danh-gia/{campaign}/dong-vong"),
+                &[("round", "1")],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        assert!(
+            location(&response).contains("msg=appraisal.round_closed"),
+            "{backend:?}"
+        );
+        assert_eq!(
+            sheets::get_sheet(db, s03).await.unwrap().status(),
+            SheetStatus::ExplanationRequested
+        );
+        assert_eq!(
+            sheets::get_sheet(db, s04).await.unwrap().status(),
+            SheetStatus::Appraised
+        );
+        let (_, body) = app
+            .get_text(&format!(
+                "/dot-danh-gia/{campaign}?msg=appraisal.round_closed"
+            ))
+            .await;
+        assert!(
+            body.contains("Đã đóng vòng thẩm định."),
+            "{backend:?}: the flash"
+        );
+        assert!(body.contains("id=\"open-round-2\""), "{backend:?}");
+
+        // An appraiser saving in a closed round is refused.
+        app.login("thamdinh").await;
+        let (status, _, body) = appraise(&app, s04, n12, &[("points", "1"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(body.contains("không thể thẩm định phiếu"), "{backend:?}");
+
+        // The unit answers (store), round 2 re-scores the flagged leaf only.
+        let round_row = leaf_row(db, s03, n12, 1).await.unwrap();
+        sheets::save_answer(
+            db,
+            &editor(),
+            Role::UnitEditor,
+            s03,
+            sheets::today_in_vietnam(),
+            &AnswerEntry {
+                node_id: n12,
+                answer: Some("Kế hoạch kiểm tra số 7/KH-STP đã ban hành".into()),
+                expected_version: round_row.version,
+            },
+        )
+        .await
+        .unwrap();
+        let version = sheets::get_sheet(db, s03).await.unwrap().version;
+        sheets::submit_explanation(
+            db,
+            &leader(),
+            Role::UnitLeader,
+            s03,
+            version,
+            sheets::today_in_vietnam(),
+        )
+        .await
+        .unwrap();
+        app.login("thuongtruc").await;
+        let response = app
+            .post_form(
+                &format!("/dot-danh-gia/{campaign}/mo-vong"),
+                &[("round", "2"), ("back", "council")],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        assert!(
+            location(&response).starts_with("/tham-dinh?msg=appraisal.round_opened"),
+            "{backend:?}"
+        );
+        assert_eq!(
+            sheets::get_sheet(db, s04).await.unwrap().status(),
+            SheetStatus::Appraised,
+            "{backend:?}"
+        );
+
+        app.login("thamdinh").await;
+        let (status, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let at = body.find(&format!("id=\"leaf-{n12}\"")).unwrap();
+        let leaf = &body[body[..at].rfind("<article").unwrap()..];
+        let leaf = &leaf[..leaf.find("</article>").unwrap()];
+        assert!(
+            leaf.contains("answered"),
+            "{backend:?}: the answer is highlighted"
+        );
+        assert!(
+            leaf.contains("Kế hoạch kiểm tra số 7/KH-STP đã ban hành"),
+            "{backend:?}"
+        );
+        assert!(
+            !leaf.contains("name=\"explanation_requested\""),
+            "{backend:?}: the last round asks nothing"
+        );
+        let (status, _, body) = appraise(&app, s03, n11, &[("points", "2"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("không bị yêu cầu giải trình ở vòng 1"),
+            "{backend:?}"
+        );
+        let (status, _, _) = appraise(
+            &app,
+            s03,
+            n12,
+            &[("points", "1"), ("comment", "Đã bổ sung"), ("version", "")],
+        )
+        .await;
+        assert_eq!(status, 303, "{backend:?}");
+
+        // Round 2 closes; finalization freezes the final points.
+        app.login("thuongtruc").await;
+        let response = app
+            .post_form(
+                &format!("/dot-danh-gia/{campaign}/dong-vong"),
+                &[("round", "2")],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        // Viewers see no results before publication.
+        app.login("xemketqua").await;
+        assert_eq!(
+            app.get(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+                .await
+                .status(),
+            403
+        );
+        app.login("thuongtruc").await;
+        let (status, body) = app
+            .get_text(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(body.contains("id=\"results-not-ready\""), "{backend:?}");
+        let response = app
+            .post_form(
+                &format!("/dot-danh-gia/{campaign}/chot-ket-qua"),
+                &[("reason", "Theo biên bản họp Hội đồng")],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        assert_eq!(
+            campaigns::get(db, campaign).await.unwrap().state,
+            "finalized"
+        );
+        let finals = sheets::final_scores(db, s03).await.unwrap();
+        assert_eq!(finals[&n12], p("1"), "{backend:?}: the last round's value");
+        let own_13 = leaf_row(db, s03, n13, 0).await.unwrap().points();
+        assert_eq!(
+            Some(finals[&n13]),
+            own_13,
+            "{backend:?}: the unit's own where kept"
+        );
+        assert_eq!(
+            sheets::final_scores(db, s04).await.unwrap()[&n11],
+            p("1"),
+            "{backend:?}"
+        );
+
+        // Any write after finalization is refused.
+        let (status, body) = status_and_text(
+            app.post_form(
+                &format!("/dot-danh-gia/{campaign}/mo-vong"),
+                &[("round", "2")],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(body.contains("đợt đánh giá đã chốt"), "{backend:?}");
+        let (status, _) = status_and_text(
+            app.post_form(
+                &format!("/dot-danh-gia/{campaign}/gia-han"),
+                &[
+                    ("unit_id", &unit_id(db, "S05").await.to_string()),
+                    ("stage", "self_assessment"),
+                    ("until", "2099-01-01"),
+                    ("reason", "muộn"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        app.login("thamdinh").await;
+        let (status, _, body) = appraise(&app, s03, n12, &[("points", "0"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(body.contains("đợt đánh giá đã chốt"), "{backend:?}");
+        assert_eq!(sheets::final_scores(db, s03).await.unwrap()[&n12], p("1"));
+
+        // The preview before publication: staff only.
+        app.login("xemketqua").await;
+        assert_eq!(
+            app.get(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+                .await
+                .status(),
+            403
+        );
+        assert_eq!(
+            app.get(&format!("/dot-danh-gia/{campaign}/ket-qua.xlsx"))
+                .await
+                .status(),
+            403
+        );
+        app.login("thuongtruc").await;
+        let (status, body) = app
+            .get_text(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(body.contains("id=\"results-preview\""), "{backend:?}");
+
+        // Publishing through the campaign's transition computes the snapshot.
+        let response = app
+            .post_form(
+                &format!("/dot-danh-gia/{campaign}/trang-thai"),
+                &[("to", "published")],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let published = sheets::published_results(db, campaign)
+            .await
+            .unwrap()
+            .expect("published results");
+        let departments = published
+            .groups
+            .iter()
+            .find(|g| g.unit_group == "department")
+            .unwrap();
+        let unit = |code: &str| {
+            departments
+                .units
+                .iter()
+                .find(|u| u.unit_code == code)
+                .unwrap()
+        };
+        // Final points: the last round's value, else the self-assessed one.
+        assert_eq!(unit("S03").points, self_03 - p("0.5"), "{backend:?}");
+        let own_11 = leaf_row(db, s04, n11, 0).await.unwrap().points().unwrap();
+        assert_eq!(unit("S04").points, self_04 - own_11 + p("1"), "{backend:?}");
+        assert!(unit("S03").rank < unit("S04").rank, "{backend:?}");
+        // Publishing twice is refused.
+        let (status, _) = status_and_text(
+            app.post_form(&format!("/dot-danh-gia/{campaign}/cong-bo"), &[])
+                .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+
+        // Every signed-in role reads the results now; the numbers are the snapshot's.
+        for who in ["xemketqua", "nhaplieu", "thamdinh"] {
+            app.login(who).await;
+            let (status, body) = app
+                .get_text(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+                .await;
+            assert_eq!(status, 200, "{backend:?}: {who}");
+            assert!(body.contains("id=\"ranking\""), "{backend:?}");
+            assert!(
+                body.contains("<svg class=\"bars\""),
+                "{backend:?}: the chart"
+            );
+            for code in ["S03", "S04"] {
+                let u = unit(code);
+                let row = row_of(&body, code);
+                let index = format!("{:.2}", u.index_hundredths as f64 / 100.0).replace('.', ",");
+                assert!(
+                    row.contains(&format!("<td class=\"num rank\">{}</td>", u.rank)),
+                    "{backend:?}: {code} rank"
+                );
+                assert!(
+                    row.contains(&format!("<td class=\"num points\">{}</td>", vi(u.points))),
+                    "{backend:?}: {code} points {row}"
+                );
+                assert!(
+                    row.contains(&format!("<td class=\"num index\">{index}</td>")),
+                    "{backend:?}: {code} index"
+                );
+                assert!(row.contains(&u.classification), "{backend:?}");
+            }
+            let order = units_in(&body[body.find("id=\"ranking-department\"").unwrap()..]);
+            let expected: Vec<String> = departments
+                .units
+                .iter()
+                .map(|u| u.unit_code.clone())
+                .collect();
+            assert_eq!(
+                order[..expected.len()],
+                expected[..],
+                "{backend:?}: rank order"
+            );
+        }
+
+        // The results as .xlsx: the same ranking.
+        let (status, kind, bytes) =
+            bytes_of(&app, &format!("/dot-danh-gia/{campaign}/ket-qua.xlsx")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(kind.contains("spreadsheetml"), "{backend:?}");
+        let rows = xlsx_rows(&bytes, "Xếp hạng Sở, ban, ngành");
+        assert_eq!(
+            rows[0][..6],
+            [
+                "Hạng",
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Điểm",
+                "Chỉ số",
+                "Xếp loại"
+            ]
+        );
+        assert_eq!(rows.len() - 1, departments.units.len(), "{backend:?}");
+        let s03_row = rows.iter().find(|r| r[1] == "S03").unwrap();
+        assert_eq!(
+            s03_row[3].parse::<f64>().unwrap(),
+            unit("S03").points.to_f64(),
+            "{backend:?}"
+        );
+
+        // The campaign's audit log: staff only, every step there.
+        assert_eq!(
+            app.get(&format!("/dot-danh-gia/{campaign}/nhat-ky.csv"))
+                .await
+                .status(),
+            403
+        );
+        app.login("thuongtruc").await;
+        let (status, kind, bytes) =
+            bytes_of(&app, &format!("/dot-danh-gia/{campaign}/nhat-ky.csv")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(kind.starts_with("text/csv"), "{backend:?}");
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(text.starts_with("\u{feff}id,at,actor_id"), "{backend:?}");
+        for action in [
+            ",open_round,",
+            ",close_round,",
+            ",appraise,",
+            ",finalize,",
+            ",publish,",
+            "Theo biên bản họp Hội đồng",
+        ] {
+            assert!(text.contains(action), "{backend:?}: {action}");
+        }
+        let ids: Vec<i64> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next()?.parse().ok())
+            .collect();
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "{backend:?}: oldest first"
+        );
+        app.logout().await;
+    }
+}
+
+#[tokio::test]
+async fn the_progress_dashboard_filters_sorts_and_exports() {
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let campaign = demo_campaign(db).await;
+        let s03 = sheet_of(db, campaign, "S03").await;
+        let s04 = sheet_of(db, campaign, "S04").await;
+        let s05 = sheet_of(db, campaign, "S05").await;
+        fill(db, s03, 1.0, None, true).await;
+        fill(db, s04, 0.5, None, true).await;
+        fill(db, s05, 1.0, Some(3), false).await;
+        let deadline = campaigns::get(db, campaign)
+            .await
+            .unwrap()
+            .self_assessment_deadline
+            .unwrap();
+        let page = format!("/dot-danh-gia/{campaign}/tien-do");
+
+        // An extension for S06: refused without its fields or before the deadline, then granted.
+        app.login("thuongtruc").await;
+        let extend = format!("/dot-danh-gia/{campaign}/gia-han");
+        let s06 = unit_id(db, "S06").await.to_string();
+        let (status, body) = status_and_text(
+            app.post_form(&extend, &[("stage", "self_assessment")])
+                .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        for message in [
+            "Đơn vị: hãy chọn một đơn vị",
+            "Gia hạn đến ngày: ngày không hợp lệ",
+            "Lý do: không được để trống",
+        ] {
+            assert!(body.contains(message), "{backend:?}: {message}");
+        }
+        let early = deadline.to_string();
+        let (status, body) = status_and_text(
+            app.post_form(
+                &extend,
+                &[
+                    ("unit_id", &s06),
+                    ("stage", "self_assessment"),
+                    ("until", &early),
+                    ("reason", "ốm"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("ngày gia hạn phải sau hạn chót"),
+            "{backend:?}"
+        );
+        let until = deadline + Days::new(5);
+        let response = app
+            .post_form(
+                &extend,
+                &[
+                    ("unit_id", &s06),
+                    ("stage", "self_assessment"),
+                    ("until", &until.format("%d/%m/%Y").to_string()),
+                    ("reason", "Sáp nhập phòng chuyên môn"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let (_, body) = app.get_text(&format!("/dot-danh-gia/{campaign}")).await;
+        assert!(
+            body.contains("Sáp nhập phòng chuyên môn"),
+            "{backend:?}: the extension is listed"
+        );
+
+        // The whole table: one row per participating unit.
+        let (status, body) = app.get_text(&page).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let all = units_in(&body);
+        assert_eq!(all.len(), 50, "{backend:?}");
+        let until_text = until.format("%d/%m/%Y").to_string();
+        assert!(
+            row_of(&body, "S06").contains(&format!("gia hạn tự đánh giá đến {until_text}")),
+            "{backend:?}"
+        );
+        assert!(row_of(&body, "S03").contains("100 %"), "{backend:?}");
+        assert!(
+            row_of(&body, "S03").contains(&format!("href=\"/tham-dinh/{s03}\"")),
+            "{backend:?}"
+        );
+        assert!(
+            !row_of(&body, "S05").contains("href=\"/tham-dinh/"),
+            "{backend:?}: drafts have no council link"
+        );
+
+        // Filters.
+        let (_, body) = app.get_text(&format!("{page}?status=submitted")).await;
+        assert_eq!(units_in(&body), ["S03", "S04"], "{backend:?}");
+        let (_, body) = app.get_text(&format!("{page}?group=commune")).await;
+        let communes = units_in(&body);
+        assert_eq!(communes.len(), 30, "{backend:?}");
+        assert!(communes.iter().all(|c| c.starts_with('X')), "{backend:?}");
+        let (_, body) = app.get_text(&format!("{page}?q=tu+phap")).await;
+        assert_eq!(
+            units_in(&body),
+            ["S03"],
+            "{backend:?}: found without the marks"
+        );
+        let (_, body) = app.get_text(&format!("{page}?late=1")).await;
+        assert!(units_in(&body).is_empty(), "{backend:?}");
+        assert!(body.contains("Không có đơn vị nào phù hợp"), "{backend:?}");
+
+        // Sorting by any column, both ways.
+        let (_, body) = app
+            .get_text(&format!("{page}?sort=completion&dir=desc"))
+            .await;
+        let order = units_in(&body);
+        let mut top = order[..2].to_vec();
+        top.sort();
+        assert_eq!(top, ["S03", "S04"], "{backend:?}");
+        assert_eq!(order[2], "S05", "{backend:?}: the partly filled sheet next");
+        let (_, body) = app.get_text(&format!("{page}?sort=code&dir=desc")).await;
+        let mut expected = all.clone();
+        expected.sort();
+        expected.reverse();
+        assert_eq!(units_in(&body), expected, "{backend:?}");
+        assert!(body.contains("aria-sort=\"descending\""), "{backend:?}");
+        let (_, body) = app
+            .get_text(&format!("{page}?status=submitted&sort=self&dir=asc"))
+            .await;
+        assert_eq!(units_in(&body), ["S04", "S03"], "{backend:?}");
+        let (_, body) = app
+            .get_text(&format!("{page}?status=submitted&sort=self&dir=desc"))
+            .await;
+        assert_eq!(units_in(&body), ["S03", "S04"], "{backend:?}");
+        assert!(
+            body.contains(&format!("href=\"/dot-danh-gia/{campaign}/tien-do.xlsx?status=submitted&#38;sort=self&#38;dir=desc\"")),
+            "{backend:?}: the export keeps the filters"
+        );
+
+        // The export: the same rows in the same order, Vietnamese headers.
+        let (status, kind, bytes) = bytes_of(
+            &app,
+            &format!("{page}.xlsx?status=submitted&sort=self&dir=desc"),
+        )
+        .await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(kind.contains("spreadsheetml"), "{backend:?}");
+        let rows = xlsx_rows(&bytes, "Tiến độ");
+        assert_eq!(
+            rows[0][..5],
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Nhóm",
+                "Trạng thái",
+                "Hoàn thành (%)"
+            ],
+            "{backend:?}"
+        );
+        let codes: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(codes, ["S03", "S04"], "{backend:?}");
+        assert_eq!(rows[1][3], "Đã nộp", "{backend:?}");
+        assert_eq!(rows[1][4].parse::<f64>().unwrap(), 100.0, "{backend:?}");
+        let self_03 = sheets::get_sheet(db, s03)
+            .await
+            .unwrap()
+            .self_total_points();
+        assert_eq!(
+            rows[1][16].parse::<f64>().unwrap(),
+            self_03.to_f64(),
+            "{backend:?}"
+        );
+        let (_, _, bytes) = bytes_of(&app, &format!("{page}.xlsx")).await;
+        let rows = xlsx_rows(&bytes, "Tiến độ");
+        let codes: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
+        assert_eq!(
+            codes, all,
+            "{backend:?}: the unfiltered export is the table"
+        );
+
+        // A campaign whose self-assessment deadline has passed: the drafts are late.
+        let system = Actor::system("test");
+        let commune_framework = campaigns::frameworks(db, campaign)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.unit_group == "commune")
+            .unwrap()
+            .framework_id;
+        let yesterday = sheets::today_in_vietnam() - Days::new(1);
+        let late_campaign = campaigns::create(
+            db,
+            &system,
+            &CampaignFields {
+                year: 2031,
+                title: "Đợt đã quá hạn".into(),
+                appraisal_rounds: 1,
+                self_assessment_deadline: Some(yesterday),
+                explanation_deadline: Some(yesterday + Days::new(10)),
+                round_deadlines: vec![None],
+                bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+            },
+        )
+        .await
+        .unwrap();
+        campaigns::set_framework(
+            db,
+            &system,
+            late_campaign,
+            "commune",
+            Some(commune_framework),
+        )
+        .await
+        .unwrap();
+        let mut ids = Vec::new();
+        for code in ["X01", "X02", "X03"] {
+            ids.push(unit_id(db, code).await);
+        }
+        campaigns::set_units(db, &system, late_campaign, "commune", &ids)
+            .await
+            .unwrap();
+        campaigns::transition(db, &system, late_campaign, CampaignState::Open, None)
+            .await
+            .unwrap();
+        let (status, body) = app
+            .get_text(&format!("/dot-danh-gia/{late_campaign}/tien-do?late=1"))
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert_eq!(units_in(&body), ["X01", "X02", "X03"], "{backend:?}");
+        assert!(row_of(&body, "X02").contains("Trễ hạn"), "{backend:?}");
+
+        // Viewers read the dashboard; appraisers and unit roles do not.
+        app.login("xemketqua").await;
+        let (status, body) = app.get_text(&page).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            !body.contains("href=\"/tham-dinh/"),
+            "{backend:?}: no council links for viewers"
+        );
+        assert_eq!(
+            app.get(&format!("{page}.xlsx")).await.status(),
+            200,
+            "{backend:?}"
+        );
+        for who in ["thamdinh", "nhaplieu", "lanhdao"] {
+            app.login(who).await;
+            assert_eq!(app.get(&page).await.status(), 403, "{backend:?}: {who}");
+            assert_eq!(
+                app.get(&format!("{page}.xlsx")).await.status(),
+                403,
+                "{backend:?}: {who}"
+            );
+        }
+    }
+}
