@@ -10,6 +10,7 @@ pub mod error;
 pub mod evidence;
 pub mod frameworks;
 pub mod sheet_queries;
+pub mod surveys;
 pub mod units;
 pub mod users;
 

@@ -1,0 +1,1434 @@
+//! Survey storage (issue 5) on SQLite and, when reachable, PostgreSQL: tokens answered exactly
+//! once (also under concurrency), closed waves, wrong units, duplicate respondents, flagged
+//! look-alike submissions, counters equal to a recomputation from the raw rows, bulk imports
+//! all or nothing or skipping bad rows, the index from counters equal to the survey crate's
+//! streaming computation, target sample sizes, and survey leaves filled in a PAR campaign.
+
+use chiso_domain::campaign::CampaignState;
+use chiso_domain::org::OrgKind;
+use chiso_domain::{Points, evaluate};
+use chiso_store::assessments as sheets;
+use chiso_store::audit::{self, AuditFilter};
+use chiso_store::campaigns::{self, CampaignFields};
+use chiso_store::surveys::{
+    self, Identity, ImportOptions, ImportRow, Refusal, Response, RowRejection, WaveFields,
+};
+use chiso_store::testing::backends;
+use chiso_store::units::{self, UnitFields};
+use chiso_store::{Actor, Db, StoreError, frameworks, with_db};
+use chiso_survey::generate::{GenerateOptions, write_responses};
+use chiso_survey::{Questionnaire, bundled, index_from_counts, read_csv};
+use chrono::Days;
+
+fn operator() -> Actor {
+    Actor::user(7, "Thư ký khảo sát")
+}
+
+fn unit_fields(code: &str, kind: OrgKind) -> UnitFields {
+    UnitFields {
+        code: code.into(),
+        name: format!("Đơn vị {code}"),
+        kind,
+        parent_id: None,
+        region: None,
+        valid_from: None,
+        valid_to: None,
+    }
+}
+
+/// An open wave on a bundled questionnaire over units with the given codes (created here).
+struct Wave {
+    id: i64,
+    units: Vec<i64>,
+    questionnaire: Questionnaire,
+}
+
+async fn wave_on(db: &Db, questionnaire: &str, codes: &[&str], kind: OrgKind) -> Wave {
+    let questionnaire_id = surveys::register_bundled(db, &operator(), questionnaire)
+        .await
+        .unwrap();
+    let mut units = Vec::new();
+    for code in codes {
+        let id = match units::find_current_by_code(db, code, sheets::today_in_vietnam())
+            .await
+            .unwrap()
+        {
+            Some(unit) => unit.id,
+            None => units::create(db, &operator(), &unit_fields(code, kind))
+                .await
+                .unwrap(),
+        };
+        units.push(id);
+    }
+    let id = surveys::create_wave(
+        db,
+        &operator(),
+        &WaveFields::new(questionnaire_id, "Khảo sát quý 4", 2025),
+    )
+    .await
+    .unwrap();
+    let pairs: Vec<(i64, Option<i64>)> = units.iter().map(|&u| (u, Some(1_000))).collect();
+    surveys::set_units(db, &operator(), id, &pairs)
+        .await
+        .unwrap();
+    surveys::open_wave(db, &operator(), id).await.unwrap();
+    Wave {
+        id,
+        units,
+        questionnaire: bundled(questionnaire).unwrap(),
+    }
+}
+
+/// A SIPAS response: every item answered `value`.
+fn sipas(value: u8) -> Response {
+    Response::new("online", vec![value; 23])
+}
+
+async fn accepted(db: &Db, wave: i64, unit: i64, response: &Response, who: Identity<'_>) -> i64 {
+    surveys::submit(db, wave, unit, response, who)
+        .await
+        .unwrap()
+        .unwrap()
+        .response_id
+}
+
+async fn refused(db: &Db, wave: i64, unit: i64, response: &Response, who: Identity<'_>) -> Refusal {
+    surveys::submit(db, wave, unit, response, who)
+        .await
+        .unwrap()
+        .unwrap_err()
+}
+
+async fn response_count(db: &Db) -> i64 {
+    with_db!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM responses")
+        .fetch_one(pool)
+        .await
+        .unwrap())
+}
+
+async fn counted(db: &Db, wave: i64, unit: i64) -> (u64, u64) {
+    let c = surveys::counts(db, wave, &[unit], None).await.unwrap();
+    (c[0].counts.responses.n, c[0].flagged)
+}
+
+#[tokio::test]
+async fn target_samples_follow_the_declared_transactions() {
+    assert_eq!(surveys::target_sample(1_000, 0.05), 286);
+    assert_eq!(surveys::target_sample(10_000, 0.05), 385);
+    assert_eq!(surveys::target_sample(400, 0.05), 200);
+    assert_eq!(surveys::target_sample(0, 0.05), 0);
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01", "02", "03"], OrgKind::Province).await;
+        surveys::set_units(
+            db,
+            &operator(),
+            wave.id,
+            &[(wave.units[1], Some(10_000)), (wave.units[2], None)],
+        )
+        .await
+        .unwrap();
+        let rows = surveys::wave_units(db, wave.id).await.unwrap();
+        let targets: Vec<(Option<i64>, Option<i64>)> = rows
+            .iter()
+            .map(|r| (r.transactions, r.target_sample))
+            .collect();
+        assert_eq!(
+            targets,
+            [
+                (Some(1_000), Some(286)),
+                (Some(10_000), Some(385)),
+                (None, None)
+            ]
+        );
+        assert!(rows[0].below_target());
+        assert!(!rows[2].below_target());
+        // Every short link is distinct and leads back to its wave and unit.
+        for row in &rows {
+            assert_eq!(row.slug.len(), 8);
+            assert_eq!(
+                surveys::find_slug(db, &row.slug).await.unwrap(),
+                Some((wave.id, row.unit_id))
+            );
+        }
+        // Setting the same N again writes nothing; each change is audited.
+        let before = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("wave".into()),
+                entity_id: Some(wave.id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .len();
+        surveys::set_units(db, &operator(), wave.id, &[(wave.units[0], Some(1_000))])
+            .await
+            .unwrap();
+        let after = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("wave".into()),
+                entity_id: Some(wave.id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(after.len(), before);
+        // create, 3 units, open, 2 changes of N
+        assert_eq!(after.len(), 7, "{after:#?}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_is_answered_exactly_once() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;
+        let tokens = surveys::issue_tokens(db, &operator(), wave.id, wave.units[0], 20)
+            .await
+            .unwrap();
+        assert_eq!(tokens.len(), 20);
+        assert_eq!(
+            tokens
+                .iter()
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+            20
+        );
+        // Only hashes are stored.
+        let stored: Vec<String> = with_db!(db, pool => sqlx::query_scalar("SELECT token_hash FROM survey_tokens")
+            .fetch_all(pool).await.unwrap());
+        assert!(!stored.contains(&tokens[0]));
+
+        // Sequential: the second answer is refused and nothing more is stored or counted.
+        let id = accepted(
+            db,
+            wave.id,
+            wave.units[0],
+            &sipas(5),
+            Identity::Token(&tokens[0]),
+        )
+        .await;
+        assert_eq!(
+            refused(
+                db,
+                wave.id,
+                wave.units[0],
+                &sipas(4),
+                Identity::Token(&tokens[0])
+            )
+            .await,
+            Refusal::TokenUsed
+        );
+        let info = surveys::find_token(db, &tokens[0]).await.unwrap().unwrap();
+        assert_eq!(info.response_id, Some(id));
+        assert!(info.used_at.is_some());
+        assert_eq!(
+            surveys::get_response(db, id).await.unwrap().token_id,
+            Some(info.id)
+        );
+        // A token of another unit, or made up, is unknown.
+        assert_eq!(
+            refused(
+                db,
+                wave.id,
+                wave.units[1],
+                &sipas(4),
+                Identity::Token(&tokens[1])
+            )
+            .await,
+            Refusal::UnknownToken
+        );
+        assert_eq!(
+            refused(
+                db,
+                wave.id,
+                wave.units[0],
+                &sipas(4),
+                Identity::Token("khong-co-that")
+            )
+            .await,
+            Refusal::UnknownToken
+        );
+
+        // Concurrent: 16 submissions race on each of 3 tokens, exactly one wins each.
+        let mut handles = Vec::new();
+        for token in &tokens[1..4] {
+            for _ in 0..16 {
+                let db = db.clone();
+                let token = token.clone();
+                let (wave_id, unit) = (wave.id, wave.units[0]);
+                handles.push(tokio::spawn(async move {
+                    surveys::submit(&db, wave_id, unit, &sipas(3), Identity::Token(&token))
+                        .await
+                        .unwrap()
+                }));
+            }
+        }
+        let mut wins = 0;
+        for handle in handles {
+            match handle.await.unwrap() {
+                Ok(_) => wins += 1,
+                Err(refusal) => assert_eq!(refusal, Refusal::TokenUsed),
+            }
+        }
+        assert_eq!(wins, 3);
+        assert_eq!(response_count(db).await, 4);
+        assert_eq!(counted(db, wave.id, wave.units[0]).await, (4, 0));
+        assert_eq!(
+            surveys::token_counts(db, wave.id, wave.units[0])
+                .await
+                .unwrap(),
+            (20, 4)
+        );
+        // Issuing is audited once per issue, with the count.
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("wave".into()),
+                entity_id: Some(wave.id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            rows.iter()
+                .any(|r| r.action == "issue_tokens" && r.new_value.as_deref() == Some("20"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;
+        let outsider = units::create(db, &operator(), &unit_fields("99", OrgKind::Province))
+            .await
+            .unwrap();
+        let anyone = Identity::Respondent(None);
+        assert_eq!(
+            refused(db, wave.id, outsider, &sipas(5), anyone).await,
+            Refusal::UnitNotInWave
+        );
+        assert_eq!(
+            refused(db, wave.id + 100, wave.units[0], &sipas(5), anyone).await,
+            Refusal::UnknownWave
+        );
+        let mut bad = sipas(5);
+        bad.answers[4] = 6;
+        assert_eq!(
+            refused(db, wave.id, wave.units[0], &bad, anyone).await,
+            Refusal::Invalid("c05: value 6 is not 1-5".into())
+        );
+        bad.answers.pop();
+        assert!(matches!(
+            refused(db, wave.id, wave.units[0], &bad, anyone).await,
+            Refusal::Invalid(_)
+        ));
+        let mut heavy = sipas(5);
+        heavy.weight = 0.0;
+        assert!(matches!(
+            refused(db, wave.id, wave.units[0], &heavy, anyone).await,
+            Refusal::Invalid(_)
+        ));
+        // An expectation area the questionnaire does not have is refused.
+        let mut wishes = sipas(5);
+        wishes.expectations = vec![99];
+        assert!(matches!(
+            refused(db, wave.id, wave.units[0], &wishes, anyone).await,
+            Refusal::Invalid(_)
+        ));
+        accepted(db, wave.id, wave.units[0], &sipas(5), anyone).await;
+
+        // Closed: refused, and a draft is not open either.
+        surveys::close_wave(db, &operator(), wave.id).await.unwrap();
+        assert_eq!(
+            refused(db, wave.id, wave.units[0], &sipas(5), anyone).await,
+            Refusal::WaveNotOpen("closed".into())
+        );
+        assert!(matches!(
+            surveys::close_wave(db, &operator(), wave.id).await,
+            Err(StoreError::Invalid(_))
+        ));
+        let questionnaire = surveys::latest_questionnaire(db, "sipas-2017")
+            .await
+            .unwrap()
+            .unwrap();
+        let today = sheets::today_in_vietnam();
+        let mut fields = WaveFields::new(questionnaire.id, "Đợt sau", 2026);
+        fields.opens_on = Some(today + Days::new(3));
+        let later = surveys::create_wave(db, &operator(), &fields)
+            .await
+            .unwrap();
+        assert!(matches!(
+            surveys::open_wave(db, &operator(), later).await,
+            Err(StoreError::Invalid(_))
+        ));
+        surveys::set_units(db, &operator(), later, &[(wave.units[0], None)])
+            .await
+            .unwrap();
+        assert_eq!(
+            refused(db, later, wave.units[0], &sipas(5), anyone).await,
+            Refusal::WaveNotOpen("draft".into())
+        );
+        surveys::open_wave(db, &operator(), later).await.unwrap();
+        assert_eq!(
+            refused(db, later, wave.units[0], &sipas(5), anyone).await,
+            Refusal::NotYetOpen(today + Days::new(3))
+        );
+        fields.opens_on = None;
+        fields.closes_on = Some(today - Days::new(1));
+        let past = surveys::create_wave(db, &operator(), &fields)
+            .await
+            .unwrap();
+        surveys::set_units(db, &operator(), past, &[(wave.units[0], None)])
+            .await
+            .unwrap();
+        surveys::open_wave(db, &operator(), past).await.unwrap();
+        assert_eq!(
+            refused(db, past, wave.units[0], &sipas(5), anyone).await,
+            Refusal::AlreadyClosed(today - Days::new(1))
+        );
+        assert_eq!(response_count(db).await, 1);
+        // The transitions are audited.
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("wave".into()),
+                entity_id: Some(wave.id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        let states: Vec<_> = rows
+            .iter()
+            .filter(|r| r.action == "transition")
+            .map(|r| r.new_value.clone().unwrap())
+            .collect();
+        assert_eq!(states, ["closed", "open"]);
+    }
+}
+
+#[tokio::test]
+async fn a_repeated_respondent_id_is_a_duplicate_and_is_not_counted() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;
+        accepted(
+            db,
+            wave.id,
+            wave.units[0],
+            &sipas(5),
+            Identity::Respondent(Some("CD-001")),
+        )
+        .await;
+        assert_eq!(
+            refused(
+                db,
+                wave.id,
+                wave.units[0],
+                &sipas(1),
+                Identity::Respondent(Some(" CD-001 "))
+            )
+            .await,
+            Refusal::DuplicateRespondent
+        );
+        // The same id in another unit is another respondent.
+        accepted(
+            db,
+            wave.id,
+            wave.units[1],
+            &sipas(1),
+            Identity::Respondent(Some("CD-001")),
+        )
+        .await;
+        // Concurrent repeats: one wins.
+        let mut handles = Vec::new();
+        for _ in 0..12 {
+            let db = db.clone();
+            let (wave_id, unit) = (wave.id, wave.units[0]);
+            handles.push(tokio::spawn(async move {
+                surveys::submit(
+                    &db,
+                    wave_id,
+                    unit,
+                    &sipas(4),
+                    Identity::Respondent(Some("CD-002")),
+                )
+                .await
+                .unwrap()
+            }));
+        }
+        let mut wins = 0;
+        for handle in handles {
+            if handle.await.unwrap().is_ok() {
+                wins += 1;
+            }
+        }
+        assert_eq!(wins, 1);
+        assert_eq!(counted(db, wave.id, wave.units[0]).await, (2, 0));
+        let result = surveys::result(db, wave.id, &[wave.units[0]], None)
+            .await
+            .unwrap();
+        assert_eq!(result.responses, 2);
+        assert_eq!(result.index, Some(100.0));
+    }
+}
+
+#[tokio::test]
+async fn look_alike_submissions_are_kept_flagged_and_not_counted() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "kiosk-2025", &["01"], OrgKind::Department).await;
+        let unit = wave.units[0];
+        let from = |answer: u8, source: &str| Response {
+            source: Some(source.to_string()),
+            ..Response::new("kiosk", vec![answer])
+        };
+        let anyone = Identity::Respondent(None);
+        let first = surveys::submit(db, wave.id, unit, &from(5, "10.0.0.1"), anyone)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!first.flagged_duplicate);
+        let again = surveys::submit(db, wave.id, unit, &from(5, "10.0.0.1"), anyone)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(again.flagged_duplicate);
+        // Other answers, or another address, are not duplicates.
+        for response in [from(2, "10.0.0.1"), from(5, "10.0.0.2")] {
+            let outcome = surveys::submit(db, wave.id, unit, &response, anyone)
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!outcome.flagged_duplicate);
+        }
+        // A respondent id is its own identity: never flagged.
+        let named = surveys::submit(
+            db,
+            wave.id,
+            unit,
+            &from(5, "10.0.0.1"),
+            Identity::Respondent(Some("A")),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert!(!named.flagged_duplicate);
+        assert_eq!(counted(db, wave.id, unit).await, (4, 1));
+        assert!(
+            surveys::get_response(db, again.response_id)
+                .await
+                .unwrap()
+                .flagged_duplicate
+        );
+        // The address itself is never stored.
+        let sources: Vec<Option<String>> = with_db!(db, pool => sqlx::query_scalar("SELECT source_hash FROM responses")
+            .fetch_all(pool).await.unwrap());
+        assert!(
+            sources
+                .iter()
+                .flatten()
+                .all(|s| s.len() == 64 && !s.contains("10.0"))
+        );
+        // An operator counts it after all: the counters move, audited; and back.
+        surveys::set_duplicate_flag(
+            db,
+            &operator(),
+            again.response_id,
+            false,
+            Some("hai người dùng chung máy"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(counted(db, wave.id, unit).await, (5, 0));
+        assert!(
+            surveys::recompute_counters(db, &operator(), wave.id)
+                .await
+                .unwrap()
+                .is_zero()
+        );
+        surveys::set_duplicate_flag(db, &operator(), again.response_id, true, None)
+            .await
+            .unwrap();
+        assert_eq!(counted(db, wave.id, unit).await, (4, 1));
+        assert!(
+            surveys::recompute_counters(db, &operator(), wave.id)
+                .await
+                .unwrap()
+                .is_zero()
+        );
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("survey_response".into()),
+                entity_id: Some(again.response_id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].reason.as_deref(), Some("hai người dùng chung máy"));
+    }
+}
+
+fn row(row: u64, unit: &str, respondent: Option<&str>, answers: Vec<u8>) -> ImportRow {
+    ImportRow {
+        row,
+        unit_code: unit.into(),
+        respondent_id: respondent.map(str::to_string),
+        channel: "paper".into(),
+        weight: 1.0,
+        answers,
+        demographics: Vec::new(),
+        expectations: Vec::new(),
+        comment: None,
+    }
+}
+
+#[tokio::test]
+async fn counters_equal_a_recomputation_and_drift_is_reported_and_repaired() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "leader-2020", &["01", "02", "03"], OrgKind::Province).await;
+        let items = wave.questionnaire.items.len();
+        // Submissions with weights, demographics and comments, and an import.
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as u8
+        };
+        for i in 0..60 {
+            let mut response = Response::new(
+                if i % 3 == 0 { "Online" } else { "paper" },
+                (0..items).map(|_| next() % 6).collect(),
+            );
+            response.weight = [1.0, 0.5, 2.25][i % 3];
+            response.demographics = wave
+                .questionnaire
+                .demographics
+                .iter()
+                .map(|d| next() % (d.options.len() as u8 + 1))
+                .collect();
+            response.comment = (i % 4 == 0).then(|| "Cần rút ngắn thời gian".to_string());
+            accepted(
+                db,
+                wave.id,
+                wave.units[i % 3],
+                &response,
+                Identity::Respondent(None),
+            )
+            .await;
+        }
+        let rows: Vec<Result<ImportRow, RowRejection>> = (0..500)
+            .map(|i| {
+                Ok(row(
+                    i + 2,
+                    ["01", "02", "03"][i as usize % 3],
+                    Some(&format!("P{i}")),
+                    (0..items).map(|_| next() % 6).collect(),
+                ))
+            })
+            .collect();
+        let report = surveys::import_responses(
+            db,
+            &operator(),
+            wave.id,
+            rows,
+            &ImportOptions {
+                batch_size: 64,
+                ..ImportOptions::new("giay.csv")
+            },
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.accepted, 500);
+        let drift = surveys::recompute_counters(db, &operator(), wave.id)
+            .await
+            .unwrap();
+        assert_eq!(drift.responses, 560);
+        assert!(drift.is_zero(), "{drift:?}");
+
+        // Damage the counters: the recomputation finds it and repairs it.
+        with_db!(db, pool => {
+            sqlx::query("UPDATE answer_stats SET n = n + 5 WHERE wave_id = $1 AND item = 0 AND value = 1")
+                .bind(wave.id).execute(pool).await.unwrap();
+            sqlx::query("DELETE FROM demographic_stats WHERE wave_id = $1 AND question = 0")
+                .bind(wave.id).execute(pool).await.unwrap();
+        });
+        let before = surveys::counts(db, wave.id, &[], None).await.unwrap();
+        let drift = surveys::recompute_counters(db, &operator(), wave.id)
+            .await
+            .unwrap();
+        assert!(drift.cells_differing >= 4, "{drift:?}");
+        assert!(drift.n_difference >= 15, "{drift:?}");
+        let after = surveys::counts(db, wave.id, &[], None).await.unwrap();
+        assert_ne!(before, after);
+        assert!(
+            surveys::recompute_counters(db, &operator(), wave.id)
+                .await
+                .unwrap()
+                .is_zero()
+        );
+        // Each recomputation is audited with what it found.
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("wave".into()),
+                entity_id: Some(wave.id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            rows.iter()
+                .filter(|r| r.action == "recompute_counters")
+                .count(),
+            3
+        );
+        // The counters of one channel, and of all, are consistent.
+        let all = surveys::counts(db, wave.id, &[wave.units[0]], None)
+            .await
+            .unwrap();
+        let online = surveys::counts(db, wave.id, &[wave.units[0]], Some("ONLINE"))
+            .await
+            .unwrap();
+        let paper = surveys::counts(db, wave.id, &[wave.units[0]], Some("paper"))
+            .await
+            .unwrap();
+        assert_eq!(
+            online[0].counts.responses.n + paper[0].counts.responses.n,
+            all[0].counts.responses.n
+        );
+        assert_eq!(
+            surveys::channels(db, wave.id).await.unwrap(),
+            ["online", "paper"]
+        );
+    }
+}
+
+/// A generated responses.csv with some bad rows appended.
+fn csv_with_bad_rows(questionnaire: &Questionnaire, rows: u64, units: u32) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write_responses(
+        questionnaire,
+        &GenerateOptions {
+            rows,
+            units,
+            seed: 2026,
+            weighted: true,
+        },
+        &mut bytes,
+    )
+    .unwrap();
+    let blanks = ",".repeat(questionnaire.items.len() - 1);
+    // Row numbers: header 1, data 2..=rows+1, then these.
+    bytes.extend_from_slice(format!("01,X1,paper,1,7{blanks}\n").as_bytes());
+    let ok = &questionnaire.scale.answers[0].code;
+    bytes.extend_from_slice(format!(",X2,paper,1,{ok}{blanks}\n").as_bytes());
+    bytes.extend_from_slice(format!("01,X3,paper,abc,{ok}{blanks}\n").as_bytes());
+    bytes.extend_from_slice(b"01,X4,paper\n");
+    // The first data row's respondent again, in its unit.
+    let first = String::from_utf8_lossy(&bytes)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let unit = first.split(',').next().unwrap().to_string();
+    bytes.extend_from_slice(format!("{unit},R1,paper,1,{ok}{blanks}\n").as_bytes());
+    bytes
+}
+
+/// JSON values equal up to float rounding in the last digits.
+fn assert_close(a: &serde_json::Value, b: &serde_json::Value, path: &str) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+                "{path}: {x} vs {y}"
+            );
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{path}");
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                assert_close(p, q, &format!("{path}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            assert_eq!(
+                x.keys().collect::<Vec<_>>(),
+                y.keys().collect::<Vec<_>>(),
+                "{path}"
+            );
+            for (k, p) in x {
+                assert_close(p, &y[k], &format!("{path}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{path}"),
+    }
+}
+
+#[tokio::test]
+async fn the_index_from_counters_equals_the_streaming_computation() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        for (name, codes) in [
+            ("sipas-2017", vec!["01", "02", "03", "04", "05"]),
+            ("leader-2020", vec!["01", "02", "03"]),
+        ] {
+            let wave = wave_on(db, name, &codes, OrgKind::Province).await;
+            let q = &wave.questionnaire;
+            let bytes = csv_with_bad_rows(q, 3_000, codes.len() as u32);
+            let streamed = read_csv(q, "responses.csv", &bytes[..]).unwrap();
+            assert_eq!(streamed.rejected.len(), 5);
+            let mut calls = Vec::new();
+            let report = surveys::import_responses(
+                db,
+                &operator(),
+                wave.id,
+                surveys::CsvRows::new(q, &bytes[..]).unwrap(),
+                &ImportOptions {
+                    skip_bad_rows: true,
+                    total_rows: Some(3_005),
+                    batch_size: 1_000,
+                    ..ImportOptions::new("responses.csv")
+                },
+                &mut |done, total| calls.push((done, total)),
+            )
+            .await
+            .unwrap();
+            assert_eq!(report.accepted, streamed.accepted());
+            assert_eq!(report.rows_read, streamed.rows);
+            // The same rows are rejected for the same reasons (the repeated R1 is caught by the
+            // database, not in its batch, so its reason says it was stored before).
+            let ours: Vec<(u64, String)> = report
+                .rejections
+                .iter()
+                .map(|r| (r.row, r.reason.clone()))
+                .collect();
+            let theirs: Vec<(u64, String)> = streamed
+                .rejected
+                .iter()
+                .map(|r| (r.row, r.reason.clone()))
+                .collect();
+            assert_eq!(ours[..4], theirs[..4]);
+            assert_eq!(ours[4].0, theirs[4].0);
+            assert!(ours[4].1.starts_with("respondent_id R1 repeated in unit"));
+            assert_eq!(calls.last(), Some(&(3_005, Some(3_005))));
+            assert_eq!(calls.len(), 4);
+
+            for (unit_id, code) in wave.units.iter().zip(&codes) {
+                let ours = surveys::result(db, wave.id, &[*unit_id], None)
+                    .await
+                    .unwrap();
+                let theirs = index_from_counts(q, &streamed.unit(q, code));
+                assert_close(
+                    &serde_json::to_value(&ours).unwrap(),
+                    &serde_json::to_value(&theirs).unwrap(),
+                    &format!("{name} unit {code}"),
+                );
+                assert!(ours.index.is_some());
+            }
+            let group = surveys::result(db, wave.id, &wave.units[..2], None)
+                .await
+                .unwrap();
+            let theirs = index_from_counts(q, &streamed.group_of_units(q, &[codes[0], codes[1]]));
+            assert_close(
+                &serde_json::to_value(&group).unwrap(),
+                &serde_json::to_value(&theirs).unwrap(),
+                "group",
+            );
+            let everyone = surveys::result(db, wave.id, &[], None).await.unwrap();
+            assert_close(
+                &serde_json::to_value(&everyone).unwrap(),
+                &serde_json::to_value(index_from_counts(q, &streamed.all(q))).unwrap(),
+                "all",
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;
+        let good = |i: u64| Ok(row(i, "01", Some(&format!("G{i}")), vec![4; 23]));
+        let rows = || -> Vec<Result<ImportRow, RowRejection>> {
+            let mut rows: Vec<_> = (2..40).map(good).collect();
+            rows.push(Err(RowRejection {
+                row: 40,
+                reason: "c05: value 7 is not 1-5".into(),
+            }));
+            rows.push(Ok(row(41, "77", None, vec![4; 23])));
+            rows.push(Ok(row(42, "01", Some("G2"), vec![4; 23])));
+            rows.push(Ok(row(43, "02", Some("G2"), vec![4; 23])));
+            rows.extend((44..60).map(good));
+            rows
+        };
+        // All or nothing: nothing stored, every bad row reported in order.
+        let report = surveys::import_responses(
+            db,
+            &operator(),
+            wave.id,
+            rows(),
+            &ImportOptions {
+                batch_size: 10,
+                ..ImportOptions::new("phieu.csv")
+            },
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(!report.stored);
+        assert_eq!(report.accepted, 0);
+        assert_eq!(report.rows_read, 58);
+        let rejected: Vec<u64> = report.rejections.iter().map(|r| r.row).collect();
+        assert_eq!(rejected, [40, 41, 42]);
+        assert_eq!(
+            report.rejections[1].reason,
+            "unit_code 77 is not in this survey"
+        );
+        assert_eq!(response_count(db).await, 0);
+        assert_eq!(counted(db, wave.id, wave.units[0]).await, (0, 0));
+
+        // Skipping bad rows: the good ones are stored and counted.
+        let report = surveys::import_responses(
+            db,
+            &operator(),
+            wave.id,
+            rows(),
+            &ImportOptions {
+                batch_size: 10,
+                skip_bad_rows: true,
+                ..ImportOptions::new("phieu.csv")
+            },
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(report.stored);
+        assert_eq!(report.accepted, 55);
+        assert_eq!(report.rejected, 3);
+        assert_eq!(response_count(db).await, 55);
+        assert_eq!(counted(db, wave.id, wave.units[0]).await, (54, 0));
+        assert_eq!(counted(db, wave.id, wave.units[1]).await, (1, 0));
+
+        // The same file again: every respondent is already stored, so an all-or-nothing
+        // import stores nothing and a skipping one nothing new.
+        let again = surveys::import_responses(
+            db,
+            &operator(),
+            wave.id,
+            (2..40).map(good).collect::<Vec<_>>(),
+            &ImportOptions::new("phieu.csv"),
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(!again.stored);
+        assert_eq!(again.rejected, 38);
+        assert_eq!(response_count(db).await, 55);
+        assert!(
+            surveys::recompute_counters(db, &operator(), wave.id)
+                .await
+                .unwrap()
+                .is_zero()
+        );
+
+        // One import row and one audit row per import, with the counts.
+        let imports = surveys::imports(db, wave.id).await.unwrap();
+        let states: Vec<(&str, i64, i64)> = imports
+            .iter()
+            .map(|i| (i.state.as_str(), i.accepted, i.rejected))
+            .collect();
+        assert_eq!(
+            states,
+            [("failed", 0, 38), ("done", 55, 3), ("failed", 0, 3)]
+        );
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("wave".into()),
+                entity_id: Some(wave.id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        let imports: Vec<&str> = rows
+            .iter()
+            .filter(|r| r.action == "import")
+            .map(|r| r.new_value.as_deref().unwrap())
+            .collect();
+        assert_eq!(imports.len(), 3);
+        assert_eq!(
+            imports[1],
+            "phieu.csv: 58 rows read, 55 accepted, 3 rejected"
+        );
+
+        // A draft wave takes no import.
+        let draft = surveys::create_wave(
+            db,
+            &operator(),
+            &WaveFields::new(
+                surveys::latest_questionnaire(db, "sipas-2017")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                "Nháp",
+                2026,
+            ),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            surveys::import_responses(
+                db,
+                &operator(),
+                draft,
+                Vec::new(),
+                &ImportOptions::new("x.csv"),
+                &mut |_, _| {}
+            )
+            .await,
+            Err(StoreError::Invalid(_))
+        ));
+    }
+}
+
+#[tokio::test]
+async fn csv_rows_carry_demographics_expectations_and_comments() {
+    // A questionnaire with every kind of question, read row by row like the survey crate.
+    let text = r#"
+id = "full"
+title = "Đủ loại câu hỏi"
+version = 1
+[scale]
+satisfied = ["4", "5"]
+answers = [{ code = "1", label = "a" }, { code = "2", label = "b" }, { code = "3", label = "c" },
+           { code = "4", label = "d" }, { code = "5", label = "e" }]
+[[factors]]
+code = "F1"
+title = "f"
+[[items]]
+code = "q1"
+factor = "F1"
+title = "t"
+[[items]]
+code = "q2"
+factor = "F1"
+title = "t"
+[[demographics]]
+code = "sex"
+title = "Giới tính"
+options = [{ code = "nam", label = "Nam" }, { code = "nu", label = "Nữ" }]
+[expectations]
+code = "wish"
+title = "Cần cải thiện"
+max_choices = 2
+options = [{ code = "a", label = "A" }, { code = "b", label = "B" }, { code = "c", label = "C" }]
+[comment]
+code = "comment"
+title = "Góp ý"
+"#;
+    let q = Questionnaire::from_toml("full.toml", text).unwrap();
+    let csv = "unit_code,respondent_id,channel,weight,q1,q2,sex,wish,comment,extra\n\
+               01,a,online,2,5,,nu,a;c,\"Tốt, nhanh\",x\n\
+               \n\
+               01,b,online,,3,4,,,,\n\
+               01,c,online,,3,4,khac,,,\n\
+               01,d,online,,3,4,,a;b;c,,\n";
+    let mut rows = surveys::CsvRows::new(&q, csv.as_bytes()).unwrap();
+    assert_eq!(
+        rows.warnings(),
+        ["column 'extra' is not a question of full: ignored"]
+    );
+    let first = rows.next().unwrap().unwrap();
+    assert_eq!(first.row, 2);
+    assert_eq!(first.answers, [5, 0]);
+    assert_eq!(first.demographics, [2]);
+    assert_eq!(first.expectations, [1, 3]);
+    assert_eq!(first.comment.as_deref(), Some("Tốt, nhanh"));
+    assert_eq!(first.weight, 2.0);
+    let second = rows.next().unwrap().unwrap();
+    assert_eq!(second.row, 4);
+    assert_eq!(second.demographics, [0]);
+    assert_eq!(
+        rows.next().unwrap().unwrap_err().reason,
+        "sex: 'khac' is not one of nam, nu"
+    );
+    assert_eq!(
+        rows.next().unwrap().unwrap_err().reason,
+        "wish: 3 areas chosen, at most 2"
+    );
+    assert!(rows.next().is_none());
+    let streamed = read_csv(&q, "x.csv", csv.as_bytes()).unwrap();
+    assert_eq!(
+        streamed
+            .rejected
+            .iter()
+            .map(|r| r.reason.as_str())
+            .collect::<Vec<_>>(),
+        [
+            "sex: 'khac' is not one of nam, nu",
+            "wish: 3 areas chosen, at most 2"
+        ]
+    );
+    assert!(surveys::CsvRows::new(&q, "unit_code,q1\n".as_bytes()).is_err());
+
+    // Stored and counted on both backends like the streaming reader counts them.
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let id = surveys::register_toml(db, &operator(), "full.toml", text)
+            .await
+            .unwrap();
+        assert_eq!(
+            surveys::register_toml(db, &operator(), "full.toml", text)
+                .await
+                .unwrap(),
+            id,
+            "the same definition is the same version"
+        );
+        let unit = units::create(db, &operator(), &unit_fields("01", OrgKind::Commune))
+            .await
+            .unwrap();
+        let wave = surveys::create_wave(db, &operator(), &WaveFields::new(id, "Toàn bộ", 2025))
+            .await
+            .unwrap();
+        surveys::set_units(db, &operator(), wave, &[(unit, None)])
+            .await
+            .unwrap();
+        surveys::open_wave(db, &operator(), wave).await.unwrap();
+        let report = surveys::import_responses(
+            db,
+            &operator(),
+            wave,
+            surveys::CsvRows::new(&q, csv.as_bytes()).unwrap(),
+            &ImportOptions {
+                skip_bad_rows: true,
+                ..ImportOptions::new("x.csv")
+            },
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.accepted, 2);
+        // And a submission with the same parts.
+        let mut response = Response::new("kiosk", vec![4, 4]);
+        response.demographics = vec![1];
+        response.expectations = vec![2];
+        response.comment = Some("  ".into());
+        accepted(db, wave, unit, &response, Identity::Respondent(None)).await;
+        let counts = surveys::counts(db, wave, &[unit], None).await.unwrap();
+        let c = &counts[0].counts;
+        assert_eq!(c.responses.n, 3);
+        assert_eq!(c.comments, 1);
+        assert_eq!(c.expectations_answered.n, 2);
+        assert_eq!(
+            c.expectations.iter().map(|s| s.n).collect::<Vec<_>>(),
+            [1, 1, 1]
+        );
+        assert_eq!(
+            c.demographics[0].iter().map(|s| s.n).collect::<Vec<_>>(),
+            [1, 1]
+        );
+        assert_eq!(c.responses.weight_sum, 4.0);
+        assert_eq!(c.responses.weight_sq_sum, 6.0);
+        let stored = surveys::get_response(db, 1).await.unwrap();
+        assert_eq!(stored.comment.as_deref(), Some("Tốt, nhanh"));
+        assert_eq!(stored.expectations.as_deref(), Some(&[1u8, 3][..]));
+        assert!(
+            surveys::recompute_counters(db, &operator(), wave)
+                .await
+                .unwrap()
+                .is_zero()
+        );
+    }
+}
+
+#[tokio::test]
+async fn device_keys_are_stored_hashed_and_can_be_turned_off() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "kiosk-2025", &["01"], OrgKind::Department).await;
+        let (id, key) = surveys::create_device(db, &operator(), wave.units[0], None, "Máy quầy 1")
+            .await
+            .unwrap();
+        let device = surveys::device_by_key(db, &key).await.unwrap().unwrap();
+        assert_eq!(device.id, id);
+        // Without a wave of its own, the device submits to its unit's open wave.
+        assert_eq!(
+            surveys::device_wave(db, &device).await.unwrap(),
+            Some(wave.id)
+        );
+        let mut response = Response::new("kiosk", vec![5]);
+        response.device_id = Some(id);
+        accepted(
+            db,
+            wave.id,
+            wave.units[0],
+            &response,
+            Identity::Respondent(None),
+        )
+        .await;
+        assert!(
+            surveys::devices(db, wave.units[0]).await.unwrap()[0]
+                .last_used_at
+                .is_some()
+        );
+        surveys::set_device_active(db, &operator(), id, false)
+            .await
+            .unwrap();
+        assert!(surveys::device_by_key(db, &key).await.unwrap().is_none());
+        assert!(surveys::device_by_key(db, "sai").await.unwrap().is_none());
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("survey_device".into()),
+                entity_id: Some(id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| !format!("{r:?}").contains(&key)));
+    }
+}
+
+#[tokio::test]
+async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let system = Actor::system("test");
+        let framework = chiso_refdata::framework("par-province-2020").unwrap();
+        let framework_id = frameworks::insert(db, &system, &framework, None)
+            .await
+            .unwrap();
+        let stored = frameworks::load(db, framework_id).await.unwrap();
+        let today = sheets::today_in_vietnam();
+        let campaign = campaigns::create(
+            db,
+            &system,
+            &CampaignFields {
+                year: 2025,
+                title: "Chỉ số CCHC cấp tỉnh 2025".into(),
+                appraisal_rounds: 1,
+                self_assessment_deadline: Some(today + Days::new(30)),
+                explanation_deadline: Some(today + Days::new(60)),
+                round_deadlines: vec![None],
+                bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let sipas_wave = wave_on(db, "sipas-2017", &["46", "44"], OrgKind::Province).await;
+        let leader_wave = wave_on(db, "leader-2020", &["46", "44"], OrgKind::Province).await;
+        let provinces = sipas_wave.units.clone();
+        campaigns::set_framework(db, &system, campaign, "province", Some(framework_id))
+            .await
+            .unwrap();
+        campaigns::set_units(db, &system, campaign, "province", &provinces)
+            .await
+            .unwrap();
+        // Province 46: 8 of 10 respondents satisfied with everything → SIPAS 80 % → 8 points.
+        for i in 0..10 {
+            accepted(
+                db,
+                sipas_wave.id,
+                provinces[0],
+                &sipas(if i < 8 { 5 } else { 2 }),
+                Identity::Respondent(None),
+            )
+            .await;
+        }
+        // Leaders: 6 A, 3 B, 1 C, 2 E on every item → 80 % of each item's points
+        // (domain.md §4).
+        let items = leader_wave.questionnaire.items.len();
+        for answer in [1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 5, 5] {
+            accepted(
+                db,
+                leader_wave.id,
+                provinces[0],
+                &Response::new("paper", vec![answer; items]),
+                Identity::Respondent(None),
+            )
+            .await;
+        }
+        // Mapping needs the framework's survey leaves; a self-assessed leaf is refused.
+        let self_leaf = stored.node_ids["1.1.1"];
+        assert!(matches!(
+            surveys::set_leaf_map(db, &system, campaign, self_leaf, sipas_wave.id, "index").await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(
+            surveys::map_leaves_from_questionnaire(db, &system, campaign, sipas_wave.id)
+                .await
+                .unwrap(),
+            1
+        );
+        let leader_leaves =
+            surveys::map_leaves_from_questionnaire(db, &system, campaign, leader_wave.id)
+                .await
+                .unwrap();
+        assert_eq!(
+            leader_leaves,
+            leader_wave
+                .questionnaire
+                .items
+                .iter()
+                .filter(|i| i.leaf.is_some())
+                .count()
+        );
+        assert!(matches!(
+            surveys::set_leaf_map(
+                db,
+                &system,
+                campaign,
+                stored.node_ids["8.1"],
+                sipas_wave.id,
+                "item:c99"
+            )
+            .await,
+            Err(StoreError::Invalid(_))
+        ));
+
+        let points = surveys::survey_leaf_points(db, campaign, provinces[0])
+            .await
+            .unwrap();
+        assert_eq!(points.len(), 1 + leader_leaves);
+        let sipas_leaf = points.iter().find(|p| p.leaf_code == "8.1").unwrap();
+        assert_eq!(sipas_leaf.value, Some(80.0));
+        assert_eq!(sipas_leaf.points, Some("8".parse::<Points>().unwrap()));
+        assert_eq!(sipas_leaf.responses, 10);
+        let mut leader_total = Points::ZERO;
+        for leaf in points.iter().filter(|p| p.leaf_code != "8.1") {
+            assert!((leaf.value.unwrap() - 80.0).abs() < 1e-9);
+            assert_eq!(
+                leaf.points,
+                Points::from_f64_rounded(leaf.max_points.to_f64() * 0.8)
+            );
+            leader_total += leaf.points.unwrap();
+        }
+        assert_eq!(leader_total, "18.8".parse::<Points>().unwrap());
+        // Province 44 has no answers: its leaves have no points.
+        let none = surveys::survey_leaf_points(db, campaign, provinces[1])
+            .await
+            .unwrap();
+        assert!(none.iter().all(|p| p.points.is_none()));
+
+        // Refreshing needs an open campaign; it fills the sheets' survey leaves, audited.
+        assert!(matches!(
+            surveys::refresh_survey_leaves(db, &system, campaign).await,
+            Err(StoreError::Invalid(_))
+        ));
+        campaigns::transition(db, &system, campaign, CampaignState::Open, None)
+            .await
+            .unwrap();
+        sheets::ensure_sheets(db, &system, campaign).await.unwrap();
+        let report = surveys::refresh_survey_leaves(db, &operator(), campaign)
+            .await
+            .unwrap();
+        assert_eq!(report.units, 2);
+        assert_eq!(report.leaves_changed, 1 + leader_leaves);
+        let sheet = sheets::find_sheet(db, campaign, provinces[0])
+            .await
+            .unwrap()
+            .unwrap();
+        let scores = sheets::leaf_scores(db, sheet.id).await.unwrap();
+        let sipas_score = scores
+            .iter()
+            .find(|s| s.node_id == stored.node_ids["8.1"])
+            .unwrap();
+        assert_eq!(sipas_score.points(), Some("8".parse().unwrap()));
+        assert_eq!(sipas_score.input.as_deref(), Some(r#"{"sipas":80.0}"#));
+        assert_eq!(sheet.version, 2);
+        // The survey leaves count in the unit's result.
+        let records = sheets::sheet_records(db, &sheets::scope(db, sheet.id).await.unwrap())
+            .await
+            .unwrap();
+        let values: Vec<_> = stored
+            .framework
+            .leaves()
+            .iter()
+            .filter_map(|&leaf| Some((leaf, records.get(leaf).self_points?)))
+            .collect();
+        let input =
+            chiso_domain::assessment::unit_input(&stored.framework, "46", None, values).unwrap();
+        let bands = chiso_domain::Bands::parse("Tốt:80,Khá:70,Trung bình:50,Yếu").unwrap();
+        let evaluation = evaluate(&stored.framework, vec![input], &bands);
+        assert_eq!(
+            evaluation.units[0].points.points,
+            "26.8".parse::<Points>().unwrap()
+        );
+        // Every refresh is audited; leaf rows say where the value came from.
+        let history = sheets::leaf_history(db, sheet.id, stored.node_ids["8.1"])
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 1);
+        assert!(
+            history[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .starts_with("survey wave")
+        );
+        // A refresh without news changes nothing but is still recorded.
+        let again = surveys::refresh_survey_leaves(db, &operator(), campaign)
+            .await
+            .unwrap();
+        assert_eq!(again.leaves_changed, 0);
+        let refreshes = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("campaign".into()),
+                entity_id: Some(campaign),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "refresh_survey_leaves")
+        .count();
+        assert_eq!(refreshes, 2);
+        // New answers move the points on the next refresh.
+        for _ in 0..10 {
+            accepted(
+                db,
+                sipas_wave.id,
+                provinces[0],
+                &sipas(1),
+                Identity::Respondent(None),
+            )
+            .await;
+        }
+        let third = surveys::refresh_survey_leaves(db, &operator(), campaign)
+            .await
+            .unwrap();
+        assert_eq!(third.leaves_changed, 1);
+        let scores = sheets::leaf_scores(db, sheet.id).await.unwrap();
+        let sipas_score = scores
+            .iter()
+            .find(|s| s.node_id == stored.node_ids["8.1"])
+            .unwrap();
+        assert_eq!(sipas_score.points(), Some("4".parse().unwrap()));
+        assert_eq!(sipas_score.version, 2);
+    }
+}
