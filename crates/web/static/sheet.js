@@ -91,13 +91,18 @@
       evt.detail.isError = false;
     }
     var form = formOf(elt);
+    // Saved: what this browser kept for the leaf is no longer needed. (Cleared here, while
+    // the form is still in the page: once the row is swapped, its events reach nobody.)
+    if (form && code >= 200 && code < 300) { forget(form.getAttribute('action')); }
     if (form && form._chisoSent && evt.detail.shouldSwap) {
       var now = values(form);
       if (!same(now, form._chisoSent)) { pending[leaf.id] = now; }
     }
   });
 
-  document.body.addEventListener('htmx:afterSettle', function (evt) {
+  // Put back what was typed during the save in the same task as the swap, before another
+  // keystroke can reach the new field.
+  document.body.addEventListener('htmx:afterSwap', function (evt) {
     Object.keys(pending).forEach(function (id) {
       var leaf = document.getElementById(id);
       var form = leaf && leaf.querySelector('form.autosave');
@@ -114,11 +119,7 @@
     var form = formOf(evt.detail.elt);
     if (!form) { return; }
     var code = evt.detail.xhr ? evt.detail.xhr.status : 0;
-    if (evt.detail.successful) {
-      forget(form.getAttribute('action'));
-    } else if (code === 0 || code >= 500) {
-      remember(form);
-    }
+    if (code === 0 || code >= 500) { remember(form); }
   });
   document.body.addEventListener('htmx:sendError', function (evt) {
     var form = formOf(evt.detail.elt);
