@@ -989,3 +989,151 @@ async fn the_history_of_a_leaf_shows_old_and_new_values() {
         assert_eq!(app.get_text(&path).await.0, 200, "{b:?}");
     }
 }
+
+#[tokio::test]
+async fn the_unit_answers_an_explanation_request_and_the_leader_submits_it() {
+    for mut app in apps().await {
+        let b = app.backend;
+        let demo = demo_sheet(&app, "S03").await;
+        fill_rest(&app, &demo, &[]).await;
+        let today = assessments::today_in_vietnam();
+        let system = Actor::user(0, "test");
+        let version = assessments::get_sheet(&app.db, demo.sheet)
+            .await
+            .unwrap()
+            .version;
+        assessments::submit(
+            &app.db,
+            &system,
+            Role::UnitLeader,
+            demo.sheet,
+            version,
+            today,
+        )
+        .await
+        .unwrap();
+        assessments::open_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+            .await
+            .unwrap();
+        assessments::save_appraisal(
+            &app.db,
+            &Actor::user(0, "thamdinh"),
+            Role::Appraiser,
+            None,
+            demo.sheet,
+            &assessments::AppraisalEntry {
+                node_id: demo.node("1.2"),
+                points: Some("0.75".parse().unwrap()),
+                comment: Some("Thiếu báo cáo quý 3".into()),
+                explanation_requested: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+        // While the round is open, the council's work is not the unit's to read.
+        app.login("nhaplieu").await;
+        let (status, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
+        assert_eq!(status, 200, "{b:?}");
+        assert!(!page.contains("Thiếu báo cáo quý 3"), "{b:?}");
+        assert!(page.contains("Đang thẩm định"), "{b:?}");
+
+        assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+            .await
+            .unwrap();
+        let (_, list) = app.get_text("/tu-danh-gia").await;
+        assert!(
+            list.contains("Cần giải trình 1/1 tiêu chí trước"),
+            "{b:?}: {list}"
+        );
+        let (_, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
+        assert!(page.contains("Hội đồng yêu cầu giải trình"), "{b:?}");
+        assert!(page.contains("Thiếu báo cáo quý 3"), "{b:?}");
+        assert!(page.contains("class=\"leaf state-filled flagged"), "{b:?}");
+        assert!(page.contains("name=\"answer\""), "{b:?}");
+        assert!(page.contains("class=\"appraised-points\">0,75<"), "{b:?}");
+        assert!(page.contains("id=\"appraised-total\""), "{b:?}");
+        // The self-assessment itself is closed now.
+        let v = version_of(&app, &demo, "1.3").await;
+        let (status, _) = save(&app, &demo, "1.3", &[("version", &v), ("points", "1")]).await;
+        assert_eq!(status, 422, "{b:?}");
+
+        // The leader cannot submit before every request is answered.
+        app.login("lanhdao").await;
+        let response = app
+            .post_form(&format!("/tu-danh-gia/{}/nop-giai-trinh", demo.sheet), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 422, "{b:?}");
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("chưa trả lời các tiêu chí 1.2"),
+            "{b:?}: {body}"
+        );
+
+        // The answer autosaves on the round's row; extra evidence goes with it.
+        app.login("nhaplieu").await;
+        let round_version = assessments::leaf_scores(&app.db, demo.sheet)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.node_id == demo.node("1.2") && r.stage == 1)
+            .unwrap()
+            .version
+            .to_string();
+        let (status, row) = save(
+            &app,
+            &demo,
+            "1.2",
+            &[
+                ("version", &round_version),
+                ("answer", "Báo cáo quý 3 gửi ngày 05/10, kèm văn bản"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{b:?}: {row}");
+        assert!(row.contains("Báo cáo quý 3 gửi ngày 05/10"), "{b:?}");
+        let response = upload(&app, &demo, "1.2", "bao-cao-quy-3.pdf", pdf("q3")).await;
+        assert_eq!(response.status().as_u16(), 303, "{b:?}");
+        let files = evidence::files_for_sheet(&app.db, demo.sheet)
+            .await
+            .unwrap();
+        assert!(
+            files
+                .iter()
+                .any(|f| f.node_id == demo.node("1.2") && f.stage == 1),
+            "{b:?}: extra evidence at round 1"
+        );
+        // Leaves that were not flagged take no answer.
+        let (status, row) = save(
+            &app,
+            &demo,
+            "1.3",
+            &[("version", "1"), ("answer", "không được hỏi")],
+        )
+        .await;
+        assert_eq!(status, 422, "{b:?}: {row}");
+
+        app.login("lanhdao").await;
+        let response = app
+            .post_form(&format!("/tu-danh-gia/{}/nop-giai-trinh", demo.sheet), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{b:?}");
+        assert_eq!(
+            assessments::get_sheet(&app.db, demo.sheet)
+                .await
+                .unwrap()
+                .status,
+            "explanation_submitted",
+            "{b:?}"
+        );
+        let (_, page) = app
+            .get_text(&format!(
+                "/tu-danh-gia/{}?msg=assessment.explanation_submitted",
+                demo.sheet
+            ))
+            .await;
+        assert!(page.contains("Đã nộp giải trình"), "{b:?}");
+        assert!(!page.contains("id=\"submit-explanations\""), "{b:?}");
+    }
+}
