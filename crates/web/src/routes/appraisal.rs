@@ -1108,10 +1108,14 @@ async fn sheet_page(
             requested: row.explanation_requested,
             answer: row.answer.clone(),
             answer_files: files_at.get(&(node_id, stage)).cloned().unwrap_or_default(),
-            by: format!(
-                "{} · {}",
-                row.updated_by_name,
-                i18n::date_time(row.updated_at)
+            // The row's last writer: the appraiser, or the unit when it answered since.
+            by: tr(
+                lang,
+                "appraisal.last_change",
+                &[
+                    ("by", &row.updated_by_name),
+                    ("at", &i18n::date_time(row.updated_at)),
+                ],
             ),
             version: row.version,
         })
