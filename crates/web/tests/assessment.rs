@@ -1137,3 +1137,202 @@ async fn the_unit_answers_an_explanation_request_and_the_leader_submits_it() {
         assert!(!page.contains("id=\"submit-explanations\""), "{b:?}");
     }
 }
+
+#[tokio::test]
+async fn after_the_deadline_the_sheet_is_read_only_until_an_extension() {
+    for mut app in apps().await {
+        let b = app.backend;
+        let system = Actor::system("test");
+        let today = assessments::today_in_vietnam();
+        let s03 = unit_id(&app, "S03").await;
+        let framework = frameworks::list(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.code == "department-2025")
+            .unwrap()
+            .id;
+        let campaign = campaigns::create(
+            &app.db,
+            &system,
+            &campaigns::CampaignFields {
+                year: 2025,
+                title: "Đợt đã quá hạn".into(),
+                appraisal_rounds: 1,
+                self_assessment_deadline: Some(today - chrono::Days::new(3)),
+                explanation_deadline: Some(today + chrono::Days::new(30)),
+                round_deadlines: vec![None],
+                bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+            },
+        )
+        .await
+        .unwrap();
+        campaigns::set_framework(&app.db, &system, campaign, "department", Some(framework))
+            .await
+            .unwrap();
+        campaigns::set_units(&app.db, &system, campaign, "department", &[s03])
+            .await
+            .unwrap();
+        campaigns::transition(
+            &app.db,
+            &system,
+            campaign,
+            chiso_domain::campaign::CampaignState::Open,
+            None,
+        )
+        .await
+        .unwrap();
+        app.login("nhaplieu").await;
+        let (_, list) = app.get_text("/tu-danh-gia").await;
+        assert!(list.contains("Đợt đã quá hạn"), "{b:?}");
+        assert!(list.contains("Đã quá hạn tự đánh giá"), "{b:?}: {list}");
+        let sheet = assessments::find_sheet(&app.db, campaign, s03)
+            .await
+            .unwrap()
+            .expect("the visit created the sheet");
+        let demo = Demo {
+            sheet: sheet.id,
+            campaign,
+            nodes: frameworks::load(&app.db, framework).await.unwrap().node_ids,
+        };
+        let (_, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
+        assert!(page.contains("id=\"locked-reason\""), "{b:?}");
+        assert!(page.contains("đã quá hạn tự đánh giá"), "{b:?}");
+        assert!(!page.contains("class=\"autosave self-form\""), "{b:?}");
+        let (status, row) = save(&app, &demo, "1.2", &[("version", ""), ("points", "1")]).await;
+        assert_eq!(status, 422, "{b:?}");
+        assert!(row.contains("chưa được gia hạn"), "{b:?}: {row}");
+        assert!(stored(&app, &demo, "1.2").await.is_none(), "{b:?}");
+
+        // The secretariat's extension opens it again.
+        assessments::grant_extension(
+            &app.db,
+            &system,
+            Role::Secretariat,
+            campaign,
+            &assessments::ExtensionGrant {
+                unit_id: s03,
+                stage: chiso_domain::assessment::Stage::SelfAssessment,
+                until: today + chrono::Days::new(2),
+                reason: "Đơn vị có văn bản xin gia hạn".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let (_, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
+        assert!(page.contains("được gia hạn đến"), "{b:?}");
+        assert!(page.contains("class=\"autosave self-form\""), "{b:?}");
+        let (status, _) = save(&app, &demo, "1.2", &[("version", ""), ("points", "1")]).await;
+        assert_eq!(status, 200, "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication() {
+    for mut app in apps().await {
+        let b = app.backend;
+        let demo = demo_sheet(&app, "S03").await;
+        app.login("nhaplieu").await;
+        let response = upload(&app, &demo, "1.2", "bien-ban.pdf", pdf("minutes")).await;
+        assert_eq!(response.status().as_u16(), 303, "{b:?}");
+        let link = evidence::files_for_sheet(&app.db, demo.sheet)
+            .await
+            .unwrap()[0]
+            .clone();
+        let response = app
+            .request(
+                reqwest::Method::POST,
+                &format!("/tu-danh-gia/{}/lien-ket/{}/xoa", demo.sheet, link.link_id),
+            )
+            .header("hx-request", "true")
+            .header("x-csrf-token", app.csrf())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{b:?}");
+        let row = response.text().await.unwrap();
+        assert!(row.contains("id=\"leaf-1.2\""), "{b:?}");
+        assert!(!row.contains("bien-ban.pdf</a>"), "{b:?}");
+        assert!(
+            evidence::files_for_sheet(&app.db, demo.sheet)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Unlinked everywhere, the file is nobody's to download (the log keeps its name).
+        assert_eq!(
+            app.get(&format!("/tai-lieu/{}", link.file_id))
+                .await
+                .status()
+                .as_u16(),
+            403
+        );
+        let response = upload(&app, &demo, "1.2", "bien-ban.pdf", pdf("minutes")).await;
+        assert_eq!(response.status().as_u16(), 303, "{b:?}");
+
+        // Submitted, appraised, finalized, published.
+        fill_rest(&app, &demo, &[]).await;
+        let system = Actor::user(0, "test");
+        let version = assessments::get_sheet(&app.db, demo.sheet)
+            .await
+            .unwrap()
+            .version;
+        let today = assessments::today_in_vietnam();
+        assessments::submit(
+            &app.db,
+            &system,
+            Role::UnitLeader,
+            demo.sheet,
+            version,
+            today,
+        )
+        .await
+        .unwrap();
+        assessments::open_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+            .await
+            .unwrap();
+        assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+            .await
+            .unwrap();
+        assessments::finalize(&app.db, &system, Role::Secretariat, demo.campaign, None)
+            .await
+            .unwrap();
+        // Finalized: the unit reads its final points and changes nothing.
+        let (_, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
+        assert!(page.contains("class=\"final-points\""), "{b:?}");
+        assert!(page.contains("Kết quả đã chốt"), "{b:?}");
+        let v = version_of(&app, &demo, "1.2").await;
+        let (status, row) = save(&app, &demo, "1.2", &[("version", &v), ("points", "0")]).await;
+        assert_eq!(status, 422, "{b:?}");
+        assert!(
+            row.contains("không thể sửa phiếu tự đánh giá"),
+            "{b:?}: {row}"
+        );
+        app.login("xemketqua").await;
+        assert_eq!(
+            app.get_text(&format!("/tu-danh-gia/{}", demo.sheet))
+                .await
+                .0,
+            403,
+            "{b:?}: not before publication"
+        );
+        assessments::publish(&app.db, &system, Role::Secretariat, demo.campaign)
+            .await
+            .unwrap();
+        let (status, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
+        assert_eq!(status, 200, "{b:?}");
+        assert!(page.contains("bien-ban.pdf"), "{b:?}");
+        let file = evidence::files_for_sheet(&app.db, demo.sheet)
+            .await
+            .unwrap()[0]
+            .file_id;
+        assert_eq!(
+            app.get(&format!("/tai-lieu/{file}"))
+                .await
+                .status()
+                .as_u16(),
+            200,
+            "{b:?}"
+        );
+    }
+}

@@ -636,6 +636,9 @@ async fn abilities(state: &AppState, lang: Lang, loaded: &Loaded) -> AppResult<A
 /// Why the unit cannot change its sheet in its present state.
 fn status_reason(lang: Lang, loaded: &Loaded) -> String {
     let campaign = loaded.scope.campaign.state();
+    if loaded.status() == SheetStatus::Finalized {
+        return t(lang, "assessment.locked_finalized");
+    }
     if !matches!(campaign, CampaignState::Open | CampaignState::Appraisal) {
         return t(lang, "assessment.locked_campaign").replace(
             "{state}",
