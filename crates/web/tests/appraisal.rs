@@ -1158,3 +1158,122 @@ async fn the_progress_dashboard_filters_sorts_and_exports() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let campaign = demo_campaign(db).await;
+        let s03 = sheet_of(db, campaign, "S03").await;
+        fill(db, s03, 1.0, None, true).await;
+        // A council member for area 5 only, with the demo password.
+        let system = Actor::system("test");
+        let demo = chiso_store::users::list(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.username == "thamdinh")
+            .unwrap();
+        let member = chiso_store::users::create(
+            db,
+            &system,
+            &chiso_store::users::NewUser {
+                username: "thamdinh5".into(),
+                full_name: "Thành viên lĩnh vực 5".into(),
+                email: None,
+                password_hash: demo.password_hash.clone(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        chiso_store::users::add_role(db, &system, member, Role::Appraiser, None, &["5".into()])
+            .await
+            .unwrap();
+        let secretariat = Actor::user(9003, "thuongtruc-test");
+        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 1)
+            .await
+            .unwrap();
+        let (n12, n51) = (node(db, s03, "1.2").await, node(db, s03, "5.1").await);
+
+        app.login("thamdinh5").await;
+        let (status, body) = app.get_text("/tham-dinh").await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            body.contains(&format!("id=\"sheet-{s03}\"")),
+            "{backend:?}: in round 1"
+        );
+        let (status, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let article = |id: i64| {
+            let at = body.find(&format!("id=\"leaf-{id}\"")).unwrap();
+            let end = body[at..].find("</article>").unwrap() + at;
+            body[at..end].to_string()
+        };
+        assert!(
+            !article(n12).contains("name=\"points\""),
+            "{backend:?}: 1.2 is read-only"
+        );
+        assert!(
+            article(n51).contains("name=\"points\""),
+            "{backend:?}: 5.1 is theirs"
+        );
+        let (status, _, body) = appraise(&app, s03, n12, &[("points", "0"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("tiêu chí 1.2 nằm ngoài các lĩnh vực"),
+            "{backend:?}"
+        );
+        assert!(leaf_row(db, s03, n12, 1).await.is_none(), "{backend:?}");
+        let (status, _, _) = appraise(&app, s03, n51, &[("points", "0"), ("version", "")]).await;
+        assert_eq!(status, 303, "{backend:?}");
+        assert_eq!(
+            leaf_row(db, s03, n51, 1).await.unwrap().points(),
+            Some(p("0"))
+        );
+
+        // Round 2 re-scores 1.2 only: nothing for the area-5 member to do on S03.
+        app.login("thamdinh").await;
+        let (status, _, _) = appraise(
+            &app,
+            s03,
+            n12,
+            &[
+                ("points", "0"),
+                ("explanation_requested", "1"),
+                ("version", ""),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{backend:?}");
+        sheets::close_round(db, &secretariat, Role::Secretariat, campaign, 1)
+            .await
+            .unwrap();
+        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 2)
+            .await
+            .unwrap();
+        let (_, body) = app.get_text("/tham-dinh").await;
+        assert!(
+            body.contains(&format!("id=\"sheet-{s03}\"")),
+            "{backend:?}: area 1 has work"
+        );
+        app.login("thamdinh5").await;
+        let (_, body) = app.get_text("/tham-dinh").await;
+        assert!(
+            !body.contains(&format!("id=\"sheet-{s03}\"")),
+            "{backend:?}: area 5 has none"
+        );
+        assert!(
+            body.contains("Vòng đang mở không có phiếu nào cần bạn thẩm định"),
+            "{backend:?}"
+        );
+        let (status, _, body) = appraise(&app, s03, n51, &[("points", "1"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(
+            body.contains("không bị yêu cầu giải trình ở vòng 1"),
+            "{backend:?}"
+        );
+    }
+}

@@ -299,7 +299,7 @@ pub async fn panel(
     let staff = is_staff(principal);
     let id = campaign.id;
     let mut links = Vec::new();
-    if staff || principal.has_role(Role::Appraiser) {
+    if back != "council" && (staff || principal.has_role(Role::Appraiser)) {
         links.push(PanelLink {
             href: "/tham-dinh".into(),
             label: i18n::text(lang, "appraisal.link_council"),
@@ -833,7 +833,9 @@ async fn index_page(
                 _ => (0, 0),
             };
             let line = sheet_line(lang, sheet, in_scope, reviewed);
-            if in_open_round {
+            // A sheet whose round reviews nothing in this appraiser's areas is not theirs to
+            // score now (round 2 re-scores flagged leaves only).
+            if in_open_round && in_scope > 0 {
                 in_round.push(line);
             } else {
                 others.push(line);
