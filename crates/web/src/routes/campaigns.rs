@@ -5,7 +5,9 @@
 //! Reading needs `ViewSetup`, every change `ManageCampaigns`; both are checked in each handler.
 //! The rules (what a draft may change, which transitions are allowed and when a campaign may
 //! open) live in the domain and the store; this module only asks them and shows their answer
-//! in the user's language.
+//! in the user's language. From the assessment stage on, the page carries the council's panel
+//! (routes::appraisal: rounds, extensions, finalize, publish, progress, results), and the
+//! transitions into appraisal, finalized and published go through the assessment workflow.
 
 use std::collections::{HashMap, HashSet};
 
