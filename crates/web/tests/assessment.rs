@@ -1044,7 +1044,7 @@ async fn the_unit_answers_an_explanation_request_and_the_leader_submits_it() {
             .unwrap();
         let (_, list) = app.get_text("/tu-danh-gia").await;
         assert!(
-            list.contains("Cần giải trình 1/1 tiêu chí trước"),
+            list.contains("Cần giải trình 1 tiêu chí trước"),
             "{b:?}: {list}"
         );
         let (_, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;

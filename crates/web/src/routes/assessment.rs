@@ -318,6 +318,9 @@ pub struct FileView {
 /// What an appraisal round said about a leaf, once the round is closed.
 pub struct RoundView {
     round: i64,
+    /// The round whose explanation request is open: its comment and answer are shown in the
+    /// answer box instead.
+    current: bool,
     points: Option<String>,
     comment: Option<String>,
     explanation_requested: bool,
@@ -776,6 +779,9 @@ async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppResult<Sheet
             })
             .map(|r| RoundView {
                 round: r.stage,
+                current: status == SheetStatus::ExplanationRequested
+                    && r.stage == current_round
+                    && r.explanation_requested,
                 points: r.points().map(|p| pts(lang, p)),
                 comment: r.comment.clone(),
                 explanation_requested: r.explanation_requested,
@@ -1052,6 +1058,8 @@ pub struct ListRow {
     unit_name: String,
     status: String,
     status_label: String,
+    /// The deadline the unit works against now: self-assessment, or explanation.
+    deadline_label: String,
     deadline: String,
     filled: i64,
     total: i64,
@@ -1141,17 +1149,21 @@ fn asked(lang: Lang, row: &sheet_queries::UnitSheetRow) -> (String, bool) {
         SheetStatus::Draft => (t(lang, "assessment.ask_closed"), false),
         SheetStatus::ExplanationRequested => {
             let due = effective(row.explanation_deadline, row.explanation_extension);
-            let text = t(lang, "assessment.ask_explain")
-                .replace("{n}", &(row.flagged - row.answered).max(0).to_string())
-                .replace("{total}", &row.flagged.to_string());
+            let text = t(lang, "assessment.ask_explain").replace("{n}", &row.flagged.to_string());
             let text = match due {
                 Some(d) => format!(
                     "{} {}",
                     text,
                     t(lang, "assessment.ask_before").replace("{date}", &i18n::date(d))
                 ),
-                None => text,
+                None => format!("{text}."),
             };
+            let text = format!(
+                "{text} {}",
+                t(lang, "assessment.ask_answered")
+                    .replace("{answered}", &row.answered.to_string())
+                    .replace("{total}", &row.flagged.to_string())
+            );
             // Due or overdue, an open request is what the unit must do now.
             (text, true)
         }
@@ -1198,10 +1210,11 @@ pub async fn list(
         .map(|row| {
             let (asked, urgent) = asked(lang, &row);
             let status = SheetStatus::parse(&row.status).unwrap_or(SheetStatus::Draft);
-            let (deadline, extension) = if matches!(
+            let explaining = matches!(
                 status,
                 SheetStatus::ExplanationRequested | SheetStatus::ExplanationSubmitted
-            ) {
+            );
+            let (deadline, extension) = if explaining {
                 (row.explanation_deadline, row.explanation_extension)
             } else {
                 (row.self_assessment_deadline, row.self_extension)
@@ -1213,6 +1226,14 @@ pub async fn list(
                 unit_name: row.unit_name.clone(),
                 status: row.status.clone(),
                 status_label: t(lang, &format!("assessment.status_{}", row.status)),
+                deadline_label: t(
+                    lang,
+                    if explaining {
+                        "assessment.explanation_deadline"
+                    } else {
+                        "assessment.deadline"
+                    },
+                ),
                 deadline: deadline_text(lang, deadline, extension),
                 filled: row.leaves_filled,
                 total: row.leaves_total,
