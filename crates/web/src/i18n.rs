@@ -41,6 +41,11 @@ const VI_FILES: &[(&str, &str)] = &[
     ("users", include_str!("../locales/vi/users.toml")),
     ("assessment", include_str!("../locales/vi/assessment.toml")),
     ("appraisal", include_str!("../locales/vi/appraisal.toml")),
+    ("surveys", include_str!("../locales/vi/surveys.toml")),
+    (
+        "survey_form",
+        include_str!("../locales/vi/survey_form.toml"),
+    ),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -50,6 +55,11 @@ const EN_FILES: &[(&str, &str)] = &[
     ("users", include_str!("../locales/en/users.toml")),
     ("assessment", include_str!("../locales/en/assessment.toml")),
     ("appraisal", include_str!("../locales/en/appraisal.toml")),
+    ("surveys", include_str!("../locales/en/surveys.toml")),
+    (
+        "survey_form",
+        include_str!("../locales/en/survey_form.toml"),
+    ),
 ];
 
 type Texts = HashMap<String, String>;
@@ -268,12 +278,18 @@ const CATALOGUE: &[(&str, &str)] = &[
         "nội dung giải trình dài quá {} ký tự",
     ),
     ("leaf {}", "tiêu chí {}"),
-    ("the evidence of leaf {}", "tài liệu kiểm chứng của tiêu chí {}"),
+    (
+        "the evidence of leaf {}",
+        "tài liệu kiểm chứng của tiêu chí {}",
+    ),
     (
         "the removal of evidence from leaf {}",
         "việc gỡ tài liệu khỏi tiêu chí {}",
     ),
-    ("the answer on leaf {}", "nội dung giải trình của tiêu chí {}"),
+    (
+        "the answer on leaf {}",
+        "nội dung giải trình của tiêu chí {}",
+    ),
     (
         "the sheet changed after you reviewed it (version {} now, yours {}): review it again before you {*}",
         "phiếu đã thay đổi sau khi bạn xem lại (phiên bản hiện tại {}, bạn xem phiên bản {}): hãy xem lại trước khi {*}",

@@ -75,6 +75,11 @@ impl Page {
                 principal.can(Permission::ViewSetup),
             );
             push(
+                "/khao-sat",
+                "common.nav_surveys",
+                principal.can(Permission::ViewSetup),
+            );
+            push(
                 "/nguoi-dung",
                 "common.nav_users",
                 principal.can(Permission::ManageUsers),

@@ -7,6 +7,8 @@ pub mod audit;
 pub mod campaigns;
 pub mod frameworks;
 pub mod home;
+pub mod survey_form;
+pub mod surveys;
 pub mod units;
 pub mod users;
 
@@ -90,10 +92,15 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(assessment::router())
         .merge(appraisal::router())
+        .merge(surveys::router())
+        .merge(survey_form::router())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::context_layer,
         ))
+        // Machine clients (kiosks, one-stop-shop software) authenticate with a device key and
+        // send no cookies: outside the session and CSRF layer.
+        .merge(survey_form::api_router())
         .route("/static/{name}", get(static_file))
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn(security_headers))
