@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod frameworks;
 pub mod sheet_queries;
 pub mod surveys;
+pub mod survey_intake;
 pub mod units;
 pub mod users;
 
