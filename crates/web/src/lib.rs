@@ -3,6 +3,7 @@
 //! and binds the listener (port 0 picks a free port for tests); `App::run` serves.
 
 pub mod auth;
+pub mod charts;
 pub mod config;
 pub mod demo;
 pub mod error;

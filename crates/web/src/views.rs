@@ -175,4 +175,11 @@ const FLASH_KEYS: &[&str] = &[
     "assessment.submitted",
     "assessment.withdrawn",
     "assessment.explanation_submitted",
+    "surveys.questionnaire_registered",
+    "surveys.opened",
+    "surveys.closed",
+    "surveys.device_activated",
+    "surveys.device_deactivated",
+    "surveys.paper_saved",
+    "surveys.refreshed",
 ];

@@ -2006,24 +2006,8 @@ pub async fn progress_xlsx(
 
 // ── Results (/dot-danh-gia/{id}/ket-qua) ────────────────────────────────────────────────────
 
-/// One bar of the index chart.
-pub struct Bar {
-    pub label: String,
-    pub value: String,
-    /// The bar's width in % of the chart (the index itself), with a dot for SVG.
-    pub width: String,
-    pub y_text: u32,
-    pub y_bar: u32,
-    /// The position of the unit's class among the bands (0 = best), for its colour.
-    pub band: usize,
-}
-
-/// A horizontal bar chart of the index per unit, drawn as inline SVG on the server: lengths
-/// in % so the bars follow the page's width while the text keeps its size on a phone.
-pub struct Chart {
-    pub height: u32,
-    pub bars: Vec<Bar>,
-}
+// The index chart: horizontal bars drawn as inline SVG by the shared chart module.
+pub use crate::charts::{Bar, Chart};
 
 /// A unit's line of the ranking.
 pub struct ResultRow {
@@ -2150,21 +2134,14 @@ fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupView> {
                         .collect(),
                 })
                 .collect();
-            const ROW: u32 = 40;
             let bars = group
                 .units
                 .iter()
-                .enumerate()
-                .map(|(i, u)| {
-                    let index = shown_index(u.index_hundredths).clamp(0.0, 100.0);
-                    Bar {
-                        label: format!("{}. {}", u.rank, u.unit_name),
-                        value: i18n::number(lang, index, 2),
-                        width: format!("{index:.2}"),
-                        y_text: i as u32 * ROW + 15,
-                        y_bar: i as u32 * ROW + 21,
-                        band: band_of(&bands, &u.classification),
-                    }
+                .map(|u| crate::charts::BarInput {
+                    label: format!("{}. {}", u.rank, u.unit_name),
+                    value: shown_index(u.index_hundredths).clamp(0.0, 100.0),
+                    band: band_of(&bands, &u.classification),
+                    ci: None,
                 })
                 .collect::<Vec<_>>();
             GroupView {
@@ -2175,10 +2152,7 @@ fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupView> {
                 max: pts(lang, group.max_points),
                 areas,
                 rows,
-                chart: Chart {
-                    height: bars.len() as u32 * ROW + 4,
-                    bars,
-                },
+                chart: Chart::horizontal(lang, bars, 2),
             }
         })
         .collect()

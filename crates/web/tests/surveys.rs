@@ -1,0 +1,725 @@
+//! The survey staff screens on both backends: waves with target samples, tokens and QR codes,
+//! device keys, paper entry, bulk import with progress and row-level rejections, results that
+//! equal the survey engine's, filling a campaign's survey leaves, and who may do what.
+
+mod common;
+
+use std::time::Duration;
+
+use chiso_domain::Points;
+use chiso_domain::campaign::CampaignState;
+use chiso_domain::org::OrgKind;
+use chiso_store::assessments as sheets;
+use chiso_store::audit::{self, AuditFilter};
+use chiso_store::campaigns::{self, CampaignFields};
+use chiso_store::surveys::{self, WaveFields};
+use chiso_store::units::{self, UnitFields};
+use chiso_store::{Actor, Db, frameworks};
+use chiso_survey::report::{ReportOptions, build_report};
+use chiso_survey::{bundled, read_csv};
+use chrono::Days;
+use common::{TestApp, apps, location};
+
+const EXAMPLE: &str = "/work/shared/docs/examples/survey/responses.csv";
+
+fn example_csv() -> Vec<u8> {
+    let path = std::env::var("CHISO_SURVEY_EXAMPLE").unwrap_or_else(|_| EXAMPLE.to_string());
+    std::fs::read(&path).unwrap_or_else(|_| {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/docs/examples/survey/responses.csv"
+        ))
+        .expect("the contract's example responses.csv")
+    })
+}
+
+fn actor() -> Actor {
+    Actor::system("test")
+}
+
+/// Units 44, 46 and 48 of the contract's example (provinces), created once per app.
+async fn example_units(db: &Db) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for code in ["44", "46", "48"] {
+        let id = match units::find_current_by_code(db, code, sheets::today_in_vietnam())
+            .await
+            .unwrap()
+        {
+            Some(u) => u.id,
+            None => units::create(
+                db,
+                &actor(),
+                &UnitFields {
+                    code: code.into(),
+                    name: format!("Tỉnh {code}"),
+                    kind: OrgKind::Province,
+                    parent_id: None,
+                    region: None,
+                    valid_from: None,
+                    valid_to: None,
+                },
+            )
+            .await
+            .unwrap(),
+        };
+        ids.push(id);
+    }
+    ids
+}
+
+/// An open SIPAS wave over the example's units.
+async fn example_wave(db: &Db, title: &str, year: i64) -> (i64, Vec<i64>) {
+    let questionnaire = surveys::register_bundled(db, &actor(), "sipas-2017")
+        .await
+        .unwrap();
+    let unit_ids = example_units(db).await;
+    let wave = surveys::create_wave(db, &actor(), &WaveFields::new(questionnaire, title, year))
+        .await
+        .unwrap();
+    let pairs: Vec<(i64, Option<i64>)> = unit_ids.iter().map(|&u| (u, Some(1_000))).collect();
+    surveys::set_units(db, &actor(), wave, &pairs)
+        .await
+        .unwrap();
+    surveys::open_wave(db, &actor(), wave).await.unwrap();
+    (wave, unit_ids)
+}
+
+async fn upload(app: &TestApp, wave: i64, skip: bool) -> String {
+    let mut form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(example_csv())
+            .file_name("responses.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
+    if skip {
+        form = form.text("skip_bad_rows", "1");
+    }
+    let response = app
+        .post_multipart(&format!("/khao-sat/dot/{wave}/nhap-tep"), form)
+        .await;
+    assert_eq!(response.status().as_u16(), 303, "{:?}", app.backend);
+    let job = location(&response);
+    assert!(job.starts_with("/khao-sat/nhap/"), "{job}");
+    job
+}
+
+/// Polls the progress fragment until the import is finished; returns the last fragment.
+async fn wait_for(app: &TestApp, job: &str) -> String {
+    for _ in 0..200 {
+        let (status, body) = app.get_text(&format!("{job}/tien-do")).await;
+        assert_eq!(status, 200);
+        if body.contains("data-finished=\"true\"") {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the import did not finish");
+}
+
+async fn wave_responses(db: &Db, wave: i64) -> i64 {
+    surveys::wave_units(db, wave)
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.responses)
+        .sum()
+}
+
+#[tokio::test]
+async fn wave_lifecycle_targets_tokens_qr_codes_and_device_keys() {
+    for mut app in apps().await {
+        app.login("thuongtruc").await;
+        let (status, body) = app.get_text("/khao-sat").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("Khảo sát"));
+        let response = app
+            .post_form("/khao-sat/phieu", &[("bundled", "sipas-2017")])
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        let questionnaire = surveys::latest_questionnaire(&app.db, "sipas-2017")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+            .to_string();
+        // A form error names the field, and keeps what was typed.
+        let response = app
+            .post_form(
+                "/khao-sat/dot",
+                &[
+                    ("questionnaire_id", questionnaire.as_str()),
+                    ("title", "Quý 1"),
+                    ("period_year", "2026"),
+                    ("margin_e", "nhiều"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(response.text().await.unwrap().contains("Sai số e"));
+        let response = app
+            .post_form(
+                "/khao-sat/dot",
+                &[
+                    ("questionnaire_id", questionnaire.as_str()),
+                    ("title", "Khảo sát SIPAS quý 1/2026"),
+                    ("period_year", "2026"),
+                    ("period_quarter", "1"),
+                    ("opens_on", ""),
+                    ("closes_on", ""),
+                    ("margin_e", "0,05"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        let wave_path = location(&response).split('?').next().unwrap().to_string();
+        let wave: i64 = wave_path.rsplit('/').next().unwrap().parse().unwrap();
+        // Opening without units is refused, in Vietnamese.
+        let response = app.post_form(&format!("{wave_path}/mo"), &[]).await;
+        assert_eq!(response.status().as_u16(), 422);
+
+        // Units with N: targets n = N/(1+N·e²).
+        let response = app
+            .post_form(
+                &format!("{wave_path}/don-vi"),
+                &[("lines", "S01;1000\nKHONGCO;5")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("Dòng 2") && body.contains("KHONGCO"),
+            "{body}"
+        );
+        assert!(surveys::wave_units(&app.db, wave).await.unwrap().is_empty());
+        let response = app
+            .post_form(
+                &format!("{wave_path}/don-vi"),
+                &[("lines", "S01;1000\nS02;10.000\nS03")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        let wave_units = surveys::wave_units(&app.db, wave).await.unwrap();
+        let targets: Vec<Option<i64>> = wave_units.iter().map(|u| u.target_sample).collect();
+        assert_eq!(targets, [Some(286), Some(385), None]);
+        let (_, body) = app.get_text(&wave_path).await;
+        assert!(body.contains("286") && body.contains("10.000"), "{body}");
+        let response = app.post_form(&format!("{wave_path}/mo"), &[]).await;
+        assert_eq!(response.status().as_u16(), 303);
+        assert_eq!(
+            surveys::get_wave(&app.db, wave).await.unwrap().state,
+            "open"
+        );
+
+        // Tokens: N distinct working links on a printable page of QR codes, shown once.
+        let unit = wave_units[0].unit_id;
+        let unit_path = format!("{wave_path}/don-vi/{unit}");
+        let response = app
+            .post_form(
+                &format!("{unit_path}/ma"),
+                &[("count", "5"), ("format", "print")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body = response.text().await.unwrap();
+        let sheet = &body[body.find("id=\"qr-sheet\"").unwrap()..];
+        assert_eq!(sheet.matches("<svg").count(), 5);
+        let mut tokens: Vec<String> = sheet
+            .split("/ks/t/")
+            .skip(1)
+            .map(|rest| {
+                rest.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect()
+            })
+            .collect();
+        tokens.sort();
+        tokens.dedup();
+        assert_eq!(tokens.len(), 5);
+        let info = surveys::find_token(&app.db, &tokens[0])
+            .await
+            .unwrap()
+            .expect("the printed token works");
+        assert_eq!((info.wave_id, info.unit_id), (wave, unit));
+        assert!(info.used_at.is_none());
+        assert!(body.contains("data:text/csv;charset=utf-8;base64,"));
+        // The CSV of links.
+        let response = app
+            .post_form(
+                &format!("{unit_path}/ma"),
+                &[("count", "3"), ("format", "csv")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let csv = response.text().await.unwrap();
+        assert_eq!(csv.lines().count(), 4);
+        assert!(csv.lines().nth(1).unwrap().contains("/ks/t/"));
+        assert_eq!(
+            surveys::token_counts(&app.db, wave, unit).await.unwrap(),
+            (8, 0)
+        );
+        let response = app
+            .post_form(&format!("{unit_path}/ma"), &[("count", "0")])
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        // The unit's page: the short link and its QR code.
+        let (status, body) = app.get_text(&unit_path).await;
+        assert_eq!(status, 200);
+        assert!(body.contains(&format!("/ks/{}", wave_units[0].slug)));
+        assert!(body.contains("<svg"));
+
+        // Device keys: shown once, stored hashed, turned off.
+        let response = app
+            .post_form(
+                &format!("{unit_path}/thiet-bi"),
+                &[("name", "Máy quầy 1"), ("this_wave", "1")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+        let body = response.text().await.unwrap();
+        let start = body.find("id=\"device-key\">").unwrap() + "id=\"device-key\">".len();
+        let key = &body[start..start + body[start..].find('<').unwrap()];
+        let device = surveys::device_by_key(&app.db, key)
+            .await
+            .unwrap()
+            .expect("the key works");
+        assert_eq!(device.wave_id, Some(wave));
+        let (_, body) = app.get_text(&unit_path).await;
+        assert!(body.contains("Máy quầy 1") && !body.contains(key));
+        let response = app
+            .post_form(
+                &format!("{unit_path}/thiet-bi/{}/trang-thai", device.id),
+                &[("active", "0")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        assert!(
+            surveys::device_by_key(&app.db, key)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let response = app
+            .post_form(&format!("{unit_path}/thiet-bi"), &[("name", " ")])
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+
+        // Closing.
+        let response = app.post_form(&format!("{wave_path}/dong"), &[]).await;
+        assert_eq!(response.status().as_u16(), 303);
+        assert_eq!(
+            surveys::get_wave(&app.db, wave).await.unwrap().state,
+            "closed"
+        );
+        let (_, body) = app.get_text("/khao-sat").await;
+        assert!(body.contains("Khảo sát SIPAS quý 1/2026") && body.contains("Đã đóng"));
+    }
+}
+
+#[tokio::test]
+async fn bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped_and_paper_forms_count() {
+    for mut app in apps().await {
+        app.login("thuongtruc").await;
+        let (wave, unit_ids) = example_wave(&app.db, "Khảo sát 2025", 2025).await;
+        // Without "skip bad rows": nothing stored, every bad row listed with its number.
+        let job = upload(&app, wave, false).await;
+        let (status, page) = app.get_text(&job).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("import-progress"));
+        let fragment = wait_for(&app, &job).await;
+        assert!(fragment.contains("data-percent=\"100\""), "{fragment}");
+        assert!(fragment.contains("id=\"import-refused\""), "{fragment}");
+        assert!(fragment.matches("<tr data-row=").count() >= 1);
+        assert_eq!(wave_responses(&app.db, wave).await, 0);
+        // The reasons are in Vietnamese, each with its row number.
+        let questionnaire = bundled("sipas-2017").unwrap();
+        let tally = read_csv(&questionnaire, "responses.csv", &example_csv()[..]).unwrap();
+        assert_eq!(
+            fragment.matches("<tr data-row=").count(),
+            tally.rejected.len()
+        );
+        for rejection in &tally.rejected {
+            assert!(
+                fragment.contains(&format!("<tr data-row=\"{}\">", rejection.row)),
+                "row {} missing",
+                rejection.row
+            );
+        }
+        assert!(
+            !fragment.contains(" is not "),
+            "an English reason is left: {fragment}"
+        );
+        // With "skip bad rows": the 39 good rows are stored.
+        let job = upload(&app, wave, true).await;
+        let fragment = wait_for(&app, &job).await;
+        assert!(fragment.contains("data-percent=\"100\""));
+        assert!(fragment.contains("id=\"import-done\""), "{fragment}");
+        assert!(fragment.contains("39"));
+        assert_eq!(wave_responses(&app.db, wave).await, 39);
+        assert_eq!(tally.accepted(), 39);
+        let (_, body) = app.get_text(&format!("/khao-sat/dot/{wave}")).await;
+        assert!(body.contains("responses.csv"));
+
+        // A typed paper form is counted (channel "paper").
+        let (status, body) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/phieu-giay"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(body.contains("name=\"a0\""));
+        let unit = unit_ids[0].to_string();
+        let mut fields: Vec<(String, String)> = vec![("unit_id".into(), unit.clone())];
+        for i in 0..questionnaire.items.len() {
+            fields.push((format!("a{i}"), "5".into()));
+        }
+        fields.push(("a3".into(), String::new()));
+        let borrowed: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = app
+            .post_form(&format!("/khao-sat/dot/{wave}/phieu-giay"), &borrowed)
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        assert!(location(&response).contains("msg=surveys.paper_saved"));
+        assert_eq!(wave_responses(&app.db, wave).await, 40);
+        assert!(
+            surveys::channels(&app.db, wave)
+                .await
+                .unwrap()
+                .contains(&"paper".to_string())
+        );
+        // A bad answer is refused and names the item.
+        let response = app
+            .post_form(
+                &format!("/khao-sat/dot/{wave}/phieu-giay"),
+                &[("unit_id", unit.as_str()), ("a0", "9")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(response.text().await.unwrap().contains("c01"));
+        assert_eq!(wave_responses(&app.db, wave).await, 40);
+    }
+}
+
+#[tokio::test]
+async fn results_equal_the_survey_engine_and_export_to_xlsx() {
+    for mut app in apps().await {
+        app.login("thuongtruc").await;
+        let (wave, unit_ids) = example_wave(&app.db, "Khảo sát 2025", 2025).await;
+        let job = upload(&app, wave, true).await;
+        wait_for(&app, &job).await;
+        let questionnaire = bundled("sipas-2017").unwrap();
+        let tally = read_csv(&questionnaire, "responses.csv", &example_csv()[..]).unwrap();
+        let report = build_report(&questionnaire, &tally, &ReportOptions::default());
+        let unit44 = report.units.iter().find(|u| u.unit_code == "44").unwrap();
+        let vi = |v: f64| format!("{:.2}", v).replace('.', ",");
+        let index = vi(unit44.result.index.unwrap());
+        let f4 = vi(unit44
+            .result
+            .factors
+            .iter()
+            .find(|f| f.code == "F4")
+            .unwrap()
+            .index
+            .unwrap());
+        assert_eq!(index, "69,41");
+        assert_eq!(f4, "71,15");
+
+        app.login("xemketqua").await;
+        let (status, body) = app.get_text(&format!("/khao-sat/dot/{wave}/ket-qua")).await;
+        assert_eq!(status, 200);
+        let row = &body[body.find("<tr data-unit=\"44\"").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(
+            row.contains(&format!("<td class=\"num index\">{index}</td>")),
+            "{row}"
+        );
+        assert!(row.contains(&format!(">{f4}</td>")), "{row}");
+        // Targets of 286 for N = 1 000: every unit is below target and says so.
+        assert!(row.contains("below-target") || body.contains("class=\"below-target\""));
+        let all = vi(report.all.result.index.unwrap());
+        assert!(
+            body.contains(&format!("id=\"all-index\">{all}")),
+            "all {all}"
+        );
+        assert!(body.contains("id=\"ranking-chart\"") && body.contains("class=\"whisker\""));
+        // One unit in detail: factors with intervals, items.
+        let (_, body) = app
+            .get_text(&format!(
+                "/khao-sat/dot/{wave}/ket-qua?don_vi={}",
+                unit_ids[0]
+            ))
+            .await;
+        let detail = &body[body.find("id=\"detail\"").unwrap()..];
+        assert!(detail.contains(&format!("id=\"detail-index\">{index}")));
+        let f4_row = &detail[detail.find("data-factor=\"F4\"").unwrap()..];
+        assert!(f4_row[..f4_row.find("</tr>").unwrap()].contains(&f4));
+        let c02 = vi(unit44
+            .result
+            .items
+            .iter()
+            .find(|i| i.code == "c02")
+            .unwrap()
+            .satisfied_rate
+            .unwrap());
+        let item_row = &detail[detail.find("data-item=\"c02\"").unwrap()..];
+        assert!(item_row[..item_row.find("</tr>").unwrap()].contains(&c02));
+        assert!(detail.contains("id=\"factor-chart\""));
+        // By channel.
+        let online = report.channels.iter().find(|c| c.channel == "online");
+        let (_, body) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/ket-qua?kenh=online"))
+            .await;
+        assert!(body.contains("<strong>online</strong>"));
+        if let Some(online) = online {
+            assert!(body.contains(&format!(
+                "id=\"all-index\">{}",
+                vi(online.result.index.unwrap())
+            )));
+        }
+        // A ticked group of units.
+        let (_, body) = app
+            .get_text(&format!(
+                "/khao-sat/dot/{wave}/ket-qua?chon={}&chon={}",
+                unit_ids[0], unit_ids[1]
+            ))
+            .await;
+        assert!(body.contains("id=\"group-results\""));
+        // A later wave compares with this one and draws the trend.
+        let (later, _) = example_wave(&app.db, "Khảo sát 2026", 2026).await;
+        app.login("thuongtruc").await;
+        let job = upload(&app, later, true).await;
+        wait_for(&app, &job).await;
+        let (_, body) = app
+            .get_text(&format!("/khao-sat/dot/{later}/ket-qua"))
+            .await;
+        assert!(body.contains("id=\"trend\"") && body.contains("<polyline"));
+        assert!(body.contains(&format!("/khao-sat/dot/{wave}/ket-qua\">")));
+        // The export.
+        let response = app.get(&format!("/khao-sat/dot/{wave}/ket-qua.xlsx")).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let bytes = response.bytes().await.unwrap();
+        use calamine::Reader;
+        let workbook: calamine::Xlsx<_> =
+            calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        assert!(workbook.sheet_names().len() >= 2);
+    }
+}
+
+#[tokio::test]
+async fn survey_leaves_are_filled_from_a_wave_with_refusals_shown() {
+    for mut app in apps().await {
+        let db = app.db.clone();
+        let (wave, unit_ids) = example_wave(&db, "Khảo sát 2025", 2025).await;
+        app.login("thuongtruc").await;
+        let job = upload(&app, wave, true).await;
+        wait_for(&app, &job).await;
+        let framework = chiso_refdata::framework("par-province-2020").unwrap();
+        let framework_id = frameworks::insert(&db, &actor(), &framework, None)
+            .await
+            .unwrap();
+        let stored = frameworks::load(&db, framework_id).await.unwrap();
+        let today = sheets::today_in_vietnam();
+        let campaign = campaigns::create(
+            &db,
+            &actor(),
+            &CampaignFields {
+                year: 2025,
+                title: "Chỉ số CCHC cấp tỉnh 2025".into(),
+                appraisal_rounds: 1,
+                self_assessment_deadline: Some(today + Days::new(30)),
+                explanation_deadline: Some(today + Days::new(60)),
+                round_deadlines: vec![None],
+                bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+            },
+        )
+        .await
+        .unwrap();
+        campaigns::set_framework(&db, &actor(), campaign, "province", Some(framework_id))
+            .await
+            .unwrap();
+        campaigns::set_units(&db, &actor(), campaign, "province", &unit_ids)
+            .await
+            .unwrap();
+        let base = format!("/khao-sat/chi-so-cchc/{campaign}");
+        let (status, body) = app.get_text(&base).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("id=\"no-mapping\""));
+        // Refused without a mapping.
+        let response = app.post_form(&format!("{base}/cap-nhat"), &[]).await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Chưa có tiêu chí khảo sát")
+        );
+        // A self-assessed leaf cannot be mapped.
+        let self_leaf = stored.node_ids["1.1.1"].to_string();
+        let response = app
+            .post_form(
+                &format!("{base}/anh-xa"),
+                &[
+                    ("node_id", self_leaf.as_str()),
+                    ("wave_id", wave.to_string().as_str()),
+                    ("source", "index"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let sipas_leaf = stored.node_ids["8.1"];
+        let response = app
+            .post_form(
+                &format!("{base}/anh-xa"),
+                &[
+                    ("node_id", sipas_leaf.to_string().as_str()),
+                    ("wave_id", wave.to_string().as_str()),
+                    ("source", "index"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        // Refused while the campaign is a draft, in Vietnamese.
+        let response = app.post_form(&format!("{base}/cap-nhat"), &[]).await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("đợt đánh giá đang ở trạng thái")
+        );
+        campaigns::transition(&db, &actor(), campaign, CampaignState::Open, None)
+            .await
+            .unwrap();
+        sheets::ensure_sheets(&db, &actor(), campaign)
+            .await
+            .unwrap();
+        let response = app.post_form(&format!("{base}/cap-nhat"), &[]).await;
+        assert_eq!(response.status().as_u16(), 303);
+        let target = location(&response);
+        assert!(target.contains("msg=surveys.refreshed"));
+        let (_, body) = app.get_text(&target).await;
+        assert!(body.contains("id=\"refresh-report\""));
+        // Unit 44's leaf 8.1 holds index × max / 100.
+        let result = surveys::result(&db, wave, &[unit_ids[0]], None)
+            .await
+            .unwrap();
+        let sheet = sheets::find_sheet(&db, campaign, unit_ids[0])
+            .await
+            .unwrap()
+            .unwrap();
+        let score = sheets::leaf_scores(&db, sheet.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.node_id == sipas_leaf)
+            .unwrap();
+        let max = framework
+            .node(framework.find("8.1").unwrap())
+            .max_points
+            .to_f64();
+        assert_eq!(
+            score.points(),
+            Points::from_f64_rounded(result.index.unwrap() * max / 100.0)
+        );
+        let refreshes = audit::list(
+            &db,
+            &AuditFilter {
+                entity_type: Some("campaign".into()),
+                entity_id: Some(campaign),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == "refresh_survey_leaves")
+        .count();
+        assert_eq!(refreshes, 1);
+        // Finalized results are not rewritten.
+        campaigns::transition(&db, &actor(), campaign, CampaignState::Appraisal, None)
+            .await
+            .unwrap();
+        campaigns::transition(&db, &actor(), campaign, CampaignState::Finalized, None)
+            .await
+            .unwrap();
+        let response = app.post_form(&format!("{base}/cap-nhat"), &[]).await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("đợt đánh giá đang ở trạng thái")
+        );
+        // The campaign's page links here.
+        let (_, body) = app.get_text(&format!("/dot-danh-gia/{campaign}")).await;
+        assert!(body.contains(&base), "no link from the campaign page");
+    }
+}
+
+#[tokio::test]
+async fn viewers_read_only_unit_roles_cannot_write_anonymous_logs_in() {
+    for mut app in apps().await {
+        let (wave, unit_ids) = example_wave(&app.db, "Khảo sát 2025", 2025).await;
+        let unit = unit_ids[0];
+        let writes = [
+            "/khao-sat/phieu".to_string(),
+            "/khao-sat/dot".to_string(),
+            format!("/khao-sat/dot/{wave}/don-vi"),
+            format!("/khao-sat/dot/{wave}/dong"),
+            format!("/khao-sat/dot/{wave}/don-vi/{unit}/ma"),
+            format!("/khao-sat/dot/{wave}/don-vi/{unit}/thiet-bi"),
+            format!("/khao-sat/dot/{wave}/phieu-giay"),
+            format!("/khao-sat/dot/{wave}/nhap-tep"),
+        ];
+        for user in ["xemketqua", "nhaplieu", "lanhdao", "thamdinh"] {
+            app.login(user).await;
+            for path in [
+                "/khao-sat".to_string(),
+                format!("/khao-sat/dot/{wave}"),
+                format!("/khao-sat/dot/{wave}/ket-qua"),
+            ] {
+                let (status, body) = app.get_text(&path).await;
+                assert_eq!(status, 200, "{user} {path}");
+                assert!(
+                    !body.contains("id=\"create-wave\"") && !body.contains("id=\"start-import\"")
+                );
+            }
+            for path in &writes {
+                let response = app.post_form(path, &[("count", "5"), ("name", "x")]).await;
+                assert_eq!(response.status().as_u16(), 403, "{user} {path}");
+            }
+            let (status, _) = app
+                .get_text(&format!("/khao-sat/dot/{wave}/phieu-giay"))
+                .await;
+            assert_eq!(status, 403, "{user}");
+        }
+        assert_eq!(
+            surveys::token_counts(&app.db, wave, unit).await.unwrap(),
+            (0, 0)
+        );
+        app.reset_client().await;
+        for path in [
+            "/khao-sat".to_string(),
+            format!("/khao-sat/dot/{wave}/ket-qua"),
+        ] {
+            let response = app.get(&path).await;
+            assert_eq!(response.status().as_u16(), 303);
+            assert!(location(&response).starts_with("/dang-nhap"));
+        }
+        let response = app.post_form(&writes[4], &[("count", "5")]).await;
+        assert!(
+            response.status().as_u16() == 303 && location(&response).starts_with("/dang-nhap")
+                || response.status().as_u16() == 403
+        );
+    }
+}
