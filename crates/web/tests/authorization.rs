@@ -139,6 +139,38 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/dot-danh-gia/{campaign}/ket-qua", STAFF),
     ("GET", "/dot-danh-gia/{campaign}/ket-qua.xlsx", STAFF),
     ("GET", "/dot-danh-gia/{campaign}/nhat-ky.csv", STAFF),
+    // Surveys (issue 5): staff screens. Reading needs ViewSetup (every role, viewers included),
+    // every change ManageCampaigns. `{wave}`, `{device}`, `{job}` and `{node}` have no target
+    // here: ids are parsed after the permission check, so a refused role gets 403 and an
+    // allowed one 404. Per-wave behaviour is tested in tests/surveys.rs.
+    ("GET", "/khao-sat", EVERYONE),
+    ("POST", "/khao-sat/phieu", STAFF),
+    ("POST", "/khao-sat/dot", STAFF),
+    ("GET", "/khao-sat/dot/{wave}", EVERYONE),
+    ("POST", "/khao-sat/dot/{wave}/don-vi", STAFF),
+    ("POST", "/khao-sat/dot/{wave}/mo", STAFF),
+    ("POST", "/khao-sat/dot/{wave}/dong", STAFF),
+    ("GET", "/khao-sat/dot/{wave}/don-vi/{unit}", EVERYONE),
+    ("POST", "/khao-sat/dot/{wave}/don-vi/{unit}/xoa", STAFF),
+    ("POST", "/khao-sat/dot/{wave}/don-vi/{unit}/ma", STAFF),
+    ("POST", "/khao-sat/dot/{wave}/don-vi/{unit}/thiet-bi", STAFF),
+    (
+        "POST",
+        "/khao-sat/dot/{wave}/don-vi/{unit}/thiet-bi/{device}/trang-thai",
+        STAFF,
+    ),
+    ("GET", "/khao-sat/dot/{wave}/phieu-giay", STAFF),
+    ("POST", "/khao-sat/dot/{wave}/phieu-giay", STAFF),
+    ("POST", "/khao-sat/dot/{wave}/nhap-tep", STAFF),
+    ("GET", "/khao-sat/nhap/{job}", STAFF),
+    ("GET", "/khao-sat/nhap/{job}/tien-do", STAFF),
+    ("GET", "/khao-sat/dot/{wave}/ket-qua", EVERYONE),
+    ("GET", "/khao-sat/dot/{wave}/ket-qua.xlsx", EVERYONE),
+    ("GET", "/khao-sat/chi-so-cchc/{campaign}", EVERYONE),
+    ("POST", "/khao-sat/chi-so-cchc/{campaign}/anh-xa", STAFF),
+    ("POST", "/khao-sat/chi-so-cchc/{campaign}/anh-xa-theo-phieu", STAFF),
+    ("POST", "/khao-sat/chi-so-cchc/{campaign}/anh-xa/{node}/xoa", STAFF),
+    ("POST", "/khao-sat/chi-so-cchc/{campaign}/cap-nhat", STAFF),
 ];
 
 /// The ids the placeholders stand for in one app: a department, a bundled framework, a
