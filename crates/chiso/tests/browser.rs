@@ -161,3 +161,8 @@ fn run_story(story: &str) {
 fn secretariat_creates_and_opens_a_campaign() {
     run_story("campaign");
 }
+
+#[test]
+fn the_whole_assessment_story() {
+    run_story("assessment");
+}

@@ -13,6 +13,9 @@ pub struct Config {
     pub database_url: String,
     /// Load the demo province, campaign and accounts into an empty database.
     pub demo_data: bool,
+    /// With the demo data, also fill most units' sheets (and submit some), so the dashboards
+    /// and results have something to show. The HTTP tests start from blank sheets instead.
+    pub demo_sheets: bool,
     /// Mark cookies `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// Idle lifetime of a session.
@@ -36,6 +39,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: "sqlite://chiso.db".to_string(),
             demo_data: true,
+            demo_sheets: true,
             secure_cookies: false,
             session_hours: 8,
             trust_proxy: false,

@@ -5,6 +5,8 @@
 use chiso_domain::access::Role;
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::org::OrgKind;
+use chiso_domain::{Method, Points, Rule};
+use chiso_store::assessments;
 use chiso_store::campaigns::{self, CampaignFields};
 use chiso_store::units::{self, UnitFields};
 use chiso_store::users::{self, NewUser};
@@ -85,8 +87,9 @@ pub async fn is_empty(db: &Db) -> Result<bool, StoreError> {
     Ok(users::list(db).await?.is_empty())
 }
 
-/// Loads the demo data. `hash` is the Argon2 hash of [`PASSWORD`], made by the caller.
-pub async fn seed(db: &Db, hash: &str) -> Result<(), StoreError> {
+/// Loads the demo data. `hash` is the Argon2 hash of [`PASSWORD`], made by the caller;
+/// `fill_sheets` also fills most units' sheets of the demo campaign.
+pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> Result<(), StoreError> {
     let actor = Actor::system("demo");
     let unit = |code: String, name: &str, kind: OrgKind, parent_id: Option<i64>| UnitFields {
         code,
@@ -233,5 +236,105 @@ pub async fn seed(db: &Db, hash: &str) -> Result<(), StoreError> {
         };
         users::add_role(db, &actor, id, role, unit, &areas).await?;
     }
+    if fill_sheets {
+        seed_sheets(db, &actor, campaign, justice).await?;
+    }
     Ok(())
+}
+
+/// Fills the sheets of the demo campaign so the dashboards have something to show: every
+/// participating unit but `left_blank` (the demo accounts' own unit, whose editor starts from
+/// an empty sheet) self-assesses every leaf; one unit in three submits. Points are a
+/// deterministic function of the unit and the leaf, and always valid for the leaf's rule.
+async fn seed_sheets(
+    db: &Db,
+    actor: &Actor,
+    campaign: i64,
+    left_blank: i64,
+) -> Result<(), StoreError> {
+    assessments::ensure_sheets(db, actor, campaign).await?;
+    let today = assessments::today_in_vietnam();
+    let sheets = assessments::list_sheets(db, campaign).await?;
+    for (index, sheet) in sheets
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.unit_id != left_blank)
+    {
+        let stored = frameworks::load(db, sheet.framework_id).await?;
+        let framework = &stored.framework;
+        // A unit's strength: some units do well on most leaves, others less so.
+        let strength = 65 + (index * 37 % 35) as u64;
+        for (position, &leaf) in framework.leaves().iter().enumerate() {
+            let node = framework.node(leaf);
+            if node.method != Method::SelfAssessed {
+                continue;
+            }
+            let draw = (index as u64 * 7919 + position as u64 * 104_729) % 100;
+            let full = draw < strength;
+            let points = demo_points(node, full, draw);
+            let explanation = (node.evidence_required && draw % 3 == 0).then(|| {
+                "Đã ban hành kế hoạch; văn bản đang trình ký, sẽ bổ sung tài liệu kiểm chứng."
+                    .to_string()
+            });
+            assessments::save_self_assessment(
+                db,
+                actor,
+                Role::UnitEditor,
+                sheet.id,
+                today,
+                &assessments::SelfEntry {
+                    node_id: stored.node_ids[&node.code],
+                    points: Some(points),
+                    input: None,
+                    explanation,
+                    expected_version: None,
+                },
+            )
+            .await?;
+        }
+        if index % 3 == 0 {
+            let current = assessments::get_sheet(db, sheet.id).await?;
+            // A sheet lacking evidence without explanation stays a draft: that is demo data too.
+            let _ = assessments::submit(
+                db,
+                actor,
+                Role::UnitLeader,
+                sheet.id,
+                current.version,
+                today,
+            )
+            .await;
+        }
+    }
+    Ok(())
+}
+
+/// Points a leaf's rule accepts: its top level or step when `full`, else a lower one.
+fn demo_points(node: &chiso_domain::Node, full: bool, draw: u64) -> Points {
+    let max = node.max_points;
+    match &node.rule {
+        Some(Rule::Levels { levels }) => {
+            let pick = if full {
+                levels.len() - 1
+            } else {
+                draw as usize % levels.len()
+            };
+            levels[pick]
+        }
+        Some(Rule::Threshold {
+            steps, otherwise, ..
+        }) => {
+            if full || steps.is_empty() {
+                steps.first().map(|s| s.points).unwrap_or(*otherwise)
+            } else {
+                steps
+                    .get(draw as usize % steps.len())
+                    .map(|s| s.points)
+                    .unwrap_or(*otherwise)
+            }
+        }
+        _ if full => max,
+        // Three quarters, rounded down to a quarter point, as partial work is usually scored.
+        _ => Points::from_ten_thousandths(max.ten_thousandths() * 3 / 4 / 2500 * 2500),
+    }
 }

@@ -42,7 +42,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         let hash = auth::hash_password(demo::PASSWORD.to_string())
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        demo::seed(&db, &hash)
+        demo::seed(&db, &hash, config.demo_sheets)
             .await
             .context("cannot load the demo data")?;
         seeded_demo = true;

@@ -52,6 +52,7 @@ async fn start(database: TestDb, adjust: &impl Fn(&mut Config)) -> TestApp {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: database.url.clone(),
         demo_data: true,
+        demo_sheets: false,
         data_dir: data_dir.clone(),
         ..Config::default()
     };

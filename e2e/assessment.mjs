@@ -1,0 +1,171 @@
+// Issue 4's whole story in the browser, on the demo campaign: the editor fills the sheet of
+// Sở Tư pháp and attaches evidence, the leader submits, the appraiser adjusts a leaf and asks
+// for an explanation, the unit explains, round 2 re-scores, the secretariat finalizes and
+// publishes, and the viewer sees the ranking. Screenshots at every stage.
+import { run, newPage, login, logout, shot, check } from './lib.mjs';
+
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
+/** Parses a Vietnamese number ("1,5"). */
+const vnNumber = (text) => Number(text.replace(/[^\d,.-]/g, '').replace(/\./g, '').replace(',', '.'));
+
+async function savedAfter(page, nodeId, action) {
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes(`/tieu-chi/${nodeId}`) && r.request().method() === 'POST'),
+    action(),
+  ]);
+}
+
+await run(async (browser, base) => {
+  const page = await newPage(browser);
+
+  // 1. The editor fills every self-assessed leaf.
+  await login(page, base, 'nhaplieu');
+  await page.goto(`${base}/tu-danh-gia`);
+  const sheetHref = await page.getAttribute('a[href^="/tu-danh-gia/"]', 'href');
+  check(sheetHref, 'the editor has a sheet to fill');
+  const sheetUrl = `${base}${sheetHref}`;
+  const sheetId = sheetHref.split('/').pop();
+  await page.goto(sheetUrl);
+  const leaves = await page.$$eval('article.leaf', (els) => els
+    .filter((el) => el.querySelector('form.self-form'))
+    .map((el) => ({
+      id: el.id, node: el.dataset.node,
+      evidence: !!el.querySelector('.badge.evidence'),
+      kind: el.querySelector('form.self-form select[name=points]') ? 'levels'
+        : el.querySelector('form.self-form input[name=input]') ? 'input' : 'points',
+      max: el.querySelector('.leaf-max')?.textContent || '',
+    })));
+  check(leaves.length >= 5, `leaves to fill (${leaves.length})`);
+  let uploaded = false;
+  for (const leaf of leaves) {
+    const row = () => page.locator(`[id="${leaf.id}"]`);
+    if (leaf.kind === 'levels') {
+      const values = await row().locator('select[name=points] option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+      await savedAfter(page, leaf.node, () => row().locator('select[name=points]').selectOption(values[values.length - 1]));
+    } else if (leaf.kind === 'input') {
+      // Ratios are asked as 0–1, shares as percentages.
+      const label = await row().locator('label:has(input[name=input])').innerText();
+      await row().locator('input[name=input]').fill(label.includes('0–1') ? '0,95' : '100');
+      await savedAfter(page, leaf.node, () => row().locator('input[name=input]').dispatchEvent('change'));
+    } else {
+      const max = vnNumber(leaf.max);
+      await row().locator('input[name=points]').fill(String(max).replace('.', ','));
+      await savedAfter(page, leaf.node, () => row().locator('input[name=points]').dispatchEvent('change'));
+    }
+    if (leaf.evidence && !uploaded) {
+      await row().locator('details.attach summary').click();
+      await row().locator('input[name=file]').setInputFiles({ name: 'Kế hoạch CCHC 2026.pdf', mimeType: 'application/pdf', buffer: PDF });
+      await savedAfter(page, leaf.node, () => row().locator('.upload-button').click());
+      check(await row().locator('a.file-link').count() === 1, 'the evidence file is attached');
+      uploaded = true;
+    } else if (leaf.evidence) {
+      await row().locator('textarea[name=explanation]').fill('Văn bản đang trình ký, sẽ bổ sung.');
+      await savedAfter(page, leaf.node, () => row().locator('textarea[name=explanation]').dispatchEvent('change'));
+    }
+  }
+  await page.goto(sheetUrl);
+  const problems = page.locator('#submission-problems');
+  if (await problems.count()) {
+    await shot(page, 'assessment-1-problems');
+    throw new Error(`the submission is blocked: ${await problems.innerText()}`);
+  }
+  await shot(page, 'assessment-1-filled');
+  await logout(page);
+
+  // 2. The leader submits.
+  await login(page, base, 'lanhdao');
+  await page.goto(sheetUrl);
+  await Promise.all([page.waitForLoadState('load'), page.click('#submit-sheet')]);
+  await page.goto(sheetUrl);
+  check((await page.getAttribute('#sheet-status', 'data-status')) === 'submitted', 'the sheet is submitted');
+  await logout(page);
+
+  // 3. The secretariat opens appraisal round 1.
+  const campaign = `${base}/dot-danh-gia/1`;
+  await login(page, base, 'thuongtruc');
+  await page.goto(campaign);
+  await Promise.all([page.waitForLoadState('load'), page.click('#open-round-1')]);
+  await logout(page);
+
+  // 4. The appraiser lowers a leaf and asks for an explanation.
+  await login(page, base, 'thamdinh');
+  await page.goto(`${base}/tham-dinh/${sheetId}`);
+  const target = page.locator('article.editable').first();
+  const targetId = await target.getAttribute('id');
+  const leafOf = () => page.locator(`[id="${targetId}"]`);
+  const pointsField = leafOf().locator('[name=points]');
+  if ((await pointsField.evaluate((e) => e.tagName)) === 'SELECT') {
+    const values = await pointsField.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    await pointsField.selectOption(values[0]);
+  } else {
+    await pointsField.fill('0');
+  }
+  await leafOf().locator('textarea[name=comment]').fill('Chưa có văn bản chứng minh; đề nghị giải trình.');
+  await leafOf().locator('input[name=explanation_requested]').check();
+  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), leafOf().locator('button[type=submit]').click()]);
+  await shot(page, 'assessment-2-appraised');
+  await logout(page);
+
+  // 5. Round 1 closes; the unit explains.
+  await login(page, base, 'thuongtruc');
+  await page.goto(campaign);
+  await Promise.all([page.waitForLoadState('load'), page.click('#close-round-1')]);
+  await logout(page);
+  await login(page, base, 'nhaplieu');
+  await page.goto(sheetUrl);
+  check((await page.getAttribute('#sheet-status', 'data-status')) === 'explanation_requested', 'an explanation is asked for');
+  const answer = page.locator('textarea[name=answer]').first();
+  await answer.fill('Đã bổ sung Quyết định số 12/QĐ-STP ngày 15/3; xin xem lại điểm.');
+  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), answer.dispatchEvent('change')]);
+  await shot(page, 'assessment-3-explained');
+  await logout(page);
+  await login(page, base, 'lanhdao');
+  await page.goto(sheetUrl);
+  await Promise.all([page.waitForLoadState('load'), page.click('#submit-explanations')]);
+  await logout(page);
+
+  // 6. Round 2 re-scores the flagged leaf.
+  await login(page, base, 'thuongtruc');
+  await page.goto(campaign);
+  await Promise.all([page.waitForLoadState('load'), page.click('#open-round-2')]);
+  await logout(page);
+  await login(page, base, 'thamdinh');
+  await page.goto(`${base}/tham-dinh/${sheetId}`);
+  const again = page.locator(`[id="${targetId}"]`);
+  const field = again.locator('[name=points]');
+  if ((await field.evaluate((e) => e.tagName)) === 'SELECT') {
+    const values = await field.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
+    await field.selectOption(values[values.length - 1]);
+  } else {
+    await field.fill('0,5');
+  }
+  await again.locator('textarea[name=comment]').fill('Đã xem tài liệu bổ sung; chấp nhận một phần.');
+  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), again.locator('button[type=submit]').click()]);
+  await logout(page);
+
+  // 7. Close, finalize, publish.
+  await login(page, base, 'thuongtruc');
+  await page.goto(campaign);
+  await Promise.all([page.waitForLoadState('load'), page.click('#close-round-2')]);
+  await page.goto(campaign);
+  await page.fill('#finalize-reason', 'Hội đồng thẩm định thống nhất kết quả');
+  await Promise.all([page.waitForLoadState('load'), page.click('#finalize')]);
+  await page.goto(campaign);
+  await Promise.all([page.waitForLoadState('load'), page.click('#publish')]);
+  await page.goto(`${campaign}/tien-do`);
+  await shot(page, 'assessment-4-progress');
+  await logout(page);
+
+  // 8. The viewer sees the ranking.
+  await login(page, base, 'xemketqua');
+  await page.goto(`${campaign}/ket-qua`);
+  check((await page.locator('#results-published').count()) === 1, 'the results are published');
+  const ranking = await page.locator('#ranking').innerText();
+  check(ranking.includes('Sở Tư pháp'), 'Sở Tư pháp is in the ranking');
+  await shot(page, 'assessment-5-ranking');
+  const phone = await newPage(browser, { phone: true });
+  await login(phone, base, 'xemketqua');
+  await phone.goto(`${campaign}/ket-qua`);
+  await shot(phone, 'assessment-5-ranking-phone');
+});
