@@ -1784,11 +1784,7 @@ pub struct ProgressView {
 fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView {
     let lang = page.lang;
     let total = job.total.unwrap_or(0);
-    let mut percent = if total == 0 {
-        0
-    } else {
-        (job.done * 100 / total).min(99)
-    };
+    let mut percent = (job.done * 100).checked_div(total).unwrap_or(0).min(99);
     let mut view = ProgressView {
         job_id: job_id.to_string(),
         wave_id: job.wave_id,
@@ -2090,8 +2086,7 @@ async fn compute(
     same.sort_by_key(period);
     let previous_row = same
         .iter()
-        .filter(|w| period(w) < period(&wave) && w.id != wave.id)
-        .next_back()
+        .rfind(|w| period(w) < period(&wave) && w.id != wave.id)
         .cloned();
     let previous = match previous_row {
         Some(prev) => {
@@ -2310,7 +2305,11 @@ pub async fn results(
             .map(|(i, (u, _, r))| BarInput {
                 label: format!("{}. {} — {}", i + 1, u.unit_code, u.unit_name),
                 value: r.index.unwrap_or(0.0),
-                band: if u.target_sample.is_some_and(|n| (r.responses as i64) < n) { 2 } else { 0 },
+                band: if u.target_sample.is_some_and(|n| (r.responses as i64) < n) {
+                    2
+                } else {
+                    0
+                },
                 ci: r.ci95,
             })
             .collect(),
