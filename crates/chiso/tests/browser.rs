@@ -166,3 +166,8 @@ fn secretariat_creates_and_opens_a_campaign() {
 fn the_whole_assessment_story() {
     run_story("assessment");
 }
+
+#[test]
+fn a_citizen_answers_a_token_link_on_a_phone() {
+    run_story("survey");
+}
