@@ -845,6 +845,7 @@ pub async fn issue_tokens(
     }
     let tokens: Vec<String> = (0..count).map(|_| random_code(TOKEN_LEN)).collect();
     let hashes: Vec<String> = tokens.iter().map(|t| sha256_hex(t)).collect();
+    let style = Placeholders::of(db);
     let now = Utc::now();
     in_transaction!(db, tx => {
         let member: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM wave_units WHERE wave_id = $1 AND unit_id = $2")
@@ -858,11 +859,11 @@ pub async fn issue_tokens(
         for chunk in hashes.chunks(500) {
             let sql = format!(
                 "INSERT INTO survey_tokens (wave_id, unit_id, issued_at, token_hash) VALUES {}",
-                values_list(chunk.len(), 3, 1)
+                values_list(style, chunk.len(), 4)
             );
-            let mut query = sqlx::query(&sql).bind(wave_id).bind(unit_id).bind(now);
+            let mut query = sqlx::query(&sql);
             for hash in chunk {
-                query = query.bind(hash);
+                query = query.bind(wave_id).bind(unit_id).bind(now).bind(hash);
             }
             query.execute(&mut *tx).await?;
         }
@@ -875,27 +876,46 @@ pub async fn issue_tokens(
     Ok(tokens)
 }
 
-/// The rows of a multi-row `VALUES` list: each row starts with the placeholders `$1..$shared`
-/// (the batch's constants, bound once) and goes on with `per_row` placeholders of its own, e.g.
-/// `values_list(2, 1, 2)` = `($1, $2, $3), ($1, $4, $5)`.
-fn values_list(rows: usize, shared: usize, per_row: usize) -> String {
-    let mut out = String::with_capacity(rows * (shared + per_row) * 6);
+/// How a backend numbers bound parameters in a long statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Placeholders {
+    /// `$1, $2, …` (PostgreSQL).
+    Numbered,
+    /// `?` (SQLite): SQLite looks a numbered parameter's name up in a list, once per
+    /// parameter, so a statement with thousands of `$N` spends its time binding (quadratic);
+    /// anonymous `?` parameters are bound in order at no such cost.
+    Anonymous,
+}
+
+impl Placeholders {
+    fn of(db: &Db) -> Placeholders {
+        match db {
+            Db::Sqlite(_) => Placeholders::Anonymous,
+            Db::Postgres(_) => Placeholders::Numbered,
+        }
+    }
+}
+
+/// The rows of a multi-row `VALUES` list with `per_row` parameters each, every value bound in
+/// order: `(?, ?), (?, ?)` or `($1, $2), ($3, $4)`.
+fn values_list(style: Placeholders, rows: usize, per_row: usize) -> String {
+    let mut out = String::with_capacity(rows * per_row * 6);
     for row in 0..rows {
         if row > 0 {
             out.push_str(", ");
         }
         out.push('(');
-        for k in 0..shared + per_row {
+        for k in 0..per_row {
             if k > 0 {
                 out.push_str(", ");
             }
-            let n = if k < shared {
-                k + 1
-            } else {
-                shared + 1 + row * per_row + (k - shared)
-            };
-            out.push('$');
-            out.push_str(&n.to_string());
+            match style {
+                Placeholders::Anonymous => out.push('?'),
+                Placeholders::Numbered => {
+                    out.push('$');
+                    out.push_str(&(row * per_row + k + 1).to_string());
+                }
+            }
         }
         out.push(')');
     }
@@ -1216,7 +1236,7 @@ const ROWS_PER_INSERT: usize = 400;
 const COUNTERS_PER_UPSERT: usize = 400;
 
 macro_rules! impl_survey_writes {
-    ($connection:ty) => {
+    ($connection:ty, $style:expr) => {
         impl SurveyWrites for $connection {
             async fn upsert_tally(
                 &mut self,
@@ -1239,12 +1259,13 @@ macro_rules! impl_survey_writes {
                          expectations_weight_sum = response_stats.expectations_weight_sum + excluded.expectations_weight_sum, \
                          expectations_weight_sq_sum = response_stats.expectations_weight_sq_sum + excluded.expectations_weight_sq_sum, \
                          comments = response_stats.comments + excluded.comments",
-                        values_list(chunk.len(), 1, 10)
+                        values_list($style, chunk.len(), 11)
                     );
-                    let mut query = sqlx::query(&sql).bind(wave_id);
+                    let mut query = sqlx::query(&sql);
                     for g in chunk {
                         let c = &g.counts;
                         query = query
+                            .bind(wave_id)
                             .bind(g.unit_id)
                             .bind(&g.channel)
                             .bind(sign * c.responses.n as i64)
@@ -1268,11 +1289,12 @@ macro_rules! impl_survey_writes {
                              VALUES {} ON CONFLICT (wave_id, unit_id, channel, {key}) DO UPDATE SET \
                              n = {table}.n + excluded.n, weight_sum = {table}.weight_sum + excluded.weight_sum, \
                              weight_sq_sum = {table}.weight_sq_sum + excluded.weight_sq_sum",
-                            values_list(chunk.len(), 1, 7)
+                            values_list($style, chunk.len(), 8)
                         );
-                        let mut query = sqlx::query(&sql).bind(wave_id);
+                        let mut query = sqlx::query(&sql);
                         for cell in chunk {
                             query = query
+                                .bind(wave_id)
                                 .bind(cell.unit_id)
                                 .bind(cell.channel)
                                 .bind(cell.question)
@@ -1291,11 +1313,12 @@ macro_rules! impl_survey_writes {
                          n = expectation_stats.n + excluded.n, \
                          weight_sum = expectation_stats.weight_sum + excluded.weight_sum, \
                          weight_sq_sum = expectation_stats.weight_sq_sum + excluded.weight_sq_sum",
-                        values_list(chunk.len(), 1, 6)
+                        values_list($style, chunk.len(), 7)
                     );
-                    let mut query = sqlx::query(&sql).bind(wave_id);
+                    let mut query = sqlx::query(&sql);
                     for cell in chunk {
                         query = query
+                            .bind(wave_id)
                             .bind(cell.unit_id)
                             .bind(cell.channel)
                             .bind(cell.value)
@@ -1324,12 +1347,15 @@ macro_rules! impl_survey_writes {
                     let sql = format!(
                         "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
                          demographics, expectations, comment) VALUES {}",
-                        values_list(chunk.len(), 3, 7)
+                        values_list($style, chunk.len(), 10)
                     );
-                    let mut query = sqlx::query(&sql).bind(wave_id).bind(import_id).bind(at);
+                    let mut query = sqlx::query(&sql);
                     for &i in chunk {
                         let row = &rows[i];
                         query = query
+                            .bind(wave_id)
+                            .bind(import_id)
+                            .bind(at)
                             .bind(row.unit_id)
                             .bind(&row.channel)
                             .bind(row.weight)
@@ -1341,19 +1367,24 @@ macro_rules! impl_survey_writes {
                     query.execute(&mut *self).await?;
                 }
                 for chunk in with_id.chunks(ROWS_PER_INSERT) {
+                    // No RETURNING on the hot path (rows coming back one by one cost more than
+                    // the insert): when fewer rows went in than were sent, the ones that did
+                    // are read back by id, above the largest id before the insert.
+                    let before: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM responses")
+                        .fetch_one(&mut *self)
+                        .await?;
                     let sql = format!(
                         "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
-                         demographics, expectations, comment, respondent_id) VALUES {} \
-                         ON CONFLICT DO NOTHING RETURNING unit_id, respondent_id",
-                        values_list(chunk.len(), 3, 8)
+                         demographics, expectations, comment, respondent_id) VALUES {} ON CONFLICT DO NOTHING",
+                        values_list($style, chunk.len(), 11)
                     );
-                    let mut query = sqlx::query_as::<_, (i64, String)>(&sql)
-                        .bind(wave_id)
-                        .bind(import_id)
-                        .bind(at);
+                    let mut query = sqlx::query(&sql);
                     for &i in chunk {
                         let row = &rows[i];
                         query = query
+                            .bind(wave_id)
+                            .bind(import_id)
+                            .bind(at)
                             .bind(row.unit_id)
                             .bind(&row.channel)
                             .bind(row.weight)
@@ -1363,8 +1394,18 @@ macro_rules! impl_survey_writes {
                             .bind(&row.comment)
                             .bind(&row.respondent_id);
                     }
-                    let went_in: HashSet<(i64, String)> =
-                        query.fetch_all(&mut *self).await?.into_iter().collect();
+                    let went = query.execute(&mut *self).await?.rows_affected();
+                    if went as usize == chunk.len() {
+                        continue;
+                    }
+                    let went_in: HashSet<(i64, String)> = sqlx::query_as::<_, (i64, String)>(
+                        "SELECT unit_id, respondent_id FROM responses WHERE id > $1 AND import_id = $2")
+                        .bind(before.unwrap_or(0))
+                        .bind(import_id)
+                        .fetch_all(&mut *self)
+                        .await?
+                        .into_iter()
+                        .collect();
                     for &i in chunk {
                         let row = &rows[i];
                         let key = (row.unit_id, row.respondent_id.clone().unwrap_or_default());
@@ -1377,8 +1418,8 @@ macro_rules! impl_survey_writes {
     };
 }
 
-impl_survey_writes!(SqliteConnection);
-impl_survey_writes!(PgConnection);
+impl_survey_writes!(SqliteConnection, Placeholders::Anonymous);
+impl_survey_writes!(PgConnection, Placeholders::Numbered);
 
 /// Submits one response: checks that the wave is open today and covers the unit, that the
 /// answers fit the questionnaire, that a token is unused (a conditional `UPDATE … WHERE
@@ -2362,6 +2403,10 @@ where
     macro_rules! import_loop {
         ($begin:expr) => {{
             let mut tx = $begin.await?;
+            // Counters are summed in memory and upserted once per transaction: per batch when
+            // each batch commits, once for the file when the file is one transaction. Their
+            // size is bounded by units × channels × answers, not by rows.
+            let mut tally = Tally::new(&shape);
             loop {
                 let batch: Vec<_> = rows.by_ref().take(batch_size).collect();
                 if batch.is_empty() {
@@ -2375,7 +2420,6 @@ where
                     let inserted = tx
                         .insert_import_rows(wave_id, import_id, started, &prepared)
                         .await?;
-                    let mut tally = Tally::new(&shape);
                     for (row, went_in) in prepared.iter().zip(inserted) {
                         if went_in {
                             let packed = Packed {
@@ -2398,17 +2442,21 @@ where
                             );
                         }
                     }
-                    if !tally.is_empty() {
-                        tx.upsert_tally(wave_id, &tally, 1).await?;
-                    }
                 }
                 if options.skip_bad_rows {
+                    if !tally.is_empty() {
+                        tx.upsert_tally(wave_id, &tally, 1).await?;
+                        tally = Tally::new(&shape);
+                    }
                     tx.commit().await?;
                     tx = $begin.await?;
                 }
                 progress(state.rows_read, options.total_rows);
             }
             if options.skip_bad_rows || state.rejected == 0 {
+                if !tally.is_empty() {
+                    tx.upsert_tally(wave_id, &tally, 1).await?;
+                }
                 tx.commit().await?;
             } else {
                 tx.rollback().await?;
