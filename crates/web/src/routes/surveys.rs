@@ -698,7 +698,12 @@ async fn wave_page(
         .into_iter()
         .map(|i| ImportLine {
             file_name: i.file_name,
-            state: i.state,
+            state: match i.state.as_str() {
+                "done" | "failed" | "running" => {
+                    t(lang, &format!("surveys.import_state_{}", i.state)).to_string()
+                }
+                _ => i.state,
+            },
             rows: integer(lang, i.rows_read.max(0) as u64),
             accepted: integer(lang, i.accepted.max(0) as u64),
             rejected: integer(lang, i.rejected.max(0) as u64),
@@ -1929,6 +1934,8 @@ pub struct ResultsPage {
     channels: Vec<ResultView>,
     selected: ResultView,
     items: Vec<ItemCell>,
+    /// Whether any item is worth points (the leader survey), for the points column.
+    item_points: bool,
     expectations: Vec<(String, String, String)>,
     factor_chart: Chart,
     ranking_chart: Chart,
@@ -2259,9 +2266,11 @@ pub async fn results(
             points: pct(lang, i.points),
         })
         .collect();
+    // A questionnaire without the question (or a file without its columns) has no shares to rank.
     let expectations = selected_result
         .expectations
         .iter()
+        .filter(|_| selected_result.expectations.iter().any(|e| e.count > 0))
         .map(|e| {
             (
                 e.label.clone(),
@@ -2364,6 +2373,11 @@ pub async fn results(
         groups,
         channels,
         selected,
+        item_points: selected_result
+            .items
+            .iter()
+            .chain(&selected_result.other_items)
+            .any(|i| i.points.is_some()),
         items,
         expectations,
         factor_chart,
