@@ -922,6 +922,7 @@ pub async fn open_round(
     role: Role,
     campaign_id: i64,
     round: u32,
+    reason: Option<&str>,
 ) -> Result<usize, StoreError> {
     let campaign = campaigns::get(db, campaign_id).await?;
     let states = round_states(db, campaign_id).await?;
@@ -955,6 +956,7 @@ pub async fn open_round(
             })?;
         tx.record(actor, &AuditEntry::new("open_round", "campaign", campaign_id)
             .change(&format!("round{round}"), Some(RoundPhase::NotOpened.as_str().into()), Some(RoundPhase::Open.as_str().into()))
+            .reason(reason)
             .campaign(campaign_id)).await?;
         if campaign.state() == CampaignState::Open {
             let moved = sqlx::query("UPDATE campaigns SET state = 'appraisal', updated_at = $1 WHERE id = $2 AND state = 'open'")
@@ -1036,6 +1038,7 @@ pub async fn close_round(
     role: Role,
     campaign_id: i64,
     round: u32,
+    reason: Option<&str>,
 ) -> Result<(), StoreError> {
     let campaign = campaigns::get(db, campaign_id).await?;
     let states = round_states(db, campaign_id).await?;
@@ -1062,6 +1065,7 @@ pub async fn close_round(
         }
         tx.record(actor, &AuditEntry::new("close_round", "campaign", campaign_id)
             .change(&format!("round{round}"), Some(RoundPhase::Open.as_str().into()), Some(RoundPhase::Closed.as_str().into()))
+            .reason(reason)
             .campaign(campaign_id)).await?;
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
             "UPDATE sheets SET status = CASE WHEN EXISTS (SELECT 1 FROM leaf_scores ls WHERE ls.sheet_id = sheets.id \
@@ -1747,6 +1751,7 @@ pub async fn publish(
     actor: &Actor,
     role: Role,
     campaign_id: i64,
+    reason: Option<&str>,
 ) -> Result<PublishedResults, StoreError> {
     let campaign = campaigns::get(db, campaign_id).await?;
     rules::check_campaign_action(role, SheetAction::Publish, campaign.state()).map_err(invalid)?;
@@ -1777,6 +1782,7 @@ pub async fn publish(
             .campaign(campaign_id)).await?;
         tx.record(actor, &AuditEntry::new("publish", "campaign", campaign_id)
             .change("results", None, Some(format!("{units} units in {} group(s)", results.groups.len())))
+            .reason(reason)
             .campaign(campaign_id)).await?;
         Ok(results)
     })

@@ -231,7 +231,7 @@ async fn round_marks_hold_this_round_and_the_flags_of_the_one_before() {
         let secretariat = Actor::user(4, "Thư ký");
         fill_and_submit(db, &f, f.sheets[0]).await;
         fill_and_submit(db, &f, f.sheets[1]).await;
-        sheets::open_round(db, &secretariat, Role::Secretariat, f.campaign, 1)
+        sheets::open_round(db, &secretariat, Role::Secretariat, f.campaign, 1, None)
             .await
             .unwrap();
         assert!(
@@ -262,10 +262,10 @@ async fn round_marks_hold_this_round_and_the_flags_of_the_one_before() {
         assert_eq!(marks, expected, "{backend:?}");
 
         // Round 2 sees its own marks and round 1's; the self-assessment (stage 0) never.
-        sheets::close_round(db, &secretariat, Role::Secretariat, f.campaign, 1)
+        sheets::close_round(db, &secretariat, Role::Secretariat, f.campaign, 1, None)
             .await
             .unwrap();
-        sheets::open_round(db, &secretariat, Role::Secretariat, f.campaign, 2)
+        sheets::open_round(db, &secretariat, Role::Secretariat, f.campaign, 2, None)
             .await
             .unwrap();
         appraise(db, &f, f.sheets[0], "1.1", "2.5", false).await;

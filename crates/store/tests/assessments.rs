@@ -365,11 +365,27 @@ async fn submit_explanation(db: &Db, sheet: i64) -> Result<sheets::SheetRow, Sto
 }
 
 async fn open_round(db: &Db, f: &Fixture, round: u32) -> Result<usize, StoreError> {
-    sheets::open_round(db, &secretariat(), Role::Secretariat, f.campaign, round).await
+    sheets::open_round(
+        db,
+        &secretariat(),
+        Role::Secretariat,
+        f.campaign,
+        round,
+        None,
+    )
+    .await
 }
 
 async fn close_round(db: &Db, f: &Fixture, round: u32) -> Result<(), StoreError> {
-    sheets::close_round(db, &secretariat(), Role::Secretariat, f.campaign, round).await
+    sheets::close_round(
+        db,
+        &secretariat(),
+        Role::Secretariat,
+        f.campaign,
+        round,
+        None,
+    )
+    .await
 }
 
 fn message(result: Result<impl std::fmt::Debug, StoreError>) -> String {
@@ -539,7 +555,7 @@ async fn the_whole_story_from_draft_to_published_results() {
                 .unwrap()
                 .is_none()
         );
-        let published = sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign)
+        let published = sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign, None)
             .await
             .unwrap();
         assert_eq!(
@@ -826,7 +842,8 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
             "the role unit_editor may not submit the sheet"
         );
         submit(db, sheet).await.unwrap();
-        let refused = sheets::open_round(db, &leader(), Role::UnitLeader, f.campaign, 1).await;
+        let refused =
+            sheets::open_round(db, &leader(), Role::UnitLeader, f.campaign, 1, None).await;
         assert_eq!(
             message(refused),
             "the role unit_leader may not open an appraisal round"
@@ -862,7 +879,8 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
             message(refused),
             "appraisal round 1 is still open: close it first"
         );
-        let refused = sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign).await;
+        let refused =
+            sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign, None).await;
         assert_eq!(
             message(refused),
             "cannot publish the results: the campaign is appraisal"
@@ -929,12 +947,12 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
             message(refused),
             "cannot finalize the campaign: the campaign is finalized"
         );
-        let refused = sheets::publish(db, &editor(), Role::UnitEditor, f.campaign).await;
+        let refused = sheets::publish(db, &editor(), Role::UnitEditor, f.campaign, None).await;
         assert_eq!(
             message(refused),
             "the role unit_editor may not publish the results"
         );
-        let results = sheets::publish(db, &secretariat(), Role::Admin, f.campaign)
+        let results = sheets::publish(db, &secretariat(), Role::Admin, f.campaign, None)
             .await
             .unwrap();
         let units = &results.groups[0].units;
@@ -942,7 +960,8 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
         assert_eq!(units[0].unit_id, f.units[0]);
         assert_eq!(units[1].points, Points::ZERO);
         assert_eq!(units[1].rank, 2);
-        let refused = sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign).await;
+        let refused =
+            sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign, None).await;
         assert!(message(refused).contains("the campaign is published"));
     }
 }
@@ -1390,7 +1409,8 @@ async fn an_appraiser_saving_while_the_unit_withdraws_has_one_outcome() {
                 let db = db.clone();
                 let campaign = f.campaign;
                 tokio::spawn(async move {
-                    sheets::open_round(&db, &secretariat(), Role::Secretariat, campaign, 1).await
+                    sheets::open_round(&db, &secretariat(), Role::Secretariat, campaign, 1, None)
+                        .await
                 })
             };
             let withdrawn = withdrawal.await.unwrap();
@@ -1433,7 +1453,8 @@ async fn an_appraiser_saving_while_the_unit_withdraws_has_one_outcome() {
                 let db = db.clone();
                 let campaign = f.campaign;
                 tokio::spawn(async move {
-                    sheets::close_round(&db, &secretariat(), Role::Secretariat, campaign, 1).await
+                    sheets::close_round(&db, &secretariat(), Role::Secretariat, campaign, 1, None)
+                        .await
                 })
             };
             let saved = saving.await.unwrap();
@@ -1935,5 +1956,81 @@ async fn the_progress_table_comes_from_one_query() {
         // A sheet list for a campaign that never created sheets shows the units anyway.
         let sheets_rows = sheets::list_sheets(db, f.campaign).await.unwrap();
         assert_eq!(sheets_rows.len(), 3);
+    }
+}
+
+/// The why of the council's steps: opening and closing a round and publishing record the
+/// reason the secretariat gave.
+#[tokio::test]
+async fn rounds_and_publication_record_their_reasons() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let f = setup(db, 1, 1).await;
+        fill(db, &f, f.sheets[0]).await;
+        submit(db, f.sheets[0]).await.unwrap();
+        let secretariat = secretariat();
+        sheets::open_round(
+            db,
+            &secretariat,
+            Role::Secretariat,
+            f.campaign,
+            1,
+            Some("Biên bản họp số 1"),
+        )
+        .await
+        .unwrap();
+        sheets::close_round(
+            db,
+            &secretariat,
+            Role::Secretariat,
+            f.campaign,
+            1,
+            Some("Hết hạn thẩm định"),
+        )
+        .await
+        .unwrap();
+        sheets::finalize(
+            db,
+            &secretariat,
+            Role::Secretariat,
+            f.campaign,
+            Some("Hội đồng thống nhất"),
+        )
+        .await
+        .unwrap();
+        sheets::publish(
+            db,
+            &secretariat,
+            Role::Secretariat,
+            f.campaign,
+            Some("Quyết định công bố số 5"),
+        )
+        .await
+        .unwrap();
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("campaign".into()),
+                entity_id: Some(f.campaign),
+                limit: 100,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        let reason_of = |action: &str| {
+            rows.iter()
+                .find(|r| r.action == action)
+                .and_then(|r| r.reason.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            reason_of("open_round"),
+            "Biên bản họp số 1",
+            "{:?}",
+            test_db.backend()
+        );
+        assert_eq!(reason_of("close_round"), "Hết hạn thẩm định");
+        assert_eq!(reason_of("publish"), "Quyết định công bố số 5");
     }
 }

@@ -1193,7 +1193,7 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
             .await
             .unwrap();
         let secretariat = Actor::user(9003, "thuongtruc-test");
-        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 1)
+        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 1, None)
             .await
             .unwrap();
         let (n12, n51) = (node(db, s03, "1.2").await, node(db, s03, "5.1").await);
@@ -1248,10 +1248,10 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
         )
         .await;
         assert_eq!(status, 303, "{backend:?}");
-        sheets::close_round(db, &secretariat, Role::Secretariat, campaign, 1)
+        sheets::close_round(db, &secretariat, Role::Secretariat, campaign, 1, None)
             .await
             .unwrap();
-        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 2)
+        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 2, None)
             .await
             .unwrap();
         let (_, body) = app.get_text("/tham-dinh").await;

@@ -508,6 +508,7 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
             Role::Secretariat,
             demo.campaign,
             1,
+            None,
         )
         .await
         .unwrap();
@@ -1012,7 +1013,7 @@ async fn the_unit_answers_an_explanation_request_and_the_leader_submits_it() {
         )
         .await
         .unwrap();
-        assessments::open_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+        assessments::open_round(&app.db, &system, Role::Secretariat, demo.campaign, 1, None)
             .await
             .unwrap();
         assessments::save_appraisal(
@@ -1039,7 +1040,7 @@ async fn the_unit_answers_an_explanation_request_and_the_leader_submits_it() {
         assert!(!page.contains("Thiếu báo cáo quý 3"), "{b:?}");
         assert!(page.contains("Đang thẩm định"), "{b:?}");
 
-        assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+        assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1, None)
             .await
             .unwrap();
         let (_, list) = app.get_text("/tu-danh-gia").await;
@@ -1288,10 +1289,10 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
         )
         .await
         .unwrap();
-        assessments::open_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+        assessments::open_round(&app.db, &system, Role::Secretariat, demo.campaign, 1, None)
             .await
             .unwrap();
-        assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1)
+        assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1, None)
             .await
             .unwrap();
         assessments::finalize(&app.db, &system, Role::Secretariat, demo.campaign, None)
@@ -1316,7 +1317,7 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
             403,
             "{b:?}: not before publication"
         );
-        assessments::publish(&app.db, &system, Role::Secretariat, demo.campaign)
+        assessments::publish(&app.db, &system, Role::Secretariat, demo.campaign, None)
             .await
             .unwrap();
         let (status, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;

@@ -511,12 +511,14 @@ pub async fn open_round(
         Ok(round) => round,
         Err(message) => return refused(&state, &principal, &context, id, back, message).await,
     };
+    let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
     let result = assessments::open_round(
         &state.db,
         &principal.actor(),
         council_role(&principal),
         id,
         round,
+        reason,
     )
     .await;
     match result {
@@ -545,12 +547,14 @@ pub async fn close_round(
         Ok(round) => round,
         Err(message) => return refused(&state, &principal, &context, id, back, message).await,
     };
+    let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
     let result = assessments::close_round(
         &state.db,
         &principal.actor(),
         council_role(&principal),
         id,
         round,
+        reason,
     )
     .await;
     match result {
@@ -669,8 +673,15 @@ pub async fn publish(
     principal.require(Permission::ManageCampaigns)?;
     campaigns::get(&state.db, id).await?;
     let back = Back::of(&pairs);
-    let result =
-        assessments::publish(&state.db, &principal.actor(), council_role(&principal), id).await;
+    let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
+    let result = assessments::publish(
+        &state.db,
+        &principal.actor(),
+        council_role(&principal),
+        id,
+        reason,
+    )
+    .await;
     match result {
         Ok(_) => Ok(back.done(id, "appraisal.published")),
         Err(error) => {

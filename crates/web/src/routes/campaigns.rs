@@ -929,15 +929,17 @@ pub async fn transition(
                 Role::Admin
             };
             let result = match to {
-                CampaignState::Appraisal => assessments::open_round(db, &actor, role, id, 1)
-                    .await
-                    .map(|_| ()),
+                CampaignState::Appraisal => {
+                    assessments::open_round(db, &actor, role, id, 1, reason)
+                        .await
+                        .map(|_| ())
+                }
                 CampaignState::Finalized => {
                     assessments::finalize(db, &actor, role, id, reason).await
                 }
-                CampaignState::Published => {
-                    assessments::publish(db, &actor, role, id).await.map(|_| ())
-                }
+                CampaignState::Published => assessments::publish(db, &actor, role, id, reason)
+                    .await
+                    .map(|_| ()),
                 _ => campaigns::transition(db, &actor, id, to, reason).await,
             };
             match result {
