@@ -20,5 +20,5 @@ pub mod sample;
 pub use counts::{AnswerStat, Counts};
 pub use index::{SurveyResult, index_from_counts};
 pub use questionnaire::{Questionnaire, QuestionnaireError, bundled};
-pub use reader::{ReadError, Rejection, Tally, read_csv, read_xlsx};
+pub use reader::{ReadError, Rejection, Tally, read_csv, read_csv_sized, read_xlsx};
 pub use sample::{check_sample, sample_size};

@@ -15,9 +15,6 @@
 //! A line with nothing in it (or only separators) is skipped silently but still counted as a
 //! row, as a spreadsheet numbers it. A quoted line break stays in its row.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::Read;
 
 use serde::{Deserialize, Serialize};
@@ -225,6 +222,17 @@ pub fn read_csv<R: Read>(
     name: &str,
     reader: R,
 ) -> Result<Tally, ReadError> {
+    read_csv_sized(questionnaire, name, reader, None)
+}
+
+/// [`read_csv`] knowing the input's size in bytes, which lets the reader size its
+/// duplicate-check table once instead of growing it.
+pub fn read_csv_sized<R: Read>(
+    questionnaire: &Questionnaire,
+    name: &str,
+    reader: R,
+    total_bytes: Option<u64>,
+) -> Result<Tally, ReadError> {
     let mut scanner = Scanner::new(reader);
     let io = |e: std::io::Error| ReadError::file(name, format!("cannot be read: {e}"));
     let header: Vec<String> = match scanner.next_record().map_err(io)? {
@@ -245,6 +253,13 @@ pub fn read_csv<R: Read>(
     let mut row = 1u64;
     while let Some(record) = scanner.next_record().map_err(io)? {
         row += 1;
+        if row == 2
+            && let Some(total) = total_bytes
+        {
+            // Rows are about as long as the first one; a generous estimate costs only memory.
+            let estimate = total / record.data.len().max(16) as u64;
+            aggregator.reserve(estimate.min(1 << 28) as usize);
+        }
         aggregator.push(row, &record);
     }
     Ok(aggregator.finish())
@@ -456,10 +471,10 @@ pub struct Aggregator<'q> {
     answer_by_byte: [u8; 256],
     scale_text: String,
     units: Vec<String>,
-    unit_index: HashMap<Box<[u8]>, u32, BuildHasherDefault<BytesHasher>>,
+    unit_index: KeyMap,
     last_unit: Option<u32>,
     channels: Vec<String>,
-    channel_index: HashMap<Box<[u8]>, u32, BuildHasherDefault<BytesHasher>>,
+    channel_index: KeyMap,
     /// Per unit: (channel, group) pairs.
     unit_groups: Vec<Vec<(u32, u32)>>,
     groups: Vec<GroupCounts>,
@@ -495,10 +510,10 @@ impl<'q> Aggregator<'q> {
             answer_by_byte,
             scale_text: questionnaire.scale.describe(),
             units: Vec::new(),
-            unit_index: HashMap::default(),
+            unit_index: KeyMap::default(),
             last_unit: None,
             channels: Vec::new(),
-            channel_index: HashMap::default(),
+            channel_index: KeyMap::default(),
             unit_groups: Vec::new(),
             groups: Vec::new(),
             respondents: Respondents::default(),
@@ -510,6 +525,11 @@ impl<'q> Aggregator<'q> {
             warnings,
             layout,
         })
+    }
+
+    /// Makes room for about `rows` respondent ids, so the duplicate check does not grow.
+    pub fn reserve(&mut self, rows: usize) {
+        self.respondents.reserve(rows + rows / 8);
     }
 
     fn reject(&mut self, row: u64, reason: String) {
@@ -557,6 +577,12 @@ impl<'q> Aggregator<'q> {
             self.reject(row, "empty unit_code".to_string());
             return;
         }
+        // The duplicate check's table probe is likely a cache miss on a large file: start the
+        // load now, and use it after the answers are parsed. Hashing the unit code with the id
+        // keeps ids per unit.
+        let respondent = trim(fields.get(self.layout.respondent));
+        let respondent_hash = hash_bytes(hash_bytes(0, unit), respondent);
+        self.respondents.touch(respondent_hash);
         let weight = match self.layout.weight {
             None => 1.0,
             Some(column) => match trim(fields.get(column)) {
@@ -674,24 +700,24 @@ impl<'q> Aggregator<'q> {
         let unit_index = match self.last_unit {
             Some(u) if self.units[u as usize].as_bytes() == unit => u,
             _ => match self.unit_index.get(unit) {
-                Some(&u) => u,
+                Some(u) => u,
                 None => {
                     let Ok(code) = std::str::from_utf8(unit) else {
                         self.reject(row, "unit_code is not UTF-8 text".to_string());
                         return;
                     };
-                    let u = self.units.len() as u32;
+                    let u = self.unit_index.insert(unit);
                     self.units.push(code.to_string());
-                    self.unit_index.insert(unit.into(), u);
                     self.unit_groups.push(Vec::new());
                     u
                 }
             },
         };
         self.last_unit = Some(unit_index);
-        let respondent = trim(fields.get(self.layout.respondent));
         if !respondent.is_empty()
-            && let Some(first) = self.respondents.check_insert(unit_index, respondent, row)
+            && let Some(first) =
+                self.respondents
+                    .check_insert(respondent_hash, unit_index, respondent, row)
         {
             let reason = format!(
                 "respondent_id {} repeated in unit {} (first at row {first})",
@@ -706,13 +732,11 @@ impl<'q> Aggregator<'q> {
             None => b"",
         };
         let channel_index = match self.channel_index.get(channel) {
-            Some(&c) => c,
+            Some(c) => c,
             None => {
-                let c = self.channels.len() as u32;
                 self.channels
                     .push(String::from_utf8_lossy(channel).into_owned());
-                self.channel_index.insert(channel.into(), c);
-                c
+                self.channel_index.insert(channel)
             }
         };
         let slots = &mut self.unit_groups[unit_index as usize];
@@ -770,74 +794,129 @@ impl<'q> Aggregator<'q> {
     }
 }
 
-/// Accepted respondent ids per unit, for the duplicate check: a hash table of 64-bit hashes
-/// whose entries are chained and compared byte for byte, so a hash collision never rejects a
-/// row. The ids live in one arena, not one allocation each.
+/// Accepted respondent ids per unit, for the duplicate check: an open-addressing table of
+/// (32-bit tag, entry) words whose entries are compared byte for byte, so a hash collision never
+/// rejects a row. The ids live in one arena, not one allocation each. One table probe per row
+/// is a likely cache miss on large files, so [`Respondents::touch`] loads the probe's slot
+/// early, while the row's answers are still being parsed.
 #[derive(Default)]
 struct Respondents {
-    heads: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+    /// `tag << 32 | entry`, or EMPTY.
+    slots: Vec<u64>,
     entries: Vec<RespondentEntry>,
     arena: Vec<u8>,
 }
 
 struct RespondentEntry {
-    unit: u32,
-    next: u32,
+    hash: u64,
     start: u64,
-    len: u32,
     row: u64,
+    unit: u32,
+    len: u32,
 }
 
-const NO_ENTRY: u32 = u32::MAX;
+const EMPTY: u64 = u64::MAX;
 
 impl Respondents {
+    /// Makes room for about `count` ids without growing.
+    fn reserve(&mut self, count: usize) {
+        self.entries.reserve(count);
+        self.arena.reserve(count * 8);
+        let size = (count + count / 2).next_power_of_two();
+        if self.slots.len() < size {
+            self.rebuild(size);
+        }
+    }
+
+    fn rebuild(&mut self, size: usize) {
+        self.slots = vec![EMPTY; size];
+        let mask = size - 1;
+        for (index, entry) in self.entries.iter().enumerate() {
+            let mut at = entry.hash as usize & mask;
+            while self.slots[at] != EMPTY {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = (entry.hash >> 32) << 32 | index as u64;
+        }
+    }
+
+    /// Asks the processor to fetch the slot an id will probe, so the lookup made after the
+    /// row's answers are parsed finds it in cache.
+    #[inline]
+    fn touch(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            prefetch(&self.slots[hash as usize & (self.slots.len() - 1)]);
+        }
+    }
+
     /// The row of the first occurrence when (unit, id) was seen; otherwise records it.
-    fn check_insert(&mut self, unit: u32, id: &[u8], row: u64) -> Option<u64> {
-        let hash = hash_bytes(unit as u64, id);
-        let next = match self.heads.entry(hash) {
-            Entry::Occupied(head) => {
-                let mut at = *head.get();
-                while at != NO_ENTRY {
-                    let e = &self.entries[at as usize];
-                    let start = e.start as usize;
-                    if e.unit == unit && &self.arena[start..start + e.len as usize] == id {
-                        return Some(e.row);
-                    }
-                    at = e.next;
+    fn check_insert(&mut self, hash: u64, unit: u32, id: &[u8], row: u64) -> Option<u64> {
+        // Linear probing stays short below 70 % occupancy.
+        if (self.entries.len() + 1) * 10 > self.slots.len() * 7 {
+            self.rebuild((self.slots.len() * 2).max(1024));
+        }
+        let mask = self.slots.len() - 1;
+        let tag = hash >> 32;
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots[at];
+            if slot == EMPTY {
+                break;
+            }
+            if slot >> 32 == tag {
+                let e = &self.entries[(slot & 0xffff_ffff) as usize];
+                let start = e.start as usize;
+                if e.unit == unit && &self.arena[start..start + e.len as usize] == id {
+                    return Some(e.row);
                 }
-                let previous = *head.get();
-                *head.into_mut() = self.entries.len() as u32;
-                previous
             }
-            Entry::Vacant(slot) => {
-                slot.insert(self.entries.len() as u32);
-                NO_ENTRY
-            }
-        };
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = tag << 32 | self.entries.len() as u64;
         self.entries.push(RespondentEntry {
-            unit,
-            next,
+            hash,
             start: self.arena.len() as u64,
-            len: id.len() as u32,
             row,
+            unit,
+            len: id.len() as u32,
         });
         self.arena.extend_from_slice(id);
         None
     }
 }
 
+/// A prefetch hint: no effect on results, only on when the memory is read.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn prefetch<T>(value: &T) {
+    // SAFETY: PREFETCHT0 is only a hint; it never faults and reads nothing into the program,
+    // and `value` is a valid reference anyway. SSE is part of the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            value as *const T as *const i8,
+        );
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn prefetch<T>(_value: &T) {}
+
 const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// A fast 64-bit hash of short byte strings (unit codes, ids): not for untrusted adversarial
-/// input, where collisions only cost time since entries are compared exactly.
+/// A fast 64-bit hash of short byte strings (unit codes, channels, ids). Not meant to resist
+/// crafted input: a collision only costs a comparison, never a wrong answer.
+#[inline]
 fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
     let mut h = seed.wrapping_mul(MULTIPLIER) ^ (bytes.len() as u64);
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        h = (h ^ word).wrapping_mul(MULTIPLIER).rotate_left(31);
+    let mut rest = bytes;
+    while rest.len() >= 8 {
+        let (word, tail) = rest.split_at(8);
+        h = (h ^ u64::from_le_bytes(word.try_into().expect("8 bytes")))
+            .wrapping_mul(MULTIPLIER)
+            .rotate_left(31);
+        rest = tail;
     }
-    let rest = chunks.remainder();
     if !rest.is_empty() {
         let mut word = [0u8; 8];
         word[..rest.len()].copy_from_slice(rest);
@@ -845,7 +924,7 @@ fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
             .wrapping_mul(MULTIPLIER)
             .rotate_left(31);
     }
-    // fmix64 (MurmurHash3): spreads every input bit over the hash.
+    // The finalizer of MurmurHash3: spreads every input bit over the hash.
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -853,35 +932,58 @@ fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
-/// Hasher for byte-string keys, using [`hash_bytes`].
+/// A small map from byte strings to dense indices (unit codes, channels): open addressing
+/// over a table that stays in cache.
 #[derive(Default)]
-struct BytesHasher(u64);
-
-impl Hasher for BytesHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = hash_bytes(self.0, bytes);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 ^= n as u64;
-    }
+struct KeyMap {
+    /// Index into `keys`, or u32::MAX.
+    slots: Vec<u32>,
+    keys: Vec<Box<[u8]>>,
 }
 
-/// Hasher for keys that are already hashes.
-#[derive(Default)]
-struct IdentityHasher(u64);
+impl KeyMap {
+    #[inline]
+    fn get(&self, key: &[u8]) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = hash_bytes(0, key) as usize & mask;
+        loop {
+            let index = self.slots[at];
+            if index == u32::MAX {
+                return None;
+            }
+            if &*self.keys[index as usize] == key {
+                return Some(index);
+            }
+            at = (at + 1) & mask;
+        }
+    }
 
-impl Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
+    /// Adds a key that is not in the map; returns its index.
+    fn insert(&mut self, key: &[u8]) -> u32 {
+        let index = self.keys.len() as u32;
+        self.keys.push(key.into());
+        if self.keys.len() * 4 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(64);
+            self.slots = vec![u32::MAX; size];
+            for i in 0..self.keys.len() {
+                self.place(i as u32);
+            }
+        } else {
+            self.place(index);
+        }
+        index
     }
-    fn write(&mut self, bytes: &[u8]) {
-        self.0 = hash_bytes(self.0, bytes);
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+
+    fn place(&mut self, index: u32) {
+        let mask = self.slots.len() - 1;
+        let mut at = hash_bytes(0, &self.keys[index as usize]) as usize & mask;
+        while self.slots[at] != u32::MAX {
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = index;
     }
 }
 
@@ -1184,12 +1286,23 @@ mod tests {
     #[test]
     fn respondents_are_exact_per_unit() {
         let mut r = Respondents::default();
-        assert_eq!(r.check_insert(0, b"1003", 4), None);
-        assert_eq!(r.check_insert(1, b"1003", 5), None);
-        assert_eq!(r.check_insert(0, b"1003", 17), Some(4));
+        let mut check = |unit: u32, id: &[u8], row: u64| {
+            // A deliberately bad hash: every id collides, so only the exact comparison tells.
+            let hash = (id.len() as u64) << 32 | unit as u64;
+            r.check_insert(hash, unit, id, row)
+        };
+        assert_eq!(check(0, b"1003", 4), None);
+        assert_eq!(check(1, b"1003", 5), None);
+        assert_eq!(check(0, b"1003", 17), Some(4));
+        assert_eq!(check(0, b"1004", 18), None);
+        let mut r = Respondents::default();
+        r.reserve(100);
         for i in 0..10_000u32 {
-            assert_eq!(r.check_insert(2, i.to_string().as_bytes(), i as u64), None);
+            let id = i.to_string();
+            let hash = hash_bytes(2, id.as_bytes());
+            assert_eq!(r.check_insert(hash, 2, id.as_bytes(), i as u64), None);
         }
-        assert_eq!(r.check_insert(2, b"9999", 1), Some(9999));
+        let hash = hash_bytes(2, b"9999");
+        assert_eq!(r.check_insert(hash, 2, b"9999", 1), Some(9999));
     }
 }

@@ -119,7 +119,7 @@ fn read_responses(questionnaire: &Questionnaire, path: &Path) -> Result<Tally, C
     let file = std::fs::File::open(path).map_err(|e| InputError::io(&name, e).into_cli())?;
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let reader = ProgressReader::new(file, format!("Đang đọc {name}"), total);
-    chiso_survey::read_csv(questionnaire, &name, reader).map_err(read_error)
+    chiso_survey::read_csv_sized(questionnaire, &name, reader, Some(total)).map_err(read_error)
 }
 
 /// `NAME=CODE,CODE` → (name, codes).
