@@ -350,7 +350,7 @@ fn leader_survey_answers_a_to_e() {
             .ends_with("value F is not A, B, C, D, E")
     );
     let result = index_from_counts(&q, &tally.unit(&q, "46"));
-    let item = result.item(&codes[half]).unwrap();
+    let item = result.item(codes[half]).unwrap();
     assert_eq!((item.answered, item.excluded), (10, 2));
     assert!((item.points.unwrap() - 0.40).abs() < 1e-9);
     assert!((result.par_points.unwrap() - 0.40).abs() < 1e-9);
