@@ -10,8 +10,8 @@ pub mod error;
 pub mod evidence;
 pub mod frameworks;
 pub mod sheet_queries;
-pub mod surveys;
 pub mod survey_intake;
+pub mod surveys;
 pub mod units;
 pub mod users;
 

@@ -113,10 +113,18 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
         "/tu-danh-gia/{sheet}/lien-ket/{link}/xoa",
         &["unit_editor", "unit_leader"],
     ),
-    ("GET", "/tu-danh-gia/{sheet}/tieu-chi/{node}/lich-su", EVERYONE),
+    (
+        "GET",
+        "/tu-danh-gia/{sheet}/tieu-chi/{node}/lich-su",
+        EVERYONE,
+    ),
     ("POST", "/tu-danh-gia/{sheet}/nop", &["unit_leader"]),
     ("POST", "/tu-danh-gia/{sheet}/rut", &["unit_leader"]),
-    ("POST", "/tu-danh-gia/{sheet}/nop-giai-trinh", &["unit_leader"]),
+    (
+        "POST",
+        "/tu-danh-gia/{sheet}/nop-giai-trinh",
+        &["unit_leader"],
+    ),
     ("GET", "/tai-lieu/{file}", EVERYONE),
     // Appraisal, progress, results (issue 4): rows added by the appraisal screens.
     // The council's list and sheets: appraisers and staff; saving a leaf: appraisers only.
@@ -168,8 +176,16 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/khao-sat/dot/{wave}/ket-qua.xlsx", EVERYONE),
     ("GET", "/khao-sat/chi-so-cchc/{campaign}", EVERYONE),
     ("POST", "/khao-sat/chi-so-cchc/{campaign}/anh-xa", STAFF),
-    ("POST", "/khao-sat/chi-so-cchc/{campaign}/anh-xa-theo-phieu", STAFF),
-    ("POST", "/khao-sat/chi-so-cchc/{campaign}/anh-xa/{node}/xoa", STAFF),
+    (
+        "POST",
+        "/khao-sat/chi-so-cchc/{campaign}/anh-xa-theo-phieu",
+        STAFF,
+    ),
+    (
+        "POST",
+        "/khao-sat/chi-so-cchc/{campaign}/anh-xa/{node}/xoa",
+        STAFF,
+    ),
     ("POST", "/khao-sat/chi-so-cchc/{campaign}/cap-nhat", STAFF),
 ];
 
