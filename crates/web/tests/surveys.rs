@@ -723,3 +723,70 @@ async fn viewers_read_only_unit_roles_cannot_write_anonymous_logs_in() {
         );
     }
 }
+
+/// The example as an .xlsx workbook: numbers as numbers, text as text, like a spreadsheet.
+fn example_xlsx() -> Vec<u8> {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let text = String::from_utf8(example_csv()).unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    for (r, record) in reader.records().enumerate() {
+        for (c, cell) in record.unwrap().iter().enumerate() {
+            match cell.parse::<f64>() {
+                Ok(number) if r > 0 => sheet.write_number(r as u32, c as u16, number),
+                _ => sheet.write_string(r as u32, c as u16, cell),
+            }
+            .unwrap();
+        }
+    }
+    workbook.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_xlsx_file_imports_like_its_csv() {
+    for mut app in apps().await {
+        app.login("thuongtruc").await;
+        let (wave, _) = example_wave(&app.db, "Khảo sát 2025", 2025).await;
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(example_xlsx())
+                    .file_name("responses.xlsx")
+                    .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                    .unwrap(),
+            )
+            .text("skip_bad_rows", "1");
+        let response = app
+            .post_multipart(&format!("/khao-sat/dot/{wave}/nhap-tep"), form)
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        let fragment = wait_for(&app, &location(&response)).await;
+        assert!(fragment.contains("id=\"import-done\""), "{fragment}");
+        // As many as the survey engine accepts from the same workbook (a short row is padded
+        // by the sheet, so it is not a column-count error there).
+        let engine = chiso_survey::read_xlsx(
+            &bundled("sipas-2017").unwrap(),
+            "responses.xlsx",
+            &example_xlsx(),
+        )
+        .unwrap();
+        assert_eq!(
+            wave_responses(&app.db, wave).await as u64,
+            engine.accepted()
+        );
+        assert!(engine.accepted() >= 39);
+        // A file of another kind is refused at once, in Vietnamese.
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("responses.txt"),
+        );
+        let response = app
+            .post_multipart(&format!("/khao-sat/dot/{wave}/nhap-tep"), form)
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(response.text().await.unwrap().contains(".csv hoặc .xlsx"));
+    }
+}

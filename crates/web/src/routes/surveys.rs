@@ -1554,20 +1554,38 @@ fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, String> {
         .worksheet_range_at(0)
         .ok_or_else(|| "has no sheet".to_string())?
         .map_err(|e| format!("first sheet not readable: {e}"))?;
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for row in range.rows() {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|cell| match cell {
-                Data::Empty => String::new(),
-                Data::String(s) => s.clone(),
-                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-                Data::Float(f) => format!("{f}"),
-                Data::Int(i) => i.to_string(),
-                Data::Bool(b) => b.to_string(),
-                other => other.to_string(),
-            })
-            .collect();
+    // As the survey engine reads a workbook: trailing empty header cells are formatting, not
+    // columns, and a row's empty cells past the header are dropped (a sheet pads every row to
+    // the widest one).
+    let text = |cell: &Data| match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => format!("{f}"),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    };
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .map(|r| r.iter().map(text).collect())
+        .unwrap_or_default();
+    let width = header
+        .iter()
+        .rposition(|h| !h.trim().is_empty())
+        .map_or(0, |p| p + 1);
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    writer
+        .write_record(&header[..width])
+        .map_err(|e| e.to_string())?;
+    for row in rows {
+        let mut cells: Vec<String> = row.iter().map(text).collect();
+        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
+            cells.pop();
+        }
         writer.write_record(&cells).map_err(|e| e.to_string())?;
     }
     writer.into_inner().map_err(|e| e.to_string())
