@@ -256,9 +256,11 @@ pub fn read_csv_sized<R: Read>(
         if row == 2
             && let Some(total) = total_bytes
         {
-            // Rows are about as long as the first one; a generous estimate costs only memory.
+            // Rows are about as long as the first one. The estimate is capped so that an odd
+            // first row cannot make the table huge (4 M rows: a 64 MB table); a larger file
+            // grows the table by doubling as it goes.
             let estimate = total / record.data.len().max(16) as u64;
-            aggregator.reserve(estimate.min(1 << 28) as usize);
+            aggregator.reserve(estimate.min(1 << 22) as usize);
         }
         aggregator.push(row, &record);
     }
