@@ -272,7 +272,7 @@ async fn seed_sheets(
             let draw = (index as u64 * 7919 + position as u64 * 104_729) % 100;
             let full = draw < strength;
             let points = demo_points(node, full, draw);
-            let explanation = (node.evidence_required && draw % 3 == 0).then(|| {
+            let explanation = (node.evidence_required && draw.is_multiple_of(3)).then(|| {
                 "Đã ban hành kế hoạch; văn bản đang trình ký, sẽ bổ sung tài liệu kiểm chứng."
                     .to_string()
             });
@@ -292,7 +292,7 @@ async fn seed_sheets(
             )
             .await?;
         }
-        if index % 3 == 0 {
+        if index.is_multiple_of(3) {
             let current = assessments::get_sheet(db, sheet.id).await?;
             // A sheet lacking evidence without explanation stays a draft: that is demo data too.
             let _ = assessments::submit(
