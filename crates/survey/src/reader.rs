@@ -700,7 +700,7 @@ impl<'q> Aggregator<'q> {
         // Valid so far: find the unit, then check the respondent against the unit's earlier
         // accepted rows (a rejected row never claims its id).
         let unit_index = match self.last_unit {
-            Some(u) if self.units[u as usize].as_bytes() == unit => u,
+            Some(u) if same_bytes(self.units[u as usize].as_bytes(), unit) => u,
             _ => match self.unit_index.get(unit) {
                 Some(u) => u,
                 None => {
@@ -934,6 +934,13 @@ fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
     h ^ (h >> 33)
 }
 
+/// Equality of short byte strings without a call to `memcmp`, which dominates for codes of a
+/// few bytes.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 /// A small map from byte strings to dense indices (unit codes, channels): open addressing
 /// over a table that stays in cache.
 #[derive(Default)]
@@ -956,7 +963,7 @@ impl KeyMap {
             if index == u32::MAX {
                 return None;
             }
-            if &*self.keys[index as usize] == key {
+            if same_bytes(&self.keys[index as usize], key) {
                 return Some(index);
             }
             at = (at + 1) & mask;
