@@ -1229,7 +1229,25 @@ struct PreparedRow {
     comment: Option<String>,
 }
 
-/// Rows per multi-row INSERT: 400 rows × 8 values stays far below both backends' limits on
+/// The multi-row INSERT of imported responses, with or without respondent ids (those skip a
+/// repeated respondent: ON CONFLICT DO NOTHING).
+fn insert_sql(style: Placeholders, rows: usize, with_ids: bool) -> String {
+    if with_ids {
+        format!(
+            "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
+             demographics, expectations, comment, respondent_id) VALUES {} ON CONFLICT DO NOTHING",
+            values_list(style, rows, 11)
+        )
+    } else {
+        format!(
+            "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
+             demographics, expectations, comment) VALUES {}",
+            values_list(style, rows, 10)
+        )
+    }
+}
+
+/// Rows per multi-row INSERT: 400 rows × 11 values stays far below both backends' limits on
 /// bound parameters (32 766 SQLite, 65 535 PostgreSQL) and amortises the per-statement cost.
 const ROWS_PER_INSERT: usize = 400;
 /// Counter rows per multi-row upsert.
@@ -1343,13 +1361,17 @@ macro_rules! impl_survey_writes {
                 // through ON CONFLICT DO NOTHING, and the ones that come back went in.
                 let (with_id, without_id): (Vec<usize>, Vec<usize>) =
                     (0..rows.len()).partition(|&i| rows[i].respondent_id.is_some());
+                // The statement of a full chunk is built once per batch.
+                let full = insert_sql($style, ROWS_PER_INSERT, false);
                 for chunk in without_id.chunks(ROWS_PER_INSERT) {
-                    let sql = format!(
-                        "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
-                         demographics, expectations, comment) VALUES {}",
-                        values_list($style, chunk.len(), 10)
-                    );
-                    let mut query = sqlx::query(&sql);
+                    let last;
+                    let sql = if chunk.len() == ROWS_PER_INSERT {
+                        &full
+                    } else {
+                        last = insert_sql($style, chunk.len(), false);
+                        &last
+                    };
+                    let mut query = sqlx::query(sql);
                     for &i in chunk {
                         let row = &rows[i];
                         query = query
@@ -1366,6 +1388,7 @@ macro_rules! impl_survey_writes {
                     }
                     query.execute(&mut *self).await?;
                 }
+                let full_with_ids = insert_sql($style, ROWS_PER_INSERT, true);
                 for chunk in with_id.chunks(ROWS_PER_INSERT) {
                     // No RETURNING on the hot path (rows coming back one by one cost more than
                     // the insert): when fewer rows went in than were sent, the ones that did
@@ -1373,12 +1396,14 @@ macro_rules! impl_survey_writes {
                     let before: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM responses")
                         .fetch_one(&mut *self)
                         .await?;
-                    let sql = format!(
-                        "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
-                         demographics, expectations, comment, respondent_id) VALUES {} ON CONFLICT DO NOTHING",
-                        values_list($style, chunk.len(), 11)
-                    );
-                    let mut query = sqlx::query(&sql);
+                    let last;
+                    let sql = if chunk.len() == ROWS_PER_INSERT {
+                        &full_with_ids
+                    } else {
+                        last = insert_sql($style, chunk.len(), true);
+                        &last
+                    };
+                    let mut query = sqlx::query(sql);
                     for &i in chunk {
                         let row = &rows[i];
                         query = query
@@ -1870,6 +1895,9 @@ pub struct RowParser<'q> {
     expectations: Option<usize>,
     comment: Option<usize>,
     scale_text: String,
+    /// The stored answer (position + 1) of each one-byte answer code; 0 where none. Most
+    /// cells hold one byte, so this saves a search of the scale per answer.
+    by_byte: [u8; 256],
     /// Columns the questionnaire does not know, ignored.
     pub warnings: Vec<String>,
 }
@@ -1960,8 +1988,15 @@ impl<'q> RowParser<'q> {
                 .and_then(|e| find(&e.question.code)),
             comment: questionnaire.comment.as_ref().and_then(|c| find(&c.code)),
             scale_text: questionnaire.scale.describe(),
+            by_byte: [0; 256],
             warnings: Vec::new(),
         };
+        for (position, answer) in questionnaire.scale.answers.iter().enumerate() {
+            if let [byte] = answer.code.as_bytes() {
+                parser.by_byte[byte.to_ascii_lowercase() as usize] = position as u8 + 1;
+                parser.by_byte[byte.to_ascii_uppercase() as usize] = position as u8 + 1;
+            }
+        }
         for (i, n) in names.iter().enumerate() {
             let known = chiso_survey::questionnaire::RESERVED_COLUMNS.contains(&n.as_str())
                 || parser.items.contains(&i)
@@ -2025,6 +2060,12 @@ impl<'q> RowParser<'q> {
             let field = trim_bytes(fields.get(column));
             if field.is_empty() {
                 answers.push(0);
+                continue;
+            }
+            if let [byte] = field
+                && self.by_byte[*byte as usize] != 0
+            {
+                answers.push(self.by_byte[*byte as usize]);
                 continue;
             }
             match std::str::from_utf8(field).ok().and_then(|s| scale.find(s)) {
@@ -2337,6 +2378,22 @@ fn prepare_batch(
     prepared
 }
 
+/// Takes up to `size` rows, yielding every 256 so that a write awaited beside it (see
+/// [`import_responses`]) moves on meanwhile.
+async fn collect_batch<I: Iterator>(rows: &mut I, size: usize) -> Vec<I::Item> {
+    let mut batch = Vec::with_capacity(size.min(1 << 16));
+    while batch.len() < size {
+        match rows.next() {
+            Some(row) => batch.push(row),
+            None => break,
+        }
+        if batch.len().is_multiple_of(256) {
+            tokio::task::yield_now().await;
+        }
+    }
+    batch
+}
+
 /// Imports parsed responses into a wave (open or closed: paper forms are typed after the
 /// close) through one writer. Rows are pulled in batches of `options.batch_size`; each batch
 /// is checked in memory, inserted with multi-row statements, and its counters are summed in
@@ -2407,40 +2464,52 @@ where
             // each batch commits, once for the file when the file is one transaction. Their
             // size is bounded by units × channels × answers, not by rows.
             let mut tally = Tally::new(&shape);
+            let first = collect_batch(&mut rows, batch_size).await;
+            let mut exhausted = first.len() < batch_size;
+            let mut prepared = prepare_batch(first, &units, &shape, &mut state);
             loop {
-                let batch: Vec<_> = rows.by_ref().take(batch_size).collect();
-                if batch.is_empty() {
-                    break;
-                }
-                let prepared = prepare_batch(batch, &units, &shape, &mut state);
+                // The next batch is read and parsed while this one is written: the database
+                // works on its own thread, so the two overlap on two cores.
+                let (written, next) = tokio::join!(
+                    async {
+                        if prepared.is_empty() {
+                            Ok(Vec::new())
+                        } else {
+                            tx.insert_import_rows(wave_id, import_id, started, &prepared)
+                                .await
+                        }
+                    },
+                    async {
+                        if exhausted {
+                            Vec::new()
+                        } else {
+                            collect_batch(&mut rows, batch_size).await
+                        }
+                    }
+                );
                 // An all-or-nothing import that has failed goes on writing (to be rolled back):
                 // the unique index is what finds a respondent repeated across batches, and the
                 // report names every bad row at once.
-                if !prepared.is_empty() {
-                    let inserted = tx
-                        .insert_import_rows(wave_id, import_id, started, &prepared)
-                        .await?;
-                    for (row, went_in) in prepared.iter().zip(inserted) {
-                        if went_in {
-                            let packed = Packed {
-                                weight: row.weight,
-                                answers: &row.answers,
-                                demographics: row.demographics.as_deref().unwrap_or(&[]),
-                                expectations: row.expectations.as_deref().unwrap_or(&[]),
-                                comment: row.comment.is_some(),
-                            };
-                            tally.add(row.unit_id, &row.channel, &packed, false);
-                            state.accepted += 1;
-                        } else {
-                            state.reject(
-                                row.row,
-                                format!(
-                                    "respondent_id {} repeated in unit {} (already stored)",
-                                    row.respondent_id.as_deref().unwrap_or_default(),
-                                    row.unit_code
-                                ),
-                            );
-                        }
+                for (row, went_in) in prepared.iter().zip(written?) {
+                    if went_in {
+                        let packed = Packed {
+                            weight: row.weight,
+                            answers: &row.answers,
+                            demographics: row.demographics.as_deref().unwrap_or(&[]),
+                            expectations: row.expectations.as_deref().unwrap_or(&[]),
+                            comment: row.comment.is_some(),
+                        };
+                        tally.add(row.unit_id, &row.channel, &packed, false);
+                        state.accepted += 1;
+                    } else {
+                        state.reject(
+                            row.row,
+                            format!(
+                                "respondent_id {} repeated in unit {} (already stored)",
+                                row.respondent_id.as_deref().unwrap_or_default(),
+                                row.unit_code
+                            ),
+                        );
                     }
                 }
                 if options.skip_bad_rows {
@@ -2452,6 +2521,11 @@ where
                     tx = $begin.await?;
                 }
                 progress(state.rows_read, options.total_rows);
+                if next.is_empty() {
+                    break;
+                }
+                exhausted = next.len() < batch_size;
+                prepared = prepare_batch(next, &units, &shape, &mut state);
             }
             if options.skip_bad_rows || state.rejected == 0 {
                 if !tally.is_empty() {
