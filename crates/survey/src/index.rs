@@ -69,6 +69,9 @@ pub struct SurveyResult {
     pub comments: u64,
 }
 
+/// The result of one unit is a [`SurveyResult`] like any other group's.
+pub type UnitResult = SurveyResult;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FactorResult {
     pub code: String,

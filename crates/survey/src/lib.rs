@@ -18,7 +18,7 @@ pub mod report;
 pub mod sample;
 
 pub use counts::{AnswerStat, Counts};
-pub use index::{SurveyResult, index_from_counts};
+pub use index::{SurveyResult, UnitResult, index_from_counts};
 pub use questionnaire::{Questionnaire, QuestionnaireError, bundled};
 pub use reader::{ReadError, Rejection, Tally, read_csv, read_csv_sized, read_xlsx};
 pub use sample::{check_sample, sample_size};
