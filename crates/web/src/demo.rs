@@ -8,6 +8,7 @@ use chiso_domain::org::OrgKind;
 use chiso_domain::{Method, Points, Rule};
 use chiso_store::assessments;
 use chiso_store::campaigns::{self, CampaignFields};
+use chiso_store::surveys::{self, CsvRows};
 use chiso_store::units::{self, UnitFields};
 use chiso_store::users::{self, NewUser};
 use chiso_store::{Actor, Db, StoreError, frameworks};
@@ -238,7 +239,87 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> Result<(), StoreErr
     }
     if fill_sheets {
         seed_sheets(db, &actor, campaign, justice).await?;
+        seed_survey(db, &actor, campaign, today.year() as i64, &departments).await?;
     }
+    Ok(())
+}
+
+/// An open SIPAS wave of the demo campaign over the departments, with a few thousand
+/// responses imported as a paper batch, so the survey screens show indices, intervals and
+/// charts from the first start. Answers are deterministic and lean towards satisfied, more or
+/// less so per unit; about one answer in twenty is left blank.
+async fn seed_survey(
+    db: &Db,
+    actor: &Actor,
+    campaign: i64,
+    year: i64,
+    departments: &[i64],
+) -> Result<(), StoreError> {
+    let questionnaire_id = surveys::register_bundled(db, actor, "sipas-2017").await?;
+    let questionnaire = surveys::get_questionnaire(db, questionnaire_id)
+        .await?
+        .questionnaire()?;
+    let mut fields = surveys::WaveFields::new(
+        questionnaire_id,
+        &format!("Khảo sát SIPAS năm {year} – các sở, ngành (dữ liệu minh họa)"),
+        year,
+    );
+    fields.campaign_id = Some(campaign);
+    let wave = surveys::create_wave(db, actor, &fields).await?;
+    let declared: Vec<(i64, Option<i64>)> = departments
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (*id, Some(800 + (i as i64 * 431) % 9000)))
+        .collect();
+    surveys::set_units(db, actor, wave, &declared).await?;
+    surveys::open_wave(db, actor, wave).await?;
+
+    let mut csv = String::from("unit_code,respondent_id,channel,weight");
+    for item in &questionnaire.items {
+        csv.push(',');
+        csv.push_str(&item.code);
+    }
+    csv.push('\n');
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % 100
+    };
+    for (i, _) in departments.iter().enumerate() {
+        let code = format!("S{:02}", i + 1);
+        // The share of satisfied answers this unit tends to get, 62 % to 95 %.
+        let satisfied = 62 + (i as u64 * 29) % 34;
+        for respondent in 0..(200 + (i * 61) % 250) {
+            let channel = ["paper", "online", "kiosk"][respondent % 3];
+            csv.push_str(&format!("{code},{code}-{respondent:04},{channel},"));
+            for _ in &questionnaire.items {
+                let draw = next();
+                let answer = match draw {
+                    d if d < 5 => String::new(),
+                    d if d < 5 + satisfied * 95 / 100 => {
+                        if d % 3 == 0 { "5" } else { "4" }.to_string()
+                    }
+                    d => ["3", "2", "1"][(d % 3) as usize].to_string(),
+                };
+                csv.push(',');
+                csv.push_str(&answer);
+            }
+            csv.push('\n');
+        }
+    }
+    let rows = CsvRows::new(&questionnaire, std::io::Cursor::new(csv.into_bytes()))
+        .map_err(StoreError::Invalid)?;
+    surveys::import_responses(
+        db,
+        actor,
+        wave,
+        rows,
+        &surveys::ImportOptions::new("phieu-giay-minh-hoa.csv"),
+        &mut |_, _| {},
+    )
+    .await?;
     Ok(())
 }
 
