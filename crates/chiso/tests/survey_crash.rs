@@ -302,3 +302,22 @@ fn acknowledged_responses_survive_kill_9() {
         eprintln!("PostgreSQL not reachable: the crash test ran on SQLite only");
     }
 }
+
+/// Not a test: prepares the database of `bench/http-submit.sh` (the wave and device of the
+/// crash test) and writes the device key to `CHISO_BENCH_KEY_FILE`.
+#[test]
+#[ignore = "run by bench/http-submit.sh"]
+fn prepare_bench_database() {
+    let (Ok(url), Ok(key_file)) = (
+        std::env::var("CHISO_BENCH_DATABASE_URL"),
+        std::env::var("CHISO_BENCH_KEY_FILE"),
+    ) else {
+        panic!("set CHISO_BENCH_DATABASE_URL and CHISO_BENCH_KEY_FILE");
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_, _, key) = runtime.block_on(async {
+        let db = Db::connect(&url).await.unwrap();
+        prepare(&db).await
+    });
+    std::fs::write(key_file, key).unwrap();
+}

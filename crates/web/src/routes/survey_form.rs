@@ -63,7 +63,8 @@ pub fn api_router() -> Router<AppState> {
 /// Parsed questionnaires by code and version. A stored version never changes (a new text is a
 /// new version), so parsing the TOML once per process is enough; the submission path would
 /// otherwise parse it on every request.
-static QUESTIONNAIRES: LazyLock<Mutex<HashMap<(String, i64), Arc<Questionnaire>>>> =
+type QuestionnaireCache = HashMap<(String, i64), Arc<Questionnaire>>;
+static QUESTIONNAIRES: LazyLock<Mutex<QuestionnaireCache>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
 async fn questionnaire_of(state: &AppState, wave: &WaveRow) -> AppResult<Arc<Questionnaire>> {
@@ -240,9 +241,7 @@ fn first<'a>(fields: &'a Fields, name: &str) -> &'a str {
 fn form_page(
     context: &Context,
     questionnaire: &Questionnaire,
-    unit_name: &str,
-    action: String,
-    with_respondent: bool,
+    target: &Target,
     fields: &Fields,
     faulty: &[String],
     errors: Vec<String>,
@@ -321,9 +320,10 @@ fn form_page(
     FormPage {
         page: Page::new(context, "survey_form.title"),
         questionnaire_title: pick(lang, &questionnaire.title, &questionnaire.title_en),
-        unit_name: unit_name.to_string(),
-        action,
-        with_respondent,
+        unit_name: target.unit_name.clone(),
+        action: target.action.clone(),
+        // The form without token asks for an optional respondent id.
+        with_respondent: target.token.is_none(),
         respondent_id: first(fields, "respondent_id").to_string(),
         groups,
         demographics,
@@ -550,9 +550,7 @@ async fn show_form(
     Ok(form_page(
         context,
         &questionnaire,
-        &target.unit_name,
-        target.action,
-        target.token.is_none(),
+        &target,
         &Vec::new(),
         &[],
         Vec::new(),
@@ -587,16 +585,7 @@ async fn take_form(
     let rerender = |faulty: &[String], errors: Vec<String>| {
         (
             StatusCode::UNPROCESSABLE_ENTITY,
-            form_page(
-                context,
-                &questionnaire,
-                &target.unit_name,
-                target.action.clone(),
-                target.token.is_none(),
-                &fields,
-                faulty,
-                errors,
-            ),
+            form_page(context, &questionnaire, &target, &fields, faulty, errors),
         )
             .into_response()
     };
@@ -634,9 +623,7 @@ async fn take_form(
             form_page(
                 context,
                 &questionnaire,
-                &target.unit_name,
-                target.action.clone(),
-                true,
+                &target,
                 &fields,
                 &["respondent_id".to_string()],
                 vec![i18n::text(lang, "survey_form.duplicate").to_string()],
