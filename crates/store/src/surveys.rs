@@ -2166,6 +2166,19 @@ impl<'q> RowParser<'q> {
     }
 }
 
+/// A row given as text cells (an .xlsx sheet's row, a form's fields), for [`RowParser`].
+pub struct StringFields<'a>(pub &'a [String]);
+
+impl Fields for StringFields<'_> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn get(&self, index: usize) -> &[u8] {
+        self.0[index].as_bytes()
+    }
+}
+
 /// The data rows of a responses.csv, streamed: one [`ImportRow`] or [`RowRejection`] per
 /// non-blank row. A read error ends the rows with a rejection naming it (an all-or-nothing
 /// import then stores nothing).

@@ -1091,6 +1091,22 @@ title = "Góp ý"
         ]
     );
     assert!(surveys::CsvRows::new(&q, "unit_code,q1\n".as_bytes()).is_err());
+    // Rows given as text cells (an .xlsx sheet) go through the same rules.
+    let header: Vec<String> = ["unit_code", "respondent_id", "q1", "q2"]
+        .map(String::from)
+        .to_vec();
+    let parser = surveys::RowParser::new(&q, &header).unwrap();
+    let cells: Vec<String> = ["01", "x", "5", ""].map(String::from).to_vec();
+    let parsed = parser.parse(2, &surveys::StringFields(&cells)).unwrap();
+    assert_eq!(parsed.answers, [5, 0]);
+    let cells: Vec<String> = ["01", "x", "9", ""].map(String::from).to_vec();
+    assert_eq!(
+        parser
+            .parse(3, &surveys::StringFields(&cells))
+            .unwrap_err()
+            .reason,
+        "q1: value 9 is not 1-5"
+    );
 
     // Stored and counted on both backends like the streaming reader counts them.
     for test_db in backends().await {
