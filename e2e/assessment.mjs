@@ -9,11 +9,17 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Roo
 /** Parses a Vietnamese number ("1,5"). */
 const vnNumber = (text) => Number(text.replace(/[^\d,.-]/g, '').replace(/\./g, '').replace(',', '.'));
 
+/** Runs an action that saves a leaf, and waits until htmx has swapped the answer in: the next
+ * action on the same leaf must find the new row, not the one being replaced. */
 async function savedAfter(page, nodeId, action) {
+  await page.evaluate(() => {
+    window.__settled = new Promise((resolve) => document.body.addEventListener('htmx:afterSettle', () => resolve(), { once: true }));
+  });
   await Promise.all([
     page.waitForResponse((r) => r.url().includes(`/tieu-chi/${nodeId}`) && r.request().method() === 'POST'),
     action(),
   ]);
+  await page.evaluate(() => window.__settled);
 }
 
 await run(async (browser, base) => {
