@@ -2140,6 +2140,28 @@ async fn refused_page(
         .into_response())
 }
 
+/// The answer to a leader's sign-off (submit, withdraw, explanations): back to the sheet with
+/// the message `done_key`, or the sheet again with the store's refusal and its status.
+async fn sign_off_outcome<T>(
+    state: &AppState,
+    context: &Context,
+    principal: &Principal,
+    sheet: &str,
+    sheet_id: i64,
+    done_key: &str,
+    result: Result<T, StoreError>,
+) -> AppResult<Response> {
+    match result {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/tu-danh-gia/{sheet_id}?msg={done_key}")).into_response())
+        }
+        Err(e) => {
+            let (status, text) = store_refusal(context.lang, e)?;
+            refused_page(state, context, principal, sheet, status, vec![text], false).await
+        }
+    }
+}
+
 fn store_refusal(lang: Lang, error: StoreError) -> AppResult<(StatusCode, String)> {
     match error {
         StoreError::Invalid(english) => {
@@ -2178,7 +2200,7 @@ pub async fn submit(
         )
         .await;
     }
-    match assessments::submit(
+    let result = assessments::submit(
         &state.db,
         &principal.actor(),
         Role::UnitLeader,
@@ -2186,27 +2208,17 @@ pub async fn submit(
         version,
         today(),
     )
+    .await;
+    sign_off_outcome(
+        &state,
+        &context,
+        &principal,
+        &sheet,
+        loaded.id(),
+        "assessment.submitted",
+        result,
+    )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/tu-danh-gia/{}?msg=assessment.submitted",
-            loaded.id()
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, text) = store_refusal(lang, e)?;
-            refused_page(
-                &state,
-                &context,
-                &principal,
-                &sheet,
-                status,
-                vec![text],
-                false,
-            )
-            .await
-        }
-    }
 }
 
 /// The leader withdraws the submitted sheet back to draft, while appraisal has not started.
@@ -2217,12 +2229,11 @@ pub async fn withdraw(
     Path(sheet): Path<String>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    let lang = context.lang;
     let loaded = load_for_change(&state, &principal, &sheet, SIGN_ROLES).await?;
     let reason = field(&pairs, "reason")
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    match assessments::withdraw(
+    let result = assessments::withdraw(
         &state.db,
         &principal.actor(),
         Role::UnitLeader,
@@ -2230,27 +2241,17 @@ pub async fn withdraw(
         today(),
         reason,
     )
+    .await;
+    sign_off_outcome(
+        &state,
+        &context,
+        &principal,
+        &sheet,
+        loaded.id(),
+        "assessment.withdrawn",
+        result,
+    )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/tu-danh-gia/{}?msg=assessment.withdrawn",
-            loaded.id()
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, text) = store_refusal(lang, e)?;
-            refused_page(
-                &state,
-                &context,
-                &principal,
-                &sheet,
-                status,
-                vec![text],
-                false,
-            )
-            .await
-        }
-    }
 }
 
 /// The leader submits the answers to the explanation requests; refused while a flagged leaf
@@ -2262,12 +2263,11 @@ pub async fn submit_explanation(
     Path(sheet): Path<String>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    let lang = context.lang;
     let loaded = load_for_change(&state, &principal, &sheet, SIGN_ROLES).await?;
     let version = field(&pairs, "version")
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(loaded.scope.sheet.version);
-    match assessments::submit_explanation(
+    let result = assessments::submit_explanation(
         &state.db,
         &principal.actor(),
         Role::UnitLeader,
@@ -2275,27 +2275,17 @@ pub async fn submit_explanation(
         version,
         today(),
     )
+    .await;
+    sign_off_outcome(
+        &state,
+        &context,
+        &principal,
+        &sheet,
+        loaded.id(),
+        "assessment.explanation_submitted",
+        result,
+    )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/tu-danh-gia/{}?msg=assessment.explanation_submitted",
-            loaded.id()
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, text) = store_refusal(lang, e)?;
-            refused_page(
-                &state,
-                &context,
-                &principal,
-                &sheet,
-                status,
-                vec![text],
-                false,
-            )
-            .await
-        }
-    }
 }
 
 #[cfg(test)]
