@@ -28,6 +28,8 @@ struct FileConfig {
     lockout_minutes: Option<i64>,
     ip_failures_per_15_minutes: Option<i64>,
     data_dir: Option<PathBuf>,
+    survey_submissions_per_minute: Option<u32>,
+    survey_group_commit: Option<usize>,
 }
 
 fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, CliError> {
@@ -106,6 +108,27 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
         "CHISO_IP_FAILURES_PER_15_MINUTES",
         file.ip_failures_per_15_minutes
     );
+    setting!(
+        survey_submissions_per_minute,
+        "CHISO_SURVEY_SUBMISSIONS_PER_MINUTE",
+        file.survey_submissions_per_minute
+    );
+    setting!(
+        survey_group_commit,
+        "CHISO_SURVEY_GROUP_COMMIT",
+        file.survey_group_commit
+    );
+    if config.survey_submissions_per_minute == 0 {
+        return Err(CliError::Usage(
+            "survey_submissions_per_minute: must be at least 1".into(),
+        ));
+    }
+    if !(1..=chiso_store::survey_intake::MAX_BATCH).contains(&config.survey_group_commit) {
+        return Err(CliError::Usage(format!(
+            "survey_group_commit: must be between 1 and {}",
+            chiso_store::survey_intake::MAX_BATCH
+        )));
+    }
     if let Some(mb) = env("CHISO_MAX_UPLOAD_MB")
         .map(|v| parse::<usize>("CHISO_MAX_UPLOAD_MB", &v))
         .transpose()?

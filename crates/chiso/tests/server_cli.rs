@@ -210,6 +210,32 @@ fn a_bad_configuration_file_is_named_with_its_problem() {
         text(&output.stderr)
     );
 
+    // The survey settings are checked, by name.
+    for (setting, problem) in [
+        (
+            "survey_group_commit = 0",
+            "survey_group_commit: must be between 1 and 256",
+        ),
+        (
+            "survey_group_commit = 1000",
+            "survey_group_commit: must be between 1 and 256",
+        ),
+        (
+            "survey_submissions_per_minute = 0",
+            "survey_submissions_per_minute: must be at least 1",
+        ),
+        (
+            "survey_submissions_per_minute = -3",
+            "survey_submissions_per_minute",
+        ),
+    ] {
+        std::fs::write(dir.join("chiso.toml"), format!("{setting}\n")).unwrap();
+        let output = chiso(&["migrate"], &dir, None);
+        assert_eq!(output.status.code(), Some(2), "{setting}");
+        let error = text(&output.stderr);
+        assert!(error.contains(problem), "{setting}: {error}");
+    }
+
     // A file's setting is used: migrate a SQLite file named there.
     std::fs::write(
         dir.join("chiso.toml"),

@@ -1148,8 +1148,10 @@ const WAVE_CHECK: &str = "SELECT w.state, w.opens_on, w.closes_on, w.duplicate_w
      (SELECT wu.unit_id FROM wave_units wu WHERE wu.wave_id = w.id AND wu.unit_id = $2) \
      FROM waves w JOIN questionnaires q ON q.id = w.questionnaire_id WHERE w.id = $1";
 
-fn check_open(check: &WaveCheck, today: NaiveDate) -> Result<QuestionnaireShape, Refusal> {
-    let (state, opens_on, closes_on, _, shape, member) = check;
+/// Whether the wave takes answers for the unit today (the shape is parsed apart, once per wave
+/// and batch).
+fn check_open(check: &WaveCheck, today: NaiveDate) -> Result<(), Refusal> {
+    let (state, opens_on, closes_on, _, _, member) = check;
     if state != "open" {
         return Err(Refusal::WaveNotOpen(state.clone()));
     }
@@ -1166,7 +1168,7 @@ fn check_open(check: &WaveCheck, today: NaiveDate) -> Result<QuestionnaireShape,
     if member.is_none() {
         return Err(Refusal::UnitNotInWave);
     }
-    parse_shape(shape).map_err(|e| Refusal::Invalid(e.to_string()))
+    Ok(())
 }
 
 fn check_fields(response: &Response) -> Result<(String, Option<String>), Refusal> {
@@ -1446,6 +1448,61 @@ macro_rules! impl_survey_writes {
 impl_survey_writes!(SqliteConnection, Placeholders::Anonymous);
 impl_survey_writes!(PgConnection, Placeholders::Numbered);
 
+/// A submission checked for what needs no database (weight, comment, identity) and owned, so
+/// it can wait in the [`SubmitQueue`](crate::survey_intake::SubmitQueue) for its batch.
+#[derive(Clone, Debug)]
+pub(crate) struct PreparedSubmission {
+    wave_id: i64,
+    unit_id: i64,
+    channel: String,
+    comment: Option<String>,
+    token_hash: Option<String>,
+    respondent: Option<String>,
+    /// The source address hashed with the wave.
+    source: Option<String>,
+    weight: f64,
+    answers: Vec<u8>,
+    demographics: Vec<u8>,
+    expectations: Vec<u8>,
+    device_id: Option<i64>,
+}
+
+/// The checks of a submission that need no database; a refusal here stores nothing.
+pub(crate) fn prepare_submission(
+    wave_id: i64,
+    unit_id: i64,
+    response: &Response,
+    identity: Identity<'_>,
+) -> Result<PreparedSubmission, Refusal> {
+    let (channel, comment) = check_fields(response)?;
+    let (token_hash, respondent) = match identity {
+        Identity::Token(token) => (Some(sha256_hex(token.trim())), None),
+        Identity::Respondent(id) => {
+            let id = id.map(str::trim).filter(|s| !s.is_empty());
+            if id.is_some_and(|s| s.chars().count() > MAX_RESPONDENT_ID) {
+                return Err(Refusal::Invalid(format!(
+                    "the respondent id is longer than {MAX_RESPONDENT_ID} characters"
+                )));
+            }
+            (None, id.map(str::to_string))
+        }
+    };
+    Ok(PreparedSubmission {
+        wave_id,
+        unit_id,
+        channel,
+        comment,
+        token_hash,
+        respondent,
+        source: response.source.as_deref().map(|s| source_hash(wave_id, s)),
+        weight: response.weight,
+        answers: response.answers.clone(),
+        demographics: response.demographics.clone(),
+        expectations: response.expectations.clone(),
+        device_id: response.device_id,
+    })
+}
+
 /// Submits one response: checks that the wave is open today and covers the unit, that the
 /// answers fit the questionnaire, that a token is unused (a conditional `UPDATE … WHERE
 /// used_at IS NULL`, so a token is answered exactly once whatever races) or that a respondent
@@ -1456,6 +1513,8 @@ impl_survey_writes!(PgConnection, Placeholders::Numbered);
 /// source within the wave's duplicate window is stored but flagged and not counted.
 ///
 /// The outer error is the database's; the inner one a refusal, after which nothing was stored.
+/// Many concurrent submitters should go through a
+/// [`SubmitQueue`](crate::survey_intake::SubmitQueue), which commits them in groups.
 pub async fn submit(
     db: &Db,
     wave_id: i64,
@@ -1463,129 +1522,172 @@ pub async fn submit(
     response: &Response,
     identity: Identity<'_>,
 ) -> Result<Result<Accepted, Refusal>, StoreError> {
-    let (channel, comment) = match check_fields(response) {
-        Ok(fields) => fields,
+    let prepared = match prepare_submission(wave_id, unit_id, response, identity) {
+        Ok(prepared) => prepared,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let (token_hash, respondent) = match identity {
-        Identity::Token(token) => (Some(sha256_hex(token.trim())), None),
-        Identity::Respondent(id) => {
-            let id = id.map(str::trim).filter(|s| !s.is_empty());
-            if id.is_some_and(|s| s.chars().count() > MAX_RESPONDENT_ID) {
-                return Ok(Err(Refusal::Invalid(format!(
-                    "the respondent id is longer than {MAX_RESPONDENT_ID} characters"
-                ))));
-            }
-            (None, id.map(str::to_string))
-        }
-    };
-    let source = response.source.as_deref().map(|s| source_hash(wave_id, s));
+    let mut outcomes = store_submissions(db, std::slice::from_ref(&prepared)).await?;
+    Ok(outcomes.pop().expect("one outcome per submission"))
+}
+
+/// Stores a group of submissions in one transaction (group commit): each is checked and
+/// written in turn exactly as if it were alone, so a later one sees the earlier ones (a token
+/// spent, a respondent id taken, a look-alike answer); their counters are summed in memory
+/// and upserted once, and the device's last use written once. One outcome per submission, in
+/// order; a refusal stores nothing of its submission and leaves the others alone. A database
+/// error rolls back the whole group.
+pub(crate) async fn store_submissions(
+    db: &Db,
+    batch: &[PreparedSubmission],
+) -> Result<Vec<Result<Accepted, Refusal>>, StoreError> {
     let today = today_in_vietnam();
     let now = Utc::now();
     in_transaction!(db, tx => {
-        let check: Option<WaveCheck> = sqlx::query_as(WAVE_CHECK)
-            .bind(wave_id)
-            .bind(unit_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(check) = check else { return Ok(Err(Refusal::UnknownWave)) };
-        let shape = match check_open(&check, today) {
-            Ok(shape) => shape,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        if let Err(fault) = shape.check_response(&response.answers, &response.demographics, &response.expectations) {
-            return Ok(Err(Refusal::Invalid(fault)));
-        }
-        let window = check.3;
-        let mut token_id = None;
-        if let Some(hash) = &token_hash {
-            // The conditional update is the single point where a token is spent.
-            let spent: Option<i64> = sqlx::query_scalar(
-                "UPDATE survey_tokens SET used_at = $1 WHERE token_hash = $2 AND wave_id = $3 AND unit_id = $4 \
-                 AND used_at IS NULL RETURNING id")
-                .bind(now)
-                .bind(hash)
-                .bind(wave_id)
-                .bind(unit_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            match spent {
-                Some(id) => token_id = Some(id),
-                None => {
-                    let found: Option<(i64, i64, Option<DateTime<Utc>>)> = sqlx::query_as(
-                        "SELECT wave_id, unit_id, used_at FROM survey_tokens WHERE token_hash = $1")
+        let mut outcomes = Vec::with_capacity(batch.len());
+        // Per batch: the wave checks by (wave, unit), the shape and tally by wave.
+        let mut checks: HashMap<(i64, i64), Option<WaveCheck>> = HashMap::new();
+        let mut tallies: HashMap<i64, (QuestionnaireShape, Tally)> = HashMap::new();
+        let mut devices: Vec<i64> = Vec::new();
+        for submission in batch {
+            let (wave_id, unit_id) = (submission.wave_id, submission.unit_id);
+            let outcome: Result<Accepted, Refusal> = 'one: {
+                let check = match checks.get(&(wave_id, unit_id)) {
+                    Some(check) => check.clone(),
+                    None => {
+                        let check: Option<WaveCheck> = sqlx::query_as(WAVE_CHECK)
+                            .bind(wave_id)
+                            .bind(unit_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        checks.insert((wave_id, unit_id), check.clone());
+                        check
+                    }
+                };
+                let Some(check) = check else { break 'one Err(Refusal::UnknownWave) };
+                if let Err(refusal) = check_open(&check, today) {
+                    break 'one Err(refusal);
+                }
+                let (shape, _) = match tallies.entry(wave_id) {
+                    std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(entry) => match parse_shape(&check.4) {
+                        Ok(shape) => {
+                            let tally = Tally::new(&shape);
+                            entry.insert((shape, tally))
+                        }
+                        Err(e) => break 'one Err(Refusal::Invalid(e.to_string())),
+                    },
+                };
+                if let Err(fault) = shape.check_response(&submission.answers, &submission.demographics, &submission.expectations) {
+                    break 'one Err(Refusal::Invalid(fault));
+                }
+                let window = check.3;
+                let mut token_id = None;
+                if let Some(hash) = &submission.token_hash {
+                    // The conditional update is the single point where a token is spent.
+                    let spent: Option<i64> = sqlx::query_scalar(
+                        "UPDATE survey_tokens SET used_at = $1 WHERE token_hash = $2 AND wave_id = $3 AND unit_id = $4 \
+                         AND used_at IS NULL RETURNING id")
+                        .bind(now)
                         .bind(hash)
+                        .bind(wave_id)
+                        .bind(unit_id)
                         .fetch_optional(&mut *tx)
                         .await?;
-                    return Ok(Err(match found {
-                        Some((w, u, Some(_))) if w == wave_id && u == unit_id => Refusal::TokenUsed,
-                        _ => Refusal::UnknownToken,
-                    }));
+                    match spent {
+                        Some(id) => token_id = Some(id),
+                        None => {
+                            let found: Option<(i64, i64, Option<DateTime<Utc>>)> = sqlx::query_as(
+                                "SELECT wave_id, unit_id, used_at FROM survey_tokens WHERE token_hash = $1")
+                                .bind(hash)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                            break 'one Err(match found {
+                                Some((w, u, Some(_))) if w == wave_id && u == unit_id => Refusal::TokenUsed,
+                                _ => Refusal::UnknownToken,
+                            });
+                        }
+                    }
                 }
-            }
+                let mut flagged = false;
+                if token_id.is_none() && submission.respondent.is_none() && window > 0
+                    && let Some(source) = &submission.source
+                {
+                    let since = now - chrono::Duration::seconds(window);
+                    let same: Option<i64> = sqlx::query_scalar(
+                        "SELECT id FROM responses WHERE wave_id = $1 AND source_hash = $2 AND submitted_at >= $3 \
+                         AND unit_id = $4 AND answers = $5 LIMIT 1")
+                        .bind(wave_id)
+                        .bind(source)
+                        .bind(since)
+                        .bind(unit_id)
+                        .bind(&submission.answers)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    flagged = same.is_some();
+                }
+                let demographics = (!submission.demographics.is_empty()).then_some(&submission.demographics);
+                let expectations = (!submission.expectations.is_empty()).then_some(&submission.expectations);
+                // A respondent id already used for the unit in the wave meets its unique
+                // index: nothing goes in and nothing was written before (a token and a
+                // respondent id never come together).
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO responses (wave_id, unit_id, channel, respondent_id, token_id, device_id, weight, answers, \
+                     demographics, expectations, comment, source_hash, submitted_at, flagged_duplicate) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id")
+                    .bind(wave_id)
+                    .bind(unit_id)
+                    .bind(&submission.channel)
+                    .bind(&submission.respondent)
+                    .bind(token_id)
+                    .bind(submission.device_id)
+                    .bind(submission.weight)
+                    .bind(&submission.answers)
+                    .bind(demographics)
+                    .bind(expectations)
+                    .bind(&submission.comment)
+                    .bind(&submission.source)
+                    .bind(now)
+                    .bind(flagged)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(id) = id else { break 'one Err(Refusal::DuplicateRespondent) };
+                if let Some(token_id) = token_id {
+                    sqlx::query("UPDATE survey_tokens SET response_id = $1 WHERE id = $2")
+                        .bind(id)
+                        .bind(token_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(device_id) = submission.device_id
+                    && !devices.contains(&device_id)
+                {
+                    devices.push(device_id);
+                }
+                let (_, tally) = tallies.get_mut(&wave_id).expect("the wave's tally was made above");
+                tally.add(unit_id, &submission.channel, &Packed {
+                    weight: submission.weight,
+                    answers: &submission.answers,
+                    demographics: &submission.demographics,
+                    expectations: &submission.expectations,
+                    comment: submission.comment.is_some(),
+                }, flagged);
+                Ok(Accepted { response_id: id, flagged_duplicate: flagged })
+            };
+            outcomes.push(outcome);
         }
-        let mut flagged = false;
-        if token_id.is_none() && respondent.is_none() && window > 0 && let Some(source) = &source {
-            let since = now - chrono::Duration::seconds(window);
-            let same: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM responses WHERE wave_id = $1 AND source_hash = $2 AND submitted_at >= $3 \
-                 AND unit_id = $4 AND answers = $5 LIMIT 1")
-                .bind(wave_id)
-                .bind(source)
-                .bind(since)
-                .bind(unit_id)
-                .bind(&response.answers)
-                .fetch_optional(&mut *tx)
-                .await?;
-            flagged = same.is_some();
-        }
-        let demographics = (!response.demographics.is_empty()).then_some(&response.demographics);
-        let expectations = (!response.expectations.is_empty()).then_some(&response.expectations);
-        let id: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO responses (wave_id, unit_id, channel, respondent_id, token_id, device_id, weight, answers, \
-             demographics, expectations, comment, source_hash, submitted_at, flagged_duplicate) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id")
-            .bind(wave_id)
-            .bind(unit_id)
-            .bind(&channel)
-            .bind(&respondent)
-            .bind(token_id)
-            .bind(response.device_id)
-            .bind(response.weight)
-            .bind(&response.answers)
-            .bind(demographics)
-            .bind(expectations)
-            .bind(&comment)
-            .bind(&source)
-            .bind(now)
-            .bind(flagged)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(id) = id else { return Ok(Err(Refusal::DuplicateRespondent)) };
-        if let Some(token_id) = token_id {
-            sqlx::query("UPDATE survey_tokens SET response_id = $1 WHERE id = $2")
-                .bind(id)
-                .bind(token_id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        if let Some(device_id) = response.device_id {
+        for device_id in devices {
             sqlx::query("UPDATE survey_devices SET last_used_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(device_id)
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut tally = Tally::new(&shape);
-        tally.add(unit_id, &channel, &Packed {
-            weight: response.weight,
-            answers: &response.answers,
-            demographics: &response.demographics,
-            expectations: &response.expectations,
-            comment: comment.is_some(),
-        }, flagged);
-        tx.upsert_tally(wave_id, &tally, 1).await?;
-        Ok(Ok(Accepted { response_id: id, flagged_duplicate: flagged }))
+        let mut waves: Vec<_> = tallies.iter().filter(|(_, (_, t))| !t.is_empty()).map(|(&w, _)| w).collect();
+        waves.sort_unstable();
+        for wave_id in waves {
+            tx.upsert_tally(wave_id, &tallies[&wave_id].1, 1).await?;
+        }
+        Ok(outcomes)
     })
 }
 

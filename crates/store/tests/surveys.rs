@@ -1448,3 +1448,190 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
         assert_eq!(sipas_score.version, 2);
     }
 }
+
+/// A trigger that makes the database refuse a response whose comment is `boom`: a database
+/// error for one submission, as a full disk or a lost connection would give.
+async fn refuse_boom_comments(db: &Db) {
+    match db.backend() {
+        chiso_store::Backend::Sqlite => {
+            with_db!(db, pool => sqlx::query(
+                "CREATE TRIGGER boom BEFORE INSERT ON responses WHEN NEW.comment = 'boom' \
+                 BEGIN SELECT RAISE(ABORT, 'boom'); END")
+                .execute(pool).await.map(|_| ()).unwrap());
+        }
+        chiso_store::Backend::Postgres => {
+            for sql in [
+                "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.comment = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+                "CREATE TRIGGER boom BEFORE INSERT ON responses FOR EACH ROW EXECUTE FUNCTION boom()",
+            ] {
+                with_db!(db, pool => sqlx::query(sql).execute(pool).await.map(|_| ()).unwrap());
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_submissions_commit_in_groups_with_the_outcomes_of_one_by_one() {
+    use chiso_store::survey_intake::SubmitQueue;
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;
+        let tokens = surveys::issue_tokens(db, &operator(), wave.id, wave.units[0], 5)
+            .await
+            .unwrap();
+        refuse_boom_comments(db).await;
+        let queue = SubmitQueue::start(db.clone(), 64);
+
+        /// What each submission should get.
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        enum Expect {
+            Accepted,
+            /// One of a group of submissions racing for the same token or respondent id.
+            OneOf(usize),
+            Invalid,
+            DbError,
+        }
+        // (unit, response, token, respondent id, expected outcome)
+        type Job = (i64, Response, Option<String>, Option<String>, Expect);
+        let mut jobs: Vec<Job> = Vec::new();
+        for i in 0..200 {
+            let unit = wave.units[i % 2];
+            jobs.push((
+                unit,
+                sipas(1 + (i % 5) as u8),
+                None,
+                Some(format!("R{i}")),
+                Expect::Accepted,
+            ));
+        }
+        // 10 respondent ids sent twice each: one of each pair counts.
+        for pair in 0..10 {
+            for _ in 0..2 {
+                jobs.push((
+                    wave.units[0],
+                    sipas(4),
+                    None,
+                    Some(format!("P{pair}")),
+                    Expect::OneOf(pair),
+                ));
+            }
+        }
+        // 5 tokens tried 4 times each: one of each counts.
+        for (t, token) in tokens.iter().enumerate() {
+            for _ in 0..4 {
+                jobs.push((
+                    wave.units[0],
+                    sipas(5),
+                    Some(token.clone()),
+                    None,
+                    Expect::OneOf(100 + t),
+                ));
+            }
+        }
+        // Answers off the scale, and a comment the database refuses.
+        for _ in 0..5 {
+            jobs.push((
+                wave.units[1],
+                Response::new("online", vec![9; 23]),
+                None,
+                None,
+                Expect::Invalid,
+            ));
+        }
+        for _ in 0..3 {
+            let mut response = sipas(3);
+            response.comment = Some("boom".into());
+            jobs.push((wave.units[1], response, None, None, Expect::DbError));
+        }
+        // The same answers from one address without identity: after the first, flagged. These
+        // are submitted in order, after the rest, so which one is first is known.
+        let look_alike = |source: &str| Response {
+            source: Some(source.to_string()),
+            ..Response::new("kiosk", vec![2; 23])
+        };
+
+        let mut handles = Vec::new();
+        for (unit, response, token, respondent, expect) in jobs {
+            let queue = queue.clone();
+            let wave_id = wave.id;
+            handles.push(tokio::spawn(async move {
+                let identity = match &token {
+                    Some(token) => Identity::Token(token),
+                    None => Identity::Respondent(respondent.as_deref()),
+                };
+                (
+                    expect,
+                    queue.submit(wave_id, unit, &response, identity).await,
+                )
+            }));
+        }
+        let mut accepted = 0;
+        let mut winners: std::collections::HashMap<usize, usize> = Default::default();
+        for handle in handles {
+            let (expect, outcome) = handle.await.unwrap();
+            match (expect, outcome) {
+                (Expect::Accepted, Ok(Ok(a))) => {
+                    assert!(!a.flagged_duplicate);
+                    accepted += 1;
+                }
+                (Expect::OneOf(group), Ok(Ok(_))) => {
+                    *winners.entry(group).or_default() += 1;
+                    accepted += 1;
+                }
+                (Expect::OneOf(group), Ok(Err(refusal))) => assert!(
+                    matches!(refusal, Refusal::DuplicateRespondent | Refusal::TokenUsed),
+                    "group {group}: {refusal:?}"
+                ),
+                (Expect::Invalid, Ok(Err(Refusal::Invalid(_)))) => {}
+                (Expect::DbError, Err(error)) => {
+                    assert!(error.to_string().contains("boom"), "{error}")
+                }
+                (expect, outcome) => panic!("expected {expect:?}, got {outcome:?}"),
+            }
+        }
+        assert_eq!(winners.len(), 15);
+        assert!(winners.values().all(|&w| w == 1), "{winners:?}");
+        assert_eq!(accepted, 200 + 10 + 5);
+        let first = queue
+            .submit(
+                wave.id,
+                wave.units[1],
+                &look_alike("10.1.1.1"),
+                Identity::Respondent(None),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!first.flagged_duplicate);
+        let again = queue
+            .submit(
+                wave.id,
+                wave.units[1],
+                &look_alike("10.1.1.1"),
+                Identity::Respondent(None),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(again.flagged_duplicate);
+
+        // Exactly the accepted responses are stored, and the counters equal a recount.
+        assert_eq!(response_count(db).await, 217);
+        let (unit0, _) = counted(db, wave.id, wave.units[0]).await;
+        let (unit1, flagged1) = counted(db, wave.id, wave.units[1]).await;
+        assert_eq!((unit0, unit1, flagged1), (100 + 10 + 5, 100 + 1, 1));
+        assert!(
+            surveys::recompute_counters(db, &operator(), wave.id)
+                .await
+                .unwrap()
+                .is_zero()
+        );
+        // They were committed in groups, not one transaction each.
+        let stats = queue.stats();
+        assert!(
+            stats.largest > 1 && stats.groups < stats.submissions,
+            "{stats:?}"
+        );
+    }
+}

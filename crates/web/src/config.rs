@@ -31,6 +31,13 @@ pub struct Config {
     pub ip_failures_per_15_minutes: i64,
     /// Where evidence files go (issue 4); created on start.
     pub data_dir: PathBuf,
+    /// Submissions per client address per minute on the public survey form without tokens
+    /// (a token is its own limit: it answers once). A counter or a family sharing one address
+    /// fills a handful of forms a minute, a script hundreds.
+    pub survey_submissions_per_minute: u32,
+    /// The most survey submissions committed in one transaction (group commit); 1 commits
+    /// each on its own.
+    pub survey_group_commit: usize,
 }
 
 impl Default for Config {
@@ -48,6 +55,8 @@ impl Default for Config {
             lockout_minutes: 15,
             ip_failures_per_15_minutes: 30,
             data_dir: PathBuf::from("chiso-data"),
+            survey_submissions_per_minute: 30,
+            survey_group_commit: chiso_store::survey_intake::MAX_BATCH,
         }
     }
 }

@@ -61,8 +61,13 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     ));
     let state = AppState {
         db: db.clone(),
-        config: Arc::new(config),
         blobs,
+        submissions: chiso_store::survey_intake::SubmitQueue::start(
+            db.clone(),
+            config.survey_group_commit,
+        ),
+        survey_rate: Default::default(),
+        config: Arc::new(config),
     };
     Ok(App {
         listener,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use chiso_store::Db;
 use chiso_store::evidence::BlobStore;
+use chiso_store::survey_intake::SubmitQueue;
 
 use crate::config::Config;
 
@@ -14,4 +15,8 @@ pub struct AppState {
     /// Where evidence files' bytes live (local disk under `data_dir`; S3 can implement the
     /// same trait).
     pub blobs: Arc<dyn BlobStore>,
+    /// Survey submissions (public form, kiosks, paper entry), committed in groups.
+    pub submissions: SubmitQueue,
+    /// The public form's limit per client address (`survey_submissions_per_minute`).
+    pub survey_rate: Arc<crate::routes::survey_form::RateLimiter>,
 }

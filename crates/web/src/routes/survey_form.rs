@@ -100,44 +100,35 @@ fn wave_closed(wave: &WaveRow) -> Option<Refusal> {
     None
 }
 
-/// Submissions per client address per minute on the form without tokens (a token is its own
-/// limit: it answers once). Read once from `CHISO_SURVEY_SUBMISSIONS_PER_MINUTE`, default 30:
-/// a counter or a family sharing one address fills a handful of forms, a script hundreds.
-pub fn submissions_per_minute() -> u32 {
-    static LIMIT: LazyLock<u32> = LazyLock::new(|| {
-        std::env::var("CHISO_SURVEY_SUBMISSIONS_PER_MINUTE")
-            .ok()
-            .and_then(|v| v.trim().parse().ok())
-            .filter(|&n: &u32| n > 0)
-            .unwrap_or(30)
-    });
-    *LIMIT
+/// A fixed one-minute window per client address on the form without tokens, in this
+/// process's memory (`survey_submissions_per_minute`). Each process behind a load balancer
+/// limits separately (N processes let N times the rate through), which is enough against a
+/// script hammering one server; a shared limit would need the database on every submission.
+/// Windows older than a minute are swept when the map grows.
+#[derive(Debug, Default)]
+pub struct RateLimiter {
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
-/// A fixed one-minute window per address, in this process's memory. Each process behind a
-/// load balancer limits separately (N processes let N times the rate through), which is
-/// enough against a script hammering one server; a shared limit would need the database on
-/// every submission. Windows older than a minute are swept when the map grows.
-static RATE: LazyLock<Mutex<HashMap<String, (Instant, u32)>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
-/// Counts a submission from `ip`; false when the address is over its limit for this minute.
-fn rate_allows(ip: &str) -> bool {
-    let now = Instant::now();
-    let window = Duration::from_secs(60);
-    let mut map = RATE.lock().expect("rate lock");
-    if map.len() > 10_000 {
-        map.retain(|_, (start, _)| now.duration_since(*start) < window);
+impl RateLimiter {
+    /// Counts a submission from `ip`; false when the address is over `limit` this minute.
+    pub fn allows(&self, ip: &str, limit: u32) -> bool {
+        let now = Instant::now();
+        let window = Duration::from_secs(60);
+        let mut map = self.windows.lock().expect("rate lock");
+        if map.len() > 10_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = map.entry(ip.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        if entry.1 >= limit {
+            return false;
+        }
+        entry.1 += 1;
+        true
     }
-    let entry = map.entry(ip.to_string()).or_insert((now, 0));
-    if now.duration_since(entry.0) >= window {
-        *entry = (now, 0);
-    }
-    if entry.1 >= submissions_per_minute() {
-        return false;
-    }
-    entry.1 += 1;
-    true
 }
 
 /// A title in the page's language when the questionnaire has one.
@@ -573,7 +564,11 @@ async fn take_form(
     if let Some(refusal) = wave_closed(&target.wave) {
         return Ok(refusal_page(context, &refusal));
     }
-    if target.token.is_none() && !rate_allows(&ip) {
+    if target.token.is_none()
+        && !state
+            .survey_rate
+            .allows(&ip, state.config.survey_submissions_per_minute)
+    {
         return Ok(notice(
             context,
             StatusCode::TOO_MANY_REQUESTS,
@@ -608,14 +603,10 @@ async fn take_form(
         Some(token) => Identity::Token(token),
         None => Identity::Respondent((!respondent.is_empty()).then_some(respondent.as_str())),
     };
-    match surveys::submit(
-        &state.db,
-        target.wave.id,
-        target.unit_id,
-        &response,
-        identity,
-    )
-    .await?
+    match state
+        .submissions
+        .submit(target.wave.id, target.unit_id, &response, identity)
+        .await?
     {
         Ok(_) => Ok(Redirect::to("/ks/cam-on").into_response()),
         Err(Refusal::DuplicateRespondent) => Ok((
@@ -1049,14 +1040,15 @@ async fn submit_inner(
     response.device_id = Some(device.id);
     response.source = Some(format!("device:{}", device.id));
     let respondent = body.respondent_id.as_deref();
-    match surveys::submit(
-        &state.db,
-        wave.id,
-        unit_id,
-        &response,
-        Identity::Respondent(respondent),
-    )
-    .await?
+    match state
+        .submissions
+        .submit(
+            wave.id,
+            unit_id,
+            &response,
+            Identity::Respondent(respondent),
+        )
+        .await?
     {
         Ok(accepted) => Ok((
             StatusCode::CREATED,

@@ -1502,14 +1502,15 @@ pub async fn paper_submit(
     let respondent = field(&fields, "respondent_id")
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    match surveys::submit(
-        &state.db,
-        wave_id,
-        unit_id,
-        &response,
-        Identity::Respondent(respondent),
-    )
-    .await?
+    match state
+        .submissions
+        .submit(
+            wave_id,
+            unit_id,
+            &response,
+            Identity::Respondent(respondent),
+        )
+        .await?
     {
         Ok(_) => Ok(Redirect::to(&format!(
             "/khao-sat/dot/{wave_id}/phieu-giay?msg=surveys.paper_saved&unit_id={unit_id}"
