@@ -11,6 +11,7 @@ pub mod evidence;
 pub mod frameworks;
 pub mod sheet_queries;
 pub mod survey_intake;
+pub mod survey_services;
 pub mod surveys;
 pub mod units;
 pub mod users;

@@ -834,6 +834,18 @@ pub async fn issue_tokens(
     unit_id: i64,
     count: usize,
 ) -> Result<Vec<String>, StoreError> {
+    issue_service_tokens(db, actor, wave_id, unit_id, None, count).await
+}
+
+/// [`issue_tokens`] for one of the unit's services: the answers of these tokens count for it.
+pub async fn issue_service_tokens(
+    db: &Db,
+    actor: &Actor,
+    wave_id: i64,
+    unit_id: i64,
+    service_id: Option<i64>,
+    count: usize,
+) -> Result<Vec<String>, StoreError> {
     if count == 0 || count > 100_000 {
         return Err(StoreError::Invalid(
             "issue between 1 and 100000 tokens at a time".into(),
@@ -856,19 +868,36 @@ pub async fn issue_tokens(
         if member.is_none() {
             return Err(StoreError::Invalid("the unit is not in the wave".into()));
         }
+        let mut service_code = None;
+        if let Some(service_id) = service_id {
+            service_code = sqlx::query_scalar::<_, String>(
+                "SELECT code FROM wave_services WHERE id = $1 AND wave_id = $2 AND unit_id = $3")
+                .bind(service_id)
+                .bind(wave_id)
+                .bind(unit_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if service_code.is_none() {
+                return Err(StoreError::Invalid("the service is not one of the unit's services in the wave".into()));
+            }
+        }
         for chunk in hashes.chunks(500) {
             let sql = format!(
-                "INSERT INTO survey_tokens (wave_id, unit_id, issued_at, token_hash) VALUES {}",
-                values_list(style, chunk.len(), 4)
+                "INSERT INTO survey_tokens (wave_id, unit_id, issued_at, token_hash, service_id) VALUES {}",
+                values_list(style, chunk.len(), 5)
             );
             let mut query = sqlx::query(&sql);
             for hash in chunk {
-                query = query.bind(wave_id).bind(unit_id).bind(now).bind(hash);
+                query = query.bind(wave_id).bind(unit_id).bind(now).bind(hash).bind(service_id);
             }
             query.execute(&mut *tx).await?;
         }
+        let issued = match &service_code {
+            Some(code) => format!("{count} ({code})"),
+            None => count.to_string(),
+        };
         let mut entry = AuditEntry::new("issue_tokens", "wave", wave_id).unit(Some(unit_id))
-            .change("tokens", None, Some(count.to_string()));
+            .change("tokens", None, Some(issued));
         entry.campaign_id = wave.campaign_id;
         tx.record(actor, &entry).await?;
         Ok(())
@@ -930,12 +959,14 @@ pub struct TokenInfo {
     pub unit_id: i64,
     pub used_at: Option<DateTime<Utc>>,
     pub response_id: Option<i64>,
+    /// The service the token was issued for.
+    pub service_id: Option<i64>,
 }
 
 /// Looks a plaintext token up (the public form shows the unit and whether it was answered).
 pub async fn find_token(db: &Db, token: &str) -> Result<Option<TokenInfo>, StoreError> {
     Ok(with_db_read!(db, pool => sqlx::query_as::<_, TokenInfo>(
-        "SELECT id, wave_id, unit_id, used_at, response_id FROM survey_tokens WHERE token_hash = $1")
+        "SELECT id, wave_id, unit_id, used_at, response_id, service_id FROM survey_tokens WHERE token_hash = $1")
         .bind(sha256_hex(token.trim()))
         .fetch_optional(pool)
         .await?))
@@ -1079,6 +1110,9 @@ pub struct Response {
     /// The submitting address (hashed with the wave before it is stored), for duplicate flags.
     pub source: Option<String>,
     pub device_id: Option<i64>,
+    /// The wave service (administrative procedure) the answer is about, if any: one of the
+    /// unit's services in the wave. A one-time token issued for a service brings its own.
+    pub service_id: Option<i64>,
 }
 
 impl Response {
@@ -1093,6 +1127,7 @@ impl Response {
             weight: 1.0,
             source: None,
             device_id: None,
+            service_id: None,
         }
     }
 }
@@ -1125,6 +1160,8 @@ pub enum Refusal {
     AlreadyClosed(NaiveDate),
     #[error("the unit is not part of this survey")]
     UnitNotInWave,
+    #[error("the service is not one of the unit's services in this survey")]
+    UnknownService,
     #[error("the link is not valid")]
     UnknownToken,
     #[error("this link has already been answered")]
@@ -1268,9 +1305,9 @@ macro_rules! impl_survey_writes {
                 let f = sign as f64;
                 for chunk in rows.groups.chunks(COUNTERS_PER_UPSERT) {
                     let sql = format!(
-                        "INSERT INTO response_stats (wave_id, unit_id, channel, n, weight_sum, weight_sq_sum, flagged, \
+                        "INSERT INTO response_stats (wave_id, unit_id, channel, service_id, n, weight_sum, weight_sq_sum, flagged, \
                          expectations_n, expectations_weight_sum, expectations_weight_sq_sum, comments) VALUES {} \
-                         ON CONFLICT (wave_id, unit_id, channel) DO UPDATE SET \
+                         ON CONFLICT (wave_id, unit_id, channel, service_id) DO UPDATE SET \
                          n = response_stats.n + excluded.n, \
                          weight_sum = response_stats.weight_sum + excluded.weight_sum, \
                          weight_sq_sum = response_stats.weight_sq_sum + excluded.weight_sq_sum, \
@@ -1279,7 +1316,7 @@ macro_rules! impl_survey_writes {
                          expectations_weight_sum = response_stats.expectations_weight_sum + excluded.expectations_weight_sum, \
                          expectations_weight_sq_sum = response_stats.expectations_weight_sq_sum + excluded.expectations_weight_sq_sum, \
                          comments = response_stats.comments + excluded.comments",
-                        values_list($style, chunk.len(), 11)
+                        values_list($style, chunk.len(), 12)
                     );
                     let mut query = sqlx::query(&sql);
                     for g in chunk {
@@ -1288,6 +1325,7 @@ macro_rules! impl_survey_writes {
                             .bind(wave_id)
                             .bind(g.unit_id)
                             .bind(&g.channel)
+                            .bind(g.service_id)
                             .bind(sign * c.responses.n as i64)
                             .bind(f * c.responses.weight_sum)
                             .bind(f * c.responses.weight_sq_sum)
@@ -1305,11 +1343,11 @@ macro_rules! impl_survey_writes {
                 ] {
                     for chunk in cells.chunks(COUNTERS_PER_UPSERT) {
                         let sql = format!(
-                            "INSERT INTO {table} (wave_id, unit_id, channel, {key}, n, weight_sum, weight_sq_sum) \
-                             VALUES {} ON CONFLICT (wave_id, unit_id, channel, {key}) DO UPDATE SET \
+                            "INSERT INTO {table} (wave_id, unit_id, channel, service_id, {key}, n, weight_sum, weight_sq_sum) \
+                             VALUES {} ON CONFLICT (wave_id, unit_id, channel, service_id, {key}) DO UPDATE SET \
                              n = {table}.n + excluded.n, weight_sum = {table}.weight_sum + excluded.weight_sum, \
                              weight_sq_sum = {table}.weight_sq_sum + excluded.weight_sq_sum",
-                            values_list($style, chunk.len(), 8)
+                            values_list($style, chunk.len(), 9)
                         );
                         let mut query = sqlx::query(&sql);
                         for cell in chunk {
@@ -1317,6 +1355,7 @@ macro_rules! impl_survey_writes {
                                 .bind(wave_id)
                                 .bind(cell.unit_id)
                                 .bind(cell.channel)
+                                .bind(cell.service_id)
                                 .bind(cell.question)
                                 .bind(cell.value)
                                 .bind(sign * cell.stat.n as i64)
@@ -1328,12 +1367,12 @@ macro_rules! impl_survey_writes {
                 }
                 for chunk in rows.expectations.chunks(COUNTERS_PER_UPSERT) {
                     let sql = format!(
-                        "INSERT INTO expectation_stats (wave_id, unit_id, channel, area, n, weight_sum, weight_sq_sum) \
-                         VALUES {} ON CONFLICT (wave_id, unit_id, channel, area) DO UPDATE SET \
+                        "INSERT INTO expectation_stats (wave_id, unit_id, channel, service_id, area, n, weight_sum, weight_sq_sum) \
+                         VALUES {} ON CONFLICT (wave_id, unit_id, channel, service_id, area) DO UPDATE SET \
                          n = expectation_stats.n + excluded.n, \
                          weight_sum = expectation_stats.weight_sum + excluded.weight_sum, \
                          weight_sq_sum = expectation_stats.weight_sq_sum + excluded.weight_sq_sum",
-                        values_list($style, chunk.len(), 7)
+                        values_list($style, chunk.len(), 8)
                     );
                     let mut query = sqlx::query(&sql);
                     for cell in chunk {
@@ -1341,6 +1380,7 @@ macro_rules! impl_survey_writes {
                             .bind(wave_id)
                             .bind(cell.unit_id)
                             .bind(cell.channel)
+                            .bind(cell.service_id)
                             .bind(cell.value)
                             .bind(sign * cell.stat.n as i64)
                             .bind(f * cell.stat.weight_sum)
@@ -1465,6 +1505,7 @@ pub(crate) struct PreparedSubmission {
     demographics: Vec<u8>,
     expectations: Vec<u8>,
     device_id: Option<i64>,
+    service_id: Option<i64>,
 }
 
 /// The checks of a submission that need no database; a refusal here stores nothing.
@@ -1500,6 +1541,7 @@ pub(crate) fn prepare_submission(
         demographics: response.demographics.clone(),
         expectations: response.expectations.clone(),
         device_id: response.device_id,
+        service_id: response.service_id,
     })
 }
 
@@ -1548,6 +1590,8 @@ pub(crate) async fn store_submissions(
         let mut checks: HashMap<(i64, i64), Option<WaveCheck>> = HashMap::new();
         let mut tallies: HashMap<i64, (QuestionnaireShape, Tally)> = HashMap::new();
         let mut devices: Vec<i64> = Vec::new();
+        // Services by id: their (wave, unit), (0, 0) for none.
+        let mut services: HashMap<i64, (i64, i64)> = HashMap::new();
         for submission in batch {
             let (wave_id, unit_id) = (submission.wave_id, submission.unit_id);
             let outcome: Result<Accepted, Refusal> = 'one: {
@@ -1581,12 +1625,32 @@ pub(crate) async fn store_submissions(
                     break 'one Err(Refusal::Invalid(fault));
                 }
                 let window = check.3;
+                let mut service_id = submission.service_id;
+                if let Some(service) = service_id {
+                    let known = match services.get(&service) {
+                        Some(&owner) => owner == (wave_id, unit_id),
+                        None => {
+                            let owner: Option<(i64, i64)> = sqlx::query_as(
+                                "SELECT wave_id, unit_id FROM wave_services WHERE id = $1")
+                                .bind(service)
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                            let owner = owner.unwrap_or((0, 0));
+                            services.insert(service, owner);
+                            owner == (wave_id, unit_id)
+                        }
+                    };
+                    if !known {
+                        break 'one Err(Refusal::UnknownService);
+                    }
+                }
                 let mut token_id = None;
                 if let Some(hash) = &submission.token_hash {
-                    // The conditional update is the single point where a token is spent.
-                    let spent: Option<i64> = sqlx::query_scalar(
+                    // The conditional update is the single point where a token is spent. A
+                    // token issued for a service answers about that service.
+                    let spent: Option<(i64, Option<i64>)> = sqlx::query_as(
                         "UPDATE survey_tokens SET used_at = $1 WHERE token_hash = $2 AND wave_id = $3 AND unit_id = $4 \
-                         AND used_at IS NULL RETURNING id")
+                         AND used_at IS NULL RETURNING id, service_id")
                         .bind(now)
                         .bind(hash)
                         .bind(wave_id)
@@ -1594,7 +1658,10 @@ pub(crate) async fn store_submissions(
                         .fetch_optional(&mut *tx)
                         .await?;
                     match spent {
-                        Some(id) => token_id = Some(id),
+                        Some((id, token_service)) => {
+                            token_id = Some(id);
+                            service_id = token_service.or(service_id);
+                        }
                         None => {
                             let found: Option<(i64, i64, Option<DateTime<Utc>>)> = sqlx::query_as(
                                 "SELECT wave_id, unit_id, used_at FROM survey_tokens WHERE token_hash = $1")
@@ -1632,8 +1699,8 @@ pub(crate) async fn store_submissions(
                 // respondent id never come together).
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO responses (wave_id, unit_id, channel, respondent_id, token_id, device_id, weight, answers, \
-                     demographics, expectations, comment, source_hash, submitted_at, flagged_duplicate) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING RETURNING id")
+                     demographics, expectations, comment, source_hash, submitted_at, flagged_duplicate, service_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING RETURNING id")
                     .bind(wave_id)
                     .bind(unit_id)
                     .bind(&submission.channel)
@@ -1648,6 +1715,7 @@ pub(crate) async fn store_submissions(
                     .bind(&submission.source)
                     .bind(now)
                     .bind(flagged)
+                    .bind(service_id)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(id) = id else { break 'one Err(Refusal::DuplicateRespondent) };
@@ -1664,7 +1732,7 @@ pub(crate) async fn store_submissions(
                     devices.push(device_id);
                 }
                 let (_, tally) = tallies.get_mut(&wave_id).expect("the wave's tally was made above");
-                tally.add(unit_id, &submission.channel, &Packed {
+                tally.add(unit_id, &submission.channel, service_id.unwrap_or(0), &Packed {
                     weight: submission.weight,
                     answers: &submission.answers,
                     demographics: &submission.demographics,
@@ -1722,9 +1790,9 @@ pub async fn set_duplicate_flag(
             .await?;
         // Out of one side of the counters, into the other.
         let mut before = Tally::new(&shape);
-        before.add(row.unit_id, &row.channel, &row.packed(), row.flagged_duplicate);
+        before.add(row.unit_id, &row.channel, row.service_id, &row.packed(), row.flagged_duplicate);
         let mut after = Tally::new(&shape);
-        after.add(row.unit_id, &row.channel, &row.packed(), flagged);
+        after.add(row.unit_id, &row.channel, row.service_id, &row.packed(), flagged);
         tx.upsert_tally(row.wave_id, &before, -1).await?;
         tx.upsert_tally(row.wave_id, &after, 1).await?;
         tx.record(actor, &AuditEntry::new("update", "survey_response", response_id).unit(Some(row.unit_id))
@@ -1741,6 +1809,8 @@ struct RawResponse {
     wave_id: i64,
     unit_id: i64,
     channel: String,
+    /// 0 when the response names no service.
+    service_id: i64,
     weight: f64,
     answers: Vec<u8>,
     demographics: Option<Vec<u8>>,
@@ -1749,7 +1819,7 @@ struct RawResponse {
     flagged_duplicate: bool,
 }
 
-const RAW_COLUMNS: &str = "id, wave_id, unit_id, channel, weight, answers, demographics, expectations, \
+const RAW_COLUMNS: &str = "id, wave_id, unit_id, channel, CAST(COALESCE(service_id, 0) AS BIGINT) AS service_id, weight, answers, demographics, expectations, \
      CAST(CASE WHEN comment IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_comment, flagged_duplicate";
 
 impl RawResponse {
@@ -1776,16 +1846,20 @@ struct Packed<'a> {
     comment: bool,
 }
 
-/// Counters summed in memory per (unit, channel), in the survey crate's [`Counts`] shape plus
-/// the number of flagged responses. One hash lookup per response, dense arrays inside.
+/// Counters summed in memory per (unit, channel, service), in the survey crate's [`Counts`]
+/// shape plus the number of flagged responses. One hash lookup per response, dense arrays
+/// inside.
 struct Tally {
     empty: Counts,
-    /// Per unit, its channels (a handful: a linear search beats hashing a string).
+    /// Per unit, its channels and services (a handful: a linear search beats hashing a
+    /// string).
     groups: HashMap<i64, Vec<TallyGroup>>,
 }
 
 struct TallyGroup {
     channel: String,
+    /// The wave service answered about; 0 for none.
+    service_id: i64,
     counts: Counts,
     flagged: i64,
 }
@@ -1801,6 +1875,7 @@ struct TallyRows<'a> {
 struct GroupRow<'a> {
     unit_id: i64,
     channel: &'a str,
+    service_id: i64,
     counts: &'a Counts,
     flagged: i64,
 }
@@ -1808,6 +1883,7 @@ struct GroupRow<'a> {
 struct CellRow<'a> {
     unit_id: i64,
     channel: &'a str,
+    service_id: i64,
     /// Item or question position (0-based); unused for expectations.
     question: i64,
     /// 1-based answer, option or area.
@@ -1823,13 +1899,17 @@ impl Tally {
         }
     }
 
-    fn group(&mut self, unit_id: i64, channel: &str) -> &mut TallyGroup {
+    fn group(&mut self, unit_id: i64, channel: &str, service_id: i64) -> &mut TallyGroup {
         let channels = self.groups.entry(unit_id).or_default();
-        let at = match channels.iter().position(|g| g.channel == channel) {
+        let at = match channels
+            .iter()
+            .position(|g| g.service_id == service_id && g.channel == channel)
+        {
             Some(at) => at,
             None => {
                 channels.push(TallyGroup {
                     channel: channel.to_string(),
+                    service_id,
                     counts: self.empty.clone(),
                     flagged: 0,
                 });
@@ -1839,8 +1919,15 @@ impl Tally {
         &mut channels[at]
     }
 
-    fn add(&mut self, unit_id: i64, channel: &str, response: &Packed<'_>, flagged: bool) {
-        let group = self.group(unit_id, channel);
+    fn add(
+        &mut self,
+        unit_id: i64,
+        channel: &str,
+        service_id: i64,
+        response: &Packed<'_>,
+        flagged: bool,
+    ) {
+        let group = self.group(unit_id, channel, service_id);
         if flagged {
             group.flagged += 1;
             return;
@@ -1866,9 +1953,11 @@ impl Tally {
             for group in &self.groups[&unit_id] {
                 let counts = &group.counts;
                 let channel = group.channel.as_str();
+                let service_id = group.service_id;
                 rows.groups.push(GroupRow {
                     unit_id,
                     channel,
+                    service_id,
                     counts,
                     flagged: group.flagged,
                 });
@@ -1878,6 +1967,7 @@ impl Tally {
                         rows.answers.push(CellRow {
                             unit_id,
                             channel,
+                            service_id,
                             question: (index / per_item) as i64,
                             value: (index % per_item) as i64 + 1,
                             stat: *stat,
@@ -1890,6 +1980,7 @@ impl Tally {
                             rows.demographics.push(CellRow {
                                 unit_id,
                                 channel,
+                                service_id,
                                 question: question as i64,
                                 value: option as i64 + 1,
                                 stat: *stat,
@@ -1902,6 +1993,7 @@ impl Tally {
                         rows.expectations.push(CellRow {
                             unit_id,
                             channel,
+                            service_id,
                             question: 0,
                             value: area as i64 + 1,
                             stat: *stat,
@@ -2614,7 +2706,7 @@ where
                             expectations: row.expectations.as_deref().unwrap_or(&[]),
                             comment: row.comment.is_some(),
                         };
-                        tally.add(row.unit_id, &row.channel, &packed, false);
+                        tally.add(row.unit_id, &row.channel, 0, &packed, false);
                         state.accepted += 1;
                     } else {
                         state.reject(
@@ -2727,6 +2819,29 @@ fn stat(n: i64, weight_sum: f64, weight_sq_sum: f64) -> AnswerStat {
     }
 }
 
+/// Which responses a figure counts: every channel or one, every service or one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Slice<'a> {
+    pub channel: Option<&'a str>,
+    pub service_id: Option<i64>,
+}
+
+impl<'a> Slice<'a> {
+    pub fn channel(channel: Option<&'a str>) -> Slice<'a> {
+        Slice {
+            channel,
+            service_id: None,
+        }
+    }
+
+    pub fn service(service_id: i64) -> Slice<'a> {
+        Slice {
+            channel: None,
+            service_id: Some(service_id),
+        }
+    }
+}
+
 /// The counters of `units` in a wave (every unit of the wave with counters when `units` is
 /// empty), over every channel or one, read from the counter tables only: a few hundred rows per
 /// unit whatever the number of responses, so an index for a unit or a group is milliseconds
@@ -2738,11 +2853,21 @@ pub async fn counts(
     units: &[i64],
     channel: Option<&str>,
 ) -> Result<Vec<UnitCounts>, StoreError> {
+    counts_of_slice(db, wave_id, units, &Slice::channel(channel)).await
+}
+
+/// [`counts`] of one slice: a channel, a service or both.
+pub async fn counts_of_slice(
+    db: &Db,
+    wave_id: i64,
+    units: &[i64],
+    slice: &Slice<'_>,
+) -> Result<Vec<UnitCounts>, StoreError> {
     let wave = get_wave(db, wave_id).await?;
     let shape = get_questionnaire(db, wave.questionnaire_id)
         .await?
         .shape()?;
-    counts_of_shape(db, wave_id, &shape, units, channel).await
+    counts_of_shape(db, wave_id, &shape, units, slice).await
 }
 
 async fn counts_of_shape(
@@ -2750,25 +2875,29 @@ async fn counts_of_shape(
     wave_id: i64,
     shape: &QuestionnaireShape,
     units: &[i64],
-    channel: Option<&str>,
+    slice: &Slice<'_>,
 ) -> Result<Vec<UnitCounts>, StoreError> {
-    // '' selects every channel (a blank channel alone is not something the screens ask for).
-    let channel = channel.map(normalize_channel).unwrap_or_default();
+    // '' selects every channel (a blank channel alone is not something the screens ask for);
+    // service -1 every service (0 is "none named").
+    let channel = slice.channel.map(normalize_channel).unwrap_or_default();
+    let service = slice.service_id.unwrap_or(-1);
     let filter = if units.is_empty() {
         String::new()
     } else {
-        format!(" AND unit_id IN ({})", in_list(3, units.len()))
+        format!(" AND unit_id IN ({})", in_list(4, units.len()))
     };
     let groups_sql = format!(
         "SELECT unit_id, CAST(SUM(n) AS BIGINT), SUM(weight_sum), SUM(weight_sq_sum), CAST(SUM(flagged) AS BIGINT), \
          CAST(SUM(expectations_n) AS BIGINT), SUM(expectations_weight_sum), SUM(expectations_weight_sq_sum), \
-         CAST(SUM(comments) AS BIGINT) FROM response_stats WHERE wave_id = $1 AND ($2 = '' OR channel = $2){filter} \
+         CAST(SUM(comments) AS BIGINT) FROM response_stats WHERE wave_id = $1 AND ($2 = '' OR channel = $2) \
+         AND ($3 < 0 OR service_id = $3){filter} \
          GROUP BY unit_id"
     );
     let cells_sql = |table: &str, key: &str| {
         format!(
             "SELECT unit_id, {key}, CAST(SUM(n) AS BIGINT), SUM(weight_sum), SUM(weight_sq_sum) FROM {table} \
-             WHERE wave_id = $1 AND ($2 = '' OR channel = $2){filter} GROUP BY unit_id, {key}"
+             WHERE wave_id = $1 AND ($2 = '' OR channel = $2) AND ($3 < 0 OR service_id = $3){filter} \
+             GROUP BY unit_id, {key}"
         )
     };
     type GroupSums = (i64, i64, f64, f64, i64, i64, f64, f64, i64);
@@ -2778,7 +2907,7 @@ async fn counts_of_shape(
         ($ty:ty, $sql:expr) => {{
             let sql = $sql;
             with_db_read!(db, pool => {
-                let mut query = sqlx::query_as::<_, $ty>(&sql).bind(wave_id).bind(&channel);
+                let mut query = sqlx::query_as::<_, $ty>(&sql).bind(wave_id).bind(&channel).bind(service);
                 for unit in units {
                     query = query.bind(*unit);
                 }
@@ -2861,11 +2990,21 @@ pub async fn result(
     units: &[i64],
     channel: Option<&str>,
 ) -> Result<SurveyResult, StoreError> {
+    result_of_slice(db, wave_id, units, &Slice::channel(channel)).await
+}
+
+/// [`result`] of one slice: a channel, a service or both.
+pub async fn result_of_slice(
+    db: &Db,
+    wave_id: i64,
+    units: &[i64],
+    slice: &Slice<'_>,
+) -> Result<SurveyResult, StoreError> {
     let wave = get_wave(db, wave_id).await?;
     let row = get_questionnaire(db, wave.questionnaire_id).await?;
     let questionnaire = row.questionnaire()?;
     let shape = row.shape()?;
-    let parts = counts_of_shape(db, wave_id, &shape, units, channel).await?;
+    let parts = counts_of_shape(db, wave_id, &shape, units, slice).await?;
     let mut total = shape.empty_counts();
     for part in &parts {
         total.merge(&part.counts);
@@ -2976,35 +3115,35 @@ pub async fn recompute_counters(db: &Db, actor: &Actor, wave_id: i64) -> Result<
             after = last.id;
             for row in &page {
                 drift.responses += 1;
-                fresh.add(row.unit_id, &row.channel, &row.packed(), row.flagged_duplicate);
+                fresh.add(row.unit_id, &row.channel, row.service_id, &row.packed(), row.flagged_duplicate);
             }
         }
         // What is stored now, per unit and channel, read inside the transaction.
         let mut stored = Tally::new(&shape);
-        type GroupRow = (i64, String, i64, f64, f64, i64, i64, f64, f64, i64);
+        type GroupRow = (i64, String, i64, i64, f64, f64, i64, i64, f64, f64, i64);
         let groups: Vec<GroupRow> = sqlx::query_as(
-            "SELECT unit_id, channel, n, weight_sum, weight_sq_sum, flagged, expectations_n, expectations_weight_sum, \
+            "SELECT unit_id, channel, CAST(service_id AS BIGINT), n, weight_sum, weight_sq_sum, flagged, expectations_n, expectations_weight_sum, \
              expectations_weight_sq_sum, comments FROM response_stats WHERE wave_id = $1")
             .bind(wave_id)
             .fetch_all(&mut *tx)
             .await?;
-        for (unit_id, channel, n, w, w2, flagged, en, ew, ew2, comments) in groups {
-            let group = stored.group(unit_id, &channel);
+        for (unit_id, channel, service_id, n, w, w2, flagged, en, ew, ew2, comments) in groups {
+            let group = stored.group(unit_id, &channel, service_id);
             group.counts.responses = stat(n, w, w2);
             group.counts.expectations_answered = stat(en, ew, ew2);
             group.counts.comments = comments.max(0) as u64;
             group.flagged = flagged;
         }
-        type CellRow = (i64, String, i64, i64, i64, f64, f64);
+        type CellRow = (i64, String, i64, i64, i64, i64, f64, f64);
         for (table, key) in [("answer_stats", "item, value"), ("demographic_stats", "question, value"),
                              ("expectation_stats", "CAST(0 AS BIGINT), area")] {
             let cells: Vec<CellRow> = sqlx::query_as(&format!(
-                "SELECT unit_id, channel, {key}, n, weight_sum, weight_sq_sum FROM {table} WHERE wave_id = $1"))
+                "SELECT unit_id, channel, CAST(service_id AS BIGINT), {key}, n, weight_sum, weight_sq_sum FROM {table} WHERE wave_id = $1"))
                 .bind(wave_id)
                 .fetch_all(&mut *tx)
                 .await?;
-            for (unit_id, channel, question, value, n, w, w2) in cells {
-                let counts = &mut stored.group(unit_id, &channel).counts;
+            for (unit_id, channel, service_id, question, value, n, w, w2) in cells {
+                let counts = &mut stored.group(unit_id, &channel, service_id).counts;
                 let per_item = counts.answers_per_item as i64;
                 let cell = match table {
                     "answer_stats" if value >= 1 && value <= per_item =>
@@ -3020,12 +3159,12 @@ pub async fn recompute_counters(db: &Db, actor: &Actor, wave_id: i64) -> Result<
             }
         }
         let empty = shape.empty_counts();
-        let mut seen: HashSet<(i64, String)> = HashSet::new();
+        let mut seen: HashSet<(i64, String, i64)> = HashSet::new();
         for (unit_id, groups) in &fresh.groups {
             for group in groups {
-                seen.insert((*unit_id, group.channel.clone()));
+                seen.insert((*unit_id, group.channel.clone(), group.service_id));
                 let old = stored.groups.get(unit_id)
-                    .and_then(|gs| gs.iter().find(|g| g.channel == group.channel));
+                    .and_then(|gs| gs.iter().find(|g| g.channel == group.channel && g.service_id == group.service_id));
                 compare_counts(&mut drift, old.map_or(&empty, |g| &g.counts), &group.counts);
                 let old_flagged = old.map_or(0, |g| g.flagged);
                 if old_flagged != group.flagged {
@@ -3035,7 +3174,7 @@ pub async fn recompute_counters(db: &Db, actor: &Actor, wave_id: i64) -> Result<
             }
         }
         for (unit_id, groups) in &stored.groups {
-            for group in groups.iter().filter(|g| !seen.contains(&(*unit_id, g.channel.clone()))) {
+            for group in groups.iter().filter(|g| !seen.contains(&(*unit_id, g.channel.clone(), g.service_id))) {
                 compare_counts(&mut drift, &group.counts, &empty);
                 if group.flagged != 0 {
                     drift.cells_differing += 1;

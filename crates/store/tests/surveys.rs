@@ -1635,3 +1635,275 @@ async fn queued_submissions_commit_in_groups_with_the_outcomes_of_one_by_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn services_slice_their_units_counters_and_are_checked() {
+    use chiso_store::survey_services::{self, ServiceFields};
+    use chiso_store::surveys::Slice;
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;
+        let fields = |code: &str, name: &str, n: Option<i64>| ServiceFields {
+            code: code.into(),
+            name: name.into(),
+            transactions: n,
+        };
+        // Entry faults name the service and the field.
+        for (bad, problem) in [
+            (fields("", "Cấp phép", None), "the service code is empty"),
+            (fields("GP XD", "Cấp phép", None), "service code GP XD"),
+            (
+                fields("GPXD", "  ", None),
+                "service GPXD: the name is empty",
+            ),
+            (
+                fields("GPXD", "Cấp phép", Some(-1)),
+                "transactions -1 is negative",
+            ),
+        ] {
+            let error = survey_services::set_service(db, &operator(), wave.id, wave.units[0], &bad)
+                .await
+                .unwrap_err();
+            assert!(error.to_string().contains(problem), "{error}");
+        }
+        let outsider = units::create(db, &operator(), &unit_fields("99", OrgKind::Province))
+            .await
+            .unwrap();
+        let error = survey_services::set_service(
+            db,
+            &operator(),
+            wave.id,
+            outsider,
+            &fields("GPXD", "Cấp phép", None),
+        )
+        .await
+        .unwrap_err();
+        assert!(error.to_string().contains("not in the wave"), "{error}");
+
+        // A service with its N gets the target n = N / (1 + N·e²); the code is kept upper case
+        // and saving the same code again changes it (audited).
+        let building = survey_services::set_service(
+            db,
+            &operator(),
+            wave.id,
+            wave.units[0],
+            &fields("gpxd", "Cấp giấy phép xây dựng", Some(400)),
+        )
+        .await
+        .unwrap();
+        let again = survey_services::set_service(
+            db,
+            &operator(),
+            wave.id,
+            wave.units[0],
+            &fields("GPXD", "Cấp giấy phép xây dựng", Some(1_000)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(building, again);
+        let row = survey_services::get_service(db, building).await.unwrap();
+        assert_eq!(
+            (row.code.as_str(), row.transactions, row.target_sample),
+            (
+                "GPXD",
+                Some(1_000),
+                Some(surveys::target_sample(1_000, 0.05))
+            )
+        );
+        let business = survey_services::set_service(
+            db,
+            &operator(),
+            wave.id,
+            wave.units[0],
+            &fields("DKKD", "Đăng ký kinh doanh", None),
+        )
+        .await
+        .unwrap();
+        let elsewhere = survey_services::set_service(
+            db,
+            &operator(),
+            wave.id,
+            wave.units[1],
+            &fields("GPXD", "Cấp giấy phép xây dựng", None),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            survey_services::find_service(db, wave.id, wave.units[0], " dkkd ")
+                .await
+                .unwrap()
+                .map(|s| s.id),
+            Some(business)
+        );
+
+        // Responses about services: 3 × GPXD (5), 1 × DKKD (1), 1 about the unit as a whole (3).
+        let about = |value: u8, service: Option<i64>| Response {
+            service_id: service,
+            ..sipas(value)
+        };
+        for _ in 0..3 {
+            accepted(
+                db,
+                wave.id,
+                wave.units[0],
+                &about(5, Some(building)),
+                Identity::Respondent(None),
+            )
+            .await;
+        }
+        accepted(
+            db,
+            wave.id,
+            wave.units[0],
+            &about(1, Some(business)),
+            Identity::Respondent(None),
+        )
+        .await;
+        accepted(
+            db,
+            wave.id,
+            wave.units[0],
+            &about(3, None),
+            Identity::Respondent(None),
+        )
+        .await;
+        // Another unit's service is refused, and nothing is stored.
+        assert_eq!(
+            refused(
+                db,
+                wave.id,
+                wave.units[0],
+                &about(4, Some(elsewhere)),
+                Identity::Respondent(None)
+            )
+            .await,
+            Refusal::UnknownService
+        );
+        assert_eq!(response_count(db).await, 5);
+        // A token issued for a service answers about it, whatever the form says.
+        let tokens = surveys::issue_service_tokens(
+            db,
+            &operator(),
+            wave.id,
+            wave.units[0],
+            Some(business),
+            2,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            surveys::find_token(db, &tokens[0])
+                .await
+                .unwrap()
+                .unwrap()
+                .service_id,
+            Some(business)
+        );
+        let id = accepted(
+            db,
+            wave.id,
+            wave.units[0],
+            &about(1, None),
+            Identity::Token(&tokens[0]),
+        )
+        .await;
+        assert_eq!(
+            with_db!(db, pool => sqlx::query_scalar::<_, Option<i64>>("SELECT service_id FROM responses WHERE id = $1")
+                .bind(id).fetch_one(pool).await.unwrap()),
+            Some(business)
+        );
+        assert!(
+            surveys::issue_service_tokens(
+                db,
+                &operator(),
+                wave.id,
+                wave.units[0],
+                Some(elsewhere),
+                1
+            )
+            .await
+            .is_err()
+        );
+
+        // The unit counts everything; each service its own slice (SIPAS index: 100 for all 5s,
+        // 0 for all 1s).
+        let unit = surveys::result(db, wave.id, &[wave.units[0]], None)
+            .await
+            .unwrap();
+        assert_eq!(unit.responses, 6);
+        let gpxd =
+            surveys::result_of_slice(db, wave.id, &[wave.units[0]], &Slice::service(building))
+                .await
+                .unwrap();
+        assert_eq!((gpxd.responses, gpxd.index), (3, Some(100.0)));
+        let dkkd =
+            surveys::result_of_slice(db, wave.id, &[wave.units[0]], &Slice::service(business))
+                .await
+                .unwrap();
+        assert_eq!((dkkd.responses, dkkd.index), (2, Some(0.0)));
+        let none = surveys::result_of_slice(db, wave.id, &[wave.units[0]], &Slice::service(0))
+            .await
+            .unwrap();
+        assert_eq!(none.responses, 1);
+        let listed = survey_services::services(db, wave.id, Some(wave.units[0]))
+            .await
+            .unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|s| (s.code.as_str(), s.responses))
+                .collect::<Vec<_>>(),
+            [("DKKD", 2), ("GPXD", 3)]
+        );
+        assert!(
+            listed
+                .iter()
+                .find(|s| s.code == "GPXD")
+                .unwrap()
+                .below_target()
+        );
+        assert_eq!(
+            survey_services::services(db, wave.id, None)
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+        // Counters stay equal to a recount from the raw rows, services included.
+        assert!(
+            surveys::recompute_counters(db, &operator(), wave.id)
+                .await
+                .unwrap()
+                .is_zero()
+        );
+
+        // A service that responses name cannot be removed; an unused one can, audited.
+        let error = survey_services::remove_service(db, &operator(), building)
+            .await
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("has responses or tokens"),
+            "{error}"
+        );
+        survey_services::remove_service(db, &operator(), elsewhere)
+            .await
+            .unwrap();
+        assert!(survey_services::get_service(db, elsewhere).await.is_err());
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("wave".into()),
+                entity_id: Some(wave.id),
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        let service_changes: Vec<_> = rows
+            .iter()
+            .filter(|r| r.field.as_deref().is_some_and(|f| f.starts_with("service")))
+            .collect();
+        // 3 added, N changed once, 1 removed.
+        assert_eq!(service_changes.len(), 5, "{service_changes:#?}");
+    }
+}

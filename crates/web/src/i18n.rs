@@ -649,6 +649,37 @@ const CATALOGUE: &[(&str, &str)] = &[
         "node {} is not part of this sheet's framework",
         "tiêu chí {} không thuộc bộ tiêu chí của phiếu này",
     ),
+    // Survey services (store::survey_services).
+    ("the service code is empty", "mã dịch vụ để trống"),
+    (
+        "service code {}: use at most {} letters, digits, '-', '_' or '.'",
+        "mã dịch vụ {}: chỉ dùng tối đa {} chữ cái, chữ số, '-', '_' hoặc '.'",
+    ),
+    ("service {}: the name is empty", "dịch vụ {}: chưa nhập tên"),
+    (
+        "service {}: the name is longer than {} characters",
+        "dịch vụ {}: tên dài quá {} ký tự",
+    ),
+    (
+        "service {}: transactions {} is negative",
+        "dịch vụ {}: số giao dịch {} là số âm",
+    ),
+    (
+        "service {} has responses or tokens in this wave",
+        "dịch vụ {} đã có phiếu trả lời hoặc mã khảo sát trong đợt này",
+    ),
+    (
+        "the unit is not in the wave",
+        "đơn vị không thuộc đợt khảo sát",
+    ),
+    (
+        "the service is not one of the unit's services in the wave",
+        "dịch vụ không thuộc các dịch vụ của đơn vị trong đợt khảo sát",
+    ),
+    (
+        "the service is not one of the unit's services in this survey",
+        "dịch vụ không thuộc các dịch vụ của đơn vị trong đợt khảo sát này",
+    ),
     // A file name before a message: the most general pattern, so it comes last.
     ("{}: {*}", "{}: {*}"),
 ];

@@ -154,6 +154,8 @@ impl Page {
 const FLASH_KEYS: &[&str] = &[
     "common.saved",
     "common.created",
+    "surveys.service_saved",
+    "surveys.service_removed",
     "common.password_changed",
     "units.imported",
     "units.merged",

@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
+use chiso_store::survey_services;
 use chiso_store::surveys::{self, Identity, Refusal, WaveRow};
 use chiso_survey::Questionnaire;
 use serde::Deserialize;
@@ -179,6 +180,7 @@ pub struct FormPage {
     page: Page,
     questionnaire_title: String,
     unit_name: String,
+    service_name: Option<String>,
     action: String,
     /// The form without token asks for an optional respondent id.
     with_respondent: bool,
@@ -312,6 +314,7 @@ fn form_page(
         page: Page::new(context, "survey_form.title"),
         questionnaire_title: pick(lang, &questionnaire.title, &questionnaire.title_en),
         unit_name: target.unit_name.clone(),
+        service_name: target.service.as_ref().map(|(_, name)| name.clone()),
         action: target.action.clone(),
         // The form without token asks for an optional respondent id.
         with_respondent: target.token.is_none(),
@@ -454,6 +457,11 @@ fn refusal_page(context: &Context, refusal: &Refusal) -> Response {
             "survey_form.not_found_title",
             i18n::text(lang, "survey_form.unit_not_in_wave").to_string(),
         ),
+        Refusal::UnknownService => (
+            StatusCode::NOT_FOUND,
+            "survey_form.not_found_title",
+            i18n::text(lang, "survey_form.unknown_service").to_string(),
+        ),
         Refusal::TokenUsed => (
             StatusCode::CONFLICT,
             "survey_form.used_title",
@@ -483,27 +491,53 @@ fn refusal_page(context: &Context, refusal: &Refusal) -> Response {
     notice(context, status, title, message)
 }
 
-/// What a link leads to: the wave, the unit and, for a token link, the token.
+/// What a link leads to: the wave, the unit, the service asked about if any and, for a token
+/// link, the token.
 struct Target {
     wave: WaveRow,
     unit_id: i64,
     unit_name: String,
+    /// The service's id and name.
+    service: Option<(i64, String)>,
     token: Option<String>,
     action: String,
 }
 
-async fn slug_target(state: &AppState, slug: &str) -> AppResult<Result<Target, Refusal>> {
+/// `?dv=CODE` on a unit's short link: the form about one of its services (a QR code per
+/// service at the counter).
+#[derive(Debug, Default, Deserialize)]
+pub struct ServiceQuery {
+    #[serde(default)]
+    dv: Option<String>,
+}
+
+async fn slug_target(
+    state: &AppState,
+    slug: &str,
+    service_code: Option<&str>,
+) -> AppResult<Result<Target, Refusal>> {
     let Some((wave_id, unit_id)) = surveys::find_slug(&state.db, slug).await? else {
         return Ok(Err(Refusal::UnknownWave));
     };
     let wave = surveys::get_wave(&state.db, wave_id).await?;
     let unit = chiso_store::units::get(&state.db, unit_id).await?;
+    let mut action = format!("/ks/{}", slug.trim().to_lowercase());
+    let mut service = None;
+    if let Some(code) = service_code.map(str::trim).filter(|c| !c.is_empty()) {
+        let Some(found) = survey_services::find_service(&state.db, wave_id, unit_id, code).await?
+        else {
+            return Ok(Err(Refusal::UnknownService));
+        };
+        action = format!("{action}?dv={}", found.code);
+        service = Some((found.id, found.name));
+    }
     Ok(Ok(Target {
         wave,
         unit_id,
         unit_name: unit.name,
+        service,
         token: None,
-        action: format!("/ks/{}", slug.trim().to_lowercase()),
+        action,
     }))
 }
 
@@ -516,10 +550,18 @@ async fn token_target(state: &AppState, token: &str) -> AppResult<Result<Target,
     }
     let wave = surveys::get_wave(&state.db, info.wave_id).await?;
     let unit = chiso_store::units::get(&state.db, info.unit_id).await?;
+    let service = match info.service_id {
+        Some(id) => {
+            let found = survey_services::get_service(&state.db, id).await?;
+            Some((found.id, found.name))
+        }
+        None => None,
+    };
     Ok(Ok(Target {
         wave,
         unit_id: info.unit_id,
         unit_name: unit.name,
+        service,
         token: Some(token.trim().to_string()),
         action: format!("/ks/t/{}", token.trim()),
     }))
@@ -589,6 +631,7 @@ async fn take_form(
         Err((faulty, errors)) => return Ok(rerender(&faulty, errors)),
     };
     response.source = Some(ip);
+    response.service_id = target.service.as_ref().map(|(id, _)| *id);
     let respondent = first(&fields, "respondent_id").trim().to_string();
     if respondent.chars().count() > surveys::MAX_RESPONDENT_ID {
         return Ok(rerender(
@@ -629,14 +672,16 @@ async fn take_form(
 // ---------------------------------------------------------------------------------------------
 // Public form: handlers
 
-/// GET /ks/{slug}: a unit's short link, the form without token.
+/// GET /ks/{slug}[?dv=SERVICE]: a unit's short link (or one service's), the form without
+/// token.
 pub async fn slug_form(
     State(state): State<AppState>,
     Ctx(context): Ctx,
     Path(slug): Path<String>,
+    Query(query): Query<ServiceQuery>,
 ) -> Response {
     let lang = context.lang;
-    let target = slug_target(&state, &slug).await;
+    let target = slug_target(&state, &slug, query.dv.as_deref()).await;
     let result = match target {
         Ok(target) => show_form(&state, &context, target).await,
         Err(error) => Err(error),
@@ -651,11 +696,12 @@ pub async fn slug_submit(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(slug): Path<String>,
+    Query(query): Query<ServiceQuery>,
     Form(fields): Form<Fields>,
 ) -> Response {
     let lang = context.lang;
     let ip = client_ip(&state, &headers, peer);
-    let result = match slug_target(&state, &slug).await {
+    let result = match slug_target(&state, &slug, query.dv.as_deref()).await {
         Ok(target) => take_form(&state, &context, ip, target, fields).await,
         Err(error) => Err(error),
     };
@@ -813,6 +859,8 @@ async fn device_wave(state: &AppState, device: &surveys::DeviceRow) -> ApiResult
 #[serde(deny_unknown_fields)]
 pub struct ApiResponse {
     unit_code: Option<String>,
+    /// The code of one of the unit's services in the wave.
+    service: Option<String>,
     respondent_id: Option<String>,
     channel: Option<String>,
     #[serde(default)]
@@ -1037,6 +1085,23 @@ async fn submit_inner(
     let unit_id = api_unit(state, &device, body.unit_code.as_deref()).await?;
     let questionnaire = questionnaire_of(state, &wave).await?;
     let mut response = api_response(&questionnaire, &body)?;
+    if let Some(code) = body
+        .service
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let Some(service) =
+            survey_services::find_service(&state.db, wave.id, unit_id, code).await?
+        else {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("unknown service {code} for this unit"),
+            )
+            .field("service"));
+        };
+        response.service_id = Some(service.id);
+    }
     response.device_id = Some(device.id);
     response.source = Some(format!("device:{}", device.id));
     let respondent = body.respondent_id.as_deref();
@@ -1073,6 +1138,9 @@ fn refusal_error(refusal: &Refusal) -> ApiError {
         }
         Refusal::UnitNotInWave => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field("unit_code")
+        }
+        Refusal::UnknownService => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field("service")
         }
         Refusal::UnknownToken | Refusal::TokenUsed => ApiError::new(StatusCode::CONFLICT, message),
         Refusal::DuplicateRespondent => {

@@ -21,9 +21,10 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use chiso_domain::access::Permission;
 use chiso_store::campaigns::{self, CampaignRow};
+use chiso_store::survey_services::{self, ServiceFields};
 use chiso_store::surveys::{
     self, CsvRows, DeviceRow, Identity, ImportOptions, ImportReport, LeafMapRow, QuestionnaireRow,
-    Refusal, WaveFields, WaveRow, WaveState, WaveUnitRow,
+    Refusal, Slice, WaveFields, WaveRow, WaveState, WaveUnitRow,
 };
 use chiso_store::{frameworks, units};
 use chiso_survey::compare::{Reference, average, compare};
@@ -53,6 +54,14 @@ pub fn router() -> Router<AppState> {
         .route("/khao-sat/dot/{wave}/don-vi/{unit}", get(show_unit))
         .route("/khao-sat/dot/{wave}/don-vi/{unit}/xoa", post(remove_unit))
         .route("/khao-sat/dot/{wave}/don-vi/{unit}/ma", post(issue_tokens))
+        .route(
+            "/khao-sat/dot/{wave}/don-vi/{unit}/dich-vu",
+            post(set_service),
+        )
+        .route(
+            "/khao-sat/dot/{wave}/don-vi/{unit}/dich-vu/{service}/xoa",
+            post(remove_service),
+        )
         .route(
             "/khao-sat/dot/{wave}/don-vi/{unit}/thiet-bi",
             post(create_device),
@@ -293,6 +302,7 @@ fn refusal_text(lang: Lang, refusal: &Refusal) -> String {
         Refusal::NotYetOpen(_) => "surveys.refusal_not_yet_open",
         Refusal::AlreadyClosed(_) => "surveys.refusal_closed",
         Refusal::UnitNotInWave => "surveys.refusal_unit",
+        Refusal::UnknownService => "surveys.refusal_service",
         Refusal::UnknownToken | Refusal::TokenUsed => "surveys.refusal_token",
         Refusal::DuplicateRespondent => "surveys.refusal_duplicate",
         Refusal::Invalid(m) => return message(lang, m),
@@ -933,6 +943,23 @@ pub async fn close_wave(
 
 // ── A unit of a wave: short link, tokens, devices ──────────────────────────────────────────
 
+/// A service of the unit: its link and QR code, N and target, and its figures.
+pub struct ServiceView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub transactions: String,
+    /// The declared N as typed in the form (blank when none).
+    pub transactions_raw: String,
+    pub target: String,
+    pub responses: String,
+    pub below: bool,
+    pub index: String,
+    pub ci: String,
+    pub link: String,
+    pub qr: String,
+}
+
 pub struct DeviceView {
     pub id: i64,
     pub name: String,
@@ -953,6 +980,7 @@ pub struct UnitPage {
     short_qr: String,
     issued: String,
     used: String,
+    services: Vec<ServiceView>,
     devices: Vec<DeviceView>,
     error: Option<String>,
 }
@@ -984,6 +1012,36 @@ async fn unit_page(
     let (wave, unit) = wave_unit(state, wave_id, unit_id).await?;
     let short_link = format!("{}/ks/{}", base_url(state, headers), unit.slug);
     let (issued, used) = surveys::token_counts(&state.db, wave_id, unit_id).await?;
+    let mut services = Vec::new();
+    for service in survey_services::services(&state.db, wave_id, Some(unit_id)).await? {
+        let result =
+            surveys::result_of_slice(&state.db, wave_id, &[unit_id], &Slice::service(service.id))
+                .await?;
+        let link = format!("{short_link}?dv={}", service.code);
+        services.push(ServiceView {
+            id: service.id,
+            transactions: service
+                .transactions
+                .map(|n| integer(lang, n.max(0) as u64))
+                .unwrap_or_else(|| "—".into()),
+            transactions_raw: service
+                .transactions
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            target: service
+                .target_sample
+                .map(|n| integer(lang, n.max(0) as u64))
+                .unwrap_or_else(|| "—".into()),
+            responses: integer(lang, service.responses.max(0) as u64),
+            below: service.below_target(),
+            index: pct(lang, result.index),
+            ci: ci_text(lang, result.ci95),
+            qr: qr_svg(&link),
+            link,
+            code: service.code,
+            name: service.name,
+        });
+    }
     let devices = surveys::devices(&state.db, unit_id)
         .await?
         .into_iter()
@@ -1008,6 +1066,7 @@ async fn unit_page(
         short_link,
         issued: integer(lang, issued.max(0) as u64),
         used: integer(lang, used.max(0) as u64),
+        services,
         devices,
         unit: unit_line(lang, &unit),
         wave,
@@ -1035,6 +1094,9 @@ const MAX_TOKENS: usize = 2_000;
 pub struct TokensForm {
     #[serde(default)]
     count: String,
+    /// A service of the unit (its id), or blank for the unit as a whole.
+    #[serde(default)]
+    service_id: String,
     /// `print` (QR page) or `csv`.
     #[serde(default)]
     format: String,
@@ -1107,8 +1169,19 @@ pub async fn issue_tokens(
             return Ok(body);
         }
     };
-    let tokens =
-        surveys::issue_tokens(&state.db, &principal.actor(), wave_id, unit_id, count).await?;
+    let service_id = match form.service_id.trim() {
+        "" => None,
+        text => Some(text.parse::<i64>().map_err(|_| AppError::NotFound)?),
+    };
+    let tokens = surveys::issue_service_tokens(
+        &state.db,
+        &principal.actor(),
+        wave_id,
+        unit_id,
+        service_id,
+        count,
+    )
+    .await?;
     let base = base_url(&state, &headers);
     let links: Vec<(String, String)> = tokens
         .into_iter()
@@ -1176,6 +1249,113 @@ pub struct DeviceKeyPage {
 }
 
 /// Creates a kiosk's device key, shown once.
+#[derive(Deserialize)]
+pub struct ServiceForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    transactions: String,
+}
+
+/// Adds a service to the unit (or changes the name and N of the one with that code); a
+/// refused entry comes back on the unit's page with the problem named (422).
+pub async fn set_service(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    headers: HeaderMap,
+    Path(raw): Path<Vec<String>>,
+    Form(form): Form<ServiceForm>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [wave_id, unit_id] = ids::<2>(&raw)?;
+    let lang = context.lang;
+    wave_unit(&state, wave_id, unit_id).await?;
+    let refused = |problem: String| async {
+        let page = Page::new(&context, "surveys.unit_title");
+        let mut body = unit_page(
+            &state,
+            &principal,
+            page,
+            &headers,
+            wave_id,
+            unit_id,
+            Some(problem),
+        )
+        .await?
+        .into_response();
+        *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        Ok::<Response, AppError>(body)
+    };
+    let transactions = match form.transactions.trim().replace(['.', ' '], "") {
+        text if text.is_empty() => None,
+        text => match text.parse::<i64>() {
+            Ok(n) if n >= 0 => Some(n),
+            _ => {
+                return refused(format!(
+                    "{} {}",
+                    t(lang, "surveys.error_transactions"),
+                    form.transactions.trim()
+                ))
+                .await;
+            }
+        },
+    };
+    let fields = ServiceFields {
+        code: form.code,
+        name: form.name,
+        transactions,
+    };
+    match survey_services::set_service(&state.db, &principal.actor(), wave_id, unit_id, &fields)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/khao-sat/dot/{wave_id}/don-vi/{unit_id}?msg=surveys.service_saved#services"
+        ))
+        .into_response()),
+        Err(error) => refused(as_problem(error, lang)?).await,
+    }
+}
+
+/// Removes a service that no response or token names yet.
+pub async fn remove_service(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    headers: HeaderMap,
+    Path(raw): Path<Vec<String>>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [wave_id, unit_id, service_id] = ids::<3>(&raw)?;
+    let service = survey_services::get_service(&state.db, service_id).await?;
+    if service.wave_id != wave_id || service.unit_id != unit_id {
+        return Err(AppError::NotFound);
+    }
+    match survey_services::remove_service(&state.db, &principal.actor(), service_id).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/khao-sat/dot/{wave_id}/don-vi/{unit_id}?msg=surveys.service_removed#services"
+        ))
+        .into_response()),
+        Err(error) => {
+            let problem = as_problem(error, context.lang)?;
+            let page = Page::new(&context, "surveys.unit_title");
+            let mut body = unit_page(
+                &state,
+                &principal,
+                page,
+                &headers,
+                wave_id,
+                unit_id,
+                Some(problem),
+            )
+            .await?
+            .into_response();
+            *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(body)
+        }
+    }
+}
+
 pub async fn create_device(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
@@ -1281,6 +1461,9 @@ pub struct PaperPage {
     comment: Option<String>,
     comment_value: String,
     respondent_id: String,
+    /// The service code typed, and the wave's service codes with their unit and name.
+    service: String,
+    service_options: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -1305,8 +1488,19 @@ async fn paper_page(
         .await?
         .questionnaire()?;
     let chosen_unit = field(fields, "unit_id").unwrap_or("");
-    let units = surveys::wave_units(&state.db, wave_id)
-        .await?
+    let wave_units = surveys::wave_units(&state.db, wave_id).await?;
+    let mut service_options: Vec<(String, String)> = Vec::new();
+    for s in survey_services::services(&state.db, wave_id, None).await? {
+        let unit = wave_units
+            .iter()
+            .find(|u| u.unit_id == s.unit_id)
+            .map(|u| u.unit_code.as_str())
+            .unwrap_or_default();
+        if !service_options.iter().any(|(code, _)| *code == s.code) {
+            service_options.push((s.code.clone(), format!("{unit} · {}", s.name)));
+        }
+    }
+    let units = wave_units
         .into_iter()
         .map(|u| {
             let selected = u.unit_id.to_string() == chosen_unit;
@@ -1393,6 +1587,8 @@ async fn paper_page(
         comment: questionnaire.comment.as_ref().map(|c| c.title.clone()),
         comment_value: field(fields, "comment").unwrap_or("").to_string(),
         respondent_id: field(fields, "respondent_id").unwrap_or("").to_string(),
+        service: field(fields, "service").unwrap_or("").to_string(),
+        service_options,
         error,
         wave,
     })
@@ -1502,6 +1698,21 @@ pub async fn paper_submit(
     let respondent = field(&fields, "respondent_id")
         .map(str::trim)
         .filter(|r| !r.is_empty());
+    if let Some(code) = field(&fields, "service")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        match survey_services::find_service(&state.db, wave_id, unit_id, code).await? {
+            Some(service) => response.service_id = Some(service.id),
+            None => {
+                return refuse(format!(
+                    "{} ({code})",
+                    refusal_text(lang, &Refusal::UnknownService)
+                ))
+                .await;
+            }
+        }
+    }
     match state
         .submissions
         .submit(
@@ -1951,6 +2162,7 @@ pub struct ResultsPage {
     average: String,
     groups: Vec<ResultView>,
     channels: Vec<ResultView>,
+    services: Vec<ResultView>,
     selected: ResultView,
     items: Vec<ItemCell>,
     /// Whether any item is worth points (the leader survey), for the points column.
@@ -1994,6 +2206,8 @@ struct Computed {
     all: SurveyResult,
     groups: Vec<(String, Vec<String>, SurveyResult)>,
     channels: Vec<(String, SurveyResult)>,
+    /// Every service of the wave's units, with its unit's code (in the chosen channel).
+    services: Vec<(survey_services::ServiceRow, String, SurveyResult)>,
     previous: Option<(WaveRow, HashMap<i64, SurveyResult>, SurveyResult)>,
     mean: Reference,
     trend: Vec<(String, Option<f64>)>,
@@ -2102,6 +2316,22 @@ async fn compute(
             }
         }
     }
+    let mut services = Vec::new();
+    for service in survey_services::services(db, wave_id, None).await? {
+        let Some(unit_code) = units
+            .iter()
+            .find(|(u, _, _)| u.unit_id == service.unit_id)
+            .map(|(u, _, _)| u.unit_code.clone())
+        else {
+            continue;
+        };
+        let slice = Slice {
+            channel,
+            service_id: Some(service.id),
+        };
+        let result = surveys::result_of_slice(db, wave_id, &[service.unit_id], &slice).await?;
+        services.push((service, unit_code, result));
+    }
     // The previous wave of the same questionnaire (an earlier period), and the trend over all.
     let mut same: Vec<WaveRow> = surveys::list_waves(db)
         .await?
@@ -2152,6 +2382,7 @@ async fn compute(
         all,
         groups,
         channels,
+        services,
         previous,
         mean,
         trend,
@@ -2248,6 +2479,20 @@ pub async fn results(
         .channels
         .iter()
         .map(|(name, r)| result_view(lang, name.clone(), name.clone(), r, None, None))
+        .collect();
+    let services = c
+        .services
+        .iter()
+        .map(|(service, unit_code, r)| {
+            result_view(
+                lang,
+                format!("{unit_code}/{}", service.code),
+                format!("{unit_code} · {} — {}", service.code, service.name),
+                r,
+                None,
+                None,
+            )
+        })
         .collect();
     // The detailed result: one unit when asked, else every unit.
     let (selected_result, selected_label) =
@@ -2391,6 +2636,7 @@ pub async fn results(
         all,
         groups,
         channels,
+        services,
         selected,
         item_points: selected_result
             .items
@@ -2470,6 +2716,7 @@ pub async fn results_xlsx(
             })
             .collect(),
         unit_channels: Vec::new(),
+        // Groups, then each service as a group of its one unit, named after the service.
         groups: c
             .groups
             .iter()
@@ -2478,6 +2725,20 @@ pub async fn results_xlsx(
                 units: codes.clone(),
                 result: r.clone(),
             })
+            .chain(
+                c.services
+                    .iter()
+                    .map(|(service, unit_code, r)| GroupReport {
+                        name: format!(
+                            "{}: {unit_code} · {} — {}",
+                            t(lang, "surveys.by_service"),
+                            service.code,
+                            service.name
+                        ),
+                        units: vec![unit_code.clone()],
+                        result: r.clone(),
+                    }),
+            )
             .collect(),
         rejected: Vec::new(),
         warnings: Vec::new(),
