@@ -148,7 +148,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/dot-danh-gia/{campaign}/ket-qua.xlsx", STAFF),
     ("GET", "/dot-danh-gia/{campaign}/nhat-ky.csv", STAFF),
     // Surveys (issue 5): staff screens. Reading needs ViewSetup (every role, viewers included),
-    // every change ManageCampaigns. `{wave}`, `{device}`, `{job}` and `{node}` have no target
+    // every change ManageCampaigns. `{wave}`, `{device}`, `{service}`, `{job}` and `{node}` have no target
     // here: ids are parsed after the permission check, so a refused role gets 403 and an
     // allowed one 404. Per-wave behaviour is tested in tests/surveys.rs.
     ("GET", "/khao-sat", EVERYONE),
@@ -162,6 +162,12 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/khao-sat/dot/{wave}/don-vi/{unit}/xoa", STAFF),
     ("POST", "/khao-sat/dot/{wave}/don-vi/{unit}/ma", STAFF),
     ("POST", "/khao-sat/dot/{wave}/don-vi/{unit}/thiet-bi", STAFF),
+    ("POST", "/khao-sat/dot/{wave}/don-vi/{unit}/dich-vu", STAFF),
+    (
+        "POST",
+        "/khao-sat/dot/{wave}/don-vi/{unit}/dich-vu/{service}/xoa",
+        STAFF,
+    ),
     (
         "POST",
         "/khao-sat/dot/{wave}/don-vi/{unit}/thiet-bi/{device}/trang-thai",

@@ -678,6 +678,7 @@ async fn viewers_read_only_unit_roles_cannot_write_anonymous_logs_in() {
             format!("/khao-sat/dot/{wave}/dong"),
             format!("/khao-sat/dot/{wave}/don-vi/{unit}/ma"),
             format!("/khao-sat/dot/{wave}/don-vi/{unit}/thiet-bi"),
+            format!("/khao-sat/dot/{wave}/don-vi/{unit}/dich-vu"),
             format!("/khao-sat/dot/{wave}/phieu-giay"),
             format!("/khao-sat/dot/{wave}/nhap-tep"),
         ];
@@ -788,5 +789,212 @@ async fn an_xlsx_file_imports_like_its_csv() {
             .await;
         assert_eq!(response.status().as_u16(), 422);
         assert!(response.text().await.unwrap().contains(".csv hoặc .xlsx"));
+    }
+}
+
+#[tokio::test]
+async fn services_get_their_own_links_tokens_and_results() {
+    use chiso_store::survey_services;
+    for mut app in apps().await {
+        let (wave, unit_ids) = example_wave(&app.db, "Khảo sát 2025", 2025).await;
+        let unit = unit_ids[0];
+        app.login("thuongtruc").await;
+        let unit_path = format!("/khao-sat/dot/{wave}/don-vi/{unit}");
+        // A faulty entry comes back on the unit's page, in Vietnamese, naming the service.
+        let response = app
+            .post_form(
+                &format!("{unit_path}/dich-vu"),
+                &[
+                    ("code", "GP XD"),
+                    ("name", "Cấp phép"),
+                    ("transactions", ""),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422, "{:?}", app.backend);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("mã dịch vụ GP XD"), "{body}");
+        let response = app
+            .post_form(
+                &format!("{unit_path}/dich-vu"),
+                &[
+                    ("code", "GPXD"),
+                    ("name", "Cấp phép"),
+                    ("transactions", "-4"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        // Saved with N = 1.000 (Vietnamese thousands), target n computed.
+        let response = app
+            .post_form(
+                &format!("{unit_path}/dich-vu"),
+                &[
+                    ("code", "gpxd"),
+                    ("name", "Cấp giấy phép xây dựng"),
+                    ("transactions", "1.000"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 303);
+        let services = survey_services::services(&app.db, wave, Some(unit))
+            .await
+            .unwrap();
+        assert_eq!(services.len(), 1);
+        let service = &services[0];
+        assert_eq!(
+            (
+                service.code.as_str(),
+                service.transactions,
+                service.target_sample
+            ),
+            ("GPXD", Some(1_000), Some(286))
+        );
+        let (status, body) = app.get_text(&unit_path).await;
+        assert_eq!(status, 200);
+        let slug = surveys::wave_units(&app.db, wave)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.unit_id == unit)
+            .unwrap()
+            .slug;
+        assert!(
+            body.contains("data-service=\"GPXD\"") && body.contains(&format!("/ks/{slug}?dv=GPXD")),
+            "{body}"
+        );
+        // Tokens issued for the service.
+        let response = app
+            .post_form(
+                &format!("{unit_path}/ma"),
+                &[
+                    ("count", "2"),
+                    ("format", "csv"),
+                    ("service_id", &service.id.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+        let csv = response.text().await.unwrap();
+        let token = csv
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .to_string();
+
+        // A citizen answers through the service's link: the form names the service.
+        app.reset_client().await;
+        let (status, page) = app.get_text(&format!("/ks/{slug}?dv=gpxd")).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("Cấp giấy phép xây dựng") && page.contains("?dv=GPXD"));
+        let (status, _) = app.get_text(&format!("/ks/{slug}?dv=KHONGCO")).await;
+        assert_eq!(status, 404);
+        let mut fields: Vec<(String, String)> = (1..=22)
+            .map(|i| (format!("c{i:02}"), "5".to_string()))
+            .collect();
+        fields.push(("overall".into(), "5".into()));
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = app.post_form(&format!("/ks/{slug}?dv=GPXD"), &pairs).await;
+        assert_eq!(response.status().as_u16(), 303, "{:?}", app.backend);
+        // The token link answers about the service too; the plain link about the unit.
+        let (_, page) = app.get_text(&format!("/ks/t/{token}")).await;
+        assert!(page.contains("Cấp giấy phép xây dựng"));
+        let mut low: Vec<(String, String)> = (1..=22)
+            .map(|i| (format!("c{i:02}"), "1".to_string()))
+            .collect();
+        low.push(("overall".into(), "1".into()));
+        let pairs: Vec<(&str, &str)> = low.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            app.post_form(&format!("/ks/t/{token}"), &pairs)
+                .await
+                .status()
+                .as_u16(),
+            303
+        );
+        // (Other answers than the token's: the same answers from the same address would be
+        // set aside as a look-alike.)
+        let mut other: Vec<(String, String)> = (1..=22)
+            .map(|i| (format!("c{i:02}"), "3".to_string()))
+            .collect();
+        other.push(("overall".into(), "3".into()));
+        let pairs: Vec<(&str, &str)> = other
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            app.post_form(&format!("/ks/{slug}"), &pairs)
+                .await
+                .status()
+                .as_u16(),
+            303
+        );
+
+        // A kiosk names the service by code; an unknown one is refused with the field.
+        let (_, key) = surveys::create_device(&app.db, &actor(), unit, None, "Kiosk")
+            .await
+            .unwrap();
+        let send = |body: serde_json::Value| {
+            app.request(reqwest::Method::POST, "/api/v1/responses")
+                .header("authorization", format!("Bearer {key}"))
+                .json(&body)
+                .send()
+        };
+        let response = send(serde_json::json!({"service": "gpxd", "answers": {"c01": 5}}))
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+        let response = send(serde_json::json!({"service": "XYZ", "answers": {"c01": 5}}))
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 422);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["field"], "service");
+
+        let service = survey_services::get_service(&app.db, service.id)
+            .await
+            .unwrap();
+        assert_eq!(service.responses, 3, "{:?}", app.backend);
+        assert!(service.below_target());
+        let unit_result = surveys::result(&app.db, wave, &[unit], None).await.unwrap();
+        let before = unit_result.responses;
+
+        // The results page has a row for the service, its figures from its own slice.
+        app.login("xemketqua").await;
+        let (status, body) = app.get_text(&format!("/khao-sat/dot/{wave}/ket-qua")).await;
+        assert_eq!(status, 200);
+        let unit_code = surveys::wave_units(&app.db, wave)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.unit_id == unit)
+            .unwrap()
+            .unit_code;
+        let row_start = body
+            .find(&format!("data-service=\"{unit_code}/GPXD\""))
+            .expect("a row for the service");
+        let row = &body[row_start..row_start + body[row_start..].find("</tr>").unwrap()];
+        assert!(row.contains("Cấp giấy phép xây dựng"), "{row}");
+        // 3 responses about the service; the unit counts them with the others.
+        assert!(row.contains("<td class=\"num\">3</td>"), "{row}");
+        assert_eq!(before, 4);
+        // A service that answers name cannot be removed: the unit's page says why.
+        app.login("thuongtruc").await;
+        let response = app
+            .post_form(&format!("{unit_path}/dich-vu/{}/xoa", service.id), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("đã có phiếu trả lời")
+        );
     }
 }
