@@ -1,7 +1,8 @@
 // Issue 5's story: the secretariat registers the SIPAS questionnaire, creates a wave over a
-// department, opens it and issues one-time tokens; a citizen on a phone opens a token link,
-// answers every question, sends and sees the thank-you page; the link then says it was
-// answered; back on the staff screen the wave counts the response.
+// department, opens it, declares one of the department's services and issues one-time tokens
+// for it; a citizen on a phone opens a token link, sees the service named, answers every
+// question, sends and sees the thank-you page; the link then says it was answered; back on the
+// staff screens the wave and the service count the response.
 import { run, newPage, login, shot, check } from './lib.mjs';
 
 await run(async (browser, base) => {
@@ -30,8 +31,15 @@ await run(async (browser, base) => {
   await staff.goto(waveUrl);
   check((await staff.getAttribute('#wave-state', 'data-state')) === 'open', 'the wave is open');
 
-  // Three tokens for S01, printed as QR cards with their links.
+  // A service of S01, then three tokens for it, printed as QR cards with their links.
   await Promise.all([staff.waitForLoadState('load'), staff.click('tr[data-unit="S01"] a')]);
+  const unitUrl = staff.url().split('#')[0].split('?')[0];
+  await staff.fill('.service-form input[name=code]', 'lltp');
+  await staff.fill('.service-form input[name=name]', 'Cấp Phiếu lý lịch tư pháp');
+  await staff.fill('.service-form input[name=transactions]', '500');
+  await Promise.all([staff.waitForLoadState('load'), staff.click('#save-service')]);
+  check(await staff.$('tr[data-service="LLTP"]'), 'the service is listed on the unit page');
+  await staff.selectOption('select[name=service_id]', { label: 'LLTP — Cấp Phiếu lý lịch tư pháp' });
   await staff.fill('input[name=count]', '3');
   await Promise.all([staff.waitForLoadState('load'), staff.click('#issue-print')]);
   const links = await staff.$$eval('.qr-link', (ls) => ls.map((l) => l.textContent.trim()));
@@ -47,6 +55,7 @@ await run(async (browser, base) => {
   check(items.length === 23, `23 questions on the form (${items.length})`);
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   check(overflow <= 1, `the form fits the phone's width (overflow ${overflow}px)`);
+  check((await phone.textContent('#survey-service')).includes('lý lịch tư pháp'), 'the form names the service');
   await shot(phone, 'survey-form-phone');
 
   // Sending with one question unanswered names it, and keeps the answers.
@@ -79,4 +88,8 @@ await run(async (browser, base) => {
   check(counted.startsWith('1'), `the wave counts the response (${counted})`);
   check((await staff.textContent('#total-responses')).trim() === '1', 'one response in the wave');
   await shot(staff, 'survey-wave-counted');
+  await staff.goto(unitUrl);
+  const serviceCount = (await staff.textContent('tr[data-service="LLTP"] td:nth-child(5)')).trim();
+  check(serviceCount.startsWith('1 ') || serviceCount === '1', `the service counts the response (${serviceCount})`);
+  await shot(staff, 'survey-unit-services');
 });

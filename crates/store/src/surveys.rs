@@ -87,6 +87,26 @@ const DEVICE_KEY_LEN: usize = 40;
 const SLUG_LEN: usize = 8;
 
 /// The stored form of a channel: trimmed, lowercase, at most [`MAX_CHANNEL`] characters.
+/// Whether a channel is already as [`normalize_channel`] makes it.
+fn is_normal_channel(channel: &str) -> bool {
+    channel.len() <= MAX_CHANNEL
+        && channel.trim().len() == channel.len()
+        && channel
+            .chars()
+            .flat_map(char::to_lowercase)
+            .eq(channel.chars())
+}
+
+/// The text without surrounding spaces, reusing the string when there are none.
+fn trimmed_owned(text: String) -> String {
+    let trimmed = text.trim();
+    if trimmed.len() == text.len() {
+        text
+    } else {
+        trimmed.to_string()
+    }
+}
+
 pub fn normalize_channel(channel: &str) -> String {
     channel
         .trim()
@@ -2538,12 +2558,12 @@ fn prepare_batch(
             state.reject(row.row, format!("weight: {} is not > 0", row.weight));
             continue;
         }
+        // Strings are moved, not copied, when they need no trimming (the usual case: an
+        // import allocates per row, and a million rows make that count).
         let respondent_id = row
             .respondent_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string);
+            .map(trimmed_owned)
+            .filter(|s| !s.is_empty());
         if let Some(id) = &respondent_id {
             if id.chars().count() > MAX_RESPONDENT_ID {
                 state.reject(
@@ -2552,16 +2572,21 @@ fn prepare_batch(
                 );
                 continue;
             }
-            if let Some(first) = seen.get(&(unit_id, id.clone())) {
-                state.reject(
-                    row.row,
-                    format!(
-                        "respondent_id {id} repeated in unit {unit_code} (first at row {first})"
-                    ),
-                );
-                continue;
+            match seen.entry((unit_id, id.clone())) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    state.reject(
+                        row.row,
+                        format!(
+                            "respondent_id {id} repeated in unit {unit_code} (first at row {})",
+                            first.get()
+                        ),
+                    );
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(row.row);
+                }
             }
-            seen.insert((unit_id, id.clone()), row.row);
         }
         let comment = row
             .comment
@@ -2569,11 +2594,16 @@ fn prepare_batch(
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(|c| c.chars().take(MAX_COMMENT).collect::<String>());
+        let channel = if is_normal_channel(&row.channel) {
+            row.channel
+        } else {
+            normalize_channel(&row.channel)
+        };
         prepared.push(PreparedRow {
             row: row.row,
             unit_id,
-            unit_code: unit_code.to_string(),
-            channel: normalize_channel(&row.channel),
+            unit_code: trimmed_owned(row.unit_code),
+            channel,
             respondent_id,
             weight: row.weight,
             answers: row.answers,

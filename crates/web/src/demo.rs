@@ -320,6 +320,56 @@ async fn seed_survey(
         &mut |_, _| {},
     )
     .await?;
+    seed_services(db, actor, wave, &questionnaire, departments[0]).await
+}
+
+/// Three services of the first department, each with its declared transactions and a few
+/// dozen answers at its counter's kiosk, so the per-service results have something to show.
+async fn seed_services(
+    db: &Db,
+    actor: &Actor,
+    wave: i64,
+    questionnaire: &chiso_survey::Questionnaire,
+    unit: i64,
+) -> Result<(), StoreError> {
+    use chiso_store::survey_services::{self, ServiceFields};
+    let services = [
+        ("LLTP", "Cấp Phiếu lý lịch tư pháp", 1_200, 4u8),
+        ("CT", "Chứng thực bản sao từ bản chính", 5_400, 5),
+        ("HT", "Đăng ký hộ tịch có yếu tố nước ngoài", 300, 3),
+    ];
+    for (n, (code, name, transactions, usual)) in services.into_iter().enumerate() {
+        let fields = ServiceFields {
+            code: code.into(),
+            name: name.into(),
+            transactions: Some(transactions),
+        };
+        let service = survey_services::set_service(db, actor, wave, unit, &fields).await?;
+        for respondent in 0..(30 + n * 12) {
+            // Mostly the service's usual answer, one step lower now and then.
+            let answers = (0..questionnaire.items.len())
+                .map(|item| {
+                    if (item + respondent) % 4 == 0 {
+                        usual - 1
+                    } else {
+                        usual
+                    }
+                })
+                .collect();
+            let mut response = surveys::Response::new("kiosk", answers);
+            response.service_id = Some(service);
+            let id = format!("{code}-{respondent:03}");
+            surveys::submit(
+                db,
+                wave,
+                unit,
+                &response,
+                surveys::Identity::Respondent(Some(&id)),
+            )
+            .await?
+            .map_err(|refusal| StoreError::Invalid(refusal.to_string()))?;
+        }
+    }
     Ok(())
 }
 
