@@ -7,7 +7,7 @@ mod common;
 
 use chiso_store::surveys::{self, WaveFields};
 use chiso_store::{Actor, Db, units};
-use common::{TestApp, apps, apps_with, location};
+use common::{TestApp, apps, apps_with, location, sipas_fields};
 use serde_json::{Value, json};
 
 fn operator() -> Actor {
@@ -49,15 +49,6 @@ async fn wave_on(db: &Db, questionnaire: &str) -> Wave {
         units: chosen,
         slugs,
     }
-}
-
-/// A complete SIPAS form: every item answered `value`.
-fn sipas_fields(value: &str) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = (1..=22)
-        .map(|i| (format!("c{i:02}"), value.to_string()))
-        .collect();
-    fields.push(("overall".into(), value.into()));
-    fields
 }
 
 async fn post(app: &TestApp, path: &str, fields: &[(String, String)]) -> (u16, String, String) {

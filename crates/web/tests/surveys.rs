@@ -18,7 +18,7 @@ use chiso_store::{Actor, Db, frameworks};
 use chiso_survey::report::{ReportOptions, build_report};
 use chiso_survey::{bundled, read_csv};
 use chrono::Days;
-use common::{TestApp, apps, location};
+use common::{TestApp, apps, location, pairs, sipas_fields};
 
 const EXAMPLE: &str = "/work/shared/docs/examples/survey/responses.csv";
 
@@ -892,48 +892,30 @@ async fn services_get_their_own_links_tokens_and_results() {
         assert!(page.contains("Cấp giấy phép xây dựng") && page.contains("?dv=GPXD"));
         let (status, _) = app.get_text(&format!("/ks/{slug}?dv=KHONGCO")).await;
         assert_eq!(status, 404);
-        let mut fields: Vec<(String, String)> = (1..=22)
-            .map(|i| (format!("c{i:02}"), "5".to_string()))
-            .collect();
-        fields.push(("overall".into(), "5".into()));
-        let pairs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let response = app.post_form(&format!("/ks/{slug}?dv=GPXD"), &pairs).await;
-        assert_eq!(response.status().as_u16(), 303, "{:?}", app.backend);
+        let app_ref = &app;
+        let answered = |value: &str, path: String| {
+            let fields = sipas_fields(value);
+            async move {
+                app_ref
+                    .post_form(&path, &pairs(&fields))
+                    .await
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(
+            answered("5", format!("/ks/{slug}?dv=GPXD")).await,
+            303,
+            "{:?}",
+            app.backend
+        );
         // The token link answers about the service too; the plain link about the unit.
         let (_, page) = app.get_text(&format!("/ks/t/{token}")).await;
         assert!(page.contains("Cấp giấy phép xây dựng"));
-        let mut low: Vec<(String, String)> = (1..=22)
-            .map(|i| (format!("c{i:02}"), "1".to_string()))
-            .collect();
-        low.push(("overall".into(), "1".into()));
-        let pairs: Vec<(&str, &str)> = low.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        assert_eq!(
-            app.post_form(&format!("/ks/t/{token}"), &pairs)
-                .await
-                .status()
-                .as_u16(),
-            303
-        );
+        assert_eq!(answered("1", format!("/ks/t/{token}")).await, 303);
         // (Other answers than the token's: the same answers from the same address would be
         // set aside as a look-alike.)
-        let mut other: Vec<(String, String)> = (1..=22)
-            .map(|i| (format!("c{i:02}"), "3".to_string()))
-            .collect();
-        other.push(("overall".into(), "3".into()));
-        let pairs: Vec<(&str, &str)> = other
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(
-            app.post_form(&format!("/ks/{slug}"), &pairs)
-                .await
-                .status()
-                .as_u16(),
-            303
-        );
+        assert_eq!(answered("3", format!("/ks/{slug}")).await, 303);
 
         // A kiosk names the service by code; an unknown one is refused with the field.
         let (_, key) = surveys::create_device(&app.db, &actor(), unit, None, "Kiosk")

@@ -1087,6 +1087,32 @@ pub async fn show_unit(
     unit_page(&state, &principal, page, &headers, wave_id, unit_id, None).await
 }
 
+/// The unit's page again with a refused entry's problem named, as 422.
+async fn unit_refusal(
+    state: &AppState,
+    principal: &Principal,
+    context: &crate::auth::Context,
+    headers: &HeaderMap,
+    wave_id: i64,
+    unit_id: i64,
+    problem: String,
+) -> AppResult<Response> {
+    let page = Page::new(context, "surveys.unit_title");
+    let mut body = unit_page(
+        state,
+        principal,
+        page,
+        headers,
+        wave_id,
+        unit_id,
+        Some(problem),
+    )
+    .await?
+    .into_response();
+    *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(body)
+}
+
 /// Most tokens issued at once: a printed batch, not a database fill.
 const MAX_TOKENS: usize = 2_000;
 
@@ -1153,20 +1179,10 @@ pub async fn issue_tokens(
                 t(lang, "surveys.error_token_count"),
                 integer(lang, MAX_TOKENS as u64)
             );
-            let page = Page::new(&context, "surveys.unit_title");
-            let mut body = unit_page(
-                &state,
-                &principal,
-                page,
-                &headers,
-                wave_id,
-                unit_id,
-                Some(problem),
+            return unit_refusal(
+                &state, &principal, &context, &headers, wave_id, unit_id, problem,
             )
-            .await?
-            .into_response();
-            *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(body);
+            .await;
         }
     };
     let service_id = match form.service_id.trim() {
@@ -1272,21 +1288,10 @@ pub async fn set_service(
     let [wave_id, unit_id] = ids::<2>(&raw)?;
     let lang = context.lang;
     wave_unit(&state, wave_id, unit_id).await?;
-    let refused = |problem: String| async {
-        let page = Page::new(&context, "surveys.unit_title");
-        let mut body = unit_page(
-            &state,
-            &principal,
-            page,
-            &headers,
-            wave_id,
-            unit_id,
-            Some(problem),
+    let refused = |problem: String| {
+        unit_refusal(
+            &state, &principal, &context, &headers, wave_id, unit_id, problem,
         )
-        .await?
-        .into_response();
-        *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        Ok::<Response, AppError>(body)
     };
     let transactions = match form.transactions.trim().replace(['.', ' '], "") {
         text if text.is_empty() => None,
@@ -1338,20 +1343,10 @@ pub async fn remove_service(
         .into_response()),
         Err(error) => {
             let problem = as_problem(error, context.lang)?;
-            let page = Page::new(&context, "surveys.unit_title");
-            let mut body = unit_page(
-                &state,
-                &principal,
-                page,
-                &headers,
-                wave_id,
-                unit_id,
-                Some(problem),
+            unit_refusal(
+                &state, &principal, &context, &headers, wave_id, unit_id, problem,
             )
-            .await?
-            .into_response();
-            *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(body)
+            .await
         }
     }
 }
@@ -1369,21 +1364,11 @@ pub async fn create_device(
     let (wave, unit) = wave_unit(&state, wave_id, unit_id).await?;
     let name = form.name.trim().to_string();
     if name.is_empty() {
-        let page = Page::new(&context, "surveys.unit_title");
         let problem = t(lang, "surveys.error_device_name").to_string();
-        let mut body = unit_page(
-            &state,
-            &principal,
-            page,
-            &headers,
-            wave_id,
-            unit_id,
-            Some(problem),
+        return unit_refusal(
+            &state, &principal, &context, &headers, wave_id, unit_id, problem,
         )
-        .await?
-        .into_response();
-        *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(body);
+        .await;
     }
     let bound = form.this_wave.is_some().then_some(wave_id);
     let (_, key) =

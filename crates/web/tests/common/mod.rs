@@ -235,6 +235,23 @@ impl Drop for TestApp {
 }
 
 /// Where a response redirects to.
+/// A complete SIPAS form: every item answered `value`.
+pub fn sipas_fields(value: &str) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = (1..=22)
+        .map(|i| (format!("c{i:02}"), value.to_string()))
+        .collect();
+    fields.push(("overall".into(), value.into()));
+    fields
+}
+
+/// Fields as the `(&str, &str)` pairs that `post_form` takes.
+pub fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()
