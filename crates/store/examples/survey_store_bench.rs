@@ -297,6 +297,7 @@ impl Iterator for Generated {
             demographics: Vec::new(),
             expectations: Vec::new(),
             comment: None,
+            service: None,
         }))
     }
 }

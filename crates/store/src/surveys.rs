@@ -1286,6 +1286,7 @@ struct PreparedRow {
     demographics: Option<Vec<u8>>,
     expectations: Option<Vec<u8>>,
     comment: Option<String>,
+    service_id: Option<i64>,
 }
 
 /// The multi-row INSERT of imported responses, with or without respondent ids (those skip a
@@ -1294,19 +1295,19 @@ fn insert_sql(style: Placeholders, rows: usize, with_ids: bool) -> String {
     if with_ids {
         format!(
             "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
-             demographics, expectations, comment, respondent_id) VALUES {} ON CONFLICT DO NOTHING",
-            values_list(style, rows, 11)
+             demographics, expectations, comment, service_id, respondent_id) VALUES {} ON CONFLICT DO NOTHING",
+            values_list(style, rows, 12)
         )
     } else {
         format!(
             "INSERT INTO responses (wave_id, import_id, submitted_at, unit_id, channel, weight, answers, \
-             demographics, expectations, comment) VALUES {}",
-            values_list(style, rows, 10)
+             demographics, expectations, comment, service_id) VALUES {}",
+            values_list(style, rows, 11)
         )
     }
 }
 
-/// Rows per multi-row INSERT: 400 rows × 11 values stays far below both backends' limits on
+/// Rows per multi-row INSERT: 400 rows × 12 values stays far below both backends' limits on
 /// bound parameters (32 766 SQLite, 65 535 PostgreSQL) and amortises the per-statement cost.
 const ROWS_PER_INSERT: usize = 400;
 /// Counter rows per multi-row upsert.
@@ -1446,7 +1447,8 @@ macro_rules! impl_survey_writes {
                             .bind(&row.answers)
                             .bind(&row.demographics)
                             .bind(&row.expectations)
-                            .bind(&row.comment);
+                            .bind(&row.comment)
+                            .bind(row.service_id);
                     }
                     query.execute(&mut *self).await?;
                 }
@@ -1479,6 +1481,7 @@ macro_rules! impl_survey_writes {
                             .bind(&row.demographics)
                             .bind(&row.expectations)
                             .bind(&row.comment)
+                            .bind(row.service_id)
                             .bind(&row.respondent_id);
                     }
                     let went = query.execute(&mut *self).await?.rows_affected();
@@ -2082,6 +2085,9 @@ pub struct ImportRow {
     pub demographics: Vec<u8>,
     pub expectations: Vec<u8>,
     pub comment: Option<String>,
+    /// The code of one of the unit's services in the wave (the optional `service` column, an
+    /// extension of interchange.md §5).
+    pub service: Option<String>,
 }
 
 /// A row left out, with its number and reason (interchange.md §5: `{"row": 12, "reason": …}`).
@@ -2108,6 +2114,7 @@ pub struct RowParser<'q> {
     demographics: Vec<Option<usize>>,
     expectations: Option<usize>,
     comment: Option<usize>,
+    service: Option<usize>,
     scale_text: String,
     /// The stored answer (position + 1) of each one-byte answer code; 0 where none. Most
     /// cells hold one byte, so this saves a search of the scale per answer.
@@ -2201,6 +2208,7 @@ impl<'q> RowParser<'q> {
                 .as_ref()
                 .and_then(|e| find(&e.question.code)),
             comment: questionnaire.comment.as_ref().and_then(|c| find(&c.code)),
+            service: find("service"),
             scale_text: questionnaire.scale.describe(),
             by_byte: [0; 256],
             warnings: Vec::new(),
@@ -2376,6 +2384,7 @@ impl<'q> RowParser<'q> {
             demographics,
             expectations,
             comment: text(self.comment),
+            service: text(self.service),
         })
     }
 }
@@ -2527,6 +2536,7 @@ impl ImportState {
 fn prepare_batch(
     batch: Vec<Result<ImportRow, RowRejection>>,
     units: &HashMap<String, i64>,
+    services: &HashMap<(i64, String), i64>,
     shape: &QuestionnaireShape,
     state: &mut ImportState,
 ) -> Vec<PreparedRow> {
@@ -2594,6 +2604,19 @@ fn prepare_batch(
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(|c| c.chars().take(MAX_COMMENT).collect::<String>());
+        let service_id = match row.service.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => match services.get(&(unit_id, code.to_uppercase())) {
+                Some(&id) => Some(id),
+                None => {
+                    state.reject(
+                        row.row,
+                        format!("service {code} is not one of unit {unit_code}'s services"),
+                    );
+                    continue;
+                }
+            },
+        };
         let channel = if is_normal_channel(&row.channel) {
             row.channel
         } else {
@@ -2610,6 +2633,7 @@ fn prepare_batch(
             demographics: (!row.demographics.is_empty()).then_some(row.demographics),
             expectations: (!row.expectations.is_empty()).then_some(row.expectations),
             comment,
+            service_id,
         });
     }
     prepared
@@ -2671,6 +2695,11 @@ where
         .into_iter()
         .map(|u| (u.unit_code, u.unit_id))
         .collect();
+    let services: HashMap<(i64, String), i64> = crate::survey_services::services(db, wave_id, None)
+        .await?
+        .into_iter()
+        .map(|s| ((s.unit_id, s.code), s.id))
+        .collect();
     let batch_size = options.batch_size.clamp(1, 1_000_000);
     let mut rows = rows.into_iter();
     let mut state = ImportState {
@@ -2703,7 +2732,7 @@ where
             let mut tally = Tally::new(&shape);
             let first = collect_batch(&mut rows, batch_size).await;
             let mut exhausted = first.len() < batch_size;
-            let mut prepared = prepare_batch(first, &units, &shape, &mut state);
+            let mut prepared = prepare_batch(first, &units, &services, &shape, &mut state);
             loop {
                 // The next batch is read and parsed while this one is written: the database
                 // works on its own thread, so the two overlap on two cores.
@@ -2736,7 +2765,13 @@ where
                             expectations: row.expectations.as_deref().unwrap_or(&[]),
                             comment: row.comment.is_some(),
                         };
-                        tally.add(row.unit_id, &row.channel, 0, &packed, false);
+                        tally.add(
+                            row.unit_id,
+                            &row.channel,
+                            row.service_id.unwrap_or(0),
+                            &packed,
+                            false,
+                        );
                         state.accepted += 1;
                     } else {
                         state.reject(
@@ -2762,7 +2797,7 @@ where
                     break;
                 }
                 exhausted = next.len() < batch_size;
-                prepared = prepare_batch(next, &units, &shape, &mut state);
+                prepared = prepare_batch(next, &units, &services, &shape, &mut state);
             }
             if options.skip_bad_rows || state.rejected == 0 {
                 if !tally.is_empty() {

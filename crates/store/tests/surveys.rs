@@ -591,6 +591,7 @@ fn row(row: u64, unit: &str, respondent: Option<&str>, answers: Vec<u8>) -> Impo
         demographics: Vec::new(),
         expectations: Vec::new(),
         comment: None,
+        service: None,
     }
 }
 
@@ -1869,6 +1870,55 @@ async fn services_slice_their_units_counters_and_are_checked() {
                 .len(),
             3
         );
+        // An imported file may name the service in a `service` column; a code that is not
+        // one of the row's unit's services rejects the row, naming both.
+        let header = std::iter::once("unit_code,respondent_id,channel,weight,service".to_string())
+            .chain(wave.questionnaire.items.iter().map(|i| i.code.clone()))
+            .collect::<Vec<_>>()
+            .join(",");
+        let answers = |v: &str| vec![v; wave.questionnaire.items.len()].join(",");
+        let csv = format!(
+            "{header}\n01,I1,paper,,gpxd,{five}\n01,I2,paper,,,{five}\n02,I3,paper,,DKKD,{five}\n",
+            five = answers("5")
+        );
+        let rows = surveys::CsvRows::new(
+            &wave.questionnaire,
+            std::io::Cursor::new(csv.clone().into_bytes()),
+        )
+        .unwrap();
+        let refused_file = surveys::import_responses(
+            db,
+            &operator(),
+            wave.id,
+            rows,
+            &ImportOptions::new("dv.csv"),
+            &mut |_, _| {},
+        )
+        .await
+        .unwrap();
+        assert!(!refused_file.stored);
+        assert_eq!(refused_file.rejections.len(), 1);
+        assert_eq!(refused_file.rejections[0].row, 4);
+        assert_eq!(
+            refused_file.rejections[0].reason,
+            "service DKKD is not one of unit 02's services"
+        );
+        let mut options = ImportOptions::new("dv.csv");
+        options.skip_bad_rows = true;
+        let rows =
+            surveys::CsvRows::new(&wave.questionnaire, std::io::Cursor::new(csv.into_bytes()))
+                .unwrap();
+        let report =
+            surveys::import_responses(db, &operator(), wave.id, rows, &options, &mut |_, _| {})
+                .await
+                .unwrap();
+        assert_eq!((report.accepted, report.rejected), (2, 1));
+        let gpxd =
+            surveys::result_of_slice(db, wave.id, &[wave.units[0]], &Slice::service(building))
+                .await
+                .unwrap();
+        assert_eq!((gpxd.responses, gpxd.index), (4, Some(100.0)));
+
         // Counters stay equal to a recount from the raw rows, services included.
         assert!(
             surveys::recompute_counters(db, &operator(), wave.id)

@@ -8,8 +8,10 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-/// The columns of responses.csv that are not questions (interchange.md §5).
-pub const RESERVED_COLUMNS: [&str; 4] = ["unit_code", "respondent_id", "channel", "weight"];
+/// The columns of responses.csv that are not questions (interchange.md §5), and `service`: the
+/// store's import reads a unit's service code there (`chiso survey index` ignores it).
+pub const RESERVED_COLUMNS: [&str; 5] =
+    ["unit_code", "respondent_id", "channel", "weight", "service"];
 
 /// A checked questionnaire. Items, factors and options are referred to by position (their
 /// order in the file), which is also the order of every output.
