@@ -1618,20 +1618,21 @@ pub(crate) async fn store_submissions(
         for submission in batch {
             let (wave_id, unit_id) = (submission.wave_id, submission.unit_id);
             let outcome: Result<Accepted, Refusal> = 'one: {
-                let check = match checks.get(&(wave_id, unit_id)) {
-                    Some(check) => check.clone(),
-                    None => {
+                // Read once per (wave, unit) and batch, then borrowed: the row holds the
+                // questionnaire's shape text, not worth copying per submission.
+                let check = match checks.entry((wave_id, unit_id)) {
+                    std::collections::hash_map::Entry::Occupied(found) => found.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
                         let check: Option<WaveCheck> = sqlx::query_as(WAVE_CHECK)
                             .bind(wave_id)
                             .bind(unit_id)
                             .fetch_optional(&mut *tx)
                             .await?;
-                        checks.insert((wave_id, unit_id), check.clone());
-                        check
+                        slot.insert(check)
                     }
                 };
-                let Some(check) = check else { break 'one Err(Refusal::UnknownWave) };
-                if let Err(refusal) = check_open(&check, today) {
+                let Some(check) = &*check else { break 'one Err(Refusal::UnknownWave) };
+                if let Err(refusal) = check_open(check, today) {
                     break 'one Err(refusal);
                 }
                 let (shape, _) = match tallies.entry(wave_id) {
