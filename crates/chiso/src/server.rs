@@ -23,6 +23,10 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     session_hours: Option<i64>,
     trust_proxy: Option<bool>,
+    trusted_proxies: Option<String>,
+    public_url: Option<String>,
+    session_absolute_hours: Option<i64>,
+    password_checks: Option<usize>,
     max_upload_mb: Option<usize>,
     lockout_failures: Option<i64>,
     lockout_minutes: Option<i64>,
@@ -92,7 +96,49 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
     }
     setting!(secure_cookies, "CHISO_SECURE_COOKIES", file.secure_cookies);
     setting!(session_hours, "CHISO_SESSION_HOURS", file.session_hours);
-    setting!(trust_proxy, "CHISO_TRUST_PROXY", file.trust_proxy);
+    setting!(
+        session_absolute_hours,
+        "CHISO_SESSION_ABSOLUTE_HOURS",
+        file.session_absolute_hours
+    );
+    setting!(
+        password_checks,
+        "CHISO_PASSWORD_CHECKS",
+        file.password_checks
+    );
+    // `trust_proxy = true` alone means one load balancer in front; `trusted_proxies` names
+    // them exactly (a number of hops, or their networks).
+    let trust_proxy = env("CHISO_TRUST_PROXY")
+        .map(|v| parse::<bool>("CHISO_TRUST_PROXY", &v))
+        .transpose()?
+        .or(file.trust_proxy);
+    match env("CHISO_TRUSTED_PROXIES").or(file.trusted_proxies) {
+        Some(text) => {
+            config.trusted_proxies = text
+                .parse()
+                .map_err(|e| CliError::Usage(format!("trusted_proxies: {e}")))?;
+        }
+        None if trust_proxy == Some(true) => {
+            config.trusted_proxies = chiso_web::client::TrustedProxies::Count(1);
+        }
+        None => {}
+    }
+    if let Some(url) = env("CHISO_PUBLIC_URL").or(file.public_url) {
+        let parsed = url::Url::parse(&url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+        if parsed.is_none() {
+            return Err(CliError::Usage(format!(
+                "public_url: '{url}' is not an http(s) address such as https://cchc.example.gov.vn"
+            )));
+        }
+        config.public_url = Some(url);
+    }
+    if config.password_checks == 0 || config.session_absolute_hours < 1 {
+        return Err(CliError::Usage(
+            "password_checks and session_absolute_hours: must be at least 1".into(),
+        ));
+    }
     setting!(
         lockout_failures,
         "CHISO_LOCKOUT_FAILURES",

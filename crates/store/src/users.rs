@@ -267,17 +267,82 @@ pub async fn remove_role(
     })
 }
 
-/// Records a login attempt for rate limiting, and on the account its consecutive failures or
-/// their reset. `lock_until` locks the account after too many failures.
-pub async fn record_login(
+/// What a login attempt reserved before its password is checked. Both counters are taken with
+/// one atomic write each, so parallel attempts see each other: an attempt decides from the
+/// value it got back, never from a count read before the slow hash.
+#[derive(Clone, Debug)]
+pub struct LoginReservation {
+    /// Attempts from the address in the current window that have not succeeded, this one
+    /// included.
+    pub address_failures: i64,
+    /// The account, when the username exists and the address was within its limit, with
+    /// `failed_logins` already counting this attempt (a lock that has run out starts the count
+    /// again).
+    pub account: Option<User>,
+}
+
+/// Reserves a login attempt: counts it against the address (a fixed window of `window`
+/// starting at its first failure) and, when the address is within `address_limit`, against the
+/// account. `finish_login` settles it once the password has been checked.
+pub async fn reserve_login(
+    db: &Db,
+    username: &str,
+    ip: &str,
+    now: DateTime<Utc>,
+    window: chrono::Duration,
+    address_limit: i64,
+) -> Result<LoginReservation, StoreError> {
+    let window_begin = now - window;
+    let username = username.trim().to_lowercase();
+    let update_account = format!(
+        "UPDATE users SET \
+           failed_logins = CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN 1 ELSE failed_logins + 1 END, \
+           locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= $1 THEN NULL ELSE locked_until END \
+         WHERE username = $2 RETURNING {COLUMNS}"
+    );
+    in_transaction!(db, tx => {
+        let address_failures: i64 = sqlx::query_scalar(
+            "INSERT INTO login_throttle (ip, window_start, failures) VALUES ($1, $2, 1) \
+             ON CONFLICT (ip) DO UPDATE SET \
+               failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+               window_start = CASE WHEN login_throttle.window_start < $3 THEN excluded.window_start ELSE login_throttle.window_start END \
+             RETURNING failures")
+            .bind(ip)
+            .bind(now)
+            .bind(window_begin)
+            .fetch_one(&mut *tx)
+            .await?;
+        if address_failures > address_limit {
+            return Ok(LoginReservation { address_failures, account: None });
+        }
+        let account = sqlx::query_as::<_, User>(&update_account)
+            .bind(now)
+            .bind(&username)
+            .fetch_optional(&mut *tx)
+            .await?;
+        Ok(LoginReservation { address_failures, account })
+    })
+}
+
+/// How a reserved attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// The password was right: the account's count and the address's reservation are undone.
+    Succeeded,
+    /// Refused; `lock_until` locks the account (when it is not locked already).
+    Failed { lock_until: Option<DateTime<Utc>> },
+}
+
+/// Settles a reserved attempt and records it in `login_attempts` (kept for the record).
+pub async fn finish_login(
     db: &Db,
     username: &str,
     ip: &str,
     user_id: Option<i64>,
-    succeeded: bool,
-    lock_until: Option<DateTime<Utc>>,
+    outcome: LoginOutcome,
 ) -> Result<(), StoreError> {
     let now = Utc::now();
+    let succeeded = outcome == LoginOutcome::Succeeded;
     in_transaction!(db, tx => {
         sqlx::query("INSERT INTO login_attempts (username, ip, succeeded, at) VALUES ($1, $2, $3, $4)")
             .bind(username.trim().to_lowercase())
@@ -286,40 +351,37 @@ pub async fn record_login(
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        if let Some(user_id) = user_id {
-            if succeeded {
-                sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                    .bind(user_id)
+        match (outcome, user_id) {
+            (LoginOutcome::Succeeded, _) => {
+                sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE ip = $1 AND failures > 0")
+                    .bind(ip)
                     .execute(&mut *tx)
                     .await?;
-            } else {
-                sqlx::query("UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) WHERE id = $2")
-                    .bind(lock_until)
+                if let Some(user_id) = user_id {
+                    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            (LoginOutcome::Failed { lock_until: Some(until) }, Some(user_id)) => {
+                let locked = sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2 AND (locked_until IS NULL OR locked_until <= $3)")
+                    .bind(until)
                     .bind(user_id)
+                    .bind(now)
                     .execute(&mut *tx)
-                    .await?;
-                if lock_until.is_some() {
+                    .await?
+                    .rows_affected();
+                if locked > 0 {
                     tx.record(&Actor::system("login"), &AuditEntry::new("lock", "user", user_id)
-                        .change("locked_until", None, lock_until.map(|t| t.to_rfc3339()))
+                        .change("locked_until", None, Some(until.to_rfc3339()))
                         .reason(Some("too many failed logins"))).await?;
                 }
             }
+            (LoginOutcome::Failed { .. }, _) => {}
         }
         Ok(())
     })
-}
-
-/// Failed attempts from an address since a time.
-pub async fn failed_logins_from(
-    db: &Db,
-    ip: &str,
-    since: DateTime<Utc>,
-) -> Result<i64, StoreError> {
-    const SQL: &str =
-        "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND NOT succeeded AND at >= $2";
-    Ok(
-        with_db_read!(db, pool => sqlx::query_scalar::<_, i64>(SQL).bind(ip).bind(since).fetch_one(pool).await?),
-    )
 }
 
 /// A server-side session joined with its user.
@@ -328,6 +390,7 @@ pub struct Session {
     pub token_hash: String,
     pub user_id: i64,
     pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
 }
@@ -355,7 +418,7 @@ pub async fn create_session(
 }
 
 pub async fn find_session(db: &Db, token_hash: &str) -> Result<Option<Session>, StoreError> {
-    const SQL: &str = "SELECT token_hash, user_id, csrf_token, expires_at, last_seen_at FROM sessions WHERE token_hash = $1";
+    const SQL: &str = "SELECT token_hash, user_id, csrf_token, created_at, expires_at, last_seen_at FROM sessions WHERE token_hash = $1";
     Ok(
         with_db_read!(db, pool => sqlx::query_as::<_, Session>(SQL).bind(token_hash).fetch_optional(pool).await?),
     )
@@ -391,6 +454,7 @@ pub async fn purge(db: &Db, attempts_before: DateTime<Utc>) -> Result<(), StoreE
     with_db!(db, pool => {
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now).execute(pool).await?;
         sqlx::query("DELETE FROM login_attempts WHERE at < $1").bind(attempts_before).execute(pool).await?;
+        sqlx::query("DELETE FROM login_throttle WHERE window_start < $1").bind(attempts_before).execute(pool).await?;
     });
     Ok(())
 }

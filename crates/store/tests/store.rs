@@ -558,29 +558,44 @@ async fn users_roles_sessions_and_lockouts() {
         users::remove_role(db, &actor(), id, grant).await.unwrap();
         assert!(users::roles(db, id).await.unwrap().is_empty());
 
+        let window = Duration::minutes(15);
         let lock = Utc::now() + Duration::minutes(15);
-        users::record_login(db, "can.bo@snv", "10.0.0.9", Some(id), false, None)
-            .await
-            .unwrap();
-        users::record_login(db, "can.bo@snv", "10.0.0.9", Some(id), false, Some(lock))
+        for expected in 1..=2 {
+            let reserved =
+                users::reserve_login(db, "Can.Bo@snv ", "10.0.0.9", Utc::now(), window, 30)
+                    .await
+                    .unwrap();
+            assert_eq!(reserved.address_failures, expected);
+            assert_eq!(reserved.account.unwrap().failed_logins, expected);
+        }
+        let failed = users::LoginOutcome::Failed {
+            lock_until: Some(lock),
+        };
+        users::finish_login(db, "can.bo@snv", "10.0.0.9", Some(id), failed)
             .await
             .unwrap();
         let locked = users::get(db, id).await.unwrap();
         assert_eq!(locked.failed_logins, 2);
         assert!(locked.locked_until.is_some());
-        let since = Utc::now() - Duration::minutes(15);
-        assert_eq!(
-            users::failed_logins_from(db, "10.0.0.9", since)
-                .await
-                .unwrap(),
-            2
-        );
-        assert_eq!(
-            users::failed_logins_from(db, "10.0.0.8", since)
-                .await
-                .unwrap(),
-            0
-        );
+        // Another address starts its own count; an unknown name reserves no account.
+        let other = users::reserve_login(db, "nobody", "10.0.0.8", Utc::now(), window, 30)
+            .await
+            .unwrap();
+        assert_eq!(other.address_failures, 1);
+        assert!(other.account.is_none());
+        // Once the lock has run out, the account's count starts again.
+        let later = Utc::now() + Duration::minutes(16);
+        let after_lock = users::reserve_login(db, "can.bo@snv", "10.0.0.7", later, window, 30)
+            .await
+            .unwrap();
+        let account = after_lock.account.unwrap();
+        assert_eq!(account.failed_logins, 1);
+        assert!(account.locked_until.is_none());
+        // So does the address's window.
+        let later_address = users::reserve_login(db, "can.bo@snv", "10.0.0.9", later, window, 30)
+            .await
+            .unwrap();
+        assert_eq!(later_address.address_failures, 1);
         let history = audit_rows(db, "user", id).await;
         assert!(history.iter().any(|r| r.action == "lock"));
         assert!(
@@ -613,5 +628,62 @@ async fn the_audit_log_cannot_be_rewritten_or_deleted() {
             assert!(truncate.is_err());
         }
         assert_eq!(audit_rows(db, "org_unit", id).await.len(), 1);
+    }
+}
+
+/// Parallel attempts each reserve their place before a password is checked: with 20 failures
+/// already counted and a limit of 30, exactly 10 of 60 simultaneous attempts get through to a
+/// check, and an account's count goes up by one per attempt (none read the same value).
+#[tokio::test]
+async fn parallel_login_attempts_cannot_slip_under_the_limits() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let id = users::create(
+            db,
+            &actor(),
+            &NewUser {
+                username: "dich.vu".into(),
+                full_name: "Dịch vụ".into(),
+                email: None,
+                password_hash: "$argon2id$x".into(),
+                must_change_password: false,
+            },
+        )
+        .await
+        .unwrap();
+        let window = Duration::minutes(15);
+        for _ in 0..20 {
+            users::reserve_login(db, "ai.do", "10.1.1.1", Utc::now(), window, 30)
+                .await
+                .unwrap();
+        }
+        let attempts = (0..60).map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                users::reserve_login(&db, "dich.vu", "10.1.1.1", Utc::now(), window, 30)
+                    .await
+                    .unwrap()
+            })
+        });
+        let mut within = Vec::new();
+        for attempt in attempts {
+            let reserved = attempt.await.unwrap();
+            if reserved.address_failures <= 30 {
+                within.push(reserved.account.expect("the account exists").failed_logins);
+            } else {
+                assert!(
+                    reserved.account.is_none(),
+                    "refused attempts reserve no account"
+                );
+            }
+        }
+        within.sort_unstable();
+        assert_eq!(
+            within,
+            (1..=10).collect::<Vec<i64>>(),
+            "{:?}",
+            test_db.backend()
+        );
+        assert_eq!(users::get(db, id).await.unwrap().failed_logins, 10);
     }
 }

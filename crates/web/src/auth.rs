@@ -115,8 +115,20 @@ pub fn token_hash(token: &str) -> String {
         .collect()
 }
 
-/// A cookie's value from the request headers.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+/// A cookie's name on the wire: behind HTTPS it carries the `__Host-` prefix, which browsers
+/// accept only from a secure origin, for the whole site (`Path=/`) and without a `Domain`, so a
+/// neighbouring subdomain or a plain-HTTP page cannot plant or overwrite it.
+pub fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// A cookie's value from the request headers (`name` without the prefix).
+pub fn cookie(headers: &HeaderMap, name: &str, secure: bool) -> Option<String> {
+    let name = cookie_name(name, secure);
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -127,14 +139,18 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when configured.
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, and Secure with the `__Host-` prefix
+/// when configured.
 pub fn set_cookie(
     name: &str,
     value: &str,
     max_age_seconds: Option<i64>,
     secure: bool,
 ) -> HeaderValue {
-    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    let mut text = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Lax",
+        cookie_name(name, secure)
+    );
     if let Some(age) = max_age_seconds {
         text.push_str(&format!("; Max-Age={age}"));
     }
@@ -157,7 +173,7 @@ async fn load_principal(
     state: &AppState,
     headers: &HeaderMap,
 ) -> AppResult<Option<(Principal, String)>> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = cookie(headers, SESSION_COOKIE, state.config.secure_cookies) else {
         return Ok(None);
     };
     let hash = token_hash(&token);
@@ -165,7 +181,8 @@ async fn load_principal(
         return Ok(None);
     };
     let now = Utc::now();
-    if session.expires_at < now {
+    let absolute_end = session.created_at + Duration::hours(state.config.session_absolute_hours);
+    if session.expires_at < now || absolute_end < now {
         users::delete_session(&state.db, &hash).await?;
         return Ok(None);
     }
@@ -193,21 +210,25 @@ async fn load_principal(
     )))
 }
 
-/// Whether the request comes from another site (checked before any token).
+/// Whether a state-changing request may come from another origin (checked before any token).
+/// Only the same origin counts: `Sec-Fetch-Site: same-site` is a sibling subdomain, and an
+/// `Origin: null` comes from a sandboxed frame, a `data:` page or a redirect chain, none of
+/// them this site's own pages.
 fn cross_site(headers: &HeaderMap) -> bool {
-    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
+    {
         return true;
     }
-    match (
-        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split("://").nth(1).unwrap_or(origin);
-            origin != "null" && origin_host != host
+    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        None => false,
+        Some(Err(_)) | Some(Ok("null")) => true,
+        Some(Ok(origin)) => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+            origin_host.is_none() || origin_host != host
         }
-        (Some("null"), None) => true,
-        _ => false,
     }
 }
 
@@ -233,12 +254,13 @@ async fn context(
     next: Next,
 ) -> Result<Response, (AppError, Lang)> {
     let headers = request.headers().clone();
-    let lang = cookie(&headers, LANG_COOKIE)
+    let secure = state.config.secure_cookies;
+    let lang = cookie(&headers, LANG_COOKIE, secure)
         .and_then(|l| Lang::parse(&l))
         .unwrap_or_default();
     let fail = |error: AppError| (error, lang);
     let loaded = load_principal(&state, &headers).await.map_err(fail)?;
-    let anonymous_token = cookie(&headers, CSRF_COOKIE).filter(|t| t.len() >= 32);
+    let anonymous_token = cookie(&headers, CSRF_COOKIE, secure).filter(|t| t.len() >= 32);
     let new_anonymous_token = (loaded.is_none() && anonymous_token.is_none()).then(new_token);
     let (principal, expected) = match loaded {
         Some((principal, csrf)) => (Some(Arc::new(principal)), csrf),
@@ -288,14 +310,15 @@ async fn context(
     if let Some(token) = new_anonymous_token {
         response.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &token, None, state.config.secure_cookies),
+            set_cookie(CSRF_COOKIE, &token, None, secure),
         );
     }
     Ok(response)
 }
 
-/// The token sent with a request: the header, else the `_csrf` field of a urlencoded form,
-/// else a `_csrf` query parameter (multipart uploads put it in the action URL).
+/// The token sent with a request: the `X-CSRF-Token` header (htmx), else the `_csrf` field of
+/// a urlencoded form, else the first part of a multipart form, which the templates make the
+/// `_csrf` field. Never the query string: a token in a URL ends up in logs and `Referer`s.
 async fn submitted_token(request: Request) -> AppResult<(Option<String>, Request)> {
     if let Some(token) = request
         .headers()
@@ -304,31 +327,27 @@ async fn submitted_token(request: Request) -> AppResult<(Option<String>, Request
     {
         return Ok((Some(token.to_string()), request));
     }
-    let from_query = request.uri().query().and_then(|query| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == CSRF_FIELD)
-            .map(|(_, value)| value.to_string())
-    });
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Ok((from_query, request));
+        .unwrap_or("")
+        .to_string();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        let token = url_decoded_pairs(&bytes)
+            .into_iter()
+            .find(|(key, _)| key == CSRF_FIELD)
+            .map(|(_, value)| value);
+        return Ok((token, Request::from_parts(parts, Body::from(bytes))));
     }
-    let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
-        .await
-        .map_err(|_| AppError::TooLarge)?;
-    let token = url_decoded_pairs(&bytes)
-        .into_iter()
-        .find(|(key, _)| key == CSRF_FIELD)
-        .map(|(_, value)| value)
-        .or(from_query);
-    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+    if content_type.starts_with("multipart/form-data") {
+        return crate::multipart_token::first_field(request, &content_type, CSRF_FIELD).await;
+    }
+    Ok((None, request))
 }
 
 fn url_decoded_pairs(bytes: &[u8]) -> Vec<(String, String)> {
@@ -402,27 +421,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
-/// Argon2id PHC string, off the async threads (engineering guide §3: 10–100 ms of CPU).
+/// Argon2id PHC string, off the async threads, for work outside a request (the command line,
+/// the demo data); requests go through the bounded [`crate::passwords::PasswordGate`].
 pub async fn hash_password(password: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
         .await
         .map_err(|e| AppError::Internal(e.into()))
-}
-
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-        .await
-        .unwrap_or(false)
-}
-
-/// Spends the time of a real password check on a throwaway hash, for unknown usernames.
-pub async fn verify_against_dummy(password: String) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let _ = tokio::task::spawn_blocking(move || {
-        let hash = DUMMY.get_or_init(|| password_auth::generate_hash("not a password of anyone"));
-        password_auth::verify_password(password, hash).is_ok()
-    })
-    .await;
 }
 
 /// Refuses a request whose user lacks the permission before its handler runs, so before any

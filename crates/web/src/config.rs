@@ -20,8 +20,17 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Idle lifetime of a session.
     pub session_hours: i64,
-    /// Take the client address from `X-Forwarded-For` (behind a load balancer).
-    pub trust_proxy: bool,
+    /// The proxies in front of the server whose `X-Forwarded-For` hops are believed: none
+    /// (the socket peer is the client), a number of hops, or the proxies' networks.
+    pub trusted_proxies: crate::client::TrustedProxies,
+    /// Where users reach the server (`https://cchc.example.gov.vn`): links and QR codes are
+    /// built from it, never from the request's `Host` header. Without it they use `bind`.
+    pub public_url: Option<String>,
+    /// Absolute lifetime of a session, however active: a stolen cookie stops working.
+    pub session_absolute_hours: i64,
+    /// Password checks (Argon2id, about 19 MiB each) run at the same time; more wait briefly
+    /// or are refused with 503, so a flood of logins cannot exhaust memory.
+    pub password_checks: usize,
     /// Largest accepted upload.
     pub max_upload_bytes: usize,
     /// Consecutive failed logins that lock an account, and for how long.
@@ -49,7 +58,10 @@ impl Default for Config {
             demo_sheets: true,
             secure_cookies: false,
             session_hours: 8,
-            trust_proxy: false,
+            trusted_proxies: crate::client::TrustedProxies::None,
+            public_url: None,
+            session_absolute_hours: 24,
+            password_checks: default_password_checks(),
             max_upload_bytes: 20 * 1024 * 1024,
             lockout_failures: 5,
             lockout_minutes: 15,
@@ -57,6 +69,22 @@ impl Default for Config {
             data_dir: PathBuf::from("chiso-data"),
             survey_submissions_per_minute: 30,
             survey_group_commit: chiso_store::survey_intake::MAX_BATCH,
+        }
+    }
+}
+
+/// Two checks per core: enough to keep the cores busy, a few dozen MiB at most.
+pub fn default_password_checks() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
+}
+
+impl Config {
+    /// The address links and QR codes carry, without a trailing slash: `public_url`, which
+    /// `build` fills from the bound address when it is not set.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
         }
     }
 }

@@ -21,7 +21,15 @@ pub enum AppError {
     BadRequest(String),
     Conflict(String),
     TooLarge,
+    /// Too many password checks at once: try again in a moment.
+    Busy,
     Internal(anyhow::Error),
+}
+
+impl From<crate::passwords::Busy> for AppError {
+    fn from(_: crate::passwords::Busy) -> AppError {
+        AppError::Busy
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -74,6 +82,7 @@ impl AppError {
                 "common.error_too_large",
                 None,
             ),
+            AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "common.error_busy", None),
             AppError::BadRequest(message) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "common.error_title",
@@ -101,7 +110,14 @@ impl AppError {
                 .unwrap_or_else(|| i18n::text(lang, key).to_string()),
         };
         let body = page.render().unwrap_or_else(|_| page.message.clone());
-        (status, Html(body)).into_response()
+        let mut response = (status, Html(body)).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        response
     }
 }
 

@@ -4,10 +4,13 @@
 
 pub mod auth;
 pub mod charts;
+pub mod client;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+mod multipart_token;
+pub mod passwords;
 pub mod routes;
 pub mod state;
 pub mod views;
@@ -32,7 +35,7 @@ pub struct App {
 }
 
 /// Prepares the server: database, migrations, demo data, listener.
-pub async fn build(config: Config) -> anyhow::Result<App> {
+pub async fn build(mut config: Config) -> anyhow::Result<App> {
     let db = Db::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
@@ -50,6 +53,20 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     let listener = TcpListener::bind(config.bind)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind))?;
+    if config.public_url.is_none() {
+        // Links and QR codes need an address users can reach; the bound one is right on a
+        // workstation, and a server behind a proxy sets `public_url`.
+        let bound = listener.local_addr()?;
+        if bound.ip().is_unspecified() {
+            tracing::warn!("public_url is not set: links and QR codes will name {bound}");
+        }
+        let scheme = if config.secure_cookies {
+            "https"
+        } else {
+            "http"
+        };
+        config.public_url = Some(format!("{scheme}://{bound}"));
+    }
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
             "cannot create the data folder {}",
@@ -67,6 +84,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             config.survey_group_commit,
         ),
         survey_rate: Default::default(),
+        passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
         config: Arc::new(config),
     };
     Ok(App {

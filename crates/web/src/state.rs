@@ -18,5 +18,7 @@ pub struct AppState {
     /// Survey submissions (public form, kiosks, paper entry), committed in groups.
     pub submissions: SubmitQueue,
     /// The public form's limit per client address (`survey_submissions_per_minute`).
-    pub survey_rate: Arc<crate::routes::survey_form::RateLimiter>,
+    pub survey_rate: Arc<crate::client::RateLimiter>,
+    /// Password checks, bounded (`password_checks`).
+    pub passwords: Arc<crate::passwords::PasswordGate>,
 }

@@ -308,10 +308,11 @@ async fn respondent_ids_answer_once_per_unit() {
 
 #[tokio::test]
 async fn submissions_without_token_are_rate_limited_per_address() {
-    // Behind a trusted proxy the address comes from X-Forwarded-For; the limit is the
-    // configured one.
+    // Behind a trusted proxy the address comes from X-Forwarded-For (the hop the proxy wrote:
+    // what a client writes itself, to its left, changes nothing); the limit is the configured
+    // one.
     for (n, mut app) in apps_with(|c| {
-        c.trust_proxy = true;
+        c.trusted_proxies = chiso_web::client::TrustedProxies::Count(1);
         c.survey_submissions_per_minute = 7;
     })
     .await
@@ -330,7 +331,7 @@ async fn submissions_without_token_are_rate_limited_per_address() {
                 ("q1".to_string(), (1 + value % 5).to_string()),
             ];
             app.request(reqwest::Method::POST, &path)
-                .header("x-forwarded-for", ip.as_str())
+                .header("x-forwarded-for", format!("10.9.9.{value}, {ip}"))
                 .form(&form)
                 .send()
         };

@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chiso_store::users;
 use chrono::{Duration, Utc};
@@ -21,7 +21,7 @@ use crate::views::Page;
 #[template(path = "login.html")]
 pub struct LoginPage {
     page: Page,
-    error: Option<&'static str>,
+    error: Option<String>,
     next: String,
     username: String,
     demo_accounts: Vec<(&'static str, &'static str)>,
@@ -33,13 +33,29 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths: never redirect to another site after login.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") =>
-        {
-            path.to_string()
+/// Where to go after login: a path of this site, or `/`. The value is parsed as a URL
+/// relative to the site and must keep the site's host; control characters and backslashes are
+/// refused outright, because browsers strip or reinterpret them (`/\t/evil.example` becomes
+/// `//evil.example`, another site).
+pub(crate) fn safe_next(next: Option<&str>) -> String {
+    static BASE: std::sync::LazyLock<url::Url> =
+        std::sync::LazyLock::new(|| url::Url::parse("http://chiso.invalid/").expect("a URL"));
+    let Some(path) = next else {
+        return "/".to_string();
+    };
+    let plain = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    match BASE.join(path) {
+        Ok(url) if plain && url.host_str() == BASE.host_str() && url.port().is_none() => {
+            let mut local = url.path().to_string();
+            if let Some(query) = url.query() {
+                local.push('?');
+                local.push_str(query);
+            }
+            local
         }
         _ => "/".to_string(),
     }
@@ -48,7 +64,7 @@ fn safe_next(next: Option<&str>) -> String {
 fn login_page(
     state: &AppState,
     context: &crate::auth::Context,
-    error: Option<&'static str>,
+    error: Option<String>,
     next: String,
     username: String,
 ) -> LoginPage {
@@ -92,20 +108,17 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// The client address: the socket peer, or the first `X-Forwarded-For` hop behind a trusted
-/// proxy.
-pub fn client_ip(state: &AppState, headers: &HeaderMap, peer: std::net::SocketAddr) -> String {
-    if state.config.trust_proxy
-        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next()
-    {
-        return first.trim().to_string();
-    }
-    peer.ip().to_string()
-}
+/// The window of the per-address limit on failed logins.
+const ADDRESS_WINDOW_MINUTES: i64 = 15;
 
-/// Checks the password with per-address rate limiting and per-account lockout, both kept in
-/// the database so that every process behind a load balancer sees them.
+/// Checks the password with a per-address limit and a per-account lockout, both kept in the
+/// database so that every process behind a load balancer sees them.
+///
+/// Every attempt first reserves its place in both counters with one atomic write, then checks
+/// exactly one password (the account's, or a throwaway one), so that parallel attempts cannot
+/// all pass a limit they read before the slow hash, and the answer (its text, status and
+/// timing) is the same whether the account exists, is locked, is deactivated or the password
+/// is wrong.
 pub async fn login(
     State(state): State<AppState>,
     Ctx(context): Ctx,
@@ -114,55 +127,85 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
     let next = safe_next(form.next.as_deref());
-    let ip = client_ip(&state, &headers, peer);
+    let ip = state
+        .config
+        .trusted_proxies
+        .client_ip(&headers, peer)
+        .to_string();
     let config = &state.config;
-    let refuse = |key: &'static str, status: axum::http::StatusCode| {
+    let lang = context.lang;
+    let refuse = |message: String, status: StatusCode| {
         Ok((
             status,
             login_page(
                 &state,
                 &context,
-                Some(i18n::text(context.lang, key)),
+                Some(message),
                 next.clone(),
                 form.username.clone(),
             ),
         )
             .into_response())
     };
-    let window = Utc::now() - Duration::minutes(15);
-    if users::failed_logins_from(&state.db, &ip, window).await? >= config.ip_failures_per_15_minutes
-    {
-        return refuse(
-            "common.login_rate_limited",
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    let user = users::find_by_username(&state.db, &form.username).await?;
-    let Some(user) = user else {
-        // The same work as a real check, so timing does not tell which usernames exist.
-        auth::verify_against_dummy(form.password.clone()).await;
-        users::record_login(&state.db, &form.username, &ip, None, false, None).await?;
-        return refuse("common.login_failed", axum::http::StatusCode::UNAUTHORIZED);
+    let failed_message = || {
+        i18n::text(lang, "common.login_failed")
+            .replace("{failures}", &config.lockout_failures.to_string())
+            .replace("{minutes}", &config.lockout_minutes.to_string())
     };
-    if user.locked_until.is_some_and(|until| until > Utc::now()) {
-        users::record_login(&state.db, &form.username, &ip, Some(user.id), false, None).await?;
-        return refuse(
-            "common.login_locked",
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-        );
+    let now = Utc::now();
+    let reservation = users::reserve_login(
+        &state.db,
+        &form.username,
+        &ip,
+        now,
+        Duration::minutes(ADDRESS_WINDOW_MINUTES),
+        config.ip_failures_per_15_minutes,
+    )
+    .await?;
+    if reservation.address_failures > config.ip_failures_per_15_minutes {
+        users::finish_login(&state.db, &form.username, &ip, None, failed(None)).await?;
+        let message = i18n::text(lang, "common.login_rate_limited").to_string();
+        return refuse(message, StatusCode::TOO_MANY_REQUESTS);
     }
-    if !auth::verify_password(form.password.clone(), user.password_hash.clone()).await {
-        let lock = (user.failed_logins + 1 >= config.lockout_failures)
-            .then(|| Utc::now() + Duration::minutes(config.lockout_minutes));
-        users::record_login(&state.db, &form.username, &ip, Some(user.id), false, lock).await?;
-        return refuse("common.login_failed", axum::http::StatusCode::UNAUTHORIZED);
-    }
-    if !user.active {
-        return refuse("common.login_inactive", axum::http::StatusCode::FORBIDDEN);
-    }
-    users::record_login(&state.db, &form.username, &ip, Some(user.id), true, None).await?;
+    // The account is usable when it exists, is active, is not locked and this attempt is
+    // within its allowance (parallel attempts beyond it are refused unchecked).
+    let usable = reservation.account.as_ref().filter(|user| {
+        user.active
+            && user.locked_until.is_none_or(|until| until <= now)
+            && user.failed_logins <= config.lockout_failures
+    });
+    let verified = match usable {
+        Some(user) => {
+            state
+                .passwords
+                .verify(form.password.clone(), user.password_hash.clone())
+                .await?
+        }
+        None => {
+            state.passwords.verify_dummy(form.password.clone()).await?;
+            false
+        }
+    };
+    let user_id = reservation.account.as_ref().map(|user| user.id);
+    let Some(user) = usable.filter(|_| verified) else {
+        let lock = reservation
+            .account
+            .as_ref()
+            .filter(|user| user.failed_logins >= config.lockout_failures)
+            .map(|_| now + Duration::minutes(config.lockout_minutes));
+        users::finish_login(&state.db, &form.username, &ip, user_id, failed(lock)).await?;
+        return refuse(failed_message(), StatusCode::UNAUTHORIZED);
+    };
+    users::finish_login(
+        &state.db,
+        &form.username,
+        &ip,
+        user_id,
+        users::LoginOutcome::Succeeded,
+    )
+    .await?;
     let token = auth::new_token();
-    let expires = Utc::now() + Duration::hours(config.session_hours);
+    let expires = now + Duration::hours(config.session_hours);
     users::create_session(
         &state.db,
         &auth::token_hash(&token),
@@ -183,6 +226,10 @@ pub async fn login(
         set_cookie(SESSION_COOKIE, &token, None, config.secure_cookies),
     );
     Ok(response)
+}
+
+fn failed(lock_until: Option<chrono::DateTime<Utc>>) -> users::LoginOutcome {
+    users::LoginOutcome::Failed { lock_until }
 }
 
 pub async fn logout(State(state): State<AppState>, Ctx(context): Ctx) -> AppResult<Response> {
@@ -229,8 +276,10 @@ pub async fn change_password(
         Some("common.password_mismatch")
     } else if form.new_password.chars().count() < 10 {
         Some("common.password_too_short")
-    } else if !auth::verify_password(form.current.clone(), principal.user.password_hash.clone())
-        .await
+    } else if !state
+        .passwords
+        .verify(form.current.clone(), principal.user.password_hash.clone())
+        .await?
     {
         Some("common.password_wrong")
     } else {
@@ -244,7 +293,7 @@ pub async fn change_password(
         };
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
-    let hash = auth::hash_password(form.new_password).await?;
+    let hash = state.passwords.hash(form.new_password).await?;
     users::set_password(
         &state.db,
         &principal.actor(),

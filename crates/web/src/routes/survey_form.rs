@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, Instant};
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -31,7 +30,6 @@ use serde_json::{Value, json};
 use crate::auth::{Context, Ctx};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
-use crate::routes::account::client_ip;
 use crate::state::AppState;
 use crate::views::Page;
 
@@ -99,37 +97,6 @@ fn wave_closed(wave: &WaveRow) -> Option<Refusal> {
         return Some(Refusal::AlreadyClosed(closes));
     }
     None
-}
-
-/// A fixed one-minute window per client address on the form without tokens, in this
-/// process's memory (`survey_submissions_per_minute`). Each process behind a load balancer
-/// limits separately (N processes let N times the rate through), which is enough against a
-/// script hammering one server; a shared limit would need the database on every submission.
-/// Windows older than a minute are swept when the map grows.
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    /// Counts a submission from `ip`; false when the address is over `limit` this minute.
-    pub fn allows(&self, ip: &str, limit: u32) -> bool {
-        let now = Instant::now();
-        let window = Duration::from_secs(60);
-        let mut map = self.windows.lock().expect("rate lock");
-        if map.len() > 10_000 {
-            map.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = map.entry(ip.to_string()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= limit {
-            return false;
-        }
-        entry.1 += 1;
-        true
-    }
 }
 
 /// A title in the page's language when the questionnaire has one.
@@ -594,7 +561,7 @@ async fn show_form(
 async fn take_form(
     state: &AppState,
     context: &Context,
-    ip: String,
+    ip: std::net::IpAddr,
     target: Result<Target, Refusal>,
     fields: Fields,
 ) -> AppResult<Response> {
@@ -609,7 +576,7 @@ async fn take_form(
     if target.token.is_none()
         && !state
             .survey_rate
-            .allows(&ip, state.config.survey_submissions_per_minute)
+            .allows(ip, state.config.survey_submissions_per_minute)
     {
         return Ok(notice(
             context,
@@ -630,7 +597,7 @@ async fn take_form(
         Ok(response) => response,
         Err((faulty, errors)) => return Ok(rerender(&faulty, errors)),
     };
-    response.source = Some(ip);
+    response.source = Some(ip.to_string());
     response.service_id = target.service.as_ref().map(|(id, _)| *id);
     let respondent = first(&fields, "respondent_id").trim().to_string();
     if respondent.chars().count() > surveys::MAX_RESPONDENT_ID {
@@ -700,7 +667,7 @@ pub async fn slug_submit(
     Form(fields): Form<Fields>,
 ) -> Response {
     let lang = context.lang;
-    let ip = client_ip(&state, &headers, peer);
+    let ip = state.config.trusted_proxies.client_ip(&headers, peer);
     let result = match slug_target(&state, &slug, query.dv.as_deref()).await {
         Ok(target) => take_form(&state, &context, ip, target, fields).await,
         Err(error) => Err(error),
@@ -734,7 +701,7 @@ pub async fn token_submit(
     Form(fields): Form<Fields>,
 ) -> Response {
     let lang = context.lang;
-    let ip = client_ip(&state, &headers, peer);
+    let ip = state.config.trusted_proxies.client_ip(&headers, peer);
     let result = match token_target(&state, &token).await {
         Ok(target) => take_form(&state, &context, ip, target, fields).await,
         Err(error) => Err(error),

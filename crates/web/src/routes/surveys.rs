@@ -15,7 +15,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::{Form, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
@@ -328,20 +328,6 @@ fn period_label(wave: &WaveRow) -> String {
         Some(q) => format!("Q{q}/{}", wave.period_year),
         None => wave.period_year.to_string(),
     }
-}
-
-/// The address a link or QR code carries: the host the browser used.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if state.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
 }
 
 /// A QR code of `text` as inline SVG (without the XML prologue).
@@ -1003,14 +989,13 @@ async fn unit_page(
     state: &AppState,
     principal: &Principal,
     page: Page,
-    headers: &HeaderMap,
     wave_id: i64,
     unit_id: i64,
     error: Option<String>,
 ) -> AppResult<UnitPage> {
     let lang = page.lang;
     let (wave, unit) = wave_unit(state, wave_id, unit_id).await?;
-    let short_link = format!("{}/ks/{}", base_url(state, headers), unit.slug);
+    let short_link = format!("{}/ks/{}", state.config.public_base(), unit.slug);
     let (issued, used) = surveys::token_counts(&state.db, wave_id, unit_id).await?;
     let mut services = Vec::new();
     for service in survey_services::services(&state.db, wave_id, Some(unit_id)).await? {
@@ -1078,13 +1063,12 @@ async fn unit_page(
 pub async fn show_unit(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    headers: HeaderMap,
     Path(raw): Path<Vec<String>>,
 ) -> AppResult<UnitPage> {
     principal.require(Permission::ViewSetup)?;
     let [wave_id, unit_id] = ids::<2>(&raw)?;
     let page = Page::new(&context, "surveys.unit_title");
-    unit_page(&state, &principal, page, &headers, wave_id, unit_id, None).await
+    unit_page(&state, &principal, page, wave_id, unit_id, None).await
 }
 
 /// The unit's page again with a refused entry's problem named, as 422.
@@ -1092,23 +1076,14 @@ async fn unit_refusal(
     state: &AppState,
     principal: &Principal,
     context: &crate::auth::Context,
-    headers: &HeaderMap,
     wave_id: i64,
     unit_id: i64,
     problem: String,
 ) -> AppResult<Response> {
     let page = Page::new(context, "surveys.unit_title");
-    let mut body = unit_page(
-        state,
-        principal,
-        page,
-        headers,
-        wave_id,
-        unit_id,
-        Some(problem),
-    )
-    .await?
-    .into_response();
+    let mut body = unit_page(state, principal, page, wave_id, unit_id, Some(problem))
+        .await?
+        .into_response();
     *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(body)
 }
@@ -1163,7 +1138,6 @@ fn tokens_csv(unit_code: &str, links: &[(String, String)]) -> AppResult<Vec<u8>>
 pub async fn issue_tokens(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    headers: HeaderMap,
     Path(raw): Path<Vec<String>>,
     Form(form): Form<TokensForm>,
 ) -> AppResult<Response> {
@@ -1179,10 +1153,7 @@ pub async fn issue_tokens(
                 t(lang, "surveys.error_token_count"),
                 integer(lang, MAX_TOKENS as u64)
             );
-            return unit_refusal(
-                &state, &principal, &context, &headers, wave_id, unit_id, problem,
-            )
-            .await;
+            return unit_refusal(&state, &principal, &context, wave_id, unit_id, problem).await;
         }
     };
     let service_id = match form.service_id.trim() {
@@ -1198,7 +1169,7 @@ pub async fn issue_tokens(
         count,
     )
     .await?;
-    let base = base_url(&state, &headers);
+    let base = state.config.public_base();
     let links: Vec<(String, String)> = tokens
         .into_iter()
         .map(|token| {
@@ -1280,7 +1251,6 @@ pub struct ServiceForm {
 pub async fn set_service(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    headers: HeaderMap,
     Path(raw): Path<Vec<String>>,
     Form(form): Form<ServiceForm>,
 ) -> AppResult<Response> {
@@ -1288,11 +1258,8 @@ pub async fn set_service(
     let [wave_id, unit_id] = ids::<2>(&raw)?;
     let lang = context.lang;
     wave_unit(&state, wave_id, unit_id).await?;
-    let refused = |problem: String| {
-        unit_refusal(
-            &state, &principal, &context, &headers, wave_id, unit_id, problem,
-        )
-    };
+    let refused =
+        |problem: String| unit_refusal(&state, &principal, &context, wave_id, unit_id, problem);
     let transactions = match form.transactions.trim().replace(['.', ' '], "") {
         text if text.is_empty() => None,
         text => match text.parse::<i64>() {
@@ -1327,7 +1294,6 @@ pub async fn set_service(
 pub async fn remove_service(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    headers: HeaderMap,
     Path(raw): Path<Vec<String>>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
@@ -1343,10 +1309,7 @@ pub async fn remove_service(
         .into_response()),
         Err(error) => {
             let problem = as_problem(error, context.lang)?;
-            unit_refusal(
-                &state, &principal, &context, &headers, wave_id, unit_id, problem,
-            )
-            .await
+            unit_refusal(&state, &principal, &context, wave_id, unit_id, problem).await
         }
     }
 }
@@ -1354,7 +1317,6 @@ pub async fn remove_service(
 pub async fn create_device(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    headers: HeaderMap,
     Path(raw): Path<Vec<String>>,
     Form(form): Form<DeviceForm>,
 ) -> AppResult<Response> {
@@ -1365,10 +1327,7 @@ pub async fn create_device(
     let name = form.name.trim().to_string();
     if name.is_empty() {
         let problem = t(lang, "surveys.error_device_name").to_string();
-        return unit_refusal(
-            &state, &principal, &context, &headers, wave_id, unit_id, problem,
-        )
-        .await;
+        return unit_refusal(&state, &principal, &context, wave_id, unit_id, problem).await;
     }
     let bound = form.this_wave.is_some().then_some(wave_id);
     let (_, key) =
