@@ -7,8 +7,6 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -19,62 +17,9 @@ use chiso_store::testing::{self, TestDb};
 use chiso_store::units::{self, UnitFields};
 use chiso_store::{Actor, Db, StoreError};
 
-/// A running `chiso serve` (no demo data).
-struct Server {
-    child: Child,
-    addr: String,
-    dir: PathBuf,
-}
+mod common;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start_server(database_url: &str) -> Server {
-    let dir = std::env::temp_dir().join(format!(
-        "chiso-crash-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chiso"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            database_url,
-            "--no-demo",
-        ])
-        .current_dir(&dir)
-        .env("CHISO_DATA_DIR", dir.join("data"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("chiso starts");
-    let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("http://") {
-                let url = line[at + 7..].trim().trim_end_matches('/').to_string();
-                let _ = sender.send(url);
-            }
-        }
-    });
-    let addr = receiver
-        .recv_timeout(Duration::from_secs(60))
-        .expect("chiso prints its URL within a minute");
-    Server { child, addr, dir }
-}
+use common::start_server;
 
 /// A minimal HTTP/1.1 client over one keep-alive connection (the test crate has no HTTP
 /// client, and this one cannot hide a lost response behind retries).
@@ -192,7 +137,7 @@ fn crash_and_check(database: &TestDb, runtime: &tokio::runtime::Runtime) {
     let db = runtime.block_on(Db::connect(&database.url)).unwrap();
     let (wave, unit, key) = runtime.block_on(prepare(&db));
 
-    let mut server = start_server(&database.url);
+    let mut server = start_server(&database.url, &[], false);
     let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
@@ -244,7 +189,7 @@ fn crash_and_check(database: &TestDb, runtime: &tokio::runtime::Runtime) {
     );
 
     // Restart on the same database: it opens (recovers the WAL) and serves.
-    let server = start_server(&database.url);
+    let server = start_server(&database.url, &[], false);
     let mut connection = Connection::open(&server.addr).unwrap();
     let (status, body) = connection
         .post(

@@ -1153,10 +1153,17 @@ impl Response {
 }
 
 /// Who answers: a one-time token, or an optional respondent id (unique per unit and wave).
+/// Ids are compared in their normal form
+/// ([`normalize_respondent_id`](chiso_survey::normalize_respondent_id)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Identity<'a> {
     Token(&'a str),
+    /// An id given by a kiosk, the one-stop-shop software, paper entry or an import: a
+    /// dossier number the office issued.
     Respondent(Option<&'a str>),
+    /// An id typed on the anonymous public form. It lives in a namespace of its own, so a
+    /// visitor who types someone else's dossier number cannot block that person's answer.
+    PublicRespondent(Option<&'a str>),
 }
 
 /// An accepted response: stored and committed.
@@ -1521,6 +1528,8 @@ pub(crate) struct PreparedSubmission {
     comment: Option<String>,
     token_hash: Option<String>,
     respondent: Option<String>,
+    /// `staff` or `public`: the namespace of `respondent`.
+    respondent_scope: &'static str,
     /// The source address hashed with the wave.
     source: Option<String>,
     weight: f64,
@@ -1539,16 +1548,25 @@ pub(crate) fn prepare_submission(
     identity: Identity<'_>,
 ) -> Result<PreparedSubmission, Refusal> {
     let (channel, comment) = check_fields(response)?;
-    let (token_hash, respondent) = match identity {
-        Identity::Token(token) => (Some(sha256_hex(token.trim())), None),
-        Identity::Respondent(id) => {
-            let id = id.map(str::trim).filter(|s| !s.is_empty());
-            if id.is_some_and(|s| s.chars().count() > MAX_RESPONDENT_ID) {
+    let (token_hash, respondent, respondent_scope) = match identity {
+        Identity::Token(token) => (Some(sha256_hex(token.trim())), None, "staff"),
+        Identity::Respondent(id) | Identity::PublicRespondent(id) => {
+            let id = id
+                .map(chiso_survey::normalize_respondent_id)
+                .filter(|s| !s.is_empty());
+            if id
+                .as_ref()
+                .is_some_and(|s| s.chars().count() > MAX_RESPONDENT_ID)
+            {
                 return Err(Refusal::Invalid(format!(
                     "the respondent id is longer than {MAX_RESPONDENT_ID} characters"
                 )));
             }
-            (None, id.map(str::to_string))
+            let scope = match identity {
+                Identity::PublicRespondent(_) => "public",
+                _ => "staff",
+            };
+            (None, id, scope)
         }
     };
     Ok(PreparedSubmission {
@@ -1558,6 +1576,7 @@ pub(crate) fn prepare_submission(
         comment,
         token_hash,
         respondent,
+        respondent_scope,
         source: response.source.as_deref().map(|s| source_hash(wave_id, s)),
         weight: response.weight,
         answers: response.answers.clone(),
@@ -1699,8 +1718,11 @@ pub(crate) async fn store_submissions(
                         }
                     }
                 }
+                // A kiosk is one device that many people answer on, one after the other:
+                // identical answers from it are different people, never a resend.
                 let mut flagged = false;
                 if token_id.is_none() && submission.respondent.is_none() && window > 0
+                    && submission.device_id.is_none()
                     && let Some(source) = &submission.source
                 {
                     let since = now - chrono::Duration::seconds(window);
@@ -1723,8 +1745,8 @@ pub(crate) async fn store_submissions(
                 // respondent id never come together).
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO responses (wave_id, unit_id, channel, respondent_id, token_id, device_id, weight, answers, \
-                     demographics, expectations, comment, source_hash, submitted_at, flagged_duplicate, service_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING RETURNING id")
+                     demographics, expectations, comment, source_hash, submitted_at, flagged_duplicate, service_id, respondent_scope) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT DO NOTHING RETURNING id")
                     .bind(wave_id)
                     .bind(unit_id)
                     .bind(&submission.channel)
@@ -1740,6 +1762,7 @@ pub(crate) async fn store_submissions(
                     .bind(now)
                     .bind(flagged)
                     .bind(service_id)
+                    .bind(submission.respondent_scope)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(id) = id else { break 'one Err(Refusal::DuplicateRespondent) };
@@ -2573,7 +2596,7 @@ fn prepare_batch(
         // import allocates per row, and a million rows make that count).
         let respondent_id = row
             .respondent_id
-            .map(trimmed_owned)
+            .map(chiso_survey::normalize_respondent_id_owned)
             .filter(|s| !s.is_empty());
         if let Some(id) = &respondent_id {
             if id.chars().count() > MAX_RESPONDENT_ID {

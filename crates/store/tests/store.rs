@@ -596,6 +596,14 @@ async fn users_roles_sessions_and_lockouts() {
             .await
             .unwrap();
         assert_eq!(later_address.address_failures, 1);
+        // Housekeeping forgets old attempts and expired sessions.
+        users::purge(db, Utc::now() + Duration::days(1))
+            .await
+            .unwrap();
+        let fresh = users::reserve_login(db, "x", "10.0.0.8", Utc::now(), window, 30)
+            .await
+            .unwrap();
+        assert_eq!(fresh.address_failures, 1, "the address's count was removed");
         let history = audit_rows(db, "user", id).await;
         assert!(history.iter().any(|r| r.action == "lock"));
         assert!(

@@ -481,6 +481,85 @@ async fn a_repeated_respondent_id_is_a_duplicate_and_is_not_counted() {
     }
 }
 
+/// Ids are compared in their normal form, and the anonymous public form's ids cannot take a
+/// kiosk's or a paper form's: a visitor typing someone's dossier number blocks nobody.
+#[tokio::test]
+async fn respondent_ids_compare_normalised_and_public_ones_cannot_squat() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01"], OrgKind::Province).await;
+        let unit = wave.units[0];
+        // A visitor squats the dossier number first.
+        accepted(
+            db,
+            wave.id,
+            unit,
+            &sipas(1),
+            Identity::PublicRespondent(Some("HS-2026-000123")),
+        )
+        .await;
+        // The real answer from the counter still goes in.
+        accepted(
+            db,
+            wave.id,
+            unit,
+            &sipas(5),
+            Identity::Respondent(Some("HS-2026-000123")),
+        )
+        .await;
+        // The same number however typed is the same respondent, in either namespace.
+        for typed in [
+            "hs-2026-000123",
+            "ＨＳ－２０２６－０００１２３",
+            " HS\u{2013}2026-000123",
+        ] {
+            for identity in [
+                Identity::Respondent(Some(typed)),
+                Identity::PublicRespondent(Some(typed)),
+            ] {
+                assert_eq!(
+                    refused(db, wave.id, unit, &sipas(3), identity).await,
+                    Refusal::DuplicateRespondent,
+                    "{typed:?} {:?}",
+                    test_db.backend()
+                );
+            }
+        }
+        assert_eq!(counted(db, wave.id, unit).await, (2, 0));
+        let stored: Vec<String> = with_db!(db, pool => sqlx::query_scalar(
+            "SELECT respondent_id FROM responses WHERE respondent_id IS NOT NULL")
+            .fetch_all(pool).await.unwrap());
+        assert!(stored.iter().all(|id| id == "HS-2026-000123"), "{stored:?}");
+    }
+}
+
+/// A kiosk is one device that people answer on one after another: the same answer twice in a
+/// minute is two citizens, counted both times.
+#[tokio::test]
+async fn repeated_answers_from_a_kiosk_are_all_counted() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "kiosk-2025", &["01"], OrgKind::Department).await;
+        let unit = wave.units[0];
+        let (device, _) = surveys::create_device(db, &operator(), unit, None, "Quầy 1")
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let response = Response {
+                source: Some(format!("device:{device}")),
+                device_id: Some(device),
+                ..Response::new("kiosk", vec![5])
+            };
+            let outcome = surveys::submit(db, wave.id, unit, &response, Identity::Respondent(None))
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!outcome.flagged_duplicate, "{:?}", test_db.backend());
+        }
+        assert_eq!(counted(db, wave.id, unit).await, (3, 0));
+    }
+}
+
 #[tokio::test]
 async fn look_alike_submissions_are_kept_flagged_and_not_counted() {
     for test_db in backends().await {

@@ -15,10 +15,12 @@ pub mod index;
 pub mod questionnaire;
 pub mod reader;
 pub mod report;
+pub mod respondent;
 pub mod sample;
 
 pub use counts::{AnswerStat, Counts};
 pub use index::{SurveyResult, UnitResult, index_from_counts};
 pub use questionnaire::{Questionnaire, QuestionnaireError, bundled};
 pub use reader::{ReadError, Rejection, Tally, read_csv, read_csv_sized, read_xlsx};
+pub use respondent::{normalize_respondent_id, normalize_respondent_id_owned};
 pub use sample::{check_sample, sample_size};

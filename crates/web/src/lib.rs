@@ -106,8 +106,20 @@ impl App {
         self.local_addr().port()
     }
 
-    /// Serves until the process is interrupted.
+    /// Serves until the process is interrupted. Once an hour it removes expired sessions and
+    /// the login records older than a day (the address limits look back 15 minutes).
     pub async fn run(self) -> anyhow::Result<()> {
+        let db = self.db.clone();
+        let housekeeping = tokio::spawn(async move {
+            let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every_hour.tick().await;
+                let day_ago = chrono::Utc::now() - chrono::Duration::days(1);
+                if let Err(error) = chiso_store::users::purge(&db, day_ago).await {
+                    tracing::warn!(%error, "removing expired sessions failed");
+                }
+            }
+        });
         axum::serve(
             self.listener,
             self.router
@@ -117,6 +129,7 @@ impl App {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+        housekeeping.abort();
         self.db.close().await;
         Ok(())
     }

@@ -291,7 +291,34 @@ async fn respondent_ids_answer_once_per_unit() {
         let (status, error) = api(&app, &key, body.to_string()).await;
         assert_eq!(status, 409, "{:?}", app.backend);
         assert_eq!(error["field"], "respondent_id");
+        // Typed another way, it is still the same respondent.
+        let typed = json!({"respondent_id": " bn－0002 ", "answers": {"c01": 4}});
+        assert_eq!(api(&app, &key, typed.to_string()).await.0, 409);
         assert_eq!(counted(&db, wave.id, wave.units[0]).await, (2, 0));
+
+        // A visitor of the public form who types a dossier number first does not take it
+        // from the citizen answering at the counter.
+        let mut squat = sipas_fields("1");
+        squat.push(("respondent_id".into(), "HS-2026-000123".into()));
+        assert_eq!(post(&app, &path, &squat).await.0, 303);
+        let real = json!({"respondent_id": "HS-2026-000123", "answers": {"c01": 5}});
+        assert_eq!(
+            api(&app, &key, real.to_string()).await.0,
+            201,
+            "{:?}",
+            app.backend
+        );
+        assert_eq!(counted(&db, wave.id, wave.units[0]).await, (4, 0));
+        // Kiosk answers are people queueing at one device: identical ones all count.
+        for _ in 0..2 {
+            let same = json!({"answers": {"c01": 3}});
+            let (status, body) = api(&app, &key, same.to_string()).await;
+            assert_eq!(
+                (status, body["flagged_duplicate"].as_bool()),
+                (201, Some(false))
+            );
+        }
+        assert_eq!(counted(&db, wave.id, wave.units[0]).await, (6, 0));
 
         // Without an id, the same answers from the same address are flagged, not counted.
         let plain = sipas_fields("2");
@@ -299,7 +326,7 @@ async fn respondent_ids_answer_once_per_unit() {
         assert_eq!(post(&app, &path, &plain).await.0, 303);
         assert_eq!(
             counted(&db, wave.id, wave.units[0]).await,
-            (3, 1),
+            (7, 1),
             "{:?}",
             app.backend
         );

@@ -20,17 +20,13 @@ use chiso_survey::{bundled, read_csv};
 use chrono::Days;
 use common::{TestApp, apps, location, pairs, sipas_fields};
 
-const EXAMPLE: &str = "/work/shared/docs/examples/survey/responses.csv";
-
+/// The contract's example responses (tests/fixtures/survey).
 fn example_csv() -> Vec<u8> {
-    let path = std::env::var("CHISO_SURVEY_EXAMPLE").unwrap_or_else(|_| EXAMPLE.to_string());
-    std::fs::read(&path).unwrap_or_else(|_| {
-        std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/docs/examples/survey/responses.csv"
-        ))
-        .expect("the contract's example responses.csv")
-    })
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/survey/responses.csv"
+    ))
+    .expect("the contract's example responses.csv")
 }
 
 fn actor() -> Actor {
@@ -684,9 +680,12 @@ async fn viewers_read_only_unit_roles_cannot_write_anonymous_logs_in() {
         ];
         for user in ["xemketqua", "nhaplieu", "lanhdao", "thamdinh"] {
             app.login(user).await;
+            // Unit roles read only their own units' setup: these provinces are not theirs.
+            let unit_role = matches!(user, "nhaplieu" | "lanhdao");
+            let (status, _) = app.get_text(&format!("/khao-sat/dot/{wave}")).await;
+            assert_eq!(status, if unit_role { 403 } else { 200 }, "{user}");
             for path in [
                 "/khao-sat".to_string(),
-                format!("/khao-sat/dot/{wave}"),
                 format!("/khao-sat/dot/{wave}/ket-qua"),
             ] {
                 let (status, body) = app.get_text(&path).await;
@@ -978,5 +977,104 @@ async fn services_get_their_own_links_tokens_and_results() {
                 .unwrap()
                 .contains("đã có phiếu trả lời")
         );
+    }
+}
+
+/// Before a wave's results are published, a unit editor sees their own unit's setup and
+/// results and nobody else's: not another unit's link, services, kiosks or rows. Viewers see
+/// every unit; once the wave is closed (and fills no unpublished campaign) everyone does.
+#[tokio::test]
+async fn unit_roles_see_only_their_own_units_until_results_are_published() {
+    for mut app in apps().await {
+        let db = app.db.clone();
+        let all = units::list(&db).await.unwrap();
+        let justice = all.iter().find(|u| u.name == "Sở Tư pháp").unwrap();
+        let finance = all.iter().find(|u| u.name == "Sở Tài chính").unwrap();
+        let questionnaire = surveys::register_bundled(&db, &actor(), "sipas-2017")
+            .await
+            .unwrap();
+        let wave = surveys::create_wave(
+            &db,
+            &actor(),
+            &WaveFields::new(questionnaire, "Khảo sát phạm vi", 2026),
+        )
+        .await
+        .unwrap();
+        surveys::set_units(
+            &db,
+            &actor(),
+            wave,
+            &[(justice.id, Some(100)), (finance.id, Some(100))],
+        )
+        .await
+        .unwrap();
+        surveys::open_wave(&db, &actor(), wave).await.unwrap();
+        let response = surveys::Response::new("paper", vec![4; 23]);
+        for unit in [justice.id, finance.id] {
+            surveys::submit(
+                &db,
+                wave,
+                unit,
+                &response,
+                surveys::Identity::Respondent(None),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        }
+        let wave_units = surveys::wave_units(&db, wave).await.unwrap();
+        let slug_of = |unit: i64| {
+            wave_units
+                .iter()
+                .find(|u| u.unit_id == unit)
+                .unwrap()
+                .slug
+                .clone()
+        };
+        let (justice_slug, finance_slug) = (slug_of(justice.id), slug_of(finance.id));
+
+        app.login("nhaplieu").await;
+        let (status, body) = app.get_text(&format!("/khao-sat/dot/{wave}")).await;
+        assert_eq!(status, 200, "{:?}", app.backend);
+        assert!(body.contains(&justice_slug) && !body.contains(&finance_slug));
+        let (status, _) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/don-vi/{}", finance.id))
+            .await;
+        assert_eq!(status, 403);
+        let (status, _) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/don-vi/{}", justice.id))
+            .await;
+        assert_eq!(status, 200);
+        let results = format!(
+            "/khao-sat/dot/{wave}/ket-qua?chon={}&don_vi={}",
+            finance.id, finance.id
+        );
+        let (status, body) = app.get_text(&results).await;
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("Sở Tư pháp") && !body.contains("Sở Tài chính"),
+            "{:?}",
+            app.backend
+        );
+        let (status, _) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/ket-qua.xlsx"))
+            .await;
+        assert_eq!(status, 200);
+
+        app.login("xemketqua").await;
+        let (_, body) = app.get_text(&results).await;
+        assert!(body.contains("Sở Tài chính"), "viewers read every unit");
+
+        surveys::close_wave(&db, &actor(), wave).await.unwrap();
+        app.login("nhaplieu").await;
+        let (_, body) = app.get_text(&results).await;
+        assert!(
+            body.contains("Sở Tài chính"),
+            "published results are everyone's"
+        );
+        let (status, _) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/don-vi/{}", finance.id))
+            .await;
+        assert_eq!(status, 403, "setup stays the unit's own");
     }
 }

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod frameworks;
 pub mod home;
 pub mod survey_form;
+pub mod survey_scope;
 pub mod surveys;
 pub mod units;
 pub mod users;

@@ -611,7 +611,7 @@ async fn take_form(
     }
     let identity = match &target.token {
         Some(token) => Identity::Token(token),
-        None => Identity::Respondent((!respondent.is_empty()).then_some(respondent.as_str())),
+        None => Identity::PublicRespondent((!respondent.is_empty()).then_some(respondent.as_str())),
     };
     match state
         .submissions

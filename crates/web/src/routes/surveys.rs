@@ -39,6 +39,7 @@ use crate::auth::{Auth, Principal};
 use crate::charts::{BarInput, Chart, Trend};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
+use crate::routes::survey_scope::SurveyScope;
 use crate::state::AppState;
 use crate::views::Page;
 
@@ -457,9 +458,16 @@ async fn index_page(
         }
     }
     let campaigns = campaigns::list(&state.db).await?;
+    let scope = SurveyScope::of(state, principal).await?;
     let mut waves = Vec::new();
     for w in surveys::list_waves(&state.db).await? {
-        let wave_units = surveys::wave_units(&state.db, w.id).await?;
+        let mut wave_units = surveys::wave_units(&state.db, w.id).await?;
+        if !scope.everything() {
+            wave_units.retain(|u| scope.sees(u.unit_id));
+            if wave_units.is_empty() {
+                continue;
+            }
+        }
         let responses: i64 = wave_units.iter().map(|u| u.responses).sum();
         waves.push(WaveView {
             id: w.id,
@@ -686,11 +694,24 @@ async fn wave_page(
         Some(c) => Some(campaigns::get(&state.db, c).await?),
         None => None,
     };
-    let rows = surveys::wave_units(&state.db, wave_id).await?;
+    let scope = SurveyScope::of(state, principal).await?;
+    let mut rows = surveys::wave_units(&state.db, wave_id).await?;
+    if !scope.everything() {
+        rows.retain(|u| scope.sees(u.unit_id));
+        if rows.is_empty() {
+            return Err(AppError::Forbidden);
+        }
+    }
     let total: i64 = rows.iter().map(|u| u.responses).sum();
     let units = rows.iter().map(|u| unit_line(lang, u)).collect();
-    let imports = surveys::imports(&state.db, wave_id)
-        .await?
+    let can_manage = principal.can(Permission::ManageCampaigns);
+    // Who imported which file is the secretariat's record.
+    let imports = if can_manage {
+        surveys::imports(&state.db, wave_id).await?
+    } else {
+        Vec::new()
+    };
+    let imports = imports
         .into_iter()
         .map(|i| ImportLine {
             file_name: i.file_name,
@@ -708,7 +729,7 @@ async fn wave_page(
         })
         .collect();
     Ok(WavePage {
-        can_manage: principal.can(Permission::ManageCampaigns),
+        can_manage,
         state_label: wave_state_label(lang, &wave.state),
         period: period_label(&wave),
         margin: i18n::number(lang, wave.margin_e, 2),
@@ -1067,6 +1088,9 @@ pub async fn show_unit(
 ) -> AppResult<UnitPage> {
     principal.require(Permission::ViewSetup)?;
     let [wave_id, unit_id] = ids::<2>(&raw)?;
+    SurveyScope::of(&state, &principal)
+        .await?
+        .require(unit_id)?;
     let page = Page::new(&context, "surveys.unit_title");
     unit_page(&state, &principal, page, wave_id, unit_id, None).await
 }
@@ -2165,6 +2189,29 @@ fn merged(questionnaire: &Questionnaire, empty: &Counts, parts: &[&Counts]) -> S
     index_from_counts(questionnaire, &total)
 }
 
+/// [`compute`] with what the principal may not see left out: before the wave's results are
+/// published, a unit editor sees their own units' rows and services (and the aggregates),
+/// and can tick only those into a group.
+async fn compute_visible(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+    wave_id: i64,
+    channel: Option<&str>,
+    mut ticked: Vec<i64>,
+) -> AppResult<Computed> {
+    let wave = surveys::get_wave(&state.db, wave_id).await?;
+    let scope = SurveyScope::of(state, principal)
+        .await?
+        .for_results(state, &wave)
+        .await?;
+    ticked.retain(|id| scope.sees(*id));
+    let mut computed = compute(state, lang, wave_id, channel, &ticked).await?;
+    computed.units.retain(|(u, _, _)| scope.sees(u.unit_id));
+    computed.services.retain(|(s, _, _)| scope.sees(s.unit_id));
+    Ok(computed)
+}
+
 async fn compute(
     state: &AppState,
     lang: Lang,
@@ -2382,7 +2429,15 @@ pub async fn results(
     let [wave_id] = ids::<1>(&raw)?;
     let lang = context.lang;
     let (channel, detail, ticked) = results_query(&query);
-    let c = compute(&state, lang, wave_id, channel.as_deref(), &ticked).await?;
+    let c = compute_visible(
+        &state,
+        &principal,
+        lang,
+        wave_id,
+        channel.as_deref(),
+        ticked.clone(),
+    )
+    .await?;
     let prev_units = c.previous.as_ref().map(|p| &p.1);
     let units: Vec<ResultView> = c
         .units
@@ -2606,7 +2661,15 @@ pub async fn results_xlsx(
     let [wave_id] = ids::<1>(&raw)?;
     let lang = context.lang;
     let (channel, _, ticked) = results_query(&query);
-    let c = compute(&state, lang, wave_id, channel.as_deref(), &ticked).await?;
+    let c = compute_visible(
+        &state,
+        &principal,
+        lang,
+        wave_id,
+        channel.as_deref(),
+        ticked,
+    )
+    .await?;
     let prev_units = c.previous.as_ref().map(|p| &p.1);
     let accepted: u64 = c.all.responses;
     let report = Report {

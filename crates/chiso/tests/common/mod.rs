@@ -1,0 +1,95 @@
+//! A `chiso serve` process for tests that must see the server from outside: its memory, its
+//! exit, its answers while it is under load.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running `chiso serve` (no demo data unless asked), killed and cleaned up on drop.
+pub struct Server {
+    pub child: Child,
+    /// `127.0.0.1:port`
+    pub addr: String,
+    pub dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The process's resident memory now and at its peak, in MiB, from `/proc`.
+    pub fn memory_mib(&self) -> (u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the server is running");
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kib| kib.parse::<u64>().ok())
+                .map_or(0, |kib| kib / 1024)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+/// Starts `chiso serve` on a free port over `database_url`, in a scratch folder, with extra
+/// environment settings; returns once it prints its address.
+pub fn start_server(database_url: &str, env: &[(&str, &str)], demo: bool) -> Server {
+    let dir = std::env::temp_dir().join(format!(
+        "chiso-server-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chiso"));
+    command
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ])
+        .current_dir(&dir)
+        .env("CHISO_DATA_DIR", dir.join("data"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if !demo {
+        command.arg("--no-demo");
+    }
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("chiso starts");
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(at) = line.find("http://") {
+                let url = line[at + 7..].trim().trim_end_matches('/').to_string();
+                let _ = sender.send(url);
+            }
+        }
+    });
+    let addr = receiver
+        .recv_timeout(Duration::from_secs(120))
+        .expect("chiso prints its URL within two minutes");
+    Server { child, addr, dir }
+}
