@@ -92,17 +92,23 @@ impl AppError {
                 )
             }
         };
-        let page = ErrorPage {
-            lang,
-            status: status.as_u16(),
-            title: i18n::text(lang, "common.error_title"),
-            message: detail
-                .map(|m| i18n::message(lang, &m))
-                .unwrap_or_else(|| i18n::text(lang, key).to_string()),
-        };
-        let body = page.render().unwrap_or_else(|_| page.message.clone());
-        (status, Html(body)).into_response()
+        let message = detail
+            .map(|m| i18n::message(lang, &m))
+            .unwrap_or_else(|| i18n::text(lang, key).to_string());
+        error_page(lang, status, message)
     }
+}
+
+/// The error page with a message already in the user's language.
+pub fn error_page(lang: Lang, status: StatusCode, message: String) -> Response {
+    let page = ErrorPage {
+        lang,
+        status: status.as_u16(),
+        title: i18n::text(lang, "common.error_title"),
+        message,
+    };
+    let body = page.render().unwrap_or_else(|_| page.message.clone());
+    (status, Html(body)).into_response()
 }
 
 impl IntoResponse for AppError {

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod i18n;
 pub mod routes;
 pub mod state;
