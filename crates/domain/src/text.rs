@@ -121,7 +121,11 @@ mod tests {
     #[test]
     fn nul_is_refused_in_every_kind() {
         for kind in TextKind::ALL {
-            assert_eq!(check(kind, "a\0b"), Err(TextError::Control { at: 1 }), "{kind:?}");
+            assert_eq!(
+                check(kind, "a\0b"),
+                Err(TextError::Control { at: 1 }),
+                "{kind:?}"
+            );
             assert_eq!(check(kind, "\u{7f}"), Err(TextError::Control { at: 0 }));
             assert_eq!(check(kind, "\u{1b}[2J"), Err(TextError::Control { at: 0 }));
             assert_eq!(check(kind, "\u{85}"), Err(TextError::Control { at: 0 }));

@@ -24,8 +24,8 @@ pub fn kind_of(field: &str) -> TextKind {
         "code" | "unit_code" | "parent_code" | "service" | "service_id" | "respondent_id"
         | "channel" | "kind" | "unit_kind" | "role" | "lang" | "sort" | "dir" | "format"
         | "status" | "version" | "year" | "unit_id" | "parent_id" | "file_id" | "wave_id"
-        | "node_id" | "method" | "max_points" | "evidence_required" | "valid_from"
-        | "valid_to" | CSRF_FIELD => TextKind::Code,
+        | "node_id" | "method" | "max_points" | "evidence_required" | "valid_from" | "valid_to"
+        | CSRF_FIELD => TextKind::Code,
         _ => TextKind::Short,
     }
 }
@@ -232,7 +232,15 @@ mod tests {
         for field in ["explanation", "comment", "reason", "answer", "guidance"] {
             assert!(kind_of(field).multi_line(), "{field}");
         }
-        for field in ["name", "title", "username", "respondent_id", "q", "c01", "next"] {
+        for field in [
+            "name",
+            "title",
+            "username",
+            "respondent_id",
+            "q",
+            "c01",
+            "next",
+        ] {
             assert!(!kind_of(field).multi_line(), "{field}");
         }
         assert_eq!(kind_of("anything_else"), TextKind::Short);
@@ -261,7 +269,11 @@ mod tests {
             refused.message(),
             "Trường «Giải trình» chứa ký tự điều khiển không hợp lệ."
         );
-        assert!(scope.check_field("explanation", "dòng 1\r\ndòng 2\t").is_ok());
+        assert!(
+            scope
+                .check_field("explanation", "dòng 1\r\ndòng 2\t")
+                .is_ok()
+        );
         assert!(scope.check_field("name", "dòng 1\ndòng 2").is_err());
         assert_eq!(
             scope.check_field("a\0", "x").unwrap_err().message(),

@@ -24,6 +24,8 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+/// Extractors that carry no text, re-exported so that routes take every extractor from here.
+pub use axum::extract::{ConnectInfo, State};
 pub use fields::{InputRejection, REFUSAL_HEADER, Scope, kind_of};
 
 /// A urlencoded form (or, on GET, the query string), checked field by field.
@@ -97,7 +99,9 @@ where
         // Segments that are not UTF-8 are left to axum's own refusal below.
         if let Ok(params) = RawPathParams::from_request_parts(parts, state).await {
             for (_, value) in &params {
-                scope.check_path(value).map_err(IntoResponse::into_response)?;
+                scope
+                    .check_path(value)
+                    .map_err(IntoResponse::into_response)?;
             }
         }
         axum::extract::Path::<T>::from_request_parts(parts, state)
@@ -178,8 +182,8 @@ where
                 _ => JsonRejection::Body(rejection.body_text()),
             }
         })?;
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| JsonRejection::Malformed(e.to_string()))?;
+        let value: Value =
+            serde_json::from_slice(&bytes).map_err(|e| JsonRejection::Malformed(e.to_string()))?;
         check_json(&Scope::api(), &value, "").map_err(JsonRejection::Text)?;
         serde_json::from_value(value)
             .map(Json)

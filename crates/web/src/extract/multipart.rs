@@ -202,7 +202,12 @@ impl<F: UploadForm> Upload<F> {
         self.file_limit
     }
 
-    fn failed(&self, error: MultipartError, file_name: Option<String>, seen: usize) -> UploadRefusal {
+    fn failed(
+        &self,
+        error: MultipartError,
+        file_name: Option<String>,
+        seen: usize,
+    ) -> UploadRefusal {
         if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
             UploadRefusal::TooLarge {
                 lang: self.scope.lang(),
@@ -232,7 +237,9 @@ impl<F: UploadForm> Upload<F> {
             scope.check_name(&name).map_err(invalid)?;
             if name == "file" && received.file.is_none() {
                 let file_name = field.file_name().unwrap_or_default().to_string();
-                scope.check_field("file_name", &file_name).map_err(invalid)?;
+                scope
+                    .check_field("file_name", &file_name)
+                    .map_err(invalid)?;
                 let (bytes, size) = read_bounded(&mut field, self.file_limit, false)
                     .await
                     .map_err(|(e, seen)| self.failed(e, Some(file_name.clone()), seen))?;
