@@ -100,8 +100,14 @@ fn operator() -> Actor {
     Actor::user(1, "Thư ký khảo sát")
 }
 
-/// An open SIPAS wave over two demo units: (wave, units, short-link slugs).
-async fn open_wave(db: &Db) -> (i64, Vec<i64>, Vec<String>) {
+/// An open SIPAS wave over two demo units, with their short links.
+struct Wave {
+    id: i64,
+    units: Vec<i64>,
+    slugs: Vec<String>,
+}
+
+async fn open_wave(db: &Db) -> Wave {
     let questionnaire = surveys::register_bundled(db, &operator(), "sipas-2017")
         .await
         .unwrap();
@@ -129,7 +135,11 @@ async fn open_wave(db: &Db) -> (i64, Vec<i64>, Vec<String>) {
         .iter()
         .map(|u| rows.iter().find(|r| r.unit_id == *u).unwrap().slug.clone())
         .collect();
-    (wave, chosen, slugs)
+    Wave {
+        id: wave,
+        units: chosen,
+        slugs,
+    }
 }
 
 async fn responses(db: &Db, wave: i64, unit: i64) -> u64 {
@@ -219,566 +229,626 @@ async fn api(app: &TestApp, key: &str, body: &Value) -> (u16, Value) {
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// The login form: no attempt recorded, no 500.
+async fn login_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let attempts = login_attempts(&db).await;
+    for (what, username, password, label) in [
+        ("login username NUL", "adm\0in", "x", "Tên đăng nhập"),
+        ("login username ESC", "admin\u{1b}[2J", "x", "Tên đăng nhập"),
+        ("login username LF", "admin\n", "x", "Tên đăng nhập"),
+        ("login password NUL", "admin", "mật\0khẩu", "Mật khẩu"),
+    ] {
+        let response = app.try_login(username, password).await;
+        probes
+            .refused(what, response, Some(422), &control(label))
+            .await;
+    }
+    let response = app.try_login(&"a".repeat(101), "x").await;
+    probes
+        .refused(
+            "login username 101 chars",
+            response,
+            Some(422),
+            &too_long("Tên đăng nhập", "100"),
+        )
+        .await;
+    probes.check(
+        "login: no attempt stored",
+        login_attempts(&db).await == attempts,
+    );
+}
+
+/// Links: a control character in a path segment or a query parameter.
+async fn link_probes(app: &TestApp, probes: &mut Probes, wave: &Wave) {
+    let slugs = &wave.slugs;
+    for (what, path) in [
+        ("GET /ks/%00", "/ks/%00".to_string()),
+        ("GET /ks/%1B", "/ks/%1B".to_string()),
+        ("GET /ks/t/%00", "/ks/t/%00".to_string()),
+        ("POST-less GET /tai-lieu/%00", "/tai-lieu/%00".to_string()),
+    ] {
+        let response = app.get(&path).await;
+        let status = match path.starts_with("/tai-lieu") {
+            // Anonymous visitors are sent to the login page before the path is read.
+            true => {
+                probes.check(what, response.status().as_u16() == 303);
+                continue;
+            }
+            false => Some(400),
+        };
+        probes
+            .refused(what, response, status, &control("Đường dẫn"))
+            .await;
+    }
+    let long_slug = format!("/ks/{}", "x".repeat(101));
+    let response = app.get(&long_slug).await;
+    probes
+        .refused(
+            "GET /ks/<101 chars>",
+            response,
+            Some(400),
+            &too_long("Đường dẫn", "100"),
+        )
+        .await;
+    let response = app.get(&format!("/ks/{}?dv=%00", slugs[0])).await;
+    probes
+        .refused("GET /ks/{slug}?dv=%00", response, Some(422), &control("dv"))
+        .await;
+}
+
+/// The public form: the respondent id, the comment, an answer.
+async fn public_form_probes(app: &TestApp, probes: &mut Probes, wave: &Wave) {
+    let db = app.db.clone();
+    let (wave, wave_units, slugs) = (wave.id, &wave.units, &wave.slugs);
+    let path = format!("/ks/{}", slugs[0]);
+    for (what, field, value, label) in [
+        (
+            "form respondent_id NUL",
+            "respondent_id",
+            "HS\0-1",
+            "Mã người trả lời",
+        ),
+        (
+            "form respondent_id CR",
+            "respondent_id",
+            "HS-1\r",
+            "Mã người trả lời",
+        ),
+        ("form comment NUL", "comment", "tốt\0", "Ý kiến khác"),
+        ("form comment BEL", "comment", "tốt\u{7}", "Ý kiến khác"),
+        ("form answer NUL", "c01", "5\0", "c01"),
+    ] {
+        let mut fields = sipas_fields("5");
+        fields.retain(|(k, _)| k != field);
+        fields.push((field.to_string(), value.to_string()));
+        let response = app.post_form(&path, &pairs(&fields)).await;
+        probes
+            .refused(what, response, Some(422), &control(label))
+            .await;
+    }
+    let mut fields = sipas_fields("5");
+    fields.push(("comment".into(), "x".repeat(20_001)));
+    let response = app.post_form(&path, &pairs(&fields)).await;
+    probes
+        .refused(
+            "form comment 20,001 chars",
+            response,
+            Some(422),
+            &too_long("Ý kiến khác", "20.000"),
+        )
+        .await;
+    probes.check(
+        "form: nothing stored",
+        responses(&db, wave, wave_units[0]).await == 0,
+    );
+    // Line breaks and tabs stay welcome in prose.
+    let mut fields = sipas_fields("5");
+    fields.push(("comment".into(), "Phục vụ\r\n\ttốt".into()));
+    let response = app.post_form(&path, &pairs(&fields)).await;
+    probes.check(
+        "form comment with CRLF and TAB accepted",
+        response.status().as_u16() == 303,
+    );
+}
+
+/// The kiosk API: 422 with the JSON path of the field, nothing stored.
+async fn kiosk_probes(app: &TestApp, probes: &mut Probes, wave: &Wave) {
+    let db = app.db.clone();
+    let (wave, wave_units) = (wave.id, &wave.units);
+    let (_, key) = surveys::create_device(&db, &operator(), wave_units[1], Some(wave), "Kiosk")
+        .await
+        .unwrap();
+    for (what, body, field) in [
+        (
+            "api respondent_id NUL",
+            json!({"respondent_id": "HS-\u{0}1", "answers": {"c01": 5}}),
+            "respondent_id",
+        ),
+        (
+            "api comment NUL",
+            json!({"comment": "\u{0}", "answers": {"c01": 5}}),
+            "comment",
+        ),
+        (
+            "api unit_code NUL",
+            json!({"unit_code": "S\u{0}", "answers": {"c01": 5}}),
+            "unit_code",
+        ),
+        (
+            "api channel ESC",
+            json!({"channel": "kiosk\u{1b}", "answers": {"c01": 5}}),
+            "channel",
+        ),
+        (
+            "api service NUL",
+            json!({"service": "\u{0}", "answers": {"c01": 5}}),
+            "service",
+        ),
+        (
+            "api answer NUL",
+            json!({"answers": {"c01": "5\u{0}"}}),
+            "answers.c01",
+        ),
+        (
+            "api answer key NUL",
+            json!({"answers": {"c\u{0}1": 5}}),
+            "answers",
+        ),
+        (
+            "api expectation NUL",
+            json!({"answers": {"c01": 5}, "expectations": ["\u{0}"]}),
+            "expectations",
+        ),
+        (
+            "api demographic NUL",
+            json!({"answers": {"c01": 5}, "demographics": {"sex": "nu\u{0}"}}),
+            "demographics.sex",
+        ),
+        (
+            "api respondent_id 101 chars",
+            json!({"respondent_id": "x".repeat(101), "answers": {"c01": 5}}),
+            "respondent_id",
+        ),
+    ] {
+        let (status, answer) = api(app, &key, &body).await;
+        probes.refused_json(what, status, &answer, field);
+    }
+    // The device is still asked for first.
+    let (status, _) = api(app, "wrong-key", &json!({"comment": "\u{0}"})).await;
+    probes.check("api: unknown key before the body", status == 401);
+    probes.check(
+        "api: nothing stored",
+        responses(&db, wave, wave_units[1]).await == 0,
+    );
+}
+
 #[tokio::test]
 async fn anonymous_inputs_refuse_control_characters() {
     for mut app in apps().await {
-        let db = app.db.clone();
         let mut probes = Probes::new(app.backend);
-        let (wave, wave_units, slugs) = open_wave(&db).await;
+        let wave = open_wave(&app.db).await;
         app.reset_client().await;
-
-        // The login form: no attempt recorded, no 500.
-        let attempts = login_attempts(&db).await;
-        for (what, username, password, label) in [
-            ("login username NUL", "adm\0in", "x", "Tên đăng nhập"),
-            ("login username ESC", "admin\u{1b}[2J", "x", "Tên đăng nhập"),
-            ("login username LF", "admin\n", "x", "Tên đăng nhập"),
-            ("login password NUL", "admin", "mật\0khẩu", "Mật khẩu"),
-        ] {
-            let response = app.try_login(username, password).await;
-            probes
-                .refused(what, response, Some(422), &control(label))
-                .await;
-        }
-        let response = app.try_login(&"a".repeat(101), "x").await;
-        probes
-            .refused(
-                "login username 101 chars",
-                response,
-                Some(422),
-                &too_long("Tên đăng nhập", "100"),
-            )
-            .await;
-        probes.check(
-            "login: no attempt stored",
-            login_attempts(&db).await == attempts,
-        );
-
-        // Links: a control character in a path segment or a query parameter.
-        for (what, path) in [
-            ("GET /ks/%00", "/ks/%00".to_string()),
-            ("GET /ks/%1B", "/ks/%1B".to_string()),
-            ("GET /ks/t/%00", "/ks/t/%00".to_string()),
-            ("POST-less GET /tai-lieu/%00", "/tai-lieu/%00".to_string()),
-        ] {
-            let response = app.get(&path).await;
-            let status = match path.starts_with("/tai-lieu") {
-                // Anonymous visitors are sent to the login page before the path is read.
-                true => {
-                    probes.check(what, response.status().as_u16() == 303);
-                    continue;
-                }
-                false => Some(400),
-            };
-            probes
-                .refused(what, response, status, &control("Đường dẫn"))
-                .await;
-        }
-        let long_slug = format!("/ks/{}", "x".repeat(101));
-        let response = app.get(&long_slug).await;
-        probes
-            .refused(
-                "GET /ks/<101 chars>",
-                response,
-                Some(400),
-                &too_long("Đường dẫn", "100"),
-            )
-            .await;
-        let response = app.get(&format!("/ks/{}?dv=%00", slugs[0])).await;
-        probes
-            .refused("GET /ks/{slug}?dv=%00", response, Some(422), &control("dv"))
-            .await;
-
-        // The public form: the respondent id, the comment, an answer.
-        let path = format!("/ks/{}", slugs[0]);
-        for (what, field, value, label) in [
-            (
-                "form respondent_id NUL",
-                "respondent_id",
-                "HS\0-1",
-                "Mã người trả lời",
-            ),
-            (
-                "form respondent_id CR",
-                "respondent_id",
-                "HS-1\r",
-                "Mã người trả lời",
-            ),
-            ("form comment NUL", "comment", "tốt\0", "Ý kiến khác"),
-            ("form comment BEL", "comment", "tốt\u{7}", "Ý kiến khác"),
-            ("form answer NUL", "c01", "5\0", "c01"),
-        ] {
-            let mut fields = sipas_fields("5");
-            fields.retain(|(k, _)| k != field);
-            fields.push((field.to_string(), value.to_string()));
-            let response = app.post_form(&path, &pairs(&fields)).await;
-            probes
-                .refused(what, response, Some(422), &control(label))
-                .await;
-        }
-        let mut fields = sipas_fields("5");
-        fields.push(("comment".into(), "x".repeat(20_001)));
-        let response = app.post_form(&path, &pairs(&fields)).await;
-        probes
-            .refused(
-                "form comment 20,001 chars",
-                response,
-                Some(422),
-                &too_long("Ý kiến khác", "20.000"),
-            )
-            .await;
-        probes.check(
-            "form: nothing stored",
-            responses(&db, wave, wave_units[0]).await == 0,
-        );
-        // Line breaks and tabs stay welcome in prose.
-        let mut fields = sipas_fields("5");
-        fields.push(("comment".into(), "Phục vụ\r\n\ttốt".into()));
-        let response = app.post_form(&path, &pairs(&fields)).await;
-        probes.check(
-            "form comment with CRLF and TAB accepted",
-            response.status().as_u16() == 303,
-        );
-
-        // The kiosk API: 422 with the JSON path of the field, nothing stored.
-        let (_, key) = surveys::create_device(&db, &operator(), wave_units[1], Some(wave), "Kiosk")
-            .await
-            .unwrap();
-        for (what, body, field) in [
-            (
-                "api respondent_id NUL",
-                json!({"respondent_id": "HS-\u{0}1", "answers": {"c01": 5}}),
-                "respondent_id",
-            ),
-            (
-                "api comment NUL",
-                json!({"comment": "\u{0}", "answers": {"c01": 5}}),
-                "comment",
-            ),
-            (
-                "api unit_code NUL",
-                json!({"unit_code": "S\u{0}", "answers": {"c01": 5}}),
-                "unit_code",
-            ),
-            (
-                "api channel ESC",
-                json!({"channel": "kiosk\u{1b}", "answers": {"c01": 5}}),
-                "channel",
-            ),
-            (
-                "api service NUL",
-                json!({"service": "\u{0}", "answers": {"c01": 5}}),
-                "service",
-            ),
-            (
-                "api answer NUL",
-                json!({"answers": {"c01": "5\u{0}"}}),
-                "answers.c01",
-            ),
-            (
-                "api answer key NUL",
-                json!({"answers": {"c\u{0}1": 5}}),
-                "answers",
-            ),
-            (
-                "api expectation NUL",
-                json!({"answers": {"c01": 5}, "expectations": ["\u{0}"]}),
-                "expectations",
-            ),
-            (
-                "api demographic NUL",
-                json!({"answers": {"c01": 5}, "demographics": {"sex": "nu\u{0}"}}),
-                "demographics.sex",
-            ),
-            (
-                "api respondent_id 101 chars",
-                json!({"respondent_id": "x".repeat(101), "answers": {"c01": 5}}),
-                "respondent_id",
-            ),
-        ] {
-            let (status, answer) = api(&app, &key, &body).await;
-            probes.refused_json(what, status, &answer, field);
-        }
-        // The device is still asked for first.
-        let (status, _) = api(&app, "wrong-key", &json!({"comment": "\u{0}"})).await;
-        probes.check("api: unknown key before the body", status == 401);
-        probes.check(
-            "api: nothing stored",
-            responses(&db, wave, wave_units[1]).await == 0,
-        );
+        login_probes(&app, &mut probes).await;
+        link_probes(&app, &mut probes, &wave).await;
+        public_form_probes(&app, &mut probes, &wave).await;
+        kiosk_probes(&app, &mut probes, &wave).await;
         probes.assert_all();
     }
 }
 
-#[tokio::test]
-async fn staff_inputs_refuse_control_characters_and_over_long_text() {
-    for mut app in apps().await {
-        let db = app.db.clone();
-        let mut probes = Probes::new(app.backend);
-        let huge = "x".repeat(200_000);
-        let s03 = unit(&db, "S03").await;
-        let department = s03.parent_id.expect("S03 has a parent");
-        app.login("thuongtruc").await;
-
-        // Units: create, edit, search.
-        let before = units::list(&db).await.unwrap().len();
-        let parent = department.to_string();
-        for (what, name, message) in [
-            ("unit create name NUL", "Sở\0 Mới", control("Tên đơn vị")),
-            ("unit create name VT", "Sở\u{b}Mới", control("Tên đơn vị")),
-            (
-                "unit create name 301 chars",
-                &"Đ".repeat(301)[..],
-                too_long("Tên đơn vị", "300"),
-            ),
-            (
-                "unit create name 200,000 chars",
-                &huge[..],
-                too_long("Tên đơn vị", "300"),
-            ),
-        ] {
-            let response = app
-                .post_form(
-                    "/don-vi",
-                    &[
-                        ("code", "S99"),
-                        ("name", name),
-                        ("kind", "department"),
-                        ("parent_id", &parent),
-                    ],
-                )
-                .await;
-            probes.refused(what, response, Some(422), &message).await;
-        }
+/// Units: create, edit, search.
+async fn unit_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let huge = "x".repeat(200_000);
+    let s03 = unit(&db, "S03").await;
+    let department = s03.parent_id.expect("S03 has a parent");
+    let before = units::list(&db).await.unwrap().len();
+    let parent = department.to_string();
+    for (what, name, message) in [
+        ("unit create name NUL", "Sở\0 Mới", control("Tên đơn vị")),
+        ("unit create name VT", "Sở\u{b}Mới", control("Tên đơn vị")),
+        (
+            "unit create name 301 chars",
+            &"Đ".repeat(301)[..],
+            too_long("Tên đơn vị", "300"),
+        ),
+        (
+            "unit create name 200,000 chars",
+            &huge[..],
+            too_long("Tên đơn vị", "300"),
+        ),
+    ] {
         let response = app
             .post_form(
                 "/don-vi",
                 &[
-                    ("code", "S9\0"),
-                    ("name", "Sở Mới"),
+                    ("code", "S99"),
+                    ("name", name),
                     ("kind", "department"),
                     ("parent_id", &parent),
                 ],
             )
             .await;
+        probes.refused(what, response, Some(422), &message).await;
+    }
+    let response = app
+        .post_form(
+            "/don-vi",
+            &[
+                ("code", "S9\0"),
+                ("name", "Sở Mới"),
+                ("kind", "department"),
+                ("parent_id", &parent),
+            ],
+        )
+        .await;
+    probes
+        .refused(
+            "unit create code NUL",
+            response,
+            Some(422),
+            &control("Mã đơn vị"),
+        )
+        .await;
+    let response = app
+        .post_form(
+            &format!("/don-vi/{}/sua", s03.id),
+            &[
+                ("code", &s03.code),
+                ("name", "Sở Tư pháp\0"),
+                ("kind", &s03.kind),
+                ("parent_id", &parent),
+            ],
+        )
+        .await;
+    probes
+        .refused(
+            "unit edit name NUL",
+            response,
+            Some(422),
+            &control("Tên đơn vị"),
+        )
+        .await;
+    probes.check(
+        "units: nothing stored",
+        units::list(&db).await.unwrap().len() == before && unit(&db, "S03").await.name == s03.name,
+    );
+    let response = app.get("/don-vi?q=S%00").await;
+    probes
+        .refused("unit search NUL", response, Some(422), &control("Tìm kiếm"))
+        .await;
+}
+
+/// The audit log's filters.
+async fn audit_probes(app: &TestApp, probes: &mut Probes) {
+    for (what, path) in [
+        ("audit entity_type NUL", "/nhat-ky?entity_type=org%00unit"),
+        ("audit csv entity_type NUL", "/nhat-ky.csv?entity_type=%00"),
+    ] {
+        let response = app.get(path).await;
         probes
-            .refused(
-                "unit create code NUL",
-                response,
-                Some(422),
-                &control("Mã đơn vị"),
-            )
+            .refused(what, response, Some(422), &control("Loại đối tượng"))
             .await;
+    }
+}
+
+/// Campaigns: the title.
+async fn campaign_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let huge = "x".repeat(200_000);
+    let campaigns_before = campaigns::list(&db).await.unwrap().len();
+    for (what, title, message) in [
+        (
+            "campaign title NUL",
+            "Đợt\0 2026",
+            control("Tên đợt đánh giá"),
+        ),
+        (
+            "campaign title 200,000 chars",
+            &huge[..],
+            too_long("Tên đợt đánh giá", "300"),
+        ),
+    ] {
         let response = app
             .post_form(
-                &format!("/don-vi/{}/sua", s03.id),
+                "/dot-danh-gia",
                 &[
-                    ("code", &s03.code),
-                    ("name", "Sở Tư pháp\0"),
-                    ("kind", &s03.kind),
-                    ("parent_id", &parent),
+                    ("year", "2026"),
+                    ("title", title),
+                    ("appraisal_rounds", "1"),
+                    ("bands", "Tốt:80,Khá:70,Yếu"),
                 ],
             )
             .await;
-        probes
-            .refused(
-                "unit edit name NUL",
-                response,
-                Some(422),
-                &control("Tên đơn vị"),
-            )
-            .await;
-        probes.check(
-            "units: nothing stored",
-            units::list(&db).await.unwrap().len() == before
-                && unit(&db, "S03").await.name == s03.name,
-        );
-        let response = app.get("/don-vi?q=S%00").await;
-        probes
-            .refused("unit search NUL", response, Some(422), &control("Tìm kiếm"))
-            .await;
+        probes.refused(what, response, Some(422), &message).await;
+    }
+    probes.check(
+        "campaigns: nothing stored",
+        campaigns::list(&db).await.unwrap().len() == campaigns_before,
+    );
+}
 
-        // The audit log's filters.
-        for (what, path) in [
-            ("audit entity_type NUL", "/nhat-ky?entity_type=org%00unit"),
-            ("audit csv entity_type NUL", "/nhat-ky.csv?entity_type=%00"),
-        ] {
-            let response = app.get(path).await;
-            probes
-                .refused(what, response, Some(422), &control("Loại đối tượng"))
-                .await;
-        }
-
-        // Campaigns: the title.
-        let campaigns_before = campaigns::list(&db).await.unwrap().len();
-        for (what, title, message) in [
-            (
-                "campaign title NUL",
-                "Đợt\0 2026",
-                control("Tên đợt đánh giá"),
-            ),
-            (
-                "campaign title 200,000 chars",
-                &huge[..],
-                too_long("Tên đợt đánh giá", "300"),
-            ),
-        ] {
-            let response = app
-                .post_form(
-                    "/dot-danh-gia",
-                    &[
-                        ("year", "2026"),
-                        ("title", title),
-                        ("appraisal_rounds", "1"),
-                        ("bands", "Tốt:80,Khá:70,Yếu"),
-                    ],
-                )
-                .await;
-            probes.refused(what, response, Some(422), &message).await;
-        }
-        probes.check(
-            "campaigns: nothing stored",
-            campaigns::list(&db).await.unwrap().len() == campaigns_before,
-        );
-
-        // An extension's reason (prose: line breaks are fine, control characters are not).
-        let campaign = open_campaign(&db).await;
-        let s05 = unit(&db, "S05").await.id.to_string();
-        for (what, reason, message) in [
-            ("extension reason NUL", "muộn\0", control("Lý do")),
-            ("extension reason ESC", "muộn\u{1b}", control("Lý do")),
-            (
-                "extension reason 200,000 chars",
-                &huge[..],
-                too_long("Lý do", "20.000"),
-            ),
-        ] {
-            let response = app
-                .post_form(
-                    &format!("/dot-danh-gia/{campaign}/gia-han"),
-                    &[
-                        ("unit_id", &s05),
-                        ("stage", "self_assessment"),
-                        ("until", "2099-01-01"),
-                        ("reason", reason),
-                    ],
-                )
-                .await;
-            probes.refused(what, response, Some(422), &message).await;
-        }
-        let s05_id: i64 = s05.parse().unwrap();
-        probes.check(
-            "extension: nothing stored",
-            assessments::extension_for(&db, campaign, s05_id, Stage::SelfAssessment)
-                .await
-                .unwrap()
-                .is_none(),
-        );
-
-        // A kiosk's name.
-        let (wave, wave_units, _) = open_wave(&db).await;
-        let device_path = format!("/khao-sat/dot/{wave}/don-vi/{}/thiet-bi", wave_units[0]);
-        for (what, name, message) in [
-            ("device name NUL", "Quầy\0 1", control("Tên thiết bị")),
-            (
-                "device name 200,000 chars",
-                &huge[..],
-                too_long("Tên thiết bị", "300"),
-            ),
-        ] {
-            let response = app.post_form(&device_path, &[("name", name)]).await;
-            probes.refused(what, response, Some(422), &message).await;
-        }
-        probes.check(
-            "devices: nothing stored",
-            surveys::devices(&db, wave_units[0])
-                .await
-                .unwrap()
-                .is_empty(),
-        );
-
-        // Imported units: the cells are checked like the form's fields.
-        for (what, csv, message) in [
-            (
-                "units import name NUL",
-                "unit_code,unit_name,kind,parent_code\nS98,Sở\0 Nhập,department,99\n".to_string(),
-                "Cột «unit_name» chứa ký tự điều khiển không hợp lệ.",
-            ),
-            (
-                "units import name 1 MB",
-                format!(
-                    "unit_code,unit_name,kind,parent_code\nS98,{},department,99\n",
-                    "x".repeat(1 << 20)
-                ),
-                "Cột «unit_name» dài quá 300 ký tự.",
-            ),
-            (
-                "units import code ESC",
-                "unit_code,unit_name,kind,parent_code\nS\u{1b}8,Sở Nhập,department,99\n"
-                    .to_string(),
-                "Cột «unit_code» chứa ký tự điều khiển không hợp lệ.",
-            ),
-        ] {
-            let form =
-                Form::new().part("file", file_part("units.csv", csv.into_bytes(), "text/csv"));
-            let response = app.post_multipart("/don-vi/nhap", form).await;
-            probes.refused(what, response, Some(422), message).await;
-        }
-        probes.check(
-            "units import: nothing stored",
-            units::list(&db).await.unwrap().len() == before,
-        );
-
-        // An imported framework's titles and its form's fields.
-        let frameworks_before = frameworks::list(&db).await.unwrap().len();
-        let framework_csv =
-            "code,title,max_points,method\n1,Lĩnh vực\0 một,10,\n1.1,Tiêu chí,10,self\n";
-        let fields = [
-            ("code", "nul-2026"),
-            ("title", "Bộ thử"),
-            ("year", "2026"),
-            ("unit_kind", "province"),
-        ];
-        let mut form = Form::new();
-        for (k, v) in fields {
-            form = form.text(k, v);
-        }
-        let form = form.part(
-            "file",
-            file_part("bo.csv", framework_csv.as_bytes().to_vec(), "text/csv"),
-        );
-        let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
-        probes
-            .refused(
-                "framework import title cell NUL",
-                response,
-                Some(422),
-                "Cột «title» chứa ký tự điều khiển không hợp lệ.",
-            )
-            .await;
-        let form = Form::new()
-            .text("code", "nul-2026")
-            .text("title", "Bộ\0 thử")
-            .part(
-                "file",
-                file_part("bo.csv", b"code,title\n".to_vec(), "text/csv"),
-            );
-        let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
-        probes
-            .refused(
-                "framework import title field NUL",
-                response,
-                Some(422),
-                &control("Tên bộ tiêu chí"),
-            )
-            .await;
-        probes.check(
-            "frameworks: nothing stored",
-            frameworks::list(&db).await.unwrap().len() == frameworks_before,
-        );
-
-        // Accounts: the full name (the administrator).
-        app.login("admin").await;
-        let users_before = users::list(&db).await.unwrap().len();
-        for (what, full_name, message) in [
-            ("user full_name NUL", "Nguyễn\0 Văn A", control("Họ tên")),
-            (
-                "user full_name 200,000 chars",
-                &huge[..],
-                too_long("Họ tên", "300"),
-            ),
-        ] {
-            let response = app
-                .post_form(
-                    "/nguoi-dung",
-                    &[
-                        ("username", "nguoimoi"),
-                        ("full_name", full_name),
-                        ("email", ""),
-                        ("password", "mat-khau-du-dai-2026"),
-                    ],
-                )
-                .await;
-            probes.refused(what, response, Some(422), &message).await;
-        }
-        let someone = users::find_by_username(&db, "xemketqua")
-            .await
-            .unwrap()
-            .unwrap();
+/// An extension's reason (prose: line breaks are fine, control characters are not).
+async fn extension_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let huge = "x".repeat(200_000);
+    let campaign = open_campaign(&db).await;
+    let s05 = unit(&db, "S05").await.id.to_string();
+    for (what, reason, message) in [
+        ("extension reason NUL", "muộn\0", control("Lý do")),
+        ("extension reason ESC", "muộn\u{1b}", control("Lý do")),
+        (
+            "extension reason 200,000 chars",
+            &huge[..],
+            too_long("Lý do", "20.000"),
+        ),
+    ] {
         let response = app
             .post_form(
-                &format!("/nguoi-dung/{}/ho-so", someone.id),
-                &[("full_name", &"Ư".repeat(301)[..]), ("email", "")],
+                &format!("/dot-danh-gia/{campaign}/gia-han"),
+                &[
+                    ("unit_id", &s05),
+                    ("stage", "self_assessment"),
+                    ("until", "2099-01-01"),
+                    ("reason", reason),
+                ],
             )
             .await;
-        probes
-            .refused(
-                "user profile full_name 301 chars",
-                response,
-                Some(422),
-                &too_long("Họ tên", "300"),
-            )
-            .await;
-        probes.check(
-            "users: nothing stored",
-            users::list(&db).await.unwrap().len() == users_before
-                && users::get(&db, someone.id).await.unwrap().full_name == someone.full_name,
-        );
-
-        // The scoresheet's explanation: refused before the save, told through the header the
-        // autosave reads, nothing stored.
-        app.login("nhaplieu").await;
-        let (sheet, leaf) = sheet_and_leaf(&db, "S03", "1.1").await;
-        let response = save_explanation(&app, sheet, leaf, "giải trình\0").await;
-        probes.check(
-            "explanation NUL: refusal header",
-            response.headers().contains_key("x-input-refused"),
-        );
-        probes
-            .refused(
-                "explanation NUL",
-                response,
-                Some(422),
-                &control("Giải trình"),
-            )
-            .await;
-        let response = save_explanation(&app, sheet, leaf, &"x".repeat(20_001)).await;
-        probes
-            .refused(
-                "explanation 20,001 chars",
-                response,
-                Some(422),
-                &too_long("Giải trình", "20.000"),
-            )
-            .await;
-        let stored = assessments::leaf_scores(&db, sheet)
+        probes.refused(what, response, Some(422), &message).await;
+    }
+    let s05_id: i64 = s05.parse().unwrap();
+    probes.check(
+        "extension: nothing stored",
+        assessments::extension_for(&db, campaign, s05_id, Stage::SelfAssessment)
             .await
             .unwrap()
-            .into_iter()
-            .find(|r| r.node_id == leaf && r.stage == 0)
-            .and_then(|r| r.explanation);
-        probes.check("explanation: nothing stored", stored.is_none());
-        let response = save_explanation(&app, sheet, leaf, "Dòng 1\r\n\tDòng 2").await;
-        probes.check(
-            "explanation with CRLF and TAB saved",
-            response.status().as_u16() == 200,
-        );
+            .is_none(),
+    );
+}
 
-        // Under the English switch the refusal is English.
-        app.login("thuongtruc").await;
-        let response = app.post_form("/ngon-ngu", &[("lang", "en")]).await;
-        probes.check("switch to English", response.status().is_redirection());
+/// A kiosk's name.
+async fn device_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let huge = "x".repeat(200_000);
+    let Wave {
+        id: wave,
+        units: wave_units,
+        ..
+    } = open_wave(&db).await;
+    let device_path = format!("/khao-sat/dot/{wave}/don-vi/{}/thiet-bi", wave_units[0]);
+    for (what, name, message) in [
+        ("device name NUL", "Quầy\0 1", control("Tên thiết bị")),
+        (
+            "device name 200,000 chars",
+            &huge[..],
+            too_long("Tên thiết bị", "300"),
+        ),
+    ] {
+        let response = app.post_form(&device_path, &[("name", name)]).await;
+        probes.refused(what, response, Some(422), &message).await;
+    }
+    probes.check(
+        "devices: nothing stored",
+        surveys::devices(&db, wave_units[0])
+            .await
+            .unwrap()
+            .is_empty(),
+    );
+}
+
+/// Imported units: the cells are checked like the form's fields.
+async fn units_import_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let before = units::list(&db).await.unwrap().len();
+    for (what, csv, message) in [
+        (
+            "units import name NUL",
+            "unit_code,unit_name,kind,parent_code\nS98,Sở\0 Nhập,department,99\n".to_string(),
+            "Cột «unit_name» chứa ký tự điều khiển không hợp lệ.",
+        ),
+        (
+            "units import name 1 MB",
+            format!(
+                "unit_code,unit_name,kind,parent_code\nS98,{},department,99\n",
+                "x".repeat(1 << 20)
+            ),
+            "Cột «unit_name» dài quá 300 ký tự.",
+        ),
+        (
+            "units import code ESC",
+            "unit_code,unit_name,kind,parent_code\nS\u{1b}8,Sở Nhập,department,99\n".to_string(),
+            "Cột «unit_code» chứa ký tự điều khiển không hợp lệ.",
+        ),
+    ] {
+        let form = Form::new().part("file", file_part("units.csv", csv.into_bytes(), "text/csv"));
+        let response = app.post_multipart("/don-vi/nhap", form).await;
+        probes.refused(what, response, Some(422), message).await;
+    }
+    probes.check(
+        "units import: nothing stored",
+        units::list(&db).await.unwrap().len() == before,
+    );
+}
+
+/// An imported framework's titles and its form's fields.
+async fn framework_import_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let frameworks_before = frameworks::list(&db).await.unwrap().len();
+    let framework_csv =
+        "code,title,max_points,method\n1,Lĩnh vực\0 một,10,\n1.1,Tiêu chí,10,self\n";
+    let fields = [
+        ("code", "nul-2026"),
+        ("title", "Bộ thử"),
+        ("year", "2026"),
+        ("unit_kind", "province"),
+    ];
+    let mut form = Form::new();
+    for (k, v) in fields {
+        form = form.text(k, v);
+    }
+    let form = form.part(
+        "file",
+        file_part("bo.csv", framework_csv.as_bytes().to_vec(), "text/csv"),
+    );
+    let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
+    probes
+        .refused(
+            "framework import title cell NUL",
+            response,
+            Some(422),
+            "Cột «title» chứa ký tự điều khiển không hợp lệ.",
+        )
+        .await;
+    let form = Form::new()
+        .text("code", "nul-2026")
+        .text("title", "Bộ\0 thử")
+        .part(
+            "file",
+            file_part("bo.csv", b"code,title\n".to_vec(), "text/csv"),
+        );
+    let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
+    probes
+        .refused(
+            "framework import title field NUL",
+            response,
+            Some(422),
+            &control("Tên bộ tiêu chí"),
+        )
+        .await;
+    probes.check(
+        "frameworks: nothing stored",
+        frameworks::list(&db).await.unwrap().len() == frameworks_before,
+    );
+}
+
+/// Accounts: the full name (the administrator).
+async fn account_probes(app: &mut TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let huge = "x".repeat(200_000);
+    app.login("admin").await;
+    let users_before = users::list(&db).await.unwrap().len();
+    for (what, full_name, message) in [
+        ("user full_name NUL", "Nguyễn\0 Văn A", control("Họ tên")),
+        (
+            "user full_name 200,000 chars",
+            &huge[..],
+            too_long("Họ tên", "300"),
+        ),
+    ] {
         let response = app
-            .post_form("/don-vi", &[("code", "S99"), ("name", "Unit\0")])
-            .await;
-        probes
-            .refused(
-                "unit create name NUL (English)",
-                response,
-                Some(422),
-                "The field «Unit name» contains an invalid control character.",
+            .post_form(
+                "/nguoi-dung",
+                &[
+                    ("username", "nguoimoi"),
+                    ("full_name", full_name),
+                    ("email", ""),
+                    ("password", "mat-khau-du-dai-2026"),
+                ],
             )
             .await;
+        probes.refused(what, response, Some(422), &message).await;
+    }
+    let someone = users::find_by_username(&db, "xemketqua")
+        .await
+        .unwrap()
+        .unwrap();
+    let response = app
+        .post_form(
+            &format!("/nguoi-dung/{}/ho-so", someone.id),
+            &[("full_name", &"Ư".repeat(301)[..]), ("email", "")],
+        )
+        .await;
+    probes
+        .refused(
+            "user profile full_name 301 chars",
+            response,
+            Some(422),
+            &too_long("Họ tên", "300"),
+        )
+        .await;
+    probes.check(
+        "users: nothing stored",
+        users::list(&db).await.unwrap().len() == users_before
+            && users::get(&db, someone.id).await.unwrap().full_name == someone.full_name,
+    );
+}
+
+/// The scoresheet's explanation: refused before the save, told through the header the
+/// autosave reads, nothing stored.
+async fn explanation_probes(app: &mut TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    app.login("nhaplieu").await;
+    let (sheet, leaf) = sheet_and_leaf(&db, "S03", "1.1").await;
+    let response = save_explanation(app, sheet, leaf, "giải trình\0").await;
+    probes.check(
+        "explanation NUL: refusal header",
+        response.headers().contains_key("x-input-refused"),
+    );
+    probes
+        .refused(
+            "explanation NUL",
+            response,
+            Some(422),
+            &control("Giải trình"),
+        )
+        .await;
+    let response = save_explanation(app, sheet, leaf, &"x".repeat(20_001)).await;
+    probes
+        .refused(
+            "explanation 20,001 chars",
+            response,
+            Some(422),
+            &too_long("Giải trình", "20.000"),
+        )
+        .await;
+    let stored = assessments::leaf_scores(&db, sheet)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.node_id == leaf && r.stage == 0)
+        .and_then(|r| r.explanation);
+    probes.check("explanation: nothing stored", stored.is_none());
+    let response = save_explanation(app, sheet, leaf, "Dòng 1\r\n\tDòng 2").await;
+    probes.check(
+        "explanation with CRLF and TAB saved",
+        response.status().as_u16() == 200,
+    );
+}
+
+/// Under the English switch the refusal is English.
+async fn english_probes(app: &mut TestApp, probes: &mut Probes) {
+    app.login("thuongtruc").await;
+    let response = app.post_form("/ngon-ngu", &[("lang", "en")]).await;
+    probes.check("switch to English", response.status().is_redirection());
+    let response = app
+        .post_form("/don-vi", &[("code", "S99"), ("name", "Unit\0")])
+        .await;
+    probes
+        .refused(
+            "unit create name NUL (English)",
+            response,
+            Some(422),
+            "The field «Unit name» contains an invalid control character.",
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn staff_inputs_refuse_control_characters_and_over_long_text() {
+    for mut app in apps().await {
+        let mut probes = Probes::new(app.backend);
+        app.login("thuongtruc").await;
+        unit_probes(&app, &mut probes).await;
+        audit_probes(&app, &mut probes).await;
+        campaign_probes(&app, &mut probes).await;
+        extension_probes(&app, &mut probes).await;
+        device_probes(&app, &mut probes).await;
+        units_import_probes(&app, &mut probes).await;
+        framework_import_probes(&app, &mut probes).await;
+        account_probes(&mut app, &mut probes).await;
+        explanation_probes(&mut app, &mut probes).await;
+        english_probes(&mut app, &mut probes).await;
         probes.assert_all();
     }
 }
@@ -815,6 +885,45 @@ async fn upload_to(app: &TestApp, sheet: i64, leaf: i64, form: Form) -> reqwest:
         form,
     )
     .await
+}
+
+/// The imports refuse undeclared fields too, and bound their text fields.
+async fn import_field_probes(app: &mut TestApp, probes: &mut Probes) {
+    app.login("thuongtruc").await;
+    let units_csv = "unit_code,unit_name,kind,parent_code\nS98,Sở Nhập,department,99\n";
+    let form = Form::new().text("junk", "x").part(
+        "file",
+        file_part("units.csv", units_csv.as_bytes().to_vec(), "text/csv"),
+    );
+    let response = app.post_multipart("/don-vi/nhap", form).await;
+    probes
+        .refused(
+            "units import: unknown field",
+            response,
+            Some(422),
+            "Biểu mẫu có trường không được nhận: «junk».",
+        )
+        .await;
+    let form = Form::new().text("code", "x").text("junk", "x");
+    let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
+    probes
+        .refused(
+            "framework import: unknown field",
+            response,
+            Some(422),
+            "Biểu mẫu có trường không được nhận: «junk».",
+        )
+        .await;
+    let form = Form::new().text("methodology", "x".repeat(20_001));
+    let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
+    probes
+        .refused(
+            "framework import: methodology 20,001 chars",
+            response,
+            Some(422),
+            &too_long("Phương pháp", "20.000"),
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -904,42 +1013,7 @@ async fn uploads_take_only_their_fields_within_a_bounded_body() {
             response.status().is_success() || response.status().is_redirection(),
         );
 
-        // The imports refuse undeclared fields too.
-        app.login("thuongtruc").await;
-        let units_csv = "unit_code,unit_name,kind,parent_code\nS98,Sở Nhập,department,99\n";
-        let form = Form::new().text("junk", "x").part(
-            "file",
-            file_part("units.csv", units_csv.as_bytes().to_vec(), "text/csv"),
-        );
-        let response = app.post_multipart("/don-vi/nhap", form).await;
-        probes
-            .refused(
-                "units import: unknown field",
-                response,
-                Some(422),
-                "Biểu mẫu có trường không được nhận: «junk».",
-            )
-            .await;
-        let form = Form::new().text("code", "x").text("junk", "x");
-        let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
-        probes
-            .refused(
-                "framework import: unknown field",
-                response,
-                Some(422),
-                "Biểu mẫu có trường không được nhận: «junk».",
-            )
-            .await;
-        let form = Form::new().text("methodology", "x".repeat(20_001));
-        let response = app.post_multipart("/bo-tieu-chi/nhap", form).await;
-        probes
-            .refused(
-                "framework import: methodology 20,001 chars",
-                response,
-                Some(422),
-                &too_long("Phương pháp", "20.000"),
-            )
-            .await;
+        import_field_probes(&mut app, &mut probes).await;
         probes.assert_all();
     }
 }
