@@ -722,6 +722,35 @@ async fn framework_import_probes(app: &TestApp, probes: &mut Probes) {
     );
 }
 
+/// A survey responses file: a control character anywhere refuses the file before a row is read.
+async fn responses_import_probes(app: &TestApp, probes: &mut Probes) {
+    let db = app.db.clone();
+    let wave = open_wave(&db).await;
+    let code = units::get(&db, wave.units[0]).await.unwrap().code;
+    let items: Vec<String> = (1..=22).map(|i| format!("c{i:02}")).collect();
+    let answers = vec!["5"; 22].join(",");
+    let csv = format!(
+        "unit_code,respondent_id,{},overall\n{code},HS-1,{answers},5\n{code},HS-\u{0}2,{answers},5\n",
+        items.join(",")
+    );
+    let form = Form::new().part("file", file_part("phieu.csv", csv.into_bytes(), "text/csv"));
+    let response = app
+        .post_multipart(&format!("/khao-sat/dot/{}/nhap-tep", wave.id), form)
+        .await;
+    probes
+        .refused(
+            "responses import respondent_id NUL",
+            response,
+            Some(422),
+            "Tệp «phieu.csv» chứa ký tự điều khiển không hợp lệ ở dòng 3.",
+        )
+        .await;
+    probes.check(
+        "responses import: nothing stored",
+        responses(&db, wave.id, wave.units[0]).await == 0,
+    );
+}
+
 /// Accounts: the full name (the administrator).
 async fn account_probes(app: &mut TestApp, probes: &mut Probes) {
     let db = app.db.clone();
@@ -846,6 +875,7 @@ async fn staff_inputs_refuse_control_characters_and_over_long_text() {
         device_probes(&app, &mut probes).await;
         units_import_probes(&app, &mut probes).await;
         framework_import_probes(&app, &mut probes).await;
+        responses_import_probes(&app, &mut probes).await;
         account_probes(&mut app, &mut probes).await;
         explanation_probes(&mut app, &mut probes).await;
         english_probes(&mut app, &mut probes).await;

@@ -5,7 +5,7 @@ use chiso_domain::text::{self, TextKind};
 use chiso_interchange::table::Table;
 
 use super::fields::{Scope, kind_of};
-use crate::i18n::Lang;
+use crate::i18n::{self, Lang};
 
 /// The most problems reported for one file: past this the file is clearly not a units or
 /// framework file, and the page stays short.
@@ -58,6 +58,22 @@ pub fn check_table(lang: Lang, table: &Table) -> Vec<CellProblem> {
     problems
 }
 
+/// The refusal of a text file (a CSV, or an .xlsx turned into one) holding a control character
+/// that no cell may hold, naming the file and the line; `None` when it has none. TAB, LF and CR
+/// belong to the file's own layout and to multi-line cells; any other control character is
+/// refused wherever it is, before a row is read (for files read row by row into the store).
+pub fn control_in_file(lang: Lang, name: &str, bytes: &[u8]) -> Option<String> {
+    let at = bytes
+        .iter()
+        .position(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f)?;
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    Some(
+        i18n::text(lang, "input.file_control")
+            .replace("{file}", name)
+            .replace("{line}", &line.to_string()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +123,18 @@ mod tests {
             ]
         );
         assert!(check_table(Lang::Vi, &table(vec![vec!["S01", "Sở", ""]])).is_empty());
+    }
+
+    #[test]
+    fn a_control_character_anywhere_in_a_file_is_named_with_its_line() {
+        let csv = "unit_code,respondent_id,comment\r\nS01,A,\"dòng 1\ndòng 2\t\"\r\nS01,B\0,\r\n";
+        assert_eq!(
+            control_in_file(Lang::Vi, "phieu.csv", csv.as_bytes()).as_deref(),
+            Some("Tệp «phieu.csv» chứa ký tự điều khiển không hợp lệ ở dòng 4.")
+        );
+        assert_eq!(
+            control_in_file(Lang::Vi, "phieu.csv", &csv.as_bytes()[..40]),
+            None
+        );
     }
 }

@@ -37,7 +37,7 @@ use crate::auth::{Auth, Principal};
 use crate::charts::{BarInput, Chart, Trend};
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{ReceivedFile, ResponsesImportForm, Upload, UploadRefusal};
-use crate::extract::{Form, Path, Query, State};
+use crate::extract::{Form, Path, Query, State, cells};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -1861,6 +1861,17 @@ pub async fn start_import(
             &context,
             wave_id,
             problem("surveys.error_import_draft"),
+            String::new(),
+        )
+        .await;
+    }
+    if let Some(refusal) = cells::control_in_file(lang, &name, &csv_bytes) {
+        return wave_problem(
+            &state,
+            &principal,
+            &context,
+            wave_id,
+            refusal,
             String::new(),
         )
         .await;
