@@ -293,7 +293,12 @@ async fn link_probes(app: &TestApp, probes: &mut Probes, wave: &Wave) {
         .await;
     let response = app.get(&format!("/ks/{}?dv=%00", slugs[0])).await;
     probes
-        .refused("GET /ks/{slug}?dv=%00", response, Some(422), &control("dv"))
+        .refused(
+            "GET /ks/{slug}?dv=%00",
+            response,
+            Some(422),
+            &control("Dịch vụ"),
+        )
         .await;
 }
 
