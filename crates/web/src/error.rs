@@ -21,6 +21,10 @@ pub enum AppError {
     BadRequest(String),
     Conflict(String),
     TooLarge,
+    /// Input refused before the handler's own checks (a control character, a field over its
+    /// limit, a field an upload form does not have); its message is already in the user's
+    /// language.
+    Input(crate::extract::InputRejection),
     Internal(anyhow::Error),
 }
 
@@ -66,6 +70,7 @@ impl AppError {
                 let target = format!("/dang-nhap?next={}", urlencode(&next));
                 return Redirect::to(&target).into_response();
             }
+            AppError::Input(refusal) => return refusal.into_response(),
             AppError::NotFound => (StatusCode::NOT_FOUND, "common.error_not_found", None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "common.error_forbidden", None),
             AppError::Csrf => (StatusCode::FORBIDDEN, "common.error_csrf", None),

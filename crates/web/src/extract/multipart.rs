@@ -170,6 +170,16 @@ impl IntoResponse for UploadRefusal {
     }
 }
 
+/// For handlers that answer a refused upload with the error page.
+impl From<UploadRefusal> for crate::error::AppError {
+    fn from(refusal: UploadRefusal) -> Self {
+        match refusal {
+            UploadRefusal::TooLarge { .. } => crate::error::AppError::TooLarge,
+            UploadRefusal::Invalid(refusal) => crate::error::AppError::Input(refusal),
+        }
+    }
+}
+
 /// Reads a field's chunks, keeping at most `keep` bytes and counting the rest; with
 /// `stop_past`, reading stops as soon as the field is over `keep`.
 async fn read_bounded(

@@ -1664,23 +1664,27 @@ async fn refusal(
 
 // ── Evidence ────────────────────────────────────────────────────────────────────────────────
 
-/// The uploaded file, if one was chosen, or why the form is refused: a body past the route's
-/// limit reads as a file too large (named when its part had begun), any other refusal (a
-/// field the form does not have) is shown in the leaf's row.
+/// The uploaded file, or why the form is refused, to show in the leaf's row: no file chosen, a
+/// body past the route's limit (a file too large, named when its part had begun), a field the
+/// form does not have.
 async fn read_upload(
     upload: Upload<EvidenceForm>,
-) -> AppResult<Result<Option<ReceivedFile>, (StatusCode, String)>> {
+    lang: Lang,
+) -> AppResult<Result<ReceivedFile, (StatusCode, String)>> {
     Ok(match upload.read().await {
-        Ok(received) => Ok(received.file),
+        Ok(received) => received.file.ok_or_else(|| {
+            let none = t(lang, "assessment.upload_none");
+            (StatusCode::UNPROCESSABLE_ENTITY, none)
+        }),
         Err(UploadRefusal::TooLarge {
             file_name: Some(name),
             size,
             ..
-        }) => Ok(Some(ReceivedFile {
+        }) => Ok(ReceivedFile {
             name,
             bytes: Vec::new(),
             size,
-        })),
+        }),
         Err(UploadRefusal::TooLarge { .. }) => return Err(AppError::TooLarge),
         Err(UploadRefusal::Invalid(refusal)) => {
             Err((refusal.status(), refusal.message().to_string()))
@@ -1716,21 +1720,9 @@ pub async fn upload(
             move |leaf| leaf.error = Some(error),
         )
     };
-    let file = match read_upload(upload_form).await? {
-        Ok(file) => file,
+    let (raw_name, bytes, size) = match read_upload(upload_form, lang).await? {
+        Ok(file) => (file.name, file.bytes, file.size),
         Err((status, message)) => return refused(status, message).await,
-    };
-    let Some(ReceivedFile {
-        name: raw_name,
-        bytes,
-        size,
-    }) = file
-    else {
-        return refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t(lang, "assessment.upload_none"),
-        )
-        .await;
     };
     let name = evidence::sanitize_file_name(&raw_name);
     if size > limit {
@@ -1766,12 +1758,11 @@ pub async fn upload(
         // Linked under this uploader's name: the same bytes uploaded by another unit keep
         // that unit's name on its own links only.
         Ok(file) => {
-            let id = loaded.id();
             evidence::link_named(
                 &state.db,
                 &actor,
                 role,
-                id,
+                loaded.id(),
                 node_id,
                 file.id,
                 &name,

@@ -386,13 +386,12 @@ impl MultipartForm {
 /// reads as an empty form (the page then says that no file was chosen); a body too large, a
 /// field the form does not have or a text refused by its kind is answered as such.
 async fn read_multipart<F: upload::UploadForm>(
-    lang: Lang,
     form: upload::Upload<F>,
-) -> Result<MultipartForm, Response> {
+) -> AppResult<MultipartForm> {
     let limit = form.file_limit();
-    let received = form.read().await.map_err(IntoResponse::into_response)?;
+    let received = form.read().await?;
     let file = match received.file {
-        Some(file) if file.size > limit => return Err(AppError::TooLarge.into_response_in(lang)),
+        Some(file) if file.size > limit => return Err(AppError::TooLarge),
         Some(file) => Some(Upload {
             name: match file.name.is_empty() {
                 true => "framework.csv".into(),
@@ -406,6 +405,16 @@ async fn read_multipart<F: upload::UploadForm>(
         fields: received.fields,
         file,
     })
+}
+
+/// The framework of an uploaded file, or every problem of its rows.
+fn read_framework(
+    lang: Lang,
+    upload: &Upload,
+    meta: FrameworkMeta,
+) -> Result<Framework, Vec<FileProblem>> {
+    let table = read_upload(lang, upload)?;
+    framework_from_table(&table, meta).map_err(|e| file_problems(lang, &e))
 }
 
 fn check_extension(lang: Lang, upload: &Option<Upload>, errors: &mut Vec<String>) {
@@ -493,10 +502,7 @@ pub async fn import(
 ) -> AppResult<Response> {
     principal.require(Permission::ManageFrameworks)?;
     let lang = context.lang;
-    let form = match read_multipart(lang, upload).await {
-        Ok(form) => form,
-        Err(refused) => return Ok(refused),
-    };
+    let form = read_multipart(upload).await?;
     let fields = ImportFields {
         code: form.get("code"),
         title: form.get("title"),
@@ -587,10 +593,7 @@ pub async fn import(
     let mut problems = Vec::new();
     let mut framework = None;
     if let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) {
-        let built = read_upload(lang, upload).and_then(|table| {
-            framework_from_table(&table, meta).map_err(|e| file_problems(lang, &e))
-        });
-        match built {
+        match read_framework(lang, upload, meta) {
             Ok(built) => framework = Some(built),
             Err(file_problems) => problems = file_problems,
         }
@@ -670,19 +673,13 @@ pub async fn replace(
             Vec::new(),
         ));
     }
-    let form = match read_multipart(lang, upload).await {
-        Ok(form) => form,
-        Err(refused) => return Ok(refused),
-    };
+    let form = read_multipart(upload).await?;
     let mut errors = Vec::new();
     check_extension(lang, &form.file, &mut errors);
     let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) else {
         return Ok(refuse(errors, Vec::new()));
     };
-    let meta = stored.framework.meta.clone();
-    let corrected = match read_upload(lang, upload)
-        .and_then(|table| framework_from_table(&table, meta).map_err(|e| file_problems(lang, &e)))
-    {
+    let corrected = match read_framework(lang, upload, stored.framework.meta.clone()) {
         Ok(corrected) => corrected,
         Err(problems) => return Ok(refuse(Vec::new(), problems)),
     };
