@@ -44,6 +44,7 @@ await run(async (browser, base) => {
     })));
   check(leaves.length >= 5, `leaves to fill (${leaves.length})`);
   let uploaded = false;
+  let refusedOnce = false;
   for (const leaf of leaves) {
     const row = () => page.locator(`[id="${leaf.id}"]`);
     if (leaf.kind === 'levels') {
@@ -66,10 +67,25 @@ await run(async (browser, base) => {
       check(await row().locator('a.file-link').count() === 1, 'the evidence file is attached');
       uploaded = true;
     } else if (leaf.evidence) {
+      if (!refusedOnce) {
+        // A control character (pasted from another program) is refused before the save: the
+        // row keeps what was typed and its status line says why.
+        const explanation = () => row().locator('textarea[name=explanation]');
+        await explanation().fill('Văn bản\u0007 đang trình ký');
+        await Promise.all([
+          page.waitForResponse((r) => r.url().includes(`/tieu-chi/${leaf.node}`) && r.status() === 422),
+          explanation().dispatchEvent('change'),
+        ]);
+        await row().locator('.save-status .error').waitFor();
+        check((await row().locator('.save-status').innerText()).includes('ký tự điều khiển'), 'the refusal is shown beside the field');
+        check((await explanation().inputValue()).includes('trình ký'), 'the typed text is kept');
+        refusedOnce = true;
+      }
       await row().locator('textarea[name=explanation]').fill('Văn bản đang trình ký, sẽ bổ sung.');
       await savedAfter(page, leaf.node, () => row().locator('textarea[name=explanation]').dispatchEvent('change'));
     }
   }
+  check(refusedOnce, 'a refused explanation was tried');
   await page.goto(sheetUrl);
   const problems = page.locator('#submission-problems');
   if (await problems.count()) {

@@ -14,6 +14,7 @@ pub mod org;
 pub mod points;
 pub mod ranking;
 pub mod rule;
+pub mod text;
 pub mod weakness;
 
 pub use classification::{Band, Bands};

@@ -434,7 +434,8 @@ pub struct EvidenceFile {
     pub sha256: String,
     pub size: i64,
     pub content_type: String,
-    /// The sanitized name of the first upload of this content.
+    /// The sanitized name of the first upload of this content. Only for that uploader's eyes:
+    /// a link carries the name its own uploader gave.
     pub original_name: String,
     pub uploaded_by: Option<i64>,
     pub uploaded_by_name: String,
@@ -458,12 +459,15 @@ pub struct LinkedFile {
     pub content_type: String,
 }
 
-/// A sheet a file is linked to: what the web needs to decide who may download the file.
+/// A sheet a file is linked to: what the web needs to decide who may download the file, and
+/// the name the sheet's unit gave it (the name to download it under: another unit that
+/// uploaded the same bytes may have named it differently).
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct SheetRef {
     pub sheet_id: i64,
     pub campaign_id: i64,
     pub unit_id: i64,
+    pub file_name: String,
 }
 
 const FILE_COLUMNS: &str =
@@ -554,8 +558,9 @@ pub async fn files_for_sheet(db: &Db, sheet_id: i64) -> Result<Vec<LinkedFile>, 
 
 /// The sheets a file is linked to (a file uploaded but never linked has none).
 pub async fn sheets_linking(db: &Db, file_id: i64) -> Result<Vec<SheetRef>, StoreError> {
-    const SQL: &str = "SELECT DISTINCT s.id AS sheet_id, s.campaign_id, s.unit_id FROM evidence_links l \
-         JOIN sheets s ON s.id = l.sheet_id WHERE l.file_id = $1 ORDER BY s.id";
+    const SQL: &str = "SELECT s.id AS sheet_id, s.campaign_id, s.unit_id, MIN(l.file_name) AS file_name \
+         FROM evidence_links l JOIN sheets s ON s.id = l.sheet_id WHERE l.file_id = $1 \
+         GROUP BY s.id, s.campaign_id, s.unit_id ORDER BY s.id";
     Ok(
         with_db_read!(db, pool => sqlx::query_as::<_, SheetRef>(SQL).bind(file_id).fetch_all(pool).await?),
     )
@@ -618,9 +623,26 @@ async fn evidence_stage(
     }
 }
 
-/// Links a stored file to a leaf of a sheet: as self-assessment evidence while the sheet is a
-/// draft, as extra evidence of the answer while an explanation is requested. Audited on the
-/// leaf; returns the link id.
+/// The name a sheet's unit gave a file on its latest link to any of the unit's sheets.
+async fn unit_file_name(
+    db: &Db,
+    sheet_id: i64,
+    file_id: i64,
+) -> Result<Option<String>, StoreError> {
+    const SQL: &str = "SELECT l.file_name FROM evidence_links l JOIN sheets s ON s.id = l.sheet_id \
+         WHERE l.file_id = $1 AND s.unit_id = (SELECT unit_id FROM sheets WHERE id = $2) \
+         ORDER BY l.linked_at DESC, l.id DESC LIMIT 1";
+    Ok(
+        with_db_read!(db, pool => sqlx::query_scalar::<_, String>(SQL)
+        .bind(file_id)
+        .bind(sheet_id)
+        .fetch_optional(pool)
+        .await?),
+    )
+}
+
+/// Links a stored file to a leaf of a sheet under the name the sheet's unit already gave it
+/// (see [`link_named`]); a file the unit never linked keeps the name of its first upload.
 pub async fn link(
     db: &Db,
     actor: &Actor,
@@ -630,9 +652,34 @@ pub async fn link(
     file_id: i64,
     today: NaiveDate,
 ) -> Result<i64, StoreError> {
+    let name = match unit_file_name(db, sheet_id, file_id).await? {
+        Some(name) => name,
+        None => get_file(db, file_id).await?.original_name,
+    };
+    link_named(db, actor, role, sheet_id, node_id, file_id, &name, today).await
+}
+
+/// Links a stored file to a leaf of a sheet: as self-assessment evidence while the sheet is a
+/// draft, as extra evidence of the answer while an explanation is requested. The link, the
+/// sheet and the audit row show `file_name` (sanitized), the name the uploader gave: content
+/// is stored once, but another unit's name for the same bytes is not this unit's to see.
+/// Audited on the leaf; returns the link id.
+#[allow(clippy::too_many_arguments)]
+pub async fn link_named(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    sheet_id: i64,
+    node_id: i64,
+    file_id: i64,
+    file_name: &str,
+    today: NaiveDate,
+) -> Result<i64, StoreError> {
     let scope = assessments::scope(db, sheet_id).await?;
     let (stage, status) = evidence_stage(db, &scope, role, node_id, today).await?;
-    let file = get_file(db, file_id).await?;
+    // The file must exist; its first uploader's name is not used.
+    get_file(db, file_id).await?;
+    let file_name = sanitize_file_name(file_name);
     let leaf = scope.leaf(node_id)?;
     let code = scope.code(leaf).to_string();
     let round = (stage > 0).then_some(stage);
@@ -645,17 +692,17 @@ pub async fn link(
             .bind(node_id)
             .bind(stage)
             .bind(file_id)
-            .bind(&file.original_name)
+            .bind(&file_name)
             .bind(actor.id)
             .bind(&actor.name)
             .bind(Utc::now())
             .fetch_optional(&mut *tx)
             .await?;
         let Some(link_id) = link_id else {
-            return Err(StoreError::Invalid(format!("{} is already attached to leaf {code}", file.original_name)));
+            return Err(StoreError::Invalid(format!("{file_name} is already attached to leaf {code}")));
         };
         tx.record(actor, &scope.entry("link_evidence", node_id)
-            .change(&stage_field(stage, "evidence"), None, Some(format!("{} (#{file_id})", file.original_name)))).await?;
+            .change(&stage_field(stage, "evidence"), None, Some(format!("{file_name} (#{file_id})")))).await?;
         refresh_summary!(tx, sheet_id, scope.framework(), &scope.node_index, scope.sheet.current_round as u32);
         Ok(link_id)
     })

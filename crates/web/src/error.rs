@@ -23,6 +23,10 @@ pub enum AppError {
     TooLarge,
     /// Too many password checks at once: try again in a moment.
     Busy,
+    /// Input refused before the handler's own checks (a control character, a field over its
+    /// limit, a field an upload form does not have); its message is already in the user's
+    /// language.
+    Input(crate::extract::InputRejection),
     Internal(anyhow::Error),
 }
 
@@ -74,6 +78,7 @@ impl AppError {
                 let target = format!("/dang-nhap?next={}", urlencode(&next));
                 return Redirect::to(&target).into_response();
             }
+            AppError::Input(refusal) => return refusal.into_response(),
             AppError::NotFound => (StatusCode::NOT_FOUND, "common.error_not_found", None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "common.error_forbidden", None),
             AppError::Csrf => (StatusCode::FORBIDDEN, "common.error_csrf", None),
@@ -101,16 +106,10 @@ impl AppError {
                 )
             }
         };
-        let page = ErrorPage {
-            lang,
-            status: status.as_u16(),
-            title: i18n::text(lang, "common.error_title"),
-            message: detail
-                .map(|m| i18n::message(lang, &m))
-                .unwrap_or_else(|| i18n::text(lang, key).to_string()),
-        };
-        let body = page.render().unwrap_or_else(|_| page.message.clone());
-        let mut response = (status, Html(body)).into_response();
+        let message = detail
+            .map(|m| i18n::message(lang, &m))
+            .unwrap_or_else(|| i18n::text(lang, key).to_string());
+        let mut response = error_page(lang, status, message);
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -119,6 +118,18 @@ impl AppError {
         }
         response
     }
+}
+
+/// The error page with a message already in the user's language.
+pub fn error_page(lang: Lang, status: StatusCode, message: String) -> Response {
+    let page = ErrorPage {
+        lang,
+        status: status.as_u16(),
+        title: i18n::text(lang, "common.error_title"),
+        message,
+    };
+    let body = page.render().unwrap_or_else(|_| page.message.clone());
+    (status, Html(body)).into_response()
 }
 
 impl IntoResponse for AppError {

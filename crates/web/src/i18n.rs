@@ -46,6 +46,7 @@ const VI_FILES: &[(&str, &str)] = &[
         "survey_form",
         include_str!("../locales/vi/survey_form.toml"),
     ),
+    ("input", include_str!("../locales/vi/input.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -60,6 +61,7 @@ const EN_FILES: &[(&str, &str)] = &[
         "survey_form",
         include_str!("../locales/en/survey_form.toml"),
     ),
+    ("input", include_str!("../locales/en/input.toml")),
 ];
 
 type Texts = HashMap<String, String>;
@@ -96,6 +98,15 @@ pub fn text(lang: Lang, key: &str) -> &'static str {
             .map(String::as_str)
             .unwrap_or_else(|| Box::leak(key.to_string().into_boxed_str())),
     }
+}
+
+/// The text for a key, or `None` when neither language has it (for optional texts such as a
+/// field's label).
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    texts(lang)
+        .get(key)
+        .or_else(|| texts(Lang::Vi).get(key))
+        .map(String::as_str)
 }
 
 /// Keys of a language, for the completeness test.

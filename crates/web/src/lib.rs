@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod i18n;
 mod multipart_token;
 pub mod passwords;

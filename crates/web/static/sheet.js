@@ -2,7 +2,8 @@
 //
 // htmx posts each leaf's form on change; this script adds what htmx does not:
 // - a refused save (409 conflict, 422 invalid, 413 too large) still replaces the leaf row,
-//   which shows the reason and keeps the typed value;
+//   which shows the reason and keeps the typed value; text refused before the save (the
+//   X-Input-Refused header) leaves the row as typed and shows the reason in its status line;
 // - text typed while a save was on its way is put back into the new row and saved again;
 // - a save that could not reach the server (offline, server error) is kept in localStorage,
 //   shown as "not saved — will retry", retried when the connection returns (and every 20 s),
@@ -86,11 +87,20 @@
     var leaf = elt && elt.closest ? elt.closest('.leaf') : null;
     if (!leaf) { return; }
     var code = evt.detail.xhr.status;
+    var form = formOf(elt);
+    // Text refused before any handler ran (a control character, a field over its limit): the
+    // row stays as typed and its status line says why.
+    var refusal = evt.detail.xhr.getResponseHeader('X-Input-Refused');
+    if (refusal && form) {
+      evt.detail.shouldSwap = false;
+      evt.detail.isError = false;
+      status(form, decodeURIComponent(refusal), 'error');
+      return;
+    }
     if (code === 409 || code === 422 || code === 413) {
       evt.detail.shouldSwap = true;
       evt.detail.isError = false;
     }
-    var form = formOf(elt);
     // Saved: what this browser kept for the leaf is no longer needed. (Cleared here, while
     // the form is still in the page: once the row is swapped, its events reach nobody.)
     if (form && code >= 200 && code < 300) { forget(form.getAttribute('action')); }

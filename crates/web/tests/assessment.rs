@@ -754,7 +754,7 @@ async fn uploads_are_checked_by_size_content_and_name() {
                     demo.sheet,
                     demo.node("1.1")
                 ),
-                reqwest::multipart::Form::new().text("note", "x"),
+                reqwest::multipart::Form::new().text("_csrf", app.csrf().to_string()),
             )
             .await;
         assert_eq!(response.status().as_u16(), 422, "{b:?}");
@@ -833,7 +833,7 @@ async fn a_unit_sees_only_its_own_sheets_and_files() {
                 .await
                 .status()
                 .as_u16(),
-            403,
+            404,
             "{b:?}"
         );
         let (status, _) = save(&app, &other, "1.2", &[("version", ""), ("points", "1")]).await;
@@ -881,7 +881,7 @@ async fn a_unit_sees_only_its_own_sheets_and_files() {
                 .await
                 .status()
                 .as_u16(),
-            403
+            404
         );
         assert_eq!(app.get_text("/tu-danh-gia").await.0, 403, "{b:?}");
         // The viewer: not before publication.
@@ -930,7 +930,7 @@ async fn a_unit_sees_only_its_own_sheets_and_files() {
                 .await
                 .status()
                 .as_u16(),
-            403
+            404
         );
         // An unknown sheet or file is 404 for those who could read one.
         assert_eq!(app.get_text("/tu-danh-gia/999999").await.0, 404);
@@ -1260,13 +1260,14 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
                 .unwrap()
                 .is_empty()
         );
-        // Unlinked everywhere, the file is nobody's to download (the log keeps its name).
+        // Unlinked everywhere, the file is nobody's to download: it answers as unknown (the log
+        // keeps its name).
         assert_eq!(
             app.get(&format!("/tai-lieu/{}", link.file_id))
                 .await
                 .status()
                 .as_u16(),
-            403
+            404
         );
         let response = upload(&app, &demo, "1.2", "bien-ban.pdf", pdf("minutes")).await;
         assert_eq!(response.status().as_u16(), 303, "{b:?}");

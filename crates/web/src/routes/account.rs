@@ -2,8 +2,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chiso_store::users;
@@ -13,6 +11,7 @@ use serde::Deserialize;
 use crate::auth::{self, Auth, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::demo;
 use crate::error::AppResult;
+use crate::extract::{ConnectInfo, Form, Query, State};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;

@@ -15,7 +15,6 @@ use std::collections::{BTreeSet, HashMap};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -37,6 +36,7 @@ use serde::Deserialize;
 
 use crate::auth::{Auth, Context, Principal};
 use crate::error::{AppError, AppResult, urlencode};
+use crate::extract::{Form, Path, Query, State};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;

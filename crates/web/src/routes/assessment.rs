@@ -14,8 +14,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, Form, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -33,6 +31,8 @@ use chrono::NaiveDate;
 
 use crate::auth::{Auth, Context, Principal};
 use crate::error::{AppError, AppResult};
+use crate::extract::multipart::{EvidenceForm, ReceivedFile, Upload, UploadRefusal};
+use crate::extract::{Form, Path, State};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -42,11 +42,11 @@ pub fn router() -> Router<AppState> {
         .route("/tu-danh-gia", get(list))
         .route("/tu-danh-gia/{sheet}", get(show))
         .route("/tu-danh-gia/{sheet}/tieu-chi/{node}", post(save_leaf))
-        // The upload handler enforces the configured size itself, file by file, so that a
-        // refusal can name the file (the app-wide body limit would answer a bare 413).
+        // The upload's body limit is its own (`extract::multipart`): the file limit and a
+        // margin, so that a refusal can name the file.
         .route(
             "/tu-danh-gia/{sheet}/tieu-chi/{node}/tai-lieu",
-            post(upload).layer(DefaultBodyLimit::disable()),
+            post(upload),
         )
         .route("/tu-danh-gia/{sheet}/tieu-chi/{node}/lien-ket", post(link))
         .route("/tu-danh-gia/{sheet}/lien-ket/{link}/xoa", post(unlink))
@@ -1664,46 +1664,32 @@ async fn refusal(
 
 // ── Evidence ────────────────────────────────────────────────────────────────────────────────
 
-/// Reads the `file` field of an upload without holding more than the configured limit: bytes
-/// past it are drained (up to a bound) so the refusal can name the file and its size.
+/// The uploaded file, or why the form is refused, to show in the leaf's row: no file chosen, a
+/// body past the route's limit (a file too large, named when its part had begun), a field the
+/// form does not have.
 async fn read_upload(
-    multipart: Result<Multipart, MultipartRejection>,
-    limit: usize,
-) -> AppResult<Option<(String, Vec<u8>, usize)>> {
-    let Ok(mut multipart) = multipart else {
-        return Ok(None);
-    };
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge
-        } else {
-            AppError::BadRequest(e.body_text())
+    upload: Upload<EvidenceForm>,
+    lang: Lang,
+) -> AppResult<Result<ReceivedFile, (StatusCode, String)>> {
+    Ok(match upload.read().await {
+        Ok(received) => received.file.ok_or_else(|| {
+            let none = t(lang, "assessment.upload_none");
+            (StatusCode::UNPROCESSABLE_ENTITY, none)
+        }),
+        Err(UploadRefusal::TooLarge {
+            file_name: Some(name),
+            size,
+            ..
+        }) => Ok(ReceivedFile {
+            name,
+            bytes: Vec::new(),
+            size,
+        }),
+        Err(UploadRefusal::TooLarge { .. }) => return Err(AppError::TooLarge),
+        Err(UploadRefusal::Invalid(refusal)) => {
+            Err((refusal.status(), refusal.message().to_string()))
         }
-    };
-    // Reading stops here: a body this far past the limit is refused without its name.
-    let drain_bound = limit.saturating_mul(4).saturating_add(1 << 20);
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or_default().to_string();
-        let mut bytes = Vec::new();
-        let mut size = 0usize;
-        while let Some(chunk) = field.chunk().await.map_err(bad)? {
-            size += chunk.len();
-            if size > drain_bound {
-                return Err(AppError::TooLarge);
-            }
-            if size <= limit {
-                bytes.extend_from_slice(&chunk);
-            }
-        }
-        if name.is_empty() && size == 0 {
-            return Ok(None);
-        }
-        return Ok(Some((name, bytes, size)));
-    }
-    Ok(None)
+    })
 }
 
 /// Uploads a document to a leaf: checked by content, stored once per content, linked to the
@@ -1714,14 +1700,14 @@ pub async fn upload(
     Auth(principal, context): Auth,
     Path((sheet, node)): Path<(String, String)>,
     headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
+    upload_form: Upload<EvidenceForm>,
 ) -> AppResult<Response> {
     let lang = context.lang;
     // Who may upload is settled before a byte of the body is read.
     let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
     let (node_id, _) = leaf_of(&loaded, &node)?;
     let role = loaded.role.expect("checked by load_for_change");
-    let limit = state.config.max_upload_bytes;
+    let limit = upload_form.file_limit();
     let refused = |status: StatusCode, error: String| {
         leaf_answer(
             &state,
@@ -1734,12 +1720,9 @@ pub async fn upload(
             move |leaf| leaf.error = Some(error),
         )
     };
-    let Some((raw_name, bytes, size)) = read_upload(multipart, limit).await? else {
-        return refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            t(lang, "assessment.upload_none"),
-        )
-        .await;
+    let (raw_name, bytes, size) = match read_upload(upload_form, lang).await? {
+        Ok(file) => (file.name, file.bytes, file.size),
+        Err((status, message)) => return refused(status, message).await,
     };
     let name = evidence::sanitize_file_name(&raw_name);
     if size > limit {
@@ -1772,14 +1755,17 @@ pub async fn upload(
     )
     .await;
     let result = match stored {
+        // Linked under this uploader's name: the same bytes uploaded by another unit keep
+        // that unit's name on its own links only.
         Ok(file) => {
-            evidence::link(
+            evidence::link_named(
                 &state.db,
                 &actor,
                 role,
                 loaded.id(),
                 node_id,
                 file.id,
+                &name,
                 today(),
             )
             .await
@@ -1971,9 +1957,9 @@ pub async fn download(
     Path(file): Path<String>,
 ) -> AppResult<Response> {
     let file_id = parse_id(&file)?;
-    let row = evidence::get_file(&state.db, file_id).await?;
     let all_units = units::list(&state.db).await?;
-    let mut allowed = false;
+    // The name of the first readable sheet's link: each unit downloads under its own name.
+    let mut allowed = None;
     for sheet in evidence::sheets_linking(&state.db, file_id).await? {
         let status = assessments::get_sheet(&state.db, sheet.sheet_id)
             .await?
@@ -1983,21 +1969,17 @@ pub async fn download(
             .state();
         let roles = unit_roles(&principal, &all_units, sheet.unit_id);
         if may_read(&principal, &roles, status, campaign) {
-            allowed = true;
+            allowed = Some(sheet.file_name);
             break;
         }
     }
-    if !allowed {
-        return Err(AppError::Forbidden);
-    }
-    let (row, bytes) = match evidence::read_file(&state.db, state.blobs.as_ref(), row.id).await {
-        Ok(found) => found,
-        Err(e) => return Err(e.into()),
-    };
+    // A file one may not read answers as one that does not exist: ids are not enumerable.
+    let name = allowed.ok_or(AppError::NotFound)?;
+    let (row, bytes) = evidence::read_file(&state.db, state.blobs.as_ref(), file_id).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        ascii_name(&row.original_name),
-        rfc5987(&row.original_name)
+        ascii_name(&name),
+        rfc5987(&name)
     );
     let mut response = bytes.into_response();
     let headers = response.headers_mut();

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chiso_domain::access::Permission;
@@ -11,6 +10,7 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::error::AppResult;
+use crate::extract::{Query, State};
 use crate::state::AppState;
 use crate::views::Page;
 

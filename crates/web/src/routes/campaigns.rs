@@ -14,7 +14,6 @@ use std::collections::{HashMap, HashSet};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -33,6 +32,7 @@ use chrono::{NaiveDate, Utc};
 
 use crate::auth::{Auth, Context, Principal};
 use crate::error::{AppError, AppResult};
+use crate::extract::{Form, Path, Query, State};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;

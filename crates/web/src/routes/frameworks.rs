@@ -8,8 +8,6 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -24,6 +22,8 @@ use serde::Deserialize;
 
 use crate::auth::{Auth, Context};
 use crate::error::{AppError, AppResult};
+use crate::extract::multipart as upload;
+use crate::extract::{Form, Path, State, cells};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -345,14 +345,24 @@ struct Upload {
 }
 
 /// Reads a table from an upload, by extension: `.xlsx` is the first sheet, anything else CSV.
-fn read_upload(upload: &Upload) -> Result<Table, InputErrors> {
+/// Its cells are typed text too: a title or code is refused as it would be in a form.
+fn read_upload(lang: Lang, upload: &Upload) -> Result<Table, Vec<FileProblem>> {
     let lower = upload.name.to_ascii_lowercase();
     let table = if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
-        read_xlsx(&upload.name, &upload.bytes)?
+        read_xlsx(&upload.name, &upload.bytes)
     } else {
-        read_csv(&upload.name, upload.bytes.as_slice())?
+        read_csv(&upload.name, upload.bytes.as_slice())
     };
-    Ok(table)
+    let table = table.map_err(|error| file_problems(lang, &error.into()))?;
+    let problems: Vec<FileProblem> = cells::check_table(lang, &table)
+        .into_iter()
+        .map(|p| FileProblem {
+            row: Some(p.row),
+            code: None,
+            message: p.message,
+        })
+        .collect();
+    problems.is_empty().then_some(table).ok_or(problems)
 }
 
 /// The fields of a multipart form: text fields and at most one file (field `file`).
@@ -372,44 +382,39 @@ impl MultipartForm {
     }
 }
 
-/// Reads the form. The extractor's rejection (a body that is not multipart) arrives here, after
-/// the handler checked the permission, and reads as an empty form: the page then says that no
-/// file was chosen.
-async fn read_multipart(
-    multipart: Result<Multipart, MultipartRejection>,
+/// Reads the form, after the handler checked the permission. A body that is not multipart
+/// reads as an empty form (the page then says that no file was chosen); a body too large, a
+/// field the form does not have or a text refused by its kind is answered as such.
+async fn read_multipart<F: upload::UploadForm>(
+    form: upload::Upload<F>,
 ) -> AppResult<MultipartForm> {
-    let mut form = MultipartForm::default();
-    let Ok(mut multipart) = multipart else {
-        return Ok(form);
+    let limit = form.file_limit();
+    let received = form.read().await?;
+    let file = match received.file {
+        Some(file) if file.size > limit => return Err(AppError::TooLarge),
+        Some(file) => Some(Upload {
+            name: match file.name.is_empty() {
+                true => "framework.csv".into(),
+                false => file.name,
+            },
+            bytes: file.bytes,
+        }),
+        None => None,
     };
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge
-        } else {
-            AppError::BadRequest(e.body_text())
-        }
-    };
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(bad)?;
-            if !file_name.is_empty() || !bytes.is_empty() {
-                form.file = Some(Upload {
-                    name: if file_name.is_empty() {
-                        "framework.csv".into()
-                    } else {
-                        file_name
-                    },
-                    bytes: bytes.to_vec(),
-                });
-            }
-        } else {
-            let value = field.text().await.map_err(bad)?;
-            form.fields.push((name, value));
-        }
-    }
-    Ok(form)
+    Ok(MultipartForm {
+        fields: received.fields,
+        file,
+    })
+}
+
+/// The framework of an uploaded file, or every problem of its rows.
+fn read_framework(
+    lang: Lang,
+    upload: &Upload,
+    meta: FrameworkMeta,
+) -> Result<Framework, Vec<FileProblem>> {
+    let table = read_upload(lang, upload)?;
+    framework_from_table(&table, meta).map_err(|e| file_problems(lang, &e))
 }
 
 fn check_extension(lang: Lang, upload: &Option<Upload>, errors: &mut Vec<String>) {
@@ -493,11 +498,11 @@ fn field_error(lang: Lang, field_key: &str, message_key: &str) -> String {
 pub async fn import(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    multipart: Result<Multipart, MultipartRejection>,
+    upload: upload::Upload<upload::FrameworkImportForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageFrameworks)?;
     let lang = context.lang;
-    let form = read_multipart(multipart).await?;
+    let form = read_multipart(upload).await?;
     let fields = ImportFields {
         code: form.get("code"),
         title: form.get("title"),
@@ -588,9 +593,9 @@ pub async fn import(
     let mut problems = Vec::new();
     let mut framework = None;
     if let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) {
-        match read_upload(upload).and_then(|table| framework_from_table(&table, meta)) {
+        match read_framework(lang, upload, meta) {
             Ok(built) => framework = Some(built),
-            Err(file_errors) => problems = file_problems(lang, &file_errors),
+            Err(file_problems) => problems = file_problems,
         }
     }
     let Some(framework) = framework.filter(|_| errors.is_empty()) else {
@@ -648,7 +653,7 @@ pub async fn replace(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
     Path(id): Path<i64>,
-    multipart: Result<Multipart, MultipartRejection>,
+    upload: upload::Upload<upload::FrameworkReplaceForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageFrameworks)?;
     let lang = context.lang;
@@ -668,17 +673,15 @@ pub async fn replace(
             Vec::new(),
         ));
     }
-    let form = read_multipart(multipart).await?;
+    let form = read_multipart(upload).await?;
     let mut errors = Vec::new();
     check_extension(lang, &form.file, &mut errors);
     let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) else {
         return Ok(refuse(errors, Vec::new()));
     };
-    let corrected = match read_upload(upload)
-        .and_then(|table| framework_from_table(&table, stored.framework.meta.clone()))
-    {
+    let corrected = match read_framework(lang, upload, stored.framework.meta.clone()) {
         Ok(corrected) => corrected,
-        Err(file_errors) => return Ok(refuse(Vec::new(), file_problems(lang, &file_errors))),
+        Err(problems) => return Ok(refuse(Vec::new(), problems)),
     };
     match frameworks::replace_tree(&state.db, &principal.actor(), id, &corrected).await {
         Ok(()) => {}

@@ -21,12 +21,11 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
 use crate::auth;
+use crate::extract::Path;
 use crate::state::AppState;
 
 /// Static files, compiled into the binary: nothing to deploy beside it.
-async fn static_file(
-    axum::extract::Path(name): axum::extract::Path<String>,
-) -> axum::response::Response {
+async fn static_file(Path(name): Path<String>) -> axum::response::Response {
     let (body, kind): (&'static [u8], &str) = match name.as_str() {
         "htmx.min.js" => (
             include_bytes!("../../static/htmx.min.js"),

@@ -15,12 +15,11 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Json, Router};
+use axum::{Json, Router};
 use chiso_store::survey_services;
 use chiso_store::surveys::{self, Identity, Refusal, WaveRow};
 use chiso_survey::Questionnaire;
@@ -29,6 +28,7 @@ use serde_json::{Value, json};
 
 use crate::auth::{Context, Ctx};
 use crate::error::{AppError, AppResult};
+use crate::extract::{ConnectInfo, Form, Json as JsonBody, JsonRejection, Path, Query, State};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -1019,7 +1019,7 @@ async fn api_unit(
 pub async fn api_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: Result<JsonBody<ApiResponse>, JsonRejection>,
 ) -> Response {
     match submit_inner(&state, &headers, body).await {
         Ok(response) => response,
@@ -1030,21 +1030,15 @@ pub async fn api_submit(
 async fn submit_inner(
     state: &AppState,
     headers: &HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: Result<JsonBody<ApiResponse>, JsonRejection>,
 ) -> ApiResult<Response> {
     let device = device(state, headers).await?;
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the body is larger than {API_BODY_LIMIT} bytes"),
-            )
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, rejection.body_text())
-        }
+    // Refused text (a NUL, an over-long field) is a 422 naming its field, like the others.
+    let JsonBody(body) = body.map_err(|rejection| ApiError {
+        status: rejection.status(),
+        error: rejection.message(API_BODY_LIMIT),
+        field: rejection.field().map(str::to_string),
     })?;
-    let body: ApiResponse = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
     let wave = device_wave(state, &device).await?;
     if let Some(refusal) = wave_closed(&wave) {
         return Err(refusal_error(&refusal));

@@ -13,8 +13,6 @@ use std::time::{Duration, Instant};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -38,6 +36,8 @@ use serde::Deserialize;
 use crate::auth::{Auth, Principal};
 use crate::charts::{BarInput, Chart, Trend};
 use crate::error::{AppError, AppResult};
+use crate::extract::multipart::{ReceivedFile, ResponsesImportForm, Upload, UploadRefusal};
+use crate::extract::{Form, Path, Query, State, cells};
 use crate::i18n::{self, Lang};
 use crate::routes::survey_scope::SurveyScope;
 use crate::state::AppState;
@@ -1777,61 +1777,32 @@ pub async fn start_import(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
     Path(raw): Path<Vec<String>>,
-    multipart: Result<Multipart, MultipartRejection>,
+    upload: Upload<ResponsesImportForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
     let [wave_id] = ids::<1>(&raw)?;
     let lang = context.lang;
     let wave = surveys::get_wave(&state.db, wave_id).await?;
-    let mut upload: Option<(String, Vec<u8>)> = None;
-    let mut skip_bad_rows = false;
-    let mut too_large = false;
-    if let Ok(mut multipart) = multipart {
-        loop {
-            match multipart.next_field().await {
-                Ok(Some(field)) => match field.name() {
-                    Some("file") => {
-                        let name = field.file_name().unwrap_or("").to_string();
-                        match field.bytes().await {
-                            Ok(bytes) => upload = Some((name, bytes.to_vec())),
-                            Err(error) => {
-                                too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
-                                break;
-                            }
-                        }
-                    }
-                    Some("skip_bad_rows") => skip_bad_rows = true,
-                    _ => {}
-                },
-                Ok(None) => break,
-                Err(error) => {
-                    too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
-                    break;
-                }
-            }
-        }
-    }
+    let limit = upload.file_limit();
     let problem = |key: &str| t(lang, key).to_string();
-    let (name, bytes) = match upload {
-        _ if too_large => {
+    let refused = match upload.read().await {
+        Ok(received) => match (received.has("skip_bad_rows"), received.file) {
+            (_, Some(file)) if file.size > limit => Err(problem("surveys.error_too_large")),
+            (skip, Some(file)) if !file.bytes.is_empty() => Ok((skip, file)),
+            _ => Err(problem("surveys.error_no_file")),
+        },
+        Err(UploadRefusal::TooLarge { .. }) => Err(problem("surveys.error_too_large")),
+        Err(UploadRefusal::Invalid(refusal)) => Err(refusal.message().to_string()),
+    };
+    let (skip_bad_rows, ReceivedFile { name, bytes, .. }) = match refused {
+        Ok(accepted) => accepted,
+        Err(message) => {
             return wave_problem(
                 &state,
                 &principal,
                 &context,
                 wave_id,
-                problem("surveys.error_too_large"),
-                String::new(),
-            )
-            .await;
-        }
-        Some((name, bytes)) if !bytes.is_empty() => (name, bytes),
-        _ => {
-            return wave_problem(
-                &state,
-                &principal,
-                &context,
-                wave_id,
-                problem("surveys.error_no_file"),
+                message,
                 String::new(),
             )
             .await;
@@ -1873,6 +1844,17 @@ pub async fn start_import(
             &context,
             wave_id,
             problem("surveys.error_import_draft"),
+            String::new(),
+        )
+        .await;
+    }
+    if let Some(refusal) = cells::control_in_file(lang, &name, &csv_bytes) {
+        return wave_problem(
+            &state,
+            &principal,
+            &context,
+            wave_id,
+            refusal,
             String::new(),
         )
         .await;

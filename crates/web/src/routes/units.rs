@@ -7,12 +7,10 @@ use std::collections::{HashMap, HashSet};
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use chiso_domain::access::Permission;
 use chiso_domain::org::OrgKind;
 use chiso_interchange::table::{Table, read_csv, read_xlsx};
@@ -25,6 +23,8 @@ use serde::Deserialize;
 
 use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
+use crate::extract::multipart::{UnitsImportForm, Upload, UploadRefusal};
+use crate::extract::{Form, Path, Query, State, cells};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -966,11 +966,11 @@ fn upload_kind(file_name: &str, bytes: &[u8]) -> Option<UploadKind> {
 pub async fn import(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    multipart: Result<Multipart, MultipartRejection>,
+    upload: Upload<UnitsImportForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUnits)?;
     let lang = context.lang;
-    let limit = state.config.max_upload_bytes;
+    let limit = upload.file_limit();
     let file_problem = |key: &str, args: &[(&str, &str)]| {
         vec![ImportProblem {
             row: None,
@@ -978,46 +978,33 @@ pub async fn import(
         }]
     };
     let megabytes = i18n::number(lang, limit as f64 / (1024.0 * 1024.0), 1);
-    let mut upload: Option<(String, Vec<u8>)> = None;
-    let mut too_large = false;
-    // No multipart body at all is answered like a form without a file.
-    if let Ok(mut multipart) = multipart {
-        loop {
-            match multipart.next_field().await {
-                Ok(Some(field)) => {
-                    if field.name() != Some("file") {
-                        continue;
-                    }
-                    let name = field.file_name().unwrap_or("").to_string();
-                    match field.bytes().await {
-                        Ok(bytes) => upload = Some((name, bytes.to_vec())),
-                        Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                            too_large = true;
-                            break;
-                        }
-                        Err(_) => break,
-                    }
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    too_large = error.status() == StatusCode::PAYLOAD_TOO_LARGE;
-                    break;
-                }
-            }
-        }
-    }
     let respond = |problems: Vec<ImportProblem>, name: String, status: StatusCode| {
         (status, import_page(&state, &context, problems, None, name)).into_response()
     };
-    if too_large || upload.as_ref().is_some_and(|(_, b)| b.len() > limit) {
-        let name = upload.map(|(n, _)| n).unwrap_or_default();
-        return Ok(respond(
-            file_problem("units.err_too_large", &[("max", &megabytes)]),
-            name,
-            StatusCode::PAYLOAD_TOO_LARGE,
-        ));
+    let too_large = |name: String| {
+        let problem = file_problem("units.err_too_large", &[("max", &megabytes)]);
+        respond(problem, name, StatusCode::PAYLOAD_TOO_LARGE)
+    };
+    let file = match upload.read().await {
+        Ok(received) => received.file,
+        Err(UploadRefusal::TooLarge { file_name, .. }) => {
+            return Ok(too_large(file_name.unwrap_or_default()));
+        }
+        Err(UploadRefusal::Invalid(refusal)) => {
+            let problem = ImportProblem {
+                row: None,
+                message: refusal.message().to_string(),
+            };
+            return Ok(respond(vec![problem], String::new(), refusal.status()));
+        }
+    };
+    if let Some(file) = file.as_ref().filter(|f| f.size > limit) {
+        return Ok(too_large(file.name.clone()));
     }
-    let Some((name, bytes)) = upload.filter(|(_, b)| !b.is_empty()) else {
+    let Some((name, bytes)) = file
+        .map(|f| (f.name, f.bytes))
+        .filter(|(_, b)| !b.is_empty())
+    else {
         return Ok(respond(
             file_problem("units.err_no_file", &[]),
             String::new(),
@@ -1036,18 +1023,28 @@ pub async fn import(
         UploadKind::Csv => read_csv(&display, bytes.as_slice()),
         UploadKind::Xlsx => read_xlsx(&display, &bytes),
     };
+    // The cells are typed text too: a name or code is refused as it would be in the form.
+    let table = table
+        .map_err(|error| {
+            let message = input_message(lang, &error.message);
+            vec![ImportProblem {
+                row: error.row,
+                message,
+            }]
+        })
+        .and_then(|table| {
+            let problems = cells::check_table(lang, &table).into_iter();
+            let problems: Vec<_> = problems
+                .map(|p| ImportProblem {
+                    row: Some(p.row),
+                    message: p.message,
+                })
+                .collect();
+            problems.is_empty().then_some(table).ok_or(problems)
+        });
     let table = match table {
         Ok(table) => table,
-        Err(error) => {
-            return Ok(respond(
-                vec![ImportProblem {
-                    row: error.row,
-                    message: input_message(lang, &error.message),
-                }],
-                display,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ));
-        }
+        Err(problems) => return Ok(respond(problems, display, StatusCode::UNPROCESSABLE_ENTITY)),
     };
     let existing = units::list(&state.db).await?;
     let rows = match import_rows(lang, &table, &existing, Utc::now().date_naive()) {

@@ -6,11 +6,10 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::Router;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use chiso_domain::access::{Permission, Role};
 use chiso_domain::org::OrgKind;
 use chiso_store::StoreError;
@@ -22,6 +21,7 @@ use serde::Deserialize;
 
 use crate::auth::{self, Auth, Context, Principal};
 use crate::error::AppResult;
+use crate::extract::{Form, Path, State};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
