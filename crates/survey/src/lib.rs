@@ -16,6 +16,7 @@ pub mod questionnaire;
 pub mod reader;
 pub mod report;
 pub mod sample;
+pub mod scanner;
 
 pub use counts::{AnswerStat, Counts};
 pub use index::{SurveyResult, UnitResult, index_from_counts};

@@ -15,12 +15,33 @@
 //! A line with nothing in it (or only separators) is skipped silently but still counted as a
 //! row, as a spreadsheet numbers it. A quoted line break stays in its row.
 
+use std::collections::HashSet;
 use std::io::Read;
 
+use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
 use serde::{Deserialize, Serialize};
 
 use crate::counts::Counts;
 use crate::questionnaire::{Questionnaire, RESERVED_COLUMNS};
+pub use crate::scanner::{HeaderError, Record, Scanner, limit_of};
+
+/// Distinct units in one file. Each costs its counters while reading and about 30 KB in a
+/// report (its index, factors, items, intervals and comparisons), so 10,000 units is a report
+/// of about 300 MB; a province has a few hundred, the whole country a few thousand communes.
+pub const MAX_UNITS: usize = 10_000;
+
+/// Distinct (unit, channel) pairs in one file: each has its own counters, and its own report
+/// with `--by channel`.
+pub const MAX_GROUPS: usize = 20_000;
+
+/// The largest weight a response may carry. Weights scale a response's share of its unit;
+/// a million times the others is already absurd, and bounded weights keep the sums of
+/// weights and of their squares far from overflowing.
+pub const MAX_WEIGHT: f64 = 1_000_000.0;
+
+/// The smallest weight: below it, squares underflow to zero and the effective sample size is
+/// no longer a number.
+pub const MIN_WEIGHT: f64 = 0.000_001;
 
 /// A row left out of the computation, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +58,9 @@ pub struct ReadError {
     pub file: String,
     pub row: Option<u64>,
     pub message: String,
+    /// The shared reader's refusal, when the file hit one of its limits (the web says it in
+    /// Vietnamese from this rather than from `message`).
+    pub cause: Option<SheetError>,
 }
 
 impl ReadError {
@@ -45,6 +69,35 @@ impl ReadError {
             file: file.to_string(),
             row: None,
             message,
+            cause: None,
+        }
+    }
+
+    fn at(file: &str, row: u64, message: String) -> ReadError {
+        ReadError {
+            row: Some(row),
+            ..ReadError::file(file, message)
+        }
+    }
+
+    /// The shared reader's refusal of a file.
+    pub fn sheet(file: &str, error: SheetError) -> ReadError {
+        ReadError {
+            file: file.to_string(),
+            row: error.row(),
+            message: error.message(),
+            cause: Some(error),
+        }
+    }
+
+    /// A header row that could not be read.
+    pub fn header(file: &str, error: HeaderError) -> ReadError {
+        match error {
+            HeaderError::Io(e) => ReadError::file(file, format!("cannot be read: {e}")),
+            HeaderError::Limit(limit) => ReadError::sheet(file, limit),
+            HeaderError::NotUtf8 => {
+                ReadError::at(file, 1, "the header row is not UTF-8 text".to_string())
+            }
         }
     }
 }
@@ -234,24 +287,18 @@ pub fn read_csv_sized<R: Read>(
     total_bytes: Option<u64>,
 ) -> Result<Tally, ReadError> {
     let mut scanner = Scanner::new(reader);
-    let io = |e: std::io::Error| ReadError::file(name, format!("cannot be read: {e}"));
-    let header: Vec<String> = match scanner.next_record().map_err(io)? {
-        None => return Err(ReadError::file(name, "is empty: no header row".to_string())),
-        Some(record) => (0..record.len())
-            .map(|i| {
-                std::str::from_utf8(record.get(i))
-                    .map(|s| s.to_string())
-                    .map_err(|_| ReadError {
-                        file: name.to_string(),
-                        row: Some(1),
-                        message: "the header row is not UTF-8 text".to_string(),
-                    })
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let header = scanner
+        .header()
+        .map_err(|e| ReadError::header(name, e))?
+        .ok_or_else(|| ReadError::file(name, "is empty: no header row".to_string()))?;
     let mut aggregator = Aggregator::new(questionnaire, name, &header)?;
     let mut row = 1u64;
-    while let Some(record) = scanner.next_record().map_err(io)? {
+    loop {
+        let record = scanner.next_record().map_err(|e| match limit_of(&e) {
+            Some(limit) => ReadError::sheet(name, limit),
+            None => ReadError::file(name, format!("cannot be read: {e}")),
+        })?;
+        let Some(record) = record else { break };
         row += 1;
         if row == 2
             && let Some(total) = total_bytes
@@ -259,64 +306,36 @@ pub fn read_csv_sized<R: Read>(
             // Rows are about as long as the first one. The estimate is capped so that an odd
             // first row cannot make the table huge (4 M rows: a 64 MB table); a larger file
             // grows the table by doubling as it goes.
-            let estimate = total / record.data.len().max(16) as u64;
+            let estimate = total / record.len_bytes().max(16) as u64;
             aggregator.reserve(estimate.min(1 << 22) as usize);
         }
-        aggregator.push(row, &record);
+        aggregator.push(row, &record)?;
     }
     Ok(aggregator.finish())
 }
 
-/// Reads the first sheet of an .xlsx workbook with the same header row as responses.csv.
+/// Reads the first sheet of an .xlsx workbook with the same header row as responses.csv,
+/// row by row through the bounded reader (`chiso_interchange::sheet`): constant memory.
 pub fn read_xlsx(
     questionnaire: &Questionnaire,
     name: &str,
     bytes: &[u8],
 ) -> Result<Tally, ReadError> {
-    use calamine::{Reader, Xlsx};
-    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e| ReadError::file(name, format!("not readable as .xlsx: {e}")))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| ReadError::file(name, "has no sheet".to_string()))?
-        .map_err(|e| ReadError::file(name, format!("first sheet not readable: {e}")))?;
-    let (start_row, _) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows();
-    let header: Vec<String> = match rows.next() {
-        Some(cells) => cells.iter().map(cell_text).collect(),
-        None => return Err(ReadError::file(name, "is empty: no header row".to_string())),
-    };
-    // Trailing empty header cells are formatting, not columns.
-    let width = header
-        .iter()
-        .rposition(|h| !h.trim().is_empty())
-        .map_or(0, |p| p + 1);
-    let mut aggregator = Aggregator::new(questionnaire, name, &header[..width])?;
-    let mut cells: Vec<String> = Vec::new();
-    for (offset, row) in rows.enumerate() {
-        cells.clear();
-        cells.extend(row.iter().map(cell_text));
-        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
-            cells.pop();
+    let mut aggregator: Option<Aggregator<'_>> = None;
+    read_xlsx_rows(bytes, |number, cells| match &mut aggregator {
+        None => {
+            aggregator = Some(Aggregator::new(questionnaire, name, cells)?);
+            Ok(())
         }
-        aggregator.push(start_row as u64 + offset as u64 + 2, &Cells(&cells));
-    }
-    Ok(aggregator.finish())
-}
-
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim_start_matches('\u{feff}').to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => format!("{f}"),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_f64().to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
+        Some(aggregator) => aggregator.push(number, &Cells(cells)),
+    })
+    .map_err(|e| match e {
+        RowsError::Sheet(e) => ReadError::sheet(name, e),
+        RowsError::Row(e) => e,
+    })?;
+    Ok(aggregator
+        .expect("the reader hands out a header row or fails")
+        .finish())
 }
 
 /// A row's fields, whatever the file format.
@@ -361,6 +380,68 @@ fn shown(bytes: &[u8]) -> String {
     }
 }
 
+/// The header's column names as the readers match them (trimmed, lower case, without a
+/// byte-order mark), and a problem for each name given twice. Shared by every reader of
+/// responses; a set keeps the check linear, however wide the header.
+pub fn column_names(header: &[String]) -> (Vec<String>, Vec<String>) {
+    let names: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let h = if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                h
+            };
+            h.trim().to_ascii_lowercase()
+        })
+        .collect();
+    let mut seen = HashSet::with_capacity(names.len());
+    let mut reported = HashSet::new();
+    let mut problems = Vec::new();
+    for n in &names {
+        if !n.is_empty() && !seen.insert(n.as_str()) && reported.insert(n.as_str()) {
+            problems.push(format!("column '{n}' appears twice in the header row"));
+        }
+    }
+    (names, problems)
+}
+
+/// A `weight` field: blank is 1; otherwise a number between [`MIN_WEIGHT`] and
+/// [`MAX_WEIGHT`]. The reason names the value and the limit.
+pub fn parse_weight(text: &[u8]) -> Result<f64, String> {
+    match text {
+        b"" | b"1" | b"1.0" => return Ok(1.0),
+        _ => {}
+    }
+    let Some(weight) = std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    else {
+        let hint = if text.contains(&b',') {
+            " (use a dot for decimals)"
+        } else {
+            ""
+        };
+        return Err(format!("weight: '{}' is not a number{hint}", shown(text)));
+    };
+    if !weight.is_finite() || weight <= 0.0 {
+        Err(format!("weight: {} is not > 0", shown(text)))
+    } else if weight > MAX_WEIGHT {
+        Err(format!(
+            "weight: {} is above the largest weight allowed, 1000000",
+            shown(text)
+        ))
+    } else if weight < MIN_WEIGHT {
+        Err(format!(
+            "weight: {} is below the smallest weight allowed, 0.000001",
+            shown(text)
+        ))
+    } else {
+        Ok(weight)
+    }
+}
+
 /// Where each questionnaire field sits in the file.
 struct Layout {
     width: usize,
@@ -381,24 +462,7 @@ impl Layout {
         header: &[String],
         warnings: &mut Vec<String>,
     ) -> Result<Layout, ReadError> {
-        let names: Vec<String> = header
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                };
-                h.trim().to_ascii_lowercase()
-            })
-            .collect();
-        let mut problems = Vec::new();
-        for (i, n) in names.iter().enumerate() {
-            if !n.is_empty() && names[..i].contains(n) {
-                problems.push(format!("column '{n}' appears twice in the header row"));
-            }
-        }
+        let (names, mut problems) = column_names(header);
         let find = |code: &str| names.iter().position(|n| n == &code.to_ascii_lowercase());
         let require = |code: &str, problems: &mut Vec<String>| {
             find(code).unwrap_or_else(|| {
@@ -468,6 +532,8 @@ const INVALID: u8 = 255;
 /// caller that receives rows another way.
 pub struct Aggregator<'q> {
     questionnaire: &'q Questionnaire,
+    /// The file, for the errors that stop the read.
+    name: String,
     layout: Layout,
     /// Answer position by the single byte of its code; INVALID elsewhere.
     answer_by_byte: [u8; 256],
@@ -509,6 +575,7 @@ impl<'q> Aggregator<'q> {
         }
         Ok(Aggregator {
             questionnaire,
+            name: name.to_string(),
             answer_by_byte,
             scale_text: questionnaire.scale.describe(),
             units: Vec::new(),
@@ -558,10 +625,10 @@ impl<'q> Aggregator<'q> {
     }
 
     /// Adds one data row (`row` is its number, the header being 1).
-    pub fn push(&mut self, row: u64, fields: &impl Fields) {
+    pub fn push(&mut self, row: u64, fields: &impl Fields) -> Result<(), ReadError> {
         let count = fields.len();
         if (0..count).all(|i| trim(fields.get(i)).is_empty()) {
-            return;
+            return Ok(());
         }
         self.rows += 1;
         if count != self.layout.width {
@@ -572,12 +639,12 @@ impl<'q> Aggregator<'q> {
                     self.layout.width
                 ),
             );
-            return;
+            return Ok(());
         }
         let unit = trim(fields.get(self.layout.unit));
         if unit.is_empty() {
             self.reject(row, "empty unit_code".to_string());
-            return;
+            return Ok(());
         }
         // The duplicate check's table probe is likely a cache miss on a large file: start the
         // load now, and use it after the answers are parsed. Hashing the unit code with the id
@@ -587,30 +654,12 @@ impl<'q> Aggregator<'q> {
         self.respondents.touch(respondent_hash);
         let weight = match self.layout.weight {
             None => 1.0,
-            Some(column) => match trim(fields.get(column)) {
-                b"" | b"1" | b"1.0" => 1.0,
-                text => match std::str::from_utf8(text)
-                    .ok()
-                    .and_then(|s| s.parse::<f64>().ok())
-                {
-                    Some(w) if w.is_finite() && w > 0.0 => w,
-                    Some(_) => {
-                        self.reject(row, format!("weight: {} is not > 0", shown(text)));
-                        return;
-                    }
-                    None => {
-                        let hint = if text.contains(&b',') {
-                            " (use a dot for decimals)"
-                        } else {
-                            ""
-                        };
-                        self.reject(
-                            row,
-                            format!("weight: '{}' is not a number{hint}", shown(text)),
-                        );
-                        return;
-                    }
-                },
+            Some(column) => match parse_weight(trim(fields.get(column))) {
+                Ok(weight) => weight,
+                Err(reason) => {
+                    self.reject(row, reason);
+                    return Ok(());
+                }
             },
         };
         for k in 0..self.layout.items.len() {
@@ -624,7 +673,7 @@ impl<'q> Aggregator<'q> {
                     self.scale_text
                 );
                 self.reject(row, reason);
-                return;
+                return Ok(());
             }
             self.row_answers[k] = answer;
         }
@@ -650,7 +699,7 @@ impl<'q> Aggregator<'q> {
                             question.describe()
                         );
                         self.reject(row, reason);
-                        return;
+                        return Ok(());
                     }
                 }
             };
@@ -681,7 +730,7 @@ impl<'q> Aggregator<'q> {
                             expectations.question.describe()
                         );
                         self.reject(row, reason);
-                        return;
+                        return Ok(());
                     }
                 }
             }
@@ -693,7 +742,7 @@ impl<'q> Aggregator<'q> {
                     expectations.max_choices
                 );
                 self.reject(row, reason);
-                return;
+                return Ok(());
             }
         }
 
@@ -706,8 +755,20 @@ impl<'q> Aggregator<'q> {
                 None => {
                     let Ok(code) = std::str::from_utf8(unit) else {
                         self.reject(row, "unit_code is not UTF-8 text".to_string());
-                        return;
+                        return Ok(());
                     };
+                    if self.units.len() >= MAX_UNITS {
+                        return Err(ReadError::at(
+                            &self.name,
+                            row,
+                            format!(
+                                "unit {} is one unit more than the limit of {} distinct units \
+                                 in a file",
+                                shown(unit),
+                                chiso_interchange::sheet::group_digits(MAX_UNITS as u64)
+                            ),
+                        ));
+                    }
                     let u = self.unit_index.insert(unit);
                     self.units.push(code.to_string());
                     self.unit_groups.push(Vec::new());
@@ -727,7 +788,7 @@ impl<'q> Aggregator<'q> {
                 self.units[unit_index as usize]
             );
             self.reject(row, reason);
-            return;
+            return Ok(());
         }
         let channel = match self.layout.channel {
             Some(column) => trim(fields.get(column)),
@@ -746,6 +807,19 @@ impl<'q> Aggregator<'q> {
             Some(&(_, g)) => g as usize,
             None => {
                 let g = self.groups.len();
+                if g >= MAX_GROUPS {
+                    return Err(ReadError::at(
+                        &self.name,
+                        row,
+                        format!(
+                            "unit {} and channel {} are one more than the limit of {} \
+                             distinct (unit, channel) pairs in a file",
+                            self.units[unit_index as usize],
+                            shown(channel),
+                            chiso_interchange::sheet::group_digits(MAX_GROUPS as u64)
+                        ),
+                    ));
+                }
                 slots.push((channel_index, g as u32));
                 self.groups.push(GroupCounts {
                     unit: unit_index,
@@ -780,6 +854,7 @@ impl<'q> Aggregator<'q> {
         {
             counts.comments += 1;
         }
+        Ok(())
     }
 
     /// The counters, rejections and warnings of every row pushed.
@@ -996,301 +1071,9 @@ impl KeyMap {
     }
 }
 
-/// A field of the current record: a byte range of the block, or of the scratch buffer for a
-/// quoted field that had to be rewritten (doubled quotes).
-#[derive(Clone, Copy)]
-struct Span {
-    start: u32,
-    end: u32,
-    scratch: bool,
-}
-
-/// One CSV record, borrowed from the scanner's block.
-pub struct Record<'a> {
-    data: &'a [u8],
-    fields: &'a [Span],
-    scratch: &'a [u8],
-}
-
-impl Fields for Record<'_> {
-    #[inline]
-    fn len(&self) -> usize {
-        self.fields.len()
-    }
-    #[inline]
-    fn get(&self, index: usize) -> &[u8] {
-        let s = self.fields[index];
-        if s.scratch {
-            &self.scratch[s.start as usize..s.end as usize]
-        } else {
-            &self.data[s.start as usize..s.end as usize]
-        }
-    }
-}
-
-/// Bytes that end an unquoted field.
-const SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b',' as usize] = true;
-    table[b'\n' as usize] = true;
-    table[b'\r' as usize] = true;
-    table
-};
-
-const BLOCK: usize = 1 << 20;
-
-/// An RFC 4180 record scanner over any reader: comma separator, `"` quoting with `""` for a
-/// quote, CRLF, LF or CR line ends, a quoted line break kept in its field.
-pub struct Scanner<R> {
-    reader: R,
-    buffer: Vec<u8>,
-    position: usize,
-    eof: bool,
-    fields: Vec<Span>,
-    scratch: Vec<u8>,
-}
-
-enum Parsed {
-    Done(usize),
-    NeedMore,
-}
-
-impl<R: Read> Scanner<R> {
-    pub fn new(reader: R) -> Scanner<R> {
-        Scanner {
-            reader,
-            buffer: Vec::with_capacity(BLOCK),
-            position: 0,
-            eof: false,
-            fields: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// The next record, or `None` at the end of the input.
-    pub fn next_record(&mut self) -> std::io::Result<Option<Record<'_>>> {
-        loop {
-            if self.position == self.buffer.len() {
-                if self.eof {
-                    return Ok(None);
-                }
-                self.fill()?;
-                continue;
-            }
-            let data = &self.buffer[self.position..];
-            match parse_record(data, self.eof, &mut self.fields, &mut self.scratch) {
-                Parsed::Done(consumed) => {
-                    let start = self.position;
-                    self.position += consumed;
-                    return Ok(Some(Record {
-                        data: &self.buffer[start..start + consumed],
-                        fields: &self.fields,
-                        scratch: &self.scratch,
-                    }));
-                }
-                Parsed::NeedMore => self.fill()?,
-            }
-        }
-    }
-
-    /// Moves the unread part to the front and reads more after it (growing the block when a
-    /// record is longer than it).
-    fn fill(&mut self) -> std::io::Result<()> {
-        if self.position > 0 {
-            self.buffer.drain(..self.position);
-            self.position = 0;
-        }
-        let length = self.buffer.len();
-        if self.buffer.capacity() - length < BLOCK / 2 {
-            self.buffer.reserve(BLOCK);
-        }
-        let capacity = self.buffer.capacity();
-        self.buffer.resize(capacity, 0);
-        let read = loop {
-            match self.reader.read(&mut self.buffer[length..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buffer.truncate(length);
-                    return Err(e);
-                }
-            }
-        };
-        self.buffer.truncate(length + read);
-        if read == 0 {
-            self.eof = true;
-        }
-        Ok(())
-    }
-}
-
-/// Parses one record at the start of `data`. `NeedMore` when the record may continue past
-/// the end of `data` and more input may come.
-fn parse_record(data: &[u8], eof: bool, fields: &mut Vec<Span>, scratch: &mut Vec<u8>) -> Parsed {
-    fields.clear();
-    scratch.clear();
-    let length = data.len();
-    let mut i = 0;
-    loop {
-        if i < length && data[i] == b'"' {
-            let content_start = i + 1;
-            let mut j = content_start;
-            let mut doubled = false;
-            let content_end;
-            loop {
-                match data[j..].iter().position(|&b| b == b'"') {
-                    None => {
-                        if !eof {
-                            return Parsed::NeedMore;
-                        }
-                        // An unclosed quote at the end of the file: the rest is the field.
-                        content_end = length;
-                        j = length;
-                        break;
-                    }
-                    Some(p) => {
-                        let quote = j + p;
-                        if quote + 1 < length {
-                            if data[quote + 1] == b'"' {
-                                doubled = true;
-                                j = quote + 2;
-                                continue;
-                            }
-                        } else if !eof {
-                            return Parsed::NeedMore;
-                        }
-                        content_end = quote;
-                        j = quote + 1;
-                        break;
-                    }
-                }
-            }
-            // Text between the closing quote and the separator is kept (lenient, as
-            // spreadsheets are).
-            let k = j + data[j..]
-                .iter()
-                .position(|&b| SPECIAL[b as usize])
-                .unwrap_or(length - j);
-            if k == length && !eof {
-                return Parsed::NeedMore;
-            }
-            if doubled || k > j {
-                let start = scratch.len();
-                let mut s = content_start;
-                while s < content_end {
-                    scratch.push(data[s]);
-                    s += if data[s] == b'"' { 2 } else { 1 };
-                }
-                scratch.extend_from_slice(&data[j..k]);
-                fields.push(Span {
-                    start: start as u32,
-                    end: scratch.len() as u32,
-                    scratch: true,
-                });
-            } else {
-                fields.push(Span {
-                    start: content_start as u32,
-                    end: content_end as u32,
-                    scratch: false,
-                });
-            }
-            i = k;
-        } else {
-            let k = i + data[i..]
-                .iter()
-                .position(|&b| SPECIAL[b as usize])
-                .unwrap_or(length - i);
-            if k == length && !eof {
-                return Parsed::NeedMore;
-            }
-            fields.push(Span {
-                start: i as u32,
-                end: k as u32,
-                scratch: false,
-            });
-            i = k;
-        }
-        if i == length {
-            return Parsed::Done(length);
-        }
-        match data[i] {
-            b',' => {
-                i += 1;
-                if i == length {
-                    if !eof {
-                        return Parsed::NeedMore;
-                    }
-                    fields.push(Span {
-                        start: i as u32,
-                        end: i as u32,
-                        scratch: false,
-                    });
-                    return Parsed::Done(length);
-                }
-            }
-            b'\n' => return Parsed::Done(i + 1),
-            _ => {
-                // '\r', alone or before '\n'.
-                if i + 1 < length {
-                    return Parsed::Done(if data[i + 1] == b'\n' { i + 2 } else { i + 1 });
-                }
-                if !eof {
-                    return Parsed::NeedMore;
-                }
-                return Parsed::Done(i + 1);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn records(text: &[u8], chunk: usize) -> Vec<Vec<String>> {
-        struct Trickle<'a>(&'a [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.1.min(self.0.len()).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let mut scanner = Scanner::new(Trickle(text, chunk));
-        let mut out = Vec::new();
-        while let Some(r) = scanner.next_record().unwrap() {
-            out.push(
-                (0..r.len())
-                    .map(|i| String::from_utf8(r.get(i).to_vec()).unwrap())
-                    .collect(),
-            );
-        }
-        out
-    }
-
-    #[test]
-    fn scans_rfc4180_in_any_chunking() {
-        let text =
-            "a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n\n2,\"line\nbreak\",\r3,,\n4,\"q\"z,5";
-        let expected: Vec<Vec<String>> = vec![
-            vec!["a".into(), "b".into(), "c".into()],
-            vec!["1".into(), "x, y".into(), "say \"hi\"".into()],
-            vec!["".into()],
-            vec!["2".into(), "line\nbreak".into(), "".into()],
-            vec!["3".into(), "".into(), "".into()],
-            vec!["4".into(), "qz".into(), "5".into()],
-        ];
-        for chunk in [1, 2, 3, 5, 7, 64, 4096] {
-            assert_eq!(records(text.as_bytes(), chunk), expected, "chunk {chunk}");
-        }
-        assert_eq!(
-            records(b"a,\"open", 3),
-            vec![vec!["a".to_string(), "open".into()]]
-        );
-        assert_eq!(records(b"", 3), Vec::<Vec<String>>::new());
-        assert_eq!(records(b"x,", 1), vec![vec!["x".to_string(), "".into()]]);
-    }
 
     #[test]
     fn respondents_are_exact_per_unit() {

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use chiso_interchange::sheet::SheetError;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// The interface language.
@@ -46,6 +47,7 @@ const VI_FILES: &[(&str, &str)] = &[
         "survey_form",
         include_str!("../locales/vi/survey_form.toml"),
     ),
+    ("files", include_str!("../locales/vi/files.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -60,6 +62,7 @@ const EN_FILES: &[(&str, &str)] = &[
         "survey_form",
         include_str!("../locales/en/survey_form.toml"),
     ),
+    ("files", include_str!("../locales/en/files.toml")),
 ];
 
 type Texts = HashMap<String, String>;
@@ -155,6 +158,85 @@ pub fn date(value: NaiveDate) -> String {
 pub fn date_time(value: DateTime<Utc>) -> String {
     let local = value + chrono::Duration::hours(7);
     local.format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// A refusal of the shared file reader in the user's language, from its own text key (never
+/// the reader's English), without its row: pages show the row apart.
+pub fn sheet_error(lang: Lang, error: &SheetError) -> String {
+    let count = |n: u64| number(lang, n as f64, 0);
+    let bytes = |n: u64| {
+        if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+            format!("{} MiB", count(n >> 20))
+        } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+            format!("{} KiB", count(n >> 10))
+        } else {
+            count(n)
+        }
+    };
+    let (key, args): (&str, Vec<(&str, String)>) = match error {
+        SheetError::NotXlsx { detail } => ("files.not_xlsx", vec![("detail", detail.clone())]),
+        SheetError::NoSheet => ("files.no_sheet", vec![]),
+        SheetError::Empty => ("files.empty", vec![]),
+        SheetError::TooManyEntries { limit } => (
+            "files.too_many_entries",
+            vec![("limit", count(*limit as u64))],
+        ),
+        SheetError::TooLarge {
+            part: None,
+            limit_bytes,
+        } => ("files.too_large_all", vec![("limit", bytes(*limit_bytes))]),
+        SheetError::TooLarge {
+            part: Some(part),
+            limit_bytes,
+        } => (
+            "files.too_large_part",
+            vec![("part", part.clone()), ("limit", bytes(*limit_bytes))],
+        ),
+        SheetError::ElementTooLarge { part, limit_bytes } => (
+            "files.element_too_large",
+            vec![("part", part.clone()), ("limit", bytes(*limit_bytes))],
+        ),
+        SheetError::TooManyStrings { limit } => {
+            ("files.too_many_strings", vec![("limit", count(*limit))])
+        }
+        SheetError::TooManyCells { limit, .. } => {
+            ("files.too_many_cells", vec![("limit", count(*limit))])
+        }
+        SheetError::TooManyColumns { limit, .. } => (
+            "files.too_many_columns",
+            vec![("limit", count(*limit as u64))],
+        ),
+        SheetError::CellTooLong { column, limit, .. } => (
+            "files.cell_too_long",
+            vec![("column", column.clone()), ("limit", count(*limit as u64))],
+        ),
+        SheetError::HeaderTooLong { limit } => (
+            "files.header_too_long",
+            vec![("limit", bytes(*limit as u64))],
+        ),
+        SheetError::RowTooLong { limit, .. } => {
+            ("files.row_too_long", vec![("limit", bytes(*limit as u64))])
+        }
+        SheetError::RowOutOfOrder { .. } => ("files.row_out_of_order", vec![]),
+        SheetError::Unreadable { detail } => ("files.unreadable", vec![("detail", detail.clone())]),
+    };
+    let mut out = text(lang, key).to_string();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), &value);
+    }
+    out
+}
+
+/// [`sheet_error`] with its row in front (`dòng 5: …`), for messages that stand alone.
+pub fn sheet_error_with_row(lang: Lang, error: &SheetError) -> String {
+    match error.row() {
+        Some(row) => format!(
+            "{}: {}",
+            text(lang, "files.row").replace("{row}", &row.to_string()),
+            sheet_error(lang, error)
+        ),
+        None => sheet_error(lang, error),
+    }
 }
 
 /// English message templates and their Vietnamese renderings. `{}` keeps the captured text,

@@ -17,7 +17,7 @@ use chiso_domain::{Framework, FrameworkMeta, Method, UnitKind};
 use chiso_interchange::framework_io::{
     format_rule, framework_from_table, framework_to_csv, framework_to_xlsx,
 };
-use chiso_interchange::table::{Table, read_csv, read_xlsx};
+use chiso_interchange::table::{read_csv, read_xlsx};
 use chiso_interchange::{InputError, InputErrors};
 use chiso_store::frameworks::{self, FrameworkRow};
 use serde::Deserialize;
@@ -332,7 +332,10 @@ fn file_problems(lang: Lang, errors: &InputErrors) -> Vec<FileProblem> {
             FileProblem {
                 row: error.row,
                 code: code.filter(|c| !c.is_empty()),
-                message: i18n::message(lang, &rest),
+                message: match &error.cause {
+                    Some(cause) => i18n::sheet_error(lang, cause),
+                    None => i18n::message(lang, &rest),
+                },
             }
         })
         .collect()
@@ -344,15 +347,26 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
-/// Reads a table from an upload, by extension: `.xlsx` is the first sheet, anything else CSV.
-fn read_upload(upload: &Upload) -> Result<Table, InputErrors> {
-    let lower = upload.name.to_ascii_lowercase();
-    let table = if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
-        read_xlsx(&upload.name, &upload.bytes)?
-    } else {
-        read_csv(&upload.name, upload.bytes.as_slice())?
-    };
-    Ok(table)
+/// Reads a framework from an upload, by extension (`.xlsx` is the first sheet, anything else
+/// CSV), off the async workers: parsing a large file is CPU work of up to seconds.
+async fn parse_upload(
+    upload: &Upload,
+    meta: FrameworkMeta,
+) -> AppResult<Result<Framework, InputErrors>> {
+    let name = upload.name.clone();
+    let bytes = upload.bytes.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        let lower = name.to_ascii_lowercase();
+        let table = if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+            read_xlsx(&name, &bytes)?
+        } else {
+            read_csv(&name, bytes.as_slice())?
+        };
+        framework_from_table(&table, meta)
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    Ok(parsed)
 }
 
 /// The fields of a multipart form: text fields and at most one file (field `file`).
@@ -588,7 +602,7 @@ pub async fn import(
     let mut problems = Vec::new();
     let mut framework = None;
     if let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) {
-        match read_upload(upload).and_then(|table| framework_from_table(&table, meta)) {
+        match parse_upload(upload, meta).await? {
             Ok(built) => framework = Some(built),
             Err(file_errors) => problems = file_problems(lang, &file_errors),
         }
@@ -674,9 +688,7 @@ pub async fn replace(
     let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) else {
         return Ok(refuse(errors, Vec::new()));
     };
-    let corrected = match read_upload(upload)
-        .and_then(|table| framework_from_table(&table, stored.framework.meta.clone()))
-    {
+    let corrected = match parse_upload(upload, stored.framework.meta.clone()).await? {
         Ok(corrected) => corrected,
         Err(file_errors) => return Ok(refuse(Vec::new(), file_problems(lang, &file_errors))),
     };

@@ -20,6 +20,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use chiso_domain::access::Permission;
+use chiso_interchange::csv_out::{CsvWriter, LineEnd};
+use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
 use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::survey_services::{self, ServiceFields};
 use chiso_store::surveys::{
@@ -174,6 +176,18 @@ const MESSAGES: &[(&str, &str)] = &[
     (
         "weight: {} is not > 0",
         "trọng số (weight): {} không lớn hơn 0",
+    ),
+    (
+        "weight: {} is above the largest weight allowed, 1000000",
+        "trọng số (weight): {} lớn hơn mức tối đa cho phép, 1.000.000",
+    ),
+    (
+        "weight: {} is below the smallest weight allowed, 0.000001",
+        "trọng số (weight): {} nhỏ hơn mức tối thiểu cho phép, 0,000001",
+    ),
+    (
+        "the file cannot be read from this row on: the row is longer than {}, the limit",
+        "không đọc được tệp từ dòng này trở đi: dòng dài hơn {}, vượt giới hạn cho phép",
     ),
     (
         "weight {} is not a number > 0",
@@ -1144,18 +1158,16 @@ pub struct TokensPage {
 }
 
 fn tokens_csv(unit_code: &str, links: &[(String, String)]) -> AppResult<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = CsvWriter::new("\u{feff}".as_bytes().to_vec(), LineEnd::CrLf);
     writer
-        .write_record(["unit_code", "token", "link"])
+        .row(["unit_code", "token", "link"])
         .map_err(anyhow::Error::from)?;
     for (token, link) in links {
         writer
-            .write_record([unit_code, token, link])
+            .row([unit_code, token, link])
             .map_err(anyhow::Error::from)?;
     }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
-    Ok(body)
+    Ok(writer.into_inner().map_err(anyhow::Error::from)?)
 }
 
 /// Issues one-time tokens: shown once (only their hashes are stored) as a printable page of QR
@@ -1742,50 +1754,32 @@ fn with_job<T>(id: &str, f: impl FnOnce(&mut Job) -> T) -> Option<T> {
     jobs.get_mut(id).map(f)
 }
 
-/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats.
-fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("not readable as .xlsx: {e}"))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| "has no sheet".to_string())?
-        .map_err(|e| format!("first sheet not readable: {e}"))?;
-    // As the survey engine reads a workbook: trailing empty header cells are formatting, not
-    // columns, and a row's empty cells past the header are dropped (a sheet pads every row to
-    // the widest one).
-    let text = |cell: &Data| match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => format!("{f}"),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
+/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats. The
+/// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
+/// so that rows keep their numbers (counted from the header); cells go through the project's
+/// CSV writer, whose `'` before a formula the row reader takes off again: every cell arrives
+/// as typed.
+fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
+    let mut writer = CsvWriter::new(Vec::new(), LineEnd::Lf);
+    let mut first: Option<u64> = None;
+    let mut last = 0u64;
+    let failed = |e: csv::Error| SheetError::Unreadable {
+        detail: e.to_string(),
     };
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(text).collect())
-        .unwrap_or_default();
-    let width = header
-        .iter()
-        .rposition(|h| !h.trim().is_empty())
-        .map_or(0, |p| p + 1);
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    writer
-        .write_record(&header[..width])
-        .map_err(|e| e.to_string())?;
-    for row in rows {
-        let mut cells: Vec<String> = row.iter().map(text).collect();
-        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
-            cells.pop();
+    read_xlsx_rows(bytes, |number, cells| {
+        let first = *first.get_or_insert(number);
+        for _ in last + 1..number.max(first) {
+            writer.row([""]).map_err(failed)?;
         }
-        writer.write_record(&cells).map_err(|e| e.to_string())?;
-    }
-    writer.into_inner().map_err(|e| e.to_string())
+        last = number;
+        writer.row(cells).map_err(failed)
+    })
+    .map_err(|e| match e {
+        RowsError::Sheet(e) | RowsError::Row(e) => e,
+    })?;
+    writer.into_inner().map_err(|e| SheetError::Unreadable {
+        detail: e.to_string(),
+    })
 }
 
 /// Starts an import of responses.csv / .xlsx in the background and sends the browser to its
@@ -1855,24 +1849,8 @@ pub async fn start_import(
         }
     };
     let lower = name.to_lowercase();
-    let csv_bytes = if lower.ends_with(".xlsx") {
-        match xlsx_to_csv(&bytes) {
-            Ok(b) => b,
-            Err(e) => {
-                return wave_problem(
-                    &state,
-                    &principal,
-                    &context,
-                    wave_id,
-                    format!("{name}: {}", message(lang, &e)),
-                    String::new(),
-                )
-                .await;
-            }
-        }
-    } else if lower.ends_with(".csv") {
-        bytes
-    } else {
+    let is_xlsx = lower.ends_with(".xlsx");
+    if !is_xlsx && !lower.ends_with(".csv") {
         return wave_problem(
             &state,
             &principal,
@@ -1882,6 +1860,30 @@ pub async fn start_import(
             String::new(),
         )
         .await;
+    }
+    // Parsing is CPU work of up to seconds on a large file: off the async workers.
+    let converted = tokio::task::spawn_blocking(move || {
+        if is_xlsx {
+            xlsx_to_csv(&bytes)
+        } else {
+            Ok(bytes)
+        }
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    let csv_bytes = match converted {
+        Ok(b) => b,
+        Err(e) => {
+            return wave_problem(
+                &state,
+                &principal,
+                &context,
+                wave_id,
+                format!("{name}: {}", i18n::sheet_error_with_row(lang, &e)),
+                String::new(),
+            )
+            .await;
+        }
     };
     if wave.state() == WaveState::Draft {
         return wave_problem(
@@ -1897,24 +1899,38 @@ pub async fn start_import(
     let questionnaire = surveys::get_questionnaire(&state.db, wave.questionnaire_id)
         .await?
         .questionnaire()?;
-    if let Err(e) = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])) {
+    let (questionnaire, csv_bytes, header, total) = tokio::task::spawn_blocking(move || {
+        let header = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])).map(|_| ());
+        // Data rows, for the progress bar: lines after the header (blank ones are not rows, so
+        // the bar may end a little early; it is set to 100 % when the import ends).
+        let lines = csv_bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .count();
+        (
+            questionnaire,
+            csv_bytes,
+            header,
+            lines.saturating_sub(1) as u64,
+        )
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    if let Err(e) = header {
+        let text = match &e.cause {
+            Some(cause) => i18n::sheet_error_with_row(lang, cause),
+            None => message(lang, &e.message),
+        };
         return wave_problem(
             &state,
             &principal,
             &context,
             wave_id,
-            format!("{name}: {}", message(lang, &e)),
+            format!("{name}: {text}"),
             String::new(),
         )
         .await;
     }
-    // Data rows, for the progress bar: lines after the header (blank ones are not rows, so the
-    // bar may end a little early; it is set to 100 % when the import ends).
-    let lines = csv_bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
-        .count();
-    let total = lines.saturating_sub(1) as u64;
     let job_id = crate::auth::new_token()[..24].to_lowercase();
     {
         let mut all = jobs().lock().unwrap_or_else(|p| p.into_inner());
@@ -1960,7 +1976,7 @@ pub async fn start_import(
                         }
                     })
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.message),
         };
         with_job(&id, |job| job.outcome = Some(outcome));
     });

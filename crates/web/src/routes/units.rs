@@ -1032,17 +1032,25 @@ pub async fn import(
         ));
     };
     let display = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_string();
-    let table = match kind {
-        UploadKind::Csv => read_csv(&display, bytes.as_slice()),
-        UploadKind::Xlsx => read_xlsx(&display, &bytes),
-    };
+    // Parsing is CPU work of up to seconds on a large file: off the async workers.
+    let file_name = display.clone();
+    let table = tokio::task::spawn_blocking(move || match kind {
+        UploadKind::Csv => read_csv(&file_name, bytes.as_slice()),
+        UploadKind::Xlsx => read_xlsx(&file_name, &bytes),
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
     let table = match table {
         Ok(table) => table,
         Err(error) => {
+            let message = match &error.cause {
+                Some(cause) => i18n::sheet_error(lang, cause),
+                None => input_message(lang, &error.message),
+            };
             return Ok(respond(
                 vec![ImportProblem {
                     row: error.row,
-                    message: input_message(lang, &error.message),
+                    message,
                 }],
                 display,
                 StatusCode::UNPROCESSABLE_ENTITY,
