@@ -88,12 +88,12 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
                 format!("(code {}) {field}: {detail}", row.get(Some(code))),
             ))
         };
-        if row.cells.len() > table.headers.len() {
+        if row.len() > table.headers.len() {
             field_error(
                 "row",
                 format!(
                     "wrong column count: {}, expected {}",
-                    row.cells.len(),
+                    row.len(),
                     table.headers.len()
                 ),
             );

@@ -52,14 +52,25 @@ fn inline_cell(reference: &str, text: &str) -> String {
     format!(r#"<c r="{reference}" t="inlineStr"><is><t>{text}</t></is></c>"#)
 }
 
-/// 1.6 KB: a sheet holding only `A1` and `XFD1048576`, the last cell Excel allows. A reader
-/// that builds the dense range between them asks for 17 billion cells (549 GB).
-pub fn dense_range_xlsx() -> Vec<u8> {
+/// A sheet holding `header` from `A1` and one more cell, `XFD1048576`, the last cell Excel
+/// allows. With the header `["unit_code"]` it is the 1.6 KB, two-cell file that made every
+/// reader build the dense range between them: 17 billion cells, 549 GB. A full header lets a
+/// reader's own header check pass, so that the sheet's limits are what stops it.
+pub fn dense_range_xlsx(header: &[&str]) -> Vec<u8> {
     workbook(&[], |out| {
+        let cells: String = header
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                inline_cell(
+                    &format!("{}1", crate::sheet::column_letters(i as u32)),
+                    name,
+                )
+            })
+            .collect();
         write!(
             out,
-            r#"<row r="1">{}</row><row r="1048576">{}</row>"#,
-            inline_cell("A1", "unit_code"),
+            r#"<row r="1">{cells}</row><row r="1048576">{}</row>"#,
             inline_cell("XFD1048576", "x")
         )
         .expect("a zip in memory");

@@ -520,7 +520,7 @@ mod tests {
 
     #[test]
     fn refuses_the_dense_range_workbook_naming_the_column_limit() {
-        let bytes = hostile::dense_range_xlsx();
+        let bytes = hostile::dense_range_xlsx(&["unit_code"]);
         assert!(bytes.len() < 2_000, "{} bytes", bytes.len());
         assert_eq!(
             rows(&bytes),

@@ -30,10 +30,10 @@ pub fn read_units(table: &Table) -> Result<Vec<UnitRecord>, InputErrors> {
     let mut units = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
         let error = |message: String| InputError::row(&table.name, row.number, message);
-        if row.cells.len() > table.headers.len() {
+        if row.len() > table.headers.len() {
             errors.push(error(format!(
                 "wrong column count: {}, expected {}",
-                row.cells.len(),
+                row.len(),
                 table.headers.len()
             )));
             continue;
@@ -113,10 +113,10 @@ pub fn read_scores(
     let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
     for row in &table.rows {
         let error = |message: String| InputError::row(&table.name, row.number, message);
-        if row.cells.len() != table.headers.len() {
+        if row.len() != table.headers.len() {
             errors.push(error(format!(
                 "wrong column count: {}, expected {}",
-                row.cells.len(),
+                row.len(),
                 table.headers.len()
             )));
             continue;
