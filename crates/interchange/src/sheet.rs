@@ -630,4 +630,91 @@ mod tests {
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(16_383), "XFD");
     }
+
+    /// The rows a spreadsheet shows for sparse cells `(row, column, text)` (later cells win),
+    /// computed plainly: the model the streaming reader must agree with.
+    fn expected_rows(cells: &[(u32, u16, String)]) -> Vec<(u64, Vec<String>)> {
+        let mut grid = std::collections::BTreeMap::new();
+        for (r, c, text) in cells {
+            grid.insert((*r, u32::from(*c)), text.clone());
+        }
+        grid.retain(|_, text| !text.is_empty());
+        let Some(&(header_row, _)) = grid.keys().next() else {
+            return Vec::new();
+        };
+        let header_cells: Vec<(u32, String)> = grid
+            .iter()
+            .filter(|((r, _), _)| *r == header_row)
+            .map(|((_, c), t)| (*c, t.clone()))
+            .collect();
+        let first = header_cells[0].0;
+        let mut header = vec![String::new(); (header_cells.last().unwrap().0 - first + 1) as usize];
+        for (c, t) in header_cells {
+            header[(c - first) as usize] = t;
+        }
+        let width = header
+            .iter()
+            .rposition(|h| !h.trim().is_empty())
+            .map_or(0, |p| p + 1);
+        header.truncate(width);
+        let mut out = vec![(u64::from(header_row) + 1, header)];
+        let rows: std::collections::BTreeSet<u32> = grid
+            .keys()
+            .map(|(r, _)| *r)
+            .filter(|r| *r > header_row)
+            .collect();
+        for r in rows {
+            let mut row = vec![String::new(); width];
+            for ((_, c), t) in grid.range((r, 0)..(r + 1, 0)) {
+                if *c < first {
+                    continue;
+                }
+                let at = (c - first) as usize;
+                if row.len() <= at {
+                    row.resize(at + 1, String::new());
+                }
+                row[at] = t.clone();
+            }
+            while row.len() > width && row.last().is_some_and(|c| c.trim().is_empty()) {
+                row.pop();
+            }
+            if row.iter().any(|c| !c.trim().is_empty()) {
+                out.push((u64::from(r) + 1, row));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+        /// Whatever the layout (a header anywhere, gaps, blank and whitespace cells, cells left
+        /// of the header or beyond it), the streamed rows are those a spreadsheet shows.
+        #[test]
+        fn streamed_rows_agree_with_the_sheet(
+            cells in proptest::collection::vec(
+                (0u32..12, 0u16..8, proptest::sample::select(vec!["", " ", "a", "Hà Nội", "=1+1", "01", "x y"])),
+                1..40,
+            )
+        ) {
+            let cells: Vec<(u32, u16, String)> =
+                cells.into_iter().map(|(r, c, t)| (r, c, t.to_string())).collect();
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let sheet = workbook.add_worksheet();
+            let mut written = Vec::new();
+            for (r, c, text) in &cells {
+                if !text.is_empty() {
+                    sheet.write_string(*r, *c, text).unwrap();
+                    written.push((*r, *c, text.clone()));
+                }
+            }
+            let bytes = workbook.save_to_buffer().unwrap();
+            let expected = expected_rows(&written);
+            match rows(&bytes) {
+                Ok(actual) => proptest::prop_assert_eq!(actual, expected),
+                Err(SheetError::Empty) => proptest::prop_assert!(expected.is_empty()),
+                Err(e) => proptest::prop_assert!(false, "{e}"),
+            }
+        }
+    }
 }

@@ -280,6 +280,15 @@ fn record_cells(
             },
         ));
     }
+    if number > 1 && record.as_slice().len() > MAX_ROW_BYTES {
+        return Err(InputError::sheet(
+            name,
+            SheetError::RowTooLong {
+                row: number,
+                limit: MAX_ROW_BYTES,
+            },
+        ));
+    }
     if record.len() > MAX_COLUMNS {
         return Err(InputError::sheet(
             name,
@@ -385,5 +394,63 @@ mod tests {
                 .to_string()
                 .starts_with("x.xlsx: not readable as .xlsx")
         );
+    }
+
+    #[test]
+    fn csv_limits_refuse_at_once_with_typed_errors() {
+        use crate::hostile;
+        let cause = |bytes: &[u8]| read_csv("t.csv", bytes).unwrap_err().cause;
+        let started = std::time::Instant::now();
+        let wide = hostile::wide_header_csv(&["unit_code"], 150_000);
+        assert_eq!(
+            cause(&wide),
+            Some(SheetError::HeaderTooLong {
+                limit: MAX_HEADER_BYTES
+            })
+        );
+        assert!(
+            started.elapsed().as_millis() < 1000,
+            "{:?}",
+            started.elapsed()
+        );
+        // A header within the bytes but beyond the columns.
+        let narrow = hostile::wide_header(&[], MAX_COLUMNS + 1)
+            .iter()
+            .map(|_| "a")
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            cause(narrow.as_bytes()),
+            Some(SheetError::TooManyColumns {
+                row: 1,
+                limit: MAX_COLUMNS
+            })
+        );
+        let long_row = format!("a,b\n1,{}\n", "x".repeat(MAX_ROW_BYTES + 10));
+        assert_eq!(
+            cause(long_row.as_bytes()),
+            Some(SheetError::RowTooLong {
+                row: 2,
+                limit: MAX_ROW_BYTES
+            })
+        );
+        let long_cell = format!("a,b\n1,{}\n", "ô".repeat(MAX_CELL_CHARS + 1));
+        let error = read_csv("t.csv", long_cell.as_bytes()).unwrap_err();
+        assert_eq!(error.row, Some(2));
+        assert_eq!(
+            error.to_string(),
+            "t.csv row 2: column B: a cell longer than 32,767 characters, the limit"
+        );
+        // Exactly the limit is read.
+        let at_limit = format!("a,b\n1,{}\n", "ô".repeat(MAX_CELL_CHARS));
+        assert!(read_csv("t.csv", at_limit.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_neutralised_cell_is_read_as_it_was_typed() {
+        let text = "code,title\n1,'=SUM(A1)\n2,'-1+2\n3,'x\n4,-1.5\n";
+        let table = read_csv("t.csv", text.as_bytes()).unwrap();
+        let titles: Vec<&str> = table.rows.iter().map(|r| r.get(Some(1))).collect();
+        assert_eq!(titles, ["=SUM(A1)", "-1+2", "'x", "-1.5"]);
     }
 }
