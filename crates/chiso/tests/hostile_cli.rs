@@ -226,7 +226,7 @@ fn strs(items: &[String]) -> Vec<&str> {
 
 #[test]
 fn a_dense_range_workbook_is_refused_naming_the_column_limit() {
-    let dir = Scratch::new("a_dense_range_workbook_i");
+    let dir = Scratch::new("a-dense-range-workbook-i");
     let sipas = sipas_header();
     let responses = dir.file("dense-responses.xlsx", {
         hostile::dense_range_xlsx(&strs(&sipas))
@@ -245,7 +245,7 @@ fn a_dense_range_workbook_is_refused_naming_the_column_limit() {
 
 #[test]
 fn a_zip_bomb_is_refused_before_it_is_parsed() {
-    let dir = Scratch::new("a_zip_bomb_is_refused_be");
+    let dir = Scratch::new("a-zip-bomb-is-refused-be");
     // 300 MB of XML in about 3 MB.
     let sipas = sipas_header();
     let bomb = |header: &[&str]| hostile::xlsx_bomb(300 << 20, header, "5");
@@ -261,7 +261,7 @@ fn a_zip_bomb_is_refused_before_it_is_parsed() {
 
 #[test]
 fn a_declared_count_of_shared_strings_is_not_trusted() {
-    let dir = Scratch::new("a_declared_count_of_shar");
+    let dir = Scratch::new("a-declared-count-of-shar");
     let path = dir.file("strings.xlsx", {
         hostile::shared_strings_count_xlsx(1 << 40)
     });
@@ -273,7 +273,7 @@ fn a_declared_count_of_shared_strings_is_not_trusted() {
 
 #[test]
 fn a_150k_column_header_is_refused_at_once() {
-    let dir = Scratch::new("a_150k_column_header_is_");
+    let dir = Scratch::new("a-150k-column-header-is");
     let sipas = sipas_header();
     let responses = dir.file("wide-responses.csv", {
         hostile::wide_header_csv(&strs(&sipas), 150_000)
@@ -306,7 +306,7 @@ fn a_150k_column_header_is_refused_at_once() {
 
 #[test]
 fn too_many_distinct_units_are_refused_naming_the_limit_and_the_row() {
-    let dir = Scratch::new("too_many_distinct_units_");
+    let dir = Scratch::new("too-many-distinct-units");
     let items = sipas_items();
     let responses = dir.file("units-responses.csv", {
         hostile::many_units_responses_csv(&strs(&items), 100_000)
@@ -359,7 +359,7 @@ fn too_many_distinct_units_are_refused_naming_the_limit_and_the_row() {
 
 #[test]
 fn weights_that_are_not_finite_or_absurd_are_refused_naming_the_row() {
-    let dir = Scratch::new("weights_that_are_not_fin");
+    let dir = Scratch::new("weights-that-are-not-fin");
     let items = sipas_items();
     let mut rows = vec![sipas_header()];
     for (i, weight) in hostile::HOSTILE_WEIGHTS.iter().enumerate() {
@@ -430,7 +430,7 @@ fn assert_no_raw_controls(text: &[u8], what: &str) {
 
 #[test]
 fn escape_sequences_from_input_files_are_shown_not_run() {
-    let dir = Scratch::new("escape_sequences_from_in");
+    let dir = Scratch::new("escape-sequences-from-in");
     let items = sipas_items();
     let mut rows = vec![sipas_header()];
     for (i, text) in hostile::CONTROL_TEXTS.iter().enumerate() {
@@ -505,10 +505,10 @@ fn escape_sequences_from_input_files_are_shown_not_run() {
     assert!(String::from_utf8_lossy(&run.stdout).contains("\\u{1b}[2J\\u{1b}[HThành phố"));
 }
 
+/// survey index --format csv: unit codes that are formulas.
 #[test]
-fn formula_cells_are_neutralised_in_csv_outputs_and_read_back_exactly() {
-    let dir = Scratch::new("formula_cells_are_neutra");
-    // survey index --format csv: unit codes that are formulas.
+fn formula_unit_codes_are_neutralised_in_survey_csv() {
+    let dir = Scratch::new("formula-codes");
     let items = sipas_items();
     let mut rows = vec![sipas_header()];
     for (i, formula) in hostile::FORMULAS.iter().enumerate() {
@@ -550,8 +550,11 @@ fn formula_cells_are_neutralised_in_csv_outputs_and_read_back_exactly() {
     for index in column_cells(&output, 4) {
         assert!(index.is_empty() || is_plain_number(&index), "{index:?}");
     }
+}
 
-    // compute --format csv: unit names that are formulas.
+#[test]
+fn formula_unit_names_are_neutralised_in_compute_csv() {
+    let dir = Scratch::new("formula-names");
     let units = dir.file("formula-units.csv", {
         units_named(&[("79", hostile::FORMULAS[0]), ("01", hostile::FORMULAS[2])])
     });
@@ -592,9 +595,13 @@ fn formula_cells_are_neutralised_in_csv_outputs_and_read_back_exactly() {
         names.contains(&format!("'{}", hostile::FORMULAS[2])),
         "{names:?}"
     );
+}
 
-    // framework export → framework validate: titles that are formulas go out neutralised and
-    // come back exactly.
+/// framework export → read again: titles that are formulas go out neutralised and come back
+/// exactly.
+#[test]
+fn formula_titles_go_out_neutralised_and_come_back_exactly() {
+    let dir = Scratch::new("formula-titles");
     let source = std::fs::read_to_string(fixtures().join("framework.csv")).unwrap();
     let hostile_framework = source.replacen(
         "Công tác chỉ đạo điều hành cải cách hành chính",

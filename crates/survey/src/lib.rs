@@ -12,6 +12,7 @@ pub mod compare;
 pub mod counts;
 pub mod generate;
 pub mod index;
+mod keys;
 pub mod questionnaire;
 pub mod reader;
 pub mod report;

@@ -1782,6 +1782,44 @@ fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
     })
 }
 
+/// An upload made ready for the import job, off the async workers (parsing is CPU work of up
+/// to seconds on a large file): an .xlsx turned into CSV, the header checked against the
+/// questionnaire, the data lines counted for the progress bar. A problem comes back in the
+/// user's language, naming the file.
+async fn prepare_import(
+    lang: Lang,
+    name: String,
+    is_xlsx: bool,
+    bytes: Vec<u8>,
+    questionnaire: Questionnaire,
+) -> AppResult<Result<(Questionnaire, Vec<u8>, u64), String>> {
+    let prepared = tokio::task::spawn_blocking(move || {
+        let csv_bytes = if is_xlsx {
+            xlsx_to_csv(&bytes)
+                .map_err(|e| format!("{name}: {}", i18n::sheet_error_with_row(lang, &e)))?
+        } else {
+            bytes
+        };
+        if let Err(e) = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])) {
+            let text = match &e.cause {
+                Some(cause) => i18n::sheet_error_with_row(lang, cause),
+                None => message(lang, &e.message),
+            };
+            return Err(format!("{name}: {text}"));
+        }
+        // Data rows, for the progress bar: lines after the header (blank ones are not rows, so
+        // the bar may end a little early; it is set to 100 % when the import ends).
+        let lines = csv_bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .count();
+        Ok((questionnaire, csv_bytes, lines.saturating_sub(1) as u64))
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    Ok(prepared)
+}
+
 /// Starts an import of responses.csv / .xlsx in the background and sends the browser to its
 /// progress page. The header is checked first, so a wrong file is answered at once.
 pub async fn start_import(
@@ -1861,30 +1899,6 @@ pub async fn start_import(
         )
         .await;
     }
-    // Parsing is CPU work of up to seconds on a large file: off the async workers.
-    let converted = tokio::task::spawn_blocking(move || {
-        if is_xlsx {
-            xlsx_to_csv(&bytes)
-        } else {
-            Ok(bytes)
-        }
-    })
-    .await
-    .map_err(anyhow::Error::from)?;
-    let csv_bytes = match converted {
-        Ok(b) => b,
-        Err(e) => {
-            return wave_problem(
-                &state,
-                &principal,
-                &context,
-                wave_id,
-                format!("{name}: {}", i18n::sheet_error_with_row(lang, &e)),
-                String::new(),
-            )
-            .await;
-        }
-    };
     if wave.state() == WaveState::Draft {
         return wave_problem(
             &state,
@@ -1899,38 +1913,21 @@ pub async fn start_import(
     let questionnaire = surveys::get_questionnaire(&state.db, wave.questionnaire_id)
         .await?
         .questionnaire()?;
-    let (questionnaire, csv_bytes, header, total) = tokio::task::spawn_blocking(move || {
-        let header = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])).map(|_| ());
-        // Data rows, for the progress bar: lines after the header (blank ones are not rows, so
-        // the bar may end a little early; it is set to 100 % when the import ends).
-        let lines = csv_bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
-            .count();
-        (
-            questionnaire,
-            csv_bytes,
-            header,
-            lines.saturating_sub(1) as u64,
-        )
-    })
-    .await
-    .map_err(anyhow::Error::from)?;
-    if let Err(e) = header {
-        let text = match &e.cause {
-            Some(cause) => i18n::sheet_error_with_row(lang, cause),
-            None => message(lang, &e.message),
+    let (questionnaire, csv_bytes, total) =
+        match prepare_import(lang, name.clone(), is_xlsx, bytes, questionnaire).await? {
+            Ok(prepared) => prepared,
+            Err(problem) => {
+                return wave_problem(
+                    &state,
+                    &principal,
+                    &context,
+                    wave_id,
+                    problem,
+                    String::new(),
+                )
+                .await;
+            }
         };
-        return wave_problem(
-            &state,
-            &principal,
-            &context,
-            wave_id,
-            format!("{name}: {text}"),
-            String::new(),
-        )
-        .await;
-    }
     let job_id = crate::auth::new_token()[..24].to_lowercase();
     {
         let mut all = jobs().lock().unwrap_or_else(|p| p.into_inner());
