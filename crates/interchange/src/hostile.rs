@@ -77,6 +77,14 @@ pub fn dense_range_xlsx(header: &[&str]) -> Vec<u8> {
     })
 }
 
+/// A workbook whose sheet data is `sheet_data`, as written: for malformed rows and cells.
+pub fn raw_sheet_xlsx(sheet_data: &str) -> Vec<u8> {
+    workbook(&[], |out| {
+        out.write_all(sheet_data.as_bytes())
+            .expect("a zip in memory")
+    })
+}
+
 /// A zip bomb: a sheet whose XML is about `xml_bytes` long (300 MB by default in the tests),
 /// the same row over and over, which deflates to about a hundredth of it. The header is
 /// `header`; every row repeats `cell` in each column.
@@ -112,11 +120,15 @@ pub fn xlsx_bomb(xml_bytes: u64, header: &[&str], cell: &str) -> Vec<u8> {
 /// A workbook whose shared strings declare `count` entries (and hold one). A parser that
 /// reserves room for the declared count asks for `count` × 24 bytes.
 pub fn shared_strings_count_xlsx(count: u64) -> Vec<u8> {
-    let strings = format!(
+    shared_strings_xlsx(&format!(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{count}" uniqueCount="{count}"><si><t>unit_code</t></si></sst>"#
-    );
-    workbook(&[("xl/sharedStrings.xml", strings.as_bytes())], |out| {
+    ))
+}
+
+/// A workbook with `xml` as its shared strings and a sheet whose `A1` is string 0.
+pub fn shared_strings_xlsx(xml: &str) -> Vec<u8> {
+    workbook(&[("xl/sharedStrings.xml", xml.as_bytes())], |out| {
         out.write_all(br#"<row r="1"><c r="A1" t="s"><v>0</v></c></row>"#)
             .expect("a zip in memory");
     })

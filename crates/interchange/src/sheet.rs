@@ -556,6 +556,15 @@ mod tests {
         // A true count reads.
         let bytes = hostile::shared_strings_count_xlsx(1);
         assert_eq!(rows(&bytes).unwrap(), vec![(1, strings(&["unit_code"]))]);
+        // Megabytes of comments before the tag, or a decoy tag inside one, change nothing.
+        let padding = "<!-- <sst uniqueCount=\"1\"> -->".repeat(100_000);
+        let xml = format!(
+            r#"<?xml version="1.0"?>{padding}<x:sst xmlns:x="urn:x" uniqueCount="99999999999"><x:si><x:t>a</x:t></x:si></x:sst>"#
+        );
+        assert_eq!(
+            rows(&hostile::shared_strings_xlsx(&xml)),
+            Err(SheetError::TooManyStrings { limit: MAX_CELLS })
+        );
     }
 
     #[test]
@@ -595,6 +604,28 @@ mod tests {
                 limit: MAX_HEADER_BYTES
             })
         );
+    }
+
+    #[test]
+    fn absurd_cell_references_are_an_unreadable_sheet_not_a_crash() {
+        // Overflowing references, out-of-order rows: refused whatever the build's arithmetic.
+        for sheet_data in [
+            r#"<row r="1"><c r="AAAAAAAAAAAA1" t="inlineStr"><is><t>a</t></is></c></row>"#,
+            r#"<row r="99999999999"><c t="inlineStr"><is><t>a</t></is></c></row>"#,
+            r#"<row r="5"><c r="A5" t="inlineStr"><is><t>a</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>b</t></is></c></row>"#,
+        ] {
+            let bytes = hostile::raw_sheet_xlsx(sheet_data);
+            let error = rows(&bytes).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    SheetError::Unreadable { .. }
+                        | SheetError::RowOutOfOrder { .. }
+                        | SheetError::TooManyColumns { .. }
+                ),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]

@@ -60,7 +60,6 @@ pub fn check(bytes: &[u8]) -> Result<(), SheetError> {
             }
             sink.feed(&buffer[..read])?;
         }
-        sink.finish()?;
     }
     Ok(())
 }
@@ -114,18 +113,23 @@ struct Sink<'a> {
     role: Role,
     bytes: u64,
     events: EventSizes,
-    /// For shared strings: the opening tags read so far, until `<sst …>` is found.
-    opening: Option<Vec<u8>>,
+    /// For shared strings, until the `<sst …>` tag is seen: the parser sizes its list from it.
+    awaiting_count: bool,
 }
 
 impl<'a> Sink<'a> {
     fn new(name: &'a str, role: Role) -> Sink<'a> {
+        let shared_strings = role == Role::SharedStrings;
         Sink {
             name,
             role,
             bytes: 0,
-            events: EventSizes::default(),
-            opening: (role == Role::SharedStrings).then(Vec::new),
+            events: if shared_strings {
+                EventSizes::capturing()
+            } else {
+                EventSizes::default()
+            },
+            awaiting_count: shared_strings,
         }
     }
 
@@ -144,61 +148,45 @@ impl<'a> Sink<'a> {
                 limit_bytes: limit,
             });
         }
-        self.events.feed(bytes);
+        let mut declared = None;
+        let awaiting = &mut self.awaiting_count;
+        self.events.feed_tags(bytes, |tag| {
+            if *awaiting && let Some(count) = sst_count(tag) {
+                *awaiting = false;
+                declared = Some(count);
+            }
+        });
         if self.events.longest > MAX_XML_EVENT_BYTES {
             return Err(SheetError::ElementTooLarge {
                 part: self.name.to_string(),
                 limit_bytes: MAX_XML_EVENT_BYTES,
             });
         }
-        if let Some(opening) = &mut self.opening {
-            opening.extend_from_slice(bytes);
-            if let Some(count) = declared_count(opening) {
-                if count > u128::from(MAX_CELLS) {
-                    return Err(SheetError::TooManyStrings { limit: MAX_CELLS });
-                }
-                self.opening = None;
-            } else if opening.len() as u64 > 2 * MAX_XML_EVENT_BYTES {
-                // The parser only sizes its list from the `sst` tag; far into the part without
-                // one, there is nothing to size.
-                self.opening = None;
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(self) -> Result<(), SheetError> {
-        if let Some(opening) = &self.opening
-            && declared_count(opening).is_some_and(|c| c > u128::from(MAX_CELLS))
-        {
+        if declared.is_some_and(|count| count > u128::from(MAX_CELLS)) {
             return Err(SheetError::TooManyStrings { limit: MAX_CELLS });
         }
         Ok(())
     }
 }
 
-/// The `uniqueCount` of the first `<sst …>` tag in `xml`, once that tag is complete: 0 when
-/// it has none that reads as a number.
-fn declared_count(xml: &[u8]) -> Option<u128> {
-    let mut reader = parser_like_calamine(xml);
-    let mut buffer = Vec::new();
-    loop {
-        buffer.clear();
-        match reader.read_event_into(&mut buffer) {
-            Ok(quick_xml::events::Event::Start(tag) | quick_xml::events::Event::Empty(tag))
-                if tag.local_name().as_ref() == "sst" =>
-            {
-                let count = tag
-                    .attributes()
-                    .flatten()
-                    .find(|a| a.key.local_name().as_ref() == "uniqueCount")
-                    .map(|a| a.value.into_owned());
-                return Some(count.map_or(0, |value| digits_value(value.as_bytes())));
-            }
-            Ok(quick_xml::events::Event::Eof) | Err(_) => return None,
-            Ok(_) => {}
-        }
+/// For a start tag named `sst` (any prefix), as the parser finds it: its `uniqueCount` as the
+/// parser reads it (0 when absent). `None` for any other tag.
+fn sst_count(tag: &[u8]) -> Option<u128> {
+    let text = std::str::from_utf8(tag).ok()?;
+    let name_length = text
+        .find(|c: char| c.is_whitespace() || c == '/')
+        .unwrap_or(text.len());
+    let name = &text[..name_length];
+    if name.starts_with(['/', '!', '?']) || name.rsplit(':').next() != Some("sst") {
+        return None;
     }
+    let start = quick_xml::events::BytesStart::from_content(text, name_length);
+    let count = start
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == "uniqueCount")
+        .map_or(0, |a| digits_value(a.value.as_bytes()));
+    Some(count)
 }
 
 /// An XML reader configured as the workbook parser configures its own, so that both stop (or

@@ -29,13 +29,15 @@ enum State {
 
 const CDATA: &[u8] = b"[CDATA[";
 
-/// Feeds bytes in any chunks; remembers the longest event seen.
+/// Feeds bytes in any chunks; remembers the longest event seen, and can hand out each tag.
 pub struct EventSizes {
     state: State,
     /// Bytes of the current event so far.
     current: u64,
     /// The longest event so far.
     pub longest: u64,
+    /// When capturing, the current tag's bytes between `<` and `>`.
+    tag: Option<Vec<u8>>,
 }
 
 impl Default for EventSizes {
@@ -44,12 +46,31 @@ impl Default for EventSizes {
             state: State::Text,
             current: 0,
             longest: 0,
+            tag: None,
         }
     }
 }
 
 impl EventSizes {
+    /// A scanner that also hands out every start or end tag, whole, to the `on_tag` of
+    /// [`EventSizes::feed_tags`] (tags are at most as long as the longest event allowed).
+    pub fn capturing() -> EventSizes {
+        EventSizes {
+            tag: Some(Vec::new()),
+            ..EventSizes::default()
+        }
+    }
+
+    #[cfg(test)]
     pub fn feed(&mut self, bytes: &[u8]) {
+        self.feed_tags(bytes, |_| {});
+    }
+
+    /// Feeds bytes; `on_tag` gets each complete tag (between `<` and `>`, comments,
+    /// declarations and instructions left out) when the scanner was made [`capturing`].
+    ///
+    /// [`capturing`]: EventSizes::capturing
+    pub fn feed_tags(&mut self, bytes: &[u8], mut on_tag: impl FnMut(&[u8])) {
         let mut i = 0;
         while i < bytes.len() {
             if self.state == State::Text {
@@ -71,7 +92,18 @@ impl EventSizes {
             }
             let byte = bytes[i];
             self.grow(1);
+            let before = self.state;
             self.state = self.step(byte);
+            if let Some(tag) = &mut self.tag {
+                match (before, self.state) {
+                    (State::Open | State::Tag { .. }, State::Text) => {
+                        on_tag(tag);
+                        tag.clear();
+                    }
+                    (State::Open | State::Tag { .. }, State::Tag { .. }) => tag.push(byte),
+                    _ => tag.clear(),
+                }
+            }
             if self.state == State::Text {
                 self.end();
             }
@@ -198,6 +230,19 @@ mod tests {
             assert_eq!(longest("<?xml version=\"1.0\"?><b/>", chunk), 21);
             assert_eq!(longest("<!DOCTYPE a [<!ENTITY b \">\">]><c/>", chunk), 30);
         }
+    }
+
+    #[test]
+    fn hands_out_tags_but_not_comments() {
+        let mut tags = Vec::new();
+        let mut sizes = EventSizes::capturing();
+        for part in
+            br#"<?xml?><!-- <sst uniqueCount="1"> --><x:sst a=">" uniqueCount="7"><si/></x:sst>"#
+                .chunks(3)
+        {
+            sizes.feed_tags(part, |t| tags.push(String::from_utf8_lossy(t).into_owned()));
+        }
+        assert_eq!(tags, [r#"x:sst a=">" uniqueCount="7""#, "si/", "/x:sst"]);
     }
 
     #[test]
