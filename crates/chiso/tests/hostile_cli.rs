@@ -647,3 +647,15 @@ fn column_cells(csv_text: &str, column: usize) -> Vec<String> {
         .map(|r| r.unwrap()[column].to_string())
         .collect()
 }
+
+#[test]
+fn a_framework_of_too_many_nodes_is_refused_naming_the_limit() {
+    let dir = Scratch::new("framework-nodes");
+    let mut text = String::from("code,title,max_points,method\n1,Khu vực,6001,self\n");
+    for i in 1..=6_001 {
+        text.push_str(&format!("1.{i},Tiêu chí {i},1,\n"));
+    }
+    let framework = dir.file("framework.csv", text.into_bytes());
+    let run = chiso(&["framework", "validate", &framework]);
+    run.assert_refused("has 6,002 nodes, more than the limit of 5,000 nodes in a framework");
+}

@@ -5,11 +5,14 @@
 //! a 256-entry table, and the accepted row is added straight into its group's counters. Nothing
 //! is allocated per row except what a rejection reports and the respondent ids kept for the
 //! duplicate check (in one growing arena). Memory grows with the number of distinct
-//! (unit, channel) groups and respondent ids, not with the number of answers.
+//! (unit, channel) groups and respondent ids, not with the number of answers; the groups are
+//! capped ([`MAX_UNITS`], [`MAX_GROUPS`]: one more stops the read, naming its row), and the
+//! header and each row are held to the shared reader's limits (`chiso_interchange::sheet`).
 //!
 //! Rules (each rejected row is reported with its row number, the header being row 1, and a
 //! reason; the rest of the file is still read): a wrong number of fields; an empty `unit_code`;
-//! a `weight` that is not a number > 0 (a blank weight is 1); an answer that is not on the
+//! a `weight` that is not a number from [`MIN_WEIGHT`] to [`MAX_WEIGHT`] (a blank weight is
+//! 1); an answer that is not on the
 //! scale; a demographic or expectations answer that is not an option, or more areas than
 //! allowed; a `respondent_id` already accepted in the same unit (the first occurrence counts).
 //! A line with nothing in it (or only separators) is skipped silently but still counted as a
