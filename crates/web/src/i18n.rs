@@ -866,6 +866,82 @@ mod tests {
     }
 
     #[test]
+    fn every_refusal_of_the_file_reader_has_its_own_text_in_both_languages() {
+        use chiso_interchange::sheet::*;
+        let english = "English from the reader";
+        let all = [
+            SheetError::NotXlsx {
+                detail: english.into(),
+            },
+            SheetError::NoSheet,
+            SheetError::Empty,
+            SheetError::TooManyEntries {
+                limit: MAX_ZIP_ENTRIES,
+            },
+            SheetError::TooLarge {
+                part: None,
+                limit_bytes: MAX_XML_BYTES,
+            },
+            SheetError::TooLarge {
+                part: Some("xl/styles.xml".into()),
+                limit_bytes: MAX_PART_BYTES,
+            },
+            SheetError::ElementTooLarge {
+                part: "xl/worksheets/sheet1.xml".into(),
+                limit_bytes: MAX_XML_EVENT_BYTES,
+            },
+            SheetError::TooManyStrings { limit: MAX_CELLS },
+            SheetError::TooManyCells {
+                row: 9,
+                limit: MAX_CELLS,
+            },
+            SheetError::TooManyColumns {
+                row: 9,
+                limit: MAX_COLUMNS,
+            },
+            SheetError::CellTooLong {
+                row: 9,
+                column: "AB".into(),
+                limit: MAX_CELL_CHARS,
+            },
+            SheetError::HeaderTooLong {
+                limit: MAX_HEADER_BYTES,
+            },
+            SheetError::RowTooLong {
+                row: 9,
+                limit: MAX_ROW_BYTES,
+            },
+            SheetError::RowOutOfOrder { row: 9 },
+            SheetError::Unreadable {
+                detail: english.into(),
+            },
+        ];
+        for error in &all {
+            let vi = sheet_error(Lang::Vi, error);
+            let en = sheet_error(Lang::En, error);
+            assert!(
+                !vi.contains("files.") && !en.contains("files."),
+                "{vi} / {en}"
+            );
+            assert!(!vi.contains('{') && !en.contains('{'), "{vi} / {en}");
+            assert!(!vi.contains(english) && !vi.contains(" the "), "{vi}");
+            assert_ne!(vi, en);
+        }
+        assert_eq!(
+            sheet_error_with_row(Lang::Vi, &all[9]),
+            "dòng 9: Tệp có hơn 1.000 cột, vượt giới hạn cho phép."
+        );
+        assert_eq!(
+            sheet_error(Lang::En, &all[4]),
+            "The workbook unpacks to more than 256 MiB, the limit."
+        );
+        assert_eq!(
+            sheet_error(Lang::Vi, &all[10]),
+            "Cột AB: ô dài hơn 32.767 ký tự, vượt giới hạn cho phép."
+        );
+    }
+
+    #[test]
     fn vietnamese_number_and_date_conventions() {
         assert_eq!(number(Lang::Vi, 88.47, 2), "88,47");
         assert_eq!(number(Lang::Vi, 1234.5, 1), "1.234,5");
