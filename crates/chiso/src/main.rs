@@ -9,6 +9,7 @@ mod server;
 
 use std::process::ExitCode;
 
+use chiso_interchange::text::escape_controls;
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -16,7 +17,8 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprint!("{error}");
+            // Messages quote input files: their control characters are shown, not run.
+            eprint!("{}", escape_controls(&error.to_string()));
             error.exit_code()
         }
     }

@@ -3,7 +3,23 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use chiso_interchange::text::escape_controls;
+
 use crate::commands::CliError;
+
+/// A warning on standard error. It often quotes an input file (a unit code, a reason), so its
+/// control characters are escaped: an escape sequence in a file is shown, not run by the
+/// terminal.
+pub fn warn(message: &str) {
+    eprintln!("warning: {}", escape_controls(message));
+}
+
+/// Text for people (a table, a tree, a summary) to `output` or standard output, its control
+/// characters escaped as in [`warn`]. Data formats (JSON, CSV) go through [`write_output`]
+/// unchanged: JSON escapes them itself, and CSV must read back as written.
+pub fn write_text(output: Option<&Path>, text: &str) -> Result<(), CliError> {
+    write_output(output, escape_controls(text).as_bytes(), false)
+}
 
 /// Writes `bytes` to `output`, or to standard output. A file is written beside its target and
 /// renamed into place, so an interrupted run never leaves a half-written file.

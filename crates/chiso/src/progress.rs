@@ -19,7 +19,8 @@ impl<R: Read> ProgressReader<R> {
     pub fn new(inner: R, label: String, total: u64) -> ProgressReader<R> {
         ProgressReader {
             inner,
-            label,
+            // The label names a file: its name is shown, never run.
+            label: chiso_interchange::text::escape_controls(&label).into_owned(),
             total,
             read: 0,
             started: Instant::now(),

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::sheet::SheetError;
+
 /// One problem with an input file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
@@ -11,6 +13,9 @@ pub struct InputError {
     /// What `row` counts: "row" in tables, "line" in text files such as TOML.
     pub row_word: &'static str,
     pub message: String,
+    /// The reader's own error when the file itself was refused (a limit, not a workbook), so
+    /// that the web can say it in the reader's language rather than in `message`'s English.
+    pub cause: Option<SheetError>,
 }
 
 impl InputError {
@@ -20,6 +25,18 @@ impl InputError {
             row,
             row_word: "row",
             message,
+            cause: None,
+        }
+    }
+
+    /// The shared reader's refusal of a file, at the row it names.
+    pub fn sheet(file: &str, error: SheetError) -> InputError {
+        InputError {
+            file: file.to_string(),
+            row: error.row().map(|r| r as usize),
+            row_word: "row",
+            message: error.message(),
+            cause: Some(error),
         }
     }
 

@@ -88,12 +88,12 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
                 format!("(code {}) {field}: {detail}", row.get(Some(code))),
             ))
         };
-        if row.cells.len() > table.headers.len() {
+        if row.len() > table.headers.len() {
             field_error(
                 "row",
                 format!(
                     "wrong column count: {}, expected {}",
-                    row.cells.len(),
+                    row.len(),
                     table.headers.len()
                 ),
             );
@@ -169,6 +169,10 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
     build(&table.name, meta, specs, errors, &unreadable_max)
 }
 
+/// Nodes in one framework. The official provincial table has about 150 (43 criteria and 102
+/// sub-criteria); every score sheet and result holds a value per node.
+pub const MAX_FRAMEWORK_NODES: usize = 5_000;
+
 /// Checks the tree and merges its errors with the field errors found while parsing, sorted by
 /// row. Tree errors that only repeat a field error are left out.
 fn build(
@@ -178,6 +182,17 @@ fn build(
     mut errors: InputErrors,
     unreadable_max: &HashSet<usize>,
 ) -> Result<Framework, InputErrors> {
+    if specs.len() > MAX_FRAMEWORK_NODES {
+        return Err(InputError::file(
+            name,
+            format!(
+                "has {} nodes, more than the limit of {} nodes in a framework",
+                crate::sheet::group_digits(specs.len() as u64),
+                crate::sheet::group_digits(MAX_FRAMEWORK_NODES as u64)
+            ),
+        )
+        .into());
+    }
     let had_field_errors = !errors.is_empty();
     match Framework::build(meta, specs) {
         Ok(framework) if errors.is_empty() => Ok(framework),
@@ -382,13 +397,7 @@ pub fn framework_rows(framework: &Framework) -> Vec<Vec<String>> {
 
 /// `framework.csv` text (RFC 4180, LF line ends, no BOM).
 pub fn framework_to_csv(framework: &Framework) -> String {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    for row in framework_rows(framework) {
-        writer.write_record(&row).expect("writing to memory");
-    }
-    String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
+    crate::csv_out::to_string(framework_rows(framework))
 }
 
 /// `framework.xlsx`: the same columns on the first sheet, codes as text cells, then a sheet

@@ -3,10 +3,15 @@
 //! the output of `chiso compute`. Parsing turns text into the domain's types and names the
 //! file, row and field of every problem.
 
+pub mod csv_out;
 pub mod error;
 pub mod framework_io;
+#[cfg(any(test, feature = "test-support"))]
+pub mod hostile;
 pub mod report;
+pub mod sheet;
 pub mod table;
+pub mod text;
 pub mod units_io;
 
 pub use error::{InputError, InputErrors};

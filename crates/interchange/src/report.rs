@@ -365,16 +365,11 @@ impl ComputeReport {
     /// One row per unit; numbers unrounded with a dot, as in JSON.
     pub fn to_csv(&self) -> String {
         let (header, rows) = self.rows();
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        writer.write_record(&header).expect("writing to memory");
-        for row in rows {
-            writer
-                .write_record(row.iter().map(Cell::to_text))
-                .expect("writing to memory");
-        }
-        String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
+        let mut out = crate::csv_out::to_string([header]);
+        out.push_str(&crate::csv_out::to_string(
+            rows.iter().map(|row| row.iter().map(Cell::to_text)),
+        ));
+        out
     }
 
     /// A table for the terminal, numbers rounded to 2 decimals.

@@ -4,9 +4,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use calamine::{Data, Reader, Xlsx};
-
+use crate::csv_out::restore;
 use crate::error::InputError;
+use crate::sheet::{
+    MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_HEADER_BYTES, MAX_ROW_BYTES, RowsError, SheetError,
+    column_letters, read_xlsx_rows,
+};
 
 /// A header row and data rows as text. Row numbers are 1-based with the header as row 1, as
 /// every error message names them.
@@ -15,12 +18,6 @@ pub struct Table {
     pub name: String,
     pub headers: Vec<String>,
     pub rows: Vec<TableRow>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct TableRow {
-    pub number: usize,
-    pub cells: Vec<String>,
 }
 
 impl Table {
@@ -45,11 +42,58 @@ impl Table {
     }
 }
 
+/// One data row. Its cells are kept as one text with their ends, two allocations a row rather
+/// than one a cell: a table of ten million cells (the limit) stays around 350 MB.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableRow {
+    pub number: usize,
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
 impl TableRow {
+    pub fn new<T: AsRef<str>>(number: usize, cells: &[T]) -> TableRow {
+        let mut text = String::with_capacity(cells.iter().map(|c| c.as_ref().len()).sum());
+        let mut ends = Vec::with_capacity(cells.len());
+        for cell in cells {
+            text.push_str(cell.as_ref());
+            ends.push(u32::try_from(text.len()).expect("a row is at most a few megabytes"));
+        }
+        TableRow {
+            number,
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
+    }
+
+    /// The number of cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// A cell's text as read (untrimmed).
+    pub fn cell(&self, column: usize) -> Option<&str> {
+        let end = *self.ends.get(column)? as usize;
+        let start = match column {
+            0 => 0,
+            _ => self.ends[column - 1] as usize,
+        };
+        Some(&self.text[start..end])
+    }
+
+    /// Every cell's text, in order.
+    pub fn cells(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|c| self.cell(c))
+    }
+
     /// A cell's trimmed text; empty when the column is absent or the row is short.
     pub fn get(&self, column: Option<usize>) -> &str {
         column
-            .and_then(|c| self.cells.get(c))
+            .and_then(|c| self.cell(c))
             .map(|s| s.trim())
             .unwrap_or("")
     }
@@ -100,57 +144,60 @@ pub fn display_name(path: &Path) -> String {
 }
 
 /// Reads RFC 4180 CSV: a UTF-8 BOM is ignored, CRLF and LF both end rows, quoted fields may
-/// hold commas and line breaks, blank lines are skipped and not counted as rows. A row with a different number of fields is kept as it is; the
-/// caller decides whether that is an error.
+/// hold commas and line breaks, blank lines are skipped and not counted as rows. A row with a
+/// different number of fields is kept as it is; the caller decides whether that is an error.
+/// A cell written behind a `'` by [`crate::csv_out`] is read without it. The file is held to
+/// the shared limits ([`crate::sheet`]): columns, header and row length, cells, cell length.
 pub fn read_csv(name: &str, reader: impl Read) -> Result<Table, InputError> {
     let mut csv_reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(reader);
+        .buffer_capacity(CSV_BUFFER as usize)
+        .from_reader(Allowance {
+            inner: reader,
+            read: 0,
+            allowed: MAX_HEADER_BYTES as u64 + CSV_BUFFER,
+        });
     let mut table = Table {
         name: name.to_string(),
         ..Table::default()
     };
     let mut record = csv::ByteRecord::new();
-    let mut first = true;
-    let mut records = 0usize;
+    let mut records = 0u64;
+    let mut cells = 0u64;
     loop {
-        let more = csv_reader.read_byte_record(&mut record).map_err(|e| {
-            let row = e.position().map(|p| p.line() as usize);
-            InputError::at(name, row, format!("not readable as CSV: {e}"))
-        })?;
+        let more = csv_reader
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(name, records, e))?;
         if !more {
             break;
         }
         // Rows are records, as a spreadsheet shows them: a quoted line break stays in its row.
         records += 1;
-        let row_number = records;
-        let mut cells = Vec::with_capacity(record.len());
-        for field in record.iter() {
-            let text = std::str::from_utf8(field).map_err(|_| {
-                InputError::at(name, Some(row_number), "is not UTF-8 text".to_string())
-            })?;
-            cells.push(text.to_string());
+        let next_allowed = csv_reader.position().byte() + MAX_ROW_BYTES as u64 + CSV_BUFFER;
+        csv_reader.get_mut().allowed = next_allowed;
+        let row_cells = record_cells(name, records, &record)?;
+        if records == 1 {
+            table.headers = row_cells;
+            continue;
         }
-        if first {
-            if let Some(cell) = cells.first_mut()
-                && let Some(stripped) = cell.strip_prefix('\u{feff}')
-            {
-                *cell = stripped.to_string();
-            }
-            table.headers = cells;
-            first = false;
-        } else if cells.iter().all(|c| c.trim().is_empty()) && cells.len() <= 1 {
+        if row_cells.iter().all(|c| c.trim().is_empty()) && row_cells.len() <= 1 {
             // A blank line (often the last one) carries nothing.
             continue;
-        } else {
-            table.rows.push(TableRow {
-                number: row_number,
-                cells,
-            });
         }
+        cells += row_cells.len() as u64;
+        if cells > MAX_CELLS {
+            return Err(InputError::sheet(
+                name,
+                SheetError::TooManyCells {
+                    row: records,
+                    limit: MAX_CELLS,
+                },
+            ));
+        }
+        table.rows.push(TableRow::new(records as usize, &row_cells));
     }
-    if first {
+    if records == 0 {
         return Err(InputError::file(
             name,
             "is empty: no header row".to_string(),
@@ -159,63 +206,151 @@ pub fn read_csv(name: &str, reader: impl Read) -> Result<Table, InputError> {
     Ok(table)
 }
 
-/// Reads the first sheet of an .xlsx workbook. Numbers are written back as the shortest
-/// decimal (1.5, 12), so codes should be text cells ("01" typed as a number becomes "1").
-pub fn read_xlsx(name: &str, bytes: &[u8]) -> Result<Table, InputError> {
-    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e| InputError::file(name, format!("not readable as .xlsx: {e}")))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| InputError::file(name, "has no sheet".to_string()))?
-        .map_err(|e| InputError::file(name, format!("first sheet not readable: {e}")))?;
-    let mut rows = range.rows();
-    let (start_row, _) = range.start().unwrap_or((0, 0));
-    let headers: Vec<String> = match rows.next() {
-        Some(cells) => cells.iter().map(cell_text).collect(),
-        None => {
-            return Err(InputError::file(
-                name,
-                "is empty: no header row".to_string(),
-            ));
-        }
-    };
-    let width = headers
-        .iter()
-        .rposition(|h| !h.trim().is_empty())
-        .map_or(0, |p| p + 1);
-    let mut table = Table {
-        name: name.to_string(),
-        headers: headers[..width].to_vec(),
-        rows: Vec::new(),
-    };
-    for (offset, cells) in rows.enumerate() {
-        let mut cells: Vec<String> = cells.iter().map(cell_text).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        // Trailing empty cells beyond the header are formatting, not data.
-        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
-            cells.pop();
-        }
-        table.rows.push(TableRow {
-            number: start_row as usize + offset + 2,
-            cells,
-        });
-    }
-    Ok(table)
+/// The csv crate's read buffer: the allowance below counts it as read ahead.
+const CSV_BUFFER: u64 = 64 << 10;
+
+/// A reader that refuses to read past `allowed` bytes: the CSV parser holds a whole record in
+/// memory, so a file of one endless line must stop at the row limit, not at the end of memory.
+struct Allowance<R> {
+    inner: R,
+    read: u64,
+    allowed: u64,
 }
 
-fn cell_text(cell: &Data) -> String {
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim_start_matches('\u{feff}').to_string(),
-        Data::Float(f) => format_number(*f),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_f64().to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+/// The marker inside the I/O error an [`Allowance`] returns.
+#[derive(Debug)]
+struct RowLimit;
+
+impl std::fmt::Display for RowLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("row limit")
     }
+}
+
+impl std::error::Error for RowLimit {}
+
+impl<R: Read> Read for Allowance<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let room = self.allowed.saturating_sub(self.read);
+        if room == 0 && !buf.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                RowLimit,
+            ));
+        }
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..take])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// A CSV reading error, with the limit it hit when it was the allowance.
+fn csv_error(name: &str, records: u64, error: csv::Error) -> InputError {
+    if let csv::ErrorKind::Io(io) = error.kind()
+        && io.get_ref().is_some_and(|inner| inner.is::<RowLimit>())
+    {
+        let refusal = if records == 0 {
+            SheetError::HeaderTooLong {
+                limit: MAX_HEADER_BYTES,
+            }
+        } else {
+            SheetError::RowTooLong {
+                row: records + 1,
+                limit: MAX_ROW_BYTES,
+            }
+        };
+        return InputError::sheet(name, refusal);
+    }
+    let row = error.position().map(|p| p.line() as usize);
+    InputError::at(name, row, format!("not readable as CSV: {error}"))
+}
+
+/// A record's cells as text, checked against the limits; the header without its BOM.
+fn record_cells(
+    name: &str,
+    number: u64,
+    record: &csv::ByteRecord,
+) -> Result<Vec<String>, InputError> {
+    if number == 1 && record.as_slice().len() > MAX_HEADER_BYTES {
+        return Err(InputError::sheet(
+            name,
+            SheetError::HeaderTooLong {
+                limit: MAX_HEADER_BYTES,
+            },
+        ));
+    }
+    if number > 1 && record.as_slice().len() > MAX_ROW_BYTES {
+        return Err(InputError::sheet(
+            name,
+            SheetError::RowTooLong {
+                row: number,
+                limit: MAX_ROW_BYTES,
+            },
+        ));
+    }
+    if record.len() > MAX_COLUMNS {
+        return Err(InputError::sheet(
+            name,
+            SheetError::TooManyColumns {
+                row: number,
+                limit: MAX_COLUMNS,
+            },
+        ));
+    }
+    let mut cells = Vec::with_capacity(record.len());
+    for (column, field) in record.iter().enumerate() {
+        let mut text = std::str::from_utf8(field).map_err(|_| {
+            InputError::at(name, Some(number as usize), "is not UTF-8 text".to_string())
+        })?;
+        if number == 1 && column == 0 {
+            text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        }
+        if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+            return Err(InputError::sheet(
+                name,
+                SheetError::CellTooLong {
+                    row: number,
+                    column: column_letters(column as u32),
+                    limit: MAX_CELL_CHARS,
+                },
+            ));
+        }
+        cells.push(restore(text).to_string());
+    }
+    Ok(cells)
+}
+
+/// Reads the first sheet of an .xlsx workbook through the bounded reader ([`crate::sheet`]).
+/// Numbers are written back as the shortest decimal (1.5, 12), so codes should be text cells
+/// ("01" typed as a number becomes "1").
+pub fn read_xlsx(name: &str, bytes: &[u8]) -> Result<Table, InputError> {
+    let mut table = Table {
+        name: name.to_string(),
+        ..Table::default()
+    };
+    let mut header = true;
+    let mut cells = 0u64;
+    read_xlsx_rows(bytes, |number, row| {
+        if std::mem::take(&mut header) {
+            table.headers = row.to_vec();
+            return Ok(());
+        }
+        // Rows are padded to the header's width, so count what is kept, not what is written.
+        cells += row.len() as u64;
+        if cells > MAX_CELLS {
+            return Err(SheetError::TooManyCells {
+                row: number,
+                limit: MAX_CELLS,
+            });
+        }
+        table.rows.push(TableRow::new(number as usize, row));
+        Ok(())
+    })
+    .map_err(|e| match e {
+        RowsError::Sheet(e) | RowsError::Row(e) => InputError::sheet(name, e),
+    })?;
+    Ok(table)
 }
 
 /// The shortest text that reads back as the same float: 12 rather than 12.0.
@@ -238,7 +373,7 @@ mod tests {
         let table = read_csv("t.csv", text.as_bytes()).unwrap();
         assert_eq!(table.headers, ["code", "title"]);
         assert_eq!(table.rows.len(), 2);
-        assert_eq!(table.rows[0].cells[1], "Kiểm tra, tuyên truyền");
+        assert_eq!(table.rows[0].cell(1), Some("Kiểm tra, tuyên truyền"));
         assert_eq!(table.rows[0].number, 2);
         assert_eq!(table.rows[1].number, 3);
         assert_eq!(table.column("TITLE"), Some(1));
@@ -259,5 +394,63 @@ mod tests {
                 .to_string()
                 .starts_with("x.xlsx: not readable as .xlsx")
         );
+    }
+
+    #[test]
+    fn csv_limits_refuse_at_once_with_typed_errors() {
+        use crate::hostile;
+        let cause = |bytes: &[u8]| read_csv("t.csv", bytes).unwrap_err().cause;
+        let started = std::time::Instant::now();
+        let wide = hostile::wide_header_csv(&["unit_code"], 150_000);
+        assert_eq!(
+            cause(&wide),
+            Some(SheetError::HeaderTooLong {
+                limit: MAX_HEADER_BYTES
+            })
+        );
+        assert!(
+            started.elapsed().as_millis() < 1000,
+            "{:?}",
+            started.elapsed()
+        );
+        // A header within the bytes but beyond the columns.
+        let narrow = hostile::wide_header(&[], MAX_COLUMNS + 1)
+            .iter()
+            .map(|_| "a")
+            .collect::<Vec<_>>()
+            .join(",");
+        assert_eq!(
+            cause(narrow.as_bytes()),
+            Some(SheetError::TooManyColumns {
+                row: 1,
+                limit: MAX_COLUMNS
+            })
+        );
+        let long_row = format!("a,b\n1,{}\n", "x".repeat(MAX_ROW_BYTES + 10));
+        assert_eq!(
+            cause(long_row.as_bytes()),
+            Some(SheetError::RowTooLong {
+                row: 2,
+                limit: MAX_ROW_BYTES
+            })
+        );
+        let long_cell = format!("a,b\n1,{}\n", "ô".repeat(MAX_CELL_CHARS + 1));
+        let error = read_csv("t.csv", long_cell.as_bytes()).unwrap_err();
+        assert_eq!(error.row, Some(2));
+        assert_eq!(
+            error.to_string(),
+            "t.csv row 2: column B: a cell longer than 32,767 characters, the limit"
+        );
+        // Exactly the limit is read.
+        let at_limit = format!("a,b\n1,{}\n", "ô".repeat(MAX_CELL_CHARS));
+        assert!(read_csv("t.csv", at_limit.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn a_neutralised_cell_is_read_as_it_was_typed() {
+        let text = "code,title\n1,'=SUM(A1)\n2,'-1+2\n3,'x\n4,-1.5\n";
+        let table = read_csv("t.csv", text.as_bytes()).unwrap();
+        let titles: Vec<&str> = table.rows.iter().map(|r| r.get(Some(1))).collect();
+        assert_eq!(titles, ["=SUM(A1)", "-1+2", "'x", "-1.5"]);
     }
 }

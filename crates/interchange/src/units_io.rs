@@ -8,6 +8,7 @@ use chiso_domain::{Framework, Points, ScoreSheet, UnitInput};
 use serde::Deserialize;
 
 use crate::error::{InputError, InputErrors};
+use crate::sheet::group_digits;
 use crate::table::Table;
 
 /// One row of `units.csv`.
@@ -29,10 +30,10 @@ pub fn read_units(table: &Table) -> Result<Vec<UnitRecord>, InputErrors> {
     let mut units = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
         let error = |message: String| InputError::row(&table.name, row.number, message);
-        if row.cells.len() > table.headers.len() {
+        if row.len() > table.headers.len() {
             errors.push(error(format!(
                 "wrong column count: {}, expected {}",
-                row.cells.len(),
+                row.len(),
                 table.headers.len()
             )));
             continue;
@@ -64,6 +65,20 @@ pub struct ScoresInput {
     pub units: Vec<UnitInput>,
     /// Names from the optional `unit_name` column.
     pub names: HashMap<String, String>,
+}
+
+/// Distinct units in one scores file: each costs a score sheet, a result and a row of every
+/// output. Vietnam has about 3,300 communes and wards (10,600 before 2025).
+pub const MAX_SCORED_UNITS: usize = 20_000;
+
+/// Distinct units × framework nodes in one scores file: the score sheets and results grow
+/// with both (about 100 bytes per unit and node with the JSON output). 10,000 communes on a
+/// 150-node framework is 1.5 million.
+pub const MAX_UNIT_NODES: usize = 2_000_000;
+
+/// The most distinct units a scores file may hold for `framework`.
+pub fn max_scored_units(framework: &Framework) -> usize {
+    (MAX_UNIT_NODES / framework.nodes().len().max(1)).min(MAX_SCORED_UNITS)
 }
 
 /// Reads `scores.csv`: `unit_code,code,points` (long format), optional `unit_name`, and the
@@ -98,10 +113,10 @@ pub fn read_scores(
     let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
     for row in &table.rows {
         let error = |message: String| InputError::row(&table.name, row.number, message);
-        if row.cells.len() != table.headers.len() {
+        if row.len() != table.headers.len() {
             errors.push(error(format!(
                 "wrong column count: {}, expected {}",
-                row.cells.len(),
+                row.len(),
                 table.headers.len()
             )));
             continue;
@@ -166,6 +181,19 @@ pub fn read_scores(
                 continue;
             }
         };
+        if !position.contains_key(unit_code) && units.len() >= max_scored_units(framework) {
+            // Each unit costs a score sheet and a result per node of the framework: refuse
+            // the file rather than fill memory.
+            errors.push(error(format!(
+                "unit {unit_code} is one unit more than the limit of {} distinct units for \
+                 this framework of {} nodes (at most {} units, and units × nodes at most {})",
+                group_digits(max_scored_units(framework) as u64),
+                framework.nodes().len(),
+                group_digits(MAX_SCORED_UNITS as u64),
+                group_digits(MAX_UNIT_NODES as u64),
+            )));
+            return Err(errors);
+        }
         let unit = *position.entry(unit_code.to_string()).or_insert_with(|| {
             units.push(UnitInput {
                 code: unit_code.to_string(),

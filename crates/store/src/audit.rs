@@ -233,3 +233,32 @@ pub async fn list(db: &Db, filter: &AuditFilter) -> Result<Vec<AuditRecord>, Sto
         .await?),
     )
 }
+
+/// One page of the filtered log in ascending id order, after `after_id`: an export walks the
+/// whole log page by page (keyset paging: each page is an index range scan, however deep),
+/// holding one page at a time. `filter.before_id` still bounds it from above; `filter.limit`
+/// is ignored for `limit` (at most 10,000).
+pub async fn page_ascending(
+    db: &Db,
+    filter: &AuditFilter,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    const SQL: &str = "SELECT id, at, actor_id, actor_name, action, entity_type, entity_id, field, old_value, \
+         new_value, reason, campaign_id, unit_id FROM audit_log \
+         WHERE ($1 IS NULL OR entity_type = $1) AND ($2 IS NULL OR entity_id = $2) \
+         AND ($3 IS NULL OR campaign_id = $3) AND ($4 IS NULL OR id < $4) \
+         AND ($5 IS NULL OR id > $5) \
+         ORDER BY id ASC LIMIT $6";
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, AuditRecord>(SQL)
+        .bind(&filter.entity_type)
+        .bind(filter.entity_id)
+        .bind(filter.campaign_id)
+        .bind(filter.before_id)
+        .bind(after_id)
+        .bind(limit.clamp(1, 10_000))
+        .fetch_all(pool)
+        .await?),
+    )
+}

@@ -25,7 +25,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chiso_domain::Points;
-use chiso_survey::reader::{Fields, Scanner};
+use chiso_interchange::sheet::SheetError;
+use chiso_survey::ReadError;
+use chiso_survey::reader::{Fields, Scanner, column_names, limit_of, parse_weight};
 use chiso_survey::{AnswerStat, Counts, Questionnaire, SurveyResult, index_from_counts};
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
@@ -2175,24 +2177,7 @@ impl<'q> RowParser<'q> {
         questionnaire: &'q Questionnaire,
         header: &[String],
     ) -> Result<RowParser<'q>, String> {
-        let names: Vec<String> = header
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                };
-                h.trim().to_ascii_lowercase()
-            })
-            .collect();
-        let mut problems = Vec::new();
-        for (i, n) in names.iter().enumerate() {
-            if !n.is_empty() && names[..i].contains(n) {
-                problems.push(format!("column '{n}' appears twice in the header row"));
-            }
-        }
+        let (names, mut problems) = column_names(header);
         let find = |code: &str| names.iter().position(|n| n == &code.to_ascii_lowercase());
         let require = |code: &str, problems: &mut Vec<String>| {
             find(code).unwrap_or_else(|| {
@@ -2281,23 +2266,9 @@ impl<'q> RowParser<'q> {
         }
         let weight = match self.weight {
             None => 1.0,
-            Some(column) => match trim_bytes(fields.get(column)) {
-                b"" | b"1" | b"1.0" => 1.0,
-                text => match std::str::from_utf8(text)
-                    .ok()
-                    .and_then(|s| s.parse::<f64>().ok())
-                {
-                    Some(w) if w.is_finite() && w > 0.0 => w,
-                    Some(_) => return reject(format!("weight: {} is not > 0", shown(text))),
-                    None => {
-                        let hint = if text.contains(&b',') {
-                            " (use a dot for decimals)"
-                        } else {
-                            ""
-                        };
-                        return reject(format!("weight: '{}' is not a number{hint}", shown(text)));
-                    }
-                },
+            Some(column) => match parse_weight(trim_bytes(fields.get(column))) {
+                Ok(weight) => weight,
+                Err(reason) => return reject(reason),
             },
         };
         let scale = &self.questionnaire.scale;
@@ -2438,16 +2409,19 @@ pub struct CsvRows<'q, R> {
 
 impl<'q, R: std::io::Read> CsvRows<'q, R> {
     /// Reads and checks the header row.
-    pub fn new(questionnaire: &'q Questionnaire, reader: R) -> Result<CsvRows<'q, R>, String> {
+    /// The error's `file` is empty: the caller names the file.
+    pub fn new(questionnaire: &'q Questionnaire, reader: R) -> Result<CsvRows<'q, R>, ReadError> {
         let mut scanner = Scanner::new(reader);
-        let header: Vec<String> = match scanner.next_record() {
-            Err(e) => return Err(format!("cannot be read: {e}")),
-            Ok(None) => return Err("is empty: no header row".to_string()),
-            Ok(Some(record)) => (0..record.len())
-                .map(|i| String::from_utf8_lossy(record.get(i)).into_owned())
-                .collect(),
-        };
-        let parser = RowParser::new(questionnaire, &header)?;
+        let header = scanner
+            .header()
+            .map_err(|e| ReadError::header("", e))?
+            .ok_or_else(|| ReadError::sheet("", SheetError::Empty))?;
+        let parser = RowParser::new(questionnaire, &header).map_err(|message| ReadError {
+            file: String::new(),
+            row: None,
+            message,
+            cause: None,
+        })?;
         Ok(CsvRows {
             scanner,
             parser,
@@ -2477,9 +2451,13 @@ impl<R: std::io::Read> Iterator for CsvRows<'_, R> {
                 }
                 Err(e) => {
                     self.done = true;
+                    let problem = match limit_of(&e) {
+                        Some(limit) => limit.message(),
+                        None => e.to_string(),
+                    };
                     return Some(Err(RowRejection {
                         row: self.row + 1,
-                        reason: format!("the file cannot be read from this row on: {e}"),
+                        reason: format!("the file cannot be read from this row on: {problem}"),
                     }));
                 }
                 Ok(Some(record)) => {

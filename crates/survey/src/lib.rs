@@ -12,11 +12,13 @@ pub mod compare;
 pub mod counts;
 pub mod generate;
 pub mod index;
+mod keys;
 pub mod questionnaire;
 pub mod reader;
 pub mod report;
 pub mod respondent;
 pub mod sample;
+pub mod scanner;
 
 pub use counts::{AnswerStat, Counts};
 pub use index::{SurveyResult, UnitResult, index_from_counts};

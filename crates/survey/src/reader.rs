@@ -5,22 +5,47 @@
 //! a 256-entry table, and the accepted row is added straight into its group's counters. Nothing
 //! is allocated per row except what a rejection reports and the respondent ids kept for the
 //! duplicate check (in one growing arena). Memory grows with the number of distinct
-//! (unit, channel) groups and respondent ids, not with the number of answers.
+//! (unit, channel) groups and respondent ids, not with the number of answers; the groups are
+//! capped ([`MAX_UNITS`], [`MAX_GROUPS`]: one more stops the read, naming its row), and the
+//! header and each row are held to the shared reader's limits (`chiso_interchange::sheet`).
 //!
 //! Rules (each rejected row is reported with its row number, the header being row 1, and a
 //! reason; the rest of the file is still read): a wrong number of fields; an empty `unit_code`;
-//! a `weight` that is not a number > 0 (a blank weight is 1); an answer that is not on the
+//! a `weight` that is not a number from [`MIN_WEIGHT`] to [`MAX_WEIGHT`] (a blank weight is
+//! 1); an answer that is not on the
 //! scale; a demographic or expectations answer that is not an option, or more areas than
 //! allowed; a `respondent_id` already accepted in the same unit (the first occurrence counts).
 //! A line with nothing in it (or only separators) is skipped silently but still counted as a
 //! row, as a spreadsheet numbers it. A quoted line break stays in its row.
 
+use std::collections::HashSet;
 use std::io::Read;
 
+use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
 use serde::{Deserialize, Serialize};
 
 use crate::counts::Counts;
+use crate::keys::{KeyMap, Respondents, hash_bytes, same_bytes};
 use crate::questionnaire::{Questionnaire, RESERVED_COLUMNS};
+pub use crate::scanner::{HeaderError, Record, Scanner, limit_of};
+
+/// Distinct units in one file. Each costs its counters while reading and about 30 KB in a
+/// report (its index, factors, items, intervals and comparisons), so 10,000 units is a report
+/// of about 300 MB; a province has a few hundred, the whole country a few thousand communes.
+pub const MAX_UNITS: usize = 10_000;
+
+/// Distinct (unit, channel) pairs in one file: each has its own counters, and its own report
+/// with `--by channel`.
+pub const MAX_GROUPS: usize = 20_000;
+
+/// The largest weight a response may carry. Weights scale a response's share of its unit;
+/// a million times the others is already absurd, and bounded weights keep the sums of
+/// weights and of their squares far from overflowing.
+pub const MAX_WEIGHT: f64 = 1_000_000.0;
+
+/// The smallest weight: below it, squares underflow to zero and the effective sample size is
+/// no longer a number.
+pub const MIN_WEIGHT: f64 = 0.000_001;
 
 /// A row left out of the computation, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +62,9 @@ pub struct ReadError {
     pub file: String,
     pub row: Option<u64>,
     pub message: String,
+    /// The shared reader's refusal, when the file hit one of its limits (the web says it in
+    /// Vietnamese from this rather than from `message`).
+    pub cause: Option<SheetError>,
 }
 
 impl ReadError {
@@ -45,6 +73,35 @@ impl ReadError {
             file: file.to_string(),
             row: None,
             message,
+            cause: None,
+        }
+    }
+
+    fn at(file: &str, row: u64, message: String) -> ReadError {
+        ReadError {
+            row: Some(row),
+            ..ReadError::file(file, message)
+        }
+    }
+
+    /// The shared reader's refusal of a file.
+    pub fn sheet(file: &str, error: SheetError) -> ReadError {
+        ReadError {
+            file: file.to_string(),
+            row: error.row(),
+            message: error.message(),
+            cause: Some(error),
+        }
+    }
+
+    /// A header row that could not be read.
+    pub fn header(file: &str, error: HeaderError) -> ReadError {
+        match error {
+            HeaderError::Io(e) => ReadError::file(file, format!("cannot be read: {e}")),
+            HeaderError::Limit(limit) => ReadError::sheet(file, limit),
+            HeaderError::NotUtf8 => {
+                ReadError::at(file, 1, "the header row is not UTF-8 text".to_string())
+            }
         }
     }
 }
@@ -234,24 +291,18 @@ pub fn read_csv_sized<R: Read>(
     total_bytes: Option<u64>,
 ) -> Result<Tally, ReadError> {
     let mut scanner = Scanner::new(reader);
-    let io = |e: std::io::Error| ReadError::file(name, format!("cannot be read: {e}"));
-    let header: Vec<String> = match scanner.next_record().map_err(io)? {
-        None => return Err(ReadError::file(name, "is empty: no header row".to_string())),
-        Some(record) => (0..record.len())
-            .map(|i| {
-                std::str::from_utf8(record.get(i))
-                    .map(|s| s.to_string())
-                    .map_err(|_| ReadError {
-                        file: name.to_string(),
-                        row: Some(1),
-                        message: "the header row is not UTF-8 text".to_string(),
-                    })
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let header = scanner
+        .header()
+        .map_err(|e| ReadError::header(name, e))?
+        .ok_or_else(|| ReadError::file(name, "is empty: no header row".to_string()))?;
     let mut aggregator = Aggregator::new(questionnaire, name, &header)?;
     let mut row = 1u64;
-    while let Some(record) = scanner.next_record().map_err(io)? {
+    loop {
+        let record = scanner.next_record().map_err(|e| match limit_of(&e) {
+            Some(limit) => ReadError::sheet(name, limit),
+            None => ReadError::file(name, format!("cannot be read: {e}")),
+        })?;
+        let Some(record) = record else { break };
         row += 1;
         if row == 2
             && let Some(total) = total_bytes
@@ -259,64 +310,36 @@ pub fn read_csv_sized<R: Read>(
             // Rows are about as long as the first one. The estimate is capped so that an odd
             // first row cannot make the table huge (4 M rows: a 64 MB table); a larger file
             // grows the table by doubling as it goes.
-            let estimate = total / record.data.len().max(16) as u64;
+            let estimate = total / record.len_bytes().max(16) as u64;
             aggregator.reserve(estimate.min(1 << 22) as usize);
         }
-        aggregator.push(row, &record);
+        aggregator.push(row, &record)?;
     }
     Ok(aggregator.finish())
 }
 
-/// Reads the first sheet of an .xlsx workbook with the same header row as responses.csv.
+/// Reads the first sheet of an .xlsx workbook with the same header row as responses.csv,
+/// row by row through the bounded reader (`chiso_interchange::sheet`): constant memory.
 pub fn read_xlsx(
     questionnaire: &Questionnaire,
     name: &str,
     bytes: &[u8],
 ) -> Result<Tally, ReadError> {
-    use calamine::{Reader, Xlsx};
-    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes))
-        .map_err(|e| ReadError::file(name, format!("not readable as .xlsx: {e}")))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| ReadError::file(name, "has no sheet".to_string()))?
-        .map_err(|e| ReadError::file(name, format!("first sheet not readable: {e}")))?;
-    let (start_row, _) = range.start().unwrap_or((0, 0));
-    let mut rows = range.rows();
-    let header: Vec<String> = match rows.next() {
-        Some(cells) => cells.iter().map(cell_text).collect(),
-        None => return Err(ReadError::file(name, "is empty: no header row".to_string())),
-    };
-    // Trailing empty header cells are formatting, not columns.
-    let width = header
-        .iter()
-        .rposition(|h| !h.trim().is_empty())
-        .map_or(0, |p| p + 1);
-    let mut aggregator = Aggregator::new(questionnaire, name, &header[..width])?;
-    let mut cells: Vec<String> = Vec::new();
-    for (offset, row) in rows.enumerate() {
-        cells.clear();
-        cells.extend(row.iter().map(cell_text));
-        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
-            cells.pop();
+    let mut aggregator: Option<Aggregator<'_>> = None;
+    read_xlsx_rows(bytes, |number, cells| match &mut aggregator {
+        None => {
+            aggregator = Some(Aggregator::new(questionnaire, name, cells)?);
+            Ok(())
         }
-        aggregator.push(start_row as u64 + offset as u64 + 2, &Cells(&cells));
-    }
-    Ok(aggregator.finish())
-}
-
-fn cell_text(cell: &calamine::Data) -> String {
-    use calamine::Data;
-    match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim_start_matches('\u{feff}').to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => format!("{f}"),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_f64().to_string(),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
-    }
+        Some(aggregator) => aggregator.push(number, &Cells(cells)),
+    })
+    .map_err(|e| match e {
+        RowsError::Sheet(e) => ReadError::sheet(name, e),
+        RowsError::Row(e) => e,
+    })?;
+    Ok(aggregator
+        .expect("the reader hands out a header row or fails")
+        .finish())
 }
 
 /// A row's fields, whatever the file format.
@@ -361,6 +384,68 @@ fn shown(bytes: &[u8]) -> String {
     }
 }
 
+/// The header's column names as the readers match them (trimmed, lower case, without a
+/// byte-order mark), and a problem for each name given twice. Shared by every reader of
+/// responses; a set keeps the check linear, however wide the header.
+pub fn column_names(header: &[String]) -> (Vec<String>, Vec<String>) {
+    let names: Vec<String> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let h = if i == 0 {
+                h.trim_start_matches('\u{feff}')
+            } else {
+                h
+            };
+            h.trim().to_ascii_lowercase()
+        })
+        .collect();
+    let mut seen = HashSet::with_capacity(names.len());
+    let mut reported = HashSet::new();
+    let mut problems = Vec::new();
+    for n in &names {
+        if !n.is_empty() && !seen.insert(n.as_str()) && reported.insert(n.as_str()) {
+            problems.push(format!("column '{n}' appears twice in the header row"));
+        }
+    }
+    (names, problems)
+}
+
+/// A `weight` field: blank is 1; otherwise a number between [`MIN_WEIGHT`] and
+/// [`MAX_WEIGHT`]. The reason names the value and the limit.
+pub fn parse_weight(text: &[u8]) -> Result<f64, String> {
+    match text {
+        b"" | b"1" | b"1.0" => return Ok(1.0),
+        _ => {}
+    }
+    let Some(weight) = std::str::from_utf8(text)
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    else {
+        let hint = if text.contains(&b',') {
+            " (use a dot for decimals)"
+        } else {
+            ""
+        };
+        return Err(format!("weight: '{}' is not a number{hint}", shown(text)));
+    };
+    if !weight.is_finite() || weight <= 0.0 {
+        Err(format!("weight: {} is not > 0", shown(text)))
+    } else if weight > MAX_WEIGHT {
+        Err(format!(
+            "weight: {} is above the largest weight allowed, 1000000",
+            shown(text)
+        ))
+    } else if weight < MIN_WEIGHT {
+        Err(format!(
+            "weight: {} is below the smallest weight allowed, 0.000001",
+            shown(text)
+        ))
+    } else {
+        Ok(weight)
+    }
+}
+
 /// Where each questionnaire field sits in the file.
 struct Layout {
     width: usize,
@@ -381,24 +466,7 @@ impl Layout {
         header: &[String],
         warnings: &mut Vec<String>,
     ) -> Result<Layout, ReadError> {
-        let names: Vec<String> = header
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let h = if i == 0 {
-                    h.trim_start_matches('\u{feff}')
-                } else {
-                    h
-                };
-                h.trim().to_ascii_lowercase()
-            })
-            .collect();
-        let mut problems = Vec::new();
-        for (i, n) in names.iter().enumerate() {
-            if !n.is_empty() && names[..i].contains(n) {
-                problems.push(format!("column '{n}' appears twice in the header row"));
-            }
-        }
+        let (names, mut problems) = column_names(header);
         let find = |code: &str| names.iter().position(|n| n == &code.to_ascii_lowercase());
         let require = |code: &str, problems: &mut Vec<String>| {
             find(code).unwrap_or_else(|| {
@@ -468,6 +536,8 @@ const INVALID: u8 = 255;
 /// caller that receives rows another way.
 pub struct Aggregator<'q> {
     questionnaire: &'q Questionnaire,
+    /// The file, for the errors that stop the read.
+    name: String,
     layout: Layout,
     /// Answer position by the single byte of its code; INVALID elsewhere.
     answer_by_byte: [u8; 256],
@@ -509,6 +579,7 @@ impl<'q> Aggregator<'q> {
         }
         Ok(Aggregator {
             questionnaire,
+            name: name.to_string(),
             answer_by_byte,
             scale_text: questionnaire.scale.describe(),
             units: Vec::new(),
@@ -558,10 +629,10 @@ impl<'q> Aggregator<'q> {
     }
 
     /// Adds one data row (`row` is its number, the header being 1).
-    pub fn push(&mut self, row: u64, fields: &impl Fields) {
+    pub fn push(&mut self, row: u64, fields: &impl Fields) -> Result<(), ReadError> {
         let count = fields.len();
         if (0..count).all(|i| trim(fields.get(i)).is_empty()) {
-            return;
+            return Ok(());
         }
         self.rows += 1;
         if count != self.layout.width {
@@ -572,45 +643,39 @@ impl<'q> Aggregator<'q> {
                     self.layout.width
                 ),
             );
-            return;
+            return Ok(());
         }
         let unit = trim(fields.get(self.layout.unit));
         if unit.is_empty() {
             self.reject(row, "empty unit_code".to_string());
-            return;
+            return Ok(());
         }
         // The duplicate check's table probe is likely a cache miss on a large file: start the
         // load now, and use it after the answers are parsed. Hashing the unit code with the id
         // keeps ids per unit.
-        let respondent = trim(fields.get(self.layout.respondent));
+        // Ids are compared in their normal form (`respondent::normalize_respondent_id`); an id
+        // in ASCII without lower-case letters already is, and needs no copy.
+        let raw_respondent = trim(fields.get(self.layout.respondent));
+        let normalized;
+        let respondent =
+            if raw_respondent.is_ascii() && !raw_respondent.iter().any(u8::is_ascii_lowercase) {
+                raw_respondent
+            } else {
+                normalized = crate::respondent::normalize_respondent_id(&String::from_utf8_lossy(
+                    raw_respondent,
+                ));
+                normalized.as_bytes()
+            };
         let respondent_hash = hash_bytes(hash_bytes(0, unit), respondent);
         self.respondents.touch(respondent_hash);
         let weight = match self.layout.weight {
             None => 1.0,
-            Some(column) => match trim(fields.get(column)) {
-                b"" | b"1" | b"1.0" => 1.0,
-                text => match std::str::from_utf8(text)
-                    .ok()
-                    .and_then(|s| s.parse::<f64>().ok())
-                {
-                    Some(w) if w.is_finite() && w > 0.0 => w,
-                    Some(_) => {
-                        self.reject(row, format!("weight: {} is not > 0", shown(text)));
-                        return;
-                    }
-                    None => {
-                        let hint = if text.contains(&b',') {
-                            " (use a dot for decimals)"
-                        } else {
-                            ""
-                        };
-                        self.reject(
-                            row,
-                            format!("weight: '{}' is not a number{hint}", shown(text)),
-                        );
-                        return;
-                    }
-                },
+            Some(column) => match parse_weight(trim(fields.get(column))) {
+                Ok(weight) => weight,
+                Err(reason) => {
+                    self.reject(row, reason);
+                    return Ok(());
+                }
             },
         };
         for k in 0..self.layout.items.len() {
@@ -624,7 +689,7 @@ impl<'q> Aggregator<'q> {
                     self.scale_text
                 );
                 self.reject(row, reason);
-                return;
+                return Ok(());
             }
             self.row_answers[k] = answer;
         }
@@ -650,7 +715,7 @@ impl<'q> Aggregator<'q> {
                             question.describe()
                         );
                         self.reject(row, reason);
-                        return;
+                        return Ok(());
                     }
                 }
             };
@@ -681,7 +746,7 @@ impl<'q> Aggregator<'q> {
                             expectations.question.describe()
                         );
                         self.reject(row, reason);
-                        return;
+                        return Ok(());
                     }
                 }
             }
@@ -693,27 +758,14 @@ impl<'q> Aggregator<'q> {
                     expectations.max_choices
                 );
                 self.reject(row, reason);
-                return;
+                return Ok(());
             }
         }
 
         // Valid so far: find the unit, then check the respondent against the unit's earlier
         // accepted rows (a rejected row never claims its id).
-        let unit_index = match self.last_unit {
-            Some(u) if same_bytes(self.units[u as usize].as_bytes(), unit) => u,
-            _ => match self.unit_index.get(unit) {
-                Some(u) => u,
-                None => {
-                    let Ok(code) = std::str::from_utf8(unit) else {
-                        self.reject(row, "unit_code is not UTF-8 text".to_string());
-                        return;
-                    };
-                    let u = self.unit_index.insert(unit);
-                    self.units.push(code.to_string());
-                    self.unit_groups.push(Vec::new());
-                    u
-                }
-            },
+        let Some(unit_index) = self.unit_of(row, unit)? else {
+            return Ok(());
         };
         self.last_unit = Some(unit_index);
         if !respondent.is_empty()
@@ -723,38 +775,17 @@ impl<'q> Aggregator<'q> {
         {
             let reason = format!(
                 "respondent_id {} repeated in unit {} (first at row {first})",
-                shown(respondent),
+                shown(raw_respondent),
                 self.units[unit_index as usize]
             );
             self.reject(row, reason);
-            return;
+            return Ok(());
         }
         let channel = match self.layout.channel {
             Some(column) => trim(fields.get(column)),
             None => b"",
         };
-        let channel_index = match self.channel_index.get(channel) {
-            Some(c) => c,
-            None => {
-                self.channels
-                    .push(String::from_utf8_lossy(channel).into_owned());
-                self.channel_index.insert(channel)
-            }
-        };
-        let slots = &mut self.unit_groups[unit_index as usize];
-        let group = match slots.iter().find(|(c, _)| *c == channel_index) {
-            Some(&(_, g)) => g as usize,
-            None => {
-                let g = self.groups.len();
-                slots.push((channel_index, g as u32));
-                self.groups.push(GroupCounts {
-                    unit: unit_index,
-                    channel: channel_index,
-                    counts: Counts::new(self.questionnaire),
-                });
-                g
-            }
-        };
+        let group = self.group_of(row, unit_index, channel)?;
 
         let counts = &mut self.groups[group].counts;
         counts.responses.add(weight);
@@ -780,6 +811,77 @@ impl<'q> Aggregator<'q> {
         {
             counts.comments += 1;
         }
+        Ok(())
+    }
+
+    /// The unit's index, added when new; `None` when the row is rejected for its code. A unit
+    /// beyond [`MAX_UNITS`] stops the read.
+    fn unit_of(&mut self, row: u64, unit: &[u8]) -> Result<Option<u32>, ReadError> {
+        if let Some(u) = self.last_unit
+            && same_bytes(self.units[u as usize].as_bytes(), unit)
+        {
+            return Ok(Some(u));
+        }
+        if let Some(u) = self.unit_index.get(unit) {
+            return Ok(Some(u));
+        }
+        let Ok(code) = std::str::from_utf8(unit) else {
+            self.reject(row, "unit_code is not UTF-8 text".to_string());
+            return Ok(None);
+        };
+        if self.units.len() >= MAX_UNITS {
+            return Err(ReadError::at(
+                &self.name,
+                row,
+                format!(
+                    "unit {} is one unit more than the limit of {} distinct units in a file",
+                    shown(unit),
+                    chiso_interchange::sheet::group_digits(MAX_UNITS as u64)
+                ),
+            ));
+        }
+        let u = self.unit_index.insert(unit);
+        self.units.push(code.to_string());
+        self.unit_groups.push(Vec::new());
+        Ok(Some(u))
+    }
+
+    /// The position of the (unit, channel) counters, added when new. A pair beyond
+    /// [`MAX_GROUPS`] stops the read.
+    fn group_of(&mut self, row: u64, unit: u32, channel: &[u8]) -> Result<usize, ReadError> {
+        let channel_index = match self.channel_index.get(channel) {
+            Some(c) => c,
+            None => {
+                self.channels
+                    .push(String::from_utf8_lossy(channel).into_owned());
+                self.channel_index.insert(channel)
+            }
+        };
+        let slots = &mut self.unit_groups[unit as usize];
+        if let Some(&(_, g)) = slots.iter().find(|(c, _)| *c == channel_index) {
+            return Ok(g as usize);
+        }
+        let g = self.groups.len();
+        if g >= MAX_GROUPS {
+            return Err(ReadError::at(
+                &self.name,
+                row,
+                format!(
+                    "unit {} and channel {} are one more than the limit of {} distinct \
+                     (unit, channel) pairs in a file",
+                    self.units[unit as usize],
+                    shown(channel),
+                    chiso_interchange::sheet::group_digits(MAX_GROUPS as u64)
+                ),
+            ));
+        }
+        slots.push((channel_index, g as u32));
+        self.groups.push(GroupCounts {
+            unit,
+            channel: channel_index,
+            counts: Counts::new(self.questionnaire),
+        });
+        Ok(g)
     }
 
     /// The counters, rejections and warnings of every row pushed.
@@ -793,525 +895,5 @@ impl<'q> Aggregator<'q> {
             rows: self.rows,
             warnings: self.warnings,
         }
-    }
-}
-
-/// Accepted respondent ids per unit, for the duplicate check: an open-addressing table of
-/// (32-bit tag, entry) words whose entries are compared byte for byte, so a hash collision never
-/// rejects a row. The ids live in one arena, not one allocation each. One table probe per row
-/// is a likely cache miss on large files, so [`Respondents::touch`] loads the probe's slot
-/// early, while the row's answers are still being parsed.
-#[derive(Default)]
-struct Respondents {
-    /// `tag << 32 | entry`, or EMPTY.
-    slots: Vec<u64>,
-    entries: Vec<RespondentEntry>,
-    arena: Vec<u8>,
-}
-
-struct RespondentEntry {
-    hash: u64,
-    start: u64,
-    row: u64,
-    unit: u32,
-    len: u32,
-}
-
-const EMPTY: u64 = u64::MAX;
-
-impl Respondents {
-    /// Makes room for about `count` ids without growing.
-    fn reserve(&mut self, count: usize) {
-        self.entries.reserve(count);
-        self.arena.reserve(count * 8);
-        let size = (count + count / 2).next_power_of_two();
-        if self.slots.len() < size {
-            self.rebuild(size);
-        }
-    }
-
-    fn rebuild(&mut self, size: usize) {
-        self.slots = vec![EMPTY; size];
-        let mask = size - 1;
-        for (index, entry) in self.entries.iter().enumerate() {
-            let mut at = entry.hash as usize & mask;
-            while self.slots[at] != EMPTY {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = (entry.hash >> 32) << 32 | index as u64;
-        }
-    }
-
-    /// Asks the processor to fetch the slot an id will probe, so the lookup made after the
-    /// row's answers are parsed finds it in cache.
-    #[inline]
-    fn touch(&self, hash: u64) {
-        if !self.slots.is_empty() {
-            prefetch(&self.slots[hash as usize & (self.slots.len() - 1)]);
-        }
-    }
-
-    /// The row of the first occurrence when (unit, id) was seen; otherwise records it.
-    fn check_insert(&mut self, hash: u64, unit: u32, id: &[u8], row: u64) -> Option<u64> {
-        // Linear probing stays short below 70 % occupancy.
-        if (self.entries.len() + 1) * 10 > self.slots.len() * 7 {
-            self.rebuild((self.slots.len() * 2).max(1024));
-        }
-        let mask = self.slots.len() - 1;
-        let tag = hash >> 32;
-        let mut at = hash as usize & mask;
-        loop {
-            let slot = self.slots[at];
-            if slot == EMPTY {
-                break;
-            }
-            if slot >> 32 == tag {
-                let e = &self.entries[(slot & 0xffff_ffff) as usize];
-                let start = e.start as usize;
-                if e.unit == unit && &self.arena[start..start + e.len as usize] == id {
-                    return Some(e.row);
-                }
-            }
-            at = (at + 1) & mask;
-        }
-        self.slots[at] = tag << 32 | self.entries.len() as u64;
-        self.entries.push(RespondentEntry {
-            hash,
-            start: self.arena.len() as u64,
-            row,
-            unit,
-            len: id.len() as u32,
-        });
-        self.arena.extend_from_slice(id);
-        None
-    }
-}
-
-/// A prefetch hint: no effect on results, only on when the memory is read.
-#[cfg(target_arch = "x86_64")]
-#[inline]
-fn prefetch<T>(value: &T) {
-    // SAFETY: PREFETCHT0 is only a hint; it never faults and reads nothing into the program,
-    // and `value` is a valid reference anyway. SSE is part of the x86_64 baseline.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-            value as *const T as *const i8,
-        );
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-#[inline]
-fn prefetch<T>(_value: &T) {}
-
-const MULTIPLIER: u64 = 0x9E37_79B9_7F4A_7C15;
-
-/// A fast 64-bit hash of short byte strings (unit codes, channels, ids). Not meant to resist
-/// crafted input: a collision only costs a comparison, never a wrong answer.
-#[inline]
-fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
-    let mut h = seed.wrapping_mul(MULTIPLIER) ^ (bytes.len() as u64);
-    let mut rest = bytes;
-    while rest.len() >= 8 {
-        let (word, tail) = rest.split_at(8);
-        h = (h ^ u64::from_le_bytes(word.try_into().expect("8 bytes")))
-            .wrapping_mul(MULTIPLIER)
-            .rotate_left(31);
-        rest = tail;
-    }
-    if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        word[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(MULTIPLIER)
-            .rotate_left(31);
-    }
-    // The finalizer of MurmurHash3: spreads every input bit over the hash.
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
-}
-
-/// Equality of short byte strings without a call to `memcmp`, which dominates for codes of a
-/// few bytes.
-#[inline]
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
-/// A small map from byte strings to dense indices (unit codes, channels): open addressing
-/// over a table that stays in cache.
-#[derive(Default)]
-struct KeyMap {
-    /// Index into `keys`, or u32::MAX.
-    slots: Vec<u32>,
-    keys: Vec<Box<[u8]>>,
-}
-
-impl KeyMap {
-    #[inline]
-    fn get(&self, key: &[u8]) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut at = hash_bytes(0, key) as usize & mask;
-        loop {
-            let index = self.slots[at];
-            if index == u32::MAX {
-                return None;
-            }
-            if same_bytes(&self.keys[index as usize], key) {
-                return Some(index);
-            }
-            at = (at + 1) & mask;
-        }
-    }
-
-    /// Adds a key that is not in the map; returns its index.
-    fn insert(&mut self, key: &[u8]) -> u32 {
-        let index = self.keys.len() as u32;
-        self.keys.push(key.into());
-        if self.keys.len() * 4 > self.slots.len() {
-            let size = (self.slots.len() * 2).max(64);
-            self.slots = vec![u32::MAX; size];
-            for i in 0..self.keys.len() {
-                self.place(i as u32);
-            }
-        } else {
-            self.place(index);
-        }
-        index
-    }
-
-    fn place(&mut self, index: u32) {
-        let mask = self.slots.len() - 1;
-        let mut at = hash_bytes(0, &self.keys[index as usize]) as usize & mask;
-        while self.slots[at] != u32::MAX {
-            at = (at + 1) & mask;
-        }
-        self.slots[at] = index;
-    }
-}
-
-/// A field of the current record: a byte range of the block, or of the scratch buffer for a
-/// quoted field that had to be rewritten (doubled quotes).
-#[derive(Clone, Copy)]
-struct Span {
-    start: u32,
-    end: u32,
-    scratch: bool,
-}
-
-/// One CSV record, borrowed from the scanner's block.
-pub struct Record<'a> {
-    data: &'a [u8],
-    fields: &'a [Span],
-    scratch: &'a [u8],
-}
-
-impl Fields for Record<'_> {
-    #[inline]
-    fn len(&self) -> usize {
-        self.fields.len()
-    }
-    #[inline]
-    fn get(&self, index: usize) -> &[u8] {
-        let s = self.fields[index];
-        if s.scratch {
-            &self.scratch[s.start as usize..s.end as usize]
-        } else {
-            &self.data[s.start as usize..s.end as usize]
-        }
-    }
-}
-
-/// Bytes that end an unquoted field.
-const SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    table[b',' as usize] = true;
-    table[b'\n' as usize] = true;
-    table[b'\r' as usize] = true;
-    table
-};
-
-const BLOCK: usize = 1 << 20;
-
-/// An RFC 4180 record scanner over any reader: comma separator, `"` quoting with `""` for a
-/// quote, CRLF, LF or CR line ends, a quoted line break kept in its field.
-pub struct Scanner<R> {
-    reader: R,
-    buffer: Vec<u8>,
-    position: usize,
-    eof: bool,
-    fields: Vec<Span>,
-    scratch: Vec<u8>,
-}
-
-enum Parsed {
-    Done(usize),
-    NeedMore,
-}
-
-impl<R: Read> Scanner<R> {
-    pub fn new(reader: R) -> Scanner<R> {
-        Scanner {
-            reader,
-            buffer: Vec::with_capacity(BLOCK),
-            position: 0,
-            eof: false,
-            fields: Vec::new(),
-            scratch: Vec::new(),
-        }
-    }
-
-    /// The next record, or `None` at the end of the input.
-    pub fn next_record(&mut self) -> std::io::Result<Option<Record<'_>>> {
-        loop {
-            if self.position == self.buffer.len() {
-                if self.eof {
-                    return Ok(None);
-                }
-                self.fill()?;
-                continue;
-            }
-            let data = &self.buffer[self.position..];
-            match parse_record(data, self.eof, &mut self.fields, &mut self.scratch) {
-                Parsed::Done(consumed) => {
-                    let start = self.position;
-                    self.position += consumed;
-                    return Ok(Some(Record {
-                        data: &self.buffer[start..start + consumed],
-                        fields: &self.fields,
-                        scratch: &self.scratch,
-                    }));
-                }
-                Parsed::NeedMore => self.fill()?,
-            }
-        }
-    }
-
-    /// Moves the unread part to the front and reads more after it (growing the block when a
-    /// record is longer than it).
-    fn fill(&mut self) -> std::io::Result<()> {
-        if self.position > 0 {
-            self.buffer.drain(..self.position);
-            self.position = 0;
-        }
-        let length = self.buffer.len();
-        if self.buffer.capacity() - length < BLOCK / 2 {
-            self.buffer.reserve(BLOCK);
-        }
-        let capacity = self.buffer.capacity();
-        self.buffer.resize(capacity, 0);
-        let read = loop {
-            match self.reader.read(&mut self.buffer[length..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buffer.truncate(length);
-                    return Err(e);
-                }
-            }
-        };
-        self.buffer.truncate(length + read);
-        if read == 0 {
-            self.eof = true;
-        }
-        Ok(())
-    }
-}
-
-/// Parses one record at the start of `data`. `NeedMore` when the record may continue past
-/// the end of `data` and more input may come.
-fn parse_record(data: &[u8], eof: bool, fields: &mut Vec<Span>, scratch: &mut Vec<u8>) -> Parsed {
-    fields.clear();
-    scratch.clear();
-    let length = data.len();
-    let mut i = 0;
-    loop {
-        if i < length && data[i] == b'"' {
-            let content_start = i + 1;
-            let mut j = content_start;
-            let mut doubled = false;
-            let content_end;
-            loop {
-                match data[j..].iter().position(|&b| b == b'"') {
-                    None => {
-                        if !eof {
-                            return Parsed::NeedMore;
-                        }
-                        // An unclosed quote at the end of the file: the rest is the field.
-                        content_end = length;
-                        j = length;
-                        break;
-                    }
-                    Some(p) => {
-                        let quote = j + p;
-                        if quote + 1 < length {
-                            if data[quote + 1] == b'"' {
-                                doubled = true;
-                                j = quote + 2;
-                                continue;
-                            }
-                        } else if !eof {
-                            return Parsed::NeedMore;
-                        }
-                        content_end = quote;
-                        j = quote + 1;
-                        break;
-                    }
-                }
-            }
-            // Text between the closing quote and the separator is kept (lenient, as
-            // spreadsheets are).
-            let k = j + data[j..]
-                .iter()
-                .position(|&b| SPECIAL[b as usize])
-                .unwrap_or(length - j);
-            if k == length && !eof {
-                return Parsed::NeedMore;
-            }
-            if doubled || k > j {
-                let start = scratch.len();
-                let mut s = content_start;
-                while s < content_end {
-                    scratch.push(data[s]);
-                    s += if data[s] == b'"' { 2 } else { 1 };
-                }
-                scratch.extend_from_slice(&data[j..k]);
-                fields.push(Span {
-                    start: start as u32,
-                    end: scratch.len() as u32,
-                    scratch: true,
-                });
-            } else {
-                fields.push(Span {
-                    start: content_start as u32,
-                    end: content_end as u32,
-                    scratch: false,
-                });
-            }
-            i = k;
-        } else {
-            let k = i + data[i..]
-                .iter()
-                .position(|&b| SPECIAL[b as usize])
-                .unwrap_or(length - i);
-            if k == length && !eof {
-                return Parsed::NeedMore;
-            }
-            fields.push(Span {
-                start: i as u32,
-                end: k as u32,
-                scratch: false,
-            });
-            i = k;
-        }
-        if i == length {
-            return Parsed::Done(length);
-        }
-        match data[i] {
-            b',' => {
-                i += 1;
-                if i == length {
-                    if !eof {
-                        return Parsed::NeedMore;
-                    }
-                    fields.push(Span {
-                        start: i as u32,
-                        end: i as u32,
-                        scratch: false,
-                    });
-                    return Parsed::Done(length);
-                }
-            }
-            b'\n' => return Parsed::Done(i + 1),
-            _ => {
-                // '\r', alone or before '\n'.
-                if i + 1 < length {
-                    return Parsed::Done(if data[i + 1] == b'\n' { i + 2 } else { i + 1 });
-                }
-                if !eof {
-                    return Parsed::NeedMore;
-                }
-                return Parsed::Done(i + 1);
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn records(text: &[u8], chunk: usize) -> Vec<Vec<String>> {
-        struct Trickle<'a>(&'a [u8], usize);
-        impl Read for Trickle<'_> {
-            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-                let n = self.1.min(self.0.len()).min(buf.len());
-                buf[..n].copy_from_slice(&self.0[..n]);
-                self.0 = &self.0[n..];
-                Ok(n)
-            }
-        }
-        let mut scanner = Scanner::new(Trickle(text, chunk));
-        let mut out = Vec::new();
-        while let Some(r) = scanner.next_record().unwrap() {
-            out.push(
-                (0..r.len())
-                    .map(|i| String::from_utf8(r.get(i).to_vec()).unwrap())
-                    .collect(),
-            );
-        }
-        out
-    }
-
-    #[test]
-    fn scans_rfc4180_in_any_chunking() {
-        let text =
-            "a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n\n2,\"line\nbreak\",\r3,,\n4,\"q\"z,5";
-        let expected: Vec<Vec<String>> = vec![
-            vec!["a".into(), "b".into(), "c".into()],
-            vec!["1".into(), "x, y".into(), "say \"hi\"".into()],
-            vec!["".into()],
-            vec!["2".into(), "line\nbreak".into(), "".into()],
-            vec!["3".into(), "".into(), "".into()],
-            vec!["4".into(), "qz".into(), "5".into()],
-        ];
-        for chunk in [1, 2, 3, 5, 7, 64, 4096] {
-            assert_eq!(records(text.as_bytes(), chunk), expected, "chunk {chunk}");
-        }
-        assert_eq!(
-            records(b"a,\"open", 3),
-            vec![vec!["a".to_string(), "open".into()]]
-        );
-        assert_eq!(records(b"", 3), Vec::<Vec<String>>::new());
-        assert_eq!(records(b"x,", 1), vec![vec!["x".to_string(), "".into()]]);
-    }
-
-    #[test]
-    fn respondents_are_exact_per_unit() {
-        let mut r = Respondents::default();
-        let mut check = |unit: u32, id: &[u8], row: u64| {
-            // A deliberately bad hash: every id collides, so only the exact comparison tells.
-            let hash = (id.len() as u64) << 32 | unit as u64;
-            r.check_insert(hash, unit, id, row)
-        };
-        assert_eq!(check(0, b"1003", 4), None);
-        assert_eq!(check(1, b"1003", 5), None);
-        assert_eq!(check(0, b"1003", 17), Some(4));
-        assert_eq!(check(0, b"1004", 18), None);
-        let mut r = Respondents::default();
-        r.reserve(100);
-        for i in 0..10_000u32 {
-            let id = i.to_string();
-            let hash = hash_bytes(2, id.as_bytes());
-            assert_eq!(r.check_insert(hash, 2, id.as_bytes(), i as u64), None);
-        }
-        let hash = hash_bytes(2, b"9999");
-        assert_eq!(r.check_insert(hash, 2, b"9999", 1), Some(9999));
     }
 }

@@ -538,22 +538,28 @@ impl Report {
     /// One row per unit, then per channel and group when asked, then `all`; numbers unrounded
     /// with a dot, as in JSON.
     pub fn to_csv(&self, questionnaire: &Questionnaire) -> String {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        let mut write = |row: Vec<String>| writer.write_record(&row).expect("writing to memory");
-        write(Self::csv_header(questionnaire));
-        for u in &self.units {
-            write(Self::csv_row("unit", &u.unit_code, &u.result));
-        }
-        for c in &self.channels {
-            write(Self::csv_row("channel", &c.channel, &c.result));
-        }
-        for g in &self.groups {
-            write(Self::csv_row("group", &g.name, &g.result));
-        }
-        write(Self::csv_row("all", "all", &self.all.result));
-        String::from_utf8(writer.into_inner().expect("writing to memory")).expect("UTF-8")
+        let rows = std::iter::once(Self::csv_header(questionnaire))
+            .chain(
+                self.units
+                    .iter()
+                    .map(|u| Self::csv_row("unit", &u.unit_code, &u.result)),
+            )
+            .chain(
+                self.channels
+                    .iter()
+                    .map(|c| Self::csv_row("channel", &c.channel, &c.result)),
+            )
+            .chain(
+                self.groups
+                    .iter()
+                    .map(|g| Self::csv_row("group", &g.name, &g.result)),
+            )
+            .chain(std::iter::once(Self::csv_row(
+                "all",
+                "all",
+                &self.all.result,
+            )));
+        chiso_interchange::csv_out::to_string(rows)
     }
 
     /// A workbook with a sheet per view: information, units, item rates per unit, answers per

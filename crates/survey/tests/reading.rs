@@ -389,3 +389,169 @@ fn leader_items_map_onto_the_frameworks_leader_leaves() {
     let problems = bundled("leader-2020").unwrap().check_leaves(&wrong);
     assert_eq!(problems, ["survey leaf 9.9 is fed by no item"]);
 }
+
+mod limits {
+    use super::*;
+    use chiso_interchange::hostile;
+    use chiso_interchange::sheet::{MAX_COLUMNS, MAX_HEADER_BYTES, SheetError};
+    use chiso_survey::reader::{MAX_GROUPS, MAX_UNITS};
+
+    fn sipas_error(bytes: &[u8]) -> chiso_survey::ReadError {
+        let q = bundled("sipas-2017").unwrap();
+        read_csv(&q, "responses.csv", bytes).unwrap_err()
+    }
+
+    #[test]
+    fn a_150k_column_header_is_refused_well_under_a_second() {
+        let started = std::time::Instant::now();
+        let header: Vec<String> = header().split(',').map(String::from).collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let error = sipas_error(&hostile::wide_header_csv(&header, 150_000));
+        assert_eq!(
+            error.cause,
+            Some(SheetError::HeaderTooLong {
+                limit: MAX_HEADER_BYTES
+            })
+        );
+        assert!(
+            started.elapsed().as_millis() < 1000,
+            "{:?}",
+            started.elapsed()
+        );
+        // Within the bytes but beyond the columns.
+        let columns = vec!["x"; MAX_COLUMNS + 1].join(",");
+        assert_eq!(
+            sipas_error(format!("{}\n", columns).as_bytes()).cause,
+            Some(SheetError::TooManyColumns {
+                row: 1,
+                limit: MAX_COLUMNS
+            })
+        );
+    }
+
+    #[test]
+    fn columns_given_twice_are_found_in_linear_time_and_named_once() {
+        let many = vec!["dup"; MAX_COLUMNS - 30].join(",");
+        let text = format!("{},{many}\n", header());
+        let started = std::time::Instant::now();
+        let error = sipas_error(text.as_bytes());
+        assert!(started.elapsed().as_millis() < 1000);
+        assert_eq!(
+            error.message.matches("column 'dup' appears twice").count(),
+            1,
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn distinct_units_and_unit_channel_pairs_are_capped_naming_the_row() {
+        let items = bundled("sipas-2017").unwrap();
+        let codes: Vec<&str> = items.items.iter().map(|i| i.code.as_str()).collect();
+        let bytes = hostile::many_units_responses_csv(&codes, MAX_UNITS + 5);
+        let error = sipas_error(&bytes);
+        assert_eq!(error.row, Some(MAX_UNITS as u64 + 2));
+        assert!(
+            error.message.contains("limit of 10,000 distinct units"),
+            "{}",
+            error.message
+        );
+        let mut text = header();
+        for c in 0..=MAX_GROUPS {
+            text.push('\n');
+            text.push_str(&row("01", &format!("r{c}"), "1", "5").replacen(
+                "online",
+                &format!("k{c}"),
+                1,
+            ));
+        }
+        let error = sipas_error(text.as_bytes());
+        assert_eq!(error.row, Some(MAX_GROUPS as u64 + 2));
+        assert!(
+            error
+                .message
+                .contains("limit of 20,000 distinct (unit, channel) pairs"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn weights_out_of_range_are_rejected_and_sums_stay_finite() {
+        let text = [
+            header(),
+            row("01", "1", "1e308", "5"),
+            row("01", "2", "1e308", "5"),
+            row("01", "3", "1e-9", "5"),
+            row("01", "4", "1000000", "5"),
+            row("01", "5", "0.000001", "4"),
+        ]
+        .join("\n");
+        let tally = sipas(&text);
+        let reasons: Vec<(u64, &str)> = tally
+            .rejected
+            .iter()
+            .map(|r| (r.row, r.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                (
+                    2,
+                    "weight: 1e308 is above the largest weight allowed, 1000000"
+                ),
+                (
+                    3,
+                    "weight: 1e308 is above the largest weight allowed, 1000000"
+                ),
+                (
+                    4,
+                    "weight: 1e-9 is below the smallest weight allowed, 0.000001"
+                ),
+            ]
+        );
+        let q = bundled("sipas-2017").unwrap();
+        let result = index_from_counts(&q, &tally.unit(&q, "01"));
+        assert!(
+            result.index.is_some_and(f64::is_finite),
+            "{:?}",
+            result.index
+        );
+    }
+
+    #[test]
+    fn the_dense_range_workbook_is_read_in_constant_memory_and_refused() {
+        let header: Vec<String> = header().split(',').map(String::from).collect();
+        let header: Vec<&str> = header.iter().map(String::as_str).collect();
+        let q = bundled("sipas-2017").unwrap();
+        let error = read_xlsx(&q, "d.xlsx", &hostile::dense_range_xlsx(&header)).unwrap_err();
+        assert_eq!(error.row, Some(1_048_576));
+        assert_eq!(
+            error.cause,
+            Some(SheetError::TooManyColumns {
+                row: 1_048_576,
+                limit: MAX_COLUMNS
+            })
+        );
+    }
+}
+
+/// One dossier number typed three ways is one respondent, as the server counts it.
+#[test]
+fn respondent_ids_compare_in_their_normal_form() {
+    let mut text = header();
+    for id in [
+        "HS-2026-000123",
+        "hs-2026-000123",
+        "ＨＳ－２０２６－０００１２３",
+        "HS-2026-000124",
+    ] {
+        text.push('\n');
+        text.push_str(&row("44", id, "", "5"));
+    }
+    text.push('\n');
+    let tally = sipas(&text);
+    let rows: Vec<u64> = tally.rejected.iter().map(|r| r.row).collect();
+    assert_eq!(rows, [3, 4], "{:?}", tally.rejected);
+    assert_eq!(tally.accepted(), 2);
+}

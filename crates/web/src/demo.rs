@@ -310,7 +310,7 @@ async fn seed_survey(
         }
     }
     let rows = CsvRows::new(&questionnaire, std::io::Cursor::new(csv.into_bytes()))
-        .map_err(StoreError::Invalid)?;
+        .map_err(|e| StoreError::Invalid(e.message))?;
     surveys::import_responses(
         db,
         actor,

@@ -6,7 +6,7 @@ use chiso_interchange::report::build_report;
 use crate::cli::{ComputeArgs, Format};
 use crate::commands::CliError;
 use crate::inputs;
-use crate::output::write_output;
+use crate::output::{warn, write_output, write_text};
 use crate::progress::Stage;
 
 pub fn run(args: ComputeArgs) -> Result<(), CliError> {
@@ -18,7 +18,9 @@ pub fn run(args: ComputeArgs) -> Result<(), CliError> {
     let previous = args.previous.as_deref().map(inputs::previous).transpose()?;
     let lineage = args.lineage.as_deref().map(inputs::lineage).transpose()?;
     for code in inputs::units_without_scores(&directory, &scores) {
-        eprintln!("warning: unit {code} is in units.csv but has no scores; it is left out");
+        warn(&format!(
+            "unit {code} is in units.csv but has no scores; it is left out"
+        ));
     }
 
     let stage = Stage::start("Đang tính điểm và xếp hạng");
@@ -35,7 +37,7 @@ pub fn run(args: ComputeArgs) -> Result<(), CliError> {
     let bytes = match args.format {
         Format::Json => report.to_json().into_bytes(),
         Format::Csv => report.to_csv().into_bytes(),
-        Format::Table => report.to_table().into_bytes(),
+        Format::Table => return write_text(args.output.as_deref(), &report.to_table()),
         Format::Xlsx => report
             .to_xlsx(&framework, &evaluation)
             .map_err(|e| CliError::Failed(format!("cannot build the workbook: {e}")))?,

@@ -9,18 +9,17 @@ use chiso_interchange::framework_io::{
 use crate::cli::{FrameworkCommand, FrameworkFormat};
 use crate::commands::CliError;
 use crate::inputs;
-use crate::output::write_output;
+use crate::output::{write_output, write_text};
 
 pub fn run(command: FrameworkCommand) -> Result<(), CliError> {
     match command {
         FrameworkCommand::Validate { file } => {
             let framework = inputs::framework(&file)?;
-            println!("{}", summary(&framework));
-            Ok(())
+            write_text(None, &format!("{}\n", summary(&framework)))
         }
         FrameworkCommand::Show { file, guidance } => {
             let framework = inputs::framework(&file)?;
-            write_output(None, show(&framework, guidance).as_bytes(), false)
+            write_text(None, &show(&framework, guidance))
         }
         FrameworkCommand::Export {
             file,

@@ -15,7 +15,7 @@ use chiso_survey::{Questionnaire, ReadError, Tally, sample_size};
 
 use crate::cli::{Format, SurveyBy, SurveyCommand, SurveyGenerateArgs, SurveyIndexArgs};
 use crate::commands::CliError;
-use crate::output::write_output;
+use crate::output::{warn, write_output, write_text};
 use crate::progress::{ProgressReader, Stage};
 
 /// One input problem as the command's failure.
@@ -52,7 +52,7 @@ pub fn run(command: SurveyCommand) -> Result<(), CliError> {
         }
         SurveyCommand::Show { questionnaire } => {
             let q = questionnaire_arg(&questionnaire)?;
-            write_output(None, show(&q).as_bytes(), false)
+            write_text(None, &show(&q))
         }
         SurveyCommand::SampleSize {
             transactions,
@@ -212,16 +212,16 @@ fn index(args: SurveyIndexArgs) -> Result<(), CliError> {
         )));
     }
     for warning in &tally.warnings {
-        eprintln!("warning: {name}: {warning}");
+        warn(&format!("{name}: {warning}"));
     }
     for r in tally.rejected.iter().take(MAX_PRINTED) {
-        eprintln!("warning: {name} row {}: {} (row skipped)", r.row, r.reason);
+        warn(&format!("{name} row {}: {} (row skipped)", r.row, r.reason));
     }
     if tally.rejected.len() > MAX_PRINTED {
-        eprintln!(
-            "warning: … and {} more rejected rows (all are listed in --format json)",
+        warn(&format!(
+            "… and {} more rejected rows (all are listed in --format json)",
             tally.rejected.len() - MAX_PRINTED
-        );
+        ));
     }
 
     let stage = Stage::start("Đang tính chỉ số");
@@ -236,36 +236,40 @@ fn index(args: SurveyIndexArgs) -> Result<(), CliError> {
     if let Some((transactions, _)) = &options.targets {
         for unit in &report.units {
             match &unit.sample {
-                Some(s) if s.below_target => eprintln!(
-                    "warning: unit {}: {} responses, below the target sample {} (N = {} transactions)",
+                Some(s) if s.below_target => warn(&format!(
+                    "unit {}: {} responses, below the target sample {} (N = {} transactions)",
                     unit.unit_code, s.responses, s.target, s.transactions
-                ),
-                None => eprintln!(
-                    "warning: unit {} has no row in {}: no target sample",
+                )),
+                None => warn(&format!(
+                    "unit {} has no row in {}: no target sample",
                     unit.unit_code,
                     args.transactions
                         .as_deref()
                         .map(display_name)
                         .unwrap_or_default()
-                ),
+                )),
                 _ => {}
             }
         }
         for code in transactions.keys() {
             if !report.units.iter().any(|u| &u.unit_code == code) {
-                eprintln!("warning: unit {code} has transactions but no accepted response");
+                warn(&format!(
+                    "unit {code} has transactions but no accepted response"
+                ));
             }
         }
     }
     if tally.accepted() == 0 {
-        eprintln!("warning: {name}: no accepted response");
+        warn(&format!("{name}: no accepted response"));
     }
 
     let _stage = Stage::start("Đang tạo kết quả");
     let bytes = match args.format {
         Format::Json => report.to_json().into_bytes(),
         Format::Csv => report.to_csv(&questionnaire).into_bytes(),
-        Format::Table => report.to_table(&questionnaire).into_bytes(),
+        Format::Table => {
+            return write_text(args.output.as_deref(), &report.to_table(&questionnaire));
+        }
         Format::Xlsx => report
             .to_xlsx(&questionnaire)
             .map_err(|e| CliError::Failed(format!("cannot build the workbook: {e}")))?,

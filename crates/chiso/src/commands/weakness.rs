@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cli::{WeaknessArgs, WeaknessFormat};
 use crate::commands::CliError;
 use crate::inputs;
-use crate::output::write_output;
+use crate::output::{write_output, write_text};
 
 #[derive(Serialize)]
 struct WeaknessReport {
@@ -106,11 +106,13 @@ pub fn run(args: WeaknessArgs) -> Result<(), CliError> {
             .collect(),
         target,
     };
-    let text = match args.format {
-        WeaknessFormat::Json => serde_json::to_string_pretty(&report).expect("plain data") + "\n",
-        WeaknessFormat::Table => table(&report),
-    };
-    write_output(None, text.as_bytes(), false)
+    match args.format {
+        WeaknessFormat::Json => {
+            let json = serde_json::to_string_pretty(&report).expect("plain data") + "\n";
+            write_output(None, json.as_bytes(), false)
+        }
+        WeaknessFormat::Table => write_text(None, &table(&report)),
+    }
 }
 
 fn table(report: &WeaknessReport) -> String {

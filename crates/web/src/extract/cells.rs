@@ -36,7 +36,7 @@ pub fn check_table(lang: Lang, table: &Table) -> Vec<CellProblem> {
         kinds.push(kind_of(&name));
     }
     for row in &table.rows {
-        for (i, cell) in row.cells.iter().enumerate() {
+        for (i, cell) in row.cells().enumerate() {
             if problems.len() >= MAX_PROBLEMS {
                 return problems;
             }
@@ -86,10 +86,7 @@ mod tests {
             rows: rows
                 .into_iter()
                 .enumerate()
-                .map(|(i, cells)| TableRow {
-                    number: i + 2,
-                    cells: cells.into_iter().map(str::to_string).collect(),
-                })
+                .map(|(i, cells)| TableRow::new(i + 2, &cells))
                 .collect(),
         }
     }

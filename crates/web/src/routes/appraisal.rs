@@ -26,7 +26,7 @@ use chiso_store::appraisal_queries::{self, CouncilSheet, RoundMark};
 use chiso_store::assessments::{
     self, AppraisalEntry, ExtensionGrant, LeafScore, ProgressRow, PublishedResults, SheetRow,
 };
-use chiso_store::audit::{self, AuditFilter};
+use chiso_store::audit::AuditFilter;
 use chiso_store::campaigns::{self, CampaignRow, CampaignUnit};
 use chiso_store::evidence::{self, LinkedFile};
 use chiso_store::{StoreError, frameworks, units};
@@ -2342,31 +2342,13 @@ pub async fn audit_csv(
 ) -> AppResult<Response> {
     principal.require(Permission::ViewAudit)?;
     campaigns::get(&state.db, id).await?;
-    const PAGE: i64 = 10_000;
-    let mut rows = Vec::new();
-    let mut before = None;
-    // The store pages newest first; read until a short page.
-    loop {
-        let page = audit::list(
-            &state.db,
-            &AuditFilter {
-                campaign_id: Some(id),
-                before_id: before,
-                limit: PAGE,
-                ..AuditFilter::default()
-            },
-        )
-        .await?;
-        let full = page.len() as i64 == PAGE;
-        before = page.last().map(|r| r.id);
-        rows.extend(page);
-        if !full {
-            break;
-        }
-    }
-    let body = super::audit::csv_body(rows.iter().rev())?;
-    Ok(super::audit::csv_download(
-        body,
+    let filter = AuditFilter {
+        campaign_id: Some(id),
+        ..AuditFilter::default()
+    };
+    Ok(super::audit::csv_stream(
+        state.db.clone(),
+        filter,
         &format!("nhat-ky-dot-{id}.csv"),
     ))
 }

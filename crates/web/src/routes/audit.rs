@@ -2,9 +2,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::body::{Body, Bytes};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chiso_domain::access::Permission;
+use chiso_interchange::csv_out::{CsvWriter, LineEnd};
+use chiso_store::Db;
 use chiso_store::audit::{self, AuditFilter, AuditRecord};
 use serde::Deserialize;
 
@@ -85,67 +88,107 @@ pub async fn show(
     })
 }
 
-/// The whole filtered log as CSV (UTF-8 with BOM so Excel shows Vietnamese correctly).
+/// The whole filtered log as CSV (UTF-8 with BOM so Excel shows Vietnamese correctly),
+/// streamed: every row, however long the log.
 pub async fn export(
     State(state): State<AppState>,
     Auth(principal, _): Auth,
     Query(query): Query<AuditQuery>,
 ) -> AppResult<Response> {
     principal.require(Permission::ViewAudit)?;
-    let rows = audit::list(&state.db, &query.filter(10_000)).await?;
-    Ok(csv_download(csv_body(rows.iter().rev())?, "nhat-ky.csv"))
+    Ok(csv_stream(state.db.clone(), query.filter(0), "nhat-ky.csv"))
 }
 
-/// Audit rows as CSV, in the order given, with the columns of the audit table, behind a BOM so
-/// that Excel reads the Vietnamese text as UTF-8. Shared by every audit export (the whole log,
-/// a campaign's log).
-pub(crate) fn csv_body<'a>(rows: impl Iterator<Item = &'a AuditRecord>) -> AppResult<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    writer
-        .write_record([
-            "id",
-            "at",
-            "actor_id",
-            "actor_name",
-            "action",
-            "entity_type",
-            "entity_id",
-            "field",
-            "old_value",
-            "new_value",
-            "reason",
-            "campaign_id",
-            "unit_id",
-        ])
-        .map_err(anyhow::Error::from)?;
+/// Audit rows per page of the export: the body is written a page at a time, so memory stays
+/// one page whatever the size of the log.
+const EXPORT_PAGE: i64 = 1_000;
+
+const AUDIT_COLUMNS: [&str; 13] = [
+    "id",
+    "at",
+    "actor_id",
+    "actor_name",
+    "action",
+    "entity_type",
+    "entity_id",
+    "field",
+    "old_value",
+    "new_value",
+    "reason",
+    "campaign_id",
+    "unit_id",
+];
+
+/// One audit row as CSV cells, in [`AUDIT_COLUMNS`] order.
+fn audit_cells(row: &AuditRecord) -> [String; 13] {
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
-    for row in rows {
-        writer
-            .write_record([
-                row.id.to_string(),
-                row.at.to_rfc3339(),
-                number(row.actor_id),
-                row.actor_name.clone(),
-                row.action.clone(),
-                row.entity_type.clone(),
-                number(row.entity_id),
-                text(&row.field),
-                text(&row.old_value),
-                text(&row.new_value),
-                text(&row.reason),
-                number(row.campaign_id),
-                number(row.unit_id),
-            ])
-            .map_err(anyhow::Error::from)?;
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
-    Ok(body)
+    [
+        row.id.to_string(),
+        row.at.to_rfc3339(),
+        number(row.actor_id),
+        row.actor_name.clone(),
+        row.action.clone(),
+        row.entity_type.clone(),
+        number(row.entity_id),
+        text(&row.field),
+        text(&row.old_value),
+        text(&row.new_value),
+        text(&row.reason),
+        number(row.campaign_id),
+        number(row.unit_id),
+    ]
 }
 
-/// A CSV body as a download named `file_name` (ASCII).
-pub(crate) fn csv_download(body: Vec<u8>, file_name: &str) -> Response {
+/// The audit rows a filter selects, oldest first, as a streamed CSV download: a BOM so that
+/// Excel reads the Vietnamese text as UTF-8, then the columns of the audit table, every cell
+/// through the project's CSV writer (a reason typed as `=HYPERLINK(…)` arrives as text). The
+/// store is read page by page after the last id sent. Shared by every audit export (the whole
+/// log, a campaign's log).
+pub(crate) fn csv_stream(db: Db, filter: AuditFilter, file_name: &str) -> Response {
+    struct Walk {
+        db: Db,
+        filter: AuditFilter,
+        after: Option<i64>,
+        first: bool,
+    }
+    let start = Walk {
+        db,
+        filter,
+        after: None,
+        first: true,
+    };
+    let pages = futures_util::stream::unfold(Some(start), |walk| async move {
+        let mut walk = walk?;
+        let page =
+            match audit::page_ascending(&walk.db, &walk.filter, walk.after, EXPORT_PAGE).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(error = ?error, "audit export stopped");
+                    return Some((Err(std::io::Error::other(error.to_string())), None));
+                }
+            };
+        let mut out = Vec::new();
+        if walk.first {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        let mut writer = CsvWriter::new(out, LineEnd::CrLf);
+        let mut written = if walk.first {
+            writer.row(AUDIT_COLUMNS)
+        } else {
+            Ok(())
+        };
+        for row in &page {
+            written = written.and_then(|_| writer.row(audit_cells(row)));
+        }
+        let body = written
+            .map_err(std::io::Error::other)
+            .and_then(|_| writer.into_inner());
+        walk.first = false;
+        walk.after = page.last().map(|r| r.id);
+        let next = (page.len() as i64 == EXPORT_PAGE).then_some(walk);
+        Some((body.map(Bytes::from), next))
+    });
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -154,7 +197,7 @@ pub(crate) fn csv_download(body: Vec<u8>, file_name: &str) -> Response {
                 format!("attachment; filename=\"{file_name}\""),
             ),
         ],
-        body,
+        Body::from_stream(pages),
     )
         .into_response()
 }

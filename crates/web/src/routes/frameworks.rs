@@ -15,7 +15,7 @@ use chiso_domain::{Framework, FrameworkMeta, Method, UnitKind};
 use chiso_interchange::framework_io::{
     format_rule, framework_from_table, framework_to_csv, framework_to_xlsx,
 };
-use chiso_interchange::table::{Table, read_csv, read_xlsx};
+use chiso_interchange::table::{read_csv, read_xlsx};
 use chiso_interchange::{InputError, InputErrors};
 use chiso_store::frameworks::{self, FrameworkRow};
 use serde::Deserialize;
@@ -332,7 +332,10 @@ fn file_problems(lang: Lang, errors: &InputErrors) -> Vec<FileProblem> {
             FileProblem {
                 row: error.row,
                 code: code.filter(|c| !c.is_empty()),
-                message: i18n::message(lang, &rest),
+                message: match &error.cause {
+                    Some(cause) => i18n::sheet_error(lang, cause),
+                    None => i18n::message(lang, &rest),
+                },
             }
         })
         .collect()
@@ -344,25 +347,40 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
-/// Reads a table from an upload, by extension: `.xlsx` is the first sheet, anything else CSV.
-/// Its cells are typed text too: a title or code is refused as it would be in a form.
-fn read_upload(lang: Lang, upload: &Upload) -> Result<Table, Vec<FileProblem>> {
-    let lower = upload.name.to_ascii_lowercase();
-    let table = if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
-        read_xlsx(&upload.name, &upload.bytes)
-    } else {
-        read_csv(&upload.name, upload.bytes.as_slice())
-    };
-    let table = table.map_err(|error| file_problems(lang, &error.into()))?;
-    let problems: Vec<FileProblem> = cells::check_table(lang, &table)
-        .into_iter()
-        .map(|p| FileProblem {
-            row: Some(p.row),
-            code: None,
-            message: p.message,
-        })
-        .collect();
-    problems.is_empty().then_some(table).ok_or(problems)
+/// Reads a framework from an upload, by extension (`.xlsx` is the first sheet, anything else
+/// CSV), off the async workers: parsing a large file is CPU work of up to seconds. Its cells
+/// are typed text too: a title or code is refused as it would be in a form.
+async fn read_framework(
+    lang: Lang,
+    upload: &Upload,
+    meta: FrameworkMeta,
+) -> AppResult<Result<Framework, Vec<FileProblem>>> {
+    let name = upload.name.clone();
+    let bytes = upload.bytes.clone();
+    let parsed = tokio::task::spawn_blocking(move || {
+        let lower = name.to_ascii_lowercase();
+        let table = if lower.ends_with(".xlsx") || lower.ends_with(".xlsm") {
+            read_xlsx(&name, &bytes)
+        } else {
+            read_csv(&name, bytes.as_slice())
+        };
+        let table = table.map_err(|error| file_problems(lang, &error.into()))?;
+        let problems: Vec<FileProblem> = cells::check_table(lang, &table)
+            .into_iter()
+            .map(|p| FileProblem {
+                row: Some(p.row),
+                code: None,
+                message: p.message,
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        framework_from_table(&table, meta).map_err(|e| file_problems(lang, &e))
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    Ok(parsed)
 }
 
 /// The fields of a multipart form: text fields and at most one file (field `file`).
@@ -405,16 +423,6 @@ async fn read_multipart<F: upload::UploadForm>(
         fields: received.fields,
         file,
     })
-}
-
-/// The framework of an uploaded file, or every problem of its rows.
-fn read_framework(
-    lang: Lang,
-    upload: &Upload,
-    meta: FrameworkMeta,
-) -> Result<Framework, Vec<FileProblem>> {
-    let table = read_upload(lang, upload)?;
-    framework_from_table(&table, meta).map_err(|e| file_problems(lang, &e))
 }
 
 fn check_extension(lang: Lang, upload: &Option<Upload>, errors: &mut Vec<String>) {
@@ -593,7 +601,7 @@ pub async fn import(
     let mut problems = Vec::new();
     let mut framework = None;
     if let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) {
-        match read_framework(lang, upload, meta) {
+        match read_framework(lang, upload, meta).await? {
             Ok(built) => framework = Some(built),
             Err(file_problems) => problems = file_problems,
         }
@@ -679,7 +687,7 @@ pub async fn replace(
     let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) else {
         return Ok(refuse(errors, Vec::new()));
     };
-    let corrected = match read_framework(lang, upload, stored.framework.meta.clone()) {
+    let corrected = match read_framework(lang, upload, stored.framework.meta.clone()).await? {
         Ok(corrected) => corrected,
         Err(problems) => return Ok(refuse(Vec::new(), problems)),
     };

@@ -18,6 +18,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use chiso_domain::access::Permission;
+use chiso_interchange::csv_out::{CsvWriter, LineEnd};
+use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
 use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::survey_services::{self, ServiceFields};
 use chiso_store::surveys::{
@@ -175,6 +177,18 @@ const MESSAGES: &[(&str, &str)] = &[
     (
         "weight: {} is not > 0",
         "trọng số (weight): {} không lớn hơn 0",
+    ),
+    (
+        "weight: {} is above the largest weight allowed, 1000000",
+        "trọng số (weight): {} lớn hơn mức tối đa cho phép, 1.000.000",
+    ),
+    (
+        "weight: {} is below the smallest weight allowed, 0.000001",
+        "trọng số (weight): {} nhỏ hơn mức tối thiểu cho phép, 0,000001",
+    ),
+    (
+        "the file cannot be read from this row on: the row is longer than {}, the limit",
+        "không đọc được tệp từ dòng này trở đi: dòng dài hơn {}, vượt giới hạn cho phép",
     ),
     (
         "weight {} is not a number > 0",
@@ -1143,18 +1157,16 @@ pub struct TokensPage {
 }
 
 fn tokens_csv(unit_code: &str, links: &[(String, String)]) -> AppResult<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut writer = CsvWriter::new("\u{feff}".as_bytes().to_vec(), LineEnd::CrLf);
     writer
-        .write_record(["unit_code", "token", "link"])
+        .row(["unit_code", "token", "link"])
         .map_err(anyhow::Error::from)?;
     for (token, link) in links {
         writer
-            .write_record([unit_code, token, link])
+            .row([unit_code, token, link])
             .map_err(anyhow::Error::from)?;
     }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?);
-    Ok(body)
+    Ok(writer.into_inner().map_err(anyhow::Error::from)?)
 }
 
 /// Issues one-time tokens: shown once (only their hashes are stored) as a printable page of QR
@@ -1725,50 +1737,73 @@ fn with_job<T>(id: &str, f: impl FnOnce(&mut Job) -> T) -> Option<T> {
     jobs.get_mut(id).map(f)
 }
 
-/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats.
-fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    use calamine::{Data, Reader, Xlsx};
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| format!("not readable as .xlsx: {e}"))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| "has no sheet".to_string())?
-        .map_err(|e| format!("first sheet not readable: {e}"))?;
-    // As the survey engine reads a workbook: trailing empty header cells are formatting, not
-    // columns, and a row's empty cells past the header are dropped (a sheet pads every row to
-    // the widest one).
-    let text = |cell: &Data| match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => format!("{f}"),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
+/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats. The
+/// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
+/// so that rows keep their numbers (counted from the header); cells go through the project's
+/// CSV writer, whose `'` before a formula the row reader takes off again: every cell arrives
+/// as typed.
+fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
+    let mut writer = CsvWriter::new(Vec::new(), LineEnd::Lf);
+    let mut first: Option<u64> = None;
+    let mut last = 0u64;
+    let failed = |e: csv::Error| SheetError::Unreadable {
+        detail: e.to_string(),
     };
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(text).collect())
-        .unwrap_or_default();
-    let width = header
-        .iter()
-        .rposition(|h| !h.trim().is_empty())
-        .map_or(0, |p| p + 1);
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    writer
-        .write_record(&header[..width])
-        .map_err(|e| e.to_string())?;
-    for row in rows {
-        let mut cells: Vec<String> = row.iter().map(text).collect();
-        while cells.len() > width && cells.last().is_some_and(|c| c.trim().is_empty()) {
-            cells.pop();
+    read_xlsx_rows(bytes, |number, cells| {
+        let first = *first.get_or_insert(number);
+        for _ in last + 1..number.max(first) {
+            writer.row([""]).map_err(failed)?;
         }
-        writer.write_record(&cells).map_err(|e| e.to_string())?;
-    }
-    writer.into_inner().map_err(|e| e.to_string())
+        last = number;
+        writer.row(cells).map_err(failed)
+    })
+    .map_err(|e| match e {
+        RowsError::Sheet(e) | RowsError::Row(e) => e,
+    })?;
+    writer.into_inner().map_err(|e| SheetError::Unreadable {
+        detail: e.to_string(),
+    })
+}
+
+/// An upload made ready for the import job, off the async workers (parsing is CPU work of up
+/// to seconds on a large file): an .xlsx turned into CSV, the header checked against the
+/// questionnaire, the data lines counted for the progress bar. A problem comes back in the
+/// user's language, naming the file.
+async fn prepare_import(
+    lang: Lang,
+    name: String,
+    is_xlsx: bool,
+    bytes: Vec<u8>,
+    questionnaire: Questionnaire,
+) -> AppResult<Result<(Questionnaire, Vec<u8>, u64), String>> {
+    let prepared = tokio::task::spawn_blocking(move || {
+        let csv_bytes = if is_xlsx {
+            xlsx_to_csv(&bytes)
+                .map_err(|e| format!("{name}: {}", i18n::sheet_error_with_row(lang, &e)))?
+        } else {
+            bytes
+        };
+        if let Some(refusal) = cells::control_in_file(lang, &name, &csv_bytes) {
+            return Err(refusal);
+        }
+        if let Err(e) = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])) {
+            let text = match &e.cause {
+                Some(cause) => i18n::sheet_error_with_row(lang, cause),
+                None => message(lang, &e.message),
+            };
+            return Err(format!("{name}: {text}"));
+        }
+        // Data rows, for the progress bar: lines after the header (blank ones are not rows, so
+        // the bar may end a little early; it is set to 100 % when the import ends).
+        let lines = csv_bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .count();
+        Ok((questionnaire, csv_bytes, lines.saturating_sub(1) as u64))
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    Ok(prepared)
 }
 
 /// Starts an import of responses.csv / .xlsx in the background and sends the browser to its
@@ -1809,24 +1844,8 @@ pub async fn start_import(
         }
     };
     let lower = name.to_lowercase();
-    let csv_bytes = if lower.ends_with(".xlsx") {
-        match xlsx_to_csv(&bytes) {
-            Ok(b) => b,
-            Err(e) => {
-                return wave_problem(
-                    &state,
-                    &principal,
-                    &context,
-                    wave_id,
-                    format!("{name}: {}", message(lang, &e)),
-                    String::new(),
-                )
-                .await;
-            }
-        }
-    } else if lower.ends_with(".csv") {
-        bytes
-    } else {
+    let is_xlsx = lower.ends_with(".xlsx");
+    if !is_xlsx && !lower.ends_with(".csv") {
         return wave_problem(
             &state,
             &principal,
@@ -1836,7 +1855,7 @@ pub async fn start_import(
             String::new(),
         )
         .await;
-    };
+    }
     if wave.state() == WaveState::Draft {
         return wave_problem(
             &state,
@@ -1848,38 +1867,24 @@ pub async fn start_import(
         )
         .await;
     }
-    if let Some(refusal) = cells::control_in_file(lang, &name, &csv_bytes) {
-        return wave_problem(
-            &state,
-            &principal,
-            &context,
-            wave_id,
-            refusal,
-            String::new(),
-        )
-        .await;
-    }
     let questionnaire = surveys::get_questionnaire(&state.db, wave.questionnaire_id)
         .await?
         .questionnaire()?;
-    if let Err(e) = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])) {
-        return wave_problem(
-            &state,
-            &principal,
-            &context,
-            wave_id,
-            format!("{name}: {}", message(lang, &e)),
-            String::new(),
-        )
-        .await;
-    }
-    // Data rows, for the progress bar: lines after the header (blank ones are not rows, so the
-    // bar may end a little early; it is set to 100 % when the import ends).
-    let lines = csv_bytes
-        .split(|&b| b == b'\n')
-        .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
-        .count();
-    let total = lines.saturating_sub(1) as u64;
+    let (questionnaire, csv_bytes, total) =
+        match prepare_import(lang, name.clone(), is_xlsx, bytes, questionnaire).await? {
+            Ok(prepared) => prepared,
+            Err(problem) => {
+                return wave_problem(
+                    &state,
+                    &principal,
+                    &context,
+                    wave_id,
+                    problem,
+                    String::new(),
+                )
+                .await;
+            }
+        };
     let job_id = crate::auth::new_token()[..24].to_lowercase();
     {
         let mut all = jobs().lock().unwrap_or_else(|p| p.into_inner());
@@ -1925,7 +1930,7 @@ pub async fn start_import(
                         }
                     })
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.message),
         };
         with_job(&id, |job| job.outcome = Some(outcome));
     });

@@ -1019,29 +1019,35 @@ pub async fn import(
         ));
     };
     let display = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_string();
-    let table = match kind {
-        UploadKind::Csv => read_csv(&display, bytes.as_slice()),
-        UploadKind::Xlsx => read_xlsx(&display, &bytes),
-    };
-    // The cells are typed text too: a name or code is refused as it would be in the form.
-    let table = table
-        .map_err(|error| {
-            let message = input_message(lang, &error.message);
+    // Parsing is CPU work of up to seconds on a large file: off the async workers. The cells
+    // are typed text too: a name or code is refused as it would be in the form.
+    let file_name = display.clone();
+    let table = tokio::task::spawn_blocking(move || {
+        let table = match kind {
+            UploadKind::Csv => read_csv(&file_name, bytes.as_slice()),
+            UploadKind::Xlsx => read_xlsx(&file_name, &bytes),
+        };
+        let table = table.map_err(|error| {
+            let message = match &error.cause {
+                Some(cause) => i18n::sheet_error(lang, cause),
+                None => input_message(lang, &error.message),
+            };
             vec![ImportProblem {
                 row: error.row,
                 message,
             }]
-        })
-        .and_then(|table| {
-            let problems = cells::check_table(lang, &table).into_iter();
-            let problems: Vec<_> = problems
-                .map(|p| ImportProblem {
-                    row: Some(p.row),
-                    message: p.message,
-                })
-                .collect();
-            problems.is_empty().then_some(table).ok_or(problems)
-        });
+        })?;
+        let problems: Vec<_> = cells::check_table(lang, &table)
+            .into_iter()
+            .map(|p| ImportProblem {
+                row: Some(p.row),
+                message: p.message,
+            })
+            .collect();
+        problems.is_empty().then_some(table).ok_or(problems)
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
     let table = match table {
         Ok(table) => table,
         Err(problems) => return Ok(respond(problems, display, StatusCode::UNPROCESSABLE_ENTITY)),
