@@ -13,7 +13,10 @@ fn main() {
         ("dense-range.xlsx", hostile::dense_range_xlsx(&units)),
         ("bomb.xlsx", hostile::xlsx_bomb(300 << 20, &units, "x")),
         ("wide-header.csv", hostile::wide_header_csv(&units, 150_000)),
-        ("wide-header.xlsx", hostile::wide_header_xlsx(&units, 150_000)),
+        (
+            "wide-header.xlsx",
+            hostile::wide_header_xlsx(&units, 150_000),
+        ),
     ];
     for (name, bytes) in files {
         std::fs::write(dir.join(name), &bytes).expect("the file is written");
