@@ -31,6 +31,8 @@ pub struct Config {
     /// Password checks (Argon2id, about 19 MiB each) run at the same time; more wait briefly
     /// or are refused with 503, so a flood of logins cannot exhaust memory.
     pub password_checks: usize,
+    /// The clock the rules read: the system's, or a fixed one a test moves.
+    pub clock: crate::app::Clock,
     /// Largest accepted upload.
     pub max_upload_bytes: usize,
     /// Consecutive failed logins that lock an account, and for how long.
@@ -62,6 +64,7 @@ impl Default for Config {
             public_url: None,
             session_absolute_hours: 24,
             password_checks: default_password_checks(),
+            clock: crate::app::Clock::system(),
             max_upload_bytes: 20 * 1024 * 1024,
             lockout_failures: 5,
             lockout_minutes: 15,

@@ -16,6 +16,8 @@ pub enum AppError {
         next: String,
     },
     Csrf,
+    /// A rule refused the request; the refusal says itself in the user's language.
+    Refused(Box<dyn crate::describe::Describe>),
     /// A rule of the data refused the request; the message is English (from the libraries)
     /// and is rendered in the user's language.
     BadRequest(String),
@@ -37,6 +39,13 @@ impl From<crate::passwords::Busy> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// A typed refusal.
+    pub fn refused(refusal: impl crate::describe::Describe) -> AppError {
+        AppError::Refused(Box::new(refusal))
+    }
+}
 
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> AppError {
@@ -79,6 +88,9 @@ impl AppError {
                 return Redirect::to(&target).into_response();
             }
             AppError::Input(refusal) => return refusal.into_response(),
+            AppError::Refused(refusal) => {
+                return error_page(lang, refusal.status(), refusal.describe(lang));
+            }
             AppError::NotFound => (StatusCode::NOT_FOUND, "common.error_not_found", None),
             AppError::Forbidden => (StatusCode::FORBIDDEN, "common.error_forbidden", None),
             AppError::Csrf => (StatusCode::FORBIDDEN, "common.error_csrf", None),

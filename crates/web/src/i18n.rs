@@ -103,6 +103,15 @@ pub fn text(lang: Lang, key: &str) -> &'static str {
     }
 }
 
+/// The text for a key with its `{name}` placeholders filled in.
+pub fn fill(lang: Lang, key: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut text = text(lang, key).to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    text
+}
+
 /// The text for a key, or `None` when neither language has it (for optional texts such as a
 /// field's label).
 pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
@@ -806,10 +815,10 @@ fn translate(english: &str) -> Option<String> {
             ))
         })
         .max_by_key(|(length, _, _)| *length)
-        .and_then(|(_, target, captures)| fill(target, captures))
+        .and_then(|(_, target, captures)| fill_template(target, captures))
 }
 
-fn fill(target: &str, captures: Vec<String>) -> Option<String> {
+fn fill_template(target: &str, captures: Vec<String>) -> Option<String> {
     let mut output = String::new();
     let mut captures = captures.into_iter();
     let mut rest = target;

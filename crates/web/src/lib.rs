@@ -2,11 +2,13 @@
 //! `build` connects and migrates the database, loads demo data into an empty one when asked,
 //! and binds the listener (port 0 picks a free port for tests); `App::run` serves.
 
+pub mod app;
 pub mod auth;
 pub mod charts;
 pub mod client;
 pub mod config;
 pub mod demo;
+pub mod describe;
 pub mod error;
 pub mod extract;
 pub mod i18n;
@@ -86,6 +88,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         ),
         survey_rate: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
+        clock: config.clock.clone(),
         config: Arc::new(config),
     };
     Ok(App {

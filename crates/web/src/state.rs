@@ -19,6 +19,8 @@ pub struct AppState {
     pub submissions: SubmitQueue,
     /// The public form's limit per client address (`survey_submissions_per_minute`).
     pub survey_rate: Arc<crate::client::RateLimiter>,
+    /// The time every rule reads (fixed in tests).
+    pub clock: crate::app::Clock,
     /// Password checks, bounded (`password_checks`).
     pub passwords: Arc<crate::passwords::PasswordGate>,
 }

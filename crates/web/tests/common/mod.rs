@@ -12,6 +12,8 @@ use chiso_store::testing::{self, TestDb};
 use chiso_store::{Backend, Db};
 use chiso_web::Config;
 
+pub mod statements;
+
 /// One running application and a browser-like client.
 pub struct TestApp {
     pub backend: Backend,

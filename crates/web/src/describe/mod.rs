@@ -1,0 +1,50 @@
+//! Refusals in the user's language.
+//!
+//! Rules refuse with typed errors, from the domain up through the store and the application
+//! layer; nothing on the way turns them into text. Here each error type says itself from the
+//! locale files (`locales/{vi,en}/*.toml`), with its values filled in: a page, a form beside
+//! its field, or the JSON API's `{"error", "field"}`. No English of a library reaches a
+//! Vietnamese page, and nothing parses a message back.
+
+use std::fmt;
+
+use axum::http::StatusCode;
+
+use crate::i18n::Lang;
+
+/// A refusal that can say itself.
+pub trait Describe: fmt::Debug + Send + Sync + 'static {
+    /// The message, in `lang`.
+    fn describe(&self, lang: Lang) -> String;
+
+    /// The form field or API field it concerns, when there is one.
+    fn field(&self) -> Option<&str> {
+        None
+    }
+
+    /// The HTTP status it answers with.
+    fn status(&self) -> StatusCode {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+/// A refusal already worded (for refusals put together from several parts).
+#[derive(Debug, Clone)]
+pub struct Worded {
+    pub vi: String,
+    pub en: String,
+    pub field: Option<String>,
+}
+
+impl Describe for Worded {
+    fn describe(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Vi => self.vi.clone(),
+            Lang::En => self.en.clone(),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        self.field.as_deref()
+    }
+}
