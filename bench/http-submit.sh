@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of issue 5, HTTP submissions: N kiosk responses through POST /api/v1/responses
+# Benchmark of HTTP survey submissions: N kiosk responses through POST /api/v1/responses
 # from C concurrent clients on loopback against a release `chiso serve` on a fresh SQLite
 # database; every 201 means the response is committed (durable). Run twice in the same run:
 # with one transaction per submission (CHISO_SURVEY_GROUP_COMMIT=1, the baseline) and with

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of issue 5, first row: `chiso survey index` against DuckDB computing the same
+# Benchmark (README "Benchmarks"): `chiso survey index` against DuckDB computing the same
 # per-unit results (item rates → factor means → index) from the same 1,000,000-row
 # responses.csv (63 units × 23 items), in the same run, 5 runs each, medians and their ratio.
 # It also checks that both give the same numbers.

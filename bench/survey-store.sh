@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of survey storage on SQLite (issue 5): bulk import of a generated responses.csv
+# Benchmarks of survey storage on SQLite (README "Survey storage"): bulk import of a generated responses.csv
 # (sipas-2017: 23 items, 63 units, weights, respondent ids), against a baseline measured in
 # the same run (the same rows, same parser, same table and statements, plain INSERTs without
 # counters or duplicate check), with the peak RSS of each; then the index of a unit and of

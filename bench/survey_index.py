@@ -1,7 +1,7 @@
 """Times `chiso survey index` and DuckDB on the same responses.csv and checks they agree.
 
 Run by bench/survey-index.sh. DuckDB computes the same per-unit results as chiso
-(interchange.md §6): per item the weighted share of answers 4–5 among non-blank answers
+(docs/formats.md §6.3): per item the weighted share of answers 4–5 among non-blank answers
 (a blank weight counts 1), per factor the mean of its items' rates (items with no answer left
 out), the index as the mean of the factors, and the response count. Both read the CSV from
 scratch on every run; chiso's time includes starting the process and writing its JSON.

@@ -1,4 +1,4 @@
-// Issue 4's whole story in the browser, on the demo campaign: the editor fills the sheet of
+// The assessment year's whole story in the browser (docs/method.md §2.5), on the demo campaign: the editor fills the sheet of
 // Sở Tư pháp and attaches evidence, the leader submits, the appraiser adjusts a leaf and asks
 // for an explanation, the unit explains, round 2 re-scores, the secretariat finalizes and
 // publishes, and the viewer sees the ranking. Screenshots at every stage.

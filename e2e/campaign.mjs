@@ -1,4 +1,4 @@
-// Issue 3's story: the secretariat logs in, creates a campaign with the sample department
+// Setting up a campaign: the secretariat logs in, creates a campaign with the sample department
 // framework, chooses participating units and opens it; screenshots on a desktop and a phone.
 import { run, newPage, login, shot, check } from './lib.mjs';
 

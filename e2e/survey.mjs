@@ -1,4 +1,4 @@
-// Issue 5's story: the secretariat registers the SIPAS questionnaire, creates a wave over a
+// A survey wave's story: the secretariat registers the SIPAS questionnaire, creates a wave over a
 // department, opens it, declares one of the department's services and issues one-time tokens
 // for it; a citizen on a phone opens a token link, sees the service named, answers every
 // question, sends and sees the thank-you page; the link then says it was answered; back on the

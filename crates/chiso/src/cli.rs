@@ -1,4 +1,4 @@
-//! The command line (interchange.md §4 for `compute`).
+//! The command line (docs/formats.md §4 for `compute`, §6 for `survey index`).
 
 use std::path::PathBuf;
 
@@ -46,14 +46,14 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
-    /// Compute points, indices, ranks and changes (interchange.md §4).
+    /// Compute points, indices, ranks and changes (docs/formats.md §4).
     Compute(ComputeArgs),
     /// Validate, show or export a criteria framework.
     #[command(subcommand)]
     Framework(FrameworkCommand),
     /// Points lost per leaf and area, comparison with peers, and what it takes to reach a target.
     Weakness(WeaknessArgs),
-    /// Surveys: indices from responses (interchange.md §6), questionnaires, sample sizes.
+    /// Surveys: indices from responses (docs/formats.md §6), questionnaires, sample sizes.
     #[command(subcommand)]
     Survey(SurveyCommand),
 }
@@ -184,7 +184,7 @@ pub enum UserCommand {
 #[derive(Subcommand, Debug)]
 pub enum SurveyCommand {
     /// Compute item rates, factor indices, the index and PAR points per unit from
-    /// responses.csv / .xlsx (interchange.md §5–§6).
+    /// responses.csv / .xlsx (docs/formats.md §5–§6).
     Index(SurveyIndexArgs),
     /// List the bundled questionnaires.
     List,
@@ -193,7 +193,7 @@ pub enum SurveyCommand {
         /// A bundled questionnaire id or a questionnaire .toml file.
         questionnaire: String,
     },
-    /// The recommended sample n = N / (1 + N·e²), rounded up (domain.md §3.4).
+    /// The recommended sample n = N / (1 + N·e²), rounded up (docs/method.md §3.4).
     SampleSize {
         /// N: the number of transactions in the period.
         #[arg(long)]

@@ -1,4 +1,4 @@
-//! `chiso compute` and `chiso framework` as a user runs them (interchange.md §4): the contract
+//! `chiso compute` and `chiso framework` as a user runs them (docs/formats.md §4): the contract
 //! example, every output format, bad input, and frameworks that are not in the repository.
 
 use std::path::{Path, PathBuf};
@@ -201,7 +201,7 @@ fn fails_with(name: &str, replace: &str, content: &str) -> String {
 
 #[test]
 fn bad_input_is_rejected_with_row_and_code_and_writes_nothing() {
-    // (file, text to replace, replacement, expected message): every rule of interchange.md §1
+    // (file, text to replace, replacement, expected message): every rule of docs/formats.md §1
     // and §3, each in a copy of the example with that one change.
     let cases = [
         (

@@ -1,4 +1,4 @@
-//! `chiso survey` as a user runs it (interchange.md §5–§6): the contract example against its
+//! `chiso survey` as a user runs it (docs/formats.md §5–§6): the contract example against its
 //! expected.json, each trap, every output format, strict mode, bad input, the leader survey,
 //! channels, groups, sample targets and changes against a previous result.
 

@@ -1,4 +1,4 @@
-//! Index and ranking for 10,000 communes × 120 leaves (issue 2 §6; target under 50 ms on one
+//! Index and ranking for 10,000 communes × 120 leaves (README "Benchmarks"; target under 50 ms on one
 //! core). `evaluate` runs on one thread. The baseline, measured in the same run, is the least
 //! any implementation must do: read every entered point once and sort the units by total.
 //!

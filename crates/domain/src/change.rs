@@ -1,5 +1,5 @@
-//! Year-over-year changes (domain.md §2.5 step 8), matched through unit lineage so that a
-//! province formed by the 2025 merger is compared with its predecessors (domain.md §6.2).
+//! Year-over-year changes (docs/method.md §2.11), matched through unit lineage so that a
+//! province formed by the 2025 merger is compared with its predecessors (docs/method.md §6.5).
 
 use std::collections::HashMap;
 
@@ -53,7 +53,7 @@ pub struct Change {
     pub previous_rank: u32,
     /// index − previous index, unrounded.
     pub index_change: f64,
-    /// previous rank − rank: positive when the unit moved up (interchange.md §4).
+    /// previous rank − rank: positive when the unit moved up (docs/formats.md §4.4).
     pub rank_change: i64,
 }
 
@@ -120,7 +120,7 @@ pub enum Weighting {
 }
 
 /// A merged unit's earlier results: each predecessor's, and a combined baseline that is only
-/// ever an estimate (domain.md §6.2: "always labelled as an estimate with its weighting
+/// ever an estimate (docs/method.md §6.5: "always labelled as an estimate with its weighting
 /// stated").
 #[derive(Clone, Debug, PartialEq)]
 pub struct MergedBaseline {
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn merged_units_get_a_labelled_baseline() {
-        // Quảng Trị (44) from Quảng Trị 45 and Quảng Bình 44 (domain.md §6.2).
+        // Quảng Trị (44) from Quảng Trị 45 and Quảng Bình 44 (docs/method.md §6.5).
         let previous = PreviousYear::new([unit("45", 80.0, 40), unit("44", 84.0, 20)]);
         let mut lineage = Lineage::new();
         lineage.add(

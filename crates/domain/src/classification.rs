@@ -1,5 +1,5 @@
-//! Classification bands (xếp loại). The bands are per campaign (domain.md §9); the default is
-//! common practice: Tốt ≥ 80, Khá ≥ 70, Trung bình ≥ 50, Yếu below (domain.md §2.5 step 7).
+//! Classification bands (xếp loại). The bands are per campaign (docs/method.md §2.10, §9); the default is
+//! common practice: Tốt ≥ 80, Khá ≥ 70, Trung bình ≥ 50, Yếu below (docs/method.md §2.10).
 
 use serde::{Deserialize, Serialize};
 

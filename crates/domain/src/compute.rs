@@ -1,5 +1,5 @@
 //! A unit's points: leaf entries checked against the framework, node sums, bonus and penalty,
-//! and the index (domain.md §2.5, steps 1–5).
+//! and the index (docs/method.md §2.6–§2.8).
 
 use std::fmt;
 
@@ -27,7 +27,7 @@ pub enum ScoreError {
 }
 
 /// One unit's entered leaf points. Leaves without an entry score 0 and are reported as missing
-/// (interchange.md §3).
+/// (docs/formats.md §3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScoreSheet {
     /// Indexed by node id; only leaves are ever set.
@@ -42,7 +42,7 @@ impl ScoreSheet {
     }
 
     /// Sets a leaf's points after checking them: a leaf, in `[0, max]`, one of the levels
-    /// where the leaf has fixed levels. Nothing is clamped (issue 2 §4).
+    /// where the leaf has fixed levels. Nothing is clamped (docs/method.md §2.6).
     pub fn set(
         &mut self,
         framework: &Framework,
@@ -133,7 +133,7 @@ pub struct UnitPoints {
     pub tree_points: Points,
     pub bonus: Points,
     pub penalty: Points,
-    /// Tree points + bonus − penalty. Not clamped: only the index is (interchange.md §4).
+    /// Tree points + bonus − penalty. Not clamped: only the index is (docs/formats.md §4.2).
     pub points: Points,
     /// Leaves with no entry, in tree order.
     pub missing: Vec<NodeId>,
@@ -182,7 +182,7 @@ impl UnitPoints {
     }
 }
 
-/// Sums a sheet over the tree (domain.md §2.5 step 2: plain sums, no re-weighting).
+/// Sums a sheet over the tree (docs/method.md §2.7: plain sums, no re-weighting).
 pub fn compute_unit(framework: &Framework, sheet: &ScoreSheet) -> UnitPoints {
     let mut node_points = vec![Points::ZERO; framework.nodes().len()];
     let mut missing = Vec::new();

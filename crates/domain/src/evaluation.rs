@@ -1,5 +1,5 @@
 //! Results for a set of units: points, index, overall and per-area ranks, ranks within groups
-//! (regions) and classification (domain.md §2.5, steps 3–7).
+//! (regions) and classification (docs/method.md §2.8–§2.10).
 
 use crate::classification::Bands;
 use crate::compute::{ScoreSheet, UnitPoints, compute_unit};
@@ -44,7 +44,7 @@ pub struct UnitOutcome {
     pub classification: String,
 }
 
-/// Every unit's result, sorted by rank, then unit code (interchange.md §4).
+/// Every unit's result, sorted by rank, then unit code (docs/formats.md §4.3).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
     pub units: Vec<UnitOutcome>,
@@ -125,7 +125,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::framework::tests::example;
 
-    /// The six units of shared/docs/examples/compute (scores.csv).
+    /// The six units of tests/fixtures/compute (scores.csv; docs/formats.md §4.5).
     pub fn example_inputs(f: &Framework) -> Vec<UnitInput> {
         let rows: [(&str, [&str; 10]); 6] = [
             (

@@ -1,6 +1,6 @@
 //! The pure scoring maths of chiso: criteria frameworks, points, indices, rankings,
 //! classifications, year-over-year changes and weakness analysis for the PAR INDEX method
-//! (domain.md §2). No IO: files and databases are the callers' business.
+//! (docs/method.md §2). No IO: files and databases are the callers' business.
 
 pub mod access;
 pub mod assessment;

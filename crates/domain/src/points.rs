@@ -1,6 +1,6 @@
 //! Points as exact fixed-point numbers.
 //!
-//! Points are kept as integer ten-thousandths (engineering guide §1: "integer ten-thousandths
+//! Points are kept as integer ten-thousandths (docs/method.md §1.4: "integer ten-thousandths
 //! in both databases"), so sums of leaves are exact and a total such as
 //! 56.78 + 3.01 + 8.57 + 20.11 is exactly 88.47, never 88.46999999. Four decimals hold the
 //! 0.25-step rubrics and survey-derived points (85.713 % × 10 / 100 = 8.5713).
@@ -74,7 +74,7 @@ impl Points {
     }
 
     /// `self / total × 100` as a float, the unrounded index of the PAR method
-    /// (domain.md §2.5 step 3). `None` when `total` is zero.
+    /// (docs/method.md §2.8). `None` when `total` is zero.
     pub fn percent_of(self, total: Points) -> Option<f64> {
         if total.0 == 0 {
             return None;
@@ -83,7 +83,7 @@ impl Points {
     }
 
     /// `self / total × 100` rounded half away from zero to 2 decimals, as hundredths of a
-    /// percent, computed exactly in integers. Ranking uses this (interchange.md §4: "ranking is
+    /// percent, computed exactly in integers. Ranking uses this (docs/formats.md §4.3: "ranking is
     /// by index rounded to 2 decimals"), so 78.431 and 78.434 tie at 78.43 whatever the
     /// float representation of either.
     pub fn percent_hundredths_of(self, total: Points) -> Option<i64> {
@@ -114,7 +114,7 @@ impl std::str::FromStr for Points {
     type Err = PointsParseError;
 
     /// Parses a plain decimal ("12", "-0.5", "16.181", "8,57" is not accepted: CSV decimals use
-    /// a dot, interchange.md). Digits beyond the fourth decimal are rounded half away from
+    /// a dot, docs/formats.md §0). Digits beyond the fourth decimal are rounded half away from
     /// zero, the precision points are stored with. An exponent form ("1e2") is accepted as
     /// spreadsheets sometimes write it.
     fn from_str(text: &str) -> Result<Self, Self::Err> {

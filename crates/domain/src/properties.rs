@@ -1,4 +1,4 @@
-//! Properties of the scoring maths (issue 2 §6) over random frameworks and scores.
+//! Properties of the scoring maths (docs/method.md §2.7–§2.9) over random frameworks and scores.
 
 use proptest::prelude::*;
 

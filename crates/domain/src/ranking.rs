@@ -1,4 +1,4 @@
-//! Competition ranking with ties (interchange.md §4): equal values share a rank and the next
+//! Competition ranking with ties (docs/formats.md §4.3, docs/method.md §2.9): equal values share a rank and the next
 //! rank skips (1, 2, 2, 4).
 
 use std::collections::HashMap;

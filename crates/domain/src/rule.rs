@@ -1,4 +1,4 @@
-//! Automatic scoring rules of a leaf (issue 2 §2): fixed levels, a threshold table on a
+//! Automatic scoring rules of a leaf (docs/method.md §2.6, docs/formats.md §8.2): fixed levels, a threshold table on a
 //! declared input, proportional points, and survey-derived points.
 
 use serde::{Deserialize, Serialize};
@@ -35,7 +35,7 @@ pub enum Rule {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         input_label: Option<String>,
     },
-    /// Points = survey index (%) × max / 100 (domain.md §3.3: SIPAS % × 10 / 100).
+    /// Points = survey index (%) × max / 100 (docs/method.md §3.3: SIPAS % × 10 / 100).
     Survey { source: String },
 }
 
@@ -75,7 +75,7 @@ impl Rule {
     }
 
     /// Points from the rule's input for a leaf worth `max`. Inputs out of range are errors,
-    /// never clamped (issue 2 §4).
+    /// never clamped (docs/method.md §2.6).
     pub fn points_from_input(&self, max: Points, value: f64) -> Result<Points, RuleError> {
         if !value.is_finite() {
             return Err(RuleError::NotFinite {
@@ -269,7 +269,7 @@ mod tests {
         let sipas = Rule::Survey {
             source: "sipas".into(),
         };
-        // Hà Tĩnh 2021: SIPAS 91.17 % ↔ 9.117 points of 10 (domain.md §3.3).
+        // Hà Tĩnh 2021: SIPAS 91.17 % ↔ 9.117 points of 10 (docs/method.md §3.3).
         assert_eq!(sipas.points_from_input(p("10"), 91.17), Ok(p("9.117")));
         assert_eq!(sipas.points_from_input(p("20"), 80.905), Ok(p("16.181")));
         assert!(sipas.points_from_input(p("10"), 100.5).is_err());

@@ -1,4 +1,4 @@
-//! Weakness analysis behind an improvement plan (domain.md §7): points lost per leaf and per
+//! Weakness analysis behind an improvement plan (docs/method.md §7.2): points lost per leaf and per
 //! area, each leaf against the best and the median unit, and what it takes to reach a target
 //! rank or index.
 

@@ -1,4 +1,4 @@
-//! Reference data bundled in the binary from the repository's `data/` folder (issue 2 §3):
+//! Reference data bundled in the binary from the repository's `data/` folder (docs/method.md §2.3–§2.4, §6.1–§6.2, §6.5, §8):
 //! the sample frameworks, the provinces before and after the 2025 merger with their lineage,
 //! and the published figures used in demos and tests.
 
@@ -15,7 +15,7 @@ pub struct BundledFramework {
     pub text: &'static str,
 }
 
-/// The bundled frameworks, all illustrative samples (domain.md §2.2).
+/// The bundled frameworks, all illustrative samples (docs/method.md §2.2).
 pub const FRAMEWORKS: &[BundledFramework] = &[
     BundledFramework {
         id: "par-province-2020",
@@ -47,12 +47,12 @@ fn table(name: &str, text: &str) -> Table {
     read_csv(name, text.as_bytes()).unwrap_or_else(|e| panic!("bundled {name}: {e}"))
 }
 
-/// The 63 provinces until 30/6/2025, with statistics-office codes and regions (domain.md §6.1).
+/// The 63 provinces until 30/6/2025, with statistics-office codes and regions (docs/method.md §6.1).
 pub fn provinces_63() -> Vec<UnitRecord> {
     read_units(&table("provinces-63.csv", PROVINCES_63)).expect("bundled provinces-63.csv is valid")
 }
 
-/// The 34 provinces from 1/7/2025 (domain.md §6.2).
+/// The 34 provinces from 1/7/2025 (docs/method.md §6.2, §6.4).
 pub fn provinces_34() -> Vec<UnitRecord> {
     read_units(&table("provinces-34.csv", PROVINCES_34)).expect("bundled provinces-34.csv is valid")
 }
@@ -67,7 +67,7 @@ pub const PROVINCES_63: &str = include_str!("../../../data/units/provinces-63.cs
 pub const PROVINCES_34: &str = include_str!("../../../data/units/provinces-34.csv");
 pub const LINEAGE_2025: &str = include_str!("../../../data/units/lineage-2025.csv");
 
-/// Published PAR INDEX figures (domain.md §8): `year,level,unit_code,unit_name,index,rank,…`.
+/// Published PAR INDEX figures (docs/method.md §8; source keys §8.5): `year,level,unit_code,unit_name,index,rank,…`.
 pub const PUBLISHED_PAR_INDEX: &str = include_str!("../../../data/published/par-index.csv");
 /// Published components of a province's PAR INDEX (results, impact, SIPAS, leaders).
 pub const PUBLISHED_PAR_COMPONENTS: &str =

@@ -1,4 +1,4 @@
-//! Golden tests from the seeds (issue 2 §6): published 2020 results recomputed on the sample
+//! Golden tests from published figures (docs/method.md §8.1): published 2020 results recomputed on the sample
 //! provincial framework.
 //!
 //! - Thừa Thiên Huế 2020 [B1]: 56.78 (results) + 3.01 (impact) + 28.68 (surveys: SIPAS 8.57/10,
@@ -220,7 +220,7 @@ fn thua_thien_hue_and_quang_binh_2020() {
     }
 }
 
-/// SIPAS % × 10 / 100 = the SIPAS points of the PAR INDEX (domain.md §3.3): Hà Tĩnh 2021
+/// SIPAS % × 10 / 100 = the SIPAS points of the PAR INDEX (docs/method.md §3.3): Hà Tĩnh 2021
 /// 91.17 % ↔ 9.12 points, through the survey rule of the sample framework.
 #[test]
 fn sipas_leaf_points_follow_the_survey_rule() {

@@ -1,4 +1,4 @@
-//! The bundled reference data is complete and consistent (issue 2 §3).
+//! The bundled reference data is complete and consistent (docs/method.md §2.3–§2.4, §6.1–§6.2, §6.5, §8).
 
 use std::collections::{HashMap, HashSet};
 
@@ -53,7 +53,7 @@ fn every_bundled_framework_is_valid_and_labelled_a_sample() {
 }
 
 /// QĐ 1149/QĐ-BNV as the seeds state it: 8 areas, 100 points; 66.5 appraised = 60.5 results
-/// + 6 impact; 33.5 surveys = 10 SIPAS + 23.5 leaders (domain.md §2.2).
+/// + 6 impact; 33.5 surveys = 10 SIPAS + 23.5 leaders (docs/method.md §2.3).
 #[test]
 fn provincial_2020_sample_respects_the_1149_totals() {
     let f = chiso_refdata::framework("par-province-2020").unwrap();
@@ -109,7 +109,7 @@ fn the_63_provinces_have_codes_and_six_regions() {
 }
 
 /// Resolution 202/2025/QH15: 63 → 34, every old province in exactly one new one
-/// (domain.md §6.2), including the seven codes reused under another name.
+/// (docs/method.md §6.2, §6.4), including the seven codes reused under another name.
 #[test]
 fn the_2025_lineage_maps_63_provinces_onto_34() {
     let old: HashSet<String> = chiso_refdata::provinces_63()
