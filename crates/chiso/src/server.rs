@@ -13,17 +13,19 @@ use serde::Deserialize;
 use crate::cli::{ServerArgs, UserCommand};
 use crate::commands::CliError;
 
-/// The keys a configuration file may set (all optional).
+/// The settings a file or the environment may give (all optional); flags come last.
 #[derive(Deserialize, Default, Debug)]
 #[serde(deny_unknown_fields)]
-struct FileConfig {
+struct Settings {
     bind: Option<String>,
     database_url: Option<String>,
     demo_data: Option<bool>,
     secure_cookies: Option<bool>,
     session_hours: Option<i64>,
     trust_proxy: Option<bool>,
-    trusted_proxies: Option<String>,
+    /// A number of hops or a list of networks: text either way (`1` read from the environment
+    /// arrives as a number).
+    trusted_proxies: Option<figment::value::Value>,
     public_url: Option<String>,
     session_absolute_hours: Option<i64>,
     password_checks: Option<usize>,
@@ -36,10 +38,51 @@ struct FileConfig {
     survey_group_commit: Option<usize>,
 }
 
-fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, CliError> {
-    value
-        .parse()
-        .map_err(|_| CliError::Usage(format!("{name}: '{value}' is not valid")))
+/// Every setting's key: the file's keys, and after `CHISO_` the environment's.
+const KEYS: &[&str] = &[
+    "bind",
+    "database_url",
+    "demo_data",
+    "secure_cookies",
+    "session_hours",
+    "trust_proxy",
+    "trusted_proxies",
+    "public_url",
+    "session_absolute_hours",
+    "password_checks",
+    "max_upload_mb",
+    "lockout_failures",
+    "lockout_minutes",
+    "ip_failures_per_15_minutes",
+    "data_dir",
+    "survey_submissions_per_minute",
+    "survey_group_commit",
+];
+
+/// The settings in layers, each overriding the one before: the TOML file (`--config`, or
+/// `./chiso.toml` when present), `DATABASE_URL`, the `CHISO_*` environment variables. A key
+/// the file does not know, or a value of the wrong kind, is an error naming the key and where
+/// it came from.
+fn layered_settings(file: Option<&Path>) -> Result<Settings, CliError> {
+    use figment::Figment;
+    use figment::providers::{Env, Format, Toml};
+    let mut figment = Figment::new();
+    if let Some(path) = file {
+        if !path.exists() {
+            return Err(CliError::Usage(format!(
+                "cannot read {}: no such file",
+                path.display()
+            )));
+        }
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    let figment = figment
+        .merge(Env::raw().only(&["DATABASE_URL"]))
+        .merge(Env::prefixed("CHISO_").only(KEYS));
+    figment.extract().map_err(|error| {
+        let problems: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        CliError::Usage(problems.join("; "))
+    })
 }
 
 /// The configuration from file, environment (CHISO_*, DATABASE_URL) and flags.
@@ -50,80 +93,66 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
             .exists()
             .then(|| PathBuf::from("chiso.toml"))
     });
-    let file = match &path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
-            toml::from_str::<FileConfig>(&text)
-                .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?
-        }
-        None => FileConfig::default(),
+    let settings = layered_settings(path.as_deref())?;
+    let parse_bind = |bind: &str| {
+        bind.parse().map_err(|_| {
+            CliError::Usage(format!(
+                "bind: '{bind}' is not an address such as 127.0.0.1:8080"
+            ))
+        })
     };
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let bind = args
-        .bind
-        .clone()
-        .or_else(|| env("CHISO_BIND"))
-        .or(file.bind);
-    if let Some(bind) = bind {
-        config.bind = parse("bind", &bind)?;
+    if let Some(bind) = args.bind.as_deref().or(settings.bind.as_deref()) {
+        config.bind = parse_bind(bind)?;
     }
-    if let Some(url) = args
-        .database_url
-        .clone()
-        .or_else(|| env("CHISO_DATABASE_URL"))
-        .or_else(|| env("DATABASE_URL"))
-        .or(file.database_url)
-    {
+    if let Some(url) = args.database_url.clone().or(settings.database_url) {
         config.database_url = url;
     }
-    if let Some(demo) = env("CHISO_DEMO_DATA")
-        .map(|v| parse::<bool>("CHISO_DEMO_DATA", &v))
-        .transpose()?
-        .or(file.demo_data)
-    {
+    if let Some(demo) = settings.demo_data {
         config.demo_data = demo;
     }
     if args.no_demo {
         config.demo_data = false;
     }
-    macro_rules! setting {
-        ($field:ident, $env:literal, $file:expr) => {
-            if let Some(value) = env($env).map(|v| parse($env, &v)).transpose()?.or($file) {
+    macro_rules! take {
+        ($($field:ident),*) => {
+            $(if let Some(value) = settings.$field {
                 config.$field = value;
-            }
+            })*
         };
     }
-    setting!(secure_cookies, "CHISO_SECURE_COOKIES", file.secure_cookies);
-    setting!(session_hours, "CHISO_SESSION_HOURS", file.session_hours);
-    setting!(
+    take!(
+        secure_cookies,
+        session_hours,
         session_absolute_hours,
-        "CHISO_SESSION_ABSOLUTE_HOURS",
-        file.session_absolute_hours
-    );
-    setting!(
         password_checks,
-        "CHISO_PASSWORD_CHECKS",
-        file.password_checks
+        lockout_failures,
+        lockout_minutes,
+        ip_failures_per_15_minutes,
+        survey_submissions_per_minute,
+        survey_group_commit,
+        data_dir
     );
     // `trust_proxy = true` alone means one load balancer in front; `trusted_proxies` names
     // them exactly (a number of hops, or their networks).
-    let trust_proxy = env("CHISO_TRUST_PROXY")
-        .map(|v| parse::<bool>("CHISO_TRUST_PROXY", &v))
-        .transpose()?
-        .or(file.trust_proxy);
-    match env("CHISO_TRUSTED_PROXIES").or(file.trusted_proxies) {
-        Some(text) => {
+    match settings.trusted_proxies {
+        Some(value) => {
+            let text = match &value {
+                figment::value::Value::String(_, text) => text.clone(),
+                figment::value::Value::Num(_, number) => {
+                    number.to_u128().map(|n| n.to_string()).unwrap_or_default()
+                }
+                _ => String::new(),
+            };
             config.trusted_proxies = text
                 .parse()
                 .map_err(|e| CliError::Usage(format!("trusted_proxies: {e}")))?;
         }
-        None if trust_proxy == Some(true) => {
+        None if settings.trust_proxy == Some(true) => {
             config.trusted_proxies = chiso_web::client::TrustedProxies::Count(1);
         }
         None => {}
     }
-    if let Some(url) = env("CHISO_PUBLIC_URL").or(file.public_url) {
+    if let Some(url) = settings.public_url {
         let parsed = url::Url::parse(&url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
@@ -134,36 +163,14 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
         }
         config.public_url = Some(url);
     }
+    if let Some(mb) = settings.max_upload_mb {
+        config.max_upload_bytes = mb * 1024 * 1024;
+    }
     if config.password_checks == 0 || config.session_absolute_hours < 1 {
         return Err(CliError::Usage(
             "password_checks and session_absolute_hours: must be at least 1".into(),
         ));
     }
-    setting!(
-        lockout_failures,
-        "CHISO_LOCKOUT_FAILURES",
-        file.lockout_failures
-    );
-    setting!(
-        lockout_minutes,
-        "CHISO_LOCKOUT_MINUTES",
-        file.lockout_minutes
-    );
-    setting!(
-        ip_failures_per_15_minutes,
-        "CHISO_IP_FAILURES_PER_15_MINUTES",
-        file.ip_failures_per_15_minutes
-    );
-    setting!(
-        survey_submissions_per_minute,
-        "CHISO_SURVEY_SUBMISSIONS_PER_MINUTE",
-        file.survey_submissions_per_minute
-    );
-    setting!(
-        survey_group_commit,
-        "CHISO_SURVEY_GROUP_COMMIT",
-        file.survey_group_commit
-    );
     if config.survey_submissions_per_minute == 0 {
         return Err(CliError::Usage(
             "survey_submissions_per_minute: must be at least 1".into(),
@@ -174,16 +181,6 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
             "survey_group_commit: must be between 1 and {}",
             chiso_store::survey_intake::MAX_BATCH
         )));
-    }
-    if let Some(mb) = env("CHISO_MAX_UPLOAD_MB")
-        .map(|v| parse::<usize>("CHISO_MAX_UPLOAD_MB", &v))
-        .transpose()?
-        .or(file.max_upload_mb)
-    {
-        config.max_upload_bytes = mb * 1024 * 1024;
-    }
-    if let Some(dir) = env("CHISO_DATA_DIR").map(PathBuf::from).or(file.data_dir) {
-        config.data_dir = dir;
     }
     Ok(config)
 }

@@ -245,4 +245,35 @@ fn a_bad_configuration_file_is_named_with_its_problem() {
     let output = chiso(&["migrate"], &dir, None);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(dir.join("from-file.db").exists());
+
+    // The environment overrides the file, and its mistakes are named too.
+    let env = |pairs: &[(&str, &str)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chiso"));
+        command
+            .arg("migrate")
+            .current_dir(&dir)
+            .env_remove("DATABASE_URL");
+        for (key, value) in pairs {
+            command.env(key, value);
+        }
+        command.output().unwrap()
+    };
+    let output = env(&[("CHISO_DATABASE_URL", "sqlite://from-env.db")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(dir.join("from-env.db").exists());
+    for (key, value, problem) in [
+        ("CHISO_SESSION_HOURS", "tam", "SESSION_HOURS"),
+        ("CHISO_TRUSTED_PROXIES", "proxy.example", "trusted_proxies"),
+        ("CHISO_PUBLIC_URL", "cchc.example", "public_url"),
+    ] {
+        let output = env(&[(key, value)]);
+        assert_eq!(output.status.code(), Some(2), "{key}");
+        assert!(
+            text(&output.stderr).contains(problem),
+            "{key}: {}",
+            text(&output.stderr)
+        );
+    }
+    let output = env(&[("CHISO_TRUSTED_PROXIES", "1"), ("CHISO_UNRELATED", "x")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
 }
