@@ -300,13 +300,31 @@ async fn context(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    request.extensions_mut().insert(Context {
+    let context = Context {
         lang,
         principal,
         csrf_token: expected,
         path,
-    });
+    };
+    request.extensions_mut().insert(context.clone());
+    // An htmx request swaps part of a page: its refusals stay bare.
+    let partial = headers.contains_key("hx-request");
     let mut response = next.run(request).await;
+    if !partial
+        && let Some(frame) = response
+            .extensions()
+            .get::<crate::error::ErrorFrame>()
+            .cloned()
+    {
+        let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+        let mut framed = crate::error::framed_error(&context, &frame, referer, &headers);
+        for (name, value) in response.headers() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                framed.headers_mut().append(name.clone(), value.clone());
+            }
+        }
+        response = framed;
+    }
     if let Some(token) = new_anonymous_token {
         response.headers_mut().append(
             header::SET_COOKIE,

@@ -132,16 +132,71 @@ impl AppError {
     }
 }
 
-/// The error page with a message already in the user's language.
+/// An error to be shown in the site's frame (header, menu, language switch): error responses
+/// carry it, and the context middleware, which knows the user, renders the framed page.
+#[derive(Clone, Debug)]
+pub struct ErrorFrame {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+/// The error page with a message already in the user's language. The body is a plain page; the
+/// context middleware replaces it with the framed one (`framed_error`) for every page request.
 pub fn error_page(lang: Lang, status: StatusCode, message: String) -> Response {
     let page = ErrorPage {
         lang,
         status: status.as_u16(),
         title: i18n::text(lang, "common.error_title"),
-        message,
+        message: message.clone(),
     };
     let body = page.render().unwrap_or_else(|_| page.message.clone());
-    (status, Html(body)).into_response()
+    let mut response = (status, Html(body)).into_response();
+    response
+        .extensions_mut()
+        .insert(ErrorFrame { status, message });
+    response
+}
+
+#[derive(Template)]
+#[template(path = "error_framed.html")]
+struct FramedErrorPage {
+    page: crate::views::Page,
+    status: u16,
+    message: String,
+    /// The page the user came from, when it is one of this site's.
+    back: Option<String>,
+}
+
+/// The error page in the site's frame, for the user of `context`. `referer` gives the link back
+/// (only a path of this site is used): a plain link, since the site's scripts policy forbids
+/// `javascript:` links.
+pub fn framed_error(
+    context: &crate::auth::Context,
+    frame: &ErrorFrame,
+    referer: Option<&str>,
+    headers: &axum::http::HeaderMap,
+) -> Response {
+    let back = referer
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| (&rest[..i], &rest[i..])))
+        .filter(|(host, _)| {
+            headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .is_some_and(|h| h == *host)
+        })
+        .map(|(_, path)| crate::routes::account::safe_next(Some(path)))
+        .filter(|path| path != &context.path);
+    let page = FramedErrorPage {
+        page: crate::views::Page::new(context, "common.error_title"),
+        status: frame.status.as_u16(),
+        message: frame.message.clone(),
+        back,
+    };
+    match page.render() {
+        Ok(body) => (frame.status, Html(body)).into_response(),
+        Err(_) => (frame.status, frame.message.clone()).into_response(),
+    }
 }
 
 impl IntoResponse for AppError {

@@ -39,6 +39,7 @@ async fn static_file(Path(name): Path<String>) -> axum::response::Response {
             include_bytes!("../../static/app.css"),
             "text/css; charset=utf-8",
         ),
+        "favicon.svg" => (include_bytes!("../../static/favicon.svg"), "image/svg+xml"),
         _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
     };
     (
@@ -99,6 +100,8 @@ pub fn router(state: AppState) -> Router {
         .merge(appraisal::router())
         .merge(surveys::router())
         .merge(survey_form::router())
+        // Any other address: the not-found page in the site's frame, in the user's language.
+        .fallback(|| async { crate::error::AppError::NotFound })
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::context_layer,
@@ -107,6 +110,10 @@ pub fn router(state: AppState) -> Router {
         // send no cookies: outside the session and CSRF layer.
         .merge(survey_form::api_router())
         .route("/static/{name}", get(static_file))
+        .route(
+            "/favicon.ico",
+            get(|| static_file(crate::extract::Path("favicon.svg".to_string()))),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(limit))

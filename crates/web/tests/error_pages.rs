@@ -1,0 +1,60 @@
+//! Error pages on both backends: an unknown address, a refused page and a malformed form come
+//! back in the site's frame (header, menu, language switch) in the user's language, with links
+//! home and back that work under the site's script policy; the favicon is served.
+
+mod common;
+
+use common::apps;
+
+#[tokio::test]
+async fn errors_come_in_the_sites_frame_with_working_links() {
+    for mut app in apps().await {
+        let backend = app.backend;
+        // Anonymous: an unknown address is the framed 404 in Vietnamese.
+        let (status, body) = app.get_text("/khong-co-trang-nay").await;
+        assert_eq!(status, 404, "{backend:?}");
+        assert!(body.contains("class=\"top\""), "{backend:?}: the frame");
+        assert!(body.contains("lang=\"vi\""));
+        assert!(
+            !body.contains("javascript:"),
+            "{backend:?}: no script links"
+        );
+        assert!(body.contains("href=\"/\""), "{backend:?}: a link home");
+
+        // Signed in: the menu is there, and the link back goes to the page the user came from.
+        app.login("xemketqua").await;
+        let response = app
+            .request(reqwest::Method::GET, "/khong-co-trang-nay/nua")
+            .header("referer", app.url("/don-vi"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 404);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("aria-label=\"Menu\""), "{backend:?}: {body}");
+        assert!(
+            body.contains("href=\"/don-vi\""),
+            "{backend:?}: back to /don-vi"
+        );
+        // Another site's referer is not a link back.
+        let response = app
+            .request(reqwest::Method::GET, "/khong-co")
+            .header("referer", "https://evil.example/x")
+            .send()
+            .await
+            .unwrap();
+        assert!(!response.text().await.unwrap().contains("evil.example"));
+        // A refused page is framed too.
+        let (status, body) = app.get_text("/nguoi-dung").await;
+        assert_eq!(status, 403, "{backend:?}");
+        assert!(body.contains("aria-label=\"Menu\""), "{backend:?}");
+        // In English under the switch.
+        app.post_form("/ngon-ngu", &[("lang", "en")]).await;
+        let (_, body) = app.get_text("/khong-co-trang-nay").await;
+        assert!(body.contains("lang=\"en\""), "{backend:?}");
+
+        let icon = app.get("/favicon.ico").await;
+        assert_eq!(icon.status().as_u16(), 200);
+        assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    }
+}
