@@ -10,6 +10,7 @@ pub mod classification;
 pub mod compute;
 pub mod evaluation;
 pub mod framework;
+pub mod notice;
 pub mod org;
 pub mod points;
 pub mod ranking;

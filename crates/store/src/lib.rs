@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod evidence;
 pub mod frameworks;
+pub mod notifications;
 pub mod sheet_queries;
 pub mod survey_intake;
 pub mod survey_services;
