@@ -36,6 +36,9 @@ struct Settings {
     data_dir: Option<PathBuf>,
     survey_submissions_per_minute: Option<u32>,
     survey_group_commit: Option<usize>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    notice_minutes: Option<u64>,
 }
 
 /// Every setting's key: the file's keys, and after `CHISO_` the environment's.
@@ -57,6 +60,9 @@ const KEYS: &[&str] = &[
     "data_dir",
     "survey_submissions_per_minute",
     "survey_group_commit",
+    "smtp_url",
+    "mail_from",
+    "notice_minutes",
 ];
 
 /// The settings in layers, each overriding the one before: the TOML file (`--config`, or
@@ -130,8 +136,16 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
         ip_failures_per_15_minutes,
         survey_submissions_per_minute,
         survey_group_commit,
-        data_dir
+        data_dir,
+        mail_from,
+        notice_minutes
     );
+    if let Some(url) = settings.smtp_url.filter(|u| !u.trim().is_empty()) {
+        config.smtp_url = Some(url);
+    }
+    if config.notice_minutes == 0 {
+        return Err(CliError::Usage("notice_minutes: must be at least 1".into()));
+    }
     // `trust_proxy = true` alone means one load balancer in front; `trusted_proxies` names
     // them exactly (a number of hops, or their networks).
     match settings.trusted_proxies {

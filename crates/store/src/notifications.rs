@@ -3,6 +3,7 @@
 //! reminders and each user still gets one; its e-mail copy is claimed by one process with an
 //! atomic update before it is sent.
 
+use chiso_domain::assessment::Stage;
 use chiso_domain::notice::NoticeKind;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -104,6 +105,17 @@ pub async fn recent(db: &Db, user_id: i64, limit: i64) -> Result<Vec<Notice>, St
     rows.into_iter().map(Notice::try_from).collect()
 }
 
+/// One of a user's notices (none when it is another user's).
+pub async fn get(db: &Db, user_id: i64, id: i64) -> Result<Option<Notice>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2");
+    let row = with_db_read!(db, pool => sqlx::query_as::<_, NoticeRow>(&sql)
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await?);
+    row.map(Notice::try_from).transpose()
+}
+
 /// How many of a user's notices are unread.
 pub async fn unread_count(db: &Db, user_id: i64) -> Result<i64, StoreError> {
     const SQL: &str = "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL";
@@ -134,31 +146,46 @@ pub async fn mark_read(
 }
 
 /// A deadline a unit still owes, with one of the people who answer for it.
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OpenDeadline {
     pub campaign_id: i64,
     pub campaign_title: String,
-    pub sheet_id: i64,
+    /// None until the unit first opens its sheet.
+    pub sheet_id: Option<i64>,
     pub unit_id: i64,
     pub unit_name: String,
-    /// `self_assessment` or `explanation`.
-    pub stage: String,
+    pub stage: Stage,
     /// The campaign's deadline, or the unit's extension.
     pub deadline: NaiveDate,
     pub user_id: i64,
 }
 
+#[derive(sqlx::FromRow)]
+struct OpenDeadlineRow {
+    campaign_id: i64,
+    campaign_title: String,
+    sheet_id: Option<i64>,
+    unit_id: i64,
+    unit_name: String,
+    stage: String,
+    deadline: NaiveDate,
+    user_id: i64,
+}
+
 /// The deadlines units still owe in open campaigns: self-assessment for sheets not yet
-/// submitted, explanation for sheets asked to explain. Each comes once per active unit editor
+/// submitted (or not yet opened), explanation for sheets asked to explain. Each comes once per active unit editor
 /// and unit leader of the unit, with the unit's extension in place of the campaign's date.
 pub async fn open_deadlines(db: &Db) -> Result<Vec<OpenDeadline>, StoreError> {
+    // A unit owes its self-assessment from the campaign's opening, before its sheet exists
+    // (sheets are created on first visit).
     const SQL: &str = "\
-        SELECT c.id AS campaign_id, c.title AS campaign_title, s.id AS sheet_id, s.unit_id, \
+        SELECT c.id AS campaign_id, c.title AS campaign_title, s.id AS sheet_id, cu.unit_id, \
                u.name AS unit_name, d.stage, COALESCE(e.valid_until, d.deadline) AS deadline, \
                r.user_id \
-        FROM sheets s \
-        JOIN campaigns c ON c.id = s.campaign_id \
-        JOIN org_units u ON u.id = s.unit_id \
+        FROM campaign_units cu \
+        JOIN campaigns c ON c.id = cu.campaign_id \
+        JOIN org_units u ON u.id = cu.unit_id \
+        LEFT JOIN sheets s ON s.campaign_id = cu.campaign_id AND s.unit_id = cu.unit_id \
         JOIN ( \
             SELECT id AS campaign_id, 'self_assessment' AS stage, self_assessment_deadline AS deadline \
               FROM campaigns WHERE self_assessment_deadline IS NOT NULL \
@@ -166,14 +193,38 @@ pub async fn open_deadlines(db: &Db) -> Result<Vec<OpenDeadline>, StoreError> {
             SELECT id, 'explanation', explanation_deadline \
               FROM campaigns WHERE explanation_deadline IS NOT NULL \
         ) d ON d.campaign_id = c.id \
-        LEFT JOIN extensions e ON e.campaign_id = c.id AND e.unit_id = s.unit_id AND e.stage = d.stage \
-        JOIN role_assignments r ON r.unit_id = s.unit_id AND r.role IN ('unit_editor', 'unit_leader') \
+        LEFT JOIN extensions e ON e.campaign_id = c.id AND e.unit_id = cu.unit_id AND e.stage = d.stage \
+        JOIN role_assignments r ON r.unit_id = cu.unit_id AND r.role IN ('unit_editor', 'unit_leader') \
         JOIN users us ON us.id = r.user_id AND us.active \
         WHERE c.state IN ('open', 'appraisal') \
-          AND ((d.stage = 'self_assessment' AND s.status = 'draft') \
+          AND ((d.stage = 'self_assessment' AND (s.id IS NULL OR s.status = 'draft')) \
             OR (d.stage = 'explanation' AND s.status = 'explanation_requested')) \
-        ORDER BY c.id, s.unit_id, d.stage, r.user_id";
-    Ok(with_db_read!(db, pool => sqlx::query_as::<_, OpenDeadline>(SQL).fetch_all(pool).await?))
+        ORDER BY c.id, cu.unit_id, d.stage, r.user_id";
+    let rows =
+        with_db_read!(db, pool => sqlx::query_as::<_, OpenDeadlineRow>(SQL).fetch_all(pool).await?);
+    rows.into_iter()
+        .map(|row| {
+            let stage = Stage::parse(&row.stage).ok_or_else(|| {
+                StoreError::Db(sqlx::Error::Decode(
+                    format!(
+                        "campaign {} unit {}: unknown stage {}",
+                        row.campaign_id, row.unit_id, row.stage
+                    )
+                    .into(),
+                ))
+            })?;
+            Ok(OpenDeadline {
+                campaign_id: row.campaign_id,
+                campaign_title: row.campaign_title,
+                sheet_id: row.sheet_id,
+                unit_id: row.unit_id,
+                unit_name: row.unit_name,
+                stage,
+                deadline: row.deadline,
+                user_id: row.user_id,
+            })
+        })
+        .collect()
 }
 
 /// A notice whose e-mail this process has claimed, with its addressee.
@@ -187,8 +238,10 @@ pub struct ClaimedEmail {
 /// Gives attempts up after this many failures.
 const MAX_EMAIL_ATTEMPTS: i64 = 5;
 
-/// Claims up to `limit` notices whose e-mail is not yet sent, for users with an address. Each
-/// is claimed with its own conditional update, so two processes never send the same one.
+/// Claims up to `limit` notices of the last two days whose e-mail is not yet sent, for users
+/// with an address. Each is claimed with its own conditional update, so two processes never
+/// send the same one.
+
 pub async fn claim_emails(
     db: &Db,
     now: DateTime<Utc>,
@@ -198,11 +251,14 @@ pub async fn claim_emails(
         "SELECT n.id, n.user_id, n.kind, n.args, n.link, n.created_at, n.read_at \
          FROM notifications n JOIN users u ON u.id = n.user_id \
          WHERE n.emailed_at IS NULL AND n.email_attempts < {MAX_EMAIL_ATTEMPTS} \
-           AND u.email IS NOT NULL AND u.email <> '' AND u.active \
+           AND n.created_at > $2 AND u.email IS NOT NULL AND u.email <> '' AND u.active \
          ORDER BY n.id LIMIT $1"
     );
+    // Older notices are not mailed: a server that gets SMTP later does not send last month's.
+    let since = now - chrono::Duration::days(2);
     let candidates = with_db_read!(db, pool => sqlx::query_as::<_, NoticeRow>(&sql)
         .bind(limit)
+        .bind(since)
         .fetch_all(pool)
         .await?);
     let mut claimed = Vec::new();
@@ -236,4 +292,52 @@ pub async fn email_failed(db: &Db, notice_id: i64) -> Result<(), StoreError> {
             .await?;
     });
     Ok(())
+}
+
+/// The active people who answer for the given units (their editors and leaders), with the
+/// unit each answers for.
+pub async fn unit_people(db: &Db, unit_ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+    if unit_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = unit_ids
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT DISTINCT r.user_id, r.unit_id FROM role_assignments r \
+         JOIN users u ON u.id = r.user_id AND u.active \
+         WHERE r.role IN ('unit_editor', 'unit_leader') AND r.unit_id IN ({list}) \
+         ORDER BY r.unit_id, r.user_id"
+    );
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, (i64, i64)>(&sql)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
+/// The active people holding any of the given province-wide roles (`secretariat`,
+/// `appraiser`, `viewer`, …).
+pub async fn role_holders(db: &Db, roles: &[&str]) -> Result<Vec<i64>, StoreError> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (1..=roles.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let sql = format!(
+        "SELECT DISTINCT r.user_id FROM role_assignments r \
+         JOIN users u ON u.id = r.user_id AND u.active \
+         WHERE r.role IN ({placeholders}) ORDER BY r.user_id"
+    );
+    Ok(with_db_read!(db, pool => {
+        let mut query = sqlx::query_scalar::<_, i64>(&sql);
+        for role in roles {
+            query = query.bind(*role);
+        }
+        query.fetch_all(pool).await?
+    }))
 }

@@ -49,6 +49,13 @@ pub struct Config {
     /// The most survey submissions committed in one transaction (group commit); 1 commits
     /// each on its own.
     pub survey_group_commit: usize,
+    /// Where notification e-mails go out (`smtp://host:25`, `smtps://user:pass@host`); none:
+    /// notifications stay in the application.
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mails.
+    pub mail_from: String,
+    /// How often, in minutes, the server writes due reminders and mails new notices.
+    pub notice_minutes: u64,
 }
 
 impl Default for Config {
@@ -72,6 +79,9 @@ impl Default for Config {
             data_dir: PathBuf::from("chiso-data"),
             survey_submissions_per_minute: 30,
             survey_group_commit: chiso_store::survey_intake::MAX_BATCH,
+            smtp_url: None,
+            mail_from: "Chỉ số CCHC <no-reply@localhost>".to_string(),
+            notice_minutes: 15,
         }
     }
 }

@@ -36,6 +36,10 @@ impl Lang {
 /// Every locale file of a language, by feature; a key is `file.key`.
 const VI_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/vi/common.toml")),
+    (
+        "notifications",
+        include_str!("../locales/vi/notifications.toml"),
+    ),
     ("units", include_str!("../locales/vi/units.toml")),
     ("frameworks", include_str!("../locales/vi/frameworks.toml")),
     ("campaigns", include_str!("../locales/vi/campaigns.toml")),
@@ -52,6 +56,10 @@ const VI_FILES: &[(&str, &str)] = &[
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
+    (
+        "notifications",
+        include_str!("../locales/en/notifications.toml"),
+    ),
     ("units", include_str!("../locales/en/units.toml")),
     ("frameworks", include_str!("../locales/en/frameworks.toml")),
     ("campaigns", include_str!("../locales/en/campaigns.toml")),

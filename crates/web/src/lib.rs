@@ -12,9 +12,11 @@ pub mod describe;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod mail;
 mod multipart_token;
 pub mod passwords;
 pub mod routes;
+pub mod scheduler;
 pub mod state;
 pub mod views;
 
@@ -35,6 +37,9 @@ pub struct App {
     pub db: Db,
     /// Whether demo data was loaded on this start.
     pub seeded_demo: bool,
+    /// Reminders and notification e-mails, every `notice_minutes`.
+    pub scheduler: scheduler::Scheduler,
+    notice_minutes: u64,
 }
 
 /// Prepares the server: database, migrations, demo data, listener.
@@ -79,6 +84,20 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
     let blobs = Arc::new(chiso_store::evidence::LocalBlobStore::new(
         config.data_dir.join("evidence"),
     ));
+    let mailer = match &config.smtp_url {
+        Some(url) => Some(mail::Mailer::new(
+            url,
+            &config.mail_from,
+            config.public_url.as_deref().unwrap_or_default(),
+        )?),
+        None => None,
+    };
+    let scheduler = scheduler::Scheduler {
+        db: db.clone(),
+        clock: config.clock.clone(),
+        mailer,
+    };
+    let notice_minutes = config.notice_minutes;
     let state = AppState {
         db: db.clone(),
         blobs,
@@ -96,6 +115,8 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         router: routes::router(state),
         db,
         seeded_demo,
+        scheduler,
+        notice_minutes,
     })
 }
 
@@ -124,6 +145,15 @@ impl App {
                 }
             }
         });
+        let scheduler = self.scheduler.clone();
+        let every = std::time::Duration::from_secs(self.notice_minutes.max(1) * 60);
+        let notices = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            loop {
+                ticks.tick().await;
+                scheduler.pass().await;
+            }
+        });
         axum::serve(
             self.listener,
             self.router
@@ -134,6 +164,7 @@ impl App {
         })
         .await?;
         housekeeping.abort();
+        notices.abort();
         self.db.close().await;
         Ok(())
     }

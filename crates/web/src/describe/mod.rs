@@ -48,3 +48,5 @@ impl Describe for Worded {
         self.field.as_deref()
     }
 }
+
+pub mod notice;

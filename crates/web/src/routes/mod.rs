@@ -7,6 +7,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod frameworks;
 pub mod home;
+pub mod notifications;
 pub mod survey_form;
 pub mod survey_scope;
 pub mod surveys;
@@ -99,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assessment::router())
         .merge(appraisal::router())
         .merge(surveys::router())
+        .merge(notifications::router())
         .merge(survey_form::router())
         // Any other address: the not-found page in the site's frame, in the user's language.
         .fallback(|| async { crate::error::AppError::NotFound })

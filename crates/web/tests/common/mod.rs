@@ -12,6 +12,7 @@ use chiso_store::testing::{self, TestDb};
 use chiso_store::{Backend, Db};
 use chiso_web::Config;
 
+pub mod smtp;
 pub mod statements;
 
 /// One running application and a browser-like client.

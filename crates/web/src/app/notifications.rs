@@ -1,0 +1,102 @@
+//! Notifications: who is told what, and when deadline reminders are due.
+//!
+//! Every notice has a key unique per user. Writing it again does nothing, so the reminder
+//! scheduler may run in every server process on one PostgreSQL database, as often as it likes,
+//! and each person still gets each reminder once (docs/method.md §2.5). Events (a round
+//! opened, a sheet returned, …) call [`to_units`] or [`to_roles`] from their use case.
+
+use chiso_domain::notice::{NoticeKind, reminder_due};
+use chiso_store::notifications::{self, NewNotice};
+use chiso_store::{Db, StoreError};
+use serde_json::json;
+
+use super::Clock;
+
+/// Writes the deadline reminders due today (7, 3 and 1 days before each deadline a unit still
+/// owes, its extension in place of the campaign's date); returns how many are new.
+pub async fn send_reminders(db: &Db, clock: &Clock) -> Result<u64, StoreError> {
+    let today = clock.today();
+    let notices: Vec<NewNotice> = notifications::open_deadlines(db)
+        .await?
+        .into_iter()
+        .filter_map(|owed| {
+            let days = reminder_due(owed.deadline, today)?;
+            let stage = owed.stage;
+            Some(NewNotice {
+                user_id: owed.user_id,
+                kind: NoticeKind::DeadlineSoon,
+                // The deadline is part of the key: an extension's new date reminds again.
+                key: format!(
+                    "deadline:{}:{}:{}:{}:{}",
+                    owed.campaign_id,
+                    owed.unit_id,
+                    stage.as_str(),
+                    owed.deadline,
+                    days
+                ),
+                args: json!({
+                    "campaign": owed.campaign_title,
+                    "unit": owed.unit_name,
+                    "stage": stage.as_str(),
+                    "deadline": owed.deadline.to_string(),
+                    "days": days,
+                }),
+                link: Some(match owed.sheet_id {
+                    Some(sheet) => format!("/tu-danh-gia/{sheet}"),
+                    None => "/tu-danh-gia".to_string(),
+                }),
+            })
+        })
+        .collect();
+    notifications::notify(db, &notices, clock.now()).await
+}
+
+/// Tells the editors and leaders of `unit_ids` about an event; `key` names the event (the
+/// same key again is the same notice), `args` are the values its message is written with.
+pub async fn to_units(
+    db: &Db,
+    clock: &Clock,
+    kind: NoticeKind,
+    key: &str,
+    unit_ids: &[i64],
+    args: serde_json::Value,
+    link: Option<String>,
+) -> Result<u64, StoreError> {
+    let notices: Vec<NewNotice> = notifications::unit_people(db, unit_ids)
+        .await?
+        .into_iter()
+        .map(|(user_id, unit_id)| NewNotice {
+            user_id,
+            kind,
+            key: format!("{}:{key}:{unit_id}", kind.as_str()),
+            args: args.clone(),
+            link: link.clone(),
+        })
+        .collect();
+    notifications::notify(db, &notices, clock.now()).await
+}
+
+/// Tells everyone holding one of `roles` (province-wide roles such as `appraiser`) about an
+/// event.
+pub async fn to_roles(
+    db: &Db,
+    clock: &Clock,
+    kind: NoticeKind,
+    key: &str,
+    roles: &[&str],
+    args: serde_json::Value,
+    link: Option<String>,
+) -> Result<u64, StoreError> {
+    let notices: Vec<NewNotice> = notifications::role_holders(db, roles)
+        .await?
+        .into_iter()
+        .map(|user_id| NewNotice {
+            user_id,
+            kind,
+            key: format!("{}:{key}", kind.as_str()),
+            args: args.clone(),
+            link: link.clone(),
+        })
+        .collect();
+    notifications::notify(db, &notices, clock.now()).await
+}
