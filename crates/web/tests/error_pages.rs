@@ -58,3 +58,36 @@ async fn errors_come_in_the_sites_frame_with_working_links() {
         assert_eq!(icon.headers()["content-type"], "image/svg+xml");
     }
 }
+
+#[tokio::test]
+async fn pages_styles_and_scripts_are_compressed_for_browsers_that_ask() {
+    for mut app in common::apps().await {
+        app.login("thuongtruc").await;
+        for path in ["/don-vi", "/static/app.css", "/static/htmx.min.js"] {
+            let asked = app
+                .request(reqwest::Method::GET, path)
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(asked.status().as_u16(), 200, "{path}");
+            assert_eq!(asked.headers()["content-encoding"], "gzip", "{path}");
+            let compressed = asked.bytes().await.unwrap().len();
+            let plain = app.get(path).await;
+            assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+            let plain = plain.bytes().await.unwrap().len();
+            assert!(
+                compressed * 2 < plain,
+                "{path}: {compressed} of {plain} bytes"
+            );
+        }
+        // The favicon (an image) and tiny answers are left alone.
+        let health = app
+            .request(reqwest::Method::GET, "/healthz")
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert!(health.headers().get("content-encoding").is_none());
+    }
+}

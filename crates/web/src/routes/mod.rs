@@ -119,5 +119,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .layer(middleware::from_fn(security_headers))
         .layer(DefaultBodyLimit::max(limit))
+        // Pages, CSS and JS go gzip-compressed to browsers that ask (not images, not event
+        // streams, not bodies under 32 bytes).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
