@@ -181,7 +181,8 @@ pub async fn record_all<C: AuditSink>(
     Ok(())
 }
 
-/// An audit row as stored.
+/// An audit row as stored, with the names it refers to (the actor's full name, the unit, the
+/// campaign, the criterion's code) for a log a person can read.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct AuditRecord {
     pub id: i64,
@@ -197,6 +198,15 @@ pub struct AuditRecord {
     pub reason: Option<String>,
     pub campaign_id: Option<i64>,
     pub unit_id: Option<i64>,
+    pub actor_full_name: Option<String>,
+    /// The unit the row concerns (its own unit, or the unit itself for a unit's row).
+    pub unit_name: Option<String>,
+    pub campaign_title: Option<String>,
+    /// The criterion's code, for rows about a criterion.
+    pub node_code: Option<String>,
+    /// The name of what the row is about, when it has one of its own (a person, a survey
+    /// wave, a framework, a campaign).
+    pub entity_title: Option<String>,
 }
 
 /// Which audit rows to list.
@@ -210,28 +220,96 @@ pub struct AuditFilter {
     pub limit: i64,
 }
 
-/// The newest rows first.
-pub async fn list(db: &Db, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
-    const SQL: &str = "SELECT id, at, actor_id, actor_name, action, entity_type, entity_id, field, old_value, \
-         new_value, reason, campaign_id, unit_id FROM audit_log \
-         WHERE ($1 IS NULL OR entity_type = $1) AND ($2 IS NULL OR entity_id = $2) \
-         AND ($3 IS NULL OR campaign_id = $3) AND ($4 IS NULL OR id < $4) \
-         ORDER BY id DESC LIMIT $5";
-    let limit = if filter.limit <= 0 {
-        100
+/// The audit log page's filters beyond [`AuditFilter`]: who, which unit, which kind of
+/// change, and a time range.
+#[derive(Clone, Debug, Default)]
+pub struct AuditSearch {
+    pub filter: AuditFilter,
+    pub actor_id: Option<i64>,
+    pub unit_id: Option<i64>,
+    pub action: Option<String>,
+    /// From this instant (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub until: Option<DateTime<Utc>>,
+}
+
+const SELECT: &str = "SELECT a.id, a.at, a.actor_id, a.actor_name, a.action, a.entity_type, a.entity_id, \
+     a.field, a.old_value, a.new_value, a.reason, a.campaign_id, a.unit_id, \
+     us.full_name AS actor_full_name, ou.name AS unit_name, c.title AS campaign_title, \
+     fn.code AS node_code, \
+     COALESCE(tu.full_name, w.title, f.title, \
+         CASE WHEN a.entity_type = 'campaign' THEN c.title END) AS entity_title \
+     FROM audit_log a \
+     LEFT JOIN users us ON us.id = a.actor_id \
+     LEFT JOIN org_units ou ON ou.id = COALESCE(a.unit_id, \
+         CASE WHEN a.entity_type = 'org_unit' THEN a.entity_id END) \
+     LEFT JOIN campaigns c ON c.id = COALESCE(a.campaign_id, \
+         CASE WHEN a.entity_type = 'campaign' THEN a.entity_id END) \
+     LEFT JOIN users tu ON tu.id = a.entity_id AND a.entity_type = 'user' \
+     LEFT JOIN waves w ON w.id = a.entity_id AND a.entity_type = 'wave' \
+     LEFT JOIN frameworks f ON f.id = a.entity_id AND a.entity_type = 'framework' \
+     LEFT JOIN framework_nodes fn ON fn.id = a.entity_id \
+         AND a.entity_type IN ('leaf', 'framework_node') \
+     WHERE ($1 IS NULL OR a.entity_type = $1) AND ($2 IS NULL OR a.entity_id = $2) \
+     AND ($3 IS NULL OR a.campaign_id = $3) AND ($4 IS NULL OR a.id < $4) \
+     AND ($5 IS NULL OR a.id > $5) AND ($6 IS NULL OR a.actor_id = $6) \
+     AND ($7 IS NULL OR a.unit_id = $7 OR (a.entity_type = 'org_unit' AND a.entity_id = $7)) \
+     AND ($8 IS NULL OR a.action = $8) AND ($9 IS NULL OR a.at >= $9) \
+     AND ($10 IS NULL OR a.at < $10) ";
+
+async fn select(
+    db: &Db,
+    search: &AuditSearch,
+    after_id: Option<i64>,
+    ascending: bool,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    let order = if ascending {
+        "ORDER BY a.id ASC LIMIT $11"
     } else {
-        filter.limit.min(10_000)
+        "ORDER BY a.id DESC LIMIT $11"
     };
+    let sql = format!("{SELECT}{order}");
+    let filter = &search.filter;
     Ok(
-        with_db_read!(db, pool => sqlx::query_as::<_, AuditRecord>(SQL)
+        with_db_read!(db, pool => sqlx::query_as::<_, AuditRecord>(&sql)
         .bind(&filter.entity_type)
         .bind(filter.entity_id)
         .bind(filter.campaign_id)
         .bind(filter.before_id)
+        .bind(after_id)
+        .bind(search.actor_id)
+        .bind(search.unit_id)
+        .bind(&search.action)
+        .bind(search.from)
+        .bind(search.until)
         .bind(limit)
         .fetch_all(pool)
         .await?),
     )
+}
+
+/// The newest rows first.
+pub async fn list(db: &Db, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+    search(
+        db,
+        &AuditSearch {
+            filter: filter.clone(),
+            ..AuditSearch::default()
+        },
+    )
+    .await
+}
+
+/// The newest rows first, with every filter of the audit log page.
+pub async fn search(db: &Db, search: &AuditSearch) -> Result<Vec<AuditRecord>, StoreError> {
+    let limit = if search.filter.limit <= 0 {
+        100
+    } else {
+        search.filter.limit.min(10_000)
+    };
+    select(db, search, None, false, limit).await
 }
 
 /// One page of the filtered log in ascending id order, after `after_id`: an export walks the
@@ -244,21 +322,19 @@ pub async fn page_ascending(
     after_id: Option<i64>,
     limit: i64,
 ) -> Result<Vec<AuditRecord>, StoreError> {
-    const SQL: &str = "SELECT id, at, actor_id, actor_name, action, entity_type, entity_id, field, old_value, \
-         new_value, reason, campaign_id, unit_id FROM audit_log \
-         WHERE ($1 IS NULL OR entity_type = $1) AND ($2 IS NULL OR entity_id = $2) \
-         AND ($3 IS NULL OR campaign_id = $3) AND ($4 IS NULL OR id < $4) \
-         AND ($5 IS NULL OR id > $5) \
-         ORDER BY id ASC LIMIT $6";
-    Ok(
-        with_db_read!(db, pool => sqlx::query_as::<_, AuditRecord>(SQL)
-        .bind(&filter.entity_type)
-        .bind(filter.entity_id)
-        .bind(filter.campaign_id)
-        .bind(filter.before_id)
-        .bind(after_id)
-        .bind(limit.clamp(1, 10_000))
-        .fetch_all(pool)
-        .await?),
-    )
+    let search = AuditSearch {
+        filter: filter.clone(),
+        ..AuditSearch::default()
+    };
+    search_ascending(db, &search, after_id, limit).await
+}
+
+/// [`page_ascending`] with every filter of the audit log page.
+pub async fn search_ascending(
+    db: &Db,
+    search: &AuditSearch,
+    after_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditRecord>, StoreError> {
+    select(db, search, after_id, true, limit.clamp(1, 10_000)).await
 }

@@ -36,6 +36,7 @@ impl Lang {
 /// Every locale file of a language, by feature; a key is `file.key`.
 const VI_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/vi/common.toml")),
+    ("audit", include_str!("../locales/vi/audit.toml")),
     (
         "notifications",
         include_str!("../locales/vi/notifications.toml"),
@@ -56,6 +57,7 @@ const VI_FILES: &[(&str, &str)] = &[
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
+    ("audit", include_str!("../locales/en/audit.toml")),
     (
         "notifications",
         include_str!("../locales/en/notifications.toml"),
@@ -82,13 +84,22 @@ fn load(files: &[(&str, &str)]) -> Texts {
     for (prefix, source) in files {
         let table: toml::Table =
             toml::from_str(source).unwrap_or_else(|e| panic!("locale {prefix}: {e}"));
-        for (key, value) in table {
-            if let toml::Value::String(text) = value {
-                texts.insert(format!("{prefix}.{key}"), text);
-            }
-        }
+        flatten(&mut texts, prefix, table);
     }
     texts
+}
+
+/// A file's texts under dotted keys: `[verb] create = …` in `audit.toml` is `audit.verb.create`.
+fn flatten(texts: &mut Texts, prefix: &str, table: toml::Table) {
+    for (key, value) in table {
+        match value {
+            toml::Value::String(text) => {
+                texts.insert(format!("{prefix}.{key}"), text);
+            }
+            toml::Value::Table(inner) => flatten(texts, &format!("{prefix}.{key}"), inner),
+            _ => {}
+        }
+    }
 }
 
 fn texts(lang: Lang) -> &'static Texts {

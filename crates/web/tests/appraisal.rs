@@ -878,16 +878,23 @@ async fn rounds_explanations_finalization_and_publication() {
         assert_eq!(status, 200, "{backend:?}");
         assert!(kind.starts_with("text/csv"), "{backend:?}");
         let text = String::from_utf8(bytes).unwrap();
-        assert!(text.starts_with("\u{feff}id,at,actor_id"), "{backend:?}");
+        // Vietnamese headers, a sentence per change, no codes (docs: README, audit log).
+        assert!(
+            text.starts_with("\u{feff}Số thứ tự bản ghi,Thời điểm (giờ Việt Nam),Người thực hiện"),
+            "{backend:?}"
+        );
         for action in [
-            ",open_round,",
-            ",close_round,",
-            ",appraise,",
-            ",finalize,",
-            ",publish,",
+            " mở vòng thẩm định 1 ",
+            " đóng vòng thẩm định 1 ",
+            " thẩm định ",
+            " chốt ",
+            " công bố kết quả ",
             "Theo biên bản họp Hội đồng",
         ] {
             assert!(text.contains(action), "{backend:?}: {action}");
+        }
+        for code in [",open_round,", ",finalize,", "draft", "finalized"] {
+            assert!(!text.contains(code), "{backend:?}: {code}");
         }
         let ids: Vec<i64> = text
             .lines()

@@ -112,7 +112,7 @@ async fn the_audit_export_streams_the_whole_log_with_formulas_neutralised() {
             .headers()
             .unwrap()
             .iter()
-            .position(|h| h == "reason")
+            .position(|h| h == "Lý do")
             .unwrap();
         let mut ids = Vec::new();
         for record in reader.records() {

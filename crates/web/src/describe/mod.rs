@@ -49,4 +49,5 @@ impl Describe for Worded {
     }
 }
 
+pub mod audit;
 pub mod notice;

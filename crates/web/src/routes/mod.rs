@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ngon-ngu", post(account::switch_language))
         .route("/nhat-ky", get(audit::show))
         .route("/nhat-ky.csv", get(audit::export))
+        .route("/nhat-ky.xlsx", get(audit::export_xlsx))
         .merge(units::router())
         .merge(frameworks::router())
         .merge(campaigns::router())

@@ -1,0 +1,338 @@
+//! Every page a user can reach, in Vietnamese: a crawler follows the links of the site as
+//! each demo role (and as a visitor), and fails on an English word or a raw code on a
+//! Vietnamese page, on a server error, and on an error page outside the site's frame.
+
+mod common;
+
+use std::collections::{BTreeSet, HashSet, VecDeque};
+
+/// English words that have no place on a Vietnamese page. Words that are also Vietnamese
+/// without their marks (`an`, `do`, `to`, `in`, `tin`, `con`, `ban`) are left out.
+const ENGLISH: &[&str] = &[
+    "the",
+    "and",
+    "of",
+    "is",
+    "are",
+    "not",
+    "with",
+    "for",
+    "from",
+    "this",
+    "that",
+    "must",
+    "cannot",
+    "should",
+    "invalid",
+    "error",
+    "draft",
+    "finalized",
+    "published",
+    "submitted",
+    "appraisal",
+    "appraised",
+    "department",
+    "commune",
+    "province",
+    "district",
+    "sheet",
+    "campaign",
+    "wave",
+    "leaf",
+    "leaves",
+    "round",
+    "open",
+    "closed",
+    "none",
+    "null",
+    "true",
+    "false",
+    "score",
+    "points",
+    "found",
+    "required",
+    "expected",
+    "missing",
+    "field",
+    "value",
+    "please",
+    "click",
+    "here",
+    "upload",
+    "download",
+    "save",
+    "saved",
+    "cancel",
+    "delete",
+    "edit",
+    "create",
+    "created",
+    "updated",
+    "update",
+    "transition",
+    "status",
+    "state",
+    "kind",
+    "role",
+    "unit",
+    "user",
+    "users",
+    "paper",
+    "online",
+    "expectations",
+    "answers",
+    "items",
+    "item",
+    "factor",
+    "index",
+    "results",
+    "result",
+    "survey",
+    "responses",
+    "secretariat",
+    "viewer",
+    "admin",
+    "editor",
+    "leader",
+    "appraiser",
+    "explanation",
+    "returned",
+    "pending",
+    "approved",
+    "rejected",
+    "yes",
+    "no",
+    "page",
+    "next",
+    "previous",
+    "back",
+    "home",
+    "login",
+    "logout",
+    "password",
+    "search",
+    "filter",
+    "export",
+    "import",
+    "total",
+    "average",
+];
+
+/// Codes of a known kind that must show as titles (`c07` is "Câu 7").
+fn raw_code(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    let question_code = lower.len() == 3
+        && lower.starts_with('c')
+        && lower[1..].chars().all(|c| c.is_ascii_digit());
+    let snake = lower.contains('_') && lower.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    question_code || snake
+}
+
+/// Proper nouns, formats and names that are the same in both languages.
+const ALLOWED: &[&str] = &[
+    "chiso",
+    "csv",
+    "xlsx",
+    "pdf",
+    "sipas",
+    "papi",
+    "pci",
+    "par",
+    "qr",
+    "excel",
+    "email",
+    "libreoffice",
+    "undp",
+    "vcci",
+    "url",
+    "id",
+    "ok",
+];
+
+/// The visible text of an HTML page: scripts, styles and tags removed, entities decoded.
+fn visible_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let lower: String = after.chars().take(8).collect::<String>().to_lowercase();
+        let close = if lower.starts_with("<script") {
+            "</script>"
+        } else if lower.starts_with("<style") {
+            "</style>"
+        } else {
+            ">"
+        };
+        match after.find(close) {
+            Some(end) => {
+                text.push(' ');
+                rest = &after[end + close.len()..];
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    text.push_str(rest);
+    text.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+}
+
+/// The site's own links of a page (GET targets).
+fn links(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for part in html.split("href=\"").skip(1) {
+        let Some(end) = part.find('"') else { continue };
+        let link = part[..end].replace("&amp;", "&");
+        if link.starts_with('/') && !link.starts_with("//") {
+            found.push(link.split('#').next().unwrap_or_default().to_string());
+        }
+    }
+    found
+}
+
+/// What a Vietnamese page must not say.
+fn findings(path: &str, html: &str) -> Vec<String> {
+    let allowed: HashSet<&str> = ALLOWED.iter().copied().collect();
+    let english: HashSet<&str> = ENGLISH.iter().copied().collect();
+    let mut found = BTreeSet::new();
+    for word in visible_text(html)
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+    {
+        let lower = word.to_lowercase();
+        if allowed.contains(lower.as_str()) {
+            continue;
+        }
+        if english.contains(lower.as_str()) || raw_code(word) {
+            found.insert(word.to_string());
+        }
+    }
+    found
+        .into_iter()
+        .map(|word| format!("{path}: {word}"))
+        .collect()
+}
+
+/// Pages not to visit: downloads, and links that change something or end the session.
+fn skipped(path: &str) -> bool {
+    let bare = path.split('?').next().unwrap_or_default();
+    bare.ends_with(".csv")
+        || bare.ends_with(".xlsx")
+        || bare.ends_with(".pdf")
+        || bare.ends_with(".toml")
+        || bare.starts_with("/static/")
+        || bare.starts_with("/tai-lieu/")
+        || bare.starts_with("/thong-bao/")
+        || bare == "/dang-xuat"
+        || bare.contains("/in")
+        || bare.contains("/qr")
+}
+
+const PAGES_PER_ROLE: usize = 400;
+
+#[tokio::test]
+async fn every_page_of_every_role_is_vietnamese() {
+    let mut problems = Vec::new();
+    for mut app in common::apps_with(|config| config.demo_sheets = true).await {
+        let backend = app.backend;
+        let mut roles: Vec<Option<&str>> = vec![None];
+        roles.extend(
+            chiso_web::demo::ACCOUNTS
+                .iter()
+                .map(|(name, _)| Some(*name)),
+        );
+        for role in roles {
+            app.reset_client().await;
+            if let Some(name) = role {
+                app.login(name).await;
+            }
+            let who = role.unwrap_or("khách");
+            let mut seen = HashSet::new();
+            let mut queue: VecDeque<String> = [
+                "/",
+                "/khong-co-trang-nay",
+                "/don-vi/abc",
+                "/dot-danh-gia/abc",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect();
+            while let Some(path) = queue.pop_front() {
+                if seen.len() >= PAGES_PER_ROLE || !seen.insert(path.clone()) || skipped(&path) {
+                    continue;
+                }
+                let response = app.get(&path).await;
+                let status = response.status().as_u16();
+                let html_page = response
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|t| t.starts_with("text/html"));
+                if (300..400).contains(&status) {
+                    let target = common::location(&response);
+                    if target.starts_with('/') {
+                        queue.push_back(target);
+                    }
+                    continue;
+                }
+                let body = response.text().await.unwrap_or_default();
+                if status >= 500 {
+                    problems.push(format!("{backend:?} {who} {path}: status {status}"));
+                    continue;
+                }
+                if !html_page {
+                    continue;
+                }
+                if status >= 400 && !body.contains("class=\"top\"") {
+                    problems.push(format!(
+                        "{backend:?} {who} {path}: {status} outside the frame"
+                    ));
+                }
+                problems.extend(
+                    findings(&path, &body)
+                        .into_iter()
+                        .map(|f| format!("{backend:?} {who} {f}")),
+                );
+                for link in links(&body) {
+                    if !seen.contains(&link) {
+                        queue.push_back(link);
+                    }
+                }
+            }
+            assert!(seen.len() > 3, "{who} reached only {seen:?}");
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_checks_find_english_and_raw_codes_but_not_vietnamese() {
+    let page = "<p>Sở Tư pháp đã nộp bảng tự chấm điểm</p><script>var draft = 1;</script>";
+    assert!(findings("/", page).is_empty());
+    let page = "<p>Trạng thái: draft</p><p>Câu c07 <b>the</b> campaign</p><i>unit_editor</i>";
+    assert_eq!(
+        findings("/", page),
+        [
+            "/: c07",
+            "/: campaign",
+            "/: draft",
+            "/: the",
+            "/: unit_editor"
+        ]
+    );
+    assert_eq!(
+        links("<a href=\"/a?x=1&amp;y=2#top\">a</a><a href=\"https://x\">x</a>"),
+        ["/a?x=1&y=2"]
+    );
+}
