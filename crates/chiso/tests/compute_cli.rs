@@ -539,3 +539,100 @@ fn compute_follows_the_contract_on_unseen_frameworks() {
         }
     }
 }
+
+/// Scores of two provinces on a bundled framework: every leaf at its maximum, except the leaves
+/// of `weak_area` for the second province, which get 0.
+fn full_scores(framework: &str, weak_area: &str) -> String {
+    let f = chiso_refdata::framework(framework).unwrap();
+    let mut csv = String::from("unit_code,code,points\n");
+    for unit in ["01", "46"] {
+        for &leaf in f.leaves() {
+            let node = f.node(leaf);
+            let in_weak_area =
+                node.code == weak_area || node.code.starts_with(&format!("{weak_area}."));
+            let points = if unit == "46" && in_weak_area {
+                "0".to_string()
+            } else {
+                node.max_points.to_string()
+            };
+            csv.push_str(&format!("{unit},{},{points}\n", node.code));
+        }
+    }
+    csv
+}
+
+/// The 876-shaped sample compares with a 2020 result area by area, through the areas it
+/// `continues` (docs/method.md §2.3, §2.11).
+#[test]
+fn the_2022_sample_compares_with_2020_through_continued_areas() {
+    let dir = scratch("continues-2022");
+    std::fs::write(
+        dir.join("scores-2020.csv"),
+        full_scores("par-province-2020", "3"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("scores-2022.csv"),
+        full_scores("par-province-2022", "7"),
+    )
+    .unwrap();
+    let earlier = chiso(
+        &[
+            "compute",
+            "--framework",
+            "par-province-2020",
+            "--scores",
+            "scores-2020.csv",
+            "--format",
+            "json",
+            "--output",
+            "previous-2020.json",
+        ],
+        &dir,
+    );
+    assert!(earlier.status.success(), "{}", stderr(&earlier));
+    let output = chiso(
+        &[
+            "compute",
+            "--framework",
+            "par-province-2022",
+            "--scores",
+            "scores-2022.csv",
+            "--previous",
+            "previous-2020.json",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["framework"]["id"], "par-province-2022");
+    assert_eq!(json["framework"]["sample"], true);
+    let unit = |code: &str| {
+        json["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let hue = unit("46");
+    let areas = hue["areas"].as_array().unwrap();
+    assert_eq!(areas.len(), 8);
+    for area in areas {
+        assert!(
+            area.get("previous").is_some(),
+            "area {} has no earlier value: {area}",
+            area["code"]
+        );
+    }
+    let area = |code: &str| areas.iter().find(|a| a["code"] == code).unwrap();
+    // Area 3 was empty in 2020 and full in 2022; area 7 the other way round.
+    assert_eq!(area("3")["previous"]["index"].as_f64(), Some(0.0));
+    assert_eq!(area("3")["previous"]["index_change"].as_f64(), Some(100.0));
+    assert_eq!(area("7")["index"].as_f64(), Some(0.0));
+    assert_eq!(area("7")["previous"]["index_change"].as_f64(), Some(-100.0));
+    assert_eq!(area("1")["previous"]["index_change"].as_f64(), Some(0.0));
+}

@@ -18,7 +18,7 @@ pub mod rule;
 pub mod text;
 pub mod weakness;
 
-pub use classification::{Band, Bands};
+pub use classification::{Band, BandPreset, Bands};
 pub use compute::{ScoreError, ScoreSheet, UnitPoints, compute_unit};
 pub use evaluation::{AreaOutcome, Evaluation, UnitInput, UnitOutcome, evaluate};
 pub use framework::{

@@ -23,6 +23,11 @@ pub const FRAMEWORKS: &[BundledFramework] = &[
         text: include_str!("../../../data/frameworks/par-province-2020.toml"),
     },
     BundledFramework {
+        id: "par-province-2022",
+        file: "par-province-2022.toml",
+        text: include_str!("../../../data/frameworks/par-province-2022.toml"),
+    },
+    BundledFramework {
         id: "department-2025",
         file: "department-2025.toml",
         text: include_str!("../../../data/frameworks/department-2025.toml"),

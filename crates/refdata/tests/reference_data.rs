@@ -74,6 +74,74 @@ fn provincial_2020_sample_respects_the_1149_totals() {
     assert!(f.outside_tree().is_empty());
 }
 
+/// QĐ 876/QĐ-BNV's published shape, counted on the tree (docs/method.md §2.3): 8 areas, 37
+/// criteria, 88 sub-criteria, 100 points of which 32 come from the surveys; every code its
+/// nodes `continue` is a node of the same level in the 2020 sample, and every area continues.
+#[test]
+fn provincial_2022_sample_has_the_876_shape_and_continues_2020() {
+    let f = chiso_refdata::framework("par-province-2022").unwrap();
+    assert_eq!(f.meta.methodology.as_deref(), Some("QĐ 876/QĐ-BNV"));
+    assert_eq!(f.meta.year, Some(2022));
+    assert_eq!(f.meta.previous.as_deref(), Some("par-province-2020"));
+    let level = |code: &str| code.split('.').count();
+    let count = |depth: usize| f.nodes().iter().filter(|n| level(&n.code) == depth).count();
+    assert_eq!(f.areas().len(), 8);
+    assert_eq!(count(1), 8, "areas");
+    assert_eq!(count(2), 37, "criteria");
+    assert_eq!(count(3), 88, "sub-criteria");
+    assert_eq!(count(4), 0);
+    assert!(f.outside_tree().is_empty());
+    assert_eq!(f.max_points(), Points::whole(100));
+    let surveys = leaf_sum(&f, |f, l| f.node(l).method == Method::Survey);
+    let appraised = leaf_sum(&f, |f, l| f.node(l).method == Method::SelfAssessed);
+    assert_eq!(surveys, p("32"));
+    assert_eq!(appraised, p("68"));
+    assert_eq!(
+        leaf_sum(&f, |f, l| survey_source(f, l) == Some("sipas"))
+            + leaf_sum(&f, |f, l| survey_source(f, l) == Some("leaders")),
+        p("32")
+    );
+
+    let earlier = chiso_refdata::framework("par-province-2020").unwrap();
+    let mut links = 0;
+    for node in f.nodes() {
+        for code in &node.continues {
+            let target = earlier.find(code).unwrap_or_else(|| {
+                panic!(
+                    "{} continues {code}, which is not in par-province-2020",
+                    node.code
+                )
+            });
+            assert_eq!(
+                level(&earlier.node(target).code),
+                level(&node.code),
+                "{} continues {code} at another level",
+                node.code
+            );
+            links += 1;
+        }
+    }
+    assert!(links >= 8);
+    for &area in f.areas() {
+        let node = f.node(area);
+        assert!(
+            !node.continues.is_empty(),
+            "area {} continues no area of 2020",
+            node.code
+        );
+    }
+    // Every 2020 area has a successor.
+    for &area in earlier.areas() {
+        let code = &earlier.node(area).code;
+        assert!(
+            f.areas()
+                .iter()
+                .any(|&a| f.node(a).continues.contains(code)),
+            "2020 area {code} is continued by no area"
+        );
+    }
+}
+
 #[test]
 fn internal_samples_have_bonus_and_penalty_outside_the_tree() {
     for id in ["department-2025", "commune-2025"] {

@@ -1,4 +1,5 @@
-//! Demo data for a first start: a sample province with 20 departments and 30 communes, the
+//! Demo data for a first start: a sample province with 20 departments (in the 2025 structure of
+//! provincial departments, docs/method.md §6.3) and 30 communes, the
 //! bundled frameworks, a campaign in progress, and one account per role. Loaded only into an
 //! empty database, and only when the configuration asks for it.
 
@@ -27,6 +28,11 @@ pub const ACCOUNTS: [(&str, &str); 6] = [
     ("xemketqua", "viewer"),
 ];
 
+/// The departments, agencies and central agencies in the province that the demo province
+/// assesses, after the 2025 reorganisation of provincial departments (docs/method.md §6.3): no
+/// Sở Thông tin và Truyền thông (merged into Sở Khoa học và Công nghệ) and no Ban Dân tộc
+/// (now Sở Dân tộc và Tôn giáo). The order fixes the codes S01–S20 that tests and browser
+/// stories use (S03 is Sở Tư pháp).
 const DEPARTMENTS: [&str; 20] = [
     "Văn phòng UBND tỉnh",
     "Sở Nội vụ",
@@ -45,9 +51,9 @@ const DEPARTMENTS: [&str; 20] = [
     "Ban Quản lý các khu công nghiệp",
     "Ban Quản lý dự án đầu tư xây dựng",
     "Trung tâm Phục vụ hành chính công",
-    "Đài Phát thanh và Truyền hình",
-    "Ban Dân tộc",
-    "Sở Thông tin và Truyền thông",
+    "Công an tỉnh",
+    "Bảo hiểm xã hội tỉnh",
+    "Thuế tỉnh",
 ];
 
 const COMMUNES: [&str; 30] = [
@@ -467,5 +473,47 @@ fn demo_points(node: &chiso_domain::Node, full: bool, draw: u64) -> Points {
         _ if full => max,
         // Three quarters, rounded down to a quarter point, as partial work is usually scored.
         _ => Points::from_ten_thousandths(max.ten_thousandths() * 3 / 4 / 2500 * 2500),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DEPARTMENTS;
+
+    /// The departments of the 2025 structure (docs/method.md §6.3): none of the departments
+    /// merged away, the new ones present, every name once.
+    #[test]
+    fn departments_follow_the_2025_structure() {
+        for retired in [
+            "Sở Thông tin và Truyền thông",
+            "Sở Kế hoạch và Đầu tư",
+            "Sở Giao thông vận tải",
+            "Sở Tài nguyên và Môi trường",
+            "Sở Nông nghiệp và Phát triển nông thôn",
+            "Sở Lao động – Thương binh và Xã hội",
+            "Ban Dân tộc",
+        ] {
+            assert!(
+                !DEPARTMENTS.contains(&retired),
+                "{retired} no longer exists"
+            );
+        }
+        for current in [
+            "Sở Dân tộc và Tôn giáo",
+            "Sở Nông nghiệp và Môi trường",
+            "Sở Khoa học và Công nghệ",
+            "Sở Tài chính",
+            "Sở Xây dựng",
+            "Sở Nội vụ",
+            "Sở Y tế",
+        ] {
+            assert!(DEPARTMENTS.contains(&current), "{current} is missing");
+        }
+        // S03, the demo accounts' unit, is Sở Tư pháp.
+        assert_eq!(DEPARTMENTS[2], "Sở Tư pháp");
+        let mut names = DEPARTMENTS.to_vec();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), DEPARTMENTS.len());
     }
 }
