@@ -190,10 +190,10 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
             "survey_submissions_per_minute: must be at least 1".into(),
         ));
     }
-    if !(1..=chiso_store::survey_intake::MAX_BATCH).contains(&config.survey_group_commit) {
+    if !(1..=chiso_store::surveys::MAX_BATCH).contains(&config.survey_group_commit) {
         return Err(CliError::Usage(format!(
             "survey_group_commit: must be between 1 and {}",
-            chiso_store::survey_intake::MAX_BATCH
+            chiso_store::surveys::MAX_BATCH
         )));
     }
     Ok(config)

@@ -11,8 +11,6 @@ pub mod evidence;
 pub mod frameworks;
 pub mod notifications;
 pub mod sheet_queries;
-pub mod survey_intake;
-pub mod survey_services;
 pub mod surveys;
 pub mod units;
 pub mod users;

@@ -1553,7 +1553,7 @@ async fn refuse_boom_comments(db: &Db) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_submissions_commit_in_groups_with_the_outcomes_of_one_by_one() {
-    use chiso_store::survey_intake::SubmitQueue;
+    use chiso_store::surveys::SubmitQueue;
     for test_db in backends().await {
         let db = &test_db.db;
         let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;
@@ -1718,8 +1718,8 @@ async fn queued_submissions_commit_in_groups_with_the_outcomes_of_one_by_one() {
 
 #[tokio::test]
 async fn services_slice_their_units_counters_and_are_checked() {
-    use chiso_store::survey_services::{self, ServiceFields};
     use chiso_store::surveys::Slice;
+    use chiso_store::surveys::{self as survey_services, ServiceFields};
     for test_db in backends().await {
         let db = &test_db.db;
         let wave = wave_on(db, "sipas-2017", &["01", "02"], OrgKind::Province).await;

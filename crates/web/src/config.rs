@@ -78,7 +78,7 @@ impl Default for Config {
             ip_failures_per_15_minutes: 30,
             data_dir: PathBuf::from("chiso-data"),
             survey_submissions_per_minute: 30,
-            survey_group_commit: chiso_store::survey_intake::MAX_BATCH,
+            survey_group_commit: chiso_store::surveys::MAX_BATCH,
             smtp_url: None,
             mail_from: "Chỉ số CCHC <no-reply@localhost>".to_string(),
             notice_minutes: 15,

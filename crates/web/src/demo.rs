@@ -338,7 +338,7 @@ async fn seed_services(
     questionnaire: &chiso_survey::Questionnaire,
     unit: i64,
 ) -> Result<(), StoreError> {
-    use chiso_store::survey_services::{self, ServiceFields};
+    use chiso_store::surveys::{self as survey_services, ServiceFields};
     let services = [
         ("LLTP", "Cấp Phiếu lý lịch tư pháp", 1_200, 4u8),
         ("CT", "Chứng thực bản sao từ bản chính", 5_400, 5),

@@ -101,7 +101,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
     let state = AppState {
         db: db.clone(),
         blobs,
-        submissions: chiso_store::survey_intake::SubmitQueue::start(
+        submissions: chiso_store::surveys::SubmitQueue::start(
             db.clone(),
             config.survey_group_commit,
         ),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use chiso_store::Db;
 use chiso_store::evidence::BlobStore;
-use chiso_store::survey_intake::SubmitQueue;
+use chiso_store::surveys::SubmitQueue;
 
 use crate::config::Config;
 

@@ -793,7 +793,7 @@ async fn an_xlsx_file_imports_like_its_csv() {
 
 #[tokio::test]
 async fn services_get_their_own_links_tokens_and_results() {
-    use chiso_store::survey_services;
+    use chiso_store::surveys as survey_services;
     for mut app in apps().await {
         let (wave, unit_ids) = example_wave(&app.db, "Khảo sát 2025", 2025).await;
         let unit = unit_ids[0];

@@ -1,0 +1,448 @@
+//! Bulk import.
+
+use super::*;
+
+/// How to import.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportOptions {
+    pub file_name: String,
+    /// `false` (the default): any rejected row stores nothing. `true`: good rows are stored,
+    /// committed per batch, and bad rows reported.
+    pub skip_bad_rows: bool,
+    /// The number of data rows when known (for the progress bar).
+    pub total_rows: Option<u64>,
+    /// Responses per batch (counter flush, and commit when skipping bad rows).
+    pub batch_size: usize,
+}
+
+impl ImportOptions {
+    pub fn new(file_name: &str) -> ImportOptions {
+        ImportOptions {
+            file_name: file_name.to_string(),
+            skip_bad_rows: false,
+            total_rows: None,
+            batch_size: DEFAULT_BATCH,
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    /// The `survey_imports` row (also written for an import that stored nothing).
+    pub import_id: i64,
+    /// Non-blank data rows read.
+    pub rows_read: u64,
+    /// Responses stored and counted.
+    pub accepted: u64,
+    /// Every rejected row, counted.
+    pub rejected: u64,
+    /// The first [`MAX_REPORTED_REJECTIONS`] rejected rows with their reasons, in row order.
+    pub rejections: Vec<RowRejection>,
+    /// Whether anything was stored: false when a rejection stopped an all-or-nothing import.
+    pub stored: bool,
+}
+
+struct ImportState {
+    rows_read: u64,
+    accepted: u64,
+    rejected: u64,
+    rejections: Vec<RowRejection>,
+}
+
+impl ImportState {
+    fn reject(&mut self, row: u64, reason: String) {
+        self.rejected += 1;
+        if self.rejections.len() < MAX_REPORTED_REJECTIONS {
+            self.rejections.push(RowRejection { row, reason });
+        }
+    }
+}
+
+/// Checks one batch in memory: reader rejections, units outside the wave, answers that do not
+/// fit, and respondent ids repeated within the batch (repeats across batches and against
+/// stored responses are caught by the unique index at insert time).
+fn prepare_batch(
+    batch: Vec<Result<ImportRow, RowRejection>>,
+    units: &HashMap<String, i64>,
+    services: &HashMap<(i64, String), i64>,
+    shape: &QuestionnaireShape,
+    state: &mut ImportState,
+) -> Vec<PreparedRow> {
+    let mut prepared = Vec::with_capacity(batch.len());
+    let mut seen: HashMap<(i64, String), u64> = HashMap::new();
+    for item in batch {
+        state.rows_read += 1;
+        let row = match item {
+            Ok(row) => row,
+            Err(rejection) => {
+                state.reject(rejection.row, rejection.reason);
+                continue;
+            }
+        };
+        let unit_code = row.unit_code.trim();
+        let Some(&unit_id) = units.get(unit_code) else {
+            state.reject(
+                row.row,
+                format!("unit_code {unit_code} is not in this survey"),
+            );
+            continue;
+        };
+        if let Err(fault) = shape.check_response(&row.answers, &row.demographics, &row.expectations)
+        {
+            state.reject(row.row, fault);
+            continue;
+        }
+        if !(row.weight.is_finite() && row.weight > 0.0) {
+            state.reject(row.row, format!("weight: {} is not > 0", row.weight));
+            continue;
+        }
+        // Strings are moved, not copied, when they need no trimming (the usual case: an
+        // import allocates per row, and a million rows make that count).
+        let respondent_id = row
+            .respondent_id
+            .map(chiso_survey::normalize_respondent_id_owned)
+            .filter(|s| !s.is_empty());
+        if let Some(id) = &respondent_id {
+            if id.chars().count() > MAX_RESPONDENT_ID {
+                state.reject(
+                    row.row,
+                    format!("respondent_id is longer than {MAX_RESPONDENT_ID} characters"),
+                );
+                continue;
+            }
+            match seen.entry((unit_id, id.clone())) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    state.reject(
+                        row.row,
+                        format!(
+                            "respondent_id {id} repeated in unit {unit_code} (first at row {})",
+                            first.get()
+                        ),
+                    );
+                    continue;
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(row.row);
+                }
+            }
+        }
+        let comment = row
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| c.chars().take(MAX_COMMENT).collect::<String>());
+        let service_id = match row.service.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => match services.get(&(unit_id, code.to_uppercase())) {
+                Some(&id) => Some(id),
+                None => {
+                    state.reject(
+                        row.row,
+                        format!("service {code} is not one of unit {unit_code}'s services"),
+                    );
+                    continue;
+                }
+            },
+        };
+        let channel = if is_normal_channel(&row.channel) {
+            row.channel
+        } else {
+            normalize_channel(&row.channel)
+        };
+        prepared.push(PreparedRow {
+            row: row.row,
+            unit_id,
+            unit_code: trimmed_owned(row.unit_code),
+            channel,
+            respondent_id,
+            weight: row.weight,
+            answers: row.answers,
+            demographics: (!row.demographics.is_empty()).then_some(row.demographics),
+            expectations: (!row.expectations.is_empty()).then_some(row.expectations),
+            comment,
+            service_id,
+        });
+    }
+    prepared
+}
+
+/// Takes up to `size` rows, yielding every 256 so that a write awaited beside it (see
+/// [`import_responses`]) moves on meanwhile.
+async fn collect_batch<I: Iterator>(rows: &mut I, size: usize) -> Vec<I::Item> {
+    let mut batch = Vec::with_capacity(size.min(1 << 16));
+    while batch.len() < size {
+        match rows.next() {
+            Some(row) => batch.push(row),
+            None => break,
+        }
+        if batch.len().is_multiple_of(256) {
+            tokio::task::yield_now().await;
+        }
+    }
+    batch
+}
+
+/// Imports parsed responses into a wave (open or closed: paper forms are typed after the
+/// close) through one writer. Rows are pulled in batches of `options.batch_size`; each batch
+/// is checked in memory, inserted with multi-row statements, and its counters are summed in
+/// memory and upserted once.
+///
+/// By default the import is all or nothing: the whole file is one transaction and any rejected
+/// row rolls it back (the file is still read and written to the end, so every bad row is
+/// reported, repeated respondents included). On SQLite the writer is held meanwhile (≈ 10 s per million rows, see the
+/// README), so other writes wait. With `skip_bad_rows`, each batch commits on its own and bad
+/// rows are reported and left out. Either way one `survey_imports` row and one audit row record
+/// the import with its counts.
+///
+/// `progress(done, total)` is called after every batch. Memory stays bounded by the batch: the
+/// rows are pulled from `rows` as they are needed.
+pub async fn import_responses<I>(
+    db: &Db,
+    actor: &Actor,
+    wave_id: i64,
+    rows: I,
+    options: &ImportOptions,
+    progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+) -> Result<ImportReport, StoreError>
+where
+    I: IntoIterator<Item = Result<ImportRow, RowRejection>>,
+    I::IntoIter: Send,
+{
+    let wave = get_wave(db, wave_id).await?;
+    if wave.state() == WaveState::Draft {
+        return Err(StoreError::Invalid(
+            "the wave is a draft: open it before importing".into(),
+        ));
+    }
+    let shape = get_questionnaire(db, wave.questionnaire_id)
+        .await?
+        .shape()?;
+    let units: HashMap<String, i64> = wave_units(db, wave_id)
+        .await?
+        .into_iter()
+        .map(|u| (u.unit_code, u.unit_id))
+        .collect();
+    let services: HashMap<(i64, String), i64> = crate::surveys::services(db, wave_id, None)
+        .await?
+        .into_iter()
+        .map(|s| ((s.unit_id, s.code), s.id))
+        .collect();
+    let batch_size = options.batch_size.clamp(1, 1_000_000);
+    let mut rows = rows.into_iter();
+    let mut state = ImportState {
+        rows_read: 0,
+        accepted: 0,
+        rejected: 0,
+        rejections: Vec::new(),
+    };
+    let started = Utc::now();
+    let import_id: i64 = in_transaction!(db, tx => {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "INSERT INTO survey_imports (wave_id, file_name, state, skip_bad_rows, started_at, by_name) \
+             VALUES ($1, $2, 'running', $3, $4, $5) RETURNING id")
+            .bind(wave_id)
+            .bind(&options.file_name)
+            .bind(options.skip_bad_rows)
+            .bind(started)
+            .bind(&actor.name)
+            .fetch_one(&mut *tx)
+            .await?)
+    })?;
+
+    // One body for both backends; only how a transaction starts differs.
+    macro_rules! import_loop {
+        ($begin:expr) => {{
+            let mut tx = $begin.await?;
+            // Counters are summed in memory and upserted once per transaction: per batch when
+            // each batch commits, once for the file when the file is one transaction. Their
+            // size is bounded by units × channels × answers, not by rows.
+            let mut tally = Tally::new(&shape);
+            let first = collect_batch(&mut rows, batch_size).await;
+            let mut exhausted = first.len() < batch_size;
+            let mut prepared = prepare_batch(first, &units, &services, &shape, &mut state);
+            loop {
+                // The next batch is read and parsed while this one is written: the database
+                // works on its own thread, so the two overlap on two cores.
+                let (written, next) = tokio::join!(
+                    async {
+                        if prepared.is_empty() {
+                            Ok(Vec::new())
+                        } else {
+                            tx.insert_import_rows(wave_id, import_id, started, &prepared)
+                                .await
+                        }
+                    },
+                    async {
+                        if exhausted {
+                            Vec::new()
+                        } else {
+                            collect_batch(&mut rows, batch_size).await
+                        }
+                    }
+                );
+                // An all-or-nothing import that has failed goes on writing (to be rolled back):
+                // the unique index is what finds a respondent repeated across batches, and the
+                // report names every bad row at once.
+                for (row, went_in) in prepared.iter().zip(written?) {
+                    if went_in {
+                        let packed = Packed {
+                            weight: row.weight,
+                            answers: &row.answers,
+                            demographics: row.demographics.as_deref().unwrap_or(&[]),
+                            expectations: row.expectations.as_deref().unwrap_or(&[]),
+                            comment: row.comment.is_some(),
+                        };
+                        tally.add(
+                            row.unit_id,
+                            &row.channel,
+                            row.service_id.unwrap_or(0),
+                            &packed,
+                            false,
+                        );
+                        state.accepted += 1;
+                    } else {
+                        state.reject(
+                            row.row,
+                            format!(
+                                "respondent_id {} repeated in unit {} (already stored)",
+                                row.respondent_id.as_deref().unwrap_or_default(),
+                                row.unit_code
+                            ),
+                        );
+                    }
+                }
+                if options.skip_bad_rows {
+                    if !tally.is_empty() {
+                        tx.upsert_tally(wave_id, &tally, 1).await?;
+                        tally = Tally::new(&shape);
+                    }
+                    tx.commit().await?;
+                    tx = $begin.await?;
+                }
+                progress(state.rows_read, options.total_rows);
+                if next.is_empty() {
+                    break;
+                }
+                exhausted = next.len() < batch_size;
+                prepared = prepare_batch(next, &units, &services, &shape, &mut state);
+            }
+            if options.skip_bad_rows || state.rejected == 0 {
+                if !tally.is_empty() {
+                    tx.upsert_tally(wave_id, &tally, 1).await?;
+                }
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+        }};
+    }
+    let outcome: Result<(), StoreError> = async {
+        match db {
+            Db::Sqlite(pools) => import_loop!(pools.write.begin_with("BEGIN IMMEDIATE")),
+            Db::Postgres(pool) => import_loop!(pool.begin()),
+        }
+        Ok(())
+    }
+    .await;
+    // Rejections are reported in row order whatever the batch they were found in.
+    state.rejections.sort_by_key(|r| r.row);
+    let stored = outcome.is_ok() && (options.skip_bad_rows || state.rejected == 0);
+    if !stored && !options.skip_bad_rows {
+        state.accepted = 0;
+    }
+    let finished = Utc::now();
+    let final_state = if stored { "done" } else { "failed" };
+    in_transaction!(db, tx => {
+        sqlx::query("UPDATE survey_imports SET state = $1, rows_read = $2, accepted = $3, rejected = $4, finished_at = $5 \
+                     WHERE id = $6")
+            .bind(final_state)
+            .bind(state.rows_read as i64)
+            .bind(state.accepted as i64)
+            .bind(state.rejected as i64)
+            .bind(finished)
+            .bind(import_id)
+            .execute(&mut *tx)
+            .await?;
+        let mut entry = AuditEntry::new("import", "wave", wave_id).change(
+            "responses",
+            None,
+            Some(format!("{}: {} rows read, {} accepted, {} rejected{}", options.file_name, state.rows_read,
+                state.accepted, state.rejected, if stored { "" } else { ", nothing stored" })),
+        );
+        entry.campaign_id = wave.campaign_id;
+        tx.record(actor, &entry).await?;
+        Ok(())
+    })?;
+    outcome?;
+    Ok(ImportReport {
+        import_id,
+        rows_read: state.rows_read,
+        accepted: state.accepted,
+        rejected: state.rejected,
+        rejections: state.rejections,
+        stored,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Single responses and imports
+
+/// A stored response.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct StoredResponse {
+    pub id: i64,
+    pub wave_id: i64,
+    pub unit_id: i64,
+    pub channel: String,
+    pub respondent_id: Option<String>,
+    pub token_id: Option<i64>,
+    pub device_id: Option<i64>,
+    pub import_id: Option<i64>,
+    pub weight: f64,
+    pub answers: Vec<u8>,
+    pub demographics: Option<Vec<u8>>,
+    pub expectations: Option<Vec<u8>>,
+    pub comment: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub flagged_duplicate: bool,
+}
+
+/// A response by id.
+pub async fn get_response(db: &Db, id: i64) -> Result<StoredResponse, StoreError> {
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, StoredResponse>(
+        "SELECT id, wave_id, unit_id, channel, respondent_id, token_id, device_id, import_id, weight, answers, \
+         demographics, expectations, comment, submitted_at, flagged_duplicate FROM responses WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?),
+    )
+}
+
+/// An import as recorded.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub wave_id: i64,
+    pub file_name: String,
+    pub state: String,
+    pub skip_bad_rows: bool,
+    pub rows_read: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub by_name: String,
+}
+
+/// The imports of a wave, newest first.
+pub async fn imports(db: &Db, wave_id: i64) -> Result<Vec<ImportRecord>, StoreError> {
+    Ok(with_db_read!(db, pool => sqlx::query_as::<_, ImportRecord>(
+        "SELECT id, wave_id, file_name, state, skip_bad_rows, rows_read, accepted, rejected, started_at, finished_at, \
+         by_name FROM survey_imports WHERE wave_id = $1 ORDER BY id DESC")
+        .bind(wave_id)
+        .fetch_all(pool)
+        .await?))
+}

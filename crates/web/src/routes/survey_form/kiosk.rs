@@ -1,0 +1,453 @@
+//! The JSON API for kiosks and one-stop-shop software (API key per device).
+
+use super::*;
+
+// Device API
+
+/// A JSON refusal: `{ "error": "…", "field": "…" }`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    error: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            error: error.into(),
+            field: None,
+        }
+    }
+
+    fn field(mut self, field: impl Into<String>) -> ApiError {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut body = json!({ "error": self.error });
+        if let Some(field) = self.field {
+            body["field"] = Value::String(field);
+        }
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> ApiError {
+        match error {
+            AppError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not found"),
+            AppError::BadRequest(message) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+            }
+            AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, message),
+            AppError::TooLarge => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"),
+            other => {
+                tracing::error!(error = ?other, "device API error");
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            }
+        }
+    }
+}
+
+impl From<chiso_store::StoreError> for ApiError {
+    fn from(error: chiso_store::StoreError) -> ApiError {
+        AppError::from(error).into()
+    }
+}
+
+pub(super) type ApiResult<T> = Result<T, ApiError>;
+
+/// The device of the `Authorization: Bearer <key>` header: 401 without a known key, 403 for a
+/// key that was turned off.
+pub(super) async fn device(state: &AppState, headers: &HeaderMap) -> ApiResult<surveys::DeviceRow> {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "missing Authorization: Bearer <device key>",
+            )
+        })?;
+    if let Some(device) = surveys::device_by_key(&state.db, key).await? {
+        return Ok(device);
+    }
+    // `device_by_key` only returns active devices: tell a turned-off key from an unknown one.
+    let known = chiso_store::surveys::device_by_key_any(&state.db, key).await?;
+    Err(match known.is_some() {
+        true => ApiError::new(StatusCode::FORBIDDEN, "this device key is turned off"),
+        false => ApiError::new(StatusCode::UNAUTHORIZED, "unknown device key"),
+    })
+}
+
+/// The device's wave: its own, or its unit's open wave.
+pub(super) async fn device_wave(
+    state: &AppState,
+    device: &surveys::DeviceRow,
+) -> ApiResult<WaveRow> {
+    let Some(wave_id) = surveys::device_wave(&state.db, device).await? else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no survey is open for this device's unit",
+        ));
+    };
+    Ok(surveys::get_wave(&state.db, wave_id).await?)
+}
+
+/// A kiosk's or an integration's response.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiResponse {
+    unit_code: Option<String>,
+    /// The code of one of the unit's services in the wave.
+    service: Option<String>,
+    respondent_id: Option<String>,
+    channel: Option<String>,
+    #[serde(default)]
+    answers: serde_json::Map<String, Value>,
+    overall: Option<Value>,
+    comment: Option<String>,
+    #[serde(default)]
+    demographics: serde_json::Map<String, Value>,
+    #[serde(default)]
+    expectations: Vec<String>,
+}
+
+/// An answer as JSON: a number (5) or a code ("5", "A"); null is a blank.
+pub(super) fn answer_code(value: &Value) -> Option<String> {
+    match value {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+/// Checks a device's response against the questionnaire, naming the field at fault.
+pub(super) fn api_response(
+    questionnaire: &Questionnaire,
+    body: &ApiResponse,
+) -> ApiResult<surveys::Response> {
+    let unprocessable = |message: String, field: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field(field)
+    };
+    let mut answers = vec![0u8; questionnaire.items.len()];
+    let mut set = |code: &str, value: &Value, field: String| -> ApiResult<()> {
+        let Some(index) = questionnaire.items.iter().position(|i| i.code == code) else {
+            return Err(unprocessable(format!("unknown item {code}"), field));
+        };
+        if value.is_null() {
+            return Ok(());
+        }
+        let position = answer_code(value)
+            .and_then(|c| questionnaire.scale.find(&c))
+            .ok_or_else(|| {
+                unprocessable(
+                    format!(
+                        "{code}: {value} is not one of {}",
+                        questionnaire.scale.describe()
+                    ),
+                    field.clone(),
+                )
+            })?;
+        answers[index] = position as u8 + 1;
+        Ok(())
+    };
+    for (code, value) in &body.answers {
+        set(code, value, format!("answers.{code}"))?;
+    }
+    if let Some(overall) = &body.overall {
+        let Some(index) = questionnaire.overall else {
+            return Err(unprocessable(
+                "this questionnaire has no overall question".into(),
+                "overall".into(),
+            ));
+        };
+        let code = questionnaire.items[index].code.clone();
+        set(&code, overall, "overall".into())?;
+    }
+    if answers.iter().all(|&a| a == 0) {
+        return Err(unprocessable(
+            "a response needs at least one answer".into(),
+            "answers".into(),
+        ));
+    }
+    let mut demographics = Vec::new();
+    if !body.demographics.is_empty() {
+        demographics = vec![0u8; questionnaire.demographics.len()];
+        for (code, value) in &body.demographics {
+            let field = format!("demographics.{code}");
+            let Some(index) = questionnaire
+                .demographics
+                .iter()
+                .position(|d| &d.code == code)
+            else {
+                return Err(unprocessable(
+                    format!("unknown demographic question {code}"),
+                    field,
+                ));
+            };
+            let question = &questionnaire.demographics[index];
+            let position = answer_code(value)
+                .and_then(|c| question.find(&c))
+                .ok_or_else(|| {
+                    unprocessable(
+                        format!("{code}: {value} is not one of {}", question.describe()),
+                        field.clone(),
+                    )
+                })?;
+            demographics[index] = position as u8 + 1;
+        }
+    }
+    let mut expectations = Vec::new();
+    if !body.expectations.is_empty() {
+        let Some(question) = &questionnaire.expectations else {
+            return Err(unprocessable(
+                "this questionnaire has no expectations question".into(),
+                "expectations".into(),
+            ));
+        };
+        for code in &body.expectations {
+            let position = question.question.find(code).ok_or_else(|| {
+                unprocessable(
+                    format!("unknown expectation area {code}"),
+                    "expectations".into(),
+                )
+            })?;
+            if !expectations.contains(&(position as u8 + 1)) {
+                expectations.push(position as u8 + 1);
+            }
+        }
+        if expectations.len() > question.max_choices {
+            return Err(unprocessable(
+                format!(
+                    "at most {} expectations may be chosen",
+                    question.max_choices
+                ),
+                "expectations".into(),
+            ));
+        }
+    }
+    let comment = body
+        .comment
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    if comment.is_some_and(|c| c.chars().count() > surveys::MAX_COMMENT) {
+        return Err(unprocessable(
+            format!(
+                "the comment is longer than {} characters",
+                surveys::MAX_COMMENT
+            ),
+            "comment".into(),
+        ));
+    }
+    let channel = body
+        .channel
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or("kiosk");
+    let mut response = surveys::Response::new(channel, answers);
+    response.demographics = demographics;
+    response.expectations = expectations;
+    response.comment = comment.map(str::to_string);
+    Ok(response)
+}
+
+/// The unit a device answers for: its own, or a unit named by `unit_code` below it (the
+/// province's one-stop-shop software answers for every department and commune).
+pub(super) async fn api_unit(
+    state: &AppState,
+    device: &surveys::DeviceRow,
+    unit_code: Option<&str>,
+) -> ApiResult<i64> {
+    let Some(code) = unit_code.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(device.unit_id);
+    };
+    let today = chiso_store::assessments::today_in_vietnam();
+    let Some(unit) = chiso_store::units::find_current_by_code(&state.db, code, today).await? else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("unknown unit {code}"),
+        )
+        .field("unit_code"));
+    };
+    let mut cursor = Some(unit.id);
+    let mut steps = 0;
+    while let Some(id) = cursor {
+        if id == device.unit_id {
+            return Ok(unit.id);
+        }
+        steps += 1;
+        if steps > 16 {
+            break;
+        }
+        cursor = chiso_store::units::get(&state.db, id).await?.parent_id;
+    }
+    Err(ApiError::new(
+        StatusCode::FORBIDDEN,
+        format!("this device may not answer for unit {code}"),
+    )
+    .field("unit_code"))
+}
+
+/// POST /api/v1/responses: one response from a device; 201 only after the commit.
+pub async fn api_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<JsonBody<ApiResponse>, JsonRejection>,
+) -> Response {
+    match submit_inner(&state, &headers, body).await {
+        Ok(response) => response,
+        Err(error) => error.into_response(),
+    }
+}
+
+pub(super) async fn submit_inner(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<JsonBody<ApiResponse>, JsonRejection>,
+) -> ApiResult<Response> {
+    let device = device(state, headers).await?;
+    // Refused text (a NUL, an over-long field) is a 422 naming its field, like the others.
+    let JsonBody(body) = body.map_err(|rejection| ApiError {
+        status: rejection.status(),
+        error: rejection.message(API_BODY_LIMIT),
+        field: rejection.field().map(str::to_string),
+    })?;
+    let wave = device_wave(state, &device).await?;
+    if let Some(refusal) = wave_closed(&wave) {
+        return Err(refusal_error(&refusal));
+    }
+    let unit_id = api_unit(state, &device, body.unit_code.as_deref()).await?;
+    let questionnaire = questionnaire_of(state, &wave).await?;
+    let mut response = api_response(&questionnaire, &body)?;
+    if let Some(code) = body
+        .service
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        let Some(service) = surveys::find_service(&state.db, wave.id, unit_id, code).await? else {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("unknown service {code} for this unit"),
+            )
+            .field("service"));
+        };
+        response.service_id = Some(service.id);
+    }
+    response.device_id = Some(device.id);
+    response.source = Some(format!("device:{}", device.id));
+    let respondent = body.respondent_id.as_deref();
+    match state
+        .submissions
+        .submit(
+            wave.id,
+            unit_id,
+            &response,
+            Identity::Respondent(respondent),
+        )
+        .await?
+    {
+        Ok(accepted) => Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "id": accepted.response_id,
+                "status": "accepted",
+                "flagged_duplicate": accepted.flagged_duplicate,
+            })),
+        )
+            .into_response()),
+        Err(refusal) => Err(refusal_error(&refusal)),
+    }
+}
+
+/// A store refusal as a JSON error.
+pub(super) fn refusal_error(refusal: &Refusal) -> ApiError {
+    let message = refusal.to_string();
+    match refusal {
+        Refusal::UnknownWave => ApiError::new(StatusCode::CONFLICT, message),
+        Refusal::WaveNotOpen(_) | Refusal::NotYetOpen(_) | Refusal::AlreadyClosed(_) => {
+            ApiError::new(StatusCode::CONFLICT, message)
+        }
+        Refusal::UnitNotInWave => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field("unit_code")
+        }
+        Refusal::UnknownService => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field("service")
+        }
+        Refusal::UnknownToken | Refusal::TokenUsed => ApiError::new(StatusCode::CONFLICT, message),
+        Refusal::DuplicateRespondent => {
+            ApiError::new(StatusCode::CONFLICT, message).field("respondent_id")
+        }
+        Refusal::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message),
+    }
+}
+
+/// GET /api/v1/questionnaire: the device's wave and its questionnaire (items with their
+/// factor, the answer scale with labels, demographics, expectations, comment).
+pub async fn api_questionnaire(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result: ApiResult<Response> = async {
+        let device = device(&state, &headers).await?;
+        let wave = device_wave(&state, &device).await?;
+        let q = questionnaire_of(&state, &wave).await?;
+        let choice = |c: &chiso_survey::questionnaire::ChoiceQuestion| {
+            json!({
+                "code": c.code,
+                "title": c.title,
+                "options": c.options.iter().map(|o| json!({"code": o.code, "label": o.label})).collect::<Vec<_>>(),
+            })
+        };
+        let body = json!({
+            "wave": {
+                "id": wave.id,
+                "title": wave.title,
+                "state": wave.state,
+                "opens_on": wave.opens_on,
+                "closes_on": wave.closes_on,
+                "open": wave_closed(&wave).is_none(),
+            },
+            "unit_id": device.unit_id,
+            "questionnaire": {
+                "id": q.id,
+                "version": q.version,
+                "title": q.title,
+                "title_en": q.title_en,
+                "scale": q.scale.answers.iter().map(|a| json!({
+                    "code": a.code, "label": a.label, "satisfied": a.satisfied, "share": a.share,
+                })).collect::<Vec<_>>(),
+                "factors": q.factors.iter().map(|f| json!({
+                    "code": f.code, "title": f.title, "title_en": f.title_en,
+                    "items": f.items.iter().map(|&i| q.items[i].code.clone()).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "items": q.items.iter().map(|i| json!({
+                    "code": i.code, "title": i.title, "title_en": i.title_en,
+                    "factor": i.factor.map(|f| q.factors[f].code.clone()),
+                })).collect::<Vec<_>>(),
+                "overall": q.overall.map(|i| q.items[i].code.clone()),
+                "demographics": q.demographics.iter().map(choice).collect::<Vec<_>>(),
+                "expectations": q.expectations.as_ref().map(|e| {
+                    let mut value = choice(&e.question);
+                    value["max_choices"] = json!(e.max_choices);
+                    value
+                }),
+                "comment": q.comment.as_ref().map(|c| json!({"code": c.code, "title": c.title})),
+            },
+        });
+        Ok(Json(body).into_response())
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}

@@ -1,0 +1,359 @@
+//! Bulk import of responses with progress.
+
+use super::*;
+
+/// An import running (or finished) in the background, polled by its page.
+pub(super) struct Job {
+    wave_id: i64,
+    user_id: i64,
+    file_name: String,
+    done: u64,
+    total: Option<u64>,
+    outcome: Option<Result<ImportReport, String>>,
+    started: Instant,
+}
+
+/// Finished jobs are kept this long for their result page.
+pub(super) const JOB_TTL: Duration = Duration::from_secs(3600);
+
+pub(super) fn jobs() -> &'static Mutex<HashMap<String, Job>> {
+    static JOBS: OnceLock<Mutex<HashMap<String, Job>>> = OnceLock::new();
+    JOBS.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+pub(super) fn with_job<T>(id: &str, f: impl FnOnce(&mut Job) -> T) -> Option<T> {
+    let mut jobs = jobs().lock().unwrap_or_else(|p| p.into_inner());
+    jobs.get_mut(id).map(f)
+}
+
+/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats. The
+/// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
+/// so that rows keep their numbers (counted from the header); cells go through the project's
+/// CSV writer, whose `'` before a formula the row reader takes off again: every cell arrives
+/// as typed.
+pub(super) fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
+    let mut writer = CsvWriter::new(Vec::new(), LineEnd::Lf);
+    let mut first: Option<u64> = None;
+    let mut last = 0u64;
+    let failed = |e: csv::Error| SheetError::Unreadable {
+        detail: e.to_string(),
+    };
+    read_xlsx_rows(bytes, |number, cells| {
+        let first = *first.get_or_insert(number);
+        for _ in last + 1..number.max(first) {
+            writer.row([""]).map_err(failed)?;
+        }
+        last = number;
+        writer.row(cells).map_err(failed)
+    })
+    .map_err(|e| match e {
+        RowsError::Sheet(e) | RowsError::Row(e) => e,
+    })?;
+    writer.into_inner().map_err(|e| SheetError::Unreadable {
+        detail: e.to_string(),
+    })
+}
+
+/// An upload made ready for the import job, off the async workers (parsing is CPU work of up
+/// to seconds on a large file): an .xlsx turned into CSV, the header checked against the
+/// questionnaire, the data lines counted for the progress bar. A problem comes back in the
+/// user's language, naming the file.
+pub(super) async fn prepare_import(
+    lang: Lang,
+    name: String,
+    is_xlsx: bool,
+    bytes: Vec<u8>,
+    questionnaire: Questionnaire,
+) -> AppResult<Result<(Questionnaire, Vec<u8>, u64), String>> {
+    let prepared = tokio::task::spawn_blocking(move || {
+        let csv_bytes = if is_xlsx {
+            xlsx_to_csv(&bytes)
+                .map_err(|e| format!("{name}: {}", i18n::sheet_error_with_row(lang, &e)))?
+        } else {
+            bytes
+        };
+        if let Some(refusal) = cells::control_in_file(lang, &name, &csv_bytes) {
+            return Err(refusal);
+        }
+        if let Err(e) = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])) {
+            let text = match &e.cause {
+                Some(cause) => i18n::sheet_error_with_row(lang, cause),
+                None => message(lang, &e.message),
+            };
+            return Err(format!("{name}: {text}"));
+        }
+        // Data rows, for the progress bar: lines after the header (blank ones are not rows, so
+        // the bar may end a little early; it is set to 100 % when the import ends).
+        let lines = csv_bytes
+            .split(|&b| b == b'\n')
+            .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))
+            .count();
+        Ok((questionnaire, csv_bytes, lines.saturating_sub(1) as u64))
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    Ok(prepared)
+}
+
+/// Starts an import of responses.csv / .xlsx in the background and sends the browser to its
+/// progress page. The header is checked first, so a wrong file is answered at once.
+pub async fn start_import(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+    upload: Upload<ResponsesImportForm>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [wave_id] = ids::<1>(&raw)?;
+    let lang = context.lang;
+    let wave = surveys::get_wave(&state.db, wave_id).await?;
+    let limit = upload.file_limit();
+    let problem = |key: &str| t(lang, key).to_string();
+    let refused = match upload.read().await {
+        Ok(received) => match (received.has("skip_bad_rows"), received.file) {
+            (_, Some(file)) if file.size > limit => Err(problem("surveys.error_too_large")),
+            (skip, Some(file)) if !file.bytes.is_empty() => Ok((skip, file)),
+            _ => Err(problem("surveys.error_no_file")),
+        },
+        Err(UploadRefusal::TooLarge { .. }) => Err(problem("surveys.error_too_large")),
+        Err(UploadRefusal::Invalid(refusal)) => Err(refusal.message().to_string()),
+    };
+    let (skip_bad_rows, ReceivedFile { name, bytes, .. }) = match refused {
+        Ok(accepted) => accepted,
+        Err(message) => {
+            return wave_problem(
+                &state,
+                &principal,
+                &context,
+                wave_id,
+                message,
+                String::new(),
+            )
+            .await;
+        }
+    };
+    let lower = name.to_lowercase();
+    let is_xlsx = lower.ends_with(".xlsx");
+    if !is_xlsx && !lower.ends_with(".csv") {
+        return wave_problem(
+            &state,
+            &principal,
+            &context,
+            wave_id,
+            problem("surveys.error_file_kind"),
+            String::new(),
+        )
+        .await;
+    }
+    if wave.state() == WaveState::Draft {
+        return wave_problem(
+            &state,
+            &principal,
+            &context,
+            wave_id,
+            problem("surveys.error_import_draft"),
+            String::new(),
+        )
+        .await;
+    }
+    let questionnaire = surveys::get_questionnaire(&state.db, wave.questionnaire_id)
+        .await?
+        .questionnaire()?;
+    let (questionnaire, csv_bytes, total) =
+        match prepare_import(lang, name.clone(), is_xlsx, bytes, questionnaire).await? {
+            Ok(prepared) => prepared,
+            Err(problem) => {
+                return wave_problem(
+                    &state,
+                    &principal,
+                    &context,
+                    wave_id,
+                    problem,
+                    String::new(),
+                )
+                .await;
+            }
+        };
+    let job_id = crate::auth::new_token()[..24].to_lowercase();
+    {
+        let mut all = jobs().lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|_, j| j.outcome.is_none() || j.started.elapsed() < JOB_TTL);
+        all.insert(
+            job_id.clone(),
+            Job {
+                wave_id,
+                user_id: principal.user.id,
+                file_name: name.clone(),
+                done: 0,
+                total: Some(total),
+                outcome: None,
+                started: Instant::now(),
+            },
+        );
+    }
+    let db = state.db.clone();
+    let actor = principal.actor();
+    let id = job_id.clone();
+    tokio::spawn(async move {
+        let mut options = ImportOptions::new(&name);
+        options.skip_bad_rows = skip_bad_rows;
+        options.total_rows = Some(total);
+        let progress_id = id.clone();
+        let mut progress = move |done: u64, total: Option<u64>| {
+            with_job(&progress_id, |job| {
+                job.done = done;
+                if total.is_some() {
+                    job.total = total;
+                }
+            });
+        };
+        let outcome = match CsvRows::new(&questionnaire, Cursor::new(csv_bytes)) {
+            Ok(rows) => {
+                surveys::import_responses(&db, &actor, wave_id, rows, &options, &mut progress)
+                    .await
+                    .map_err(|e| match AppError::from(e) {
+                        AppError::BadRequest(m) | AppError::Conflict(m) => m,
+                        other => {
+                            tracing::error!(error = ?other, "survey import failed");
+                            "the import failed".to_string()
+                        }
+                    })
+            }
+            Err(e) => Err(e.message),
+        };
+        with_job(&id, |job| job.outcome = Some(outcome));
+    });
+    Ok(Redirect::to(&format!("/khao-sat/nhap/{job_id}")).into_response())
+}
+
+pub struct RejectionLine {
+    pub row: u64,
+    pub reason: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "surveys/import.html")]
+pub struct ImportPage {
+    page: Page,
+    job_id: String,
+    wave_id: i64,
+    file_name: String,
+    progress: ProgressView,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "surveys/progress.html")]
+pub struct ProgressView {
+    page: Page,
+    job_id: String,
+    wave_id: i64,
+    percent: u64,
+    done_text: String,
+    finished: bool,
+    failure: Option<String>,
+    stored: bool,
+    skip: bool,
+    accepted: String,
+    rejected: String,
+    rows_read: String,
+    rejections: Vec<RejectionLine>,
+    more_rejections: String,
+}
+
+pub(super) fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView {
+    let lang = page.lang;
+    let total = job.total.unwrap_or(0);
+    let mut percent = (job.done * 100).checked_div(total).unwrap_or(0).min(99);
+    let mut view = ProgressView {
+        job_id: job_id.to_string(),
+        wave_id: job.wave_id,
+        percent,
+        done_text: format!("{} / {}", integer(lang, job.done), integer(lang, total)),
+        finished: false,
+        failure: None,
+        stored: false,
+        skip: false,
+        accepted: String::new(),
+        rejected: String::new(),
+        rows_read: String::new(),
+        rejections: Vec::new(),
+        more_rejections: String::new(),
+        page,
+    };
+    match &job.outcome {
+        None => {}
+        Some(Err(m)) => {
+            view.finished = true;
+            view.failure = Some(message(lang, m));
+        }
+        Some(Ok(report)) => {
+            percent = 100;
+            view.percent = percent;
+            view.finished = true;
+            view.stored = report.stored;
+            view.skip = report.stored && report.rejected > 0;
+            view.accepted = integer(lang, report.accepted);
+            view.rejected = integer(lang, report.rejected);
+            view.rows_read = integer(lang, report.rows_read);
+            view.done_text = format!(
+                "{} / {}",
+                integer(lang, report.rows_read),
+                integer(lang, report.rows_read)
+            );
+            view.rejections = report
+                .rejections
+                .iter()
+                .map(|r| RejectionLine {
+                    row: r.row,
+                    reason: message(lang, &r.reason),
+                })
+                .collect();
+            let more = report
+                .rejected
+                .saturating_sub(report.rejections.len() as u64);
+            if more > 0 {
+                view.more_rejections = integer(lang, more);
+            }
+        }
+    }
+    view
+}
+
+pub(super) fn job_view(
+    principal: &Principal,
+    context: &crate::auth::Context,
+    job_id: &str,
+) -> AppResult<(ProgressView, String)> {
+    let page = Page::new(context, "surveys.import_title");
+    with_job(job_id, |job| {
+        if job.user_id != principal.user.id && !principal.can(Permission::ManageUsers) {
+            return Err(AppError::NotFound);
+        }
+        Ok((progress_view(page, job_id, job), job.file_name.clone()))
+    })
+    .ok_or(AppError::NotFound)?
+}
+
+pub async fn import_page(
+    Auth(principal, context): Auth,
+    Path(job_id): Path<String>,
+) -> AppResult<ImportPage> {
+    principal.require(Permission::ManageCampaigns)?;
+    let (progress, file_name) = job_view(&principal, &context, &job_id)?;
+    Ok(ImportPage {
+        page: Page::new(&context, "surveys.import_title"),
+        wave_id: progress.wave_id,
+        job_id,
+        file_name,
+        progress,
+    })
+}
+
+/// The progress fragment the import page polls every second (htmx), the result once done.
+pub async fn import_progress(
+    Auth(principal, context): Auth,
+    Path(job_id): Path<String>,
+) -> AppResult<ProgressView> {
+    principal.require(Permission::ManageCampaigns)?;
+    Ok(job_view(&principal, &context, &job_id)?.0)
+}

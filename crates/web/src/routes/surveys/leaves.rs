@@ -1,0 +1,235 @@
+//! Survey leaves of a campaign (/khao-sat/chi-so-cchc/{campaign}).
+
+use super::*;
+
+pub struct LeafOption {
+    pub node_id: i64,
+    pub label: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "surveys/leaves.html")]
+pub struct LeavesPage {
+    page: Page,
+    can_manage: bool,
+    campaign: CampaignRow,
+    maps: Vec<(LeafMapRow, String)>,
+    leaves: Vec<LeafOption>,
+    waves: Vec<WaveRow>,
+    error: Option<String>,
+    refreshed: Option<(String, String)>,
+}
+
+pub(super) async fn leaves_view(
+    state: &AppState,
+    principal: &Principal,
+    context: &crate::auth::Context,
+    campaign_id: i64,
+    error: Option<String>,
+) -> AppResult<LeavesPage> {
+    let lang = context.lang;
+    let campaign = campaigns::get(&state.db, campaign_id).await?;
+    let waves = surveys::list_waves(&state.db).await?;
+    let maps = surveys::leaf_maps(&state.db, campaign_id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let wave = waves
+                .iter()
+                .find(|w| w.id == m.wave_id)
+                .map(|w| format!("{} ({})", w.title, period_label(w)))
+                .unwrap_or_default();
+            (m, wave)
+        })
+        .collect();
+    let mut leaves = Vec::new();
+    for group in campaigns::frameworks(&state.db, campaign_id).await? {
+        let stored = frameworks::load(&state.db, group.framework_id).await?;
+        for &leaf in stored.framework.leaves() {
+            let node = stored.framework.node(leaf);
+            if node.method == chiso_domain::Method::Survey
+                && let Some(&id) = stored.node_ids.get(&node.code)
+            {
+                leaves.push(LeafOption {
+                    node_id: id,
+                    label: format!(
+                        "{} {} — {} ({} {})",
+                        group.framework_code,
+                        node.code,
+                        node.title,
+                        i18n::points(lang, node.max_points.to_f64()),
+                        t(lang, "surveys.points")
+                    ),
+                });
+            }
+        }
+    }
+    let refreshed = context.path.split_once("units=").and_then(|(_, rest)| {
+        let units = rest.split('&').next()?.to_string();
+        let changed = context
+            .path
+            .split_once("changed=")?
+            .1
+            .split('&')
+            .next()?
+            .to_string();
+        Some((units, changed))
+    });
+    Ok(LeavesPage {
+        page: Page::new(context, "surveys.leaves_title"),
+        can_manage: principal.can(Permission::ManageCampaigns),
+        campaign,
+        maps,
+        leaves,
+        waves,
+        error,
+        refreshed,
+    })
+}
+
+pub async fn leaves_page(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+) -> AppResult<LeavesPage> {
+    principal.require(Permission::ViewSetup)?;
+    let [campaign_id] = ids::<1>(&raw)?;
+    leaves_view(&state, &principal, &context, campaign_id, None).await
+}
+
+pub(super) async fn leaves_outcome(
+    state: &AppState,
+    principal: &Principal,
+    context: &crate::auth::Context,
+    campaign_id: i64,
+    outcome: Result<String, chiso_store::StoreError>,
+) -> AppResult<Response> {
+    match outcome {
+        Ok(target) => Ok(Redirect::to(&target).into_response()),
+        Err(e) => {
+            let problem = as_problem(e, context.lang)?;
+            let mut body = leaves_view(state, principal, context, campaign_id, Some(problem))
+                .await?
+                .into_response();
+            *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(body)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LeafMapForm {
+    #[serde(default)]
+    node_id: String,
+    #[serde(default)]
+    wave_id: String,
+    #[serde(default)]
+    source: String,
+}
+
+pub async fn set_leaf_map(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+    Form(form): Form<LeafMapForm>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [campaign_id] = ids::<1>(&raw)?;
+    let lang = context.lang;
+    let (Ok(node_id), Ok(wave_id)) = (form.node_id.parse::<i64>(), form.wave_id.parse::<i64>())
+    else {
+        let problem = t(lang, "surveys.error_leaf_map").to_string();
+        let mut body = leaves_view(&state, &principal, &context, campaign_id, Some(problem))
+            .await?
+            .into_response();
+        *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(body);
+    };
+    let source = if form.source.trim().is_empty() {
+        "index"
+    } else {
+        form.source.trim()
+    };
+    let outcome = surveys::set_leaf_map(
+        &state.db,
+        &principal.actor(),
+        campaign_id,
+        node_id,
+        wave_id,
+        source,
+    )
+    .await
+    .map(|()| format!("/khao-sat/chi-so-cchc/{campaign_id}?msg=common.saved"));
+    leaves_outcome(&state, &principal, &context, campaign_id, outcome).await
+}
+
+#[derive(Deserialize)]
+pub struct WaveChoice {
+    #[serde(default)]
+    wave_id: String,
+}
+
+pub async fn map_from_questionnaire(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+    Form(form): Form<WaveChoice>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [campaign_id] = ids::<1>(&raw)?;
+    let outcome = match form.wave_id.parse::<i64>() {
+        Ok(wave_id) => surveys::map_leaves_from_questionnaire(
+            &state.db,
+            &principal.actor(),
+            campaign_id,
+            wave_id,
+        )
+        .await
+        .map(|_| format!("/khao-sat/chi-so-cchc/{campaign_id}?msg=common.saved")),
+        Err(_) => Err(chiso_store::StoreError::Invalid(
+            t(context.lang, "surveys.error_leaf_map").to_string(),
+        )),
+    };
+    leaves_outcome(&state, &principal, &context, campaign_id, outcome).await
+}
+
+pub async fn remove_leaf_map(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [campaign_id, node_id] = ids::<2>(&raw)?;
+    let outcome = surveys::remove_leaf_map(&state.db, &principal.actor(), campaign_id, node_id)
+        .await
+        .map(|()| format!("/khao-sat/chi-so-cchc/{campaign_id}?msg=common.saved"));
+    leaves_outcome(&state, &principal, &context, campaign_id, outcome).await
+}
+
+/// "Cập nhật điểm khảo sát": fills the campaign's survey leaves from the mapped waves (audited
+/// by the store), refused without any mapping or once the campaign is past appraisal.
+pub async fn refresh_leaves(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [campaign_id] = ids::<1>(&raw)?;
+    let lang = context.lang;
+    campaigns::get(&state.db, campaign_id).await?;
+    let outcome = if surveys::leaf_maps(&state.db, campaign_id).await?.is_empty() {
+        Err(chiso_store::StoreError::Invalid(
+            t(lang, "surveys.error_no_mapping").to_string(),
+        ))
+    } else {
+        surveys::refresh_survey_leaves(&state.db, &principal.actor(), campaign_id)
+            .await
+            .map(|report| {
+                format!(
+                    "/khao-sat/chi-so-cchc/{campaign_id}?msg=surveys.refreshed&units={}&changed={}",
+                    report.units, report.leaves_changed
+                )
+            })
+    };
+    leaves_outcome(&state, &principal, &context, campaign_id, outcome).await
+}

@@ -1,0 +1,298 @@
+//! Paper entry (/khao-sat/dot/{wave}/phieu-giay).
+
+use super::*;
+
+pub struct ChoiceView {
+    pub value: usize,
+    pub label: String,
+    pub checked: bool,
+}
+
+pub struct QuestionView {
+    pub name: String,
+    pub code: String,
+    pub title: String,
+    pub choices: Vec<ChoiceView>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "surveys/paper.html")]
+pub struct PaperPage {
+    page: Page,
+    wave: WaveRow,
+    units: Vec<(i64, String, bool)>,
+    items: Vec<QuestionView>,
+    demographics: Vec<QuestionView>,
+    expectations: Option<(String, usize, Vec<ChoiceView>)>,
+    comment: Option<String>,
+    comment_value: String,
+    respondent_id: String,
+    /// The service code typed, and the wave's service codes with their unit and name.
+    service: String,
+    service_options: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+type Fields = Vec<(String, String)>;
+
+pub(super) fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+pub(super) async fn paper_page(
+    state: &AppState,
+    context: &crate::auth::Context,
+    wave_id: i64,
+    fields: &Fields,
+    error: Option<String>,
+) -> AppResult<PaperPage> {
+    let wave = surveys::get_wave(&state.db, wave_id).await?;
+    let questionnaire = surveys::get_questionnaire(&state.db, wave.questionnaire_id)
+        .await?
+        .questionnaire()?;
+    let chosen_unit = field(fields, "unit_id").unwrap_or("");
+    let wave_units = surveys::wave_units(&state.db, wave_id).await?;
+    let mut service_options: Vec<(String, String)> = Vec::new();
+    for s in surveys::services(&state.db, wave_id, None).await? {
+        let unit = wave_units
+            .iter()
+            .find(|u| u.unit_id == s.unit_id)
+            .map(|u| u.unit_code.as_str())
+            .unwrap_or_default();
+        if !service_options.iter().any(|(code, _)| *code == s.code) {
+            service_options.push((s.code.clone(), format!("{unit} · {}", s.name)));
+        }
+    }
+    let units = wave_units
+        .into_iter()
+        .map(|u| {
+            let selected = u.unit_id.to_string() == chosen_unit;
+            (
+                u.unit_id,
+                format!("{} — {}", u.unit_code, u.unit_name),
+                selected,
+            )
+        })
+        .collect();
+    let items = questionnaire
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let name = format!("a{i}");
+            let current = field(fields, &name).unwrap_or("");
+            QuestionView {
+                code: item.code.clone(),
+                title: item.title.clone(),
+                choices: questionnaire
+                    .scale
+                    .answers
+                    .iter()
+                    .enumerate()
+                    .map(|(v, a)| ChoiceView {
+                        value: v + 1,
+                        label: format!("{} {}", a.code, a.label),
+                        checked: current == (v + 1).to_string(),
+                    })
+                    .collect(),
+                name,
+            }
+        })
+        .collect();
+    let demographics = questionnaire
+        .demographics
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let name = format!("d{i}");
+            let current = field(fields, &name).unwrap_or("");
+            QuestionView {
+                code: q.code.clone(),
+                title: q.title.clone(),
+                choices: q
+                    .options
+                    .iter()
+                    .enumerate()
+                    .map(|(v, o)| ChoiceView {
+                        value: v + 1,
+                        label: o.label.clone(),
+                        checked: current == (v + 1).to_string(),
+                    })
+                    .collect(),
+                name,
+            }
+        })
+        .collect();
+    let expectations = questionnaire.expectations.as_ref().map(|e| {
+        (
+            e.question.title.clone(),
+            e.max_choices,
+            e.question
+                .options
+                .iter()
+                .enumerate()
+                .map(|(v, o)| ChoiceView {
+                    value: v + 1,
+                    label: o.label.clone(),
+                    checked: fields
+                        .iter()
+                        .any(|(k, x)| k == "e" && *x == (v + 1).to_string()),
+                })
+                .collect(),
+        )
+    });
+    Ok(PaperPage {
+        page: Page::new(context, "surveys.paper_title"),
+        units,
+        items,
+        demographics,
+        expectations,
+        comment: questionnaire.comment.as_ref().map(|c| c.title.clone()),
+        comment_value: field(fields, "comment").unwrap_or("").to_string(),
+        respondent_id: field(fields, "respondent_id").unwrap_or("").to_string(),
+        service: field(fields, "service").unwrap_or("").to_string(),
+        service_options,
+        error,
+        wave,
+    })
+}
+
+pub async fn paper_form(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+    Query(query): Query<Fields>,
+) -> AppResult<PaperPage> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [wave_id] = ids::<1>(&raw)?;
+    // After a save the unit stays chosen for the next form of the pile.
+    let fields: Fields = query.into_iter().filter(|(k, _)| k == "unit_id").collect();
+    paper_page(&state, &context, wave_id, &fields, None).await
+}
+
+/// Stores one typed paper form (channel `paper`) through the same checks as the public form.
+pub async fn paper_submit(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+    Form(fields): Form<Fields>,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageCampaigns)?;
+    let [wave_id] = ids::<1>(&raw)?;
+    let lang = context.lang;
+    let wave = surveys::get_wave(&state.db, wave_id).await?;
+    let questionnaire = surveys::get_questionnaire(&state.db, wave.questionnaire_id)
+        .await?
+        .questionnaire()?;
+    let refuse = |problem: String| async {
+        let mut body = paper_page(&state, &context, wave_id, &fields, Some(problem))
+            .await?
+            .into_response();
+        *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        AppResult::Ok(body)
+    };
+    let Some(unit_id) = field(&fields, "unit_id").and_then(|u| u.parse::<i64>().ok()) else {
+        return refuse(t(lang, "surveys.error_paper_unit").to_string()).await;
+    };
+    let scale = questionnaire.scale.answers.len();
+    let value_of = |name: &str, values: usize| -> Result<u8, ()> {
+        match field(&fields, name).map(str::trim).unwrap_or("") {
+            "" => Ok(0),
+            text => match text.parse::<usize>() {
+                Ok(v) if (1..=values).contains(&v) => Ok(v as u8),
+                _ => Err(()),
+            },
+        }
+    };
+    let mut answers = Vec::with_capacity(questionnaire.items.len());
+    for (i, item) in questionnaire.items.iter().enumerate() {
+        match value_of(&format!("a{i}"), scale) {
+            Ok(v) => answers.push(v),
+            Err(()) => {
+                return refuse(format!(
+                    "{}: {}",
+                    item.code,
+                    t(lang, "surveys.error_answer")
+                ))
+                .await;
+            }
+        }
+    }
+    if answers.iter().all(|&a| a == 0) {
+        return refuse(t(lang, "surveys.error_paper_blank").to_string()).await;
+    }
+    let mut response = surveys::Response::new("paper", answers);
+    for (i, q) in questionnaire.demographics.iter().enumerate() {
+        match value_of(&format!("d{i}"), q.options.len()) {
+            Ok(v) => response.demographics.push(v),
+            Err(()) => {
+                return refuse(format!("{}: {}", q.code, t(lang, "surveys.error_answer"))).await;
+            }
+        }
+    }
+    if response.demographics.iter().all(|&d| d == 0) {
+        response.demographics.clear();
+    }
+    if let Some(e) = &questionnaire.expectations {
+        let mut chosen: Vec<u8> = fields
+            .iter()
+            .filter(|(k, _)| k == "e")
+            .filter_map(|(_, v)| v.parse::<usize>().ok())
+            .filter(|v| (1..=e.question.options.len()).contains(v))
+            .map(|v| v as u8)
+            .collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        if chosen.len() > e.max_choices {
+            return refuse(format!(
+                "{}: {} {}",
+                e.question.code,
+                t(lang, "surveys.error_too_many_areas"),
+                e.max_choices
+            ))
+            .await;
+        }
+        response.expectations = chosen;
+    }
+    response.comment = field(&fields, "comment")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    let respondent = field(&fields, "respondent_id")
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if let Some(code) = field(&fields, "service")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        match surveys::find_service(&state.db, wave_id, unit_id, code).await? {
+            Some(service) => response.service_id = Some(service.id),
+            None => {
+                return refuse(format!(
+                    "{} ({code})",
+                    refusal_text(lang, &Refusal::UnknownService)
+                ))
+                .await;
+            }
+        }
+    }
+    match state
+        .submissions
+        .submit(
+            wave_id,
+            unit_id,
+            &response,
+            Identity::Respondent(respondent),
+        )
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/khao-sat/dot/{wave_id}/phieu-giay?msg=surveys.paper_saved&unit_id={unit_id}"
+        ))
+        .into_response()),
+        Err(refusal) => refuse(refusal_text(lang, &refusal)).await,
+    }
+}

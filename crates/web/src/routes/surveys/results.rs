@@ -1,0 +1,692 @@
+//! Results of a wave (/khao-sat/dot/{wave}/ket-qua), on the page and as .xlsx.
+
+use super::*;
+
+pub struct FactorCell {
+    pub code: String,
+    pub title: String,
+    pub index: String,
+    pub ci: String,
+}
+
+pub struct ItemCell {
+    pub code: String,
+    pub title: String,
+    pub answered: String,
+    pub rate: String,
+    pub se: String,
+    pub points: String,
+}
+
+/// One result (a unit, a group, a channel, all) as the page shows it.
+pub struct ResultView {
+    pub key: String,
+    pub label: String,
+    pub unit_id: Option<i64>,
+    pub responses: String,
+    pub target: String,
+    pub below: bool,
+    pub flagged: u64,
+    pub index: String,
+    pub ci: String,
+    pub par_points: String,
+    pub overall: String,
+    pub factors: Vec<FactorCell>,
+    pub previous: String,
+    pub vs_average: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "surveys/results.html")]
+pub struct ResultsPage {
+    page: Page,
+    wave: WaveRow,
+    questionnaire_title: String,
+    factor_heads: Vec<(String, String)>,
+    units: Vec<ResultView>,
+    all: ResultView,
+    average: String,
+    groups: Vec<ResultView>,
+    channels: Vec<ResultView>,
+    services: Vec<ResultView>,
+    selected: ResultView,
+    items: Vec<ItemCell>,
+    /// Whether any item is worth points (the leader survey), for the points column.
+    item_points: bool,
+    expectations: Vec<(String, String, String)>,
+    factor_chart: Chart,
+    ranking_chart: Chart,
+    trend: Trend,
+    previous_wave: Option<(i64, String)>,
+    channel: String,
+    channel_options: Vec<String>,
+    unit_choices: Vec<(i64, String, bool)>,
+    ticked_query: String,
+    chart_width: f64,
+    chart_height: f64,
+}
+
+/// The query of the results page: a channel, a unit to detail, a ticked set of units.
+pub(super) fn results_query(pairs: &[(String, String)]) -> (Option<String>, Option<i64>, Vec<i64>) {
+    let channel = pairs
+        .iter()
+        .find(|(k, v)| k == "kenh" && !v.is_empty())
+        .map(|(_, v)| v.clone());
+    let unit = pairs
+        .iter()
+        .find(|(k, _)| k == "don_vi")
+        .and_then(|(_, v)| v.parse().ok());
+    let ticked = pairs
+        .iter()
+        .filter(|(k, _)| k == "chon")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    (channel, unit, ticked)
+}
+
+/// Everything the results page and its export compute, from the counters.
+pub(super) struct Computed {
+    wave: WaveRow,
+    questionnaire: Questionnaire,
+    units: Vec<(WaveUnitRow, String, SurveyResult)>,
+    all: SurveyResult,
+    groups: Vec<(String, Vec<String>, SurveyResult)>,
+    channels: Vec<(String, SurveyResult)>,
+    /// Every service of the wave's units, with its unit's code (in the chosen channel).
+    services: Vec<(surveys::ServiceRow, String, SurveyResult)>,
+    previous: Option<(WaveRow, HashMap<i64, SurveyResult>, SurveyResult)>,
+    mean: Reference,
+    trend: Vec<(String, Option<f64>)>,
+}
+
+pub(super) fn merged(
+    questionnaire: &Questionnaire,
+    empty: &Counts,
+    parts: &[&Counts],
+) -> SurveyResult {
+    let mut total = empty.clone();
+    for part in parts {
+        total.merge(part);
+    }
+    index_from_counts(questionnaire, &total)
+}
+
+/// [`compute`] with what the principal may not see left out: before the wave's results are
+/// published, a unit editor sees their own units' rows and services (and the aggregates),
+/// and can tick only those into a group.
+pub(super) async fn compute_visible(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+    wave_id: i64,
+    channel: Option<&str>,
+    mut ticked: Vec<i64>,
+) -> AppResult<Computed> {
+    let wave = surveys::get_wave(&state.db, wave_id).await?;
+    let scope = SurveyScope::of(state, principal)
+        .await?
+        .for_results(state, &wave)
+        .await?;
+    ticked.retain(|id| scope.sees(*id));
+    let mut computed = compute(state, lang, wave_id, channel, &ticked).await?;
+    computed.units.retain(|(u, _, _)| scope.sees(u.unit_id));
+    computed.services.retain(|(s, _, _)| scope.sees(s.unit_id));
+    Ok(computed)
+}
+
+pub(super) async fn compute(
+    state: &AppState,
+    lang: Lang,
+    wave_id: i64,
+    channel: Option<&str>,
+    ticked: &[i64],
+) -> AppResult<Computed> {
+    let db = &state.db;
+    let wave = surveys::get_wave(db, wave_id).await?;
+    let row = surveys::get_questionnaire(db, wave.questionnaire_id).await?;
+    let questionnaire = row.questionnaire()?;
+    let shape = row.shape()?;
+    let empty = shape.empty_counts();
+    let wave_units = surveys::wave_units(db, wave_id).await?;
+    let unit_ids: Vec<i64> = wave_units.iter().map(|u| u.unit_id).collect();
+    let counts = if unit_ids.is_empty() {
+        Vec::new()
+    } else {
+        surveys::counts(db, wave_id, &unit_ids, channel).await?
+    };
+    let by_unit: HashMap<i64, &Counts> = counts.iter().map(|c| (c.unit_id, &c.counts)).collect();
+    let all_units = units::list(db).await?;
+    let kind_of = |id: i64| {
+        all_units
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.kind.clone())
+            .unwrap_or_default()
+    };
+    let units: Vec<(WaveUnitRow, String, SurveyResult)> = wave_units
+        .into_iter()
+        .map(|u| {
+            let result = match by_unit.get(&u.unit_id) {
+                Some(c) => index_from_counts(&questionnaire, c),
+                None => index_from_counts(&questionnaire, &empty),
+            };
+            let kind = kind_of(u.unit_id);
+            (u, kind, result)
+        })
+        .collect();
+    let all_parts: Vec<&Counts> = counts.iter().map(|c| &c.counts).collect();
+    let all = merged(&questionnaire, &empty, &all_parts);
+    // Groups: each kind of unit present (departments, communes…), then the ticked set.
+    let mut groups = Vec::new();
+    let mut kinds: Vec<String> = units.iter().map(|(_, k, _)| k.clone()).collect();
+    kinds.sort();
+    kinds.dedup();
+    if kinds.len() > 1 {
+        for kind in kinds {
+            let members: Vec<&(WaveUnitRow, String, SurveyResult)> =
+                units.iter().filter(|(_, k, _)| *k == kind).collect();
+            let parts: Vec<&Counts> = members
+                .iter()
+                .filter_map(|(u, _, _)| by_unit.get(&u.unit_id).copied())
+                .collect();
+            groups.push((
+                t(lang, &format!("common.kind_{kind}")).to_string(),
+                members
+                    .iter()
+                    .map(|(u, _, _)| u.unit_code.clone())
+                    .collect(),
+                merged(&questionnaire, &empty, &parts),
+            ));
+        }
+    }
+    if !ticked.is_empty() {
+        let members: Vec<&(WaveUnitRow, String, SurveyResult)> = units
+            .iter()
+            .filter(|(u, _, _)| ticked.contains(&u.unit_id))
+            .collect();
+        let parts: Vec<&Counts> = members
+            .iter()
+            .filter_map(|(u, _, _)| by_unit.get(&u.unit_id).copied())
+            .collect();
+        groups.push((
+            t(lang, "surveys.ticked_group").to_string(),
+            members
+                .iter()
+                .map(|(u, _, _)| u.unit_code.clone())
+                .collect(),
+            merged(&questionnaire, &empty, &parts),
+        ));
+    }
+    let mut channels = Vec::new();
+    if channel.is_none() {
+        let names = surveys::channels(db, wave_id).await?;
+        if names.len() > 1 {
+            for name in names {
+                channels.push((
+                    name.clone(),
+                    surveys::result(db, wave_id, &[], Some(&name)).await?,
+                ));
+            }
+        }
+    }
+    let mut services = Vec::new();
+    for service in surveys::services(db, wave_id, None).await? {
+        let Some(unit_code) = units
+            .iter()
+            .find(|(u, _, _)| u.unit_id == service.unit_id)
+            .map(|(u, _, _)| u.unit_code.clone())
+        else {
+            continue;
+        };
+        let slice = Slice {
+            channel,
+            service_id: Some(service.id),
+        };
+        let result = surveys::result_of_slice(db, wave_id, &[service.unit_id], &slice).await?;
+        services.push((service, unit_code, result));
+    }
+    // The previous wave of the same questionnaire (an earlier period), and the trend over all.
+    let mut same: Vec<WaveRow> = surveys::list_waves(db)
+        .await?
+        .into_iter()
+        .filter(|w| w.questionnaire_code == wave.questionnaire_code)
+        .collect();
+    let period = |w: &WaveRow| (w.period_year, w.period_quarter.unwrap_or(0), w.id);
+    same.sort_by_key(period);
+    let previous_row = same
+        .iter()
+        .rfind(|w| period(w) < period(&wave) && w.id != wave.id)
+        .cloned();
+    let previous = match previous_row {
+        Some(prev) => {
+            let prev_q = surveys::get_questionnaire(db, prev.questionnaire_id)
+                .await?
+                .questionnaire()?;
+            let prev_counts = surveys::counts(db, prev.id, &unit_ids, channel).await?;
+            let map: HashMap<i64, SurveyResult> = prev_counts
+                .iter()
+                .filter(|c| c.counts.responses.n > 0)
+                .map(|c| (c.unit_id, index_from_counts(&prev_q, &c.counts)))
+                .collect();
+            let prev_all = surveys::result(db, prev.id, &[], channel).await?;
+            Some((prev, map, prev_all))
+        }
+        None => None,
+    };
+    let mut trend = Vec::new();
+    for w in &same {
+        let value = if w.id == wave.id {
+            all.index
+        } else {
+            surveys::result(db, w.id, &[], channel).await?.index
+        };
+        trend.push((format!("{} ({})", period_label(w), w.title), value));
+    }
+    let mean = average(
+        units
+            .iter()
+            .filter(|(_, _, r)| r.responses > 0)
+            .map(|(_, _, r)| r),
+    );
+    Ok(Computed {
+        wave,
+        questionnaire,
+        units,
+        all,
+        groups,
+        channels,
+        services,
+        previous,
+        mean,
+        trend,
+    })
+}
+
+pub(super) fn result_view(
+    lang: Lang,
+    key: String,
+    label: String,
+    result: &SurveyResult,
+    previous: Option<&SurveyResult>,
+    mean: Option<&Reference>,
+) -> ResultView {
+    ResultView {
+        key,
+        label,
+        unit_id: None,
+        responses: integer(lang, result.responses),
+        target: "—".into(),
+        below: false,
+        flagged: 0,
+        index: pct(lang, result.index),
+        ci: ci_text(lang, result.ci95),
+        par_points: pct(lang, result.par_points),
+        overall: pct(lang, result.overall_satisfied_rate),
+        factors: result
+            .factors
+            .iter()
+            .map(|f| FactorCell {
+                code: f.code.clone(),
+                title: String::new(),
+                index: pct(lang, f.index),
+                ci: ci_text(lang, f.ci95),
+            })
+            .collect(),
+        previous: previous
+            .map(|p| change(lang, compare(result, &Reference::of(p), false).index_change))
+            .unwrap_or_else(|| "—".into()),
+        vs_average: mean
+            .map(|m| change(lang, compare(result, m, false).index_change))
+            .unwrap_or_else(|| "—".into()),
+    }
+}
+
+pub async fn results(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> AppResult<ResultsPage> {
+    principal.require(Permission::ViewSetup)?;
+    let [wave_id] = ids::<1>(&raw)?;
+    let lang = context.lang;
+    let (channel, detail, ticked) = results_query(&query);
+    let c = compute_visible(
+        &state,
+        &principal,
+        lang,
+        wave_id,
+        channel.as_deref(),
+        ticked.clone(),
+    )
+    .await?;
+    let prev_units = c.previous.as_ref().map(|p| &p.1);
+    let units: Vec<ResultView> = c
+        .units
+        .iter()
+        .map(|(u, _, r)| {
+            let mut view = result_view(
+                lang,
+                u.unit_code.clone(),
+                format!("{} — {}", u.unit_code, u.unit_name),
+                r,
+                prev_units.and_then(|m| m.get(&u.unit_id)),
+                (r.responses > 0).then_some(&c.mean),
+            );
+            view.unit_id = Some(u.unit_id);
+            view.target = u
+                .target_sample
+                .map(|n| integer(lang, n.max(0) as u64))
+                .unwrap_or_else(|| "—".into());
+            view.below = u.target_sample.is_some_and(|n| (r.responses as i64) < n);
+            view.flagged = u.flagged.max(0) as u64;
+            view
+        })
+        .collect();
+    let all = result_view(
+        lang,
+        "all".into(),
+        t(lang, "surveys.all_units").to_string(),
+        &c.all,
+        c.previous.as_ref().map(|p| &p.2),
+        None,
+    );
+    let groups = c
+        .groups
+        .iter()
+        .map(|(name, _, r)| result_view(lang, name.clone(), name.clone(), r, None, Some(&c.mean)))
+        .collect();
+    let channels = c
+        .channels
+        .iter()
+        .map(|(name, r)| result_view(lang, name.clone(), name.clone(), r, None, None))
+        .collect();
+    let services = c
+        .services
+        .iter()
+        .map(|(service, unit_code, r)| {
+            result_view(
+                lang,
+                format!("{unit_code}/{}", service.code),
+                format!("{unit_code} · {} — {}", service.code, service.name),
+                r,
+                None,
+                None,
+            )
+        })
+        .collect();
+    // The detailed result: one unit when asked, else every unit.
+    let (selected_result, selected_label) =
+        match detail.and_then(|d| c.units.iter().find(|(u, _, _)| u.unit_id == d)) {
+            Some((u, _, r)) => (r, format!("{} — {}", u.unit_code, u.unit_name)),
+            None => (&c.all, t(lang, "surveys.all_units").to_string()),
+        };
+    let mut selected = result_view(
+        lang,
+        "selected".into(),
+        selected_label,
+        selected_result,
+        None,
+        None,
+    );
+    for (cell, factor) in selected.factors.iter_mut().zip(&c.questionnaire.factors) {
+        cell.title = factor.title.clone();
+    }
+    let title_of = |code: &str| {
+        c.questionnaire
+            .item(code)
+            .map(|i| c.questionnaire.items[i].title.clone())
+            .unwrap_or_default()
+    };
+    let items = selected_result
+        .items
+        .iter()
+        .chain(&selected_result.other_items)
+        .map(|i| ItemCell {
+            title: title_of(&i.code),
+            code: i.code.clone(),
+            answered: integer(lang, i.answered),
+            rate: pct(lang, i.satisfied_rate),
+            se: pct(lang, i.se),
+            points: pct(lang, i.points),
+        })
+        .collect();
+    // A questionnaire without the question (or a file without its columns) has no shares to rank.
+    let expectations = selected_result
+        .expectations
+        .iter()
+        .filter(|_| selected_result.expectations.iter().any(|e| e.count > 0))
+        .map(|e| {
+            (
+                e.label.clone(),
+                integer(lang, e.count),
+                pct(lang, Some(e.share)),
+            )
+        })
+        .collect();
+    let factor_chart = Chart::horizontal(
+        lang,
+        selected_result
+            .factors
+            .iter()
+            .zip(&c.questionnaire.factors)
+            .filter_map(|(f, q)| {
+                Some(BarInput {
+                    label: format!("{} {}", f.code, q.title),
+                    value: f.index?,
+                    band: 0,
+                    ci: f.ci95,
+                })
+            })
+            .collect(),
+        2,
+    );
+    let mut ranked: Vec<&(WaveUnitRow, String, SurveyResult)> = c
+        .units
+        .iter()
+        .filter(|(_, _, r)| r.index.is_some())
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.2.index
+            .partial_cmp(&a.2.index)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let ranking_chart = Chart::horizontal(
+        lang,
+        ranked
+            .iter()
+            .enumerate()
+            .map(|(i, (u, _, r))| BarInput {
+                label: format!("{}. {} — {}", i + 1, u.unit_code, u.unit_name),
+                value: r.index.unwrap_or(0.0),
+                band: if u.target_sample.is_some_and(|n| (r.responses as i64) < n) {
+                    2
+                } else {
+                    0
+                },
+                ci: r.ci95,
+            })
+            .collect(),
+        2,
+    );
+    let channel_options = surveys::channels(&state.db, wave_id).await?;
+    let unit_choices = c
+        .units
+        .iter()
+        .map(|(u, _, _)| {
+            (
+                u.unit_id,
+                format!("{} — {}", u.unit_code, u.unit_name),
+                ticked.contains(&u.unit_id),
+            )
+        })
+        .collect();
+    let mut ticked_query = String::new();
+    if let Some(ch) = &channel {
+        ticked_query.push_str(&format!("kenh={}&", crate::error::urlencode(ch)));
+    }
+    for id in &ticked {
+        ticked_query.push_str(&format!("chon={id}&"));
+    }
+    Ok(ResultsPage {
+        page: Page::new(&context, "surveys.results_title"),
+        questionnaire_title: format!(
+            "{} v{} — {}",
+            c.questionnaire.id, c.questionnaire.version, c.questionnaire.title
+        ),
+        factor_heads: c
+            .questionnaire
+            .factors
+            .iter()
+            .map(|f| (f.code.clone(), f.title.clone()))
+            .collect(),
+        average: pct(lang, c.mean.index),
+        trend: Trend::new(lang, &c.trend, 2),
+        previous_wave: c
+            .previous
+            .as_ref()
+            .map(|(w, _, _)| (w.id, format!("{} ({})", w.title, period_label(w)))),
+        channel: channel.unwrap_or_default(),
+        channel_options,
+        unit_choices,
+        ticked_query,
+        chart_width: crate::charts::TREND_WIDTH,
+        chart_height: crate::charts::TREND_HEIGHT,
+        wave: c.wave,
+        units,
+        all,
+        groups,
+        channels,
+        services,
+        selected,
+        item_points: selected_result
+            .items
+            .iter()
+            .chain(&selected_result.other_items)
+            .any(|i| i.points.is_some()),
+        items,
+        expectations,
+        factor_chart,
+        ranking_chart,
+    })
+}
+
+/// The results as .xlsx, through the survey engine's report writer (the workbook of
+/// `chiso survey index`).
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(raw): Path<Vec<String>>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> AppResult<Response> {
+    principal.require(Permission::ViewSetup)?;
+    let [wave_id] = ids::<1>(&raw)?;
+    let lang = context.lang;
+    let (channel, _, ticked) = results_query(&query);
+    let c = compute_visible(
+        &state,
+        &principal,
+        lang,
+        wave_id,
+        channel.as_deref(),
+        ticked,
+    )
+    .await?;
+    let prev_units = c.previous.as_ref().map(|p| &p.1);
+    let accepted: u64 = c.all.responses;
+    let report = Report {
+        questionnaire: c.questionnaire.id.clone(),
+        questionnaire_title: c.questionnaire.title.clone(),
+        questionnaire_version: c.questionnaire.version,
+        ci_method: chiso_survey::report::CI_METHOD,
+        rows: accepted,
+        accepted,
+        units: c
+            .units
+            .iter()
+            .map(|(u, _, r)| UnitReport {
+                unit_code: u.unit_code.clone(),
+                sample: u
+                    .transactions
+                    .map(|n| check_sample(n.max(0) as u64, c.wave.margin_e, r.responses)),
+                previous: prev_units
+                    .and_then(|m| m.get(&u.unit_id))
+                    .map(|p| compare(r, &Reference::of(p), true)),
+                vs_average: compare(r, &c.mean, false),
+                result: r.clone(),
+            })
+            .collect(),
+        all: ScopeReport {
+            previous: c
+                .previous
+                .as_ref()
+                .map(|p| compare(&c.all, &Reference::of(&p.2), true)),
+            result: c.all.clone(),
+        },
+        average: AverageReport {
+            units: c.units.iter().filter(|(_, _, r)| r.responses > 0).count(),
+            index: c.mean.index,
+            factors: c
+                .mean
+                .factors
+                .iter()
+                .map(|(code, index)| CodeValue {
+                    code: code.clone(),
+                    index: *index,
+                })
+                .collect(),
+        },
+        channels: c
+            .channels
+            .iter()
+            .map(|(channel, r)| ChannelReport {
+                channel: channel.clone(),
+                result: r.clone(),
+            })
+            .collect(),
+        unit_channels: Vec::new(),
+        // Groups, then each service as a group of its one unit, named after the service.
+        groups: c
+            .groups
+            .iter()
+            .map(|(name, codes, r)| GroupReport {
+                name: name.clone(),
+                units: codes.clone(),
+                result: r.clone(),
+            })
+            .chain(
+                c.services
+                    .iter()
+                    .map(|(service, unit_code, r)| GroupReport {
+                        name: format!(
+                            "{}: {unit_code} · {} — {}",
+                            t(lang, "surveys.by_service"),
+                            service.code,
+                            service.name
+                        ),
+                        units: vec![unit_code.clone()],
+                        result: r.clone(),
+                    }),
+            )
+            .collect(),
+        rejected: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let body = report
+        .to_xlsx(&c.questionnaire)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"khao-sat-dot-{wave_id}.xlsx\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
