@@ -15,11 +15,11 @@ use std::collections::{BTreeSet, HashMap};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chiso_domain::access::{Permission, Role};
-use chiso_domain::assessment::{self as rules, SheetAction, SheetStatus, Stage};
+use chiso_domain::assessment::{self as rules, SheetStatus, Stage};
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Bands, Framework, Method, NodeId, Points, Rule, ScoreSheet, compute_unit};
 use chiso_store::appraisal_queries::{self, CouncilSheet, RoundMark};
@@ -27,10 +27,9 @@ use chiso_store::assessments::{
     self, AppraisalEntry, ExtensionGrant, LeafScore, ProgressRow, PublishedResults, SheetRow,
 };
 use chiso_store::audit::AuditFilter;
-use chiso_store::campaigns::{self, CampaignRow, CampaignUnit};
+use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::evidence::{self, LinkedFile};
 use chiso_store::{StoreError, frameworks, units};
-use chrono::NaiveDate;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 
@@ -58,10 +57,10 @@ pub fn router() -> Router<AppState> {
         .route("/dot-danh-gia/{id}/nhat-ky.csv", get(audit_csv))
 }
 
-mod shared;
-use shared::*;
-mod panel;
-pub use panel::*;
+use crate::routes::campaigns::council::{Panel, panel};
+use crate::routes::campaigns::shared::*;
+mod panel_actions;
+pub use panel_actions::*;
 mod council;
 pub use council::*;
 mod sheet;
