@@ -37,6 +37,9 @@ use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
 
+pub(crate) mod council;
+pub(crate) mod shared;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/dot-danh-gia", get(list).post(create))
@@ -457,7 +460,7 @@ pub struct ShowPage {
     group_value: String,
     /// The assessment stage: links to the council's screens and, for the secretariat, the
     /// round control, extensions, finalize and publish (routes::appraisal).
-    council: Option<super::appraisal::Panel>,
+    council: Option<council::Panel>,
 }
 
 /// The picker state a GET may carry: the group to show and, after a select-all click, the
@@ -602,7 +605,7 @@ async fn show_page(
     } else {
         Vec::new()
     };
-    let council = super::appraisal::panel(state, principal, lang, &campaign, "campaign").await?;
+    let council = council::panel(state, principal, lang, &campaign, "campaign").await?;
     let mut page = Page::new(context, "campaigns.show_title");
     page.title = campaign.title.clone();
     Ok(ShowPage {

@@ -1,0 +1,422 @@
+use super::*;
+
+/// The secretariat opens appraisal round `round`: submitted sheets (and, after round 1, the
+/// sheets with explanation requests) enter it. Opening round 1 of an open campaign moves the
+/// campaign to appraisal. Returns how many sheets entered the round.
+pub async fn open_round(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    campaign_id: i64,
+    round: u32,
+    reason: Option<&str>,
+) -> Result<usize, StoreError> {
+    let campaign = campaigns::get(db, campaign_id).await?;
+    let states = round_states(db, campaign_id).await?;
+    rules::check_open_round(
+        role,
+        campaign.state(),
+        &phases(&states, campaign.appraisal_rounds),
+        campaign.appraisal_rounds as u32,
+        round,
+    )
+    .map_err(invalid)?;
+    let groups = load_frameworks(db, campaign_id).await?;
+    let round = i64::from(round);
+    let moving: Vec<SheetStatus> = SheetStatus::ALL
+        .into_iter()
+        .filter(|s| rules::status_after_round_opens(*s, round as u32).is_some())
+        .collect();
+    let now = Utc::now();
+    in_transaction!(db, tx => {
+        sqlx::query("INSERT INTO round_states (campaign_id, round_no, state, opened_at, opened_by_name) \
+             VALUES ($1, $2, 'open', $3, $4)")
+            .bind(campaign_id)
+            .bind(round)
+            .bind(now)
+            .bind(&actor.name)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!("round {round} was opened meanwhile, or another round is open")),
+                other => other,
+            })?;
+        tx.record(actor, &AuditEntry::new("open_round", "campaign", campaign_id)
+            .change(&format!("round{round}"), Some(RoundPhase::NotOpened.as_str().into()), Some(RoundPhase::Open.as_str().into()))
+            .reason(reason)
+            .campaign(campaign_id)).await?;
+        if campaign.state() == CampaignState::Open {
+            let moved = sqlx::query("UPDATE campaigns SET state = 'appraisal', updated_at = $1 WHERE id = $2 AND state = 'open'")
+                .bind(now)
+                .bind(campaign_id)
+                .execute(&mut *tx)
+                .await?;
+            if moved.rows_affected() != 1 {
+                return Err(StoreError::Conflict("the campaign changed state meanwhile".into()));
+            }
+            tx.record(actor, &AuditEntry::new("transition", "campaign", campaign_id)
+                .change("state", Some(CampaignState::Open.to_string()), Some(CampaignState::Appraisal.to_string()))
+                .reason(Some(&format!("appraisal round {round} opened")))
+                .campaign(campaign_id)).await?;
+        }
+        let mut entered: Vec<(i64, i64, i64)> = Vec::new();
+        for from in &moving {
+            let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+                "UPDATE sheets SET status = 'in_appraisal', current_round = $1, version = version + 1, updated_at = $2 \
+                 WHERE campaign_id = $3 AND status = $4 RETURNING id, unit_id, framework_id")
+                .bind(round)
+                .bind(now)
+                .bind(campaign_id)
+                .bind(from.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+            for (sheet_id, unit_id, _) in &rows {
+                tx.record(actor, &AuditEntry::new("transition", "sheet", *sheet_id)
+                    .change("status", Some(from.to_string()), Some(SheetStatus::InAppraisal.to_string()))
+                    .reason(Some(&format!("appraisal round {round} opened")))
+                    .campaign(campaign_id)
+                    .unit(Some(*unit_id))).await?;
+            }
+            entered.extend(rows);
+        }
+        for (sheet_id, _, framework_id) in &entered {
+            let Some((framework, node_index)) = groups.get(framework_id) else { continue };
+            refresh_summary!(tx, *sheet_id, framework, node_index, round as u32);
+        }
+        Ok(entered.len())
+    })
+}
+
+/// The frameworks of a campaign's groups, by framework id, with their node maps.
+pub(super) async fn load_frameworks(
+    db: &Db,
+    campaign_id: i64,
+) -> Result<HashMap<i64, (Framework, HashMap<i64, NodeId>)>, StoreError> {
+    let mut loaded = HashMap::new();
+    for group in campaigns::frameworks(db, campaign_id).await? {
+        if loaded.contains_key(&group.framework_id) {
+            continue;
+        }
+        let stored = frameworks::load(db, group.framework_id).await?;
+        let index = node_index(&stored);
+        loaded.insert(group.framework_id, (stored.framework, index));
+    }
+    // Sheets made before a group changed framework keep theirs.
+    let sheet_frameworks: Vec<i64> = with_db_read!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT DISTINCT framework_id FROM sheets WHERE campaign_id = $1")
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await?);
+    for framework_id in sheet_frameworks {
+        if let std::collections::hash_map::Entry::Vacant(slot) = loaded.entry(framework_id) {
+            let stored = frameworks::load(db, framework_id).await?;
+            let index = node_index(&stored);
+            slot.insert((stored.framework, index));
+        }
+    }
+    Ok(loaded)
+}
+
+/// The secretariat closes the open round `round`: each sheet in it moves to "explanation
+/// requested" when one of its leaves was flagged in the round, else to "appraised".
+pub async fn close_round(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    campaign_id: i64,
+    round: u32,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let campaign = campaigns::get(db, campaign_id).await?;
+    let states = round_states(db, campaign_id).await?;
+    rules::check_close_round(
+        role,
+        campaign.state(),
+        &phases(&states, campaign.appraisal_rounds),
+        round,
+    )
+    .map_err(invalid)?;
+    let round = i64::from(round);
+    let now = Utc::now();
+    in_transaction!(db, tx => {
+        let closed = sqlx::query("UPDATE round_states SET state = 'closed', closed_at = $1, closed_by_name = $2 \
+             WHERE campaign_id = $3 AND round_no = $4 AND state = 'open'")
+            .bind(now)
+            .bind(&actor.name)
+            .bind(campaign_id)
+            .bind(round)
+            .execute(&mut *tx)
+            .await?;
+        if closed.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("round {round} was closed meanwhile")));
+        }
+        tx.record(actor, &AuditEntry::new("close_round", "campaign", campaign_id)
+            .change(&format!("round{round}"), Some(RoundPhase::Open.as_str().into()), Some(RoundPhase::Closed.as_str().into()))
+            .reason(reason)
+            .campaign(campaign_id)).await?;
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "UPDATE sheets SET status = CASE WHEN EXISTS (SELECT 1 FROM leaf_scores ls WHERE ls.sheet_id = sheets.id \
+             AND ls.stage = $1 AND ls.explanation_requested) THEN 'explanation_requested' ELSE 'appraised' END, \
+             version = version + 1, updated_at = $2 \
+             WHERE campaign_id = $3 AND status = 'in_appraisal' AND current_round = $1 RETURNING id, unit_id, status")
+            .bind(round)
+            .bind(now)
+            .bind(campaign_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for (sheet_id, unit_id, status) in &rows {
+            tx.record(actor, &AuditEntry::new("transition", "sheet", *sheet_id)
+                .change("status", Some(SheetStatus::InAppraisal.to_string()), Some(status.clone()))
+                .reason(Some(&format!("appraisal round {round} closed")))
+                .campaign(campaign_id)
+                .unit(Some(*unit_id))).await?;
+        }
+        Ok(())
+    })
+}
+
+/// An appraiser's points, comment and explanation request on a leaf of a sheet in the open
+/// round, for a leaf in their areas (`None` = every area). After round 1 only the leaves
+/// flagged in the previous round are re-scored.
+pub async fn save_appraisal(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    areas: Option<&[String]>,
+    sheet_id: i64,
+    entry: &AppraisalEntry,
+) -> Result<LeafScore, StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    let open = open_round_of(db, scope.campaign.id).await?;
+    rules::check_action(role, SheetAction::Appraise, &scope.context(open)).map_err(invalid)?;
+    let round = scope.sheet.current_round;
+    let leaf = scope.leaf(entry.node_id)?;
+    let framework = scope.framework();
+    let records = sheet_records(db, &scope).await?;
+    let flagged_before = records
+        .get(leaf)
+        .rounds
+        .get(&(round as u32).saturating_sub(1))
+        .is_some_and(|r| r.explanation_requested);
+    rules::check_appraisal(
+        framework,
+        leaf,
+        areas,
+        round as u32,
+        scope.campaign.appraisal_rounds as u32,
+        flagged_before,
+        entry.explanation_requested,
+    )
+    .map_err(invalid)?;
+    let points = rules::resolve_points(framework, leaf, entry.points, entry.input)
+        .map_err(invalid)?
+        .map(Points::ten_thousandths);
+    let input = input_json(framework, leaf, entry.input);
+    let comment = text(&entry.comment, "comment")?;
+    let code = scope.code(leaf).to_string();
+    let select = format!(
+        "SELECT {LEAF_COLUMNS} FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = $3"
+    );
+    in_transaction!(db, tx => {
+        let old = sqlx::query_as::<_, LeafScore>(&select)
+            .bind(sheet_id)
+            .bind(entry.node_id)
+            .bind(round)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if old.as_ref().map(|o| o.version) != entry.expected_version {
+            return Err(leaf_conflict(&code, old.as_ref()));
+        }
+        let mut entries = Vec::new();
+        let mut change = |field: &str, before: Option<String>, after: Option<String>| {
+            if before != after {
+                entries.push(scope.entry("appraise", entry.node_id)
+                    .change(&stage_field(round, field), before, after)
+                    .reason(comment.as_deref()));
+            }
+        };
+        change("points", points_text(old.as_ref().and_then(|o| o.points)), points_text(points));
+        change("input", old.as_ref().and_then(|o| o.input.clone()), input.clone());
+        change("comment", old.as_ref().and_then(|o| o.comment.clone()), comment.clone());
+        change("explanation_requested",
+            Some(old.as_ref().is_some_and(|o| o.explanation_requested).to_string()),
+            Some(entry.explanation_requested.to_string()));
+        if entries.is_empty() {
+            match &old {
+                Some(old) => return Ok(old.clone()),
+                // A review that keeps the earlier value still counts as reviewed: say so.
+                None => entries.push(scope.entry("appraise", entry.node_id)
+                    .change(&stage_field(round, "reviewed"), None, Some("true".into()))),
+            }
+        }
+        touch_sheet!(tx, sheet_id, SheetStatus::InAppraisal, Some(round), format!("the appraisal of leaf {code}"));
+        let now = Utc::now();
+        let saved = match &old {
+            None => sqlx::query_as::<_, LeafScore>(&format!(
+                "INSERT INTO leaf_scores (sheet_id, node_id, stage, points, input, comment, explanation_requested, \
+                 updated_by, updated_by_name, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) \
+                 ON CONFLICT (sheet_id, node_id, stage) DO NOTHING RETURNING {LEAF_COLUMNS}"))
+                .bind(sheet_id)
+                .bind(entry.node_id)
+                .bind(round)
+                .bind(points)
+                .bind(&input)
+                .bind(&comment)
+                .bind(entry.explanation_requested)
+                .bind(actor.id)
+                .bind(&actor.name)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?,
+            Some(old) => sqlx::query_as::<_, LeafScore>(&format!(
+                "UPDATE leaf_scores SET points = $1, input = $2, comment = $3, explanation_requested = $4, updated_by = $5, \
+                 updated_by_name = $6, updated_at = $7, version = version + 1 WHERE id = $8 AND version = $9 \
+                 RETURNING {LEAF_COLUMNS}"))
+                .bind(points)
+                .bind(&input)
+                .bind(&comment)
+                .bind(entry.explanation_requested)
+                .bind(actor.id)
+                .bind(&actor.name)
+                .bind(now)
+                .bind(old.id)
+                .bind(old.version)
+                .fetch_optional(&mut *tx)
+                .await?,
+        };
+        let Some(saved) = saved else {
+            let current = sqlx::query_as::<_, LeafScore>(&select)
+                .bind(sheet_id)
+                .bind(entry.node_id)
+                .bind(round)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(leaf_conflict(&code, current.as_ref()));
+        };
+        record_all(&mut *tx, actor, &entries).await?;
+        refresh_summary!(tx, sheet_id, framework, &scope.node_index, round as u32);
+        Ok(saved)
+    })
+}
+
+/// The unit's answer to an explanation request on a leaf flagged in the sheet's round, before
+/// the explanation deadline (or the unit's extension).
+pub async fn save_answer(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    sheet_id: i64,
+    today: NaiveDate,
+    entry: &AnswerEntry,
+) -> Result<LeafScore, StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    rules::check_action(role, SheetAction::EditExplanation, &scope.context(None))
+        .map_err(invalid)?;
+    let extension = extension_for(
+        db,
+        scope.campaign.id,
+        scope.sheet.unit_id,
+        Stage::Explanation,
+    )
+    .await?;
+    rules::may_enter(
+        Stage::Explanation,
+        today,
+        scope.campaign.explanation_deadline,
+        extension.map(|e| e.valid_until),
+    )
+    .map_err(invalid)?;
+    let leaf = scope.leaf(entry.node_id)?;
+    let round = scope.sheet.current_round;
+    let records = sheet_records(db, &scope).await?;
+    let flagged = records
+        .get(leaf)
+        .rounds
+        .get(&(round as u32))
+        .is_some_and(|r| r.explanation_requested);
+    rules::check_answer(scope.framework(), leaf, flagged).map_err(invalid)?;
+    let answer = text(&entry.answer, "answer")?;
+    let code = scope.code(leaf).to_string();
+    let select = format!(
+        "SELECT {LEAF_COLUMNS} FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = $3"
+    );
+    in_transaction!(db, tx => {
+        let old = sqlx::query_as::<_, LeafScore>(&select)
+            .bind(sheet_id)
+            .bind(entry.node_id)
+            .bind(round)
+            .fetch_one(&mut *tx)
+            .await?;
+        if old.version != entry.expected_version {
+            return Err(leaf_conflict(&code, Some(&old)));
+        }
+        if old.answer == answer {
+            return Ok(old);
+        }
+        touch_sheet!(tx, sheet_id, SheetStatus::ExplanationRequested, Some(round), format!("the answer on leaf {code}"));
+        let saved = sqlx::query_as::<_, LeafScore>(&format!(
+            "UPDATE leaf_scores SET answer = $1, updated_by = $2, updated_by_name = $3, updated_at = $4, \
+             version = version + 1 WHERE id = $5 AND version = $6 RETURNING {LEAF_COLUMNS}"))
+            .bind(&answer)
+            .bind(actor.id)
+            .bind(&actor.name)
+            .bind(Utc::now())
+            .bind(old.id)
+            .bind(old.version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(saved) = saved else {
+            return Err(leaf_conflict(&code, None));
+        };
+        tx.record(actor, &scope.entry("explain", entry.node_id)
+            .change(&stage_field(round, "answer"), old.answer.clone(), answer.clone())).await?;
+        refresh_summary!(tx, sheet_id, scope.framework(), &scope.node_index, round as u32);
+        Ok(saved)
+    })
+}
+
+/// The unit leader submits the answers reviewed at `expected_version`; refused while a
+/// flagged leaf has no answer (naming each).
+pub async fn submit_explanation(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    sheet_id: i64,
+    expected_version: i64,
+    today: NaiveDate,
+) -> Result<SheetRow, StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    rules::check_action(role, SheetAction::SubmitExplanation, &scope.context(None))
+        .map_err(invalid)?;
+    let extension = extension_for(
+        db,
+        scope.campaign.id,
+        scope.sheet.unit_id,
+        Stage::Explanation,
+    )
+    .await?;
+    rules::may_enter(
+        Stage::Explanation,
+        today,
+        scope.campaign.explanation_deadline,
+        extension.map(|e| e.valid_until),
+    )
+    .map_err(invalid)?;
+    let records = sheet_records(db, &scope).await?;
+    rules::check_explanations(
+        scope.framework(),
+        &records,
+        scope.sheet.current_round as u32,
+    )
+    .map_err(invalid)?;
+    set_status(
+        db,
+        actor,
+        &scope,
+        SheetStatus::ExplanationRequested,
+        SheetStatus::ExplanationSubmitted,
+        Some(expected_version),
+        None,
+    )
+    .await
+}

@@ -1,0 +1,309 @@
+use super::*;
+
+/// Creates the sheets of every participating unit that has none yet (when the campaign opens,
+/// or lazily), each a draft on its group's framework. Returns how many were created.
+pub async fn ensure_sheets(db: &Db, actor: &Actor, campaign_id: i64) -> Result<usize, StoreError> {
+    let campaign = campaigns::get(db, campaign_id).await?;
+    if campaign.state() == CampaignState::Draft {
+        return Err(StoreError::Invalid(
+            "the campaign is a draft: sheets are created when it opens".into(),
+        ));
+    }
+    let groups = campaigns::frameworks(db, campaign_id).await?;
+    let mut summaries = Vec::new();
+    for group in &groups {
+        let stored = frameworks::load(db, group.framework_id).await?;
+        let empty = SheetRecords::new(&stored.framework);
+        summaries.push((
+            group.id,
+            group.framework_id,
+            rules::summarize(&stored.framework, &empty, 0),
+        ));
+    }
+    let now = Utc::now();
+    in_transaction!(db, tx => {
+        let mut created = 0;
+        for (group_id, framework_id, summary) in &summaries {
+            let rows: Vec<(i64, i64)> = sqlx::query_as(
+                "INSERT INTO sheets (campaign_id, unit_id, framework_id, status, current_round, leaves_total, \
+                 leaves_filled, missing_evidence, unexplained, self_total, appraised_total, round_leaves, \
+                 round_reviewed, flagged, answered, version, created_at, updated_at) \
+                 SELECT cu.campaign_id, cu.unit_id, $1, 'draft', 0, $2, 0, $3, $4, 0, 0, 0, 0, 0, 0, 1, $5, $5 \
+                 FROM campaign_units cu WHERE cu.campaign_id = $6 AND cu.campaign_framework_id = $7 \
+                 ON CONFLICT (campaign_id, unit_id) DO NOTHING RETURNING id, unit_id",
+            )
+            .bind(framework_id)
+            .bind(i64::from(summary.leaves_total))
+            .bind(i64::from(summary.missing_evidence))
+            .bind(i64::from(summary.unexplained))
+            .bind(now)
+            .bind(campaign_id)
+            .bind(group_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (sheet_id, unit_id) in &rows {
+                tx.record(actor, &AuditEntry::new("create", "sheet", *sheet_id)
+                    .change("status", None, Some(SheetStatus::Draft.to_string()))
+                    .campaign(campaign_id)
+                    .unit(Some(*unit_id))).await?;
+            }
+            created += rows.len();
+        }
+        Ok(created)
+    })
+}
+
+/// The sheet of a unit in a campaign, created when missing (the unit must take part).
+pub async fn sheet_for_unit(
+    db: &Db,
+    actor: &Actor,
+    campaign_id: i64,
+    unit_id: i64,
+) -> Result<SheetRow, StoreError> {
+    if let Some(sheet) = find_sheet(db, campaign_id, unit_id).await? {
+        return Ok(sheet);
+    }
+    ensure_sheets(db, actor, campaign_id).await?;
+    find_sheet(db, campaign_id, unit_id)
+        .await?
+        .ok_or(StoreError::NotFound)
+}
+
+/// Saves an editor's self-assessment of one leaf (points or rule input, explanation), while
+/// the sheet is a draft and the self-assessment deadline (or the unit's extension) allows.
+/// Returns the stored row with its new version; nothing changes when nothing differs.
+pub async fn save_self_assessment(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    sheet_id: i64,
+    today: NaiveDate,
+    entry: &SelfEntry,
+) -> Result<LeafScore, StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    rules::check_action(role, SheetAction::EditSelfAssessment, &scope.context(None))
+        .map_err(invalid)?;
+    let extension = extension_for(
+        db,
+        scope.campaign.id,
+        scope.sheet.unit_id,
+        Stage::SelfAssessment,
+    )
+    .await?;
+    rules::may_enter(
+        Stage::SelfAssessment,
+        today,
+        scope.campaign.self_assessment_deadline,
+        extension.map(|e| e.valid_until),
+    )
+    .map_err(invalid)?;
+    let leaf = scope.leaf(entry.node_id)?;
+    let framework = scope.framework();
+    rules::check_self_assessable(framework, leaf).map_err(invalid)?;
+    let points = rules::resolve_points(framework, leaf, entry.points, entry.input)
+        .map_err(invalid)?
+        .map(Points::ten_thousandths);
+    let input = input_json(framework, leaf, entry.input);
+    let explanation = text(&entry.explanation, "explanation")?;
+    let code = scope.code(leaf).to_string();
+    let select = format!(
+        "SELECT {LEAF_COLUMNS} FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = 0"
+    );
+    in_transaction!(db, tx => {
+        let old = sqlx::query_as::<_, LeafScore>(&select)
+            .bind(sheet_id)
+            .bind(entry.node_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if old.as_ref().map(|o| o.version) != entry.expected_version {
+            return Err(leaf_conflict(&code, old.as_ref()));
+        }
+        let mut entries = Vec::new();
+        let mut change = |field: &str, before: Option<String>, after: Option<String>| {
+            if before != after {
+                entries.push(scope.entry("update", entry.node_id).change(
+                    &stage_field(0, field), before, after));
+            }
+        };
+        change("points", points_text(old.as_ref().and_then(|o| o.points)), points_text(points));
+        change("input", old.as_ref().and_then(|o| o.input.clone()), input.clone());
+        change("explanation", old.as_ref().and_then(|o| o.explanation.clone()), explanation.clone());
+        if entries.is_empty() && let Some(old) = &old {
+            return Ok(old.clone());
+        }
+        touch_sheet!(tx, sheet_id, SheetStatus::Draft, None, format!("leaf {code}"));
+        let now = Utc::now();
+        let saved = match &old {
+            None => sqlx::query_as::<_, LeafScore>(&format!(
+                "INSERT INTO leaf_scores (sheet_id, node_id, stage, points, input, explanation, explanation_requested, \
+                 updated_by, updated_by_name, updated_at, version) VALUES ($1, $2, 0, $3, $4, $5, FALSE, $6, $7, $8, 1) \
+                 ON CONFLICT (sheet_id, node_id, stage) DO NOTHING RETURNING {LEAF_COLUMNS}"))
+                .bind(sheet_id)
+                .bind(entry.node_id)
+                .bind(points)
+                .bind(&input)
+                .bind(&explanation)
+                .bind(actor.id)
+                .bind(&actor.name)
+                .bind(now)
+                .fetch_optional(&mut *tx)
+                .await?,
+            Some(old) => sqlx::query_as::<_, LeafScore>(&format!(
+                "UPDATE leaf_scores SET points = $1, input = $2, explanation = $3, updated_by = $4, updated_by_name = $5, \
+                 updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8 RETURNING {LEAF_COLUMNS}"))
+                .bind(points)
+                .bind(&input)
+                .bind(&explanation)
+                .bind(actor.id)
+                .bind(&actor.name)
+                .bind(now)
+                .bind(old.id)
+                .bind(old.version)
+                .fetch_optional(&mut *tx)
+                .await?,
+        };
+        let Some(saved) = saved else {
+            let current = sqlx::query_as::<_, LeafScore>(&select)
+                .bind(sheet_id)
+                .bind(entry.node_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(leaf_conflict(&code, current.as_ref()));
+        };
+        record_all(&mut *tx, actor, &entries).await?;
+        refresh_summary!(tx, sheet_id, framework, &scope.node_index, 0);
+        Ok(saved)
+    })
+}
+
+/// The unit leader submits the sheet they reviewed at `expected_version`: refused with every
+/// offending leaf when the submission check fails, and with a Conflict when the sheet changed
+/// since the review.
+pub async fn submit(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    sheet_id: i64,
+    expected_version: i64,
+    today: NaiveDate,
+) -> Result<SheetRow, StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    rules::check_action(role, SheetAction::Submit, &scope.context(None)).map_err(invalid)?;
+    let extension = extension_for(
+        db,
+        scope.campaign.id,
+        scope.sheet.unit_id,
+        Stage::SelfAssessment,
+    )
+    .await?;
+    rules::may_enter(
+        Stage::SelfAssessment,
+        today,
+        scope.campaign.self_assessment_deadline,
+        extension.map(|e| e.valid_until),
+    )
+    .map_err(invalid)?;
+    let records = sheet_records(db, &scope).await?;
+    rules::check_submission(scope.framework(), &records).map_err(invalid)?;
+    set_status(
+        db,
+        actor,
+        &scope,
+        SheetStatus::Draft,
+        SheetStatus::Submitted,
+        Some(expected_version),
+        None,
+    )
+    .await
+}
+
+/// The unit leader withdraws a submitted sheet back to draft, while appraisal has not started
+/// for it and the self-assessment deadline (or extension) still allows entry, so the unit can
+/// submit again. A round opening at the same moment wins or loses as a whole: the loser gets a
+/// Conflict.
+pub async fn withdraw(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    sheet_id: i64,
+    today: NaiveDate,
+    reason: Option<&str>,
+) -> Result<SheetRow, StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    rules::check_action(role, SheetAction::Withdraw, &scope.context(None)).map_err(invalid)?;
+    let extension = extension_for(
+        db,
+        scope.campaign.id,
+        scope.sheet.unit_id,
+        Stage::SelfAssessment,
+    )
+    .await?;
+    rules::may_enter(
+        Stage::SelfAssessment,
+        today,
+        scope.campaign.self_assessment_deadline,
+        extension.map(|e| e.valid_until),
+    )
+    .map_err(invalid)?;
+    set_status(
+        db,
+        actor,
+        &scope,
+        SheetStatus::Submitted,
+        SheetStatus::Draft,
+        None,
+        reason,
+    )
+    .await
+}
+
+/// Moves one sheet from `from` to `to` with a conditional update, audited.
+pub(super) async fn set_status(
+    db: &Db,
+    actor: &Actor,
+    scope: &SheetScope,
+    from: SheetStatus,
+    to: SheetStatus,
+    expected_version: Option<i64>,
+    reason: Option<&str>,
+) -> Result<SheetRow, StoreError> {
+    let sheet_id = scope.sheet.id;
+    let sql = format!(
+        "UPDATE sheets SET status = $1, version = version + 1, updated_at = $2, \
+         submitted_at = CASE WHEN $1 = 'submitted' THEN $2 WHEN $1 = 'draft' THEN NULL ELSE submitted_at END, \
+         submitted_by = CASE WHEN $1 = 'submitted' THEN $3 WHEN $1 = 'draft' THEN NULL ELSE submitted_by END \
+         WHERE id = $4 AND status = $5 AND ($6 IS NULL OR version = $6) RETURNING {SHEET_COLUMNS}"
+    );
+    in_transaction!(db, tx => {
+        let updated = sqlx::query_as::<_, SheetRow>(&sql)
+            .bind(to.as_str())
+            .bind(Utc::now())
+            .bind(&actor.name)
+            .bind(sheet_id)
+            .bind(from.as_str())
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(updated) = updated else {
+            let now: (String, i64, i64) = sqlx::query_as("SELECT status, current_round, version FROM sheets WHERE id = $1")
+                .bind(sheet_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let status = SheetStatus::parse(&now.0).unwrap_or(SheetStatus::Draft);
+            return Err(StoreError::Conflict(if status == from {
+                format!("the sheet changed after you reviewed it (version {} now, yours {}): review it again before you {}",
+                    now.2, expected_version.unwrap_or_default(), match to {
+                        SheetStatus::Submitted => "submit",
+                        SheetStatus::ExplanationSubmitted => "submit the explanation",
+                        _ => "continue",
+                    })
+            } else if status == SheetStatus::InAppraisal {
+                format!("appraisal round {} started first: the sheet is in appraisal and was not changed", now.1)
+            } else {
+                format!("the sheet is now {}: it was not changed", status.describe())
+            }));
+        };
+        tx.record(actor, &scope.sheet_entry("status", from.as_str(), to.as_str()).reason(reason)).await?;
+        Ok(updated)
+    })
+}

@@ -1,0 +1,317 @@
+use super::*;
+
+// ── Results (/dot-danh-gia/{id}/ket-qua) ────────────────────────────────────────────────────
+
+// The index chart: horizontal bars drawn as inline SVG by the shared chart module.
+pub use crate::charts::{Bar, Chart};
+
+/// A unit's line of the ranking.
+pub struct ResultRow {
+    pub rank: u32,
+    pub code: String,
+    pub name: String,
+    pub points: String,
+    pub index: String,
+    pub classification: String,
+    pub band: usize,
+    /// Per area: points and rank.
+    pub areas: Vec<(String, u32)>,
+}
+
+/// The ranking of one group of units.
+pub struct GroupView {
+    /// For element ids: the group's name in letters, digits and dashes.
+    pub key: String,
+    pub label: String,
+    pub framework_title: String,
+    pub sample: bool,
+    pub max: String,
+    pub areas: Vec<(String, String)>,
+    pub rows: Vec<ResultRow>,
+    pub chart: Chart,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "appraisal/results.html")]
+pub struct ResultsPage {
+    pub(super) page: Page,
+    pub(super) campaign: CampaignRow,
+    pub(super) state_label: &'static str,
+    /// `published`, `preview` (finalized, staff only) or `none` (not finalized yet).
+    pub(super) mode: &'static str,
+    pub(super) published: String,
+    pub(super) groups: Vec<GroupView>,
+    /// Band labels with their minimum, best first.
+    pub(super) bands: Vec<(String, String)>,
+    pub(super) xlsx_href: String,
+}
+
+/// The results a user may see for a campaign: after publication the frozen snapshot, for
+/// everyone signed in; before it, for the secretariat and the administrator only, a preview
+/// computed from the final points once the campaign is finalized (`None` before that).
+pub(super) async fn visible_results(
+    state: &AppState,
+    principal: &Principal,
+    id: i64,
+) -> AppResult<(CampaignRow, Option<(PublishedResults, bool)>)> {
+    let db = &state.db;
+    let campaign = campaigns::get(db, id).await?;
+    let staff = is_staff(principal);
+    match campaign.state() {
+        CampaignState::Published => {
+            let results = assessments::published_results(db, id).await?;
+            Ok((campaign, results.map(|r| (r, true))))
+        }
+        _ if !staff => Err(AppError::Forbidden),
+        CampaignState::Finalized => {
+            let results =
+                assessments::compute_results(db, &campaign, &principal.user.full_name).await?;
+            Ok((campaign, Some((results, false))))
+        }
+        _ => Ok((campaign, None)),
+    }
+}
+
+pub(super) fn band_of(bands: &Option<Bands>, label: &str) -> usize {
+    bands
+        .as_ref()
+        .and_then(|b| b.bands().iter().position(|band| band.label == label))
+        .unwrap_or(0)
+}
+
+pub(super) fn slug(text: &str) -> String {
+    let slug: String = fold(text)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    if slug.is_empty() {
+        "group".into()
+    } else {
+        slug
+    }
+}
+
+/// The rounded index people read and rank by (2 decimals, exactly the ranking key).
+pub(super) fn shown_index(hundredths: i64) -> f64 {
+    hundredths as f64 / 100.0
+}
+
+pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupView> {
+    let bands = Bands::parse(&results.bands).ok();
+    results
+        .groups
+        .iter()
+        .map(|group| {
+            let areas: Vec<(String, String)> = group
+                .units
+                .first()
+                .map(|u| {
+                    u.areas
+                        .iter()
+                        .map(|a| (a.code.clone(), a.title.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let rows: Vec<ResultRow> = group
+                .units
+                .iter()
+                .map(|u| ResultRow {
+                    rank: u.rank,
+                    code: u.unit_code.clone(),
+                    name: u.unit_name.clone(),
+                    points: pts(lang, u.points),
+                    index: i18n::number(lang, shown_index(u.index_hundredths), 2),
+                    classification: u.classification.clone(),
+                    band: band_of(&bands, &u.classification),
+                    areas: u
+                        .areas
+                        .iter()
+                        .map(|a| (pts(lang, a.points), a.rank))
+                        .collect(),
+                })
+                .collect();
+            let bars = group
+                .units
+                .iter()
+                .map(|u| crate::charts::BarInput {
+                    label: format!("{}. {}", u.rank, u.unit_name),
+                    value: shown_index(u.index_hundredths).clamp(0.0, 100.0),
+                    band: band_of(&bands, &u.classification),
+                    ci: None,
+                })
+                .collect::<Vec<_>>();
+            GroupView {
+                key: slug(&group.unit_group),
+                label: group_label(lang, &group.unit_group),
+                framework_title: group.framework_title.clone(),
+                sample: group.sample,
+                max: pts(lang, group.max_points),
+                areas,
+                rows,
+                chart: Chart::horizontal(lang, bars, 2),
+            }
+        })
+        .collect()
+}
+
+/// The results: per group the ranking (rank, unit, points, index, classification, per-area
+/// points and ranks) and a bar chart of the index.
+#[tracing::instrument(skip_all, fields(campaign_id = id))]
+pub async fn results(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(id): Path<i64>,
+) -> AppResult<ResultsPage> {
+    let (campaign, results) = visible_results(&state, &principal, id).await?;
+    let lang = context.lang;
+    let (mode, published, groups, bands) = match &results {
+        Some((r, published)) => (
+            if *published { "published" } else { "preview" },
+            if *published {
+                tr(
+                    lang,
+                    "appraisal.published_detail",
+                    &[
+                        ("at", &i18n::date_time(r.published_at)),
+                        ("by", &r.published_by),
+                    ],
+                )
+            } else {
+                String::new()
+            },
+            group_views(lang, r),
+            Bands::parse(&r.bands)
+                .map(|b| {
+                    b.bands()
+                        .iter()
+                        .map(|band| (band.label.clone(), i18n::number(lang, band.min, 0)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        None => ("none", String::new(), Vec::new(), Vec::new()),
+    };
+    let mut page = Page::new(&context, "appraisal.results_title");
+    page.title = format!("{} – {}", page.title, campaign.title);
+    Ok(ResultsPage {
+        page,
+        state_label: state_label(lang, campaign.state()),
+        mode,
+        published,
+        groups,
+        bands,
+        xlsx_href: format!("/dot-danh-gia/{id}/ket-qua.xlsx"),
+        campaign,
+    })
+}
+
+/// An .xlsx sheet name: at most 31 characters, none of `[]:*?/\`.
+pub(super) fn sheet_name(text: &str) -> String {
+    text.chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
+}
+
+pub(super) fn write_results(
+    workbook: &mut Workbook,
+    results: &PublishedResults,
+    published: bool,
+) -> Result<(), XlsxError> {
+    let header = bold();
+    let two = Format::new().set_num_format("0.00");
+    let four = Format::new().set_num_format("0.####");
+    let info = workbook.add_worksheet();
+    info.set_name("Thông tin")?;
+    let facts = [
+        ("Đợt đánh giá", results.title.clone()),
+        ("Năm", results.year.to_string()),
+        (
+            "Trạng thái",
+            if published {
+                format!(
+                    "Đã công bố lúc {} bởi {}",
+                    i18n::date_time(results.published_at),
+                    results.published_by
+                )
+            } else {
+                "Xem trước (đã chốt, chưa công bố)".to_string()
+            },
+        ),
+        ("Xếp loại", results.bands.clone()),
+        (
+            "Cách xếp hạng",
+            "Theo chỉ số làm tròn 2 chữ số thập phân, giảm dần; bằng nhau thì đồng hạng và hạng sau bỏ qua (1, 2, 2, 4).".to_string(),
+        ),
+    ];
+    for (r, (label, value)) in facts.iter().enumerate() {
+        info.write_string_with_format(r as u32, 0, *label, &header)?;
+        info.write_string(r as u32, 1, value)?;
+    }
+    info.set_column_width(0, 20)?;
+    info.set_column_width(1, 90)?;
+    for group in &results.groups {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(sheet_name(&format!(
+            "Xếp hạng {}",
+            group_label(Lang::Vi, &group.unit_group)
+        )))?;
+        let mut titles: Vec<String> = [
+            "Hạng",
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Điểm",
+            "Chỉ số",
+            "Xếp loại",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        let areas: Vec<&str> = group
+            .units
+            .first()
+            .map(|u| u.areas.iter().map(|a| a.code.as_str()).collect())
+            .unwrap_or_default();
+        for code in &areas {
+            titles.push(format!("Lĩnh vực {code} – điểm"));
+            titles.push(format!("Lĩnh vực {code} – hạng"));
+        }
+        for (c, title) in titles.iter().enumerate() {
+            sheet.write_string_with_format(0, c as u16, title, &header)?;
+        }
+        for (r, unit) in group.units.iter().enumerate() {
+            let r = r as u32 + 1;
+            sheet.write_number(r, 0, f64::from(unit.rank))?;
+            sheet.write_string(r, 1, &unit.unit_code)?;
+            sheet.write_string(r, 2, &unit.unit_name)?;
+            sheet.write_number_with_format(r, 3, unit.points.to_f64(), &four)?;
+            sheet.write_number_with_format(r, 4, shown_index(unit.index_hundredths), &two)?;
+            sheet.write_string(r, 5, &unit.classification)?;
+            for (i, area) in unit.areas.iter().enumerate() {
+                let c = 6 + 2 * i as u16;
+                sheet.write_number_with_format(r, c, area.points.to_f64(), &four)?;
+                sheet.write_number(r, c + 1, f64::from(area.rank))?;
+            }
+        }
+        sheet.set_column_width(2, 36)?;
+        sheet.set_freeze_panes(1, 3)?;
+    }
+    Ok(())
+}
+
+/// The results as .xlsx: an information sheet and one ranking sheet per group.
+#[tracing::instrument(skip_all, fields(campaign_id = id))]
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    Auth(principal, _context): Auth,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let (_, results) = visible_results(&state, &principal, id).await?;
+    let Some((results, published)) = results else {
+        return Err(AppError::NotFound);
+    };
+    let mut workbook = Workbook::new();
+    write_results(&mut workbook, &results, published).map_err(xlsx_error)?;
+    let body = workbook.save_to_buffer().map_err(xlsx_error)?;
+    Ok(download(XLSX, format!("ket-qua-dot-{id}.xlsx"), body))
+}

@@ -1,0 +1,628 @@
+use super::*;
+
+// ── One sheet, side by side (/tham-dinh/{sheet}) ────────────────────────────────────────────
+
+/// An evidence file linked to a leaf (downloaded from the unit side's /tai-lieu/{file}).
+#[derive(Clone)]
+pub struct FileLink {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What one appraisal round holds for a leaf.
+#[derive(Clone)]
+pub struct RoundView {
+    pub round: i64,
+    /// The appraised points; `None` when the round kept the earlier value.
+    pub points: Option<String>,
+    pub comment: String,
+    pub requested: bool,
+    /// The unit's answer to the request, with its extra evidence.
+    pub answer: Option<String>,
+    pub answer_files: Vec<FileLink>,
+    pub by: String,
+    pub version: i64,
+}
+
+/// A choice of a leaf's points select (levels or threshold steps).
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One leaf of the appraisal sheet: the unit's side and the council's side.
+pub struct LeafView {
+    pub node_id: i64,
+    pub code: String,
+    pub title: String,
+    pub max: String,
+    /// The criterion above the leaf, shown once before its first leaf.
+    pub criterion: Option<String>,
+    pub method: &'static str,
+    pub method_label: &'static str,
+    pub evidence_required: bool,
+    pub guidance: Option<String>,
+    pub unit_points: String,
+    pub unit_input: Option<String>,
+    pub explanation: Option<String>,
+    pub files: Vec<FileLink>,
+    /// Rounds before the sheet's current one.
+    pub earlier: Vec<RoundView>,
+    /// The current round's stored row.
+    pub current: Option<RoundView>,
+    /// The rounds (earlier and current) that asked the unit for an explanation, with its
+    /// answers.
+    pub requests: Vec<RoundView>,
+    /// The unit answered a request of an earlier round: highlighted.
+    pub answered: bool,
+    /// The points that count now (the last round's value, else the unit's).
+    pub final_points: String,
+    pub editable: bool,
+    /// Why the leaf is read-only for this appraiser (a text key), when it is.
+    pub readonly: Option<&'static str>,
+    pub can_request: bool,
+    pub choices: Vec<Choice>,
+    /// The label of the rule's input, for rules that compute points from one.
+    pub input_label: Option<String>,
+    pub f_points: String,
+    pub f_input: String,
+    pub f_comment: String,
+    pub f_requested: bool,
+    pub f_version: String,
+    pub error: Option<String>,
+    pub saved: bool,
+}
+
+/// An area (or a bonus / penalty item) of the sheet.
+pub struct AreaView {
+    pub code: String,
+    pub title: String,
+    pub max: String,
+    pub self_points: String,
+    pub appraised_points: String,
+    /// Open on load: the area holds a leaf this appraiser scores now.
+    pub open: bool,
+    pub leaves: Vec<LeafView>,
+}
+
+/// The sheet's totals, self-assessed against appraised.
+pub struct Totals {
+    pub self_total: String,
+    pub appraised_total: String,
+    pub difference: String,
+    pub diff_class: &'static str,
+    /// Leaves of the open round in the appraiser's areas, and how many are reviewed.
+    pub in_scope: u32,
+    pub reviewed: u32,
+    pub areas: Vec<(String, String, String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "appraisal/sheet.html")]
+pub struct SheetPage {
+    pub(super) page: Page,
+    pub(super) campaign_id: i64,
+    pub(super) campaign_title: String,
+    pub(super) sheet_id: i64,
+    pub(super) unit_code: String,
+    pub(super) unit_name: String,
+    pub(super) status: String,
+    pub(super) status_label: &'static str,
+    pub(super) round: i64,
+    pub(super) rounds_total: i64,
+    pub(super) round_open: bool,
+    pub(super) appraiser: bool,
+    pub(super) areas_text: String,
+    pub(super) areas: Vec<AreaView>,
+    pub(super) totals: Totals,
+}
+
+/// What an appraiser typed on a leaf, kept when the save was refused (nothing is lost), or
+/// the mark that it was saved.
+pub(super) struct Typed {
+    pub(super) node_id: i64,
+    pub(super) points: String,
+    pub(super) input: String,
+    pub(super) comment: String,
+    pub(super) requested: bool,
+    /// The version to send next: after a conflict, the one stored now, so that saving again
+    /// is a deliberate overwrite.
+    pub(super) version: Option<i64>,
+    pub(super) error: Option<String>,
+    pub(super) saved: bool,
+}
+
+pub(super) fn signed(lang: Lang, value: Points) -> (String, &'static str) {
+    let text = pts(lang, value);
+    match value.ten_thousandths().cmp(&0) {
+        Ordering::Greater => (format!("+{text}"), "up"),
+        Ordering::Less => (text, "down"),
+        Ordering::Equal => (text, "same"),
+    }
+}
+
+pub(super) async fn sheet_page(
+    state: &AppState,
+    principal: &Principal,
+    context: &Context,
+    sheet_id: i64,
+    typed: Option<Typed>,
+) -> AppResult<SheetPage> {
+    let staff = is_staff(principal);
+    let appraiser = principal.has_role(Role::Appraiser);
+    if !staff && !appraiser {
+        return Err(AppError::Forbidden);
+    }
+    let lang = context.lang;
+    let db = &state.db;
+    let scope = assessments::scope(db, sheet_id).await?;
+    let sheet: &SheetRow = &scope.sheet;
+    // The council never sees a draft: it is the unit's until it is submitted.
+    if sheet.status() == SheetStatus::Draft {
+        return Err(AppError::Forbidden);
+    }
+    let rows = assessments::leaf_scores(db, sheet_id).await?;
+    let files = evidence::files_for_sheet(db, sheet_id).await?;
+    let unit = units::get(db, sheet.unit_id).await?;
+    let open = assessments::open_round_of(db, scope.campaign.id).await?;
+    let framework = scope.framework();
+    let by_node: HashMap<NodeId, i64> = scope.node_index.iter().map(|(&id, &n)| (n, id)).collect();
+
+    let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
+    let mut files_at: HashMap<(i64, i64), Vec<FileLink>> = HashMap::new();
+    for file in &files {
+        let LinkedFile { node_id, stage, .. } = *file;
+        *counts.entry((node_id, stage)).or_default() += 1;
+        files_at
+            .entry((node_id, stage))
+            .or_default()
+            .push(FileLink {
+                id: file.file_id,
+                name: file.file_name.clone(),
+            });
+    }
+    let count_rows: Vec<(i64, i64, i64)> = counts.iter().map(|(&(n, s), &c)| (n, s, c)).collect();
+    let records = assessments::records_of(framework, &scope.node_index, &rows, &count_rows);
+    let row_at: HashMap<(i64, i64), &LeafScore> =
+        rows.iter().map(|r| ((r.node_id, r.stage), r)).collect();
+
+    let round = sheet.current_round;
+    let rounds_total = scope.campaign.appraisal_rounds;
+    let round_open =
+        sheet.status() == SheetStatus::InAppraisal && open.map(i64::from) == Some(round);
+    let areas = if appraiser {
+        appraiser_areas(principal)
+    } else {
+        None
+    };
+    let areas_slice = areas.as_deref();
+
+    // Totals per area and overall, the unit's own against the final values now.
+    let mut own = ScoreSheet::new(framework);
+    let mut last = ScoreSheet::new(framework);
+    for &leaf in framework.leaves() {
+        let record = records.get(leaf);
+        if let Some(points) = record.self_points {
+            let _ = own.set(framework, leaf, points);
+        }
+        if let Some(points) = rules::final_points(record) {
+            let _ = last.set(framework, leaf, points);
+        }
+    }
+    let own_points = compute_unit(framework, &own);
+    let last_points = compute_unit(framework, &last);
+
+    let round_view = |node_id: i64, stage: i64| -> Option<RoundView> {
+        let row = row_at.get(&(node_id, stage))?;
+        Some(RoundView {
+            round: stage,
+            points: row.points().map(|p| pts(lang, p)),
+            comment: row.comment.clone().unwrap_or_default(),
+            requested: row.explanation_requested,
+            answer: row.answer.clone(),
+            answer_files: files_at.get(&(node_id, stage)).cloned().unwrap_or_default(),
+            // The row's last writer: the appraiser, or the unit when it answered since.
+            by: tr(
+                lang,
+                "appraisal.last_change",
+                &[
+                    ("by", &row.updated_by_name),
+                    ("at", &i18n::date_time(row.updated_at)),
+                ],
+            ),
+            version: row.version,
+        })
+    };
+
+    let mut area_views: Vec<AreaView> = Vec::new();
+    let tops: Vec<NodeId> = framework
+        .areas()
+        .iter()
+        .chain(framework.outside_tree())
+        .copied()
+        .collect();
+    let (mut in_scope, mut reviewed) = (0, 0);
+    for &top in &tops {
+        let top_node = framework.node(top);
+        let mut leaves = Vec::new();
+        let mut last_parent = None;
+        for &leaf in framework.leaves() {
+            if rules::top_code(framework, leaf) != top_node.code {
+                continue;
+            }
+            let node = framework.node(leaf);
+            let node_id = by_node.get(&leaf).copied().unwrap_or_default();
+            let record = records.get(leaf);
+            let criterion = match node.parent {
+                Some(parent) if parent != top && last_parent != Some(parent) => {
+                    last_parent = Some(parent);
+                    let p = framework.node(parent);
+                    Some(format!("{} {}", p.code, p.title))
+                }
+                _ => None,
+            };
+            let survey = node.method == Method::Survey;
+            let in_round = round >= 1
+                && !survey
+                && (round == 1
+                    || record
+                        .rounds
+                        .get(&((round - 1) as u32))
+                        .is_some_and(|r| r.explanation_requested));
+            let mine = appraiser && rules::in_areas(framework, leaf, areas_slice);
+            let editable = appraiser && round_open && in_round && mine;
+            if round_open && in_round && mine {
+                in_scope += 1;
+                if record.rounds.contains_key(&(round as u32)) {
+                    reviewed += 1;
+                }
+            }
+            let readonly = if survey {
+                Some("appraisal.ro_survey")
+            } else if !appraiser || editable {
+                None
+            } else if !round_open {
+                Some("appraisal.ro_round_closed")
+            } else if !mine {
+                Some("appraisal.ro_outside_areas")
+            } else {
+                Some("appraisal.ro_not_in_round")
+            };
+            let own_row = row_at.get(&(node_id, 0));
+            let earlier: Vec<RoundView> = (1..round.max(1))
+                .filter_map(|r| round_view(node_id, r))
+                .collect();
+            let answered = earlier
+                .iter()
+                .any(|r| r.requested && (r.answer.is_some() || !r.answer_files.is_empty()));
+            let current = if round >= 1 {
+                round_view(node_id, round)
+            } else {
+                None
+            };
+            let rule = node.rule.as_ref();
+            let input_label = rule
+                .filter(|r| r.takes_input() && !survey)
+                .map(|r| match r {
+                    Rule::Threshold {
+                        input, input_label, ..
+                    }
+                    | Rule::Proportional { input, input_label } => {
+                        input_label.clone().unwrap_or_else(|| input.clone())
+                    }
+                    _ => String::new(),
+                });
+            let stored = current.as_ref();
+            let stored_row = row_at
+                .get(&(node_id, round))
+                .copied()
+                .filter(|_| round >= 1);
+            let mine_typed = typed.as_ref().filter(|t| t.node_id == node_id);
+            let (f_points, f_input, f_comment, f_requested, f_version) = match mine_typed {
+                Some(t) if t.error.is_some() => (
+                    t.points.clone(),
+                    t.input.clone(),
+                    t.comment.clone(),
+                    t.requested,
+                    t.version
+                        .or(stored.map(|s| s.version))
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                ),
+                _ => (
+                    stored_row
+                        .and_then(|r| r.points())
+                        .map(|p| p.to_string())
+                        .unwrap_or_default(),
+                    stored_row
+                        .and_then(LeafScore::input_value)
+                        .map(|v| i18n::points(lang, v))
+                        .unwrap_or_default(),
+                    stored.map(|s| s.comment.clone()).unwrap_or_default(),
+                    stored.is_some_and(|s| s.requested),
+                    stored.map(|s| s.version.to_string()).unwrap_or_default(),
+                ),
+            };
+            let choices: Vec<Choice> = rule
+                .and_then(Rule::allowed_points)
+                .map(|values| {
+                    values
+                        .into_iter()
+                        .map(|v| Choice {
+                            value: v.to_string(),
+                            label: pts(lang, v),
+                            selected: decimal_text(&f_points) == v.to_string(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let f_points = if choices.is_empty() && !f_points.is_empty() {
+                // Shown the Vietnamese way; read back with either separator.
+                decimal_text(&f_points)
+                    .parse::<Points>()
+                    .map(|p| pts(lang, p))
+                    .unwrap_or(f_points)
+            } else {
+                f_points
+            };
+            leaves.push(LeafView {
+                node_id,
+                code: node.code.clone(),
+                title: node.title.clone(),
+                max: pts(lang, node.max_points),
+                criterion,
+                method: node.method.as_str(),
+                method_label: i18n::text(
+                    lang,
+                    &format!("appraisal.method_{}", node.method.as_str()),
+                ),
+                evidence_required: node.evidence_required,
+                guidance: node.guidance.clone(),
+                unit_points: record
+                    .self_points
+                    .map(|p| pts(lang, p))
+                    .unwrap_or_else(|| "—".into()),
+                unit_input: own_row
+                    .and_then(|r| r.input_value())
+                    .map(|v| i18n::points(lang, v)),
+                explanation: own_row.and_then(|r| r.explanation.clone()),
+                files: files_at.get(&(node_id, 0)).cloned().unwrap_or_default(),
+                requests: earlier
+                    .iter()
+                    .chain(current.as_ref())
+                    .filter(|r| r.requested)
+                    .cloned()
+                    .collect(),
+                earlier,
+                current,
+                answered,
+                final_points: rules::final_points(record)
+                    .map(|p| pts(lang, p))
+                    .unwrap_or_else(|| "—".into()),
+                editable,
+                readonly,
+                can_request: editable && round < rounds_total,
+                choices,
+                input_label,
+                f_points,
+                f_input,
+                f_comment,
+                f_requested,
+                f_version,
+                error: mine_typed.and_then(|t| t.error.clone()),
+                saved: mine_typed.is_some_and(|t| t.saved),
+            });
+        }
+        let open = leaves
+            .iter()
+            .any(|l| l.editable || l.error.is_some() || l.saved)
+            || (!appraiser && leaves.iter().any(|l| l.current.is_some()));
+        area_views.push(AreaView {
+            code: top_node.code.clone(),
+            title: top_node.title.clone(),
+            max: pts(lang, top_node.max_points),
+            self_points: pts(lang, own_points.node_points[top]),
+            appraised_points: pts(lang, last_points.node_points[top]),
+            open,
+            leaves,
+        });
+    }
+    let (difference, diff_class) = signed(lang, last_points.points - own_points.points);
+    let totals = Totals {
+        self_total: pts(lang, own_points.points),
+        appraised_total: pts(lang, last_points.points),
+        difference,
+        diff_class,
+        in_scope,
+        reviewed,
+        areas: area_views
+            .iter()
+            .map(|a| {
+                (
+                    a.code.clone(),
+                    a.title.clone(),
+                    a.self_points.clone(),
+                    a.appraised_points.clone(),
+                )
+            })
+            .collect(),
+    };
+    let mut page = Page::new(context, "appraisal.sheet_title");
+    page.title = format!(
+        "{} – {}",
+        i18n::text(lang, "appraisal.sheet_title"),
+        unit.name
+    );
+    Ok(SheetPage {
+        page,
+        campaign_id: scope.campaign.id,
+        campaign_title: scope.campaign.title.clone(),
+        sheet_id,
+        unit_code: unit.code,
+        unit_name: unit.name,
+        status: sheet.status.clone(),
+        status_label: status_label(lang, &sheet.status),
+        round,
+        rounds_total,
+        round_open,
+        appraiser,
+        areas_text: match (&areas, appraiser) {
+            (_, false) => String::new(),
+            (Some(a), true) => a.join(", "),
+            (None, true) => i18n::text(lang, "appraisal.all_areas").to_string(),
+        },
+        areas: area_views,
+        totals,
+    })
+}
+
+/// The appraisal sheet: per leaf the unit's points, explanation and evidence beside the
+/// rounds' appraised points, comments and requests; the open round's fields where this
+/// appraiser scores.
+#[tracing::instrument(skip_all)]
+pub async fn sheet(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(sheet): Path<String>,
+) -> AppResult<SheetPage> {
+    if !is_staff(&principal) && !principal.has_role(Role::Appraiser) {
+        return Err(AppError::Forbidden);
+    }
+    let sheet_id = sheet.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    sheet_page(&state, &principal, &context, sheet_id, None).await
+}
+
+/// An appraiser saves a leaf of the open round (points or the rule's input, a comment, an
+/// explanation request) from the version they saw. An htmx request gets the page back (200)
+/// with the leaf's outcome inside it, for htmx to pick the leaf and the totals; a plain form
+/// gets a redirect, or the page with the refusal (422) or the conflict (409) and the typed
+/// values kept.
+#[tracing::instrument(skip_all)]
+pub async fn appraise(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Auth(principal, context): Auth,
+    Path((sheet, node)): Path<(String, String)>,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Response> {
+    if !principal.has_role(Role::Appraiser) {
+        return Err(AppError::Forbidden);
+    }
+    let (Ok(sheet_id), Ok(node_id)) = (sheet.parse::<i64>(), node.parse::<i64>()) else {
+        return Err(AppError::NotFound);
+    };
+    let lang = context.lang;
+    let db = &state.db;
+    let scope = assessments::scope(db, sheet_id).await?;
+    if scope.sheet.status() == SheetStatus::Draft {
+        return Err(AppError::Forbidden);
+    }
+    let Some(&leaf) = scope.node_index.get(&node_id) else {
+        return Err(AppError::NotFound);
+    };
+    let code = scope.framework().node(leaf).code.clone();
+    let htmx = headers.get("hx-request").is_some();
+    let mut typed = Typed {
+        node_id,
+        points: field(&pairs, "points").to_string(),
+        input: field(&pairs, "input").to_string(),
+        comment: field(&pairs, "comment").to_string(),
+        requested: matches!(field(&pairs, "explanation_requested"), "on" | "1" | "true"),
+        version: None,
+        error: None,
+        saved: false,
+    };
+    let named = |field_key: &str, problem: String| {
+        format!("{code} — {}: {problem}", i18n::text(lang, field_key))
+    };
+    let mut problems = Vec::new();
+    let points = match typed.points.as_str() {
+        "" => None,
+        text => match decimal_text(text).parse::<Points>() {
+            Ok(points) => Some(points),
+            Err(_) => {
+                problems.push(named(
+                    "appraisal.points",
+                    tr(lang, "appraisal.error_number", &[("value", text)]),
+                ));
+                None
+            }
+        },
+    };
+    let input = match typed.input.as_str() {
+        "" => None,
+        text => match decimal_text(text).parse::<f64>() {
+            Ok(value) if value.is_finite() => Some(value),
+            _ => {
+                problems.push(named(
+                    "appraisal.input",
+                    tr(lang, "appraisal.error_number", &[("value", text)]),
+                ));
+                None
+            }
+        },
+    };
+    let version = match field(&pairs, "version") {
+        "" => None,
+        text => text.parse::<i64>().ok(),
+    };
+    let (status, error) = if !problems.is_empty() {
+        (StatusCode::UNPROCESSABLE_ENTITY, Some(problems.join("; ")))
+    } else {
+        let areas = appraiser_areas(&principal);
+        let entry = AppraisalEntry {
+            node_id,
+            points,
+            input,
+            comment: Some(typed.comment.clone()),
+            explanation_requested: typed.requested,
+            expected_version: version,
+        };
+        match assessments::save_appraisal(
+            db,
+            &principal.actor(),
+            Role::Appraiser,
+            areas.as_deref(),
+            sheet_id,
+            &entry,
+        )
+        .await
+        {
+            Ok(_) => (StatusCode::OK, None),
+            Err(StoreError::Invalid(message)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(i18n::message(lang, &message)),
+            ),
+            Err(StoreError::Conflict(message)) => {
+                // The form now carries the stored version: saving again overwrites on purpose.
+                typed.version = assessments::leaf_scores(db, sheet_id)
+                    .await?
+                    .into_iter()
+                    .find(|r| r.node_id == node_id && r.stage == scope.sheet.current_round)
+                    .map(|r| r.version);
+                (
+                    StatusCode::CONFLICT,
+                    Some(format!(
+                        "{} {}",
+                        i18n::message(lang, &message),
+                        i18n::text(lang, "appraisal.conflict_hint")
+                    )),
+                )
+            }
+            Err(other) => return Err(other.into()),
+        }
+    };
+    if error.is_none() && !htmx {
+        return Ok(Redirect::to(&format!(
+            "/tham-dinh/{sheet_id}?msg=appraisal.leaf_saved#leaf-{node_id}"
+        ))
+        .into_response());
+    }
+    typed.saved = error.is_none();
+    typed.error = error;
+    let page = sheet_page(&state, &principal, &context, sheet_id, Some(typed)).await?;
+    // htmx swaps only successful responses: the refusal travels inside the leaf it concerns.
+    let status = if htmx { StatusCode::OK } else { status };
+    Ok((status, page).into_response())
+}

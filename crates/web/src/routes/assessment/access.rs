@@ -1,0 +1,149 @@
+use super::*;
+
+// ── Who may do what ─────────────────────────────────────────────────────────────────────────
+
+/// The roles that may change a sheet's entries (points, explanations, evidence, answers).
+pub(super) const EDIT_ROLES: &[Role] = &[Role::UnitEditor, Role::UnitLeader];
+/// The roles that sign a sheet or its explanations off.
+pub(super) const SIGN_ROLES: &[Role] = &[Role::UnitLeader];
+
+/// Refuses, before anything is read, a user none of whose roles could ever take the action:
+/// a viewer posting to a scoresheet gets 403 whatever the sheet.
+pub(super) fn require_any(principal: &Principal, roles: &[Role]) -> AppResult<()> {
+    if roles.iter().any(|r| principal.has_role(*r)) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The unit-scoped roles the user holds for a unit: assignments on the unit itself or on a
+/// unit above it. The leader's role comes first, since a leader may also edit.
+pub(super) fn unit_roles(principal: &Principal, all_units: &[OrgUnit], unit_id: i64) -> Vec<Role> {
+    let mut roles: Vec<Role> = principal
+        .roles
+        .iter()
+        .filter_map(|assignment| {
+            let role = assignment.role()?;
+            let root = assignment.unit_id?;
+            (role.is_unit_scoped() && units::descendants(all_units, root).contains(&unit_id))
+                .then_some(role)
+        })
+        .collect();
+    roles.sort_by_key(|r| if *r == Role::UnitLeader { 0 } else { 1 });
+    roles.dedup();
+    roles
+}
+
+/// The units the user works for (every unit-scoped assignment and the units below it).
+pub(super) fn own_units(principal: &Principal, all_units: &[OrgUnit]) -> Vec<i64> {
+    let mut ids: Vec<i64> = principal
+        .roles
+        .iter()
+        .filter(|a| a.role().is_some_and(Role::is_unit_scoped))
+        .filter_map(|a| a.unit_id)
+        .flat_map(|root| units::descendants(all_units, root))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// Whether the user may read a sheet: its unit's people always; the secretariat and the
+/// administrator always; appraisers once it left the draft (drafts are the unit's business);
+/// viewers once the campaign's results are published.
+pub(super) fn may_read(
+    principal: &Principal,
+    unit_roles: &[Role],
+    status: SheetStatus,
+    campaign: CampaignState,
+) -> bool {
+    !unit_roles.is_empty()
+        || principal.has_role(Role::Secretariat)
+        || principal.has_role(Role::Admin)
+        || (principal.has_role(Role::Appraiser) && status != SheetStatus::Draft)
+        || (principal.has_role(Role::Viewer) && campaign == CampaignState::Published)
+}
+
+/// A sheet as one request sees it.
+pub(super) struct Loaded {
+    pub(super) scope: SheetScope,
+    pub(super) unit: OrgUnit,
+    /// The user's role in the sheet's unit (the leader's when both), if any.
+    pub(super) role: Option<Role>,
+}
+
+impl Loaded {
+    pub(super) fn id(&self) -> i64 {
+        self.scope.sheet.id
+    }
+
+    pub(super) fn status(&self) -> SheetStatus {
+        self.scope.sheet.status()
+    }
+
+    pub(super) fn context(&self) -> SheetContext {
+        SheetContext {
+            campaign: self.scope.campaign.state(),
+            status: self.status(),
+            current_round: self.scope.sheet.current_round as u32,
+            open_round: None,
+        }
+    }
+}
+
+pub(super) fn parse_id(text: &str) -> AppResult<i64> {
+    text.parse().map_err(|_| AppError::NotFound)
+}
+
+/// Loads a sheet and refuses users who may not read it (403; 404 when there is no such sheet).
+pub(super) async fn load(
+    state: &AppState,
+    principal: &Principal,
+    sheet: &str,
+) -> AppResult<Loaded> {
+    let id = parse_id(sheet)?;
+    let scope = assessments::scope(&state.db, id).await?;
+    let all_units = units::list(&state.db).await?;
+    let roles = unit_roles(principal, &all_units, scope.sheet.unit_id);
+    if !may_read(
+        principal,
+        &roles,
+        scope.sheet.status(),
+        scope.campaign.state(),
+    ) {
+        return Err(AppError::Forbidden);
+    }
+    let unit = all_units
+        .into_iter()
+        .find(|u| u.id == scope.sheet.unit_id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Loaded {
+        scope,
+        unit,
+        role: roles.first().copied(),
+    })
+}
+
+/// Loads a sheet for a change by its unit's people: anyone else gets 403.
+pub(super) async fn load_for_change(
+    state: &AppState,
+    principal: &Principal,
+    sheet: &str,
+    roles: &[Role],
+) -> AppResult<Loaded> {
+    require_any(principal, roles)?;
+    let loaded = load(state, principal, sheet).await?;
+    match loaded.role {
+        Some(role) if roles.contains(&role) => Ok(loaded),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub(super) fn today() -> NaiveDate {
+    assessments::today_in_vietnam()
+}
+
+pub(super) fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request")
+}

@@ -1,0 +1,412 @@
+use super::*;
+
+// ── The scoresheet ──────────────────────────────────────────────────────────────────────────
+
+#[tracing::instrument(skip_all, fields(sheet_id = %sheet))]
+pub async fn show(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path(sheet): Path<String>,
+) -> AppResult<ShowPage> {
+    let loaded = load(&state, &principal, &sheet).await?;
+    let view = build(&state, context.lang, &loaded).await?;
+    Ok(ShowPage {
+        page: sheet_page(&context, &view),
+        sheet: view,
+        errors: Vec::new(),
+        problems_refused: false,
+    })
+}
+
+pub(super) fn sheet_page(context: &Context, view: &SheetView) -> Page {
+    let mut page = Page::new(context, "assessment.sheet_title");
+    page.title = format!("{} — {}", page.title, view.unit_name);
+    page
+}
+
+pub(super) type Pairs = Vec<(String, String)>;
+
+pub(super) fn field<'a>(pairs: &'a Pairs, name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+}
+
+/// A decimal typed the Vietnamese way (`1,5`) or the other (`1.5`); blank is none.
+pub(super) fn decimal(text: &str) -> Result<Option<String>, ()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let normalised = text.replace(',', ".");
+    if normalised.matches('.').count() > 1
+        || !normalised
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return Err(());
+    }
+    Ok(Some(normalised))
+}
+
+/// Renders one leaf after a change: the row and the totals for htmx, the whole page
+/// otherwise (a browser without JavaScript).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn leaf_answer(
+    state: &AppState,
+    context: &Context,
+    principal: &Principal,
+    headers: &HeaderMap,
+    sheet: &str,
+    node_id: i64,
+    status: StatusCode,
+    change: impl FnOnce(&mut LeafView),
+) -> AppResult<Response> {
+    // Reloaded: the sheet's state and version moved with the change.
+    let loaded = load(state, principal, sheet).await?;
+    let mut view = build(state, context.lang, &loaded).await?;
+    if is_htmx(headers) {
+        let mut leaf = take_leaf(&mut view, node_id).ok_or(AppError::NotFound)?;
+        change(&mut leaf);
+        let page = sheet_page(context, &view);
+        return Ok((
+            status,
+            LeafResponse {
+                page,
+                sheet: view,
+                leaf,
+            },
+        )
+            .into_response());
+    }
+    if status.is_success() {
+        let code = take_leaf(&mut view, node_id)
+            .map(|l| l.code)
+            .unwrap_or_default();
+        return Ok(Redirect::to(&format!(
+            "/tu-danh-gia/{}?msg=common.saved#leaf-{code}",
+            loaded.id()
+        ))
+        .into_response());
+    }
+    with_leaf(&mut view, node_id, change);
+    let page = sheet_page(context, &view);
+    Ok((
+        status,
+        ShowPage {
+            page,
+            sheet: view,
+            errors: Vec::new(),
+            problems_refused: false,
+        },
+    )
+        .into_response())
+}
+
+/// The node of a sheet's framework, or 404.
+pub(super) fn leaf_of(loaded: &Loaded, node: &str) -> AppResult<(i64, NodeId)> {
+    let node_id = parse_id(node)?;
+    let leaf = *loaded
+        .scope
+        .node_index
+        .get(&node_id)
+        .ok_or(AppError::NotFound)?;
+    Ok((node_id, leaf))
+}
+
+/// Autosave of one leaf: the self-assessment (points or rule input, explanation) while the
+/// sheet is a draft, or the answer to an explanation request while one is open. The version
+/// the editor started from comes with the form: a leaf saved by someone else meanwhile is
+/// refused with 409, showing the stored value and who saved it, and the typed value stays in
+/// the field.
+#[tracing::instrument(skip_all, fields(sheet_id = %sheet, node_id = %node))]
+pub async fn save_leaf(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    Path((sheet, node)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Response> {
+    let lang = context.lang;
+    let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
+    let (node_id, leaf) = leaf_of(&loaded, &node)?;
+    let role = loaded.role.expect("checked by load_for_change");
+    let code = loaded.scope.code(leaf).to_string();
+    let actor = principal.actor();
+    let answer_mode = field(&pairs, "answer").is_some();
+    let version_text = field(&pairs, "overwrite_version")
+        .or_else(|| field(&pairs, "version"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let version: Option<i64> = version_text.parse().ok();
+
+    if answer_mode {
+        let answer = field(&pairs, "answer").unwrap_or("").to_string();
+        let typed = answer.clone();
+        let result = match version {
+            Some(version) => {
+                assessments::save_answer(
+                    &state.db,
+                    &actor,
+                    role,
+                    loaded.id(),
+                    today(),
+                    &AnswerEntry {
+                        node_id,
+                        answer: Some(answer),
+                        expected_version: version,
+                    },
+                )
+                .await
+            }
+            None => Err(StoreError::Invalid(format!(
+                "{code}: no explanation was requested for this leaf"
+            ))),
+        };
+        let (status, error, conflict) = match result {
+            Ok(_) => (StatusCode::OK, None, None),
+            Err(e) => refusal(&state, lang, &loaded, node_id, &code, version, e, true).await?,
+        };
+        let saved = status.is_success();
+        return leaf_answer(
+            &state,
+            &context,
+            &principal,
+            &headers,
+            &sheet,
+            node_id,
+            status,
+            move |leaf| {
+                leaf.saved_now = saved;
+                if let Some(answer) = leaf.answer.as_mut()
+                    && !saved
+                {
+                    answer.value = typed;
+                }
+                leaf.error = error;
+                leaf.conflict = conflict;
+            },
+        )
+        .await;
+    }
+
+    let points_text = field(&pairs, "points").unwrap_or("").to_string();
+    let input_text = field(&pairs, "input").unwrap_or("").to_string();
+    let explanation = field(&pairs, "explanation").unwrap_or("").to_string();
+    let mut problems = Vec::new();
+    let points = match decimal(&points_text) {
+        Ok(None) => None,
+        Ok(Some(text)) => match text.parse::<Points>() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(
+                    t(lang, "assessment.error_points")
+                        .replace("{code}", &code)
+                        .replace("{value}", points_text.trim()),
+                );
+                None
+            }
+        },
+        Err(()) => {
+            problems.push(
+                t(lang, "assessment.error_points")
+                    .replace("{code}", &code)
+                    .replace("{value}", points_text.trim()),
+            );
+            None
+        }
+    };
+    let input = match decimal(&input_text) {
+        Ok(None) => None,
+        Ok(Some(text)) => match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                problems.push(
+                    t(lang, "assessment.error_input")
+                        .replace("{code}", &code)
+                        .replace("{value}", input_text.trim()),
+                );
+                None
+            }
+        },
+        Err(()) => {
+            problems.push(
+                t(lang, "assessment.error_input")
+                    .replace("{code}", &code)
+                    .replace("{value}", input_text.trim()),
+            );
+            None
+        }
+    };
+    let keep_typed = |leaf: &mut LeafView| {
+        leaf.points_value = points_text.clone();
+        leaf.input_value = input_text.clone();
+        leaf.explanation_value = explanation.clone();
+        leaf.version = version_text.clone();
+        for level in &mut leaf.rule.levels {
+            level.selected =
+                decimal(&points_text).ok().flatten() == decimal(&level.value).ok().flatten();
+        }
+    };
+    if !problems.is_empty() {
+        let error = problems.join(" ");
+        return leaf_answer(
+            &state,
+            &context,
+            &principal,
+            &headers,
+            &sheet,
+            node_id,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            |leaf| {
+                keep_typed(leaf);
+                leaf.error = Some(error);
+            },
+        )
+        .await;
+    }
+    // A field the request does not carry keeps its stored value (a form always carries them
+    // all; a hand-made request that names only the points must not erase the explanation).
+    let current = assessments::leaf_scores(&state.db, loaded.id())
+        .await?
+        .into_iter()
+        .find(|r| r.node_id == node_id && r.stage == 0);
+    let carried = |name: &str| field(&pairs, name).is_some();
+    let (points, input) = if carried("points") || carried("input") {
+        (points, input)
+    } else {
+        (
+            current.as_ref().and_then(LeafScore::points),
+            current.as_ref().and_then(LeafScore::input_value),
+        )
+    };
+    let explanation = if carried("explanation") {
+        Some(explanation.clone())
+    } else {
+        current.as_ref().and_then(|r| r.explanation.clone())
+    };
+    let entry = SelfEntry {
+        node_id,
+        points,
+        input,
+        explanation,
+        expected_version: version,
+    };
+    let result =
+        assessments::save_self_assessment(&state.db, &actor, role, loaded.id(), today(), &entry)
+            .await;
+    match result {
+        Ok(_) => {
+            leaf_answer(
+                &state,
+                &context,
+                &principal,
+                &headers,
+                &sheet,
+                node_id,
+                StatusCode::OK,
+                |leaf| leaf.saved_now = true,
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, error, conflict) =
+                refusal(&state, lang, &loaded, node_id, &code, version, e, false).await?;
+            leaf_answer(
+                &state,
+                &context,
+                &principal,
+                &headers,
+                &sheet,
+                node_id,
+                status,
+                |leaf| {
+                    keep_typed(leaf);
+                    leaf.error = error;
+                    leaf.conflict = conflict;
+                },
+            )
+            .await
+        }
+    }
+}
+
+pub(super) type Refusal = (StatusCode, Option<String>, Option<ConflictView>);
+
+/// A refused save, explained: a conflict with someone else's save shows what is stored now
+/// and who saved it; anything else is the store's reason in the user's language.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn refusal(
+    state: &AppState,
+    lang: Lang,
+    loaded: &Loaded,
+    node_id: i64,
+    code: &str,
+    version: Option<i64>,
+    error: StoreError,
+    answer: bool,
+) -> AppResult<Refusal> {
+    match error {
+        StoreError::Conflict(english) => {
+            let stage = if answer {
+                assessments::get_sheet(&state.db, loaded.id())
+                    .await?
+                    .current_round
+            } else {
+                0
+            };
+            let current = assessments::leaf_scores(&state.db, loaded.id())
+                .await?
+                .into_iter()
+                .find(|r| r.node_id == node_id && r.stage == stage);
+            match current {
+                Some(row) if Some(row.version) != version => {
+                    let by = match row.updated_by {
+                        Some(id) => users::get(&state.db, id)
+                            .await
+                            .map(|u| u.full_name)
+                            .unwrap_or_else(|_| row.updated_by_name.clone()),
+                        None => row.updated_by_name.clone(),
+                    };
+                    let stored = if answer {
+                        row.answer.clone().unwrap_or_default()
+                    } else {
+                        let points = row
+                            .points()
+                            .map(|p| pts(lang, p))
+                            .unwrap_or_else(|| t(lang, "assessment.no_points"));
+                        match &row.explanation {
+                            Some(e) => format!(
+                                "{} {points}; {} «{e}»",
+                                t(lang, "assessment.points"),
+                                t(lang, "assessment.explanation")
+                            ),
+                            None => format!("{} {points}", t(lang, "assessment.points")),
+                        }
+                    };
+                    Ok((
+                        StatusCode::CONFLICT,
+                        Some(t(lang, "assessment.conflict").replace("{code}", code)),
+                        Some(ConflictView {
+                            by,
+                            at: i18n::date_time(row.updated_at),
+                            stored,
+                            version: row.version,
+                        }),
+                    ))
+                }
+                _ => Ok((StatusCode::CONFLICT, Some(message(lang, &english)), None)),
+            }
+        }
+        StoreError::Invalid(english) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message(lang, &english)),
+            None,
+        )),
+        StoreError::NotFound => Err(AppError::NotFound),
+        other => Err(other.into()),
+    }
+}
