@@ -51,7 +51,8 @@ impl PreviousYear {
 pub struct Change {
     pub previous_index: f64,
     pub previous_rank: u32,
-    /// index − previous index, unrounded.
+    /// index − previous index, as published: the difference of the two values rounded to two
+    /// decimals (88.47 − 83.06 = 5.41), never of unrounded values (docs/method.md §2.9).
     pub index_change: f64,
     /// previous rank − rank: positive when the unit moved up (docs/formats.md §4.4).
     pub rank_change: i64,
@@ -62,10 +63,21 @@ impl Change {
         Change {
             previous_index,
             previous_rank,
-            index_change: index - previous_index,
+            index_change: published_difference(index, previous_index),
             rank_change: previous_rank as i64 - rank as i64,
         }
     }
+}
+
+/// An index as published, in hundredths (half away from zero, as the ranking rounds).
+fn published_hundredths(index: f64) -> i64 {
+    (index * 100.0).round() as i64
+}
+
+/// The difference of two indices as published: each rounded to two decimals first, so the
+/// change printed beside them is their printed difference.
+pub fn published_difference(index: f64, earlier: f64) -> f64 {
+    (published_hundredths(index) - published_hundredths(earlier)) as f64 / 100.0
 }
 
 /// One predecessor of a unit, with the declared weight for a weighted baseline (e.g. its
@@ -205,7 +217,7 @@ pub fn year_over_year(
         } else {
             Weighting::Mean
         },
-        index_change: baseline_index.map(|b| index - b),
+        index_change: baseline_index.map(|b| published_difference(index, b)),
         baseline_index,
     })
 }
@@ -252,6 +264,14 @@ mod tests {
         };
         assert!((change.index_change - 5.41).abs() < 1e-9);
         assert_eq!(change.rank_change, 10);
+        // Unrounded indices that print as 88.47 and 83.06 still differ by 5.41 (their
+        // unrounded difference, 5.402, would print 5.40).
+        let previous = PreviousYear::new([unit("46", 83.064, 13)]);
+        let YearOverYear::Direct { change, .. } = year_over_year("46", 88.466, 3, &previous, None)
+        else {
+            panic!("expected a direct comparison")
+        };
+        assert_eq!(change.index_change, 5.41);
         assert_eq!(
             year_over_year("99", 50.0, 1, &previous, None),
             YearOverYear::None
@@ -342,5 +362,22 @@ mod tests {
         assert_eq!(change.index_change, 5.0);
         assert_eq!(change.rank_change, 2);
         assert!(area_change(&["2"], Some(95.0), 2, &earlier).is_none());
+    }
+
+    proptest::proptest! {
+        /// The printed change is the difference of the two printed indices, whatever the
+        /// digits beyond the second decimal.
+        #[test]
+        fn the_change_is_the_difference_of_the_printed_indices(
+            a in 0i64..=10_000, b in 0i64..=10_000, da in -0.0049f64..0.0049, db in -0.0049f64..0.0049
+        ) {
+            let index = a as f64 / 100.0 + da;
+            let earlier = b as f64 / 100.0 + db;
+            let printed = |v: f64| format!("{:.2}", (v * 100.0).round() / 100.0);
+            let change = published_difference(index, earlier);
+            let expected: f64 = printed(index).parse::<f64>().unwrap() - printed(earlier).parse::<f64>().unwrap();
+            proptest::prop_assert_eq!(format!("{change:.2}"), format!("{expected:.2}"));
+            proptest::prop_assert_eq!(change, (a - b) as f64 / 100.0);
+        }
     }
 }

@@ -341,3 +341,45 @@ pub async fn role_holders(db: &Db, roles: &[&str]) -> Result<Vec<i64>, StoreErro
         query.fetch_all(pool).await?
     }))
 }
+
+/// A campaign's title and its participating units, for the notices of its events.
+pub async fn campaign_audience(
+    db: &Db,
+    campaign_id: i64,
+) -> Result<(String, Vec<i64>), StoreError> {
+    let title: String = with_db_read!(db, pool => sqlx::query_scalar(
+        "SELECT title FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(pool)
+        .await?);
+    let units: Vec<i64> = with_db_read!(db, pool => sqlx::query_scalar(
+        "SELECT unit_id FROM campaign_units WHERE campaign_id = $1 ORDER BY unit_id")
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await?);
+    Ok((title, units))
+}
+
+/// The units of a campaign whose sheet waits for their explanation, with their names.
+pub async fn explanation_units(
+    db: &Db,
+    campaign_id: i64,
+) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, (i64, String, i64)>(
+        "SELECT s.unit_id, u.name, s.id FROM sheets s JOIN org_units u ON u.id = s.unit_id \
+         WHERE s.campaign_id = $1 AND s.status = 'explanation_requested' ORDER BY s.unit_id")
+        .bind(campaign_id)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
+/// A unit's name.
+pub async fn unit_name(db: &Db, unit_id: i64) -> Result<String, StoreError> {
+    Ok(with_db_read!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT name FROM org_units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_one(pool)
+        .await?))
+}

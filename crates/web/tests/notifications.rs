@@ -157,3 +157,99 @@ async fn reminders_follow_vietnam_dates_are_written_once_and_reach_the_bell_and_
     );
     assert!(messages.iter().all(|m| m.data.contains("Subject:")));
 }
+
+#[tokio::test]
+async fn events_tell_the_people_concerned_once() {
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let campaign = chiso_store::campaigns::list(&app.db).await.unwrap()[0].id;
+        let user = |name: &'static str| {
+            let db = app.db.clone();
+            async move {
+                chiso_store::users::find_by_username(&db, name)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id
+            }
+        };
+        let (editor, appraiser, viewer) = (
+            user("nhaplieu").await,
+            user("thamdinh").await,
+            user("xemketqua").await,
+        );
+
+        // The secretariat opens round 1: the appraiser and the units' people are told.
+        app.login("thuongtruc").await;
+        let response = app
+            .post_form(
+                &format!("/dot-danh-gia/{campaign}/mo-vong"),
+                &[("round", "1"), ("reason", "Theo kế hoạch")],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        for (who, id) in [("editor", editor), ("appraiser", appraiser)] {
+            let notices = notifications::recent(&app.db, id, 10).await.unwrap();
+            assert_eq!(notices.len(), 1, "{who} on {backend:?}");
+            assert_eq!(
+                notices[0].kind,
+                chiso_domain::notice::NoticeKind::RoundOpened
+            );
+        }
+        assert!(
+            notifications::recent(&app.db, viewer, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        app.logout().await;
+        app.login("nhaplieu").await;
+        let (_, page) = app.get_text("/thong-bao").await;
+        assert!(
+            page.contains("đã mở vòng thẩm định 1"),
+            "{backend:?}: {page}"
+        );
+
+        // An extension and a publication, told once however often they are reported.
+        let clock = Clock::system();
+        let unit = chiso_store::users::roles(&app.db, editor).await.unwrap()[0]
+            .unit_id
+            .unwrap();
+        let until = NaiveDate::from_ymd_opt(2099, 1, 1).unwrap();
+        for _ in 0..2 {
+            chiso_web::app::notifications::extension_granted(
+                &app.db,
+                &clock,
+                campaign,
+                unit,
+                chiso_domain::assessment::Stage::SelfAssessment,
+                until,
+            )
+            .await
+            .unwrap();
+            chiso_web::app::notifications::results_published(&app.db, &clock, campaign)
+                .await
+                .unwrap();
+        }
+        let kinds: Vec<_> = notifications::recent(&app.db, editor, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.kind)
+            .collect();
+        assert_eq!(kinds.len(), 3, "{backend:?}: {kinds:?}");
+        assert_eq!(
+            notifications::recent(&app.db, viewer, 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let (_, page) = app.get_text("/thong-bao").await;
+        assert!(
+            page.contains("được gia hạn tự đánh giá đến ngày 01/01/2099"),
+            "{page}"
+        );
+        assert!(page.contains("đã công bố kết quả"), "{page}");
+    }
+}

@@ -157,10 +157,18 @@ fn visible_text(html: &str) -> String {
         text.push_str(&rest[..start]);
         let after = &rest[start..];
         let lower: String = after.chars().take(8).collect::<String>().to_lowercase();
+        // Scripts, styles, and what the user must type as it is (a file's column names in
+        // `<code>`, a file's example in `<pre>`, keys in `<kbd>`) are not prose.
         let close = if lower.starts_with("<script") {
             "</script>"
         } else if lower.starts_with("<style") {
             "</style>"
+        } else if lower.starts_with("<code") {
+            "</code>"
+        } else if lower.starts_with("<kbd") {
+            "</kbd>"
+        } else if lower.starts_with("<pre") {
+            "</pre>"
         } else {
             ">"
         };
@@ -206,7 +214,11 @@ fn findings(path: &str, html: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
     {
         let lower = word.to_lowercase();
-        if allowed.contains(lower.as_str()) {
+        // Acronyms and names in capitals (PAR INDEX, SIPAS) are proper nouns.
+        let capitals = word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if allowed.contains(lower.as_str()) || capitals || word.chars().all(|c| c == '_') {
             continue;
         }
         if english.contains(lower.as_str()) || raw_code(word) {

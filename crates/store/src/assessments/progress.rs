@@ -8,17 +8,17 @@ pub async fn leaf_history(
     node_id: i64,
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let sheet = get_sheet(db, sheet_id).await?;
-    const SQL: &str = "SELECT id, at, actor_id, actor_name, action, entity_type, entity_id, field, old_value, \
-         new_value, reason, campaign_id, unit_id FROM audit_log \
-         WHERE entity_type = 'leaf' AND entity_id = $1 AND campaign_id = $2 AND unit_id = $3 ORDER BY id";
-    Ok(
-        with_db_read!(db, pool => sqlx::query_as::<_, AuditRecord>(SQL)
-        .bind(node_id)
-        .bind(sheet.campaign_id)
-        .bind(sheet.unit_id)
-        .fetch_all(pool)
-        .await?),
-    )
+    let search = crate::audit::AuditSearch {
+        filter: crate::audit::AuditFilter {
+            entity_type: Some("leaf".into()),
+            entity_id: Some(node_id),
+            campaign_id: Some(sheet.campaign_id),
+            ..Default::default()
+        },
+        unit_id: Some(sheet.unit_id),
+        ..Default::default()
+    };
+    crate::audit::search_ascending(db, &search, None, 10_000).await
 }
 
 /// One line of the secretariat's progress table: a participating unit and its sheet.

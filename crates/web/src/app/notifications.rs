@@ -100,3 +100,114 @@ pub async fn to_roles(
         .collect();
     notifications::notify(db, &notices, clock.now()).await
 }
+
+/// An appraisal round opened: the appraisers and the campaign's units are told.
+pub async fn round_opened(
+    db: &Db,
+    clock: &Clock,
+    campaign_id: i64,
+    round: u32,
+) -> Result<u64, StoreError> {
+    let (title, units) = notifications::campaign_audience(db, campaign_id).await?;
+    let args = json!({ "campaign": title, "round": round });
+    let key = format!("{campaign_id}:{round}");
+    let link = Some(format!("/dot-danh-gia/{campaign_id}"));
+    let to_appraisers = to_roles(
+        db,
+        clock,
+        NoticeKind::RoundOpened,
+        &key,
+        &["appraiser", "secretariat"],
+        args.clone(),
+        Some("/tham-dinh".into()),
+    )
+    .await?;
+    Ok(to_appraisers
+        + to_units(db, clock, NoticeKind::RoundOpened, &key, &units, args, link).await?)
+}
+
+/// A round closed with leaves to explain: each unit asked to explain is told, with a link
+/// to its sheet.
+pub async fn explanations_requested(
+    db: &Db,
+    clock: &Clock,
+    campaign_id: i64,
+    round: u32,
+) -> Result<u64, StoreError> {
+    let (title, _) = notifications::campaign_audience(db, campaign_id).await?;
+    let mut written = 0;
+    for (unit_id, unit_name, sheet_id) in notifications::explanation_units(db, campaign_id).await? {
+        written += to_units(
+            db,
+            clock,
+            NoticeKind::ExplanationRequested,
+            &format!("{campaign_id}:{round}"),
+            &[unit_id],
+            json!({ "campaign": title, "unit": unit_name, "round": round }),
+            Some(format!("/tu-danh-gia/{sheet_id}")),
+        )
+        .await?;
+    }
+    Ok(written)
+}
+
+/// A unit was granted an extension.
+pub async fn extension_granted(
+    db: &Db,
+    clock: &Clock,
+    campaign_id: i64,
+    unit_id: i64,
+    stage: chiso_domain::assessment::Stage,
+    until: chrono::NaiveDate,
+) -> Result<u64, StoreError> {
+    let (title, _) = notifications::campaign_audience(db, campaign_id).await?;
+    let unit = notifications::unit_name(db, unit_id).await?;
+    to_units(
+        db,
+        clock,
+        NoticeKind::ExtensionGranted,
+        &format!("{campaign_id}:{}:{until}", stage.as_str()),
+        &[unit_id],
+        json!({
+            "campaign": title,
+            "unit": unit,
+            "stage": stage.as_str(),
+            "deadline": until.to_string(),
+        }),
+        Some("/tu-danh-gia".into()),
+    )
+    .await
+}
+
+/// A campaign's results were published: everyone who reads results is told.
+pub async fn results_published(
+    db: &Db,
+    clock: &Clock,
+    campaign_id: i64,
+) -> Result<u64, StoreError> {
+    let (title, units) = notifications::campaign_audience(db, campaign_id).await?;
+    let args = json!({ "campaign": title });
+    let key = campaign_id.to_string();
+    let link = Some(format!("/dot-danh-gia/{campaign_id}/ket-qua"));
+    let staff = to_roles(
+        db,
+        clock,
+        NoticeKind::ResultsPublished,
+        &key,
+        &["admin", "secretariat", "appraiser", "viewer"],
+        args.clone(),
+        link.clone(),
+    )
+    .await?;
+    Ok(staff
+        + to_units(
+            db,
+            clock,
+            NoticeKind::ResultsPublished,
+            &key,
+            &units,
+            args,
+            link,
+        )
+        .await?)
+}

@@ -16,12 +16,14 @@ pub fn sentence(lang: Lang, row: &AuditRecord) -> String {
     let field_words = row
         .field
         .as_deref()
-        .filter(|f| !(row.action == "transition" && matches!(*f, "status" | "state")));
+        .filter(|f| !(row.action == "transition" && matches!(*f, "status" | "state")))
+        .filter(|_| row.action != "create");
     let what = match field_words.and_then(|f| field(lang, f)) {
         Some(field) => format!("{field} {object}"),
         None => object,
     };
-    let has_values = row.old_value.is_some() || row.new_value.is_some();
+    // A creation names what it created; its stored summary adds nothing to the sentence.
+    let has_values = row.action != "create" && (row.old_value.is_some() || row.new_value.is_some());
     if !has_values {
         return i18n::fill(
             lang,

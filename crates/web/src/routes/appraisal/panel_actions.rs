@@ -83,7 +83,10 @@ pub async fn open_round(
     )
     .await;
     match result {
-        Ok(_) => Ok(back.done(id, "appraisal.round_opened")),
+        Ok(_) => {
+            tell(crate::app::notifications::round_opened(&state.db, &state.clock, id, round).await);
+            Ok(back.done(id, "appraisal.round_opened"))
+        }
         Err(error) => {
             let message = refusal(lang, error)?;
             refused(&state, &principal, &context, id, back, message).await
@@ -119,7 +122,18 @@ pub async fn close_round(
     )
     .await;
     match result {
-        Ok(()) => Ok(back.done(id, "appraisal.round_closed")),
+        Ok(()) => {
+            tell(
+                crate::app::notifications::explanations_requested(
+                    &state.db,
+                    &state.clock,
+                    id,
+                    round,
+                )
+                .await,
+            );
+            Ok(back.done(id, "appraisal.round_closed"))
+        }
         Err(error) => {
             let message = refusal(lang, error)?;
             refused(&state, &principal, &context, id, back, message).await
@@ -184,7 +198,20 @@ pub async fn grant_extension(
     )
     .await;
     match result {
-        Ok(_) => Ok(back.done(id, "appraisal.extension_granted")),
+        Ok(_) => {
+            tell(
+                crate::app::notifications::extension_granted(
+                    &state.db,
+                    &state.clock,
+                    id,
+                    grant.unit_id,
+                    grant.stage,
+                    grant.until,
+                )
+                .await,
+            );
+            Ok(back.done(id, "appraisal.extension_granted"))
+        }
         Err(error) => {
             let message = refusal(lang, error)?;
             refused(&state, &principal, &context, id, back, message).await
@@ -244,10 +271,21 @@ pub async fn publish(
     )
     .await;
     match result {
-        Ok(_) => Ok(back.done(id, "appraisal.published")),
+        Ok(_) => {
+            tell(crate::app::notifications::results_published(&state.db, &state.clock, id).await);
+            Ok(back.done(id, "appraisal.published"))
+        }
         Err(error) => {
             let message = refusal(context.lang, error)?;
             refused(&state, &principal, &context, id, back, message).await
         }
+    }
+}
+
+/// Notices follow a change that is already committed: a failure to write them is logged, and
+/// the change stands.
+fn tell(outcome: Result<u64, chiso_store::StoreError>) {
+    if let Err(error) = outcome {
+        tracing::warn!(%error, "writing notifications failed");
     }
 }
