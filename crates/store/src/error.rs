@@ -13,6 +13,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("database: {0}")]
     Db(sqlx::Error),
+    /// A wave cannot change state (`chiso_domain::wave`).
+    #[error(transparent)]
+    Wave(#[from] chiso_domain::wave::WaveTransitionError),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

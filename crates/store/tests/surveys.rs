@@ -349,7 +349,7 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
         surveys::close_wave(db, &operator(), wave.id).await.unwrap();
         assert_eq!(
             refused(db, wave.id, wave.units[0], &sipas(5), anyone).await,
-            Refusal::WaveNotOpen("closed".into())
+            Refusal::WaveNotOpen(surveys::WaveState::Closed)
         );
         assert!(matches!(
             surveys::close_wave(db, &operator(), wave.id).await,
@@ -374,7 +374,7 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
             .unwrap();
         assert_eq!(
             refused(db, later, wave.units[0], &sipas(5), anyone).await,
-            Refusal::WaveNotOpen("draft".into())
+            Refusal::WaveNotOpen(surveys::WaveState::Draft)
         );
         surveys::open_wave(db, &operator(), later).await.unwrap();
         assert_eq!(

@@ -100,14 +100,20 @@ pub async fn device_wave(db: &Db, device: &DeviceRow) -> Result<Option<i64>, Sto
         return Ok(device.wave_id);
     }
     let today = today_in_vietnam();
-    Ok(with_db_read!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT w.id FROM waves w JOIN wave_units wu ON wu.wave_id = w.id \
-         WHERE wu.unit_id = $1 AND w.state = 'open' AND (w.opens_on IS NULL OR w.opens_on <= $2) \
-         AND (w.closes_on IS NULL OR w.closes_on >= $2) ORDER BY w.id DESC LIMIT 1")
+    let waves: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>)> = with_db_read!(db, pool => sqlx::query_as(
+        "SELECT w.id, w.state, w.opens_on, w.closes_on FROM waves w JOIN wave_units wu ON wu.wave_id = w.id \
+         WHERE wu.unit_id = $1 AND w.state = 'open' ORDER BY w.id DESC")
         .bind(device.unit_id)
-        .bind(today)
-        .fetch_optional(pool)
-        .await?))
+        .fetch_all(pool)
+        .await?);
+    Ok(waves
+        .into_iter()
+        .find(|(_, state, opens_on, closes_on)| {
+            WaveState::parse(state).is_some_and(|state| {
+                wave::takes_answers(state, *opens_on, *closes_on, today).is_ok()
+            })
+        })
+        .map(|(id, ..)| id))
 }
 
 /// The device a plaintext key belongs to, active or not.

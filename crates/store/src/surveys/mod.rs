@@ -25,6 +25,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chiso_domain::Points;
+pub use chiso_domain::wave::WaveState;
+use chiso_domain::wave::{self, WaveClosed, WaveTransitionError};
 use chiso_interchange::sheet::SheetError;
 use chiso_survey::ReadError;
 use chiso_survey::reader::{Fields, Scanner, column_names, limit_of, parse_weight};

@@ -85,23 +85,11 @@ async fn questionnaire_of(state: &AppState, wave: &WaveRow) -> AppResult<Arc<Que
     Ok(parsed)
 }
 
-/// Why a wave takes no answers today, as a refusal of the store (the same rule as `submit`).
+/// Why a wave takes no answers today, as a refusal of the store (the rule is
+/// `chiso_domain::wave::takes_answers`, the one `submit` asks).
 fn wave_closed(wave: &WaveRow) -> Option<Refusal> {
     let today = chiso_store::assessments::today_in_vietnam();
-    if wave.state != "open" {
-        return Some(Refusal::WaveNotOpen(wave.state.clone()));
-    }
-    if let Some(opens) = wave.opens_on
-        && today < opens
-    {
-        return Some(Refusal::NotYetOpen(opens));
-    }
-    if let Some(closes) = wave.closes_on
-        && today > closes
-    {
-        return Some(Refusal::AlreadyClosed(closes));
-    }
-    None
+    wave.takes_answers(today).err().map(Refusal::from)
 }
 
 /// A title in the page's language when the questionnaire has one.

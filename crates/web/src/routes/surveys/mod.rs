@@ -36,6 +36,7 @@ use serde::Deserialize;
 
 use crate::auth::{Auth, Principal};
 use crate::charts::{BarInput, Chart, Trend};
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{ReceivedFile, ResponsesImportForm, Upload, UploadRefusal};
 use crate::extract::{Form, Path, Query, State, cells};
@@ -324,18 +325,7 @@ pub(crate) fn message(lang: Lang, english: &str) -> String {
 }
 
 fn refusal_text(lang: Lang, refusal: &Refusal) -> String {
-    let key = match refusal {
-        Refusal::UnknownWave => "surveys.refusal_unknown_wave",
-        Refusal::WaveNotOpen(_) => "surveys.refusal_not_open",
-        Refusal::NotYetOpen(_) => "surveys.refusal_not_yet_open",
-        Refusal::AlreadyClosed(_) => "surveys.refusal_closed",
-        Refusal::UnitNotInWave => "surveys.refusal_unit",
-        Refusal::UnknownService => "surveys.refusal_service",
-        Refusal::UnknownToken | Refusal::TokenUsed => "surveys.refusal_token",
-        Refusal::DuplicateRespondent => "surveys.refusal_duplicate",
-        Refusal::Invalid(m) => return message(lang, m),
-    };
-    t(lang, key).to_string()
+    refusal.describe(lang)
 }
 
 /// A store refusal (422) shown on the page that asked, in the user's language; anything else
@@ -343,12 +333,13 @@ fn refusal_text(lang: Lang, refusal: &Refusal) -> String {
 fn as_problem(error: chiso_store::StoreError, lang: Lang) -> AppResult<String> {
     match AppError::from(error) {
         AppError::BadRequest(m) | AppError::Conflict(m) => Ok(message(lang, &m)),
+        AppError::Refused(refusal) => Ok(refusal.describe(lang)),
         other => Err(other),
     }
 }
 
-fn wave_state_label(lang: Lang, state: &str) -> &'static str {
-    t(lang, &format!("surveys.state_{state}"))
+fn wave_state_label(lang: Lang, state: WaveState) -> &'static str {
+    crate::describe::survey::wave_state(lang, state)
 }
 
 fn period_label(wave: &WaveRow) -> String {
