@@ -6,6 +6,7 @@
 
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::org::OrgKind;
+use chiso_domain::wave::WaveTransitionError;
 use chiso_domain::{Points, evaluate};
 use chiso_store::assessments as sheets;
 use chiso_store::audit::{self, AuditFilter};
@@ -353,7 +354,7 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
         );
         assert!(matches!(
             surveys::close_wave(db, &operator(), wave.id).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Wave(WaveTransitionError::NotAllowed { .. }))
         ));
         let questionnaire = surveys::latest_questionnaire(db, "sipas-2017")
             .await
@@ -367,7 +368,7 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
             .unwrap();
         assert!(matches!(
             surveys::open_wave(db, &operator(), later).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Wave(WaveTransitionError::NoUnits))
         ));
         surveys::set_units(db, &operator(), later, &[(wave.units[0], None)])
             .await
