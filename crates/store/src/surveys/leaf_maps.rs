@@ -430,9 +430,16 @@ pub async fn refresh_survey_leaves(
         }
     }
     let mut planned: Vec<(i64, i64, Vec<SurveyLeafPoints>)> = Vec::new();
+    // Each sheet's framework and node index, to refresh its summary columns with its leaves.
+    let mut scopes: HashMap<i64, crate::assessments::SheetScope> = HashMap::new();
     for sheet in &sheets {
         match survey_leaf_points(db, campaign_id, sheet.unit_id).await {
-            Ok(points) => planned.push((sheet.id, sheet.unit_id, points)),
+            Ok(points) => {
+                if !points.is_empty() {
+                    scopes.insert(sheet.id, crate::assessments::scope(db, sheet.id).await?);
+                }
+                planned.push((sheet.id, sheet.unit_id, points))
+            }
             Err(StoreError::NotFound) => {}
             Err(error) => return Err(error),
         }
@@ -503,6 +510,15 @@ pub async fn refresh_survey_leaves(
                     .bind(sheet_id)
                     .execute(&mut *tx)
                     .await?;
+                if let Some(scope) = scopes.get(sheet_id) {
+                    crate::assessments::refresh_summary!(
+                        tx,
+                        *sheet_id,
+                        scope.framework(),
+                        &scope.node_index,
+                        scope.sheet.current_round as u32
+                    );
+                }
             }
         }
         tx.record(actor, &AuditEntry::new("refresh_survey_leaves", "campaign", campaign_id)
