@@ -103,7 +103,7 @@ impl WaveFields {
     }
 }
 
-const WAVE_COLUMNS: &str = "w.id, w.campaign_id, w.questionnaire_id, q.code AS questionnaire_code, \
+pub(super) const WAVE_COLUMNS: &str = "w.id, w.campaign_id, w.questionnaire_id, q.code AS questionnaire_code, \
      q.version AS questionnaire_version, w.title, w.period_year, w.period_quarter, w.opens_on, w.closes_on, \
      w.state, w.margin_e, w.duplicate_window_seconds, w.created_at, w.updated_at";
 
