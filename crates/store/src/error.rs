@@ -16,6 +16,9 @@ pub enum StoreError {
     /// A wave cannot change state (`chiso_domain::wave`).
     #[error(transparent)]
     Wave(#[from] chiso_domain::wave::WaveTransitionError),
+    /// A survey rule refused the change (`surveys::SurveyRefusal`).
+    #[error(transparent)]
+    Survey(#[from] crate::surveys::SurveyRefusal),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

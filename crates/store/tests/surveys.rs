@@ -1433,7 +1433,7 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
         // Refreshing needs an open campaign; it fills the sheets' survey leaves, audited.
         assert!(matches!(
             surveys::refresh_survey_leaves(db, &system, campaign).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Survey(surveys::SurveyRefusal::LeavesNotNow(_)))
         ));
         campaigns::transition(db, &system, campaign, CampaignState::Open, None)
             .await

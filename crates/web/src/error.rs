@@ -54,6 +54,7 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(message) => AppError::BadRequest(message),
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::Wave(refused) => AppError::refused(refused),
+            StoreError::Survey(refused) => AppError::refused(refused),
             other => AppError::Internal(other.into()),
         }
     }

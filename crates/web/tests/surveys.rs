@@ -590,7 +590,7 @@ async fn survey_leaves_are_filled_from_a_wave_with_refusals_shown() {
                 .text()
                 .await
                 .unwrap()
-                .contains("đợt đánh giá đang ở trạng thái")
+                .contains("Đợt đánh giá đang ở trạng thái Bản nháp")
         );
         campaigns::transition(&db, &actor(), campaign, CampaignState::Open, None)
             .await
@@ -649,12 +649,32 @@ async fn survey_leaves_are_filled_from_a_wave_with_refusals_shown() {
             .unwrap();
         let response = app.post_form(&format!("{base}/cap-nhat"), &[]).await;
         assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
         assert!(
-            response
-                .text()
-                .await
-                .unwrap()
-                .contains("đợt đánh giá đang ở trạng thái")
+            body.contains("Đợt đánh giá đang ở trạng thái Đã chốt kết quả"),
+            "{body}"
+        );
+        assert!(!body.contains("finalized"), "{body}");
+        // Nor are the mappings of a finalized campaign: the state is named in words.
+        let response = app
+            .post_form(
+                &format!("{base}/anh-xa"),
+                &[
+                    ("node_id", sipas_leaf.to_string().as_str()),
+                    ("wave_id", wave.to_string().as_str()),
+                    ("source", "index"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("điểm các tiêu chí khảo sát đã chốt"),
+            "{body}"
+        );
+        assert!(
+            !body.contains("finalized") && !body.contains("survey leaves are final"),
+            "{body}"
         );
         // The campaign's page links here.
         let (_, body) = app.get_text(&format!("/dot-danh-gia/{campaign}")).await;

@@ -122,10 +122,7 @@ async fn mapping_scope(
         chiso_domain::campaign::CampaignState::Finalized
             | chiso_domain::campaign::CampaignState::Published
     ) {
-        return Err(StoreError::Invalid(format!(
-            "the campaign is {}: its survey leaves are final",
-            campaign.state
-        )));
+        return Err(SurveyRefusal::LeavesFinal(campaign.state()).into());
     }
     let wave = get_wave(db, wave_id).await?;
     let questionnaire = get_questionnaire(db, wave.questionnaire_id)
@@ -406,10 +403,7 @@ pub async fn refresh_survey_leaves(
         campaign.state(),
         CampaignState::Open | CampaignState::Appraisal
     ) {
-        return Err(StoreError::Invalid(format!(
-            "the campaign is {}: survey leaves are filled while it is open or in appraisal",
-            campaign.state
-        )));
+        return Err(SurveyRefusal::LeavesNotNow(campaign.state()).into());
     }
     let sheets = crate::assessments::list_sheets(db, campaign_id).await?;
     // Input names come from the leaves' survey rules (`{"sipas": 85.7}`), as a unit's input would.

@@ -1,8 +1,9 @@
 //! Survey refusals in the user's language: wave transitions (`chiso_domain::wave`) and the
 //! store's submission [`Refusal`]s.
 
+use chiso_domain::campaign::CampaignState;
 use chiso_domain::wave::{WaveState, WaveTransitionError};
-use chiso_store::surveys::Refusal;
+use chiso_store::surveys::{Refusal, SurveyRefusal};
 
 use super::Describe;
 use crate::i18n::{self, Lang};
@@ -25,6 +26,21 @@ impl Describe for WaveTransitionError {
             ),
             WaveTransitionError::NoUnits => i18n::text(lang, "surveys.transition_no_units").into(),
         }
+    }
+}
+
+/// A campaign state as the interface names it ("Đã chốt kết quả").
+fn campaign_state(lang: Lang, state: CampaignState) -> &'static str {
+    i18n::text(lang, &format!("common.state_{}", state.as_str()))
+}
+
+impl Describe for SurveyRefusal {
+    fn describe(&self, lang: Lang) -> String {
+        let (key, state) = match self {
+            SurveyRefusal::LeavesFinal(state) => ("surveys.leaves_final", state),
+            SurveyRefusal::LeavesNotNow(state) => ("surveys.leaves_not_now", state),
+        };
+        i18n::fill(lang, key, &[("state", &campaign_state(lang, *state))])
     }
 }
 

@@ -257,10 +257,6 @@ const MESSAGES: &[(&str, &str)] = &[
         "sai số {} không nằm giữa 0 và 1",
     ),
     (
-        "the campaign is {}: survey leaves are filled while it is open or in appraisal",
-        "đợt đánh giá đang ở trạng thái {}: chỉ cập nhật điểm khảo sát khi đợt đang mở hoặc đang thẩm định",
-    ),
-    (
         "survey source '{}' is not index, factor:<code> or item:<code>",
         "nguồn '{}' không phải index, factor:<mã> hoặc item:<mã>",
     ),
