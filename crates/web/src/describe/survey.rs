@@ -82,4 +82,20 @@ mod tests {
                 .contains("unit")
         );
     }
+
+    #[test]
+    fn survey_leaf_refusals_name_the_campaign_state_in_words() {
+        let vi = SurveyRefusal::LeavesFinal(CampaignState::Finalized).describe(Lang::Vi);
+        assert!(vi.contains("Đã chốt kết quả"), "{vi}");
+        let vi = SurveyRefusal::LeavesNotNow(CampaignState::Draft).describe(Lang::Vi);
+        assert!(vi.contains("Bản nháp"), "{vi}");
+        for text in [
+            SurveyRefusal::LeavesFinal(CampaignState::Published).describe(Lang::Vi),
+            SurveyRefusal::LeavesNotNow(CampaignState::Draft).describe(Lang::Vi),
+        ] {
+            for english in ["draft", "finalized", "published", "final", "campaign"] {
+                assert!(!text.contains(english), "{text}");
+            }
+        }
+    }
 }
