@@ -7,8 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::Cursor;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -22,8 +21,8 @@ use chiso_interchange::csv_out::{CsvWriter, LineEnd};
 use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
 use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::surveys::{
-    self, CsvRows, DeviceRow, Identity, ImportOptions, ImportReport, LeafMapRow, QuestionnaireRow,
-    Refusal, ServiceFields, Slice, WaveFields, WaveRow, WaveState, WaveUnitRow,
+    self, CsvRows, DeviceRow, Identity, ImportOptions, LeafMapRow, QuestionnaireRow, Refusal,
+    ServiceFields, Slice, WaveFields, WaveRow, WaveState, WaveUnitRow,
 };
 use chiso_store::{frameworks, units};
 use chiso_survey::compare::{Reference, average, compare};
