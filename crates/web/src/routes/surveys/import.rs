@@ -4,34 +4,6 @@ use super::*;
 
 pub(super) use crate::app::survey::ImportJob as Job;
 
-/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats. The
-/// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
-/// so that rows keep their numbers (counted from the header); cells go through the project's
-/// CSV writer, whose `'` before a formula the row reader takes off again: every cell arrives
-/// as typed.
-pub(super) fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
-    let mut writer = CsvWriter::new(Vec::new(), LineEnd::Lf);
-    let mut first: Option<u64> = None;
-    let mut last = 0u64;
-    let failed = |e: csv::Error| SheetError::Unreadable {
-        detail: e.to_string(),
-    };
-    read_xlsx_rows(bytes, |number, cells| {
-        let first = *first.get_or_insert(number);
-        for _ in last + 1..number.max(first) {
-            writer.row([""]).map_err(failed)?;
-        }
-        last = number;
-        writer.row(cells).map_err(failed)
-    })
-    .map_err(|e| match e {
-        RowsError::Sheet(e) | RowsError::Row(e) => e,
-    })?;
-    writer.into_inner().map_err(|e| SheetError::Unreadable {
-        detail: e.to_string(),
-    })
-}
-
 /// An upload made ready for the import job, off the async workers (parsing is CPU work of up
 /// to seconds on a large file): an .xlsx turned into CSV, the header checked against the
 /// questionnaire, the data lines counted for the progress bar. A problem comes back in the
@@ -45,7 +17,7 @@ pub(super) async fn prepare_import(
 ) -> AppResult<Result<(Questionnaire, Vec<u8>, u64), String>> {
     let prepared = tokio::task::spawn_blocking(move || {
         let csv_bytes = if is_xlsx {
-            xlsx_to_csv(&bytes)
+            chiso_interchange::sheet::xlsx_to_csv(&bytes)
                 .map_err(|e| format!("{name}: {}", i18n::sheet_error_with_row(lang, &e)))?
         } else {
             bytes

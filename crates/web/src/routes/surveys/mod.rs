@@ -18,7 +18,6 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use chiso_domain::access::Permission;
 use chiso_interchange::csv_out::{CsvWriter, LineEnd};
-use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
 use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::surveys::{
     self, CsvRows, DeviceRow, Identity, ImportOptions, LeafMapRow, QuestionnaireRow, Refusal,
