@@ -16,6 +16,7 @@ pub mod points;
 pub mod ranking;
 pub mod rule;
 pub mod text;
+pub mod wave;
 pub mod weakness;
 
 pub use classification::{Band, BandPreset, Bands};

@@ -450,6 +450,34 @@ impl RowAssembler {
     }
 }
 
+/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats (the survey import's `responses.xlsx`, docs/formats.md). The
+/// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
+/// so that rows keep their numbers (counted from the header); cells go through the project's
+/// CSV writer, whose `'` before a formula the row reader takes off again: every cell arrives
+/// as typed.
+pub fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
+    let mut writer = crate::csv_out::CsvWriter::new(Vec::new(), crate::csv_out::LineEnd::Lf);
+    let mut first: Option<u64> = None;
+    let mut last = 0u64;
+    let failed = |e: csv::Error| SheetError::Unreadable {
+        detail: e.to_string(),
+    };
+    read_xlsx_rows(bytes, |number, cells| {
+        let first = *first.get_or_insert(number);
+        for _ in last + 1..number.max(first) {
+            writer.row([""]).map_err(failed)?;
+        }
+        last = number;
+        writer.row(cells).map_err(failed)
+    })
+    .map_err(|e| match e {
+        RowsError::Sheet(e) | RowsError::Row(e) => e,
+    })?;
+    writer.into_inner().map_err(|e| SheetError::Unreadable {
+        detail: e.to_string(),
+    })
+}
+
 /// A cell as text: strings as written (without a leading byte-order mark), numbers as the
 /// shortest decimal (12 rather than 12.0), dates as Excel's serial number.
 pub fn cell_text(cell: &DataRef<'_>) -> String {

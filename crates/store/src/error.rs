@@ -13,6 +13,12 @@ pub enum StoreError {
     Invalid(String),
     #[error("database: {0}")]
     Db(sqlx::Error),
+    /// A wave cannot change state (`chiso_domain::wave`).
+    #[error(transparent)]
+    Wave(#[from] chiso_domain::wave::WaveTransitionError),
+    /// A survey rule refused the change (`surveys::SurveyRefusal`).
+    #[error(transparent)]
+    Survey(#[from] crate::surveys::SurveyRefusal),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }

@@ -6,6 +6,7 @@
 
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::org::OrgKind;
+use chiso_domain::wave::WaveTransitionError;
 use chiso_domain::{Points, evaluate};
 use chiso_store::assessments as sheets;
 use chiso_store::audit::{self, AuditFilter};
@@ -349,11 +350,11 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
         surveys::close_wave(db, &operator(), wave.id).await.unwrap();
         assert_eq!(
             refused(db, wave.id, wave.units[0], &sipas(5), anyone).await,
-            Refusal::WaveNotOpen("closed".into())
+            Refusal::WaveNotOpen(surveys::WaveState::Closed)
         );
         assert!(matches!(
             surveys::close_wave(db, &operator(), wave.id).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Wave(WaveTransitionError::NotAllowed { .. }))
         ));
         let questionnaire = surveys::latest_questionnaire(db, "sipas-2017")
             .await
@@ -367,14 +368,14 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
             .unwrap();
         assert!(matches!(
             surveys::open_wave(db, &operator(), later).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Wave(WaveTransitionError::NoUnits))
         ));
         surveys::set_units(db, &operator(), later, &[(wave.units[0], None)])
             .await
             .unwrap();
         assert_eq!(
             refused(db, later, wave.units[0], &sipas(5), anyone).await,
-            Refusal::WaveNotOpen("draft".into())
+            Refusal::WaveNotOpen(surveys::WaveState::Draft)
         );
         surveys::open_wave(db, &operator(), later).await.unwrap();
         assert_eq!(
@@ -1432,7 +1433,7 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
         // Refreshing needs an open campaign; it fills the sheets' survey leaves, audited.
         assert!(matches!(
             surveys::refresh_survey_leaves(db, &system, campaign).await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Survey(surveys::SurveyRefusal::LeavesNotNow(_)))
         ));
         campaigns::transition(db, &system, campaign, CampaignState::Open, None)
             .await
@@ -1465,6 +1466,16 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
             .iter()
             .filter_map(|&leaf| Some((leaf, records.get(leaf).self_points?)))
             .collect();
+        // The sheet's summary columns follow its leaves (as every other writer of leaf_scores
+        // keeps them): the totals lists and rankings read are not stale.
+        let summary = chiso_domain::assessment::summarize(
+            &stored.framework,
+            &records,
+            sheet.current_round as u32,
+        );
+        assert!(sheet.self_total > 0, "{:?}", db.backend());
+        assert_eq!(sheet.self_total_points(), summary.self_total);
+        assert_eq!(sheet.leaves_filled, i64::from(summary.leaves_filled));
         let input =
             chiso_domain::assessment::unit_input(&stored.framework, "46", None, values).unwrap();
         let bands = chiso_domain::Bands::parse("Tốt:80,Khá:70,Trung bình:50,Yếu").unwrap();
@@ -2034,5 +2045,42 @@ async fn services_slice_their_units_counters_and_are_checked() {
             .collect();
         // 3 added, N changed once, 1 removed.
         assert_eq!(service_changes.len(), 5, "{service_changes:#?}");
+    }
+}
+
+#[tokio::test]
+async fn a_bundled_questionnaire_with_new_comments_is_the_same_version() {
+    let bundled = chiso_survey::questionnaire::BUNDLED
+        .iter()
+        .find(|b| b.id == "sipas-2017")
+        .unwrap();
+    let recommented = format!(
+        "# Reworded header comment.\n\n{}\n# A trailing note.\n",
+        bundled
+            .text
+            .replace("\n\n", "\n\n# a comment between sections\n")
+    );
+    assert_ne!(recommented, bundled.text);
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let first = surveys::register_bundled(db, &operator(), "sipas-2017")
+            .await
+            .unwrap();
+        let again = surveys::register_toml(db, &operator(), bundled.file, &recommented)
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            first,
+            "{:?}: comments make no new version",
+            db.backend()
+        );
+        // A change of content still does.
+        let retitled = bundled.text.replacen("title = \"", "title = \"(mới) ", 1);
+        let changed = surveys::register_toml(db, &operator(), bundled.file, &retitled)
+            .await
+            .unwrap();
+        assert_ne!(changed, first, "{:?}", db.backend());
+        assert_eq!(surveys::list_questionnaires(db).await.unwrap().len(), 2);
     }
 }

@@ -53,6 +53,8 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Invalid(message) => AppError::BadRequest(message),
             StoreError::Conflict(message) => AppError::Conflict(message),
+            StoreError::Wave(refused) => AppError::refused(refused),
+            StoreError::Survey(refused) => AppError::refused(refused),
             other => AppError::Internal(other.into()),
         }
     }

@@ -106,6 +106,8 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
             config.survey_group_commit,
         ),
         survey_rate: Default::default(),
+        questionnaires: Default::default(),
+        import_jobs: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
         clock: config.clock.clone(),
         config: Arc::new(config),

@@ -21,6 +21,10 @@ pub struct AppState {
     pub survey_rate: Arc<crate::client::RateLimiter>,
     /// The time every rule reads (fixed in tests).
     pub clock: crate::app::Clock,
+    /// Parsed survey questionnaires by code and version.
+    pub questionnaires: crate::app::survey::QuestionnaireCache,
+    /// Background survey imports with their progress.
+    pub import_jobs: crate::app::survey::ImportJobs,
     /// Password checks, bounded (`password_checks`).
     pub passwords: Arc<crate::passwords::PasswordGate>,
 }

@@ -204,7 +204,7 @@ async fn wave_lifecycle_targets_tokens_qr_codes_and_device_keys() {
         assert_eq!(response.status().as_u16(), 303);
         assert_eq!(
             surveys::get_wave(&app.db, wave).await.unwrap().state,
-            "open"
+            surveys::WaveState::Open
         );
 
         // Tokens: N distinct working links on a printable page of QR codes, shown once.
@@ -311,7 +311,7 @@ async fn wave_lifecycle_targets_tokens_qr_codes_and_device_keys() {
         assert_eq!(response.status().as_u16(), 303);
         assert_eq!(
             surveys::get_wave(&app.db, wave).await.unwrap().state,
-            "closed"
+            surveys::WaveState::Closed
         );
         let (_, body) = app.get_text("/khao-sat").await;
         assert!(body.contains("Khảo sát SIPAS quý 1/2026") && body.contains("Đã đóng"));
@@ -590,7 +590,7 @@ async fn survey_leaves_are_filled_from_a_wave_with_refusals_shown() {
                 .text()
                 .await
                 .unwrap()
-                .contains("đợt đánh giá đang ở trạng thái")
+                .contains("Đợt đánh giá đang ở trạng thái Bản nháp")
         );
         campaigns::transition(&db, &actor(), campaign, CampaignState::Open, None)
             .await
@@ -649,12 +649,32 @@ async fn survey_leaves_are_filled_from_a_wave_with_refusals_shown() {
             .unwrap();
         let response = app.post_form(&format!("{base}/cap-nhat"), &[]).await;
         assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
         assert!(
-            response
-                .text()
-                .await
-                .unwrap()
-                .contains("đợt đánh giá đang ở trạng thái")
+            body.contains("Đợt đánh giá đang ở trạng thái Đã chốt kết quả"),
+            "{body}"
+        );
+        assert!(!body.contains("finalized"), "{body}");
+        // Nor are the mappings of a finalized campaign: the state is named in words.
+        let response = app
+            .post_form(
+                &format!("{base}/anh-xa"),
+                &[
+                    ("node_id", sipas_leaf.to_string().as_str()),
+                    ("wave_id", wave.to_string().as_str()),
+                    ("source", "index"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("điểm các tiêu chí khảo sát đã chốt"),
+            "{body}"
+        );
+        assert!(
+            !body.contains("finalized") && !body.contains("survey leaves are final"),
+            "{body}"
         );
         // The campaign's page links here.
         let (_, body) = app.get_text(&format!("/dot-danh-gia/{campaign}")).await;
@@ -1076,5 +1096,48 @@ async fn unit_roles_see_only_their_own_units_until_results_are_published() {
             .get_text(&format!("/khao-sat/dot/{wave}/don-vi/{}", finance.id))
             .await;
         assert_eq!(status, 403, "setup stays the unit's own");
+    }
+}
+
+#[tokio::test]
+async fn refused_wave_transitions_are_worded_in_vietnamese() {
+    for mut app in apps().await {
+        let questionnaire = surveys::register_bundled(&app.db, &actor(), "sipas-2017")
+            .await
+            .unwrap();
+        let wave = surveys::create_wave(
+            &app.db,
+            &actor(),
+            &WaveFields::new(questionnaire, "Đợt trống", 2025),
+        )
+        .await
+        .unwrap();
+        app.login("thuongtruc").await;
+        // Opening a wave without units.
+        let response = app
+            .post_form(&format!("/khao-sat/dot/{wave}/mo"), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 422, "{:?}", app.backend);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("chưa có đơn vị nào"), "{body}");
+        assert!(
+            !body.contains("has no units") && !body.contains("the wave"),
+            "{body}"
+        );
+        // Closing a draft: the states are named as the interface names them.
+        let response = app
+            .post_form(&format!("/khao-sat/dot/{wave}/dong"), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 422, "{:?}", app.backend);
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("Bản nháp") && body.contains("Đã đóng"),
+            "{body}"
+        );
+        assert!(!body.contains("cannot become"), "{body}");
+        assert_eq!(
+            surveys::get_wave(&app.db, wave).await.unwrap().state,
+            surveys::WaveState::Draft
+        );
     }
 }

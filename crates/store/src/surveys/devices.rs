@@ -100,14 +100,20 @@ pub async fn device_wave(db: &Db, device: &DeviceRow) -> Result<Option<i64>, Sto
         return Ok(device.wave_id);
     }
     let today = today_in_vietnam();
-    Ok(with_db_read!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT w.id FROM waves w JOIN wave_units wu ON wu.wave_id = w.id \
-         WHERE wu.unit_id = $1 AND w.state = 'open' AND (w.opens_on IS NULL OR w.opens_on <= $2) \
-         AND (w.closes_on IS NULL OR w.closes_on >= $2) ORDER BY w.id DESC LIMIT 1")
+    let waves: Vec<(i64, String, Option<NaiveDate>, Option<NaiveDate>)> = with_db_read!(db, pool => sqlx::query_as(
+        "SELECT w.id, w.state, w.opens_on, w.closes_on FROM waves w JOIN wave_units wu ON wu.wave_id = w.id \
+         WHERE wu.unit_id = $1 AND w.state = 'open' ORDER BY w.id DESC")
         .bind(device.unit_id)
-        .bind(today)
-        .fetch_optional(pool)
-        .await?))
+        .fetch_all(pool)
+        .await?);
+    Ok(waves
+        .into_iter()
+        .find(|(_, state, opens_on, closes_on)| {
+            WaveState::parse(state).is_some_and(|state| {
+                wave::takes_answers(state, *opens_on, *closes_on, today).is_ok()
+            })
+        })
+        .map(|(id, ..)| id))
 }
 
 /// The device a plaintext key belongs to, active or not.
@@ -120,4 +126,106 @@ pub async fn device_by_key_any(db: &Db, key: &str) -> Result<Option<DeviceRow>, 
         .fetch_optional(pool)
         .await?),
     )
+}
+
+/// The wave a device submits to, read whole in one statement: its own wave, or else the most
+/// recently opened wave covering its unit that takes answers today
+/// (`chiso_domain::wave::takes_answers`).
+pub async fn device_open_wave(
+    db: &Db,
+    device: &DeviceRow,
+    today: NaiveDate,
+) -> Result<Option<WaveRow>, StoreError> {
+    if let Some(wave_id) = device.wave_id {
+        return match get_wave(db, wave_id).await {
+            Ok(wave) => Ok(Some(wave)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(error) => Err(error),
+        };
+    }
+    let sql = format!(
+        "SELECT {WAVE_COLUMNS} FROM waves w JOIN questionnaires q ON q.id = w.questionnaire_id \
+         JOIN wave_units wu ON wu.wave_id = w.id WHERE wu.unit_id = $1 AND w.state = 'open' \
+         ORDER BY w.id DESC"
+    );
+    let waves: Vec<WaveRow> = with_db_read!(db, pool => sqlx::query_as(&sql)
+        .bind(device.unit_id)
+        .fetch_all(pool)
+        .await?);
+    Ok(waves.into_iter().find(|w| w.takes_answers(today).is_ok()))
+}
+
+/// The unit a device names by code, seen from the device's own unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NamedUnit {
+    /// No code given: the device's own unit.
+    Own,
+    /// The unit current today under that code, at or below the device's unit.
+    Below(i64),
+    /// No unit is current today under that code.
+    Unknown,
+    /// The unit exists but is not at or below the device's unit.
+    Elsewhere(i64),
+}
+
+/// Where a device's submission goes: the unit it names and the service of that unit in the wave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeviceTarget {
+    pub unit: NamedUnit,
+    /// The named service of the target unit in the wave, when a code was given and matches.
+    pub service_id: Option<i64>,
+}
+
+/// Resolves the unit and the service a device's submission names, in one statement: the unit
+/// current today under `unit_code`, whether it is at or below the device's unit (a recursive
+/// walk up `parent_id`, at most 16 levels), and the service `service_code` of that unit (or of
+/// the device's unit) in the wave. No statement at all when neither is named.
+pub async fn device_target(
+    db: &Db,
+    device: &DeviceRow,
+    wave_id: i64,
+    unit_code: Option<&str>,
+    service_code: Option<&str>,
+    today: NaiveDate,
+) -> Result<DeviceTarget, StoreError> {
+    let unit_code = unit_code.map(str::trim).filter(|c| !c.is_empty());
+    let service_code = service_code
+        .map(|c| c.trim().to_uppercase())
+        .filter(|c| !c.is_empty());
+    if unit_code.is_none() && service_code.is_none() {
+        return Ok(DeviceTarget {
+            unit: NamedUnit::Own,
+            service_id: None,
+        });
+    }
+    const SQL: &str = "WITH RECURSIVE named AS ( \
+           SELECT id FROM org_units WHERE code = $1 AND valid_from <= $2 \
+           AND (valid_to IS NULL OR valid_to >= $2) ORDER BY valid_from DESC LIMIT 1), \
+         up (id, parent_id, depth) AS ( \
+           SELECT u.id, u.parent_id, 0 FROM org_units u WHERE u.id = (SELECT id FROM named) \
+           UNION ALL \
+           SELECT p.id, p.parent_id, up.depth + 1 FROM org_units p JOIN up ON p.id = up.parent_id \
+           WHERE up.depth < 16) \
+         SELECT (SELECT id FROM named) AS unit_id, \
+           CAST(COALESCE((SELECT 1 FROM up WHERE up.id = $3 LIMIT 1), 0) AS BIGINT) AS below, \
+           (SELECT s.id FROM wave_services s WHERE s.wave_id = $4 AND s.code = $5 \
+            AND s.unit_id = COALESCE((SELECT id FROM named), $3)) AS service_id";
+    let (unit_id, below, service_id): (Option<i64>, i64, Option<i64>) = with_db_read!(db, pool => sqlx::query_as(SQL)
+            .bind(unit_code.unwrap_or(""))
+            .bind(today)
+            .bind(device.unit_id)
+            .bind(wave_id)
+            .bind(service_code.as_deref().unwrap_or(""))
+            .fetch_one(pool)
+            .await?);
+    let unit = match (unit_code, unit_id) {
+        (None, _) => NamedUnit::Own,
+        (Some(_), None) => NamedUnit::Unknown,
+        (Some(_), Some(id)) if below == 1 => NamedUnit::Below(id),
+        (Some(_), Some(id)) => NamedUnit::Elsewhere(id),
+    };
+    Ok(DeviceTarget {
+        unit,
+        service_id: service_code.and(service_id),
+    })
 }

@@ -122,10 +122,7 @@ async fn mapping_scope(
         chiso_domain::campaign::CampaignState::Finalized
             | chiso_domain::campaign::CampaignState::Published
     ) {
-        return Err(StoreError::Invalid(format!(
-            "the campaign is {}: its survey leaves are final",
-            campaign.state
-        )));
+        return Err(SurveyRefusal::LeavesFinal(campaign.state()).into());
     }
     let wave = get_wave(db, wave_id).await?;
     let questionnaire = get_questionnaire(db, wave.questionnaire_id)
@@ -406,10 +403,7 @@ pub async fn refresh_survey_leaves(
         campaign.state(),
         CampaignState::Open | CampaignState::Appraisal
     ) {
-        return Err(StoreError::Invalid(format!(
-            "the campaign is {}: survey leaves are filled while it is open or in appraisal",
-            campaign.state
-        )));
+        return Err(SurveyRefusal::LeavesNotNow(campaign.state()).into());
     }
     let sheets = crate::assessments::list_sheets(db, campaign_id).await?;
     // Input names come from the leaves' survey rules (`{"sipas": 85.7}`), as a unit's input would.
@@ -430,9 +424,16 @@ pub async fn refresh_survey_leaves(
         }
     }
     let mut planned: Vec<(i64, i64, Vec<SurveyLeafPoints>)> = Vec::new();
+    // Each sheet's framework and node index, to refresh its summary columns with its leaves.
+    let mut scopes: HashMap<i64, crate::assessments::SheetScope> = HashMap::new();
     for sheet in &sheets {
         match survey_leaf_points(db, campaign_id, sheet.unit_id).await {
-            Ok(points) => planned.push((sheet.id, sheet.unit_id, points)),
+            Ok(points) => {
+                if !points.is_empty() {
+                    scopes.insert(sheet.id, crate::assessments::scope(db, sheet.id).await?);
+                }
+                planned.push((sheet.id, sheet.unit_id, points))
+            }
             Err(StoreError::NotFound) => {}
             Err(error) => return Err(error),
         }
@@ -503,6 +504,15 @@ pub async fn refresh_survey_leaves(
                     .bind(sheet_id)
                     .execute(&mut *tx)
                     .await?;
+                if let Some(scope) = scopes.get(sheet_id) {
+                    crate::assessments::refresh_summary!(
+                        tx,
+                        *sheet_id,
+                        scope.framework(),
+                        &scope.node_index,
+                        scope.sheet.current_round as u32
+                    );
+                }
             }
         }
         tx.record(actor, &AuditEntry::new("refresh_survey_leaves", "campaign", campaign_id)

@@ -25,6 +25,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chiso_domain::Points;
+pub use chiso_domain::wave::WaveState;
+use chiso_domain::wave::{self, WaveClosed, WaveTransitionError};
 use chiso_interchange::sheet::SheetError;
 use chiso_survey::ReadError;
 use chiso_survey::reader::{Fields, Scanner, column_names, limit_of, parse_weight};
@@ -65,6 +67,18 @@ pub use services::*;
 pub use submit::*;
 pub use tokens::*;
 pub use waves::*;
+
+/// Why the survey store refuses a change (rendered in the user's language by the web's
+/// `describe::survey`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SurveyRefusal {
+    /// A finalized or published campaign's survey leaves are final.
+    #[error("the campaign is {0}: its survey leaves are final")]
+    LeavesFinal(chiso_domain::campaign::CampaignState),
+    /// Survey leaves are filled while the campaign is open or in appraisal.
+    #[error("the campaign is {0}: survey leaves are filled while it is open or in appraisal")]
+    LeavesNotNow(chiso_domain::campaign::CampaignState),
+}
 
 /// Responses per transaction (skip-bad-rows imports) and per counter flush (every import).
 pub const DEFAULT_BATCH: usize = 10_000;

@@ -233,7 +233,7 @@ pub async fn register_questionnaire(
             .bind(new.code.trim())
             .fetch_optional(&mut *tx)
             .await?;
-        if let Some((id, _, definition)) = &latest && *definition == new.definition {
+        if let Some((id, _, definition)) = &latest && same_content(new, definition) {
             return Ok(*id);
         }
         let version = latest.map(|(_, v, _)| v + 1).unwrap_or(1);
@@ -256,8 +256,27 @@ pub async fn register_questionnaire(
     })
 }
 
-/// Stores a questionnaire of the survey crate from its TOML text (a new version when the text
-/// differs from the latest stored one).
+/// Whether a stored definition says the same as a new one: the same text, or for TOML the same
+/// parsed questionnaire (a changed comment or layout is not a new version).
+fn same_content(new: &NewQuestionnaire, stored: &str) -> bool {
+    if stored == new.definition {
+        return true;
+    }
+    if new.format != "toml" {
+        return false;
+    }
+    let file = format!("{}.toml", new.code.trim());
+    match (
+        Questionnaire::from_toml(&file, stored),
+        Questionnaire::from_toml(&file, &new.definition),
+    ) {
+        (Ok(old), Ok(new)) => old == new,
+        _ => false,
+    }
+}
+
+/// Stores a questionnaire of the survey crate from its TOML text (a new version when its content
+/// differs from the latest stored one; comments and layout do not count).
 pub async fn register_toml(
     db: &Db,
     actor: &Actor,

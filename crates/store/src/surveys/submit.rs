@@ -69,7 +69,7 @@ pub enum Refusal {
     #[error("the survey does not exist")]
     UnknownWave,
     #[error("the survey is not open (it is {0})")]
-    WaveNotOpen(String),
+    WaveNotOpen(WaveState),
     #[error("the survey opens on {0}")]
     NotYetOpen(NaiveDate),
     #[error("the survey closed on {0}")]
@@ -88,37 +88,37 @@ pub enum Refusal {
     Invalid(String),
 }
 
-type WaveCheck = (
-    String,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    i64,
-    String,
-    Option<i64>,
-);
+impl From<WaveClosed> for Refusal {
+    fn from(closed: WaveClosed) -> Refusal {
+        match closed {
+            WaveClosed::NotOpen(state) => Refusal::WaveNotOpen(state),
+            WaveClosed::NotYetOpen(day) => Refusal::NotYetOpen(day),
+            WaveClosed::AlreadyClosed(day) => Refusal::AlreadyClosed(day),
+        }
+    }
+}
+
+/// What a submission needs of its wave and unit, read once per (wave, unit) and batch.
+#[derive(sqlx::FromRow)]
+pub(super) struct WaveCheck {
+    #[sqlx(try_from = "String")]
+    state: WaveState,
+    opens_on: Option<NaiveDate>,
+    closes_on: Option<NaiveDate>,
+    duplicate_window_seconds: i64,
+    shape: String,
+    member: Option<i64>,
+}
 
 const WAVE_CHECK: &str = "SELECT w.state, w.opens_on, w.closes_on, w.duplicate_window_seconds, q.shape, \
-     (SELECT wu.unit_id FROM wave_units wu WHERE wu.wave_id = w.id AND wu.unit_id = $2) \
+     (SELECT wu.unit_id FROM wave_units wu WHERE wu.wave_id = w.id AND wu.unit_id = $2) AS member \
      FROM waves w JOIN questionnaires q ON q.id = w.questionnaire_id WHERE w.id = $1";
 
 /// Whether the wave takes answers for the unit today (the shape is parsed apart, once per wave
 /// and batch).
 fn check_open(check: &WaveCheck, today: NaiveDate) -> Result<(), Refusal> {
-    let (state, opens_on, closes_on, _, _, member) = check;
-    if state != "open" {
-        return Err(Refusal::WaveNotOpen(state.clone()));
-    }
-    if let Some(opens) = opens_on
-        && today < *opens
-    {
-        return Err(Refusal::NotYetOpen(*opens));
-    }
-    if let Some(closes) = closes_on
-        && today > *closes
-    {
-        return Err(Refusal::AlreadyClosed(*closes));
-    }
-    if member.is_none() {
+    wave::takes_answers(check.state, check.opens_on, check.closes_on, today)?;
+    if check.member.is_none() {
         return Err(Refusal::UnitNotInWave);
     }
     Ok(())
@@ -545,7 +545,7 @@ pub(crate) async fn store_submissions(
                 }
                 let (shape, _) = match tallies.entry(wave_id) {
                     std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-                    std::collections::hash_map::Entry::Vacant(entry) => match parse_shape(&check.4) {
+                    std::collections::hash_map::Entry::Vacant(entry) => match parse_shape(&check.shape) {
                         Ok(shape) => {
                             let tally = Tally::new(&shape);
                             entry.insert((shape, tally))
@@ -556,7 +556,7 @@ pub(crate) async fn store_submissions(
                 if let Err(fault) = shape.check_response(&submission.answers, &submission.demographics, &submission.expectations) {
                     break 'one Err(Refusal::Invalid(fault));
                 }
-                let window = check.3;
+                let window = check.duplicate_window_seconds;
                 let mut service_id = submission.service_id;
                 if let Some(service) = service_id {
                     let known = match services.get(&service) {

@@ -2,34 +2,6 @@
 
 use super::*;
 
-/// The state of a wave: a draft is set up, an open wave takes responses (within its dates), a
-/// closed one takes none online (paper imports still land: forms are typed after the close).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WaveState {
-    Draft,
-    Open,
-    Closed,
-}
-
-impl WaveState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WaveState::Draft => "draft",
-            WaveState::Open => "open",
-            WaveState::Closed => "closed",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<WaveState> {
-        match text {
-            "draft" => Some(WaveState::Draft),
-            "open" => Some(WaveState::Open),
-            "closed" => Some(WaveState::Closed),
-            _ => None,
-        }
-    }
-}
-
 /// A wave as stored, with its questionnaire's code and version.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct WaveRow {
@@ -43,7 +15,8 @@ pub struct WaveRow {
     pub period_quarter: Option<i64>,
     pub opens_on: Option<NaiveDate>,
     pub closes_on: Option<NaiveDate>,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: WaveState,
     pub margin_e: f64,
     pub duplicate_window_seconds: i64,
     pub created_at: DateTime<Utc>,
@@ -52,7 +25,12 @@ pub struct WaveRow {
 
 impl WaveRow {
     pub fn state(&self) -> WaveState {
-        WaveState::parse(&self.state).unwrap_or(WaveState::Draft)
+        self.state
+    }
+
+    /// Whether the wave takes answers on `today` (the rule is [`wave::takes_answers`]).
+    pub fn takes_answers(&self, today: NaiveDate) -> Result<(), WaveClosed> {
+        wave::takes_answers(self.state, self.opens_on, self.closes_on, today)
     }
 }
 
@@ -125,7 +103,7 @@ impl WaveFields {
     }
 }
 
-const WAVE_COLUMNS: &str = "w.id, w.campaign_id, w.questionnaire_id, q.code AS questionnaire_code, \
+pub(super) const WAVE_COLUMNS: &str = "w.id, w.campaign_id, w.questionnaire_id, q.code AS questionnaire_code, \
      q.version AS questionnaire_version, w.title, w.period_year, w.period_quarter, w.opens_on, w.closes_on, \
      w.state, w.margin_e, w.duplicate_window_seconds, w.created_at, w.updated_at";
 
@@ -178,48 +156,27 @@ pub async fn list_waves(db: &Db) -> Result<Vec<WaveRow>, StoreError> {
 
 /// Opens a draft or closed wave (it needs at least one unit), audited.
 pub async fn open_wave(db: &Db, actor: &Actor, id: i64) -> Result<(), StoreError> {
-    transition_wave(
-        db,
-        actor,
-        id,
-        &[WaveState::Draft, WaveState::Closed],
-        WaveState::Open,
-    )
-    .await
+    transition_wave(db, actor, id, WaveState::Open).await
 }
 
 /// Closes an open wave, audited.
 pub async fn close_wave(db: &Db, actor: &Actor, id: i64) -> Result<(), StoreError> {
-    transition_wave(db, actor, id, &[WaveState::Open], WaveState::Closed).await
+    transition_wave(db, actor, id, WaveState::Closed).await
 }
 
-async fn transition_wave(
-    db: &Db,
-    actor: &Actor,
-    id: i64,
-    from: &[WaveState],
-    to: WaveState,
-) -> Result<(), StoreError> {
+async fn transition_wave(db: &Db, actor: &Actor, id: i64, to: WaveState) -> Result<(), StoreError> {
     let wave = get_wave(db, id).await?;
-    let state = wave.state();
-    if !from.contains(&state) {
-        return Err(StoreError::Invalid(format!(
-            "the wave is {}: it cannot become {}",
-            state.as_str(),
-            to.as_str()
-        )));
+    let state = wave.state;
+    if !state.next_states().contains(&to) {
+        return Err(WaveTransitionError::NotAllowed { from: state, to }.into());
     }
     let now = Utc::now();
     in_transaction!(db, tx => {
-        if to == WaveState::Open {
-            let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wave_units WHERE wave_id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-            if units == 0 {
-                return Err(StoreError::Invalid("the wave has no units".into()));
-            }
-        }
+        let units: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wave_units WHERE wave_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        wave::check_transition(state, to, units as usize)?;
         let moved = sqlx::query("UPDATE waves SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
             .bind(to.as_str())
             .bind(now)

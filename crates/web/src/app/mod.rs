@@ -16,5 +16,6 @@
 
 pub mod clock;
 pub mod notifications;
+pub mod survey;
 
 pub use clock::Clock;

@@ -12,6 +12,8 @@ use axum::http::StatusCode;
 
 use crate::i18n::Lang;
 
+pub mod survey;
+
 /// A refusal that can say itself.
 pub trait Describe: fmt::Debug + Send + Sync + 'static {
     /// The message, in `lang`.

@@ -80,15 +80,18 @@ pub(super) async fn device(state: &AppState, headers: &HeaderMap) -> ApiResult<s
                 "missing Authorization: Bearer <device key>",
             )
         })?;
-    if let Some(device) = surveys::device_by_key(&state.db, key).await? {
-        return Ok(device);
+    // One read: a turned-off key is told apart from an unknown one.
+    match surveys::device_by_key_any(&state.db, key).await? {
+        Some(device) if device.active => Ok(device),
+        Some(_) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "this device key is turned off",
+        )),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown device key",
+        )),
     }
-    // `device_by_key` only returns active devices: tell a turned-off key from an unknown one.
-    let known = chiso_store::surveys::device_by_key_any(&state.db, key).await?;
-    Err(match known.is_some() {
-        true => ApiError::new(StatusCode::FORBIDDEN, "this device key is turned off"),
-        false => ApiError::new(StatusCode::UNAUTHORIZED, "unknown device key"),
-    })
 }
 
 /// The device's wave: its own, or its unit's open wave.
@@ -96,13 +99,14 @@ pub(super) async fn device_wave(
     state: &AppState,
     device: &surveys::DeviceRow,
 ) -> ApiResult<WaveRow> {
-    let Some(wave_id) = surveys::device_wave(&state.db, device).await? else {
-        return Err(ApiError::new(
+    let today = chiso_store::assessments::today_in_vietnam();
+    match surveys::device_open_wave(&state.db, device, today).await? {
+        Some(wave) => Ok(wave),
+        None => Err(ApiError::new(
             StatusCode::CONFLICT,
             "no survey is open for this device's unit",
-        ));
-    };
-    Ok(surveys::get_wave(&state.db, wave_id).await?)
+        )),
+    }
 }
 
 /// A kiosk's or an integration's response.
@@ -265,41 +269,48 @@ pub(super) fn api_response(
     Ok(response)
 }
 
-/// The unit a device answers for: its own, or a unit named by `unit_code` below it (the
-/// province's one-stop-shop software answers for every department and commune).
-pub(super) async fn api_unit(
+/// The unit a device answers for (its own, or a unit named by `unit_code` below it: the
+/// province's one-stop-shop software answers for every department and commune) and the service
+/// it names, resolved in one read.
+pub(super) async fn api_target(
     state: &AppState,
     device: &surveys::DeviceRow,
+    wave_id: i64,
     unit_code: Option<&str>,
-) -> ApiResult<i64> {
-    let Some(code) = unit_code.map(str::trim).filter(|c| !c.is_empty()) else {
-        return Ok(device.unit_id);
-    };
+    service_code: Option<&str>,
+) -> ApiResult<(i64, ApiResult<Option<i64>>)> {
     let today = chiso_store::assessments::today_in_vietnam();
-    let Some(unit) = chiso_store::units::find_current_by_code(&state.db, code, today).await? else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("unknown unit {code}"),
-        )
-        .field("unit_code"));
+    let target =
+        surveys::device_target(&state.db, device, wave_id, unit_code, service_code, today).await?;
+    let code = unit_code.map(str::trim).unwrap_or_default();
+    let unit_id = match target.unit {
+        surveys::NamedUnit::Own => device.unit_id,
+        surveys::NamedUnit::Below(id) => id,
+        surveys::NamedUnit::Unknown => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("unknown unit {code}"),
+            )
+            .field("unit_code"));
+        }
+        surveys::NamedUnit::Elsewhere(_) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("this device may not answer for unit {code}"),
+            )
+            .field("unit_code"));
+        }
     };
-    let mut cursor = Some(unit.id);
-    let mut steps = 0;
-    while let Some(id) = cursor {
-        if id == device.unit_id {
-            return Ok(unit.id);
-        }
-        steps += 1;
-        if steps > 16 {
-            break;
-        }
-        cursor = chiso_store::units::get(&state.db, id).await?.parent_id;
-    }
-    Err(ApiError::new(
-        StatusCode::FORBIDDEN,
-        format!("this device may not answer for unit {code}"),
-    )
-    .field("unit_code"))
+    // The service is refused after the answers are checked, as before the lookups were merged.
+    let service = match service_code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) if target.service_id.is_none() => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("unknown service {code} for this unit"),
+        )
+        .field("service")),
+        _ => Ok(target.service_id),
+    };
+    Ok((unit_id, service))
 }
 
 /// POST /api/v1/responses: one response from a device; 201 only after the commit.
@@ -330,24 +341,17 @@ pub(super) async fn submit_inner(
     if let Some(refusal) = wave_closed(&wave) {
         return Err(refusal_error(&refusal));
     }
-    let unit_id = api_unit(state, &device, body.unit_code.as_deref()).await?;
+    let (unit_id, service_id) = api_target(
+        state,
+        &device,
+        wave.id,
+        body.unit_code.as_deref(),
+        body.service.as_deref(),
+    )
+    .await?;
     let questionnaire = questionnaire_of(state, &wave).await?;
     let mut response = api_response(&questionnaire, &body)?;
-    if let Some(code) = body
-        .service
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-    {
-        let Some(service) = surveys::find_service(&state.db, wave.id, unit_id, code).await? else {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("unknown service {code} for this unit"),
-            )
-            .field("service"));
-        };
-        response.service_id = Some(service.id);
-    }
+    response.service_id = service_id?;
     response.device_id = Some(device.id);
     response.source = Some(format!("device:{}", device.id));
     let respondent = body.respondent_id.as_deref();

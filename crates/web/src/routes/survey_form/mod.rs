@@ -9,9 +9,8 @@
 //! visitor's language; the store repeats the ones that matter under concurrency (token spent
 //! once, respondent id unique).
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -64,44 +63,15 @@ pub fn api_router() -> Router<AppState> {
 // ---------------------------------------------------------------------------------------------
 // Shared: questionnaires, wave state, rate limit
 
-/// Parsed questionnaires by code and version. A stored version never changes (a new text is a
-/// new version), so parsing the TOML once per process is enough; the submission path would
-/// otherwise parse it on every request.
-type QuestionnaireCache = HashMap<(String, i64), Arc<Questionnaire>>;
-static QUESTIONNAIRES: LazyLock<Mutex<QuestionnaireCache>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-
 async fn questionnaire_of(state: &AppState, wave: &WaveRow) -> AppResult<Arc<Questionnaire>> {
-    let key = (wave.questionnaire_code.clone(), wave.questionnaire_version);
-    if let Some(found) = QUESTIONNAIRES.lock().expect("cache lock").get(&key) {
-        return Ok(found.clone());
-    }
-    let row = surveys::get_questionnaire(&state.db, wave.questionnaire_id).await?;
-    let parsed = Arc::new(row.questionnaire()?);
-    QUESTIONNAIRES
-        .lock()
-        .expect("cache lock")
-        .insert(key, parsed.clone());
-    Ok(parsed)
+    Ok(state.questionnaires.of_wave(&state.db, wave).await?)
 }
 
-/// Why a wave takes no answers today, as a refusal of the store (the same rule as `submit`).
+/// Why a wave takes no answers today, as a refusal of the store (the rule is
+/// `chiso_domain::wave::takes_answers`, the one `submit` asks).
 fn wave_closed(wave: &WaveRow) -> Option<Refusal> {
     let today = chiso_store::assessments::today_in_vietnam();
-    if wave.state != "open" {
-        return Some(Refusal::WaveNotOpen(wave.state.clone()));
-    }
-    if let Some(opens) = wave.opens_on
-        && today < opens
-    {
-        return Some(Refusal::NotYetOpen(opens));
-    }
-    if let Some(closes) = wave.closes_on
-        && today > closes
-    {
-        return Some(Refusal::AlreadyClosed(closes));
-    }
-    None
+    wave.takes_answers(today).err().map(Refusal::from)
 }
 
 /// A title in the page's language when the questionnaire has one.

@@ -2,57 +2,7 @@
 
 use super::*;
 
-/// An import running (or finished) in the background, polled by its page.
-pub(super) struct Job {
-    wave_id: i64,
-    user_id: i64,
-    file_name: String,
-    done: u64,
-    total: Option<u64>,
-    outcome: Option<Result<ImportReport, String>>,
-    started: Instant,
-}
-
-/// Finished jobs are kept this long for their result page.
-pub(super) const JOB_TTL: Duration = Duration::from_secs(3600);
-
-pub(super) fn jobs() -> &'static Mutex<HashMap<String, Job>> {
-    static JOBS: OnceLock<Mutex<HashMap<String, Job>>> = OnceLock::new();
-    JOBS.get_or_init(|| Mutex::new(HashMap::new()))
-}
-
-pub(super) fn with_job<T>(id: &str, f: impl FnOnce(&mut Job) -> T) -> Option<T> {
-    let mut jobs = jobs().lock().unwrap_or_else(|p| p.into_inner());
-    jobs.get_mut(id).map(f)
-}
-
-/// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats. The
-/// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
-/// so that rows keep their numbers (counted from the header); cells go through the project's
-/// CSV writer, whose `'` before a formula the row reader takes off again: every cell arrives
-/// as typed.
-pub(super) fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
-    let mut writer = CsvWriter::new(Vec::new(), LineEnd::Lf);
-    let mut first: Option<u64> = None;
-    let mut last = 0u64;
-    let failed = |e: csv::Error| SheetError::Unreadable {
-        detail: e.to_string(),
-    };
-    read_xlsx_rows(bytes, |number, cells| {
-        let first = *first.get_or_insert(number);
-        for _ in last + 1..number.max(first) {
-            writer.row([""]).map_err(failed)?;
-        }
-        last = number;
-        writer.row(cells).map_err(failed)
-    })
-    .map_err(|e| match e {
-        RowsError::Sheet(e) | RowsError::Row(e) => e,
-    })?;
-    writer.into_inner().map_err(|e| SheetError::Unreadable {
-        detail: e.to_string(),
-    })
-}
+pub(super) use crate::app::survey::ImportJob as Job;
 
 /// An upload made ready for the import job, off the async workers (parsing is CPU work of up
 /// to seconds on a large file): an .xlsx turned into CSV, the header checked against the
@@ -67,7 +17,7 @@ pub(super) async fn prepare_import(
 ) -> AppResult<Result<(Questionnaire, Vec<u8>, u64), String>> {
     let prepared = tokio::task::spawn_blocking(move || {
         let csv_bytes = if is_xlsx {
-            xlsx_to_csv(&bytes)
+            chiso_interchange::sheet::xlsx_to_csv(&bytes)
                 .map_err(|e| format!("{name}: {}", i18n::sheet_error_with_row(lang, &e)))?
         } else {
             bytes
@@ -175,22 +125,19 @@ pub async fn start_import(
             }
         };
     let job_id = crate::auth::new_token()[..24].to_lowercase();
-    {
-        let mut all = jobs().lock().unwrap_or_else(|p| p.into_inner());
-        all.retain(|_, j| j.outcome.is_none() || j.started.elapsed() < JOB_TTL);
-        all.insert(
-            job_id.clone(),
-            Job {
-                wave_id,
-                user_id: principal.user.id,
-                file_name: name.clone(),
-                done: 0,
-                total: Some(total),
-                outcome: None,
-                started: Instant::now(),
-            },
-        );
-    }
+    state.import_jobs.start(
+        &job_id,
+        Job {
+            wave_id,
+            user_id: principal.user.id,
+            file_name: name.clone(),
+            done: 0,
+            total: Some(total),
+            outcome: None,
+            started: Instant::now(),
+        },
+    );
+    let jobs = state.import_jobs.clone();
     let db = state.db.clone();
     let actor = principal.actor();
     let id = job_id.clone();
@@ -199,8 +146,9 @@ pub async fn start_import(
         options.skip_bad_rows = skip_bad_rows;
         options.total_rows = Some(total);
         let progress_id = id.clone();
+        let progress_jobs = jobs.clone();
         let mut progress = move |done: u64, total: Option<u64>| {
-            with_job(&progress_id, |job| {
+            progress_jobs.with(&progress_id, |job| {
                 job.done = done;
                 if total.is_some() {
                     job.total = total;
@@ -221,7 +169,7 @@ pub async fn start_import(
             }
             Err(e) => Err(e.message),
         };
-        with_job(&id, |job| job.outcome = Some(outcome));
+        jobs.with(&id, |job| job.outcome = Some(outcome));
     });
     Ok(Redirect::to(&format!("/khao-sat/nhap/{job_id}")).into_response())
 }
@@ -320,26 +268,30 @@ pub(super) fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView
 }
 
 pub(super) fn job_view(
+    state: &AppState,
     principal: &Principal,
     context: &crate::auth::Context,
     job_id: &str,
 ) -> AppResult<(ProgressView, String)> {
     let page = Page::new(context, "surveys.import_title");
-    with_job(job_id, |job| {
-        if job.user_id != principal.user.id && !principal.can(Permission::ManageUsers) {
-            return Err(AppError::NotFound);
-        }
-        Ok((progress_view(page, job_id, job), job.file_name.clone()))
-    })
-    .ok_or(AppError::NotFound)?
+    state
+        .import_jobs
+        .with(job_id, |job| {
+            if job.user_id != principal.user.id && !principal.can(Permission::ManageUsers) {
+                return Err(AppError::NotFound);
+            }
+            Ok((progress_view(page, job_id, job), job.file_name.clone()))
+        })
+        .ok_or(AppError::NotFound)?
 }
 
 pub async fn import_page(
+    State(state): State<AppState>,
     Auth(principal, context): Auth,
     Path(job_id): Path<String>,
 ) -> AppResult<ImportPage> {
     principal.require(Permission::ManageCampaigns)?;
-    let (progress, file_name) = job_view(&principal, &context, &job_id)?;
+    let (progress, file_name) = job_view(&state, &principal, &context, &job_id)?;
     Ok(ImportPage {
         page: Page::new(&context, "surveys.import_title"),
         wave_id: progress.wave_id,
@@ -351,9 +303,10 @@ pub async fn import_page(
 
 /// The progress fragment the import page polls every second (htmx), the result once done.
 pub async fn import_progress(
+    State(state): State<AppState>,
     Auth(principal, context): Auth,
     Path(job_id): Path<String>,
 ) -> AppResult<ProgressView> {
     principal.require(Permission::ManageCampaigns)?;
-    Ok(job_view(&principal, &context, &job_id)?.0)
+    Ok(job_view(&state, &principal, &context, &job_id)?.0)
 }

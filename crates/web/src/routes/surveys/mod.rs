@@ -7,8 +7,7 @@
 
 use std::collections::HashMap;
 use std::io::Cursor;
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -19,11 +18,10 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use chiso_domain::access::Permission;
 use chiso_interchange::csv_out::{CsvWriter, LineEnd};
-use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
 use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::surveys::{
-    self, CsvRows, DeviceRow, Identity, ImportOptions, ImportReport, LeafMapRow, QuestionnaireRow,
-    Refusal, ServiceFields, Slice, WaveFields, WaveRow, WaveState, WaveUnitRow,
+    self, CsvRows, DeviceRow, Identity, ImportOptions, LeafMapRow, QuestionnaireRow, Refusal,
+    ServiceFields, Slice, WaveFields, WaveRow, WaveState, WaveUnitRow,
 };
 use chiso_store::{frameworks, units};
 use chiso_survey::compare::{Reference, average, compare};
@@ -36,6 +34,7 @@ use serde::Deserialize;
 
 use crate::auth::{Auth, Principal};
 use crate::charts::{BarInput, Chart, Trend};
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{ReceivedFile, ResponsesImportForm, Upload, UploadRefusal};
 use crate::extract::{Form, Path, Query, State, cells};
@@ -256,10 +255,6 @@ const MESSAGES: &[(&str, &str)] = &[
         "sai số {} không nằm giữa 0 và 1",
     ),
     (
-        "the campaign is {}: survey leaves are filled while it is open or in appraisal",
-        "đợt đánh giá đang ở trạng thái {}: chỉ cập nhật điểm khảo sát khi đợt đang mở hoặc đang thẩm định",
-    ),
-    (
         "survey source '{}' is not index, factor:<code> or item:<code>",
         "nguồn '{}' không phải index, factor:<mã> hoặc item:<mã>",
     ),
@@ -324,18 +319,7 @@ pub(crate) fn message(lang: Lang, english: &str) -> String {
 }
 
 fn refusal_text(lang: Lang, refusal: &Refusal) -> String {
-    let key = match refusal {
-        Refusal::UnknownWave => "surveys.refusal_unknown_wave",
-        Refusal::WaveNotOpen(_) => "surveys.refusal_not_open",
-        Refusal::NotYetOpen(_) => "surveys.refusal_not_yet_open",
-        Refusal::AlreadyClosed(_) => "surveys.refusal_closed",
-        Refusal::UnitNotInWave => "surveys.refusal_unit",
-        Refusal::UnknownService => "surveys.refusal_service",
-        Refusal::UnknownToken | Refusal::TokenUsed => "surveys.refusal_token",
-        Refusal::DuplicateRespondent => "surveys.refusal_duplicate",
-        Refusal::Invalid(m) => return message(lang, m),
-    };
-    t(lang, key).to_string()
+    refusal.describe(lang)
 }
 
 /// A store refusal (422) shown on the page that asked, in the user's language; anything else
@@ -343,12 +327,13 @@ fn refusal_text(lang: Lang, refusal: &Refusal) -> String {
 fn as_problem(error: chiso_store::StoreError, lang: Lang) -> AppResult<String> {
     match AppError::from(error) {
         AppError::BadRequest(m) | AppError::Conflict(m) => Ok(message(lang, &m)),
+        AppError::Refused(refusal) => Ok(refusal.describe(lang)),
         other => Err(other),
     }
 }
 
-fn wave_state_label(lang: Lang, state: &str) -> &'static str {
-    t(lang, &format!("surveys.state_{state}"))
+fn wave_state_label(lang: Lang, state: WaveState) -> &'static str {
+    crate::describe::survey::wave_state(lang, state)
 }
 
 fn period_label(wave: &WaveRow) -> String {

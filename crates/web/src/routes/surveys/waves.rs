@@ -118,8 +118,8 @@ pub(super) async fn index_page(
                 w.opens_on.map(i18n::date).unwrap_or_else(|| "—".into()),
                 w.closes_on.map(i18n::date).unwrap_or_else(|| "—".into())
             ),
-            state_label: wave_state_label(lang, &w.state),
-            state: w.state.clone(),
+            state_label: wave_state_label(lang, w.state),
+            state: w.state.to_string(),
             responses: integer(lang, responses.max(0) as u64),
             units: wave_units.len(),
             title: w.title,
@@ -365,7 +365,7 @@ pub(super) async fn wave_page(
         .collect();
     Ok(WavePage {
         can_manage,
-        state_label: wave_state_label(lang, &wave.state),
+        state_label: wave_state_label(lang, wave.state),
         period: period_label(&wave),
         margin: i18n::number(lang, wave.margin_e, 2),
         campaign,
