@@ -53,6 +53,8 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Invalid(message) => AppError::BadRequest(message),
             StoreError::Conflict(message) => AppError::Conflict(message),
+            StoreError::Rule(rule) => AppError::refused(rule),
+            StoreError::Campaign(refusal) => AppError::refused(refusal),
             other => AppError::Internal(other.into()),
         }
     }

@@ -594,6 +594,9 @@ pub async fn appraise(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(i18n::message(lang, &message)),
             ),
+            Err(StoreError::Rule(rule)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
+            }
             Err(StoreError::Conflict(message)) => {
                 // The form now carries the stored version: saving again overwrites on purpose.
                 typed.version = assessments::leaf_scores(db, sheet_id)

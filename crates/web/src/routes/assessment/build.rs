@@ -160,7 +160,7 @@ pub(super) async fn abilities(
             rules::may_enter(stage, today(), deadline, extension).map_err(|e| {
                 format!(
                     "{} {}",
-                    message(lang, &e.to_string()),
+                    e.describe(lang),
                     t(lang, "assessment.locked_ask_extension")
                 )
             })

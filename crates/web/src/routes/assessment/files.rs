@@ -127,6 +127,9 @@ pub async fn upload(
         Err(StoreError::Invalid(english) | StoreError::Conflict(english)) => {
             refused(StatusCode::UNPROCESSABLE_ENTITY, message(lang, &english)).await
         }
+        Err(StoreError::Rule(rule)) => {
+            refused(StatusCode::UNPROCESSABLE_ENTITY, rule.describe(lang)).await
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -173,6 +176,9 @@ pub async fn link(
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(message(lang, &english)),
         ),
+        Err(StoreError::Rule(rule)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
+        }
         Err(other) => return Err(other.into()),
     };
     leaf_answer(
@@ -217,6 +223,9 @@ pub async fn unlink(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(message(lang, &english)),
             ),
+            Err(StoreError::Rule(rule)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
+            }
             Err(other) => return Err(other.into()),
         };
     leaf_answer(

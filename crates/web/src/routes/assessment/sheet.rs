@@ -406,6 +406,11 @@ pub(super) async fn refusal(
             Some(message(lang, &english)),
             None,
         )),
+        StoreError::Rule(rule) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(rule.describe(lang)),
+            None,
+        )),
         StoreError::NotFound => Err(AppError::NotFound),
         other => Err(other.into()),
     }

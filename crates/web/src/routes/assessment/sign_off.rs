@@ -55,6 +55,7 @@ pub(super) fn store_refusal(lang: Lang, error: StoreError) -> AppResult<(StatusC
             Ok((StatusCode::UNPROCESSABLE_ENTITY, message(lang, &english)))
         }
         StoreError::Conflict(english) => Ok((StatusCode::CONFLICT, message(lang, &english))),
+        StoreError::Rule(rule) => Ok((StatusCode::UNPROCESSABLE_ENTITY, rule.describe(lang))),
         other => Err(other.into()),
     }
 }
