@@ -157,7 +157,7 @@ pub(super) async fn abilities(
             let extension = assessments::extension_for(&state.db, campaign.id, unit_id, stage)
                 .await?
                 .map(|e| e.valid_until);
-            rules::may_enter(stage, today(), deadline, extension).map_err(|e| {
+            rules::may_enter(stage, today(&state), deadline, extension).map_err(|e| {
                 format!(
                     "{} {}",
                     e.describe(lang),

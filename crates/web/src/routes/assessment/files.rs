@@ -104,7 +104,7 @@ pub async fn upload(
                 node_id,
                 file.id,
                 &name,
-                today(),
+                today(&state),
             )
             .await
         }
@@ -159,7 +159,7 @@ pub async fn link(
             loaded.id(),
             node_id,
             id,
-            today(),
+            today(&state),
         )
         .await
         .map(|_| ()),
@@ -217,7 +217,7 @@ pub async fn unlink(
         .ok_or(AppError::NotFound)?;
     let node_id = linked.node_id;
     let (status, error) =
-        match evidence::unlink(&state.db, &principal.actor(), role, link_id, today()).await {
+        match evidence::unlink(&state.db, &principal.actor(), role, link_id, today(&state)).await {
             Ok(()) => (StatusCode::OK, None),
             Err(StoreError::Invalid(english) | StoreError::Conflict(english)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

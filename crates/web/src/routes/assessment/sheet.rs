@@ -153,7 +153,7 @@ pub async fn save_leaf(
                     &actor,
                     role,
                     loaded.id(),
-                    today(),
+                    today(&state),
                     &AnswerEntry {
                         node_id,
                         answer: Some(answer),
@@ -295,9 +295,15 @@ pub async fn save_leaf(
         explanation,
         expected_version: version,
     };
-    let result =
-        assessments::save_self_assessment(&state.db, &actor, role, loaded.id(), today(), &entry)
-            .await;
+    let result = assessments::save_self_assessment(
+        &state.db,
+        &actor,
+        role,
+        loaded.id(),
+        today(&state),
+        &entry,
+    )
+    .await;
     match result {
         Ok(_) => {
             leaf_answer(

@@ -94,7 +94,7 @@ pub async fn submit(
         Role::UnitLeader,
         loaded.id(),
         version,
-        today(),
+        today(&state),
     )
     .await;
     sign_off_outcome(
@@ -126,7 +126,7 @@ pub async fn withdraw(
         &principal.actor(),
         Role::UnitLeader,
         loaded.id(),
-        today(),
+        today(&state),
         reason,
     )
     .await;
@@ -161,7 +161,7 @@ pub async fn submit_explanation(
         Role::UnitLeader,
         loaded.id(),
         version,
-        today(),
+        today(&state),
     )
     .await;
     sign_off_outcome(

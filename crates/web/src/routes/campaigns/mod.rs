@@ -622,7 +622,7 @@ async fn build_picker(
     members: &[CampaignUnit],
     query: &PickerQuery,
 ) -> AppResult<Picker> {
-    let today = Utc::now().date_naive();
+    let today = state.clock.today();
     let all: Vec<_> = units::list(&state.db)
         .await?
         .into_iter()
