@@ -145,102 +145,20 @@ pub async fn save_leaf(
 
     if answer_mode {
         let answer = field(&pairs, "answer").unwrap_or("").to_string();
-        let typed = answer.clone();
-        let result = match version {
-            Some(version) => {
-                assessments::save_answer(
-                    &state.db,
-                    &actor,
-                    role,
-                    loaded.id(),
-                    today(&state),
-                    &AnswerEntry {
-                        node_id,
-                        answer: Some(answer),
-                        expected_version: version,
-                    },
-                )
-                .await
-            }
-            None => Err(StoreError::Invalid(format!(
-                "{code}: no explanation was requested for this leaf"
-            ))),
+        let request = LeafRequest {
+            state: &state,
+            context: &context,
+            principal: &principal,
+            headers: &headers,
+            sheet: &sheet,
         };
-        let (status, error, conflict) = match result {
-            Ok(_) => (StatusCode::OK, None, None),
-            Err(e) => refusal(&state, lang, &loaded, node_id, &code, version, e, true).await?,
-        };
-        let saved = status.is_success();
-        return leaf_answer(
-            &state,
-            &context,
-            &principal,
-            &headers,
-            &sheet,
-            node_id,
-            status,
-            move |leaf| {
-                leaf.saved_now = saved;
-                if let Some(answer) = leaf.answer.as_mut()
-                    && !saved
-                {
-                    answer.value = typed;
-                }
-                leaf.error = error;
-                leaf.conflict = conflict;
-            },
-        )
-        .await;
+        return save_answer_leaf(request, &loaded, node_id, &code, version, answer).await;
     }
 
     let points_text = field(&pairs, "points").unwrap_or("").to_string();
     let input_text = field(&pairs, "input").unwrap_or("").to_string();
     let explanation = field(&pairs, "explanation").unwrap_or("").to_string();
-    let mut problems = Vec::new();
-    let points = match decimal(&points_text) {
-        Ok(None) => None,
-        Ok(Some(text)) => match text.parse::<Points>() {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(
-                    t(lang, "assessment.error_points")
-                        .replace("{code}", &code)
-                        .replace("{value}", points_text.trim()),
-                );
-                None
-            }
-        },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_points")
-                    .replace("{code}", &code)
-                    .replace("{value}", points_text.trim()),
-            );
-            None
-        }
-    };
-    let input = match decimal(&input_text) {
-        Ok(None) => None,
-        Ok(Some(text)) => match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                problems.push(
-                    t(lang, "assessment.error_input")
-                        .replace("{code}", &code)
-                        .replace("{value}", input_text.trim()),
-                );
-                None
-            }
-        },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_input")
-                    .replace("{code}", &code)
-                    .replace("{value}", input_text.trim()),
-            );
-            None
-        }
-    };
+    let (points, input, problems) = parse_numbers(lang, &code, &points_text, &input_text);
     let keep_typed = |leaf: &mut LeafView| {
         leaf.points_value = points_text.clone();
         leaf.input_value = input_text.clone();
@@ -420,4 +338,135 @@ pub(super) async fn refusal(
         StoreError::NotFound => Err(AppError::NotFound),
         other => Err(other.into()),
     }
+}
+
+/// The request a leaf is redrawn for.
+pub(super) struct LeafRequest<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) context: &'a Context,
+    pub(super) principal: &'a Principal,
+    pub(super) headers: &'a HeaderMap,
+    pub(super) sheet: &'a str,
+}
+
+/// The unit's answer to an explanation request on one leaf (an autosave of the answer box).
+async fn save_answer_leaf(
+    request: LeafRequest<'_>,
+    loaded: &Loaded,
+    node_id: i64,
+    code: &str,
+    version: Option<i64>,
+    answer: String,
+) -> AppResult<Response> {
+    let LeafRequest {
+        state,
+        context,
+        principal,
+        headers,
+        sheet,
+    } = request;
+    let (lang, actor) = (context.lang, principal.actor());
+    let role = loaded.role.expect("checked by load_for_change");
+    let typed = answer.clone();
+    let result = match version {
+        Some(version) => {
+            assessments::save_answer(
+                &state.db,
+                &actor,
+                role,
+                loaded.id(),
+                today(state),
+                &AnswerEntry {
+                    node_id,
+                    answer: Some(answer),
+                    expected_version: version,
+                },
+            )
+            .await
+        }
+        None => Err(StoreError::Rule(rules::WorkflowError::NotFlagged {
+            code: code.to_string(),
+        })),
+    };
+    let (status, error, conflict) = match result {
+        Ok(_) => (StatusCode::OK, None, None),
+        Err(e) => refusal(state, lang, loaded, node_id, code, version, e, true).await?,
+    };
+    let saved = status.is_success();
+    leaf_answer(
+        state,
+        context,
+        principal,
+        headers,
+        sheet,
+        node_id,
+        status,
+        move |leaf| {
+            leaf.saved_now = saved;
+            if let Some(answer) = leaf.answer.as_mut()
+                && !saved
+            {
+                answer.value = typed;
+            }
+            leaf.error = error;
+            leaf.conflict = conflict;
+        },
+    )
+    .await
+}
+
+/// The points and the rule input as typed (`1,5` or `1.5`; blank is none), with the problems
+/// of what does not read as a number, each naming the leaf and the value.
+fn parse_numbers(
+    lang: Lang,
+    code: &str,
+    points_text: &str,
+    input_text: &str,
+) -> (Option<Points>, Option<f64>, Vec<String>) {
+    let mut problems = Vec::new();
+    let points = match decimal(points_text) {
+        Ok(None) => None,
+        Ok(Some(text)) => match text.parse::<Points>() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(
+                    t(lang, "assessment.error_points")
+                        .replace("{code}", code)
+                        .replace("{value}", points_text.trim()),
+                );
+                None
+            }
+        },
+        Err(()) => {
+            problems.push(
+                t(lang, "assessment.error_points")
+                    .replace("{code}", code)
+                    .replace("{value}", points_text.trim()),
+            );
+            None
+        }
+    };
+    let input = match decimal(input_text) {
+        Ok(None) => None,
+        Ok(Some(text)) => match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                problems.push(
+                    t(lang, "assessment.error_input")
+                        .replace("{code}", code)
+                        .replace("{value}", input_text.trim()),
+                );
+                None
+            }
+        },
+        Err(()) => {
+            problems.push(
+                t(lang, "assessment.error_input")
+                    .replace("{code}", code)
+                    .replace("{value}", input_text.trim()),
+            );
+            None
+        }
+    };
+    (points, input, problems)
 }
