@@ -66,7 +66,36 @@ pub(super) async fn leaf_answer(
 ) -> AppResult<Response> {
     // Reloaded: the sheet's state and version moved with the change.
     let loaded = load(state, principal, sheet).await?;
-    let mut view = build(state, context.lang, &loaded).await?;
+    render_leaf(state, context, headers, &loaded, node_id, status, change).await
+}
+
+/// Redraws one leaf after an autosave with what the request already loaded: only the sheet's
+/// row (its version, status and totals moved with the save) is read again, not its campaign,
+/// framework or the units (docs/method.md: a campaign's framework is frozen while it runs).
+pub(super) async fn redraw_after_save(
+    state: &AppState,
+    context: &Context,
+    headers: &HeaderMap,
+    mut loaded: Loaded,
+    node_id: i64,
+    status: StatusCode,
+    change: impl FnOnce(&mut LeafView),
+) -> AppResult<Response> {
+    loaded.scope.sheet = assessments::get_sheet(&state.db, loaded.id()).await?;
+    render_leaf(state, context, headers, &loaded, node_id, status, change).await
+}
+
+/// The row and the totals for htmx, the whole page otherwise.
+async fn render_leaf(
+    state: &AppState,
+    context: &Context,
+    headers: &HeaderMap,
+    loaded: &Loaded,
+    node_id: i64,
+    status: StatusCode,
+    change: impl FnOnce(&mut LeafView),
+) -> AppResult<Response> {
+    let mut view = build(state, context.lang, loaded).await?;
     if is_htmx(headers) {
         let mut leaf = take_leaf(&mut view, node_id).ok_or(AppError::NotFound)?;
         change(&mut leaf);
@@ -188,11 +217,15 @@ pub async fn save_leaf(
     }
     // A field the request does not carry keeps its stored value (a form always carries them
     // all; a hand-made request that names only the points must not erase the explanation).
-    let current = assessments::leaf_scores(&state.db, loaded.id())
-        .await?
-        .into_iter()
-        .find(|r| r.node_id == node_id && r.stage == 0);
     let carried = |name: &str| field(&pairs, name).is_some();
+    let current = if (carried("points") || carried("input")) && carried("explanation") {
+        None
+    } else {
+        assessments::leaf_scores(&state.db, loaded.id())
+            .await?
+            .into_iter()
+            .find(|r| r.node_id == node_id && r.stage == 0)
+    };
     let (points, input) = if carried("points") || carried("input") {
         (points, input)
     } else {
@@ -213,23 +246,33 @@ pub async fn save_leaf(
         explanation,
         expected_version: version,
     };
-    let result = assessments::save_self_assessment(
+    // The sheet, its campaign and framework were loaded once for this request; the store asks
+    // the rules with them instead of reading them again.
+    let extension = assessments::extension_for(
+        &state.db,
+        loaded.scope.campaign.id,
+        loaded.scope.sheet.unit_id,
+        Stage::SelfAssessment,
+    )
+    .await?
+    .map(|e| e.valid_until);
+    let result = assessments::save_self_assessment_in(
         &state.db,
         &actor,
         role,
-        loaded.id(),
+        &loaded.scope,
+        extension,
         today(&state),
         &entry,
     )
     .await;
     match result {
         Ok(_) => {
-            leaf_answer(
+            redraw_after_save(
                 &state,
                 &context,
-                &principal,
                 &headers,
-                &sheet,
+                loaded,
                 node_id,
                 StatusCode::OK,
                 |leaf| leaf.saved_now = true,
@@ -239,12 +282,11 @@ pub async fn save_leaf(
         Err(e) => {
             let (status, error, conflict) =
                 refusal(&state, lang, &loaded, node_id, &code, version, e, false).await?;
-            leaf_answer(
+            redraw_after_save(
                 &state,
                 &context,
-                &principal,
                 &headers,
-                &sheet,
+                loaded,
                 node_id,
                 status,
                 |leaf| {
