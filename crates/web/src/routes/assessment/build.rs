@@ -124,10 +124,11 @@ pub(super) struct Abilities {
     pub(super) locked_reason: Option<String>,
 }
 
-pub(super) async fn abilities(
+pub(super) fn abilities(
     state: &AppState,
     lang: Lang,
     loaded: &Loaded,
+    extensions: &[assessments::Extension],
 ) -> AppResult<Abilities> {
     let Some(role) = loaded.role else {
         return Ok(Abilities {
@@ -137,7 +138,6 @@ pub(super) async fn abilities(
         });
     };
     let campaign = &loaded.scope.campaign;
-    let unit_id = loaded.scope.sheet.unit_id;
     let status = loaded.status();
     let context = loaded.context();
     let (action, stage, deadline) = if status == SheetStatus::ExplanationRequested {
@@ -156,9 +156,7 @@ pub(super) async fn abilities(
     let allowed = match rules::check_action(role, action, &context) {
         Err(_) => Err(status_reason(lang, loaded)),
         Ok(_) => {
-            let extension = assessments::extension_for(&state.db, campaign.id, unit_id, stage)
-                .await?
-                .map(|e| e.valid_until);
+            let extension = extension_of(extensions, stage);
             rules::may_enter(stage, today(&state), deadline, extension).map_err(|e| {
                 format!(
                     "{} {}",
@@ -244,8 +242,13 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
     let status = loaded.status();
     let rows = assessments::leaf_scores(db, sheet.id).await?;
     let files = evidence::files_for_sheet(db, sheet.id).await?;
-    let closed: HashSet<i64> = assessments::round_states(db, campaign.id)
-        .await?
+    // Appraisal rows (stage > 0) exist only once the sheet entered a round.
+    let round_states = if sheet.current_round > 0 {
+        assessments::round_states(db, campaign.id).await?
+    } else {
+        Vec::new()
+    };
+    let closed: HashSet<i64> = round_states
         .into_iter()
         .filter(|r| r.state == "closed")
         .map(|r| r.round_no)
@@ -259,11 +262,10 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
     } else {
         BTreeMap::new()
     };
-    let self_extension =
-        assessments::extension_for(db, campaign.id, sheet.unit_id, Stage::SelfAssessment).await?;
-    let explanation_extension =
-        assessments::extension_for(db, campaign.id, sheet.unit_id, Stage::Explanation).await?;
-    let can = abilities(state, lang, loaded).await?;
+    let extensions = assessments::unit_extensions(db, campaign.id, sheet.unit_id).await?;
+    let self_extension = extension_of(&extensions, Stage::SelfAssessment);
+    let explanation_extension = extension_of(&extensions, Stage::Explanation);
+    let can = abilities(state, lang, loaded, &extensions)?;
     let unit_files = if can.edit_self || can.edit_answer {
         sheet_queries::unit_files(db, sheet.unit_id).await?
     } else {
@@ -330,18 +332,9 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
         unit_code: loaded.unit.code.clone(),
         framework_title: framework.display_title(),
         sample: framework.meta.sample,
-        deadline: deadline_text(
-            lang,
-            campaign.self_assessment_deadline,
-            self_extension.map(|e| e.valid_until),
-        ),
-        explanation_deadline: (sheet.current_round > 0).then(|| {
-            deadline_text(
-                lang,
-                campaign.explanation_deadline,
-                explanation_extension.map(|e| e.valid_until),
-            )
-        }),
+        deadline: deadline_text(lang, campaign.self_assessment_deadline, self_extension),
+        explanation_deadline: (sheet.current_round > 0)
+            .then(|| deadline_text(lang, campaign.explanation_deadline, explanation_extension)),
         submitted: sheet.submitted_at.map(|at| {
             format!(
                 "{} ({})",
@@ -661,4 +654,12 @@ fn summary_view(
         can_submit_explanation: is_leader && can.edit_answer,
         is_leader,
     }
+}
+
+/// The end of the unit's extension for a stage, if it has one.
+fn extension_of(extensions: &[assessments::Extension], stage: Stage) -> Option<NaiveDate> {
+    extensions
+        .iter()
+        .find(|e| e.stage == stage.as_str())
+        .map(|e| e.valid_until)
 }
