@@ -157,7 +157,7 @@ pub(super) fn abilities(
         Err(_) => Err(status_reason(lang, loaded)),
         Ok(_) => {
             let extension = extension_of(extensions, stage);
-            rules::may_enter(stage, today(&state), deadline, extension).map_err(|e| {
+            rules::may_enter(stage, today(state), deadline, extension).map_err(|e| {
                 format!(
                     "{} {}",
                     e.describe(lang),
