@@ -394,7 +394,7 @@ pub async fn transition(
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
     let setup = setup(db, id).await?;
-    check_transition(&setup, to).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    check_transition(&setup, to)?;
     let from = setup.state;
     in_transaction!(db, tx => {
         let updated = sqlx::query("UPDATE campaigns SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")

@@ -11,6 +11,13 @@ pub enum StoreError {
     /// The request breaks a rule of the data (e.g. a framework that is frozen).
     #[error("{0}")]
     Invalid(String),
+    /// A rule of the assessment workflow refused the change (docs/method.md, the PAR INDEX
+    /// stages): kept typed so the web says it in the user's language.
+    #[error(transparent)]
+    Rule(#[from] chiso_domain::assessment::WorkflowError),
+    /// The campaign lifecycle refused a transition.
+    #[error(transparent)]
+    Campaign(#[from] chiso_domain::campaign::TransitionError),
     #[error("database: {0}")]
     Db(sqlx::Error),
     /// A wave cannot change state (`chiso_domain::wave`).

@@ -576,7 +576,7 @@ async fn evidence_stage(
     node_id: i64,
     today: NaiveDate,
 ) -> Result<(i64, SheetStatus), StoreError> {
-    let invalid = |e: rules::WorkflowError| StoreError::Invalid(e.to_string());
+    let invalid = StoreError::Rule;
     let leaf = scope.leaf(node_id)?;
     let campaign = &scope.campaign;
     let status = scope.sheet.status();

@@ -391,6 +391,8 @@ async fn close_round(db: &Db, f: &Fixture, round: u32) -> Result<(), StoreError>
 fn message(result: Result<impl std::fmt::Debug, StoreError>) -> String {
     match result {
         Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => m,
+        Err(StoreError::Rule(e)) => e.to_string(),
+        Err(StoreError::Campaign(e)) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -1424,7 +1426,10 @@ async fn an_appraiser_saving_while_the_unit_withdraws_has_one_outcome() {
                 }
                 Err(error) => {
                     assert!(
-                        matches!(error, StoreError::Conflict(_) | StoreError::Invalid(_)),
+                        matches!(
+                            error,
+                            StoreError::Conflict(_) | StoreError::Invalid(_) | StoreError::Rule(_)
+                        ),
                         "{error:?}"
                     );
                     let text = error.to_string();

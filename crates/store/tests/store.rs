@@ -2,7 +2,7 @@
 //! each time in a fresh database.
 
 use chiso_domain::access::Role;
-use chiso_domain::campaign::CampaignState;
+use chiso_domain::campaign::{CampaignState, TransitionError};
 use chiso_domain::org::OrgKind;
 use chiso_store::audit::{self, AuditFilter};
 use chiso_store::campaigns::{self, CampaignFields};
@@ -378,25 +378,33 @@ async fn the_campaign_state_machine_is_enforced_by_the_store() {
         // Opening without a framework or units is refused.
         let refused = campaigns::transition(db, &actor(), id, CampaignState::Open, None).await;
         assert!(
-            matches!(refused, Err(StoreError::Invalid(ref m)) if m.contains("no framework")),
+            matches!(
+                refused,
+                Err(StoreError::Campaign(TransitionError::NoFramework))
+            ),
             "{refused:?}"
         );
         campaigns::set_framework(db, &actor(), id, "department", Some(framework))
             .await
             .unwrap();
         let refused = campaigns::transition(db, &actor(), id, CampaignState::Open, None).await;
-        assert!(
-            matches!(refused, Err(StoreError::Invalid(ref m)) if m.contains("no participating unit"))
-        );
+        assert!(matches!(
+            refused,
+            Err(StoreError::Campaign(TransitionError::NoUnits))
+        ));
         campaigns::set_units(db, &actor(), id, "department", &[department])
             .await
             .unwrap();
 
         // Skipping a state is refused; every forward step works; the setup locks once open.
         let skip = campaigns::transition(db, &actor(), id, CampaignState::Finalized, None).await;
-        assert!(
-            matches!(skip, Err(StoreError::Invalid(ref m)) if m.contains("cannot go from draft to finalized"))
-        );
+        assert!(matches!(
+            skip,
+            Err(StoreError::Campaign(TransitionError::NotAllowed {
+                from: CampaignState::Draft,
+                to: CampaignState::Finalized
+            }))
+        ));
         for to in [
             CampaignState::Open,
             CampaignState::Appraisal,

@@ -55,6 +55,8 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::Wave(refused) => AppError::refused(refused),
             StoreError::Survey(refused) => AppError::refused(refused),
+            StoreError::Rule(rule) => AppError::refused(rule),
+            StoreError::Campaign(refusal) => AppError::refused(refusal),
             other => AppError::Internal(other.into()),
         }
     }

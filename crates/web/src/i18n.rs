@@ -368,28 +368,8 @@ const CATALOGUE: &[(&str, &str)] = &[
     ("has no sheet", "không có trang tính nào"),
     // The self-assessment workflow as a unit meets it (issue 4): deadlines, locked sheets,
     // evidence links, explanation answers.
-    (
-        "cannot withdraw the sheet: appraisal has started (the sheet is {*}); a sheet can be withdrawn only while it waits for appraisal",
-        "không thể rút phiếu: việc thẩm định đã bắt đầu (phiếu {*}); chỉ rút được phiếu khi đang chờ thẩm định",
-    ),
-    (
-        "the {*} deadline ({}) has passed and the unit has no extension",
-        "đã quá hạn {*} ({}) và đơn vị chưa được gia hạn",
-    ),
-    (
-        "the {*} deadline ({}) has passed and the extension ended on {}",
-        "đã quá hạn {*} ({}) và thời gian gia hạn đã hết ngày {}",
-    ),
     ("self-assessment", "tự đánh giá"),
     ("explanation", "giải trình"),
-    (
-        "{}: no explanation was requested for this leaf",
-        "{}: tiêu chí này không được yêu cầu giải trình",
-    ),
-    (
-        "the explanation cannot be submitted: no answer yet for {}",
-        "chưa nộp được giải trình: chưa trả lời các tiêu chí {}",
-    ),
     (
         "the explanation is longer than {} characters",
         "giải trình dài quá {} ký tự",
@@ -518,26 +498,6 @@ const CATALOGUE: &[(&str, &str)] = &[
         "đơn vị {} đã thuộc nhóm khác của đợt này hoặc không tồn tại",
     ),
     (
-        "a campaign cannot go from {} to {}",
-        "đợt đánh giá không thể chuyển từ {} sang {}",
-    ),
-    (
-        "the campaign has no framework",
-        "đợt đánh giá chưa có bộ tiêu chí",
-    ),
-    (
-        "the campaign has no participating unit",
-        "đợt đánh giá chưa có đơn vị tham gia",
-    ),
-    (
-        "{} participating unit(s) have no framework for their group",
-        "{} đơn vị tham gia chưa có bộ tiêu chí cho nhóm của mình",
-    ),
-    (
-        "the self-assessment deadline is not set",
-        "chưa đặt hạn tự đánh giá",
-    ),
-    (
         "the campaign is no longer {}",
         "đợt đánh giá không còn ở trạng thái {}",
     ),
@@ -633,23 +593,6 @@ const CATALOGUE: &[(&str, &str)] = &[
     ),
     // The assessment workflow as the council and the secretariat meet it (issue 4). Actions,
     // sheet statuses and campaign states are translated where a message nests them.
-    ("the role {} may not {*}", "vai trò {} không được {*}"),
-    ("cannot {*}: the sheet is {*}", "không thể {*}: phiếu {*}"),
-    (
-        "cannot {*}: the campaign is {*}",
-        "không thể {*}: đợt đánh giá {*}",
-    ),
-    ("edit the self-assessment", "sửa phiếu tự đánh giá"),
-    ("submit the sheet", "nộp phiếu"),
-    ("withdraw the sheet", "rút phiếu"),
-    ("appraise the sheet", "thẩm định phiếu"),
-    ("edit the explanation", "sửa giải trình"),
-    ("submit the explanation", "nộp giải trình"),
-    ("open an appraisal round", "mở vòng thẩm định"),
-    ("close an appraisal round", "đóng vòng thẩm định"),
-    ("grant an extension", "gia hạn"),
-    ("finalize the campaign", "chốt kết quả đợt đánh giá"),
-    ("publish the results", "công bố kết quả"),
     ("a draft", "còn là bản nháp"),
     ("submitted", "đã nộp"),
     ("in appraisal", "đang thẩm định"),
@@ -668,48 +611,8 @@ const CATALOGUE: &[(&str, &str)] = &[
     ("appraisal", "đang thẩm định"),
     ("published", "đã công bố"),
     (
-        "appraisal round {} is not open",
-        "vòng thẩm định {} không mở",
-    ),
-    (
-        "appraisal round {} is still open: close it first",
-        "vòng thẩm định {} đang mở: hãy đóng vòng này trước",
-    ),
-    (
-        "the campaign has {} appraisal round(s): there is no round {}",
-        "đợt đánh giá có {} vòng thẩm định: không có vòng {}",
-    ),
-    (
-        "round {} has already been opened",
-        "vòng {} đã được mở trước đó",
-    ),
-    (
-        "round {} cannot open before round {} is closed",
-        "chưa thể mở vòng {} khi vòng {} chưa đóng",
-    ),
-    (
         "{} is not a leaf: points go on its sub-criteria",
         "{} không phải tiêu chí lá: điểm chấm ở các tiêu chí con",
-    ),
-    (
-        "{} is filled from the survey: it is read-only here",
-        "{} lấy từ kết quả khảo sát: không sửa ở đây",
-    ),
-    (
-        "{} is outside the areas you appraise",
-        "tiêu chí {} nằm ngoài các lĩnh vực bạn được phân công thẩm định",
-    ),
-    (
-        "{} was not flagged for explanation in round {}: round {} only re-scores flagged leaves",
-        "tiêu chí {} không bị yêu cầu giải trình ở vòng {}: vòng {} chỉ chấm lại các tiêu chí đã yêu cầu giải trình",
-    ),
-    (
-        "{}: round {} is the last round: no later round would review an explanation",
-        "{}: vòng {} là vòng cuối: không còn vòng sau để xem xét giải trình",
-    ),
-    (
-        "{}: points {} do not match the {} the rule gives for the input",
-        "{}: điểm {} không khớp với {} điểm tính theo số liệu",
     ),
     (
         "points {} are outside [0, {}] for {}",
@@ -1022,10 +925,6 @@ mod tests {
                 "x.csv row 8: (code 4) max_points: 'abc' is not a number"
             ),
             "x.csv dòng 8: (mã 4) điểm tối đa: 'abc' không phải là số"
-        );
-        assert_eq!(
-            message(Lang::Vi, "a campaign cannot go from draft to finalized"),
-            "đợt đánh giá không thể chuyển từ draft sang finalized"
         );
         assert_eq!(message(Lang::En, "title is empty"), "title is empty");
         assert_eq!(message(Lang::Vi, "something unknown"), "something unknown");

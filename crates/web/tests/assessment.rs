@@ -1338,3 +1338,51 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
         );
     }
 }
+
+/// The deadline rule reads the application's clock: moved past the demo campaign's
+/// self-assessment deadline (three weeks ahead), the same autosave is refused in Vietnamese
+/// with the date day first; moved back, it is accepted again. No waiting, no calendar.
+#[tokio::test]
+async fn the_self_assessment_deadline_moves_with_the_clock() {
+    let clock = chiso_web::app::Clock::fixed(chrono::Utc::now());
+    for mut app in apps_with(|config| config.clock = clock.clone()).await {
+        let b = app.backend;
+        let start = chrono::Utc::now();
+        clock.set(start);
+        app.login("nhaplieu").await;
+        let demo = demo_sheet(&app, "S03").await;
+        let (status, _) = save(&app, &demo, "1.3", &[("version", ""), ("points", "0,5")]).await;
+        assert_eq!(status, 200, "{b:?}");
+
+        clock.advance(chrono::Duration::days(30));
+        let version = version_of(&app, &demo, "1.3").await;
+        let (status, row) = save(
+            &app,
+            &demo,
+            "1.3",
+            &[("version", &version), ("points", "1")],
+        )
+        .await;
+        assert_eq!(status, 422, "{b:?}");
+        assert!(row.contains("đã quá hạn tự đánh giá"), "{b:?}: {row}");
+        assert!(row.contains("chưa được gia hạn"), "{b:?}: {row}");
+        for english in ["deadline", "has passed", "extension", "self-assessment"] {
+            assert!(!row.contains(english), "{b:?}: {english} in {row}");
+        }
+        assert_eq!(
+            stored(&app, &demo, "1.3").await.unwrap().0.as_deref(),
+            Some("0.5"),
+            "{b:?}"
+        );
+
+        clock.set(start);
+        let (status, _) = save(
+            &app,
+            &demo,
+            "1.3",
+            &[("version", &version), ("points", "1")],
+        )
+        .await;
+        assert_eq!(status, 200, "{b:?}");
+    }
+}

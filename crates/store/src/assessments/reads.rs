@@ -99,6 +99,24 @@ pub async fn extensions(db: &Db, campaign_id: i64) -> Result<Vec<Extension>, Sto
 }
 
 /// The extension of a unit for a stage, if any.
+/// Every extension of one unit in a campaign (self-assessment and explanation), in one read.
+pub async fn unit_extensions(
+    db: &Db,
+    campaign_id: i64,
+    unit_id: i64,
+) -> Result<Vec<Extension>, StoreError> {
+    let sql = format!(
+        "SELECT {EXTENSION_COLUMNS} FROM extensions WHERE campaign_id = $1 AND unit_id = $2"
+    );
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, Extension>(&sql)
+        .bind(campaign_id)
+        .bind(unit_id)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
 pub async fn extension_for(
     db: &Db,
     campaign_id: i64,

@@ -183,6 +183,6 @@ pub(super) fn text(value: &Option<String>, what: &str) -> Result<Option<String>,
     Ok(value)
 }
 
-pub(super) fn invalid(error: rules::WorkflowError) -> StoreError {
-    StoreError::Invalid(error.to_string())
+pub(crate) fn invalid(error: rules::WorkflowError) -> StoreError {
+    StoreError::Rule(error)
 }

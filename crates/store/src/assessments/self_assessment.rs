@@ -81,8 +81,6 @@ pub async fn save_self_assessment(
     entry: &SelfEntry,
 ) -> Result<LeafScore, StoreError> {
     let scope = scope(db, sheet_id).await?;
-    rules::check_action(role, SheetAction::EditSelfAssessment, &scope.context(None))
-        .map_err(invalid)?;
     let extension = extension_for(
         db,
         scope.campaign.id,
@@ -90,11 +88,38 @@ pub async fn save_self_assessment(
         Stage::SelfAssessment,
     )
     .await?;
+    save_self_assessment_in(
+        db,
+        actor,
+        role,
+        &scope,
+        extension.map(|e| e.valid_until),
+        today,
+        entry,
+    )
+    .await
+}
+
+/// [`save_self_assessment`] with the sheet's scope and the unit's self-assessment extension
+/// already loaded by the caller for this request (the rules are asked here once, the
+/// conditional write inside the transaction still decides races with state changes).
+pub async fn save_self_assessment_in(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    scope: &SheetScope,
+    extension: Option<NaiveDate>,
+    today: NaiveDate,
+    entry: &SelfEntry,
+) -> Result<LeafScore, StoreError> {
+    let sheet_id = scope.sheet.id;
+    rules::check_action(role, SheetAction::EditSelfAssessment, &scope.context(None))
+        .map_err(invalid)?;
     rules::may_enter(
         Stage::SelfAssessment,
         today,
         scope.campaign.self_assessment_deadline,
-        extension.map(|e| e.valid_until),
+        extension,
     )
     .map_err(invalid)?;
     let leaf = scope.leaf(entry.node_id)?;

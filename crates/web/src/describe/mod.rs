@@ -8,6 +8,9 @@
 
 use std::fmt;
 
+pub mod assessment;
+pub mod campaign;
+
 use axum::http::StatusCode;
 
 use crate::i18n::Lang;
@@ -53,3 +56,12 @@ impl Describe for Worded {
 
 pub mod audit;
 pub mod notice;
+/// A store error's refusal text when it is one of the typed refusals (a workflow rule or a
+/// campaign transition), for pages that show it beside their own content.
+pub fn store_refusal(lang: Lang, error: &chiso_store::StoreError) -> Option<String> {
+    match error {
+        chiso_store::StoreError::Rule(rule) => Some(rule.describe(lang)),
+        chiso_store::StoreError::Campaign(refusal) => Some(refusal.describe(lang)),
+        _ => None,
+    }
+}

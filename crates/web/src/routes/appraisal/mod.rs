@@ -34,6 +34,7 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 
 use crate::auth::{Auth, Context, Principal};
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult, urlencode};
 use crate::extract::{Form, Path, Query, State};
 use crate::i18n::{self, Lang};

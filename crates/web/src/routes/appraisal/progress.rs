@@ -293,7 +293,7 @@ pub(super) async fn progress_rows(
     }
     let campaign = campaigns::get(&state.db, id).await?;
     // One query for the whole table (engineering guide §7: no N+1).
-    let all = assessments::progress(&state.db, id, assessments::today_in_vietnam()).await?;
+    let all = assessments::progress(&state.db, id, state.clock.today()).await?;
     let shown = filter_and_sort(all.clone(), query);
     Ok((campaign, all, shown))
 }

@@ -213,221 +213,22 @@ pub(super) async fn sheet_page(
     let own_points = compute_unit(framework, &own);
     let last_points = compute_unit(framework, &last);
 
-    let round_view = |node_id: i64, stage: i64| -> Option<RoundView> {
-        let row = row_at.get(&(node_id, stage))?;
-        Some(RoundView {
-            round: stage,
-            points: row.points().map(|p| pts(lang, p)),
-            comment: row.comment.clone().unwrap_or_default(),
-            requested: row.explanation_requested,
-            answer: row.answer.clone(),
-            answer_files: files_at.get(&(node_id, stage)).cloned().unwrap_or_default(),
-            // The row's last writer: the appraiser, or the unit when it answered since.
-            by: tr(
-                lang,
-                "appraisal.last_change",
-                &[
-                    ("by", &row.updated_by_name),
-                    ("at", &i18n::date_time(row.updated_at)),
-                ],
-            ),
-            version: row.version,
-        })
+    let data = AppraisalData {
+        lang,
+        framework,
+        by_node,
+        records,
+        row_at,
+        files_at,
+        round,
+        rounds_total,
+        round_open,
+        appraiser,
+        areas: areas_slice,
+        typed: typed.as_ref(),
     };
 
-    let mut area_views: Vec<AreaView> = Vec::new();
-    let tops: Vec<NodeId> = framework
-        .areas()
-        .iter()
-        .chain(framework.outside_tree())
-        .copied()
-        .collect();
-    let (mut in_scope, mut reviewed) = (0, 0);
-    for &top in &tops {
-        let top_node = framework.node(top);
-        let mut leaves = Vec::new();
-        let mut last_parent = None;
-        for &leaf in framework.leaves() {
-            if rules::top_code(framework, leaf) != top_node.code {
-                continue;
-            }
-            let node = framework.node(leaf);
-            let node_id = by_node.get(&leaf).copied().unwrap_or_default();
-            let record = records.get(leaf);
-            let criterion = match node.parent {
-                Some(parent) if parent != top && last_parent != Some(parent) => {
-                    last_parent = Some(parent);
-                    let p = framework.node(parent);
-                    Some(format!("{} {}", p.code, p.title))
-                }
-                _ => None,
-            };
-            let survey = node.method == Method::Survey;
-            let in_round = round >= 1
-                && !survey
-                && (round == 1
-                    || record
-                        .rounds
-                        .get(&((round - 1) as u32))
-                        .is_some_and(|r| r.explanation_requested));
-            let mine = appraiser && rules::in_areas(framework, leaf, areas_slice);
-            let editable = appraiser && round_open && in_round && mine;
-            if round_open && in_round && mine {
-                in_scope += 1;
-                if record.rounds.contains_key(&(round as u32)) {
-                    reviewed += 1;
-                }
-            }
-            let readonly = if survey {
-                Some("appraisal.ro_survey")
-            } else if !appraiser || editable {
-                None
-            } else if !round_open {
-                Some("appraisal.ro_round_closed")
-            } else if !mine {
-                Some("appraisal.ro_outside_areas")
-            } else {
-                Some("appraisal.ro_not_in_round")
-            };
-            let own_row = row_at.get(&(node_id, 0));
-            let earlier: Vec<RoundView> = (1..round.max(1))
-                .filter_map(|r| round_view(node_id, r))
-                .collect();
-            let answered = earlier
-                .iter()
-                .any(|r| r.requested && (r.answer.is_some() || !r.answer_files.is_empty()));
-            let current = if round >= 1 {
-                round_view(node_id, round)
-            } else {
-                None
-            };
-            let rule = node.rule.as_ref();
-            let input_label = rule
-                .filter(|r| r.takes_input() && !survey)
-                .map(|r| match r {
-                    Rule::Threshold {
-                        input, input_label, ..
-                    }
-                    | Rule::Proportional { input, input_label } => {
-                        input_label.clone().unwrap_or_else(|| input.clone())
-                    }
-                    _ => String::new(),
-                });
-            let stored = current.as_ref();
-            let stored_row = row_at
-                .get(&(node_id, round))
-                .copied()
-                .filter(|_| round >= 1);
-            let mine_typed = typed.as_ref().filter(|t| t.node_id == node_id);
-            let (f_points, f_input, f_comment, f_requested, f_version) = match mine_typed {
-                Some(t) if t.error.is_some() => (
-                    t.points.clone(),
-                    t.input.clone(),
-                    t.comment.clone(),
-                    t.requested,
-                    t.version
-                        .or(stored.map(|s| s.version))
-                        .map(|v| v.to_string())
-                        .unwrap_or_default(),
-                ),
-                _ => (
-                    stored_row
-                        .and_then(|r| r.points())
-                        .map(|p| p.to_string())
-                        .unwrap_or_default(),
-                    stored_row
-                        .and_then(LeafScore::input_value)
-                        .map(|v| i18n::points(lang, v))
-                        .unwrap_or_default(),
-                    stored.map(|s| s.comment.clone()).unwrap_or_default(),
-                    stored.is_some_and(|s| s.requested),
-                    stored.map(|s| s.version.to_string()).unwrap_or_default(),
-                ),
-            };
-            let choices: Vec<Choice> = rule
-                .and_then(Rule::allowed_points)
-                .map(|values| {
-                    values
-                        .into_iter()
-                        .map(|v| Choice {
-                            value: v.to_string(),
-                            label: pts(lang, v),
-                            selected: decimal_text(&f_points) == v.to_string(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let f_points = if choices.is_empty() && !f_points.is_empty() {
-                // Shown the Vietnamese way; read back with either separator.
-                decimal_text(&f_points)
-                    .parse::<Points>()
-                    .map(|p| pts(lang, p))
-                    .unwrap_or(f_points)
-            } else {
-                f_points
-            };
-            leaves.push(LeafView {
-                node_id,
-                code: node.code.clone(),
-                title: node.title.clone(),
-                max: pts(lang, node.max_points),
-                criterion,
-                method: node.method.as_str(),
-                method_label: i18n::text(
-                    lang,
-                    &format!("appraisal.method_{}", node.method.as_str()),
-                ),
-                evidence_required: node.evidence_required,
-                guidance: node.guidance.clone(),
-                unit_points: record
-                    .self_points
-                    .map(|p| pts(lang, p))
-                    .unwrap_or_else(|| "—".into()),
-                unit_input: own_row
-                    .and_then(|r| r.input_value())
-                    .map(|v| i18n::points(lang, v)),
-                explanation: own_row.and_then(|r| r.explanation.clone()),
-                files: files_at.get(&(node_id, 0)).cloned().unwrap_or_default(),
-                requests: earlier
-                    .iter()
-                    .chain(current.as_ref())
-                    .filter(|r| r.requested)
-                    .cloned()
-                    .collect(),
-                earlier,
-                current,
-                answered,
-                final_points: rules::final_points(record)
-                    .map(|p| pts(lang, p))
-                    .unwrap_or_else(|| "—".into()),
-                editable,
-                readonly,
-                can_request: editable && round < rounds_total,
-                choices,
-                input_label,
-                f_points,
-                f_input,
-                f_comment,
-                f_requested,
-                f_version,
-                error: mine_typed.and_then(|t| t.error.clone()),
-                saved: mine_typed.is_some_and(|t| t.saved),
-            });
-        }
-        let open = leaves
-            .iter()
-            .any(|l| l.editable || l.error.is_some() || l.saved)
-            || (!appraiser && leaves.iter().any(|l| l.current.is_some()));
-        area_views.push(AreaView {
-            code: top_node.code.clone(),
-            title: top_node.title.clone(),
-            max: pts(lang, top_node.max_points),
-            self_points: pts(lang, own_points.node_points[top]),
-            appraised_points: pts(lang, last_points.node_points[top]),
-            open,
-            leaves,
-        });
-    }
+    let (area_views, in_scope, reviewed) = area_views(&data, &own_points, &last_points);
     let (difference, diff_class) = signed(lang, last_points.points - own_points.points);
     let totals = Totals {
         self_total: pts(lang, own_points.points),
@@ -594,6 +395,9 @@ pub async fn appraise(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(i18n::message(lang, &message)),
             ),
+            Err(StoreError::Rule(rule)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
+            }
             Err(StoreError::Conflict(message)) => {
                 // The form now carries the stored version: saving again overwrites on purpose.
                 typed.version = assessments::leaf_scores(db, sheet_id)
@@ -625,4 +429,313 @@ pub async fn appraise(
     // htmx swaps only successful responses: the refusal travels inside the leaf it concerns.
     let status = if htmx { StatusCode::OK } else { status };
     Ok((status, page).into_response())
+}
+
+/// What round `stage` says about a leaf, when it has a row.
+fn round_view(data: &AppraisalData, node_id: i64, stage: i64) -> Option<RoundView> {
+    let (lang, row_at, files_at) = (data.lang, &data.row_at, &data.files_at);
+    let row = row_at.get(&(node_id, stage))?;
+    Some(RoundView {
+        round: stage,
+        points: row.points().map(|p| pts(lang, p)),
+        comment: row.comment.clone().unwrap_or_default(),
+        requested: row.explanation_requested,
+        answer: row.answer.clone(),
+        answer_files: files_at.get(&(node_id, stage)).cloned().unwrap_or_default(),
+        // The row's last writer: the appraiser, or the unit when it answered since.
+        by: tr(
+            lang,
+            "appraisal.last_change",
+            &[
+                ("by", &row.updated_by_name),
+                ("at", &i18n::date_time(row.updated_at)),
+            ],
+        ),
+        version: row.version,
+    })
+}
+
+/// What one appraisal sheet is drawn from, read once per page.
+pub(super) struct AppraisalData<'a> {
+    lang: Lang,
+    framework: &'a Framework,
+    by_node: HashMap<NodeId, i64>,
+    records: chiso_domain::assessment::SheetRecords,
+    row_at: HashMap<(i64, i64), &'a LeafScore>,
+    files_at: HashMap<(i64, i64), Vec<FileLink>>,
+    round: i64,
+    rounds_total: i64,
+    round_open: bool,
+    appraiser: bool,
+    areas: Option<&'a [String]>,
+    typed: Option<&'a Typed>,
+}
+
+/// One leaf of the side-by-side sheet: the unit's entry, the earlier rounds, and this round's
+/// form when the appraiser may score it (counted into `in_scope` and `reviewed`).
+fn appraisal_leaf(
+    data: &AppraisalData,
+    top: NodeId,
+    leaf: NodeId,
+    last_parent: &mut Option<NodeId>,
+    in_scope: &mut u32,
+    reviewed: &mut u32,
+) -> LeafView {
+    let (lang, framework, round, rounds_total, round_open, appraiser) = (
+        data.lang,
+        data.framework,
+        data.round,
+        data.rounds_total,
+        data.round_open,
+        data.appraiser,
+    );
+    let (by_node, records, row_at, files_at) =
+        (&data.by_node, &data.records, &data.row_at, &data.files_at);
+    let (areas_slice, typed) = (data.areas, data.typed);
+    let node = framework.node(leaf);
+    let node_id = by_node.get(&leaf).copied().unwrap_or_default();
+    let record = records.get(leaf);
+    let criterion = match node.parent {
+        Some(parent) if parent != top && *last_parent != Some(parent) => {
+            *last_parent = Some(parent);
+            let p = framework.node(parent);
+            Some(format!("{} {}", p.code, p.title))
+        }
+        _ => None,
+    };
+    let survey = node.method == Method::Survey;
+    let in_round = round >= 1
+        && !survey
+        && (round == 1
+            || record
+                .rounds
+                .get(&((round - 1) as u32))
+                .is_some_and(|r| r.explanation_requested));
+    let mine = appraiser && rules::in_areas(framework, leaf, areas_slice);
+    let editable = appraiser && round_open && in_round && mine;
+    if round_open && in_round && mine {
+        *in_scope += 1;
+        if record.rounds.contains_key(&(round as u32)) {
+            *reviewed += 1;
+        }
+    }
+    let readonly = if survey {
+        Some("appraisal.ro_survey")
+    } else if !appraiser || editable {
+        None
+    } else if !round_open {
+        Some("appraisal.ro_round_closed")
+    } else if !mine {
+        Some("appraisal.ro_outside_areas")
+    } else {
+        Some("appraisal.ro_not_in_round")
+    };
+    let own_row = row_at.get(&(node_id, 0));
+    let earlier: Vec<RoundView> = (1..round.max(1))
+        .filter_map(|r| round_view(data, node_id, r))
+        .collect();
+    let answered = earlier
+        .iter()
+        .any(|r| r.requested && (r.answer.is_some() || !r.answer_files.is_empty()));
+    let current = if round >= 1 {
+        round_view(data, node_id, round)
+    } else {
+        None
+    };
+    let rule = node.rule.as_ref();
+    let input_label = rule
+        .filter(|r| r.takes_input() && !survey)
+        .map(|r| match r {
+            Rule::Threshold {
+                input, input_label, ..
+            }
+            | Rule::Proportional { input, input_label } => {
+                input_label.clone().unwrap_or_else(|| input.clone())
+            }
+            _ => String::new(),
+        });
+    let mine_typed = typed.filter(|t| t.node_id == node_id);
+    let LeafForm {
+        choices,
+        f_points,
+        f_input,
+        f_comment,
+        f_requested,
+        f_version,
+    } = leaf_form(data, node_id, current.as_ref(), mine_typed, rule);
+    LeafView {
+        node_id,
+        code: node.code.clone(),
+        title: node.title.clone(),
+        max: pts(lang, node.max_points),
+        criterion,
+        method: node.method.as_str(),
+        method_label: i18n::text(lang, &format!("appraisal.method_{}", node.method.as_str())),
+        evidence_required: node.evidence_required,
+        guidance: node.guidance.clone(),
+        unit_points: record
+            .self_points
+            .map(|p| pts(lang, p))
+            .unwrap_or_else(|| "—".into()),
+        unit_input: own_row
+            .and_then(|r| r.input_value())
+            .map(|v| i18n::points(lang, v)),
+        explanation: own_row.and_then(|r| r.explanation.clone()),
+        files: files_at.get(&(node_id, 0)).cloned().unwrap_or_default(),
+        requests: earlier
+            .iter()
+            .chain(current.as_ref())
+            .filter(|r| r.requested)
+            .cloned()
+            .collect(),
+        earlier,
+        current,
+        answered,
+        final_points: rules::final_points(record)
+            .map(|p| pts(lang, p))
+            .unwrap_or_else(|| "—".into()),
+        editable,
+        readonly,
+        can_request: editable && round < rounds_total,
+        choices,
+        input_label,
+        f_points,
+        f_input,
+        f_comment,
+        f_requested,
+        f_version,
+        error: mine_typed.and_then(|t| t.error.clone()),
+        saved: mine_typed.is_some_and(|t| t.saved),
+    }
+}
+
+/// The values of a leaf's appraisal form: what the appraiser typed when it was refused, else
+/// what is stored for this round.
+struct LeafForm {
+    choices: Vec<Choice>,
+    f_points: String,
+    f_input: String,
+    f_comment: String,
+    f_requested: bool,
+    f_version: String,
+}
+
+fn leaf_form(
+    data: &AppraisalData,
+    node_id: i64,
+    current: Option<&RoundView>,
+    mine_typed: Option<&Typed>,
+    rule: Option<&Rule>,
+) -> LeafForm {
+    let (lang, round, row_at) = (data.lang, data.round, &data.row_at);
+    let stored = current;
+    let stored_row = row_at
+        .get(&(node_id, round))
+        .copied()
+        .filter(|_| round >= 1);
+    let (f_points, f_input, f_comment, f_requested, f_version) = match mine_typed {
+        Some(t) if t.error.is_some() => (
+            t.points.clone(),
+            t.input.clone(),
+            t.comment.clone(),
+            t.requested,
+            t.version
+                .or(stored.map(|s| s.version))
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+        ),
+        _ => (
+            stored_row
+                .and_then(|r| r.points())
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            stored_row
+                .and_then(LeafScore::input_value)
+                .map(|v| i18n::points(lang, v))
+                .unwrap_or_default(),
+            stored.map(|s| s.comment.clone()).unwrap_or_default(),
+            stored.is_some_and(|s| s.requested),
+            stored.map(|s| s.version.to_string()).unwrap_or_default(),
+        ),
+    };
+    let choices: Vec<Choice> = rule
+        .and_then(Rule::allowed_points)
+        .map(|values| {
+            values
+                .into_iter()
+                .map(|v| Choice {
+                    value: v.to_string(),
+                    label: pts(lang, v),
+                    selected: decimal_text(&f_points) == v.to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let f_points = if choices.is_empty() && !f_points.is_empty() {
+        // Shown the Vietnamese way; read back with either separator.
+        decimal_text(&f_points)
+            .parse::<Points>()
+            .map(|p| pts(lang, p))
+            .unwrap_or(f_points)
+    } else {
+        f_points
+    };
+    LeafForm {
+        choices,
+        f_points,
+        f_input,
+        f_comment,
+        f_requested,
+        f_version,
+    }
+}
+
+/// The areas of the side-by-side sheet with their leaves and totals, and how many leaves the
+/// appraiser has in scope this round and has reviewed.
+fn area_views(
+    data: &AppraisalData,
+    own_points: &chiso_domain::UnitPoints,
+    last_points: &chiso_domain::UnitPoints,
+) -> (Vec<AreaView>, u32, u32) {
+    let (lang, framework, appraiser) = (data.lang, data.framework, data.appraiser);
+    let mut area_views: Vec<AreaView> = Vec::new();
+    let tops: Vec<NodeId> = framework
+        .areas()
+        .iter()
+        .chain(framework.outside_tree())
+        .copied()
+        .collect();
+    let (mut in_scope, mut reviewed) = (0, 0);
+    for &top in &tops {
+        let top_node = framework.node(top);
+        let mut leaves = Vec::new();
+        let mut last_parent = None;
+        for &leaf in framework.leaves() {
+            if rules::top_code(framework, leaf) != top_node.code {
+                continue;
+            }
+            leaves.push(appraisal_leaf(
+                data,
+                top,
+                leaf,
+                &mut last_parent,
+                &mut in_scope,
+                &mut reviewed,
+            ));
+        }
+        let open = leaves
+            .iter()
+            .any(|l| l.editable || l.error.is_some() || l.saved)
+            || (!appraiser && leaves.iter().any(|l| l.current.is_some()));
+        area_views.push(AreaView {
+            code: top_node.code.clone(),
+            title: top_node.title.clone(),
+            max: pts(lang, top_node.max_points),
+            self_points: pts(lang, own_points.node_points[top]),
+            appraised_points: pts(lang, last_points.node_points[top]),
+            open,
+            leaves,
+        });
+    }
+    (area_views, in_scope, reviewed)
 }

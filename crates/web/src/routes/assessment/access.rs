@@ -140,8 +140,9 @@ pub(super) async fn load_for_change(
     }
 }
 
-pub(super) fn today() -> NaiveDate {
-    assessments::today_in_vietnam()
+/// Today's date in Vietnam, from the application's clock (tests move it).
+pub(super) fn today(state: &AppState) -> NaiveDate {
+    state.clock.today()
 }
 
 pub(super) fn is_htmx(headers: &HeaderMap) -> bool {

@@ -1,4 +1,6 @@
 use super::*;
+use chiso_domain::Framework;
+use chiso_domain::assessment::SheetRecords;
 
 pub(super) fn method_key(method: Method) -> &'static str {
     match method {
@@ -122,10 +124,11 @@ pub(super) struct Abilities {
     pub(super) locked_reason: Option<String>,
 }
 
-pub(super) async fn abilities(
+pub(super) fn abilities(
     state: &AppState,
     lang: Lang,
     loaded: &Loaded,
+    extensions: &[assessments::Extension],
 ) -> AppResult<Abilities> {
     let Some(role) = loaded.role else {
         return Ok(Abilities {
@@ -135,7 +138,6 @@ pub(super) async fn abilities(
         });
     };
     let campaign = &loaded.scope.campaign;
-    let unit_id = loaded.scope.sheet.unit_id;
     let status = loaded.status();
     let context = loaded.context();
     let (action, stage, deadline) = if status == SheetStatus::ExplanationRequested {
@@ -154,13 +156,11 @@ pub(super) async fn abilities(
     let allowed = match rules::check_action(role, action, &context) {
         Err(_) => Err(status_reason(lang, loaded)),
         Ok(_) => {
-            let extension = assessments::extension_for(&state.db, campaign.id, unit_id, stage)
-                .await?
-                .map(|e| e.valid_until);
-            rules::may_enter(stage, today(), deadline, extension).map_err(|e| {
+            let extension = extension_of(extensions, stage);
+            rules::may_enter(stage, today(state), deadline, extension).map_err(|e| {
                 format!(
                     "{} {}",
-                    message(lang, &e.to_string()),
+                    e.describe(lang),
                     t(lang, "assessment.locked_ask_extension")
                 )
             })
@@ -242,8 +242,13 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
     let status = loaded.status();
     let rows = assessments::leaf_scores(db, sheet.id).await?;
     let files = evidence::files_for_sheet(db, sheet.id).await?;
-    let closed: HashSet<i64> = assessments::round_states(db, campaign.id)
-        .await?
+    // Appraisal rows (stage > 0) exist only once the sheet entered a round.
+    let round_states = if sheet.current_round > 0 {
+        assessments::round_states(db, campaign.id).await?
+    } else {
+        Vec::new()
+    };
+    let closed: HashSet<i64> = round_states
         .into_iter()
         .filter(|r| r.state == "closed")
         .map(|r| r.round_no)
@@ -257,11 +262,10 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
     } else {
         BTreeMap::new()
     };
-    let self_extension =
-        assessments::extension_for(db, campaign.id, sheet.unit_id, Stage::SelfAssessment).await?;
-    let explanation_extension =
-        assessments::extension_for(db, campaign.id, sheet.unit_id, Stage::Explanation).await?;
-    let can = abilities(state, lang, loaded).await?;
+    let extensions = assessments::unit_extensions(db, campaign.id, sheet.unit_id).await?;
+    let self_extension = extension_of(&extensions, Stage::SelfAssessment);
+    let explanation_extension = extension_of(&extensions, Stage::Explanation);
+    let can = abilities(state, lang, loaded, &extensions)?;
     let unit_files = if can.edit_self || can.edit_answer {
         sheet_queries::unit_files(db, sheet.unit_id).await?
     } else {
@@ -298,218 +302,26 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
         }
     }
     let computed = compute_unit(framework, &score_sheet);
-
-    let current_round = sheet.current_round;
-    let leaf_view = |leaf: NodeId| -> LeafView {
-        let node = framework.node(leaf);
-        let db_id = node_ids.get(&leaf).copied().unwrap_or_default();
-        let own = by_stage.get(&(db_id, 0)).copied();
-        let record = records.get(leaf);
-        let own_files = files_by.get(&(db_id, 0)).cloned().unwrap_or_default();
-        let survey = node.method == Method::Survey;
-        let (state, state_key) = if survey {
-            ("survey", "assessment.state_survey")
-        } else if node.evidence_required && record.evidence == 0 && !record.explanation {
-            ("blocked", "assessment.state_blocked")
-        } else if record.self_points.is_some() {
-            ("filled", "assessment.state_filled")
-        } else if node.method == Method::SelfAssessed {
-            ("empty", "assessment.state_empty")
-        } else {
-            ("optional", "assessment.state_optional")
-        };
-        let rounds: Vec<RoundView> = rows
-            .iter()
-            .filter(|r| {
-                r.node_id == db_id
-                    && r.stage > 0
-                    && (closed.contains(&r.stage) || all_rounds_visible)
-            })
-            .map(|r| RoundView {
-                round: r.stage,
-                current: status == SheetStatus::ExplanationRequested
-                    && r.stage == current_round
-                    && r.explanation_requested,
-                points: r.points().map(|p| pts(lang, p)),
-                comment: r.comment.clone(),
-                explanation_requested: r.explanation_requested,
-                answer: r.answer.clone(),
-                files: files_by
-                    .get(&(db_id, r.stage))
-                    .map(|list| list.iter().map(|f| file_view(lang, f, false)).collect())
-                    .unwrap_or_default(),
-            })
-            .collect();
-        let answer = (status == SheetStatus::ExplanationRequested)
-            .then(|| by_stage.get(&(db_id, current_round)).copied())
-            .flatten()
-            .filter(|r| r.explanation_requested)
-            .map(|r| AnswerView {
-                round: r.stage,
-                version: r.version,
-                comment: r.comment.clone(),
-                value: r.answer.clone().unwrap_or_default(),
-                editable: can.edit_answer,
-                files: files_by
-                    .get(&(db_id, r.stage))
-                    .map(|list| {
-                        list.iter()
-                            .map(|f| file_view(lang, f, can.edit_answer))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            });
-        let editable = can.edit_self && !survey;
-        let evidence_editable = editable || answer.as_ref().is_some_and(|a| a.editable);
-        let linked_here: HashSet<i64> = if answer.is_some() {
-            files_by
-                .get(&(db_id, current_round))
-                .map(|l| l.iter().map(|f| f.file_id).collect())
-                .unwrap_or_default()
-        } else {
-            own_files.iter().map(|f| f.file_id).collect()
-        };
-        LeafView {
-            node_id: db_id,
-            code: node.code.clone(),
-            title: node.title.clone(),
-            max: pts(lang, node.max_points),
-            method: method_key(node.method),
-            method_label: t(
-                lang,
-                &format!("assessment.method_{}", method_key(node.method)),
-            ),
-            evidence_required: node.evidence_required,
-            guidance: node.guidance.clone(),
-            rule: rule_view(lang, node, own),
-            version: own.map(|r| r.version.to_string()).unwrap_or_default(),
-            points_value: own
-                .and_then(LeafScore::points)
-                .map(|p| pts(lang, p))
-                .unwrap_or_default(),
-            input_value: own
-                .and_then(LeafScore::input_value)
-                .map(|v| i18n::points(lang, v))
-                .unwrap_or_default(),
-            explanation_value: own.and_then(|r| r.explanation.clone()).unwrap_or_default(),
-            points_display: own.and_then(LeafScore::points).map(|p| pts(lang, p)),
-            saved_by: own.map(|r| r.updated_by_name.clone()),
-            saved_at: own.map(|r| i18n::date_time(r.updated_at)),
-            files: own_files
-                .iter()
-                .map(|f| file_view(lang, f, editable))
-                .collect(),
-            state,
-            state_label: t(lang, state_key),
-            rounds,
-            answer,
-            final_points: finals.get(&db_id).map(|p| pts(lang, *p)),
-            editable,
-            evidence_editable,
-            linkable: unit_files
-                .iter()
-                .filter(|f| !linked_here.contains(&f.file_id))
-                .map(|f| (f.file_id, f.file_name.clone()))
-                .collect(),
-            error: None,
-            conflict: None,
-            saved_now: false,
-        }
+    let data = SheetData {
+        lang,
+        framework,
+        status,
+        current_round: sheet.current_round,
+        rows: &rows,
+        node_ids,
+        by_stage,
+        files_by,
+        records,
+        closed,
+        all_rounds_visible,
+        finals,
+        can: &can,
+        unit_files: &unit_files,
     };
 
-    let mut sections = Vec::new();
-    let mut area_totals = Vec::new();
-    for &top in framework.areas().iter().chain(framework.outside_tree()) {
-        let node = framework.node(top);
-        let mut entries = Vec::new();
-        let mut stack = vec![top];
-        // Depth-first in the framework's order.
-        while let Some(id) = stack.pop() {
-            let n = framework.node(id);
-            if n.is_leaf() {
-                entries.push(EntryView {
-                    heading: None,
-                    leaf: Some(leaf_view(id)),
-                });
-            } else {
-                if id != top {
-                    entries.push(EntryView {
-                        heading: Some(HeadingView {
-                            code: n.code.clone(),
-                            title: n.title.clone(),
-                            max: pts(lang, n.max_points),
-                            depth: n.depth,
-                        }),
-                        leaf: None,
-                    });
-                }
-                stack.extend(n.children.iter().rev());
-            }
-        }
-        let kind = match node.method {
-            Method::Bonus => "bonus",
-            Method::Penalty => "penalty",
-            _ => "area",
-        };
-        let points = computed.node_points[top].min(node.max_points);
-        area_totals.push((
-            node.code.clone(),
-            node.title.clone(),
-            total(lang, points),
-            pts(lang, node.max_points),
-        ));
-        sections.push(SectionView {
-            code: node.code.clone(),
-            title: node.title.clone(),
-            points: total(lang, points),
-            max: pts(lang, node.max_points),
-            kind,
-            entries,
-        });
-    }
+    let (sections, area_totals) = sections(&data, &computed);
 
-    let is_leader = loaded.role == Some(Role::UnitLeader);
-    let problems = if status == SheetStatus::Draft && loaded.role.is_some() {
-        rules::submission_problems(framework, &records)
-            .into_iter()
-            .map(|p| ProblemView {
-                text: t(
-                    lang,
-                    match p.kind {
-                        SubmissionProblemKind::MissingPoints => "assessment.problem_points",
-                        SubmissionProblemKind::MissingEvidenceExplanation => {
-                            "assessment.problem_evidence"
-                        }
-                    },
-                ),
-                code: p.code,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let any_round_visible =
-        sheet.current_round > 0 && (closed.contains(&sheet.current_round) || all_rounds_visible);
-    let summary = SummaryView {
-        filled: sheet.leaves_filled,
-        total: sheet.leaves_total,
-        percent: percent(sheet.leaves_filled, sheet.leaves_total),
-        missing_evidence: sheet.missing_evidence,
-        unexplained: sheet.unexplained,
-        self_total: total(lang, computed.points),
-        tree_total: total(lang, computed.tree_points),
-        max_total: pts(lang, framework.max_points()),
-        appraised_total: any_round_visible.then(|| total(lang, sheet.appraised_total_points())),
-        areas: area_totals,
-        problems,
-        flagged: sheet.flagged,
-        answered: sheet.answered,
-        version: sheet.version,
-        can_submit: is_leader && can.edit_self,
-        can_withdraw: is_leader && status == SheetStatus::Submitted,
-        can_submit_explanation: is_leader && can.edit_answer,
-        is_leader,
-    };
+    let summary = summary_view(&data, loaded, &computed, area_totals);
     Ok(SheetView {
         id: sheet.id,
         status: status.as_str(),
@@ -520,18 +332,9 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
         unit_code: loaded.unit.code.clone(),
         framework_title: framework.display_title(),
         sample: framework.meta.sample,
-        deadline: deadline_text(
-            lang,
-            campaign.self_assessment_deadline,
-            self_extension.map(|e| e.valid_until),
-        ),
-        explanation_deadline: (sheet.current_round > 0).then(|| {
-            deadline_text(
-                lang,
-                campaign.explanation_deadline,
-                explanation_extension.map(|e| e.valid_until),
-            )
-        }),
+        deadline: deadline_text(lang, campaign.self_assessment_deadline, self_extension),
+        explanation_deadline: (sheet.current_round > 0)
+            .then(|| deadline_text(lang, campaign.explanation_deadline, explanation_extension)),
         submitted: sheet.submitted_at.map(|at| {
             format!(
                 "{} ({})",
@@ -575,4 +378,288 @@ pub(super) fn with_leaf(view: &mut SheetView, node_id: i64, change: impl FnOnce(
             }
         }
     }
+}
+
+/// What the leaves of one sheet are drawn from, read once per page (or per redrawn row).
+pub(super) struct SheetData<'a> {
+    pub(super) lang: Lang,
+    pub(super) framework: &'a Framework,
+    pub(super) status: SheetStatus,
+    pub(super) current_round: i64,
+    pub(super) rows: &'a [LeafScore],
+    pub(super) node_ids: HashMap<NodeId, i64>,
+    pub(super) by_stage: HashMap<(i64, i64), &'a LeafScore>,
+    pub(super) files_by: HashMap<(i64, i64), Vec<&'a LinkedFile>>,
+    pub(super) records: SheetRecords,
+    pub(super) closed: HashSet<i64>,
+    pub(super) all_rounds_visible: bool,
+    pub(super) finals: BTreeMap<i64, Points>,
+    pub(super) can: &'a Abilities,
+    pub(super) unit_files: &'a [sheet_queries::UnitFile],
+}
+
+/// One leaf's row: its points, files, rounds and the answer box.
+pub(super) fn leaf_view(data: &SheetData, leaf: NodeId) -> LeafView {
+    let (lang, current_round) = (data.lang, data.current_round);
+    let SheetData {
+        framework,
+        node_ids,
+        by_stage,
+        files_by,
+        records,
+        finals,
+        can,
+        unit_files,
+        ..
+    } = data;
+    let node = framework.node(leaf);
+    let db_id = node_ids.get(&leaf).copied().unwrap_or_default();
+    let own = by_stage.get(&(db_id, 0)).copied();
+    let record = records.get(leaf);
+    let own_files = files_by.get(&(db_id, 0)).cloned().unwrap_or_default();
+    let survey = node.method == Method::Survey;
+    let (state, state_key) = if survey {
+        ("survey", "assessment.state_survey")
+    } else if node.evidence_required && record.evidence == 0 && !record.explanation {
+        ("blocked", "assessment.state_blocked")
+    } else if record.self_points.is_some() {
+        ("filled", "assessment.state_filled")
+    } else if node.method == Method::SelfAssessed {
+        ("empty", "assessment.state_empty")
+    } else {
+        ("optional", "assessment.state_optional")
+    };
+    let rounds = round_views(data, db_id);
+    let answer = answer_view(data, db_id);
+    let editable = can.edit_self && !survey;
+    let evidence_editable = editable || answer.as_ref().is_some_and(|a| a.editable);
+    let linked_here: HashSet<i64> = if answer.is_some() {
+        files_by
+            .get(&(db_id, current_round))
+            .map(|l| l.iter().map(|f| f.file_id).collect())
+            .unwrap_or_default()
+    } else {
+        own_files.iter().map(|f| f.file_id).collect()
+    };
+    LeafView {
+        node_id: db_id,
+        code: node.code.clone(),
+        title: node.title.clone(),
+        max: pts(lang, node.max_points),
+        method: method_key(node.method),
+        method_label: t(
+            lang,
+            &format!("assessment.method_{}", method_key(node.method)),
+        ),
+        evidence_required: node.evidence_required,
+        guidance: node.guidance.clone(),
+        rule: rule_view(lang, node, own),
+        version: own.map(|r| r.version.to_string()).unwrap_or_default(),
+        points_value: own
+            .and_then(LeafScore::points)
+            .map(|p| pts(lang, p))
+            .unwrap_or_default(),
+        input_value: own
+            .and_then(LeafScore::input_value)
+            .map(|v| i18n::points(lang, v))
+            .unwrap_or_default(),
+        explanation_value: own.and_then(|r| r.explanation.clone()).unwrap_or_default(),
+        points_display: own.and_then(LeafScore::points).map(|p| pts(lang, p)),
+        saved_by: own.map(|r| r.updated_by_name.clone()),
+        saved_at: own.map(|r| i18n::date_time(r.updated_at)),
+        files: own_files
+            .iter()
+            .map(|f| file_view(lang, f, editable))
+            .collect(),
+        state,
+        state_label: t(lang, state_key),
+        rounds,
+        answer,
+        final_points: finals.get(&db_id).map(|p| pts(lang, *p)),
+        editable,
+        evidence_editable,
+        linkable: unit_files
+            .iter()
+            .filter(|f| !linked_here.contains(&f.file_id))
+            .map(|f| (f.file_id, f.file_name.clone()))
+            .collect(),
+        error: None,
+        conflict: None,
+        saved_now: false,
+    }
+}
+
+/// The areas (and bonus / penalty items) in tree order, each with its headings and leaves and
+/// its running total; and the totals again for the summary's table.
+#[allow(clippy::type_complexity)]
+pub(super) fn sections(
+    data: &SheetData,
+    computed: &chiso_domain::UnitPoints,
+) -> (Vec<SectionView>, Vec<(String, String, String, String)>) {
+    let (lang, framework) = (data.lang, data.framework);
+    let mut sections = Vec::new();
+    let mut area_totals = Vec::new();
+    for &top in framework.areas().iter().chain(framework.outside_tree()) {
+        let node = framework.node(top);
+        let mut entries = Vec::new();
+        let mut stack = vec![top];
+        // Depth-first in the framework's order.
+        while let Some(id) = stack.pop() {
+            let n = framework.node(id);
+            if n.is_leaf() {
+                entries.push(EntryView {
+                    heading: None,
+                    leaf: Some(leaf_view(data, id)),
+                });
+            } else {
+                if id != top {
+                    entries.push(EntryView {
+                        heading: Some(HeadingView {
+                            code: n.code.clone(),
+                            title: n.title.clone(),
+                            max: pts(lang, n.max_points),
+                            depth: n.depth,
+                        }),
+                        leaf: None,
+                    });
+                }
+                stack.extend(n.children.iter().rev());
+            }
+        }
+        let kind = match node.method {
+            Method::Bonus => "bonus",
+            Method::Penalty => "penalty",
+            _ => "area",
+        };
+        let points = computed.node_points[top].min(node.max_points);
+        area_totals.push((
+            node.code.clone(),
+            node.title.clone(),
+            total(lang, points),
+            pts(lang, node.max_points),
+        ));
+        sections.push(SectionView {
+            code: node.code.clone(),
+            title: node.title.clone(),
+            points: total(lang, points),
+            max: pts(lang, node.max_points),
+            kind,
+            entries,
+        });
+    }
+    (sections, area_totals)
+}
+
+/// What the closed rounds (all of them once the campaign is finalized) said about a leaf.
+fn round_views(data: &SheetData, db_id: i64) -> Vec<RoundView> {
+    let (lang, status, current_round) = (data.lang, data.status, data.current_round);
+    let (closed, files_by, all_rounds_visible) =
+        (&data.closed, &data.files_by, data.all_rounds_visible);
+    data.rows
+        .iter()
+        .filter(|r| {
+            r.node_id == db_id && r.stage > 0 && (closed.contains(&r.stage) || all_rounds_visible)
+        })
+        .map(|r| RoundView {
+            round: r.stage,
+            current: status == SheetStatus::ExplanationRequested
+                && r.stage == current_round
+                && r.explanation_requested,
+            points: r.points().map(|p| pts(lang, p)),
+            comment: r.comment.clone(),
+            explanation_requested: r.explanation_requested,
+            answer: r.answer.clone(),
+            files: files_by
+                .get(&(db_id, r.stage))
+                .map(|list| list.iter().map(|f| file_view(lang, f, false)).collect())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The answer box of a leaf flagged in the current round, while the explanation is asked.
+fn answer_view(data: &SheetData, db_id: i64) -> Option<AnswerView> {
+    let (lang, status, current_round) = (data.lang, data.status, data.current_round);
+    let (by_stage, files_by, can) = (&data.by_stage, &data.files_by, data.can);
+    (status == SheetStatus::ExplanationRequested)
+        .then(|| by_stage.get(&(db_id, current_round)).copied())
+        .flatten()
+        .filter(|r| r.explanation_requested)
+        .map(|r| AnswerView {
+            round: r.stage,
+            version: r.version,
+            comment: r.comment.clone(),
+            value: r.answer.clone().unwrap_or_default(),
+            editable: can.edit_answer,
+            files: files_by
+                .get(&(db_id, r.stage))
+                .map(|list| {
+                    list.iter()
+                        .map(|f| file_view(lang, f, can.edit_answer))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+}
+
+/// The totals, progress, the blocking leaves and the leader's actions.
+fn summary_view(
+    data: &SheetData,
+    loaded: &Loaded,
+    computed: &chiso_domain::UnitPoints,
+    area_totals: Vec<(String, String, String, String)>,
+) -> SummaryView {
+    let (lang, framework, status, can) = (data.lang, data.framework, data.status, data.can);
+    let sheet = &loaded.scope.sheet;
+    let all_rounds_visible = data.all_rounds_visible;
+    let is_leader = loaded.role == Some(Role::UnitLeader);
+    let problems = if status == SheetStatus::Draft && loaded.role.is_some() {
+        rules::submission_problems(framework, &data.records)
+            .into_iter()
+            .map(|p| ProblemView {
+                text: t(
+                    lang,
+                    match p.kind {
+                        SubmissionProblemKind::MissingPoints => "assessment.problem_points",
+                        SubmissionProblemKind::MissingEvidenceExplanation => {
+                            "assessment.problem_evidence"
+                        }
+                    },
+                ),
+                code: p.code,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let any_round_visible = sheet.current_round > 0
+        && (data.closed.contains(&sheet.current_round) || all_rounds_visible);
+    SummaryView {
+        filled: sheet.leaves_filled,
+        total: sheet.leaves_total,
+        percent: percent(sheet.leaves_filled, sheet.leaves_total),
+        missing_evidence: sheet.missing_evidence,
+        unexplained: sheet.unexplained,
+        self_total: total(lang, computed.points),
+        tree_total: total(lang, computed.tree_points),
+        max_total: pts(lang, framework.max_points()),
+        appraised_total: any_round_visible.then(|| total(lang, sheet.appraised_total_points())),
+        areas: area_totals,
+        problems,
+        flagged: sheet.flagged,
+        answered: sheet.answered,
+        version: sheet.version,
+        can_submit: is_leader && can.edit_self,
+        can_withdraw: is_leader && status == SheetStatus::Submitted,
+        can_submit_explanation: is_leader && can.edit_answer,
+        is_leader,
+    }
+}
+
+/// The end of the unit's extension for a stage, if it has one.
+fn extension_of(extensions: &[assessments::Extension], stage: Stage) -> Option<NaiveDate> {
+    extensions
+        .iter()
+        .find(|e| e.stage == stage.as_str())
+        .map(|e| e.valid_until)
 }

@@ -104,7 +104,7 @@ pub async fn upload(
                 node_id,
                 file.id,
                 &name,
-                today(),
+                today(&state),
             )
             .await
         }
@@ -126,6 +126,9 @@ pub async fn upload(
         }
         Err(StoreError::Invalid(english) | StoreError::Conflict(english)) => {
             refused(StatusCode::UNPROCESSABLE_ENTITY, message(lang, &english)).await
+        }
+        Err(StoreError::Rule(rule)) => {
+            refused(StatusCode::UNPROCESSABLE_ENTITY, rule.describe(lang)).await
         }
         Err(other) => Err(other.into()),
     }
@@ -156,7 +159,7 @@ pub async fn link(
             loaded.id(),
             node_id,
             id,
-            today(),
+            today(&state),
         )
         .await
         .map(|_| ()),
@@ -173,6 +176,9 @@ pub async fn link(
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(message(lang, &english)),
         ),
+        Err(StoreError::Rule(rule)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
+        }
         Err(other) => return Err(other.into()),
     };
     leaf_answer(
@@ -211,12 +217,15 @@ pub async fn unlink(
         .ok_or(AppError::NotFound)?;
     let node_id = linked.node_id;
     let (status, error) =
-        match evidence::unlink(&state.db, &principal.actor(), role, link_id, today()).await {
+        match evidence::unlink(&state.db, &principal.actor(), role, link_id, today(&state)).await {
             Ok(()) => (StatusCode::OK, None),
             Err(StoreError::Invalid(english) | StoreError::Conflict(english)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Some(message(lang, &english)),
             ),
+            Err(StoreError::Rule(rule)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
+            }
             Err(other) => return Err(other.into()),
         };
     leaf_answer(

@@ -3,7 +3,11 @@ use super::*;
 // ── List ────────────────────────────────────────────────────────────────────────────────────
 
 /// What the unit is asked to do now, in words.
-pub(super) fn asked(lang: Lang, row: &sheet_queries::UnitSheetRow) -> (String, bool) {
+pub(super) fn asked(
+    lang: Lang,
+    today: NaiveDate,
+    row: &sheet_queries::UnitSheetRow,
+) -> (String, bool) {
     let status = SheetStatus::parse(&row.status).unwrap_or(SheetStatus::Draft);
     let campaign = CampaignState::parse(&row.campaign_state).unwrap_or(CampaignState::Draft);
     let effective =
@@ -11,7 +15,6 @@ pub(super) fn asked(lang: Lang, row: &sheet_queries::UnitSheetRow) -> (String, b
             (Some(d), Some(e)) if e > d => Some(e),
             (d, _) => d,
         };
-    let today = today();
     match status {
         SheetStatus::Draft
             if matches!(campaign, CampaignState::Open | CampaignState::Appraisal) =>
@@ -100,7 +103,7 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|row| {
-            let (asked, urgent) = asked(lang, &row);
+            let (asked, urgent) = asked(lang, today(&state), &row);
             let status = SheetStatus::parse(&row.status).unwrap_or(SheetStatus::Draft);
             let explaining = matches!(
                 status,

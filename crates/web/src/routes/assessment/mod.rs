@@ -30,6 +30,7 @@ use chiso_store::{StoreError, sheet_queries, users};
 use chrono::NaiveDate;
 
 use crate::auth::{Auth, Context, Principal};
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{EvidenceForm, ReceivedFile, Upload, UploadRefusal};
 use crate::extract::{Form, Path, State};

@@ -66,7 +66,36 @@ pub(super) async fn leaf_answer(
 ) -> AppResult<Response> {
     // Reloaded: the sheet's state and version moved with the change.
     let loaded = load(state, principal, sheet).await?;
-    let mut view = build(state, context.lang, &loaded).await?;
+    render_leaf(state, context, headers, &loaded, node_id, status, change).await
+}
+
+/// Redraws one leaf after an autosave with what the request already loaded: only the sheet's
+/// row (its version, status and totals moved with the save) is read again, not its campaign,
+/// framework or the units (docs/method.md: a campaign's framework is frozen while it runs).
+pub(super) async fn redraw_after_save(
+    state: &AppState,
+    context: &Context,
+    headers: &HeaderMap,
+    mut loaded: Loaded,
+    node_id: i64,
+    status: StatusCode,
+    change: impl FnOnce(&mut LeafView),
+) -> AppResult<Response> {
+    loaded.scope.sheet = assessments::get_sheet(&state.db, loaded.id()).await?;
+    render_leaf(state, context, headers, &loaded, node_id, status, change).await
+}
+
+/// The row and the totals for htmx, the whole page otherwise.
+async fn render_leaf(
+    state: &AppState,
+    context: &Context,
+    headers: &HeaderMap,
+    loaded: &Loaded,
+    node_id: i64,
+    status: StatusCode,
+    change: impl FnOnce(&mut LeafView),
+) -> AppResult<Response> {
+    let mut view = build(state, context.lang, loaded).await?;
     if is_htmx(headers) {
         let mut leaf = take_leaf(&mut view, node_id).ok_or(AppError::NotFound)?;
         change(&mut leaf);
@@ -145,102 +174,20 @@ pub async fn save_leaf(
 
     if answer_mode {
         let answer = field(&pairs, "answer").unwrap_or("").to_string();
-        let typed = answer.clone();
-        let result = match version {
-            Some(version) => {
-                assessments::save_answer(
-                    &state.db,
-                    &actor,
-                    role,
-                    loaded.id(),
-                    today(),
-                    &AnswerEntry {
-                        node_id,
-                        answer: Some(answer),
-                        expected_version: version,
-                    },
-                )
-                .await
-            }
-            None => Err(StoreError::Invalid(format!(
-                "{code}: no explanation was requested for this leaf"
-            ))),
+        let request = LeafRequest {
+            state: &state,
+            context: &context,
+            principal: &principal,
+            headers: &headers,
+            sheet: &sheet,
         };
-        let (status, error, conflict) = match result {
-            Ok(_) => (StatusCode::OK, None, None),
-            Err(e) => refusal(&state, lang, &loaded, node_id, &code, version, e, true).await?,
-        };
-        let saved = status.is_success();
-        return leaf_answer(
-            &state,
-            &context,
-            &principal,
-            &headers,
-            &sheet,
-            node_id,
-            status,
-            move |leaf| {
-                leaf.saved_now = saved;
-                if let Some(answer) = leaf.answer.as_mut()
-                    && !saved
-                {
-                    answer.value = typed;
-                }
-                leaf.error = error;
-                leaf.conflict = conflict;
-            },
-        )
-        .await;
+        return save_answer_leaf(request, &loaded, node_id, &code, version, answer).await;
     }
 
     let points_text = field(&pairs, "points").unwrap_or("").to_string();
     let input_text = field(&pairs, "input").unwrap_or("").to_string();
     let explanation = field(&pairs, "explanation").unwrap_or("").to_string();
-    let mut problems = Vec::new();
-    let points = match decimal(&points_text) {
-        Ok(None) => None,
-        Ok(Some(text)) => match text.parse::<Points>() {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(
-                    t(lang, "assessment.error_points")
-                        .replace("{code}", &code)
-                        .replace("{value}", points_text.trim()),
-                );
-                None
-            }
-        },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_points")
-                    .replace("{code}", &code)
-                    .replace("{value}", points_text.trim()),
-            );
-            None
-        }
-    };
-    let input = match decimal(&input_text) {
-        Ok(None) => None,
-        Ok(Some(text)) => match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                problems.push(
-                    t(lang, "assessment.error_input")
-                        .replace("{code}", &code)
-                        .replace("{value}", input_text.trim()),
-                );
-                None
-            }
-        },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_input")
-                    .replace("{code}", &code)
-                    .replace("{value}", input_text.trim()),
-            );
-            None
-        }
-    };
+    let (points, input, problems) = parse_numbers(lang, &code, &points_text, &input_text);
     let keep_typed = |leaf: &mut LeafView| {
         leaf.points_value = points_text.clone();
         leaf.input_value = input_text.clone();
@@ -270,11 +217,15 @@ pub async fn save_leaf(
     }
     // A field the request does not carry keeps its stored value (a form always carries them
     // all; a hand-made request that names only the points must not erase the explanation).
-    let current = assessments::leaf_scores(&state.db, loaded.id())
-        .await?
-        .into_iter()
-        .find(|r| r.node_id == node_id && r.stage == 0);
     let carried = |name: &str| field(&pairs, name).is_some();
+    let current = if (carried("points") || carried("input")) && carried("explanation") {
+        None
+    } else {
+        assessments::leaf_scores(&state.db, loaded.id())
+            .await?
+            .into_iter()
+            .find(|r| r.node_id == node_id && r.stage == 0)
+    };
     let (points, input) = if carried("points") || carried("input") {
         (points, input)
     } else {
@@ -295,17 +246,33 @@ pub async fn save_leaf(
         explanation,
         expected_version: version,
     };
-    let result =
-        assessments::save_self_assessment(&state.db, &actor, role, loaded.id(), today(), &entry)
-            .await;
+    // The sheet, its campaign and framework were loaded once for this request; the store asks
+    // the rules with them instead of reading them again.
+    let extension = assessments::extension_for(
+        &state.db,
+        loaded.scope.campaign.id,
+        loaded.scope.sheet.unit_id,
+        Stage::SelfAssessment,
+    )
+    .await?
+    .map(|e| e.valid_until);
+    let result = assessments::save_self_assessment_in(
+        &state.db,
+        &actor,
+        role,
+        &loaded.scope,
+        extension,
+        today(&state),
+        &entry,
+    )
+    .await;
     match result {
         Ok(_) => {
-            leaf_answer(
+            redraw_after_save(
                 &state,
                 &context,
-                &principal,
                 &headers,
-                &sheet,
+                loaded,
                 node_id,
                 StatusCode::OK,
                 |leaf| leaf.saved_now = true,
@@ -315,12 +282,11 @@ pub async fn save_leaf(
         Err(e) => {
             let (status, error, conflict) =
                 refusal(&state, lang, &loaded, node_id, &code, version, e, false).await?;
-            leaf_answer(
+            redraw_after_save(
                 &state,
                 &context,
-                &principal,
                 &headers,
-                &sheet,
+                loaded,
                 node_id,
                 status,
                 |leaf| {
@@ -406,7 +372,143 @@ pub(super) async fn refusal(
             Some(message(lang, &english)),
             None,
         )),
+        StoreError::Rule(rule) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(rule.describe(lang)),
+            None,
+        )),
         StoreError::NotFound => Err(AppError::NotFound),
         other => Err(other.into()),
     }
+}
+
+/// The request a leaf is redrawn for.
+pub(super) struct LeafRequest<'a> {
+    pub(super) state: &'a AppState,
+    pub(super) context: &'a Context,
+    pub(super) principal: &'a Principal,
+    pub(super) headers: &'a HeaderMap,
+    pub(super) sheet: &'a str,
+}
+
+/// The unit's answer to an explanation request on one leaf (an autosave of the answer box).
+async fn save_answer_leaf(
+    request: LeafRequest<'_>,
+    loaded: &Loaded,
+    node_id: i64,
+    code: &str,
+    version: Option<i64>,
+    answer: String,
+) -> AppResult<Response> {
+    let LeafRequest {
+        state,
+        context,
+        principal,
+        headers,
+        sheet,
+    } = request;
+    let (lang, actor) = (context.lang, principal.actor());
+    let role = loaded.role.expect("checked by load_for_change");
+    let typed = answer.clone();
+    let result = match version {
+        Some(version) => {
+            assessments::save_answer(
+                &state.db,
+                &actor,
+                role,
+                loaded.id(),
+                today(state),
+                &AnswerEntry {
+                    node_id,
+                    answer: Some(answer),
+                    expected_version: version,
+                },
+            )
+            .await
+        }
+        None => Err(StoreError::Rule(rules::WorkflowError::NotFlagged {
+            code: code.to_string(),
+        })),
+    };
+    let (status, error, conflict) = match result {
+        Ok(_) => (StatusCode::OK, None, None),
+        Err(e) => refusal(state, lang, loaded, node_id, code, version, e, true).await?,
+    };
+    let saved = status.is_success();
+    leaf_answer(
+        state,
+        context,
+        principal,
+        headers,
+        sheet,
+        node_id,
+        status,
+        move |leaf| {
+            leaf.saved_now = saved;
+            if let Some(answer) = leaf.answer.as_mut()
+                && !saved
+            {
+                answer.value = typed;
+            }
+            leaf.error = error;
+            leaf.conflict = conflict;
+        },
+    )
+    .await
+}
+
+/// The points and the rule input as typed (`1,5` or `1.5`; blank is none), with the problems
+/// of what does not read as a number, each naming the leaf and the value.
+fn parse_numbers(
+    lang: Lang,
+    code: &str,
+    points_text: &str,
+    input_text: &str,
+) -> (Option<Points>, Option<f64>, Vec<String>) {
+    let mut problems = Vec::new();
+    let points = match decimal(points_text) {
+        Ok(None) => None,
+        Ok(Some(text)) => match text.parse::<Points>() {
+            Ok(p) => Some(p),
+            Err(_) => {
+                problems.push(
+                    t(lang, "assessment.error_points")
+                        .replace("{code}", code)
+                        .replace("{value}", points_text.trim()),
+                );
+                None
+            }
+        },
+        Err(()) => {
+            problems.push(
+                t(lang, "assessment.error_points")
+                    .replace("{code}", code)
+                    .replace("{value}", points_text.trim()),
+            );
+            None
+        }
+    };
+    let input = match decimal(input_text) {
+        Ok(None) => None,
+        Ok(Some(text)) => match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                problems.push(
+                    t(lang, "assessment.error_input")
+                        .replace("{code}", code)
+                        .replace("{value}", input_text.trim()),
+                );
+                None
+            }
+        },
+        Err(()) => {
+            problems.push(
+                t(lang, "assessment.error_input")
+                    .replace("{code}", code)
+                    .replace("{value}", input_text.trim()),
+            );
+            None
+        }
+    };
+    (points, input, problems)
 }

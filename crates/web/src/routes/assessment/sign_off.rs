@@ -55,6 +55,7 @@ pub(super) fn store_refusal(lang: Lang, error: StoreError) -> AppResult<(StatusC
             Ok((StatusCode::UNPROCESSABLE_ENTITY, message(lang, &english)))
         }
         StoreError::Conflict(english) => Ok((StatusCode::CONFLICT, message(lang, &english))),
+        StoreError::Rule(rule) => Ok((StatusCode::UNPROCESSABLE_ENTITY, rule.describe(lang))),
         other => Err(other.into()),
     }
 }
@@ -93,7 +94,7 @@ pub async fn submit(
         Role::UnitLeader,
         loaded.id(),
         version,
-        today(),
+        today(&state),
     )
     .await;
     sign_off_outcome(
@@ -125,7 +126,7 @@ pub async fn withdraw(
         &principal.actor(),
         Role::UnitLeader,
         loaded.id(),
-        today(),
+        today(&state),
         reason,
     )
     .await;
@@ -160,7 +161,7 @@ pub async fn submit_explanation(
         Role::UnitLeader,
         loaded.id(),
         version,
-        today(),
+        today(&state),
     )
     .await;
     sign_off_outcome(

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chiso_domain::Bands;
 use chiso_domain::access::{Permission, Role};
-use chiso_domain::campaign::{CampaignState, TransitionError, check_transition};
+use chiso_domain::campaign::{CampaignState, check_transition};
 use chiso_domain::org::OrgKind;
 use chiso_store::StoreError;
 use chiso_store::assessments;
@@ -31,6 +31,7 @@ use chiso_store::units;
 use chrono::{NaiveDate, Utc};
 
 use crate::auth::{Auth, Context, Principal};
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::extract::{Form, Path, Query, State};
 use crate::i18n::{self, Lang};
@@ -512,22 +513,6 @@ fn group_label(lang: Lang, group: &str) -> String {
     }
 }
 
-/// The domain's reason for refusing a transition, in the user's language.
-fn transition_message(lang: Lang, error: &TransitionError) -> String {
-    let text = |key: &str| i18n::text(lang, key).to_string();
-    match error {
-        TransitionError::NotAllowed { from, to } => text("campaigns.error_not_allowed")
-            .replace("{from}", state_label(lang, *from))
-            .replace("{to}", state_label(lang, *to)),
-        TransitionError::NoFramework => text("campaigns.error_no_framework"),
-        TransitionError::NoUnits => text("campaigns.error_no_units"),
-        TransitionError::UnitsWithoutFramework(n) => {
-            text("campaigns.error_units_without_framework").replace("{n}", &n.to_string())
-        }
-        TransitionError::NoDeadline => text("campaigns.error_no_deadline"),
-    }
-}
-
 async fn show_page(
     state: &AppState,
     principal: &Principal,
@@ -637,7 +622,7 @@ async fn build_picker(
     members: &[CampaignUnit],
     query: &PickerQuery,
 ) -> AppResult<Picker> {
-    let today = Utc::now().date_naive();
+    let today = state.clock.today();
     let all: Vec<_> = units::list(&state.db)
         .await?
         .into_iter()
@@ -765,6 +750,8 @@ fn store_refusal(lang: Lang, error: StoreError) -> AppResult<String> {
         StoreError::Invalid(message) | StoreError::Conflict(message) => {
             Ok(i18n::message(lang, &message))
         }
+        StoreError::Rule(rule) => Ok(rule.describe(lang)),
+        StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
         other => Err(AppError::from(other)),
     }
 }
@@ -923,7 +910,7 @@ pub async fn transition(
     // transitions go through its workflow, never around it: appraisal starts by opening round
     // 1, finalizing freezes the final points, publishing computes the results snapshot.
     let outcome = match check_transition(&setup, to) {
-        Err(error) => Err(transition_message(lang, &error)),
+        Err(error) => Err(error.describe(lang)),
         Ok(()) => {
             let (db, actor) = (&state.db, principal.actor());
             let role = if principal.has_role(Role::Secretariat) {

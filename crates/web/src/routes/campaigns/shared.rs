@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::XlsxError;
 
 use crate::auth::Principal;
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 
@@ -86,6 +87,8 @@ pub(crate) fn refusal(lang: Lang, error: StoreError) -> AppResult<String> {
         StoreError::Invalid(message) | StoreError::Conflict(message) => {
             Ok(i18n::message(lang, &message))
         }
+        StoreError::Rule(rule) => Ok(rule.describe(lang)),
+        StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
         other => Err(AppError::from(other)),
     }
 }
