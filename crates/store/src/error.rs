@@ -11,6 +11,9 @@ pub enum StoreError {
     /// The request breaks a rule of the data (e.g. a framework that is frozen).
     #[error("{0}")]
     Invalid(String),
+    /// A change to units, accounts or frameworks that a rule refuses.
+    #[error(transparent)]
+    Setup(#[from] crate::setup::SetupRefusal),
     #[error("database: {0}")]
     Db(sqlx::Error),
     #[error("migration: {0}")]

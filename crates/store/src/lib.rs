@@ -10,6 +10,7 @@ pub mod error;
 pub mod evidence;
 pub mod frameworks;
 pub mod notifications;
+pub mod setup;
 pub mod sheet_queries;
 pub mod survey_intake;
 pub mod survey_services;
@@ -20,6 +21,7 @@ pub mod users;
 pub use audit::{Actor, AuditEntry};
 pub use db::{Backend, Db};
 pub use error::StoreError;
+pub use setup::SetupRefusal;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

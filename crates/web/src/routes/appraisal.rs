@@ -36,7 +36,8 @@ use serde::Deserialize;
 
 use crate::auth::{Auth, Context, Principal};
 use crate::error::{AppError, AppResult, urlencode};
-use crate::extract::{Form, Path, Query, State};
+use crate::extract::{Form, PathId, Query, State};
+use crate::forms::{Pairs, field, field_error_key as field_error, tr};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -60,36 +61,6 @@ pub fn router() -> Router<AppState> {
 
 // ── Shared helpers ──────────────────────────────────────────────────────────────────────────
 
-/// Form fields as pairs (a checkbox is present or absent, so a struct would need defaults for
-/// everything anyway).
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.trim())
-        .unwrap_or("")
-}
-
-/// A text of this feature with `{name}` placeholders filled in.
-fn tr(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut text = i18n::text(lang, key).to_string();
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
-    }
-    text
-}
-
-/// "Field: problem", so that every message names the field at fault.
-fn field_error(lang: Lang, field_key: &str, problem_key: &str) -> String {
-    format!(
-        "{}: {}",
-        i18n::text(lang, field_key),
-        i18n::text(lang, problem_key)
-    )
-}
-
 /// The secretariat and the administrator run the calendar (ManageCampaigns).
 fn is_staff(principal: &Principal) -> bool {
     principal.can(Permission::ManageCampaigns)
@@ -110,7 +81,7 @@ fn council_role(principal: &Principal) -> Role {
 fn appraiser_areas(principal: &Principal) -> Option<Vec<String>> {
     let mut areas = BTreeSet::new();
     for assignment in &principal.roles {
-        if assignment.role() != Some(Role::Appraiser) {
+        if assignment.role != Role::Appraiser {
             continue;
         }
         let own = assignment.areas();
@@ -159,11 +130,9 @@ fn group_label(lang: Lang, group: &str) -> String {
     }
 }
 
-/// A date from a date input (`2026-12-30`) or typed the Vietnamese way (`30/12/2026`).
+/// A date from a date input or typed the Vietnamese way; blank or unreadable is none.
 fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y"))
-        .ok()
+    crate::forms::parse_date(text).ok().flatten()
 }
 
 /// A decimal typed the Vietnamese way (`1,5`) or with a dot.
@@ -496,14 +465,15 @@ fn round_field(lang: Lang, pairs: &Pairs) -> Result<u32, String> {
 }
 
 /// The secretariat opens appraisal round k (round 1 moves an open campaign to appraisal).
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn open_round(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let lang = context.lang;
     let back = Back::of(&pairs);
@@ -532,14 +502,15 @@ pub async fn open_round(
 
 /// The secretariat closes the open round: sheets with flagged leaves go to the unit for an
 /// explanation, the others are appraised.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn close_round(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let lang = context.lang;
     let back = Back::of(&pairs);
@@ -567,14 +538,15 @@ pub async fn close_round(
 }
 
 /// The secretariat grants a unit an extension for a stage, with a date and a reason.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn grant_extension(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let lang = context.lang;
     let back = Back::of(&pairs);
@@ -633,14 +605,15 @@ pub async fn grant_extension(
 
 /// The secretariat finalizes the campaign: final points are frozen (the last round's value,
 /// else the unit's own).
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn finalize(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let back = Back::of(&pairs);
     let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
@@ -663,14 +636,15 @@ pub async fn finalize(
 
 /// The secretariat publishes a finalized campaign: the ranking is computed and frozen, and
 /// every signed-in role may read it.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn publish(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let back = Back::of(&pairs);
     let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
@@ -1383,12 +1357,12 @@ async fn sheet_page(
 pub async fn sheet(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(sheet): Path<String>,
+    sheet: PathId,
 ) -> AppResult<SheetPage> {
     if !is_staff(&principal) && !principal.has_role(Role::Appraiser) {
         return Err(AppError::Forbidden);
     }
-    let sheet_id = sheet.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let sheet_id = sheet.get()?;
     sheet_page(&state, &principal, &context, sheet_id, None).await
 }
 
@@ -1402,15 +1376,13 @@ pub async fn appraise(
     State(state): State<AppState>,
     headers: HeaderMap,
     Auth(principal, context): Auth,
-    Path((sheet, node)): Path<(String, String)>,
+    ids: PathId<(i64, i64)>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     if !principal.has_role(Role::Appraiser) {
         return Err(AppError::Forbidden);
     }
-    let (Ok(sheet_id), Ok(node_id)) = (sheet.parse::<i64>(), node.parse::<i64>()) else {
-        return Err(AppError::NotFound);
-    };
+    let (sheet_id, node_id) = ids.get()?;
     let lang = context.lang;
     let db = &state.db;
     let scope = assessments::scope(db, sheet_id).await?;
@@ -1808,12 +1780,13 @@ fn progress_line(lang: Lang, row: &ProgressRow, link_sheets: bool) -> ProgressLi
 async fn progress_rows(
     state: &AppState,
     principal: &Principal,
-    id: i64,
+    id: PathId,
     query: &ProgressQuery,
 ) -> AppResult<(CampaignRow, Vec<ProgressRow>, Vec<ProgressRow>)> {
     if !may_see_progress(principal) {
         return Err(AppError::Forbidden);
     }
+    let id = id.get()?;
     let campaign = campaigns::get(&state.db, id).await?;
     // One query for the whole table (engineering guide §7: no N+1).
     let all = assessments::progress(&state.db, id, assessments::today_in_vietnam()).await?;
@@ -1823,14 +1796,15 @@ async fn progress_rows(
 
 /// The progress dashboard: per unit status, completion, missing evidence, lateness, appraisal
 /// progress and the totals self-assessed against appraised; filtered and sorted on the server.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn progress(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Query(query): Query<ProgressQuery>,
 ) -> AppResult<ProgressPage> {
     let (campaign, all, shown) = progress_rows(&state, &principal, id, &query).await?;
+    let id = campaign.id;
     let lang = context.lang;
     let link_sheets = is_staff(&principal) || principal.has_role(Role::Appraiser);
     let filters = query.filters();
@@ -1999,20 +1973,24 @@ fn write_progress(sheet: &mut Worksheet, rows: &[ProgressRow]) -> Result<(), Xls
 }
 
 /// The dashboard's table as .xlsx, with the same filters and order, Vietnamese headers.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn progress_xlsx(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Query(query): Query<ProgressQuery>,
 ) -> AppResult<Response> {
-    let (_, _, shown) = progress_rows(&state, &principal, id, &query).await?;
+    let (campaign, _, shown) = progress_rows(&state, &principal, id, &query).await?;
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Tiến độ").map_err(xlsx_error)?;
     write_progress(sheet, &shown).map_err(xlsx_error)?;
     let body = workbook.save_to_buffer().map_err(xlsx_error)?;
-    Ok(download(XLSX, format!("tien-do-dot-{id}.xlsx"), body))
+    Ok(download(
+        XLSX,
+        format!("tien-do-dot-{}.xlsx", campaign.id),
+        body,
+    ))
 }
 
 // ── Results (/dot-danh-gia/{id}/ket-qua) ────────────────────────────────────────────────────
@@ -2171,12 +2149,13 @@ fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupView> {
 
 /// The results: per group the ranking (rank, unit, points, index, classification, per-area
 /// points and ranks) and a bar chart of the index.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn results(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<ResultsPage> {
+    let id = id.get()?;
     let (campaign, results) = visible_results(&state, &principal, id).await?;
     let lang = context.lang;
     let (mode, published, groups, bands) = match &results {
@@ -2315,12 +2294,13 @@ fn write_results(
 }
 
 /// The results as .xlsx: an information sheet and one ranking sheet per group.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn results_xlsx(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
+    let id = id.get()?;
     let (_, results) = visible_results(&state, &principal, id).await?;
     let Some((results, published)) = results else {
         return Err(AppError::NotFound);
@@ -2334,13 +2314,14 @@ pub async fn results_xlsx(
 // ── The campaign's audit log (/dot-danh-gia/{id}/nhat-ky.csv) ───────────────────────────────
 
 /// Every audit row of the campaign, oldest first, as CSV (the columns of /nhat-ky.csv).
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn audit_csv(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
     principal.require(Permission::ViewAudit)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let filter = AuditFilter {
         campaign_id: Some(id),

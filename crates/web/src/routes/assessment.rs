@@ -32,7 +32,7 @@ use chrono::NaiveDate;
 use crate::auth::{Auth, Context, Principal};
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{EvidenceForm, ReceivedFile, Upload, UploadRefusal};
-use crate::extract::{Form, Path, State};
+use crate::extract::{Form, PathId, State};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -84,7 +84,7 @@ fn unit_roles(principal: &Principal, all_units: &[OrgUnit], unit_id: i64) -> Vec
         .roles
         .iter()
         .filter_map(|assignment| {
-            let role = assignment.role()?;
+            let role = assignment.role;
             let root = assignment.unit_id?;
             (role.is_unit_scoped() && units::descendants(all_units, root).contains(&unit_id))
                 .then_some(role)
@@ -100,7 +100,7 @@ fn own_units(principal: &Principal, all_units: &[OrgUnit]) -> Vec<i64> {
     let mut ids: Vec<i64> = principal
         .roles
         .iter()
-        .filter(|a| a.role().is_some_and(Role::is_unit_scoped))
+        .filter(|a| a.role.is_unit_scoped())
         .filter_map(|a| a.unit_id)
         .flat_map(|root| units::descendants(all_units, root))
         .collect();
@@ -152,13 +152,25 @@ impl Loaded {
     }
 }
 
-fn parse_id(text: &str) -> AppResult<i64> {
-    text.parse().map_err(|_| AppError::NotFound)
+/// The ids of a sheet's address: the sheet alone, or the sheet and a node, link or file.
+trait SheetIds {
+    fn sheet(&self) -> i64;
+}
+
+impl SheetIds for i64 {
+    fn sheet(&self) -> i64 {
+        *self
+    }
+}
+
+impl SheetIds for (i64, i64) {
+    fn sheet(&self) -> i64 {
+        self.0
+    }
 }
 
 /// Loads a sheet and refuses users who may not read it (403; 404 when there is no such sheet).
-async fn load(state: &AppState, principal: &Principal, sheet: &str) -> AppResult<Loaded> {
-    let id = parse_id(sheet)?;
+async fn load(state: &AppState, principal: &Principal, id: i64) -> AppResult<Loaded> {
     let scope = assessments::scope(&state.db, id).await?;
     let all_units = units::list(&state.db).await?;
     let roles = unit_roles(principal, &all_units, scope.sheet.unit_id);
@@ -181,17 +193,19 @@ async fn load(state: &AppState, principal: &Principal, sheet: &str) -> AppResult
     })
 }
 
-/// Loads a sheet for a change by its unit's people: anyone else gets 403.
-async fn load_for_change(
+/// Loads a sheet for a change by its unit's people: anyone else gets 403, whatever the ids of
+/// the address (they are read after the roles), and the ids come back with the sheet.
+async fn load_for_change<T: SheetIds>(
     state: &AppState,
     principal: &Principal,
-    sheet: &str,
+    ids: PathId<T>,
     roles: &[Role],
-) -> AppResult<Loaded> {
+) -> AppResult<(Loaded, T)> {
     require_any(principal, roles)?;
-    let loaded = load(state, principal, sheet).await?;
+    let ids = ids.get()?;
+    let loaded = load(state, principal, ids.sheet()).await?;
     match loaded.role {
-        Some(role) if roles.contains(&role) => Ok(loaded),
+        Some(role) if roles.contains(&role) => Ok((loaded, ids)),
         _ => Err(AppError::Forbidden),
     }
 }
@@ -1253,13 +1267,13 @@ pub async fn list(
 
 // ── The scoresheet ──────────────────────────────────────────────────────────────────────────
 
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet))]
+#[tracing::instrument(skip_all, fields(sheet_id = ?sheet))]
 pub async fn show(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(sheet): Path<String>,
+    sheet: PathId,
 ) -> AppResult<ShowPage> {
-    let loaded = load(&state, &principal, &sheet).await?;
+    let loaded = load(&state, &principal, sheet.get()?).await?;
     let view = build(&state, context.lang, &loaded).await?;
     Ok(ShowPage {
         page: sheet_page(&context, &view),
@@ -1310,7 +1324,7 @@ async fn leaf_answer(
     context: &Context,
     principal: &Principal,
     headers: &HeaderMap,
-    sheet: &str,
+    sheet: i64,
     node_id: i64,
     status: StatusCode,
     change: impl FnOnce(&mut LeafView),
@@ -1357,8 +1371,7 @@ async fn leaf_answer(
 }
 
 /// The node of a sheet's framework, or 404.
-fn leaf_of(loaded: &Loaded, node: &str) -> AppResult<(i64, NodeId)> {
-    let node_id = parse_id(node)?;
+fn leaf_of(loaded: &Loaded, node_id: i64) -> AppResult<(i64, NodeId)> {
     let leaf = *loaded
         .scope
         .node_index
@@ -1372,17 +1385,17 @@ fn leaf_of(loaded: &Loaded, node: &str) -> AppResult<(i64, NodeId)> {
 /// the editor started from comes with the form: a leaf saved by someone else meanwhile is
 /// refused with 409, showing the stored value and who saved it, and the typed value stays in
 /// the field.
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet, node_id = %node))]
+#[tracing::instrument(skip_all, fields(ids = ?ids))]
 pub async fn save_leaf(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path((sheet, node)): Path<(String, String)>,
+    ids: PathId<(i64, i64)>,
     headers: HeaderMap,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     let lang = context.lang;
-    let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
-    let (node_id, leaf) = leaf_of(&loaded, &node)?;
+    let (loaded, (sheet, node)) = load_for_change(&state, &principal, ids, EDIT_ROLES).await?;
+    let (node_id, leaf) = leaf_of(&loaded, node)?;
     let role = loaded.role.expect("checked by load_for_change");
     let code = loaded.scope.code(leaf).to_string();
     let actor = principal.actor();
@@ -1427,7 +1440,7 @@ pub async fn save_leaf(
             &context,
             &principal,
             &headers,
-            &sheet,
+            sheet,
             node_id,
             status,
             move |leaf| {
@@ -1509,7 +1522,7 @@ pub async fn save_leaf(
             &context,
             &principal,
             &headers,
-            &sheet,
+            sheet,
             node_id,
             StatusCode::UNPROCESSABLE_ENTITY,
             |leaf| {
@@ -1556,7 +1569,7 @@ pub async fn save_leaf(
                 &context,
                 &principal,
                 &headers,
-                &sheet,
+                sheet,
                 node_id,
                 StatusCode::OK,
                 |leaf| leaf.saved_now = true,
@@ -1571,7 +1584,7 @@ pub async fn save_leaf(
                 &context,
                 &principal,
                 &headers,
-                &sheet,
+                sheet,
                 node_id,
                 status,
                 |leaf| {
@@ -1694,18 +1707,18 @@ async fn read_upload(
 
 /// Uploads a document to a leaf: checked by content, stored once per content, linked to the
 /// leaf (as self-assessment evidence, or as extra evidence of an answer).
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet, node_id = %node))]
+#[tracing::instrument(skip_all, fields(ids = ?ids))]
 pub async fn upload(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path((sheet, node)): Path<(String, String)>,
+    ids: PathId<(i64, i64)>,
     headers: HeaderMap,
     upload_form: Upload<EvidenceForm>,
 ) -> AppResult<Response> {
     let lang = context.lang;
     // Who may upload is settled before a byte of the body is read.
-    let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
-    let (node_id, _) = leaf_of(&loaded, &node)?;
+    let (loaded, (sheet, node)) = load_for_change(&state, &principal, ids, EDIT_ROLES).await?;
+    let (node_id, _) = leaf_of(&loaded, node)?;
     let role = loaded.role.expect("checked by load_for_change");
     let limit = upload_form.file_limit();
     let refused = |status: StatusCode, error: String| {
@@ -1714,7 +1727,7 @@ pub async fn upload(
             &context,
             &principal,
             &headers,
-            &sheet,
+            sheet,
             node_id,
             status,
             move |leaf| leaf.error = Some(error),
@@ -1779,7 +1792,7 @@ pub async fn upload(
                 &context,
                 &principal,
                 &headers,
-                &sheet,
+                sheet,
                 node_id,
                 StatusCode::OK,
                 |leaf| leaf.saved_now = true,
@@ -1794,17 +1807,17 @@ pub async fn upload(
 }
 
 /// Links a file the unit has already attached somewhere to another leaf (stored once).
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet, node_id = %node))]
+#[tracing::instrument(skip_all, fields(ids = ?ids))]
 pub async fn link(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path((sheet, node)): Path<(String, String)>,
+    ids: PathId<(i64, i64)>,
     headers: HeaderMap,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     let lang = context.lang;
-    let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
-    let (node_id, _) = leaf_of(&loaded, &node)?;
+    let (loaded, (sheet, node)) = load_for_change(&state, &principal, ids, EDIT_ROLES).await?;
+    let (node_id, _) = leaf_of(&loaded, node)?;
     let role = loaded.role.expect("checked by load_for_change");
     let file_id: Option<i64> = field(&pairs, "file_id").and_then(|v| v.trim().parse().ok());
     // Only a file the unit itself attached may be linked: a file id typed by hand could be
@@ -1842,7 +1855,7 @@ pub async fn link(
         &context,
         &principal,
         &headers,
-        &sheet,
+        sheet,
         node_id,
         status,
         move |leaf| {
@@ -1854,17 +1867,17 @@ pub async fn link(
 }
 
 /// Removes a file from a leaf (the file stays stored: other links and the log refer to it).
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet, link_id = %link))]
+#[tracing::instrument(skip_all, fields(ids = ?ids))]
 pub async fn unlink(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path((sheet, link)): Path<(String, String)>,
+    ids: PathId<(i64, i64)>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let lang = context.lang;
-    let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
+    let (loaded, (sheet, link)) = load_for_change(&state, &principal, ids, EDIT_ROLES).await?;
     let role = loaded.role.expect("checked by load_for_change");
-    let link_id = parse_id(&link)?;
+    let link_id = link;
     let files = evidence::files_for_sheet(&state.db, loaded.id()).await?;
     // The link must belong to this sheet: the sheet's own people are checked, not another's.
     let linked = files
@@ -1886,7 +1899,7 @@ pub async fn unlink(
         &context,
         &principal,
         &headers,
-        &sheet,
+        sheet,
         node_id,
         status,
         move |leaf| {
@@ -1950,13 +1963,13 @@ fn ascii_name(value: &str) -> String {
 }
 
 /// Downloads an evidence file, for those who may read a sheet that links it.
-#[tracing::instrument(skip_all, fields(file_id = %file))]
+#[tracing::instrument(skip_all, fields(file_id = ?file))]
 pub async fn download(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(file): Path<String>,
+    file: PathId,
 ) -> AppResult<Response> {
-    let file_id = parse_id(&file)?;
+    let file_id = file.get()?;
     let all_units = units::list(&state.db).await?;
     // The name of the first readable sheet's link: each unit downloads under its own name.
     let mut allowed = None;
@@ -2007,16 +2020,17 @@ pub async fn download(
 
 /// The audit rows of one leaf (who, when, stage, old → new, reason), for those who may read
 /// the sheet; htmx loads the table into the leaf row.
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet, node_id = %node))]
+#[tracing::instrument(skip_all, fields(ids = ?ids))]
 pub async fn history(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path((sheet, node)): Path<(String, String)>,
+    ids: PathId<(i64, i64)>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let lang = context.lang;
-    let loaded = load(&state, &principal, &sheet).await?;
-    let (node_id, leaf) = leaf_of(&loaded, &node)?;
+    let (sheet, node) = ids.get()?;
+    let loaded = load(&state, &principal, sheet).await?;
+    let (node_id, leaf) = leaf_of(&loaded, node)?;
     let records = assessments::leaf_history(&state.db, loaded.id(), node_id).await?;
     let node = loaded.scope.framework().node(leaf);
     let rows = records
@@ -2102,7 +2116,7 @@ async fn refused_page(
     state: &AppState,
     context: &Context,
     principal: &Principal,
-    sheet: &str,
+    sheet: i64,
     status: StatusCode,
     errors: Vec<String>,
     problems_refused: bool,
@@ -2128,7 +2142,7 @@ async fn sign_off_outcome<T>(
     state: &AppState,
     context: &Context,
     principal: &Principal,
-    sheet: &str,
+    sheet: i64,
     sheet_id: i64,
     done_key: &str,
     result: Result<T, StoreError>,
@@ -2156,15 +2170,15 @@ fn store_refusal(lang: Lang, error: StoreError) -> AppResult<(StatusCode, String
 
 /// The leader submits the sheet as reviewed (the version of the page they read): refused
 /// with every offending leaf when the submission check fails.
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet))]
+#[tracing::instrument(skip_all, fields(sheet_id = ?sheet))]
 pub async fn submit(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(sheet): Path<String>,
+    sheet: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     let lang = context.lang;
-    let loaded = load_for_change(&state, &principal, &sheet, SIGN_ROLES).await?;
+    let (loaded, sheet) = load_for_change(&state, &principal, sheet, SIGN_ROLES).await?;
     let version = field(&pairs, "version")
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(loaded.scope.sheet.version);
@@ -2175,7 +2189,7 @@ pub async fn submit(
             &state,
             &context,
             &principal,
-            &sheet,
+            sheet,
             StatusCode::UNPROCESSABLE_ENTITY,
             vec![t(lang, "assessment.submit_refused")],
             true,
@@ -2195,7 +2209,7 @@ pub async fn submit(
         &state,
         &context,
         &principal,
-        &sheet,
+        sheet,
         loaded.id(),
         "assessment.submitted",
         result,
@@ -2204,14 +2218,14 @@ pub async fn submit(
 }
 
 /// The leader withdraws the submitted sheet back to draft, while appraisal has not started.
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet))]
+#[tracing::instrument(skip_all, fields(sheet_id = ?sheet))]
 pub async fn withdraw(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(sheet): Path<String>,
+    sheet: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    let loaded = load_for_change(&state, &principal, &sheet, SIGN_ROLES).await?;
+    let (loaded, sheet) = load_for_change(&state, &principal, sheet, SIGN_ROLES).await?;
     let reason = field(&pairs, "reason")
         .map(str::trim)
         .filter(|r| !r.is_empty());
@@ -2228,7 +2242,7 @@ pub async fn withdraw(
         &state,
         &context,
         &principal,
-        &sheet,
+        sheet,
         loaded.id(),
         "assessment.withdrawn",
         result,
@@ -2238,14 +2252,14 @@ pub async fn withdraw(
 
 /// The leader submits the answers to the explanation requests; refused while a flagged leaf
 /// has no answer, naming each.
-#[tracing::instrument(skip_all, fields(sheet_id = %sheet))]
+#[tracing::instrument(skip_all, fields(sheet_id = ?sheet))]
 pub async fn submit_explanation(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(sheet): Path<String>,
+    sheet: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    let loaded = load_for_change(&state, &principal, &sheet, SIGN_ROLES).await?;
+    let (loaded, sheet) = load_for_change(&state, &principal, sheet, SIGN_ROLES).await?;
     let version = field(&pairs, "version")
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(loaded.scope.sheet.version);
@@ -2262,7 +2276,7 @@ pub async fn submit_explanation(
         &state,
         &context,
         &principal,
-        &sheet,
+        sheet,
         loaded.id(),
         "assessment.explanation_submitted",
         result,

@@ -32,14 +32,14 @@ use chiso_survey::report::{
     AverageReport, ChannelReport, CodeValue, GroupReport, Report, ScopeReport, UnitReport,
 };
 use chiso_survey::{Counts, Questionnaire, SurveyResult, check_sample, index_from_counts};
-use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::auth::{Auth, Principal};
 use crate::charts::{BarInput, Chart, Trend};
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{ReceivedFile, ResponsesImportForm, Upload, UploadRefusal};
-use crate::extract::{Form, Path, Query, State, cells};
+use crate::extract::{Form, Path, PathId, Query, State, cells};
+use crate::forms::parse_date;
 use crate::i18n::{self, Lang};
 use crate::routes::survey_scope::SurveyScope;
 use crate::state::AppState;
@@ -102,18 +102,6 @@ pub fn router() -> Router<AppState> {
 }
 
 // ── Helpers ─────────────────────────────────────────────────────────────────────────────────
-
-/// The path's ids, parsed after the permission check (text that is not an id: 404).
-fn ids<const N: usize>(raw: &[String]) -> AppResult<[i64; N]> {
-    let mut out = [0i64; N];
-    if raw.len() < N {
-        return Err(AppError::NotFound);
-    }
-    for (slot, text) in out.iter_mut().zip(raw) {
-        *slot = text.parse().map_err(|_| AppError::NotFound)?;
-    }
-    Ok(out)
-}
 
 fn t(lang: Lang, key: &str) -> &'static str {
     i18n::text(lang, key)
@@ -366,17 +354,6 @@ fn qr_svg(text: &str) -> String {
 /// A decimal typed with a comma or a dot.
 fn parse_decimal(text: &str) -> Option<f64> {
     text.trim().replace(',', ".").parse().ok()
-}
-
-fn parse_date(text: &str) -> Result<Option<NaiveDate>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .map(Some)
-        .map_err(|_| ())
 }
 
 // ── The list: questionnaires and waves (/khao-sat) ─────────────────────────────────────────
@@ -781,10 +758,10 @@ fn unit_line(lang: Lang, u: &WaveUnitRow) -> UnitLine {
 pub async fn show_wave(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
 ) -> AppResult<WavePage> {
     principal.require(Permission::ViewSetup)?;
-    let [wave_id] = ids::<1>(&raw)?;
+    let wave_id = ids.get()?;
     let page = Page::new(&context, "surveys.wave_title");
     wave_page(&state, &principal, page, wave_id, None, String::new()).await
 }
@@ -816,11 +793,11 @@ pub struct UnitsForm {
 pub async fn set_units(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     Form(form): Form<UnitsForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id] = ids::<1>(&raw)?;
+    let wave_id = ids.get()?;
     let lang = context.lang;
     surveys::get_wave(&state.db, wave_id).await?;
     let today = chrono::Utc::now().date_naive();
@@ -895,10 +872,10 @@ pub async fn set_units(
 pub async fn remove_unit(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64)>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id, unit_id] = ids::<2>(&raw)?;
+    let (wave_id, unit_id) = ids.get()?;
     match surveys::remove_unit(&state.db, &principal.actor(), wave_id, unit_id).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/khao-sat/dot/{wave_id}?msg=common.saved")).into_response())
@@ -922,11 +899,11 @@ async fn transition(
     state: &AppState,
     principal: &Principal,
     context: &crate::auth::Context,
-    raw: &[String],
+    ids: PathId,
     open: bool,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id] = ids::<1>(raw)?;
+    let wave_id = ids.get()?;
     let actor = principal.actor();
     let outcome = if open {
         surveys::open_wave(&state.db, &actor, wave_id).await
@@ -949,17 +926,17 @@ async fn transition(
 pub async fn open_wave(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
 ) -> AppResult<Response> {
-    transition(&state, &principal, &context, &raw, true).await
+    transition(&state, &principal, &context, ids, true).await
 }
 
 pub async fn close_wave(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
 ) -> AppResult<Response> {
-    transition(&state, &principal, &context, &raw, false).await
+    transition(&state, &principal, &context, ids, false).await
 }
 
 // ── A unit of a wave: short link, tokens, devices ──────────────────────────────────────────
@@ -1098,10 +1075,10 @@ async fn unit_page(
 pub async fn show_unit(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64)>,
 ) -> AppResult<UnitPage> {
     principal.require(Permission::ViewSetup)?;
-    let [wave_id, unit_id] = ids::<2>(&raw)?;
+    let (wave_id, unit_id) = ids.get()?;
     SurveyScope::of(&state, &principal)
         .await?
         .require(unit_id)?;
@@ -1174,11 +1151,11 @@ fn tokens_csv(unit_code: &str, links: &[(String, String)]) -> AppResult<Vec<u8>>
 pub async fn issue_tokens(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64)>,
     Form(form): Form<TokensForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id, unit_id] = ids::<2>(&raw)?;
+    let (wave_id, unit_id) = ids.get()?;
     let lang = context.lang;
     let (wave, unit) = wave_unit(&state, wave_id, unit_id).await?;
     let count = match form.count.trim().parse::<usize>() {
@@ -1287,11 +1264,11 @@ pub struct ServiceForm {
 pub async fn set_service(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64)>,
     Form(form): Form<ServiceForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id, unit_id] = ids::<2>(&raw)?;
+    let (wave_id, unit_id) = ids.get()?;
     let lang = context.lang;
     wave_unit(&state, wave_id, unit_id).await?;
     let refused =
@@ -1330,10 +1307,10 @@ pub async fn set_service(
 pub async fn remove_service(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64, i64)>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id, unit_id, service_id] = ids::<3>(&raw)?;
+    let (wave_id, unit_id, service_id) = ids.get()?;
     let service = survey_services::get_service(&state.db, service_id).await?;
     if service.wave_id != wave_id || service.unit_id != unit_id {
         return Err(AppError::NotFound);
@@ -1353,11 +1330,11 @@ pub async fn remove_service(
 pub async fn create_device(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64)>,
     Form(form): Form<DeviceForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id, unit_id] = ids::<2>(&raw)?;
+    let (wave_id, unit_id) = ids.get()?;
     let lang = context.lang;
     let (wave, unit) = wave_unit(&state, wave_id, unit_id).await?;
     let name = form.name.trim().to_string();
@@ -1392,11 +1369,11 @@ pub struct ActiveForm {
 pub async fn set_device_active(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64, i64)>,
     Form(form): Form<ActiveForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id, unit_id, device_id] = ids::<3>(&raw)?;
+    let (wave_id, unit_id, device_id) = ids.get()?;
     // The device must belong to the unit in the path.
     if !surveys::devices(&state.db, unit_id)
         .await?
@@ -1577,11 +1554,11 @@ async fn paper_page(
 pub async fn paper_form(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     Query(query): Query<Fields>,
 ) -> AppResult<PaperPage> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id] = ids::<1>(&raw)?;
+    let wave_id = ids.get()?;
     // After a save the unit stays chosen for the next form of the pile.
     let fields: Fields = query.into_iter().filter(|(k, _)| k == "unit_id").collect();
     paper_page(&state, &context, wave_id, &fields, None).await
@@ -1591,11 +1568,11 @@ pub async fn paper_form(
 pub async fn paper_submit(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     Form(fields): Form<Fields>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id] = ids::<1>(&raw)?;
+    let wave_id = ids.get()?;
     let lang = context.lang;
     let wave = surveys::get_wave(&state.db, wave_id).await?;
     let questionnaire = surveys::get_questionnaire(&state.db, wave.questionnaire_id)
@@ -1811,11 +1788,11 @@ async fn prepare_import(
 pub async fn start_import(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     upload: Upload<ResponsesImportForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [wave_id] = ids::<1>(&raw)?;
+    let wave_id = ids.get()?;
     let lang = context.lang;
     let wave = surveys::get_wave(&state.db, wave_id).await?;
     let limit = upload.file_limit();
@@ -2225,7 +2202,7 @@ async fn compute(
         all_units
             .iter()
             .find(|u| u.id == id)
-            .map(|u| u.kind.clone())
+            .map(|u| u.kind.as_str().to_string())
             .unwrap_or_default()
     };
     let units: Vec<(WaveUnitRow, String, SurveyResult)> = wave_units
@@ -2409,11 +2386,11 @@ fn result_view(
 pub async fn results(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     Query(query): Query<Vec<(String, String)>>,
 ) -> AppResult<ResultsPage> {
     principal.require(Permission::ViewSetup)?;
-    let [wave_id] = ids::<1>(&raw)?;
+    let wave_id = ids.get()?;
     let lang = context.lang;
     let (channel, detail, ticked) = results_query(&query);
     let c = compute_visible(
@@ -2641,11 +2618,11 @@ pub async fn results(
 pub async fn results_xlsx(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     Query(query): Query<Vec<(String, String)>>,
 ) -> AppResult<Response> {
     principal.require(Permission::ViewSetup)?;
-    let [wave_id] = ids::<1>(&raw)?;
+    let wave_id = ids.get()?;
     let lang = context.lang;
     let (channel, _, ticked) = results_query(&query);
     let c = compute_visible(
@@ -2846,10 +2823,10 @@ async fn leaves_view(
 pub async fn leaves_page(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
 ) -> AppResult<LeavesPage> {
     principal.require(Permission::ViewSetup)?;
-    let [campaign_id] = ids::<1>(&raw)?;
+    let campaign_id = ids.get()?;
     leaves_view(&state, &principal, &context, campaign_id, None).await
 }
 
@@ -2886,11 +2863,11 @@ pub struct LeafMapForm {
 pub async fn set_leaf_map(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     Form(form): Form<LeafMapForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [campaign_id] = ids::<1>(&raw)?;
+    let campaign_id = ids.get()?;
     let lang = context.lang;
     let (Ok(node_id), Ok(wave_id)) = (form.node_id.parse::<i64>(), form.wave_id.parse::<i64>())
     else {
@@ -2928,11 +2905,11 @@ pub struct WaveChoice {
 pub async fn map_from_questionnaire(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
     Form(form): Form<WaveChoice>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [campaign_id] = ids::<1>(&raw)?;
+    let campaign_id = ids.get()?;
     let outcome = match form.wave_id.parse::<i64>() {
         Ok(wave_id) => surveys::map_leaves_from_questionnaire(
             &state.db,
@@ -2952,10 +2929,10 @@ pub async fn map_from_questionnaire(
 pub async fn remove_leaf_map(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId<(i64, i64)>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [campaign_id, node_id] = ids::<2>(&raw)?;
+    let (campaign_id, node_id) = ids.get()?;
     let outcome = surveys::remove_leaf_map(&state.db, &principal.actor(), campaign_id, node_id)
         .await
         .map(|()| format!("/khao-sat/chi-so-cchc/{campaign_id}?msg=common.saved"));
@@ -2967,10 +2944,10 @@ pub async fn remove_leaf_map(
 pub async fn refresh_leaves(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(raw): Path<Vec<String>>,
+    ids: PathId,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
-    let [campaign_id] = ids::<1>(&raw)?;
+    let campaign_id = ids.get()?;
     let lang = context.lang;
     campaigns::get(&state.db, campaign_id).await?;
     let outcome = if surveys::leaf_maps(&state.db, campaign_id).await?.is_empty() {
@@ -3009,11 +2986,5 @@ mod tests {
         );
         assert_eq!(message(Lang::Vi, "empty unit_code"), "unit_code để trống");
         assert_eq!(message(Lang::En, "empty unit_code"), "empty unit_code");
-    }
-
-    #[test]
-    fn ids_are_parsed_after_the_check() {
-        assert_eq!(ids::<2>(&["4".into(), "5".into()]).unwrap(), [4, 5]);
-        assert!(ids::<1>(&["{wave}".into()]).is_err());
     }
 }

@@ -15,17 +15,20 @@ use chiso_domain::access::Permission;
 use chiso_domain::org::OrgKind;
 use chiso_interchange::table::{Table, read_csv, read_xlsx};
 use chiso_interchange::units_io::read_units;
-use chiso_store::StoreError;
 use chiso_store::audit::{self, AuditFilter, AuditRecord};
 use chiso_store::units::{self, ImportSummary, ImportedUnit, MergeTarget, OrgUnit, UnitFields};
+use chiso_store::{SetupRefusal, StoreError};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 
 use crate::auth::Auth;
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{UnitsImportForm, Upload, UploadRefusal};
-use crate::extract::{Form, Path, Query, State, cells};
+use crate::extract::{Form, PathId, Query, State, cells};
+use crate::forms::{Choice, field_error, parse_date, tr, unprocessable};
 use crate::i18n::{self, Lang};
+use crate::paths;
 use crate::state::AppState;
 use crate::views::Page;
 
@@ -42,69 +45,20 @@ pub fn router() -> Router<AppState> {
 /// The entity type the store writes in the audit log for units.
 const AUDIT_ENTITY: &str = "org_unit";
 
-/// A text of this feature with `{name}` placeholders filled in.
-fn tr(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut text = i18n::text(lang, key).to_string();
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
-    }
-    text
-}
-
-/// "Field: problem", so that every message names the field at fault.
-fn field_error(lang: Lang, field_key: &str, message: &str) -> String {
-    format!("{}: {message}", i18n::text(lang, field_key))
-}
-
-/// A date typed as `2025-07-01` (what `<input type=date>` sends) or `01/07/2025`.
-fn parse_date(text: &str) -> Result<Option<NaiveDate>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .map(Some)
-        .map_err(|_| ())
-}
-
-/// A message of the file readers in the user's language. The missing-column message is
-/// rendered here: the shared catalogue's row wrapper would otherwise take "header row" for a
-/// row number.
-fn input_message(lang: Lang, message: &str) -> String {
-    let missing = message
-        .strip_prefix("missing column '")
-        .and_then(|rest| rest.strip_suffix(')'))
-        .and_then(|rest| rest.split_once("' in the header row (found: "));
-    match missing {
-        Some((column, found)) => tr(
-            lang,
-            "units.err_missing_column",
-            &[("column", column), ("found", found)],
-        ),
-        None => i18n::message(lang, message),
-    }
-}
-
 /// The store's default start of validity, meaning "since before records began".
 fn open_start() -> NaiveDate {
     NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date")
 }
 
 /// Tree order: the hierarchy's levels first, then codes.
-fn kind_rank(kind: &str) -> usize {
-    ["nation", "province", "department", "commune", "ministry"]
-        .iter()
-        .position(|k| *k == kind)
-        .unwrap_or(9)
-}
-
-/// One option of a `<select>`.
-#[derive(Clone, Debug)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
+fn kind_rank(kind: OrgKind) -> usize {
+    match kind {
+        OrgKind::Nation => 0,
+        OrgKind::Province => 1,
+        OrgKind::Department => 2,
+        OrgKind::Commune => 3,
+        OrgKind::Ministry => 4,
+    }
 }
 
 /// A unit as the lists show it.
@@ -129,7 +83,7 @@ impl UnitRow {
             id: unit.id,
             code: unit.code.clone(),
             name: unit.name.clone(),
-            kind: unit.kind.clone(),
+            kind: unit.kind.as_str().to_string(),
             region: unit.region.clone().unwrap_or_default(),
             valid_from: if unit.valid_from == open_start() {
                 "—".to_string()
@@ -155,8 +109,8 @@ fn tree(units: &[OrgUnit], today: NaiveDate) -> (Vec<UnitRow>, Vec<UnitRow>) {
     }
     for list in children.values_mut() {
         list.sort_by(|a, b| {
-            (kind_rank(&a.kind), &a.code, a.valid_from).cmp(&(
-                kind_rank(&b.kind),
+            (kind_rank(a.kind), &a.code, a.valid_from).cmp(&(
+                kind_rank(b.kind),
                 &b.code,
                 b.valid_from,
             ))
@@ -178,7 +132,7 @@ fn tree(units: &[OrgUnit], today: NaiveDate) -> (Vec<UnitRow>, Vec<UnitRow>) {
         out.push(UnitRow::new(unit, depth, today));
         for child in children.get(&Some(unit.id)).into_iter().flatten() {
             // Ministries sit under the nation but are shown in their own tree.
-            if !ministries && child.kind == "ministry" {
+            if !ministries && child.kind == OrgKind::Ministry {
                 continue;
             }
             walk(child, depth + 1, ministries, children, visited, out, today);
@@ -186,7 +140,7 @@ fn tree(units: &[OrgUnit], today: NaiveDate) -> (Vec<UnitRow>, Vec<UnitRow>) {
     }
     let mut local = Vec::new();
     for root in children.get(&None).into_iter().flatten() {
-        if root.kind != "ministry" {
+        if root.kind != OrgKind::Ministry {
             walk(root, 0, false, &children, &mut visited, &mut local, today);
         }
     }
@@ -194,10 +148,10 @@ fn tree(units: &[OrgUnit], today: NaiveDate) -> (Vec<UnitRow>, Vec<UnitRow>) {
     let mut ministry_roots: Vec<&OrgUnit> = units
         .iter()
         .filter(|u| {
-            u.kind == "ministry"
+            u.kind == OrgKind::Ministry
                 && u.parent_id
                     .and_then(|p| units.iter().find(|x| x.id == p))
-                    .is_none_or(|p| p.kind != "ministry")
+                    .is_none_or(|p| p.kind != OrgKind::Ministry)
         })
         .collect();
     ministry_roots.sort_by(|a, b| (&a.code, a.valid_from).cmp(&(&b.code, b.valid_from)));
@@ -310,19 +264,20 @@ pub struct ShowPage {
 }
 
 /// A unit's page: details, parent, children, lineage and its recent audit history.
-#[tracing::instrument(skip_all, fields(unit_id = id))]
+#[tracing::instrument(skip_all, fields(unit_id = ?id))]
 pub async fn show(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<ShowPage> {
     principal.require(Permission::ViewSetup)?;
+    let id = id.get()?;
     let today = Utc::now().date_naive();
     let all = units::list(&state.db).await?;
     let unit = all.iter().find(|u| u.id == id).ok_or(AppError::NotFound)?;
     let by_id = |id: i64| all.iter().find(|u| u.id == id);
     let mut children: Vec<&OrgUnit> = all.iter().filter(|u| u.parent_id == Some(id)).collect();
-    children.sort_by(|a, b| (kind_rank(&a.kind), &a.code).cmp(&(kind_rank(&b.kind), &b.code)));
+    children.sort_by(|a, b| (kind_rank(a.kind), &a.code).cmp(&(kind_rank(b.kind), &b.code)));
     let edges = units::lineage(&state.db).await?;
     let lineage_row = |other: i64, edge: &units::LineageEdge| {
         by_id(other).map(|u| LineageRow {
@@ -373,7 +328,7 @@ pub async fn show(
         can_manage: principal.can(Permission::ManageUnits),
         can_audit,
         history,
-        audit_link: format!("/nhat-ky?entity_type={AUDIT_ENTITY}&entity_id={id}"),
+        audit_link: paths::audit_of(AUDIT_ENTITY, id),
     })
 }
 
@@ -396,7 +351,7 @@ impl UnitForm {
         UnitForm {
             code: unit.code.clone(),
             name: unit.name.clone(),
-            kind: unit.kind.clone(),
+            kind: unit.kind.as_str().to_string(),
             parent_id: unit.parent_id.map(|p| p.to_string()).unwrap_or_default(),
             region: unit.region.clone().unwrap_or_default(),
             valid_from: if unit.valid_from == open_start() {
@@ -486,25 +441,15 @@ impl UnitForm {
     }
 }
 
-/// A store refusal as a form error naming the field it concerns.
+/// A store refusal as a form error: each refusal names its field itself.
 fn store_error(lang: Lang, error: StoreError) -> Result<String, AppError> {
-    let field = |key: &str, message: &str| Ok(field_error(lang, key, message));
     match error {
-        StoreError::Invalid(message) => {
-            let text = i18n::message(lang, &message);
-            if message.contains("parent") || message.contains("cannot sit under") {
-                field("units.parent", &text)
-            } else if message.contains("validity") {
-                field("units.valid_to", &text)
-            } else if message.contains("code is empty") {
-                field("units.code", &text)
-            } else if message.contains("name is empty") {
-                field("units.name", &text)
-            } else {
-                Ok(text)
-            }
-        }
-        StoreError::Conflict(_) => field("units.code", i18n::text(lang, "units.err_code_taken")),
+        StoreError::Setup(refusal) => Ok(refusal.describe(lang)),
+        StoreError::Conflict(_) => Ok(field_error(
+            lang,
+            "units.code",
+            i18n::text(lang, "units.err_code_taken"),
+        )),
         StoreError::NotFound => Err(AppError::NotFound),
         other => Err(other.into()),
     }
@@ -527,10 +472,10 @@ fn parent_choices(all: &[OrgUnit], selected: &str, own: Option<i64>) -> Vec<Choi
     let today = Utc::now().date_naive();
     let mut parents: Vec<&OrgUnit> = all
         .iter()
-        .filter(|u| matches!(u.kind.as_str(), "nation" | "province") && Some(u.id) != own)
+        .filter(|u| matches!(u.kind, OrgKind::Nation | OrgKind::Province) && Some(u.id) != own)
         .filter(|u| u.is_current_on(today) || u.id.to_string() == selected)
         .collect();
-    parents.sort_by(|a, b| (kind_rank(&a.kind), &a.code).cmp(&(kind_rank(&b.kind), &b.code)));
+    parents.sort_by(|a, b| (kind_rank(a.kind), &a.code).cmp(&(kind_rank(b.kind), &b.code)));
     parents
         .into_iter()
         .map(|u| Choice {
@@ -572,8 +517,8 @@ async fn form_page(
             },
         ),
         action: match editing {
-            Some(id) => format!("/don-vi/{id}/sua"),
-            None => "/don-vi".to_string(),
+            Some(id) => paths::unit_edit(id),
+            None => paths::UNITS.to_string(),
         },
         editing,
         kinds: kind_choices(lang, &form.kind),
@@ -581,10 +526,6 @@ async fn form_page(
         form,
         errors,
     })
-}
-
-fn unprocessable(page: impl IntoResponse) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
 pub async fn create_form(
@@ -616,7 +557,9 @@ pub async fn create(
         }
     };
     match units::create(&state.db, &principal.actor(), &fields).await {
-        Ok(id) => Ok(Redirect::to(&format!("/don-vi/{id}?msg=common.created")).into_response()),
+        Ok(id) => {
+            Ok(Redirect::to(&paths::with_msg(&paths::unit(id), "common.created")).into_response())
+        }
         Err(error) => {
             let message = store_error(lang, error)?;
             Ok(unprocessable(
@@ -629,9 +572,10 @@ pub async fn create(
 pub async fn edit_form(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<FormPage> {
     principal.require(Permission::ManageUnits)?;
+    let id = id.get()?;
     let unit = units::get(&state.db, id).await?;
     form_page(
         &state,
@@ -643,14 +587,15 @@ pub async fn edit_form(
     .await
 }
 
-#[tracing::instrument(skip_all, fields(unit_id = id))]
+#[tracing::instrument(skip_all, fields(unit_id = ?id))]
 pub async fn update(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(form): Form<UnitForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUnits)?;
+    let id = id.get()?;
     let lang = context.lang;
     units::get(&state.db, id).await?;
     let fields = match form.parse(lang, true) {
@@ -662,7 +607,9 @@ pub async fn update(
         }
     };
     match units::update(&state.db, &principal.actor(), id, &fields).await {
-        Ok(()) => Ok(Redirect::to(&format!("/don-vi/{id}?msg=common.saved")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&paths::with_msg(&paths::unit(id), "common.saved")).into_response())
+        }
         Err(error) => {
             let message = store_error(lang, error)?;
             Ok(unprocessable(
@@ -741,14 +688,14 @@ async fn merge_page(
     let all = units::list(&state.db).await?;
     let today = Utc::now().date_naive();
     let mut current: Vec<&OrgUnit> = all.iter().filter(|u| u.is_current_on(today)).collect();
-    current.sort_by(|a, b| (kind_rank(&a.kind), &a.code).cmp(&(kind_rank(&b.kind), &b.code)));
+    current.sort_by(|a, b| (kind_rank(a.kind), &a.code).cmp(&(kind_rank(b.kind), &b.code)));
     let units = current
         .into_iter()
         .map(|u| MergeChoice {
             id: u.id,
             code: u.code.clone(),
             name: u.name.clone(),
-            kind: u.kind.clone(),
+            kind: u.kind.as_str().to_string(),
             checked: form.predecessors.contains(&u.id.to_string()),
             successor: form.successor_id == u.id.to_string(),
         })
@@ -871,9 +818,11 @@ pub async fn merge(
     )
     .await
     {
-        Ok(successor) => {
-            Ok(Redirect::to(&format!("/don-vi/{successor}?msg=units.merged")).into_response())
-        }
+        Ok(successor) => Ok(Redirect::to(&paths::with_msg(
+            &paths::unit(successor),
+            "units.merged",
+        ))
+        .into_response()),
         Err(StoreError::NotFound) => {
             let message = field_error(
                 lang,
@@ -1028,13 +977,9 @@ pub async fn import(
             UploadKind::Xlsx => read_xlsx(&file_name, &bytes),
         };
         let table = table.map_err(|error| {
-            let message = match &error.cause {
-                Some(cause) => i18n::sheet_error(lang, cause),
-                None => input_message(lang, &error.message),
-            };
             vec![ImportProblem {
                 row: error.row,
-                message,
+                message: error.problem.describe(lang),
             }]
         })?;
         let problems: Vec<_> = cells::check_table(lang, &table)
@@ -1064,14 +1009,21 @@ pub async fn import(
             Ok(import_page(&state, &context, Vec::new(), Some(summary), display).into_response())
         }
         // The rows were checked above; a refusal here means the data changed meanwhile.
-        Err(StoreError::Invalid(message)) => Ok(respond(
-            vec![ImportProblem {
-                row: None,
-                message: i18n::message(lang, &message),
-            }],
-            display,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )),
+        Err(StoreError::Setup(refusal)) => {
+            let (row, refusal) = match refusal {
+                SetupRefusal::ImportRow { row, refusal } => (Some(row), *refusal),
+                other => (None, other),
+            };
+            let problem = ImportProblem {
+                row,
+                message: refusal.describe(lang),
+            };
+            Ok(respond(
+                vec![problem],
+                display,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ))
+        }
         Err(StoreError::Conflict(_)) => Ok(respond(
             file_problem("units.err_code_taken", &[]),
             display,
@@ -1102,18 +1054,12 @@ fn import_rows(
                 // A missing column: nothing else can be read.
                 return Err(vec![ImportProblem {
                     row: None,
-                    message: input_message(lang, &error.message),
+                    message: error.problem.describe(lang),
                 }]);
             }
-            let message = input_message(lang, &error.message);
             problems.push(ImportProblem {
                 row: error.row,
-                // "empty unit_code", "unit_code 01 repeated": name the column like the others.
-                message: if error.message.contains("unit_code") {
-                    field_error(lang, "units.col_code", &message)
-                } else {
-                    message
-                },
+                message: error.problem.describe(lang),
             });
         }
     }
@@ -1162,7 +1108,7 @@ fn import_rows(
             (name, _) => name.to_string(),
         };
         let kind = match (kind_column, row.get(kind_column), old) {
-            (None, _, Some(old)) | (Some(_), "", Some(old)) => old.kind(),
+            (None, _, Some(old)) | (Some(_), "", Some(old)) => Some(old.kind),
             (None, _, None) => Some(OrgKind::Province),
             (Some(_), "", None) => {
                 problem(
@@ -1187,7 +1133,7 @@ fn import_rows(
             let parent_kind = in_file
                 .get(parent)
                 .copied()
-                .or_else(|| current.get(parent.as_str()).and_then(|u| u.kind()));
+                .or_else(|| current.get(parent.as_str()).map(|u| u.kind));
             if *parent == code {
                 problem(
                     "units.col_parent",
@@ -1289,7 +1235,7 @@ mod tests {
             id,
             code: code.into(),
             name: format!("Đơn vị {code}"),
-            kind: kind.into(),
+            kind: OrgKind::parse(kind).unwrap(),
             parent_id: parent,
             region: None,
             valid_from: open_start(),
