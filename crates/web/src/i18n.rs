@@ -1,12 +1,16 @@
 //! Vietnamese first, English available: interface texts by key (locales/*.toml), Vietnamese
-//! number and date conventions (88,47; 1.234,5; 30/12/2020), and a gettext-style catalogue
-//! that renders the libraries' English error messages in Vietnamese.
+//! number and date conventions ([`format`]: 88,47; 1.234,5; 30/12/2020), the file reader's
+//! refusals ([`files`]), and the gettext-style catalogue that still renders some libraries'
+//! English messages in Vietnamese (its entries go as each area's refusals become typed).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use chiso_interchange::sheet::SheetError;
-use chrono::{DateTime, NaiveDate, Utc};
+mod files;
+mod format;
+
+pub use files::{sheet_error, sheet_error_with_row};
+pub use format::{date, date_time, number, points};
 
 /// The interface language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -126,137 +130,6 @@ pub fn keys(lang: Lang) -> Vec<&'static str> {
     let mut keys: Vec<&str> = texts(lang).keys().map(String::as_str).collect();
     keys.sort();
     keys
-}
-
-/// A number with `decimals` decimals: `88,47` and `1.234,5` in Vietnamese, `88.47` and
-/// `1,234.5` in English.
-pub fn number(lang: Lang, value: f64, decimals: usize) -> String {
-    let (group, point) = match lang {
-        Lang::Vi => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let formatted = format!("{:.*}", decimals, value.abs());
-    let (whole, fraction) = formatted.split_once('.').unwrap_or((&formatted, ""));
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            grouped.push(group);
-        }
-        grouped.push(digit);
-    }
-    let sign = if value < 0.0 && formatted.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "-"
-    } else {
-        ""
-    };
-    if fraction.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped}{point}{fraction}")
-    }
-}
-
-/// Points as the rubric writes them: at most 4 decimals, no trailing zeros (`0,25`, `10`).
-pub fn points(lang: Lang, value: f64) -> String {
-    let text = number(lang, value, 4);
-    let point = if lang == Lang::Vi { ',' } else { '.' };
-    if text.contains(point) {
-        text.trim_end_matches('0')
-            .trim_end_matches(point)
-            .to_string()
-    } else {
-        text
-    }
-}
-
-/// `30/12/2020` (both languages: the day-first form is the convention in Vietnam).
-pub fn date(value: NaiveDate) -> String {
-    value.format("%d/%m/%Y").to_string()
-}
-
-/// `30/12/2020 14:05` in Vietnam's time (UTC+7, no daylight saving).
-pub fn date_time(value: DateTime<Utc>) -> String {
-    let local = value + chrono::Duration::hours(7);
-    local.format("%d/%m/%Y %H:%M").to_string()
-}
-
-/// A refusal of the shared file reader in the user's language, from its own text key (never
-/// the reader's English), without its row: pages show the row apart.
-pub fn sheet_error(lang: Lang, error: &SheetError) -> String {
-    let count = |n: u64| number(lang, n as f64, 0);
-    let bytes = |n: u64| {
-        if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
-            format!("{} MiB", count(n >> 20))
-        } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
-            format!("{} KiB", count(n >> 10))
-        } else {
-            count(n)
-        }
-    };
-    let (key, args): (&str, Vec<(&str, String)>) = match error {
-        SheetError::NotXlsx { detail } => ("files.not_xlsx", vec![("detail", detail.clone())]),
-        SheetError::NoSheet => ("files.no_sheet", vec![]),
-        SheetError::Empty => ("files.empty", vec![]),
-        SheetError::TooManyEntries { limit } => (
-            "files.too_many_entries",
-            vec![("limit", count(*limit as u64))],
-        ),
-        SheetError::TooLarge {
-            part: None,
-            limit_bytes,
-        } => ("files.too_large_all", vec![("limit", bytes(*limit_bytes))]),
-        SheetError::TooLarge {
-            part: Some(part),
-            limit_bytes,
-        } => (
-            "files.too_large_part",
-            vec![("part", part.clone()), ("limit", bytes(*limit_bytes))],
-        ),
-        SheetError::ElementTooLarge { part, limit_bytes } => (
-            "files.element_too_large",
-            vec![("part", part.clone()), ("limit", bytes(*limit_bytes))],
-        ),
-        SheetError::TooManyStrings { limit } => {
-            ("files.too_many_strings", vec![("limit", count(*limit))])
-        }
-        SheetError::TooManyCells { limit, .. } => {
-            ("files.too_many_cells", vec![("limit", count(*limit))])
-        }
-        SheetError::TooManyColumns { limit, .. } => (
-            "files.too_many_columns",
-            vec![("limit", count(*limit as u64))],
-        ),
-        SheetError::CellTooLong { column, limit, .. } => (
-            "files.cell_too_long",
-            vec![("column", column.clone()), ("limit", count(*limit as u64))],
-        ),
-        SheetError::HeaderTooLong { limit } => (
-            "files.header_too_long",
-            vec![("limit", bytes(*limit as u64))],
-        ),
-        SheetError::RowTooLong { limit, .. } => {
-            ("files.row_too_long", vec![("limit", bytes(*limit as u64))])
-        }
-        SheetError::RowOutOfOrder { .. } => ("files.row_out_of_order", vec![]),
-        SheetError::Unreadable { detail } => ("files.unreadable", vec![("detail", detail.clone())]),
-    };
-    let mut out = text(lang, key).to_string();
-    for (name, value) in args {
-        out = out.replace(&format!("{{{name}}}"), &value);
-    }
-    out
-}
-
-/// [`sheet_error`] with its row in front (`dòng 5: …`), for messages that stand alone.
-pub fn sheet_error_with_row(lang: Lang, error: &SheetError) -> String {
-    match error.row() {
-        Some(row) => format!(
-            "{}: {}",
-            text(lang, "files.row").replace("{row}", &row.to_string()),
-            sheet_error(lang, error)
-        ),
-        None => sheet_error(lang, error),
-    }
 }
 
 /// English message templates and their Vietnamese renderings. `{}` keeps the captured text,
@@ -745,102 +618,6 @@ mod tests {
             message(Lang::Vi, "x.csv row 3: wrong column count: 4, expected 3"),
             "x.csv dòng 3: số cột sai: 4, cần 3"
         );
-    }
-
-    #[test]
-    fn every_refusal_of_the_file_reader_has_its_own_text_in_both_languages() {
-        use chiso_interchange::sheet::*;
-        let english = "English from the reader";
-        let all = [
-            SheetError::NotXlsx {
-                detail: english.into(),
-            },
-            SheetError::NoSheet,
-            SheetError::Empty,
-            SheetError::TooManyEntries {
-                limit: MAX_ZIP_ENTRIES,
-            },
-            SheetError::TooLarge {
-                part: None,
-                limit_bytes: MAX_XML_BYTES,
-            },
-            SheetError::TooLarge {
-                part: Some("xl/styles.xml".into()),
-                limit_bytes: MAX_PART_BYTES,
-            },
-            SheetError::ElementTooLarge {
-                part: "xl/worksheets/sheet1.xml".into(),
-                limit_bytes: MAX_XML_EVENT_BYTES,
-            },
-            SheetError::TooManyStrings { limit: MAX_CELLS },
-            SheetError::TooManyCells {
-                row: 9,
-                limit: MAX_CELLS,
-            },
-            SheetError::TooManyColumns {
-                row: 9,
-                limit: MAX_COLUMNS,
-            },
-            SheetError::CellTooLong {
-                row: 9,
-                column: "AB".into(),
-                limit: MAX_CELL_CHARS,
-            },
-            SheetError::HeaderTooLong {
-                limit: MAX_HEADER_BYTES,
-            },
-            SheetError::RowTooLong {
-                row: 9,
-                limit: MAX_ROW_BYTES,
-            },
-            SheetError::RowOutOfOrder { row: 9 },
-            SheetError::Unreadable {
-                detail: english.into(),
-            },
-        ];
-        for error in &all {
-            let vi = sheet_error(Lang::Vi, error);
-            let en = sheet_error(Lang::En, error);
-            assert!(
-                !vi.contains("files.") && !en.contains("files."),
-                "{vi} / {en}"
-            );
-            assert!(!vi.contains('{') && !en.contains('{'), "{vi} / {en}");
-            assert!(!vi.contains(english) && !vi.contains(" the "), "{vi}");
-            assert_ne!(vi, en);
-        }
-        assert_eq!(
-            sheet_error_with_row(Lang::Vi, &all[9]),
-            "dòng 9: Tệp có hơn 1.000 cột, vượt giới hạn cho phép."
-        );
-        assert_eq!(
-            sheet_error(Lang::En, &all[4]),
-            "The workbook unpacks to more than 256 MiB, the limit."
-        );
-        assert_eq!(
-            sheet_error(Lang::Vi, &all[10]),
-            "Cột AB: ô dài hơn 32.767 ký tự, vượt giới hạn cho phép."
-        );
-    }
-
-    #[test]
-    fn vietnamese_number_and_date_conventions() {
-        assert_eq!(number(Lang::Vi, 88.47, 2), "88,47");
-        assert_eq!(number(Lang::Vi, 1234.5, 1), "1.234,5");
-        assert_eq!(number(Lang::Vi, 1234567.0, 0), "1.234.567");
-        assert_eq!(number(Lang::En, 1234.5, 1), "1,234.5");
-        assert_eq!(number(Lang::Vi, -11.669, 2), "-11,67");
-        assert_eq!(number(Lang::Vi, -0.001, 2), "0,00");
-        assert_eq!(points(Lang::Vi, 0.25), "0,25");
-        assert_eq!(points(Lang::Vi, 10.0), "10");
-        assert_eq!(
-            date(NaiveDate::from_ymd_opt(2020, 12, 30).unwrap()),
-            "30/12/2020"
-        );
-        let utc = DateTime::parse_from_rfc3339("2020-12-30T07:05:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(date_time(utc), "30/12/2020 14:05");
     }
 
     #[test]
