@@ -16,11 +16,9 @@ pub struct InputError {
     pub row_word: &'static str,
     /// The problem in English, as the command line prints it.
     pub message: String,
-    /// The problem, typed: the web says it from its locale files (never `message`).
-    pub problem: Problem,
-    /// The reader's own error when the file itself was refused (a limit, not a workbook); the
-    /// same as [`Problem::Sheet`], kept for the readers that match on it.
-    pub cause: Option<SheetError>,
+    /// The problem, typed: the web says it from its locale files (never `message`). Boxed:
+    /// readers return `Result<_, InputError>` and the problem is rarely built.
+    pub problem: Box<Problem>,
 }
 
 /// What is wrong with an input file, by kind, with the values a message names (docs/formats.md
@@ -132,17 +130,20 @@ impl fmt::Display for Problem {
 impl InputError {
     /// A typed problem of a file, at a row or of the whole file.
     pub fn problem(file: &str, row: Option<usize>, problem: Problem) -> InputError {
-        let cause = match &problem {
-            Problem::Sheet(error) => Some(error.clone()),
-            _ => None,
-        };
         InputError {
             file: file.to_string(),
             row,
             row_word: "row",
             message: problem.to_string(),
-            problem,
-            cause,
+            problem: Box::new(problem),
+        }
+    }
+
+    /// The reader's own error when the file itself was refused (a limit, not a workbook).
+    pub fn cause(&self) -> Option<&SheetError> {
+        match &*self.problem {
+            Problem::Sheet(error) => Some(error),
+            _ => None,
         }
     }
 

@@ -41,9 +41,13 @@ pub fn tr(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     text
 }
 
+/// A text that is neither blank nor a date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotADate;
+
 /// A date from a date input (`2026-12-30`) or typed the Vietnamese way (`30/12/2026`); blank is
-/// no date, anything else an error.
-pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ()> {
+/// no date, anything else [`NotADate`].
+pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, NotADate> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -51,7 +55,7 @@ pub fn parse_date(text: &str) -> Result<Option<NaiveDate>, ()> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
         .map(Some)
-        .map_err(|_| ())
+        .map_err(|_| NotADate)
 }
 
 /// One option of a `<select>`.
@@ -77,7 +81,7 @@ mod tests {
         assert_eq!(parse_date("2026-12-30"), Ok(day));
         assert_eq!(parse_date(" 30/12/2026 "), Ok(day));
         assert_eq!(parse_date(""), Ok(None));
-        assert_eq!(parse_date("30.12.2026"), Err(()));
+        assert_eq!(parse_date("30.12.2026"), Err(NotADate));
     }
 
     #[test]

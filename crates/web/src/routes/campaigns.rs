@@ -170,7 +170,7 @@ impl CampaignForm {
         };
         let mut date = |field_key: &str, value: &str| match parse_date(value) {
             Ok(date) => date,
-            Err(()) => {
+            Err(_) => {
                 fail(field_key, text("campaigns.error_date"));
                 None
             }
@@ -181,7 +181,7 @@ impl CampaignForm {
         for (n, value) in &self.rounds {
             let deadline = match parse_date(value) {
                 Ok(date) => date,
-                Err(()) => {
+                Err(_) => {
                     errors.push(format!(
                         "{} {n}: {}",
                         i18n::text(lang, "campaigns.round_deadline"),

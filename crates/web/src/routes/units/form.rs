@@ -74,7 +74,7 @@ impl UnitForm {
         };
         let mut date = |text: &str, key: &str| match parse_date(text) {
             Ok(date) => date,
-            Err(()) => {
+            Err(_) => {
                 errors.push(field_error(lang, key, i18n::text(lang, "units.err_date")));
                 None
             }

@@ -329,7 +329,7 @@ pub(super) fn import_rows(
         }
         let mut date = |column: Option<usize>, key: &str| match parse_date(row.get(column)) {
             Ok(date) => date,
-            Err(()) => {
+            Err(_) => {
                 row_problems.push(field_error(
                     lang,
                     key,

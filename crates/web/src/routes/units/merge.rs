@@ -143,7 +143,7 @@ pub async fn merge(
             ));
             None
         }
-        Err(()) => {
+        Err(_) => {
             errors.push(field_error(
                 lang,
                 "units.effective_date",
