@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chiso_interchange::text::escape_controls;
 
-use crate::commands::CliError;
+use crate::error::CliError;
 
 /// A warning on standard error. It often quotes an input file (a unit code, a reason), so its
 /// control characters are escaped: an escape sequence in a file is shown, not run by the

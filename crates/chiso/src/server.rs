@@ -11,7 +11,7 @@ use chiso_web::Config;
 use serde::Deserialize;
 
 use crate::cli::{ServerArgs, UserCommand};
-use crate::commands::CliError;
+use crate::error::CliError;
 
 /// The settings a file or the environment may give (all optional); flags come last.
 #[derive(Deserialize, Default, Debug)]

@@ -53,6 +53,19 @@ impl OrgKind {
     }
 }
 
+/// A stored kind that is not one chiso knows (the store names the row when it decodes one).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a unit kind")]
+pub struct UnknownKind(pub String);
+
+impl TryFrom<String> for OrgKind {
+    type Error = UnknownKind;
+
+    fn try_from(text: String) -> Result<OrgKind, UnknownKind> {
+        OrgKind::parse(&text).ok_or(UnknownKind(text))
+    }
+}
+
 impl fmt::Display for OrgKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -11,7 +11,7 @@ use chiso_domain::{
 use rust_xlsxwriter::{Format, Workbook};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InputError, InputErrors};
+use crate::error::{FieldProblem, InputError, InputErrors, Problem};
 use crate::table::{FileKind, Table, display_name, read_table};
 
 /// The columns of `framework.csv`: the contract's four, then the optional extensions.
@@ -81,22 +81,23 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
     // Rows whose max_points did not parse: the tree check must not call them "without".
     let mut unreadable_max = HashSet::new();
     for row in &table.rows {
-        let mut field_error = |field: &str, detail: String| {
-            errors.push(InputError::row(
-                &table.name,
-                row.number,
-                format!("(code {}) {field}: {detail}", row.get(Some(code))),
-            ))
+        let row_code = row.get(Some(code)).to_string();
+        let mut field_error = |field: FieldProblem| {
+            let problem = Problem::FrameworkField {
+                code: row_code.clone(),
+                field,
+            };
+            errors.push(InputError::problem(&table.name, Some(row.number), problem))
         };
         if row.len() > table.headers.len() {
-            field_error(
-                "row",
-                format!(
-                    "wrong column count: {}, expected {}",
-                    row.len(),
-                    table.headers.len()
-                ),
-            );
+            // Worded as before: "(code 1) row: wrong column count: …".
+            let problem = Problem::ColumnCount {
+                found: row.len(),
+                expected: table.headers.len(),
+            };
+            let mut error = InputError::problem(&table.name, Some(row.number), problem);
+            error.message = format!("(code {row_code}) row: {}", error.message);
+            errors.push(error);
             continue;
         }
         let parsed_max = match row.get(max_points) {
@@ -104,7 +105,10 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
             text => match text.parse::<Points>() {
                 Ok(points) => Some(points),
                 Err(e) => {
-                    field_error("max_points", e.to_string());
+                    field_error(FieldProblem::MaxPoints {
+                        text: text.to_string(),
+                        detail: e.to_string(),
+                    });
                     unreadable_max.insert(row.number);
                     None
                 }
@@ -115,10 +119,9 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
             text => match Method::parse(text) {
                 Some(m) => Some(m),
                 None => {
-                    field_error(
-                        "method",
-                        format!("'{text}' is not one of self, survey, bonus, penalty"),
-                    );
+                    field_error(FieldProblem::Method {
+                        text: text.to_string(),
+                    });
                     None
                 }
             },
@@ -126,13 +129,9 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
         let evidence_required = match parse_flag(row.get(evidence)) {
             Some(flag) => flag,
             None => {
-                field_error(
-                    "evidence_required",
-                    format!(
-                        "'{}' is not yes/no (1/0, true/false, có/không)",
-                        row.get(evidence)
-                    ),
-                );
+                field_error(FieldProblem::Evidence {
+                    text: row.get(evidence).to_string(),
+                });
                 false
             }
         };
@@ -141,8 +140,11 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
             "" => None,
             text => match parse_rule(text, label.clone()) {
                 Ok(r) => Some(r),
-                Err(e) => {
-                    field_error("rule", e);
+                Err(detail) => {
+                    field_error(FieldProblem::Rule {
+                        text: text.to_string(),
+                        detail,
+                    });
                     None
                 }
             },
@@ -161,10 +163,7 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
         });
     }
     if table.rows.is_empty() {
-        errors.push(InputError::file(
-            &table.name,
-            "has no rows below the header".to_string(),
-        ));
+        errors.push(InputError::problem(&table.name, None, Problem::NoRows));
     }
     build(&table.name, meta, specs, errors, &unreadable_max)
 }
@@ -183,15 +182,11 @@ fn build(
     unreadable_max: &HashSet<usize>,
 ) -> Result<Framework, InputErrors> {
     if specs.len() > MAX_FRAMEWORK_NODES {
-        return Err(InputError::file(
-            name,
-            format!(
-                "has {} nodes, more than the limit of {} nodes in a framework",
-                crate::sheet::group_digits(specs.len() as u64),
-                crate::sheet::group_digits(MAX_FRAMEWORK_NODES as u64)
-            ),
-        )
-        .into());
+        let problem = Problem::TooManyNodes {
+            count: specs.len(),
+            limit: MAX_FRAMEWORK_NODES,
+        };
+        return Err(InputError::problem(name, None, problem).into());
     }
     let had_field_errors = !errors.is_empty();
     match Framework::build(meta, specs) {
@@ -207,15 +202,11 @@ fn build(
                 if repeats_a_field_error {
                     continue;
                 }
-                errors.push(InputError::row(
-                    name,
-                    error.row,
-                    if error.code.is_empty() {
-                        error.problem.to_string()
-                    } else {
-                        format!("(code {}) {}", error.code, error.problem)
-                    },
-                ));
+                let problem = Problem::Framework {
+                    code: error.code,
+                    problem: error.problem,
+                };
+                errors.push(InputError::problem(name, Some(error.row), problem));
             }
             errors.0.sort_by_key(|e| e.row.unwrap_or(0));
             Err(errors)
@@ -475,8 +466,10 @@ struct NodeToml {
 
 /// Reads the TOML form. Errors name the line of the node's `[[nodes]]` header.
 pub fn framework_from_toml(name: &str, text: &str) -> Result<Framework, InputErrors> {
-    let file: FrameworkToml = toml::from_str(text)
-        .map_err(|e| InputError::file(name, format!("not valid framework TOML: {e}")))?;
+    let file: FrameworkToml = toml::from_str(text).map_err(|e| {
+        let detail = e.to_string();
+        InputError::problem(name, None, Problem::NotToml { detail })
+    })?;
     // The line of each `[[nodes]]` header, so errors point into the file.
     let header_lines: Vec<usize> = text
         .lines()

@@ -14,4 +14,4 @@ pub mod table;
 pub mod text;
 pub mod units_io;
 
-pub use error::{InputError, InputErrors};
+pub use error::{FieldProblem, InputError, InputErrors, Problem};

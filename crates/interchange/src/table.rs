@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::csv_out::restore;
-use crate::error::InputError;
+use crate::error::{InputError, Problem};
 use crate::sheet::{
     MAX_CELL_CHARS, MAX_CELLS, MAX_COLUMNS, MAX_HEADER_BYTES, MAX_ROW_BYTES, RowsError, SheetError,
     column_letters, read_xlsx_rows,
@@ -31,13 +31,11 @@ impl Table {
     /// The position of a required column, or an error naming it.
     pub fn require(&self, name: &str) -> Result<usize, InputError> {
         self.column(name).ok_or_else(|| {
-            InputError::file(
-                &self.name,
-                format!(
-                    "missing column '{name}' in the header row (found: {})",
-                    self.headers.join(", ")
-                ),
-            )
+            let problem = Problem::MissingColumn {
+                column: name.to_string(),
+                found: self.headers.clone(),
+            };
+            InputError::problem(&self.name, None, problem)
         })
     }
 }
@@ -198,10 +196,7 @@ pub fn read_csv(name: &str, reader: impl Read) -> Result<Table, InputError> {
         table.rows.push(TableRow::new(records as usize, &row_cells));
     }
     if records == 0 {
-        return Err(InputError::file(
-            name,
-            "is empty: no header row".to_string(),
-        ));
+        return Err(InputError::problem(name, None, Problem::NoHeader));
     }
     Ok(table)
 }
@@ -263,7 +258,8 @@ fn csv_error(name: &str, records: u64, error: csv::Error) -> InputError {
         return InputError::sheet(name, refusal);
     }
     let row = error.position().map(|p| p.line() as usize);
-    InputError::at(name, row, format!("not readable as CSV: {error}"))
+    let detail = error.to_string();
+    InputError::problem(name, row, Problem::NotCsv { detail })
 }
 
 /// A record's cells as text, checked against the limits; the header without its BOM.
@@ -300,9 +296,8 @@ fn record_cells(
     }
     let mut cells = Vec::with_capacity(record.len());
     for (column, field) in record.iter().enumerate() {
-        let mut text = std::str::from_utf8(field).map_err(|_| {
-            InputError::at(name, Some(number as usize), "is not UTF-8 text".to_string())
-        })?;
+        let mut text = std::str::from_utf8(field)
+            .map_err(|_| InputError::problem(name, Some(number as usize), Problem::NotUtf8))?;
         if number == 1 && column == 0 {
             text = text.strip_prefix('\u{feff}').unwrap_or(text);
         }
@@ -399,7 +394,7 @@ mod tests {
     #[test]
     fn csv_limits_refuse_at_once_with_typed_errors() {
         use crate::hostile;
-        let cause = |bytes: &[u8]| read_csv("t.csv", bytes).unwrap_err().cause;
+        let cause = |bytes: &[u8]| read_csv("t.csv", bytes).unwrap_err().cause().cloned();
         let started = std::time::Instant::now();
         let wide = hostile::wide_header_csv(&["unit_code"], 150_000);
         assert_eq!(

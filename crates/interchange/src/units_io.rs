@@ -7,7 +7,7 @@ use chiso_domain::compute::{check_leaf_points, points_from_input};
 use chiso_domain::{Framework, Points, ScoreSheet, UnitInput};
 use serde::Deserialize;
 
-use crate::error::{InputError, InputErrors};
+use crate::error::{InputError, InputErrors, Problem};
 use crate::sheet::group_digits;
 use crate::table::Table;
 
@@ -29,24 +29,24 @@ pub fn read_units(table: &Table) -> Result<Vec<UnitRecord>, InputErrors> {
     let mut first_row: HashMap<String, usize> = HashMap::new();
     let mut units = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
-        let error = |message: String| InputError::row(&table.name, row.number, message);
+        let error = |problem| InputError::problem(&table.name, Some(row.number), problem);
         if row.len() > table.headers.len() {
-            errors.push(error(format!(
-                "wrong column count: {}, expected {}",
-                row.len(),
-                table.headers.len()
-            )));
+            errors.push(error(Problem::ColumnCount {
+                found: row.len(),
+                expected: table.headers.len(),
+            }));
             continue;
         }
         let unit_code = row.get(Some(code));
         if unit_code.is_empty() {
-            errors.push(error("empty unit_code".to_string()));
+            errors.push(error(Problem::EmptyUnitCode));
             continue;
         }
         if let Some(first) = first_row.insert(unit_code.to_string(), row.number) {
-            errors.push(error(format!(
-                "unit_code {unit_code} repeated (first at row {first})"
-            )));
+            errors.push(error(Problem::UnitCodeRepeated {
+                code: unit_code.to_string(),
+                first_row: first,
+            }));
             continue;
         }
         let text = |column| Some(row.get(column).to_string()).filter(|s| !s.is_empty());

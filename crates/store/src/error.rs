@@ -18,6 +18,9 @@ pub enum StoreError {
     /// The campaign lifecycle refused a transition.
     #[error(transparent)]
     Campaign(#[from] chiso_domain::campaign::TransitionError),
+    /// A change to units, accounts or frameworks that a rule refuses.
+    #[error(transparent)]
+    Setup(#[from] crate::setup::SetupRefusal),
     #[error("database: {0}")]
     Db(sqlx::Error),
     /// A wave cannot change state (`chiso_domain::wave`).

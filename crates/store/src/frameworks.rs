@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::{Actor, AuditEntry, AuditSink, Changes, record_all};
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::setup::SetupRefusal;
 use crate::{in_transaction, with_db_read};
 
 /// A framework version as stored.
@@ -94,17 +95,19 @@ pub async fn load(db: &Db, id: i64) -> Result<StoredFramework, StoreError> {
                     .as_deref()
                     .map(serde_json::from_str::<Rule>)
                     .transpose()
-                    .map_err(|e| StoreError::Invalid(format!("stored rule: {e}")))?,
+                    .map_err(|e| SetupRefusal::StoredFramework {
+                        id: row.id,
+                        detail: format!("stored rule: {e}"),
+                    })?,
                 continues: serde_json::from_str(&n.continues).unwrap_or_default(),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let framework = Framework::build(meta_of(&row), specs).map_err(|errors| {
-        StoreError::Invalid(format!(
-            "stored framework {} is invalid: {}",
-            row.id, errors[0]
-        ))
-    })?;
+    let framework =
+        Framework::build(meta_of(&row), specs).map_err(|errors| SetupRefusal::StoredFramework {
+            id: row.id,
+            detail: errors[0].to_string(),
+        })?;
     Ok(StoredFramework {
         row,
         framework,
@@ -147,7 +150,7 @@ pub async fn insert(
 ) -> Result<i64, StoreError> {
     let meta = &framework.meta;
     if meta.id.trim().is_empty() {
-        return Err(StoreError::Invalid("the framework needs a code".into()));
+        return Err(SetupRefusal::FrameworkCodeEmpty.into());
     }
     let specs = framework.to_source_specs();
     let now = Utc::now();
@@ -217,8 +220,11 @@ pub async fn new_version(
             spec
         })
         .collect();
-    let framework = Framework::build(meta, specs)
-        .map_err(|errors| StoreError::Invalid(format!("framework {from_id}: {}", errors[0])))?;
+    let framework =
+        Framework::build(meta, specs).map_err(|errors| SetupRefusal::StoredFramework {
+            id: from_id,
+            detail: errors[0].to_string(),
+        })?;
     insert(db, actor, &framework, Some(from_id)).await
 }
 
@@ -233,10 +239,7 @@ pub async fn replace_tree(
 ) -> Result<(), StoreError> {
     let stored = load(db, id).await?;
     if stored.row.frozen {
-        return Err(StoreError::Invalid(
-            "this framework is frozen: a campaign that uses it has opened; make a new version"
-                .into(),
-        ));
+        return Err(SetupRefusal::FrameworkFrozen.into());
     }
     let old_specs: HashMap<String, NodeSpec> = stored
         .framework

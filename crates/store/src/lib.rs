@@ -10,6 +10,7 @@ pub mod error;
 pub mod evidence;
 pub mod frameworks;
 pub mod notifications;
+pub mod setup;
 pub mod sheet_queries;
 pub mod surveys;
 pub mod units;
@@ -18,6 +19,7 @@ pub mod users;
 pub use audit::{Actor, AuditEntry};
 pub use db::{Backend, Db};
 pub use error::StoreError;
+pub use setup::SetupRefusal;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

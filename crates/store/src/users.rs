@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::{Actor, AuditEntry, AuditSink};
 use crate::db::Db;
 use crate::error::StoreError;
+use crate::setup::SetupRefusal;
 use crate::{in_transaction, with_db, with_db_read};
 
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -29,17 +30,16 @@ pub struct User {
 pub struct RoleAssignment {
     pub id: i64,
     pub user_id: i64,
-    pub role: String,
+    /// Decoded at the boundary: a row with a role chiso does not know is a decoding error
+    /// naming the column.
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub unit_id: Option<i64>,
     /// JSON array of area codes, for appraisers.
     pub area_codes: Option<String>,
 }
 
 impl RoleAssignment {
-    pub fn role(&self) -> Option<Role> {
-        Role::parse(&self.role)
-    }
-
     pub fn areas(&self) -> Vec<String> {
         self.area_codes
             .as_deref()
@@ -87,12 +87,10 @@ pub async fn create(db: &Db, actor: &Actor, user: &NewUser) -> Result<i64, Store
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
     {
-        return Err(StoreError::Invalid(
-            "a username uses letters without marks, digits and . _ - @".into(),
-        ));
+        return Err(SetupRefusal::UsernameInvalid.into());
     }
     if user.full_name.trim().is_empty() {
-        return Err(StoreError::Invalid("the full name is empty".into()));
+        return Err(SetupRefusal::FullNameEmpty.into());
     }
     let now = Utc::now();
     in_transaction!(db, tx => {
@@ -109,7 +107,7 @@ pub async fn create(db: &Db, actor: &Actor, user: &NewUser) -> Result<i64, Store
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Invalid(format!("the username {username} is taken")),
+            StoreError::Conflict(_) => SetupRefusal::UsernameTaken { username: username.clone() }.into(),
             other => other,
         })?;
         tx.record(actor, &AuditEntry::new("create", "user", id)
@@ -177,7 +175,7 @@ pub async fn update_profile(
 ) -> Result<(), StoreError> {
     let old = get(db, id).await?;
     if full_name.trim().is_empty() {
-        return Err(StoreError::Invalid("the full name is empty".into()));
+        return Err(SetupRefusal::FullNameEmpty.into());
     }
     in_transaction!(db, tx => {
         sqlx::query("UPDATE users SET full_name = $1, email = $2, updated_at = $3 WHERE id = $4")
@@ -222,7 +220,7 @@ pub async fn add_role(
     areas: &[String],
 ) -> Result<i64, StoreError> {
     if role.is_unit_scoped() && unit_id.is_none() {
-        return Err(StoreError::Invalid(format!("the role {role} needs a unit")));
+        return Err(SetupRefusal::RoleNeedsUnit { role }.into());
     }
     let area_codes =
         (!areas.is_empty()).then(|| serde_json::to_string(areas).expect("codes serialise"));

@@ -9,7 +9,7 @@ use chiso_store::campaigns::{self, CampaignFields};
 use chiso_store::testing::{backends, empty_postgres, empty_sqlite};
 use chiso_store::units::{self, ImportedUnit, MergeTarget, UnitFields};
 use chiso_store::users::{self, NewUser};
-use chiso_store::{Actor, Backend, Db, StoreError, frameworks, with_db};
+use chiso_store::{Actor, Backend, Db, SetupRefusal, StoreError, frameworks, with_db};
 use chrono::{Duration, NaiveDate, Utc};
 
 fn actor() -> Actor {
@@ -107,7 +107,14 @@ async fn units_form_a_hierarchy_and_every_change_is_audited() {
         )
         .await;
         assert!(
-            matches!(wrong, Err(StoreError::Invalid(ref m)) if m.contains("cannot sit under")),
+            matches!(
+                wrong,
+                Err(StoreError::Setup(SetupRefusal::ParentKind {
+                    kind: OrgKind::Commune,
+                    parent_kind: OrgKind::Department,
+                    ..
+                }))
+            ),
             "{wrong:?}"
         );
         // The same code in the same period is refused.
@@ -227,6 +234,10 @@ async fn an_import_is_all_or_nothing() {
             row(4, "S2", "Sở Y tế", OrgKind::Department, Some("ZZ")),
         ];
         let error = units::import(db, &actor(), &bad).await.unwrap_err();
+        let StoreError::Setup(SetupRefusal::ImportRow { row: 4, refusal }) = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(**refusal, SetupRefusal::ImportParent { code: "ZZ".into() });
         assert_eq!(
             error.to_string(),
             "row 4: parent_code ZZ is not a current unit"
@@ -332,7 +343,10 @@ async fn frameworks_round_trip_and_freeze_when_a_campaign_opens() {
             .unwrap();
         assert!(frameworks::get_row(db, id).await.unwrap().frozen);
         let refused = frameworks::replace_tree(db, &actor(), id, &corrected).await;
-        assert!(matches!(refused, Err(StoreError::Invalid(ref m)) if m.contains("frozen")));
+        assert!(matches!(
+            refused,
+            Err(StoreError::Setup(SetupRefusal::FrameworkFrozen))
+        ));
     }
 }
 
@@ -515,7 +529,10 @@ async fn users_roles_sessions_and_lockouts() {
         };
         let id = users::create(db, &actor(), &new_user).await.unwrap();
         let taken = users::create(db, &actor(), &new_user).await;
-        assert!(matches!(taken, Err(StoreError::Invalid(ref m)) if m.contains("taken")));
+        assert!(matches!(
+            taken,
+            Err(StoreError::Setup(SetupRefusal::UsernameTaken { ref username })) if username == "can.bo@snv"
+        ));
         let user = users::find_by_username(db, "can.bo@snv")
             .await
             .unwrap()
@@ -524,7 +541,12 @@ async fn users_roles_sessions_and_lockouts() {
         assert!(user.must_change_password);
 
         let needs_unit = users::add_role(db, &actor(), id, Role::UnitEditor, None, &[]).await;
-        assert!(needs_unit.is_err());
+        assert!(matches!(
+            needs_unit,
+            Err(StoreError::Setup(SetupRefusal::RoleNeedsUnit {
+                role: Role::UnitEditor
+            }))
+        ));
         let grant = users::add_role(
             db,
             &actor(),
@@ -536,7 +558,7 @@ async fn users_roles_sessions_and_lockouts() {
         .await
         .unwrap();
         let roles = users::roles(db, id).await.unwrap();
-        assert_eq!(roles[0].role(), Some(Role::Appraiser));
+        assert_eq!(roles[0].role, Role::Appraiser);
         assert_eq!(roles[0].areas(), ["1", "3"]);
 
         let expires = Utc::now() + Duration::hours(8);

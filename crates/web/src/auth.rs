@@ -42,14 +42,14 @@ pub struct Principal {
 
 impl Principal {
     pub fn has_role(&self, role: Role) -> bool {
-        self.roles.iter().any(|r| r.role() == Some(role))
+        self.roles.iter().any(|r| r.role == role)
     }
 
     /// Whether any of the user's roles grants the permission.
     pub fn can(&self, permission: Permission) -> bool {
         self.roles
             .iter()
-            .filter_map(RoleAssignment::role)
+            .map(|assignment| assignment.role)
             .any(|role| role_grants(role, permission))
     }
 
@@ -72,7 +72,7 @@ impl Principal {
         if self
             .roles
             .iter()
-            .filter_map(RoleAssignment::role)
+            .map(|assignment| assignment.role)
             .any(|r| !r.is_unit_scoped())
         {
             return None;
@@ -432,8 +432,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
             .into_response_in(lang));
         };
         let path = parts.uri.path();
-        if principal.user.must_change_password && path != "/doi-mat-khau" && path != "/dang-xuat" {
-            return Err(Redirect::to("/doi-mat-khau").into_response());
+        if principal.user.must_change_password
+            && path != crate::paths::PASSWORD
+            && path != crate::paths::LOGOUT
+        {
+            return Err(Redirect::to(crate::paths::PASSWORD).into_response());
         }
         Ok(Auth(principal, context))
     }

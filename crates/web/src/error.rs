@@ -52,6 +52,7 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Invalid(message) => AppError::BadRequest(message),
+            StoreError::Setup(refusal) => AppError::refused(refusal),
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::Wave(refused) => AppError::refused(refused),
             StoreError::Survey(refused) => AppError::refused(refused),
@@ -88,8 +89,7 @@ impl AppError {
     pub fn into_response_in(self, lang: Lang) -> Response {
         let (status, key, detail) = match self {
             AppError::Unauthorized { next } => {
-                let target = format!("/dang-nhap?next={}", urlencode(&next));
-                return Redirect::to(&target).into_response();
+                return Redirect::to(&crate::paths::login_then(&next)).into_response();
             }
             AppError::Input(refusal) => return refusal.into_response(),
             AppError::Refused(refusal) => {
@@ -189,7 +189,7 @@ pub fn framed_error(
                 .and_then(|h| h.to_str().ok())
                 .is_some_and(|h| h == *host)
         })
-        .map(|(_, path)| crate::routes::account::safe_next(Some(path)))
+        .map(|(_, path)| crate::paths::safe_next(Some(path)))
         .filter(|path| path != &context.path);
     let page = FramedErrorPage {
         page: crate::views::Page::new(context, "common.error_title"),

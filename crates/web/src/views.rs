@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::auth::Context;
 use crate::i18n::{self, Lang};
+use crate::paths;
 
 /// One entry of the navigation.
 #[derive(Clone, Debug)]
@@ -47,45 +48,45 @@ impl Page {
                     });
                 }
             };
-            push("/", "common.nav_home", true);
+            push(paths::HOME, "common.nav_home", true);
             // The work of the assessment stage: the unit's own sheet, the council's appraisal.
             push(
-                "/tu-danh-gia",
+                paths::SELF_ASSESSMENT,
                 "common.nav_self_assessment",
                 principal.has_role(Role::UnitEditor) || principal.has_role(Role::UnitLeader),
             );
             push(
-                "/tham-dinh",
+                paths::APPRAISAL,
                 "common.nav_appraisal",
                 principal.has_role(Role::Appraiser) || principal.can(Permission::ManageCampaigns),
             );
             push(
-                "/don-vi",
+                paths::UNITS,
                 "common.nav_units",
                 principal.can(Permission::ViewSetup),
             );
             push(
-                "/bo-tieu-chi",
+                paths::FRAMEWORKS,
                 "common.nav_frameworks",
                 principal.can(Permission::ViewSetup),
             );
             push(
-                "/dot-danh-gia",
+                paths::CAMPAIGNS,
                 "common.nav_campaigns",
                 principal.can(Permission::ViewSetup),
             );
             push(
-                "/khao-sat",
+                paths::SURVEYS,
                 "common.nav_surveys",
                 principal.can(Permission::ViewSetup),
             );
             push(
-                "/nguoi-dung",
+                paths::USERS,
                 "common.nav_users",
                 principal.can(Permission::ManageUsers),
             );
             push(
-                "/nhat-ky",
+                paths::AUDIT,
                 "common.nav_audit",
                 principal.can(Permission::ViewAudit),
             );

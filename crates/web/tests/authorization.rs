@@ -333,6 +333,91 @@ async fn every_role_against_every_route() {
     }
 }
 
+/// One policy for the ids of an address: with every id malformed (`abc`), a role that may not
+/// take the action is refused (403) whatever the id, and a role that may gets the not-found page
+/// in Vietnamese, in the site's frame, never axum's "Invalid URL: Cannot parse …".
+#[tokio::test]
+async fn malformed_ids_are_refused_after_the_role_and_in_vietnamese() {
+    for mut app in apps().await {
+        let mut failures = Vec::new();
+        for (username, role) in ROLES {
+            app.login(username).await;
+            for (method, pattern, allowed) in MATRIX {
+                if !pattern.contains('{') {
+                    continue;
+                }
+                let path = malformed(pattern);
+                let response = send(&app, method, &path).await;
+                let status = response.status().as_u16();
+                let body = response.text().await.unwrap();
+                // Who may read results depends on the campaign (published: everyone), so an
+                // id that names no campaign is not found for every role.
+                let by_object = pattern.contains("/ket-qua");
+                let expected = if allowed.contains(&role) || by_object {
+                    404
+                } else {
+                    403
+                };
+                let english = ["Invalid URL", "Cannot parse", "Failed to deserialize"]
+                    .iter()
+                    .any(|w| body.contains(w));
+                let framed = body.contains("lang=\"vi\"") && body.contains("class=\"top\"");
+                let said =
+                    expected == 403 || body.contains("Không tìm thấy trang hoặc dữ liệu yêu cầu.");
+                if status != expected || english || !framed || !said {
+                    failures.push(format!(
+                        "{role:<12} {method:<4} {path:<45} got {status} — expected {expected}"
+                    ));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{:?}: malformed ids:\n{}",
+            app.backend,
+            failures.join("\n")
+        );
+    }
+}
+
+/// A query string that does not fit its page (an id that is not a number) gets the page in
+/// Vietnamese, not axum's "Failed to deserialize query string".
+#[tokio::test]
+async fn malformed_queries_get_vietnamese_pages() {
+    for mut app in apps().await {
+        app.login("admin").await;
+        for path in ["/nhat-ky?entity_id=abc", "/nhat-ky.csv?before=x"] {
+            let (status, body) = app.get_text(path).await;
+            assert_eq!(status, 400, "{:?} {path}", app.backend);
+            assert!(
+                body.contains("Dữ liệu gửi lên không đúng dạng."),
+                "{:?} {path}: {body}",
+                app.backend
+            );
+            assert!(!body.contains("Failed to deserialize"), "{path}");
+            assert!(body.contains("class=\"top\""), "{path}: framed");
+        }
+    }
+}
+
+/// The pattern with every placeholder an id that does not parse.
+fn malformed(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for c in pattern.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push_str("abc");
+            }
+            '}' => inside = false,
+            _ if !inside => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Every route the routers declare has a row in the matrix (or is public by design).
 #[test]
 fn every_route_has_a_row() {

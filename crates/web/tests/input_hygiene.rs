@@ -506,7 +506,7 @@ async fn unit_probes(app: &TestApp, probes: &mut Probes) {
             &[
                 ("code", &s03.code),
                 ("name", "Sở Tư pháp\0"),
-                ("kind", &s03.kind),
+                ("kind", s03.kind.as_str()),
                 ("parent_id", &parent),
             ],
         )

@@ -117,9 +117,17 @@ async fn the_secretariat_creates_edits_imports_and_merges_units() {
         let (status, body) = status_and_text(response).await;
         assert_eq!(status, 422, "{backend:?}");
         assert!(
-            body.contains("Đơn vị cấp trên: đơn vị loại"),
+            body.contains(
+                "Đơn vị cấp trên: đơn vị loại “Xã, phường, đặc khu” không thể trực thuộc"
+            ),
             "{backend:?}: {body}"
         );
+        // The store's typed refusal names kinds by their titles, never their codes.
+        assert!(
+            body.contains("(loại “Sở, ban, ngành”)"),
+            "{backend:?}: {body}"
+        );
+        assert!(!body.contains("(department)") && !body.contains("a commune"));
 
         let before = all_units(&app.db).await.len();
         let response = app
@@ -208,7 +216,11 @@ async fn the_secretariat_creates_edits_imports_and_merges_units() {
         assert_eq!(renamed.name, "Sở Tư pháp tỉnh Mẫu", "{backend:?}");
         assert_eq!(renamed.parent_id, Some(province.id), "{backend:?}: kept");
         let imported = unit_by_code(&app.db, "X40").await;
-        assert_eq!(imported.kind, "commune", "{backend:?}");
+        assert_eq!(
+            imported.kind,
+            chiso_domain::org::OrgKind::Commune,
+            "{backend:?}"
+        );
         assert!(
             audit_rows(&app.db, "org_unit", imported.id)
                 .await
@@ -633,7 +645,7 @@ async fn the_admin_manages_accounts_roles_and_passwords() {
         assert_eq!(response.status().as_u16(), 303, "{backend:?}");
         let roles = users::roles(&app.db, user.id).await.unwrap();
         assert_eq!(roles.len(), 2, "{backend:?}");
-        assert_eq!(roles[0].role, "unit_editor");
+        assert_eq!(roles[0].role, chiso_domain::access::Role::UnitEditor);
         assert_eq!(roles[0].unit_id, Some(s03.id));
         assert_eq!(roles[1].areas(), ["1", "2", "3"], "{backend:?}");
         let response = app

@@ -4,7 +4,7 @@ use chiso_domain::{Bands, evaluate};
 use chiso_interchange::report::build_report;
 
 use crate::cli::{ComputeArgs, Format};
-use crate::commands::CliError;
+use crate::error::CliError;
 use crate::inputs;
 use crate::output::{warn, write_output, write_text};
 use crate::progress::Stage;

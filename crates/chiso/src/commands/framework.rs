@@ -7,7 +7,7 @@ use chiso_interchange::framework_io::{
 };
 
 use crate::cli::{FrameworkCommand, FrameworkFormat};
-use crate::commands::CliError;
+use crate::error::CliError;
 use crate::inputs;
 use crate::output::{write_output, write_text};
 

@@ -6,7 +6,7 @@ use chiso_domain::{Bands, Framework, evaluate};
 use serde::Serialize;
 
 use crate::cli::{WeaknessArgs, WeaknessFormat};
-use crate::commands::CliError;
+use crate::error::CliError;
 use crate::inputs;
 use crate::output::{write_output, write_text};
 

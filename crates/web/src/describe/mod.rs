@@ -6,6 +6,9 @@
 //! its field, or the JSON API's `{"error", "field"}`. No English of a library reaches a
 //! Vietnamese page, and nothing parses a message back.
 
+pub mod interchange;
+pub mod setup;
+
 use std::fmt;
 
 pub mod assessment;

@@ -76,14 +76,59 @@ where
         scope
             .check_urlencoded(query.as_bytes())
             .map_err(IntoResponse::into_response)?;
+        // axum's own refusal is English ("Failed to deserialize query string"): a query that
+        // does not fit the handler's type gets the page in the person's language instead.
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(value)| Query(value))
-            .map_err(IntoResponse::into_response)
+            .map_err(|_| scope.malformed(StatusCode::BAD_REQUEST).into_response())
     }
 }
 
-/// The route's parameters, each decoded segment checked as a code (`/ks/%00` is refused).
+/// The ids in a route's address (`/don-vi/{id}`, `/khao-sat/dot/{wave}/don-vi/{unit}` as
+/// `PathId<(i64, i64)>`), the one way routes read them. They are parsed only when the handler
+/// asks ([`PathId::get`]), after its authorization: a role that is refused gets 403 whatever
+/// the id, and an id that does not parse gets the not-found page in the person's language
+/// (never axum's "Invalid URL: Cannot parse …").
+#[derive(Clone, Copy)]
+pub struct PathId<T = i64>(Option<T>);
+
+/// For the logs' spans: the ids, or `malformed`.
+impl<T: std::fmt::Debug> std::fmt::Debug for PathId<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(ids) => ids.fmt(f),
+            None => f.write_str("malformed"),
+        }
+    }
+}
+
+impl<T> PathId<T> {
+    /// The ids, or the not-found page when the address does not hold them.
+    pub fn get(self) -> Result<T, crate::error::AppError> {
+        self.0.ok_or(crate::error::AppError::NotFound)
+    }
+}
+
+impl<T, S> FromRequestParts<S> for PathId<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(PathId(
+            axum::extract::Path::<T>::from_request_parts(parts, state)
+                .await
+                .ok()
+                .map(|axum::extract::Path(value)| value),
+        ))
+    }
+}
+
+/// The route's text parameters (tokens, slugs, file names), each decoded segment checked as a
+/// code (`/ks/%00` is refused). Ids are read with [`PathId`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Path<T>(pub T);
 
@@ -107,7 +152,7 @@ where
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(value)| Path(value))
-            .map_err(IntoResponse::into_response)
+            .map_err(|_| crate::error::AppError::NotFound.into_response())
     }
 }
 

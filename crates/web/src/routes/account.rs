@@ -13,6 +13,7 @@ use crate::demo;
 use crate::error::AppResult;
 use crate::extract::{ConnectInfo, Form, Query, State};
 use crate::i18n::{self, Lang};
+use crate::paths;
 use crate::state::AppState;
 use crate::views::Page;
 
@@ -30,34 +31,6 @@ pub struct LoginPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
-}
-
-/// Where to go after login: a path of this site, or `/`. The value is parsed as a URL
-/// relative to the site and must keep the site's host; control characters and backslashes are
-/// refused outright, because browsers strip or reinterpret them (`/\t/evil.example` becomes
-/// `//evil.example`, another site).
-pub(crate) fn safe_next(next: Option<&str>) -> String {
-    static BASE: std::sync::LazyLock<url::Url> =
-        std::sync::LazyLock::new(|| url::Url::parse("http://chiso.invalid/").expect("a URL"));
-    let Some(path) = next else {
-        return "/".to_string();
-    };
-    let plain = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
-    match BASE.join(path) {
-        Ok(url) if plain && url.host_str() == BASE.host_str() && url.port().is_none() => {
-            let mut local = url.path().to_string();
-            if let Some(query) = url.query() {
-                local.push('?');
-                local.push_str(query);
-            }
-            local
-        }
-        _ => "/".to_string(),
-    }
 }
 
 fn login_page(
@@ -88,13 +61,13 @@ pub async fn login_form(
     Query(query): Query<NextQuery>,
 ) -> Response {
     if context.principal.is_some() {
-        return Redirect::to(&safe_next(query.next.as_deref())).into_response();
+        return Redirect::to(&paths::safe_next(query.next.as_deref())).into_response();
     }
     login_page(
         &state,
         &context,
         None,
-        safe_next(query.next.as_deref()),
+        paths::safe_next(query.next.as_deref()),
         String::new(),
     )
     .into_response()
@@ -125,7 +98,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> AppResult<Response> {
-    let next = safe_next(form.next.as_deref());
+    let next = paths::safe_next(form.next.as_deref());
     let ip = state
         .config
         .trusted_proxies
@@ -215,7 +188,7 @@ pub async fn login(
     .await?;
     tracing::info!(user = %user.username, "login");
     let target = if user.must_change_password {
-        "/doi-mat-khau".to_string()
+        paths::PASSWORD.to_string()
     } else {
         next
     };
@@ -235,7 +208,7 @@ pub async fn logout(State(state): State<AppState>, Ctx(context): Ctx) -> AppResu
     if let Some(principal) = &context.principal {
         users::delete_session(&state.db, &principal.session_hash).await?;
     }
-    let mut response = Redirect::to("/dang-nhap").into_response();
+    let mut response = Redirect::to(paths::LOGIN).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies),
@@ -322,7 +295,7 @@ pub async fn switch_language(
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
-    let mut response = Redirect::to(&safe_next(back.as_deref())).into_response();
+    let mut response = Redirect::to(&paths::safe_next(back.as_deref())).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(

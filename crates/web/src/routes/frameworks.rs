@@ -21,10 +21,13 @@ use chiso_store::frameworks::{self, FrameworkRow};
 use serde::Deserialize;
 
 use crate::auth::{Auth, Context};
+use crate::describe::{self, Describe};
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart as upload;
-use crate::extract::{Form, Path, State, cells};
+use crate::extract::{Form, PathId, State, cells};
+use crate::forms::field_error_key as field_error;
 use crate::i18n::{self, Lang};
+use crate::paths;
 use crate::state::AppState;
 use crate::views::Page;
 use chiso_domain::access::Permission;
@@ -225,13 +228,14 @@ async fn show_page(
     })
 }
 
-#[tracing::instrument(skip_all, fields(framework_id = id))]
+#[tracing::instrument(skip_all, fields(framework_id = ?id))]
 pub async fn show(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<ShowPage> {
     principal.require(Permission::ViewSetup)?;
+    let id = id.get()?;
     let can_manage = principal.can(Permission::ManageFrameworks);
     show_page(&state, &context, can_manage, id, Vec::new(), String::new()).await
 }
@@ -270,13 +274,14 @@ fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> Res
 
 /// `framework.csv` as the CLI writes it (a sample carries its label on every row), with a BOM
 /// so that Excel shows Vietnamese correctly; the reader ignores the BOM.
-#[tracing::instrument(skip_all, fields(framework_id = id))]
+#[tracing::instrument(skip_all, fields(framework_id = ?id))]
 pub async fn export_csv(
     State(state): State<AppState>,
     Auth(principal, _): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
     principal.require(Permission::ViewSetup)?;
+    let id = id.get()?;
     let stored = frameworks::load(&state.db, id).await?;
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(framework_to_csv(&stored.framework).into_bytes());
@@ -287,13 +292,14 @@ pub async fn export_csv(
     ))
 }
 
-#[tracing::instrument(skip_all, fields(framework_id = id))]
+#[tracing::instrument(skip_all, fields(framework_id = ?id))]
 pub async fn export_xlsx(
     State(state): State<AppState>,
     Auth(principal, _): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
     principal.require(Permission::ViewSetup)?;
+    let id = id.get()?;
     let stored = frameworks::load(&state.db, id).await?;
     let body = framework_to_xlsx(&stored.framework)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot build the workbook: {e}")))?;
@@ -314,29 +320,16 @@ pub struct FileProblem {
     message: String,
 }
 
-/// Splits the interchange crate's "(code X) problem" into the code and the problem, and
-/// renders the problem in the user's language.
+/// The interchange crate's typed problems in the user's language, each with its row and the
+/// code of its framework row.
 fn file_problems(lang: Lang, errors: &InputErrors) -> Vec<FileProblem> {
     errors
         .0
         .iter()
-        .map(|error: &InputError| {
-            let (code, rest) = match error
-                .message
-                .strip_prefix("(code ")
-                .and_then(|rest| rest.split_once(") "))
-            {
-                Some((code, rest)) => (Some(code.to_string()), rest.to_string()),
-                None => (None, error.message.clone()),
-            };
-            FileProblem {
-                row: error.row,
-                code: code.filter(|c| !c.is_empty()),
-                message: match &error.cause {
-                    Some(cause) => i18n::sheet_error(lang, cause),
-                    None => i18n::message(lang, &rest),
-                },
-            }
+        .map(|error: &InputError| FileProblem {
+            row: error.row,
+            code: describe::interchange::framework_code(&error.problem).map(str::to_string),
+            message: error.problem.describe(lang),
         })
         .collect()
 }
@@ -490,15 +483,6 @@ pub async fn import_form(
     })
 }
 
-/// A field's problem, prefixed with the field's label.
-fn field_error(lang: Lang, field_key: &str, message_key: &str) -> String {
-    format!(
-        "{}: {}",
-        i18n::text(lang, field_key),
-        i18n::text(lang, message_key)
-    )
-}
-
 /// Imports a framework file as a new framework (or the next version of its code). Every
 /// problem of the fields and of every row is shown together; nothing is stored while there is
 /// one.
@@ -624,7 +608,11 @@ pub async fn import(
         previous.map(|p| p.id),
     )
     .await?;
-    Ok(Redirect::to(&format!("/bo-tieu-chi/{id}?msg=frameworks.imported")).into_response())
+    Ok(Redirect::to(&paths::with_msg(
+        &paths::framework(id),
+        "frameworks.imported",
+    ))
+    .into_response())
 }
 
 // ── Replace the tree of a version not yet frozen ────────────────────────────────────────────
@@ -638,13 +626,14 @@ pub struct ReplacePage {
     problems: Vec<FileProblem>,
 }
 
-#[tracing::instrument(skip_all, fields(framework_id = id))]
+#[tracing::instrument(skip_all, fields(framework_id = ?id))]
 pub async fn replace_form(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<ReplacePage> {
     principal.require(Permission::ManageFrameworks)?;
+    let id = id.get()?;
     Ok(ReplacePage {
         page: Page::new(&context, "frameworks.replace_title"),
         row: frameworks::get_row(&state.db, id).await?,
@@ -656,14 +645,15 @@ pub async fn replace_form(
 /// Replaces the tree of a version from a corrected file, with the same checks as an import.
 /// A frozen version (a campaign that uses it has opened) is refused: its units' scores refer to
 /// it as it was.
-#[tracing::instrument(skip_all, fields(framework_id = id))]
+#[tracing::instrument(skip_all, fields(framework_id = ?id))]
 pub async fn replace(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     upload: upload::Upload<upload::FrameworkReplaceForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageFrameworks)?;
+    let id = id.get()?;
     let lang = context.lang;
     let stored = frameworks::load(&state.db, id).await?;
     let refuse = |errors: Vec<String>, problems: Vec<FileProblem>| {
@@ -694,12 +684,17 @@ pub async fn replace(
     match frameworks::replace_tree(&state.db, &principal.actor(), id, &corrected).await {
         Ok(()) => {}
         // Frozen meanwhile, or another rule of the store: shown on the form, not as a crash.
-        Err(chiso_store::StoreError::Invalid(message)) => {
-            return Ok(refuse(vec![i18n::message(lang, &message)], Vec::new()));
+        Err(chiso_store::StoreError::Setup(refusal)) => {
+            use crate::describe::Describe;
+            return Ok(refuse(vec![refusal.describe(lang)], Vec::new()));
         }
         Err(other) => return Err(other.into()),
     }
-    Ok(Redirect::to(&format!("/bo-tieu-chi/{id}?msg=frameworks.replaced")).into_response())
+    Ok(Redirect::to(&paths::with_msg(
+        &paths::framework(id),
+        "frameworks.replaced",
+    ))
+    .into_response())
 }
 
 // ── New version ─────────────────────────────────────────────────────────────────────────────
@@ -711,14 +706,15 @@ pub struct NewVersionForm {
 }
 
 /// A new version of a framework: the same tree, each node continuing its predecessor.
-#[tracing::instrument(skip_all, fields(framework_id = id))]
+#[tracing::instrument(skip_all, fields(framework_id = ?id))]
 pub async fn new_version(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(form): Form<NewVersionForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageFrameworks)?;
+    let id = id.get()?;
     let year_text = form.year.trim().to_string();
     let year = match year_text.as_str() {
         "" => Ok(None),
@@ -739,8 +735,6 @@ pub async fn new_version(
         }
     };
     let new_id = frameworks::new_version(&state.db, &principal.actor(), id, year).await?;
-    Ok(Redirect::to(&format!(
-        "/bo-tieu-chi/{new_id}?msg=frameworks.version_created"
-    ))
-    .into_response())
+    let target = paths::with_msg(&paths::framework(new_id), "frameworks.version_created");
+    Ok(Redirect::to(&target).into_response())
 }

@@ -33,7 +33,7 @@ pub async fn show(
                 .unit_id
                 .and_then(|id| all_units.iter().find(|u| u.id == id))
                 .map(|u| u.name.clone());
-            (r.role.clone(), unit)
+            (r.role.as_str().to_string(), unit)
         })
         .collect();
     Ok(HomePage {

@@ -20,9 +20,12 @@ use rand::Rng;
 use serde::Deserialize;
 
 use crate::auth::{self, Auth, Context, Principal};
+use crate::describe::Describe;
 use crate::error::AppResult;
-use crate::extract::{Form, Path, State};
+use crate::extract::{Form, PathId, State};
+use crate::forms::{Choice, field_error};
 use crate::i18n::{self, Lang};
+use crate::paths;
 use crate::state::AppState;
 use crate::views::Page;
 
@@ -44,11 +47,6 @@ pub fn router() -> Router<AppState> {
 
 /// The shortest password an administrator may set (the same rule as a user's own change).
 const MIN_PASSWORD_CHARS: usize = 10;
-
-/// "Field: problem", so that every message names the field at fault.
-fn field_error(lang: Lang, field_key: &str, message: &str) -> String {
-    format!("{}: {message}", i18n::text(lang, field_key))
-}
 
 /// A temporary password: 12 random characters from an alphabet without look-alikes (0/O,
 /// 1/l/I), grouped by four so it can be read out over the phone.
@@ -86,14 +84,6 @@ fn parse_areas(text: &str) -> Result<Vec<String>, String> {
     Ok(areas)
 }
 
-/// One option of a `<select>`.
-#[derive(Clone, Debug)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
 /// Units of one kind, an `<optgroup>` of the unit picker.
 #[derive(Clone, Debug)]
 pub struct UnitGroup {
@@ -115,7 +105,7 @@ impl RoleView {
     fn new(assignment: &RoleAssignment, all_units: &[OrgUnit]) -> RoleView {
         RoleView {
             id: assignment.id,
-            role: assignment.role.clone(),
+            role: assignment.role.as_str().to_string(),
             unit: assignment.unit_id.map(|id| {
                 all_units
                     .iter()
@@ -298,18 +288,10 @@ pub async fn create(
             page.temporary_password = generated.then_some(password);
             Ok(with_secret(page))
         }
-        Err(StoreError::Invalid(message)) => {
+        Err(StoreError::Setup(refusal)) => {
             let mut form = form;
             form.password.clear();
-            let errors = vec![field_error(
-                lang,
-                if message.contains("full name") {
-                    "users.full_name"
-                } else {
-                    "users.username"
-                },
-                &i18n::message(lang, &message),
-            )];
+            let errors = vec![refusal.describe(lang)];
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 form_page(&context, form, errors),
@@ -370,7 +352,7 @@ fn unit_groups(lang: Lang, all: &[OrgUnit], selected: &str) -> Vec<UnitGroup> {
         .map(|kind| {
             let mut units: Vec<&OrgUnit> = all
                 .iter()
-                .filter(|u| u.kind == kind.as_str() && u.is_current_on(today))
+                .filter(|u| u.kind == *kind && u.is_current_on(today))
                 .collect();
             units.sort_by(|a, b| a.code.cmp(&b.code));
             UnitGroup {
@@ -440,9 +422,10 @@ fn refused(mut page: ShowPage, errors: Vec<String>) -> Response {
 pub async fn show(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<ShowPage> {
     principal.require(Permission::ManageUsers)?;
+    let id = id.get()?;
     show_page(&state, &principal, &context, id).await
 }
 
@@ -452,17 +435,18 @@ fn with_secret(page: ShowPage) -> Response {
 }
 
 fn back_to(id: i64, message: &str) -> Response {
-    Redirect::to(&format!("/nguoi-dung/{id}?msg={message}")).into_response()
+    Redirect::to(&paths::with_msg(&paths::user(id), message)).into_response()
 }
 
-#[tracing::instrument(skip_all, fields(user_id = id))]
+#[tracing::instrument(skip_all, fields(user_id = ?id))]
 pub async fn update_profile(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(form): Form<ProfileForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUsers)?;
+    let id = id.get()?;
     let lang = context.lang;
     let mut page = show_page(&state, &principal, &context, id).await?;
     let mut errors = Vec::new();
@@ -490,14 +474,15 @@ pub async fn update_profile(
 }
 
 /// Grants a role: a unit is required for the unit roles, areas are for appraisers only.
-#[tracing::instrument(skip_all, fields(user_id = id))]
+#[tracing::instrument(skip_all, fields(user_id = ?id))]
 pub async fn add_role(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(form): Form<RoleForm>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUsers)?;
+    let id = id.get()?;
     let lang = context.lang;
     let mut page = show_page(&state, &principal, &context, id).await?;
     let mut errors = Vec::new();
@@ -576,25 +561,19 @@ pub async fn add_role(
     };
     match users::add_role(&state.db, &principal.actor(), id, role, unit_id, &areas).await {
         Ok(_) => Ok(back_to(id, "users.role_added")),
-        Err(StoreError::Invalid(message)) => Ok(refused(
-            page,
-            vec![field_error(
-                lang,
-                "users.unit",
-                &i18n::message(lang, &message),
-            )],
-        )),
+        Err(StoreError::Setup(refusal)) => Ok(refused(page, vec![refusal.describe(lang)])),
         Err(error) => Err(error.into()),
     }
 }
 
-#[tracing::instrument(skip_all, fields(user_id = id, assignment_id = assignment))]
+#[tracing::instrument(skip_all, fields(ids = ?ids))]
 pub async fn remove_role(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path((id, assignment)): Path<(i64, i64)>,
+    ids: PathId<(i64, i64)>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUsers)?;
+    let (id, assignment) = ids.get()?;
     let page = show_page(&state, &principal, &context, id).await?;
     // An administrator does not take away their own last way back in.
     let own_admin = page.is_self
@@ -610,13 +589,14 @@ pub async fn remove_role(
     Ok(back_to(id, "users.role_removed"))
 }
 
-#[tracing::instrument(skip_all, fields(user_id = id))]
+#[tracing::instrument(skip_all, fields(user_id = ?id))]
 pub async fn deactivate(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUsers)?;
+    let id = id.get()?;
     let page = show_page(&state, &principal, &context, id).await?;
     if page.is_self {
         let message = i18n::text(context.lang, "users.err_deactivate_self").to_string();
@@ -628,13 +608,14 @@ pub async fn deactivate(
     Ok(back_to(id, "users.deactivated"))
 }
 
-#[tracing::instrument(skip_all, fields(user_id = id))]
+#[tracing::instrument(skip_all, fields(user_id = ?id))]
 pub async fn reactivate(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUsers)?;
+    let id = id.get()?;
     let user = users::get(&state.db, id).await?;
     if !user.active {
         users::set_active(&state.db, &principal.actor(), id, true).await?;
@@ -644,13 +625,14 @@ pub async fn reactivate(
 
 /// Sets a generated temporary password that must be changed at the next login, ends the
 /// user's sessions, and shows the password once on the page this answers with.
-#[tracing::instrument(skip_all, fields(user_id = id))]
+#[tracing::instrument(skip_all, fields(user_id = ?id))]
 pub async fn reset_password(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUsers)?;
+    let id = id.get()?;
     users::get(&state.db, id).await?;
     let password = generate_password();
     let hash = auth::hash_password(password.clone()).await?;

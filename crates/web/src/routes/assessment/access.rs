@@ -24,7 +24,7 @@ pub(super) fn unit_roles(principal: &Principal, all_units: &[OrgUnit], unit_id: 
         .roles
         .iter()
         .filter_map(|assignment| {
-            let role = assignment.role()?;
+            let role = assignment.role;
             let root = assignment.unit_id?;
             (role.is_unit_scoped() && units::descendants(all_units, root).contains(&unit_id))
                 .then_some(role)
@@ -40,7 +40,7 @@ pub(super) fn own_units(principal: &Principal, all_units: &[OrgUnit]) -> Vec<i64
     let mut ids: Vec<i64> = principal
         .roles
         .iter()
-        .filter(|a| a.role().is_some_and(Role::is_unit_scoped))
+        .filter(|a| a.role.is_unit_scoped())
         .filter_map(|a| a.unit_id)
         .flat_map(|root| units::descendants(all_units, root))
         .collect();

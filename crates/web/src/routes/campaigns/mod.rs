@@ -33,7 +33,8 @@ use chrono::{NaiveDate, Utc};
 use crate::auth::{Auth, Context, Principal};
 use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
-use crate::extract::{Form, Path, Query, State};
+use crate::extract::{Form, PathId, Query, State};
+use crate::forms::{Pairs, field, parse_date};
 use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
@@ -56,18 +57,6 @@ pub fn router() -> Router<AppState> {
 /// The most appraisal rounds a campaign may have (the store refuses more).
 const MAX_ROUNDS: usize = 5;
 const DEFAULT_BANDS: &str = "Tốt:80,Khá:70,Trung bình:50,Yếu";
-
-/// Form fields as pairs: the round deadlines and the unit checkboxes are repeated or numbered
-/// fields that a struct cannot name in advance.
-type Pairs = Vec<(String, String)>;
-
-fn field<'a>(pairs: &'a Pairs, name: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.trim())
-        .unwrap_or("")
-}
 
 // ── List ────────────────────────────────────────────────────────────────────────────────────
 
@@ -185,7 +174,7 @@ impl CampaignForm {
         };
         let mut date = |field_key: &str, value: &str| match parse_date(value) {
             Ok(date) => date,
-            Err(()) => {
+            Err(_) => {
                 fail(field_key, text("campaigns.error_date"));
                 None
             }
@@ -196,7 +185,7 @@ impl CampaignForm {
         for (n, value) in &self.rounds {
             let deadline = match parse_date(value) {
                 Ok(date) => date,
-                Err(()) => {
+                Err(_) => {
                     errors.push(format!(
                         "{} {n}: {}",
                         i18n::text(lang, "campaigns.round_deadline"),
@@ -236,19 +225,6 @@ impl CampaignForm {
             bands: self.bands.clone(),
         })
     }
-}
-
-/// A date from a date input (`2026-12-30`) or typed the Vietnamese way (`30/12/2026`); blank is
-/// no date.
-fn parse_date(text: &str) -> Result<Option<NaiveDate>, ()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .map(Some)
-        .map_err(|_| ())
 }
 
 #[derive(Template, WebTemplate)]
@@ -329,13 +305,14 @@ pub async fn create(
     }
 }
 
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn edit_form(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<FormPage> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     let campaign = campaigns::get(&state.db, id).await?;
     let rounds = campaigns::rounds(&state.db, id).await?;
     let errors = if campaign.state().setup_editable() {
@@ -352,14 +329,15 @@ pub async fn edit_form(
     })
 }
 
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn update(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     let campaign = campaigns::get(&state.db, id).await?;
     let form = CampaignForm::from_pairs(&pairs);
     let refuse = |form: CampaignForm, errors: Vec<String>| {
@@ -659,7 +637,7 @@ async fn build_picker(
     for kind in kinds {
         let units: Vec<UnitChoice> = all
             .iter()
-            .filter(|u| u.kind == kind.as_str())
+            .filter(|u| u.kind == kind)
             .map(|u| UnitChoice {
                 id: u.id,
                 code: u.code.clone(),
@@ -688,14 +666,15 @@ async fn build_picker(
     })
 }
 
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn show(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Query(pairs): Query<Pairs>,
 ) -> AppResult<ShowPage> {
     principal.require(Permission::ViewSetup)?;
+    let id = id.get()?;
     let query = PickerQuery::from_pairs(&pairs);
     show_page(&state, &principal, &context, id, query, None, String::new()).await
 }
@@ -757,14 +736,15 @@ fn store_refusal(lang: Lang, error: StoreError) -> AppResult<String> {
 }
 
 /// Sets (or, with no framework chosen, removes) the framework of a group of units.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn assign_framework(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     let lang = context.lang;
     let group = field(&pairs, "unit_group").to_string();
     let framework_text = field(&pairs, "framework_id");
@@ -819,14 +799,15 @@ pub async fn assign_framework(
 }
 
 /// Replaces the participating units of one group with the ticked boxes.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn save_units(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     let lang = context.lang;
     let group = field(&pairs, "unit_group").to_string();
     let mut ids = Vec::new();
@@ -880,14 +861,15 @@ pub async fn save_units(
 
 /// Moves the campaign to another state when the state machine allows it; otherwise the page
 /// says why, with the domain's reason.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn transition(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     let lang = context.lang;
     let to_text = field(&pairs, "to");
     let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());

@@ -68,7 +68,7 @@ pub(crate) fn council_role(principal: &Principal) -> Role {
 pub(crate) fn appraiser_areas(principal: &Principal) -> Option<Vec<String>> {
     let mut areas = BTreeSet::new();
     for assignment in &principal.roles {
-        if assignment.role() != Some(Role::Appraiser) {
+        if assignment.role != Role::Appraiser {
             continue;
         }
         let own = assignment.areas();

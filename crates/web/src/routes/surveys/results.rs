@@ -160,7 +160,7 @@ pub(super) async fn compute(
         all_units
             .iter()
             .find(|u| u.id == id)
-            .map(|u| u.kind.clone())
+            .map(|u| u.kind.as_str().to_string())
             .unwrap_or_default()
     };
     let units: Vec<(WaveUnitRow, String, SurveyResult)> = wave_units
