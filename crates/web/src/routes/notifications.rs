@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::auth::Auth;
 use crate::describe::notice;
 use crate::error::{AppError, AppResult};
-use crate::extract::{Form, Path, State};
+use crate::extract::{Form, PathId, State};
 use crate::i18n;
 use crate::state::AppState;
 use crate::views::Page;
@@ -93,8 +93,9 @@ async fn bell(State(state): State<AppState>, Auth(principal, context): Auth) -> 
 async fn open(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Redirect> {
+    let id = id.get()?;
     let user = principal.user.id;
     let Some(found) = notifications::get(&state.db, user, id).await? else {
         return Err(AppError::NotFound);

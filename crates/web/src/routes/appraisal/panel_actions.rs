@@ -2,6 +2,7 @@
 //! back on the page the form came from, the campaign's or the council's list.
 
 use super::*;
+use crate::extract::PathId;
 use crate::routes::campaigns::refused_page;
 
 /// Where a control form came from, so the answer comes back there.
@@ -57,14 +58,15 @@ pub(super) fn round_field(lang: Lang, pairs: &Pairs) -> Result<u32, String> {
 }
 
 /// The secretariat opens appraisal round k (round 1 moves an open campaign to appraisal).
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn open_round(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let lang = context.lang;
     let back = Back::of(&pairs);
@@ -96,14 +98,15 @@ pub async fn open_round(
 
 /// The secretariat closes the open round: sheets with flagged leaves go to the unit for an
 /// explanation, the others are appraised.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn close_round(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let lang = context.lang;
     let back = Back::of(&pairs);
@@ -142,14 +145,15 @@ pub async fn close_round(
 }
 
 /// The secretariat grants a unit an extension for a stage, with a date and a reason.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn grant_extension(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let lang = context.lang;
     let back = Back::of(&pairs);
@@ -221,14 +225,15 @@ pub async fn grant_extension(
 
 /// The secretariat finalizes the campaign: final points are frozen (the last round's value,
 /// else the unit's own).
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn finalize(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let back = Back::of(&pairs);
     let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
@@ -251,14 +256,15 @@ pub async fn finalize(
 
 /// The secretariat publishes a finalized campaign: the ranking is computed and frozen, and
 /// every signed-in role may read it.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn publish(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
+    let id = id.get()?;
     campaigns::get(&state.db, id).await?;
     let back = Back::of(&pairs);
     let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());

@@ -1,4 +1,5 @@
 use super::*;
+use crate::extract::PathId;
 
 // ── Progress dashboard (/dot-danh-gia/{id}/tien-do) ─────────────────────────────────────────
 
@@ -300,13 +301,14 @@ pub(super) async fn progress_rows(
 
 /// The progress dashboard: per unit status, completion, missing evidence, lateness, appraisal
 /// progress and the totals self-assessed against appraised; filtered and sorted on the server.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn progress(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Query(query): Query<ProgressQuery>,
 ) -> AppResult<ProgressPage> {
+    let id = id.get()?;
     let (campaign, all, shown) = progress_rows(&state, &principal, id, &query).await?;
     let lang = context.lang;
     let link_sheets = is_staff(&principal) || principal.has_role(Role::Appraiser);
@@ -476,13 +478,14 @@ pub(super) fn write_progress(sheet: &mut Worksheet, rows: &[ProgressRow]) -> Res
 }
 
 /// The dashboard's table as .xlsx, with the same filters and order, Vietnamese headers.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn progress_xlsx(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
     Query(query): Query<ProgressQuery>,
 ) -> AppResult<Response> {
+    let id = id.get()?;
     let (_, _, shown) = progress_rows(&state, &principal, id, &query).await?;
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();

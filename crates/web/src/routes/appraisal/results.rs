@@ -1,4 +1,5 @@
 use super::*;
+use crate::extract::PathId;
 
 // ── Results (/dot-danh-gia/{id}/ket-qua) ────────────────────────────────────────────────────
 
@@ -156,12 +157,13 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
 
 /// The results: per group the ranking (rank, unit, points, index, classification, per-area
 /// points and ranks) and a bar chart of the index.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn results(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<ResultsPage> {
+    let id = id.get()?;
     let (campaign, results) = visible_results(&state, &principal, id).await?;
     let lang = context.lang;
     let (mode, published, groups, bands) = match &results {
@@ -300,12 +302,13 @@ pub(super) fn write_results(
 }
 
 /// The results as .xlsx: an information sheet and one ranking sheet per group.
-#[tracing::instrument(skip_all, fields(campaign_id = id))]
+#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn results_xlsx(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(id): Path<i64>,
+    id: PathId,
 ) -> AppResult<Response> {
+    let id = id.get()?;
     let (_, results) = visible_results(&state, &principal, id).await?;
     let Some((results, published)) = results else {
         return Err(AppError::NotFound);
