@@ -15,5 +15,6 @@
 //! move it instead of sleeping.
 
 pub mod clock;
+pub mod units;
 
 pub use clock::Clock;
