@@ -17,5 +17,6 @@
 pub mod clock;
 pub mod notifications;
 pub mod survey;
+pub mod units;
 
 pub use clock::Clock;

@@ -103,3 +103,74 @@ impl Describe for SetupRefusal {
         }
     }
 }
+
+/// A row of a units import, worded with its column's label first ("Cột kind: …").
+impl Describe for crate::app::units::import::RowProblem {
+    fn describe(&self, lang: Lang) -> String {
+        use crate::app::units::import::{DateColumn, RowProblem};
+        use crate::forms::{field_error, tr};
+        let text = |key: &str| i18n::text(lang, key);
+        match self {
+            RowProblem::File(problem) => problem.describe(lang),
+            RowProblem::NameRequired => {
+                field_error(lang, "units.col_name", text("units.err_required_new"))
+            }
+            RowProblem::KindRequired => {
+                field_error(lang, "units.col_kind", text("units.err_required_new"))
+            }
+            RowProblem::KindValue { value } => field_error(
+                lang,
+                "units.col_kind",
+                &tr(lang, "units.err_kind_value", &[("value", value)]),
+            ),
+            RowProblem::OwnParent => {
+                field_error(lang, "units.col_parent", text("units.err_own_parent"))
+            }
+            RowProblem::ParentCode { code } => field_error(
+                lang,
+                "units.col_parent",
+                &tr(lang, "units.err_parent_code", &[("code", code)]),
+            ),
+            RowProblem::ParentKind { kind, parent_kind } => field_error(
+                lang,
+                "units.col_parent",
+                &tr(
+                    lang,
+                    "units.err_parent_kind",
+                    &[
+                        ("kind", kind_title(lang, *kind)),
+                        ("parent", kind_title(lang, *parent_kind)),
+                    ],
+                ),
+            ),
+            RowProblem::DateValue { column, value } => field_error(
+                lang,
+                match column {
+                    DateColumn::ValidFrom => "units.col_valid_from",
+                    DateColumn::ValidTo => "units.col_valid_to",
+                },
+                &tr(lang, "units.err_date_value", &[("value", value)]),
+            ),
+            RowProblem::DatesOrder => {
+                field_error(lang, "units.col_valid_to", text("units.err_dates_order"))
+            }
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        use crate::app::units::import::{DateColumn, RowProblem};
+        match self {
+            RowProblem::File(problem) => problem.field(),
+            RowProblem::NameRequired => Some("unit_name"),
+            RowProblem::KindRequired | RowProblem::KindValue { .. } => Some("kind"),
+            RowProblem::OwnParent
+            | RowProblem::ParentCode { .. }
+            | RowProblem::ParentKind { .. } => Some("parent_code"),
+            RowProblem::DateValue {
+                column: DateColumn::ValidFrom,
+                ..
+            } => Some("valid_from"),
+            RowProblem::DateValue { .. } | RowProblem::DatesOrder => Some("valid_to"),
+        }
+    }
+}

@@ -27,10 +27,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chiso_domain::access::Permission;
 use chiso_domain::org::OrgKind;
-use chiso_interchange::table::{Table, read_csv, read_xlsx};
-use chiso_interchange::units_io::read_units;
+use chiso_interchange::table::{read_csv, read_xlsx};
 use chiso_store::audit::{self, AuditFilter, AuditRecord};
-use chiso_store::units::{self, ImportSummary, ImportedUnit, MergeTarget, OrgUnit, UnitFields};
+use chiso_store::units::{self, ImportSummary, MergeTarget, OrgUnit, UnitFields};
 use chiso_store::{SetupRefusal, StoreError};
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
@@ -91,9 +90,10 @@ fn store_error(lang: Lang, error: StoreError) -> Result<String, AppError> {
 
 #[cfg(test)]
 mod tests {
-    use super::import::{UploadKind, import_rows, upload_kind};
+    use super::import::{UploadKind, upload_kind};
     use super::list::tree;
     use super::*;
+    use crate::app::units::import::{ImportRefusal, RowProblem, check};
 
     fn unit(id: i64, code: &str, kind: &str, parent: Option<i64>) -> OrgUnit {
         OrgUnit {
@@ -140,22 +140,22 @@ mod tests {
                     X01,Xã F,commune,S01,\n";
         let table = read_csv("units.csv", text.as_bytes()).unwrap();
         let today = Utc::now().date_naive();
-        let problems = import_rows(Lang::Vi, &table, &existing, today).unwrap_err();
-        let rows: Vec<Option<usize>> = problems.iter().map(|p| p.row).collect();
-        assert_eq!(
-            rows,
-            [Some(3), Some(4), Some(5), Some(6), Some(7), Some(8)],
-            "{problems:#?}"
-        );
-        assert!(
-            problems[0].message.starts_with("Cột unit_name"),
-            "{problems:?}"
-        );
-        assert!(problems[4].message.contains("trùng"), "{problems:?}");
+        let Err(ImportRefusal::Rows(problems)) = check(&table, &existing, today) else {
+            panic!("every bad row is reported");
+        };
+        let rows: Vec<usize> = problems.iter().map(|(row, _)| *row).collect();
+        assert_eq!(rows, [3, 4, 5, 6, 7, 8], "{problems:#?}");
+        assert_eq!(problems[0].1, RowProblem::NameRequired);
+        let said: Vec<String> = problems.iter().map(|(_, p)| p.describe(Lang::Vi)).collect();
+        assert!(said[0].starts_with("Cột unit_name"), "{said:?}");
+        assert!(said[4].contains("trùng"), "{said:?}");
+        assert_eq!(problems[1].1.field(), Some("kind"));
 
         let good = "unit_code,unit_name,region\n98,Tỉnh B,Tây Nguyên\n99,,\n";
         let table = read_csv("units.csv", good.as_bytes()).unwrap();
-        let rows = import_rows(Lang::Vi, &table, &existing, today).unwrap();
+        let Ok(rows) = check(&table, &existing, today) else {
+            panic!("a good file is accepted");
+        };
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].fields.kind, OrgKind::Province);
         assert_eq!(rows[1].fields.name, "Đơn vị 99");
@@ -164,14 +164,12 @@ mod tests {
     #[test]
     fn a_missing_column_is_named_in_vietnamese() {
         let table = read_csv("units.csv", "code,name\nA,B\n".as_bytes()).unwrap();
-        let problems = import_rows(Lang::Vi, &table, &[], Utc::now().date_naive()).unwrap_err();
+        let Err(ImportRefusal::File(problem)) = check(&table, &[], Utc::now().date_naive()) else {
+            panic!("the missing column is named");
+        };
         assert_eq!(
-            problems,
-            [ImportProblem {
-                row: None,
-                message: "Thiếu cột 'unit_code' ở dòng tiêu đề (tệp có các cột: code, name)."
-                    .into()
-            }]
+            problem.describe(Lang::Vi),
+            "Thiếu cột 'unit_code' ở dòng tiêu đề (tệp có các cột: code, name)."
         );
     }
 

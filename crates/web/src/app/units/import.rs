@@ -1,0 +1,229 @@
+//! Importing units from `units.csv` or its .xlsx form (docs/formats.md, the units file): the
+//! table read by the handler is checked row by row against the database and the rows above
+//! it, then written in one transaction. Nothing is written while any row has a problem.
+//!
+//! Columns: `unit_code`, `unit_name`, `region`, and chiso's extensions `kind`, `parent_code`,
+//! `valid_from`, `valid_to`. A file without a `kind` column lists provinces, as the contract's
+//! `units.csv` does; a blank name, kind, region or parent keeps what an existing unit has.
+
+use std::collections::{HashMap, HashSet};
+
+use chiso_domain::org::OrgKind;
+use chiso_interchange::table::Table;
+use chiso_interchange::units_io::read_units;
+use chiso_store::units::{self, ImportSummary, ImportedUnit, OrgUnit, UnitFields};
+use chiso_store::{Actor, Db, StoreError};
+use chrono::NaiveDate;
+
+use crate::forms::parse_date;
+
+/// A date column of the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DateColumn {
+    ValidFrom,
+    ValidTo,
+}
+
+/// What is wrong with one row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowProblem {
+    /// The file reader's problem (an empty or repeated `unit_code`, a row too wide).
+    File(chiso_interchange::Problem),
+    /// A new unit needs a name.
+    NameRequired,
+    /// A new unit needs a kind (when the file has a `kind` column).
+    KindRequired,
+    KindValue {
+        value: String,
+    },
+    OwnParent,
+    /// No current unit, in the database or above in the file, has the parent's code.
+    ParentCode {
+        code: String,
+    },
+    /// The hierarchy forbids this parent's kind.
+    ParentKind {
+        kind: OrgKind,
+        parent_kind: OrgKind,
+    },
+    DateValue {
+        column: DateColumn,
+        value: String,
+    },
+    /// `valid_to` before `valid_from`.
+    DatesOrder,
+}
+
+/// Why an import wrote nothing.
+#[derive(Debug)]
+pub enum ImportRefusal {
+    /// The file cannot be read as a units table (a missing column).
+    File(chiso_interchange::Problem),
+    /// A header and no rows.
+    Empty,
+    /// Every bad row, with its number (the header is row 1), in row order.
+    Rows(Vec<(usize, RowProblem)>),
+    /// The store refused (the data changed since the check, or a code is taken).
+    Store(StoreError),
+}
+
+/// Checks the table, then imports it in one transaction.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    table: &Table,
+    today: NaiveDate,
+) -> Result<ImportSummary, ImportRefusal> {
+    let existing = units::list(db).await.map_err(ImportRefusal::Store)?;
+    let rows = check(table, &existing, today)?;
+    units::import(db, actor, &rows)
+        .await
+        .map_err(ImportRefusal::Store)
+}
+
+/// Checks every row of a units table against the units that exist and the rows before it, and
+/// turns the table into the store's import rows.
+pub fn check(
+    table: &Table,
+    existing: &[OrgUnit],
+    today: NaiveDate,
+) -> Result<Vec<ImportedUnit>, ImportRefusal> {
+    let mut problems: Vec<(usize, RowProblem)> = Vec::new();
+    let mut reported: HashSet<usize> = HashSet::new();
+    if let Err(errors) = read_units(table) {
+        for error in errors.0 {
+            match error.row {
+                Some(row) => {
+                    reported.insert(row);
+                    problems.push((row, RowProblem::File(*error.problem)));
+                }
+                // A missing column: nothing else can be read.
+                None => return Err(ImportRefusal::File(*error.problem)),
+            }
+        }
+    }
+    if table.rows.is_empty() {
+        return Err(ImportRefusal::Empty);
+    }
+    let column = |name: &str| table.column(name);
+    let code_column = column("unit_code");
+    let name_column = column("unit_name");
+    let region_column = column("region");
+    let kind_column = column("kind");
+    let parent_column = column("parent_code");
+    let from_column = column("valid_from");
+    let to_column = column("valid_to");
+
+    let current: HashMap<&str, &OrgUnit> = existing
+        .iter()
+        .filter(|u| u.is_current_on(today))
+        .map(|u| (u.code.as_str(), u))
+        .collect();
+    // Codes of earlier rows and their kinds: a parent may be a unit of the same file.
+    let mut in_file: HashMap<String, OrgKind> = HashMap::new();
+    let mut rows = Vec::new();
+    for row in &table.rows {
+        if reported.contains(&row.number) {
+            continue;
+        }
+        let mut row_problems = Vec::new();
+        let code = row.get(code_column).to_string();
+        let old = current.get(code.as_str()).copied();
+        let name = match (row.get(name_column), old) {
+            ("", Some(old)) => old.name.clone(),
+            ("", None) => {
+                row_problems.push(RowProblem::NameRequired);
+                String::new()
+            }
+            (name, _) => name.to_string(),
+        };
+        let kind = match (kind_column, row.get(kind_column), old) {
+            (None, _, Some(old)) | (Some(_), "", Some(old)) => Some(old.kind),
+            (None, _, None) => Some(OrgKind::Province),
+            (Some(_), "", None) => {
+                row_problems.push(RowProblem::KindRequired);
+                None
+            }
+            (Some(_), text, _) => {
+                let kind = OrgKind::parse(text);
+                if kind.is_none() {
+                    row_problems.push(RowProblem::KindValue {
+                        value: text.to_string(),
+                    });
+                }
+                kind
+            }
+        };
+        let parent_code = Some(row.get(parent_column).to_string()).filter(|p| !p.is_empty());
+        if let Some(parent) = &parent_code {
+            let parent_kind = in_file
+                .get(parent)
+                .copied()
+                .or_else(|| current.get(parent.as_str()).map(|u| u.kind));
+            if *parent == code {
+                row_problems.push(RowProblem::OwnParent);
+            } else {
+                match (parent_kind, kind) {
+                    (None, _) => row_problems.push(RowProblem::ParentCode {
+                        code: parent.clone(),
+                    }),
+                    (Some(parent_kind), Some(kind))
+                        if !kind.allowed_parents().contains(&parent_kind) =>
+                    {
+                        row_problems.push(RowProblem::ParentKind { kind, parent_kind })
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut date = |column: Option<usize>, which: DateColumn| match parse_date(row.get(column))
+        {
+            Ok(date) => date,
+            Err(_) => {
+                row_problems.push(RowProblem::DateValue {
+                    column: which,
+                    value: row.get(column).to_string(),
+                });
+                None
+            }
+        };
+        let valid_from = date(from_column, DateColumn::ValidFrom);
+        let valid_to = date(to_column, DateColumn::ValidTo);
+        if let (Some(from), Some(to)) = (valid_from, valid_to)
+            && to < from
+        {
+            row_problems.push(RowProblem::DatesOrder);
+        }
+        if !row_problems.is_empty() {
+            problems.extend(row_problems.into_iter().map(|p| (row.number, p)));
+            continue;
+        }
+        let Some(kind) = kind else { continue };
+        in_file.insert(code.clone(), kind);
+        let region = match (row.get(region_column), old) {
+            ("", Some(old)) => old.region.clone(),
+            ("", None) => None,
+            (region, _) => Some(region.to_string()),
+        };
+        rows.push(ImportedUnit {
+            row: row.number,
+            fields: UnitFields {
+                code,
+                name,
+                kind,
+                // Without a parent code an existing unit keeps its parent.
+                parent_id: old.and_then(|u| u.parent_id),
+                region,
+                valid_from,
+                valid_to,
+            },
+            parent_code,
+        });
+    }
+    problems.sort_by_key(|(row, _)| *row);
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ImportRefusal::Rows(problems))
+    }
+}

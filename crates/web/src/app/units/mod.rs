@@ -1,0 +1,3 @@
+//! Use cases of the units area.
+
+pub mod import;
