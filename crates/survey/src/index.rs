@@ -1,4 +1,4 @@
-//! The index of a group of responses, from its counters (interchange.md §6, domain.md §3.3–§4).
+//! The index of a group of responses, from its counters (docs/formats.md §6, docs/method.md §3.3–§4).
 //!
 //! - Item rate = Σ w·share / Σ w over the item's counted answers, × 100, where `share` is the
 //!   answer's share (1 for a satisfied answer, 0 otherwise on a satisfaction scale; A = 1,
@@ -38,7 +38,7 @@ use crate::questionnaire::{ParMethod, Questionnaire};
 /// z for a two-sided 95 % interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
-/// The result of a group of responses: the fields of interchange.md §6 plus extras.
+/// The result of a group of responses: the fields of docs/formats.md §6 plus extras.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SurveyResult {
     pub responses: u64,
@@ -376,7 +376,7 @@ mod tests {
         }
     }
 
-    /// domain.md §4: an item worth 0.5, answers 6 A, 3 B, 1 C, 2 E → 80 % → 0.40 points.
+    /// docs/method.md §4: an item worth 0.5, answers 6 A, 3 B, 1 C, 2 E → 80 % → 0.40 points.
     #[test]
     fn leader_item_worked_example() {
         let q = bundled("leader-2020").unwrap();

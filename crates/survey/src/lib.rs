@@ -1,6 +1,6 @@
-//! The survey engine of chiso (issue 5): questionnaires as data, a streaming reader of
-//! responses.csv / .xlsx (interchange.md §5) into counters, the index of any group of
-//! responses computed from counters (interchange.md §6), confidence intervals, sample sizes,
+//! The survey engine of chiso: questionnaires as data, a streaming reader of
+//! responses.csv / .xlsx (docs/formats.md §5) into counters, the index of any group of
+//! responses computed from counters (docs/formats.md §6), confidence intervals, sample sizes,
 //! comparisons and the reports of `chiso survey index`.
 //!
 //! The vocabulary for the whole codebase: a [`Questionnaire`] declares the items; responses

@@ -1,4 +1,4 @@
-//! Questionnaires as data (issue 5): items grouped into factors, the answer scale with a label
+//! Questionnaires as data: items grouped into factors, the answer scale with a label
 //! per answer, which answers count as satisfied (or what share of an item's points each answer
 //! gives), how items aggregate, demographic questions, the expectations question and an
 //! optional comment. Declared in TOML (`data/questionnaires/*.toml`) and versioned like
@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-/// The columns of responses.csv that are not questions (interchange.md §5), and `service`: the
+/// The columns of responses.csv that are not questions (docs/formats.md §5), and `service`: the
 /// store's import reads a unit's service code there (`chiso survey index` ignores it).
 pub const RESERVED_COLUMNS: [&str; 5] =
     ["unit_code", "respondent_id", "channel", "weight", "service"];
@@ -118,7 +118,7 @@ pub struct Item {
     pub leaf: Option<String>,
 }
 
-/// How the survey's result feeds the PAR INDEX (issue 5 "Merging into the PAR INDEX").
+/// How the survey's result feeds the PAR INDEX (docs/method.md §3.8).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParRule {
     /// The name of the framework's survey source these points fill (`rule = { type =

@@ -1,4 +1,4 @@
-//! Reading responses.csv (interchange.md §5) into counters, streaming.
+//! Reading responses.csv (docs/formats.md §5) into counters, streaming.
 //!
 //! The file is read in large blocks and parsed as bytes: a record's fields are byte ranges into
 //! the block (only a quoted field with a doubled quote is copied), every answer is looked up in

@@ -1,4 +1,4 @@
-//! The report of `chiso survey index` (interchange.md §6): per unit, by channel, for named
+//! The report of `chiso survey index` (docs/formats.md §6): per unit, by channel, for named
 //! groups of units and for all accepted responses, with samples against targets, changes
 //! against a previous result and against the province average; rendered as JSON (the
 //! contract's fields, unrounded, plus extras), CSV, a text table in Vietnamese and .xlsx.
@@ -340,7 +340,7 @@ fn summary_table(questionnaire: &Questionnaire, heading: &str, lines: &[Line]) -
 }
 
 impl Report {
-    /// The JSON of interchange.md §6 (values unrounded) with the extra fields.
+    /// The JSON of docs/formats.md §6 (values unrounded) with the extra fields.
     pub fn to_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a report serializes");
         text.push('\n');

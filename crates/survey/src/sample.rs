@@ -1,4 +1,4 @@
-//! Sample sizes (domain.md §3.4): the pilot method's n = N / (1 + N·e²), rounded up, where N
+//! Sample sizes (docs/method.md §3.4): the pilot method's n = N / (1 + N·e²), rounded up, where N
 //! is the number of transactions of the unit (or service) in the period and e the margin of
 //! error (0.05 by default). N = 1 000 → 286, N = 10 000 → 385.
 

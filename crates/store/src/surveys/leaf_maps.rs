@@ -383,6 +383,28 @@ pub struct RefreshReport {
     pub leaves_changed: usize,
 }
 
+/// The input name of each framework node of a campaign, from its leaf's survey rule
+/// (`{"sipas": 85.7}`), as a unit's input would name it; "survey" when the rule names none.
+async fn survey_input_names(db: &Db, campaign_id: i64) -> Result<HashMap<i64, String>, StoreError> {
+    let mut input_names: HashMap<i64, String> = HashMap::new();
+    for group in crate::campaigns::frameworks(db, campaign_id).await? {
+        let stored = crate::frameworks::load(db, group.framework_id).await?;
+        for (code, &id) in &stored.node_ids {
+            if let Some(node) = stored.framework.find(code) {
+                let name = stored
+                    .framework
+                    .node(node)
+                    .rule
+                    .as_ref()
+                    .and_then(|r| r.input_name())
+                    .unwrap_or("survey");
+                input_names.insert(id, name.to_string());
+            }
+        }
+    }
+    Ok(input_names)
+}
+
 /// Fills the campaign's survey leaves from the mapped waves: for every sheet of the campaign,
 /// each mapped leaf's points (and the figure, as the leaf's input) are written as the leaf's
 /// value (stage 0, where the assessment store keeps a leaf's own value; survey leaves are
@@ -406,23 +428,7 @@ pub async fn refresh_survey_leaves(
         return Err(SurveyRefusal::LeavesNotNow(campaign.state()).into());
     }
     let sheets = crate::assessments::list_sheets(db, campaign_id).await?;
-    // Input names come from the leaves' survey rules (`{"sipas": 85.7}`), as a unit's input would.
-    let mut input_names: HashMap<i64, String> = HashMap::new();
-    for group in crate::campaigns::frameworks(db, campaign_id).await? {
-        let stored = crate::frameworks::load(db, group.framework_id).await?;
-        for (code, &id) in &stored.node_ids {
-            if let Some(node) = stored.framework.find(code) {
-                let name = stored
-                    .framework
-                    .node(node)
-                    .rule
-                    .as_ref()
-                    .and_then(|r| r.input_name())
-                    .unwrap_or("survey");
-                input_names.insert(id, name.to_string());
-            }
-        }
-    }
+    let input_names = survey_input_names(db, campaign_id).await?;
     let mut planned: Vec<(i64, i64, Vec<SurveyLeafPoints>)> = Vec::new();
     // Each sheet's framework and node index, to refresh its summary columns with its leaves.
     let mut scopes: HashMap<i64, crate::assessments::SheetScope> = HashMap::new();

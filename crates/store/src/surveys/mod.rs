@@ -1,7 +1,7 @@
-//! Surveys in the database (issue 5): questionnaires, waves and their units, one-time tokens,
+//! Surveys in the database: questionnaires, waves and their units, one-time tokens,
 //! kiosk devices, raw responses and the pre-aggregated counters the indices are read from.
 //!
-//! The storage follows engineering guide §4:
+//! The storage:
 //! - one row per response, the answers packed one byte per item in the questionnaire's item
 //!   order (0 = blank), never one row per answer;
 //! - counters (`answer_stats`, `response_stats`, `expectation_stats`) keyed by wave, unit,
@@ -93,7 +93,7 @@ pub const MAX_COMMENT: usize = 2_000;
 /// Longest respondent id.
 pub const MAX_RESPONDENT_ID: usize = 100;
 
-/// Longest channel name; longer ones are cut (the channel is free text, interchange.md §5).
+/// Longest channel name; longer ones are cut (the channel is free text, docs/formats.md §5).
 pub const MAX_CHANNEL: usize = 32;
 
 // ---------------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ pub fn source_hash(wave_id: i64, source: &str) -> String {
     sha256_hex(&format!("chiso-source:{wave_id}:{}", source.trim()))
 }
 
-/// The recommended sample size n = N / (1 + N·e²), rounded up (domain.md §3.4): N = 1 000 →
+/// The recommended sample size n = N / (1 + N·e²), rounded up (docs/method.md §3.4): N = 1 000 →
 /// 286 and N = 10 000 → 385 at e = 0.05 (the survey crate's `sample_size`).
 pub fn target_sample(transactions: i64, margin_e: f64) -> i64 {
     chiso_survey::sample_size(transactions.max(0) as u64, margin_e) as i64

@@ -30,7 +30,7 @@ struct Job {
     reply: oneshot::Sender<Outcome>,
 }
 
-/// Group commit for survey submissions (issue 5: 2,000 acknowledged submissions/s from 64
+/// Group commit for survey submissions (2,000 acknowledged submissions/s from 64
 /// clients). One writer task per process takes every submission queued while the previous
 /// transaction committed and stores them all in one transaction
 /// ([`surveys::submit`](crate::surveys::submit)'s checks, one after the other, counters summed

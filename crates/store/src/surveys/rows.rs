@@ -2,7 +2,7 @@
 
 use super::*;
 
-/// One parsed row of `responses.csv` (interchange.md §5): row numbers count the header as
+/// One parsed row of `responses.csv` (docs/formats.md §5): row numbers count the header as
 /// row 1. Answers, demographics and expectations are packed as stored (1-based positions,
 /// 0 = blank).
 #[derive(Clone, Debug, PartialEq)]
@@ -18,11 +18,11 @@ pub struct ImportRow {
     pub expectations: Vec<u8>,
     pub comment: Option<String>,
     /// The code of one of the unit's services in the wave (the optional `service` column, an
-    /// extension of interchange.md §5).
+    /// extension of docs/formats.md §5).
     pub service: Option<String>,
 }
 
-/// A row left out, with its number and reason (interchange.md §5: `{"row": 12, "reason": …}`).
+/// A row left out, with its number and reason (docs/formats.md §5: `{"row": 12, "reason": …}`).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct RowRejection {
     pub row: u64,
@@ -30,7 +30,7 @@ pub struct RowRejection {
 }
 
 /// Turns the fields of a responses.csv / .xlsx row into an [`ImportRow`] with the rules and
-/// reasons of the survey crate's reader (interchange.md §5). The survey crate's reader sums
+/// reasons of the survey crate's reader (docs/formats.md §5). The survey crate's reader sums
 /// rows straight into counters and gives no rows, which an import needs to store; this is the
 /// row-level twin, over the same [`Fields`] and [`Scanner`]. Duplicate respondent ids are
 /// checked by the import (per batch in memory, then by the database's unique index), so

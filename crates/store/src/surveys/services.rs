@@ -1,8 +1,8 @@
-//! The services of a wave unit (issue 5: results "for every unit, service, channel and
-//! period", a link or QR code "per unit or service"): the administrative procedures a unit's
+//! The services of a wave unit (results for every unit, service, channel and period; a link
+//! or QR code per unit or service): the administrative procedures a unit's
 //! counter handles (cấp giấy phép xây dựng, đăng ký kinh doanh…), each with the transactions
 //! N it declares for the period and the target sample n = N / (1 + N·e²) computed from it
-//! (domain.md §3.4: the pilot method sizes the sample per service). A response may name one
+//! (docs/method.md §3.4: the pilot method sizes the sample per service). A response may name one
 //! of them; the counters carry the service as a key, so a service's figures are a slice of
 //! its unit's (`surveys::Slice::service`).
 

@@ -14,8 +14,11 @@ use chiso_survey::Questionnaire;
 /// would otherwise parse it on every request.
 #[derive(Clone, Default)]
 pub struct QuestionnaireCache {
-    parsed: Arc<Mutex<HashMap<(String, i64), Arc<Questionnaire>>>>,
+    parsed: Arc<Mutex<Parsed>>,
 }
+
+/// Questionnaires by (code, version).
+type Parsed = HashMap<(String, i64), Arc<Questionnaire>>;
 
 impl QuestionnaireCache {
     /// The questionnaire of a wave, read and parsed on first use only.
@@ -30,7 +33,7 @@ impl QuestionnaireCache {
         Ok(parsed)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i64), Arc<Questionnaire>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Parsed> {
         self.parsed.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
