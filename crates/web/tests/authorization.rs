@@ -344,10 +344,25 @@ fn every_route_has_a_row() {
         "/api/v1/responses",
         "/api/v1/questionnaire",
     ];
-    let sources = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes")).unwrap();
+    // Route modules may be files or directories (`routes/assessment/mod.rs`): walk them all.
+    let mut sources = Vec::new();
+    let mut folders = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/routes"
+    ))];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                sources.push(path);
+            }
+        }
+    }
     let mut missing = Vec::new();
-    for entry in sources {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for path in sources {
+        let text = std::fs::read_to_string(path).unwrap();
         let mut rest = text.as_str();
         while let Some(at) = rest.find(".route(") {
             rest = &rest[at + 7..];
