@@ -490,6 +490,15 @@ impl RoundPhase {
     }
 }
 
+/// A stored round state (`open`, `closed`) read back; anything else is named in the error.
+impl TryFrom<String> for RoundPhase {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<RoundPhase, String> {
+        RoundPhase::parse(&text).ok_or_else(|| format!("unknown round state {text:?}"))
+    }
+}
+
 /// The phase of round `round` (1-based) in `phases` (index 0 is round 1).
 fn phase(phases: &[RoundPhase], round: u32) -> RoundPhase {
     phases

@@ -67,7 +67,7 @@ pub fn phases(states: &[RoundState], rounds: i64) -> Vec<RoundPhase> {
             states
                 .iter()
                 .find(|s| s.round_no == round)
-                .and_then(|s| RoundPhase::parse(&s.state))
+                .map(|s| s.state)
                 .unwrap_or(RoundPhase::NotOpened)
         })
         .collect()
@@ -78,7 +78,7 @@ pub async fn open_round_of(db: &Db, campaign_id: i64) -> Result<Option<u32>, Sto
     Ok(round_states(db, campaign_id)
         .await?
         .iter()
-        .find(|s| s.state == "open")
+        .find(|s| s.state == RoundPhase::Open)
         .map(|s| s.round_no as u32))
 }
 

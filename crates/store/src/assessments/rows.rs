@@ -99,7 +99,9 @@ pub struct Extension {
 pub struct RoundState {
     pub campaign_id: i64,
     pub round_no: i64,
-    pub state: String,
+    /// Decoded at the store boundary: a round is open or closed once it exists.
+    #[sqlx(try_from = "String")]
+    pub state: RoundPhase,
     pub opened_at: DateTime<Utc>,
     pub opened_by_name: String,
     pub closed_at: Option<DateTime<Utc>>,

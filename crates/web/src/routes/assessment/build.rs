@@ -250,7 +250,7 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
     };
     let closed: HashSet<i64> = round_states
         .into_iter()
-        .filter(|r| r.state == "closed")
+        .filter(|r| r.state == rules::RoundPhase::Closed)
         .map(|r| r.round_no)
         .collect();
     let all_rounds_visible = matches!(
