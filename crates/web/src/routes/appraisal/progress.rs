@@ -308,6 +308,9 @@ pub async fn progress(
     id: PathId,
     Query(query): Query<ProgressQuery>,
 ) -> AppResult<ProgressPage> {
+    if !may_see_progress(&principal) {
+        return Err(AppError::Forbidden);
+    }
     let id = id.get()?;
     let (campaign, all, shown) = progress_rows(&state, &principal, id, &query).await?;
     let lang = context.lang;
@@ -485,6 +488,9 @@ pub async fn progress_xlsx(
     id: PathId,
     Query(query): Query<ProgressQuery>,
 ) -> AppResult<Response> {
+    if !may_see_progress(&principal) {
+        return Err(AppError::Forbidden);
+    }
     let id = id.get()?;
     let (_, _, shown) = progress_rows(&state, &principal, id, &query).await?;
     let mut workbook = Workbook::new();
