@@ -59,7 +59,9 @@ pub struct ResultsPage {
     trend: Trend,
     previous_wave: Option<(i64, String)>,
     channel: String,
-    channel_options: Vec<String>,
+    channel_title: String,
+    /// (value, title) of each channel the wave has.
+    channel_options: Vec<(String, String)>,
     unit_choices: Vec<(i64, String, bool)>,
     ticked_query: String,
     chart_width: f64,
@@ -399,7 +401,7 @@ pub async fn results(
     let channels = c
         .channels
         .iter()
-        .map(|(name, r)| result_view(lang, name.clone(), name.clone(), r, None, None))
+        .map(|(name, r)| result_view(lang, name.clone(), channel_title(lang, name), r, None, None))
         .collect();
     let services = c
         .services
@@ -509,7 +511,14 @@ pub async fn results(
             .collect(),
         2,
     );
-    let channel_options = surveys::channels(&state.db, wave_id).await?;
+    let channel_options = surveys::channels(&state.db, wave_id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let title = channel_title(context.lang, &c);
+            (c, title)
+        })
+        .collect();
     let unit_choices = c
         .units
         .iter()
@@ -546,6 +555,10 @@ pub async fn results(
             .previous
             .as_ref()
             .map(|(w, _, _)| (w.id, format!("{} ({})", w.title, period_label(w)))),
+        channel_title: channel
+            .as_deref()
+            .map(|c| channel_title(context.lang, c))
+            .unwrap_or_default(),
         channel: channel.unwrap_or_default(),
         channel_options,
         unit_choices,
@@ -689,4 +702,12 @@ pub async fn results_xlsx(
         body,
     )
         .into_response())
+}
+
+/// A response channel by its title ("Phiếu giấy" for `paper`); a channel the import named
+/// otherwise shows as written.
+pub(super) fn channel_title(lang: Lang, channel: &str) -> String {
+    i18n::lookup(lang, &format!("surveys.channel_title.{channel}"))
+        .map(str::to_string)
+        .unwrap_or_else(|| channel.to_string())
 }
