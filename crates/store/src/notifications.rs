@@ -241,7 +241,6 @@ const MAX_EMAIL_ATTEMPTS: i64 = 5;
 /// Claims up to `limit` notices of the last two days whose e-mail is not yet sent, for users
 /// with an address. Each is claimed with its own conditional update, so two processes never
 /// send the same one.
-
 pub async fn claim_emails(
     db: &Db,
     now: DateTime<Utc>,
