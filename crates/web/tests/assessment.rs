@@ -401,6 +401,8 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
             "{b:?}: {disposition}"
         );
         assert!(disposition.contains("filename=\"Ke hoach CCHC 2026.pdf\""));
+        // A PDF opens in the browser instead of downloading.
+        assert!(disposition.starts_with("inline;"), "{b:?}: {disposition}");
         assert_eq!(response.headers()["x-content-type-options"], "nosniff");
         assert_eq!(response.headers()["content-type"], "application/pdf");
         assert_eq!(

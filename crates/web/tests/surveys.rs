@@ -472,7 +472,10 @@ async fn results_equal_the_survey_engine_and_export_to_xlsx() {
         let (_, body) = app
             .get_text(&format!("/khao-sat/dot/{wave}/ket-qua?kenh=online"))
             .await;
-        assert!(body.contains("<strong>online</strong>"));
+        assert!(
+            body.contains("<strong>Trực tuyến</strong>"),
+            "the channel by its title"
+        );
         if let Some(online) = online {
             assert!(body.contains(&format!(
                 "id=\"all-index\">{}",

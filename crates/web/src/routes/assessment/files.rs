@@ -296,7 +296,18 @@ pub(super) fn ascii_name(value: &str) -> String {
         .collect()
 }
 
-/// Downloads an evidence file, for those who may read a sheet that links it.
+/// Whether the browser shows a file itself (`inline`: PDF and pictures, whose type the upload
+/// check read from their bytes) or saves it (`attachment`: everything else, such as office
+/// documents and archives).
+fn disposition_kind(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" | "image/png" | "image/jpeg" | "image/gif" | "image/webp" => "inline",
+        _ => "attachment",
+    }
+}
+
+/// Opens an evidence file (PDF and pictures in the browser, other files downloaded), for
+/// those who may read a sheet that links it.
 #[tracing::instrument(skip_all, fields(file_id = %file))]
 pub async fn download(
     State(state): State<AppState>,
@@ -324,7 +335,8 @@ pub async fn download(
     let name = allowed.ok_or(AppError::NotFound)?;
     let (row, bytes) = evidence::read_file(&state.db, state.blobs.as_ref(), file_id).await?;
     let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        "{}; filename=\"{}\"; filename*=UTF-8''{}",
+        disposition_kind(&row.content_type),
         ascii_name(&name),
         rfc5987(&name)
     );
