@@ -22,7 +22,7 @@ await run(async (browser, base) => {
   await page.goto(campaignUrl);
 
   // The sample framework for departments.
-  await page.fill('input[name=unit_group]', 'department');
+  await page.selectOption('select[name=unit_group]', 'department');
   const options = await page.$$eval('select[name=framework_id] option', (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
   const sample = options.find((o) => o.text.includes('department-2025'));
   check(sample, `the bundled sample framework is offered (${options.map((o) => o.text).join(' | ')})`);

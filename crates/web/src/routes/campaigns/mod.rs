@@ -428,7 +428,8 @@ pub struct ShowPage {
     members: Vec<CampaignUnit>,
     total_units: usize,
     frameworks: Vec<FrameworkRow>,
-    group_suggestions: Vec<String>,
+    /// The groups to choose from: (stored name, title).
+    group_suggestions: Vec<(String, String)>,
     picker: Option<Picker>,
     transitions: Vec<TransitionButton>,
     can_manage: bool,
@@ -545,6 +546,13 @@ async fn show_page(
             group_suggestions.push(g.name.clone());
         }
     }
+    let group_suggestions: Vec<(String, String)> = group_suggestions
+        .into_iter()
+        .map(|name| {
+            let title = shared::group_label(context.lang, &name);
+            (name, title)
+        })
+        .collect();
 
     let picker = if can_manage && editable && !groups.is_empty() {
         let group = query
