@@ -3,7 +3,7 @@
 //! oversized JSON, wrong and turned-off device keys, duplicate respondent ids, the rate limit
 //! per address, more than 3 expectations refused, and the counters moved by each answer.
 
-mod common;
+use crate::common;
 
 use chiso_store::surveys::{self, WaveFields};
 use chiso_store::{Actor, Db, units};

@@ -3,7 +3,7 @@
 //! database, the bell and the list in Vietnamese, opening and marking read, and the e-mail
 //! copies through a local SMTP sink.
 
-mod common;
+use crate::common;
 
 use chiso_store::notifications;
 use chiso_web::app::Clock;

@@ -5,7 +5,7 @@
 //! The unit's part (filling, submitting, answering) is driven through the store, as the unit
 //! side's screens are tested on their own.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

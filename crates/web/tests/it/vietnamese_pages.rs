@@ -2,7 +2,7 @@
 //! each demo role (and as a visitor), and fails on an English word or a raw code on a
 //! Vietnamese page, on a server error, and on an error page outside the site's frame.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeSet, HashSet, VecDeque};
 

@@ -3,7 +3,7 @@
 //! changes say why in Vietnamese and store nothing; other roles get 403 and anonymous users the
 //! login page.
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 
@@ -16,7 +16,7 @@ use chiso_store::frameworks::{self, FrameworkRow};
 use common::{TestApp, location};
 use reqwest::multipart::{Form, Part};
 
-const GOOD_CSV: &str = include_str!("../../../tests/fixtures/compute/framework.csv");
+const GOOD_CSV: &str = include_str!("../../../../tests/fixtures/compute/framework.csv");
 
 /// Four wrong rows: a number that is not one, a repeated code, an unknown method, a node whose
 /// parent is missing.

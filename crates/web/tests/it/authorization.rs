@@ -6,7 +6,7 @@
 //! The rows are the specification: a new route without a row here is a test failure (see
 //! `every_route_has_a_row`).
 
-mod common;
+use crate::common;
 
 use chiso_store::users::{self, NewUser};
 use chiso_store::{Actor, campaigns, frameworks, units};

@@ -2,7 +2,7 @@
 //! instead of codes, filters by person, unit, campaign, kind of change and Vietnam dates, and
 //! CSV and .xlsx exports with Vietnamese headers and Vietnam time to the second.
 
-mod common;
+use crate::common;
 
 use calamine::{Data, Reader, Xlsx};
 use chiso_domain::org::OrgKind;

@@ -8,7 +8,7 @@
 //! Each test records every probe and checks them together at the end, so that a run with
 //! `--nocapture` prints the status of every input even when one of them fails.
 
-mod common;
+use crate::common;
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::Stage;

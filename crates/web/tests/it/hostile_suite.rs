@@ -4,7 +4,7 @@
 //! `/healthz` keeps answering; absurd survey weights refused by row; and formula cells
 //! neutralised in the CSV exports that carry text people typed.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

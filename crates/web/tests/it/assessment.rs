@@ -4,7 +4,7 @@
 //! withdraw, the submission check, two editors saving the same leaf, upload refusals, who may
 //! see what, and the history of a leaf.
 
-mod common;
+use crate::common;
 
 use std::collections::HashMap;
 use std::path::Path;

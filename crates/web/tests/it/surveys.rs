@@ -2,7 +2,7 @@
 //! device keys, paper entry, bulk import with progress and row-level rejections, results that
 //! equal the survey engine's, filling a campaign's survey leaves, and who may do what.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Accounts over HTTP on both backends: login, logout, lockout, rate limiting, CSRF, password
 //! change, the language switch, and a second start on the same database.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

@@ -4,7 +4,7 @@
 //! page, formulas neutralised. (The broad hostile-upload suite lives beside the other HTTP
 //! tests; this file covers the shared reader and the audit export.)
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

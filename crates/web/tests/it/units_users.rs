@@ -2,7 +2,7 @@
 //! (create, edit, import, merge with lineage), the administrator manages accounts, and
 //! everyone else is refused on the server.
 
-mod common;
+use crate::common;
 
 use chiso_store::audit::{self, AuditFilter, AuditRecord};
 use chiso_store::units::{self, OrgUnit};

@@ -2,7 +2,7 @@
 //! proxy headers, username probing, redirects after login, cross-site forms, cookie prefixes,
 //! caching and the session's absolute lifetime.
 
-mod common;
+use crate::common;
 
 use chiso_store::users;
 use chiso_store::{Actor, with_db};

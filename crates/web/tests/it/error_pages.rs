@@ -2,7 +2,7 @@
 //! back in the site's frame (header, menu, language switch) in the user's language, with links
 //! home and back that work under the site's script policy; the favicon is served.
 
-mod common;
+use crate::common;
 
 use common::apps;
 

@@ -1,0 +1,23 @@
+//! The web crate's HTTP and browser-free integration tests, in one binary (one link of the
+//! crate graph instead of one per file). The statement-counting tests stay in their own
+//! binary: they install a process-wide subscriber and need the database to themselves.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
+mod appraisal;
+mod assessment;
+mod audit_log;
+mod authorization;
+mod error_pages;
+mod frameworks_campaigns;
+mod hostile_files;
+mod hostile_suite;
+mod input_hygiene;
+mod login_security;
+mod notifications;
+mod survey_form;
+mod surveys;
+mod units_users;
+mod vietnamese_pages;
