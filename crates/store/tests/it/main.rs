@@ -1,0 +1,8 @@
+//! The store's tests on SQLite and PostgreSQL, in one binary (one link of the crate graph).
+
+mod appraisal_queries;
+mod assessments;
+mod notifications;
+mod sheet_queries;
+mod store;
+mod surveys;
