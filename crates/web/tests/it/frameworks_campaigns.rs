@@ -518,6 +518,14 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         // The create form, with one deadline field per round, following the number of rounds.
         let (status, body) = app.get_text("/dot-danh-gia/moi").await;
         assert_eq!(status, 200, "{backend:?}");
+        // The classification offers the presets, the Ministry's groups among them.
+        assert!(body.contains("list=\"band-presets\""), "{backend:?}");
+        assert!(
+            body.contains(
+                "<option value=\"Nhóm A:90,Nhóm B:80,Nhóm C:70,Dưới 70 %\">Phân nhóm của Bộ Nội vụ"
+            ),
+            "{backend:?}"
+        );
         for name in [
             "year",
             "title",
