@@ -22,11 +22,7 @@ use common::{TestApp, apps, location, pairs, sipas_fields};
 
 /// The contract's example responses (tests/fixtures/survey).
 fn example_csv() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/survey/responses.csv"
-    ))
-    .expect("the contract's example responses.csv")
+    include_bytes!("../../../../tests/fixtures/survey/responses.csv").to_vec()
 }
 
 fn actor() -> Actor {
