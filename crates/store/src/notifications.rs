@@ -359,6 +359,15 @@ pub async fn campaign_audience(
     Ok((title, units))
 }
 
+/// A campaign's title.
+pub async fn campaign_title(db: &Db, campaign_id: i64) -> Result<String, StoreError> {
+    Ok(with_db_read!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT title FROM campaigns WHERE id = $1")
+        .bind(campaign_id)
+        .fetch_one(pool)
+        .await?))
+}
+
 /// The units of a campaign whose sheet waits for their explanation, with their names.
 pub async fn explanation_units(
     db: &Db,

@@ -10,7 +10,7 @@ mod files;
 mod format;
 
 pub use files::{sheet_error, sheet_error_with_row};
-pub use format::{date, date_time, number, points};
+pub use format::{date, date_time, date_time_seconds, number, points};
 
 /// The interface language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

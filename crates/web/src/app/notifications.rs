@@ -134,7 +134,7 @@ pub async fn explanations_requested(
     campaign_id: i64,
     round: u32,
 ) -> Result<u64, StoreError> {
-    let (title, _) = notifications::campaign_audience(db, campaign_id).await?;
+    let title = notifications::campaign_title(db, campaign_id).await?;
     let mut written = 0;
     for (unit_id, unit_name, sheet_id) in notifications::explanation_units(db, campaign_id).await? {
         written += to_units(
@@ -160,7 +160,7 @@ pub async fn extension_granted(
     stage: chiso_domain::assessment::Stage,
     until: chrono::NaiveDate,
 ) -> Result<u64, StoreError> {
-    let (title, _) = notifications::campaign_audience(db, campaign_id).await?;
+    let title = notifications::campaign_title(db, campaign_id).await?;
     let unit = notifications::unit_name(db, unit_id).await?;
     to_units(
         db,

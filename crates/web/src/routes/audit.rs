@@ -167,13 +167,6 @@ const ACTIONS: &[&str] = &[
     "issue_tokens",
 ];
 
-/// Vietnam time to the second: `30/12/2020 14:05:09`.
-fn at_second(at: DateTime<Utc>) -> String {
-    at.with_timezone(&vietnam())
-        .format("%d/%m/%Y %H:%M:%S")
-        .to_string()
-}
-
 fn choices(items: Vec<(i64, String)>, selected: Option<i64>) -> Vec<Choice> {
     items
         .into_iter()
@@ -199,7 +192,7 @@ pub async fn show(
     let lines = rows
         .iter()
         .map(|row| Line {
-            at: at_second(row.at),
+            at: i18n::date_time_seconds(row.at),
             sentence: words::sentence(lang, row),
             reason: row.reason.clone(),
         })
@@ -368,7 +361,7 @@ fn cells(lang: Lang, row: &AuditRecord) -> [String; 9] {
     };
     [
         row.id.to_string(),
-        at_second(row.at),
+        i18n::date_time_seconds(row.at),
         words::actor(lang, row),
         words::sentence(lang, row),
         value(&row.old_value),
