@@ -442,7 +442,7 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
                 demo.sheet
             ))
             .await;
-        assert!(page.contains("Đã nộp phiếu"), "{b:?}");
+        assert!(page.contains("Đã nộp Bảng tự chấm điểm"), "{b:?}");
         assert!(page.contains("id=\"withdraw-sheet\""), "{b:?}");
         assert!(page.contains("id=\"locked-reason\""), "{b:?}");
         assert!(!page.contains("class=\"autosave self-form\""), "{b:?}");
