@@ -342,6 +342,8 @@ async fn every_page_of_every_role_is_vietnamese() {
                 let page = page_of(&path);
                 if PENDING.contains(&page.as_str()) {
                     if !found.is_empty() {
+                        // What keeps the page on the list, for whoever clears it (--nocapture).
+                        println!("pending {backend:?} {who} {}", found.join(" | "));
                         still_pending.insert(page);
                     }
                 } else {
