@@ -110,6 +110,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         survey_rate: Default::default(),
         questionnaires: Default::default(),
         import_jobs: Default::default(),
+        frameworks: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
         clock: config.clock.clone(),
         config: Arc::new(config),

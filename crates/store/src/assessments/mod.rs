@@ -38,6 +38,8 @@ mod reads;
 pub use reads::*;
 mod scope;
 pub use scope::*;
+mod context;
+pub use context::*;
 mod summary;
 pub(crate) use summary::*;
 mod self_assessment;

@@ -19,11 +19,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{
-    self as rules, SheetAction, SheetContext, SheetStatus, Stage, SubmissionProblemKind,
+    self as rules, SheetAction, SheetStatus, Stage, SubmissionProblemKind,
 };
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Method, NodeId, Points, Rule, ScoreSheet, compute_unit};
-use chiso_store::assessments::{self, AnswerEntry, LeafScore, SelfEntry, SheetScope};
+use chiso_store::assessments::{self, AnswerEntry, LeafScore};
 use chiso_store::evidence::{self, ACCEPTED_EXTENSIONS, LinkedFile, UploadError};
 use chiso_store::units::{self, OrgUnit};
 use chiso_store::{StoreError, sheet_queries, users};
