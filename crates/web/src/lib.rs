@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod demo;
 pub mod describe;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod forms;

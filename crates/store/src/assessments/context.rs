@@ -284,8 +284,10 @@ pub struct SelfWrite<'a> {
     pub audit: Vec<AuditEntry>,
 }
 
-/// What [`write_self_assessment`] did.
+/// What [`write_self_assessment`] did. Returned once per save and never kept, so the size of
+/// the saved variant costs nothing worth a box.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum SelfWritten {
     /// Saved: the new row and the sheet's figures written with it; the sheet's version moved
     /// by one.

@@ -1,4 +1,4 @@
-//! The assessment workflow in the database (issue 4): a sheet per unit and campaign, leaf
+//! The assessment workflow in the database: a sheet per unit and campaign, leaf
 //! scores per stage (0 = self-assessment, k = appraisal round k), extensions, appraisal round
 //! states, finalization and the published results.
 //!

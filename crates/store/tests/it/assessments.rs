@@ -1,4 +1,4 @@
-//! The assessment workflow in the store (issue 4), on SQLite and, when reachable, PostgreSQL:
+//! The assessment workflow in the store, on SQLite and, when reachable, PostgreSQL:
 //! every sheet transition allowed and refused, deadlines and extensions, the submission check,
 //! final points, concurrent saves, evidence uploads, audit rows and leaf history.
 

@@ -1,4 +1,4 @@
-//! Survey storage (issue 5) on SQLite and, when reachable, PostgreSQL: tokens answered exactly
+//! Survey storage on SQLite and, when reachable, PostgreSQL: tokens answered exactly
 //! once (also under concurrency), closed waves, wrong units, duplicate respondents, flagged
 //! look-alike submissions, counters equal to a recomputation from the raw rows, bulk imports
 //! all or nothing or skipping bad rows, the index from counters equal to the survey crate's
@@ -1362,7 +1362,7 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
             .await;
         }
         // Leaders: 6 A, 3 B, 1 C, 2 E on every item → 80 % of each item's points
-        // (domain.md §4).
+        // (docs/method.md §4).
         let items = leader_wave.questionnaire.items.len();
         for answer in [1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 5, 5] {
             accepted(

@@ -10,6 +10,7 @@ use chiso_store::frameworks::{self, StoredFramework};
 use chiso_store::{Db, StoreError, assessments};
 
 /// A built framework and its node id → tree node map.
+#[derive(Clone)]
 pub struct Built {
     pub stored: Arc<StoredFramework>,
     pub node_index: Arc<HashMap<i64, NodeId>>,
@@ -18,25 +19,23 @@ pub struct Built {
 /// The frozen frameworks of this process, by framework (version) id.
 #[derive(Clone, Default)]
 pub struct FrameworkCache {
-    frozen: Arc<Mutex<HashMap<i64, (Arc<StoredFramework>, Arc<HashMap<i64, NodeId>>)>>>,
+    frozen: Arc<Mutex<HashMap<i64, Built>>>,
 }
 
 impl FrameworkCache {
     /// The framework, read and built on first use once frozen; a framework not yet frozen
     /// (still being edited) is read each time.
     pub async fn get(&self, db: &Db, id: i64) -> Result<Built, StoreError> {
-        if let Some((stored, node_index)) = self.lock().get(&id) {
-            return Ok(Built {
-                stored: stored.clone(),
-                node_index: node_index.clone(),
-            });
+        if let Some(built) = self.lock().get(&id) {
+            return Ok(built.clone());
         }
         let stored = Arc::new(frameworks::load(db, id).await?);
         let node_index = Arc::new(assessments::node_index(&stored));
-        if stored.row.frozen {
-            self.lock().insert(id, (stored.clone(), node_index.clone()));
+        let built = Built { stored, node_index };
+        if built.stored.row.frozen {
+            self.lock().insert(id, built.clone());
         }
-        Ok(Built { stored, node_index })
+        Ok(built)
     }
 
     /// How many frameworks are kept (for tests).
@@ -48,10 +47,7 @@ impl FrameworkCache {
         self.len() == 0
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<i64, (Arc<StoredFramework>, Arc<HashMap<i64, NodeId>>)>>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Built>> {
         self.frozen.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

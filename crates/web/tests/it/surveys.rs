@@ -97,7 +97,7 @@ async fn upload(app: &TestApp, wave: i64, skip: bool) -> String {
 }
 
 /// Polls the progress fragment until the import is finished; returns the last fragment.
-async fn wait_for(app: &TestApp, job: &str) -> String {
+pub(crate) async fn wait_for(app: &TestApp, job: &str) -> String {
     for _ in 0..200 {
         let (status, body) = app.get_text(&format!("{job}/tien-do")).await;
         assert_eq!(status, 200);
@@ -109,7 +109,7 @@ async fn wait_for(app: &TestApp, job: &str) -> String {
     panic!("the import did not finish");
 }
 
-async fn wave_responses(db: &Db, wave: i64) -> i64 {
+pub(crate) async fn wave_responses(db: &Db, wave: i64) -> i64 {
     surveys::wave_units(db, wave)
         .await
         .unwrap()

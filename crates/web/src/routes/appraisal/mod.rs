@@ -1,4 +1,4 @@
-//! The council and secretariat screens of issue 4: the appraisers' work list (/tham-dinh) and
+//! The council and secretariat screens: the appraisers' work list (/tham-dinh) and
 //! the side-by-side appraisal of a sheet, the secretariat's round control, extensions,
 //! finalization and publication on a campaign, the progress dashboard with its .xlsx export,
 //! the results with their ranking, chart and .xlsx export, and the campaign's audit log as CSV.

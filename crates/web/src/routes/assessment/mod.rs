@@ -1,4 +1,4 @@
-//! The self-assessment screens (tự đánh giá, issue 4): the sheets a unit's people work on, the
+//! The self-assessment screens (tự đánh giá): the sheets a unit's people work on, the
 //! scoresheet with autosave, evidence files (upload, link, unlink, download), the leader's
 //! submit and withdraw, the answers to explanation requests, and the history of a leaf.
 //!

@@ -2,8 +2,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use chiso_domain::access::{Permission, Role};
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Framework, Method, NodeId, Points};
@@ -168,21 +166,7 @@ pub(crate) fn appraisable(framework: &Framework, leaf: NodeId) -> bool {
     framework.node(leaf).method != Method::Survey
 }
 
-pub(crate) fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) use crate::downloads::{XLSX, download};
 
 pub(crate) fn xlsx_error(error: XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("cannot build the workbook: {error}"))
