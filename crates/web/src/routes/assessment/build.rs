@@ -324,7 +324,7 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
     let summary = summary_view(&data, loaded, &computed, area_totals);
     Ok(SheetView {
         id: sheet.id,
-        status: status.as_str(),
+        status,
         status_label: t(lang, &format!("assessment.status_{}", status.as_str())),
         campaign_id: campaign.id,
         campaign_title: campaign.title.clone(),
