@@ -61,6 +61,20 @@ impl CampaignState {
     }
 }
 
+/// A stored campaign state that is not one of [`CampaignState`]'s (the store names the column
+/// when it decodes one).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown campaign state {0:?}")]
+pub struct UnknownCampaignState(pub String);
+
+impl TryFrom<String> for CampaignState {
+    type Error = UnknownCampaignState;
+
+    fn try_from(text: String) -> Result<CampaignState, UnknownCampaignState> {
+        CampaignState::parse(&text).ok_or(UnknownCampaignState(text))
+    }
+}
+
 impl fmt::Display for CampaignState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -362,7 +362,7 @@ async fn seed_services(
                     }
                 })
                 .collect();
-            let mut response = surveys::Response::new("kiosk", answers);
+            let mut response = surveys::Response::new(surveys::Channel::Kiosk, answers);
             response.service_id = Some(service);
             let id = format!("{code}-{respondent:03}");
             surveys::submit(

@@ -31,7 +31,7 @@ async fn sheet_and_nodes(app: &TestApp, unit_code: &str) -> (i64, HashMap<String
         .await
         .unwrap()
         .into_iter()
-        .find(|c| c.state == "open")
+        .find(|c| c.state == chiso_domain::campaign::CampaignState::Open)
         .unwrap()
         .id;
     let unit = units::list(&app.db)

@@ -82,6 +82,20 @@ impl SheetStatus {
     }
 }
 
+/// A stored sheet status that is not one of [`SheetStatus`]'s (the store names the column when
+/// it decodes one).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown sheet status {0:?}")]
+pub struct UnknownSheetStatus(pub String);
+
+impl TryFrom<String> for SheetStatus {
+    type Error = UnknownSheetStatus;
+
+    fn try_from(text: String) -> Result<SheetStatus, UnknownSheetStatus> {
+        SheetStatus::parse(&text).ok_or(UnknownSheetStatus(text))
+    }
+}
+
 impl fmt::Display for SheetStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

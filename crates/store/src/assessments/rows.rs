@@ -13,7 +13,8 @@ pub struct SheetRow {
     pub campaign_id: i64,
     pub unit_id: i64,
     pub framework_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SheetStatus,
     pub current_round: i64,
     pub submitted_at: Option<DateTime<Utc>>,
     pub submitted_by: Option<String>,
@@ -51,7 +52,7 @@ impl SheetRow {
     }
 
     pub fn status(&self) -> SheetStatus {
-        SheetStatus::parse(&self.status).unwrap_or(SheetStatus::Draft)
+        self.status
     }
 
     pub fn self_total_points(&self) -> Points {

@@ -38,7 +38,7 @@ async fn demo_campaign(db: &Db) -> i64 {
         .await
         .unwrap()
         .into_iter()
-        .find(|c| c.state == "open")
+        .find(|c| c.state == chiso_domain::campaign::CampaignState::Open)
         .expect("the demo campaign is open")
         .id
 }
@@ -355,7 +355,7 @@ async fn rounds_explanations_finalization_and_publication() {
         }
         assert_eq!(
             campaigns::get(db, campaign).await.unwrap().state,
-            "appraisal"
+            chiso_domain::campaign::CampaignState::Appraisal
         );
         // From the council's list the refusal comes back there.
         let (status, body) = status_and_text(
@@ -695,7 +695,7 @@ async fn rounds_explanations_finalization_and_publication() {
         assert_eq!(response.status(), 303, "{backend:?}");
         assert_eq!(
             campaigns::get(db, campaign).await.unwrap().state,
-            "finalized"
+            chiso_domain::campaign::CampaignState::Finalized
         );
         let finals = sheets::final_scores(db, s03).await.unwrap();
         assert_eq!(finals[&n12], p("1"), "{backend:?}: the last round's value");

@@ -45,7 +45,7 @@ async fn demo_sheet(app: &TestApp, unit_code: &str) -> Demo {
         .await
         .unwrap()
         .into_iter()
-        .find(|c| c.state == "open")
+        .find(|c| c.state == chiso_domain::campaign::CampaignState::Open)
         .expect("the demo campaign is open")
         .id;
     let unit = unit_id(app, unit_code).await;
@@ -435,7 +435,11 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
         assert_eq!(response.status().as_u16(), 303, "{b:?}");
         assert!(location(&response).contains("msg=assessment.submitted"));
         let sheet = assessments::get_sheet(&app.db, demo.sheet).await.unwrap();
-        assert_eq!(sheet.status, "submitted", "{b:?}");
+        assert_eq!(
+            sheet.status,
+            chiso_domain::assessment::SheetStatus::Submitted,
+            "{b:?}"
+        );
         let (_, page) = app
             .get_text(&format!(
                 "/tu-danh-gia/{}?msg=assessment.submitted",
@@ -481,7 +485,7 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
                 .await
                 .unwrap()
                 .status,
-            "draft"
+            chiso_domain::assessment::SheetStatus::Draft
         );
         let (status, _) = save(
             &app,
@@ -564,7 +568,7 @@ async fn a_leaf_that_needs_evidence_blocks_the_submission_by_name() {
                 .await
                 .unwrap()
                 .status,
-            "draft"
+            chiso_domain::assessment::SheetStatus::Draft
         );
         // An explanation unblocks it.
         app.login("nhaplieu").await;
@@ -1127,7 +1131,7 @@ async fn the_unit_answers_an_explanation_request_and_the_leader_submits_it() {
                 .await
                 .unwrap()
                 .status,
-            "explanation_submitted",
+            chiso_domain::assessment::SheetStatus::ExplanationSubmitted,
             "{b:?}"
         );
         let (_, page) = app

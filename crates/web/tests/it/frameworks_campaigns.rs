@@ -605,7 +605,11 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         assert_eq!(response.status().as_u16(), 303, "{backend:?}");
         let id = id_in(&location(&response), "/dot-danh-gia/");
         let campaign = campaigns::get(&app.db, id).await.unwrap();
-        assert_eq!(campaign.state, "draft", "{backend:?}");
+        assert_eq!(
+            campaign.state,
+            chiso_domain::campaign::CampaignState::Draft,
+            "{backend:?}"
+        );
         assert_eq!(campaign.appraisal_rounds, 3, "{backend:?}");
         assert_eq!(
             campaign.explanation_deadline.unwrap().to_string(),
@@ -658,7 +662,7 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         );
         assert_eq!(
             campaigns::get(&app.db, id).await.unwrap().state,
-            "draft",
+            chiso_domain::campaign::CampaignState::Draft,
             "{backend:?}"
         );
 
@@ -838,7 +842,7 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         );
         assert_eq!(
             campaigns::get(&app.db, id).await.unwrap().state,
-            "draft",
+            chiso_domain::campaign::CampaignState::Draft,
             "{backend:?}"
         );
         let response = app
@@ -872,7 +876,7 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         );
         assert_eq!(
             campaigns::get(&app.db, id).await.unwrap().state,
-            "open",
+            chiso_domain::campaign::CampaignState::Open,
             "{backend:?}"
         );
         let log = audit::list(

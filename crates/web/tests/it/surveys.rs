@@ -384,7 +384,7 @@ async fn bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped_and_paper_for
             surveys::channels(&app.db, wave)
                 .await
                 .unwrap()
-                .contains(&"paper".to_string())
+                .contains(&surveys::Channel::Paper)
         );
         // A bad answer is refused and names the item.
         let response = app
@@ -1028,7 +1028,7 @@ async fn unit_roles_see_only_their_own_units_until_results_are_published() {
         .await
         .unwrap();
         surveys::open_wave(&db, &actor(), wave).await.unwrap();
-        let response = surveys::Response::new("paper", vec![4; 23]);
+        let response = surveys::Response::new(surveys::Channel::Paper, vec![4; 23]);
         for unit in [justice.id, finance.id] {
             surveys::submit(
                 &db,

@@ -329,7 +329,7 @@ pub(super) async fn build_with(
     let summary = summary_view(&data, loaded, &computed, area_totals);
     Ok(SheetView {
         id: sheet.id,
-        status: status.as_str(),
+        status,
         status_label: t(lang, &format!("assessment.status_{}", status.as_str())),
         campaign_id: campaign.id,
         campaign_title: campaign.title.clone(),

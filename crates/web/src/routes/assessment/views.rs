@@ -1,3 +1,5 @@
+use chiso_domain::assessment::SheetStatus;
+
 // ── View models ─────────────────────────────────────────────────────────────────────────────
 
 /// One option of a fixed-levels select.
@@ -157,7 +159,7 @@ pub struct SummaryView {
 /// Everything the scoresheet shows.
 pub struct SheetView {
     pub(super) id: i64,
-    pub(super) status: &'static str,
+    pub(super) status: SheetStatus,
     pub(super) status_label: String,
     pub(super) campaign_id: i64,
     pub(super) campaign_title: String,

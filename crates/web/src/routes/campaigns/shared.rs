@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chiso_domain::access::{Permission, Role};
+use chiso_domain::assessment::SheetStatus;
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Framework, Method, NodeId, Points};
 use chiso_store::{StoreError, frameworks};
@@ -101,8 +102,8 @@ pub(crate) fn stored_pts(lang: Lang, ten_thousandths: Option<i64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-pub(crate) fn status_label(lang: Lang, status: &str) -> &'static str {
-    i18n::text(lang, &format!("appraisal.status_{status}"))
+pub(crate) fn status_label(lang: Lang, status: SheetStatus) -> &'static str {
+    i18n::text(lang, &format!("appraisal.status_{}", status.as_str()))
 }
 
 pub(crate) fn state_label(lang: Lang, state: CampaignState) -> &'static str {
