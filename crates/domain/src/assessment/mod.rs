@@ -16,6 +16,8 @@ use crate::points::Points;
 
 mod rounds;
 pub use rounds::*;
+mod checklist;
+pub use checklist::*;
 
 /// Where a unit's sheet stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -634,6 +636,18 @@ impl SheetRecords {
     pub fn get_mut(&mut self, leaf: NodeId) -> &mut LeafRecord {
         &mut self.records[leaf]
     }
+
+    /// The round the sheet entered appraisal in: the first round any appraiser saved on it,
+    /// else `current_round`. A sheet submitted late joins the round open at the time, and that
+    /// round reviews every leaf of it, as round 1 does for the others.
+    pub fn entry_round(&self, current_round: u32) -> u32 {
+        self.records
+            .iter()
+            .filter_map(|r| r.rounds.keys().next().copied())
+            .min()
+            .unwrap_or(current_round)
+            .min(current_round.max(1))
+    }
 }
 
 /// Whether a leaf needs points before the sheet is submitted: self-assessed tree leaves. Bonus
@@ -759,6 +773,7 @@ pub fn summarize(
     current_round: u32,
 ) -> SheetSummary {
     let mut summary = SheetSummary::default();
+    let entry = records.entry_round(current_round);
     for &leaf in framework.leaves() {
         let node = framework.node(leaf);
         if node.method == Method::Survey {
@@ -778,7 +793,7 @@ pub fn summarize(
             }
         }
         if current_round >= 1 {
-            let in_round = current_round == 1
+            let in_round = current_round == entry
                 || record
                     .rounds
                     .get(&(current_round - 1))

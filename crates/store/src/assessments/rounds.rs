@@ -197,7 +197,9 @@ pub async fn save_appraisal(
         .get(leaf)
         .rounds
         .get(&(round as u32).saturating_sub(1))
-        .is_some_and(|r| r.explanation_requested);
+        .is_some_and(|r| r.explanation_requested)
+        // A sheet that joined this round late has every leaf reviewed in it.
+        || records.entry_round(round as u32) == round as u32;
     rules::check_appraisal(
         framework,
         leaf,

@@ -368,8 +368,15 @@ where
         let mut entry = AuditEntry::new("import", "wave", wave_id).change(
             "responses",
             None,
-            Some(format!("{}: {} rows read, {} accepted, {} rejected{}", options.file_name, state.rows_read,
-                state.accepted, state.rejected, if stored { "" } else { ", nothing stored" })),
+            // Kept as data, not as a sentence: the audit page words it in the reader's
+            // language (`ImportSummary`).
+            Some(ImportSummary {
+                file: options.file_name.clone(),
+                read: state.rows_read as u64,
+                accepted: state.accepted as u64,
+                rejected: state.rejected as u64,
+                stored,
+            }.to_value()),
         );
         entry.campaign_id = wave.campaign_id;
         tx.record(actor, &entry).await?;
@@ -445,4 +452,26 @@ pub async fn imports(db: &Db, wave_id: i64) -> Result<Vec<ImportRecord>, StoreEr
         .bind(wave_id)
         .fetch_all(pool)
         .await?))
+}
+
+/// What an import's audit row records as its new value: the file and its counts, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportSummary {
+    pub file: String,
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// False when the import was refused as a whole and nothing was kept.
+    pub stored: bool,
+}
+
+impl ImportSummary {
+    pub fn to_value(&self) -> String {
+        serde_json::to_string(self).expect("a summary serializes")
+    }
+
+    /// The summary of an audit value, if it is one.
+    pub fn from_value(value: &str) -> Option<ImportSummary> {
+        serde_json::from_str(value).ok()
+    }
 }

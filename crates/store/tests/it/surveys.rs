@@ -1058,8 +1058,14 @@ async fn a_bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped() {
             .collect();
         assert_eq!(imports.len(), 3);
         assert_eq!(
-            imports[1],
-            "phieu.csv: 58 rows read, 55 accepted, 3 rejected"
+            surveys::ImportSummary::from_value(imports[1]),
+            Some(surveys::ImportSummary {
+                file: "phieu.csv".into(),
+                read: 58,
+                accepted: 55,
+                rejected: 3,
+                stored: true,
+            })
         );
 
         // A draft wave takes no import.

@@ -206,11 +206,12 @@ async fn show_page(
         .filter(|r| r.previous_id == Some(id))
         .collect();
     let mut page = Page::new(context, "frameworks.show_title");
-    page.title = format!("{} v{}", stored.row.code, stored.row.version);
     let display_title = match (lang, &stored.row.title_en) {
         (Lang::En, Some(english)) if !english.trim().is_empty() => english.clone(),
         _ => framework.display_title(),
     };
+    // The tab names the framework by its title; its code stays in the facts, as code.
+    page.title = display_title.clone();
     Ok(ShowPage {
         page,
         previous,

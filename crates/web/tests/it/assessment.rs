@@ -442,7 +442,7 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
                 demo.sheet
             ))
             .await;
-        assert!(page.contains("Đã nộp phiếu"), "{b:?}");
+        assert!(page.contains("Đã nộp Bảng tự chấm điểm"), "{b:?}");
         assert!(page.contains("id=\"withdraw-sheet\""), "{b:?}");
         assert!(page.contains("id=\"locked-reason\""), "{b:?}");
         assert!(!page.contains("class=\"autosave self-form\""), "{b:?}");
@@ -459,7 +459,7 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
         .await;
         assert_eq!(status, 422, "{b:?}: {row}");
         assert!(
-            row.contains("không thể sửa phiếu tự đánh giá"),
+            row.contains("không thể sửa Bảng tự chấm điểm"),
             "{b:?}: {row}"
         );
         assert!(row.contains("đã nộp"), "{b:?}: {row}");
@@ -556,7 +556,7 @@ async fn a_leaf_that_needs_evidence_blocks_the_submission_by_name() {
             .await;
         assert_eq!(response.status().as_u16(), 422, "{b:?}");
         let body = response.text().await.unwrap();
-        assert!(body.contains("Chưa nộp được phiếu"), "{b:?}");
+        assert!(body.contains("Chưa nộp được Bảng tự chấm điểm"), "{b:?}");
         assert!(body.contains("<a href=\"#leaf-1.2\">1.2</a>"), "{b:?}");
         assert!(body.contains("yêu cầu tài liệu kiểm chứng"), "{b:?}");
         assert_eq!(
@@ -1309,7 +1309,7 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
         let (status, row) = save(&app, &demo, "1.2", &[("version", &v), ("points", "0")]).await;
         assert_eq!(status, 422, "{b:?}");
         assert!(
-            row.contains("không thể sửa phiếu tự đánh giá"),
+            row.contains("không thể sửa Bảng tự chấm điểm"),
             "{b:?}: {row}"
         );
         app.login("xemketqua").await;

@@ -146,7 +146,7 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
             "Dòng 5",
             "&#39;vote&#39; không thuộc self, survey, bonus, penalty",
             "Dòng 6",
-            "thiếu nút cha: không dòng nào có mã 3",
+            "thiếu tiêu chí cấp trên: không dòng nào có mã 3",
             "<code>1.1</code>",
             "<code>3.1</code>",
             "Chưa lưu gì",
