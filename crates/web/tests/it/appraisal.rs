@@ -1287,3 +1287,69 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_appraiser_accepts_the_units_points_of_an_area_then_changes_one_leaf() {
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let campaign = demo_campaign(db).await;
+        let s03 = sheet_of(db, campaign, "S03").await;
+        fill(db, s03, 1.0, None, true).await;
+        let secretariat = Actor::user(9003, "thuongtruc-test");
+        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 1, None)
+            .await
+            .unwrap();
+        let (n11, n12, n51) = (
+            node(db, s03, "1.1").await,
+            node(db, s03, "1.2").await,
+            node(db, s03, "5.1").await,
+        );
+        // The demo appraiser scores areas 1–4: one button per area and one for the sheet.
+        app.login("thamdinh").await;
+        let (status, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(body.contains("id=\"accept-area-1\""), "{backend:?}");
+        assert!(body.contains("id=\"accept-sheet\""), "{backend:?}");
+        assert!(
+            !body.contains("id=\"accept-area-5\""),
+            "{backend:?}: not theirs"
+        );
+        let response = app
+            .post_form(&format!("/tham-dinh/{s03}/chap-nhan"), &[("area", "1")])
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend:?}");
+        assert!(location(&response).ends_with("#area-1"), "{backend:?}");
+        let own = leaf_row(db, s03, n11, 0).await.unwrap().points();
+        assert_eq!(
+            leaf_row(db, s03, n11, 1).await.unwrap().points(),
+            own,
+            "{backend:?}"
+        );
+        assert!(leaf_row(db, s03, n12, 1).await.is_some(), "{backend:?}");
+        assert!(leaf_row(db, s03, n51, 1).await.is_none(), "{backend:?}");
+        // The area has nothing left to accept; the page says so by dropping its button.
+        let (_, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert!(!body.contains("id=\"accept-area-1\""), "{backend:?}");
+        // An accepted leaf is changed like any other, from its version.
+        let version = leaf_row(db, s03, n12, 1).await.unwrap().version.to_string();
+        let (status, _, _) =
+            appraise(&app, s03, n12, &[("points", "0"), ("version", &version)]).await;
+        assert_eq!(status, 303, "{backend:?}");
+        assert_eq!(
+            leaf_row(db, s03, n12, 1).await.unwrap().points(),
+            Some(p("0")),
+            "{backend:?}"
+        );
+        // The audit log says it in Vietnamese.
+        app.login("thuongtruc").await;
+        let (_, log) = app.get_text("/nhat-ky").await;
+        assert!(log.contains("chấp nhận điểm tự chấm"), "{backend:?}");
+        // Another role cannot accept.
+        let response = app
+            .post_form(&format!("/tham-dinh/{s03}/chap-nhan"), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 403, "{backend:?}");
+    }
+}

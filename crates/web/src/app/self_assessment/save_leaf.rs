@@ -119,10 +119,22 @@ async fn attempt(
         .rows
         .iter()
         .find(|r| r.node_id == input.node_id && r.stage == 0);
-    let (points, rule_input) = input.score.unwrap_or((
-        stored.and_then(|r| r.points()),
-        stored.and_then(|r| r.input_value()),
-    ));
+    // A share is typed in per cent; the rule keeps what it stores (docs/method.md §2.6).
+    let rule = context
+        .scope
+        .leaf(input.node_id)
+        .ok()
+        .and_then(|leaf| context.scope.framework().node(leaf).rule.as_ref());
+    let (points, rule_input) = match input.score {
+        Some((points, entered)) => (
+            points,
+            entered.map(|v| rule.map_or(v, |r| r.input_from_entered(v))),
+        ),
+        None => (
+            stored.and_then(|r| r.points()),
+            stored.and_then(|r| r.input_value()),
+        ),
+    };
     let explanation = match &input.explanation {
         Some(text) => Some(text.clone()),
         None => stored.and_then(|r| r.explanation.clone()),

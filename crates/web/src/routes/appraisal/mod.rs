@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/tham-dinh", get(index))
         .route("/tham-dinh/{sheet}", get(sheet))
         .route("/tham-dinh/{sheet}/tieu-chi/{node}", post(appraise))
+        .route("/tham-dinh/{sheet}/chap-nhan", post(accept))
         .route("/dot-danh-gia/{id}/mo-vong", post(open_round))
         .route("/dot-danh-gia/{id}/dong-vong", post(close_round))
         .route("/dot-danh-gia/{id}/gia-han", post(grant_extension))

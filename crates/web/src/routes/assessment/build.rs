@@ -39,6 +39,7 @@ pub(super) fn rule_view(
             kind: "survey",
             levels: Vec::new(),
             input_label: String::new(),
+            percent: false,
             description: String::new(),
         },
         (Some(Rule::Levels { levels }), _) => RuleView {
@@ -56,6 +57,7 @@ pub(super) fn rule_view(
                 })
                 .collect(),
             input_label: String::new(),
+            percent: false,
             description: String::new(),
         },
         (
@@ -86,6 +88,7 @@ pub(super) fn rule_view(
                 kind: "input",
                 levels: Vec::new(),
                 input_label: input_label.clone().unwrap_or_else(|| input.clone()),
+                percent: node.rule.as_ref().is_some_and(Rule::input_is_percentage),
                 description: parts.join("; "),
             }
         }
@@ -93,6 +96,7 @@ pub(super) fn rule_view(
             kind: "input",
             levels: Vec::new(),
             input_label: input_label.clone().unwrap_or_else(|| input.clone()),
+            percent: true,
             description: t(lang, "assessment.rule_proportional")
                 .replace("{max}", &pts(lang, node.max_points)),
         },
@@ -100,6 +104,7 @@ pub(super) fn rule_view(
             kind: "manual",
             levels: Vec::new(),
             input_label: String::new(),
+            percent: false,
             description: String::new(),
         },
     }
@@ -466,7 +471,12 @@ pub(super) fn leaf_view(data: &SheetData, leaf: NodeId) -> LeafView {
             .unwrap_or_default(),
         input_value: own
             .and_then(LeafScore::input_value)
-            .map(|v| i18n::points(lang, v))
+            .map(|v| {
+                i18n::points(
+                    lang,
+                    node.rule.as_ref().map_or(v, |r| r.input_to_entered(v)),
+                )
+            })
             .unwrap_or_default(),
         explanation_value: own.and_then(|r| r.explanation.clone()).unwrap_or_default(),
         points_display: own.and_then(LeafScore::points).map(|p| pts(lang, p)),
@@ -490,6 +500,7 @@ pub(super) fn leaf_view(data: &SheetData, leaf: NodeId) -> LeafView {
             .collect(),
         error: None,
         conflict: None,
+        error_field: "",
         saved_now: false,
     }
 }

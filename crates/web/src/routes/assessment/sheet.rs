@@ -1,4 +1,5 @@
 use super::*;
+use crate::app::self_assessment::field_error::{LeafField, LeafFieldError};
 use crate::app::self_assessment::{self, LeafInput, Saving};
 
 // ── The scoresheet ──────────────────────────────────────────────────────────────────────────
@@ -206,7 +207,7 @@ pub async fn save_leaf(
     let points_text = field(&pairs, "points").unwrap_or("").to_string();
     let input_text = field(&pairs, "input").unwrap_or("").to_string();
     let explanation = field(&pairs, "explanation").unwrap_or("").to_string();
-    let (points, input, problems) = parse_numbers(lang, &code, &points_text, &input_text);
+    let parsed = parse_numbers(&loaded, leaf, &points_text, &input_text);
     let keep_typed = |leaf: &mut LeafView| {
         leaf.points_value = points_text.clone();
         leaf.input_value = input_text.clone();
@@ -217,23 +218,27 @@ pub async fn save_leaf(
                 decimal(&points_text).ok().flatten() == decimal(&level.value).ok().flatten();
         }
     };
-    if !problems.is_empty() {
-        let error = problems.join(" ");
-        return leaf_answer(
-            &state,
-            &context,
-            &principal,
-            &headers,
-            &sheet,
-            node_id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            |leaf| {
-                keep_typed(leaf);
-                leaf.error = Some(error);
-            },
-        )
-        .await;
-    }
+    let (points, input) = match parsed {
+        Ok(values) => values,
+        Err(refused) => {
+            let (error, name) = (refused.describe(lang), refused.field.name());
+            return leaf_answer(
+                &state,
+                &context,
+                &principal,
+                &headers,
+                &sheet,
+                node_id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                |leaf| {
+                    keep_typed(leaf);
+                    leaf.error = Some(error);
+                    leaf.error_field = name;
+                },
+            )
+            .await;
+        }
+    };
     // A field the request does not carry keeps its stored value (a form always carries them
     // all; a hand-made request that names only the points must not erase the explanation).
     let carried = |name: &str| field(&pairs, name).is_some();
@@ -255,6 +260,26 @@ pub async fn save_leaf(
                 node_id,
                 StatusCode::OK,
                 |leaf| leaf.saved_now = true,
+            )
+            .await
+        }
+        Err(StoreError::Rule(rule))
+            if let Some(refused) =
+                LeafFieldError::of_rule(saving.context.scope.framework(), leaf, &rule) =>
+        {
+            let (error, name) = (refused.describe(lang), refused.field.name());
+            redraw_after_save(
+                &state,
+                &context,
+                &headers,
+                &saving,
+                node_id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                |leaf| {
+                    keep_typed(leaf);
+                    leaf.error = Some(error);
+                    leaf.error_field = name;
+                },
             )
             .await
         }
@@ -445,58 +470,31 @@ async fn save_answer_leaf(
     .await
 }
 
-/// The points and the rule input as typed (`1,5` or `1.5`; blank is none), with the problems
-/// of what does not read as a number, each naming the leaf and the value.
+/// The points and the rule input as typed (`1,5` or `1.5`; blank is none), or the first field
+/// that does not read as a number, typed with the leaf and a value it takes.
 fn parse_numbers(
-    lang: Lang,
-    code: &str,
+    loaded: &Loaded,
+    leaf: NodeId,
     points_text: &str,
     input_text: &str,
-) -> (Option<Points>, Option<f64>, Vec<String>) {
-    let mut problems = Vec::new();
+) -> Result<(Option<Points>, Option<f64>), LeafFieldError> {
+    let framework = loaded.scope.framework();
+    let refused = |field, text: &str| LeafFieldError::not_a_number(framework, leaf, field, text);
     let points = match decimal(points_text) {
         Ok(None) => None,
-        Ok(Some(text)) => match text.parse::<Points>() {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(
-                    t(lang, "assessment.error_points")
-                        .replace("{code}", code)
-                        .replace("{value}", points_text.trim()),
-                );
-                None
-            }
-        },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_points")
-                    .replace("{code}", code)
-                    .replace("{value}", points_text.trim()),
-            );
-            None
-        }
+        Ok(Some(text)) => Some(
+            text.parse::<Points>()
+                .map_err(|_| refused(LeafField::Points, points_text))?,
+        ),
+        Err(()) => return Err(refused(LeafField::Points, points_text)),
     };
     let input = match decimal(input_text) {
         Ok(None) => None,
         Ok(Some(text)) => match text.parse::<f64>() {
             Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                problems.push(
-                    t(lang, "assessment.error_input")
-                        .replace("{code}", code)
-                        .replace("{value}", input_text.trim()),
-                );
-                None
-            }
+            _ => return Err(refused(LeafField::Input, input_text)),
         },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_input")
-                    .replace("{code}", code)
-                    .replace("{value}", input_text.trim()),
-            );
-            None
-        }
+        Err(()) => return Err(refused(LeafField::Input, input_text)),
     };
-    (points, input, problems)
+    Ok((points, input))
 }
