@@ -16,6 +16,7 @@
 
 pub mod campaign;
 pub mod clock;
+pub mod home;
 pub mod notifications;
 pub mod survey;
 pub mod units;

@@ -78,7 +78,8 @@ pub async fn list(
     principal.require(Permission::ViewSetup)?;
     Ok(ListPage {
         page: Page::new(&context, "campaigns.list_title"),
-        rows: campaigns::list(&state.db).await?,
+        // Drafts are the secretariat's own until they open.
+        rows: crate::app::home::visible_campaigns(&state.db, &principal).await?,
         can_manage: principal.can(Permission::ManageCampaigns),
     })
 }
@@ -695,6 +696,12 @@ pub async fn show(
 ) -> AppResult<ShowPage> {
     principal.require(Permission::ViewSetup)?;
     let id = id.get()?;
+    // A draft is the secretariat's own: for anyone else it does not exist yet.
+    if !principal.can(Permission::ManageCampaigns)
+        && campaigns::get(&state.db, id).await?.state() == CampaignState::Draft
+    {
+        return Err(AppError::NotFound);
+    }
     let query = PickerQuery::from_pairs(&pairs);
     show_page(&state, &principal, &context, id, query, None, String::new()).await
 }
