@@ -10,7 +10,8 @@ use chiso_domain::assessment::{CampaignFacts, Outcome, UnitFacts};
 
 use super::*;
 
-/// The checklist facts of a campaign on `today` (Vietnam's date).
+/// The checklist facts of a campaign on `today` (Vietnam's date). Over 100 lines: each fact
+/// is one read of the campaign as a whole (never one per unit), gathered here in order.
 pub async fn campaign_facts(
     db: &Db,
     campaign: &CampaignRow,
