@@ -86,7 +86,9 @@ pub async fn campaign_facts(
             .filter(|(id, _)| !mapped.contains(id))
             .map(|(_, code)| code)
             .collect();
-    unmapped_survey_leaves.dedup();
+    // Frameworks of several groups may share leaf codes: each code is named once.
+    let mut seen = HashSet::new();
+    unmapped_survey_leaves.retain(|code| seen.insert(code.clone()));
     let stale_survey_leaves = maps
         .iter()
         .filter(|m| stale_waves.contains(&m.wave_id))

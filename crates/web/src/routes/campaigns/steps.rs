@@ -62,6 +62,9 @@ pub struct ChecklistPage {
     show_rule: bool,
     reason: String,
     survey_waiver: String,
+    /// The decision for every unit never submitted, as typed: (value, reason).
+    all_choice: String,
+    all_reason: String,
     error: Option<String>,
 }
 
@@ -99,6 +102,13 @@ pub(crate) fn decisions_of(pairs: &Pairs) -> Decisions {
         let Some(unit) = key.strip_prefix("decision_") else {
             continue;
         };
+        if unit == "all" {
+            if let Some(decision) = Decision::parse(value) {
+                let reason = field(pairs, "decision_reason_all").to_string();
+                decisions.not_submitted_all = Some((decision, reason));
+            }
+            continue;
+        }
         let (Ok(unit_id), Some(decision)) = (unit.parse::<i64>(), Decision::parse(value)) else {
             continue;
         };
@@ -222,6 +232,8 @@ pub(crate) async fn checklist_page(
         warnings,
         reason: field(pairs, "reason").to_string(),
         survey_waiver: field(pairs, "survey_waiver").to_string(),
+        all_choice: field(pairs, "decision_all").to_string(),
+        all_reason: field(pairs, "decision_reason_all").to_string(),
         error,
         campaign: view.campaign,
     })
