@@ -168,6 +168,9 @@ pub struct Checklist {
 pub struct Decisions {
     pub units: BTreeMap<i64, (Decision, String)>,
     pub survey_waiver: Option<String>,
+    /// One decision, with its reason, for every unit never submitted that has no decision of
+    /// its own (a province has dozens of units: each still gets its own audit row).
+    pub not_submitted_all: Option<(Decision, String)>,
 }
 
 /// A step refused by its checklist; the web words it in the user's language.
@@ -322,7 +325,10 @@ impl Checklist {
                         survey_leaves.extend(item.leaves.iter().cloned());
                     }
                 }
-                Some(unit_id) => match decisions.units.get(&unit_id) {
+                Some(unit_id) => match decisions.units.get(&unit_id).or(match item.concern {
+                    Concern::NotSubmitted => decisions.not_submitted_all.as_ref(),
+                    _ => None,
+                }) {
                     None => units.push(item.unit.clone()),
                     Some((decision, why)) => {
                         if !item.choices.contains(decision) {
@@ -469,6 +475,29 @@ mod tests {
             list.resolve(" ", &decisions),
             Err(ChecklistRefusal::ReasonRequired)
         );
+        // One decision for every unit never submitted; a unit's own decision comes first.
+        let mut all = Decisions {
+            not_submitted_all: Some((Decision::Exclude, "Không nộp".into())),
+            survey_waiver: Some("Không khảo sát".into()),
+            ..Decisions::default()
+        };
+        all.units.insert(2, (Decision::Accept, "Chấp nhận".into()));
+        all.units.insert(3, (Decision::Accept, "Hết hạn".into()));
+        let resolved = list.resolve("r", &all).unwrap();
+        assert_eq!(
+            resolved[0],
+            (
+                1,
+                Concern::NotSubmitted,
+                Decision::Exclude,
+                "Không nộp".into()
+            )
+        );
+        all.units.remove(&2);
+        assert!(matches!(
+            list.resolve("r", &all),
+            Err(ChecklistRefusal::Unresolved { units, .. }) if units == vec!["S02".to_string()]
+        ));
         assert_eq!(outcome_of(Some(Decision::Exclude)), Some(Outcome::Excluded));
         assert_eq!(outcome_of(Some(Decision::Accept)), None);
     }

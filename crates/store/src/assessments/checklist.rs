@@ -10,7 +10,8 @@ use chiso_domain::assessment::{CampaignFacts, Outcome, UnitFacts};
 
 use super::*;
 
-/// The checklist facts of a campaign on `today` (Vietnam's date).
+/// The checklist facts of a campaign on `today` (Vietnam's date). Over 100 lines: each fact
+/// is one read of the campaign as a whole (never one per unit), gathered here in order.
 pub async fn campaign_facts(
     db: &Db,
     campaign: &CampaignRow,
@@ -85,7 +86,9 @@ pub async fn campaign_facts(
             .filter(|(id, _)| !mapped.contains(id))
             .map(|(_, code)| code)
             .collect();
-    unmapped_survey_leaves.dedup();
+    // Frameworks of several groups may share leaf codes: each code is named once.
+    let mut seen = HashSet::new();
+    unmapped_survey_leaves.retain(|code| seen.insert(code.clone()));
     let stale_survey_leaves = maps
         .iter()
         .filter(|m| stale_waves.contains(&m.wave_id))

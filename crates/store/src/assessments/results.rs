@@ -27,6 +27,9 @@ macro_rules! campaign_rows {
 /// waves, every decision and waiver is audited with its reason, every sheet is finalized, each
 /// leaf's final points (the last round's value, else the unit's) are written to `final_scores`
 /// except for sheets left out or zeroed, and the campaign moves to finalized.
+///
+/// Over 100 lines: the finalization is one transaction (state, survey refresh, decisions and
+/// waivers, sheets, final values, audit), written once for both backends by `in_transaction!`.
 #[allow(clippy::too_many_arguments)]
 pub async fn finalize(
     db: &Db,

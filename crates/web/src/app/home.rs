@@ -100,19 +100,13 @@ async fn next_step(db: &Db, campaign: &CampaignRow) -> Result<Option<CampaignSte
     })
 }
 
-/// What `principal` has to do next, as of the clock's Vietnam date.
-pub async fn load(db: &Db, clock: &Clock, principal: &Principal) -> Result<Home, StoreError> {
-    let today = clock.today();
-    let campaigns = visible_campaigns(db, principal).await?;
-    let running: Vec<&CampaignRow> = campaigns
-        .iter()
-        .filter(|c| {
-            matches!(
-                c.state(),
-                CampaignState::Open | CampaignState::Appraisal | CampaignState::Finalized
-            )
-        })
-        .collect();
+/// The sheets of the user's units in the running campaigns, with what each owes next.
+async fn unit_tasks(
+    db: &Db,
+    principal: &Principal,
+    running: &[&CampaignRow],
+    today: NaiveDate,
+) -> Result<Vec<UnitTask>, StoreError> {
     let mut unit_tasks = Vec::new();
     let unit_ids: Vec<i64> = principal
         .roles
@@ -122,7 +116,7 @@ pub async fn load(db: &Db, clock: &Clock, principal: &Principal) -> Result<Home,
         .collect();
     if !unit_ids.is_empty() {
         let all_units = units::list(db).await?;
-        for campaign in &running {
+        for campaign in running {
             let members = campaigns::units(db, campaign.id).await?;
             let extensions = assessments::extensions(db, campaign.id).await?;
             for unit_id in &unit_ids {
@@ -159,6 +153,23 @@ pub async fn load(db: &Db, clock: &Clock, principal: &Principal) -> Result<Home,
             }
         }
     }
+    Ok(unit_tasks)
+}
+
+/// What `principal` has to do next, as of the clock's Vietnam date.
+pub async fn load(db: &Db, clock: &Clock, principal: &Principal) -> Result<Home, StoreError> {
+    let today = clock.today();
+    let campaigns = visible_campaigns(db, principal).await?;
+    let running: Vec<&CampaignRow> = campaigns
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.state(),
+                CampaignState::Open | CampaignState::Appraisal | CampaignState::Finalized
+            )
+        })
+        .collect();
+    let unit_tasks = unit_tasks(db, principal, &running, today).await?;
     let mut appraiser_tasks = Vec::new();
     if principal.has_role(Role::Appraiser) {
         for campaign in &running {

@@ -86,6 +86,36 @@ fn deadline_text(lang: Lang, task: &home::UnitTask) -> (String, bool) {
     }
 }
 
+/// A unit's sheet line: its status, the days left, an extension, explanations asked.
+fn unit_line(lang: Lang, task: &home::UnitTask) -> UnitLine {
+    let (deadline, late) = deadline_text(lang, task);
+    UnitLine {
+        campaign_id: task.campaign.id,
+        campaign: task.campaign.title.clone(),
+        unit: task.unit_name.clone(),
+        href: task
+            .sheet_id
+            .map(|id| format!("/tu-danh-gia/{id}"))
+            .unwrap_or_else(|| "/tu-danh-gia".into()),
+        status: i18n::text(lang, &format!("assessment.status_{}", task.status.as_str())),
+        deadline,
+        late,
+        extension: task
+            .extended_until
+            .map(|d| i18n::fill(lang, "common.home_extension", &[("date", &i18n::date(d))]))
+            .unwrap_or_default(),
+        explanations: if task.flagged > 0 {
+            i18n::fill(
+                lang,
+                "common.home_explanations",
+                &[("answered", &task.answered), ("flagged", &task.flagged)],
+            )
+        } else {
+            String::new()
+        },
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
@@ -104,38 +134,7 @@ pub async fn show(
         })
         .collect();
     let home = home::load(&state.db, &state.clock, &principal).await?;
-    let unit_lines = home
-        .unit_tasks
-        .iter()
-        .map(|task| {
-            let (deadline, late) = deadline_text(lang, task);
-            UnitLine {
-                campaign_id: task.campaign.id,
-                campaign: task.campaign.title.clone(),
-                unit: task.unit_name.clone(),
-                href: task
-                    .sheet_id
-                    .map(|id| format!("/tu-danh-gia/{id}"))
-                    .unwrap_or_else(|| "/tu-danh-gia".into()),
-                status: i18n::text(lang, &format!("assessment.status_{}", task.status.as_str())),
-                deadline,
-                late,
-                extension: task
-                    .extended_until
-                    .map(|d| i18n::fill(lang, "common.home_extension", &[("date", &i18n::date(d))]))
-                    .unwrap_or_default(),
-                explanations: if task.flagged > 0 {
-                    i18n::fill(
-                        lang,
-                        "common.home_explanations",
-                        &[("answered", &task.answered), ("flagged", &task.flagged)],
-                    )
-                } else {
-                    String::new()
-                },
-            }
-        })
-        .collect();
+    let unit_lines = home.unit_tasks.iter().map(|t| unit_line(lang, t)).collect();
     let appraiser_lines = home
         .appraiser_tasks
         .iter()

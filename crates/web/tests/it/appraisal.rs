@@ -11,7 +11,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use chiso_domain::access::Role;
-use chiso_domain::assessment::{CampaignStep, SheetStatus, checklist};
+use chiso_domain::assessment::{CampaignStep, Concern, SheetStatus, checklist};
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Method, Points};
 use chiso_store::assessments::{self as sheets, AnswerEntry, SelfEntry};
@@ -737,9 +737,15 @@ async fn rounds_explanations_finalization_and_publication() {
         let mut fields: Vec<(String, String)> = vec![
             ("reason".into(), "Theo biên bản họp Hội đồng".into()),
             ("survey_waiver".into(), "Chưa có kết quả khảo sát".into()),
+            // One decision for the units never submitted; S05's own comes first.
+            ("decision_all".into(), "exclude".into()),
+            ("decision_reason_all".into(), "Không nộp đúng hạn".into()),
         ];
         for item in list.blocking() {
             let Some(unit) = item.unit_id else { continue };
+            if item.concern == Concern::NotSubmitted && unit != s05 {
+                continue;
+            }
             let decision = if unit == s05 {
                 "zero"
             } else {
@@ -778,6 +784,14 @@ async fn rounds_explanations_finalization_and_publication() {
             .find(|r| r.action == "decide" && r.unit_id == Some(s05))
             .expect("the decision on S05 is audited");
         assert_eq!(decided.new_value.as_deref(), Some("zero"));
+        let excluded_rows = log
+            .iter()
+            .filter(|r| r.action == "decide" && r.new_value.as_deref() == Some("exclude"))
+            .count();
+        assert!(
+            excluded_rows > 1,
+            "{backend:?}: one audit row per unit left out"
+        );
         assert_eq!(decided.reason.as_deref(), Some("Không nộp đúng hạn"));
         assert!(
             log.iter()

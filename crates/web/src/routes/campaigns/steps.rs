@@ -62,6 +62,9 @@ pub struct ChecklistPage {
     show_rule: bool,
     reason: String,
     survey_waiver: String,
+    /// The decision for every unit never submitted, as typed: (value, reason).
+    all_choice: String,
+    all_reason: String,
     error: Option<String>,
 }
 
@@ -99,6 +102,13 @@ pub(crate) fn decisions_of(pairs: &Pairs) -> Decisions {
         let Some(unit) = key.strip_prefix("decision_") else {
             continue;
         };
+        if unit == "all" {
+            if let Some(decision) = Decision::parse(value) {
+                let reason = field(pairs, "decision_reason_all").to_string();
+                decisions.not_submitted_all = Some((decision, reason));
+            }
+            continue;
+        }
         let (Ok(unit_id), Some(decision)) = (unit.parse::<i64>(), Decision::parse(value)) else {
             continue;
         };
@@ -222,6 +232,8 @@ pub(crate) async fn checklist_page(
         warnings,
         reason: field(pairs, "reason").to_string(),
         survey_waiver: field(pairs, "survey_waiver").to_string(),
+        all_choice: field(pairs, "decision_all").to_string(),
+        all_reason: field(pairs, "decision_reason_all").to_string(),
         error,
         campaign: view.campaign,
     })
@@ -245,18 +257,29 @@ pub async fn show(
     Ok(page.into_response())
 }
 
+/// The step a confirmation asked for, as the form sent it.
+struct Asked<'a> {
+    campaign_id: i64,
+    step: CampaignStep,
+    back: Back,
+    pairs: &'a Pairs,
+}
+
 /// What a step's refusal becomes: the checklist page again (a checklist refusal, with what the
 /// user typed), or the page the form came from (any other rule of the workflow).
 async fn answer_refusal(
     state: &AppState,
     principal: &Principal,
     context: &Context,
-    campaign_id: i64,
-    step: CampaignStep,
-    back: Back,
-    pairs: &Pairs,
+    asked: Asked<'_>,
     error: StoreError,
 ) -> AppResult<Response> {
+    let Asked {
+        campaign_id,
+        step,
+        back,
+        pairs,
+    } = asked;
     if let StoreError::Checklist(refusal) = &error {
         let message = refusal.describe(context.lang);
         let page = checklist_page(
@@ -297,8 +320,13 @@ pub async fn open_round(
     match use_case::open_round(&state.db, &state.clock, &who, id, round, reason).await {
         Ok(_) => Ok(back.done(id, "appraisal.round_opened")),
         Err(error) => {
-            let step = CampaignStep::OpenRound(round);
-            answer_refusal(&state, &principal, &context, id, step, back, &pairs, error).await
+            let asked = Asked {
+                campaign_id: id,
+                step: CampaignStep::OpenRound(round),
+                back,
+                pairs: &pairs,
+            };
+            answer_refusal(&state, &principal, &context, asked, error).await
         }
     }
 }
@@ -322,8 +350,13 @@ pub async fn finalize(
     match use_case::finalize(&state.db, &state.clock, &who, id, reason, &decisions).await {
         Ok(()) => Ok(back.done(id, "appraisal.finalized")),
         Err(error) => {
-            let step = CampaignStep::Finalize;
-            answer_refusal(&state, &principal, &context, id, step, back, &pairs, error).await
+            let asked = Asked {
+                campaign_id: id,
+                step: CampaignStep::Finalize,
+                back,
+                pairs: &pairs,
+            };
+            answer_refusal(&state, &principal, &context, asked, error).await
         }
     }
 }
@@ -346,8 +379,13 @@ pub async fn publish(
     match use_case::publish(&state.db, &state.clock, &who, id, reason).await {
         Ok(_) => Ok(back.done(id, "appraisal.published")),
         Err(error) => {
-            let step = CampaignStep::Publish;
-            answer_refusal(&state, &principal, &context, id, step, back, &pairs, error).await
+            let asked = Asked {
+                campaign_id: id,
+                step: CampaignStep::Publish,
+                back,
+                pairs: &pairs,
+            };
+            answer_refusal(&state, &principal, &context, asked, error).await
         }
     }
 }
