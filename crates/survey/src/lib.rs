@@ -8,6 +8,7 @@
 //! `answer_stats`); [`index_from_counts`] turns any counters into a [`SurveyResult`].
 //! Pure: no IO beyond reading from a `Read` (and writing generated data to a `Write`).
 
+pub mod channel;
 pub mod codec;
 pub mod compare;
 pub mod counts;
@@ -21,6 +22,7 @@ pub mod respondent;
 pub mod sample;
 pub mod scanner;
 
+pub use channel::Channel;
 pub use codec::{Blanks, Cells, Codec, Fault, Packed, RowCodec, TextCells};
 pub use counts::{AnswerStat, Counts};
 pub use index::{SurveyResult, UnitResult, index_from_counts};

@@ -58,9 +58,14 @@ pub struct ReadError {
     /// The shared reader's refusal, when the file hit one of its limits (the web says it in
     /// Vietnamese from this rather than from `message`).
     pub cause: Option<SheetError>,
-    /// The header's problems, when the header row does not fit the questionnaire.
-    pub columns: Vec<ColumnProblem>,
+    /// The header's problems, when the header row does not fit the questionnaire (boxed: a
+    /// read's error stays small on the rows' path).
+    pub columns: Option<Box<ColumnProblems>>,
 }
+
+/// Every problem of a header row, in column order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnProblems(pub Vec<ColumnProblem>);
 
 impl ReadError {
     fn file(file: &str, message: String) -> ReadError {
@@ -69,7 +74,7 @@ impl ReadError {
             row: None,
             message,
             cause: None,
-            columns: Vec::new(),
+            columns: None,
         }
     }
 
@@ -87,7 +92,7 @@ impl ReadError {
             row: error.row(),
             message: error.message(),
             cause: Some(error),
-            columns: Vec::new(),
+            columns: None,
         }
     }
 
@@ -101,7 +106,7 @@ impl ReadError {
         let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
         let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
         ReadError {
-            columns: problems,
+            columns: Some(Box::new(ColumnProblems(problems))),
             ..ReadError::file(
                 file,
                 format!(

@@ -28,6 +28,7 @@ use chiso_domain::Points;
 pub use chiso_domain::wave::WaveState;
 use chiso_domain::wave::{self, WaveClosed, WaveTransitionError};
 use chiso_interchange::sheet::SheetError;
+pub use chiso_survey::Channel;
 use chiso_survey::ReadError;
 use chiso_survey::codec::Packed;
 use chiso_survey::reader::{Scanner, limit_of};
@@ -92,7 +93,7 @@ pub const MAX_REPORTED_REJECTIONS: usize = 10_000;
 pub use chiso_survey::codec::{MAX_COMMENT, MAX_RESPONDENT_ID};
 
 /// Longest channel name; longer ones are cut (the channel is free text, docs/formats.md §5).
-pub const MAX_CHANNEL: usize = 32;
+pub use chiso_survey::channel::MAX_CHANNEL;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers

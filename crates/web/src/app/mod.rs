@@ -15,7 +15,10 @@
 //! move it instead of sleeping.
 
 pub mod clock;
+pub mod frameworks;
 pub mod notifications;
+pub mod self_assessment;
+pub mod sheet_context;
 pub mod survey;
 pub mod units;
 

@@ -182,9 +182,9 @@ impl Describe for ReadError {
         if let Some(cause) = &self.cause {
             return i18n::sheet_error_with_row(lang, cause);
         }
-        if !self.columns.is_empty() {
-            return self
-                .columns
+        if let Some(columns) = &self.columns {
+            return columns
+                .0
                 .iter()
                 .map(|p| p.describe(lang))
                 .collect::<Vec<_>>()

@@ -208,7 +208,7 @@ pub(super) fn api_response(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .unwrap_or("kiosk");
+        .map_or(surveys::Channel::Kiosk, surveys::Channel::from);
     Ok(surveys::Response::packed(channel, &packed))
 }
 

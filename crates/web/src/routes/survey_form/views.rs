@@ -217,7 +217,7 @@ pub(super) fn parse_form(
     cells.comment = first(fields, "comment").to_string();
     let mut codec = Codec::new(questionnaire, Blanks::Never);
     match codec.pack(&&cells) {
-        Ok(packed) => Ok(surveys::Response::packed("online", &packed)),
+        Ok(packed) => Ok(surveys::Response::packed(surveys::Channel::Online, &packed)),
         Err(faults) => Err(fault_messages(lang, &faults)),
     }
 }

@@ -232,7 +232,7 @@ pub async fn paper_submit(
     cells.respondent = field(&fields, "respondent_id").unwrap_or("").to_string();
     let mut codec = Codec::new(&questionnaire, Blanks::AtLeastOne);
     let mut response = match codec.pack(&&cells) {
-        Ok(packed) => surveys::Response::packed("paper", &packed),
+        Ok(packed) => surveys::Response::packed(surveys::Channel::Paper, &packed),
         Err(faults) => {
             let text: Vec<String> = faults.iter().map(|f| f.describe(lang)).collect();
             return refuse(text.join(" ")).await;
