@@ -15,6 +15,9 @@ pub enum StoreError {
     /// stages): kept typed so the web says it in the user's language.
     #[error(transparent)]
     Rule(#[from] chiso_domain::assessment::WorkflowError),
+    /// A campaign step refused by its checklist: missing work not resolved (docs/method.md §2.5).
+    #[error(transparent)]
+    Checklist(#[from] chiso_domain::assessment::ChecklistRefusal),
     /// The campaign lifecycle refused a transition.
     #[error(transparent)]
     Campaign(#[from] chiso_domain::campaign::TransitionError),

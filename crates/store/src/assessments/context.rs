@@ -141,7 +141,11 @@ pub async fn sheet_head(
                 id: sheet.campaign_id,
                 year: row.try_get("c_year")?,
                 title: row.try_get("c_title")?,
-                state: row.try_get("c_state")?,
+                state: {
+                    let text: String = row.try_get("c_state")?;
+                    CampaignState::try_from(text)
+                        .map_err(|e| StoreError::Invalid(format!("sheet {}: {e}", sheet.id)))?
+                },
                 appraisal_rounds: row.try_get("c_appraisal_rounds")?,
                 self_assessment_deadline: row.try_get("c_self_assessment_deadline")?,
                 explanation_deadline: row.try_get("c_explanation_deadline")?,

@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{
-    self as rules, LeafRecord, RoundPhase, RoundRecord, SheetAction, SheetContext, SheetRecords,
-    SheetStatus, SheetSummary, Stage, SubmissionProblem,
+    self as rules, CampaignStep, Concern, Decisions, LeafRecord, Outcome, RoundPhase, RoundRecord,
+    SheetAction, SheetContext, SheetRecords, SheetStatus, SheetSummary, Stage, SubmissionProblem,
 };
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Bands, Framework, NodeId, Points, evaluate};
@@ -52,3 +52,5 @@ mod results;
 pub use results::*;
 mod progress;
 pub use progress::*;
+mod checklist;
+pub use checklist::*;

@@ -283,6 +283,11 @@ pub async fn submit(
     .map_err(invalid)?;
     let records = sheet_records(db, &scope).await?;
     rules::check_submission(scope.framework(), &records).map_err(invalid)?;
+    if let Some(round) = open_round_of(db, scope.campaign.id).await?
+        && let Some(joined) = join_open_round(db, actor, &scope, expected_version, round).await?
+    {
+        return Ok(joined);
+    }
     set_status(
         db,
         actor,
@@ -293,6 +298,47 @@ pub async fn submit(
         None,
     )
     .await
+}
+
+/// A sheet submitted while appraisal round `round` is open enters that round at once
+/// (docs/method.md §2.5, late sheets): submitted and in appraisal in one transaction, with an
+/// audit row for each step. `None` when the round closed meanwhile (the caller then submits it
+/// to wait for the next round) — any other change is a conflict as for a plain submission.
+async fn join_open_round(
+    db: &Db,
+    actor: &Actor,
+    scope: &SheetScope,
+    expected_version: i64,
+    round: u32,
+) -> Result<Option<SheetRow>, StoreError> {
+    let sheet_id = scope.sheet.id;
+    let sql = format!(
+        "UPDATE sheets SET status = 'in_appraisal', current_round = $1, version = version + 1, updated_at = $2, \
+         submitted_at = $2, submitted_by = $3 \
+         WHERE id = $4 AND status = 'draft' AND version = $5 AND EXISTS (SELECT 1 FROM round_states r \
+         WHERE r.campaign_id = sheets.campaign_id AND r.round_no = $1 AND r.state = 'open') RETURNING {SHEET_COLUMNS}"
+    );
+    let round = i64::from(round);
+    in_transaction!(db, tx => {
+        let updated = sqlx::query_as::<_, SheetRow>(&sql)
+            .bind(round)
+            .bind(Utc::now())
+            .bind(&actor.name)
+            .bind(sheet_id)
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(updated) = updated else { return Ok(None) };
+        tx.record(actor, &scope.sheet_entry("status", SheetStatus::Draft.as_str(), SheetStatus::Submitted.as_str())).await?;
+        tx.record(actor, &scope.sheet_entry("status", SheetStatus::Submitted.as_str(), SheetStatus::InAppraisal.as_str())
+            .reason(Some(&format!("submitted while appraisal round {round} is open: joins it")))).await?;
+        refresh_summary!(tx, sheet_id, scope.framework(), &scope.node_index, round as u32);
+        let updated = sqlx::query_as::<_, SheetRow>(&format!("SELECT {SHEET_COLUMNS} FROM sheets WHERE id = $1"))
+            .bind(updated.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(Some(updated))
+    })
 }
 
 /// The unit leader withdraws a submitted sheet back to draft, while appraisal has not started

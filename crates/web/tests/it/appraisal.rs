@@ -11,7 +11,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use chiso_domain::access::Role;
-use chiso_domain::assessment::SheetStatus;
+use chiso_domain::assessment::{CampaignStep, SheetStatus, checklist};
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Method, Points};
 use chiso_store::assessments::{self as sheets, AnswerEntry, SelfEntry};
@@ -616,7 +616,11 @@ async fn rounds_explanations_finalization_and_publication() {
         let response = app
             .post_form(
                 &format!("/dot-danh-gia/{campaign}/mo-vong"),
-                &[("round", "2"), ("back", "council")],
+                &[
+                    ("round", "2"),
+                    ("back", "council"),
+                    ("reason", "Thẩm định lại"),
+                ],
             )
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
@@ -686,16 +690,100 @@ async fn rounds_explanations_finalization_and_publication() {
             .await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(body.contains("id=\"results-not-ready\""), "{backend:?}");
-        let response = app
-            .post_form(
+        // The checklist before finalizing lists the units that never submitted (with links),
+        // and the survey leaves no wave fills; the rule for unsubmitted sheets is on it.
+        let (status, body) = app
+            .get_text(&format!(
+                "/dot-danh-gia/{campaign}/kiem-tra?buoc=chot-ket-qua"
+            ))
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        let s05 = unit_id(db, "S05").await;
+        for expected in [
+            "Chưa nộp Bảng tự chấm điểm".to_string(),
+            format!("name=\"decision_{s05}\""),
+            "id=\"survey-unmapped\"".to_string(),
+            "Xếp hạng với 0 điểm".to_string(),
+        ] {
+            assert!(body.contains(&expected), "{backend:?}: {expected}");
+        }
+        // Without a decision per unit and a waiver, finalize is refused on the checklist,
+        // naming the units, and nothing changes.
+        let (status, body) = status_and_text(
+            app.post_form(
                 &format!("/dot-danh-gia/{campaign}/chot-ket-qua"),
                 &[("reason", "Theo biên bản họp Hội đồng")],
             )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(body.contains("id=\"checklist-error\""), "{backend:?}");
+        assert!(
+            body.contains("Chưa có quyết định cho các đơn vị"),
+            "{backend:?}"
+        );
+        assert!(body.contains("chưa gắn đợt khảo sát"), "{backend:?}");
+        assert_eq!(
+            campaigns::get(db, campaign).await.unwrap().state,
+            CampaignState::Appraisal
+        );
+        // The secretariat decides every blocking line (S05: 0 points; the others left out)
+        // and waives the unmapped survey leaves, each with its reason.
+        let today = sheets::today_in_vietnam();
+        let row = campaigns::get(db, campaign).await.unwrap();
+        let facts = sheets::campaign_facts(db, &row, today).await.unwrap();
+        let list = checklist(CampaignStep::Finalize, &facts);
+        let mut fields: Vec<(String, String)> = vec![
+            ("reason".into(), "Theo biên bản họp Hội đồng".into()),
+            ("survey_waiver".into(), "Chưa có kết quả khảo sát".into()),
+        ];
+        for item in list.blocking() {
+            let Some(unit) = item.unit_id else { continue };
+            let decision = if unit == s05 {
+                "zero"
+            } else {
+                item.choices[0].as_str()
+            };
+            fields.push((format!("decision_{unit}"), decision.into()));
+            fields.push((
+                format!("decision_reason_{unit}"),
+                "Không nộp đúng hạn".into(),
+            ));
+        }
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = app
+            .post_form(&format!("/dot-danh-gia/{campaign}/chot-ket-qua"), &fields)
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
         assert_eq!(
             campaigns::get(db, campaign).await.unwrap().state,
             chiso_domain::campaign::CampaignState::Finalized
+        );
+        let log = chiso_store::audit::list(
+            db,
+            &chiso_store::audit::AuditFilter {
+                campaign_id: Some(campaign),
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let decided = log
+            .iter()
+            .find(|r| r.action == "decide" && r.unit_id == Some(s05))
+            .expect("the decision on S05 is audited");
+        assert_eq!(decided.new_value.as_deref(), Some("zero"));
+        assert_eq!(decided.reason.as_deref(), Some("Không nộp đúng hạn"));
+        assert!(
+            log.iter()
+                .any(|r| r.action == "waive"
+                    && r.reason.as_deref() == Some("Chưa có kết quả khảo sát")),
+            "{backend:?}"
         );
         let finals = sheets::final_scores(db, s03).await.unwrap();
         assert_eq!(finals[&n12], p("1"), "{backend:?}: the last round's value");
@@ -767,7 +855,7 @@ async fn rounds_explanations_finalization_and_publication() {
         let response = app
             .post_form(
                 &format!("/dot-danh-gia/{campaign}/trang-thai"),
-                &[("to", "published")],
+                &[("to", "published"), ("reason", "Quyết định công bố")],
             )
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
@@ -799,6 +887,47 @@ async fn rounds_explanations_finalization_and_publication() {
         )
         .await;
         assert_eq!(status, 422, "{backend:?}");
+
+        // The rule for sheets never submitted: S05 is ranked with 0 points and says why; the
+        // others that never submitted are listed apart, not ranked, never with draft points.
+        assert_eq!(unit("S05").points, Points::ZERO, "{backend:?}");
+        assert!(unit("S05").outcome.is_some(), "{backend:?}");
+        assert!(!departments.excluded.is_empty(), "{backend:?}");
+        for left_out in &departments.excluded {
+            assert!(left_out.never_submitted, "{backend:?}");
+            assert!(
+                departments
+                    .units
+                    .iter()
+                    .all(|u| u.unit_id != left_out.unit_id),
+                "{backend:?}"
+            );
+        }
+        let (_, body) = app
+            .get_text(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+            .await;
+        assert!(body.contains("id=\"excluded-department\""), "{backend:?}");
+        assert!(
+            row_of(&body, "S05").contains("chưa nộp, xếp hạng với 0 điểm"),
+            "{backend:?}"
+        );
+        // The unit's scoresheet shows its rank and classification, its areas the final points.
+        let (status, body) = app.get_text(&format!("/tu-danh-gia/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            body.contains(&format!(
+                "<strong id=\"result-rank\">{}</strong>",
+                unit("S03").rank
+            )),
+            "{backend:?}"
+        );
+        assert!(
+            body.contains(&format!(
+                "<strong id=\"result-class\">{}</strong>",
+                unit("S03").classification
+            )),
+            "{backend:?}"
+        );
 
         // Every signed-in role reads the results now; the numbers are the snapshot's.
         for who in ["xemketqua", "nhaplieu", "thamdinh"] {

@@ -1302,9 +1302,16 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
         assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1, None)
             .await
             .unwrap();
-        assessments::finalize(&app.db, &system, Role::Secretariat, demo.campaign, None)
-            .await
-            .unwrap();
+        chiso_store::testing::finalize_deciding_all(
+            &app.db,
+            &system,
+            Role::Secretariat,
+            demo.campaign,
+            today,
+            "Chốt",
+        )
+        .await
+        .unwrap();
         // Finalized: the unit reads its final points and changes nothing.
         let (_, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
         assert!(page.contains("class=\"final-points\""), "{b:?}");

@@ -142,6 +142,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/tham-dinh/{sheet}", COUNCIL),
     ("POST", "/tham-dinh/{sheet}/tieu-chi/{node}", APPRAISER),
     // Round control, extensions, finalize, publish: staff (an empty form is refused with 422).
+    // The checklist before a step (without a step named: 404 for staff).
+    ("GET", "/dot-danh-gia/{campaign}/kiem-tra", STAFF),
     ("POST", "/dot-danh-gia/{campaign}/mo-vong", STAFF),
     ("POST", "/dot-danh-gia/{campaign}/dong-vong", STAFF),
     ("POST", "/dot-danh-gia/{campaign}/gia-han", STAFF),

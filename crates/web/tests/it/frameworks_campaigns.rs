@@ -899,7 +899,13 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         let (status, body) = app.get_text(&page).await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(body.contains("data-state=\"open\""), "{backend:?}");
-        assert!(body.contains("value=\"appraisal\""), "{backend:?}");
+        // Appraisal starts through the checklist of round 1.
+        assert!(
+            body.contains(&format!(
+                "id=\"to-appraisal\" href=\"/dot-danh-gia/{id}/kiem-tra?buoc=mo-vong&#38;vong=1\""
+            )),
+            "{backend:?}"
+        );
         assert!(
             !body.contains("id=\"save-units\""),
             "{backend:?}: the setup is closed"

@@ -12,6 +12,7 @@ mod audit_log;
 mod authorization;
 mod error_pages;
 mod frameworks_campaigns;
+mod home;
 mod hostile_files;
 mod hostile_suite;
 mod input_hygiene;

@@ -312,6 +312,21 @@ pub(super) async fn build_with(
         }
     }
     let computed = compute_unit(framework, &score_sheet);
+    // Once finalized, the area table shows the final points (what the ranking counts).
+    let final_computed = (!finals.is_empty()).then(|| {
+        let mut final_sheet = ScoreSheet::new(framework);
+        for (db_id, points) in &finals {
+            if let Some(&leaf) = scope.node_index.get(db_id) {
+                let _ = final_sheet.set(framework, leaf, *points);
+            }
+        }
+        compute_unit(framework, &final_sheet)
+    });
+    let result = if campaign.state() == CampaignState::Published {
+        published_view(lang, db, campaign.id, sheet.unit_id).await?
+    } else {
+        None
+    };
     let data = SheetData {
         lang,
         framework,
@@ -329,9 +344,10 @@ pub(super) async fn build_with(
         unit_files: &unit_files,
     };
 
-    let (sections, area_totals) = sections(&data, &computed);
+    let (sections, area_totals) = sections(&data, final_computed.as_ref().unwrap_or(&computed));
 
-    let summary = summary_view(&data, loaded, &computed, area_totals);
+    let mut summary = summary_view(&data, loaded, &computed, area_totals);
+    summary.result = result;
     Ok(SheetView {
         id: sheet.id,
         status,
@@ -651,6 +667,7 @@ fn summary_view(
     let any_round_visible = sheet.current_round > 0
         && (data.closed.contains(&sheet.current_round) || all_rounds_visible);
     SummaryView {
+        result: None,
         filled: sheet.leaves_filled,
         total: sheet.leaves_total,
         percent: percent(sheet.leaves_filled, sheet.leaves_total),
@@ -670,4 +687,59 @@ fn summary_view(
         can_submit_explanation: is_leader && can.edit_answer,
         is_leader,
     }
+}
+
+/// The unit's line of a published campaign's results: its rank in its group, classification
+/// and index, or the note of a unit left out; `None` when the results do not name it.
+async fn published_view(
+    lang: Lang,
+    db: &chiso_store::Db,
+    campaign_id: i64,
+    unit_id: i64,
+) -> AppResult<Option<PublishedView>> {
+    let Some(results) = assessments::published_results(db, campaign_id).await? else {
+        return Ok(None);
+    };
+    for group in &results.groups {
+        if let Some(unit) = group.units.iter().find(|u| u.unit_id == unit_id) {
+            return Ok(Some(PublishedView {
+                points: total(lang, unit.points),
+                index: crate::i18n::number(lang, unit.index_hundredths as f64 / 100.0, 2),
+                rank: unit.rank.to_string(),
+                of: group.units.len(),
+                classification: unit.classification.clone(),
+                note: if unit.outcome.is_some() {
+                    crate::i18n::text(lang, "appraisal.note_zero")
+                } else {
+                    ""
+                },
+            }));
+        }
+        if let Some(left_out) = group.excluded.iter().find(|e| e.unit_id == unit_id) {
+            return Ok(Some(PublishedView {
+                points: String::new(),
+                index: String::new(),
+                rank: String::new(),
+                of: group.units.len(),
+                classification: String::new(),
+                note: crate::i18n::text(
+                    lang,
+                    if left_out.never_submitted {
+                        "appraisal.note_not_submitted"
+                    } else {
+                        "appraisal.note_not_appraised"
+                    },
+                ),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// The end of the unit's extension for a stage, if it has one.
+fn extension_of(extensions: &[assessments::Extension], stage: Stage) -> Option<NaiveDate> {
+    extensions
+        .iter()
+        .find(|e| e.stage == stage.as_str())
+        .map(|e| e.valid_until)
 }

@@ -139,7 +139,21 @@ pub struct ProblemView {
 }
 
 /// The totals, progress and the leader's actions (swapped out of band after each save).
+/// A unit's published result as its scoresheet shows it.
+pub struct PublishedView {
+    /// The final total, or empty when the unit is not ranked.
+    pub(super) points: String,
+    pub(super) index: String,
+    pub(super) rank: String,
+    pub(super) of: usize,
+    pub(super) classification: String,
+    /// "chưa nộp…" when finalize left the unit out or gave it 0 points.
+    pub(super) note: &'static str,
+}
+
 pub struct SummaryView {
+    /// After publication: the unit's published result (rank, classification…).
+    pub(super) result: Option<PublishedView>,
     pub(super) filled: i64,
     pub(super) total: i64,
     /// Whole percent, for the bar's width.

@@ -83,6 +83,8 @@ pub struct LeavesPage {
     sources: Vec<SourceGroup>,
     error: Option<String>,
     refreshed: Option<(String, String)>,
+    /// Why the mapping can no longer change (the campaign is finalized or published).
+    read_only: Option<&'static str>,
 }
 
 pub(super) async fn leaves_view(
@@ -156,7 +158,19 @@ pub(super) async fn leaves_view(
     });
     Ok(LeavesPage {
         page: Page::new(context, "surveys.leaves_title"),
-        can_manage: principal.can(Permission::ManageCampaigns),
+        // Finalize froze the survey leaves with the rest of the points (docs/method.md §2.5).
+        read_only: matches!(
+            campaign.state(),
+            chiso_domain::campaign::CampaignState::Finalized
+                | chiso_domain::campaign::CampaignState::Published
+        )
+        .then(|| t(lang, "surveys.leaves_read_only")),
+        can_manage: principal.can(Permission::ManageCampaigns)
+            && !matches!(
+                campaign.state(),
+                chiso_domain::campaign::CampaignState::Finalized
+                    | chiso_domain::campaign::CampaignState::Published
+            ),
         campaign,
         maps,
         leaves,
