@@ -157,11 +157,12 @@ fn every_rejection_rule_names_its_row() {
         text.push('\n');
     }
     let tally = sipas(&text);
-    let got: Vec<(u64, &str)> = tally
+    let reasons: Vec<(u64, String)> = tally
         .rejected
         .iter()
-        .map(|r| (r.row, r.reason.as_str()))
+        .map(|r| (r.row, r.reason.to_string()))
         .collect();
+    let got: Vec<(u64, &str)> = reasons.iter().map(|(r, s)| (*r, s.as_str())).collect();
     assert_eq!(
         got,
         [
@@ -256,14 +257,17 @@ fn demographics_expectations_and_comments() {
         row("01", "6", "", "4"),
     );
     let tally = read_csv(&q, "r.csv", text.as_bytes()).unwrap();
-    let reasons: Vec<(u64, &str)> = tally
+    let reasons: Vec<(u64, String)> = tally
         .rejected
         .iter()
-        .map(|r| (r.row, r.reason.as_str()))
+        .map(|r| (r.row, r.reason.to_string()))
         .collect();
     assert_eq!(reasons[0].0, 5);
     assert!(reasons[0].1.starts_with("sex: 'x' is not one of nam, nu"));
-    assert_eq!(reasons[1], (6, "expectations: 4 areas chosen, at most 3"));
+    assert_eq!(
+        reasons[1],
+        (6, "expectations: 4 areas chosen, at most 3".to_string())
+    );
     assert!(
         reasons[2]
             .1
@@ -347,6 +351,7 @@ fn leader_survey_answers_a_to_e() {
     assert!(
         tally.rejected[0]
             .reason
+            .to_string()
             .ends_with("value F is not A, B, C, D, E")
     );
     let result = index_from_counts(&q, &tally.unit(&q, "46"));
@@ -470,7 +475,7 @@ mod limits {
         assert!(
             error
                 .message
-                .contains("limit of 20,000 distinct (unit, channel) pairs"),
+                .contains("limit of 20,000 distinct (unit, channel, service) groups"),
             "{}",
             error.message
         );
@@ -488,11 +493,12 @@ mod limits {
         ]
         .join("\n");
         let tally = sipas(&text);
-        let reasons: Vec<(u64, &str)> = tally
+        let owned: Vec<(u64, String)> = tally
             .rejected
             .iter()
-            .map(|r| (r.row, r.reason.as_str()))
+            .map(|r| (r.row, r.reason.to_string()))
             .collect();
+        let reasons: Vec<(u64, &str)> = owned.iter().map(|(r, s)| (*r, s.as_str())).collect();
         assert_eq!(
             reasons,
             [

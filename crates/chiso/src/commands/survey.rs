@@ -207,7 +207,7 @@ fn index(args: SurveyIndexArgs) -> Result<(), CliError> {
             tally
                 .rejected
                 .iter()
-                .map(|r| InputError::row(&name, r.row as usize, r.reason.clone()))
+                .map(|r| InputError::row(&name, r.row as usize, r.reason.to_string()))
                 .collect(),
         )));
     }
@@ -227,6 +227,7 @@ fn index(args: SurveyIndexArgs) -> Result<(), CliError> {
     let stage = Stage::start("Đang tính chỉ số");
     let options = ReportOptions {
         by_channel: args.by == Some(SurveyBy::Channel),
+        by_service: args.by == Some(SurveyBy::Service),
         groups,
         targets,
         previous,
