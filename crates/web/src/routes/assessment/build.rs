@@ -735,11 +735,3 @@ async fn published_view(
     }
     Ok(None)
 }
-
-/// The end of the unit's extension for a stage, if it has one.
-fn extension_of(extensions: &[assessments::Extension], stage: Stage) -> Option<NaiveDate> {
-    extensions
-        .iter()
-        .find(|e| e.stage == stage.as_str())
-        .map(|e| e.valid_until)
-}
