@@ -1,5 +1,5 @@
 //! The campaign (đợt đánh giá) state machine: draft → open → appraisal → finalized →
-//! published (domain.md §2.6). The server enforces it; the rules live here, without IO.
+//! published (docs/method.md §2.5). The server enforces it; the rules live here, without IO.
 
 use std::fmt;
 
@@ -61,6 +61,20 @@ impl CampaignState {
     }
 }
 
+/// A stored campaign state that is not one of [`CampaignState`]'s (the store names the column
+/// when it decodes one).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown campaign state {0:?}")]
+pub struct UnknownCampaignState(pub String);
+
+impl TryFrom<String> for CampaignState {
+    type Error = UnknownCampaignState;
+
+    fn try_from(text: String) -> Result<CampaignState, UnknownCampaignState> {
+        CampaignState::parse(&text).ok_or(UnknownCampaignState(text))
+    }
+}
+
 impl fmt::Display for CampaignState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -97,7 +111,7 @@ pub enum TransitionError {
 }
 
 /// Checks a transition. Opening needs a complete setup: frameworks, units each covered by a
-/// framework, and a self-assessment deadline (domain.md §2.6 stage 0: "no entry before").
+/// framework, and a self-assessment deadline (docs/method.md §2.5 stage 0: "no entry before").
 pub fn check_transition(setup: &CampaignSetup, to: CampaignState) -> Result<(), TransitionError> {
     if !setup.state.next_states().contains(&to) {
         return Err(TransitionError::NotAllowed {

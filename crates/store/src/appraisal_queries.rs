@@ -1,8 +1,9 @@
-//! Read models for the web screens of issue 4 that the workflow module does not provide: the
+//! Read models for the web screens that the workflow module does not provide: the
 //! appraisal council's list of sheets with their units, and the per-leaf marks of a round
 //! that tell which leaves a round reviews and which it has reviewed. Each is one query for a
 //! whole campaign, so a page never loops over units (engineering guide §7: no N+1).
 
+use chiso_domain::assessment::SheetStatus;
 use chrono::{DateTime, Utc};
 
 use crate::db::Db;
@@ -21,7 +22,8 @@ pub struct CouncilSheet {
     /// unit has left the campaign's groups since its sheet was made.
     pub unit_group: String,
     pub framework_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SheetStatus,
     pub current_round: i64,
     pub submitted_at: Option<DateTime<Utc>>,
     /// Ten-thousandths, like every stored number of points.

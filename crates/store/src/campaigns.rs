@@ -15,7 +15,8 @@ pub struct CampaignRow {
     pub id: i64,
     pub year: i64,
     pub title: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: CampaignState,
     pub appraisal_rounds: i64,
     pub self_assessment_deadline: Option<NaiveDate>,
     pub explanation_deadline: Option<NaiveDate>,
@@ -27,7 +28,7 @@ pub struct CampaignRow {
 
 impl CampaignRow {
     pub fn state(&self) -> CampaignState {
-        CampaignState::parse(&self.state).unwrap_or(CampaignState::Draft)
+        self.state
     }
 }
 

@@ -1,7 +1,9 @@
-//! Read models for the web screens of issue 4 that the workflow module does not provide: the
+//! Read models for the web screens that the workflow module does not provide: the
 //! sheets a unit's people work on (one query for the list page), and the evidence files a unit
 //! has already uploaded (to link one file to several leaves without uploading it again).
 
+use chiso_domain::assessment::SheetStatus;
+use chiso_domain::campaign::CampaignState;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::db::Db;
@@ -13,7 +15,8 @@ use crate::with_db_read;
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct UnitSheetRow {
     pub sheet_id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SheetStatus,
     pub current_round: i64,
     pub submitted_at: Option<DateTime<Utc>>,
     pub leaves_total: i64,
@@ -27,7 +30,8 @@ pub struct UnitSheetRow {
     pub campaign_id: i64,
     pub campaign_title: String,
     pub campaign_year: i64,
-    pub campaign_state: String,
+    #[sqlx(try_from = "String")]
+    pub campaign_state: CampaignState,
     pub self_assessment_deadline: Option<NaiveDate>,
     pub explanation_deadline: Option<NaiveDate>,
     pub unit_id: i64,

@@ -8,6 +8,7 @@
 //! `answer_stats`); [`index_from_counts`] turns any counters into a [`SurveyResult`].
 //! Pure: no IO beyond reading from a `Read` (and writing generated data to a `Write`).
 
+pub mod channel;
 pub mod compare;
 pub mod counts;
 pub mod generate;
@@ -20,6 +21,7 @@ pub mod respondent;
 pub mod sample;
 pub mod scanner;
 
+pub use channel::Channel;
 pub use counts::{AnswerStat, Counts};
 pub use index::{SurveyResult, UnitResult, index_from_counts};
 pub use questionnaire::{Questionnaire, QuestionnaireError, bundled};

@@ -1,4 +1,4 @@
-//! Properties of the survey index (issue 5 "Tests"): weights of 1 equal the unweighted result,
+//! Properties of the survey index: weights of 1 equal the unweighted result,
 //! the order of rows changes nothing, every value stays within [0, 100], counters built
 //! outside the reader (as the database keeps them) give the streaming result, and chunks read
 //! separately and merged give the one-pass result. Plus an independent computation of the rates

@@ -1,4 +1,4 @@
-//! Reading responses (interchange.md §5): the contract example and its traps, every rejection
+//! Reading responses (docs/formats.md §5): the contract example and its traps, every rejection
 //! rule, header problems, BOM and CRLF, .xlsx, demographic and expectations columns, the leader
 //! survey's A–E answers, and the leader survey's mapping onto the bundled framework.
 
@@ -331,7 +331,7 @@ fn leader_survey_answers_a_to_e() {
         "unit_code,respondent_id,channel,weight,{}\n",
         codes.join(",")
     );
-    // domain.md §4: 6 A, 3 B, 1 C, 2 E on the 0.5-point item → 80 % → 0.40 points.
+    // docs/method.md §4: 6 A, 3 B, 1 C, 2 E on the 0.5-point item → 80 % → 0.40 points.
     let answers = ["A", "A", "A", "A", "A", "A", "B", "B", "b", "C", "E", "e"];
     for (i, answer) in answers.iter().enumerate() {
         let mut cells = vec![""; codes.len()];

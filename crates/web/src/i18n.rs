@@ -169,7 +169,7 @@ const CATALOGUE: &[(&str, &str)] = &[
     ("is empty: no header row", "trống: không có dòng tiêu đề"),
     ("not readable as .xlsx: {}", "không đọc được dạng .xlsx: {}"),
     ("has no sheet", "không có trang tính nào"),
-    // The self-assessment workflow as a unit meets it (issue 4): deadlines, locked sheets,
+    // The self-assessment workflow as a unit meets it: deadlines, locked sheets,
     // evidence links, explanation answers.
     ("self-assessment", "tự đánh giá"),
     ("explanation", "giải trình"),
@@ -333,7 +333,7 @@ const CATALOGUE: &[(&str, &str)] = &[
         "first sheet not readable: {}",
         "không đọc được trang tính đầu tiên: {}",
     ),
-    // The assessment workflow as the council and the secretariat meet it (issue 4). Actions,
+    // The assessment workflow as the council and the secretariat meet it. Actions,
     // sheet statuses and campaign states are translated where a message nests them.
     ("a draft", "còn là bản nháp"),
     ("submitted", "đã nộp"),

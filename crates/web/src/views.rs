@@ -142,8 +142,8 @@ impl Page {
         }
     }
 
-    pub fn state_label(&self, state: &str) -> &'static str {
-        self.t(&format!("common.state_{state}"))
+    pub fn state_label(&self, state: &chiso_domain::campaign::CampaignState) -> &'static str {
+        self.t(&format!("common.state_{}", state.as_str()))
     }
 
     pub fn kind_label(&self, kind: &str) -> &'static str {

@@ -1,4 +1,4 @@
-//! `chiso survey …`: indices from responses (interchange.md §6), questionnaires, sample sizes
+//! `chiso survey …`: indices from responses (docs/formats.md §6), questionnaires, sample sizes
 //! and synthetic data. The maths and the reports live in `chiso-survey`; this file reads the
 //! files, reports problems with their file and row, and writes the output.
 

@@ -106,9 +106,7 @@ pub async fn campaign_facts(
                 unit_id: member.unit_id,
                 sheet_id: sheet.map(|s| s.id),
                 unit: format!("{} {}", member.unit_code, member.unit_name),
-                status: sheet
-                    .and_then(|s| SheetStatus::parse(&s.status))
-                    .unwrap_or(SheetStatus::Draft),
+                status: sheet.map(|s| s.status).unwrap_or(SheetStatus::Draft),
                 pending_explanations: sheet
                     .and_then(|s| pending_by_sheet.get(&s.id).cloned())
                     .unwrap_or_default(),

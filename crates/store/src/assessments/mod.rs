@@ -1,4 +1,4 @@
-//! The assessment workflow in the database (issue 4): a sheet per unit and campaign, leaf
+//! The assessment workflow in the database: a sheet per unit and campaign, leaf
 //! scores per stage (0 = self-assessment, k = appraisal round k), extensions, appraisal round
 //! states, finalization and the published results.
 //!
@@ -38,6 +38,8 @@ mod reads;
 pub use reads::*;
 mod scope;
 pub use scope::*;
+mod context;
+pub use context::*;
 mod summary;
 pub(crate) use summary::*;
 mod self_assessment;

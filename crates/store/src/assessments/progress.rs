@@ -30,7 +30,13 @@ pub struct ProgressRow {
     pub unit_group: String,
     /// `None` while the unit has no sheet yet.
     pub sheet_id: Option<i64>,
-    pub status: Option<String>,
+    /// The sheet's status as stored; decoded into [`ProgressRow::status`] by [`progress`].
+    #[sqlx(rename = "status")]
+    #[serde(skip)]
+    stored_status: Option<String>,
+    /// `None` while the unit has no sheet yet. Filled by [`progress`].
+    #[sqlx(skip)]
+    pub status: Option<SheetStatus>,
     pub current_round: Option<i64>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub leaves_total: Option<i64>,
@@ -56,7 +62,7 @@ pub struct ProgressRow {
 
 impl ProgressRow {
     pub fn status(&self) -> Option<SheetStatus> {
-        self.status.as_deref().and_then(SheetStatus::parse)
+        self.status
     }
 
     /// Filled leaves in % of the leaves that need points.
@@ -102,7 +108,16 @@ pub async fn progress(
         .fetch_all(pool)
         .await?);
     for row in &mut rows {
-        let status = row.status().unwrap_or(SheetStatus::Draft);
+        row.status = match row.stored_status.take() {
+            None => None,
+            Some(text) => Some(SheetStatus::try_from(text).map_err(|error| {
+                StoreError::Db(sqlx::Error::ColumnDecode {
+                    index: format!("status of sheet #{}", row.sheet_id.unwrap_or_default()),
+                    source: Box::new(error),
+                })
+            })?),
+        };
+        let status = row.status.unwrap_or(SheetStatus::Draft);
         // Late: submitted after the deadline (an extension lets it in, it is still late), or
         // not submitted and the deadline has passed.
         row.late = match (row.self_assessment_deadline, row.submitted_at) {

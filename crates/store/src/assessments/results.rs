@@ -423,7 +423,7 @@ pub async fn compute_results(
                 }
             })
             .collect();
-        // The engine keys units by id; ties read in unit-code order (interchange.md §4).
+        // The engine keys units by id; ties read in unit-code order (docs/formats.md §4).
         published.sort_by(|a, b| {
             a.rank
                 .cmp(&b.rank)

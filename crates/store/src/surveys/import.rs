@@ -353,7 +353,12 @@ where
         state.accepted = 0;
     }
     let finished = Utc::now();
-    let final_state = if stored { "done" } else { "failed" };
+    let final_state = if stored {
+        ImportJobState::Done
+    } else {
+        ImportJobState::Failed
+    }
+    .as_str();
     in_transaction!(db, tx => {
         sqlx::query("UPDATE survey_imports SET state = $1, rows_read = $2, accepted = $3, rejected = $4, finished_at = $5 \
                      WHERE id = $6")
@@ -368,8 +373,15 @@ where
         let mut entry = AuditEntry::new("import", "wave", wave_id).change(
             "responses",
             None,
-            Some(format!("{}: {} rows read, {} accepted, {} rejected{}", options.file_name, state.rows_read,
-                state.accepted, state.rejected, if stored { "" } else { ", nothing stored" })),
+            // Kept as data, not as a sentence: the audit page words it in the reader's
+            // language (`ImportSummary`).
+            Some(ImportSummary {
+                file: options.file_name.clone(),
+                read: state.rows_read,
+                accepted: state.accepted,
+                rejected: state.rejected,
+                stored,
+            }.to_value()),
         );
         entry.campaign_id = wave.campaign_id;
         tx.record(actor, &entry).await?;
@@ -395,7 +407,8 @@ pub struct StoredResponse {
     pub id: i64,
     pub wave_id: i64,
     pub unit_id: i64,
-    pub channel: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
     pub respondent_id: Option<String>,
     pub token_id: Option<i64>,
     pub device_id: Option<i64>,
@@ -421,13 +434,58 @@ pub async fn get_response(db: &Db, id: i64) -> Result<StoredResponse, StoreError
     )
 }
 
+/// Where a bulk import of a file stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImportJobState {
+    /// Reading and storing its rows.
+    Running,
+    /// Finished: its accepted rows are stored.
+    Done,
+    /// Finished without storing anything (a refused row without "skip bad rows", or an error).
+    Failed,
+}
+
+impl ImportJobState {
+    pub const ALL: [ImportJobState; 3] = [
+        ImportJobState::Running,
+        ImportJobState::Done,
+        ImportJobState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportJobState::Running => "running",
+            ImportJobState::Done => "done",
+            ImportJobState::Failed => "failed",
+        }
+    }
+}
+
+/// A stored import state that is not one of [`ImportJobState`]'s.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown import state {0:?}")]
+pub struct UnknownImportJobState(pub String);
+
+impl TryFrom<String> for ImportJobState {
+    type Error = UnknownImportJobState;
+
+    fn try_from(text: String) -> Result<ImportJobState, UnknownImportJobState> {
+        ImportJobState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or(UnknownImportJobState(text))
+    }
+}
+
 /// An import as recorded.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow, serde::Serialize)]
 pub struct ImportRecord {
     pub id: i64,
     pub wave_id: i64,
     pub file_name: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub state: ImportJobState,
     pub skip_bad_rows: bool,
     pub rows_read: i64,
     pub accepted: i64,
@@ -445,4 +503,26 @@ pub async fn imports(db: &Db, wave_id: i64) -> Result<Vec<ImportRecord>, StoreEr
         .bind(wave_id)
         .fetch_all(pool)
         .await?))
+}
+
+/// What an import's audit row records as its new value: the file and its counts, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportSummary {
+    pub file: String,
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// False when the import was refused as a whole and nothing was kept.
+    pub stored: bool,
+}
+
+impl ImportSummary {
+    pub fn to_value(&self) -> String {
+        serde_json::to_string(self).expect("a summary serializes")
+    }
+
+    /// The summary of an audit value, if it is one.
+    pub fn from_value(value: &str) -> Option<ImportSummary> {
+        serde_json::from_str(value).ok()
+    }
 }

@@ -28,6 +28,7 @@ use chiso_domain::Points;
 pub use chiso_domain::wave::WaveState;
 use chiso_domain::wave::{self, WaveClosed, WaveTransitionError};
 use chiso_interchange::sheet::SheetError;
+pub use chiso_survey::Channel;
 use chiso_survey::ReadError;
 use chiso_survey::reader::{Fields, Scanner, column_names, limit_of, parse_weight};
 use chiso_survey::{AnswerStat, Counts, Questionnaire, SurveyResult, index_from_counts};
@@ -94,7 +95,7 @@ pub const MAX_COMMENT: usize = 2_000;
 pub const MAX_RESPONDENT_ID: usize = 100;
 
 /// Longest channel name; longer ones are cut (the channel is free text, docs/formats.md §5).
-pub const MAX_CHANNEL: usize = 32;
+pub use chiso_survey::channel::MAX_CHANNEL;
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers

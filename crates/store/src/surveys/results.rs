@@ -29,12 +29,12 @@ pub(super) fn stat(n: i64, weight_sum: f64, weight_sq_sum: f64) -> AnswerStat {
 /// Which responses a figure counts: every channel or one, every service or one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Slice<'a> {
-    pub channel: Option<&'a str>,
+    pub channel: Option<&'a Channel>,
     pub service_id: Option<i64>,
 }
 
 impl<'a> Slice<'a> {
-    pub fn channel(channel: Option<&'a str>) -> Slice<'a> {
+    pub fn channel(channel: Option<&'a Channel>) -> Slice<'a> {
         Slice {
             channel,
             service_id: None,
@@ -58,7 +58,7 @@ pub async fn counts(
     db: &Db,
     wave_id: i64,
     units: &[i64],
-    channel: Option<&str>,
+    channel: Option<&Channel>,
 ) -> Result<Vec<UnitCounts>, StoreError> {
     counts_of_slice(db, wave_id, units, &Slice::channel(channel)).await
 }
@@ -86,7 +86,10 @@ async fn counts_of_shape(
 ) -> Result<Vec<UnitCounts>, StoreError> {
     // '' selects every channel (a blank channel alone is not something the screens ask for);
     // service -1 every service (0 is "none named").
-    let channel = slice.channel.map(normalize_channel).unwrap_or_default();
+    let channel = slice
+        .channel
+        .map(|c| normalize_channel(c.as_str()))
+        .unwrap_or_default();
     let service = slice.service_id.unwrap_or(-1);
     let filter = if units.is_empty() {
         String::new()
@@ -195,7 +198,7 @@ pub async fn result(
     db: &Db,
     wave_id: i64,
     units: &[i64],
-    channel: Option<&str>,
+    channel: Option<&Channel>,
 ) -> Result<SurveyResult, StoreError> {
     result_of_slice(db, wave_id, units, &Slice::channel(channel)).await
 }
@@ -220,10 +223,11 @@ pub async fn result_of_slice(
 }
 
 /// The channels that have counters in a wave.
-pub async fn channels(db: &Db, wave_id: i64) -> Result<Vec<String>, StoreError> {
-    Ok(with_db_read!(db, pool => sqlx::query_scalar::<_, String>(
+pub async fn channels(db: &Db, wave_id: i64) -> Result<Vec<Channel>, StoreError> {
+    let names = with_db_read!(db, pool => sqlx::query_scalar::<_, String>(
         "SELECT DISTINCT channel FROM response_stats WHERE wave_id = $1 ORDER BY channel")
         .bind(wave_id)
         .fetch_all(pool)
-        .await?))
+        .await?);
+    Ok(names.into_iter().map(Channel::from).collect())
 }

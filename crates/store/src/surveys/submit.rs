@@ -5,8 +5,8 @@ use super::*;
 /// One response as submitted (public form, kiosk, typed-in paper form).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Response {
-    /// Free text (`online`, `kiosk`, `paper`…), stored normalised.
-    pub channel: String,
+    /// `online`, `kiosk`, `paper` or another name, stored normalised.
+    pub channel: Channel,
     /// One value per item in questionnaire order, 0 = blank.
     pub answers: Vec<u8>,
     /// One value per demographic question, 0 = blank; empty when not asked.
@@ -26,9 +26,9 @@ pub struct Response {
 
 impl Response {
     /// A response with only answers, weight 1.
-    pub fn new(channel: &str, answers: Vec<u8>) -> Response {
+    pub fn new(channel: Channel, answers: Vec<u8>) -> Response {
         Response {
-            channel: channel.to_string(),
+            channel,
             answers,
             demographics: Vec::new(),
             expectations: Vec::new(),
@@ -145,7 +145,7 @@ fn check_fields(response: &Response) -> Result<(String, Option<String>), Refusal
             "the comment is longer than {MAX_COMMENT} characters"
         )));
     }
-    Ok((normalize_channel(&response.channel), comment))
+    Ok((normalize_channel(response.channel.as_str()), comment))
 }
 
 /// A connection that takes survey writes: the connection of an open transaction on either

@@ -207,7 +207,11 @@ async fn council_sheets_leave_out_drafts_and_name_their_units() {
         assert_eq!(first.sheet_id, f.sheets[0], "{backend:?}");
         assert_eq!(first.unit_name, "Đơn vị Q-2", "{backend:?}");
         assert_eq!(first.unit_group, "department", "{backend:?}");
-        assert_eq!(first.status, "submitted", "{backend:?}");
+        assert_eq!(
+            first.status,
+            chiso_domain::assessment::SheetStatus::Submitted,
+            "{backend:?}"
+        );
         assert_eq!(first.current_round, 0, "{backend:?}");
         assert!(first.submitted_at.is_some(), "{backend:?}");
         assert_eq!(first.self_total, p("9").ten_thousandths(), "{backend:?}");

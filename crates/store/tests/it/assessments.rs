@@ -1,4 +1,4 @@
-//! The assessment workflow in the store (issue 4), on SQLite and, when reachable, PostgreSQL:
+//! The assessment workflow in the store, on SQLite and, when reachable, PostgreSQL:
 //! every sheet transition allowed and refused, deadlines and extensions, the submission check,
 //! final points, concurrent saves, evidence uploads, audit rows and leaf history.
 
@@ -2277,5 +2277,92 @@ async fn a_never_submitted_unit_left_out_is_not_ranked() {
             .find(|u| u.unit_id == f.units[2])
             .unwrap();
         assert!(accepted.points > Points::ZERO);
+    }
+}
+
+#[tokio::test]
+async fn an_appraiser_accepts_the_units_points_of_an_area_in_one_audited_action() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let f = setup(db, 1, 2).await;
+        let sheet = f.sheets[0];
+        fill(db, &f, sheet).await;
+        submit(db, sheet).await.unwrap();
+        open_round(db, &f, 1).await.unwrap();
+        // The appraiser scores 1.2 by hand first: acceptance keeps that value.
+        appraise(db, sheet, f.node("1.2"), Some("0"), false)
+            .await
+            .unwrap();
+        let version_before = version(db, sheet).await;
+        let areas = vec!["1".to_string()];
+        let accepted = sheets::accept_self_scores(
+            db,
+            &appraiser(),
+            Role::Appraiser,
+            Some(&areas),
+            sheet,
+            Some("1"),
+        )
+        .await
+        .unwrap();
+        // 1.1 and 1.3 of area 1 (1.2 was scored already; area 2 and the bonus are outside).
+        assert_eq!(accepted, 2, "{}", test_db.url);
+        let rows = sheets::leaf_scores(db, sheet).await.unwrap();
+        let at = |code: &str, stage: i64| {
+            rows.iter()
+                .find(|r| r.node_id == f.node(code) && r.stage == stage)
+                .cloned()
+        };
+        assert_eq!(at("1.1", 1).unwrap().points(), Some(p("1")));
+        assert_eq!(at("1.3", 1).unwrap().points(), Some(p("2")));
+        assert_eq!(at("1.2", 1).unwrap().points(), Some(p("0")));
+        assert!(at("2.1", 1).is_none());
+        assert_eq!(version(db, sheet).await, version_before + 1);
+        // The sheet's figures moved with the rows: three of four leaves of round 1 reviewed.
+        let row = sheets::get_sheet(db, sheet).await.unwrap();
+        assert_eq!(row.round_reviewed, 3, "{}", test_db.url);
+        // One audit row per accepted leaf, with the points.
+        let audit = leaf_audit(db, &f, 0, "1.3").await;
+        assert!(
+            audit.iter().any(|r| r.action == sheets::ACCEPT_ACTION
+                && r.field.as_deref() == Some("round1.points")
+                && r.new_value.as_deref() == Some("2")),
+            "{audit:?}"
+        );
+        // Accepting again accepts nothing; an accepted leaf can still be changed.
+        let again = sheets::accept_self_scores(
+            db,
+            &appraiser(),
+            Role::Appraiser,
+            Some(&areas),
+            sheet,
+            Some("1"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again, 0);
+        appraise(db, sheet, f.node("1.3"), Some("1"), false)
+            .await
+            .unwrap();
+        // The whole sheet for an appraiser of every area: 2.1 is left; the survey leaf never.
+        let rest = sheets::accept_self_scores(db, &appraiser(), Role::Appraiser, None, sheet, None)
+            .await
+            .unwrap();
+        assert!(rest >= 1, "{rest}");
+        assert!(
+            sheets::leaf_scores(db, sheet)
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| r.node_id != f.node("2.2") || r.stage == 0)
+        );
+        // Only an appraiser, only while the round is open.
+        let refused =
+            sheets::accept_self_scores(db, &leader(), Role::UnitLeader, None, sheet, None).await;
+        assert!(refused.is_err());
+        close_round(db, &f, 1).await.unwrap();
+        let refused =
+            sheets::accept_self_scores(db, &appraiser(), Role::Appraiser, None, sheet, None).await;
+        assert!(refused.is_err());
     }
 }

@@ -125,11 +125,14 @@ async fn a_units_sheets_come_with_their_campaign_and_extensions() {
                 .all(|r| r.campaign_id == campaign && r.campaign_id != draft)
         );
         assert_eq!(rows[0].unit_code, "Sa0");
-        assert_eq!(rows[0].status, "draft");
+        assert_eq!(rows[0].status, chiso_domain::assessment::SheetStatus::Draft);
         assert_eq!(rows[0].leaves_total, 2);
         assert_eq!(rows[0].missing_evidence, 2);
         assert_eq!(rows[0].campaign_title, "Đợt mở");
-        assert_eq!(rows[0].campaign_state, "open");
+        assert_eq!(
+            rows[0].campaign_state,
+            chiso_domain::campaign::CampaignState::Open
+        );
         assert_eq!(rows[0].self_extension, None);
 
         let until = sheets::today_in_vietnam() + Days::new(20);

@@ -1,4 +1,4 @@
-//! Survey storage (issue 5) on SQLite and, when reachable, PostgreSQL: tokens answered exactly
+//! Survey storage on SQLite and, when reachable, PostgreSQL: tokens answered exactly
 //! once (also under concurrency), closed waves, wrong units, duplicate respondents, flagged
 //! look-alike submissions, counters equal to a recomputation from the raw rows, bulk imports
 //! all or nothing or skipping bad rows, the index from counters equal to the survey crate's
@@ -18,7 +18,7 @@ use chiso_store::testing::backends;
 use chiso_store::units::{self, UnitFields};
 use chiso_store::{Actor, Db, StoreError, frameworks, with_db};
 use chiso_survey::generate::{GenerateOptions, write_responses};
-use chiso_survey::{Questionnaire, bundled, index_from_counts, read_csv};
+use chiso_survey::{Channel, Questionnaire, bundled, index_from_counts, read_csv};
 use chrono::Days;
 
 fn operator() -> Actor {
@@ -82,7 +82,7 @@ async fn wave_on(db: &Db, questionnaire: &str, codes: &[&str], kind: OrgKind) ->
 
 /// A SIPAS response: every item answered `value`.
 fn sipas(value: u8) -> Response {
-    Response::new("online", vec![value; 23])
+    Response::new(Channel::Online, vec![value; 23])
 }
 
 async fn accepted(db: &Db, wave: i64, unit: i64, response: &Response, who: Identity<'_>) -> i64 {
@@ -549,7 +549,7 @@ async fn repeated_answers_from_a_kiosk_are_all_counted() {
             let response = Response {
                 source: Some(format!("device:{device}")),
                 device_id: Some(device),
-                ..Response::new("kiosk", vec![5])
+                ..Response::new(Channel::Kiosk, vec![5])
             };
             let outcome = surveys::submit(db, wave.id, unit, &response, Identity::Respondent(None))
                 .await
@@ -569,7 +569,7 @@ async fn look_alike_submissions_are_kept_flagged_and_not_counted() {
         let unit = wave.units[0];
         let from = |answer: u8, source: &str| Response {
             source: Some(source.to_string()),
-            ..Response::new("kiosk", vec![answer])
+            ..Response::new(Channel::Kiosk, vec![answer])
         };
         let anyone = Identity::Respondent(None);
         let first = surveys::submit(db, wave.id, unit, &from(5, "10.0.0.1"), anyone)
@@ -691,7 +691,11 @@ async fn counters_equal_a_recomputation_and_drift_is_reported_and_repaired() {
         };
         for i in 0..60 {
             let mut response = Response::new(
-                if i % 3 == 0 { "Online" } else { "paper" },
+                if i % 3 == 0 {
+                    Channel::parse("Online")
+                } else {
+                    Channel::Paper
+                },
                 (0..items).map(|_| next() % 6).collect(),
             );
             response.weight = [1.0, 0.5, 2.25][i % 3];
@@ -783,10 +787,15 @@ async fn counters_equal_a_recomputation_and_drift_is_reported_and_repaired() {
         let all = surveys::counts(db, wave.id, &[wave.units[0]], None)
             .await
             .unwrap();
-        let online = surveys::counts(db, wave.id, &[wave.units[0]], Some("ONLINE"))
-            .await
-            .unwrap();
-        let paper = surveys::counts(db, wave.id, &[wave.units[0]], Some("paper"))
+        let online = surveys::counts(
+            db,
+            wave.id,
+            &[wave.units[0]],
+            Some(&Channel::parse("ONLINE")),
+        )
+        .await
+        .unwrap();
+        let paper = surveys::counts(db, wave.id, &[wave.units[0]], Some(&Channel::Paper))
             .await
             .unwrap();
         assert_eq!(
@@ -795,7 +804,7 @@ async fn counters_equal_a_recomputation_and_drift_is_reported_and_repaired() {
         );
         assert_eq!(
             surveys::channels(db, wave.id).await.unwrap(),
-            ["online", "paper"]
+            [Channel::Online, Channel::Paper]
         );
     }
 }
@@ -1058,8 +1067,14 @@ async fn a_bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped() {
             .collect();
         assert_eq!(imports.len(), 3);
         assert_eq!(
-            imports[1],
-            "phieu.csv: 58 rows read, 55 accepted, 3 rejected"
+            surveys::ImportSummary::from_value(imports[1]),
+            Some(surveys::ImportSummary {
+                file: "phieu.csv".into(),
+                read: 58,
+                accepted: 55,
+                rejected: 3,
+                stored: true,
+            })
         );
 
         // A draft wave takes no import.
@@ -1227,7 +1242,7 @@ title = "Góp ý"
         .unwrap();
         assert_eq!(report.accepted, 2);
         // And a submission with the same parts.
-        let mut response = Response::new("kiosk", vec![4, 4]);
+        let mut response = Response::new(Channel::Kiosk, vec![4, 4]);
         response.demographics = vec![1];
         response.expectations = vec![2];
         response.comment = Some("  ".into());
@@ -1274,7 +1289,7 @@ async fn device_keys_are_stored_hashed_and_can_be_turned_off() {
             surveys::device_wave(db, &device).await.unwrap(),
             Some(wave.id)
         );
-        let mut response = Response::new("kiosk", vec![5]);
+        let mut response = Response::new(Channel::Kiosk, vec![5]);
         response.device_id = Some(id);
         accepted(
             db,
@@ -1356,14 +1371,14 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
             .await;
         }
         // Leaders: 6 A, 3 B, 1 C, 2 E on every item → 80 % of each item's points
-        // (domain.md §4).
+        // (docs/method.md §4).
         let items = leader_wave.questionnaire.items.len();
         for answer in [1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 5, 5] {
             accepted(
                 db,
                 leader_wave.id,
                 provinces[0],
-                &Response::new("paper", vec![answer; items]),
+                &Response::new(Channel::Paper, vec![answer; items]),
                 Identity::Respondent(None),
             )
             .await;
@@ -1624,7 +1639,7 @@ async fn queued_submissions_commit_in_groups_with_the_outcomes_of_one_by_one() {
         for _ in 0..5 {
             jobs.push((
                 wave.units[1],
-                Response::new("online", vec![9; 23]),
+                Response::new(Channel::Online, vec![9; 23]),
                 None,
                 None,
                 Expect::Invalid,
@@ -1639,7 +1654,7 @@ async fn queued_submissions_commit_in_groups_with_the_outcomes_of_one_by_one() {
         // are submitted in order, after the rest, so which one is first is known.
         let look_alike = |source: &str| Response {
             source: Some(source.to_string()),
-            ..Response::new("kiosk", vec![2; 23])
+            ..Response::new(Channel::Kiosk, vec![2; 23])
         };
 
         let mut handles = Vec::new();

@@ -16,8 +16,11 @@
 
 pub mod campaign;
 pub mod clock;
+pub mod frameworks;
 pub mod home;
 pub mod notifications;
+pub mod self_assessment;
+pub mod sheet_context;
 pub mod survey;
 pub mod units;
 

@@ -1,4 +1,4 @@
-//! The council and secretariat screens of issue 4 over HTTP, on both backends: the appraisal
+//! The council and secretariat screens over HTTP, on both backends: the appraisal
 //! rounds from opening to publication with the refusals on the way, the progress dashboard's
 //! filters, sort and .xlsx export, the results and their visibility, the campaign's audit log.
 //!
@@ -38,7 +38,7 @@ async fn demo_campaign(db: &Db) -> i64 {
         .await
         .unwrap()
         .into_iter()
-        .find(|c| c.state == "open")
+        .find(|c| c.state == chiso_domain::campaign::CampaignState::Open)
         .expect("the demo campaign is open")
         .id
 }
@@ -355,7 +355,7 @@ async fn rounds_explanations_finalization_and_publication() {
         }
         assert_eq!(
             campaigns::get(db, campaign).await.unwrap().state,
-            "appraisal"
+            chiso_domain::campaign::CampaignState::Appraisal
         );
         // From the council's list the refusal comes back there.
         let (status, body) = status_and_text(
@@ -580,7 +580,10 @@ async fn rounds_explanations_finalization_and_publication() {
         app.login("thamdinh").await;
         let (status, _, body) = appraise(&app, s04, n12, &[("points", "1"), ("version", "")]).await;
         assert_eq!(status, 422, "{backend:?}");
-        assert!(body.contains("không thể thẩm định phiếu"), "{backend:?}");
+        assert!(
+            body.contains("không thể thẩm định Bảng tự chấm điểm"),
+            "{backend:?}"
+        );
 
         // The unit answers (store), round 2 re-scores the flagged leaf only.
         let round_row = leaf_row(db, s03, n12, 1).await.unwrap();
@@ -723,7 +726,7 @@ async fn rounds_explanations_finalization_and_publication() {
         assert!(body.contains("chưa gắn đợt khảo sát"), "{backend:?}");
         assert_eq!(
             campaigns::get(db, campaign).await.unwrap().state,
-            "appraisal"
+            CampaignState::Appraisal
         );
         // The secretariat decides every blocking line (S05: 0 points; the others left out)
         // and waives the unmapped survey leaves, each with its reason.
@@ -764,7 +767,7 @@ async fn rounds_explanations_finalization_and_publication() {
         assert_eq!(response.status(), 303, "{backend:?}");
         assert_eq!(
             campaigns::get(db, campaign).await.unwrap().state,
-            "finalized"
+            chiso_domain::campaign::CampaignState::Finalized
         );
         let log = chiso_store::audit::list(
             db,
@@ -1416,7 +1419,7 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
             "{backend:?}: area 5 has none"
         );
         assert!(
-            body.contains("Vòng đang mở không có phiếu nào cần bạn thẩm định"),
+            body.contains("Vòng đang mở không có Bảng tự chấm điểm nào cần bạn thẩm định"),
             "{backend:?}"
         );
         let (status, _, body) = appraise(&app, s03, n51, &[("points", "1"), ("version", "")]).await;
@@ -1425,5 +1428,71 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
             body.contains("không bị yêu cầu giải trình ở vòng 1"),
             "{backend:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn an_appraiser_accepts_the_units_points_of_an_area_then_changes_one_leaf() {
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let campaign = demo_campaign(db).await;
+        let s03 = sheet_of(db, campaign, "S03").await;
+        fill(db, s03, 1.0, None, true).await;
+        let secretariat = Actor::user(9003, "thuongtruc-test");
+        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 1, None)
+            .await
+            .unwrap();
+        let (n11, n12, n51) = (
+            node(db, s03, "1.1").await,
+            node(db, s03, "1.2").await,
+            node(db, s03, "5.1").await,
+        );
+        // The demo appraiser scores areas 1–4: one button per area and one for the sheet.
+        app.login("thamdinh").await;
+        let (status, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(body.contains("id=\"accept-area-1\""), "{backend:?}");
+        assert!(body.contains("id=\"accept-sheet\""), "{backend:?}");
+        assert!(
+            !body.contains("id=\"accept-area-5\""),
+            "{backend:?}: not theirs"
+        );
+        let response = app
+            .post_form(&format!("/tham-dinh/{s03}/chap-nhan"), &[("area", "1")])
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend:?}");
+        assert!(location(&response).ends_with("#area-1"), "{backend:?}");
+        let own = leaf_row(db, s03, n11, 0).await.unwrap().points();
+        assert_eq!(
+            leaf_row(db, s03, n11, 1).await.unwrap().points(),
+            own,
+            "{backend:?}"
+        );
+        assert!(leaf_row(db, s03, n12, 1).await.is_some(), "{backend:?}");
+        assert!(leaf_row(db, s03, n51, 1).await.is_none(), "{backend:?}");
+        // The area has nothing left to accept; the page says so by dropping its button.
+        let (_, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert!(!body.contains("id=\"accept-area-1\""), "{backend:?}");
+        // An accepted leaf is changed like any other, from its version.
+        let version = leaf_row(db, s03, n12, 1).await.unwrap().version.to_string();
+        let (status, _, _) =
+            appraise(&app, s03, n12, &[("points", "0"), ("version", &version)]).await;
+        assert_eq!(status, 303, "{backend:?}");
+        assert_eq!(
+            leaf_row(db, s03, n12, 1).await.unwrap().points(),
+            Some(p("0")),
+            "{backend:?}"
+        );
+        // The audit log says it in Vietnamese.
+        app.login("thuongtruc").await;
+        let (_, log) = app.get_text("/nhat-ky").await;
+        assert!(log.contains("chấp nhận điểm tự chấm"), "{backend:?}");
+        // Another role cannot accept.
+        let response = app
+            .post_form(&format!("/tham-dinh/{s03}/chap-nhan"), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 403, "{backend:?}");
     }
 }

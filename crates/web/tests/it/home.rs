@@ -14,7 +14,7 @@ async fn each_role_lands_on_what_to_do_next() {
             .await
             .unwrap()
             .into_iter()
-            .find(|c| c.state == "open")
+            .find(|c| c.state == chiso_domain::campaign::CampaignState::Open)
             .expect("the demo campaign is open")
             .id;
 

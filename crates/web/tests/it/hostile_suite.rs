@@ -273,7 +273,7 @@ async fn csv_exports_neutralise_formulas_people_typed() {
             .await
             .unwrap()
             .into_iter()
-            .find(|c| c.state == "open")
+            .find(|c| c.state == chiso_domain::campaign::CampaignState::Open)
             .unwrap()
             .id;
         let unit = units::list(&app.db).await.unwrap()[1].id.to_string();

@@ -175,7 +175,7 @@ async fn open_campaign(db: &Db) -> i64 {
         .await
         .unwrap()
         .into_iter()
-        .find(|c| c.state == "open")
+        .find(|c| c.state == chiso_domain::campaign::CampaignState::Open)
         .expect("the demo campaign is open")
         .id
 }

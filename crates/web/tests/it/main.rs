@@ -20,5 +20,6 @@ mod login_security;
 mod notifications;
 mod survey_form;
 mod surveys;
+mod templates;
 mod units_users;
 mod vietnamese_pages;

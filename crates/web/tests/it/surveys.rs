@@ -97,7 +97,7 @@ async fn upload(app: &TestApp, wave: i64, skip: bool) -> String {
 }
 
 /// Polls the progress fragment until the import is finished; returns the last fragment.
-async fn wait_for(app: &TestApp, job: &str) -> String {
+pub(crate) async fn wait_for(app: &TestApp, job: &str) -> String {
     for _ in 0..200 {
         let (status, body) = app.get_text(&format!("{job}/tien-do")).await;
         assert_eq!(status, 200);
@@ -109,7 +109,7 @@ async fn wait_for(app: &TestApp, job: &str) -> String {
     panic!("the import did not finish");
 }
 
-async fn wave_responses(db: &Db, wave: i64) -> i64 {
+pub(crate) async fn wave_responses(db: &Db, wave: i64) -> i64 {
     surveys::wave_units(db, wave)
         .await
         .unwrap()
@@ -384,7 +384,7 @@ async fn bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped_and_paper_for
             surveys::channels(&app.db, wave)
                 .await
                 .unwrap()
-                .contains(&"paper".to_string())
+                .contains(&surveys::Channel::Paper)
         );
         // A bad answer is refused and names the item.
         let response = app
@@ -1028,7 +1028,7 @@ async fn unit_roles_see_only_their_own_units_until_results_are_published() {
         .await
         .unwrap();
         surveys::open_wave(&db, &actor(), wave).await.unwrap();
-        let response = surveys::Response::new("paper", vec![4; 23]);
+        let response = surveys::Response::new(surveys::Channel::Paper, vec![4; 23]);
         for unit in [justice.id, finance.id] {
             surveys::submit(
                 &db,

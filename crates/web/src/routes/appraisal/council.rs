@@ -8,7 +8,7 @@ pub struct SheetLine {
     pub unit_code: String,
     pub unit_name: String,
     pub group: String,
-    pub status: String,
+    pub status: SheetStatus,
     pub status_label: &'static str,
     pub round: i64,
     /// Leaves the open round reviews in the viewer's areas, and how many are reviewed.
@@ -46,7 +46,7 @@ pub struct IndexPage {
 
 /// The leaves round `round` reviews on one sheet, in some areas, and how many are reviewed:
 /// round 1 every leaf the unit assessed, a later round only the leaves flagged in the round
-/// before (domain.md §2.6).
+/// before (docs/method.md §2.5).
 pub(super) fn round_progress(
     framework: &Framework,
     nodes: &HashMap<i64, NodeId>,
@@ -134,7 +134,7 @@ pub(super) async fn index_page(
         let mut in_round = Vec::new();
         let mut others = Vec::new();
         for sheet in &sheets {
-            let in_open_round = sheet.status == SheetStatus::InAppraisal.as_str()
+            let in_open_round = sheet.status == SheetStatus::InAppraisal
                 && open.map(i64::from) == Some(sheet.current_round);
             let (in_scope, reviewed) = match (in_open_round, loaded.get(&sheet.framework_id)) {
                 (true, Some((framework, nodes))) => {
@@ -191,8 +191,8 @@ pub(super) fn sheet_line(
         unit_code: sheet.unit_code.clone(),
         unit_name: sheet.unit_name.clone(),
         group: group_label(lang, &sheet.unit_group),
-        status: sheet.status.clone(),
-        status_label: status_label(lang, &sheet.status),
+        status: sheet.status,
+        status_label: status_label(lang, sheet.status),
         round: sheet.current_round,
         in_scope,
         reviewed,

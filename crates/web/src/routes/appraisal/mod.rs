@@ -1,4 +1,4 @@
-//! The council and secretariat screens of issue 4: the appraisers' work list (/tham-dinh) and
+//! The council and secretariat screens: the appraisers' work list (/tham-dinh) and
 //! the side-by-side appraisal of a sheet, the secretariat's round control, extensions,
 //! finalization and publication on a campaign, the progress dashboard with its .xlsx export,
 //! the results with their ranking, chart and .xlsx export, and the campaign's audit log as CSV.
@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/tham-dinh", get(index))
         .route("/tham-dinh/{sheet}", get(sheet))
         .route("/tham-dinh/{sheet}/tieu-chi/{node}", post(appraise))
+        .route("/tham-dinh/{sheet}/chap-nhan", post(accept))
         .route("/dot-danh-gia/{id}/mo-vong", post(steps::open_round))
         .route("/dot-danh-gia/{id}/dong-vong", post(close_round))
         .route("/dot-danh-gia/{id}/gia-han", post(grant_extension))

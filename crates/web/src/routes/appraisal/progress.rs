@@ -116,7 +116,7 @@ pub(super) fn filter_and_sort(
 ) -> Vec<ProgressRow> {
     let text = fold(query.q.trim());
     rows.retain(|row| {
-        (query.status.is_empty() || row_status(row).as_str() == query.status)
+        (query.status.is_empty() || SheetStatus::parse(&query.status) == Some(row_status(row)))
             && (query.group.is_empty() || row.unit_group == query.group)
             && (!query.late_only() || is_late(row))
             && (text.is_empty()
@@ -231,7 +231,7 @@ pub(super) fn progress_line(lang: Lang, row: &ProgressRow, link_sheets: bool) ->
             late.push(tr(lang, key, &[("date", &i18n::date(until))]));
         }
     }
-    let (difference, diff_class) = if status.as_str() == "draft" || row.sheet_id.is_none() {
+    let (difference, diff_class) = if status == SheetStatus::Draft || row.sheet_id.is_none() {
         ("—".to_string(), "same")
     } else {
         signed(lang, Points::from_ten_thousandths(difference(row)))
@@ -244,7 +244,7 @@ pub(super) fn progress_line(lang: Lang, row: &ProgressRow, link_sheets: bool) ->
         status_label: if row.sheet_id.is_none() {
             i18n::text(lang, "appraisal.status_none")
         } else {
-            status_label(lang, status.as_str())
+            status_label(lang, status)
         },
         sheet_href: row
             .sheet_id
@@ -359,7 +359,7 @@ pub async fn progress(
     }
     let statuses = SheetStatus::ALL
         .iter()
-        .map(|s| (s.as_str(), status_label(lang, s.as_str())))
+        .map(|s| (s.as_str(), status_label(lang, *s)))
         .collect();
     let full = query.full();
     let mut page = Page::new(&context, "appraisal.progress_title");

@@ -8,8 +8,8 @@ pub(super) fn asked(
     today: NaiveDate,
     row: &sheet_queries::UnitSheetRow,
 ) -> (String, bool) {
-    let status = SheetStatus::parse(&row.status).unwrap_or(SheetStatus::Draft);
-    let campaign = CampaignState::parse(&row.campaign_state).unwrap_or(CampaignState::Draft);
+    let status = row.status;
+    let campaign = row.campaign_state;
     let effective =
         |deadline: Option<NaiveDate>, extension: Option<NaiveDate>| match (deadline, extension) {
             (Some(d), Some(e)) if e > d => Some(e),
@@ -104,7 +104,7 @@ pub async fn list(
         .into_iter()
         .map(|row| {
             let (asked, urgent) = asked(lang, today(&state), &row);
-            let status = SheetStatus::parse(&row.status).unwrap_or(SheetStatus::Draft);
+            let status = row.status;
             let explaining = matches!(
                 status,
                 SheetStatus::ExplanationRequested | SheetStatus::ExplanationSubmitted
@@ -119,8 +119,8 @@ pub async fn list(
                 campaign_title: row.campaign_title.clone(),
                 unit_code: row.unit_code.clone(),
                 unit_name: row.unit_name.clone(),
-                status: row.status.clone(),
-                status_label: t(lang, &format!("assessment.status_{}", row.status)),
+                status: row.status,
+                status_label: t(lang, &format!("assessment.status_{}", row.status.as_str())),
                 deadline_label: t(
                     lang,
                     if explaining {

@@ -27,7 +27,7 @@ pub struct ListRow {
     pub(super) campaign_title: String,
     pub(super) unit_code: String,
     pub(super) unit_name: String,
-    pub(super) status: String,
+    pub(super) status: SheetStatus,
     pub(super) status_label: String,
     /// The deadline the unit works against now: self-assessment, or explanation.
     pub(super) deadline_label: String,

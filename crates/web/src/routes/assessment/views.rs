@@ -1,3 +1,5 @@
+use chiso_domain::assessment::SheetStatus;
+
 // ── View models ─────────────────────────────────────────────────────────────────────────────
 
 /// One option of a fixed-levels select.
@@ -14,6 +16,8 @@ pub struct RuleView {
     pub(super) kind: &'static str,
     pub(super) levels: Vec<LevelOption>,
     pub(super) input_label: String,
+    /// The input is a share, typed in per cent with a % sign beside it (docs/method.md §2.6).
+    pub(super) percent: bool,
     /// The rule in words: the threshold steps, or "max × ratio".
     pub(super) description: String,
 }
@@ -96,6 +100,9 @@ pub struct LeafView {
     /// The unit's files that can be linked here (not already linked at this stage).
     pub(super) linkable: Vec<(i64, String)>,
     pub(super) error: Option<String>,
+    /// The field the error concerns (`points`, `input`), shown beside it; empty when the
+    /// error concerns the leaf as a whole.
+    pub(super) error_field: &'static str,
     pub(super) conflict: Option<ConflictView>,
     pub(super) saved_now: bool,
 }
@@ -171,7 +178,7 @@ pub struct SummaryView {
 /// Everything the scoresheet shows.
 pub struct SheetView {
     pub(super) id: i64,
-    pub(super) status: &'static str,
+    pub(super) status: SheetStatus,
     pub(super) status_label: String,
     pub(super) campaign_id: i64,
     pub(super) campaign_title: String,

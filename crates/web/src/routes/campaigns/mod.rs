@@ -488,12 +488,9 @@ fn state_label(lang: Lang, state: CampaignState) -> &'static str {
 }
 
 /// A group's name as people read it: the kind of unit when the group is named after one.
-fn group_label(lang: Lang, group: &str) -> String {
+pub(crate) fn group_label(lang: Lang, group: &str) -> String {
     match OrgKind::parse(group) {
-        Some(kind) => format!(
-            "{} ({group})",
-            i18n::text(lang, &format!("common.kind_{}", kind.as_str()))
-        ),
+        Some(kind) => i18n::text(lang, &format!("common.kind_{}", kind.as_str())).to_string(),
         None => group.to_string(),
     }
 }

@@ -2,9 +2,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use chiso_domain::access::{Permission, Role};
+use chiso_domain::assessment::SheetStatus;
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Framework, Method, NodeId, Points};
 use chiso_store::{StoreError, frameworks};
@@ -104,8 +103,8 @@ pub(crate) fn stored_pts(lang: Lang, ten_thousandths: Option<i64>) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-pub(crate) fn status_label(lang: Lang, status: &str) -> &'static str {
-    i18n::text(lang, &format!("appraisal.status_{status}"))
+pub(crate) fn status_label(lang: Lang, status: SheetStatus) -> &'static str {
+    i18n::text(lang, &format!("appraisal.status_{}", status.as_str()))
 }
 
 pub(crate) fn state_label(lang: Lang, state: CampaignState) -> &'static str {
@@ -169,21 +168,7 @@ pub(crate) fn appraisable(framework: &Framework, leaf: NodeId) -> bool {
     framework.node(leaf).method != Method::Survey
 }
 
-pub(crate) fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) use crate::downloads::{XLSX, download};
 
 pub(crate) fn xlsx_error(error: XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("cannot build the workbook: {error}"))

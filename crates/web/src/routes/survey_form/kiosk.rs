@@ -261,7 +261,7 @@ pub(super) fn api_response(
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .unwrap_or("kiosk");
+        .map_or(surveys::Channel::Kiosk, surveys::Channel::from);
     let mut response = surveys::Response::new(channel, answers);
     response.demographics = demographics;
     response.expectations = expectations;

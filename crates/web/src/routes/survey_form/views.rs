@@ -302,7 +302,7 @@ pub(super) fn parse_form(
     if !errors.is_empty() {
         return Err((faulty, errors));
     }
-    let mut response = surveys::Response::new("online", answers);
+    let mut response = surveys::Response::new(surveys::Channel::Online, answers);
     response.demographics = demographics;
     response.expectations = expectations;
     response.comment = (!comment.is_empty()).then(|| comment.to_string());

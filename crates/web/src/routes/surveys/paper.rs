@@ -224,7 +224,7 @@ pub async fn paper_submit(
     if answers.iter().all(|&a| a == 0) {
         return refuse(t(lang, "surveys.error_paper_blank").to_string()).await;
     }
-    let mut response = surveys::Response::new("paper", answers);
+    let mut response = surveys::Response::new(surveys::Channel::Paper, answers);
     for (i, q) in questionnaire.demographics.iter().enumerate() {
         match value_of(&format!("d{i}"), q.options.len()) {
             Ok(v) => response.demographics.push(v),

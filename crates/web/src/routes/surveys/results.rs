@@ -69,11 +69,13 @@ pub struct ResultsPage {
 }
 
 /// The query of the results page: a channel, a unit to detail, a ticked set of units.
-pub(super) fn results_query(pairs: &[(String, String)]) -> (Option<String>, Option<i64>, Vec<i64>) {
+pub(super) fn results_query(
+    pairs: &[(String, String)],
+) -> (Option<surveys::Channel>, Option<i64>, Vec<i64>) {
     let channel = pairs
         .iter()
         .find(|(k, v)| k == "kenh" && !v.is_empty())
-        .map(|(_, v)| v.clone());
+        .map(|(_, v)| surveys::Channel::parse(v));
     let unit = pairs
         .iter()
         .find(|(k, _)| k == "don_vi")
@@ -93,7 +95,7 @@ pub(super) struct Computed {
     units: Vec<(WaveUnitRow, String, SurveyResult)>,
     all: SurveyResult,
     groups: Vec<(String, Vec<String>, SurveyResult)>,
-    channels: Vec<(String, SurveyResult)>,
+    channels: Vec<(surveys::Channel, SurveyResult)>,
     /// Every service of the wave's units, with its unit's code (in the chosen channel).
     services: Vec<(surveys::ServiceRow, String, SurveyResult)>,
     previous: Option<(WaveRow, HashMap<i64, SurveyResult>, SurveyResult)>,
@@ -121,7 +123,7 @@ pub(super) async fn compute_visible(
     principal: &Principal,
     lang: Lang,
     wave_id: i64,
-    channel: Option<&str>,
+    channel: Option<&surveys::Channel>,
     mut ticked: Vec<i64>,
 ) -> AppResult<Computed> {
     let wave = surveys::get_wave(&state.db, wave_id).await?;
@@ -140,7 +142,7 @@ pub(super) async fn compute(
     state: &AppState,
     lang: Lang,
     wave_id: i64,
-    channel: Option<&str>,
+    channel: Option<&surveys::Channel>,
     ticked: &[i64],
 ) -> AppResult<Computed> {
     let db = &state.db;
@@ -358,7 +360,7 @@ pub async fn results(
         &principal,
         lang,
         wave_id,
-        channel.as_deref(),
+        channel.as_ref(),
         ticked.clone(),
     )
     .await?;
@@ -401,7 +403,16 @@ pub async fn results(
     let channels = c
         .channels
         .iter()
-        .map(|(name, r)| result_view(lang, name.clone(), channel_title(lang, name), r, None, None))
+        .map(|(name, r)| {
+            result_view(
+                lang,
+                name.to_string(),
+                channel_title(lang, name),
+                r,
+                None,
+                None,
+            )
+        })
         .collect();
     let services = c
         .services
@@ -516,7 +527,7 @@ pub async fn results(
         .into_iter()
         .map(|c| {
             let title = channel_title(context.lang, &c);
-            (c, title)
+            (c.to_string(), title)
         })
         .collect();
     let unit_choices = c
@@ -532,7 +543,7 @@ pub async fn results(
         .collect();
     let mut ticked_query = String::new();
     if let Some(ch) = &channel {
-        ticked_query.push_str(&format!("kenh={}&", crate::error::urlencode(ch)));
+        ticked_query.push_str(&format!("kenh={}&", crate::error::urlencode(ch.as_str())));
     }
     for id in &ticked {
         ticked_query.push_str(&format!("chon={id}&"));
@@ -556,10 +567,10 @@ pub async fn results(
             .as_ref()
             .map(|(w, _, _)| (w.id, format!("{} ({})", w.title, period_label(w)))),
         channel_title: channel
-            .as_deref()
+            .as_ref()
             .map(|c| channel_title(context.lang, c))
             .unwrap_or_default(),
-        channel: channel.unwrap_or_default(),
+        channel: channel.map(|c| c.to_string()).unwrap_or_default(),
         channel_options,
         unit_choices,
         ticked_query,
@@ -596,15 +607,7 @@ pub async fn results_xlsx(
     let [wave_id] = ids::<1>(&raw)?;
     let lang = context.lang;
     let (channel, _, ticked) = results_query(&query);
-    let c = compute_visible(
-        &state,
-        &principal,
-        lang,
-        wave_id,
-        channel.as_deref(),
-        ticked,
-    )
-    .await?;
+    let c = compute_visible(&state, &principal, lang, wave_id, channel.as_ref(), ticked).await?;
     let prev_units = c.previous.as_ref().map(|p| &p.1);
     let accepted: u64 = c.all.responses;
     let report = Report {
@@ -653,7 +656,7 @@ pub async fn results_xlsx(
             .channels
             .iter()
             .map(|(channel, r)| ChannelReport {
-                channel: channel.clone(),
+                channel: channel.to_string(),
                 result: r.clone(),
             })
             .collect(),
@@ -706,8 +709,13 @@ pub async fn results_xlsx(
 
 /// A response channel by its title ("Phiếu giấy" for `paper`); a channel the import named
 /// otherwise shows as written.
-pub(super) fn channel_title(lang: Lang, channel: &str) -> String {
-    i18n::lookup(lang, &format!("surveys.channel_title.{channel}"))
-        .map(str::to_string)
-        .unwrap_or_else(|| channel.to_string())
+pub(super) fn channel_title(lang: Lang, channel: &surveys::Channel) -> String {
+    match channel {
+        surveys::Channel::Other(name) => {
+            i18n::lookup(lang, &format!("surveys.channel_title.{name}"))
+                .map(str::to_string)
+                .unwrap_or_else(|| name.clone())
+        }
+        known => i18n::text(lang, &format!("surveys.channel_title.{}", known.as_str())).to_string(),
+    }
 }

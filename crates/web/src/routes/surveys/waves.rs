@@ -350,12 +350,7 @@ pub(super) async fn wave_page(
         .into_iter()
         .map(|i| ImportLine {
             file_name: i.file_name,
-            state: match i.state.as_str() {
-                "done" | "failed" | "running" => {
-                    t(lang, &format!("surveys.import_state_{}", i.state)).to_string()
-                }
-                _ => i.state,
-            },
+            state: t(lang, &format!("surveys.import_state_{}", i.state.as_str())).to_string(),
             rows: integer(lang, i.rows_read.max(0) as u64),
             accepted: integer(lang, i.accepted.max(0) as u64),
             rejected: integer(lang, i.rejected.max(0) as u64),
