@@ -141,6 +141,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/tham-dinh", COUNCIL),
     ("GET", "/tham-dinh/{sheet}", COUNCIL),
     ("POST", "/tham-dinh/{sheet}/tieu-chi/{node}", APPRAISER),
+    // Accepting the unit's points of an area or a whole sheet: appraisers only.
+    ("POST", "/tham-dinh/{sheet}/chap-nhan", APPRAISER),
     // Round control, extensions, finalize, publish: staff (an empty form is refused with 422).
     // The checklist before a step (without a step named: 404 for staff).
     ("GET", "/dot-danh-gia/{campaign}/kiem-tra", STAFF),
