@@ -289,7 +289,7 @@ pub struct SelfWrite<'a> {
 pub enum SelfWritten {
     /// Saved: the new row and the sheet's figures written with it; the sheet's version moved
     /// by one.
-    Saved(LeafScore, SheetSummary),
+    Saved(Box<LeafScore>, SheetSummary),
     /// The sheet changed since it was read (another leaf saved, evidence linked, a state
     /// change): nothing was written; read it again and decide again.
     SheetMoved,
@@ -372,6 +372,6 @@ pub async fn write_self_assessment(
             return Err(leaf_conflict(&code, None));
         };
         tx.record_many(actor, &write.audit).await?;
-        Ok(SelfWritten::Saved(saved, summary))
+        Ok(SelfWritten::Saved(Box::new(saved), summary))
     })
 }

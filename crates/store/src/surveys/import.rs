@@ -372,9 +372,9 @@ where
             // language (`ImportSummary`).
             Some(ImportSummary {
                 file: options.file_name.clone(),
-                read: state.rows_read as u64,
-                accepted: state.accepted as u64,
-                rejected: state.rejected as u64,
+                read: state.rows_read,
+                accepted: state.accepted,
+                rejected: state.rejected,
                 stored,
             }.to_value()),
         );

@@ -15,10 +15,13 @@ pub struct Built {
     pub node_index: Arc<HashMap<i64, NodeId>>,
 }
 
+/// A frozen framework and its node index, by framework (version) id.
+type Frozen = HashMap<i64, (Arc<StoredFramework>, Arc<HashMap<i64, NodeId>>)>;
+
 /// The frozen frameworks of this process, by framework (version) id.
 #[derive(Clone, Default)]
 pub struct FrameworkCache {
-    frozen: Arc<Mutex<HashMap<i64, (Arc<StoredFramework>, Arc<HashMap<i64, NodeId>>)>>>,
+    frozen: Arc<Mutex<Frozen>>,
 }
 
 impl FrameworkCache {
@@ -48,10 +51,7 @@ impl FrameworkCache {
         self.len() == 0
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<i64, (Arc<StoredFramework>, Arc<HashMap<i64, NodeId>>)>>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Frozen> {
         self.frozen.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -99,10 +99,12 @@ pub(super) async fn leaves_view(
     let mut questionnaires: HashMap<i64, std::sync::Arc<Questionnaire>> = HashMap::new();
     let mut sources = Vec::new();
     for wave in &waves {
-        if !questionnaires.contains_key(&wave.questionnaire_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            questionnaires.entry(wave.questionnaire_id)
+        {
             let parsed = state.questionnaires.of_wave(&state.db, wave).await?;
             sources.push(source_group(lang, &parsed));
-            questionnaires.insert(wave.questionnaire_id, parsed);
+            slot.insert(parsed);
         }
     }
     let maps = surveys::leaf_maps(&state.db, campaign_id)
