@@ -580,7 +580,10 @@ async fn rounds_explanations_finalization_and_publication() {
         app.login("thamdinh").await;
         let (status, _, body) = appraise(&app, s04, n12, &[("points", "1"), ("version", "")]).await;
         assert_eq!(status, 422, "{backend:?}");
-        assert!(body.contains("không thể thẩm định phiếu"), "{backend:?}");
+        assert!(
+            body.contains("không thể thẩm định Bảng tự chấm điểm"),
+            "{backend:?}"
+        );
 
         // The unit answers (store), round 2 re-scores the flagged leaf only.
         let round_row = leaf_row(db, s03, n12, 1).await.unwrap();
@@ -1273,7 +1276,7 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
             "{backend:?}: area 5 has none"
         );
         assert!(
-            body.contains("Vòng đang mở không có phiếu nào cần bạn thẩm định"),
+            body.contains("Vòng đang mở không có Bảng tự chấm điểm nào cần bạn thẩm định"),
             "{backend:?}"
         );
         let (status, _, body) = appraise(&app, s03, n51, &[("points", "1"), ("version", "")]).await;
