@@ -7,6 +7,7 @@
 #   bench/autosave.sh                        # the working tree, SQLite
 #   DB=postgres bench/autosave.sh            # a fresh database on $PG (127.0.0.1:5432)
 #   REV=462fd0b bench/autosave.sh            # another revision, built from `git archive`
+#   BIN=path/to/chiso bench/autosave.sh      # a binary already built
 #
 # Needs node, sqlite3 (and psql for PostgreSQL). Not part of `cargo test`. Work files go to
 # bench/out (gitignored).
@@ -22,7 +23,9 @@ REV=${REV:-}
 PASSWORD='Bench-autosave-2026'
 
 mkdir -p bench/out
-if [ -n "$REV" ]; then
+if [ -n "${BIN:-}" ]; then
+  echo "== using $BIN" >&2
+elif [ -n "$REV" ]; then
   src="bench/out/src-$REV"
   rm -rf "$src" && mkdir -p "$src"
   git archive "$REV" | tar -x -C "$src"
@@ -67,9 +70,11 @@ done
 [ -n "$base" ] || { echo "the server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
 
 # One editor per unit with a draft sheet in the open campaign.
-mapfile -t units < <(query "SELECT u.code FROM sheets s JOIN org_units u ON u.id = s.unit_id \
-  JOIN campaigns c ON c.id = s.campaign_id WHERE c.state = 'open' AND s.status = 'draft' ORDER BY u.code LIMIT $E")
-[ "${#units[@]}" -ge "$E" ] || { echo "only ${#units[@]} draft sheets in the open campaign" >&2; exit 1; }
+# (a unit's sheet is created at its people's first visit when the campaign did not make it).
+mapfile -t units < <(query "SELECT u.code FROM campaign_units cu JOIN org_units u ON u.id = cu.unit_id \
+  JOIN campaigns c ON c.id = cu.campaign_id LEFT JOIN sheets s ON s.campaign_id = c.id AND s.unit_id = u.id \
+  WHERE c.state = 'open' AND (s.id IS NULL OR s.status = 'draft') ORDER BY u.code LIMIT $E")
+[ "${#units[@]}" -ge "$E" ] || { echo "only ${#units[@]} units with a draft sheet in the open campaign" >&2; exit 1; }
 users=()
 for i in $(seq 0 $((E - 1))); do
   name="bench$i"
@@ -77,6 +82,8 @@ for i in $(seq 0 $((E - 1))); do
     --full-name "Biên tập $i" --role unit_editor --unit "${units[$i]}" --password-stdin >/dev/null
   users+=("$name")
 done
+# Bench accounts skip the first-login password change.
+query "UPDATE users SET must_change_password = FALSE WHERE username LIKE 'bench%'" >/dev/null
 
-echo "== $E editors, $S autosaves each, $DB, $( [ -n "$REV" ] && echo "$REV" || echo "working tree")" >&2
+echo "== $E editors, $S autosaves each, $DB, ${BIN:-${REV:-working tree}}" >&2
 node bench/autosave.mjs "$base" "$PASSWORD" "$S" "$LIMIT" "${users[@]}"

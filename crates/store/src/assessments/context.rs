@@ -288,14 +288,12 @@ pub struct SelfWrite<'a> {
     pub audit: Vec<AuditEntry>,
 }
 
-/// What [`write_self_assessment`] did. Returned once per save and never kept, so the size of
-/// the saved variant costs nothing worth a box.
+/// What [`write_self_assessment`] did.
 #[derive(Debug)]
-#[allow(clippy::large_enum_variant)]
 pub enum SelfWritten {
     /// Saved: the new row and the sheet's figures written with it; the sheet's version moved
     /// by one.
-    Saved(LeafScore, SheetSummary),
+    Saved(Box<LeafScore>, SheetSummary),
     /// The sheet changed since it was read (another leaf saved, evidence linked, a state
     /// change): nothing was written; read it again and decide again.
     SheetMoved,
@@ -378,6 +376,6 @@ pub async fn write_self_assessment(
             return Err(leaf_conflict(&code, None));
         };
         tx.record_many(actor, &write.audit).await?;
-        Ok(SelfWritten::Saved(saved, summary))
+        Ok(SelfWritten::Saved(Box::new(saved), summary))
     })
 }

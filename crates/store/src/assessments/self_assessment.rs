@@ -132,7 +132,7 @@ pub async fn save_self_assessment_in(
             Planned::Write(write) => write,
         };
         match write_self_assessment(db, actor, &write).await? {
-            SelfWritten::Saved(row, _) => return Ok(row),
+            SelfWritten::Saved(row, _) => return Ok(*row),
             SelfWritten::SheetMoved => reread = Some(self::scope(db, scope.sheet.id).await?),
         }
     }

@@ -10,32 +10,36 @@ use chiso_store::frameworks::{self, StoredFramework};
 use chiso_store::{Db, StoreError, assessments};
 
 /// A built framework and its node id → tree node map.
-#[derive(Clone)]
 pub struct Built {
     pub stored: Arc<StoredFramework>,
     pub node_index: Arc<HashMap<i64, NodeId>>,
 }
 
+/// A frozen framework and its node index, by framework (version) id.
+type Frozen = HashMap<i64, (Arc<StoredFramework>, Arc<HashMap<i64, NodeId>>)>;
+
 /// The frozen frameworks of this process, by framework (version) id.
 #[derive(Clone, Default)]
 pub struct FrameworkCache {
-    frozen: Arc<Mutex<HashMap<i64, Built>>>,
+    frozen: Arc<Mutex<Frozen>>,
 }
 
 impl FrameworkCache {
     /// The framework, read and built on first use once frozen; a framework not yet frozen
     /// (still being edited) is read each time.
     pub async fn get(&self, db: &Db, id: i64) -> Result<Built, StoreError> {
-        if let Some(built) = self.lock().get(&id) {
-            return Ok(built.clone());
+        if let Some((stored, node_index)) = self.lock().get(&id) {
+            return Ok(Built {
+                stored: stored.clone(),
+                node_index: node_index.clone(),
+            });
         }
         let stored = Arc::new(frameworks::load(db, id).await?);
         let node_index = Arc::new(assessments::node_index(&stored));
-        let built = Built { stored, node_index };
-        if built.stored.row.frozen {
-            self.lock().insert(id, built.clone());
+        if stored.row.frozen {
+            self.lock().insert(id, (stored.clone(), node_index.clone()));
         }
-        Ok(built)
+        Ok(Built { stored, node_index })
     }
 
     /// How many frameworks are kept (for tests).
@@ -47,7 +51,7 @@ impl FrameworkCache {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Built>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Frozen> {
         self.frozen.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

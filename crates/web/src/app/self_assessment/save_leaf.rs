@@ -63,7 +63,7 @@ pub async fn save_leaf(
             Ok(Some(SelfWritten::Saved(row, summary))) => {
                 // The sheet's row as the write left it, without reading it again.
                 context.scope.sheet.saved_with(&summary, row.updated_at);
-                contents.put(row);
+                contents.put(*row);
                 return Ok(Saving {
                     context,
                     contents,
