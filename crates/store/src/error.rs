@@ -15,6 +15,9 @@ pub enum StoreError {
     /// stages): kept typed so the web says it in the user's language.
     #[error(transparent)]
     Rule(#[from] chiso_domain::assessment::WorkflowError),
+    /// A campaign's setup (fields, groups, units) that a rule refuses.
+    #[error(transparent)]
+    CampaignSetup(#[from] chiso_domain::campaign::SetupRefusal),
     /// The campaign lifecycle refused a transition.
     #[error(transparent)]
     Campaign(#[from] chiso_domain::campaign::TransitionError),
