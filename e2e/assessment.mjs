@@ -1,13 +1,22 @@
 // The assessment year's whole story in the browser (docs/method.md §2.5), on the demo campaign: the editor fills the sheet of
 // Sở Tư pháp and attaches evidence, the leader submits, the appraiser adjusts a leaf and asks
-// for an explanation, the unit explains, round 2 re-scores, the secretariat finalizes and
-// publishes, and the viewer sees the ranking. Screenshots at every stage.
+// for an explanation (the unit's bell shows it), the unit explains, round 2 re-scores, the
+// secretariat's checklist blocks the finalize until every unit that never submitted has a
+// decision with its reason, then publishes; the unit sees its rank and classification and the
+// viewer sees the ranking. Screenshots at every stage.
 import { run, newPage, login, logout, shot, check } from './lib.mjs';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
 /** Parses a Vietnamese number ("1,5"). */
 const vnNumber = (text) => Number(text.replace(/[^\d,.-]/g, '').replace(/\./g, '').replace(',', '.'));
+
+/** Goes through a step's checklist page: gives the step's reason and confirms. */
+async function confirmStep(page, reason) {
+  await page.locator('#checklist-form').waitFor();
+  await page.fill('#step-reason', reason);
+  await Promise.all([page.waitForLoadState('load'), page.click('#confirm-step')]);
+}
 
 /** Runs an action that saves a leaf, and waits until htmx has swapped the answer in: the next
  * action on the same leaf must find the new row, not the one being replaced. */
@@ -108,6 +117,10 @@ await run(async (browser, base) => {
   await login(page, base, 'thuongtruc');
   await page.goto(campaign);
   await Promise.all([page.waitForLoadState('load'), page.click('#open-round-1')]);
+  check((await page.locator('#deadlines-ahead').count()) === 1, 'round 1 warns of deadlines still ahead');
+  await shot(page, 'assessment-1b-round-checklist');
+  await confirmStep(page, 'Mở vòng 1 theo kế hoạch');
+  check((await page.locator('#round-1[data-phase="open"]').count()) === 1, 'round 1 is open');
   await logout(page);
 
   // 4. The appraiser lowers a leaf and asks for an explanation.
@@ -135,6 +148,11 @@ await run(async (browser, base) => {
   await Promise.all([page.waitForLoadState('load'), page.click('#close-round-1')]);
   await logout(page);
   await login(page, base, 'nhaplieu');
+  // The bell counts the request; the list says it in words.
+  await page.locator('#bell .count').waitFor();
+  await page.goto(`${base}/thong-bao`);
+  check((await page.locator('.notices').innerText()).includes('giải trình'), 'the bell shows the explanation request');
+  await shot(page, 'assessment-3a-bell');
   await page.goto(sheetUrl);
   check((await page.getAttribute('#sheet-status', 'data-status')) === 'explanation_requested', 'an explanation is asked for');
   const answer = page.locator('textarea[name=answer]').first();
@@ -151,6 +169,7 @@ await run(async (browser, base) => {
   await login(page, base, 'thuongtruc');
   await page.goto(campaign);
   await Promise.all([page.waitForLoadState('load'), page.click('#open-round-2')]);
+  await confirmStep(page, 'Thẩm định lại các tiêu chí đã giải trình');
   await logout(page);
   await login(page, base, 'thamdinh');
   await page.goto(`${base}/tham-dinh/${sheetId}`);
@@ -171,15 +190,40 @@ await run(async (browser, base) => {
   await page.goto(campaign);
   await Promise.all([page.waitForLoadState('load'), page.click('#close-round-2')]);
   await page.goto(campaign);
-  await page.fill('#finalize-reason', 'Hội đồng thẩm định thống nhất kết quả');
   await Promise.all([page.waitForLoadState('load'), page.click('#finalize')]);
-  await page.goto(campaign);
+  // The checklist blocks: the units that never submitted have no decision yet.
+  const undecided = page.locator('select[name^="decision_"]');
+  check((await undecided.count()) > 0, 'the checklist lists the units that never submitted');
+  await confirmStep(page, 'Hội đồng thẩm định thống nhất kết quả');
+  check((await page.locator('#checklist-error').count()) === 1, 'the finalize is refused without decisions');
+  await shot(page, 'assessment-4a-finalize-blocked');
+  // A decision per unit (left out of the ranking) with its reason, and the survey waiver.
+  const count = await undecided.count();
+  for (let i = 0; i < count; i++) {
+    const select = undecided.nth(i);
+    const name = await select.getAttribute('name');
+    await select.selectOption({ index: 1 });
+    await page.fill(`input[name="decision_reason_${name.slice('decision_'.length)}"]`, 'Đơn vị không nộp Bảng tự chấm điểm');
+  }
+  if (await page.locator('#survey-waiver').count()) {
+    await page.fill('#survey-waiver', 'Chưa có kết quả khảo sát năm nay');
+  }
+  await confirmStep(page, 'Hội đồng thẩm định thống nhất kết quả');
+  check((await page.locator('#campaign-state').getAttribute('data-state')) === 'finalized', 'the waivers let the finalize through');
   await Promise.all([page.waitForLoadState('load'), page.click('#publish')]);
+  await confirmStep(page, 'Quyết định công bố kết quả');
+  check((await page.locator('#campaign-state').getAttribute('data-state')) === 'published', 'the results are published');
   await page.goto(`${campaign}/tien-do`);
   await shot(page, 'assessment-4-progress');
   await logout(page);
 
-  // 8. The viewer sees the ranking.
+  // 8. The unit sees its rank and classification; the viewer sees the ranking.
+  await login(page, base, 'nhaplieu');
+  await page.goto(sheetUrl);
+  check((await page.locator('#result-rank').count()) === 1, 'the unit sees its rank');
+  check((await page.locator('#result-class').innerText()).trim().length > 0, 'the unit sees its classification');
+  await shot(page, 'assessment-5a-unit-result');
+  await logout(page);
   await login(page, base, 'xemketqua');
   await page.goto(`${campaign}/ket-qua`);
   check((await page.locator('#results-published').count()) === 1, 'the results are published');

@@ -24,7 +24,7 @@ await run(async (browser, base) => {
   // The sample framework for departments.
   await page.selectOption('select[name=unit_group]', 'department');
   const options = await page.$$eval('select[name=framework_id] option', (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
-  const sample = options.find((o) => o.text.includes('department-2025'));
+  const sample = options.find((o) => o.text.includes('sở, ban, ngành cấp tỉnh năm 2025'));
   check(sample, `the bundled sample framework is offered (${options.map((o) => o.text).join(' | ')})`);
   await page.selectOption('select[name=framework_id]', sample.value);
   await Promise.all([page.waitForLoadState('load'), page.click('#assign-framework')]);
@@ -37,6 +37,8 @@ await run(async (browser, base) => {
     await box.evaluate((b) => b.closest('details')?.setAttribute('open', ''));
     await box.check();
   }
+  const counted = await page.textContent('#unit-picker .chosen-count');
+  check(counted.trim() === '5', `the chosen count follows the ticks before saving (${counted})`);
   await Promise.all([page.waitForLoadState('load'), page.click('#save-units')]);
   await shot(page, 'campaign-draft');
 

@@ -16,7 +16,7 @@ await run(async (browser, base) => {
   await staff.goto(`${base}/khao-sat`);
   const options = await staff.$$eval('select[name=questionnaire_id] option',
     (os) => os.map((o) => ({ value: o.value, text: o.textContent })));
-  const sipas = options.find((o) => o.text.includes('sipas-2017'));
+  const sipas = options.find((o) => o.text.includes('(SIPAS), mô hình 2017'));
   check(sipas, `SIPAS is offered (${options.map((o) => o.text).join(' | ')})`);
   await staff.selectOption('select[name=questionnaire_id]', sipas.value);
   await staff.fill('#new-wave input[name=title]', 'SIPAS thử nghiệm trình duyệt');

@@ -222,7 +222,8 @@ pub struct SurveyIndexArgs {
     /// Any rejected row is an error: nothing is computed.
     #[arg(long)]
     pub strict: bool,
-    /// Also report results by channel (over all units, and per unit × channel in xlsx).
+    /// Also report results by channel or by service (over all units, and per unit × channel
+    /// or unit × service in JSON and xlsx).
     #[arg(long, value_enum)]
     pub by: Option<SurveyBy>,
     /// A named group of units merged into one result, e.g. "Khối sở=01,02,03" (repeatable).
@@ -243,6 +244,8 @@ pub struct SurveyIndexArgs {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SurveyBy {
     Channel,
+    /// The `service` column: the administrative procedure each response is about.
+    Service,
 }
 
 #[derive(Parser, Debug)]

@@ -633,3 +633,91 @@ fn list_sample_size_and_generate() {
     assert_eq!(report["all"]["responses"], 2000);
     assert_eq!(report["units"].as_array().unwrap().len(), 5);
 }
+
+/// `--by service` (docs/formats.md §8.10): the `service` column is read like the server's
+/// import reads it, and each service gets its own result over all units and per unit.
+#[test]
+fn by_service_reports_each_service_of_the_service_column() {
+    let dir = fixtures();
+    let report = json(
+        &[
+            "survey",
+            "index",
+            "--questionnaire",
+            "sipas-2017",
+            "--responses",
+            "responses-services.csv",
+            "--format",
+            "json",
+            "--by",
+            "service",
+        ],
+        &dir,
+    );
+    // Row 7 answers 9: rejected as the server's import would, naming the item.
+    let rejected = report["rejected"].as_array().unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0]["row"], 7);
+    assert_eq!(rejected[0]["reason"], "c01: value 9 is not 1-5");
+    assert!(report.get("warnings").is_none(), "{report}");
+    let services: Vec<(&str, u64, Option<f64>)> = report["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap(),
+                s["responses"].as_u64().unwrap(),
+                s["index"].as_f64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        services,
+        [
+            ("", 1, Some(100.0)),
+            ("DD", 2, Some(0.0)),
+            ("HT", 2, Some(100.0))
+        ]
+    );
+    let pairs: Vec<(&str, &str, u64)> = report["unit_services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["unit_code"].as_str().unwrap(),
+                s["service"].as_str().unwrap(),
+                s["responses"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("01", "", 1),
+            ("01", "DD", 1),
+            ("01", "HT", 2),
+            ("02", "DD", 1)
+        ]
+    );
+    // Without --by service the report has no per-service results; the table names them.
+    let plain = index_json(&dir, &[]);
+    assert!(plain.get("services").is_none());
+    let output = chiso(
+        &[
+            "survey",
+            "index",
+            "--questionnaire",
+            "sipas-2017",
+            "--responses",
+            "responses-services.csv",
+            "--by",
+            "service",
+        ],
+        &dir,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(table.contains("Dịch vụ") && table.contains("HT"), "{table}");
+}

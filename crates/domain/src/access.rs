@@ -1,4 +1,4 @@
-//! Roles and what they may do (issue 3: roles scoped to units). The web layer asks these
+//! Roles and what they may do (roles scoped to units). The web layer asks these
 //! questions on every request; the answers depend on nothing but the roles.
 
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The campaign (đợt đánh giá) state machine: draft → open → appraisal → finalized →
-//! published (domain.md §2.6). The server enforces it; the rules live here, without IO.
+//! published (docs/method.md §2.5). The server enforces it; the rules live here, without IO.
 
 use std::fmt;
 
@@ -194,7 +194,7 @@ pub enum TransitionError {
 }
 
 /// Checks a transition. Opening needs a complete setup: frameworks, units each covered by a
-/// framework, and a self-assessment deadline (domain.md §2.6 stage 0: "no entry before").
+/// framework, and a self-assessment deadline (docs/method.md §2.5 stage 0: "no entry before").
 pub fn check_transition(setup: &CampaignSetup, to: CampaignState) -> Result<(), TransitionError> {
     if !setup.state.next_states().contains(&to) {
         return Err(TransitionError::NotAllowed {

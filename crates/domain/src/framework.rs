@@ -1,5 +1,5 @@
 //! Criteria frameworks (bộ tiêu chí): a versioned tree of areas, criteria and sub-criteria
-//! with max points, built from rows and validated as a whole (interchange.md §1).
+//! with max points, built from rows and validated as a whole (docs/formats.md §1).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::points::Points;
 use crate::rule::Rule;
 
-/// How a node's points are obtained (interchange.md §1, `method`).
+/// How a node's points are obtained (docs/formats.md §1, `method`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
@@ -49,7 +49,7 @@ impl Method {
             .find(|m| m.as_str().eq_ignore_ascii_case(text.trim()))
     }
 
-    /// Bonus and penalty nodes sit outside the tree total (interchange.md §4).
+    /// Bonus and penalty nodes sit outside the tree total (docs/formats.md §4).
     pub fn is_outside_tree(self) -> bool {
         matches!(self, Method::Bonus | Method::Penalty)
     }
@@ -96,7 +96,7 @@ impl UnitKind {
     }
 }
 
-/// What a framework version records about itself (issue 2 §2, versioning).
+/// What a framework version records about itself (versioning).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct FrameworkMeta {
     pub id: String,
@@ -111,7 +111,7 @@ pub struct FrameworkMeta {
     #[serde(default)]
     pub unit_kind: UnitKind,
     /// An illustrative sample, not an official table: labelled so wherever it is shown
-    /// (domain.md §2.2).
+    /// (docs/method.md §2.3).
     #[serde(default)]
     pub sample: bool,
     /// The id of the framework version this one continues (lineage).
@@ -119,7 +119,7 @@ pub struct FrameworkMeta {
     pub previous: Option<String>,
 }
 
-/// The label every view and export of a sample framework carries (domain.md §2.2).
+/// The label every view and export of a sample framework carries (docs/method.md §2.3).
 pub const SAMPLE_LABEL: &str = "Mẫu minh họa – không phải bộ tiêu chí chính thức";
 
 /// One node as read from a file, before the tree is checked. `row` is the 1-based row of the
@@ -209,7 +209,7 @@ pub enum FrameworkProblem {
     NoTree,
 }
 
-/// A problem with a row, named by row and code (interchange.md §1).
+/// A problem with a row, named by row and code (docs/formats.md §1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrameworkError {
     pub row: usize,
@@ -299,7 +299,7 @@ fn is_valid_code(code: &str) -> bool {
 
 impl Framework {
     /// Builds and checks a framework. Every problem of every row is reported, sorted by row;
-    /// a framework with any problem is not built (interchange.md §1: "nothing is imported when
+    /// a framework with any problem is not built (docs/formats.md §1: "nothing is imported when
     /// any row is wrong").
     pub fn build(
         meta: FrameworkMeta,
@@ -555,7 +555,7 @@ impl Framework {
         &self.outside_tree
     }
 
-    /// The tree's total, bonus and penalty excluded (interchange.md §4).
+    /// The tree's total, bonus and penalty excluded (docs/formats.md §4).
     pub fn max_points(&self) -> Points {
         self.max_points
     }

@@ -1,5 +1,5 @@
 //! Organisational units (đơn vị): kinds, the hierarchy they form, and the search form of
-//! Vietnamese names (domain.md §6).
+//! Vietnamese names (docs/method.md §6).
 
 use std::fmt;
 

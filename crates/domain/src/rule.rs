@@ -69,6 +69,37 @@ impl Rule {
         }
     }
 
+    /// Whether the rule's input is a share, entered as a percentage 0–100 with a % sign
+    /// beside the field whatever the rule stores (docs/method.md §2.6): a proportional rule's
+    /// ratio, and a threshold whose input is labelled in per cent.
+    pub fn input_is_percentage(&self) -> bool {
+        match self {
+            Rule::Proportional { .. } => true,
+            Rule::Threshold { input_label, .. } => {
+                input_label.as_deref().is_some_and(|l| l.contains('%'))
+            }
+            Rule::Levels { .. } | Rule::Survey { .. } => false,
+        }
+    }
+
+    /// The value the rule takes from a value entered in a form: a proportional rule stores
+    /// its ratio in [0, 1] and is entered as a percentage (92 → 0.92); every other input is
+    /// stored as entered.
+    pub fn input_from_entered(&self, entered: f64) -> f64 {
+        match self {
+            Rule::Proportional { .. } => entered / 100.0,
+            _ => entered,
+        }
+    }
+
+    /// The value a form shows for a stored input (0.92 → 92 for a proportional rule).
+    pub fn input_to_entered(&self, stored: f64) -> f64 {
+        match self {
+            Rule::Proportional { .. } => stored * 100.0,
+            _ => stored,
+        }
+    }
+
     /// Whether the rule computes points from an input (as opposed to constraining them).
     pub fn takes_input(&self) -> bool {
         !matches!(self, Rule::Levels { .. })

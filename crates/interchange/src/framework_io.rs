@@ -1,4 +1,4 @@
-//! Criteria frameworks in files: `framework.csv` / `.xlsx` (interchange.md §1, with optional
+//! Criteria frameworks in files: `framework.csv` / `.xlsx` (docs/formats.md §1, with optional
 //! extra columns) and the readable TOML the repository keeps them in.
 
 use std::collections::HashSet;
@@ -56,7 +56,7 @@ pub fn read_framework(path: &Path, meta: Option<FrameworkMeta>) -> Result<Framew
 }
 
 /// Builds a framework from a table. Every problem in every row is reported; nothing is built
-/// while any row is wrong (interchange.md §1).
+/// while any row is wrong (docs/formats.md §1).
 pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framework, InputErrors> {
     let mut errors = InputErrors::default();
     let (code, title) = match (table.require("code"), table.require("title")) {
@@ -352,7 +352,7 @@ fn input_label(rule: &Rule) -> Option<&str> {
 }
 
 /// The rows of `framework.csv` for a framework, header first. A sample framework carries its
-/// label in an extra `note` column on every row (domain.md §2.2: "marked in every export").
+/// label in an extra `note` column on every row (docs/method.md §2.3: "marked in every export").
 pub fn framework_rows(framework: &Framework) -> Vec<Vec<String>> {
     let mut header: Vec<String> = FRAMEWORK_COLUMNS.iter().map(|c| c.to_string()).collect();
     if framework.meta.sample {

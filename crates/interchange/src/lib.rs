@@ -1,4 +1,4 @@
-//! The interchange contract of chiso (shared/docs/interchange.md): reading and writing
+//! The interchange contract of chiso (docs/formats.md): reading and writing
 //! frameworks, units, scores and lineage as CSV, .xlsx and TOML, earlier results as JSON, and
 //! the output of `chiso compute`. Parsing turns text into the domain's types and names the
 //! file, row and field of every problem.
@@ -11,6 +11,7 @@ pub mod hostile;
 pub mod report;
 pub mod sheet;
 pub mod table;
+pub mod template;
 pub mod text;
 pub mod units_io;
 

@@ -1,4 +1,4 @@
-//! The output of `chiso compute` (interchange.md §4) in JSON, CSV, a text table and .xlsx.
+//! The output of `chiso compute` (docs/formats.md §4) in JSON, CSV, a text table and .xlsx.
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! Tables read from CSV or the first sheet of an .xlsx (interchange.md: "Every format that is
+//! Tables read from CSV or the first sheet of an .xlsx (docs/formats.md: "Every format that is
 //! accepted as CSV is also accepted as .xlsx (first sheet, same header row)").
 
 use std::io::Read;

@@ -1,4 +1,4 @@
-//! `units.csv` (interchange.md §2), `scores.csv` (§3), unit lineage and `previous.json`.
+//! `units.csv` (docs/formats.md §2), `scores.csv` (§3), unit lineage and `previous.json`.
 
 use std::collections::{HashMap, HashSet};
 
@@ -86,7 +86,7 @@ pub fn max_scored_units(framework: &Framework) -> usize {
 /// when `points` is blank the rule computes them; when both are given they must agree.
 /// `known_units` (from `units.csv`) rejects codes it does not list, which catches `01`
 /// turned into `1` by a spreadsheet. Every bad row is reported; nothing is returned while
-/// there is one (interchange.md §3).
+/// there is one (docs/formats.md §3).
 pub fn read_scores(
     table: &Table,
     framework: &Framework,
@@ -288,7 +288,7 @@ struct PreviousAreaJson {
 }
 
 /// Reads an earlier `chiso compute --format json` output; only codes, indices and ranks are
-/// used (interchange.md §4).
+/// used (docs/formats.md §4).
 pub fn read_previous(name: &str, text: &str) -> Result<PreviousYear, InputError> {
     let text = text.trim_start_matches('\u{feff}');
     let document: PreviousDocument = serde_json::from_str(text).map_err(|e| {

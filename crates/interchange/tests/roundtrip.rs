@@ -1,4 +1,4 @@
-//! Round trips through the interchange formats (issue 2 §6: "framework export then import
+//! Round trips through the interchange formats ("framework export then import
 //! round-trips"; "shuffling the input rows changes nothing").
 
 use chiso_domain::testing::{arb_evaluation_input, arb_framework};

@@ -1,4 +1,4 @@
-//! Benchmarks of survey storage on SQLite (issue 5), run by `bench/survey-store.sh` in release
+//! Benchmarks of survey storage on SQLite, run by `bench/survey-store.sh` in release
 //! mode; not part of `cargo test`.
 //!
 //! ```text

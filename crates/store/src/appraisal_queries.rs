@@ -1,4 +1,4 @@
-//! Read models for the web screens of issue 4 that the workflow module does not provide: the
+//! Read models for the web screens that the workflow module does not provide: the
 //! appraisal council's list of sheets with their units, and the per-leaf marks of a round
 //! that tell which leaves a round reviews and which it has reviewed. Each is one query for a
 //! whole campaign, so a page never loops over units (engineering guide §7: no N+1).

@@ -135,6 +135,29 @@ pub trait AuditSink {
         actor: &Actor,
         entry: &AuditEntry,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Writes several rows in one statement (none when `entries` is empty).
+    fn record_many(
+        &mut self,
+        actor: &Actor,
+        entries: &[AuditEntry],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The multi-row insert of `rows` audit rows.
+fn insert_many(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let at = i * 12;
+            let holes: Vec<String> = (1..=12).map(|k| format!("${}", at + k)).collect();
+            format!("({})", holes.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, entity_type, entity_id, field, \
+         old_value, new_value, reason, campaign_id, unit_id) VALUES {}",
+        values.join(", ")
+    )
 }
 
 macro_rules! impl_audit_sink {
@@ -160,6 +183,36 @@ macro_rules! impl_audit_sink {
                     .bind(entry.unit_id)
                     .execute(self)
                     .await?;
+                Ok(())
+            }
+
+            async fn record_many(
+                &mut self,
+                actor: &Actor,
+                entries: &[AuditEntry],
+            ) -> Result<(), StoreError> {
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let sql = insert_many(entries.len());
+                let now = Utc::now();
+                let mut query = sqlx::query(&sql);
+                for entry in entries {
+                    query = query
+                        .bind(now)
+                        .bind(actor.id)
+                        .bind(&actor.name)
+                        .bind(&entry.action)
+                        .bind(&entry.entity_type)
+                        .bind(entry.entity_id)
+                        .bind(&entry.field)
+                        .bind(&entry.old_value)
+                        .bind(&entry.new_value)
+                        .bind(&entry.reason)
+                        .bind(entry.campaign_id)
+                        .bind(entry.unit_id);
+                }
+                query.execute(self).await?;
                 Ok(())
             }
         }

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// A campaign's setup (fields, groups, units) that a rule refuses.
     #[error(transparent)]
     CampaignSetup(#[from] chiso_domain::campaign::SetupRefusal),
+    /// A campaign step refused by its checklist: missing work not resolved (docs/method.md §2.5).
+    #[error(transparent)]
+    Checklist(#[from] chiso_domain::assessment::ChecklistRefusal),
     /// The campaign lifecycle refused a transition.
     #[error(transparent)]
     Campaign(#[from] chiso_domain::campaign::TransitionError),

@@ -1,4 +1,4 @@
-//! Read models for the web screens of issue 4 that the workflow module does not provide: the
+//! Read models for the web screens that the workflow module does not provide: the
 //! sheets a unit's people work on (one query for the list page), and the evidence files a unit
 //! has already uploaded (to link one file to several leaves without uploading it again).
 

@@ -140,3 +140,32 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Finalizes a campaign for a test that is not about the finalize checklist: every blocking
+/// line is decided by its first choice (what stands is accepted; a unit never submitted is
+/// left out of the ranking) and unmapped survey leaves are waived, each with a reason.
+pub async fn finalize_deciding_all(
+    db: &Db,
+    actor: &crate::Actor,
+    role: chiso_domain::access::Role,
+    campaign_id: i64,
+    today: chrono::NaiveDate,
+    reason: &str,
+) -> Result<(), crate::StoreError> {
+    use chiso_domain::assessment::{CampaignStep, Decisions, checklist};
+    let campaign = crate::campaigns::get(db, campaign_id).await?;
+    let facts = crate::assessments::campaign_facts(db, &campaign, today).await?;
+    let list = checklist(CampaignStep::Finalize, &facts);
+    let mut decisions = Decisions {
+        survey_waiver: Some("test: no survey".into()),
+        ..Decisions::default()
+    };
+    for item in list.blocking() {
+        if let Some(unit) = item.unit_id {
+            decisions
+                .units
+                .insert(unit, (item.choices[0], "test: decided".into()));
+        }
+    }
+    crate::assessments::finalize(db, actor, role, campaign_id, today, reason, &decisions).await
+}

@@ -1,4 +1,4 @@
-//! Organisational units, their hierarchy, validity periods and lineage (domain.md §6).
+//! Organisational units, their hierarchy, validity periods and lineage (docs/method.md §6).
 
 use chiso_domain::org::{OrgKind, search_form};
 use chrono::{DateTime, Days, NaiveDate, Utc};
@@ -244,7 +244,7 @@ pub async fn update(
 
 /// Merges units into a successor (a new unit, or one of them that continues under its code):
 /// each predecessor ends the day before `effective`, and a lineage edge records the merger, so
-/// the merged units keep their history (domain.md §6.2).
+/// the merged units keep their history (docs/method.md §6.2).
 pub async fn merge(
     db: &Db,
     actor: &Actor,

@@ -422,6 +422,67 @@ pub async fn find_session(db: &Db, token_hash: &str) -> Result<Option<Session>, 
     )
 }
 
+/// A session with its user and the user's roles, read in one statement for every request
+/// that carries a session cookie.
+pub async fn session_principal(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<(Session, User, Vec<RoleAssignment>)>, StoreError> {
+    use sqlx::{FromRow, Row};
+    let sql = format!(
+        "SELECT s.token_hash AS s_token_hash, s.user_id AS s_user_id, s.csrf_token AS s_csrf_token, \
+         s.created_at AS s_created_at, s.expires_at AS s_expires_at, s.last_seen_at AS s_last_seen_at, \
+         {user}, r.id AS r_id, r.role AS r_role, r.unit_id AS r_unit_id, r.area_codes AS r_area_codes \
+         FROM sessions s JOIN users u ON u.id = s.user_id \
+         LEFT JOIN role_assignments r ON r.user_id = u.id \
+         WHERE s.token_hash = $1 ORDER BY r.id",
+        user = COLUMNS
+            .split(',')
+            .map(|c| format!("u.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    macro_rules! decode {
+        ($rows:expr) => {{
+            let rows = $rows;
+            let Some(first) = rows.first() else {
+                return Ok(None);
+            };
+            let session = Session {
+                token_hash: first.try_get("s_token_hash")?,
+                user_id: first.try_get("s_user_id")?,
+                csrf_token: first.try_get("s_csrf_token")?,
+                created_at: first.try_get("s_created_at")?,
+                expires_at: first.try_get("s_expires_at")?,
+                last_seen_at: first.try_get("s_last_seen_at")?,
+            };
+            let user = User::from_row(first)?;
+            let mut roles = Vec::new();
+            for row in &rows {
+                let Some(id) = row.try_get::<Option<i64>, _>("r_id")? else {
+                    continue;
+                };
+                let role: String = row.try_get("r_role")?;
+                roles.push(RoleAssignment {
+                    id,
+                    user_id: user.id,
+                    role: Role::try_from(role).map_err(|e| sqlx::Error::ColumnDecode {
+                        index: "r_role".into(),
+                        source: e.into(),
+                    })?,
+                    unit_id: row.try_get("r_unit_id")?,
+                    area_codes: row.try_get("r_area_codes")?,
+                });
+            }
+            Some((session, user, roles))
+        }};
+    }
+    Ok(with_db_read!(db, pool => {
+        let rows = sqlx::query(&sql).bind(token_hash).fetch_all(pool).await?;
+        decode!(rows)
+    }))
+}
+
 /// Extends a session that is in use.
 pub async fn touch_session(
     db: &Db,

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codec::Packed;
 use crate::questionnaire::Questionnaire;
 
 /// The counter of one (item, answer) — or of responses, or of one option of a choice question.
@@ -89,6 +90,48 @@ impl Counts {
 
     pub fn answer_mut(&mut self, item: usize, answer: usize) -> &mut AnswerStat {
         &mut self.answers[item * self.answers_per_item + answer]
+    }
+
+    /// Counts one packed response ([`crate::codec`]): the response, each answered item,
+    /// demographic option and expectation area, the respondents who chose an area, and a
+    /// comment. A value outside these counters' shape (a response packed for another
+    /// questionnaire) is left out rather than counted elsewhere.
+    #[inline]
+    pub fn add_packed(&mut self, response: &Packed<'_>) {
+        let weight = response.weight;
+        self.responses.add(weight);
+        let per_item = self.answers_per_item;
+        for (item, &value) in response.answers.iter().enumerate() {
+            if value != 0
+                && usize::from(value) <= per_item
+                && let Some(stat) = self
+                    .answers
+                    .get_mut(item * per_item + usize::from(value) - 1)
+            {
+                stat.add(weight);
+            }
+        }
+        for (question, &value) in response.demographics.iter().enumerate() {
+            if value != 0
+                && let Some(stat) = self
+                    .demographics
+                    .get_mut(question)
+                    .and_then(|options| options.get_mut(usize::from(value) - 1))
+            {
+                stat.add(weight);
+            }
+        }
+        if !response.expectations.is_empty() {
+            self.expectations_answered.add(weight);
+            for &area in response.expectations {
+                if let Some(stat) = self.expectations.get_mut(usize::from(area).wrapping_sub(1)) {
+                    stat.add(weight);
+                }
+            }
+        }
+        if response.comment.is_some() {
+            self.comments += 1;
+        }
     }
 
     /// Sets a counter from stored `answer_stats` given by codes, as a database read would:

@@ -9,6 +9,7 @@
 //! Pure: no IO beyond reading from a `Read` (and writing generated data to a `Write`).
 
 pub mod channel;
+pub mod codec;
 pub mod compare;
 pub mod counts;
 pub mod generate;
@@ -22,6 +23,7 @@ pub mod sample;
 pub mod scanner;
 
 pub use channel::Channel;
+pub use codec::{Blanks, Cells, Codec, Fault, Packed, RowCodec, TextCells};
 pub use counts::{AnswerStat, Counts};
 pub use index::{SurveyResult, UnitResult, index_from_counts};
 pub use questionnaire::{Questionnaire, QuestionnaireError, bundled};

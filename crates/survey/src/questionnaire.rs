@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-/// The columns of responses.csv that are not questions (docs/formats.md §5), and `service`: the
-/// store's import reads a unit's service code there (`chiso survey index` ignores it).
+/// The columns of responses.csv that are not questions (docs/formats.md §5 and §8.8, `service`
+/// being the service a response is about).
 pub const RESERVED_COLUMNS: [&str; 5] =
     ["unit_code", "respondent_id", "channel", "weight", "service"];
 

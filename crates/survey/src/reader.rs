@@ -22,11 +22,12 @@ use std::collections::HashSet;
 use std::io::Read;
 
 use chiso_interchange::sheet::{RowsError, SheetError, read_xlsx_rows};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
+use crate::codec::{ColumnProblem, RowCodec, shown};
 use crate::counts::Counts;
 use crate::keys::{KeyMap, Respondents, hash_bytes, same_bytes};
-use crate::questionnaire::{Questionnaire, RESERVED_COLUMNS};
+use crate::questionnaire::Questionnaire;
 pub use crate::scanner::{HeaderError, Record, Scanner, limit_of};
 
 /// Distinct units in one file. Each costs its counters while reading and about 30 KB in a
@@ -34,25 +35,17 @@ pub use crate::scanner::{HeaderError, Record, Scanner, limit_of};
 /// of about 300 MB; a province has a few hundred, the whole country a few thousand communes.
 pub const MAX_UNITS: usize = 10_000;
 
-/// Distinct (unit, channel) pairs in one file: each has its own counters, and its own report
-/// with `--by channel`.
+/// Distinct (unit, channel, service) groups in one file: each has its own counters.
 pub const MAX_GROUPS: usize = 20_000;
 
-/// The largest weight a response may carry. Weights scale a response's share of its unit;
-/// a million times the others is already absurd, and bounded weights keep the sums of
-/// weights and of their squares far from overflowing.
-pub const MAX_WEIGHT: f64 = 1_000_000.0;
-
-/// The smallest weight: below it, squares underflow to zero and the effective sample size is
-/// no longer a number.
-pub const MIN_WEIGHT: f64 = 0.000_001;
+pub use crate::codec::{Fault, MAX_WEIGHT, MIN_WEIGHT, parse_weight};
 
 /// A row left out of the computation, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Rejection {
     /// 1-based, the header being row 1.
     pub row: u64,
-    pub reason: String,
+    pub reason: Fault,
 }
 
 /// A problem that stops the whole read: the file cannot be read, or its header is wrong.
@@ -65,7 +58,14 @@ pub struct ReadError {
     /// The shared reader's refusal, when the file hit one of its limits (the web says it in
     /// Vietnamese from this rather than from `message`).
     pub cause: Option<SheetError>,
+    /// The header's problems, when the header row does not fit the questionnaire (boxed: a
+    /// read's error stays small on the rows' path).
+    pub columns: Option<Box<ColumnProblems>>,
 }
+
+/// Every problem of a header row, in column order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnProblems(pub Vec<ColumnProblem>);
 
 impl ReadError {
     fn file(file: &str, message: String) -> ReadError {
@@ -74,6 +74,7 @@ impl ReadError {
             row: None,
             message,
             cause: None,
+            columns: None,
         }
     }
 
@@ -91,6 +92,30 @@ impl ReadError {
             row: error.row(),
             message: error.message(),
             cause: Some(error),
+            columns: None,
+        }
+    }
+
+    /// A header row that does not fit the questionnaire.
+    pub fn columns(
+        file: &str,
+        questionnaire: &Questionnaire,
+        header: &[String],
+        problems: Vec<ColumnProblem>,
+    ) -> ReadError {
+        let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+        let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        ReadError {
+            columns: Some(Box::new(ColumnProblems(problems))),
+            ..ReadError::file(
+                file,
+                format!(
+                    "{} (questionnaire {}; found: {})",
+                    listed.join("; "),
+                    questionnaire.id,
+                    found.join(", ")
+                ),
+            )
         }
     }
 
@@ -106,13 +131,15 @@ impl ReadError {
     }
 }
 
-/// The counters of one (unit, channel).
+/// The counters of one (unit, channel, service).
 #[derive(Clone, Debug, PartialEq)]
 pub struct GroupCounts {
     /// Position in `Tally::units`.
     pub unit: u32,
     /// Position in `Tally::channels`.
     pub channel: u32,
+    /// Position in `Tally::services`.
+    pub service: u32,
     pub counts: Counts,
 }
 
@@ -124,6 +151,9 @@ pub struct Tally {
     pub units: Vec<String>,
     /// Channels as written (trimmed; "" when blank), in the order they first appear.
     pub channels: Vec<String>,
+    /// Service codes as written (trimmed; "" when blank or without a `service` column), in
+    /// the order they first appear.
+    pub services: Vec<String>,
     pub groups: Vec<GroupCounts>,
     pub rejected: Vec<Rejection>,
     /// Data rows read (accepted and rejected; blank lines excluded).
@@ -139,6 +169,7 @@ impl Tally {
             questionnaire: questionnaire.id.clone(),
             units: Vec::new(),
             channels: Vec::new(),
+            services: Vec::new(),
             groups: Vec::new(),
             rejected: Vec::new(),
             rows: 0,
@@ -161,19 +192,42 @@ impl Tally {
         self.sum_by(questionnaire, |g| g.channel, &self.channels)
     }
 
+    /// The counters of each service over all units, by service code ("" for the responses
+    /// that name none).
+    pub fn services(&self, questionnaire: &Questionnaire) -> Vec<(String, Counts)> {
+        self.sum_by(questionnaire, |g| g.service, &self.services)
+    }
+
     /// The counters of each (unit, channel), by unit code then channel.
-    pub fn unit_channels(&self) -> Vec<(&str, &str, &Counts)> {
-        let mut out: Vec<(&str, &str, &Counts)> = self
-            .groups
-            .iter()
-            .map(|g| {
-                (
-                    self.units[g.unit as usize].as_str(),
-                    self.channels[g.channel as usize].as_str(),
-                    &g.counts,
-                )
-            })
-            .collect();
+    pub fn unit_channels(&self, questionnaire: &Questionnaire) -> Vec<(&str, &str, Counts)> {
+        self.unit_pairs(questionnaire, |g| &self.channels[g.channel as usize])
+    }
+
+    /// The counters of each (unit, service), by unit code then service.
+    pub fn unit_services(&self, questionnaire: &Questionnaire) -> Vec<(&str, &str, Counts)> {
+        self.unit_pairs(questionnaire, |g| &self.services[g.service as usize])
+    }
+
+    fn unit_pairs<'t>(
+        &'t self,
+        questionnaire: &Questionnaire,
+        key: impl Fn(&GroupCounts) -> &'t String,
+    ) -> Vec<(&'t str, &'t str, Counts)> {
+        let mut out: Vec<(&str, &str, Counts)> = Vec::new();
+        let mut at: std::collections::HashMap<(&str, &str), usize> =
+            std::collections::HashMap::new();
+        for g in &self.groups {
+            let pair = (self.units[g.unit as usize].as_str(), key(g).as_str());
+            match at.get(&pair) {
+                Some(&i) => out[i].2.merge(&g.counts),
+                None => {
+                    at.insert(pair, out.len());
+                    let mut counts = Counts::new(questionnaire);
+                    counts.merge(&g.counts);
+                    out.push((pair.0, pair.1, counts));
+                }
+            }
+        }
         out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         out
     }
@@ -237,17 +291,27 @@ impl Tally {
             .iter()
             .map(|c| position_or_push(&mut self.channels, c))
             .collect();
+        let service_map: Vec<u32> = other
+            .services
+            .iter()
+            .map(|c| position_or_push(&mut self.services, c))
+            .collect();
         for g in other.groups {
-            let (unit, channel) = (unit_map[g.unit as usize], channel_map[g.channel as usize]);
+            let (unit, channel, service) = (
+                unit_map[g.unit as usize],
+                channel_map[g.channel as usize],
+                service_map[g.service as usize],
+            );
             match self
                 .groups
                 .iter_mut()
-                .find(|h| h.unit == unit && h.channel == channel)
+                .find(|h| h.unit == unit && h.channel == channel && h.service == service)
             {
                 Some(h) => h.counts.merge(&g.counts),
                 None => self.groups.push(GroupCounts {
                     unit,
                     channel,
+                    service,
                     counts: g.counts,
                 }),
             }
@@ -362,32 +426,10 @@ impl Fields for Cells<'_> {
     }
 }
 
-#[inline]
-fn trim(bytes: &[u8]) -> &[u8] {
-    let mut start = 0;
-    let mut end = bytes.len();
-    while start < end && matches!(bytes[start], b' ' | b'\t') {
-        start += 1;
-    }
-    while end > start && matches!(bytes[end - 1], b' ' | b'\t') {
-        end -= 1;
-    }
-    &bytes[start..end]
-}
-
-fn shown(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    if text.chars().count() > 40 {
-        format!("{}…", text.chars().take(40).collect::<String>())
-    } else {
-        text.into_owned()
-    }
-}
-
 /// The header's column names as the readers match them (trimmed, lower case, without a
 /// byte-order mark), and a problem for each name given twice. Shared by every reader of
 /// responses; a set keeps the check linear, however wide the header.
-pub fn column_names(header: &[String]) -> (Vec<String>, Vec<String>) {
+pub fn column_names(header: &[String]) -> (Vec<String>, Vec<ColumnProblem>) {
     let names: Vec<String> = header
         .iter()
         .enumerate()
@@ -405,430 +447,186 @@ pub fn column_names(header: &[String]) -> (Vec<String>, Vec<String>) {
     let mut problems = Vec::new();
     for n in &names {
         if !n.is_empty() && !seen.insert(n.as_str()) && reported.insert(n.as_str()) {
-            problems.push(format!("column '{n}' appears twice in the header row"));
+            problems.push(ColumnProblem::Repeated(n.clone()));
         }
     }
     (names, problems)
 }
 
-/// A `weight` field: blank is 1; otherwise a number between [`MIN_WEIGHT`] and
-/// [`MAX_WEIGHT`]. The reason names the value and the limit.
-pub fn parse_weight(text: &[u8]) -> Result<f64, String> {
-    match text {
-        b"" | b"1" | b"1.0" => return Ok(1.0),
-        _ => {}
-    }
-    let Some(weight) = std::str::from_utf8(text)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-    else {
-        let hint = if text.contains(&b',') {
-            " (use a dot for decimals)"
-        } else {
-            ""
-        };
-        return Err(format!("weight: '{}' is not a number{hint}", shown(text)));
-    };
-    if !weight.is_finite() || weight <= 0.0 {
-        Err(format!("weight: {} is not > 0", shown(text)))
-    } else if weight > MAX_WEIGHT {
-        Err(format!(
-            "weight: {} is above the largest weight allowed, 1000000",
-            shown(text)
-        ))
-    } else if weight < MIN_WEIGHT {
-        Err(format!(
-            "weight: {} is below the smallest weight allowed, 0.000001",
-            shown(text)
-        ))
-    } else {
-        Ok(weight)
-    }
-}
-
-/// Where each questionnaire field sits in the file.
-struct Layout {
-    width: usize,
-    unit: usize,
-    respondent: usize,
-    channel: Option<usize>,
-    weight: Option<usize>,
-    items: Vec<usize>,
-    demographics: Vec<Option<usize>>,
-    expectations: Option<usize>,
-    comment: Option<usize>,
-}
-
-impl Layout {
-    fn new(
-        questionnaire: &Questionnaire,
-        name: &str,
-        header: &[String],
-        warnings: &mut Vec<String>,
-    ) -> Result<Layout, ReadError> {
-        let (names, mut problems) = column_names(header);
-        let find = |code: &str| names.iter().position(|n| n == &code.to_ascii_lowercase());
-        let require = |code: &str, problems: &mut Vec<String>| {
-            find(code).unwrap_or_else(|| {
-                problems.push(format!("missing column '{code}' in the header row"));
-                0
-            })
-        };
-        let unit = require("unit_code", &mut problems);
-        let respondent = require("respondent_id", &mut problems);
-        let items: Vec<usize> = questionnaire
-            .items
-            .iter()
-            .map(|i| require(&i.code, &mut problems))
-            .collect();
-        if !problems.is_empty() {
-            let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
-            return Err(ReadError::file(
-                name,
-                format!(
-                    "{} (questionnaire {}; found: {})",
-                    problems.join("; "),
-                    questionnaire.id,
-                    found.join(", ")
-                ),
-            ));
-        }
-        let layout = Layout {
-            width: names.len(),
-            unit,
-            respondent,
-            channel: find("channel"),
-            weight: find("weight"),
-            items,
-            demographics: questionnaire
-                .demographics
-                .iter()
-                .map(|d| find(&d.code))
-                .collect(),
-            expectations: questionnaire
-                .expectations
-                .as_ref()
-                .and_then(|e| find(&e.question.code)),
-            comment: questionnaire.comment.as_ref().and_then(|c| find(&c.code)),
-        };
-        for (i, n) in names.iter().enumerate() {
-            let known = RESERVED_COLUMNS.contains(&n.as_str())
-                || layout.items.contains(&i)
-                || layout.demographics.contains(&Some(i))
-                || layout.expectations == Some(i)
-                || layout.comment == Some(i);
-            if !known {
-                warnings.push(format!(
-                    "column '{}' is not a question of {}: ignored",
-                    header[i].trim(),
-                    questionnaire.id
-                ));
-            }
-        }
-        Ok(layout)
-    }
-}
-
-const BLANK: u8 = 254;
-const INVALID: u8 = 255;
-
-/// Turns rows into counters. Used by the CSV and .xlsx readers, and usable on its own by a
-/// caller that receives rows another way.
-pub struct Aggregator<'q> {
+/// Where the accepted rows go: units, channels and services by first appearance, the counters
+/// of each (unit, channel, service), and the respondent ids already accepted per unit.
+struct Groups<'q> {
     questionnaire: &'q Questionnaire,
     /// The file, for the errors that stop the read.
     name: String,
-    layout: Layout,
-    /// Answer position by the single byte of its code; INVALID elsewhere.
-    answer_by_byte: [u8; 256],
-    scale_text: String,
     units: Vec<String>,
     unit_index: KeyMap,
     last_unit: Option<u32>,
     channels: Vec<String>,
     channel_index: KeyMap,
-    /// Per unit: (channel, group) pairs.
-    unit_groups: Vec<Vec<(u32, u32)>>,
+    services: Vec<String>,
+    service_index: KeyMap,
+    /// The position of the blank service in `services`, once a row has one.
+    blank_service: Option<u32>,
+    /// Per unit: (channel, service, group) triples.
+    unit_groups: Vec<Vec<(u32, u32, u32)>>,
     groups: Vec<GroupCounts>,
     respondents: Respondents,
-    row_answers: Vec<u8>,
-    row_demographics: Vec<u8>,
-    row_expectations: Vec<u8>,
     rejected: Vec<Rejection>,
     rows: u64,
+}
+
+/// Turns rows into counters: each row is checked and packed by the survey codec
+/// ([`crate::codec::RowCodec`], the same rules as the server's import) and counted with
+/// [`Counts::add_packed`]. Used by the CSV and .xlsx readers, and usable on its own by a
+/// caller that receives rows another way.
+pub struct Aggregator<'q> {
+    codec: RowCodec<'q>,
+    groups: Groups<'q>,
     warnings: Vec<String>,
 }
 
 impl<'q> Aggregator<'q> {
     /// Checks the header row: `unit_code`, `respondent_id` and every item of the questionnaire
-    /// must be there; `channel`, `weight`, demographic, expectations and comment columns are
-    /// optional; another column is ignored with a warning.
+    /// must be there; `channel`, `weight`, `service`, demographic, expectations and comment
+    /// columns are optional; another column is ignored with a warning.
     pub fn new(
         questionnaire: &'q Questionnaire,
         name: &str,
         header: &[String],
     ) -> Result<Aggregator<'q>, ReadError> {
-        let mut warnings = Vec::new();
-        let layout = Layout::new(questionnaire, name, header, &mut warnings)?;
-        let mut answer_by_byte = [INVALID; 256];
-        for (position, answer) in questionnaire.scale.answers.iter().enumerate() {
-            if let [byte] = answer.code.as_bytes() {
-                answer_by_byte[byte.to_ascii_lowercase() as usize] = position as u8;
-                answer_by_byte[byte.to_ascii_uppercase() as usize] = position as u8;
-            }
-        }
+        let (codec, warnings) = RowCodec::new(questionnaire, header)
+            .map_err(|problems| ReadError::columns(name, questionnaire, header, problems))?;
         Ok(Aggregator {
-            questionnaire,
-            name: name.to_string(),
-            answer_by_byte,
-            scale_text: questionnaire.scale.describe(),
-            units: Vec::new(),
-            unit_index: KeyMap::default(),
-            last_unit: None,
-            channels: Vec::new(),
-            channel_index: KeyMap::default(),
-            unit_groups: Vec::new(),
-            groups: Vec::new(),
-            respondents: Respondents::default(),
-            row_answers: vec![BLANK; layout.items.len()],
-            row_demographics: vec![BLANK; layout.demographics.len()],
-            row_expectations: Vec::new(),
-            rejected: Vec::new(),
-            rows: 0,
+            codec,
+            groups: Groups {
+                questionnaire,
+                name: name.to_string(),
+                units: Vec::new(),
+                unit_index: KeyMap::default(),
+                last_unit: None,
+                channels: Vec::new(),
+                channel_index: KeyMap::default(),
+                services: Vec::new(),
+                service_index: KeyMap::default(),
+                blank_service: None,
+                unit_groups: Vec::new(),
+                groups: Vec::new(),
+                respondents: Respondents::default(),
+                rejected: Vec::new(),
+                rows: 0,
+            },
             warnings,
-            layout,
         })
     }
 
     /// Makes room for about `rows` respondent ids, so the duplicate check does not grow.
     pub fn reserve(&mut self, rows: usize) {
-        self.respondents.reserve(rows + rows / 8);
-    }
-
-    fn reject(&mut self, row: u64, reason: String) {
-        self.rejected.push(Rejection { row, reason });
-    }
-
-    #[inline]
-    fn answer(&self, field: &[u8]) -> u8 {
-        match field {
-            [] => BLANK,
-            [byte] => self.answer_by_byte[*byte as usize],
-            _ => {
-                let field = trim(field);
-                match field {
-                    [] => BLANK,
-                    [byte] => self.answer_by_byte[*byte as usize],
-                    _ => std::str::from_utf8(field)
-                        .ok()
-                        .and_then(|s| self.questionnaire.scale.find(s))
-                        .map_or(INVALID, |p| p as u8),
-                }
-            }
-        }
+        self.groups.respondents.reserve(rows + rows / 8);
     }
 
     /// Adds one data row (`row` is its number, the header being 1).
     pub fn push(&mut self, row: u64, fields: &impl Fields) -> Result<(), ReadError> {
-        let count = fields.len();
-        if (0..count).all(|i| trim(fields.get(i)).is_empty()) {
+        if RowCodec::is_blank(fields) {
             return Ok(());
         }
-        self.rows += 1;
-        if count != self.layout.width {
-            self.reject(
-                row,
-                format!(
-                    "wrong column count: {count}, expected {}",
-                    self.layout.width
-                ),
-            );
-            return Ok(());
-        }
-        let unit = trim(fields.get(self.layout.unit));
-        if unit.is_empty() {
-            self.reject(row, "empty unit_code".to_string());
-            return Ok(());
-        }
+        let groups = &mut self.groups;
+        groups.rows += 1;
         // The duplicate check's table probe is likely a cache miss on a large file: start the
-        // load now, and use it after the answers are parsed. Hashing the unit code with the id
-        // keeps ids per unit.
-        // Ids are compared in their normal form (`respondent::normalize_respondent_id`); an id
-        // in ASCII without lower-case letters already is, and needs no copy.
-        let raw_respondent = trim(fields.get(self.layout.respondent));
+        // load now, from the raw cells, and use it after the codec has read the row. Ids are
+        // compared in their normal form (`respondent::normalize_respondent_id`); an id in
+        // ASCII without lower-case letters already is, and needs no copy. Hashing the unit
+        // code with the id keeps ids per unit.
+        let columns = &self.codec.columns;
+        let mut respondent_hash = None;
+        if fields.len() == columns.width {
+            let raw = crate::codec::trim(fields.get(columns.respondent));
+            if !raw.is_empty() && raw.is_ascii() && !raw.iter().any(u8::is_ascii_lowercase) {
+                let unit = crate::codec::trim(fields.get(columns.unit));
+                let hash = hash_bytes(hash_bytes(0, unit), raw);
+                groups.respondents.touch(hash);
+                respondent_hash = Some(hash);
+            }
+        }
+        let parsed = match self.codec.read(fields) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                groups.rejected.push(Rejection { row, reason });
+                return Ok(());
+            }
+        };
+        let raw_respondent = parsed.packed.respondent_id.unwrap_or("");
         let normalized;
-        let respondent =
-            if raw_respondent.is_ascii() && !raw_respondent.iter().any(u8::is_ascii_lowercase) {
-                raw_respondent
-            } else {
-                normalized = crate::respondent::normalize_respondent_id(&String::from_utf8_lossy(
-                    raw_respondent,
-                ));
-                normalized.as_bytes()
-            };
-        let respondent_hash = hash_bytes(hash_bytes(0, unit), respondent);
-        self.respondents.touch(respondent_hash);
-        let weight = match self.layout.weight {
-            None => 1.0,
-            Some(column) => match parse_weight(trim(fields.get(column))) {
-                Ok(weight) => weight,
-                Err(reason) => {
-                    self.reject(row, reason);
-                    return Ok(());
-                }
-            },
-        };
-        for k in 0..self.layout.items.len() {
-            let field = fields.get(self.layout.items[k]);
-            let answer = self.answer(field);
-            if answer == INVALID {
-                let reason = format!(
-                    "{}: value {} is not {}",
-                    self.questionnaire.items[k].code,
-                    shown(trim(field)),
-                    self.scale_text
-                );
-                self.reject(row, reason);
-                return Ok(());
-            }
-            self.row_answers[k] = answer;
-        }
-        for d in 0..self.layout.demographics.len() {
-            let Some(column) = self.layout.demographics[d] else {
-                continue;
-            };
-            let text = trim(fields.get(column));
-            let question = &self.questionnaire.demographics[d];
-            self.row_demographics[d] = if text.is_empty() {
-                BLANK
-            } else {
-                match std::str::from_utf8(text)
-                    .ok()
-                    .and_then(|s| question.find(s))
-                {
-                    Some(p) => p as u8,
-                    None => {
-                        let reason = format!(
-                            "{}: '{}' is not one of {}",
-                            question.code,
-                            shown(text),
-                            question.describe()
-                        );
-                        self.reject(row, reason);
-                        return Ok(());
-                    }
-                }
-            };
-        }
-        self.row_expectations.clear();
-        if let (Some(column), Some(expectations)) =
-            (self.layout.expectations, &self.questionnaire.expectations)
+        let respondent = if raw_respondent.is_ascii()
+            && !raw_respondent.bytes().any(|b| b.is_ascii_lowercase())
         {
-            let text = fields.get(column);
-            for part in text.split(|&b| b == b';') {
-                let part = trim(part);
-                if part.is_empty() {
-                    continue;
-                }
-                match std::str::from_utf8(part)
-                    .ok()
-                    .and_then(|s| expectations.question.find(s))
-                {
-                    Some(p) if !self.row_expectations.contains(&(p as u8)) => {
-                        self.row_expectations.push(p as u8)
-                    }
-                    Some(_) => {}
-                    None => {
-                        let reason = format!(
-                            "{}: '{}' is not one of {}",
-                            expectations.question.code,
-                            shown(part),
-                            expectations.question.describe()
-                        );
-                        self.reject(row, reason);
-                        return Ok(());
-                    }
-                }
-            }
-            if self.row_expectations.len() > expectations.max_choices {
-                let reason = format!(
-                    "{}: {} areas chosen, at most {}",
-                    expectations.question.code,
-                    self.row_expectations.len(),
-                    expectations.max_choices
-                );
-                self.reject(row, reason);
-                return Ok(());
-            }
-        }
-
-        // Valid so far: find the unit, then check the respondent against the unit's earlier
-        // accepted rows (a rejected row never claims its id).
-        let Some(unit_index) = self.unit_of(row, unit)? else {
-            return Ok(());
+            raw_respondent.as_bytes()
+        } else {
+            normalized = crate::respondent::normalize_respondent_id(raw_respondent);
+            normalized.as_bytes()
         };
-        self.last_unit = Some(unit_index);
+        let unit = parsed.unit.as_bytes();
+        let respondent_hash =
+            respondent_hash.unwrap_or_else(|| hash_bytes(hash_bytes(0, unit), respondent));
+        let unit_index = groups.unit_of(row, unit)?;
+        groups.last_unit = Some(unit_index);
         if !respondent.is_empty()
             && let Some(first) =
-                self.respondents
+                groups
+                    .respondents
                     .check_insert(respondent_hash, unit_index, respondent, row)
         {
-            let reason = format!(
-                "respondent_id {} repeated in unit {} (first at row {first})",
-                shown(raw_respondent),
-                self.units[unit_index as usize]
-            );
-            self.reject(row, reason);
+            let reason = Fault::RepeatedRespondent {
+                id: shown(raw_respondent.as_bytes()),
+                unit: groups.units[unit_index as usize].clone(),
+                first_row: Some(first),
+            };
+            groups.rejected.push(Rejection { row, reason });
             return Ok(());
         }
-        let channel = match self.layout.channel {
-            Some(column) => trim(fields.get(column)),
-            None => b"",
-        };
-        let group = self.group_of(row, unit_index, channel)?;
-
-        let counts = &mut self.groups[group].counts;
-        counts.responses.add(weight);
-        let per_item = counts.answers_per_item;
-        for (k, &answer) in self.row_answers.iter().enumerate() {
-            if answer != BLANK {
-                counts.answers[k * per_item + answer as usize].add(weight);
-            }
-        }
-        for (d, &option) in self.row_demographics.iter().enumerate() {
-            if option != BLANK && self.layout.demographics[d].is_some() {
-                counts.demographics[d][option as usize].add(weight);
-            }
-        }
-        if !self.row_expectations.is_empty() {
-            counts.expectations_answered.add(weight);
-            for &option in &self.row_expectations {
-                counts.expectations[option as usize].add(weight);
-            }
-        }
-        if let Some(column) = self.layout.comment
-            && !trim(fields.get(column)).is_empty()
-        {
-            counts.comments += 1;
-        }
+        let service = parsed.packed.service.unwrap_or("").as_bytes();
+        let group = groups.group_of(row, unit_index, parsed.channel.as_bytes(), service)?;
+        groups.groups[group].counts.add_packed(&parsed.packed);
         Ok(())
     }
 
-    /// The unit's index, added when new; `None` when the row is rejected for its code. A unit
-    /// beyond [`MAX_UNITS`] stops the read.
-    fn unit_of(&mut self, row: u64, unit: &[u8]) -> Result<Option<u32>, ReadError> {
+    /// The counters, rejections and warnings of every row pushed.
+    pub fn finish(self) -> Tally {
+        let groups = self.groups;
+        Tally {
+            questionnaire: groups.questionnaire.id.clone(),
+            units: groups.units,
+            channels: groups.channels,
+            services: groups.services,
+            groups: groups.groups,
+            rejected: groups.rejected,
+            rows: groups.rows,
+            warnings: self.warnings,
+        }
+    }
+}
+
+fn key_of(names: &mut Vec<String>, index: &mut KeyMap, key: &[u8]) -> u32 {
+    match index.get(key) {
+        Some(k) => k,
+        None => {
+            names.push(String::from_utf8_lossy(key).into_owned());
+            index.insert(key)
+        }
+    }
+}
+
+impl Groups<'_> {
+    /// The unit's index, added when new. A unit beyond [`MAX_UNITS`] stops the read.
+    fn unit_of(&mut self, row: u64, unit: &[u8]) -> Result<u32, ReadError> {
         if let Some(u) = self.last_unit
             && same_bytes(self.units[u as usize].as_bytes(), unit)
         {
-            return Ok(Some(u));
+            return Ok(u);
         }
         if let Some(u) = self.unit_index.get(unit) {
-            return Ok(Some(u));
+            return Ok(u);
         }
-        let Ok(code) = std::str::from_utf8(unit) else {
-            self.reject(row, "unit_code is not UTF-8 text".to_string());
-            return Ok(None);
-        };
         if self.units.len() >= MAX_UNITS {
             return Err(ReadError::at(
                 &self.name,
@@ -841,24 +639,39 @@ impl<'q> Aggregator<'q> {
             ));
         }
         let u = self.unit_index.insert(unit);
-        self.units.push(code.to_string());
+        self.units.push(String::from_utf8_lossy(unit).into_owned());
         self.unit_groups.push(Vec::new());
-        Ok(Some(u))
+        Ok(u)
     }
 
-    /// The position of the (unit, channel) counters, added when new. A pair beyond
+    /// The position of the (unit, channel, service) counters, added when new. A group beyond
     /// [`MAX_GROUPS`] stops the read.
-    fn group_of(&mut self, row: u64, unit: u32, channel: &[u8]) -> Result<usize, ReadError> {
-        let channel_index = match self.channel_index.get(channel) {
-            Some(c) => c,
-            None => {
-                self.channels
-                    .push(String::from_utf8_lossy(channel).into_owned());
-                self.channel_index.insert(channel)
+    fn group_of(
+        &mut self,
+        row: u64,
+        unit: u32,
+        channel: &[u8],
+        service: &[u8],
+    ) -> Result<usize, ReadError> {
+        let channel_index = key_of(&mut self.channels, &mut self.channel_index, channel);
+        // Most rows name no service (or the file has no such column): no lookup for them.
+        let service_index = if service.is_empty() {
+            match self.blank_service {
+                Some(s) => s,
+                None => {
+                    let s = key_of(&mut self.services, &mut self.service_index, service);
+                    self.blank_service = Some(s);
+                    s
+                }
             }
+        } else {
+            key_of(&mut self.services, &mut self.service_index, service)
         };
         let slots = &mut self.unit_groups[unit as usize];
-        if let Some(&(_, g)) = slots.iter().find(|(c, _)| *c == channel_index) {
+        if let Some(&(_, _, g)) = slots
+            .iter()
+            .find(|(c, s, _)| *c == channel_index && *s == service_index)
+        {
             return Ok(g as usize);
         }
         let g = self.groups.len();
@@ -867,33 +680,26 @@ impl<'q> Aggregator<'q> {
                 &self.name,
                 row,
                 format!(
-                    "unit {} and channel {} are one more than the limit of {} distinct \
-                     (unit, channel) pairs in a file",
+                    "unit {}, channel {}{} are one more than the limit of {} distinct \
+                     (unit, channel, service) groups in a file",
                     self.units[unit as usize],
                     shown(channel),
+                    if service.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" and service {}", shown(service))
+                    },
                     chiso_interchange::sheet::group_digits(MAX_GROUPS as u64)
                 ),
             ));
         }
-        slots.push((channel_index, g as u32));
+        slots.push((channel_index, service_index, g as u32));
         self.groups.push(GroupCounts {
             unit,
             channel: channel_index,
+            service: service_index,
             counts: Counts::new(self.questionnaire),
         });
         Ok(g)
-    }
-
-    /// The counters, rejections and warnings of every row pushed.
-    pub fn finish(self) -> Tally {
-        Tally {
-            questionnaire: self.questionnaire.id.clone(),
-            units: self.units,
-            channels: self.channels,
-            groups: self.groups,
-            rejected: self.rejected,
-            rows: self.rows,
-            warnings: self.warnings,
-        }
     }
 }

@@ -22,6 +22,8 @@ pub const CI_METHOD: &str = "normal approximation per item with Kish's effective
 pub struct ReportOptions {
     /// Results per channel over all units (and per unit × channel in the workbook).
     pub by_channel: bool,
+    /// Results per service (the `service` column) over all units, and per unit × service.
+    pub by_service: bool,
     /// Named groups of units, each merged into one result.
     pub groups: Vec<(String, Vec<String>)>,
     /// Transactions per unit and the margin of error, for sample targets.
@@ -48,6 +50,11 @@ pub struct Report {
     pub channels: Vec<ChannelReport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unit_channels: Vec<UnitChannelReport>,
+    /// With `--by service`: one result per service code ("" for responses naming none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<ServiceReport>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unit_services: Vec<UnitServiceReport>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<GroupReport>,
     pub rejected: Vec<Rejection>,
@@ -87,6 +94,21 @@ pub struct ChannelReport {
 pub struct UnitChannelReport {
     pub unit_code: String,
     pub channel: String,
+    #[serde(flatten)]
+    pub result: SurveyResult,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceReport {
+    pub service: String,
+    #[serde(flatten)]
+    pub result: SurveyResult,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct UnitServiceReport {
+    pub unit_code: String,
+    pub service: String,
     #[serde(flatten)]
     pub result: SurveyResult,
 }
@@ -163,16 +185,39 @@ pub fn build_report(
     };
     let unit_channels = if options.by_channel {
         tally
-            .unit_channels()
+            .unit_channels(questionnaire)
             .into_iter()
             .map(|(unit, channel, counts)| UnitChannelReport {
                 unit_code: unit.to_string(),
                 channel: channel.to_string(),
-                result: index_from_counts(questionnaire, counts),
+                result: index_from_counts(questionnaire, &counts),
             })
             .collect()
     } else {
         Vec::new()
+    };
+    let (services, unit_services) = if options.by_service {
+        (
+            tally
+                .services(questionnaire)
+                .into_iter()
+                .map(|(service, counts)| ServiceReport {
+                    service,
+                    result: index_from_counts(questionnaire, &counts),
+                })
+                .collect(),
+            tally
+                .unit_services(questionnaire)
+                .into_iter()
+                .map(|(unit, service, counts)| UnitServiceReport {
+                    unit_code: unit.to_string(),
+                    service: service.to_string(),
+                    result: index_from_counts(questionnaire, &counts),
+                })
+                .collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
     };
     let groups = options
         .groups
@@ -215,6 +260,8 @@ pub fn build_report(
         },
         channels,
         unit_channels,
+        services,
+        unit_services,
         groups,
         rejected: tally.rejected.clone(),
         warnings: tally.warnings.clone(),
@@ -439,6 +486,23 @@ impl Report {
                 .collect();
             out.push_str(&summary_table(questionnaire, "Kênh", &lines));
         }
+        if !self.services.is_empty() {
+            out.push('\n');
+            let lines: Vec<Line> = self
+                .services
+                .iter()
+                .map(|s| Line {
+                    label: if s.service.is_empty() {
+                        "(không ghi)".to_string()
+                    } else {
+                        s.service.clone()
+                    },
+                    result: &s.result,
+                    flag: "",
+                })
+                .collect();
+            out.push_str(&summary_table(questionnaire, "Dịch vụ", &lines));
+        }
         if !self.groups.is_empty() {
             out.push('\n');
             let lines: Vec<Line> = self
@@ -535,7 +599,7 @@ impl Report {
         row
     }
 
-    /// One row per unit, then per channel and group when asked, then `all`; numbers unrounded
+    /// One row per unit, then per channel, service and group when asked, then `all`; numbers unrounded
     /// with a dot, as in JSON.
     pub fn to_csv(&self, questionnaire: &Questionnaire) -> String {
         let rows = std::iter::once(Self::csv_header(questionnaire))
@@ -548,6 +612,11 @@ impl Report {
                 self.channels
                     .iter()
                     .map(|c| Self::csv_row("channel", &c.channel, &c.result)),
+            )
+            .chain(
+                self.services
+                    .iter()
+                    .map(|c| Self::csv_row("service", &c.service, &c.result)),
             )
             .chain(
                 self.groups
@@ -729,6 +798,25 @@ impl Report {
                 rows,
             )?;
         }
+        if !self.services.is_empty() {
+            let rows = self
+                .services
+                .iter()
+                .map(|c| (vec![c.service.clone()], &c.result))
+                .collect();
+            summary(&mut workbook, "Dịch vụ", &["Mã dịch vụ"], rows)?;
+            let rows = self
+                .unit_services
+                .iter()
+                .map(|c| (vec![c.unit_code.clone(), c.service.clone()], &c.result))
+                .collect();
+            summary(
+                &mut workbook,
+                "Đơn vị theo dịch vụ",
+                &["Mã đơn vị", "Mã dịch vụ"],
+                rows,
+            )?;
+        }
         if !self.groups.is_empty() {
             let rows = self
                 .groups
@@ -760,7 +848,7 @@ impl Report {
         rejected.write_string_with_format(0, 1, "Lý do", &bold)?;
         for (r, rejection) in self.rejected.iter().enumerate() {
             rejected.write_number(r as u32 + 1, 0, rejection.row as f64)?;
-            rejected.write_string(r as u32 + 1, 1, &rejection.reason)?;
+            rejected.write_string(r as u32 + 1, 1, rejection.reason.to_string())?;
         }
         workbook.save_to_buffer()
     }

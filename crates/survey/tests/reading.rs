@@ -1,4 +1,4 @@
-//! Reading responses (interchange.md §5): the contract example and its traps, every rejection
+//! Reading responses (docs/formats.md §5): the contract example and its traps, every rejection
 //! rule, header problems, BOM and CRLF, .xlsx, demographic and expectations columns, the leader
 //! survey's A–E answers, and the leader survey's mapping onto the bundled framework.
 
@@ -157,11 +157,12 @@ fn every_rejection_rule_names_its_row() {
         text.push('\n');
     }
     let tally = sipas(&text);
-    let got: Vec<(u64, &str)> = tally
+    let reasons: Vec<(u64, String)> = tally
         .rejected
         .iter()
-        .map(|r| (r.row, r.reason.as_str()))
+        .map(|r| (r.row, r.reason.to_string()))
         .collect();
+    let got: Vec<(u64, &str)> = reasons.iter().map(|(r, s)| (*r, s.as_str())).collect();
     assert_eq!(
         got,
         [
@@ -256,14 +257,17 @@ fn demographics_expectations_and_comments() {
         row("01", "6", "", "4"),
     );
     let tally = read_csv(&q, "r.csv", text.as_bytes()).unwrap();
-    let reasons: Vec<(u64, &str)> = tally
+    let reasons: Vec<(u64, String)> = tally
         .rejected
         .iter()
-        .map(|r| (r.row, r.reason.as_str()))
+        .map(|r| (r.row, r.reason.to_string()))
         .collect();
     assert_eq!(reasons[0].0, 5);
     assert!(reasons[0].1.starts_with("sex: 'x' is not one of nam, nu"));
-    assert_eq!(reasons[1], (6, "expectations: 4 areas chosen, at most 3"));
+    assert_eq!(
+        reasons[1],
+        (6, "expectations: 4 areas chosen, at most 3".to_string())
+    );
     assert!(
         reasons[2]
             .1
@@ -331,7 +335,7 @@ fn leader_survey_answers_a_to_e() {
         "unit_code,respondent_id,channel,weight,{}\n",
         codes.join(",")
     );
-    // domain.md §4: 6 A, 3 B, 1 C, 2 E on the 0.5-point item → 80 % → 0.40 points.
+    // docs/method.md §4: 6 A, 3 B, 1 C, 2 E on the 0.5-point item → 80 % → 0.40 points.
     let answers = ["A", "A", "A", "A", "A", "A", "B", "B", "b", "C", "E", "e"];
     for (i, answer) in answers.iter().enumerate() {
         let mut cells = vec![""; codes.len()];
@@ -347,6 +351,7 @@ fn leader_survey_answers_a_to_e() {
     assert!(
         tally.rejected[0]
             .reason
+            .to_string()
             .ends_with("value F is not A, B, C, D, E")
     );
     let result = index_from_counts(&q, &tally.unit(&q, "46"));
@@ -470,7 +475,7 @@ mod limits {
         assert!(
             error
                 .message
-                .contains("limit of 20,000 distinct (unit, channel) pairs"),
+                .contains("limit of 20,000 distinct (unit, channel, service) groups"),
             "{}",
             error.message
         );
@@ -488,11 +493,12 @@ mod limits {
         ]
         .join("\n");
         let tally = sipas(&text);
-        let reasons: Vec<(u64, &str)> = tally
+        let owned: Vec<(u64, String)> = tally
             .rejected
             .iter()
-            .map(|r| (r.row, r.reason.as_str()))
+            .map(|r| (r.row, r.reason.to_string()))
             .collect();
+        let reasons: Vec<(u64, &str)> = owned.iter().map(|(r, s)| (*r, s.as_str())).collect();
         assert_eq!(
             reasons,
             [

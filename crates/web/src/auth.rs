@@ -177,7 +177,7 @@ async fn load_principal(
         return Ok(None);
     };
     let hash = token_hash(&token);
-    let Some(session) = users::find_session(&state.db, &hash).await? else {
+    let Some((session, user, roles)) = users::session_principal(&state.db, &hash).await? else {
         return Ok(None);
     };
     let now = Utc::now();
@@ -186,7 +186,6 @@ async fn load_principal(
         users::delete_session(&state.db, &hash).await?;
         return Ok(None);
     }
-    let user = users::get(&state.db, session.user_id).await?;
     if !user.active {
         return Ok(None);
     }
@@ -199,7 +198,6 @@ async fn load_principal(
         )
         .await?;
     }
-    let roles = users::roles(&state.db, user.id).await?;
     Ok(Some((
         Principal {
             user,

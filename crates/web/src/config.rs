@@ -40,7 +40,7 @@ pub struct Config {
     pub lockout_minutes: i64,
     /// Failed logins from one address within 15 minutes before further attempts are refused.
     pub ip_failures_per_15_minutes: i64,
-    /// Where evidence files go (issue 4); created on start.
+    /// Where evidence files go; created on start.
     pub data_dir: PathBuf,
     /// Submissions per client address per minute on the public survey form without tokens
     /// (a token is its own limit: it answers once). A counter or a family sharing one address

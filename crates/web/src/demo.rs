@@ -218,7 +218,7 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> Result<(), StoreErr
         let role = Role::parse(role).expect("demo roles are valid");
         let full_name = match role {
             Role::Admin => "Quản trị hệ thống",
-            Role::Secretariat => "Nguyễn Thị Thường Trực",
+            Role::Secretariat => "Nguyễn Thị Thu Hà",
             Role::UnitEditor => "Trần Văn Nhập Liệu",
             Role::UnitLeader => "Lê Thị Lãnh Đạo",
             Role::Appraiser => "Phạm Văn Thẩm Định",

@@ -59,6 +59,7 @@ impl From<StoreError> for AppError {
             StoreError::Rule(rule) => AppError::refused(rule),
             StoreError::Campaign(refusal) => AppError::refused(refusal),
             StoreError::CampaignSetup(refusal) => AppError::refused(refusal),
+            StoreError::Checklist(refusal) => AppError::refused(refusal),
             other => AppError::Internal(other.into()),
         }
     }

@@ -48,6 +48,7 @@ const VI_FILES: &[(&str, &str)] = &[
     ("units", include_str!("../locales/vi/units.toml")),
     ("frameworks", include_str!("../locales/vi/frameworks.toml")),
     ("campaigns", include_str!("../locales/vi/campaigns.toml")),
+    ("checklist", include_str!("../locales/vi/checklist.toml")),
     ("users", include_str!("../locales/vi/users.toml")),
     ("assessment", include_str!("../locales/vi/assessment.toml")),
     ("appraisal", include_str!("../locales/vi/appraisal.toml")),
@@ -69,6 +70,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("units", include_str!("../locales/en/units.toml")),
     ("frameworks", include_str!("../locales/en/frameworks.toml")),
     ("campaigns", include_str!("../locales/en/campaigns.toml")),
+    ("checklist", include_str!("../locales/en/checklist.toml")),
     ("users", include_str!("../locales/en/users.toml")),
     ("assessment", include_str!("../locales/en/assessment.toml")),
     ("appraisal", include_str!("../locales/en/appraisal.toml")),
@@ -167,7 +169,7 @@ const CATALOGUE: &[(&str, &str)] = &[
     ("is empty: no header row", "trống: không có dòng tiêu đề"),
     ("not readable as .xlsx: {}", "không đọc được dạng .xlsx: {}"),
     ("has no sheet", "không có trang tính nào"),
-    // The self-assessment workflow as a unit meets it (issue 4): deadlines, locked sheets,
+    // The self-assessment workflow as a unit meets it: deadlines, locked sheets,
     // evidence links, explanation answers.
     ("self-assessment", "tự đánh giá"),
     ("explanation", "giải trình"),
@@ -289,7 +291,7 @@ const CATALOGUE: &[(&str, &str)] = &[
         "first sheet not readable: {}",
         "không đọc được trang tính đầu tiên: {}",
     ),
-    // The assessment workflow as the council and the secretariat meet it (issue 4). Actions,
+    // The assessment workflow as the council and the secretariat meet it. Actions,
     // sheet statuses and campaign states are translated where a message nests them.
     ("a draft", "còn là bản nháp"),
     ("submitted", "đã nộp"),

@@ -9,6 +9,7 @@ pub mod client;
 pub mod config;
 pub mod demo;
 pub mod describe;
+pub mod downloads;
 pub mod error;
 pub mod extract;
 pub mod forms;
@@ -110,6 +111,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         survey_rate: Default::default(),
         questionnaires: Default::default(),
         import_jobs: Default::default(),
+        frameworks: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
         clock: config.clock.clone(),
         config: Arc::new(config),

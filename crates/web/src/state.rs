@@ -23,6 +23,9 @@ pub struct AppState {
     pub clock: crate::app::Clock,
     /// Parsed survey questionnaires by code and version.
     pub questionnaires: crate::app::survey::QuestionnaireCache,
+    /// Frozen frameworks, built once per process (docs/method.md: a framework is frozen
+    /// when a campaign that uses it opens).
+    pub frameworks: crate::app::frameworks::FrameworkCache,
     /// Background survey imports with their progress.
     pub import_jobs: crate::app::survey::ImportJobs,
     /// Password checks, bounded (`password_checks`).

@@ -1,4 +1,4 @@
-//! `chiso compute` (interchange.md §4).
+//! `chiso compute` (docs/formats.md §4).
 
 use chiso_domain::{Bands, evaluate};
 use chiso_interchange::report::build_report;

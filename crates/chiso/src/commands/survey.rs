@@ -1,4 +1,4 @@
-//! `chiso survey …`: indices from responses (interchange.md §6), questionnaires, sample sizes
+//! `chiso survey …`: indices from responses (docs/formats.md §6), questionnaires, sample sizes
 //! and synthetic data. The maths and the reports live in `chiso-survey`; this file reads the
 //! files, reports problems with their file and row, and writes the output.
 
@@ -207,7 +207,7 @@ fn index(args: SurveyIndexArgs) -> Result<(), CliError> {
             tally
                 .rejected
                 .iter()
-                .map(|r| InputError::row(&name, r.row as usize, r.reason.clone()))
+                .map(|r| InputError::row(&name, r.row as usize, r.reason.to_string()))
                 .collect(),
         )));
     }
@@ -227,6 +227,7 @@ fn index(args: SurveyIndexArgs) -> Result<(), CliError> {
     let stage = Stage::start("Đang tính chỉ số");
     let options = ReportOptions {
         by_channel: args.by == Some(SurveyBy::Channel),
+        by_service: args.by == Some(SurveyBy::Service),
         groups,
         targets,
         previous,

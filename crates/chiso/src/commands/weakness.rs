@@ -1,5 +1,5 @@
 //! `chiso weakness`: where a unit lost points and what it takes to reach a target
-//! (domain.md §7, the analysis behind an improvement plan).
+//! (docs/method.md §7, the analysis behind an improvement plan).
 
 use chiso_domain::weakness::{Target, area_losses, compare_with_peers, leaf_losses, what_it_takes};
 use chiso_domain::{Bands, Framework, evaluate};

@@ -1,4 +1,4 @@
-//! The assessment workflow of a unit's sheet (phiếu) in a campaign (issue 4, domain.md §2.6):
+//! The assessment workflow of a unit's sheet (phiếu) in a campaign (docs/method.md §2.5):
 //! self-assessment → submit → appraisal rounds → explanation → finalize, who may do what at
 //! each step, deadlines with extensions, the submission check, and the final points that feed
 //! the scoring engine. Pure rules without IO: the store asks these questions before every
@@ -16,6 +16,8 @@ use crate::points::Points;
 
 mod rounds;
 pub use rounds::*;
+mod checklist;
+pub use checklist::*;
 
 /// Where a unit's sheet stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -29,7 +31,7 @@ pub enum SheetStatus {
     /// In the appraisal round that is open (the sheet's current round).
     InAppraisal,
     /// Its current round closed without an explanation request: nothing more is asked of the
-    /// unit; later rounds leave it alone (domain.md §2.6: "others keep round 1").
+    /// unit; later rounds leave it alone (docs/method.md §2.5: "others keep round 1").
     Appraised,
     /// Its current round closed with flagged leaves: the unit answers them.
     ExplanationRequested,
@@ -202,7 +204,7 @@ impl SheetAction {
     }
 
     /// The roles that may take the action (for the units or areas in their scope, which the
-    /// caller resolves). Editors fill the sheet, the leader signs it off (domain.md §2.6
+    /// caller resolves). Editors fill the sheet, the leader signs it off (docs/method.md §2.5
     /// stage 2: "unit head"), appraisers score, the secretariat runs the calendar; the admin
     /// can stand in for the secretariat.
     pub fn roles(self) -> &'static [Role] {
@@ -274,7 +276,7 @@ pub struct SubmissionProblem {
 pub enum SubmissionProblemKind {
     /// A self-assessed leaf without points: it would silently count 0.
     MissingPoints,
-    /// Evidence is required, none is attached and there is no explanation (domain.md §2.6
+    /// Evidence is required, none is attached and there is no explanation (docs/method.md §2.5
     /// stage 1: "without full evidence, an explanation is mandatory").
     MissingEvidenceExplanation,
 }
@@ -448,7 +450,7 @@ pub fn check_action(
 }
 
 /// Entry is closed after the stage's deadline unless the unit has an extension for that stage
-/// with a later date (domain.md §2.6: "after it, entry closes unless the owner grants that unit
+/// with a later date (docs/method.md §2.5: "after it, entry closes unless the owner grants that unit
 /// an extension"). The deadline day itself is still open. Dates are any ordered type (the
 /// store passes calendar dates in Vietnam time).
 pub fn may_enter<D: Ord + Copy + fmt::Display>(
@@ -615,7 +617,7 @@ pub struct LeafRecord {
     pub rounds: BTreeMap<u32, RoundRecord>,
 }
 
-/// A leaf's final points (domain.md §2.5 step 1, §2.6): the value of the last round that set
+/// A leaf's final points (docs/method.md §2.6, §2.6): the value of the last round that set
 /// one, else the self-assessed value. Round 2 re-scores flagged leaves; the others keep
 /// round 1, or the unit's own value where no appraiser changed it.
 pub fn final_points(record: &LeafRecord) -> Option<Points> {
@@ -647,6 +649,18 @@ impl SheetRecords {
 
     pub fn get_mut(&mut self, leaf: NodeId) -> &mut LeafRecord {
         &mut self.records[leaf]
+    }
+
+    /// The round the sheet entered appraisal in: the first round any appraiser saved on it,
+    /// else `current_round`. A sheet submitted late joins the round open at the time, and that
+    /// round reviews every leaf of it, as round 1 does for the others.
+    pub fn entry_round(&self, current_round: u32) -> u32 {
+        self.records
+            .iter()
+            .filter_map(|r| r.rounds.keys().next().copied())
+            .min()
+            .unwrap_or(current_round)
+            .min(current_round.max(1))
     }
 }
 
@@ -773,6 +787,7 @@ pub fn summarize(
     current_round: u32,
 ) -> SheetSummary {
     let mut summary = SheetSummary::default();
+    let entry = records.entry_round(current_round);
     for &leaf in framework.leaves() {
         let node = framework.node(leaf);
         if node.method == Method::Survey {
@@ -792,7 +807,7 @@ pub fn summarize(
             }
         }
         if current_round >= 1 {
-            let in_round = current_round == 1
+            let in_round = current_round == entry
                 || record
                     .rounds
                     .get(&(current_round - 1))
@@ -829,7 +844,7 @@ pub fn summarize(
     summary
 }
 
-/// The scoring engine's input for one unit from its final points (domain.md §2.5): each leaf
+/// The scoring engine's input for one unit from its final points (docs/method.md §2.7): each leaf
 /// with a final value is checked against the framework like any other entry.
 pub fn unit_input(
     framework: &Framework,

@@ -150,7 +150,7 @@ pub fn check_campaign_action(
 /// The status a sheet moves to when round `round` opens, or `None` when the round leaves it
 /// alone. Round 1 takes the submitted sheets; a later round takes the sheets with explanation
 /// requests (answered or not: the deadline is the deadline) and sheets submitted late with an
-/// extension. Appraised sheets keep their last round (domain.md §2.6 stage 5).
+/// extension. Appraised sheets keep their last round (docs/method.md §2.5 stage 5).
 pub fn status_after_round_opens(status: SheetStatus, round: u32) -> Option<SheetStatus> {
     use SheetStatus::*;
     match status {

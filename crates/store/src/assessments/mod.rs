@@ -1,4 +1,4 @@
-//! The assessment workflow in the database (issue 4): a sheet per unit and campaign, leaf
+//! The assessment workflow in the database: a sheet per unit and campaign, leaf
 //! scores per stage (0 = self-assessment, k = appraisal round k), extensions, appraisal round
 //! states, finalization and the published results.
 //!
@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{
-    self as rules, LeafRecord, RoundPhase, RoundRecord, SheetAction, SheetContext, SheetRecords,
-    SheetStatus, SheetSummary, Stage, SubmissionProblem,
+    self as rules, CampaignStep, Concern, Decisions, LeafRecord, Outcome, RoundPhase, RoundRecord,
+    SheetAction, SheetContext, SheetRecords, SheetStatus, SheetSummary, Stage, SubmissionProblem,
 };
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Bands, Framework, NodeId, Points, evaluate};
@@ -38,6 +38,8 @@ mod reads;
 pub use reads::*;
 mod scope;
 pub use scope::*;
+mod context;
+pub use context::*;
 mod summary;
 pub(crate) use summary::*;
 mod self_assessment;
@@ -50,3 +52,5 @@ mod results;
 pub use results::*;
 mod progress;
 pub use progress::*;
+mod checklist;
+pub use checklist::*;

@@ -19,15 +19,26 @@ macro_rules! campaign_rows {
     }};
 }
 
-/// The secretariat finalizes the campaign: no round may be open; every sheet is finalized (a
-/// sheet never submitted as it stands), each leaf's final points (the last round's value, else
-/// the unit's) are written to `final_scores`, and the campaign moves to finalized.
+/// The secretariat finalizes the campaign (docs/method.md §2.5): no round may be open, and the
+/// finalize checklist's blocking lines must each be decided with a reason (a unit never
+/// submitted is left out or given 0 points, a sheet no round appraised has its self-points
+/// accepted or is left out, pending explanations are accepted as they stand, unmapped survey
+/// leaves are waived). In one transaction: the survey leaves are refreshed from their mapped
+/// waves, every decision and waiver is audited with its reason, every sheet is finalized, each
+/// leaf's final points (the last round's value, else the unit's) are written to `final_scores`
+/// except for sheets left out or zeroed, and the campaign moves to finalized.
+///
+/// Over 100 lines: the finalization is one transaction (state, survey refresh, decisions and
+/// waivers, sheets, final values, audit), written once for both backends by `in_transaction!`.
+#[allow(clippy::too_many_arguments)]
 pub async fn finalize(
     db: &Db,
     actor: &Actor,
     role: Role,
     campaign_id: i64,
-    reason: Option<&str>,
+    today: NaiveDate,
+    reason: &str,
+    decisions: &Decisions,
 ) -> Result<(), StoreError> {
     let campaign = campaigns::get(db, campaign_id).await?;
     let states = round_states(db, campaign_id).await?;
@@ -37,8 +48,33 @@ pub async fn finalize(
         &phases(&states, campaign.appraisal_rounds),
     )
     .map_err(invalid)?;
+    let facts = campaign_facts(db, &campaign, today).await?;
+    let list = rules::checklist(CampaignStep::Finalize, &facts);
+    let resolved = list.resolve(reason, decisions)?;
+    let sheet_of: HashMap<i64, i64> = facts
+        .units
+        .iter()
+        .filter_map(|u| u.sheet_id.map(|s| (u.unit_id, s)))
+        .collect();
+    let outcomes: HashMap<i64, Outcome> = resolved
+        .iter()
+        .filter_map(|(unit_id, _, decision, _)| {
+            Some((*sheet_of.get(unit_id)?, rules::outcome_of(Some(*decision))?))
+        })
+        .collect();
+    let unmapped = list
+        .blocking()
+        .find(|i| i.concern == Concern::SurveyLeavesUnmapped)
+        .map(|i| i.leaves.join(", "));
+    let mapped = !crate::surveys::leaf_maps(db, campaign_id).await?.is_empty();
+    let plan = if mapped {
+        Some(crate::surveys::plan_refresh(db, campaign_id).await?)
+    } else {
+        None
+    };
     let groups = load_frameworks(db, campaign_id).await?;
     let now = Utc::now();
+    let reason = Some(reason.trim());
     in_transaction!(db, tx => {
         let moved = sqlx::query("UPDATE campaigns SET state = 'finalized', updated_at = $1 WHERE id = $2 AND state = 'appraisal'")
             .bind(now)
@@ -52,6 +88,35 @@ pub async fn finalize(
             .change("state", Some(CampaignState::Appraisal.to_string()), Some(CampaignState::Finalized.to_string()))
             .reason(reason)
             .campaign(campaign_id)).await?;
+        // The survey third of the index, as the waves stand now (§3.8), before any value is
+        // frozen.
+        if let Some(plan) = &plan {
+            crate::surveys::write_refresh!(tx, actor, campaign_id, plan);
+        }
+        if let (Some(leaves), Some(why)) = (&unmapped, decisions.survey_waiver.as_deref()) {
+            tx.record(actor, &AuditEntry::new("waive", "campaign", campaign_id)
+                .change("survey_leaves_unmapped", None, Some(leaves.clone()))
+                .reason(Some(why.trim()))
+                .campaign(campaign_id)).await?;
+        }
+        for (unit_id, concern, decision, why) in &resolved {
+            let entity = match sheet_of.get(unit_id) {
+                Some(sheet_id) => ("sheet", *sheet_id),
+                None => ("unit", *unit_id),
+            };
+            tx.record(actor, &AuditEntry::new("decide", entity.0, entity.1)
+                .change(&format!("finalize.{}", concern_key(*concern)), None, Some(decision.as_str().to_string()))
+                .reason(Some(why))
+                .campaign(campaign_id)
+                .unit(Some(*unit_id))).await?;
+        }
+        for (sheet_id, outcome) in &outcomes {
+            sqlx::query("UPDATE sheets SET outcome = $1 WHERE id = $2")
+                .bind(outcome.as_str())
+                .bind(sheet_id)
+                .execute(&mut *tx)
+                .await?;
+        }
         // Finalizing the sheets first locks them (PostgreSQL), so the rows read next are the
         // last word: a save that raced this finds its sheet finalized and is refused.
         let mut finalized: Vec<(i64, i64, i64)> = Vec::new();
@@ -71,7 +136,8 @@ pub async fn finalize(
                     .campaign(campaign_id)
                     .unit(Some(*unit_id))).await?;
             }
-            finalized.extend(rows);
+            // A sheet left out or zeroed has no final points.
+            finalized.extend(rows.into_iter().filter(|(id, _, _)| !outcomes.contains_key(id)));
         }
         let by_sheet = campaign_rows!(&mut *tx, campaign_id);
         let mut values: Vec<(i64, i64, i64, i64)> = Vec::new();
@@ -117,6 +183,21 @@ pub async fn finalize(
         }
         Ok(())
     })
+}
+
+/// The name of a checklist concern in an audit field (`finalize.not_submitted`).
+fn concern_key(concern: Concern) -> &'static str {
+    match concern {
+        Concern::NotSubmitted => "not_submitted",
+        Concern::NotAppraised => "not_appraised",
+        Concern::ExplanationPending => "explanation_pending",
+        Concern::DeadlineAhead => "deadline_ahead",
+        Concern::BelowSampleTarget => "below_sample_target",
+        Concern::SurveyLeavesUnmapped => "survey_leaves_unmapped",
+        Concern::SurveyLeavesStale => "survey_leaves_stale",
+        Concern::Excluded => "excluded",
+        Concern::Zeroed => "zeroed",
+    }
 }
 
 /// The final points of a sheet, by framework node id.
@@ -165,6 +246,20 @@ pub struct PublishedUnit {
     pub areas: Vec<PublishedArea>,
     /// Leaves without a final value, scored 0.
     pub missing: Vec<String>,
+    /// Set when finalize ranked a never-submitted sheet with 0 points.
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+}
+
+/// A unit left out of a group's ranking at finalize (never submitted, or not appraised), with
+/// the reason on record in the audit log.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ExcludedUnit {
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    /// The sheet was never submitted (else: submitted, never appraised).
+    pub never_submitted: bool,
 }
 
 /// The ranking of one group of units (one framework).
@@ -178,6 +273,9 @@ pub struct PublishedGroup {
     pub max_points: Points,
     /// In rank order, then unit code.
     pub units: Vec<PublishedUnit>,
+    /// Units left out of the ranking at finalize, by unit code.
+    #[serde(default)]
+    pub excluded: Vec<ExcludedUnit>,
 }
 
 /// A campaign's published results: the scoring engine's output, frozen at publication.
@@ -213,11 +311,13 @@ pub async fn compute_results(
         i64,
         Option<i64>,
         Option<i64>,
+        Option<String>,
+        Option<DateTime<Utc>>,
     );
     // One query for every sheet and final value of the campaign (sheets without a value come
     // back once with NULLs, so they are ranked too).
     let rows: Vec<FinalRow> = with_db_read!(db, pool => sqlx::query_as(
-        "SELECT s.id, s.unit_id, u.code, u.name, u.region, s.framework_id, f.node_id, f.points \
+        "SELECT s.id, s.unit_id, u.code, u.name, u.region, s.framework_id, f.node_id, f.points, s.outcome, s.submitted_at \
          FROM sheets s JOIN org_units u ON u.id = s.unit_id \
          LEFT JOIN final_scores f ON f.sheet_id = s.id \
          WHERE s.campaign_id = $1 ORDER BY s.id")
@@ -236,9 +336,28 @@ pub async fn compute_results(
             .map(|u| u.unit_id)
             .collect();
         let mut units: BTreeMap<i64, UnitFinals> = BTreeMap::new();
-        for (_, unit_id, code, name, region, framework_id, node, points) in &rows {
+        let mut excluded: Vec<ExcludedUnit> = Vec::new();
+        let mut zeroed: Vec<i64> = Vec::new();
+        for (_, unit_id, code, name, region, framework_id, node, points, outcome, submitted) in
+            &rows
+        {
             if *framework_id != group.framework_id || !members.contains(unit_id) {
                 continue;
+            }
+            match outcome.as_deref().and_then(Outcome::parse) {
+                Some(Outcome::Excluded) => {
+                    if !excluded.iter().any(|e| e.unit_id == *unit_id) {
+                        excluded.push(ExcludedUnit {
+                            unit_id: *unit_id,
+                            unit_code: code.clone(),
+                            unit_name: name.clone(),
+                            never_submitted: submitted.is_none(),
+                        });
+                    }
+                    continue;
+                }
+                Some(Outcome::Zero) => zeroed.push(*unit_id),
+                None => {}
             }
             let unit = units
                 .entry(*unit_id)
@@ -300,10 +419,11 @@ pub async fn compute_results(
                         .iter()
                         .map(|&leaf| framework.node(leaf).code.clone())
                         .collect(),
+                    outcome: zeroed.contains(&unit_id).then_some(Outcome::Zero),
                 }
             })
             .collect();
-        // The engine keys units by id; ties read in unit-code order (interchange.md §4).
+        // The engine keys units by id; ties read in unit-code order (docs/formats.md §4).
         published.sort_by(|a, b| {
             a.rank
                 .cmp(&b.rank)
@@ -317,6 +437,10 @@ pub async fn compute_results(
             sample: framework.meta.sample,
             max_points: framework.max_points(),
             units: published,
+            excluded: {
+                excluded.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
+                excluded
+            },
         });
     }
     Ok(PublishedResults {

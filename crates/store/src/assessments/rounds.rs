@@ -197,7 +197,9 @@ pub async fn save_appraisal(
         .get(leaf)
         .rounds
         .get(&(round as u32).saturating_sub(1))
-        .is_some_and(|r| r.explanation_requested);
+        .is_some_and(|r| r.explanation_requested)
+        // A sheet that joined this round late has every leaf reviewed in it.
+        || records.entry_round(round as u32) == round as u32;
     rules::check_appraisal(
         framework,
         leaf,
@@ -420,3 +422,86 @@ pub async fn submit_explanation(
     )
     .await
 }
+
+/// An appraiser accepts the unit's own points ("chấp nhận điểm tự chấm") for every leaf of
+/// an area (`area` = its code), or of the whole sheet (`None`), that the open round lets them
+/// appraise and that has no value of the round yet: each gets a row of the round holding the
+/// unit's points, in one transaction with one audit row per leaf. Leaves the appraiser has
+/// already scored in the round keep their value, and every accepted leaf can still be changed
+/// one by one afterwards. Returns how many leaves were accepted.
+pub async fn accept_self_scores(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    areas: Option<&[String]>,
+    sheet_id: i64,
+    area: Option<&str>,
+) -> Result<usize, StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    let open = open_round_of(db, scope.campaign.id).await?;
+    rules::check_action(role, SheetAction::Appraise, &scope.context(open)).map_err(invalid)?;
+    let round = scope.sheet.current_round;
+    let framework = scope.framework();
+    let records = sheet_records(db, &scope).await?;
+    let accepted: Vec<(i64, i64)> = scope
+        .node_index
+        .iter()
+        .filter_map(|(&node_id, &leaf)| {
+            if area.is_some_and(|code| rules::top_code(framework, leaf) != code.trim()) {
+                return None;
+            }
+            let record = records.get(leaf);
+            let flagged_before = record
+                .rounds
+                .get(&(round as u32).saturating_sub(1))
+                .is_some_and(|r| r.explanation_requested);
+            let allowed = rules::check_appraisal(
+                framework,
+                leaf,
+                areas,
+                round as u32,
+                scope.campaign.appraisal_rounds as u32,
+                flagged_before,
+                false,
+            )
+            .is_ok();
+            let points = record.self_points?;
+            (allowed && !record.rounds.contains_key(&(round as u32)))
+                .then_some((node_id, points.ten_thousandths()))
+        })
+        .collect();
+    if accepted.is_empty() {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    in_transaction!(db, tx => {
+        touch_sheet!(tx, sheet_id, SheetStatus::InAppraisal, Some(round), "the acceptance of the unit's points".to_string());
+        let mut entries = Vec::new();
+        for &(node_id, points) in &accepted {
+            let inserted = sqlx::query(
+                "INSERT INTO leaf_scores (sheet_id, node_id, stage, points, explanation_requested, \
+                 updated_by, updated_by_name, updated_at, version) VALUES ($1, $2, $3, $4, FALSE, $5, $6, $7, 1) \
+                 ON CONFLICT (sheet_id, node_id, stage) DO NOTHING")
+                .bind(sheet_id)
+                .bind(node_id)
+                .bind(round)
+                .bind(points)
+                .bind(actor.id)
+                .bind(&actor.name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            // A leaf the appraiser scored meanwhile keeps that value.
+            if inserted.rows_affected() == 1 {
+                entries.push(scope.entry(ACCEPT_ACTION, node_id)
+                    .change(&stage_field(round, "points"), None, points_text(Some(points))));
+            }
+        }
+        tx.record_many(actor, &entries).await?;
+        refresh_summary!(tx, sheet_id, framework, &scope.node_index, round as u32);
+        Ok(entries.len())
+    })
+}
+
+/// The audit action of a leaf accepted by [`accept_self_scores`].
+pub const ACCEPT_ACTION: &str = "accept";

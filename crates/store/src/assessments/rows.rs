@@ -35,6 +35,22 @@ pub struct SheetRow {
 }
 
 impl SheetRow {
+    /// The row as a write left it: its version moved by one and its figures set.
+    pub fn saved_with(&mut self, summary: &SheetSummary, at: DateTime<Utc>) {
+        self.version += 1;
+        self.updated_at = at;
+        self.leaves_total = i64::from(summary.leaves_total);
+        self.leaves_filled = i64::from(summary.leaves_filled);
+        self.missing_evidence = i64::from(summary.missing_evidence);
+        self.unexplained = i64::from(summary.unexplained);
+        self.self_total = summary.self_total.ten_thousandths();
+        self.appraised_total = summary.appraised_total.ten_thousandths();
+        self.round_leaves = i64::from(summary.round_leaves);
+        self.round_reviewed = i64::from(summary.round_reviewed);
+        self.flagged = i64::from(summary.flagged);
+        self.answered = i64::from(summary.answered);
+    }
+
     pub fn status(&self) -> SheetStatus {
         self.status
     }

@@ -5,9 +5,11 @@ use super::*;
 pub struct SheetScope {
     pub sheet: SheetRow,
     pub campaign: CampaignRow,
-    pub stored: StoredFramework,
+    /// Shared: a framework is frozen once a campaign that uses it opens (docs/method.md), so
+    /// the web keeps it built between requests.
+    pub stored: std::sync::Arc<StoredFramework>,
     /// Framework node id (database) → node of the tree.
-    pub node_index: HashMap<i64, NodeId>,
+    pub node_index: std::sync::Arc<HashMap<i64, NodeId>>,
 }
 
 impl SheetScope {
@@ -52,7 +54,7 @@ impl SheetScope {
     }
 }
 
-pub(super) fn node_index(stored: &StoredFramework) -> HashMap<i64, NodeId> {
+pub fn node_index(stored: &StoredFramework) -> HashMap<i64, NodeId> {
     stored
         .node_ids
         .iter()
@@ -69,8 +71,8 @@ pub async fn scope(db: &Db, sheet_id: i64) -> Result<SheetScope, StoreError> {
     Ok(SheetScope {
         sheet,
         campaign,
-        stored,
-        node_index,
+        stored: std::sync::Arc::new(stored),
+        node_index: std::sync::Arc::new(node_index),
     })
 }
 

@@ -101,8 +101,10 @@ pub async fn save_self_assessment(
 }
 
 /// [`save_self_assessment`] with the sheet's scope and the unit's self-assessment extension
-/// already loaded by the caller for this request (the rules are asked here once, the
-/// conditional write inside the transaction still decides races with state changes).
+/// already loaded by the caller (the rules of who and when are asked here once; the
+/// conditional writes of [`write_self_assessment`] still decide races with state changes).
+/// When the sheet moved between the read and the write (another leaf saved meanwhile), it is
+/// read again and the save decided again, a few times at most.
 pub async fn save_self_assessment_in(
     db: &Db,
     actor: &Actor,
@@ -112,16 +114,54 @@ pub async fn save_self_assessment_in(
     today: NaiveDate,
     entry: &SelfEntry,
 ) -> Result<LeafScore, StoreError> {
-    let sheet_id = scope.sheet.id;
-    rules::check_action(role, SheetAction::EditSelfAssessment, &scope.context(None))
+    let mut reread: Option<SheetScope> = None;
+    for _ in 0..SAVE_ATTEMPTS {
+        let scope = reread.as_ref().unwrap_or(scope);
+        rules::check_action(role, SheetAction::EditSelfAssessment, &scope.context(None))
+            .map_err(invalid)?;
+        rules::may_enter(
+            Stage::SelfAssessment,
+            today,
+            scope.campaign.self_assessment_deadline,
+            extension,
+        )
         .map_err(invalid)?;
-    rules::may_enter(
-        Stage::SelfAssessment,
-        today,
-        scope.campaign.self_assessment_deadline,
-        extension,
-    )
-    .map_err(invalid)?;
+        let contents = sheet_contents(db, scope.sheet.id).await?;
+        let write = match plan_self_assessment(scope, &contents, entry)? {
+            Planned::Unchanged(row) => return Ok(row),
+            Planned::Write(write) => write,
+        };
+        match write_self_assessment(db, actor, &write).await? {
+            SelfWritten::Saved(row, _) => return Ok(row),
+            SelfWritten::SheetMoved => reread = Some(self::scope(db, scope.sheet.id).await?),
+        }
+    }
+    Err(StoreError::Conflict(format!(
+        "the sheet kept changing while leaf {} was saved: save it again",
+        entry.node_id
+    )))
+}
+
+/// How many times a save is decided again when the sheet moves between its read and its
+/// write.
+pub const SAVE_ATTEMPTS: usize = 3;
+
+/// What a self-assessment save comes to, decided without the database.
+pub enum Planned<'a> {
+    /// Nothing differs from the stored row.
+    Unchanged(LeafScore),
+    Write(SelfWrite<'a>),
+}
+
+/// Decides one leaf's self-assessment against the sheet as read: the value rules of the
+/// leaf (docs/method.md: points within the leaf's maximum, or computed from the rule's
+/// input), the version the editor started from, the audit rows of what changed and the
+/// sheet's progress figures after the change.
+pub fn plan_self_assessment<'a>(
+    scope: &'a SheetScope,
+    contents: &'a SheetContents,
+    entry: &SelfEntry,
+) -> Result<Planned<'a>, StoreError> {
     let leaf = scope.leaf(entry.node_id)?;
     let framework = scope.framework();
     rules::check_self_assessable(framework, leaf).map_err(invalid)?;
@@ -131,74 +171,87 @@ pub async fn save_self_assessment_in(
     let input = input_json(framework, leaf, entry.input);
     let explanation = text(&entry.explanation, "explanation")?;
     let code = scope.code(leaf).to_string();
-    let select = format!(
-        "SELECT {LEAF_COLUMNS} FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = 0"
+    let old = contents
+        .rows
+        .iter()
+        .find(|r| r.node_id == entry.node_id && r.stage == 0);
+    if old.map(|o| o.version) != entry.expected_version {
+        return Err(leaf_conflict(&code, old));
+    }
+    let mut audit = Vec::new();
+    let mut change = |field: &str, before: Option<String>, after: Option<String>| {
+        if before != after {
+            audit.push(scope.entry("update", entry.node_id).change(
+                &stage_field(0, field),
+                before,
+                after,
+            ));
+        }
+    };
+    change(
+        "points",
+        points_text(old.and_then(|o| o.points)),
+        points_text(points),
     );
-    in_transaction!(db, tx => {
-        let old = sqlx::query_as::<_, LeafScore>(&select)
-            .bind(sheet_id)
-            .bind(entry.node_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if old.as_ref().map(|o| o.version) != entry.expected_version {
-            return Err(leaf_conflict(&code, old.as_ref()));
-        }
-        let mut entries = Vec::new();
-        let mut change = |field: &str, before: Option<String>, after: Option<String>| {
-            if before != after {
-                entries.push(scope.entry("update", entry.node_id).change(
-                    &stage_field(0, field), before, after));
-            }
-        };
-        change("points", points_text(old.as_ref().and_then(|o| o.points)), points_text(points));
-        change("input", old.as_ref().and_then(|o| o.input.clone()), input.clone());
-        change("explanation", old.as_ref().and_then(|o| o.explanation.clone()), explanation.clone());
-        if entries.is_empty() && let Some(old) = &old {
-            return Ok(old.clone());
-        }
-        touch_sheet!(tx, sheet_id, SheetStatus::Draft, None, format!("leaf {code}"));
-        let now = Utc::now();
-        let saved = match &old {
-            None => sqlx::query_as::<_, LeafScore>(&format!(
-                "INSERT INTO leaf_scores (sheet_id, node_id, stage, points, input, explanation, explanation_requested, \
-                 updated_by, updated_by_name, updated_at, version) VALUES ($1, $2, 0, $3, $4, $5, FALSE, $6, $7, $8, 1) \
-                 ON CONFLICT (sheet_id, node_id, stage) DO NOTHING RETURNING {LEAF_COLUMNS}"))
-                .bind(sheet_id)
-                .bind(entry.node_id)
-                .bind(points)
-                .bind(&input)
-                .bind(&explanation)
-                .bind(actor.id)
-                .bind(&actor.name)
-                .bind(now)
-                .fetch_optional(&mut *tx)
-                .await?,
-            Some(old) => sqlx::query_as::<_, LeafScore>(&format!(
-                "UPDATE leaf_scores SET points = $1, input = $2, explanation = $3, updated_by = $4, updated_by_name = $5, \
-                 updated_at = $6, version = version + 1 WHERE id = $7 AND version = $8 RETURNING {LEAF_COLUMNS}"))
-                .bind(points)
-                .bind(&input)
-                .bind(&explanation)
-                .bind(actor.id)
-                .bind(&actor.name)
-                .bind(now)
-                .bind(old.id)
-                .bind(old.version)
-                .fetch_optional(&mut *tx)
-                .await?,
-        };
-        let Some(saved) = saved else {
-            let current = sqlx::query_as::<_, LeafScore>(&select)
-                .bind(sheet_id)
-                .bind(entry.node_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            return Err(leaf_conflict(&code, current.as_ref()));
-        };
-        record_all(&mut *tx, actor, &entries).await?;
-        refresh_summary!(tx, sheet_id, framework, &scope.node_index, 0);
-        Ok(saved)
-    })
+    change("input", old.and_then(|o| o.input.clone()), input.clone());
+    change(
+        "explanation",
+        old.and_then(|o| o.explanation.clone()),
+        explanation.clone(),
+    );
+    if audit.is_empty()
+        && let Some(old) = old
+    {
+        return Ok(Planned::Unchanged(old.clone()));
+    }
+    // The sheet's figures with the change, from the rows as read: the write applies them only
+    // while the sheet is still at the version read.
+    let mut rows = contents.rows.clone();
+    let changed = LeafScore {
+        points,
+        input: input.clone(),
+        explanation: explanation.clone(),
+        ..old.cloned().unwrap_or(LeafScore {
+            id: 0,
+            sheet_id: scope.sheet.id,
+            node_id: entry.node_id,
+            stage: 0,
+            points: None,
+            input: None,
+            explanation: None,
+            comment: None,
+            explanation_requested: false,
+            answer: None,
+            updated_by: None,
+            updated_by_name: String::new(),
+            updated_at: Utc::now(),
+            version: 0,
+        })
+    };
+    match rows
+        .iter_mut()
+        .find(|r| r.node_id == entry.node_id && r.stage == 0)
+    {
+        Some(row) => *row = changed,
+        None => rows.push(changed),
+    }
+    let records = records_of(
+        framework,
+        &scope.node_index,
+        &rows,
+        &contents.evidence_counts(scope.sheet.id),
+    );
+    let summary = rules::summarize(framework, &records, 0);
+    Ok(Planned::Write(SelfWrite {
+        scope,
+        node_id: entry.node_id,
+        old,
+        points,
+        input,
+        explanation,
+        summary,
+        audit,
+    }))
 }
 
 /// The unit leader submits the sheet they reviewed at `expected_version`: refused with every
@@ -230,6 +283,11 @@ pub async fn submit(
     .map_err(invalid)?;
     let records = sheet_records(db, &scope).await?;
     rules::check_submission(scope.framework(), &records).map_err(invalid)?;
+    if let Some(round) = open_round_of(db, scope.campaign.id).await?
+        && let Some(joined) = join_open_round(db, actor, &scope, expected_version, round).await?
+    {
+        return Ok(joined);
+    }
     set_status(
         db,
         actor,
@@ -240,6 +298,47 @@ pub async fn submit(
         None,
     )
     .await
+}
+
+/// A sheet submitted while appraisal round `round` is open enters that round at once
+/// (docs/method.md §2.5, late sheets): submitted and in appraisal in one transaction, with an
+/// audit row for each step. `None` when the round closed meanwhile (the caller then submits it
+/// to wait for the next round) — any other change is a conflict as for a plain submission.
+async fn join_open_round(
+    db: &Db,
+    actor: &Actor,
+    scope: &SheetScope,
+    expected_version: i64,
+    round: u32,
+) -> Result<Option<SheetRow>, StoreError> {
+    let sheet_id = scope.sheet.id;
+    let sql = format!(
+        "UPDATE sheets SET status = 'in_appraisal', current_round = $1, version = version + 1, updated_at = $2, \
+         submitted_at = $2, submitted_by = $3 \
+         WHERE id = $4 AND status = 'draft' AND version = $5 AND EXISTS (SELECT 1 FROM round_states r \
+         WHERE r.campaign_id = sheets.campaign_id AND r.round_no = $1 AND r.state = 'open') RETURNING {SHEET_COLUMNS}"
+    );
+    let round = i64::from(round);
+    in_transaction!(db, tx => {
+        let updated = sqlx::query_as::<_, SheetRow>(&sql)
+            .bind(round)
+            .bind(Utc::now())
+            .bind(&actor.name)
+            .bind(sheet_id)
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(updated) = updated else { return Ok(None) };
+        tx.record(actor, &scope.sheet_entry("status", SheetStatus::Draft.as_str(), SheetStatus::Submitted.as_str())).await?;
+        tx.record(actor, &scope.sheet_entry("status", SheetStatus::Submitted.as_str(), SheetStatus::InAppraisal.as_str())
+            .reason(Some(&format!("submitted while appraisal round {round} is open: joins it")))).await?;
+        refresh_summary!(tx, sheet_id, scope.framework(), &scope.node_index, round as u32);
+        let updated = sqlx::query_as::<_, SheetRow>(&format!("SELECT {SHEET_COLUMNS} FROM sheets WHERE id = $1"))
+            .bind(updated.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(Some(updated))
+    })
 }
 
 /// The unit leader withdraws a submitted sheet back to draft, while appraisal has not started

@@ -91,7 +91,7 @@ macro_rules! touch_sheet {
 pub(crate) use touch_sheet;
 
 /// A leaf row changed by someone else since the caller read it.
-pub(super) fn leaf_conflict(code: &str, current: Option<&LeafScore>) -> StoreError {
+pub fn leaf_conflict(code: &str, current: Option<&LeafScore>) -> StoreError {
     match current {
         Some(row) => StoreError::Conflict(format!(
             "leaf {code} was saved by {} at {} (version {}) after you opened it: reload it to see their values, then save again",

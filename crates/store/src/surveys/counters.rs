@@ -2,15 +2,6 @@
 
 use super::*;
 
-/// The parts of one response the counters take.
-pub(super) struct Packed<'a> {
-    pub(super) weight: f64,
-    pub(super) answers: &'a [u8],
-    pub(super) demographics: &'a [u8],
-    pub(super) expectations: &'a [u8],
-    pub(super) comment: bool,
-}
-
 /// Counters summed in memory per (unit, channel, service), in the survey crate's [`Counts`]
 /// shape plus the number of flagged responses. One hash lookup per response, dense arrays
 /// inside.
@@ -102,7 +93,7 @@ impl Tally {
             group.flagged += 1;
             return;
         }
-        add_response(&mut group.counts, response);
+        group.counts.add_packed(response);
     }
 
     pub(super) fn is_empty(&self) -> bool {
@@ -173,44 +164,6 @@ impl Tally {
             }
         }
         rows
-    }
-}
-
-/// Adds one counted response to counters, exactly as the survey crate's reader does: the
-/// response, each non-blank answer, demographic option and expectation area, the respondents
-/// who chose an area, and a comment.
-fn add_response(counts: &mut Counts, response: &Packed<'_>) {
-    let weight = response.weight;
-    counts.responses.add(weight);
-    let per_item = counts.answers_per_item;
-    for (item, &value) in response.answers.iter().enumerate() {
-        if value != 0 {
-            counts.answers[item * per_item + usize::from(value) - 1].add(weight);
-        }
-    }
-    for (question, &value) in response.demographics.iter().enumerate() {
-        if value != 0
-            && let Some(stat) = counts
-                .demographics
-                .get_mut(question)
-                .and_then(|options| options.get_mut(usize::from(value) - 1))
-        {
-            stat.add(weight);
-        }
-    }
-    if !response.expectations.is_empty() {
-        counts.expectations_answered.add(weight);
-        for &area in response.expectations {
-            if let Some(stat) = counts
-                .expectations
-                .get_mut(usize::from(area).wrapping_sub(1))
-            {
-                stat.add(weight);
-            }
-        }
-    }
-    if response.comment {
-        counts.comments += 1;
     }
 }
 

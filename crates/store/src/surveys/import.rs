@@ -1,5 +1,7 @@
 //! Bulk import.
 
+use chiso_survey::codec::Fault;
+
 use super::*;
 
 /// How to import.
@@ -51,7 +53,7 @@ struct ImportState {
 }
 
 impl ImportState {
-    fn reject(&mut self, row: u64, reason: String) {
+    fn reject(&mut self, row: u64, reason: Fault) {
         self.rejected += 1;
         if self.rejections.len() < MAX_REPORTED_REJECTIONS {
             self.rejections.push(RowRejection { row, reason });
@@ -59,14 +61,13 @@ impl ImportState {
     }
 }
 
-/// Checks one batch in memory: reader rejections, units outside the wave, answers that do not
-/// fit, and respondent ids repeated within the batch (repeats across batches and against
+/// Checks one batch in memory: the codec's rejections, units and services outside the wave,
+/// and respondent ids repeated within the batch (repeats across batches and against
 /// stored responses are caught by the unique index at insert time).
 fn prepare_batch(
     batch: Vec<Result<ImportRow, RowRejection>>,
     units: &HashMap<String, i64>,
     services: &HashMap<(i64, String), i64>,
-    shape: &QuestionnaireShape,
     state: &mut ImportState,
 ) -> Vec<PreparedRow> {
     let mut prepared = Vec::with_capacity(batch.len());
@@ -84,19 +85,12 @@ fn prepare_batch(
         let Some(&unit_id) = units.get(unit_code) else {
             state.reject(
                 row.row,
-                format!("unit_code {unit_code} is not in this survey"),
+                Fault::UnitNotInWave {
+                    unit: unit_code.to_string(),
+                },
             );
             continue;
         };
-        if let Err(fault) = shape.check_response(&row.answers, &row.demographics, &row.expectations)
-        {
-            state.reject(row.row, fault);
-            continue;
-        }
-        if !(row.weight.is_finite() && row.weight > 0.0) {
-            state.reject(row.row, format!("weight: {} is not > 0", row.weight));
-            continue;
-        }
         // Strings are moved, not copied, when they need no trimming (the usual case: an
         // import allocates per row, and a million rows make that count).
         let respondent_id = row
@@ -104,21 +98,15 @@ fn prepare_batch(
             .map(chiso_survey::normalize_respondent_id_owned)
             .filter(|s| !s.is_empty());
         if let Some(id) = &respondent_id {
-            if id.chars().count() > MAX_RESPONDENT_ID {
-                state.reject(
-                    row.row,
-                    format!("respondent_id is longer than {MAX_RESPONDENT_ID} characters"),
-                );
-                continue;
-            }
             match seen.entry((unit_id, id.clone())) {
                 std::collections::hash_map::Entry::Occupied(first) => {
                     state.reject(
                         row.row,
-                        format!(
-                            "respondent_id {id} repeated in unit {unit_code} (first at row {})",
-                            first.get()
-                        ),
+                        Fault::RepeatedRespondent {
+                            id: id.clone(),
+                            unit: unit_code.to_string(),
+                            first_row: Some(*first.get()),
+                        },
                     );
                     continue;
                 }
@@ -127,12 +115,7 @@ fn prepare_batch(
                 }
             }
         }
-        let comment = row
-            .comment
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(|c| c.chars().take(MAX_COMMENT).collect::<String>());
+        let comment = row.comment;
         let service_id = match row.service.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(code) => match services.get(&(unit_id, code.to_uppercase())) {
@@ -140,7 +123,10 @@ fn prepare_batch(
                 None => {
                     state.reject(
                         row.row,
-                        format!("service {code} is not one of unit {unit_code}'s services"),
+                        Fault::UnknownService {
+                            unit: unit_code.to_string(),
+                            service: code.to_string(),
+                        },
                     );
                     continue;
                 }
@@ -261,7 +247,7 @@ where
             let mut tally = Tally::new(&shape);
             let first = collect_batch(&mut rows, batch_size).await;
             let mut exhausted = first.len() < batch_size;
-            let mut prepared = prepare_batch(first, &units, &services, &shape, &mut state);
+            let mut prepared = prepare_batch(first, &units, &services, &mut state);
             loop {
                 // The next batch is read and parsed while this one is written: the database
                 // works on its own thread, so the two overlap on two cores.
@@ -292,7 +278,9 @@ where
                             answers: &row.answers,
                             demographics: row.demographics.as_deref().unwrap_or(&[]),
                             expectations: row.expectations.as_deref().unwrap_or(&[]),
-                            comment: row.comment.is_some(),
+                            comment: row.comment.as_deref(),
+                            service: None,
+                            respondent_id: None,
                         };
                         tally.add(
                             row.unit_id,
@@ -305,11 +293,11 @@ where
                     } else {
                         state.reject(
                             row.row,
-                            format!(
-                                "respondent_id {} repeated in unit {} (already stored)",
-                                row.respondent_id.as_deref().unwrap_or_default(),
-                                row.unit_code
-                            ),
+                            Fault::RepeatedRespondent {
+                                id: row.respondent_id.clone().unwrap_or_default(),
+                                unit: row.unit_code.clone(),
+                                first_row: None,
+                            },
                         );
                     }
                 }
@@ -326,7 +314,7 @@ where
                     break;
                 }
                 exhausted = next.len() < batch_size;
-                prepared = prepare_batch(next, &units, &services, &shape, &mut state);
+                prepared = prepare_batch(next, &units, &services, &mut state);
             }
             if options.skip_bad_rows || state.rejected == 0 {
                 if !tally.is_empty() {
@@ -373,8 +361,15 @@ where
         let mut entry = AuditEntry::new("import", "wave", wave_id).change(
             "responses",
             None,
-            Some(format!("{}: {} rows read, {} accepted, {} rejected{}", options.file_name, state.rows_read,
-                state.accepted, state.rejected, if stored { "" } else { ", nothing stored" })),
+            // Kept as data, not as a sentence: the audit page words it in the reader's
+            // language (`ImportSummary`).
+            Some(ImportSummary {
+                file: options.file_name.clone(),
+                read: state.rows_read,
+                accepted: state.accepted,
+                rejected: state.rejected,
+                stored,
+            }.to_value()),
         );
         entry.campaign_id = wave.campaign_id;
         tx.record(actor, &entry).await?;
@@ -496,4 +491,26 @@ pub async fn imports(db: &Db, wave_id: i64) -> Result<Vec<ImportRecord>, StoreEr
         .bind(wave_id)
         .fetch_all(pool)
         .await?))
+}
+
+/// What an import's audit row records as its new value: the file and its counts, as JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportSummary {
+    pub file: String,
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    /// False when the import was refused as a whole and nothing was kept.
+    pub stored: bool,
+}
+
+impl ImportSummary {
+    pub fn to_value(&self) -> String {
+        serde_json::to_string(self).expect("a summary serializes")
+    }
+
+    /// The summary of an audit value, if it is one.
+    pub fn from_value(value: &str) -> Option<ImportSummary> {
+        serde_json::from_str(value).ok()
+    }
 }

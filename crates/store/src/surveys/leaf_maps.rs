@@ -133,7 +133,7 @@ async fn mapping_scope(
 
 /// The survey leaves of the campaign's frameworks: (node id, code) per framework leaf whose
 /// method is `survey`.
-async fn campaign_survey_leaves(
+pub(crate) async fn campaign_survey_leaves(
     db: &Db,
     campaign_id: i64,
 ) -> Result<Vec<(i64, String)>, StoreError> {
@@ -427,10 +427,28 @@ pub async fn refresh_survey_leaves(
     ) {
         return Err(SurveyRefusal::LeavesNotNow(campaign.state()).into());
     }
+    let plan = plan_refresh(db, campaign_id).await?;
+    in_transaction!(db, tx => {
+        let report = write_refresh!(tx, actor, campaign_id, &plan);
+        Ok(report)
+    })
+}
+
+/// What a refresh of the survey leaves will write, read before its transaction: per sheet the
+/// points of its mapped leaves, the input name of each leaf, and the scope of each sheet that
+/// has mapped leaves (to refresh its summary columns).
+pub(crate) struct RefreshPlan {
+    pub(crate) sheets: Vec<(i64, i64, Vec<SurveyLeafPoints>)>,
+    pub(crate) input_names: HashMap<i64, String>,
+    pub(crate) scopes: HashMap<i64, crate::assessments::SheetScope>,
+}
+
+/// Reads what [`refresh_survey_leaves`] (or finalize, which refreshes in its own transaction)
+/// writes.
+pub(crate) async fn plan_refresh(db: &Db, campaign_id: i64) -> Result<RefreshPlan, StoreError> {
     let sheets = crate::assessments::list_sheets(db, campaign_id).await?;
     let input_names = survey_input_names(db, campaign_id).await?;
     let mut planned: Vec<(i64, i64, Vec<SurveyLeafPoints>)> = Vec::new();
-    // Each sheet's framework and node index, to refresh its summary columns with its leaves.
     let mut scopes: HashMap<i64, crate::assessments::SheetScope> = HashMap::new();
     for sheet in &sheets {
         match survey_leaf_points(db, campaign_id, sheet.unit_id).await {
@@ -444,22 +462,36 @@ pub async fn refresh_survey_leaves(
             Err(error) => return Err(error),
         }
     }
-    let now = Utc::now();
-    in_transaction!(db, tx => {
-        let mut report = RefreshReport { units: planned.len(), leaves_changed: 0 };
-        for (sheet_id, unit_id, leaves) in &planned {
+    Ok(RefreshPlan {
+        sheets: planned,
+        input_names,
+        scopes,
+    })
+}
+
+/// Writes a [`RefreshPlan`] inside the transaction `$tx`: each changed leaf value (stage 0)
+/// with its audit row, the sheet's version and summary columns, and one audit row for the
+/// refresh. Evaluates to the [`RefreshReport`].
+macro_rules! write_refresh {
+    ($tx:ident, $actor:expr, $campaign_id:expr, $plan:expr) => {{
+        let plan: &$crate::surveys::RefreshPlan = $plan;
+        let actor: &$crate::audit::Actor = $actor;
+        let campaign_id: i64 = $campaign_id;
+        let now = chrono::Utc::now();
+        let mut report = $crate::surveys::RefreshReport { units: plan.sheets.len(), leaves_changed: 0 };
+        for (sheet_id, unit_id, leaves) in &plan.sheets {
             let mut changed = false;
             for leaf in leaves {
-                let points = leaf.points.map(Points::ten_thousandths);
+                let points = leaf.points.map(chiso_domain::Points::ten_thousandths);
                 let input = leaf.value.map(|v| {
-                    let name = input_names.get(&leaf.node_id).map(String::as_str).unwrap_or("survey");
+                    let name = plan.input_names.get(&leaf.node_id).map(String::as_str).unwrap_or("survey");
                     serde_json::json!({ name: v }).to_string()
                 });
                 let old: Option<(i64, Option<i64>, Option<String>)> = sqlx::query_as(
                     "SELECT id, points, input FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = 0")
                     .bind(sheet_id)
                     .bind(leaf.node_id)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *$tx)
                     .await?;
                 let before = old.as_ref().and_then(|o| o.1);
                 if old.is_none() && points.is_none() {
@@ -478,7 +510,7 @@ pub async fn refresh_survey_leaves(
                             .bind(&actor.name)
                             .bind(now)
                             .bind(id)
-                            .execute(&mut *tx)
+                            .execute(&mut *$tx)
                             .await?;
                     }
                     None => {
@@ -491,12 +523,12 @@ pub async fn refresh_survey_leaves(
                             .bind(actor.id)
                             .bind(&actor.name)
                             .bind(now)
-                            .execute(&mut *tx)
+                            .execute(&mut *$tx)
                             .await?;
                     }
                 }
-                let text = |p: Option<i64>| p.map(|p| Points::from_ten_thousandths(p).to_string());
-                tx.record(actor, &AuditEntry::new("update", "leaf", leaf.node_id)
+                let text = |p: Option<i64>| p.map(|p| chiso_domain::Points::from_ten_thousandths(p).to_string());
+                $tx.record(actor, &$crate::audit::AuditEntry::new("update", "leaf", leaf.node_id)
                     .change("self.points", text(before), text(points))
                     .reason(Some(&format!("survey wave {}: {} ({} responses)", leaf.wave_id, leaf.source, leaf.responses)))
                     .campaign(campaign_id)
@@ -508,11 +540,11 @@ pub async fn refresh_survey_leaves(
                 sqlx::query("UPDATE sheets SET version = version + 1, updated_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(sheet_id)
-                    .execute(&mut *tx)
+                    .execute(&mut *$tx)
                     .await?;
-                if let Some(scope) = scopes.get(sheet_id) {
-                    crate::assessments::refresh_summary!(
-                        tx,
+                if let Some(scope) = plan.scopes.get(sheet_id) {
+                    $crate::assessments::refresh_summary!(
+                        $tx,
                         *sheet_id,
                         scope.framework(),
                         &scope.node_index,
@@ -521,10 +553,11 @@ pub async fn refresh_survey_leaves(
                 }
             }
         }
-        tx.record(actor, &AuditEntry::new("refresh_survey_leaves", "campaign", campaign_id)
+        $tx.record(actor, &$crate::audit::AuditEntry::new("refresh_survey_leaves", "campaign", campaign_id)
             .change("survey_leaves", None,
                 Some(format!("{} leaves changed for {} units", report.leaves_changed, report.units)))
             .campaign(campaign_id)).await?;
-        Ok(report)
-    })
+        report
+    }};
 }
+pub(crate) use write_refresh;

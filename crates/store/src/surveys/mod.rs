@@ -30,7 +30,8 @@ use chiso_domain::wave::{self, WaveClosed, WaveTransitionError};
 use chiso_interchange::sheet::SheetError;
 pub use chiso_survey::Channel;
 use chiso_survey::ReadError;
-use chiso_survey::reader::{Fields, Scanner, column_names, limit_of, parse_weight};
+use chiso_survey::codec::Packed;
+use chiso_survey::reader::{Scanner, limit_of};
 use chiso_survey::{AnswerStat, Counts, Questionnaire, SurveyResult, index_from_counts};
 use chrono::{DateTime, NaiveDate, Utc};
 use rand::Rng;
@@ -88,11 +89,8 @@ pub const DEFAULT_BATCH: usize = 10_000;
 /// so a file of ten million bad rows does not fill the memory with messages.
 pub const MAX_REPORTED_REJECTIONS: usize = 10_000;
 
-/// Longest comment kept with a response.
-pub const MAX_COMMENT: usize = 2_000;
-
-/// Longest respondent id.
-pub const MAX_RESPONDENT_ID: usize = 100;
+/// Longest comment and respondent id: the survey codec's (docs/formats.md §5).
+pub use chiso_survey::codec::{MAX_COMMENT, MAX_RESPONDENT_ID};
 
 /// Longest channel name; longer ones are cut (the channel is free text, docs/formats.md §5).
 pub use chiso_survey::channel::MAX_CHANNEL;

@@ -25,6 +25,22 @@ pub struct Response {
 }
 
 impl Response {
+    /// A response packed by the survey codec (its respondent id and service code are
+    /// resolved by the caller: see [`Identity`] and `service_id`).
+    pub fn packed(channel: Channel, packed: &Packed<'_>) -> Response {
+        Response {
+            channel,
+            answers: packed.answers.to_vec(),
+            demographics: packed.demographics.to_vec(),
+            expectations: packed.expectations.to_vec(),
+            comment: packed.comment.map(str::to_string),
+            weight: packed.weight,
+            source: None,
+            device_id: None,
+            service_id: None,
+        }
+    }
+
     /// A response with only answers, weight 1.
     pub fn new(channel: Channel, answers: Vec<u8>) -> Response {
         Response {
@@ -84,6 +100,11 @@ pub enum Refusal {
     TokenUsed,
     #[error("this respondent has already answered for this unit")]
     DuplicateRespondent,
+    /// The response does not fit the questionnaire: the survey codec's reason.
+    #[error("{0}")]
+    Fault(chiso_survey::Fault),
+    /// The packed response does not fit the stored questionnaire's shape (a caller that did
+    /// not pack through the codec).
     #[error("{0}")]
     Invalid(String),
 }
@@ -126,10 +147,10 @@ fn check_open(check: &WaveCheck, today: NaiveDate) -> Result<(), Refusal> {
 
 fn check_fields(response: &Response) -> Result<(String, Option<String>), Refusal> {
     if !(response.weight.is_finite() && response.weight > 0.0) {
-        return Err(Refusal::Invalid(format!(
-            "weight {} is not a number > 0",
-            response.weight
-        )));
+        return Err(Refusal::Fault(chiso_survey::Fault::Weight {
+            value: response.weight.to_string(),
+            problem: chiso_survey::codec::WeightProblem::NotPositive,
+        }));
     }
     let comment = response
         .comment
@@ -141,9 +162,9 @@ fn check_fields(response: &Response) -> Result<(String, Option<String>), Refusal
         .as_ref()
         .is_some_and(|c| c.chars().count() > MAX_COMMENT)
     {
-        return Err(Refusal::Invalid(format!(
-            "the comment is longer than {MAX_COMMENT} characters"
-        )));
+        return Err(Refusal::Fault(chiso_survey::Fault::CommentTooLong {
+            max: MAX_COMMENT,
+        }));
     }
     Ok((normalize_channel(response.channel.as_str()), comment))
 }
@@ -254,17 +275,22 @@ macro_rules! impl_survey_writes {
                     }
                     query.execute(&mut *self).await?;
                 }
+                // The cells of the three counter tables, in one loop: an answer and a
+                // demographic cell are keyed by question and value, an expectation cell by
+                // its area alone.
                 for (table, key, cells) in [
                     ("answer_stats", "item, value", &rows.answers),
                     ("demographic_stats", "question, value", &rows.demographics),
+                    ("expectation_stats", "area", &rows.expectations),
                 ] {
+                    let with_question = key.contains(',');
                     for chunk in cells.chunks(COUNTERS_PER_UPSERT) {
                         let sql = format!(
                             "INSERT INTO {table} (wave_id, unit_id, channel, service_id, {key}, n, weight_sum, weight_sq_sum) \
                              VALUES {} ON CONFLICT (wave_id, unit_id, channel, service_id, {key}) DO UPDATE SET \
                              n = {table}.n + excluded.n, weight_sum = {table}.weight_sum + excluded.weight_sum, \
                              weight_sq_sum = {table}.weight_sq_sum + excluded.weight_sq_sum",
-                            values_list($style, chunk.len(), 9)
+                            values_list($style, chunk.len(), if with_question { 9 } else { 8 })
                         );
                         let mut query = sqlx::query(&sql);
                         for cell in chunk {
@@ -272,8 +298,11 @@ macro_rules! impl_survey_writes {
                                 .bind(wave_id)
                                 .bind(cell.unit_id)
                                 .bind(cell.channel)
-                                .bind(cell.service_id)
-                                .bind(cell.question)
+                                .bind(cell.service_id);
+                            if with_question {
+                                query = query.bind(cell.question);
+                            }
+                            query = query
                                 .bind(cell.value)
                                 .bind(sign * cell.stat.n as i64)
                                 .bind(f * cell.stat.weight_sum)
@@ -281,29 +310,6 @@ macro_rules! impl_survey_writes {
                         }
                         query.execute(&mut *self).await?;
                     }
-                }
-                for chunk in rows.expectations.chunks(COUNTERS_PER_UPSERT) {
-                    let sql = format!(
-                        "INSERT INTO expectation_stats (wave_id, unit_id, channel, service_id, area, n, weight_sum, weight_sq_sum) \
-                         VALUES {} ON CONFLICT (wave_id, unit_id, channel, service_id, area) DO UPDATE SET \
-                         n = expectation_stats.n + excluded.n, \
-                         weight_sum = expectation_stats.weight_sum + excluded.weight_sum, \
-                         weight_sq_sum = expectation_stats.weight_sq_sum + excluded.weight_sq_sum",
-                        values_list($style, chunk.len(), 8)
-                    );
-                    let mut query = sqlx::query(&sql);
-                    for cell in chunk {
-                        query = query
-                            .bind(wave_id)
-                            .bind(cell.unit_id)
-                            .bind(cell.channel)
-                            .bind(cell.service_id)
-                            .bind(cell.value)
-                            .bind(sign * cell.stat.n as i64)
-                            .bind(f * cell.stat.weight_sum)
-                            .bind(f * cell.stat.weight_sq_sum);
-                    }
-                    query.execute(&mut *self).await?;
                 }
                 Ok(())
             }
@@ -447,9 +453,9 @@ pub(crate) fn prepare_submission(
                 .as_ref()
                 .is_some_and(|s| s.chars().count() > MAX_RESPONDENT_ID)
             {
-                return Err(Refusal::Invalid(format!(
-                    "the respondent id is longer than {MAX_RESPONDENT_ID} characters"
-                )));
+                return Err(Refusal::Fault(chiso_survey::Fault::RespondentTooLong {
+                    max: MAX_RESPONDENT_ID,
+                }));
             }
             let scope = match identity {
                 Identity::PublicRespondent(_) => "public",
@@ -673,7 +679,9 @@ pub(crate) async fn store_submissions(
                     answers: &submission.answers,
                     demographics: &submission.demographics,
                     expectations: &submission.expectations,
-                    comment: submission.comment.is_some(),
+                    comment: submission.comment.as_deref(),
+                    service: None,
+                    respondent_id: None,
                 }, flagged);
                 Ok(Accepted { response_id: id, flagged_duplicate: flagged })
             };
@@ -759,13 +767,17 @@ pub(super) const RAW_COLUMNS: &str = "id, wave_id, unit_id, channel, CAST(COALES
      CAST(CASE WHEN comment IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_comment, flagged_duplicate";
 
 impl RawResponse {
+    /// The response as the counters take it: the comment's text is not read back, only
+    /// whether there is one (an empty text stands for it).
     pub(super) fn packed(&self) -> Packed<'_> {
         Packed {
             weight: self.weight,
             answers: &self.answers,
             demographics: self.demographics.as_deref().unwrap_or(&[]),
             expectations: self.expectations.as_deref().unwrap_or(&[]),
-            comment: self.has_comment != 0,
+            comment: (self.has_comment != 0).then_some(""),
+            service: None,
+            respondent_id: None,
         }
     }
 }

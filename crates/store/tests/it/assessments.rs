@@ -1,4 +1,4 @@
-//! The assessment workflow in the store (issue 4), on SQLite and, when reachable, PostgreSQL:
+//! The assessment workflow in the store, on SQLite and, when reachable, PostgreSQL:
 //! every sheet transition allowed and refused, deadlines and extensions, the submission check,
 //! final points, concurrent saves, evidence uploads, audit rows and leaf history.
 
@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chiso_domain::access::Role;
-use chiso_domain::assessment::{SheetStatus, Stage};
+use chiso_domain::assessment::{
+    CampaignStep, ChecklistRefusal, Decision, Decisions, Outcome, SheetStatus, Stage, checklist,
+};
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::org::OrgKind;
 use chiso_domain::{Framework, FrameworkMeta, Method, NodeSpec, Points, Rule, ThresholdStep};
@@ -388,11 +390,42 @@ async fn close_round(db: &Db, f: &Fixture, round: u32) -> Result<(), StoreError>
     .await
 }
 
+/// Finalizes with the reason `reason`, deciding every blocking line of the checklist by its
+/// first choice (accept what stands; leave out a unit never submitted) and waiving the
+/// unmapped survey leaves: the guard's own tests decide explicitly.
+async fn finalize(db: &Db, f: &Fixture, reason: &str) -> Result<(), StoreError> {
+    let campaign = campaigns::get(db, f.campaign).await?;
+    let facts = sheets::campaign_facts(db, &campaign, today()).await?;
+    let list = checklist(CampaignStep::Finalize, &facts);
+    let mut decisions = Decisions {
+        survey_waiver: Some("Không khảo sát".into()),
+        ..Decisions::default()
+    };
+    for item in list.blocking() {
+        if let Some(unit) = item.unit_id {
+            decisions
+                .units
+                .insert(unit, (item.choices[0], "Hội đồng quyết định".into()));
+        }
+    }
+    sheets::finalize(
+        db,
+        &secretariat(),
+        Role::Secretariat,
+        f.campaign,
+        today(),
+        reason,
+        &decisions,
+    )
+    .await
+}
+
 fn message(result: Result<impl std::fmt::Debug, StoreError>) -> String {
     match result {
         Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => m,
         Err(StoreError::Rule(e)) => e.to_string(),
         Err(StoreError::Campaign(e)) => e.to_string(),
+        Err(StoreError::Checklist(e)) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -522,15 +555,7 @@ async fn the_whole_story_from_draft_to_published_results() {
         assert_eq!(status(db, a).await, SheetStatus::Appraised);
 
         // Finalize: final points are the last round's value, else the unit's.
-        sheets::finalize(
-            db,
-            &secretariat(),
-            Role::Secretariat,
-            f.campaign,
-            Some("Hội đồng họp ngày 15/1"),
-        )
-        .await
-        .unwrap();
+        finalize(db, &f, "Hội đồng họp ngày 15/1").await.unwrap();
         assert_eq!(status(db, a).await, SheetStatus::Finalized);
         let finals = sheets::final_scores(db, a).await.unwrap();
         assert_eq!(finals[&f.node("1.3")], p("1.5"));
@@ -686,6 +711,7 @@ async fn the_whole_story_from_draft_to_published_results() {
             "open_round",
             "close_round",
             "transition",
+            "waive",
             "transition",
             "publish"
         ]));
@@ -731,9 +757,7 @@ async fn sheet_in(db: &Db, target: SheetStatus) -> (Fixture, i64) {
     }
     if target == Finalized {
         close_round(db, &f, 1).await.unwrap();
-        sheets::finalize(db, &secretariat(), Role::Secretariat, f.campaign, None)
-            .await
-            .unwrap();
+        finalize(db, &f, "Chốt").await.unwrap();
         return (f, sheet);
     }
     let flag = target != Appraised;
@@ -860,8 +884,7 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
             message(close_round(db, &f, 1).await),
             "cannot close an appraisal round: the campaign is open"
         );
-        let refused =
-            sheets::finalize(db, &secretariat(), Role::Secretariat, f.campaign, None).await;
+        let refused = finalize(db, &f, "Chốt").await;
         assert_eq!(
             message(refused),
             "cannot finalize the campaign: the campaign is open"
@@ -875,8 +898,7 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
             message(open_round(db, &f, 3).await),
             "the campaign has 2 appraisal round(s): there is no round 3"
         );
-        let refused =
-            sheets::finalize(db, &secretariat(), Role::Secretariat, f.campaign, None).await;
+        let refused = finalize(db, &f, "Chốt").await;
         assert_eq!(
             message(refused),
             "appraisal round 1 is still open: close it first"
@@ -938,13 +960,96 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
             "appraisal round 1 is not open"
         );
 
-        // Finalizing takes the unsubmitted sheet as it stands.
-        sheets::finalize(db, &secretariat(), Role::Secretariat, f.campaign, None)
-            .await
-            .unwrap();
+        // Finalizing is refused while the unit that never submitted has no decision and the
+        // survey leaf has no wave; the refusal names both.
+        let unresolved = sheets::finalize(
+            db,
+            &secretariat(),
+            Role::Secretariat,
+            f.campaign,
+            today(),
+            "Chốt",
+            &Decisions::default(),
+        )
+        .await;
+        match unresolved {
+            Err(StoreError::Checklist(ChecklistRefusal::Unresolved {
+                units,
+                survey_leaves,
+            })) => {
+                assert_eq!(units.len(), 1, "{units:?}");
+                assert_eq!(survey_leaves, vec!["2.2".to_string()]);
+            }
+            other => panic!("expected the checklist's refusal, got {other:?}"),
+        }
+        assert_eq!(status(db, f.sheets[1]).await, SheetStatus::Draft);
+        // Its draft points are never taken as they stand.
+        let mut decisions = Decisions {
+            survey_waiver: Some("Chưa tổ chức khảo sát".into()),
+            ..Decisions::default()
+        };
+        decisions
+            .units
+            .insert(f.units[1], (Decision::Accept, "Giữ điểm".into()));
+        let refused = sheets::finalize(
+            db,
+            &secretariat(),
+            Role::Secretariat,
+            f.campaign,
+            today(),
+            "Chốt",
+            &decisions,
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::Checklist(
+                    ChecklistRefusal::ChoiceNotAllowed { .. }
+                ))
+            ),
+            "{refused:?}"
+        );
+        // The secretariat's explicit choice: 0 points, with its reason on record.
+        decisions
+            .units
+            .insert(f.units[1], (Decision::Zero, "Đơn vị không nộp".into()));
+        sheets::finalize(
+            db,
+            &secretariat(),
+            Role::Secretariat,
+            f.campaign,
+            today(),
+            "Chốt",
+            &decisions,
+        )
+        .await
+        .unwrap();
         assert_eq!(status(db, f.sheets[1]).await, SheetStatus::Finalized);
-        let refused =
-            sheets::finalize(db, &secretariat(), Role::Secretariat, f.campaign, None).await;
+        let log = audit::list(
+            db,
+            &AuditFilter {
+                campaign_id: Some(f.campaign),
+                limit: 1000,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        let decided = log
+            .iter()
+            .find(|r| r.action == "decide")
+            .expect("the decision is audited");
+        assert_eq!(decided.unit_id, Some(f.units[1]));
+        assert_eq!(decided.new_value.as_deref(), Some("zero"));
+        assert_eq!(decided.reason.as_deref(), Some("Đơn vị không nộp"));
+        let waived = log
+            .iter()
+            .find(|r| r.action == "waive")
+            .expect("the waiver is audited");
+        assert_eq!(waived.new_value.as_deref(), Some("2.2"));
+        assert_eq!(waived.reason.as_deref(), Some("Chưa tổ chức khảo sát"));
+        let refused = finalize(db, &f, "Chốt").await;
         assert_eq!(
             message(refused),
             "cannot finalize the campaign: the campaign is finalized"
@@ -962,6 +1067,8 @@ async fn roles_rounds_and_campaign_steps_are_enforced() {
         assert_eq!(units[0].unit_id, f.units[0]);
         assert_eq!(units[1].points, Points::ZERO);
         assert_eq!(units[1].rank, 2);
+        assert_eq!(units[1].outcome, Some(Outcome::Zero));
+        assert!(results.groups[0].excluded.is_empty());
         let refused =
             sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign, None).await;
         assert!(message(refused).contains("the campaign is published"));
@@ -1994,15 +2101,7 @@ async fn rounds_and_publication_record_their_reasons() {
         )
         .await
         .unwrap();
-        sheets::finalize(
-            db,
-            &secretariat,
-            Role::Secretariat,
-            f.campaign,
-            Some("Hội đồng thống nhất"),
-        )
-        .await
-        .unwrap();
+        finalize(db, &f, "Hội đồng thống nhất").await.unwrap();
         sheets::publish(
             db,
             &secretariat,
@@ -2037,5 +2136,233 @@ async fn rounds_and_publication_record_their_reasons() {
         );
         assert_eq!(reason_of("close_round"), "Hết hạn thẩm định");
         assert_eq!(reason_of("publish"), "Quyết định công bố số 5");
+    }
+}
+
+#[tokio::test]
+async fn an_appraiser_accepts_the_units_points_of_an_area_in_one_audited_action() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let f = setup(db, 1, 2).await;
+        let sheet = f.sheets[0];
+        fill(db, &f, sheet).await;
+        submit(db, sheet).await.unwrap();
+        open_round(db, &f, 1).await.unwrap();
+        // The appraiser scores 1.2 by hand first: acceptance keeps that value.
+        appraise(db, sheet, f.node("1.2"), Some("0"), false)
+            .await
+            .unwrap();
+        let version_before = version(db, sheet).await;
+        let areas = vec!["1".to_string()];
+        let accepted = sheets::accept_self_scores(
+            db,
+            &appraiser(),
+            Role::Appraiser,
+            Some(&areas),
+            sheet,
+            Some("1"),
+        )
+        .await
+        .unwrap();
+        // 1.1 and 1.3 of area 1 (1.2 was scored already; area 2 and the bonus are outside).
+        assert_eq!(accepted, 2, "{}", test_db.url);
+        let rows = sheets::leaf_scores(db, sheet).await.unwrap();
+        let at = |code: &str, stage: i64| {
+            rows.iter()
+                .find(|r| r.node_id == f.node(code) && r.stage == stage)
+                .cloned()
+        };
+        assert_eq!(at("1.1", 1).unwrap().points(), Some(p("1")));
+        assert_eq!(at("1.3", 1).unwrap().points(), Some(p("2")));
+        assert_eq!(at("1.2", 1).unwrap().points(), Some(p("0")));
+        assert!(at("2.1", 1).is_none());
+        assert_eq!(version(db, sheet).await, version_before + 1);
+        // The sheet's figures moved with the rows: three of four leaves of round 1 reviewed.
+        let row = sheets::get_sheet(db, sheet).await.unwrap();
+        assert_eq!(row.round_reviewed, 3, "{}", test_db.url);
+        // One audit row per accepted leaf, with the points.
+        let audit = leaf_audit(db, &f, 0, "1.3").await;
+        assert!(
+            audit.iter().any(|r| r.action == sheets::ACCEPT_ACTION
+                && r.field.as_deref() == Some("round1.points")
+                && r.new_value.as_deref() == Some("2")),
+            "{audit:?}"
+        );
+        // Accepting again accepts nothing; an accepted leaf can still be changed.
+        let again = sheets::accept_self_scores(
+            db,
+            &appraiser(),
+            Role::Appraiser,
+            Some(&areas),
+            sheet,
+            Some("1"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(again, 0);
+        appraise(db, sheet, f.node("1.3"), Some("1"), false)
+            .await
+            .unwrap();
+        // The whole sheet for an appraiser of every area: 2.1 is left; the survey leaf never.
+        let rest = sheets::accept_self_scores(db, &appraiser(), Role::Appraiser, None, sheet, None)
+            .await
+            .unwrap();
+        assert!(rest >= 1, "{rest}");
+        assert!(
+            sheets::leaf_scores(db, sheet)
+                .await
+                .unwrap()
+                .iter()
+                .all(|r| r.node_id != f.node("2.2") || r.stage == 0)
+        );
+        // Only an appraiser, only while the round is open.
+        let refused =
+            sheets::accept_self_scores(db, &leader(), Role::UnitLeader, None, sheet, None).await;
+        assert!(refused.is_err());
+        close_round(db, &f, 1).await.unwrap();
+        let refused =
+            sheets::accept_self_scores(db, &appraiser(), Role::Appraiser, None, sheet, None).await;
+        assert!(refused.is_err());
+    }
+}
+
+/// A sheet submitted while a round is open joins it at once (round 1 and a later round), and
+/// a later round reviews every leaf of a sheet that joined it: none is left unappraised.
+#[tokio::test]
+async fn a_late_submission_joins_the_open_round() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let f = setup(db, 3, 2).await;
+        for &sheet in &f.sheets {
+            fill(db, &f, sheet).await;
+        }
+        submit(db, f.sheets[0]).await.unwrap();
+        assert_eq!(open_round(db, &f, 1).await.unwrap(), 1);
+        // Submitted while round 1 is open: in the round, audited in two steps.
+        let joined = submit(db, f.sheets[1]).await.unwrap();
+        assert_eq!(joined.status(), SheetStatus::InAppraisal);
+        assert_eq!(joined.current_round, 1);
+        assert!(joined.round_leaves > 0, "{joined:?}");
+        let steps: Vec<(Option<String>, Option<String>)> = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("sheet".into()),
+                entity_id: Some(f.sheets[1]),
+                limit: 100,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.old_value, r.new_value))
+        .collect();
+        assert!(steps.contains(&(Some("submitted".into()), Some("in_appraisal".into()))));
+        appraise(db, f.sheets[1], f.node("1.2"), Some("0.5"), false)
+            .await
+            .unwrap();
+        close_round(db, &f, 1).await.unwrap();
+        assert_eq!(status(db, f.sheets[1]).await, SheetStatus::Appraised);
+        // Round 2 takes nobody; the third unit submits while it is open and joins it, and the
+        // appraiser scores any of its leaves (not only leaves flagged in round 1).
+        assert_eq!(open_round(db, &f, 2).await.unwrap(), 0);
+        let joined = submit(db, f.sheets[2]).await.unwrap();
+        assert_eq!(
+            (joined.status(), joined.current_round),
+            (SheetStatus::InAppraisal, 2)
+        );
+        assert!(joined.round_leaves > 0, "{joined:?}");
+        appraise(db, f.sheets[2], f.node("1.2"), Some("0.5"), false)
+            .await
+            .unwrap();
+        let first = sheets::get_sheet(db, f.sheets[0]).await.unwrap();
+        assert_eq!(first.status(), SheetStatus::Appraised);
+        close_round(db, &f, 2).await.unwrap();
+        finalize(db, &f, "Chốt").await.unwrap();
+        let finals = sheets::final_scores(db, f.sheets[2]).await.unwrap();
+        assert_eq!(finals[&f.node("1.2")], p("0.5"));
+    }
+}
+
+/// The published ranking leaves out a unit that never submitted when the secretariat decides
+/// so, and lists it apart; a submitted sheet no round appraised is finalized only by a decision.
+#[tokio::test]
+async fn a_never_submitted_unit_left_out_is_not_ranked() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let f = setup(db, 3, 1).await;
+        for &sheet in &f.sheets {
+            fill(db, &f, sheet).await;
+        }
+        submit(db, f.sheets[0]).await.unwrap();
+        open_round(db, &f, 1).await.unwrap();
+        close_round(db, &f, 1).await.unwrap();
+        // Submitted after the only round closed: not appraised.
+        submit(db, f.sheets[2]).await.unwrap();
+        assert_eq!(status(db, f.sheets[2]).await, SheetStatus::Submitted);
+        let campaign = campaigns::get(db, f.campaign).await.unwrap();
+        let facts = sheets::campaign_facts(db, &campaign, today())
+            .await
+            .unwrap();
+        let list = checklist(CampaignStep::Finalize, &facts);
+        let lines: Vec<(Option<i64>, bool)> =
+            list.blocking().map(|i| (i.unit_id, i.blocking)).collect();
+        assert_eq!(
+            lines,
+            vec![
+                (Some(f.units[1]), true),
+                (Some(f.units[2]), true),
+                (None, true)
+            ]
+        );
+        let mut decisions = Decisions {
+            survey_waiver: Some("Không khảo sát".into()),
+            ..Decisions::default()
+        };
+        decisions
+            .units
+            .insert(f.units[2], (Decision::Accept, "Hội đồng chấp nhận".into()));
+        let refused = sheets::finalize(
+            db,
+            &secretariat(),
+            Role::Secretariat,
+            f.campaign,
+            today(),
+            "Chốt",
+            &decisions,
+        )
+        .await;
+        assert!(message(refused).contains("unresolved"));
+        decisions
+            .units
+            .insert(f.units[1], (Decision::Exclude, "Không nộp".into()));
+        sheets::finalize(
+            db,
+            &secretariat(),
+            Role::Secretariat,
+            f.campaign,
+            today(),
+            "Chốt",
+            &decisions,
+        )
+        .await
+        .unwrap();
+        let results = sheets::publish(db, &secretariat(), Role::Secretariat, f.campaign, None)
+            .await
+            .unwrap();
+        let group = &results.groups[0];
+        let ranked: Vec<i64> = group.units.iter().map(|u| u.unit_id).collect();
+        assert_eq!(ranked.len(), 2);
+        assert!(!ranked.contains(&f.units[1]));
+        assert_eq!(group.excluded.len(), 1);
+        assert_eq!(group.excluded[0].unit_id, f.units[1]);
+        assert!(group.excluded[0].never_submitted);
+        // The accepted sheet is ranked with its own points.
+        let accepted = group
+            .units
+            .iter()
+            .find(|u| u.unit_id == f.units[2])
+            .unwrap();
+        assert!(accepted.points > Points::ZERO);
     }
 }

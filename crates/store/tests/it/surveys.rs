@@ -1,4 +1,4 @@
-//! Survey storage (issue 5) on SQLite and, when reachable, PostgreSQL: tokens answered exactly
+//! Survey storage on SQLite and, when reachable, PostgreSQL: tokens answered exactly
 //! once (also under concurrency), closed waves, wrong units, duplicate respondents, flagged
 //! look-alike submissions, counters equal to a recomputation from the raw rows, bulk imports
 //! all or nothing or skipping bad rows, the index from counters equal to the survey crate's
@@ -335,7 +335,7 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
         heavy.weight = 0.0;
         assert!(matches!(
             refused(db, wave.id, wave.units[0], &heavy, anyone).await,
-            Refusal::Invalid(_)
+            Refusal::Fault(chiso_survey::Fault::Weight { .. })
         ));
         // An expectation area the questionnaire does not have is refused.
         let mut wishes = sipas(5);
@@ -908,12 +908,12 @@ async fn the_index_from_counters_equals_the_streaming_computation() {
             let ours: Vec<(u64, String)> = report
                 .rejections
                 .iter()
-                .map(|r| (r.row, r.reason.clone()))
+                .map(|r| (r.row, r.reason.to_string()))
                 .collect();
             let theirs: Vec<(u64, String)> = streamed
                 .rejected
                 .iter()
-                .map(|r| (r.row, r.reason.clone()))
+                .map(|r| (r.row, r.reason.to_string()))
                 .collect();
             assert_eq!(ours[..4], theirs[..4]);
             assert_eq!(ours[4].0, theirs[4].0);
@@ -962,7 +962,12 @@ async fn a_bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped() {
             let mut rows: Vec<_> = (2..40).map(good).collect();
             rows.push(Err(RowRejection {
                 row: 40,
-                reason: "c05: value 7 is not 1-5".into(),
+                reason: chiso_survey::Fault::Answer {
+                    item: 4,
+                    code: "c05".into(),
+                    value: "7".into(),
+                    expected: "1-5".into(),
+                },
             }));
             rows.push(Ok(row(41, "77", None, vec![4; 23])));
             rows.push(Ok(row(42, "01", Some("G2"), vec![4; 23])));
@@ -990,7 +995,7 @@ async fn a_bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped() {
         let rejected: Vec<u64> = report.rejections.iter().map(|r| r.row).collect();
         assert_eq!(rejected, [40, 41, 42]);
         assert_eq!(
-            report.rejections[1].reason,
+            report.rejections[1].reason.to_string(),
             "unit_code 77 is not in this survey"
         );
         assert_eq!(response_count(db).await, 0);
@@ -1067,8 +1072,14 @@ async fn a_bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped() {
             .collect();
         assert_eq!(imports.len(), 3);
         assert_eq!(
-            imports[1],
-            "phieu.csv: 58 rows read, 55 accepted, 3 rejected"
+            surveys::ImportSummary::from_value(imports[1]),
+            Some(surveys::ImportSummary {
+                file: "phieu.csv".into(),
+                read: 58,
+                accepted: 55,
+                rejected: 3,
+                stored: true,
+            })
         );
 
         // A draft wave takes no import.
@@ -1158,13 +1169,14 @@ title = "Góp ý"
     assert_eq!(first.weight, 2.0);
     let second = rows.next().unwrap().unwrap();
     assert_eq!(second.row, 4);
-    assert_eq!(second.demographics, [0]);
+    // No demographic answered: none stored, as from the forms (the codec's one rule).
+    assert!(second.demographics.is_empty());
     assert_eq!(
-        rows.next().unwrap().unwrap_err().reason,
+        rows.next().unwrap().unwrap_err().reason.to_string(),
         "sex: 'khac' is not one of nam, nu"
     );
     assert_eq!(
-        rows.next().unwrap().unwrap_err().reason,
+        rows.next().unwrap().unwrap_err().reason.to_string(),
         "wish: 3 areas chosen, at most 2"
     );
     assert!(rows.next().is_none());
@@ -1173,7 +1185,7 @@ title = "Góp ý"
         streamed
             .rejected
             .iter()
-            .map(|r| r.reason.as_str())
+            .map(|r| r.reason.to_string())
             .collect::<Vec<_>>(),
         [
             "sex: 'khac' is not one of nam, nu",
@@ -1185,16 +1197,22 @@ title = "Góp ý"
     let header: Vec<String> = ["unit_code", "respondent_id", "q1", "q2"]
         .map(String::from)
         .to_vec();
-    let parser = surveys::RowParser::new(&q, &header).unwrap();
-    let cells: Vec<String> = ["01", "x", "5", ""].map(String::from).to_vec();
-    let parsed = parser.parse(2, &surveys::StringFields(&cells)).unwrap();
-    assert_eq!(parsed.answers, [5, 0]);
-    let cells: Vec<String> = ["01", "x", "9", ""].map(String::from).to_vec();
+    let (mut codec, _) = chiso_survey::RowCodec::new(&q, &header).unwrap();
+    struct Texts(Vec<String>);
+    impl chiso_survey::reader::Fields for Texts {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn get(&self, index: usize) -> &[u8] {
+            self.0[index].as_bytes()
+        }
+    }
+    let cells = Texts(["01", "x", "5", ""].map(String::from).to_vec());
+    let parsed = codec.read(&cells).unwrap();
+    assert_eq!(parsed.packed.answers, [5, 0]);
+    let cells = Texts(["01", "x", "9", ""].map(String::from).to_vec());
     assert_eq!(
-        parser
-            .parse(3, &surveys::StringFields(&cells))
-            .unwrap_err()
-            .reason,
+        codec.read(&cells).unwrap_err().to_string(),
         "q1: value 9 is not 1-5"
     );
 
@@ -1365,7 +1383,7 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
             .await;
         }
         // Leaders: 6 A, 3 B, 1 C, 2 E on every item → 80 % of each item's points
-        // (domain.md §4).
+        // (docs/method.md §4).
         let items = leader_wave.questionnaire.items.len();
         for answer in [1, 1, 1, 1, 1, 1, 2, 2, 2, 3, 5, 5] {
             accepted(
@@ -1999,7 +2017,7 @@ async fn services_slice_their_units_counters_and_are_checked() {
         assert_eq!(refused_file.rejections.len(), 1);
         assert_eq!(refused_file.rejections[0].row, 4);
         assert_eq!(
-            refused_file.rejections[0].reason,
+            refused_file.rejections[0].reason.to_string(),
             "service DKKD is not one of unit 02's services"
         );
         let mut options = ImportOptions::new("dv.csv");

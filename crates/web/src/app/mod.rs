@@ -14,8 +14,13 @@
 //! no axum types, no templates, no locale texts. The time comes from the [`Clock`], so tests
 //! move it instead of sleeping.
 
+pub mod campaign;
 pub mod clock;
+pub mod frameworks;
+pub mod home;
 pub mod notifications;
+pub mod self_assessment;
+pub mod sheet_context;
 pub mod survey;
 pub mod units;
 

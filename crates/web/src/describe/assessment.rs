@@ -10,6 +10,7 @@ use chiso_domain::campaign::CampaignState;
 use chrono::NaiveDate;
 
 use super::Describe;
+use crate::app::self_assessment::field_error::{FieldProblem, LeafField, LeafFieldError};
 use crate::i18n::{self, Lang};
 
 /// A sheet status inside a sentence ("phiếu {status}": "còn là bản nháp", "đang thẩm định").
@@ -178,6 +179,89 @@ impl Describe for WorkflowError {
 
     fn status(&self) -> StatusCode {
         StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
+impl Describe for LeafFieldError {
+    /// "Tiêu chí 7.1 — Tỷ lệ văn bản điện tử: 92 nằm ngoài khoảng 0 – 1. Ví dụ hợp lệ: 0,85."
+    fn describe(&self, lang: Lang) -> String {
+        let n = |value: f64| {
+            let number = i18n::points(lang, value);
+            if self.percent {
+                format!("{number}%")
+            } else {
+                number
+            }
+        };
+        let label = match (self.field, &self.label) {
+            (LeafField::Input, Some(label)) => label.clone(),
+            (LeafField::Input, None) => i18n::text(lang, "assessment.field_input").to_string(),
+            (LeafField::Points, _) => i18n::text(lang, "assessment.points").to_string(),
+        };
+        let key = |name: &str| format!("assessment.field_{name}");
+        let (code, example) = (&self.code, n(self.example));
+        match &self.problem {
+            FieldProblem::NotANumber { value } => i18n::fill(
+                lang,
+                &key("not_a_number"),
+                &[
+                    ("code", code),
+                    ("label", &label),
+                    ("value", value),
+                    ("example", &example),
+                ],
+            ),
+            FieldProblem::OutOfRange { value, min, max } if max.is_finite() => i18n::fill(
+                lang,
+                &key("out_of_range"),
+                &[
+                    ("code", code),
+                    ("label", &label),
+                    ("value", &n(*value)),
+                    ("min", &n(*min)),
+                    ("max", &n(*max)),
+                    ("example", &example),
+                ],
+            ),
+            FieldProblem::OutOfRange { value, .. } => i18n::fill(
+                lang,
+                &key("negative"),
+                &[
+                    ("code", code),
+                    ("label", &label),
+                    ("value", &n(*value)),
+                    ("example", &example),
+                ],
+            ),
+            FieldProblem::NotALevel { value, levels } => i18n::fill(
+                lang,
+                &key("not_a_level"),
+                &[
+                    ("code", code),
+                    ("label", &label),
+                    ("value", &n(*value)),
+                    (
+                        "levels",
+                        &levels.iter().map(|l| n(*l)).collect::<Vec<_>>().join(" / "),
+                    ),
+                    ("example", &example),
+                ],
+            ),
+            FieldProblem::Disagree { points, computed } => i18n::fill(
+                lang,
+                &key("disagree"),
+                &[
+                    ("code", code),
+                    ("label", &label),
+                    ("value", &n(*points)),
+                    ("computed", &n(*computed)),
+                ],
+            ),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        Some(self.field.name())
     }
 }
 

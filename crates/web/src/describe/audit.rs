@@ -135,6 +135,25 @@ pub fn value(lang: Lang, field: &str, value: Option<&str>) -> String {
     if let Some(title) = i18n::lookup(lang, &format!("audit.value.{value}")) {
         return title.to_string();
     }
+    if field == "responses"
+        && let Some(summary) = chiso_store::surveys::ImportSummary::from_value(value)
+    {
+        let count = |n: u64| i18n::number(lang, n as f64, 0);
+        return i18n::fill(
+            lang,
+            if summary.stored {
+                "audit.import_summary"
+            } else {
+                "audit.import_summary_refused"
+            },
+            &[
+                ("file", &summary.file),
+                ("read", &count(summary.read)),
+                ("accepted", &count(summary.accepted)),
+                ("rejected", &count(summary.rejected)),
+            ],
+        );
+    }
     // A role with its scope: `unit_editor@12 areas ["1"]`.
     if field == "role"
         && let Some((role, scope)) = value.split_once('@')
@@ -230,6 +249,34 @@ mod tests {
         assert_eq!(
             sentence(Lang::Vi, &system),
             "Hệ thống tạo đơn vị Sở Tư pháp"
+        );
+    }
+
+    #[test]
+    fn an_import_summary_reads_in_the_language_of_the_page() {
+        let summary = chiso_store::surveys::ImportSummary {
+            file: "phieu.csv".into(),
+            read: 6590,
+            accepted: 6587,
+            rejected: 3,
+            stored: true,
+        }
+        .to_value();
+        let text = sentence(
+            Lang::Vi,
+            &row("import", "wave", Some("responses"), "", &summary),
+        );
+        assert!(
+            text.contains("phieu.csv: đọc 6.590 dòng, nhận 6.587, loại 3"),
+            "{text}"
+        );
+        let text = sentence(
+            Lang::En,
+            &row("import", "wave", Some("responses"), "", &summary),
+        );
+        assert!(
+            text.contains("6,590 rows read, 6,587 accepted, 3 rejected"),
+            "{text}"
         );
     }
 

@@ -4,6 +4,8 @@
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::wave::{WaveState, WaveTransitionError};
 use chiso_store::surveys::{Refusal, SurveyRefusal};
+use chiso_survey::ReadError;
+use chiso_survey::codec::{ColumnProblem, Fault, WeightProblem};
 
 use super::Describe;
 use crate::i18n::{self, Lang};
@@ -56,9 +58,153 @@ impl Describe for Refusal {
             Refusal::UnknownToken | Refusal::TokenUsed => "surveys.refusal_token",
             Refusal::DuplicateRespondent => "surveys.refusal_duplicate",
             Refusal::Invalid(m) => return crate::routes::surveys::message(lang, m),
+            Refusal::Fault(fault) => return fault.describe(lang),
         };
         i18n::text(lang, key).to_string()
     }
+}
+
+/// A field of a response as a page names it ("Mã đơn vị", "Góp ý"), never its column name.
+fn field_label(lang: Lang, field: &str) -> &'static str {
+    i18n::text(lang, &format!("surveys.fault.field_{field}"))
+}
+
+impl Describe for Fault {
+    /// Items are named by their number ("Câu 7"), demographic and expectation questions by
+    /// their title; the command line's English is [`std::fmt::Display`].
+    fn describe(&self, lang: Lang) -> String {
+        let key = |name: &str| format!("surveys.fault.{name}");
+        let fill = |name: &str, values: &[(&str, &dyn std::fmt::Display)]| {
+            i18n::fill(lang, &key(name), values)
+        };
+        match self {
+            Fault::Answer {
+                item,
+                value,
+                expected,
+                ..
+            } => fill(
+                "answer",
+                &[("n", &(item + 1)), ("value", value), ("expected", expected)],
+            ),
+            Fault::Unanswered { item, .. } => fill("unanswered", &[("n", &(item + 1))]),
+            Fault::NoAnswer => fill("no_answer", &[]),
+            Fault::Demographic {
+                title,
+                value,
+                expected,
+                ..
+            }
+            | Fault::Expectation {
+                title,
+                value,
+                expected,
+                ..
+            } => fill(
+                "option",
+                &[("title", title), ("value", value), ("expected", expected)],
+            ),
+            Fault::TooManyExpectations {
+                title, chosen, max, ..
+            } => fill(
+                "too_many",
+                &[("title", title), ("chosen", chosen), ("max", max)],
+            ),
+            Fault::CommentTooLong { max } => fill("comment_long", &[("max", max)]),
+            Fault::RespondentTooLong { max } => fill("respondent_long", &[("max", max)]),
+            Fault::NotText { field } => fill("not_text", &[("field", &field_label(lang, field))]),
+            Fault::Weight { value, problem } => {
+                let name = match problem {
+                    WeightProblem::NotNumber { comma: true } => "weight_comma",
+                    WeightProblem::NotNumber { comma: false } => "weight_not_number",
+                    WeightProblem::NotPositive => "weight_not_positive",
+                    WeightProblem::TooLarge => "weight_too_large",
+                    WeightProblem::TooSmall => "weight_too_small",
+                };
+                fill(name, &[("value", value)])
+            }
+            Fault::UnknownItem { code } => fill("unknown_item", &[("code", code)]),
+            Fault::UnknownQuestion { code } => fill("unknown_question", &[("code", code)]),
+            Fault::NoOverall => fill("no_overall", &[]),
+            Fault::NoExpectations => fill("no_expectations", &[]),
+            Fault::DigitCount { found, expected } => {
+                fill("digit_count", &[("found", found), ("expected", expected)])
+            }
+            Fault::ColumnCount { found, expected } => {
+                fill("column_count", &[("found", found), ("expected", expected)])
+            }
+            Fault::EmptyUnit => fill("empty_unit", &[]),
+            Fault::UnitNotInWave { unit } => fill("unit_not_in_wave", &[("unit", unit)]),
+            Fault::UnknownService { unit, service } => {
+                fill("unknown_service", &[("unit", unit), ("service", service)])
+            }
+            Fault::RepeatedRespondent {
+                id,
+                unit,
+                first_row: Some(first),
+            } => fill(
+                "repeated_respondent",
+                &[("id", id), ("unit", unit), ("first", first)],
+            ),
+            Fault::RepeatedRespondent {
+                id,
+                unit,
+                first_row: None,
+            } => fill("repeated_stored", &[("id", id), ("unit", unit)]),
+            Fault::Unreadable { cause, detail } => {
+                let detail = match cause {
+                    Some(cause) => i18n::sheet_error(lang, cause),
+                    None => detail.clone(),
+                };
+                fill("unreadable", &[("detail", &detail)])
+            }
+        }
+    }
+}
+
+impl Describe for ColumnProblem {
+    fn describe(&self, lang: Lang) -> String {
+        match self {
+            ColumnProblem::Missing(name) => {
+                i18n::fill(lang, "surveys.fault.column_missing", &[("name", name)])
+            }
+            ColumnProblem::Repeated(name) => {
+                i18n::fill(lang, "surveys.fault.column_repeated", &[("name", name)])
+            }
+        }
+    }
+}
+
+impl Describe for ReadError {
+    /// The header's problems or the shared reader's refusal; the English message otherwise
+    /// (a file that cannot be read at all, which the reader words with the system's error).
+    fn describe(&self, lang: Lang) -> String {
+        if let Some(cause) = &self.cause {
+            return i18n::sheet_error_with_row(lang, cause);
+        }
+        if let Some(columns) = &self.columns {
+            return columns
+                .0
+                .iter()
+                .map(|p| p.describe(lang))
+                .collect::<Vec<_>>()
+                .join("; ");
+        }
+        i18n::fill(
+            lang,
+            "surveys.fault.unreadable",
+            &[("detail", &self.message)],
+        )
+    }
+}
+
+/// A rejected row of a file: "Dòng 12: Câu 7: …".
+pub fn row_fault(lang: Lang, row: u64, fault: &Fault) -> String {
+    i18n::fill(
+        lang,
+        "surveys.fault.row",
+        &[("row", &row), ("fault", &fault.describe(lang))],
+    )
 }
 
 #[cfg(test)]
@@ -80,6 +226,34 @@ mod tests {
             WaveTransitionError::NoUnits
                 .describe(Lang::En)
                 .contains("unit")
+        );
+    }
+
+    #[test]
+    fn faults_name_the_question_number_in_vietnamese() {
+        let fault = Fault::Answer {
+            item: 6,
+            code: "c07".into(),
+            value: "9".into(),
+            expected: "1-5".into(),
+        };
+        let vi = fault.describe(Lang::Vi);
+        assert!(vi.starts_with("Câu 7:"), "{vi}");
+        assert!(
+            !vi.contains("c07") && !vi.contains(" or ") && !vi.contains("blank"),
+            "{vi}"
+        );
+        assert_eq!(row_fault(Lang::Vi, 12, &fault), format!("Dòng 12: {vi}"));
+        assert!(fault.describe(Lang::En).starts_with("Question 7:"));
+        let weight = Fault::Weight {
+            value: "1,5".into(),
+            problem: WeightProblem::NotNumber { comma: true },
+        };
+        assert!(weight.describe(Lang::Vi).contains("Trọng số"));
+        let missing = ColumnProblem::Missing("c03".into()).describe(Lang::Vi);
+        assert!(
+            missing.contains("c03") && missing.contains("thiếu cột"),
+            "{missing}"
         );
     }
 

@@ -8,7 +8,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chiso_domain::{Framework, FrameworkMeta, Method, UnitKind};
@@ -206,11 +206,12 @@ async fn show_page(
         .filter(|r| r.previous_id == Some(id))
         .collect();
     let mut page = Page::new(context, "frameworks.show_title");
-    page.title = format!("{} v{}", stored.row.code, stored.row.version);
     let display_title = match (lang, &stored.row.title_en) {
         (Lang::En, Some(english)) if !english.trim().is_empty() => english.clone(),
         _ => framework.display_title(),
     };
+    // The tab names the framework by its title; its code stays in the facts, as code.
+    page.title = display_title.clone();
     Ok(ShowPage {
         page,
         previous,
@@ -258,19 +259,7 @@ fn file_stem(row: &FrameworkRow) -> String {
     format!("{code}-v{}", row.version)
 }
 
-fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
+use crate::downloads::download;
 
 /// `framework.csv` as the CLI writes it (a sample carries its label on every row), with a BOM
 /// so that Excel shows Vietnamese correctly; the reader ignores the BOM.

@@ -11,6 +11,7 @@ pub mod notifications;
 pub mod survey_form;
 pub mod survey_scope;
 pub mod surveys;
+pub mod templates;
 pub mod units;
 pub mod users;
 
@@ -34,6 +35,10 @@ async fn static_file(Path(name): Path<String>) -> axum::response::Response {
         ),
         "sheet.js" => (
             include_bytes!("../../static/sheet.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "picker.js" => (
+            include_bytes!("../../static/picker.js"),
             "text/javascript; charset=utf-8",
         ),
         "app.css" => (
@@ -102,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .merge(appraisal::router())
         .merge(surveys::router())
         .merge(notifications::router())
+        .merge(templates::router())
         .merge(survey_form::router())
         // Any other address: the not-found page in the site's frame, in the user's language.
         .fallback(|| async { crate::error::AppError::NotFound })

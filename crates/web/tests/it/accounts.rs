@@ -54,7 +54,7 @@ async fn anonymous_visitors_are_sent_to_the_login_page_and_come_back_after_it() 
         let (status, body) = app.get_text("/").await;
         assert_eq!(status, 200);
         assert!(
-            body.contains("Nguyễn Thị Thường Trực"),
+            body.contains("Nguyễn Thị Thu Hà"),
             "{:?}: the home page greets the user",
             app.backend
         );

@@ -1,4 +1,4 @@
-//! The council and secretariat screens of issue 4 over HTTP, on both backends: the appraisal
+//! The council and secretariat screens over HTTP, on both backends: the appraisal
 //! rounds from opening to publication with the refusals on the way, the progress dashboard's
 //! filters, sort and .xlsx export, the results and their visibility, the campaign's audit log.
 //!
@@ -11,7 +11,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use chiso_domain::access::Role;
-use chiso_domain::assessment::SheetStatus;
+use chiso_domain::assessment::{CampaignStep, Concern, SheetStatus, checklist};
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Method, Points};
 use chiso_store::assessments::{self as sheets, AnswerEntry, SelfEntry};
@@ -580,7 +580,10 @@ async fn rounds_explanations_finalization_and_publication() {
         app.login("thamdinh").await;
         let (status, _, body) = appraise(&app, s04, n12, &[("points", "1"), ("version", "")]).await;
         assert_eq!(status, 422, "{backend:?}");
-        assert!(body.contains("không thể thẩm định phiếu"), "{backend:?}");
+        assert!(
+            body.contains("không thể thẩm định Bảng tự chấm điểm"),
+            "{backend:?}"
+        );
 
         // The unit answers (store), round 2 re-scores the flagged leaf only.
         let round_row = leaf_row(db, s03, n12, 1).await.unwrap();
@@ -613,7 +616,11 @@ async fn rounds_explanations_finalization_and_publication() {
         let response = app
             .post_form(
                 &format!("/dot-danh-gia/{campaign}/mo-vong"),
-                &[("round", "2"), ("back", "council")],
+                &[
+                    ("round", "2"),
+                    ("back", "council"),
+                    ("reason", "Thẩm định lại"),
+                ],
             )
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
@@ -683,16 +690,114 @@ async fn rounds_explanations_finalization_and_publication() {
             .await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(body.contains("id=\"results-not-ready\""), "{backend:?}");
-        let response = app
-            .post_form(
+        // The checklist before finalizing lists the units that never submitted (with links),
+        // and the survey leaves no wave fills; the rule for unsubmitted sheets is on it.
+        let (status, body) = app
+            .get_text(&format!(
+                "/dot-danh-gia/{campaign}/kiem-tra?buoc=chot-ket-qua"
+            ))
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        let s05 = unit_id(db, "S05").await;
+        for expected in [
+            "Chưa nộp Bảng tự chấm điểm".to_string(),
+            format!("name=\"decision_{s05}\""),
+            "id=\"survey-unmapped\"".to_string(),
+            "Xếp hạng với 0 điểm".to_string(),
+        ] {
+            assert!(body.contains(&expected), "{backend:?}: {expected}");
+        }
+        // Without a decision per unit and a waiver, finalize is refused on the checklist,
+        // naming the units, and nothing changes.
+        let (status, body) = status_and_text(
+            app.post_form(
                 &format!("/dot-danh-gia/{campaign}/chot-ket-qua"),
                 &[("reason", "Theo biên bản họp Hội đồng")],
             )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{backend:?}");
+        assert!(body.contains("id=\"checklist-error\""), "{backend:?}");
+        assert!(
+            body.contains("Chưa có quyết định cho các đơn vị"),
+            "{backend:?}"
+        );
+        assert!(body.contains("chưa gắn đợt khảo sát"), "{backend:?}");
+        assert_eq!(
+            campaigns::get(db, campaign).await.unwrap().state,
+            CampaignState::Appraisal
+        );
+        // The secretariat decides every blocking line (S05: 0 points; the others left out)
+        // and waives the unmapped survey leaves, each with its reason.
+        let today = sheets::today_in_vietnam();
+        let row = campaigns::get(db, campaign).await.unwrap();
+        let facts = sheets::campaign_facts(db, &row, today).await.unwrap();
+        let list = checklist(CampaignStep::Finalize, &facts);
+        let mut fields: Vec<(String, String)> = vec![
+            ("reason".into(), "Theo biên bản họp Hội đồng".into()),
+            ("survey_waiver".into(), "Chưa có kết quả khảo sát".into()),
+            // One decision for the units never submitted; S05's own comes first.
+            ("decision_all".into(), "exclude".into()),
+            ("decision_reason_all".into(), "Không nộp đúng hạn".into()),
+        ];
+        for item in list.blocking() {
+            let Some(unit) = item.unit_id else { continue };
+            if item.concern == Concern::NotSubmitted && unit != s05 {
+                continue;
+            }
+            let decision = if unit == s05 {
+                "zero"
+            } else {
+                item.choices[0].as_str()
+            };
+            fields.push((format!("decision_{unit}"), decision.into()));
+            fields.push((
+                format!("decision_reason_{unit}"),
+                "Không nộp đúng hạn".into(),
+            ));
+        }
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let response = app
+            .post_form(&format!("/dot-danh-gia/{campaign}/chot-ket-qua"), &fields)
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
         assert_eq!(
             campaigns::get(db, campaign).await.unwrap().state,
             chiso_domain::campaign::CampaignState::Finalized
+        );
+        let log = chiso_store::audit::list(
+            db,
+            &chiso_store::audit::AuditFilter {
+                campaign_id: Some(campaign),
+                limit: 10_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let decided = log
+            .iter()
+            .find(|r| r.action == "decide" && r.unit_id == Some(s05))
+            .expect("the decision on S05 is audited");
+        assert_eq!(decided.new_value.as_deref(), Some("zero"));
+        let excluded_rows = log
+            .iter()
+            .filter(|r| r.action == "decide" && r.new_value.as_deref() == Some("exclude"))
+            .count();
+        assert!(
+            excluded_rows > 1,
+            "{backend:?}: one audit row per unit left out"
+        );
+        assert_eq!(decided.reason.as_deref(), Some("Không nộp đúng hạn"));
+        assert!(
+            log.iter()
+                .any(|r| r.action == "waive"
+                    && r.reason.as_deref() == Some("Chưa có kết quả khảo sát")),
+            "{backend:?}"
         );
         let finals = sheets::final_scores(db, s03).await.unwrap();
         assert_eq!(finals[&n12], p("1"), "{backend:?}: the last round's value");
@@ -764,7 +869,7 @@ async fn rounds_explanations_finalization_and_publication() {
         let response = app
             .post_form(
                 &format!("/dot-danh-gia/{campaign}/trang-thai"),
-                &[("to", "published")],
+                &[("to", "published"), ("reason", "Quyết định công bố")],
             )
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
@@ -796,6 +901,47 @@ async fn rounds_explanations_finalization_and_publication() {
         )
         .await;
         assert_eq!(status, 422, "{backend:?}");
+
+        // The rule for sheets never submitted: S05 is ranked with 0 points and says why; the
+        // others that never submitted are listed apart, not ranked, never with draft points.
+        assert_eq!(unit("S05").points, Points::ZERO, "{backend:?}");
+        assert!(unit("S05").outcome.is_some(), "{backend:?}");
+        assert!(!departments.excluded.is_empty(), "{backend:?}");
+        for left_out in &departments.excluded {
+            assert!(left_out.never_submitted, "{backend:?}");
+            assert!(
+                departments
+                    .units
+                    .iter()
+                    .all(|u| u.unit_id != left_out.unit_id),
+                "{backend:?}"
+            );
+        }
+        let (_, body) = app
+            .get_text(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+            .await;
+        assert!(body.contains("id=\"excluded-department\""), "{backend:?}");
+        assert!(
+            row_of(&body, "S05").contains("chưa nộp, xếp hạng với 0 điểm"),
+            "{backend:?}"
+        );
+        // The unit's scoresheet shows its rank and classification, its areas the final points.
+        let (status, body) = app.get_text(&format!("/tu-danh-gia/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            body.contains(&format!(
+                "<strong id=\"result-rank\">{}</strong>",
+                unit("S03").rank
+            )),
+            "{backend:?}"
+        );
+        assert!(
+            body.contains(&format!(
+                "<strong id=\"result-class\">{}</strong>",
+                unit("S03").classification
+            )),
+            "{backend:?}"
+        );
 
         // Every signed-in role reads the results now; the numbers are the snapshot's.
         for who in ["xemketqua", "nhaplieu", "thamdinh"] {
@@ -1273,7 +1419,7 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
             "{backend:?}: area 5 has none"
         );
         assert!(
-            body.contains("Vòng đang mở không có phiếu nào cần bạn thẩm định"),
+            body.contains("Vòng đang mở không có Bảng tự chấm điểm nào cần bạn thẩm định"),
             "{backend:?}"
         );
         let (status, _, body) = appraise(&app, s03, n51, &[("points", "1"), ("version", "")]).await;
@@ -1282,5 +1428,71 @@ async fn an_appraiser_scores_only_the_leaves_of_their_areas() {
             body.contains("không bị yêu cầu giải trình ở vòng 1"),
             "{backend:?}"
         );
+    }
+}
+
+#[tokio::test]
+async fn an_appraiser_accepts_the_units_points_of_an_area_then_changes_one_leaf() {
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let campaign = demo_campaign(db).await;
+        let s03 = sheet_of(db, campaign, "S03").await;
+        fill(db, s03, 1.0, None, true).await;
+        let secretariat = Actor::user(9003, "thuongtruc-test");
+        sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 1, None)
+            .await
+            .unwrap();
+        let (n11, n12, n51) = (
+            node(db, s03, "1.1").await,
+            node(db, s03, "1.2").await,
+            node(db, s03, "5.1").await,
+        );
+        // The demo appraiser scores areas 1–4: one button per area and one for the sheet.
+        app.login("thamdinh").await;
+        let (status, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(body.contains("id=\"accept-area-1\""), "{backend:?}");
+        assert!(body.contains("id=\"accept-sheet\""), "{backend:?}");
+        assert!(
+            !body.contains("id=\"accept-area-5\""),
+            "{backend:?}: not theirs"
+        );
+        let response = app
+            .post_form(&format!("/tham-dinh/{s03}/chap-nhan"), &[("area", "1")])
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{backend:?}");
+        assert!(location(&response).ends_with("#area-1"), "{backend:?}");
+        let own = leaf_row(db, s03, n11, 0).await.unwrap().points();
+        assert_eq!(
+            leaf_row(db, s03, n11, 1).await.unwrap().points(),
+            own,
+            "{backend:?}"
+        );
+        assert!(leaf_row(db, s03, n12, 1).await.is_some(), "{backend:?}");
+        assert!(leaf_row(db, s03, n51, 1).await.is_none(), "{backend:?}");
+        // The area has nothing left to accept; the page says so by dropping its button.
+        let (_, body) = app.get_text(&format!("/tham-dinh/{s03}")).await;
+        assert!(!body.contains("id=\"accept-area-1\""), "{backend:?}");
+        // An accepted leaf is changed like any other, from its version.
+        let version = leaf_row(db, s03, n12, 1).await.unwrap().version.to_string();
+        let (status, _, _) =
+            appraise(&app, s03, n12, &[("points", "0"), ("version", &version)]).await;
+        assert_eq!(status, 303, "{backend:?}");
+        assert_eq!(
+            leaf_row(db, s03, n12, 1).await.unwrap().points(),
+            Some(p("0")),
+            "{backend:?}"
+        );
+        // The audit log says it in Vietnamese.
+        app.login("thuongtruc").await;
+        let (_, log) = app.get_text("/nhat-ky").await;
+        assert!(log.contains("chấp nhận điểm tự chấm"), "{backend:?}");
+        // Another role cannot accept.
+        let response = app
+            .post_form(&format!("/tham-dinh/{s03}/chap-nhan"), &[])
+            .await;
+        assert_eq!(response.status().as_u16(), 403, "{backend:?}");
     }
 }

@@ -446,7 +446,7 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
                 demo.sheet
             ))
             .await;
-        assert!(page.contains("Đã nộp phiếu"), "{b:?}");
+        assert!(page.contains("Đã nộp Bảng tự chấm điểm"), "{b:?}");
         assert!(page.contains("id=\"withdraw-sheet\""), "{b:?}");
         assert!(page.contains("id=\"locked-reason\""), "{b:?}");
         assert!(!page.contains("class=\"autosave self-form\""), "{b:?}");
@@ -463,7 +463,7 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
         .await;
         assert_eq!(status, 422, "{b:?}: {row}");
         assert!(
-            row.contains("không thể sửa phiếu tự đánh giá"),
+            row.contains("không thể sửa Bảng tự chấm điểm"),
             "{b:?}: {row}"
         );
         assert!(row.contains("đã nộp"), "{b:?}: {row}");
@@ -560,7 +560,7 @@ async fn a_leaf_that_needs_evidence_blocks_the_submission_by_name() {
             .await;
         assert_eq!(response.status().as_u16(), 422, "{b:?}");
         let body = response.text().await.unwrap();
-        assert!(body.contains("Chưa nộp được phiếu"), "{b:?}");
+        assert!(body.contains("Chưa nộp được Bảng tự chấm điểm"), "{b:?}");
         assert!(body.contains("<a href=\"#leaf-1.2\">1.2</a>"), "{b:?}");
         assert!(body.contains("yêu cầu tài liệu kiểm chứng"), "{b:?}");
         assert_eq!(
@@ -1302,9 +1302,16 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
         assessments::close_round(&app.db, &system, Role::Secretariat, demo.campaign, 1, None)
             .await
             .unwrap();
-        assessments::finalize(&app.db, &system, Role::Secretariat, demo.campaign, None)
-            .await
-            .unwrap();
+        chiso_store::testing::finalize_deciding_all(
+            &app.db,
+            &system,
+            Role::Secretariat,
+            demo.campaign,
+            today,
+            "Chốt",
+        )
+        .await
+        .unwrap();
         // Finalized: the unit reads its final points and changes nothing.
         let (_, page) = app.get_text(&format!("/tu-danh-gia/{}", demo.sheet)).await;
         assert!(page.contains("class=\"final-points\""), "{b:?}");
@@ -1313,7 +1320,7 @@ async fn evidence_comes_off_a_leaf_and_results_open_to_viewers_after_publication
         let (status, row) = save(&app, &demo, "1.2", &[("version", &v), ("points", "0")]).await;
         assert_eq!(status, 422, "{b:?}");
         assert!(
-            row.contains("không thể sửa phiếu tự đánh giá"),
+            row.contains("không thể sửa Bảng tự chấm điểm"),
             "{b:?}: {row}"
         );
         app.login("xemketqua").await;
@@ -1390,5 +1397,118 @@ async fn the_self_assessment_deadline_moves_with_the_clock() {
         )
         .await;
         assert_eq!(status, 200, "{b:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_value_is_named_beside_its_field_with_a_valid_example() {
+    for mut app in apps().await {
+        let b = app.backend;
+        app.login("nhaplieu").await;
+        let demo = demo_sheet(&app, "S03").await;
+        // A proportional leaf's share is typed in per cent, with the % sign beside the field,
+        // and stored as the rule's ratio: 92 % of 3 points.
+        let (status, row) = save(
+            &app,
+            &demo,
+            "7.1",
+            &[("version", ""), ("input", "92"), ("explanation", "")],
+        )
+        .await;
+        assert_eq!(status, 200, "{b:?}: {row}");
+        assert!(
+            row.contains("value=\"92\"><span class=\"unit\">%</span>"),
+            "{b:?}: {row}"
+        );
+        assert!(
+            row.contains("class=\"computed-points\">2,76<"),
+            "{b:?}: {row}"
+        );
+        let saved = assessments::leaf_scores(&app.db, demo.sheet)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|r| r.node_id == demo.node("7.1") && r.stage == 0)
+            .unwrap();
+        assert_eq!(saved.input_value(), Some(0.92), "{b:?}");
+        // Out of range: refused beside the input, by the input's label (never the rule's
+        // internal name), in per cent with commas, with a value the field takes.
+        let version = saved.version.to_string();
+        let (status, row) = save(
+            &app,
+            &demo,
+            "7.1",
+            &[("version", &version), ("input", "150"), ("explanation", "")],
+        )
+        .await;
+        assert_eq!(status, 422, "{b:?}: {row}");
+        let input_error = format!("id=\"f{}-input-error\"", demo.node("7.1"));
+        assert!(row.contains(&input_error), "{b:?}: {row}");
+        assert!(row.contains("aria-invalid=\"true\""), "{b:?}: {row}");
+        assert!(
+            row.contains("Tỷ lệ văn bản điện tử có ký số"),
+            "{b:?}: {row}"
+        );
+        assert!(
+            row.contains("150% nằm ngoài khoảng 0% – 100%"),
+            "{b:?}: {row}"
+        );
+        assert!(row.contains("Ví dụ hợp lệ: 85%"), "{b:?}: {row}");
+        assert!(!row.contains("electronic_docs_ratio"), "{b:?}: {row}");
+        // The typed value stays in the field and the stored one is unchanged.
+        assert!(row.contains("value=\"150\""), "{b:?}: {row}");
+        assert_eq!(
+            stored(&app, &demo, "7.1").await.map(|(points, _)| points),
+            Some(Some("2.76".to_string())),
+            "{b:?}"
+        );
+        // Points that are not a number: beside the points, with the leaf's own example.
+        let (status, row) = save(
+            &app,
+            &demo,
+            "1.3",
+            &[("version", ""), ("points", "hai"), ("explanation", "")],
+        )
+        .await;
+        assert_eq!(status, 422, "{b:?}: {row}");
+        let points_error = format!("id=\"f{}-points-error\"", demo.node("1.3"));
+        assert!(row.contains(&points_error), "{b:?}: {row}");
+        assert!(row.contains("«hai» không phải là số"), "{b:?}: {row}");
+        // A negative ratio on another proportional leaf: named by that leaf's own label.
+        let (status, row) = save(
+            &app,
+            &demo,
+            "3.3.3",
+            &[("version", ""), ("input", "-1"), ("explanation", "")],
+        )
+        .await;
+        assert_eq!(status, 422, "{b:?}: {row}");
+        assert!(
+            row.contains("Tỷ lệ hồ sơ, kết quả TTHC được số hóa"),
+            "{b:?}: {row}"
+        );
+        // A threshold leaf's negative figure: its example is one of its own steps.
+        let (status, row) = save(
+            &app,
+            &demo,
+            "1.1",
+            &[("version", ""), ("input", "-5"), ("explanation", "")],
+        )
+        .await;
+        assert_eq!(status, 422, "{b:?}: {row}");
+        assert!(row.contains("-5% là số âm"), "{b:?}: {row}");
+        assert!(row.contains("Ví dụ hợp lệ: 100%"), "{b:?}: {row}");
+        // Under the English switch the same refusal speaks English with decimal points.
+        app.post_form("/ngon-ngu", &[("lang", "en")]).await;
+        let (status, row) = save(
+            &app,
+            &demo,
+            "7.2.1",
+            &[("version", ""), ("input", "100,5"), ("explanation", "")],
+        )
+        .await;
+        assert_eq!(status, 422, "{b:?}: {row}");
+        assert!(row.contains("100.5% is outside 0% – 100%"), "{b:?}: {row}");
+        assert!(row.contains("A valid value: 85%"), "{b:?}: {row}");
     }
 }

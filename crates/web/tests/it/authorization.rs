@@ -60,6 +60,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/don-vi/hop-nhat", STAFF),
     ("GET", "/don-vi/nhap", STAFF),
     ("POST", "/don-vi/nhap", STAFF),
+    ("GET", "/don-vi/mau.xlsx", STAFF),
     // Frameworks
     ("GET", "/bo-tieu-chi", EVERYONE),
     ("GET", "/bo-tieu-chi/{framework}", EVERYONE),
@@ -67,6 +68,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/bo-tieu-chi/{framework}/xlsx", EVERYONE),
     ("GET", "/bo-tieu-chi/nhap", STAFF),
     ("POST", "/bo-tieu-chi/nhap", STAFF),
+    ("GET", "/bo-tieu-chi/mau.xlsx", STAFF),
     ("GET", "/bo-tieu-chi/{framework}/thay-the", STAFF),
     ("POST", "/bo-tieu-chi/{framework}/thay-the", STAFF),
     ("POST", "/bo-tieu-chi/{framework}/phien-ban-moi", STAFF),
@@ -92,7 +94,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/nguoi-dung/{user}/vo-hieu-hoa", ADMIN),
     ("POST", "/nguoi-dung/{user}/kich-hoat", ADMIN),
     ("POST", "/nguoi-dung/{user}/dat-lai-mat-khau", ADMIN),
-    // Self-assessment (issue 4): rows added by the self-assessment screens.
+    // Self-assessment: rows added by the self-assessment screens.
     // `{sheet}`, `{node}`, `{link}` and `{file}` have no target here: a role that could never
     // take the action is refused (403) before the ids are read, an allowed role gets 404.
     // Which sheet and file a user may read or change is tested per sheet in
@@ -132,7 +134,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
         &["unit_leader"],
     ),
     ("GET", "/tai-lieu/{file}", EVERYONE),
-    // Appraisal, progress, results (issue 4): rows added by the appraisal screens.
+    // Appraisal, progress, results: rows added by the appraisal screens.
     // The council's list and sheets: appraisers and staff; saving a leaf: appraisers only.
     // `{sheet}` and `{node}` have no target here: the role is refused (403) before the ids
     // are read, an allowed role gets 404.
@@ -140,6 +142,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/tham-dinh/{sheet}", COUNCIL),
     ("POST", "/tham-dinh/{sheet}/tieu-chi/{node}", APPRAISER),
     // Round control, extensions, finalize, publish: staff (an empty form is refused with 422).
+    // The checklist before a step (without a step named: 404 for staff).
+    ("GET", "/dot-danh-gia/{campaign}/kiem-tra", STAFF),
     ("POST", "/dot-danh-gia/{campaign}/mo-vong", STAFF),
     ("POST", "/dot-danh-gia/{campaign}/dong-vong", STAFF),
     ("POST", "/dot-danh-gia/{campaign}/gia-han", STAFF),
@@ -153,7 +157,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/dot-danh-gia/{campaign}/ket-qua", STAFF),
     ("GET", "/dot-danh-gia/{campaign}/ket-qua.xlsx", STAFF),
     ("GET", "/dot-danh-gia/{campaign}/nhat-ky.csv", STAFF),
-    // Surveys (issue 5): staff screens. Reading needs ViewSetup (every role, viewers included),
+    // Surveys: staff screens. Reading needs ViewSetup (every role, viewers included),
     // every change ManageCampaigns. `{wave}`, `{device}`, `{service}`, `{job}` and `{node}` have no target
     // here: ids are parsed after the permission check, so a refused role gets 403 and an
     // allowed one 404. Per-wave behaviour is tested in tests/surveys.rs.
@@ -182,6 +186,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/khao-sat/dot/{wave}/phieu-giay", STAFF),
     ("POST", "/khao-sat/dot/{wave}/phieu-giay", STAFF),
     ("POST", "/khao-sat/dot/{wave}/nhap-tep", STAFF),
+    ("GET", "/khao-sat/dot/{wave}/mau.xlsx", STAFF),
     ("GET", "/khao-sat/nhap/{job}", STAFF),
     ("GET", "/khao-sat/nhap/{job}/tien-do", STAFF),
     ("GET", "/khao-sat/dot/{wave}/ket-qua", EVERYONE),

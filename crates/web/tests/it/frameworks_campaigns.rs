@@ -146,7 +146,7 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
             "Dòng 5",
             "&#39;vote&#39; không thuộc self, survey, bonus, penalty",
             "Dòng 6",
-            "thiếu nút cha: không dòng nào có mã 3",
+            "thiếu tiêu chí cấp trên: không dòng nào có mã 3",
             "<code>1.1</code>",
             "<code>3.1</code>",
             "Chưa lưu gì",
@@ -736,9 +736,10 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
             "{backend:?}"
         );
         let (_, body) = app.get_text(&page).await;
+        assert!(body.contains("Xã, phường, đặc khu"), "{backend:?}");
         assert!(
-            body.contains("Xã, phường, đặc khu (commune)"),
-            "{backend:?}"
+            !body.contains("(commune)"),
+            "{backend:?}: the group by its title"
         );
         let response = app
             .post_form(
@@ -767,15 +768,24 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         assert_eq!(status, 200, "{backend:?}");
         assert!(body.contains("id=\"save-units\""), "{backend:?}");
         assert!(body.contains("name=\"unit_id\""), "{backend:?}");
-        assert!(body.contains("Sở, ban, ngành — 0/20"), "{backend:?}");
-        assert!(body.contains("Xã, phường, đặc khu — 0/30"), "{backend:?}");
+        assert!(
+            body.contains("Sở, ban, ngành — <span class=\"kind-count\">0</span>/20"),
+            "{backend:?}"
+        );
+        assert!(
+            body.contains("Xã, phường, đặc khu — <span class=\"kind-count\">0</span>/30"),
+            "{backend:?}"
+        );
         let (status, body) = app
             .get_text(&format!(
                 "{page}?unit_group=department&picker=1&select_kind=department"
             ))
             .await;
         assert_eq!(status, 200, "{backend:?}");
-        assert!(body.contains("Sở, ban, ngành — 20/20"), "{backend:?}");
+        assert!(
+            body.contains("Sở, ban, ngành — <span class=\"kind-count\">20</span>/20"),
+            "{backend:?}"
+        );
         assert_eq!(body.matches(" checked>").count(), 20, "{backend:?}");
         assert!(
             campaigns::units(&app.db, id).await.unwrap().is_empty(),
@@ -796,7 +806,10 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         let members = campaigns::units(&app.db, id).await.unwrap();
         assert_eq!(members.len(), 5, "{backend:?}");
         let (_, body) = app.get_text(&page).await;
-        assert!(body.contains("Sở, ban, ngành — 5/20"), "{backend:?}");
+        assert!(
+            body.contains("Sở, ban, ngành — <span class=\"kind-count\">5</span>/20"),
+            "{backend:?}"
+        );
 
         // Without a self-assessment deadline the campaign cannot open.
         let response = app
@@ -886,7 +899,13 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
         let (status, body) = app.get_text(&page).await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(body.contains("data-state=\"open\""), "{backend:?}");
-        assert!(body.contains("value=\"appraisal\""), "{backend:?}");
+        // Appraisal starts through the checklist of round 1.
+        assert!(
+            body.contains(&format!(
+                "id=\"to-appraisal\" href=\"/dot-danh-gia/{id}/kiem-tra?buoc=mo-vong&#38;vong=1\""
+            )),
+            "{backend:?}"
+        );
         assert!(
             !body.contains("id=\"save-units\""),
             "{backend:?}: the setup is closed"

@@ -179,7 +179,12 @@ async fn errors_name_the_question_and_keep_the_answers() {
         }
         let (status, _, page) = post(&app, &path, &fields).await;
         assert_eq!(status, 422, "{:?}", app.backend);
-        assert!(page.contains("Câu c07"), "{:?}: {page}", app.backend);
+        // The question is named by its number, never by its column code.
+        assert!(
+            page.contains("Câu 7: chưa chọn câu trả lời"),
+            "{:?}: {page}",
+            app.backend
+        );
         assert!(page.contains("chưa chọn câu trả lời"), "{:?}", app.backend);
         assert!(page.contains("tối đa 3"), "{:?}", app.backend);
         assert!(

@@ -97,7 +97,7 @@ async fn upload(app: &TestApp, wave: i64, skip: bool) -> String {
 }
 
 /// Polls the progress fragment until the import is finished; returns the last fragment.
-async fn wait_for(app: &TestApp, job: &str) -> String {
+pub(crate) async fn wait_for(app: &TestApp, job: &str) -> String {
     for _ in 0..200 {
         let (status, body) = app.get_text(&format!("{job}/tien-do")).await;
         assert_eq!(status, 200);
@@ -109,7 +109,7 @@ async fn wait_for(app: &TestApp, job: &str) -> String {
     panic!("the import did not finish");
 }
 
-async fn wave_responses(db: &Db, wave: i64) -> i64 {
+pub(crate) async fn wave_responses(db: &Db, wave: i64) -> i64 {
     surveys::wave_units(db, wave)
         .await
         .unwrap()
@@ -347,6 +347,22 @@ async fn bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped_and_paper_for
             !fragment.contains(" is not "),
             "an English reason is left: {fragment}"
         );
+        // An answer off the scale names the question by its number and the row, in
+        // Vietnamese (row 40 of the example has 6 for c05).
+        let row40 = fragment
+            .split("<tr data-row=\"40\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .unwrap_or_default();
+        assert!(row40.contains("40"), "{row40}");
+        assert!(
+            row40.contains("Câu 5: giá trị 6 không hợp lệ (giá trị hợp lệ: 1-5)"),
+            "{row40}"
+        );
+        assert!(
+            !fragment.contains("c05") && !fragment.contains("or blank"),
+            "{fragment}"
+        );
         // With "skip bad rows": the 39 good rows are stored.
         let job = upload(&app, wave, true).await;
         let fragment = wait_for(&app, &job).await;
@@ -394,7 +410,15 @@ async fn bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped_and_paper_for
             )
             .await;
         assert_eq!(response.status().as_u16(), 422);
-        assert!(response.text().await.unwrap().contains("c01"));
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("Câu 1: giá trị 9 không hợp lệ (giá trị hợp lệ: 1-5)"),
+            "{page}"
+        );
+        assert!(
+            !page.contains("c01") && !page.contains("or blank"),
+            "{page}"
+        );
         assert_eq!(wave_responses(&app.db, wave).await, 40);
     }
 }
@@ -1138,5 +1162,90 @@ async fn refused_wave_transitions_are_worded_in_vietnamese() {
             surveys::get_wave(&app.db, wave).await.unwrap().state,
             surveys::WaveState::Draft
         );
+    }
+}
+
+/// Paper forms typed from the keyboard: one row of digits per form, through the same checks
+/// as the question-by-question form, refusals naming "Câu N" (docs/formats.md §8.8).
+#[tokio::test]
+async fn paper_forms_are_typed_as_one_row_of_digits() {
+    for mut app in apps().await {
+        app.login("thuongtruc").await;
+        let (wave, unit_ids) = example_wave(&app.db, "Phiếu giấy 2025", 2025).await;
+        let path = format!("/khao-sat/dot/{wave}/phieu-giay");
+        let (status, body) = app.get_text(&path).await;
+        assert_eq!(status, 200);
+        assert!(body.contains("name=\"digits\""), "{body}");
+        assert!(body.contains("Câu 1 ") && !body.contains("<code>c01</code>"));
+        let unit = unit_ids[0].to_string();
+        // 23 questions: c01–c22 and overall; 0, a space and - are blanks.
+        let digits = "5545 -44433322211100054";
+        assert_eq!(digits.chars().count(), 23);
+        let response = app
+            .post_form(&path, &[("unit_id", unit.as_str()), ("digits", digits)])
+            .await;
+        assert_eq!(response.status().as_u16(), 303, "{:?}", app.backend);
+        assert_eq!(wave_responses(&app.db, wave).await, 1);
+        let stored = surveys::get_response(&app.db, 1).await.unwrap();
+        assert_eq!(stored.wave_id, wave);
+        assert_eq!(stored.channel, surveys::Channel::Paper);
+        assert_eq!(
+            stored.answers,
+            [
+                5, 5, 4, 5, 0, 0, 4, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1, 0, 0, 0, 5, 4
+            ]
+        );
+        // A digit off the scale names its question; nothing is stored.
+        let response = app
+            .post_form(
+                &path,
+                &[
+                    ("unit_id", unit.as_str()),
+                    ("digits", "555555955555555555555555"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("Dòng nhập nhanh có 24 ký tự, phiếu có 23 câu"),
+            "{page}"
+        );
+        let response = app
+            .post_form(
+                &path,
+                &[
+                    ("unit_id", unit.as_str()),
+                    ("digits", "55555595555555555555555"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("Câu 7: giá trị 9 không hợp lệ (giá trị hợp lệ: 1-5)"),
+            "{page}"
+        );
+        // The typed row stays on the page to be corrected.
+        assert!(page.contains("value=\"55555595555555555555555\""), "{page}");
+        // Only blanks: at least one answer is needed, as on the radio form.
+        let response = app
+            .post_form(
+                &path,
+                &[
+                    ("unit_id", unit.as_str()),
+                    ("digits", "00000000000000000000000"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Phiếu chưa có câu trả lời nào.")
+        );
+        assert_eq!(wave_responses(&app.db, wave).await, 1);
     }
 }

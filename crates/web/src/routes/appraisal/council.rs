@@ -46,7 +46,7 @@ pub struct IndexPage {
 
 /// The leaves round `round` reviews on one sheet, in some areas, and how many are reviewed:
 /// round 1 every leaf the unit assessed, a later round only the leaves flagged in the round
-/// before (domain.md §2.6).
+/// before (docs/method.md §2.5).
 pub(super) fn round_progress(
     framework: &Framework,
     nodes: &HashMap<i64, NodeId>,

@@ -1,4 +1,4 @@
-//! The council and secretariat screens of issue 4: the appraisers' work list (/tham-dinh) and
+//! The council and secretariat screens: the appraisers' work list (/tham-dinh) and
 //! the side-by-side appraisal of a sheet, the secretariat's round control, extensions,
 //! finalization and publication on a campaign, the progress dashboard with its .xlsx export,
 //! the results with their ranking, chart and .xlsx export, and the campaign's audit log as CSV.
@@ -46,11 +46,12 @@ pub fn router() -> Router<AppState> {
         .route("/tham-dinh", get(index))
         .route("/tham-dinh/{sheet}", get(sheet))
         .route("/tham-dinh/{sheet}/tieu-chi/{node}", post(appraise))
-        .route("/dot-danh-gia/{id}/mo-vong", post(open_round))
+        .route("/tham-dinh/{sheet}/chap-nhan", post(accept))
+        .route("/dot-danh-gia/{id}/mo-vong", post(steps::open_round))
         .route("/dot-danh-gia/{id}/dong-vong", post(close_round))
         .route("/dot-danh-gia/{id}/gia-han", post(grant_extension))
-        .route("/dot-danh-gia/{id}/chot-ket-qua", post(finalize))
-        .route("/dot-danh-gia/{id}/cong-bo", post(publish))
+        .route("/dot-danh-gia/{id}/chot-ket-qua", post(steps::finalize))
+        .route("/dot-danh-gia/{id}/cong-bo", post(steps::publish))
         .route("/dot-danh-gia/{id}/tien-do", get(progress))
         .route("/dot-danh-gia/{id}/tien-do.xlsx", get(progress_xlsx))
         .route("/dot-danh-gia/{id}/ket-qua", get(results))
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
 
 use crate::routes::campaigns::council::{Panel, panel};
 use crate::routes::campaigns::shared::*;
+use crate::routes::campaigns::steps;
 mod panel_actions;
 pub use panel_actions::*;
 mod council;

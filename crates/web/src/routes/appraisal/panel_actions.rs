@@ -1,5 +1,6 @@
-//! The council panel's controls (round control, extensions, finalize, publish): each answers
-//! back on the page the form came from, the campaign's or the council's list.
+//! The council panel's controls (closing a round, extensions): each answers back on the page
+//! the form came from, the campaign's or the council's list. Opening a round, finalizing and
+//! publishing go through their checklist (routes::campaigns::steps).
 
 use super::*;
 use crate::extract::PathId;
@@ -7,13 +8,13 @@ use crate::routes::campaigns::refused_page;
 
 /// Where a control form came from, so the answer comes back there.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Back {
+pub(crate) enum Back {
     Campaign,
     Council,
 }
 
 impl Back {
-    pub(super) fn of(pairs: &Pairs) -> Back {
+    pub(crate) fn of(pairs: &Pairs) -> Back {
         if field(pairs, "back") == "council" {
             Back::Council
         } else {
@@ -21,7 +22,7 @@ impl Back {
         }
     }
 
-    pub(super) fn done(self, campaign_id: i64, message_key: &str) -> Response {
+    pub(crate) fn done(self, campaign_id: i64, message_key: &str) -> Response {
         let target = match self {
             Back::Council => format!("/tham-dinh?msg={message_key}#c{campaign_id}-council"),
             Back::Campaign => format!("/dot-danh-gia/{campaign_id}?msg={message_key}#council"),
@@ -31,7 +32,7 @@ impl Back {
 }
 
 /// The page the form came from again, with the reason it was refused (422).
-pub(super) async fn refused(
+pub(crate) async fn refused(
     state: &AppState,
     principal: &Principal,
     context: &Context,
@@ -49,51 +50,12 @@ pub(super) async fn refused(
 }
 
 /// The round number of a round form, or the message naming the field.
-pub(super) fn round_field(lang: Lang, pairs: &Pairs) -> Result<u32, String> {
+pub(crate) fn round_field(lang: Lang, pairs: &Pairs) -> Result<u32, String> {
     field(pairs, "round")
         .parse::<u32>()
         .ok()
         .filter(|r| *r >= 1)
         .ok_or_else(|| field_error(lang, "appraisal.round", "appraisal.error_round"))
-}
-
-/// The secretariat opens appraisal round k (round 1 moves an open campaign to appraisal).
-#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
-pub async fn open_round(
-    State(state): State<AppState>,
-    Auth(principal, context): Auth,
-    id: PathId,
-    Form(pairs): Form<Pairs>,
-) -> AppResult<Response> {
-    principal.require(Permission::ManageCampaigns)?;
-    let id = id.get()?;
-    campaigns::get(&state.db, id).await?;
-    let lang = context.lang;
-    let back = Back::of(&pairs);
-    let round = match round_field(lang, &pairs) {
-        Ok(round) => round,
-        Err(message) => return refused(&state, &principal, &context, id, back, message).await,
-    };
-    let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
-    let result = assessments::open_round(
-        &state.db,
-        &principal.actor(),
-        council_role(&principal),
-        id,
-        round,
-        reason,
-    )
-    .await;
-    match result {
-        Ok(_) => {
-            tell(crate::app::notifications::round_opened(&state.db, &state.clock, id, round).await);
-            Ok(back.done(id, "appraisal.round_opened"))
-        }
-        Err(error) => {
-            let message = refusal(lang, error)?;
-            refused(&state, &principal, &context, id, back, message).await
-        }
-    }
 }
 
 /// The secretariat closes the open round: sheets with flagged leaves go to the unit for an
@@ -218,71 +180,6 @@ pub async fn grant_extension(
         }
         Err(error) => {
             let message = refusal(lang, error)?;
-            refused(&state, &principal, &context, id, back, message).await
-        }
-    }
-}
-
-/// The secretariat finalizes the campaign: final points are frozen (the last round's value,
-/// else the unit's own).
-#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
-pub async fn finalize(
-    State(state): State<AppState>,
-    Auth(principal, context): Auth,
-    id: PathId,
-    Form(pairs): Form<Pairs>,
-) -> AppResult<Response> {
-    principal.require(Permission::ManageCampaigns)?;
-    let id = id.get()?;
-    campaigns::get(&state.db, id).await?;
-    let back = Back::of(&pairs);
-    let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
-    let result = assessments::finalize(
-        &state.db,
-        &principal.actor(),
-        council_role(&principal),
-        id,
-        reason,
-    )
-    .await;
-    match result {
-        Ok(()) => Ok(back.done(id, "appraisal.finalized")),
-        Err(error) => {
-            let message = refusal(context.lang, error)?;
-            refused(&state, &principal, &context, id, back, message).await
-        }
-    }
-}
-
-/// The secretariat publishes a finalized campaign: the ranking is computed and frozen, and
-/// every signed-in role may read it.
-#[tracing::instrument(skip_all, fields(campaign_id = ?id))]
-pub async fn publish(
-    State(state): State<AppState>,
-    Auth(principal, context): Auth,
-    id: PathId,
-    Form(pairs): Form<Pairs>,
-) -> AppResult<Response> {
-    principal.require(Permission::ManageCampaigns)?;
-    let id = id.get()?;
-    campaigns::get(&state.db, id).await?;
-    let back = Back::of(&pairs);
-    let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
-    let result = assessments::publish(
-        &state.db,
-        &principal.actor(),
-        council_role(&principal),
-        id,
-        reason,
-    )
-    .await;
-    match result {
-        Ok(_) => {
-            tell(crate::app::notifications::results_published(&state.db, &state.clock, id).await);
-            Ok(back.done(id, "appraisal.published"))
-        }
-        Err(error) => {
-            let message = refusal(context.lang, error)?;
             refused(&state, &principal, &context, id, back, message).await
         }
     }

@@ -17,6 +17,8 @@ pub struct ResultRow {
     pub band: usize,
     /// Per area: points and rank.
     pub areas: Vec<(String, u32)>,
+    /// The note of a never-submitted unit ranked with 0 points (empty otherwise).
+    pub note: &'static str,
 }
 
 /// The ranking of one group of units.
@@ -30,6 +32,8 @@ pub struct GroupView {
     pub areas: Vec<(String, String)>,
     pub rows: Vec<ResultRow>,
     pub chart: Chart,
+    /// Units left out of the ranking at finalize: (code, name, note).
+    pub excluded: Vec<(String, String, &'static str)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -129,6 +133,10 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
                         .iter()
                         .map(|a| (pts(lang, a.points), a.rank))
                         .collect(),
+                    note: match u.outcome {
+                        Some(_) => i18n::text(lang, "appraisal.note_zero"),
+                        None => "",
+                    },
                 })
                 .collect();
             let bars = group
@@ -150,6 +158,22 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
                 areas,
                 rows,
                 chart: Chart::horizontal(lang, bars, 2),
+                excluded: group
+                    .excluded
+                    .iter()
+                    .map(|e| {
+                        let note = if e.never_submitted {
+                            "appraisal.note_not_submitted"
+                        } else {
+                            "appraisal.note_not_appraised"
+                        };
+                        (
+                            e.unit_code.clone(),
+                            e.unit_name.clone(),
+                            i18n::text(lang, note),
+                        )
+                    })
+                    .collect(),
             }
         })
         .collect()

@@ -63,6 +63,8 @@ pub struct LeafView {
     pub readonly: Option<&'static str>,
     pub can_request: bool,
     pub choices: Vec<Choice>,
+    /// The rule's input is a share, typed in per cent with a % sign beside it.
+    pub input_percent: bool,
     /// The label of the rule's input, for rules that compute points from one.
     pub input_label: Option<String>,
     pub f_points: String,
@@ -83,6 +85,9 @@ pub struct AreaView {
     pub appraised_points: String,
     /// Open on load: the area holds a leaf this appraiser scores now.
     pub open: bool,
+    /// Leaves this appraiser may score now that have no value of the round yet: what
+    /// "chấp nhận điểm tự chấm" would accept.
+    pub acceptable: usize,
     pub leaves: Vec<LeafView>,
 }
 
@@ -115,6 +120,8 @@ pub struct SheetPage {
     pub(super) appraiser: bool,
     pub(super) areas_text: String,
     pub(super) areas: Vec<AreaView>,
+    /// Leaves of the whole sheet "chấp nhận điểm tự chấm" would accept.
+    pub(super) acceptable: usize,
     pub(super) totals: Totals,
 }
 
@@ -273,6 +280,7 @@ pub(super) async fn sheet_page(
             (Some(a), true) => a.join(", "),
             (None, true) => i18n::text(lang, "appraisal.all_areas").to_string(),
         },
+        acceptable: area_views.iter().map(|a| a.acceptable).sum(),
         areas: area_views,
         totals,
     })
@@ -372,10 +380,12 @@ pub async fn appraise(
         (StatusCode::UNPROCESSABLE_ENTITY, Some(problems.join("; ")))
     } else {
         let areas = appraiser_areas(&principal);
+        // A share is typed in per cent; the rule keeps what it stores (docs/method.md §2.6).
+        let rule = scope.framework().node(leaf).rule.as_ref();
         let entry = AppraisalEntry {
             node_id,
             points,
-            input,
+            input: input.map(|v| rule.map_or(v, |r| r.input_from_entered(v))),
             comment: Some(typed.comment.clone()),
             explanation_requested: typed.requested,
             expected_version: version,
@@ -429,6 +439,11 @@ pub async fn appraise(
     // htmx swaps only successful responses: the refusal travels inside the leaf it concerns.
     let status = if htmx { StatusCode::OK } else { status };
     Ok((status, page).into_response())
+}
+
+/// A stored rule input as the form shows it: a share in per cent (docs/method.md §2.6).
+pub(super) fn entered_input(lang: Lang, rule: Option<&Rule>, stored: f64) -> String {
+    i18n::points(lang, rule.map_or(stored, |r| r.input_to_entered(stored)))
 }
 
 /// What round `stage` says about a leaf, when it has a row.
@@ -579,7 +594,7 @@ fn appraisal_leaf(
             .unwrap_or_else(|| "—".into()),
         unit_input: own_row
             .and_then(|r| r.input_value())
-            .map(|v| i18n::points(lang, v)),
+            .map(|v| entered_input(lang, node.rule.as_ref(), v)),
         explanation: own_row.and_then(|r| r.explanation.clone()),
         files: files_at.get(&(node_id, 0)).cloned().unwrap_or_default(),
         requests: earlier
@@ -598,6 +613,7 @@ fn appraisal_leaf(
         readonly,
         can_request: editable && round < rounds_total,
         choices,
+        input_percent: rule.is_some_and(Rule::input_is_percentage),
         input_label,
         f_points,
         f_input,
@@ -651,7 +667,7 @@ fn leaf_form(
                 .unwrap_or_default(),
             stored_row
                 .and_then(LeafScore::input_value)
-                .map(|v| i18n::points(lang, v))
+                .map(|v| entered_input(lang, rule, v))
                 .unwrap_or_default(),
             stored.map(|s| s.comment.clone()).unwrap_or_default(),
             stored.is_some_and(|s| s.requested),
@@ -734,8 +750,44 @@ fn area_views(
             self_points: pts(lang, own_points.node_points[top]),
             appraised_points: pts(lang, last_points.node_points[top]),
             open,
+            acceptable: leaves
+                .iter()
+                .filter(|l| l.editable && l.current.is_none())
+                .count(),
             leaves,
         });
     }
     (area_views, in_scope, reviewed)
+}
+
+/// An appraiser accepts the unit's own points for the leaves of one area (`area`), or of the
+/// whole sheet, that they may score in the open round and have not scored yet: one audited
+/// action instead of a save per leaf; each leaf can still be changed afterwards.
+#[tracing::instrument(skip_all)]
+pub async fn accept(
+    State(state): State<AppState>,
+    Auth(principal, _context): Auth,
+    Path(sheet): Path<String>,
+    Form(pairs): Form<Pairs>,
+) -> AppResult<Response> {
+    if !principal.has_role(Role::Appraiser) {
+        return Err(AppError::Forbidden);
+    }
+    let sheet_id = sheet.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let area = Some(field(&pairs, "area").trim()).filter(|a| !a.is_empty());
+    let areas = appraiser_areas(&principal);
+    assessments::accept_self_scores(
+        &state.db,
+        &principal.actor(),
+        Role::Appraiser,
+        areas.as_deref(),
+        sheet_id,
+        area,
+    )
+    .await?;
+    let anchor = area.map(|a| format!("#area-{a}")).unwrap_or_default();
+    Ok(Redirect::to(&format!(
+        "/tham-dinh/{sheet_id}?msg=appraisal.accepted{anchor}"
+    ))
+    .into_response())
 }

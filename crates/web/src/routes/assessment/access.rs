@@ -49,48 +49,10 @@ pub(super) fn own_units(principal: &Principal, all_units: &[OrgUnit]) -> Vec<i64
     ids
 }
 
-/// Whether the user may read a sheet: its unit's people always; the secretariat and the
-/// administrator always; appraisers once it left the draft (drafts are the unit's business);
-/// viewers once the campaign's results are published.
-pub(super) fn may_read(
-    principal: &Principal,
-    unit_roles: &[Role],
-    status: SheetStatus,
-    campaign: CampaignState,
-) -> bool {
-    !unit_roles.is_empty()
-        || principal.has_role(Role::Secretariat)
-        || principal.has_role(Role::Admin)
-        || (principal.has_role(Role::Appraiser) && status != SheetStatus::Draft)
-        || (principal.has_role(Role::Viewer) && campaign == CampaignState::Published)
-}
+pub(super) use crate::app::sheet_context::may_read;
 
-/// A sheet as one request sees it.
-pub(super) struct Loaded {
-    pub(super) scope: SheetScope,
-    pub(super) unit: OrgUnit,
-    /// The user's role in the sheet's unit (the leader's when both), if any.
-    pub(super) role: Option<Role>,
-}
-
-impl Loaded {
-    pub(super) fn id(&self) -> i64 {
-        self.scope.sheet.id
-    }
-
-    pub(super) fn status(&self) -> SheetStatus {
-        self.scope.sheet.status()
-    }
-
-    pub(super) fn context(&self) -> SheetContext {
-        SheetContext {
-            campaign: self.scope.campaign.state(),
-            status: self.status(),
-            current_round: self.scope.sheet.current_round as u32,
-            open_round: None,
-        }
-    }
-}
+/// A sheet as one request sees it: the application layer's context, loaded once.
+pub(super) type Loaded = crate::app::sheet_context::SheetContext;
 
 pub(super) fn parse_id(text: &str) -> AppResult<i64> {
     text.parse().map_err(|_| AppError::NotFound)
@@ -102,27 +64,7 @@ pub(super) async fn load(
     principal: &Principal,
     sheet: &str,
 ) -> AppResult<Loaded> {
-    let id = parse_id(sheet)?;
-    let scope = assessments::scope(&state.db, id).await?;
-    let all_units = units::list(&state.db).await?;
-    let roles = unit_roles(principal, &all_units, scope.sheet.unit_id);
-    if !may_read(
-        principal,
-        &roles,
-        scope.sheet.status(),
-        scope.campaign.state(),
-    ) {
-        return Err(AppError::Forbidden);
-    }
-    let unit = all_units
-        .into_iter()
-        .find(|u| u.id == scope.sheet.unit_id)
-        .ok_or(AppError::NotFound)?;
-    Ok(Loaded {
-        scope,
-        unit,
-        role: roles.first().copied(),
-    })
+    Loaded::load(state, principal, parse_id(sheet)?).await
 }
 
 /// Loads a sheet for a change by its unit's people: anyone else gets 403.
@@ -133,11 +75,7 @@ pub(super) async fn load_for_change(
     roles: &[Role],
 ) -> AppResult<Loaded> {
     require_any(principal, roles)?;
-    let loaded = load(state, principal, sheet).await?;
-    match loaded.role {
-        Some(role) if roles.contains(&role) => Ok(loaded),
-        _ => Err(AppError::Forbidden),
-    }
+    Loaded::load_for_change(state, principal, parse_id(sheet)?, roles).await
 }
 
 /// Today's date in Vietnam, from the application's clock (tests move it).

@@ -39,6 +39,7 @@ pub(super) fn rule_view(
             kind: "survey",
             levels: Vec::new(),
             input_label: String::new(),
+            percent: false,
             description: String::new(),
         },
         (Some(Rule::Levels { levels }), _) => RuleView {
@@ -56,6 +57,7 @@ pub(super) fn rule_view(
                 })
                 .collect(),
             input_label: String::new(),
+            percent: false,
             description: String::new(),
         },
         (
@@ -86,6 +88,7 @@ pub(super) fn rule_view(
                 kind: "input",
                 levels: Vec::new(),
                 input_label: input_label.clone().unwrap_or_else(|| input.clone()),
+                percent: node.rule.as_ref().is_some_and(Rule::input_is_percentage),
                 description: parts.join("; "),
             }
         }
@@ -93,6 +96,7 @@ pub(super) fn rule_view(
             kind: "input",
             levels: Vec::new(),
             input_label: input_label.clone().unwrap_or_else(|| input.clone()),
+            percent: true,
             description: t(lang, "assessment.rule_proportional")
                 .replace("{max}", &pts(lang, node.max_points)),
         },
@@ -100,6 +104,7 @@ pub(super) fn rule_view(
             kind: "manual",
             levels: Vec::new(),
             input_label: String::new(),
+            percent: false,
             description: String::new(),
         },
     }
@@ -124,12 +129,7 @@ pub(super) struct Abilities {
     pub(super) locked_reason: Option<String>,
 }
 
-pub(super) fn abilities(
-    state: &AppState,
-    lang: Lang,
-    loaded: &Loaded,
-    extensions: &[assessments::Extension],
-) -> AppResult<Abilities> {
+pub(super) fn abilities(state: &AppState, lang: Lang, loaded: &Loaded) -> AppResult<Abilities> {
     let Some(role) = loaded.role else {
         return Ok(Abilities {
             edit_self: false,
@@ -156,7 +156,7 @@ pub(super) fn abilities(
     let allowed = match rules::check_action(role, action, &context) {
         Err(_) => Err(status_reason(lang, loaded)),
         Ok(_) => {
-            let extension = extension_of(extensions, stage);
+            let extension = loaded.extension(stage);
             rules::may_enter(stage, today(state), deadline, extension).map_err(|e| {
                 format!(
                     "{} {}",
@@ -234,14 +234,25 @@ pub(super) fn deadline_text(
 
 /// Builds the whole scoresheet.
 pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppResult<SheetView> {
+    let contents = assessments::sheet_contents(&state.db, loaded.id()).await?;
+    build_with(state, lang, loaded, &contents).await
+}
+
+/// Builds the whole scoresheet from its rows as read (or as a save left them).
+pub(super) async fn build_with(
+    state: &AppState,
+    lang: Lang,
+    loaded: &Loaded,
+    contents: &assessments::SheetContents,
+) -> AppResult<SheetView> {
     let db = &state.db;
     let scope = &loaded.scope;
     let sheet = &scope.sheet;
     let campaign = &scope.campaign;
     let framework = scope.framework();
     let status = loaded.status();
-    let rows = assessments::leaf_scores(db, sheet.id).await?;
-    let files = evidence::files_for_sheet(db, sheet.id).await?;
+    let rows = &contents.rows;
+    let files = contents.sheet_files(sheet.id);
     // Appraisal rows (stage > 0) exist only once the sheet entered a round.
     let round_states = if sheet.current_round > 0 {
         assessments::round_states(db, campaign.id).await?
@@ -262,12 +273,11 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
     } else {
         BTreeMap::new()
     };
-    let extensions = assessments::unit_extensions(db, campaign.id, sheet.unit_id).await?;
-    let self_extension = extension_of(&extensions, Stage::SelfAssessment);
-    let explanation_extension = extension_of(&extensions, Stage::Explanation);
-    let can = abilities(state, lang, loaded, &extensions)?;
+    let self_extension = loaded.extension(Stage::SelfAssessment);
+    let explanation_extension = loaded.extension(Stage::Explanation);
+    let can = abilities(state, lang, loaded)?;
     let unit_files = if can.edit_self || can.edit_answer {
-        sheet_queries::unit_files(db, sheet.unit_id).await?
+        contents.unit_files()
     } else {
         Vec::new()
     };
@@ -285,7 +295,7 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
         .iter()
         .map(|(&(node, stage), list)| (node, stage, list.len() as i64))
         .collect();
-    let records = assessments::records_of(framework, &scope.node_index, &rows, &counts);
+    let records = assessments::records_of(framework, &scope.node_index, rows, &counts);
     let node_ids: HashMap<NodeId, i64> = scope
         .node_index
         .iter()
@@ -302,12 +312,27 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
         }
     }
     let computed = compute_unit(framework, &score_sheet);
+    // Once finalized, the area table shows the final points (what the ranking counts).
+    let final_computed = (!finals.is_empty()).then(|| {
+        let mut final_sheet = ScoreSheet::new(framework);
+        for (db_id, points) in &finals {
+            if let Some(&leaf) = scope.node_index.get(db_id) {
+                let _ = final_sheet.set(framework, leaf, *points);
+            }
+        }
+        compute_unit(framework, &final_sheet)
+    });
+    let result = if campaign.state() == CampaignState::Published {
+        published_view(lang, db, campaign.id, sheet.unit_id).await?
+    } else {
+        None
+    };
     let data = SheetData {
         lang,
         framework,
         status,
         current_round: sheet.current_round,
-        rows: &rows,
+        rows,
         node_ids,
         by_stage,
         files_by,
@@ -319,9 +344,10 @@ pub(super) async fn build(state: &AppState, lang: Lang, loaded: &Loaded) -> AppR
         unit_files: &unit_files,
     };
 
-    let (sections, area_totals) = sections(&data, &computed);
+    let (sections, area_totals) = sections(&data, final_computed.as_ref().unwrap_or(&computed));
 
-    let summary = summary_view(&data, loaded, &computed, area_totals);
+    let mut summary = summary_view(&data, loaded, &computed, area_totals);
+    summary.result = result;
     Ok(SheetView {
         id: sheet.id,
         status,
@@ -461,7 +487,12 @@ pub(super) fn leaf_view(data: &SheetData, leaf: NodeId) -> LeafView {
             .unwrap_or_default(),
         input_value: own
             .and_then(LeafScore::input_value)
-            .map(|v| i18n::points(lang, v))
+            .map(|v| {
+                i18n::points(
+                    lang,
+                    node.rule.as_ref().map_or(v, |r| r.input_to_entered(v)),
+                )
+            })
             .unwrap_or_default(),
         explanation_value: own.and_then(|r| r.explanation.clone()).unwrap_or_default(),
         points_display: own.and_then(LeafScore::points).map(|p| pts(lang, p)),
@@ -485,6 +516,7 @@ pub(super) fn leaf_view(data: &SheetData, leaf: NodeId) -> LeafView {
             .collect(),
         error: None,
         conflict: None,
+        error_field: "",
         saved_now: false,
     }
 }
@@ -635,6 +667,7 @@ fn summary_view(
     let any_round_visible = sheet.current_round > 0
         && (data.closed.contains(&sheet.current_round) || all_rounds_visible);
     SummaryView {
+        result: None,
         filled: sheet.leaves_filled,
         total: sheet.leaves_total,
         percent: percent(sheet.leaves_filled, sheet.leaves_total),
@@ -654,6 +687,53 @@ fn summary_view(
         can_submit_explanation: is_leader && can.edit_answer,
         is_leader,
     }
+}
+
+/// The unit's line of a published campaign's results: its rank in its group, classification
+/// and index, or the note of a unit left out; `None` when the results do not name it.
+async fn published_view(
+    lang: Lang,
+    db: &chiso_store::Db,
+    campaign_id: i64,
+    unit_id: i64,
+) -> AppResult<Option<PublishedView>> {
+    let Some(results) = assessments::published_results(db, campaign_id).await? else {
+        return Ok(None);
+    };
+    for group in &results.groups {
+        if let Some(unit) = group.units.iter().find(|u| u.unit_id == unit_id) {
+            return Ok(Some(PublishedView {
+                points: total(lang, unit.points),
+                index: crate::i18n::number(lang, unit.index_hundredths as f64 / 100.0, 2),
+                rank: unit.rank.to_string(),
+                of: group.units.len(),
+                classification: unit.classification.clone(),
+                note: if unit.outcome.is_some() {
+                    crate::i18n::text(lang, "appraisal.note_zero")
+                } else {
+                    ""
+                },
+            }));
+        }
+        if let Some(left_out) = group.excluded.iter().find(|e| e.unit_id == unit_id) {
+            return Ok(Some(PublishedView {
+                points: String::new(),
+                index: String::new(),
+                rank: String::new(),
+                of: group.units.len(),
+                classification: String::new(),
+                note: crate::i18n::text(
+                    lang,
+                    if left_out.never_submitted {
+                        "appraisal.note_not_submitted"
+                    } else {
+                        "appraisal.note_not_appraised"
+                    },
+                ),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// The end of the unit's extension for a stage, if it has one.

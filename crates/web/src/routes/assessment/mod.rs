@@ -1,4 +1,4 @@
-//! The self-assessment screens (tự đánh giá, issue 4): the sheets a unit's people work on, the
+//! The self-assessment screens (tự đánh giá): the sheets a unit's people work on, the
 //! scoresheet with autosave, evidence files (upload, link, unlink, download), the leader's
 //! submit and withdraw, the answers to explanation requests, and the history of a leaf.
 //!
@@ -19,11 +19,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{
-    self as rules, SheetAction, SheetContext, SheetStatus, Stage, SubmissionProblemKind,
+    self as rules, SheetAction, SheetStatus, Stage, SubmissionProblemKind,
 };
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Method, NodeId, Points, Rule, ScoreSheet, compute_unit};
-use chiso_store::assessments::{self, AnswerEntry, LeafScore, SelfEntry, SheetScope};
+use chiso_store::assessments::{self, AnswerEntry, LeafScore};
 use chiso_store::evidence::{self, ACCEPTED_EXTENSIONS, LinkedFile, UploadError};
 use chiso_store::units::{self, OrgUnit};
 use chiso_store::{StoreError, sheet_queries, users};

@@ -1,4 +1,6 @@
 use super::*;
+use crate::app::self_assessment::field_error::{LeafField, LeafFieldError};
+use crate::app::self_assessment::{self, LeafInput, Saving};
 
 // ── The scoresheet ──────────────────────────────────────────────────────────────────────────
 
@@ -69,20 +71,28 @@ pub(super) async fn leaf_answer(
     render_leaf(state, context, headers, &loaded, node_id, status, change).await
 }
 
-/// Redraws one leaf after an autosave with what the request already loaded: only the sheet's
-/// row (its version, status and totals moved with the save) is read again, not its campaign,
-/// framework or the units (docs/method.md: a campaign's framework is frozen while it runs).
+/// Redraws one leaf after an autosave with what the save read and wrote: nothing is read
+/// again (docs/method.md: a campaign's framework is frozen while it runs; the sheet's row and
+/// its leaf rows are the ones the save left).
 pub(super) async fn redraw_after_save(
     state: &AppState,
     context: &Context,
     headers: &HeaderMap,
-    mut loaded: Loaded,
+    saving: &Saving,
     node_id: i64,
     status: StatusCode,
     change: impl FnOnce(&mut LeafView),
 ) -> AppResult<Response> {
-    loaded.scope.sheet = assessments::get_sheet(&state.db, loaded.id()).await?;
-    render_leaf(state, context, headers, &loaded, node_id, status, change).await
+    let view = build_with(state, context.lang, &saving.context, &saving.contents).await?;
+    render_view(
+        context,
+        headers,
+        &saving.context,
+        view,
+        node_id,
+        status,
+        change,
+    )
 }
 
 /// The row and the totals for htmx, the whole page otherwise.
@@ -95,7 +105,19 @@ async fn render_leaf(
     status: StatusCode,
     change: impl FnOnce(&mut LeafView),
 ) -> AppResult<Response> {
-    let mut view = build(state, context.lang, loaded).await?;
+    let view = build(state, context.lang, loaded).await?;
+    render_view(context, headers, loaded, view, node_id, status, change)
+}
+
+fn render_view(
+    context: &Context,
+    headers: &HeaderMap,
+    loaded: &Loaded,
+    mut view: SheetView,
+    node_id: i64,
+    status: StatusCode,
+    change: impl FnOnce(&mut LeafView),
+) -> AppResult<Response> {
     if is_htmx(headers) {
         let mut leaf = take_leaf(&mut view, node_id).ok_or(AppError::NotFound)?;
         change(&mut leaf);
@@ -161,9 +183,7 @@ pub async fn save_leaf(
     let lang = context.lang;
     let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
     let (node_id, leaf) = leaf_of(&loaded, &node)?;
-    let role = loaded.role.expect("checked by load_for_change");
     let code = loaded.scope.code(leaf).to_string();
-    let actor = principal.actor();
     let answer_mode = field(&pairs, "answer").is_some();
     let version_text = field(&pairs, "overwrite_version")
         .or_else(|| field(&pairs, "version"))
@@ -187,7 +207,7 @@ pub async fn save_leaf(
     let points_text = field(&pairs, "points").unwrap_or("").to_string();
     let input_text = field(&pairs, "input").unwrap_or("").to_string();
     let explanation = field(&pairs, "explanation").unwrap_or("").to_string();
-    let (points, input, problems) = parse_numbers(lang, &code, &points_text, &input_text);
+    let parsed = parse_numbers(&loaded, leaf, &points_text, &input_text);
     let keep_typed = |leaf: &mut LeafView| {
         leaf.points_value = points_text.clone();
         leaf.input_value = input_text.clone();
@@ -198,95 +218,88 @@ pub async fn save_leaf(
                 decimal(&points_text).ok().flatten() == decimal(&level.value).ok().flatten();
         }
     };
-    if !problems.is_empty() {
-        let error = problems.join(" ");
-        return leaf_answer(
-            &state,
-            &context,
-            &principal,
-            &headers,
-            &sheet,
-            node_id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            |leaf| {
-                keep_typed(leaf);
-                leaf.error = Some(error);
-            },
-        )
-        .await;
-    }
+    let (points, input) = match parsed {
+        Ok(values) => values,
+        Err(refused) => {
+            let (error, name) = (refused.describe(lang), refused.field.name());
+            return leaf_answer(
+                &state,
+                &context,
+                &principal,
+                &headers,
+                &sheet,
+                node_id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                |leaf| {
+                    keep_typed(leaf);
+                    leaf.error = Some(error);
+                    leaf.error_field = name;
+                },
+            )
+            .await;
+        }
+    };
     // A field the request does not carry keeps its stored value (a form always carries them
     // all; a hand-made request that names only the points must not erase the explanation).
     let carried = |name: &str| field(&pairs, name).is_some();
-    let current = if (carried("points") || carried("input")) && carried("explanation") {
-        None
-    } else {
-        assessments::leaf_scores(&state.db, loaded.id())
-            .await?
-            .into_iter()
-            .find(|r| r.node_id == node_id && r.stage == 0)
-    };
-    let (points, input) = if carried("points") || carried("input") {
-        (points, input)
-    } else {
-        (
-            current.as_ref().and_then(LeafScore::points),
-            current.as_ref().and_then(LeafScore::input_value),
-        )
-    };
-    let explanation = if carried("explanation") {
-        Some(explanation.clone())
-    } else {
-        current.as_ref().and_then(|r| r.explanation.clone())
-    };
-    let entry = SelfEntry {
+    let input = LeafInput {
         node_id,
-        points,
-        input,
-        explanation,
+        score: (carried("points") || carried("input")).then_some((points, input)),
+        explanation: carried("explanation").then(|| explanation.clone()),
         expected_version: version,
     };
-    // The sheet, its campaign and framework were loaded once for this request; the store asks
-    // the rules with them instead of reading them again.
-    let extension = assessments::extension_for(
-        &state.db,
-        loaded.scope.campaign.id,
-        loaded.scope.sheet.unit_id,
-        Stage::SelfAssessment,
-    )
-    .await?
-    .map(|e| e.valid_until);
-    let result = assessments::save_self_assessment_in(
-        &state.db,
-        &actor,
-        role,
-        &loaded.scope,
-        extension,
-        today(&state),
-        &entry,
-    )
-    .await;
-    match result {
-        Ok(_) => {
+    let mut saving =
+        self_assessment::save_leaf(&state, &principal, loaded, today(&state), &input).await?;
+    match std::mem::replace(&mut saving.outcome, Ok(())) {
+        Ok(()) => {
             redraw_after_save(
                 &state,
                 &context,
                 &headers,
-                loaded,
+                &saving,
                 node_id,
                 StatusCode::OK,
                 |leaf| leaf.saved_now = true,
             )
             .await
         }
-        Err(e) => {
-            let (status, error, conflict) =
-                refusal(&state, lang, &loaded, node_id, &code, version, e, false).await?;
+        Err(StoreError::Rule(rule))
+            if let Some(refused) =
+                LeafFieldError::of_rule(saving.context.scope.framework(), leaf, &rule) =>
+        {
+            let (error, name) = (refused.describe(lang), refused.field.name());
             redraw_after_save(
                 &state,
                 &context,
                 &headers,
-                loaded,
+                &saving,
+                node_id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                |leaf| {
+                    keep_typed(leaf);
+                    leaf.error = Some(error);
+                    leaf.error_field = name;
+                },
+            )
+            .await
+        }
+        Err(e) => {
+            let (status, error, conflict) = refusal(
+                &state,
+                lang,
+                &saving.context,
+                node_id,
+                &code,
+                version,
+                e,
+                false,
+            )
+            .await?;
+            redraw_after_save(
+                &state,
+                &context,
+                &headers,
+                &saving,
                 node_id,
                 status,
                 |leaf| {
@@ -457,58 +470,31 @@ async fn save_answer_leaf(
     .await
 }
 
-/// The points and the rule input as typed (`1,5` or `1.5`; blank is none), with the problems
-/// of what does not read as a number, each naming the leaf and the value.
+/// The points and the rule input as typed (`1,5` or `1.5`; blank is none), or the first field
+/// that does not read as a number, typed with the leaf and a value it takes.
 fn parse_numbers(
-    lang: Lang,
-    code: &str,
+    loaded: &Loaded,
+    leaf: NodeId,
     points_text: &str,
     input_text: &str,
-) -> (Option<Points>, Option<f64>, Vec<String>) {
-    let mut problems = Vec::new();
+) -> Result<(Option<Points>, Option<f64>), LeafFieldError> {
+    let framework = loaded.scope.framework();
+    let refused = |field, text: &str| LeafFieldError::not_a_number(framework, leaf, field, text);
     let points = match decimal(points_text) {
         Ok(None) => None,
-        Ok(Some(text)) => match text.parse::<Points>() {
-            Ok(p) => Some(p),
-            Err(_) => {
-                problems.push(
-                    t(lang, "assessment.error_points")
-                        .replace("{code}", code)
-                        .replace("{value}", points_text.trim()),
-                );
-                None
-            }
-        },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_points")
-                    .replace("{code}", code)
-                    .replace("{value}", points_text.trim()),
-            );
-            None
-        }
+        Ok(Some(text)) => Some(
+            text.parse::<Points>()
+                .map_err(|_| refused(LeafField::Points, points_text))?,
+        ),
+        Err(()) => return Err(refused(LeafField::Points, points_text)),
     };
     let input = match decimal(input_text) {
         Ok(None) => None,
         Ok(Some(text)) => match text.parse::<f64>() {
             Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                problems.push(
-                    t(lang, "assessment.error_input")
-                        .replace("{code}", code)
-                        .replace("{value}", input_text.trim()),
-                );
-                None
-            }
+            _ => return Err(refused(LeafField::Input, input_text)),
         },
-        Err(()) => {
-            problems.push(
-                t(lang, "assessment.error_input")
-                    .replace("{code}", code)
-                    .replace("{value}", input_text.trim()),
-            );
-            None
-        }
+        Err(()) => return Err(refused(LeafField::Input, input_text)),
     };
-    (points, input, problems)
+    Ok((points, input))
 }

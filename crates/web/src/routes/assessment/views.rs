@@ -16,6 +16,8 @@ pub struct RuleView {
     pub(super) kind: &'static str,
     pub(super) levels: Vec<LevelOption>,
     pub(super) input_label: String,
+    /// The input is a share, typed in per cent with a % sign beside it (docs/method.md §2.6).
+    pub(super) percent: bool,
     /// The rule in words: the threshold steps, or "max × ratio".
     pub(super) description: String,
 }
@@ -98,6 +100,9 @@ pub struct LeafView {
     /// The unit's files that can be linked here (not already linked at this stage).
     pub(super) linkable: Vec<(i64, String)>,
     pub(super) error: Option<String>,
+    /// The field the error concerns (`points`, `input`), shown beside it; empty when the
+    /// error concerns the leaf as a whole.
+    pub(super) error_field: &'static str,
     pub(super) conflict: Option<ConflictView>,
     pub(super) saved_now: bool,
 }
@@ -134,7 +139,21 @@ pub struct ProblemView {
 }
 
 /// The totals, progress and the leader's actions (swapped out of band after each save).
+/// A unit's published result as its scoresheet shows it.
+pub struct PublishedView {
+    /// The final total, or empty when the unit is not ranked.
+    pub(super) points: String,
+    pub(super) index: String,
+    pub(super) rank: String,
+    pub(super) of: usize,
+    pub(super) classification: String,
+    /// "chưa nộp…" when finalize left the unit out or gave it 0 points.
+    pub(super) note: &'static str,
+}
+
 pub struct SummaryView {
+    /// After publication: the unit's published result (rank, classification…).
+    pub(super) result: Option<PublishedView>,
     pub(super) filled: i64,
     pub(super) total: i64,
     /// Whole percent, for the bar's width.

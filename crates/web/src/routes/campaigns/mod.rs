@@ -18,11 +18,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chiso_domain::Bands;
-use chiso_domain::access::{Permission, Role};
+use chiso_domain::access::Permission;
 use chiso_domain::campaign::{CampaignState, check_transition};
 use chiso_domain::org::OrgKind;
 use chiso_store::StoreError;
-use chiso_store::assessments;
 use chiso_store::campaigns::{
     self, CampaignFields, CampaignFramework, CampaignRow, CampaignUnit, RoundDeadline,
 };
@@ -30,6 +29,7 @@ use chiso_store::frameworks::{self, FrameworkRow};
 use chiso_store::units;
 use chrono::{NaiveDate, Utc};
 
+use crate::app::campaign as use_case;
 use crate::auth::{Auth, Context, Principal};
 use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
@@ -41,6 +41,7 @@ use crate::views::Page;
 
 pub(crate) mod council;
 pub(crate) mod shared;
+pub(crate) mod steps;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/dot-danh-gia/{id}/bo-tieu-chi", post(assign_framework))
         .route("/dot-danh-gia/{id}/don-vi", post(save_units))
         .route("/dot-danh-gia/{id}/trang-thai", post(transition))
+        .route("/dot-danh-gia/{id}/kiem-tra", get(steps::show))
 }
 
 /// The most appraisal rounds a campaign may have (the store refuses more).
@@ -76,7 +78,8 @@ pub async fn list(
     principal.require(Permission::ViewSetup)?;
     Ok(ListPage {
         page: Page::new(&context, "campaigns.list_title"),
-        rows: campaigns::list(&state.db).await?,
+        // Drafts are the secretariat's own until they open.
+        rows: crate::app::home::visible_campaigns(&state.db, &principal).await?,
         can_manage: principal.can(Permission::ManageCampaigns),
     })
 }
@@ -415,6 +418,9 @@ pub struct Picker {
 pub struct TransitionButton {
     to: &'static str,
     label: &'static str,
+    /// The checklist page the step goes through first (opening round 1, finalizing,
+    /// publishing), instead of posting at once.
+    checklist: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -482,12 +488,9 @@ fn state_label(lang: Lang, state: CampaignState) -> &'static str {
 }
 
 /// A group's name as people read it: the kind of unit when the group is named after one.
-fn group_label(lang: Lang, group: &str) -> String {
+pub(crate) fn group_label(lang: Lang, group: &str) -> String {
     match OrgKind::parse(group) {
-        Some(kind) => format!(
-            "{} ({group})",
-            i18n::text(lang, &format!("common.kind_{}", kind.as_str()))
-        ),
+        Some(kind) => i18n::text(lang, &format!("common.kind_{}", kind.as_str())).to_string(),
         None => group.to_string(),
     }
 }
@@ -571,6 +574,13 @@ async fn show_page(
             .map(|s| TransitionButton {
                 to: s.as_str(),
                 label: i18n::text(lang, &format!("campaigns.to_{}", s.as_str())),
+                checklist: match s {
+                    CampaignState::Appraisal => Some("buoc=mo-vong&vong=1"),
+                    CampaignState::Finalized => Some("buoc=chot-ket-qua"),
+                    CampaignState::Published => Some("buoc=cong-bo"),
+                    _ => None,
+                }
+                .map(|query| format!("/dot-danh-gia/{id}/kiem-tra?{query}")),
             })
             .collect()
     } else {
@@ -683,6 +693,12 @@ pub async fn show(
 ) -> AppResult<ShowPage> {
     principal.require(Permission::ViewSetup)?;
     let id = id.get()?;
+    // A draft is the secretariat's own: for anyone else it does not exist yet.
+    if !principal.can(Permission::ManageCampaigns)
+        && campaigns::get(&state.db, id).await?.state() == CampaignState::Draft
+    {
+        return Err(AppError::NotFound);
+    }
     let query = PickerQuery::from_pairs(&pairs);
     show_page(&state, &principal, &context, id, query, None, String::new()).await
 }
@@ -740,6 +756,7 @@ fn store_refusal(lang: Lang, error: StoreError) -> AppResult<String> {
         StoreError::Rule(rule) => Ok(rule.describe(lang)),
         StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
         StoreError::CampaignSetup(refusal) => Ok(refusal.describe(lang)),
+        StoreError::Checklist(refusal) => Ok(refusal.describe(lang)),
         other => Err(AppError::from(other)),
     }
 }
@@ -903,25 +920,23 @@ pub async fn transition(
     let outcome = match check_transition(&setup, to) {
         Err(error) => Err(error.describe(lang)),
         Ok(()) => {
-            let (db, actor) = (&state.db, principal.actor());
-            let role = if principal.has_role(Role::Secretariat) {
-                Role::Secretariat
-            } else {
-                Role::Admin
-            };
+            let (db, clock) = (&state.db, &state.clock);
+            let who = steps::secretary(&principal);
+            let reason_text = reason.unwrap_or_default();
             let result = match to {
                 CampaignState::Appraisal => {
-                    assessments::open_round(db, &actor, role, id, 1, reason)
+                    use_case::open_round(db, clock, &who, id, 1, reason_text)
                         .await
                         .map(|_| ())
                 }
                 CampaignState::Finalized => {
-                    assessments::finalize(db, &actor, role, id, reason).await
+                    let decisions = steps::decisions_of(&pairs);
+                    use_case::finalize(db, clock, &who, id, reason_text, &decisions).await
                 }
-                CampaignState::Published => assessments::publish(db, &actor, role, id, reason)
+                CampaignState::Published => use_case::publish(db, clock, &who, id, reason_text)
                     .await
                     .map(|_| ()),
-                _ => campaigns::transition(db, &actor, id, to, reason).await,
+                _ => use_case::open(db, &who, id, to, reason).await,
             };
             match result {
                 Ok(()) => Ok(()),

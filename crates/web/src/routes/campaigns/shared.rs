@@ -2,8 +2,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
 use chiso_domain::access::{Permission, Role};
 use chiso_domain::assessment::SheetStatus;
 use chiso_domain::campaign::CampaignState;
@@ -91,6 +89,7 @@ pub(crate) fn refusal(lang: Lang, error: StoreError) -> AppResult<String> {
         StoreError::Rule(rule) => Ok(rule.describe(lang)),
         StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
         StoreError::CampaignSetup(refusal) => Ok(refusal.describe(lang)),
+        StoreError::Checklist(refusal) => Ok(refusal.describe(lang)),
         other => Err(AppError::from(other)),
     }
 }
@@ -170,21 +169,7 @@ pub(crate) fn appraisable(framework: &Framework, leaf: NodeId) -> bool {
     framework.node(leaf).method != Method::Survey
 }
 
-pub(crate) fn download(content_type: &'static str, file_name: String, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file_name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) use crate::downloads::{XLSX, download};
 
 pub(crate) fn xlsx_error(error: XlsxError) -> AppError {
     AppError::Internal(anyhow::anyhow!("cannot build the workbook: {error}"))

@@ -137,136 +137,79 @@ pub(super) fn answer_code(value: &Value) -> Option<String> {
     }
 }
 
-/// Checks a device's response against the questionnaire, naming the field at fault.
+/// A codec fault as a JSON refusal naming its field as the request wrote it
+/// (`answers.c07`, `overall`, `demographics.sex`, `expectations`, `comment`).
+fn fault_error(questionnaire: &Questionnaire, fault: &Fault, overall_given: bool) -> ApiError {
+    let field = match fault {
+        Fault::Answer { item, .. } | Fault::Unanswered { item, .. }
+            if overall_given && questionnaire.overall == Some(*item) =>
+        {
+            "overall".to_string()
+        }
+        Fault::Answer { code, .. }
+        | Fault::Unanswered { code, .. }
+        | Fault::UnknownItem { code } => format!("answers.{code}"),
+        Fault::Demographic { code, .. } | Fault::UnknownQuestion { code } => {
+            format!("demographics.{code}")
+        }
+        Fault::Expectation { .. } | Fault::TooManyExpectations { .. } => "expectations".into(),
+        other => other.field().unwrap_or("answers").to_string(),
+    };
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, fault.to_string()).field(field)
+}
+
+/// Checks a device's response against the questionnaire through the survey codec (at least
+/// one answer), naming the field at fault.
 pub(super) fn api_response(
     questionnaire: &Questionnaire,
     body: &ApiResponse,
 ) -> ApiResult<surveys::Response> {
-    let unprocessable = |message: String, field: String| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field(field)
+    let refuse = |fault: Fault| fault_error(questionnaire, &fault, body.overall.is_some());
+    // A JSON value as a cell: null is a blank; any value that is neither a number nor a
+    // string keeps its JSON text, which no scale has, so the codec refuses it by name.
+    let cell = |value: &Value| match value {
+        Value::Null => String::new(),
+        other => answer_code(other).unwrap_or_else(|| other.to_string()),
     };
-    let mut answers = vec![0u8; questionnaire.items.len()];
-    let mut set = |code: &str, value: &Value, field: String| -> ApiResult<()> {
-        let Some(index) = questionnaire.items.iter().position(|i| i.code == code) else {
-            return Err(unprocessable(format!("unknown item {code}"), field));
-        };
-        if value.is_null() {
-            return Ok(());
-        }
-        let position = answer_code(value)
-            .and_then(|c| questionnaire.scale.find(&c))
-            .ok_or_else(|| {
-                unprocessable(
-                    format!(
-                        "{code}: {value} is not one of {}",
-                        questionnaire.scale.describe()
-                    ),
-                    field.clone(),
-                )
-            })?;
-        answers[index] = position as u8 + 1;
-        Ok(())
-    };
+    let mut cells = TextCells::new(questionnaire);
     for (code, value) in &body.answers {
-        set(code, value, format!("answers.{code}"))?;
+        let Some(index) = questionnaire.items.iter().position(|i| &i.code == code) else {
+            return Err(refuse(Fault::UnknownItem { code: code.clone() }));
+        };
+        cells.answers[index] = cell(value);
     }
     if let Some(overall) = &body.overall {
         let Some(index) = questionnaire.overall else {
-            return Err(unprocessable(
-                "this questionnaire has no overall question".into(),
-                "overall".into(),
-            ));
+            return Err(refuse(Fault::NoOverall));
         };
-        let code = questionnaire.items[index].code.clone();
-        set(&code, overall, "overall".into())?;
+        cells.answers[index] = cell(overall);
     }
-    if answers.iter().all(|&a| a == 0) {
-        return Err(unprocessable(
-            "a response needs at least one answer".into(),
-            "answers".into(),
-        ));
-    }
-    let mut demographics = Vec::new();
-    if !body.demographics.is_empty() {
-        demographics = vec![0u8; questionnaire.demographics.len()];
-        for (code, value) in &body.demographics {
-            let field = format!("demographics.{code}");
-            let Some(index) = questionnaire
-                .demographics
-                .iter()
-                .position(|d| &d.code == code)
-            else {
-                return Err(unprocessable(
-                    format!("unknown demographic question {code}"),
-                    field,
-                ));
-            };
-            let question = &questionnaire.demographics[index];
-            let position = answer_code(value)
-                .and_then(|c| question.find(&c))
-                .ok_or_else(|| {
-                    unprocessable(
-                        format!("{code}: {value} is not one of {}", question.describe()),
-                        field.clone(),
-                    )
-                })?;
-            demographics[index] = position as u8 + 1;
-        }
-    }
-    let mut expectations = Vec::new();
-    if !body.expectations.is_empty() {
-        let Some(question) = &questionnaire.expectations else {
-            return Err(unprocessable(
-                "this questionnaire has no expectations question".into(),
-                "expectations".into(),
-            ));
+    for (code, value) in &body.demographics {
+        let Some(index) = questionnaire
+            .demographics
+            .iter()
+            .position(|d| &d.code == code)
+        else {
+            return Err(refuse(Fault::UnknownQuestion { code: code.clone() }));
         };
-        for code in &body.expectations {
-            let position = question.question.find(code).ok_or_else(|| {
-                unprocessable(
-                    format!("unknown expectation area {code}"),
-                    "expectations".into(),
-                )
-            })?;
-            if !expectations.contains(&(position as u8 + 1)) {
-                expectations.push(position as u8 + 1);
-            }
-        }
-        if expectations.len() > question.max_choices {
-            return Err(unprocessable(
-                format!(
-                    "at most {} expectations may be chosen",
-                    question.max_choices
-                ),
-                "expectations".into(),
-            ));
-        }
+        cells.demographics[index] = cell(value);
     }
-    let comment = body
-        .comment
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| !c.is_empty());
-    if comment.is_some_and(|c| c.chars().count() > surveys::MAX_COMMENT) {
-        return Err(unprocessable(
-            format!(
-                "the comment is longer than {} characters",
-                surveys::MAX_COMMENT
-            ),
-            "comment".into(),
-        ));
+    if !body.expectations.is_empty() && questionnaire.expectations.is_none() {
+        return Err(refuse(Fault::NoExpectations));
     }
+    cells.expectations = body.expectations.clone();
+    cells.comment = body.comment.clone().unwrap_or_default();
+    let mut codec = Codec::new(questionnaire, Blanks::AtLeastOne);
+    let packed = codec
+        .pack(&&cells)
+        .map_err(|faults| refuse(faults.into_iter().next().expect("a refusal names a fault")))?;
     let channel = body
         .channel
         .as_deref()
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .map_or(surveys::Channel::Kiosk, surveys::Channel::from);
-    let mut response = surveys::Response::new(channel, answers);
-    response.demographics = demographics;
-    response.expectations = expectations;
-    response.comment = comment.map(str::to_string);
-    Ok(response)
+    Ok(surveys::Response::packed(channel, &packed))
 }
 
 /// The unit a device answers for (its own, or a unit named by `unit_code` below it: the
@@ -396,6 +339,10 @@ pub(super) fn refusal_error(refusal: &Refusal) -> ApiError {
         Refusal::DuplicateRespondent => {
             ApiError::new(StatusCode::CONFLICT, message).field("respondent_id")
         }
+        Refusal::Fault(fault) => match fault.field() {
+            Some(field) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field(field),
+            None => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message),
+        },
         Refusal::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message),
     }
 }

@@ -20,11 +20,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chiso_store::surveys::{self, Identity, Refusal, WaveRow};
-use chiso_survey::Questionnaire;
+use chiso_survey::{Blanks, Codec, Fault, Questionnaire, TextCells};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::{Context, Ctx};
+use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::extract::{ConnectInfo, Form, Json as JsonBody, JsonRejection, Path, Query, State};
 use crate::i18n::{self, Lang};

@@ -194,119 +194,47 @@ pub(super) fn form_page(
     }
 }
 
-/// A question named for an error: its code and its title.
-pub(super) fn named(lang: Lang, code: &str, title: &str) -> String {
-    i18n::text(lang, "survey_form.question")
-        .replace("{code}", code)
-        .replace("{title}", title)
-}
-
-/// Reads the form into a submission; on faults, the codes at fault and messages naming them.
+/// Reads the form into a submission through the survey codec (every item answered); on
+/// faults, the fields at fault and messages naming them ("Câu 7: …").
 pub(super) fn parse_form(
     lang: Lang,
     questionnaire: &Questionnaire,
     fields: &Fields,
 ) -> Result<surveys::Response, (Vec<String>, Vec<String>)> {
+    let mut cells = TextCells::new(questionnaire);
+    for (k, item) in questionnaire.items.iter().enumerate() {
+        cells.answers[k] = first(fields, &item.code).to_string();
+    }
+    for (d, question) in questionnaire.demographics.iter().enumerate() {
+        cells.demographics[d] = first(fields, &question.code).to_string();
+    }
+    if let Some(question) = &questionnaire.expectations {
+        cells.expectations = values(fields, &question.question.code)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+    }
+    cells.comment = first(fields, "comment").to_string();
+    let mut codec = Codec::new(questionnaire, Blanks::Never);
+    match codec.pack(&&cells) {
+        Ok(packed) => Ok(surveys::Response::packed(surveys::Channel::Online, &packed)),
+        Err(faults) => Err(fault_messages(lang, &faults)),
+    }
+}
+
+/// The fields at fault and a message for each fault.
+pub(super) fn fault_messages(lang: Lang, faults: &[Fault]) -> (Vec<String>, Vec<String>) {
     let mut faulty = Vec::new();
     let mut errors = Vec::new();
-    let mut answers = Vec::with_capacity(questionnaire.items.len());
-    for item in &questionnaire.items {
-        let value = first(fields, &item.code).trim();
-        let title = pick(lang, &item.title, &item.title_en);
-        if value.is_empty() {
-            faulty.push(item.code.clone());
-            errors.push(format!(
-                "{}: {}",
-                named(lang, &item.code, &title),
-                i18n::text(lang, "survey_form.error_unanswered")
-            ));
-            answers.push(0);
-            continue;
+    for fault in faults {
+        if let Some(field) = fault.field()
+            && !faulty.iter().any(|f| f == field)
+        {
+            faulty.push(field.to_string());
         }
-        match questionnaire.scale.find(value) {
-            Some(position) => answers.push(position as u8 + 1),
-            None => {
-                faulty.push(item.code.clone());
-                errors.push(format!(
-                    "{}: {}",
-                    named(lang, &item.code, &title),
-                    i18n::text(lang, "survey_form.error_value")
-                ));
-                answers.push(0);
-            }
-        }
+        errors.push(fault.describe(lang));
     }
-    let mut demographics = Vec::new();
-    if !questionnaire.demographics.is_empty() {
-        for question in &questionnaire.demographics {
-            let value = first(fields, &question.code).trim();
-            if value.is_empty() {
-                demographics.push(0);
-                continue;
-            }
-            match question.find(value) {
-                Some(position) => demographics.push(position as u8 + 1),
-                None => {
-                    faulty.push(question.code.clone());
-                    errors.push(format!(
-                        "{}: {}",
-                        named(lang, &question.code, &question.title),
-                        i18n::text(lang, "survey_form.error_value")
-                    ));
-                    demographics.push(0);
-                }
-            }
-        }
-        if demographics.iter().all(|&v| v == 0) {
-            demographics.clear();
-        }
-    }
-    let mut expectations = Vec::new();
-    if let Some(question) = &questionnaire.expectations {
-        let chosen = values(fields, &question.question.code);
-        for value in &chosen {
-            match question.question.find(value) {
-                Some(position) if !expectations.contains(&(position as u8 + 1)) => {
-                    expectations.push(position as u8 + 1)
-                }
-                Some(_) => {}
-                None => {
-                    faulty.push(question.question.code.clone());
-                    errors.push(format!(
-                        "{}: {}",
-                        named(lang, &question.question.code, &question.question.title),
-                        i18n::text(lang, "survey_form.error_value")
-                    ));
-                }
-            }
-        }
-        // The limit is the server's: the page says "up to 3" but a browser sends what it sends.
-        if expectations.len() > question.max_choices {
-            faulty.push(question.question.code.clone());
-            errors.push(format!(
-                "{}: {}",
-                named(lang, &question.question.code, &question.question.title),
-                i18n::text(lang, "survey_form.error_too_many")
-                    .replace("{max}", &question.max_choices.to_string())
-            ));
-        }
-    }
-    let comment = first(fields, "comment").trim();
-    if comment.chars().count() > surveys::MAX_COMMENT {
-        faulty.push("comment".into());
-        errors.push(
-            i18n::text(lang, "survey_form.error_comment")
-                .replace("{max}", &surveys::MAX_COMMENT.to_string()),
-        );
-    }
-    if !errors.is_empty() {
-        return Err((faulty, errors));
-    }
-    let mut response = surveys::Response::new(surveys::Channel::Online, answers);
-    response.demographics = demographics;
-    response.expectations = expectations;
-    response.comment = (!comment.is_empty()).then(|| comment.to_string());
-    Ok(response)
+    (faulty, errors)
 }
 
 /// A store refusal as a page with its status.
@@ -348,10 +276,10 @@ pub(super) fn refusal_page(context: &Context, refusal: &Refusal) -> Response {
             "survey_form.closed_title",
             i18n::text(lang, "survey_form.not_yet_open").replace("{date}", &i18n::date(*date)),
         ),
-        Refusal::Invalid(message) => (
+        Refusal::Fault(_) | Refusal::Invalid(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "survey_form.error_title",
-            i18n::message(lang, message),
+            refusal.describe(lang),
         ),
     };
     notice(context, status, title, message)
@@ -502,13 +430,13 @@ pub(super) async fn take_form(
     response.service_id = target.service.as_ref().map(|(id, _)| *id);
     let respondent = first(&fields, "respondent_id").trim().to_string();
     if respondent.chars().count() > surveys::MAX_RESPONDENT_ID {
-        return Ok(rerender(
-            &["respondent_id".to_string()],
-            vec![
-                i18n::text(lang, "survey_form.error_respondent_long")
-                    .replace("{max}", &surveys::MAX_RESPONDENT_ID.to_string()),
-            ],
-        ));
+        let (faulty, errors) = fault_messages(
+            lang,
+            &[Fault::RespondentTooLong {
+                max: surveys::MAX_RESPONDENT_ID,
+            }],
+        );
+        return Ok(rerender(&faulty, errors));
     }
     let identity = match &target.token {
         Some(token) => Identity::Token(token),
@@ -532,7 +460,11 @@ pub(super) async fn take_form(
             ),
         )
             .into_response()),
-        Err(Refusal::Invalid(message)) => Ok(rerender(&[], vec![i18n::message(lang, &message)])),
+        Err(Refusal::Fault(fault)) => {
+            let (faulty, errors) = fault_messages(lang, std::slice::from_ref(&fault));
+            Ok(rerender(&faulty, errors))
+        }
+        Err(refusal @ Refusal::Invalid(_)) => Ok(rerender(&[], vec![refusal.describe(lang)])),
         Err(refusal) => Ok(refusal_page(context, &refusal)),
     }
 }

@@ -26,11 +26,7 @@ pub(super) async fn prepare_import(
             return Err(refusal);
         }
         if let Err(e) = CsvRows::new(&questionnaire, Cursor::new(&csv_bytes[..])) {
-            let text = match &e.cause {
-                Some(cause) => i18n::sheet_error_with_row(lang, cause),
-                None => message(lang, &e.message),
-            };
-            return Err(format!("{name}: {text}"));
+            return Err(format!("{name}: {}", e.describe(lang)));
         }
         // Data rows, for the progress bar: lines after the header (blank ones are not rows, so
         // the bar may end a little early; it is set to 100 % when the import ends).
@@ -253,7 +249,7 @@ pub(super) fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView
                 .iter()
                 .map(|r| RejectionLine {
                     row: r.row,
-                    reason: message(lang, &r.reason),
+                    reason: r.reason.describe(lang),
                 })
                 .collect();
             let more = report

@@ -7,17 +7,84 @@ pub struct LeafOption {
     pub label: String,
 }
 
+/// The figures one questionnaire offers a survey leaf, by their titles: the index, each
+/// factor, each question ("Câu 7: …"). The stored value (`index`, `factor:F1`, `item:c07`,
+/// docs/formats.md) is the option's value only.
+pub struct SourceGroup {
+    pub title: String,
+    pub options: Vec<(String, String)>,
+}
+
+/// The words of a source read from a questionnaire: "Chỉ số hài lòng chung", "Yếu tố: …",
+/// "Câu 7: …"; an unknown code keeps the neutral wording with the code.
+fn source_title(lang: Lang, questionnaire: Option<&Questionnaire>, source: &str) -> String {
+    let Ok(parsed) = surveys::LeafSource::parse(source) else {
+        return source.to_string();
+    };
+    match parsed {
+        surveys::LeafSource::Index => t(lang, "surveys.source_index").to_string(),
+        surveys::LeafSource::Factor(code) => {
+            let title = questionnaire
+                .and_then(|q| q.factor(&code).map(|at| q.factors[at].title.clone()))
+                .unwrap_or(code);
+            i18n::fill(lang, "surveys.source_factor", &[("title", &title)])
+        }
+        surveys::LeafSource::Item(code) => {
+            let (number, title) = questionnaire
+                .and_then(|q| {
+                    let at = q.items.iter().position(|i| i.code == code)?;
+                    Some(((at + 1).to_string(), q.items[at].title.clone()))
+                })
+                .unwrap_or((code, String::new()));
+            i18n::fill(
+                lang,
+                "surveys.source_item",
+                &[("number", &number), ("title", &title)],
+            )
+        }
+    }
+}
+
+fn source_group(lang: Lang, questionnaire: &Questionnaire) -> SourceGroup {
+    let mut options = vec![(
+        "index".to_string(),
+        source_title(lang, Some(questionnaire), "index"),
+    )];
+    for factor in &questionnaire.factors {
+        let value = format!("factor:{}", factor.code);
+        options.push((
+            value.clone(),
+            source_title(lang, Some(questionnaire), &value),
+        ));
+    }
+    for item in &questionnaire.items {
+        let value = format!("item:{}", item.code);
+        options.push((
+            value.clone(),
+            source_title(lang, Some(questionnaire), &value),
+        ));
+    }
+    SourceGroup {
+        title: questionnaire.title.clone(),
+        options,
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "surveys/leaves.html")]
 pub struct LeavesPage {
     page: Page,
     can_manage: bool,
     campaign: CampaignRow,
-    maps: Vec<(LeafMapRow, String)>,
+    /// Each mapping with its wave's title and its source in words.
+    maps: Vec<(LeafMapRow, String, String)>,
     leaves: Vec<LeafOption>,
     waves: Vec<WaveRow>,
+    sources: Vec<SourceGroup>,
     error: Option<String>,
     refreshed: Option<(String, String)>,
+    /// Why the mapping can no longer change (the campaign is finalized or published).
+    read_only: Option<&'static str>,
 }
 
 pub(super) async fn leaves_view(
@@ -30,16 +97,29 @@ pub(super) async fn leaves_view(
     let lang = context.lang;
     let campaign = campaigns::get(&state.db, campaign_id).await?;
     let waves = surveys::list_waves(&state.db).await?;
+    // The questionnaires of the waves, parsed once per process (`QuestionnaireCache`).
+    let mut questionnaires: HashMap<i64, std::sync::Arc<Questionnaire>> = HashMap::new();
+    let mut sources = Vec::new();
+    for wave in &waves {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            questionnaires.entry(wave.questionnaire_id)
+        {
+            let parsed = state.questionnaires.of_wave(&state.db, wave).await?;
+            sources.push(source_group(lang, &parsed));
+            slot.insert(parsed);
+        }
+    }
     let maps = surveys::leaf_maps(&state.db, campaign_id)
         .await?
         .into_iter()
         .map(|m| {
-            let wave = waves
-                .iter()
-                .find(|w| w.id == m.wave_id)
+            let wave = waves.iter().find(|w| w.id == m.wave_id);
+            let title = wave
                 .map(|w| format!("{} ({})", w.title, period_label(w)))
                 .unwrap_or_default();
-            (m, wave)
+            let questionnaire = wave.and_then(|w| questionnaires.get(&w.questionnaire_id));
+            let source = source_title(lang, questionnaire.map(|q| &**q), &m.source);
+            (m, title, source)
         })
         .collect();
     let mut leaves = Vec::new();
@@ -53,8 +133,9 @@ pub(super) async fn leaves_view(
                 leaves.push(LeafOption {
                     node_id: id,
                     label: format!(
-                        "{} {} — {} ({} {})",
-                        group.framework_code,
+                        "{} — {} {} — {} ({} {})",
+                        crate::routes::campaigns::group_label(lang, &group.unit_group),
+                        t(lang, "surveys.criterion"),
                         node.code,
                         node.title,
                         i18n::points(lang, node.max_points.to_f64()),
@@ -77,11 +158,24 @@ pub(super) async fn leaves_view(
     });
     Ok(LeavesPage {
         page: Page::new(context, "surveys.leaves_title"),
-        can_manage: principal.can(Permission::ManageCampaigns),
+        // Finalize froze the survey leaves with the rest of the points (docs/method.md §2.5).
+        read_only: matches!(
+            campaign.state(),
+            chiso_domain::campaign::CampaignState::Finalized
+                | chiso_domain::campaign::CampaignState::Published
+        )
+        .then(|| t(lang, "surveys.leaves_read_only")),
+        can_manage: principal.can(Permission::ManageCampaigns)
+            && !matches!(
+                campaign.state(),
+                chiso_domain::campaign::CampaignState::Finalized
+                    | chiso_domain::campaign::CampaignState::Published
+            ),
         campaign,
         maps,
         leaves,
         waves,
+        sources,
         error,
         refreshed,
     })

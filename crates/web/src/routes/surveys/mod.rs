@@ -28,7 +28,9 @@ use chiso_survey::compare::{Reference, average, compare};
 use chiso_survey::report::{
     AverageReport, ChannelReport, CodeValue, GroupReport, Report, ScopeReport, UnitReport,
 };
-use chiso_survey::{Counts, Questionnaire, SurveyResult, check_sample, index_from_counts};
+use chiso_survey::{
+    Blanks, Codec, Counts, Questionnaire, SurveyResult, TextCells, check_sample, index_from_counts,
+};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
@@ -162,82 +164,14 @@ fn integer(lang: Lang, n: u64) -> String {
     i18n::number(lang, n as f64, 0)
 }
 
-/// English messages of the survey store and reader, in Vietnamese: `{}` is kept as written.
-/// Library messages without an entry go through the common catalogue.
+/// English messages of the survey store's wave and leaf-map checks, in Vietnamese: `{}` is
+/// kept as written. The refusals of a response or a row of a file are typed
+/// ([`chiso_survey::Fault`], rendered by `describe::survey`). Library messages without an
+/// entry go through the common catalogue.
 const MESSAGES: &[(&str, &str)] = &[
-    (
-        "wrong column count: {}, expected {}",
-        "số cột sai: {}, cần {}",
-    ),
-    ("empty unit_code", "unit_code để trống"),
-    (
-        "unit_code is not UTF-8 text",
-        "unit_code không phải văn bản UTF-8",
-    ),
-    (
-        "unit_code {} is not in this survey",
-        "đơn vị {} không thuộc đợt khảo sát này",
-    ),
-    (
-        "weight: '{}' is not a number (use a dot for decimals)",
-        "trọng số (weight): '{}' không phải là số (dùng dấu chấm cho phần thập phân)",
-    ),
-    (
-        "weight: '{}' is not a number",
-        "trọng số (weight): '{}' không phải là số",
-    ),
-    (
-        "weight: {} is not > 0",
-        "trọng số (weight): {} không lớn hơn 0",
-    ),
-    (
-        "weight: {} is above the largest weight allowed, 1000000",
-        "trọng số (weight): {} lớn hơn mức tối đa cho phép, 1.000.000",
-    ),
-    (
-        "weight: {} is below the smallest weight allowed, 0.000001",
-        "trọng số (weight): {} nhỏ hơn mức tối thiểu cho phép, 0,000001",
-    ),
-    (
-        "the file cannot be read from this row on: the row is longer than {}, the limit",
-        "không đọc được tệp từ dòng này trở đi: dòng dài hơn {}, vượt giới hạn cho phép",
-    ),
-    (
-        "weight {} is not a number > 0",
-        "trọng số {} không phải là số lớn hơn 0",
-    ),
-    (
-        "{}: value {} is not {}",
-        "{}: giá trị {} không hợp lệ (cần {})",
-    ),
-    ("{}: '{}' is not one of {}", "{}: '{}' không thuộc {}"),
-    (
-        "{}: {} areas chosen, at most {}",
-        "{}: chọn {} lĩnh vực, tối đa {}",
-    ),
-    (
-        "respondent_id {} repeated in unit {} (first at row {})",
-        "respondent_id {} bị lặp ở đơn vị {} (lần đầu ở dòng {})",
-    ),
-    (
-        "respondent_id is longer than {} characters",
-        "respondent_id dài quá {} ký tự",
-    ),
-    (
-        "the file cannot be read from this row on: {}",
-        "không đọc được tệp từ dòng này trở đi: {}",
-    ),
     (
         "this respondent has already answered for this unit",
         "người trả lời này đã trả lời cho đơn vị này",
-    ),
-    (
-        "missing column '{}' in the header row",
-        "thiếu cột '{}' ở dòng tiêu đề",
-    ),
-    (
-        "column '{}' appears twice in the header row",
-        "cột '{}' xuất hiện hai lần ở dòng tiêu đề",
     ),
     (
         "the wave is a draft: open it before importing",
@@ -382,20 +316,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reader_messages_are_translated_with_their_values() {
+    fn wave_messages_are_translated_with_their_values() {
         assert_eq!(
-            message(
-                Lang::Vi,
-                "respondent_id 7 repeated in unit 44 (first at row 3)"
-            ),
-            "respondent_id 7 bị lặp ở đơn vị 44 (lần đầu ở dòng 3)"
+            message(Lang::Vi, "quarter 7 is not 1-4"),
+            "quý 7 không thuộc 1–4"
         );
         assert_eq!(
-            message(Lang::Vi, "c05: value 9 is not 1-5 or blank"),
-            "c05: giá trị 9 không hợp lệ (cần 1-5 or blank)"
+            message(Lang::En, "quarter 7 is not 1-4"),
+            "quarter 7 is not 1-4"
         );
-        assert_eq!(message(Lang::Vi, "empty unit_code"), "unit_code để trống");
-        assert_eq!(message(Lang::En, "empty unit_code"), "empty unit_code");
     }
 
     #[test]

@@ -3,14 +3,16 @@
 use super::*;
 
 pub struct ChoiceView {
-    pub value: usize,
+    /// The answer's or option's code, as the codec reads it.
+    pub value: String,
     pub label: String,
     pub checked: bool,
 }
 
 pub struct QuestionView {
     pub name: String,
-    pub code: String,
+    /// "Câu N": the item's number on the paper form.
+    pub number: usize,
     pub title: String,
     pub choices: Vec<ChoiceView>,
 }
@@ -30,6 +32,9 @@ pub struct PaperPage {
     /// The service code typed, and the wave's service codes with their unit and name.
     service: String,
     service_options: Vec<(String, String)>,
+    /// The row of digits typed (keyboard entry), kept when the form is refused.
+    digits: String,
+    digits_hint: String,
     error: Option<String>,
 }
 
@@ -85,17 +90,16 @@ pub(super) async fn paper_page(
             let name = format!("a{i}");
             let current = field(fields, &name).unwrap_or("");
             QuestionView {
-                code: item.code.clone(),
+                number: i + 1,
                 title: item.title.clone(),
                 choices: questionnaire
                     .scale
                     .answers
                     .iter()
-                    .enumerate()
-                    .map(|(v, a)| ChoiceView {
-                        value: v + 1,
+                    .map(|a| ChoiceView {
+                        value: a.code.clone(),
                         label: format!("{} {}", a.code, a.label),
-                        checked: current == (v + 1).to_string(),
+                        checked: current.trim().eq_ignore_ascii_case(&a.code),
                     })
                     .collect(),
                 name,
@@ -110,16 +114,15 @@ pub(super) async fn paper_page(
             let name = format!("d{i}");
             let current = field(fields, &name).unwrap_or("");
             QuestionView {
-                code: q.code.clone(),
+                number: i + 1,
                 title: q.title.clone(),
                 choices: q
                     .options
                     .iter()
-                    .enumerate()
-                    .map(|(v, o)| ChoiceView {
-                        value: v + 1,
+                    .map(|o| ChoiceView {
+                        value: o.code.clone(),
                         label: o.label.clone(),
-                        checked: current == (v + 1).to_string(),
+                        checked: current.trim().eq_ignore_ascii_case(&o.code),
                     })
                     .collect(),
                 name,
@@ -133,13 +136,12 @@ pub(super) async fn paper_page(
             e.question
                 .options
                 .iter()
-                .enumerate()
-                .map(|(v, o)| ChoiceView {
-                    value: v + 1,
+                .map(|o| ChoiceView {
+                    value: o.code.clone(),
                     label: o.label.clone(),
                     checked: fields
                         .iter()
-                        .any(|(k, x)| k == "e" && *x == (v + 1).to_string()),
+                        .any(|(k, x)| k == "e" && x.trim().eq_ignore_ascii_case(&o.code)),
                 })
                 .collect(),
         )
@@ -155,6 +157,12 @@ pub(super) async fn paper_page(
         respondent_id: field(fields, "respondent_id").unwrap_or("").to_string(),
         service: field(fields, "service").unwrap_or("").to_string(),
         service_options,
+        digits: field(fields, "digits").unwrap_or("").to_string(),
+        digits_hint: i18n::fill(
+            context.lang,
+            "surveys.paper_digits_hint",
+            &[("count", &questionnaire.items.len())],
+        ),
         error,
         wave,
     })
@@ -197,70 +205,39 @@ pub async fn paper_submit(
     let Some(unit_id) = field(&fields, "unit_id").and_then(|u| u.parse::<i64>().ok()) else {
         return refuse(t(lang, "surveys.error_paper_unit").to_string()).await;
     };
-    let scale = questionnaire.scale.answers.len();
-    let value_of = |name: &str, values: usize| -> Result<u8, ()> {
-        match field(&fields, name).map(str::trim).unwrap_or("") {
-            "" => Ok(0),
-            text => match text.parse::<usize>() {
-                Ok(v) if (1..=values).contains(&v) => Ok(v as u8),
-                _ => Err(()),
-            },
+    // The form's cells, checked and packed by the survey codec (at least one answer).
+    // Typed as one row of digits (keyboard entry), or chosen question by question.
+    let mut cells = TextCells::new(&questionnaire);
+    match field(&fields, "digits").filter(|d| !d.trim().is_empty()) {
+        Some(digits) => {
+            if let Err(fault) = cells.set_digits(digits) {
+                return refuse(fault.describe(lang)).await;
+            }
+        }
+        None => {
+            for k in 0..questionnaire.items.len() {
+                cells.answers[k] = field(&fields, &format!("a{k}")).unwrap_or("").to_string();
+            }
+        }
+    }
+    for d in 0..questionnaire.demographics.len() {
+        cells.demographics[d] = field(&fields, &format!("d{d}")).unwrap_or("").to_string();
+    }
+    cells.expectations = fields
+        .iter()
+        .filter(|(k, _)| k == "e")
+        .map(|(_, v)| v.clone())
+        .collect();
+    cells.comment = field(&fields, "comment").unwrap_or("").to_string();
+    cells.respondent = field(&fields, "respondent_id").unwrap_or("").to_string();
+    let mut codec = Codec::new(&questionnaire, Blanks::AtLeastOne);
+    let mut response = match codec.pack(&&cells) {
+        Ok(packed) => surveys::Response::packed(surveys::Channel::Paper, &packed),
+        Err(faults) => {
+            let text: Vec<String> = faults.iter().map(|f| f.describe(lang)).collect();
+            return refuse(text.join(" ")).await;
         }
     };
-    let mut answers = Vec::with_capacity(questionnaire.items.len());
-    for (i, item) in questionnaire.items.iter().enumerate() {
-        match value_of(&format!("a{i}"), scale) {
-            Ok(v) => answers.push(v),
-            Err(()) => {
-                return refuse(format!(
-                    "{}: {}",
-                    item.code,
-                    t(lang, "surveys.error_answer")
-                ))
-                .await;
-            }
-        }
-    }
-    if answers.iter().all(|&a| a == 0) {
-        return refuse(t(lang, "surveys.error_paper_blank").to_string()).await;
-    }
-    let mut response = surveys::Response::new(surveys::Channel::Paper, answers);
-    for (i, q) in questionnaire.demographics.iter().enumerate() {
-        match value_of(&format!("d{i}"), q.options.len()) {
-            Ok(v) => response.demographics.push(v),
-            Err(()) => {
-                return refuse(format!("{}: {}", q.code, t(lang, "surveys.error_answer"))).await;
-            }
-        }
-    }
-    if response.demographics.iter().all(|&d| d == 0) {
-        response.demographics.clear();
-    }
-    if let Some(e) = &questionnaire.expectations {
-        let mut chosen: Vec<u8> = fields
-            .iter()
-            .filter(|(k, _)| k == "e")
-            .filter_map(|(_, v)| v.parse::<usize>().ok())
-            .filter(|v| (1..=e.question.options.len()).contains(v))
-            .map(|v| v as u8)
-            .collect();
-        chosen.sort_unstable();
-        chosen.dedup();
-        if chosen.len() > e.max_choices {
-            return refuse(format!(
-                "{}: {} {}",
-                e.question.code,
-                t(lang, "surveys.error_too_many_areas"),
-                e.max_choices
-            ))
-            .await;
-        }
-        response.expectations = chosen;
-    }
-    response.comment = field(&fields, "comment")
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_string);
     let respondent = field(&fields, "respondent_id")
         .map(str::trim)
         .filter(|r| !r.is_empty());

@@ -661,6 +661,8 @@ pub async fn results_xlsx(
             })
             .collect(),
         unit_channels: Vec::new(),
+        services: Vec::new(),
+        unit_services: Vec::new(),
         // Groups, then each service as a group of its one unit, named after the service.
         groups: c
             .groups
