@@ -81,6 +81,89 @@ impl fmt::Display for CampaignState {
     }
 }
 
+/// Why a campaign's setup (its fields, groups and units) is refused. The web says each from
+/// its locale key, beside the field it names.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SetupRefusal {
+    #[error("the campaign title is empty")]
+    TitleEmpty,
+    #[error("year {0} is out of range")]
+    YearOutOfRange(i64),
+    #[error("appraisal rounds must be between 1 and {MAX_APPRAISAL_ROUNDS}")]
+    RoundsOutOfRange(i64),
+    #[error("bands: {0}")]
+    Bands(#[from] crate::classification::BandsError),
+    #[error("the explanation deadline is before the self-assessment deadline")]
+    ExplanationBeforeSelfAssessment,
+    /// The setup changes only while the campaign is a draft.
+    #[error("the campaign is {0}: its setup can only change while it is a draft")]
+    NotDraft(CampaignState),
+    #[error("the unit group has no name")]
+    GroupUnnamed,
+    #[error("the group {0} has no framework yet")]
+    GroupWithoutFramework(String),
+    #[error("unit {0} is already in another group of this campaign, or does not exist")]
+    UnitUnavailable(i64),
+    /// Someone else moved the campaign to another state between the read and the write.
+    #[error("the campaign changed state meanwhile")]
+    ChangedMeanwhile,
+}
+
+impl SetupRefusal {
+    /// The form field the refusal concerns, when there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            SetupRefusal::TitleEmpty => Some("title"),
+            SetupRefusal::YearOutOfRange(_) => Some("year"),
+            SetupRefusal::RoundsOutOfRange(_) => Some("appraisal_rounds"),
+            SetupRefusal::Bands(_) => Some("bands"),
+            SetupRefusal::ExplanationBeforeSelfAssessment => Some("explanation_deadline"),
+            SetupRefusal::GroupUnnamed => Some("unit_group"),
+            SetupRefusal::NotDraft(_)
+            | SetupRefusal::GroupWithoutFramework(_)
+            | SetupRefusal::UnitUnavailable(_)
+            | SetupRefusal::ChangedMeanwhile => None,
+        }
+    }
+}
+
+/// The most appraisal rounds a campaign may have.
+pub const MAX_APPRAISAL_ROUNDS: i64 = 5;
+
+/// The fields of a campaign a user sets, as the rules check them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SetupFields<'a> {
+    pub title: &'a str,
+    pub year: i64,
+    pub appraisal_rounds: i64,
+    pub bands: &'a str,
+    pub self_assessment_deadline: Option<chrono::NaiveDate>,
+    pub explanation_deadline: Option<chrono::NaiveDate>,
+}
+
+/// Checks a campaign's fields: a title, a year 2000–2100, 1 to [`MAX_APPRAISAL_ROUNDS`]
+/// rounds, valid classification bands (docs/method.md), and an explanation deadline no earlier
+/// than the self-assessment one.
+pub fn check_setup_fields(fields: &SetupFields<'_>) -> Result<(), SetupRefusal> {
+    if fields.title.trim().is_empty() {
+        return Err(SetupRefusal::TitleEmpty);
+    }
+    if !(2000..=2100).contains(&fields.year) {
+        return Err(SetupRefusal::YearOutOfRange(fields.year));
+    }
+    if !(1..=MAX_APPRAISAL_ROUNDS).contains(&fields.appraisal_rounds) {
+        return Err(SetupRefusal::RoundsOutOfRange(fields.appraisal_rounds));
+    }
+    crate::Bands::parse(fields.bands)?;
+    if let (Some(self_deadline), Some(explanation)) =
+        (fields.self_assessment_deadline, fields.explanation_deadline)
+        && explanation < self_deadline
+    {
+        return Err(SetupRefusal::ExplanationBeforeSelfAssessment);
+    }
+    Ok(())
+}
+
 /// What the rules need to know about a campaign to allow a transition.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CampaignSetup {

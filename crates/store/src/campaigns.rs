@@ -2,7 +2,9 @@
 //! deadlines and appraisal rounds as data (engineering guide §7: "stages, rounds and deadlines
 //! are campaign data"), and the state machine the server enforces.
 
-use chiso_domain::campaign::{CampaignSetup, CampaignState, check_transition};
+use chiso_domain::campaign::{
+    CampaignSetup, CampaignState, SetupFields, SetupRefusal, check_setup_fields, check_transition,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::audit::{Actor, AuditEntry, AuditSink, Changes, record_all};
@@ -114,31 +116,14 @@ pub async fn rounds(db: &Db, campaign_id: i64) -> Result<Vec<RoundDeadline>, Sto
 }
 
 fn check_fields(fields: &CampaignFields) -> Result<(), StoreError> {
-    if fields.title.trim().is_empty() {
-        return Err(StoreError::Invalid("the campaign title is empty".into()));
-    }
-    if !(2000..=2100).contains(&fields.year) {
-        return Err(StoreError::Invalid(format!(
-            "year {} is out of range",
-            fields.year
-        )));
-    }
-    if !(1..=5).contains(&fields.appraisal_rounds) {
-        return Err(StoreError::Invalid(
-            "appraisal rounds must be between 1 and 5".into(),
-        ));
-    }
-    chiso_domain::Bands::parse(&fields.bands)
-        .map_err(|e| StoreError::Invalid(format!("bands: {e}")))?;
-    if let (Some(self_deadline), Some(explanation)) =
-        (fields.self_assessment_deadline, fields.explanation_deadline)
-        && explanation < self_deadline
-    {
-        return Err(StoreError::Invalid(
-            "the explanation deadline is before the self-assessment deadline".into(),
-        ));
-    }
-    Ok(())
+    Ok(check_setup_fields(&SetupFields {
+        title: &fields.title,
+        year: fields.year,
+        appraisal_rounds: fields.appraisal_rounds,
+        bands: &fields.bands,
+        self_assessment_deadline: fields.self_assessment_deadline,
+        explanation_deadline: fields.explanation_deadline,
+    })?)
 }
 
 /// Creates a draft campaign.
@@ -177,10 +162,7 @@ pub async fn create(db: &Db, actor: &Actor, fields: &CampaignFields) -> Result<i
 async fn require_draft(db: &Db, id: i64) -> Result<CampaignRow, StoreError> {
     let campaign = get(db, id).await?;
     if !campaign.state().setup_editable() {
-        return Err(StoreError::Invalid(format!(
-            "the campaign is {}: its setup can only change while it is a draft",
-            campaign.state
-        )));
+        return Err(SetupRefusal::NotDraft(campaign.state).into());
     }
     Ok(campaign)
 }
@@ -260,7 +242,7 @@ pub async fn update(
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict("the campaign changed state meanwhile".into()));
+            return Err(SetupRefusal::ChangedMeanwhile.into());
         }
         sqlx::query("DELETE FROM campaign_rounds WHERE campaign_id = $1").bind(id).execute(&mut *tx).await?;
         for round in 1..=fields.appraisal_rounds {
@@ -288,7 +270,7 @@ pub async fn set_framework(
     require_draft(db, id).await?;
     let group = unit_group.trim();
     if group.is_empty() {
-        return Err(StoreError::Invalid("the unit group has no name".into()));
+        return Err(SetupRefusal::GroupUnnamed.into());
     }
     let old = frameworks(db, id)
         .await?
@@ -335,9 +317,7 @@ pub async fn set_units(
         .await?
         .into_iter()
         .find(|f| f.unit_group == unit_group)
-        .ok_or_else(|| {
-            StoreError::Invalid(format!("the group {unit_group} has no framework yet"))
-        })?;
+        .ok_or_else(|| SetupRefusal::GroupWithoutFramework(unit_group.to_string()))?;
     let before: Vec<i64> = units(db, id)
         .await?
         .into_iter()
@@ -358,7 +338,7 @@ pub async fn set_units(
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| match StoreError::from(e) {
-                    StoreError::Conflict(_) => StoreError::Invalid(format!("unit {unit_id} is already in another group of this campaign, or does not exist")),
+                    StoreError::Conflict(_) => SetupRefusal::UnitUnavailable(*unit_id).into(),
                     other => other,
                 })?;
         }
@@ -406,7 +386,7 @@ pub async fn transition(
             .execute(&mut *tx)
             .await?;
         if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!("the campaign is no longer {from}")));
+            return Err(SetupRefusal::ChangedMeanwhile.into());
         }
         if to == CampaignState::Open {
             sqlx::query("UPDATE frameworks SET frozen = TRUE WHERE id IN \

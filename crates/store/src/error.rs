@@ -15,6 +15,9 @@ pub enum StoreError {
     /// stages): kept typed so the web says it in the user's language.
     #[error(transparent)]
     Rule(#[from] chiso_domain::assessment::WorkflowError),
+    /// A campaign's setup (fields, groups, units) that a rule refuses.
+    #[error(transparent)]
+    CampaignSetup(#[from] chiso_domain::campaign::SetupRefusal),
     /// A campaign step refused by its checklist: missing work not resolved (docs/method.md §2.5).
     #[error(transparent)]
     Checklist(#[from] chiso_domain::assessment::ChecklistRefusal),

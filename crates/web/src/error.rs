@@ -58,6 +58,7 @@ impl From<StoreError> for AppError {
             StoreError::Survey(refused) => AppError::refused(refused),
             StoreError::Rule(rule) => AppError::refused(rule),
             StoreError::Campaign(refusal) => AppError::refused(refusal),
+            StoreError::CampaignSetup(refusal) => AppError::refused(refusal),
             StoreError::Checklist(refusal) => AppError::refused(refusal),
             other => AppError::Internal(other.into()),
         }

@@ -228,48 +228,6 @@ const CATALOGUE: &[(&str, &str)] = &[
         "the campaign is a draft: sheets are created when it opens",
         "đợt đánh giá còn là bản nháp: phiếu được tạo khi đợt mở",
     ),
-    // Campaigns.
-    ("the campaign title is empty", "tên đợt đánh giá để trống"),
-    ("year {} is out of range", "năm {} không hợp lệ"),
-    (
-        "appraisal rounds must be between 1 and 5",
-        "số vòng thẩm định phải từ 1 đến 5",
-    ),
-    ("bands: {*}", "xếp loại: {*}"),
-    (
-        "the explanation deadline is before the self-assessment deadline",
-        "hạn giải trình sớm hơn hạn tự đánh giá",
-    ),
-    (
-        "the campaign is {}: its setup can only change while it is a draft",
-        "đợt đánh giá đang ở trạng thái {}: chỉ sửa được cấu hình khi còn là bản nháp",
-    ),
-    ("the unit group has no name", "nhóm đơn vị chưa có tên"),
-    (
-        "the group {} has no framework yet",
-        "nhóm {} chưa có bộ tiêu chí",
-    ),
-    (
-        "unit {} is already in another group of this campaign, or does not exist",
-        "đơn vị {} đã thuộc nhóm khác của đợt này hoặc không tồn tại",
-    ),
-    (
-        "the campaign is no longer {}",
-        "đợt đánh giá không còn ở trạng thái {}",
-    ),
-    (
-        "the campaign changed state meanwhile",
-        "đợt đánh giá vừa được chuyển trạng thái bởi người khác",
-    ),
-    ("there are no bands", "chưa có mức xếp loại nào"),
-    (
-        "band minima must be strictly descending ('{}' is out of order)",
-        "ngưỡng các mức xếp loại phải giảm dần ('{}' sai thứ tự)",
-    ),
-    (
-        "band '{}' has an empty label or a minimum that is not a number",
-        "mức xếp loại '{}' thiếu tên hoặc ngưỡng không phải là số",
-    ),
     // Scoring rules in framework files (the `rule` column).
     ("levels: the list is empty", "mức điểm: danh sách trống"),
     (

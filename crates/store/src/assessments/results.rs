@@ -301,7 +301,7 @@ pub async fn compute_results(
     published_by: &str,
 ) -> Result<PublishedResults, StoreError> {
     let bands =
-        Bands::parse(&campaign.bands).map_err(|e| StoreError::Invalid(format!("bands: {e}")))?;
+        Bands::parse(&campaign.bands).map_err(chiso_domain::campaign::SetupRefusal::from)?;
     type FinalRow = (
         i64,
         i64,

@@ -432,7 +432,13 @@ async fn the_campaign_state_machine_is_enforced_by_the_store() {
         }
         let locked = campaigns::update(db, &actor(), id, &campaign_fields()).await;
         assert!(
-            matches!(locked, Err(StoreError::Invalid(ref m)) if m.contains("only change while it is a draft"))
+            matches!(
+                locked,
+                Err(StoreError::CampaignSetup(
+                    chiso_domain::campaign::SetupRefusal::NotDraft(_)
+                ))
+            ),
+            "{locked:?}"
         );
         let back = campaigns::transition(db, &actor(), id, CampaignState::Draft, None).await;
         assert!(back.is_err());

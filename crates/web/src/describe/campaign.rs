@@ -2,7 +2,8 @@
 //! from `locales/*/campaigns.toml` with the states by their titles, never their names.
 
 use chiso_domain::assessment::{ChecklistRefusal, Concern, Decision};
-use chiso_domain::campaign::{CampaignState, TransitionError};
+use chiso_domain::campaign::{CampaignState, MAX_APPRAISAL_ROUNDS, SetupRefusal, TransitionError};
+use chiso_domain::classification::BandsError;
 
 use super::Describe;
 use crate::i18n::{self, Lang};
@@ -109,6 +110,69 @@ impl Describe for ChecklistRefusal {
             ChecklistRefusal::ReasonRequired => Some("reason"),
             _ => None,
         }
+    }
+}
+
+impl Describe for BandsError {
+    fn describe(&self, lang: Lang) -> String {
+        match self {
+            BandsError::Empty => i18n::text(lang, "campaigns.refused_bands_empty").into(),
+            BandsError::NotDescending(label) => {
+                i18n::fill(lang, "campaigns.refused_bands_order", &[("label", label)])
+            }
+            BandsError::Invalid(label) => {
+                i18n::fill(lang, "campaigns.refused_bands_invalid", &[("label", label)])
+            }
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        Some("bands")
+    }
+}
+
+impl Describe for SetupRefusal {
+    fn describe(&self, lang: Lang) -> String {
+        let text = |key: &str| i18n::text(lang, key).to_string();
+        match self {
+            SetupRefusal::TitleEmpty => text("campaigns.refused_title_empty"),
+            SetupRefusal::YearOutOfRange(year) => {
+                i18n::fill(lang, "campaigns.refused_year", &[("year", year)])
+            }
+            SetupRefusal::RoundsOutOfRange(rounds) => i18n::fill(
+                lang,
+                "campaigns.refused_rounds",
+                &[("rounds", rounds), ("max", &MAX_APPRAISAL_ROUNDS)],
+            ),
+            SetupRefusal::Bands(bands) => i18n::fill(
+                lang,
+                "campaigns.refused_bands",
+                &[("problem", &bands.describe(lang))],
+            ),
+            SetupRefusal::ExplanationBeforeSelfAssessment => {
+                text("campaigns.refused_explanation_before")
+            }
+            SetupRefusal::NotDraft(state) => i18n::fill(
+                lang,
+                "campaigns.refused_not_draft",
+                &[("state", &state_title(lang, *state))],
+            ),
+            SetupRefusal::GroupUnnamed => text("campaigns.refused_group_unnamed"),
+            SetupRefusal::GroupWithoutFramework(group) => i18n::fill(
+                lang,
+                "campaigns.refused_group_without_framework",
+                &[(
+                    "group",
+                    &crate::routes::campaigns::shared::group_label(lang, group),
+                )],
+            ),
+            SetupRefusal::UnitUnavailable(_) => text("campaigns.refused_unit_unavailable"),
+            SetupRefusal::ChangedMeanwhile => text("campaigns.refused_changed_meanwhile"),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        SetupRefusal::field(self)
     }
 }
 

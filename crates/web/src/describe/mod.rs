@@ -65,6 +65,7 @@ pub fn store_refusal(lang: Lang, error: &chiso_store::StoreError) -> Option<Stri
     match error {
         chiso_store::StoreError::Rule(rule) => Some(rule.describe(lang)),
         chiso_store::StoreError::Campaign(refusal) => Some(refusal.describe(lang)),
+        chiso_store::StoreError::CampaignSetup(refusal) => Some(refusal.describe(lang)),
         chiso_store::StoreError::Checklist(refusal) => Some(refusal.describe(lang)),
         _ => None,
     }

@@ -571,7 +571,7 @@ async fn the_secretariat_sets_up_and_opens_a_campaign() {
             "Tên đợt đánh giá: không được để trống",
             "Số vòng thẩm định: phải là số từ 1 đến 5",
             "Hạn tự đánh giá: không đúng định dạng ngày",
-            "Các mức xếp loại: ngưỡng các mức xếp loại phải giảm dần",
+            "Các mức xếp loại: ngưỡng các mức phải giảm dần (mức “Khá” sai thứ tự)",
         ] {
             assert!(body.contains(expected), "{backend:?}: {expected} in {body}");
         }

@@ -382,3 +382,58 @@ fn the_checks_find_english_and_raw_codes_but_not_vietnamese() {
         ["/a?x=1&y=2"]
     );
 }
+
+/// Every campaign setup refusal, with sample values; the match makes a new variant a compile
+/// error here until it is listed.
+fn campaign_setup_refusals() -> Vec<chiso_domain::campaign::SetupRefusal> {
+    use chiso_domain::campaign::{CampaignState, SetupRefusal};
+    use chiso_domain::classification::BandsError;
+    let all = vec![
+        SetupRefusal::TitleEmpty,
+        SetupRefusal::YearOutOfRange(1999),
+        SetupRefusal::RoundsOutOfRange(7),
+        SetupRefusal::Bands(BandsError::Empty),
+        SetupRefusal::Bands(BandsError::NotDescending("Khá".into())),
+        SetupRefusal::Bands(BandsError::Invalid("Tốt".into())),
+        SetupRefusal::ExplanationBeforeSelfAssessment,
+        SetupRefusal::NotDraft(CampaignState::Open),
+        SetupRefusal::GroupUnnamed,
+        SetupRefusal::GroupWithoutFramework("department".into()),
+        SetupRefusal::UnitUnavailable(12),
+        SetupRefusal::ChangedMeanwhile,
+    ];
+    for refusal in &all {
+        match refusal {
+            SetupRefusal::TitleEmpty
+            | SetupRefusal::YearOutOfRange(_)
+            | SetupRefusal::RoundsOutOfRange(_)
+            | SetupRefusal::Bands(_)
+            | SetupRefusal::ExplanationBeforeSelfAssessment
+            | SetupRefusal::NotDraft(_)
+            | SetupRefusal::GroupUnnamed
+            | SetupRefusal::GroupWithoutFramework(_)
+            | SetupRefusal::UnitUnavailable(_)
+            | SetupRefusal::ChangedMeanwhile => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_campaign_setup_refusal_says_itself_in_vietnamese() {
+    use chiso_web::describe::Describe;
+    use chiso_web::i18n::Lang;
+    for refusal in campaign_setup_refusals() {
+        let vi = refusal.describe(Lang::Vi);
+        let en = refusal.describe(Lang::En);
+        let found = findings(&format!("{refusal:?}"), &vi);
+        assert!(found.is_empty(), "{found:?} in {vi}");
+        // Said from a locale key, not the key itself, nor the domain's English.
+        assert!(
+            !vi.contains("campaigns.") && !en.contains("campaigns."),
+            "{vi} / {en}"
+        );
+        assert_ne!(vi, refusal.to_string());
+        assert_ne!(vi, en);
+    }
+}

@@ -203,7 +203,7 @@ impl CampaignForm {
             errors.push(format!(
                 "{}: {}",
                 i18n::text(lang, "campaigns.bands"),
-                i18n::message(lang, &e.to_string())
+                e.describe(lang)
             ));
         }
         if let (Some(first), Some(second)) = (self_deadline, explanation)
@@ -301,8 +301,8 @@ pub async fn create(
         Ok(id) => {
             Ok(Redirect::to(&format!("/dot-danh-gia/{id}?msg=common.created")).into_response())
         }
-        Err(StoreError::Invalid(message)) => {
-            Ok(refuse(form, vec![i18n::message(context.lang, &message)]))
+        Err(StoreError::CampaignSetup(refusal)) => {
+            Ok(refuse(form, vec![refusal.describe(context.lang)]))
         }
         Err(other) => Err(other.into()),
     }
@@ -363,8 +363,8 @@ pub async fn update(
     };
     match campaigns::update(&state.db, &principal.actor(), id, &fields).await {
         Ok(()) => Ok(Redirect::to(&format!("/dot-danh-gia/{id}?msg=common.saved")).into_response()),
-        Err(StoreError::Invalid(message) | StoreError::Conflict(message)) => {
-            Ok(refuse(form, vec![i18n::message(context.lang, &message)]))
+        Err(StoreError::CampaignSetup(refusal)) => {
+            Ok(refuse(form, vec![refusal.describe(context.lang)]))
         }
         Err(other) => Err(other.into()),
     }
@@ -755,6 +755,7 @@ fn store_refusal(lang: Lang, error: StoreError) -> AppResult<String> {
         }
         StoreError::Rule(rule) => Ok(rule.describe(lang)),
         StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
+        StoreError::CampaignSetup(refusal) => Ok(refusal.describe(lang)),
         StoreError::Checklist(refusal) => Ok(refusal.describe(lang)),
         other => Err(AppError::from(other)),
     }

@@ -88,6 +88,7 @@ pub(crate) fn refusal(lang: Lang, error: StoreError) -> AppResult<String> {
         }
         StoreError::Rule(rule) => Ok(rule.describe(lang)),
         StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
+        StoreError::CampaignSetup(refusal) => Ok(refusal.describe(lang)),
         StoreError::Checklist(refusal) => Ok(refusal.describe(lang)),
         other => Err(AppError::from(other)),
     }
