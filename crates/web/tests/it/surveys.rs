@@ -1188,7 +1188,7 @@ async fn paper_forms_are_typed_as_one_row_of_digits() {
         assert_eq!(wave_responses(&app.db, wave).await, 1);
         let stored = surveys::get_response(&app.db, 1).await.unwrap();
         assert_eq!(stored.wave_id, wave);
-        assert_eq!(stored.channel, "paper");
+        assert_eq!(stored.channel, surveys::Channel::Paper);
         assert_eq!(
             stored.answers,
             [
