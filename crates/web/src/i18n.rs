@@ -196,17 +196,17 @@ const CATALOGUE: &[(&str, &str)] = &[
     ),
     (
         "the sheet changed after you reviewed it (version {} now, yours {}): review it again before you {*}",
-        "phiếu đã thay đổi sau khi bạn xem lại (phiên bản hiện tại {}, bạn xem phiên bản {}): hãy xem lại trước khi {*}",
+        "Bảng tự chấm điểm đã thay đổi sau khi bạn xem lại (phiên bản hiện tại {}, bạn xem phiên bản {}): hãy xem lại trước khi {*}",
     ),
-    ("submit", "nộp phiếu"),
+    ("submit", "nộp Bảng tự chấm điểm"),
     ("continue", "tiếp tục"),
     (
         "appraisal round {} started first: the sheet is in appraisal and was not changed",
-        "vòng thẩm định {} đã bắt đầu trước: phiếu đang được thẩm định, không có thay đổi nào",
+        "vòng thẩm định {} đã bắt đầu trước: Bảng tự chấm điểm đang được thẩm định, không có thay đổi nào",
     ),
     (
         "the sheet is now {*}: it was not changed",
-        "phiếu hiện {*}: không có thay đổi nào",
+        "Bảng tự chấm điểm hiện {*}: không có thay đổi nào",
     ),
     (
         "{} is already attached to leaf {}",
@@ -226,7 +226,7 @@ const CATALOGUE: &[(&str, &str)] = &[
     ),
     (
         "the campaign is a draft: sheets are created when it opens",
-        "đợt đánh giá còn là bản nháp: phiếu được tạo khi đợt mở",
+        "đợt đánh giá còn là bản nháp: Bảng tự chấm điểm được tạo khi đợt mở",
     ),
     // Scoring rules in framework files (the `rule` column).
     ("levels: the list is empty", "mức điểm: danh sách trống"),
@@ -334,11 +334,11 @@ const CATALOGUE: &[(&str, &str)] = &[
     ("the appraisal of leaf {}", "kết quả thẩm định tiêu chí {}"),
     (
         "{*} was not saved: the sheet is now {*}",
-        "{*} chưa được lưu: phiếu hiện {*}",
+        "{*} chưa được lưu: Bảng tự chấm điểm hiện {*}",
     ),
     (
         "{*} was not saved: the sheet is now {*} (round {})",
-        "{*} chưa được lưu: phiếu hiện {*} (vòng {})",
+        "{*} chưa được lưu: Bảng tự chấm điểm hiện {*} (vòng {})",
     ),
     (
         "leaf {} was saved by {} at {} (version {}) after you opened it: reload it to see their values, then save again",
@@ -371,7 +371,7 @@ const CATALOGUE: &[(&str, &str)] = &[
     ),
     (
         "node {} is not part of this sheet's framework",
-        "tiêu chí {} không thuộc bộ tiêu chí của phiếu này",
+        "tiêu chí {} không thuộc bộ tiêu chí của Bảng tự chấm điểm này",
     ),
     // Survey services (store::survey_services).
     ("the service code is empty", "mã dịch vụ để trống"),

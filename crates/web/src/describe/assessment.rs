@@ -278,7 +278,7 @@ mod tests {
         };
         assert_eq!(
             wrong.describe(Lang::Vi),
-            "không thể nộp phiếu: phiếu đang thẩm định"
+            "không thể nộp Bảng tự chấm điểm: Bảng tự chấm điểm hiện đang thẩm định"
         );
         let late = WorkflowError::ExtensionEnded {
             stage: Stage::SelfAssessment,
@@ -294,7 +294,10 @@ mod tests {
             action: SheetAction::Submit,
         };
         let vi = role.describe(Lang::Vi);
-        assert_eq!(vi, "vai trò Cán bộ nhập liệu đơn vị không được nộp phiếu");
+        assert_eq!(
+            vi,
+            "vai trò Cán bộ nhập liệu đơn vị không được nộp Bảng tự chấm điểm"
+        );
         let campaign = WorkflowError::CampaignState {
             action: SheetAction::Publish,
             state: CampaignState::Draft,
