@@ -42,9 +42,10 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let scope = Scope::of(req.extensions());
         let from_query = matches!(*req.method(), Method::GET | Method::HEAD);
+        // axum's own refusal (a body that is not a form) is English: the same page instead.
         let RawForm(bytes) = RawForm::from_request(req, state)
             .await
-            .map_err(IntoResponse::into_response)?;
+            .map_err(|rejection| scope.malformed(rejection.status()).into_response())?;
         scope
             .check_urlencoded(&bytes)
             .map_err(IntoResponse::into_response)?;

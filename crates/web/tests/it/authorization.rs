@@ -407,6 +407,28 @@ async fn malformed_queries_get_vietnamese_pages() {
     }
 }
 
+/// A form posted with another body type gets the same Vietnamese page, not axum's
+/// "Form requests must have `Content-Type: application/x-www-form-urlencoded`".
+#[tokio::test]
+async fn a_body_that_is_not_a_form_gets_a_vietnamese_page() {
+    for mut app in apps().await {
+        app.login("admin").await;
+        let response = app
+            .request(reqwest::Method::POST, "/don-vi")
+            .header("x-csrf-token", app.csrf())
+            .header("content-type", "application/json")
+            .body("{\"code\": \"X\"}")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.text().await.unwrap();
+        assert_eq!(status, 415, "{:?}: {body}", app.backend);
+        assert!(body.contains("Dữ liệu gửi lên không đúng dạng."), "{body}");
+        assert!(!body.contains("Content-Type"), "{body}");
+    }
+}
+
 /// The pattern with every placeholder an id that does not parse.
 fn malformed(pattern: &str) -> String {
     let mut out = String::new();
