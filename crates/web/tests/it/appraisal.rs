@@ -1003,7 +1003,27 @@ async fn rounds_explanations_finalization_and_publication() {
                 "Xếp loại"
             ]
         );
-        assert_eq!(rows.len() - 1, departments.units.len(), "{backend:?}");
+        let ranked = rows
+            .iter()
+            .skip(1)
+            .take_while(|r| r.iter().any(|cell| !cell.is_empty()))
+            .count();
+        assert_eq!(ranked, departments.units.len(), "{backend:?}");
+        // The units left out follow the ranking, each with why.
+        let at = rows
+            .iter()
+            .position(|r| r[0] == "Đơn vị không xếp hạng")
+            .expect("the units left out are listed");
+        for left_out in &departments.excluded {
+            let row = rows[at + 1..]
+                .iter()
+                .find(|r| r[1] == left_out.unit_code)
+                .unwrap_or_else(|| panic!("{backend:?}: {} listed", left_out.unit_code));
+            assert!(
+                row[3] == "chưa nộp" || row[3] == "chưa thẩm định",
+                "{backend:?}: {row:?}"
+            );
+        }
         let s03_row = rows.iter().find(|r| r[1] == "S03").unwrap();
         assert_eq!(
             s03_row[3].parse::<f64>().unwrap(),

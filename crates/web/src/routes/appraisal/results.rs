@@ -319,6 +319,23 @@ pub(super) fn write_results(
                 sheet.write_number(r, c + 1, f64::from(area.rank))?;
             }
         }
+        // The units left out of the ranking follow it, each with why (docs/method.md §2.5): a
+        // file that lists only the ranked units would hide the missing work.
+        if !group.excluded.is_empty() {
+            let start = group.units.len() as u32 + 2;
+            sheet.write_string_with_format(start, 0, "Đơn vị không xếp hạng", &header)?;
+            for (i, left_out) in group.excluded.iter().enumerate() {
+                let r = start + 1 + i as u32;
+                let note = if left_out.never_submitted {
+                    "appraisal.note_not_submitted"
+                } else {
+                    "appraisal.note_not_appraised"
+                };
+                sheet.write_string(r, 1, &left_out.unit_code)?;
+                sheet.write_string(r, 2, &left_out.unit_name)?;
+                sheet.write_string(r, 3, i18n::text(Lang::Vi, note))?;
+            }
+        }
         sheet.set_column_width(2, 36)?;
         sheet.set_freeze_panes(1, 3)?;
     }
