@@ -32,12 +32,13 @@ fn strings(rows: &[&[&str]]) -> Vec<Vec<String>> {
 pub async fn units_template(Auth(principal, context): Auth) -> AppResult<Response> {
     principal.require(Permission::ManageUnits)?;
     let lang = context.lang;
-    let kinds: Vec<String> = ["province", "department", "commune", "ministry", "nation"]
+    let kinds: Vec<String> = chiso_domain::org::OrgKind::ALL
         .iter()
         .map(|kind| {
+            let code = kind.as_str();
             format!(
-                "{kind} ({})",
-                i18n::text(lang, &format!("common.kind_{kind}"))
+                "{code} ({})",
+                i18n::text(lang, &format!("common.kind_{code}"))
             )
         })
         .collect();
