@@ -13,15 +13,20 @@ pub enum OrgKind {
     Department,
     /// A commune-level unit (xã, phường, đặc khu).
     Commune,
+    /// A district-level unit (huyện, quận, thị xã, thành phố thuộc tỉnh): the middle level
+    /// until 30/6/2025, kept for the 2019–2024 campaigns and for the communes' lineage through
+    /// their districts (docs/method.md §6).
+    District,
     /// A ministry or ministry-level agency: a separate kind under the nation.
     Ministry,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 5] = [
+    pub const ALL: [OrgKind; 6] = [
         OrgKind::Nation,
         OrgKind::Province,
         OrgKind::Department,
+        OrgKind::District,
         OrgKind::Commune,
         OrgKind::Ministry,
     ];
@@ -32,6 +37,7 @@ impl OrgKind {
             OrgKind::Province => "province",
             OrgKind::Department => "department",
             OrgKind::Commune => "commune",
+            OrgKind::District => "district",
             OrgKind::Ministry => "ministry",
         }
     }
@@ -42,13 +48,15 @@ impl OrgKind {
             .find(|k| k.as_str().eq_ignore_ascii_case(text.trim()))
     }
 
-    /// The kinds a unit of this kind may sit under: nation → province → department or
-    /// commune; ministries under the nation. `None` (a root) is always allowed.
+    /// The kinds a unit of this kind may sit under: nation → province → department, district
+    /// or commune, and a commune under its district as it was until 30/6/2025; ministries
+    /// under the nation. `None` (a root) is always allowed.
     pub fn allowed_parents(self) -> &'static [OrgKind] {
         match self {
             OrgKind::Nation => &[],
             OrgKind::Province | OrgKind::Ministry => &[OrgKind::Nation],
-            OrgKind::Department | OrgKind::Commune => &[OrgKind::Province],
+            OrgKind::Department | OrgKind::District => &[OrgKind::Province],
+            OrgKind::Commune => &[OrgKind::Province, OrgKind::District],
         }
     }
 }

@@ -80,6 +80,154 @@ fn both_backends_have_the_same_migration_versions() {
     assert_eq!(versions("sqlite"), versions("postgres"));
 }
 
+/// Applies the migrations older than `version` only, as an earlier release left the database.
+async fn migrate_before(db: &Db, version: i64) {
+    fn older(mut migrator: sqlx::migrate::Migrator, version: i64) -> sqlx::migrate::Migrator {
+        let kept: Vec<_> = migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < version)
+            .cloned()
+            .collect();
+        migrator.migrations = kept.into();
+        migrator
+    }
+    match db {
+        Db::Sqlite(pools) => older(sqlx::migrate!("migrations/sqlite"), version)
+            .run(&pools.write)
+            .await
+            .unwrap(),
+        Db::Postgres(pool) => older(sqlx::migrate!("migrations/postgres"), version)
+            .run(pool)
+            .await
+            .unwrap(),
+    }
+}
+
+/// The migration that adds the district kind rebuilds SQLite's unit table: a database with
+/// units, roles and lineage keeps every row, id and reference, and its foreign keys still hold.
+#[tokio::test]
+async fn the_district_migration_keeps_every_unit_and_reference() {
+    let mut databases = vec![empty_sqlite().await];
+    databases.extend(empty_postgres().await);
+    for test_db in databases {
+        let db = &test_db.db;
+        migrate_before(db, 20261208000001).await;
+        let statements = [
+            "INSERT INTO org_units (id, code, name, name_search, kind, parent_id, created_at, updated_at) \
+             VALUES (7, '46', 'Huế', 'hue', 'province', NULL, '2026-01-01', '2026-01-01')",
+            "INSERT INTO org_units (id, code, name, name_search, kind, parent_id, created_at, updated_at) \
+             VALUES (9, 'X1', 'Xã A', 'xa a', 'commune', 7, '2026-01-01', '2026-01-01')",
+            "INSERT INTO org_units (id, code, name, name_search, kind, parent_id, created_at, updated_at) \
+             VALUES (12, 'X2', 'Phường B', 'phuong b', 'commune', 7, '2026-01-01', '2026-01-01')",
+            "INSERT INTO unit_lineage (predecessor_id, successor_id, kind, effective_date, created_at) \
+             VALUES (9, 12, 'merge', '2025-07-01', '2026-01-01')",
+            "INSERT INTO users (id, username, full_name, password_hash, created_at, updated_at) \
+             VALUES (3, 'u', 'U', 'x', '2026-01-01', '2026-01-01')",
+            "INSERT INTO role_assignments (user_id, role, unit_id, created_at) \
+             VALUES (3, 'unit_editor', 12, '2026-01-01')",
+        ];
+        for sql in statements {
+            with_db!(db, pool => sqlx::query(sql).execute(pool).await.map(|_| ())).unwrap();
+        }
+        db.migrate().await.unwrap();
+
+        let units: Vec<(i64, String, Option<i64>)> = with_db!(db, pool => sqlx::query_as(
+            "SELECT id, kind, parent_id FROM org_units ORDER BY id").fetch_all(pool).await)
+        .unwrap();
+        assert_eq!(
+            units,
+            [
+                (7, "province".to_string(), None),
+                (9, "commune".to_string(), Some(7)),
+                (12, "commune".to_string(), Some(7)),
+            ]
+        );
+        let role_unit: i64 = with_db!(db, pool => sqlx::query_scalar(
+            "SELECT unit_id FROM role_assignments WHERE user_id = 3").fetch_one(pool).await)
+        .unwrap();
+        assert_eq!(role_unit, 12);
+        // The references still bind: a referenced unit cannot go, a district can come.
+        let removed = with_db!(db, pool => sqlx::query("DELETE FROM org_units WHERE id = 12")
+            .execute(pool).await.map(|_| ()));
+        assert!(removed.is_err(), "{removed:?}");
+        with_db!(db, pool => sqlx::query(
+            "INSERT INTO org_units (code, name, name_search, kind, parent_id, created_at, updated_at) \
+             VALUES ('474', 'Huyện Phú Vang', 'huyen phu vang', 'district', 7, '2026-01-01', '2026-01-01')")
+            .execute(pool).await.map(|_| ()))
+        .unwrap();
+        assert!(
+            db.applied_migrations()
+                .await
+                .unwrap()
+                .contains(&20261208000001)
+        );
+    }
+}
+
+#[tokio::test]
+async fn districts_sit_under_provinces_and_communes_under_districts() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let province = units::create(db, &actor(), &unit("46", "Thừa Thiên Huế", OrgKind::Province, None))
+            .await
+            .unwrap();
+        let district = units::create(
+            db,
+            &actor(),
+            &unit("474", "Huyện Phú Vang", OrgKind::District, Some(province)),
+        )
+        .await
+        .unwrap();
+        let commune = units::create(
+            db,
+            &actor(),
+            &unit("19900", "Xã Phú An", OrgKind::Commune, Some(district)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(units::get(db, district).await.unwrap().kind, OrgKind::District);
+        assert_eq!(units::get(db, commune).await.unwrap().parent_id, Some(district));
+        // A district sits under a province only.
+        let department = units::create(
+            db,
+            &actor(),
+            &unit("SNV", "Sở Nội vụ", OrgKind::Department, Some(province)),
+        )
+        .await
+        .unwrap();
+        let wrong = units::create(
+            db,
+            &actor(),
+            &unit("475", "Huyện A Lưới", OrgKind::District, Some(department)),
+        )
+        .await;
+        assert!(
+            matches!(
+                wrong,
+                Err(StoreError::Setup(SetupRefusal::ParentKind {
+                    kind: OrgKind::District,
+                    parent_kind: OrgKind::Department,
+                    ..
+                }))
+            ),
+            "{wrong:?}"
+        );
+        // The schema still refuses an unknown kind and a parent that does not exist (the
+        // SQLite table was rebuilt to widen its CHECK: its foreign key must still hold).
+        let unknown_kind = with_db!(db, pool => sqlx::query(
+            "INSERT INTO org_units (code, name, name_search, kind, created_at, updated_at) \
+             VALUES ('Z', 'Z', 'z', 'hamlet', '2026-01-01', '2026-01-01')")
+            .execute(pool).await.map(|_| ()));
+        assert!(unknown_kind.is_err(), "{unknown_kind:?}");
+        let orphan = with_db!(db, pool => sqlx::query(
+            "INSERT INTO org_units (code, name, name_search, kind, parent_id, created_at, updated_at) \
+             VALUES ('Z', 'Z', 'z', 'commune', 999999, '2026-01-01', '2026-01-01')")
+            .execute(pool).await.map(|_| ()));
+        assert!(orphan.is_err(), "{orphan:?}");
+    }
+}
+
 #[tokio::test]
 async fn units_form_a_hierarchy_and_every_change_is_audited() {
     for test_db in backends().await {

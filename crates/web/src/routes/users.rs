@@ -343,6 +343,7 @@ fn unit_groups(lang: Lang, all: &[OrgUnit], selected: &str) -> Vec<UnitGroup> {
     let order = [
         OrgKind::Province,
         OrgKind::Department,
+        OrgKind::District,
         OrgKind::Commune,
         OrgKind::Ministry,
         OrgKind::Nation,

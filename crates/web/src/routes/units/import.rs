@@ -18,6 +18,8 @@ pub struct ImportPage {
     summary: Option<ImportSummary>,
     file_name: String,
     max_megabytes: String,
+    /// Every unit kind's code, as the `kind` column takes it (from `OrgKind::ALL`).
+    kinds: Vec<&'static str>,
 }
 
 fn import_page(
@@ -29,6 +31,10 @@ fn import_page(
 ) -> ImportPage {
     let megabytes = state.config.max_upload_bytes as f64 / (1024.0 * 1024.0);
     ImportPage {
+        kinds: chiso_domain::org::OrgKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect(),
         page: Page::new(context, "units.import_title"),
         problems,
         summary,

@@ -69,8 +69,9 @@ fn kind_rank(kind: OrgKind) -> usize {
         OrgKind::Nation => 0,
         OrgKind::Province => 1,
         OrgKind::Department => 2,
-        OrgKind::Commune => 3,
-        OrgKind::Ministry => 4,
+        OrgKind::District => 3,
+        OrgKind::Commune => 4,
+        OrgKind::Ministry => 5,
     }
 }
 
