@@ -519,6 +519,13 @@ fn the_leader_survey_gives_points_per_leaf() {
     assert!(output.status.success());
     let shown = stdout(&output);
     assert!(shown.contains("[0,50 điểm → 5.2.3]"), "{shown}");
+    // ld16 asks how often, with its own answer labels; the 2020 survey asked districts.
+    assert!(
+        shown.contains("A Không có / B Hiếm khi / C Thỉnh thoảng / D Thường xuyên"),
+        "{shown}"
+    );
+    assert!(shown.contains("Cấp huyện"), "{shown}");
+    assert!(!shown.contains("Cấp xã"), "{shown}");
     let codes: Vec<String> = (1..=25).map(|i| format!("ld{i:02}")).collect();
     let mut text = format!(
         "unit_code,respondent_id,channel,weight,{}\n",

@@ -116,6 +116,21 @@ pub struct Item {
     pub max_points: Option<f64>,
     /// The framework leaf the item's points feed.
     pub leaf: Option<String>,
+    /// The item's own wording of the scale's answers, one per answer in the scale's order,
+    /// when the scale's labels do not fit its question (the leader survey asks about
+    /// harassment with "Không có … Thường xuyên", not "Rất tốt … Kém"). Codes and shares are
+    /// the scale's (docs/formats.md §5).
+    pub labels: Option<Vec<String>>,
+}
+
+impl Item {
+    /// The label of the scale's answer at `position`, in this item's wording.
+    pub fn answer_label<'a>(&'a self, scale: &'a Scale, position: usize) -> &'a str {
+        self.labels
+            .as_ref()
+            .and_then(|labels| labels.get(position))
+            .map_or(scale.answers[position].label.as_str(), String::as_str)
+    }
 }
 
 /// How the survey's result feeds the PAR INDEX (docs/method.md §3.8).
@@ -260,6 +275,7 @@ struct FileItem {
     factor: Option<String>,
     max_points: Option<f64>,
     leaf: Option<String>,
+    labels: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -398,6 +414,16 @@ impl Questionnaire {
             {
                 problems.push(format!("item '{}': max_points {max} is not > 0", i.code));
             }
+            if let Some(labels) = &i.labels
+                && labels.len() != source.scale.answers.len()
+            {
+                problems.push(format!(
+                    "item '{}': {} labels for a scale of {} answers",
+                    i.code,
+                    labels.len(),
+                    source.scale.answers.len()
+                ));
+            }
             items.push(Item {
                 code: i.code.clone(),
                 title: i.title.clone(),
@@ -405,6 +431,7 @@ impl Questionnaire {
                 factor,
                 max_points: i.max_points,
                 leaf: i.leaf.clone(),
+                labels: i.labels.clone(),
             });
         }
         if items.is_empty() {
@@ -673,6 +700,63 @@ mod tests {
         assert_eq!(leaders.scale.answers[4].share, None);
         let total: f64 = leaders.items.iter().filter_map(|i| i.max_points).sum();
         assert!((total - 23.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_item_may_word_the_scale_its_own_way() {
+        let leaders = bundled("leader-2020").unwrap();
+        let item = |code: &str| leaders.items.iter().find(|i| i.code == code).unwrap();
+        let labels = |code: &str| -> Vec<&str> {
+            (0..leaders.scale.answers.len())
+                .map(|a| item(code).answer_label(&leaders.scale, a))
+                .collect()
+        };
+        assert_eq!(
+            labels("ld16"),
+            [
+                "Không có",
+                "Hiếm khi",
+                "Thỉnh thoảng",
+                "Thường xuyên",
+                "Không có ý kiến"
+            ]
+        );
+        assert_eq!(
+            labels("ld15"),
+            ["Rất tốt", "Tốt", "Trung bình", "Kém", "Không có ý kiến"]
+        );
+        // The 2020 survey asked provincial and district leaders, not communes.
+        let level = leaders
+            .demographics
+            .iter()
+            .find(|d| d.code == "level")
+            .unwrap();
+        let levels: Vec<&str> = level.options.iter().map(|o| o.label.as_str()).collect();
+        assert_eq!(levels, ["Cấp tỉnh", "Cấp huyện"]);
+
+        let wrong = r#"
+id = "x"
+title = "x"
+version = 1
+[scale]
+answers = [{ code = "1", label = "a", share = 1.0 }, { code = "2", label = "b", share = 0.0 }]
+[[factors]]
+code = "F1"
+title = "f"
+[[items]]
+code = "q1"
+factor = "F1"
+title = "t"
+labels = ["only one"]
+"#;
+        let error = Questionnaire::from_toml("x.toml", wrong).unwrap_err();
+        assert!(
+            error
+                .problems
+                .join("\n")
+                .contains("item 'q1': 1 labels for a scale of 2 answers"),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -306,6 +306,16 @@ fn show(q: &Questionnaire) -> String {
                 out.push_str(&format!(" [{} điểm → {leaf}]", vi_number(max, 2)));
             }
             out.push('\n');
+            if let Some(labels) = &item.labels {
+                let own: Vec<String> = q
+                    .scale
+                    .answers
+                    .iter()
+                    .zip(labels)
+                    .map(|(a, label)| format!("{} {label}", a.code))
+                    .collect();
+                out.push_str(&format!("           trả lời: {}\n", own.join(" / ")));
+            }
         }
     }
     for item in q.items.iter().filter(|i| i.factor.is_none()) {

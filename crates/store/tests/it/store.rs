@@ -169,9 +169,13 @@ async fn the_district_migration_keeps_every_unit_and_reference() {
 async fn districts_sit_under_provinces_and_communes_under_districts() {
     for test_db in backends().await {
         let db = &test_db.db;
-        let province = units::create(db, &actor(), &unit("46", "Thừa Thiên Huế", OrgKind::Province, None))
-            .await
-            .unwrap();
+        let province = units::create(
+            db,
+            &actor(),
+            &unit("46", "Thừa Thiên Huế", OrgKind::Province, None),
+        )
+        .await
+        .unwrap();
         let district = units::create(
             db,
             &actor(),
@@ -186,8 +190,14 @@ async fn districts_sit_under_provinces_and_communes_under_districts() {
         )
         .await
         .unwrap();
-        assert_eq!(units::get(db, district).await.unwrap().kind, OrgKind::District);
-        assert_eq!(units::get(db, commune).await.unwrap().parent_id, Some(district));
+        assert_eq!(
+            units::get(db, district).await.unwrap().kind,
+            OrgKind::District
+        );
+        assert_eq!(
+            units::get(db, commune).await.unwrap().parent_id,
+            Some(district)
+        );
         // A district sits under a province only.
         let department = units::create(
             db,

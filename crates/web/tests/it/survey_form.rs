@@ -541,3 +541,34 @@ async fn concurrent_api_submissions_are_all_counted() {
         assert_eq!(counted(&db, wave.id, wave.units[0]).await, (40, 0));
     }
 }
+
+/// The leader survey's form: ld16 asks how often, so its answers read "Không có … Thường
+/// xuyên" while the other items keep the scale's "Rất tốt … Kém"; the levels are the
+/// province's and the districts'.
+#[tokio::test]
+async fn an_item_shows_its_own_answer_labels() {
+    for mut app in apps().await {
+        let db = app.db.clone();
+        let wave = wave_on(&db, "leader-2020").await;
+        app.reset_client().await;
+        let (status, page) = app.get_text(&format!("/ks/{}", wave.slugs[0])).await;
+        assert_eq!(status, 200, "{:?}: {page}", app.backend);
+        let block = |code: &str| {
+            let start = page
+                .find(&format!("name=\"{code}\""))
+                .unwrap_or_else(|| panic!("{code} on the form"));
+            let end = page[start..]
+                .find("</fieldset>")
+                .map_or(page.len(), |e| start + e);
+            page[start..end].to_string()
+        };
+        let ld16 = block("ld16");
+        for label in ["Không có", "Hiếm khi", "Thỉnh thoảng", "Thường xuyên"] {
+            assert!(ld16.contains(label), "{:?}: {label} in {ld16}", app.backend);
+        }
+        assert!(!ld16.contains("Rất tốt"), "{:?}: {ld16}", app.backend);
+        assert!(block("ld15").contains("Rất tốt"), "{:?}", app.backend);
+        assert!(page.contains("Cấp huyện"), "{:?}", app.backend);
+        assert!(!page.contains("Cấp xã"), "{:?}", app.backend);
+    }
+}

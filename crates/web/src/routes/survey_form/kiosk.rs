@@ -386,6 +386,7 @@ pub async fn api_questionnaire(State(state): State<AppState>, headers: HeaderMap
                 "items": q.items.iter().map(|i| json!({
                     "code": i.code, "title": i.title, "title_en": i.title_en,
                     "factor": i.factor.map(|f| q.factors[f].code.clone()),
+                    "labels": i.labels,
                 })).collect::<Vec<_>>(),
                 "overall": q.overall.map(|i| q.items[i].code.clone()),
                 "demographics": q.demographics.iter().map(choice).collect::<Vec<_>>(),

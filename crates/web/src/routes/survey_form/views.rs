@@ -106,24 +106,23 @@ pub(super) fn form_page(
     errors: Vec<String>,
 ) -> FormPage {
     let lang = context.lang;
-    let scale: Vec<(String, String)> = questionnaire
-        .scale
-        .answers
-        .iter()
-        .map(|a| (a.code.clone(), a.label.clone()))
-        .collect();
     let item_view = |index: usize| {
         let item = &questionnaire.items[index];
         let chosen = first(fields, &item.code);
         ItemView {
             code: item.code.clone(),
             title: pick(lang, &item.title, &item.title_en),
-            options: scale
+            options: questionnaire
+                .scale
+                .answers
                 .iter()
-                .map(|(code, label)| OptionView {
-                    value: code.clone(),
-                    label: label.clone(),
-                    checked: chosen.eq_ignore_ascii_case(code),
+                .enumerate()
+                .map(|(position, answer)| OptionView {
+                    value: answer.code.clone(),
+                    label: item
+                        .answer_label(&questionnaire.scale, position)
+                        .to_string(),
+                    checked: chosen.eq_ignore_ascii_case(&answer.code),
                 })
                 .collect(),
             error: faulty.contains(&item.code),

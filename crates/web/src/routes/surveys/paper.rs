@@ -96,9 +96,14 @@ pub(super) async fn paper_page(
                     .scale
                     .answers
                     .iter()
-                    .map(|a| ChoiceView {
+                    .enumerate()
+                    .map(|(position, a)| ChoiceView {
                         value: a.code.clone(),
-                        label: format!("{} {}", a.code, a.label),
+                        label: format!(
+                            "{} {}",
+                            a.code,
+                            item.answer_label(&questionnaire.scale, position)
+                        ),
                         checked: current.trim().eq_ignore_ascii_case(&a.code),
                     })
                     .collect(),

@@ -128,7 +128,12 @@ pub(super) fn parent_choices(all: &[OrgUnit], selected: &str, own: Option<i64>) 
     let today = Utc::now().date_naive();
     let mut parents: Vec<&OrgUnit> = all
         .iter()
-        .filter(|u| matches!(u.kind, OrgKind::Nation | OrgKind::Province | OrgKind::District) && Some(u.id) != own)
+        .filter(|u| {
+            matches!(
+                u.kind,
+                OrgKind::Nation | OrgKind::Province | OrgKind::District
+            ) && Some(u.id) != own
+        })
         .filter(|u| u.is_current_on(today) || u.id.to_string() == selected)
         .collect();
     parents.sort_by(|a, b| (kind_rank(a.kind), &a.code).cmp(&(kind_rank(b.kind), &b.code)));
