@@ -70,6 +70,18 @@ impl ScoreSheet {
         Ok(points)
     }
 
+    /// Sets a leaf's points over what it had, after the same checks as [`ScoreSheet::set`];
+    /// returns the earlier points. What-if changes use it (docs/method.md §7.2).
+    pub fn replace(
+        &mut self,
+        framework: &Framework,
+        leaf: NodeId,
+        points: Points,
+    ) -> Result<Option<Points>, ScoreError> {
+        check_leaf_points(framework, leaf, points)?;
+        Ok(self.entries[leaf].replace(points))
+    }
+
     pub fn get(&self, leaf: NodeId) -> Option<Points> {
         self.entries[leaf]
     }

@@ -15,6 +15,7 @@ pub mod org;
 pub mod points;
 pub mod ranking;
 pub mod rule;
+pub mod simulator;
 pub mod text;
 pub mod wave;
 pub mod weakness;

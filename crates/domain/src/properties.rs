@@ -2,7 +2,9 @@
 
 use proptest::prelude::*;
 
+use crate::simulator::{Change, simulate};
 use crate::testing::{arb_evaluation_input, arb_framework, arb_sheet};
+use crate::weakness::{Target, what_it_takes};
 use crate::{Bands, Points, compute_unit, evaluate};
 
 proptest! {
@@ -77,5 +79,44 @@ proptest! {
             shuffled.swap(i, (state >> 33) as usize % (i + 1));
         }
         prop_assert_eq!(evaluate(&framework, shuffled, &Bands::default()), reference);
+    }
+
+    /// What it takes (docs/method.md §7.2): when a target rank is reachable, recovering the
+    /// proposed leaves reaches it, the others as they stand; leaving any one of them out does
+    /// not, so no smaller subset of the proposal reaches it either.
+    #[test]
+    fn what_it_takes_reaches_the_rank_and_no_less_does(
+        ((framework, units), pick, rank) in (arb_evaluation_input(), any::<prop::sample::Index>(), 1u32..8)
+    ) {
+        let bands = Bands::default();
+        let evaluation = evaluate(&framework, units.clone(), &bands);
+        let unit = &evaluation.units[pick.index(evaluation.units.len())];
+        let rank = rank.min(evaluation.units.len() as u32);
+        let taken = what_it_takes(&framework, &evaluation, unit, Target::Rank(rank)).unwrap();
+        prop_assume!(taken.reachable);
+        let changes: Vec<Change> = taken
+            .leaves
+            .iter()
+            .map(|loss| Change::recovering(&framework, loss))
+            .collect();
+        // A change a leaf's levels refuse (no 0 level on a penalty) cannot be simulated.
+        let Ok(after) = simulate(&framework, &units, &bands, &unit.code, &changes) else {
+            return Ok(());
+        };
+        prop_assert!(after.rank <= rank, "rank {} for target {}", after.rank, rank);
+        prop_assert!(after.index_hundredths >= taken.target_index_hundredths);
+        if taken.points_needed > Points::ZERO {
+            for left_out in 0..changes.len() {
+                let mut fewer = changes.clone();
+                fewer.remove(left_out);
+                let short = simulate(&framework, &units, &bands, &unit.code, &fewer).unwrap();
+                prop_assert!(
+                    short.rank > rank || short.index_hundredths < taken.target_index_hundredths,
+                    "without leaf {} the unit still reaches rank {}", left_out, rank
+                );
+            }
+        } else {
+            prop_assert!(changes.is_empty());
+        }
     }
 }

@@ -120,6 +120,58 @@ fn median(sorted: &[Points]) -> Points {
     }
 }
 
+/// A leaf where a unit lost points, with what tells how recoverable they are: how many units
+/// of the evaluation score full marks there (none lost, for a penalty) and whether the unit
+/// scores it itself or a survey does (docs/method.md §7.2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recoverable {
+    pub loss: LeafLoss,
+    pub method: Method,
+    /// Units of the evaluation with nothing lost on this leaf.
+    pub full_marks: usize,
+    /// Units in the evaluation.
+    pub units: usize,
+}
+
+/// Every leaf where the unit lost points, the most recoverable first: the most points lost,
+/// then the most units at full marks (others show it can be done), then self-assessed leaves
+/// before survey leaves (a unit acts on its own work sooner than on citizens' opinion), then
+/// tree order.
+pub fn recoverable(
+    framework: &Framework,
+    evaluation: &Evaluation,
+    unit: &UnitOutcome,
+) -> Vec<Recoverable> {
+    let mut found: Vec<Recoverable> = leaf_losses(framework, unit)
+        .into_iter()
+        .map(|loss| {
+            let node = framework.node(loss.leaf);
+            let full = |u: &UnitOutcome| {
+                let points = u.points.node_points[loss.leaf];
+                match node.method {
+                    Method::Penalty => points == Points::ZERO,
+                    _ => points >= node.max_points,
+                }
+            };
+            Recoverable {
+                method: node.method,
+                full_marks: evaluation.units.iter().filter(|u| full(u)).count(),
+                units: evaluation.units.len(),
+                loss,
+            }
+        })
+        .collect();
+    // Stable: tree order stays among equals.
+    found.sort_by_key(|r| {
+        (
+            std::cmp::Reverse(r.loss.lost),
+            std::cmp::Reverse(r.full_marks),
+            r.method == Method::Survey,
+        )
+    });
+    found
+}
+
 /// A goal for a unit.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Target {
@@ -148,7 +200,8 @@ pub struct WhatItTakes {
     /// All points the unit could still recover.
     pub recoverable: Points,
     /// The leaves with the most recoverable points, largest first, enough to cover the need
-    /// when it can be covered.
+    /// when it can be covered: no fewer leaves cover it, and leaving any one out falls short.
+    /// Among equal losses the more recoverable leaf comes first ([`recoverable`]).
     pub leaves: Vec<LeafLoss>,
     pub reachable: bool,
 }
@@ -182,8 +235,17 @@ pub fn what_it_takes(
         }
     };
     let needed_points = minimal_points_for(framework.max_points(), target_hundredths);
-    let points_needed = (needed_points - unit.points.points).max(Points::ZERO);
-    let losses = leaf_losses(framework, unit);
+    // A unit already at the target needs nothing, even with negative points (a penalty larger
+    // than its points still gives index 0, which a target of 0 accepts).
+    let points_needed = if unit.index_hundredths >= target_hundredths {
+        Points::ZERO
+    } else {
+        (needed_points - unit.points.points).max(Points::ZERO)
+    };
+    let losses: Vec<LeafLoss> = recoverable(framework, evaluation, unit)
+        .into_iter()
+        .map(|r| r.loss)
+        .collect();
     let recoverable: Points = losses.iter().map(|l| l.lost).sum();
     let mut leaves = Vec::new();
     let mut covered = Points::ZERO;
