@@ -52,6 +52,7 @@ const VI_FILES: &[(&str, &str)] = &[
     ("users", include_str!("../locales/vi/users.toml")),
     ("assessment", include_str!("../locales/vi/assessment.toml")),
     ("appraisal", include_str!("../locales/vi/appraisal.toml")),
+    ("results", include_str!("../locales/vi/results.toml")),
     ("surveys", include_str!("../locales/vi/surveys.toml")),
     (
         "survey_form",
@@ -74,6 +75,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("users", include_str!("../locales/en/users.toml")),
     ("assessment", include_str!("../locales/en/assessment.toml")),
     ("appraisal", include_str!("../locales/en/appraisal.toml")),
+    ("results", include_str!("../locales/en/results.toml")),
     ("surveys", include_str!("../locales/en/surveys.toml")),
     (
         "survey_form",

@@ -22,6 +22,7 @@ use chiso_domain::assessment::{
     SheetAction, SheetContext, SheetRecords, SheetStatus, SheetSummary, Stage, SubmissionProblem,
 };
 use chiso_domain::campaign::CampaignState;
+use chiso_domain::evaluation::UnitInput;
 use chiso_domain::{Bands, Framework, NodeId, Points, evaluate};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 

@@ -291,19 +291,29 @@ pub struct PublishedResults {
 }
 
 /// A unit's code, name, region and final leaf values, while results are computed.
-pub(super) type UnitFinals = (String, String, Option<String>, Vec<(NodeId, Points)>);
+pub type UnitFinals = (String, String, Option<String>, Vec<(NodeId, Points)>);
 
-/// Computes a finalized campaign's results with the scoring engine (one ranking per group of
-/// units, group ranks by region), without storing them.
-pub async fn compute_results(
-    db: &Db,
-    campaign: &CampaignRow,
-    published_by: &str,
-) -> Result<PublishedResults, StoreError> {
-    let bands =
-        Bands::parse(&campaign.bands).map_err(chiso_domain::campaign::SetupRefusal::from)?;
+/// One group of a finalized campaign as the scoring engine takes it: its framework, the units
+/// ranked in it with their final leaf values (docs/method.md §2.5), and the units left out.
+pub struct GroupFinals {
+    pub unit_group: String,
+    pub framework_id: i64,
+    pub framework_code: String,
+    pub stored: StoredFramework,
+    /// The units ranked, by id: code, name, region and final values.
+    pub units: BTreeMap<i64, UnitFinals>,
+    /// The engine's inputs, one per ranked unit, keyed by the unit's id as text.
+    pub inputs: Vec<UnitInput>,
+    pub excluded: Vec<ExcludedUnit>,
+    /// Units ranked with 0 points (never submitted, decided so at finalize).
+    pub zeroed: Vec<i64>,
+}
+
+/// Every group of a campaign with its units' final values, read in one query for the whole
+/// campaign (sheets without a value come back once with NULLs, so they are ranked too). The
+/// published results and the analyses behind them (what it takes, what if) start here.
+pub async fn group_finals(db: &Db, campaign_id: i64) -> Result<Vec<GroupFinals>, StoreError> {
     type FinalRow = (
-        i64,
         i64,
         String,
         String,
@@ -314,22 +324,19 @@ pub async fn compute_results(
         Option<String>,
         Option<DateTime<Utc>>,
     );
-    // One query for every sheet and final value of the campaign (sheets without a value come
-    // back once with NULLs, so they are ranked too).
     let rows: Vec<FinalRow> = with_db_read!(db, pool => sqlx::query_as(
-        "SELECT s.id, s.unit_id, u.code, u.name, u.region, s.framework_id, f.node_id, f.points, s.outcome, s.submitted_at \
+        "SELECT s.unit_id, u.code, u.name, u.region, s.framework_id, f.node_id, f.points, s.outcome, s.submitted_at \
          FROM sheets s JOIN org_units u ON u.id = s.unit_id \
          LEFT JOIN final_scores f ON f.sheet_id = s.id \
          WHERE s.campaign_id = $1 ORDER BY s.id")
-        .bind(campaign.id)
+        .bind(campaign_id)
         .fetch_all(pool)
         .await?);
-    let participants = campaigns::units(db, campaign.id).await?;
+    let participants = campaigns::units(db, campaign_id).await?;
     let mut groups = Vec::new();
-    for group in campaigns::frameworks(db, campaign.id).await? {
+    for group in campaigns::frameworks(db, campaign_id).await? {
         let stored = frameworks::load(db, group.framework_id).await?;
         let index = node_index(&stored);
-        let framework = &stored.framework;
         let members: Vec<i64> = participants
             .iter()
             .filter(|u| u.unit_group == group.unit_group)
@@ -338,9 +345,7 @@ pub async fn compute_results(
         let mut units: BTreeMap<i64, UnitFinals> = BTreeMap::new();
         let mut excluded: Vec<ExcludedUnit> = Vec::new();
         let mut zeroed: Vec<i64> = Vec::new();
-        for (_, unit_id, code, name, region, framework_id, node, points, outcome, submitted) in
-            &rows
-        {
+        for (unit_id, code, name, region, framework_id, node, points, outcome, submitted) in &rows {
             if *framework_id != group.framework_id || !members.contains(unit_id) {
                 continue;
             }
@@ -356,8 +361,8 @@ pub async fn compute_results(
                     }
                     continue;
                 }
-                Some(Outcome::Zero) => zeroed.push(*unit_id),
-                None => {}
+                Some(Outcome::Zero) if !zeroed.contains(unit_id) => zeroed.push(*unit_id),
+                _ => {}
             }
             let unit = units
                 .entry(*unit_id)
@@ -372,7 +377,7 @@ pub async fn compute_results(
         for (unit_id, (_, _, region, values)) in &units {
             inputs.push(
                 rules::unit_input(
-                    framework,
+                    &stored.framework,
                     &unit_id.to_string(),
                     region.clone(),
                     values.clone(),
@@ -380,69 +385,35 @@ pub async fn compute_results(
                 .map_err(|e| StoreError::Invalid(format!("unit {unit_id}: {e}")))?,
             );
         }
-        let evaluation = evaluate(framework, inputs, &bands);
-        let mut published: Vec<PublishedUnit> = evaluation
-            .units
-            .iter()
-            .map(|outcome| {
-                let unit_id: i64 = outcome.code.parse().unwrap_or_default();
-                let (code, name, region, _) = &units[&unit_id];
-                PublishedUnit {
-                    unit_id,
-                    unit_code: code.clone(),
-                    unit_name: name.clone(),
-                    region: region.clone(),
-                    points: outcome.points.points,
-                    tree_points: outcome.points.tree_points,
-                    bonus: outcome.points.bonus,
-                    penalty: outcome.points.penalty,
-                    index: outcome.index,
-                    index_hundredths: outcome.index_hundredths,
-                    rank: outcome.rank,
-                    region_rank: outcome.group_rank,
-                    classification: outcome.classification.clone(),
-                    areas: outcome
-                        .areas
-                        .iter()
-                        .map(|area| PublishedArea {
-                            code: framework.node(area.node).code.clone(),
-                            title: framework.node(area.node).title.clone(),
-                            points: area.points,
-                            max_points: area.max_points,
-                            index: area.index,
-                            rank: area.rank,
-                        })
-                        .collect(),
-                    missing: outcome
-                        .points
-                        .missing
-                        .iter()
-                        .map(|&leaf| framework.node(leaf).code.clone())
-                        .collect(),
-                    outcome: zeroed.contains(&unit_id).then_some(Outcome::Zero),
-                }
-            })
-            .collect();
-        // The engine keys units by id; ties read in unit-code order (docs/formats.md §4).
-        published.sort_by(|a, b| {
-            a.rank
-                .cmp(&b.rank)
-                .then_with(|| a.unit_code.cmp(&b.unit_code))
-        });
-        groups.push(PublishedGroup {
+        excluded.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
+        groups.push(GroupFinals {
             unit_group: group.unit_group.clone(),
             framework_id: group.framework_id,
             framework_code: group.framework_code.clone(),
-            framework_title: framework.display_title(),
-            sample: framework.meta.sample,
-            max_points: framework.max_points(),
-            units: published,
-            excluded: {
-                excluded.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
-                excluded
-            },
+            stored,
+            units,
+            inputs,
+            excluded,
+            zeroed,
         });
     }
+    Ok(groups)
+}
+
+/// Computes a finalized campaign's results with the scoring engine (one ranking per group of
+/// units, group ranks by region), without storing them.
+pub async fn compute_results(
+    db: &Db,
+    campaign: &CampaignRow,
+    published_by: &str,
+) -> Result<PublishedResults, StoreError> {
+    let bands =
+        Bands::parse(&campaign.bands).map_err(chiso_domain::campaign::SetupRefusal::from)?;
+    let groups = group_finals(db, campaign.id)
+        .await?
+        .into_iter()
+        .map(|group| published_group(group, &bands))
+        .collect();
     Ok(PublishedResults {
         campaign_id: campaign.id,
         year: campaign.year,
@@ -452,6 +423,70 @@ pub async fn compute_results(
         published_by: published_by.to_string(),
         groups,
     })
+}
+
+/// A group's ranking as published: the engine's outcome of every unit, with its names.
+fn published_group(group: GroupFinals, bands: &Bands) -> PublishedGroup {
+    let framework = &group.stored.framework;
+    let evaluation = evaluate(framework, group.inputs, bands);
+    let mut published: Vec<PublishedUnit> = evaluation
+        .units
+        .iter()
+        .map(|outcome| {
+            let unit_id: i64 = outcome.code.parse().unwrap_or_default();
+            let (code, name, region, _) = &group.units[&unit_id];
+            PublishedUnit {
+                unit_id,
+                unit_code: code.clone(),
+                unit_name: name.clone(),
+                region: region.clone(),
+                points: outcome.points.points,
+                tree_points: outcome.points.tree_points,
+                bonus: outcome.points.bonus,
+                penalty: outcome.points.penalty,
+                index: outcome.index,
+                index_hundredths: outcome.index_hundredths,
+                rank: outcome.rank,
+                region_rank: outcome.group_rank,
+                classification: outcome.classification.clone(),
+                areas: outcome
+                    .areas
+                    .iter()
+                    .map(|area| PublishedArea {
+                        code: framework.node(area.node).code.clone(),
+                        title: framework.node(area.node).title.clone(),
+                        points: area.points,
+                        max_points: area.max_points,
+                        index: area.index,
+                        rank: area.rank,
+                    })
+                    .collect(),
+                missing: outcome
+                    .points
+                    .missing
+                    .iter()
+                    .map(|&leaf| framework.node(leaf).code.clone())
+                    .collect(),
+                outcome: group.zeroed.contains(&unit_id).then_some(Outcome::Zero),
+            }
+        })
+        .collect();
+    // The engine keys units by id; ties read in unit-code order (docs/formats.md §4).
+    published.sort_by(|a, b| {
+        a.rank
+            .cmp(&b.rank)
+            .then_with(|| a.unit_code.cmp(&b.unit_code))
+    });
+    PublishedGroup {
+        unit_group: group.unit_group,
+        framework_id: group.framework_id,
+        framework_code: group.framework_code,
+        framework_title: framework.display_title(),
+        sample: framework.meta.sample,
+        max_points: framework.max_points(),
+        units: published,
+        excluded: group.excluded,
+    }
 }
 
 /// The secretariat publishes a finalized campaign: the engine's results are stored as a

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod frameworks;
 pub mod home;
 pub mod notifications;
+pub mod results;
 pub mod survey_form;
 pub mod survey_scope;
 pub mod surveys;
@@ -105,6 +106,7 @@ pub fn router(state: AppState) -> Router {
         .merge(users::router())
         .merge(assessment::router())
         .merge(appraisal::router())
+        .merge(results::router())
         .merge(surveys::router())
         .merge(notifications::router())
         .merge(templates::router())

@@ -225,6 +225,114 @@ fn vi(points: Points) -> String {
     text.trim_end_matches('0').trim_end_matches(',').to_string()
 }
 
+/// A unit's page in published results and "what it takes" with the simulator (docs/method.md
+/// §7.2): where it stands and why, the points needed for rank 1 with the leaves proposed, and
+/// the proposal applied in the simulator reaching that rank; refusals in Vietnamese.
+async fn unit_results_explained(
+    app: &TestApp,
+    db: &Db,
+    campaign: i64,
+    departments: &sheets::PublishedGroup,
+) {
+    let backend = app.backend;
+    let second = departments
+        .units
+        .iter()
+        .find(|u| u.rank > 1 && u.outcome.is_none())
+        .expect("a unit below the first");
+    let path = format!("/dot-danh-gia/{campaign}/ket-qua/don-vi/{}", second.unit_id);
+    let (status, body) = app.get_text(&path).await;
+    assert_eq!(status, 200, "{backend:?}: {body}");
+    assert!(!body.contains("id=\"results-preview\""), "{backend:?}");
+    assert!(
+        body.contains(&format!(
+            "id=\"standing-rank\">{}/{}</dd>",
+            second.rank,
+            departments.units.len()
+        )),
+        "{backend:?}: the rank"
+    );
+    assert!(body.contains(&second.classification), "{backend:?}");
+    // Every area by its name, with the group's average and best; the leaves lost; the trend.
+    for area in &second.areas {
+        assert!(
+            body.contains(&format!("{}. {}", area.code, area.title)),
+            "{backend:?}: area {}",
+            area.code
+        );
+    }
+    assert!(body.contains("id=\"loss-table\""), "{backend:?}");
+    assert!(
+        body.contains(&format!("data-campaign=\"{campaign}\"")),
+        "{backend:?}"
+    );
+    // The results list links to it.
+    let (_, list) = app
+        .get_text(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+        .await;
+    assert!(list.contains(&format!("href=\"{path}\"")), "{backend:?}");
+
+    // What it takes to be first: the points needed and the leaves, then the proposal applied.
+    let (status, body) = app.get_text(&format!("{path}/muc-tieu?hang=1")).await;
+    assert_eq!(status, 200, "{backend:?}: {body}");
+    assert!(body.contains("id=\"points-needed\""), "{backend:?}: {body}");
+    assert!(body.contains("id=\"proposal\""), "{backend:?}");
+    let (status, body) = app
+        .get_text(&format!("{path}/muc-tieu?hang=1&ap_dung=1"))
+        .await;
+    assert_eq!(status, 200, "{backend:?}");
+    assert!(
+        body.contains(&format!(
+            "id=\"sim-rank\">1/{}</dd>",
+            departments.units.len()
+        )),
+        "{backend:?}: the proposal reaches rank 1"
+    );
+    // Nothing was stored: the published ranking is unchanged.
+    let again = sheets::published_results(db, campaign)
+        .await
+        .unwrap()
+        .unwrap();
+    let same = again
+        .groups
+        .iter()
+        .flat_map(|g| &g.units)
+        .find(|u| u.unit_id == second.unit_id)
+        .unwrap();
+    assert_eq!(same.rank, second.rank, "{backend:?}");
+    // Refusals in Vietnamese, beside what was typed.
+    let (status, body) = app.get_text(&format!("{path}/muc-tieu?hang=abc")).await;
+    assert_eq!(status, 200, "{backend:?}");
+    assert!(body.contains("Hạng abc không hợp lệ"), "{backend:?}");
+    let scope_sheet = sheets::find_sheet(db, campaign, second.unit_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let scope = sheets::scope(db, scope_sheet).await.unwrap();
+    let first_leaf = scope.framework().leaves()[0];
+    let node_id = scope.stored.node_ids[&scope.framework().node(first_leaf).code];
+    let (_, body) = app
+        .get_text(&format!("{path}/muc-tieu?mo_phong=1&d{node_id}=nhiều"))
+        .await;
+    assert!(body.contains("không phải là số điểm"), "{backend:?}");
+    let too_much = format!("{path}/muc-tieu?mo_phong=1&d{node_id}=999");
+    let (status, body) = app.get_text(&too_much).await;
+    assert_eq!(status, 200, "{backend:?}");
+    assert!(
+        !body.contains("id=\"simulated\""),
+        "{backend:?}: refused, not simulated"
+    );
+    // A unit that is not ranked in the campaign has no page.
+    assert_eq!(
+        app.get(&format!("/dot-danh-gia/{campaign}/ket-qua/don-vi/999999"))
+            .await
+            .status(),
+        404,
+        "{backend:?}"
+    );
+}
+
 #[tokio::test]
 async fn rounds_explanations_finalization_and_publication() {
     for mut app in common::apps().await {
@@ -864,6 +972,26 @@ async fn rounds_explanations_finalization_and_publication() {
             .await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(body.contains("id=\"results-preview\""), "{backend:?}");
+        // A unit's page in the preview: staff only, marked as not published.
+        let s03_unit = unit_id(db, "S03").await;
+        let (status, body) = app
+            .get_text(&format!(
+                "/dot-danh-gia/{campaign}/ket-qua/don-vi/{s03_unit}"
+            ))
+            .await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert!(body.contains("id=\"results-preview\""), "{backend:?}");
+        app.login("xemketqua").await;
+        assert_eq!(
+            app.get(&format!(
+                "/dot-danh-gia/{campaign}/ket-qua/don-vi/{s03_unit}/muc-tieu"
+            ))
+            .await
+            .status(),
+            403,
+            "{backend:?}"
+        );
+        app.login("thuongtruc").await;
 
         // Publishing through the campaign's transition computes the snapshot.
         let response = app
@@ -985,6 +1113,10 @@ async fn rounds_explanations_finalization_and_publication() {
                 "{backend:?}: rank order"
             );
         }
+
+        // A unit's page and what it takes, for every signed-in role after publication.
+        app.login("xemketqua").await;
+        unit_results_explained(&app, db, campaign, departments).await;
 
         // The results as .xlsx: the same ranking.
         let (status, kind, bytes) =

@@ -158,6 +158,18 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     // publication every role (tested in tests/appraisal.rs).
     ("GET", "/dot-danh-gia/{campaign}/ket-qua", STAFF),
     ("GET", "/dot-danh-gia/{campaign}/ket-qua.xlsx", STAFF),
+    // A unit's results and what it takes: the same (the matrix's unit has no page: 404 for
+    // staff; after publication every role, tested in tests/appraisal.rs).
+    (
+        "GET",
+        "/dot-danh-gia/{campaign}/ket-qua/don-vi/{unit}",
+        STAFF,
+    ),
+    (
+        "GET",
+        "/dot-danh-gia/{campaign}/ket-qua/don-vi/{unit}/muc-tieu",
+        STAFF,
+    ),
     ("GET", "/dot-danh-gia/{campaign}/nhat-ky.csv", STAFF),
     // Surveys: staff screens. Reading needs ViewSetup (every role, viewers included),
     // every change ManageCampaigns. `{wave}`, `{device}`, `{service}`, `{job}` and `{node}` have no target

@@ -9,6 +9,8 @@ pub use crate::charts::{Bar, Chart};
 /// A unit's line of the ranking.
 pub struct ResultRow {
     pub rank: u32,
+    /// The unit's page in these results.
+    pub href: String,
     pub code: String,
     pub name: String,
     pub points: String,
@@ -122,6 +124,7 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
                 .iter()
                 .map(|u| ResultRow {
                     rank: u.rank,
+                    href: crate::routes::results::unit_path(results.campaign_id, u.unit_id),
                     code: u.unit_code.clone(),
                     name: u.unit_name.clone(),
                     points: pts(lang, u.points),

@@ -1,0 +1,183 @@
+//! A unit's page in a campaign's results (GET /dot-danh-gia/{id}/ket-qua/don-vi/{unit}).
+
+use chiso_domain::campaign::CampaignState;
+use chiso_domain::weakness;
+use chiso_store::campaigns;
+
+use super::*;
+
+/// An area of the unit against the group.
+pub struct AreaLine {
+    pub code: String,
+    pub title: String,
+    pub points: String,
+    pub max: String,
+    pub average: String,
+    pub best: String,
+    pub rank: u32,
+    /// Bar widths in % of the area's maximum: the unit, the average, the best.
+    pub widths: [String; 3],
+}
+
+/// A leaf where the unit lost points.
+pub struct LossLine {
+    pub code: String,
+    pub title: String,
+    pub method: &'static str,
+    pub points: String,
+    pub max: String,
+    pub lost: String,
+    pub best: String,
+    pub median: String,
+    /// "k/n": units of the group at full marks.
+    pub full_marks: String,
+}
+
+/// The unit in one published campaign.
+pub struct TrendPoint {
+    pub year: i64,
+    pub campaign_id: i64,
+    pub title: String,
+    pub index: String,
+    pub rank: u32,
+    pub of: usize,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "results/unit.html")]
+pub struct UnitPage {
+    page: Page,
+    s: Standing,
+    areas: Vec<AreaLine>,
+    losses: Vec<LossLine>,
+    trend: Vec<TrendPoint>,
+    sheet_href: Option<String>,
+    target_href: String,
+    results_href: String,
+}
+
+#[tracing::instrument(skip_all, fields(ids = ?ids))]
+pub async fn page(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+    ids: PathId<(i64, i64)>,
+) -> AppResult<UnitPage> {
+    let (campaign_id, unit_id) = ids.get()?;
+    let standing_of = UnitStanding::load(&state, &principal, campaign_id, unit_id).await?;
+    let lang = context.lang;
+    let s = &standing_of;
+    let trend = trend(&state, s, lang).await?;
+    let sheet_href = sheet_link(&state, &principal, s).await?;
+    let mut page = Page::new(&context, "results.unit_title");
+    let top = standing(lang, s);
+    page.title = format!("{} – {}", top.unit_name, s.campaign.title);
+    Ok(UnitPage {
+        page,
+        areas: areas(lang, s),
+        losses: losses(lang, s),
+        trend,
+        sheet_href,
+        target_href: target_path(campaign_id, unit_id),
+        results_href: format!("/dot-danh-gia/{campaign_id}/ket-qua"),
+        s: top,
+    })
+}
+
+fn areas(lang: Lang, s: &UnitStanding) -> Vec<AreaLine> {
+    let framework = s.framework();
+    let outcome = s.outcome();
+    let units = &s.evaluation.units;
+    outcome
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(position, area)| {
+            let all: Vec<Points> = units.iter().map(|u| u.areas[position].points).collect();
+            let best = all.iter().copied().max().unwrap_or(Points::ZERO);
+            let average = Points::from_ten_thousandths(
+                all.iter().map(|p| p.ten_thousandths()).sum::<i64>() / all.len().max(1) as i64,
+            );
+            let node = framework.node(area.node);
+            AreaLine {
+                code: node.code.clone(),
+                title: node.title.clone(),
+                points: pts(lang, area.points),
+                max: pts(lang, area.max_points),
+                average: pts(lang, average),
+                best: pts(lang, best),
+                rank: area.rank,
+                widths: [
+                    width(area.points, area.max_points),
+                    width(average, area.max_points),
+                    width(best, area.max_points),
+                ],
+            }
+        })
+        .collect()
+}
+
+fn losses(lang: Lang, s: &UnitStanding) -> Vec<LossLine> {
+    let framework = s.framework();
+    let peers = weakness::compare_with_peers(framework, &s.evaluation, s.outcome());
+    s.recoverable()
+        .into_iter()
+        .map(|r| {
+            let node = framework.node(r.loss.leaf);
+            let peer = peers.iter().find(|p| p.leaf == r.loss.leaf);
+            LossLine {
+                code: node.code.clone(),
+                title: node.title.clone(),
+                method: i18n::text(lang, method_key(r.method)),
+                points: pts(lang, r.loss.points),
+                max: pts(lang, r.loss.max_points),
+                lost: pts(lang, r.loss.lost),
+                best: peer.map_or_else(|| "—".into(), |p| pts(lang, p.best)),
+                median: peer.map_or_else(|| "—".into(), |p| pts(lang, p.median)),
+                full_marks: format!("{}/{}", r.full_marks, r.units),
+            }
+        })
+        .collect()
+}
+
+/// The unit's index and rank in every published campaign that ranked it, oldest first; the
+/// campaign shown is marked (and listed even as a preview).
+async fn trend(state: &AppState, s: &UnitStanding, lang: Lang) -> AppResult<Vec<TrendPoint>> {
+    let mut points = Vec::new();
+    for campaign in campaigns::list(&state.db).await? {
+        if campaign.id == s.campaign.id {
+            let outcome = s.outcome();
+            points.push(TrendPoint {
+                year: campaign.year,
+                campaign_id: campaign.id,
+                title: campaign.title.clone(),
+                index: index_text(lang, outcome.index_hundredths),
+                rank: outcome.rank,
+                of: s.evaluation.units.len(),
+                current: true,
+            });
+            continue;
+        }
+        if campaign.state() != CampaignState::Published {
+            continue;
+        }
+        let Some(results) = assessments::published_results(&state.db, campaign.id).await? else {
+            continue;
+        };
+        for group in &results.groups {
+            if let Some(unit) = group.units.iter().find(|u| u.unit_id == s.unit_id) {
+                points.push(TrendPoint {
+                    year: campaign.year,
+                    campaign_id: campaign.id,
+                    title: campaign.title.clone(),
+                    index: index_text(lang, unit.index_hundredths),
+                    rank: unit.rank,
+                    of: group.units.len(),
+                    current: false,
+                });
+            }
+        }
+    }
+    points.sort_by_key(|p| (p.year, p.campaign_id));
+    Ok(points)
+}
