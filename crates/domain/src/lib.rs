@@ -7,6 +7,7 @@ pub mod assessment;
 pub mod campaign;
 pub mod change;
 pub mod classification;
+pub mod components;
 pub mod compute;
 pub mod evaluation;
 pub mod framework;

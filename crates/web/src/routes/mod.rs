@@ -42,6 +42,10 @@ async fn static_file(Path(name): Path<String>) -> axum::response::Response {
             include_bytes!("../../static/picker.js"),
             "text/javascript; charset=utf-8",
         ),
+        "tables.js" => (
+            include_bytes!("../../static/tables.js"),
+            "text/javascript; charset=utf-8",
+        ),
         "app.css" => (
             include_bytes!("../../static/app.css"),
             "text/css; charset=utf-8",

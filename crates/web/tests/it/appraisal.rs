@@ -323,6 +323,85 @@ async fn unit_results_explained(
         !body.contains("id=\"simulated\""),
         "{backend:?}: refused, not simulated"
     );
+    // The results list: areas named in the headers, the components with their ranks, the
+    // group's averages and the distribution by classification.
+    let first_area = &second.areas[0];
+    assert!(
+        list.contains(&format!(
+            "<span class=\"area-title\">{}</span>",
+            first_area.title
+        )),
+        "{backend:?}: the area's name in its header"
+    );
+    assert!(
+        list.contains("Điểm thẩm định"),
+        "{backend:?}: the appraised component"
+    );
+    assert!(list.contains("class=\"averages\""), "{backend:?}");
+    assert!(
+        list.contains("id=\"distribution-department\""),
+        "{backend:?}"
+    );
+    assert!(
+        !list.contains("id=\"compared-with\""),
+        "{backend:?}: no earlier campaign yet"
+    );
+
+    // An earlier published campaign of the same units: the changes appear, as published
+    // (differences of rounded values), with places gained or lost.
+    let earlier = campaigns::create(
+        db,
+        &Actor::system("test"),
+        &CampaignFields {
+            year: 2000,
+            title: "Đợt năm trước".into(),
+            appraisal_rounds: 1,
+            self_assessment_deadline: None,
+            explanation_deadline: None,
+            round_deadlines: vec![None],
+            bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut before = sheets::published_results(db, campaign)
+        .await
+        .unwrap()
+        .unwrap();
+    before.campaign_id = earlier;
+    for group in &mut before.groups {
+        for unit in &mut group.units {
+            if unit.unit_id == second.unit_id {
+                unit.index_hundredths -= 250;
+                unit.rank += 2;
+            }
+        }
+    }
+    let snapshot = serde_json::to_string(&before).unwrap();
+    chiso_store::with_db!(db, pool => async {
+        sqlx::query("UPDATE campaigns SET state = 'published' WHERE id = $1")
+            .bind(earlier).execute(pool).await?;
+        sqlx::query("INSERT INTO published_results (campaign_id, published_at, published_by, published_by_name, snapshot) \
+                     VALUES ($1, $2, NULL, 'test', $3)")
+            .bind(earlier).bind(chrono::Utc::now()).bind(&snapshot).execute(pool).await.map(|_| ())
+    }.await)
+    .unwrap();
+    let (_, list) = app
+        .get_text(&format!("/dot-danh-gia/{campaign}/ket-qua"))
+        .await;
+    assert!(list.contains("id=\"compared-with\""), "{backend:?}");
+    let row = row_of(&list, &second.unit_code);
+    assert!(row.contains(">+2,50<"), "{backend:?}: {row}");
+    assert!(row.contains("▲ 2"), "{backend:?}: {row}");
+    // The unit's trend lists both campaigns, oldest first.
+    let (_, body) = app.get_text(&path).await;
+    let trend = &body[body.find("id=\"trend-table\"").unwrap()..];
+    let at_earlier = trend.find(&format!("data-campaign=\"{earlier}\"")).unwrap();
+    let at_now = trend
+        .find(&format!("data-campaign=\"{campaign}\""))
+        .unwrap();
+    assert!(at_earlier < at_now, "{backend:?}");
+
     // A unit that is not ranked in the campaign has no page.
     assert_eq!(
         app.get(&format!("/dot-danh-gia/{campaign}/ket-qua/don-vi/999999"))

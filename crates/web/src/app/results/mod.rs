@@ -16,6 +16,8 @@ use chiso_domain::{Bands, Framework, evaluate};
 use chiso_store::assessments::{self, GroupFinals};
 use chiso_store::campaigns::{self, CampaignRow};
 
+pub mod ranking;
+
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

@@ -1,5 +1,7 @@
 use super::*;
+use crate::app::results::ranking::{self, GroupExtras};
 use crate::extract::PathId;
+use chiso_domain::components::Component;
 
 // ── Results (/dot-danh-gia/{id}/ket-qua) ────────────────────────────────────────────────────
 
@@ -21,6 +23,17 @@ pub struct ResultRow {
     pub areas: Vec<(String, u32)>,
     /// The note of a never-submitted unit ranked with 0 points (empty otherwise).
     pub note: &'static str,
+    /// The unit's id, to join what the page adds to the snapshot.
+    pub unit_id: i64,
+    /// Per component: points and rank.
+    pub components: Vec<(String, u32)>,
+    /// Against the previous campaign: the index change, the places gained ("+2", "−1"), the
+    /// direction for colour (`up`, `down`, `same`, empty when not compared) and whether the
+    /// comparison is an estimate (through a merger).
+    pub index_change: String,
+    pub rank_change: String,
+    pub direction: &'static str,
+    pub estimate: bool,
 }
 
 /// The ranking of one group of units.
@@ -36,6 +49,15 @@ pub struct GroupView {
     pub chart: Chart,
     /// Units left out of the ranking at finalize: (code, name, note).
     pub excluded: Vec<(String, String, &'static str)>,
+    /// The components' names with their maxima, in column order.
+    pub components: Vec<(String, String)>,
+    /// The group's average points per area, then the average index.
+    pub averages: Vec<String>,
+    pub average_index: String,
+    /// Units per classification, best first: (label, count, band).
+    pub distribution: Vec<(String, usize, usize)>,
+    /// Whether the rows carry a change against a previous campaign.
+    pub compared: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -51,6 +73,8 @@ pub struct ResultsPage {
     /// Band labels with their minimum, best first.
     pub(super) bands: Vec<(String, String)>,
     pub(super) xlsx_href: String,
+    /// The campaign the changes are measured against.
+    pub(super) previous: Option<String>,
 }
 
 /// The results a user may see for a campaign: after publication the frozen snapshot, for
@@ -123,6 +147,12 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
                 .units
                 .iter()
                 .map(|u| ResultRow {
+                    unit_id: u.unit_id,
+                    components: Vec::new(),
+                    index_change: String::new(),
+                    rank_change: String::new(),
+                    direction: "",
+                    estimate: false,
                     rank: u.rank,
                     href: crate::routes::results::unit_path(results.campaign_id, u.unit_id),
                     code: u.unit_code.clone(),
@@ -161,6 +191,36 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
                 areas,
                 rows,
                 chart: Chart::horizontal(lang, bars, 2),
+                components: Vec::new(),
+                averages: area_averages(lang, group),
+                average_index: i18n::number(
+                    lang,
+                    group
+                        .units
+                        .iter()
+                        .map(|u| shown_index(u.index_hundredths))
+                        .sum::<f64>()
+                        / group.units.len().max(1) as f64,
+                    2,
+                ),
+                distribution: bands
+                    .as_ref()
+                    .map(|b| {
+                        b.bands()
+                            .iter()
+                            .enumerate()
+                            .map(|(i, band)| {
+                                let count = group
+                                    .units
+                                    .iter()
+                                    .filter(|u| u.classification == band.label)
+                                    .count();
+                                (band.label.clone(), count, i)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                compared: false,
                 excluded: group
                     .excluded
                     .iter()
@@ -182,6 +242,92 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
         .collect()
 }
 
+/// The group's average points per area, in area order.
+fn area_averages(lang: Lang, group: &chiso_store::assessments::PublishedGroup) -> Vec<String> {
+    let Some(first) = group.units.first() else {
+        return Vec::new();
+    };
+    (0..first.areas.len())
+        .map(|i| {
+            let total: i64 = group
+                .units
+                .iter()
+                .filter_map(|u| u.areas.get(i))
+                .map(|a| a.points.ten_thousandths())
+                .sum();
+            pts(
+                lang,
+                Points::from_ten_thousandths(total / group.units.len() as i64),
+            )
+        })
+        .collect()
+}
+
+/// A component's name on the page.
+fn component_label(lang: Lang, component: &Component) -> String {
+    match component {
+        Component::Appraised => i18n::text(lang, "results.component_appraised").to_string(),
+        Component::Survey(source) if source == "sipas" => {
+            i18n::text(lang, "results.component_sipas").to_string()
+        }
+        Component::Survey(source) if source == "leaders" => {
+            i18n::text(lang, "results.component_leaders").to_string()
+        }
+        Component::Survey(source) => {
+            i18n::fill(lang, "results.component_survey", &[("source", source)])
+        }
+    }
+}
+
+/// Adds to each group what the snapshot does not hold: components and their ranks, changes
+/// against the previous campaign.
+fn explain(
+    lang: Lang,
+    groups: &mut [GroupView],
+    results: &PublishedResults,
+    extras: &HashMap<String, GroupExtras>,
+) {
+    for (view, group) in groups.iter_mut().zip(&results.groups) {
+        let Some(extra) = extras.get(&group.unit_group) else {
+            continue;
+        };
+        view.components = extra
+            .components
+            .iter()
+            .map(|(c, max)| (component_label(lang, c), pts(lang, *max)))
+            .collect();
+        view.compared = !extra.changes.is_empty();
+        for row in &mut view.rows {
+            if let Some(cells) = extra.cells.get(&row.unit_id) {
+                row.components = cells.iter().map(|(p, r)| (pts(lang, *p), *r)).collect();
+            }
+            if let Some(change) = extra.changes.get(&row.unit_id) {
+                row.estimate = change.estimate;
+                if let Some(delta) = change.index_change {
+                    let text = i18n::number(lang, delta, 2);
+                    row.index_change = if delta > 0.0 {
+                        format!("+{text}")
+                    } else {
+                        text
+                    };
+                    row.direction = match delta.partial_cmp(&0.0) {
+                        Some(Ordering::Greater) => "up",
+                        Some(Ordering::Less) => "down",
+                        _ => "same",
+                    };
+                }
+                if let Some(places) = change.rank_change {
+                    row.rank_change = match places.cmp(&0) {
+                        Ordering::Greater => format!("▲ {places}"),
+                        Ordering::Less => format!("▼ {}", -places),
+                        Ordering::Equal => "=".to_string(),
+                    };
+                }
+            }
+        }
+    }
+}
+
 /// The results: per group the ranking (rank, unit, points, index, classification, per-area
 /// points and ranks) and a bar chart of the index.
 #[tracing::instrument(skip_all, fields(campaign_id = ?id))]
@@ -193,7 +339,11 @@ pub async fn results(
     let id = id.get()?;
     let (campaign, results) = visible_results(&state, &principal, id).await?;
     let lang = context.lang;
-    let (mode, published, groups, bands) = match &results {
+    let (extras, previous) = match &results {
+        Some((r, _)) => ranking::extras(&state, &campaign, r).await?,
+        None => (HashMap::new(), None),
+    };
+    let (mode, published, mut groups, bands) = match &results {
         Some((r, published)) => (
             if *published { "published" } else { "preview" },
             if *published {
@@ -220,10 +370,14 @@ pub async fn results(
         ),
         None => ("none", String::new(), Vec::new(), Vec::new()),
     };
+    if let Some((r, _)) = &results {
+        explain(lang, &mut groups, r, &extras);
+    }
     let mut page = Page::new(&context, "appraisal.results_title");
     page.title = format!("{} – {}", page.title, campaign.title);
     Ok(ResultsPage {
         page,
+        previous: previous.map(|c| c.title),
         state_label: state_label(lang, campaign.state()),
         mode,
         published,
