@@ -393,6 +393,21 @@ async fn unit_results_explained(
     let row = row_of(&list, &second.unit_code);
     assert!(row.contains(">+2,50<"), "{backend:?}: {row}");
     assert!(row.contains("▲ 2"), "{backend:?}: {row}");
+    // The dashboard names the unit among those that moved up, links it, and lists the
+    // weakest areas of the group.
+    let (status, dashboard) = app
+        .get_text(&format!("/dot-danh-gia/{campaign}/tong-quan"))
+        .await;
+    assert_eq!(status, 200, "{backend:?}: {dashboard}");
+    let risers = &dashboard[dashboard.find("class=\"risers\"").expect("risers")..];
+    let risers = &risers[..risers.find("</ul>").unwrap()];
+    assert!(risers.contains(&second.unit_name), "{backend:?}: {risers}");
+    assert!(risers.contains(&format!("href=\"{path}\"")), "{backend:?}");
+    assert!(risers.contains("▲ 2"), "{backend:?}");
+    assert!(
+        dashboard.contains("class=\"profile-row weakest-area\""),
+        "{backend:?}"
+    );
     // The unit's trend lists both campaigns, oldest first.
     let (_, body) = app.get_text(&path).await;
     let trend = &body[body.find("id=\"trend-table\"").unwrap()..];

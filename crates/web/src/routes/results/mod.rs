@@ -22,11 +22,13 @@ use crate::routes::campaigns::shared::{group_label, pts};
 use crate::state::AppState;
 use crate::views::Page;
 
+mod dashboard;
 mod target;
 mod unit;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/dot-danh-gia/{id}/tong-quan", get(dashboard::page))
         .route("/dot-danh-gia/{id}/ket-qua/don-vi/{unit}", get(unit::page))
         .route(
             "/dot-danh-gia/{id}/ket-qua/don-vi/{unit}/muc-tieu",
