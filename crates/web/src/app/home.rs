@@ -6,8 +6,9 @@
 use chiso_domain::access::{Permission, Role};
 use chiso_domain::assessment::{self as rules, CampaignStep, SheetStatus, Stage};
 use chiso_domain::campaign::CampaignState;
+use chiso_domain::wave::WaveState;
 use chiso_store::campaigns::{self, CampaignRow};
-use chiso_store::{Db, StoreError, assessments, units};
+use chiso_store::{Db, StoreError, assessments, surveys, units};
 use chrono::NaiveDate;
 
 use super::Clock;
@@ -50,9 +51,21 @@ pub struct SecretariatTask {
     pub blocking: usize,
 }
 
+/// An open survey wave of one of the user's units: its link and QR code to print and display.
+pub struct SurveyTask {
+    pub wave_id: i64,
+    pub wave_title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub closes_on: Option<NaiveDate>,
+    pub responses: i64,
+    pub target: Option<i64>,
+}
+
 /// Everything the home page shows.
 pub struct Home {
     pub unit_tasks: Vec<UnitTask>,
+    pub survey_tasks: Vec<SurveyTask>,
     pub appraiser_tasks: Vec<AppraiserTask>,
     pub secretariat_tasks: Vec<SecretariatTask>,
     pub published: Vec<CampaignRow>,
@@ -156,6 +169,39 @@ async fn unit_tasks(
     Ok(unit_tasks)
 }
 
+/// The open survey waves that include the user's units (as editor or leader).
+async fn survey_tasks(db: &Db, principal: &Principal) -> Result<Vec<SurveyTask>, StoreError> {
+    let unit_ids: Vec<i64> = principal
+        .roles
+        .iter()
+        .filter(|r| matches!(r.role, Role::UnitEditor | Role::UnitLeader))
+        .filter_map(|r| r.unit_id)
+        .collect();
+    let mut tasks = Vec::new();
+    if unit_ids.is_empty() {
+        return Ok(tasks);
+    }
+    for wave in surveys::list_waves(db).await? {
+        if wave.state() != WaveState::Open {
+            continue;
+        }
+        for unit in surveys::wave_units(db, wave.id).await? {
+            if unit_ids.contains(&unit.unit_id) {
+                tasks.push(SurveyTask {
+                    wave_id: wave.id,
+                    wave_title: wave.title.clone(),
+                    unit_id: unit.unit_id,
+                    unit_name: unit.unit_name.clone(),
+                    closes_on: wave.closes_on,
+                    responses: unit.responses,
+                    target: unit.target_sample,
+                });
+            }
+        }
+    }
+    Ok(tasks)
+}
+
 /// What `principal` has to do next, as of the clock's Vietnam date.
 pub async fn load(db: &Db, clock: &Clock, principal: &Principal) -> Result<Home, StoreError> {
     let today = clock.today();
@@ -170,6 +216,7 @@ pub async fn load(db: &Db, clock: &Clock, principal: &Principal) -> Result<Home,
         })
         .collect();
     let unit_tasks = unit_tasks(db, principal, &running, today).await?;
+    let survey_tasks = survey_tasks(db, principal).await?;
     let mut appraiser_tasks = Vec::new();
     if principal.has_role(Role::Appraiser) {
         for campaign in &running {
@@ -221,6 +268,7 @@ pub async fn load(db: &Db, clock: &Clock, principal: &Principal) -> Result<Home,
         .collect();
     Ok(Home {
         unit_tasks,
+        survey_tasks,
         appraiser_tasks,
         secretariat_tasks,
         published,

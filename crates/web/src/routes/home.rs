@@ -60,8 +60,18 @@ pub struct HomePage {
     unit_lines: Vec<UnitLine>,
     appraiser_lines: Vec<AppraiserLine>,
     secretariat_lines: Vec<SecretariatLine>,
+    survey_lines: Vec<SurveyLine>,
     published: Vec<CampaignRow>,
     campaigns: Vec<CampaignRow>,
+}
+
+/// An open survey wave of the user's unit: where to print its QR code, and how far it is.
+pub struct SurveyLine {
+    pub href: String,
+    pub wave: String,
+    pub unit: String,
+    pub closes: String,
+    pub progress: String,
 }
 
 fn deadline_text(lang: Lang, task: &home::UnitTask) -> (String, bool) {
@@ -191,6 +201,27 @@ pub async fn show(
         unit_lines,
         appraiser_lines,
         secretariat_lines,
+        survey_lines: home
+            .survey_tasks
+            .iter()
+            .map(|t| SurveyLine {
+                href: format!(
+                    "/khao-sat/dot/{}/don-vi/{}#short-link",
+                    t.wave_id, t.unit_id
+                ),
+                wave: t.wave_title.clone(),
+                unit: t.unit_name.clone(),
+                closes: t.closes_on.map(i18n::date).unwrap_or_default(),
+                progress: match t.target {
+                    Some(target) => format!(
+                        "{} / {}",
+                        i18n::number(lang, t.responses as f64, 0),
+                        i18n::number(lang, target as f64, 0)
+                    ),
+                    None => i18n::number(lang, t.responses as f64, 0),
+                },
+            })
+            .collect(),
         published: home.published,
         campaigns: home.campaigns,
     })

@@ -26,6 +26,52 @@ async fn each_role_lands_on_what_to_do_next() {
         assert!(body.contains("href=\"/tu-danh-gia"), "{backend:?}");
         assert!(body.contains("ngày (hạn"), "{backend:?}: the days left");
         assert!(!body.contains("id=\"home-secretariat\""), "{backend:?}");
+        // An open survey wave of the unit: its QR code and link to print, with the count.
+        let justice = chiso_store::units::list(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.name == "Sở Tư pháp")
+            .unwrap()
+            .id;
+        let operator = Actor::system("test");
+        let questionnaire =
+            chiso_store::surveys::register_bundled(&app.db, &operator, "sipas-2017")
+                .await
+                .unwrap();
+        let wave = chiso_store::surveys::create_wave(
+            &app.db,
+            &operator,
+            &chiso_store::surveys::WaveFields::new(questionnaire, "Khảo sát SIPAS quý IV", 2026),
+        )
+        .await
+        .unwrap();
+        chiso_store::surveys::set_units(&app.db, &operator, wave, &[(justice, Some(120))])
+            .await
+            .unwrap();
+        chiso_store::surveys::open_wave(&app.db, &operator, wave)
+            .await
+            .unwrap();
+        let (_, body) = app.get_text("/").await;
+        let surveys = &body[body
+            .find("id=\"home-surveys\"")
+            .expect("the unit's surveys")..];
+        assert!(
+            surveys.contains(&format!(
+                "href=\"/khao-sat/dot/{wave}/don-vi/{justice}#short-link\""
+            )),
+            "{backend:?}"
+        );
+        assert!(surveys.contains("Khảo sát SIPAS quý IV"), "{backend:?}");
+        assert!(
+            surveys.contains("<td class=\"num\">0 / "),
+            "{backend:?}: none of the sample yet"
+        );
+        let (status, unit_page) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/don-vi/{justice}"))
+            .await;
+        assert_eq!(status, 200, "{backend:?}: the unit's people open it");
+        assert!(unit_page.contains("id=\"short-link\""), "{backend:?}");
 
         // The secretariat: the campaign's next step through its checklist, with the counts.
         app.login("thuongtruc").await;
