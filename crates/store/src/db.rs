@@ -138,9 +138,9 @@ impl Db {
                 .await?;
             Ok(Db::Sqlite(SqlitePools { write, read }))
         } else {
-            Err(StoreError::Invalid(format!(
-                "database URL must start with sqlite: or postgres:// (got {url})"
-            )))
+            Err(StoreError::UnsupportedUrl {
+                url: url.to_string(),
+            })
         }
     }
 

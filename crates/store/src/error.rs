@@ -37,6 +37,13 @@ pub enum StoreError {
     Survey(#[from] crate::surveys::SurveyRefusal),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// Stored data that does not read back (changed outside chiso, or by a bug): not a
+    /// refusal of the user's request. `what` names the data, `detail` is for the log.
+    #[error("stored {what} is corrupt: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    /// A database URL of no supported backend (`sqlite:` or `postgres://`).
+    #[error("database URL must start with sqlite: or postgres:// (got {url})")]
+    UnsupportedUrl { url: String },
 }
 
 impl From<sqlx::Error> for StoreError {

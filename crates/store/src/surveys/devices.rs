@@ -26,7 +26,7 @@ pub async fn create_device(
     name: &str,
 ) -> Result<(i64, String), StoreError> {
     if name.trim().is_empty() {
-        return Err(StoreError::Invalid("the device needs a name".into()));
+        return Err(SurveyRefusal::DeviceNameEmpty.into());
     }
     let key = random_code(DEVICE_KEY_LEN);
     let hash = sha256_hex(&key);

@@ -198,9 +198,7 @@ where
 {
     let wave = get_wave(db, wave_id).await?;
     if wave.state() == WaveState::Draft {
-        return Err(StoreError::Invalid(
-            "the wave is a draft: open it before importing".into(),
-        ));
+        return Err(SurveyRefusal::ImportIntoDraft.into());
     }
     let shape = get_questionnaire(db, wave.questionnaire_id)
         .await?

@@ -26,9 +26,10 @@ impl LeafSource {
             Some(("item", code)) if !code.trim().is_empty() => {
                 Ok(LeafSource::Item(code.trim().to_string()))
             }
-            _ => Err(StoreError::Invalid(format!(
-                "survey source '{text}' is not index, factor:<code> or item:<code>"
-            ))),
+            _ => Err(SurveyRefusal::from(LeafMapRefusal::BadSource {
+                text: text.to_string(),
+            })
+            .into()),
         }
     }
 
@@ -50,11 +51,13 @@ impl LeafSource {
         if known {
             Ok(())
         } else {
-            Err(StoreError::Invalid(format!(
-                "questionnaire {} has no {}",
-                questionnaire.id,
-                self.as_string()
-            )))
+            Err(
+                SurveyRefusal::from(LeafMapRefusal::SourceNotInQuestionnaire {
+                    questionnaire: questionnaire.id.clone(),
+                    text: self.as_string(),
+                })
+                .into(),
+            )
         }
     }
 
@@ -208,9 +211,7 @@ pub async fn set_leaf_map(
     source.check(&questionnaire)?;
     let leaves = campaign_survey_leaves(db, campaign_id).await?;
     let Some((_, code)) = leaves.iter().find(|(id, _)| *id == node_id) else {
-        return Err(StoreError::Invalid(
-            "the node is not a survey leaf of the campaign's frameworks".into(),
-        ));
+        return Err(SurveyRefusal::from(LeafMapRefusal::NotSurveyLeaf { node_id }).into());
     };
     store_maps(
         db,
@@ -239,10 +240,10 @@ pub async fn map_leaves_from_questionnaire(
 ) -> Result<usize, StoreError> {
     let (_, questionnaire) = mapping_scope(db, campaign_id, wave_id).await?;
     let Some(par) = &questionnaire.par else {
-        return Err(StoreError::Invalid(format!(
-            "questionnaire {} declares no PAR mapping",
-            questionnaire.id
-        )));
+        return Err(SurveyRefusal::from(LeafMapRefusal::NoParMapping {
+            questionnaire: questionnaire.id.clone(),
+        })
+        .into());
     };
     let wanted: Vec<(String, LeafSource)> = match &par.method {
         chiso_survey::questionnaire::ParMethod::Index { leaf } => leaf
@@ -275,10 +276,7 @@ pub async fn map_leaves_from_questionnaire(
         }
     }
     if !missing.is_empty() {
-        return Err(StoreError::Invalid(format!(
-            "no survey leaf {} in the campaign's frameworks",
-            missing.join(", ")
-        )));
+        return Err(SurveyRefusal::from(LeafMapRefusal::LeavesMissing { codes: missing }).into());
     }
     store_maps(db, actor, campaign_id, wave_id, &maps).await?;
     Ok(maps.len())

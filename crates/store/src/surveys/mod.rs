@@ -50,6 +50,7 @@ mod import;
 mod leaf_maps;
 mod questionnaires;
 mod queue;
+mod refusals;
 mod results;
 mod rows;
 mod services;
@@ -63,24 +64,13 @@ pub use import::*;
 pub use leaf_maps::*;
 pub use questionnaires::*;
 pub use queue::*;
+pub use refusals::*;
 pub use results::*;
 pub use rows::*;
 pub use services::*;
 pub use submit::*;
 pub use tokens::*;
 pub use waves::*;
-
-/// Why the survey store refuses a change (rendered in the user's language by the web's
-/// `describe::survey`).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum SurveyRefusal {
-    /// A finalized or published campaign's survey leaves are final.
-    #[error("the campaign is {0}: its survey leaves are final")]
-    LeavesFinal(chiso_domain::campaign::CampaignState),
-    /// Survey leaves are filled while the campaign is open or in appraisal.
-    #[error("the campaign is {0}: survey leaves are filled while it is open or in appraisal")]
-    LeavesNotNow(chiso_domain::campaign::CampaignState),
-}
 
 /// Responses per transaction (skip-bad-rows imports) and per counter flush (every import).
 pub const DEFAULT_BATCH: usize = 10_000;

@@ -23,25 +23,24 @@ impl QuestionnaireShape {
         self.item_codes.iter().position(|c| c == code)
     }
 
-    fn check(&self) -> Result<(), StoreError> {
+    fn check(&self) -> Result<(), QuestionnaireRefusal> {
         if self.item_codes.is_empty() || self.item_codes.len() > 255 {
-            return Err(StoreError::Invalid(
-                "a questionnaire has 1 to 255 items".into(),
-            ));
+            return Err(QuestionnaireRefusal::ItemCount {
+                count: self.item_codes.len(),
+            });
         }
         if self.item_codes.len() != self.item_values.len() {
-            return Err(StoreError::Invalid(
-                "every item needs its number of values".into(),
-            ));
+            return Err(QuestionnaireRefusal::ValuesMismatch {
+                items: self.item_codes.len(),
+                values: self.item_values.len(),
+            });
         }
         if self.item_values.contains(&0) || self.demographic_values.contains(&0) {
-            return Err(StoreError::Invalid(
-                "a question has at least one value".into(),
-            ));
+            return Err(QuestionnaireRefusal::NoValues);
         }
         let mut seen = HashSet::new();
         if let Some(code) = self.item_codes.iter().find(|c| !seen.insert(c.as_str())) {
-            return Err(StoreError::Invalid(format!("item {code} appears twice")));
+            return Err(QuestionnaireRefusal::ItemTwice { code: code.clone() });
         }
         Ok(())
     }
@@ -52,59 +51,60 @@ impl QuestionnaireShape {
         answers: &[u8],
         demographics: &[u8],
         expectations: &[u8],
-    ) -> Result<(), String> {
+    ) -> Result<(), ShapeFault> {
         if answers.len() != self.item_values.len() {
-            return Err(format!(
-                "{} answers for {} items",
-                answers.len(),
-                self.item_values.len()
-            ));
+            return Err(ShapeFault::AnswerCount {
+                found: answers.len(),
+                expected: self.item_values.len(),
+            });
         }
-        for (i, (&value, &values)) in answers.iter().zip(&self.item_values).enumerate() {
+        for (item, (&value, &values)) in answers.iter().zip(&self.item_values).enumerate() {
             if value > values {
-                return Err(format!(
-                    "{}: value {value} is not 1-{values}",
-                    self.item_codes[i]
-                ));
+                return Err(ShapeFault::Answer {
+                    item,
+                    code: self.item_codes[item].clone(),
+                    value,
+                    values,
+                });
             }
         }
         if !demographics.is_empty() {
             if demographics.len() != self.demographic_values.len() {
-                return Err(format!(
-                    "{} demographic answers for {} questions",
-                    demographics.len(),
-                    self.demographic_values.len()
-                ));
+                return Err(ShapeFault::DemographicCount {
+                    found: demographics.len(),
+                    expected: self.demographic_values.len(),
+                });
             }
-            for (i, (&value, &values)) in demographics
+            for (question, (&value, &values)) in demographics
                 .iter()
                 .zip(&self.demographic_values)
                 .enumerate()
             {
                 if value > values {
-                    return Err(format!(
-                        "demographic question {}: value {value} is not 1-{values}",
-                        i + 1
-                    ));
+                    return Err(ShapeFault::Demographic {
+                        question,
+                        value,
+                        values,
+                    });
                 }
             }
         }
         if expectations.len() > usize::from(self.max_expectations) {
-            return Err(format!(
-                "at most {} expectations may be chosen",
-                self.max_expectations
-            ));
+            return Err(ShapeFault::TooManyExpectations {
+                chosen: expectations.len(),
+                max: self.max_expectations,
+            });
         }
         let mut seen = HashSet::new();
         for &area in expectations {
             if area == 0 || area > self.expectation_areas {
-                return Err(format!(
-                    "expectation {area} is not 1-{}",
-                    self.expectation_areas
-                ));
+                return Err(ShapeFault::Expectation {
+                    area,
+                    areas: self.expectation_areas,
+                });
             }
             if !seen.insert(area) {
-                return Err(format!("expectation {area} is chosen twice"));
+                return Err(ShapeFault::ExpectationTwice { area });
             }
         }
         Ok(())
@@ -176,19 +176,28 @@ impl QuestionnaireRow {
     /// The questionnaire itself, parsed from its stored definition.
     pub fn questionnaire(&self) -> Result<Questionnaire, StoreError> {
         if self.format != "toml" {
-            return Err(StoreError::Invalid(format!(
-                "questionnaire {} v{} is stored as {}: only TOML definitions are read",
-                self.code, self.version, self.format
-            )));
+            return Err(SurveyRefusal::from(QuestionnaireRefusal::NotToml {
+                code: self.code.clone(),
+                version: self.version,
+                format: self.format.clone(),
+            })
+            .into());
         }
-        Questionnaire::from_toml(&format!("{}.toml", self.code), &self.definition)
-            .map_err(|e| StoreError::Invalid(e.to_string()))
+        // Registered TOML was read when it was stored: one that no longer reads is corrupt.
+        Questionnaire::from_toml(&format!("{}.toml", self.code), &self.definition).map_err(|e| {
+            StoreError::Corrupt {
+                what: "questionnaire definition",
+                detail: e.to_string(),
+            }
+        })
     }
 }
 
 pub(super) fn parse_shape(text: &str) -> Result<QuestionnaireShape, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Invalid(format!("stored questionnaire shape: {e}")))
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        what: "questionnaire shape",
+        detail: e.to_string(),
+    })
 }
 
 /// A questionnaire to store.
@@ -212,20 +221,21 @@ pub async fn register_questionnaire(
     actor: &Actor,
     new: &NewQuestionnaire,
 ) -> Result<i64, StoreError> {
-    new.shape.check()?;
+    new.shape.check().map_err(SurveyRefusal::from)?;
     if new.code.trim().is_empty() || new.title.trim().is_empty() {
-        return Err(StoreError::Invalid(
-            "a questionnaire needs a code and a title".into(),
-        ));
+        return Err(SurveyRefusal::from(QuestionnaireRefusal::CodeOrTitleEmpty).into());
     }
     if !matches!(new.format.as_str(), "toml" | "json") {
-        return Err(StoreError::Invalid(format!(
-            "questionnaire format {} is not toml or json",
-            new.format
-        )));
+        return Err(SurveyRefusal::from(QuestionnaireRefusal::UnknownFormat {
+            format: new.format.clone(),
+        })
+        .into());
     }
-    let shape = serde_json::to_string(&new.shape)
-        .map_err(|e| StoreError::Invalid(format!("shape: {e}")))?;
+    // A shape of strings and small numbers always writes as JSON.
+    let shape = serde_json::to_string(&new.shape).map_err(|e| StoreError::Corrupt {
+        what: "questionnaire shape",
+        detail: e.to_string(),
+    })?;
     let now = Utc::now();
     in_transaction!(db, tx => {
         let latest: Option<(i64, i64, String)> = sqlx::query_as(
@@ -283,8 +293,12 @@ pub async fn register_toml(
     file: &str,
     text: &str,
 ) -> Result<i64, StoreError> {
-    let questionnaire =
-        Questionnaire::from_toml(file, text).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let questionnaire = Questionnaire::from_toml(file, text).map_err(|e| {
+        SurveyRefusal::from(QuestionnaireRefusal::Definition {
+            file: e.file,
+            problems: e.problems,
+        })
+    })?;
     register_questionnaire(
         db,
         actor,
@@ -304,7 +318,9 @@ pub async fn register_bundled(db: &Db, actor: &Actor, id: &str) -> Result<i64, S
     let bundled = chiso_survey::questionnaire::BUNDLED
         .iter()
         .find(|b| b.id == id)
-        .ok_or_else(|| StoreError::Invalid(format!("no bundled questionnaire {id}")))?;
+        .ok_or_else(|| {
+            SurveyRefusal::from(QuestionnaireRefusal::UnknownBundled { id: id.to_string() })
+        })?;
     register_toml(db, actor, bundled.file, bundled.text).await
 }
 

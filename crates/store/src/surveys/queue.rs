@@ -11,7 +11,7 @@ use crate::db::Db;
 use crate::error::StoreError;
 
 use crate::surveys::{
-    Accepted, Identity, PreparedSubmission, Refusal, Response, prepare_submission,
+    Accepted, Identity, PreparedSubmission, Refusal, Response, SurveyRefusal, prepare_submission,
     store_submissions,
 };
 
@@ -110,11 +110,9 @@ impl SubmitQueue {
             // The writer is gone (the runtime is shutting down): store it alone.
             return alone(&self.db, job.submission).await;
         }
-        outcome.await.unwrap_or_else(|_| {
-            Err(StoreError::Invalid(
-                "the survey writer stopped before answering; the response may not be stored".into(),
-            ))
-        })
+        outcome
+            .await
+            .unwrap_or_else(|_| Err(SurveyRefusal::WriterStopped.into()))
     }
 }
 

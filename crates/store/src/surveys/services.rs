@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::{Actor, AuditEntry, AuditSink, Changes};
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::surveys::{get_wave, target_sample};
+use crate::surveys::{ServiceRefusal, SurveyRefusal, get_wave, target_sample};
 use crate::{in_transaction, with_db_read};
 
 /// The longest service code (it appears in links: `/ks/<slug>?dv=<code>`).
@@ -50,37 +50,35 @@ pub struct ServiceFields {
 }
 
 /// Codes are short and safe in a link: letters, digits, `-`, `_` and `.`.
-fn check_fields(fields: &ServiceFields) -> Result<(String, String), StoreError> {
+fn check_fields(fields: &ServiceFields) -> Result<(String, String), ServiceRefusal> {
     let code = fields.code.trim().to_uppercase();
     if code.is_empty() {
-        return Err(StoreError::Invalid("the service code is empty".into()));
+        return Err(ServiceRefusal::CodeEmpty);
     }
     if code.chars().count() > MAX_SERVICE_CODE
         || !code
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     {
-        return Err(StoreError::Invalid(format!(
-            "service code {code}: use at most {MAX_SERVICE_CODE} letters, digits, '-', '_' or '.'"
-        )));
+        return Err(ServiceRefusal::CodeInvalid {
+            code,
+            max: MAX_SERVICE_CODE,
+        });
     }
     let name = fields.name.trim().to_string();
     if name.is_empty() {
-        return Err(StoreError::Invalid(format!(
-            "service {code}: the name is empty"
-        )));
+        return Err(ServiceRefusal::NameEmpty { code });
     }
     if name.chars().count() > MAX_SERVICE_NAME {
-        return Err(StoreError::Invalid(format!(
-            "service {code}: the name is longer than {MAX_SERVICE_NAME} characters"
-        )));
+        return Err(ServiceRefusal::NameTooLong {
+            code,
+            max: MAX_SERVICE_NAME,
+        });
     }
-    if let Some(n) = fields.transactions
-        && n < 0
+    if let Some(transactions) = fields.transactions
+        && transactions < 0
     {
-        return Err(StoreError::Invalid(format!(
-            "service {code}: transactions {n} is negative"
-        )));
+        return Err(ServiceRefusal::TransactionsNegative { code, transactions });
     }
     Ok((code, name))
 }
@@ -94,7 +92,7 @@ pub async fn set_service(
     unit_id: i64,
     fields: &ServiceFields,
 ) -> Result<i64, StoreError> {
-    let (code, name) = check_fields(fields)?;
+    let (code, name) = check_fields(fields).map_err(SurveyRefusal::from)?;
     let wave = get_wave(db, wave_id).await?;
     let transactions = fields.transactions;
     let target = transactions.map(|n| target_sample(n, wave.margin_e));
@@ -106,7 +104,7 @@ pub async fn set_service(
             .fetch_optional(&mut *tx)
             .await?;
         if member.is_none() {
-            return Err(StoreError::Invalid("the unit is not in the wave".into()));
+            return Err(SurveyRefusal::UnitNotInWave.into());
         }
         let old: Option<(i64, String, Option<i64>)> = sqlx::query_as(
             "SELECT id, name, transactions FROM wave_services WHERE wave_id = $1 AND unit_id = $2 AND code = $3")
@@ -173,8 +171,7 @@ pub async fn remove_service(db: &Db, actor: &Actor, service_id: i64) -> Result<(
             .fetch_optional(&mut *tx)
             .await?;
         if used.is_some() {
-            return Err(StoreError::Invalid(format!(
-                "service {} has responses or tokens in this wave", service.code)));
+            return Err(SurveyRefusal::from(ServiceRefusal::InUse { code: service.code.clone() }).into());
         }
         sqlx::query("DELETE FROM wave_services WHERE id = $1")
             .bind(service_id)

@@ -106,7 +106,7 @@ pub enum Refusal {
     /// The packed response does not fit the stored questionnaire's shape (a caller that did
     /// not pack through the codec).
     #[error("{0}")]
-    Invalid(String),
+    Shape(ShapeFault),
 }
 
 impl From<WaveClosed> for Refusal {
@@ -556,11 +556,13 @@ pub(crate) async fn store_submissions(
                             let tally = Tally::new(&shape);
                             entry.insert((shape, tally))
                         }
-                        Err(e) => break 'one Err(Refusal::Invalid(e.to_string())),
+                        // A stored shape that does not read is the data's fault, not the
+                        // submission's: the whole group fails (and is retried alone).
+                        Err(corrupt) => return Err(corrupt),
                     },
                 };
                 if let Err(fault) = shape.check_response(&submission.answers, &submission.demographics, &submission.expectations) {
-                    break 'one Err(Refusal::Invalid(fault));
+                    break 'one Err(Refusal::Shape(fault));
                 }
                 let window = check.duplicate_window_seconds;
                 let mut service_id = submission.service_id;

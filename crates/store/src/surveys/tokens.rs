@@ -24,14 +24,16 @@ pub async fn issue_service_tokens(
     service_id: Option<i64>,
     count: usize,
 ) -> Result<Vec<String>, StoreError> {
-    if count == 0 || count > 100_000 {
-        return Err(StoreError::Invalid(
-            "issue between 1 and 100000 tokens at a time".into(),
-        ));
+    if count == 0 || count > MAX_TOKENS_AT_ONCE {
+        return Err(SurveyRefusal::TokenCount {
+            count,
+            max: MAX_TOKENS_AT_ONCE,
+        }
+        .into());
     }
     let wave = get_wave(db, wave_id).await?;
     if wave.state() == WaveState::Closed {
-        return Err(StoreError::Invalid("the wave is closed".into()));
+        return Err(SurveyRefusal::WaveClosed.into());
     }
     let tokens: Vec<String> = (0..count).map(|_| random_code(TOKEN_LEN)).collect();
     let hashes: Vec<String> = tokens.iter().map(|t| sha256_hex(t)).collect();
@@ -44,7 +46,7 @@ pub async fn issue_service_tokens(
             .fetch_optional(&mut *tx)
             .await?;
         if member.is_none() {
-            return Err(StoreError::Invalid("the unit is not in the wave".into()));
+            return Err(SurveyRefusal::UnitNotInWave.into());
         }
         let mut service_code = None;
         if let Some(service_id) = service_id {
@@ -56,7 +58,7 @@ pub async fn issue_service_tokens(
                 .fetch_optional(&mut *tx)
                 .await?;
             if service_code.is_none() {
-                return Err(StoreError::Invalid("the service is not one of the unit's services in the wave".into()));
+                return Err(SurveyRefusal::ServiceNotInUnit.into());
             }
         }
         for chunk in hashes.chunks(500) {

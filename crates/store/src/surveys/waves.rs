@@ -66,38 +66,34 @@ impl WaveFields {
         }
     }
 
-    fn check(&self) -> Result<(), StoreError> {
+    fn check(&self) -> Result<(), WaveFieldRefusal> {
         if self.title.trim().is_empty() {
-            return Err(StoreError::Invalid("the wave title is empty".into()));
+            return Err(WaveFieldRefusal::TitleEmpty);
         }
-        if !(2000..=2100).contains(&self.period_year) {
-            return Err(StoreError::Invalid(format!(
-                "year {} is out of range",
-                self.period_year
-            )));
+        if !WAVE_YEARS.contains(&self.period_year) {
+            return Err(WaveFieldRefusal::YearOutOfRange {
+                year: self.period_year,
+            });
         }
-        if let Some(q) = self.period_quarter
-            && !(1..=4).contains(&q)
+        if let Some(quarter) = self.period_quarter
+            && !(1..=4).contains(&quarter)
         {
-            return Err(StoreError::Invalid(format!("quarter {q} is not 1-4")));
+            return Err(WaveFieldRefusal::QuarterOutOfRange { quarter });
         }
         if let (Some(opens), Some(closes)) = (self.opens_on, self.closes_on)
             && closes < opens
         {
-            return Err(StoreError::Invalid(
-                "the wave closes before it opens".into(),
-            ));
+            return Err(WaveFieldRefusal::ClosesBeforeOpens { opens, closes });
         }
         if !(self.margin_e > 0.0 && self.margin_e < 1.0) {
-            return Err(StoreError::Invalid(format!(
-                "margin of error {} is not between 0 and 1",
-                self.margin_e
-            )));
+            return Err(WaveFieldRefusal::MarginOutOfRange {
+                margin: self.margin_e,
+            });
         }
         if self.duplicate_window_seconds < 0 {
-            return Err(StoreError::Invalid(
-                "the duplicate window is negative".into(),
-            ));
+            return Err(WaveFieldRefusal::DuplicateWindowNegative {
+                seconds: self.duplicate_window_seconds,
+            });
         }
         Ok(())
     }
@@ -109,7 +105,7 @@ pub(super) const WAVE_COLUMNS: &str = "w.id, w.campaign_id, w.questionnaire_id, 
 
 /// Creates a draft wave.
 pub async fn create_wave(db: &Db, actor: &Actor, fields: &WaveFields) -> Result<i64, StoreError> {
-    fields.check()?;
+    fields.check().map_err(SurveyRefusal::from)?;
     let now = Utc::now();
     in_transaction!(db, tx => {
         let id: i64 = sqlx::query_scalar(
@@ -185,7 +181,7 @@ async fn transition_wave(db: &Db, actor: &Actor, id: i64, to: WaveState) -> Resu
             .execute(&mut *tx)
             .await?;
         if moved.rows_affected() != 1 {
-            return Err(StoreError::Conflict("the wave changed state meanwhile".into()));
+            return Err(SurveyRefusal::WaveChangedMeanwhile.into());
         }
         let mut entry = AuditEntry::new("transition", "wave", id)
             .change("state", Some(state.as_str().to_string()), Some(to.as_str().to_string()));
@@ -229,8 +225,8 @@ pub async fn set_units(
     units: &[(i64, Option<i64>)],
 ) -> Result<(), StoreError> {
     let wave = get_wave(db, wave_id).await?;
-    if let Some((_, Some(n))) = units.iter().find(|(_, n)| n.is_some_and(|n| n < 0)) {
-        return Err(StoreError::Invalid(format!("transactions {n} is negative")));
+    if let Some(&(_, Some(transactions))) = units.iter().find(|(_, n)| n.is_some_and(|n| n < 0)) {
+        return Err(SurveyRefusal::TransactionsNegative { transactions }.into());
     }
     in_transaction!(db, tx => {
         for &(unit_id, transactions) in units {
@@ -280,7 +276,7 @@ pub async fn set_units(
                         break;
                     }
                     if !added {
-                        return Err(StoreError::Conflict("no free short link".into()));
+                        return Err(SurveyRefusal::NoFreeShortLink.into());
                     }
                     tx.record(actor, &entry.change("unit", None,
                         Some(transactions.map(|n| format!("N = {n}")).unwrap_or_default()))).await?;
@@ -306,7 +302,7 @@ pub async fn remove_unit(
             .fetch_optional(&mut *tx)
             .await?;
         if has.is_some() {
-            return Err(StoreError::Invalid("the unit has responses in this wave".into()));
+            return Err(SurveyRefusal::UnitHasResponses.into());
         }
         sqlx::query("DELETE FROM survey_tokens WHERE wave_id = $1 AND unit_id = $2")
             .bind(wave_id)

@@ -324,13 +324,21 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
         bad.answers[4] = 6;
         assert_eq!(
             refused(db, wave.id, wave.units[0], &bad, anyone).await,
-            Refusal::Invalid("c05: value 6 is not 1-5".into())
+            Refusal::Shape(surveys::ShapeFault::Answer {
+                item: 4,
+                code: "c05".into(),
+                value: 6,
+                values: 5
+            })
         );
         bad.answers.pop();
-        assert!(matches!(
+        assert_eq!(
             refused(db, wave.id, wave.units[0], &bad, anyone).await,
-            Refusal::Invalid(_)
-        ));
+            Refusal::Shape(surveys::ShapeFault::AnswerCount {
+                found: 22,
+                expected: 23
+            })
+        );
         let mut heavy = sipas(5);
         heavy.weight = 0.0;
         assert!(matches!(
@@ -342,7 +350,7 @@ async fn closed_waves_dates_wrong_units_and_bad_answers_are_refused() {
         wishes.expectations = vec![99];
         assert!(matches!(
             refused(db, wave.id, wave.units[0], &wishes, anyone).await,
-            Refusal::Invalid(_)
+            Refusal::Shape(surveys::ShapeFault::Expectation { area: 99, .. })
         ));
         accepted(db, wave.id, wave.units[0], &sipas(5), anyone).await;
 
@@ -1108,7 +1116,7 @@ async fn a_bulk_import_is_all_or_nothing_unless_bad_rows_are_skipped() {
                 &mut |_, _| {}
             )
             .await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Survey(surveys::SurveyRefusal::ImportIntoDraft))
         ));
     }
 }
@@ -1399,7 +1407,9 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
         let self_leaf = stored.node_ids["1.1.1"];
         assert!(matches!(
             surveys::set_leaf_map(db, &system, campaign, self_leaf, sipas_wave.id, "index").await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Survey(surveys::SurveyRefusal::LeafMap(
+                surveys::LeafMapRefusal::NotSurveyLeaf { node_id }
+            ))) if node_id == self_leaf
         ));
         assert_eq!(
             surveys::map_leaves_from_questionnaire(db, &system, campaign, sipas_wave.id)
@@ -1430,7 +1440,9 @@ async fn survey_leaves_of_a_campaign_fill_from_the_waves() {
                 "item:c99"
             )
             .await,
-            Err(StoreError::Invalid(_))
+            Err(StoreError::Survey(surveys::SurveyRefusal::LeafMap(
+                surveys::LeafMapRefusal::SourceNotInQuestionnaire { text, .. }
+            ))) if text == "item:c99"
         ));
 
         let points = surveys::survey_leaf_points(db, campaign, provinces[0])
@@ -1701,7 +1713,7 @@ async fn queued_submissions_commit_in_groups_with_the_outcomes_of_one_by_one() {
                     matches!(refusal, Refusal::DuplicateRespondent | Refusal::TokenUsed),
                     "group {group}: {refusal:?}"
                 ),
-                (Expect::Invalid, Ok(Err(Refusal::Invalid(_)))) => {}
+                (Expect::Invalid, Ok(Err(Refusal::Shape(_)))) => {}
                 (Expect::DbError, Err(error)) => {
                     assert!(error.to_string().contains("boom"), "{error}")
                 }
@@ -1766,23 +1778,48 @@ async fn services_slice_their_units_counters_and_are_checked() {
             name: name.into(),
             transactions: n,
         };
-        // Entry faults name the service and the field.
-        for (bad, problem) in [
-            (fields("", "Cấp phép", None), "the service code is empty"),
-            (fields("GP XD", "Cấp phép", None), "service code GP XD"),
+        // Entry faults are typed: they carry the service's code and name the form's field.
+        use surveys::{ServiceRefusal, SurveyRefusal};
+        for (bad, expected, field) in [
             (
-                fields("GPXD", "  ", None),
-                "service GPXD: the name is empty",
+                fields("", "Cấp phép", None),
+                ServiceRefusal::CodeEmpty,
+                "code",
+            ),
+            (
+                fields("GP XD", "Cấp phép", None),
+                ServiceRefusal::CodeInvalid {
+                    code: "GP XD".into(),
+                    max: surveys::MAX_SERVICE_CODE,
+                },
+                "code",
+            ),
+            (
+                fields("gpxd", "  ", None),
+                ServiceRefusal::NameEmpty {
+                    code: "GPXD".into(),
+                },
+                "name",
             ),
             (
                 fields("GPXD", "Cấp phép", Some(-1)),
-                "transactions -1 is negative",
+                ServiceRefusal::TransactionsNegative {
+                    code: "GPXD".into(),
+                    transactions: -1,
+                },
+                "transactions",
             ),
         ] {
             let error = survey_services::set_service(db, &operator(), wave.id, wave.units[0], &bad)
                 .await
                 .unwrap_err();
-            assert!(error.to_string().contains(problem), "{error}");
+            match error {
+                StoreError::Survey(SurveyRefusal::Service(refusal)) => {
+                    assert_eq!(refusal.field(), Some(field));
+                    assert_eq!(refusal, expected);
+                }
+                other => panic!("{other:?}"),
+            }
         }
         let outsider = units::create(db, &operator(), &unit_fields("99", OrgKind::Province))
             .await
@@ -1796,7 +1833,10 @@ async fn services_slice_their_units_counters_and_are_checked() {
         )
         .await
         .unwrap_err();
-        assert!(error.to_string().contains("not in the wave"), "{error}");
+        assert!(
+            matches!(error, StoreError::Survey(SurveyRefusal::UnitNotInWave)),
+            "{error:?}"
+        );
 
         // A service with its N gets the target n = N / (1 + N·e²); the code is kept upper case
         // and saving the same code again changes it (audited).
@@ -2049,8 +2089,12 @@ async fn services_slice_their_units_counters_and_are_checked() {
             .await
             .unwrap_err();
         assert!(
-            error.to_string().contains("has responses or tokens"),
-            "{error}"
+            matches!(
+                &error,
+                StoreError::Survey(SurveyRefusal::Service(ServiceRefusal::InUse { code }))
+                    if code == "GPXD"
+            ),
+            "{error:?}"
         );
         survey_services::remove_service(db, &operator(), elsewhere)
             .await
@@ -2109,5 +2153,170 @@ async fn a_bundled_questionnaire_with_new_comments_is_the_same_version() {
             .unwrap();
         assert_ne!(changed, first, "{:?}", db.backend());
         assert_eq!(surveys::list_questionnaires(db).await.unwrap().len(), 2);
+    }
+}
+
+/// Every refusal of the wave, token, device and questionnaire checks is typed with its values
+/// and the form field it names; a stored shape that does not read is corruption, not a refusal
+/// of the submission.
+#[tokio::test]
+async fn survey_refusals_are_typed_and_name_their_field() {
+    use chiso_store::surveys::{QuestionnaireRefusal, SurveyRefusal, WaveFieldRefusal};
+    use chrono::NaiveDate;
+    fn wave_refusal(error: StoreError) -> WaveFieldRefusal {
+        match error {
+            StoreError::Survey(SurveyRefusal::Wave(refusal)) => refusal,
+            other => panic!("{other:?}"),
+        }
+    }
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let wave = wave_on(db, "sipas-2017", &["01"], OrgKind::Province).await;
+        let questionnaire = surveys::get_wave(db, wave.id)
+            .await
+            .unwrap()
+            .questionnaire_id;
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        let base = WaveFields::new(questionnaire, "Quý 1", 2026);
+        let cases: Vec<(WaveFields, WaveFieldRefusal, Option<&str>)> = vec![
+            (
+                WaveFields {
+                    title: "  ".into(),
+                    ..base.clone()
+                },
+                WaveFieldRefusal::TitleEmpty,
+                Some("title"),
+            ),
+            (
+                WaveFields {
+                    period_year: 1999,
+                    ..base.clone()
+                },
+                WaveFieldRefusal::YearOutOfRange { year: 1999 },
+                Some("period_year"),
+            ),
+            (
+                WaveFields {
+                    period_quarter: Some(5),
+                    ..base.clone()
+                },
+                WaveFieldRefusal::QuarterOutOfRange { quarter: 5 },
+                Some("period_quarter"),
+            ),
+            (
+                WaveFields {
+                    opens_on: Some(day(20)),
+                    closes_on: Some(day(10)),
+                    ..base.clone()
+                },
+                WaveFieldRefusal::ClosesBeforeOpens {
+                    opens: day(20),
+                    closes: day(10),
+                },
+                Some("closes_on"),
+            ),
+            (
+                WaveFields {
+                    margin_e: 1.5,
+                    ..base.clone()
+                },
+                WaveFieldRefusal::MarginOutOfRange { margin: 1.5 },
+                Some("margin_e"),
+            ),
+            (
+                WaveFields {
+                    duplicate_window_seconds: -1,
+                    ..base.clone()
+                },
+                WaveFieldRefusal::DuplicateWindowNegative { seconds: -1 },
+                None,
+            ),
+        ];
+        for (fields, expected, field) in cases {
+            let refused = wave_refusal(
+                surveys::create_wave(db, &operator(), &fields)
+                    .await
+                    .unwrap_err(),
+            );
+            assert_eq!(refused.field(), field, "{refused:?}");
+            assert_eq!(refused, expected);
+        }
+
+        // Tokens, devices, units.
+        let unit = wave.units[0];
+        let error = surveys::issue_tokens(db, &operator(), wave.id, unit, 0)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                StoreError::Survey(refusal @ SurveyRefusal::TokenCount { count: 0, .. })
+                    if refusal.field() == Some("count")
+            ),
+            "{error:?}"
+        );
+        let error = surveys::create_device(db, &operator(), unit, None, " ")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, StoreError::Survey(SurveyRefusal::DeviceNameEmpty)),
+            "{error:?}"
+        );
+        let error = surveys::set_units(db, &operator(), wave.id, &[(unit, Some(-3))])
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                StoreError::Survey(SurveyRefusal::TransactionsNegative { transactions: -3 })
+            ),
+            "{error:?}"
+        );
+
+        // Questionnaires: an unknown bundled id, a definition that does not read.
+        let error = surveys::register_bundled(db, &operator(), "khong-co")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                StoreError::Survey(SurveyRefusal::Questionnaire(
+                    QuestionnaireRefusal::UnknownBundled { id }
+                )) if id == "khong-co"
+            ),
+            "{error:?}"
+        );
+        let error = surveys::register_toml(db, &operator(), "hong.toml", "id = ")
+            .await
+            .unwrap_err();
+        match error {
+            StoreError::Survey(SurveyRefusal::Questionnaire(
+                refusal @ QuestionnaireRefusal::Definition { .. },
+            )) => assert_eq!(refusal.field(), Some("toml")),
+            other => panic!("{other:?}"),
+        }
+
+        // A stored shape that does not read: the submission fails as corrupt data, nothing is
+        // stored, and no refusal blames the respondent.
+        with_db!(db, pool => sqlx::query("UPDATE questionnaires SET shape = 'không phải JSON' WHERE id = $1")
+            .bind(questionnaire)
+            .execute(pool)
+            .await
+            .unwrap()
+            .rows_affected());
+        let error = surveys::submit(db, wave.id, unit, &sipas(5), Identity::Respondent(None))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                StoreError::Corrupt {
+                    what: "questionnaire shape",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(response_count(db).await, 0);
     }
 }

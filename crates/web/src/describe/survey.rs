@@ -1,9 +1,14 @@
-//! Survey refusals in the user's language: wave transitions (`chiso_domain::wave`) and the
-//! store's submission [`Refusal`]s.
+//! Survey refusals in the user's language: wave transitions (`chiso_domain::wave`), the
+//! store's survey refusals (waves, services, questionnaires, leaf mappings, tokens, devices)
+//! with the form field each names, and the store's submission [`Refusal`]s.
 
+use axum::http::StatusCode;
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::wave::{WaveState, WaveTransitionError};
-use chiso_store::surveys::{Refusal, SurveyRefusal};
+use chiso_store::surveys::{
+    LeafMapRefusal, QuestionnaireRefusal, Refusal, ServiceRefusal, ShapeFault, SurveyRefusal,
+    WAVE_YEARS, WaveFieldRefusal,
+};
 use chiso_survey::ReadError;
 use chiso_survey::codec::{ColumnProblem, Fault, WeightProblem};
 
@@ -38,11 +43,266 @@ fn campaign_state(lang: Lang, state: CampaignState) -> &'static str {
 
 impl Describe for SurveyRefusal {
     fn describe(&self, lang: Lang) -> String {
-        let (key, state) = match self {
-            SurveyRefusal::LeavesFinal(state) => ("surveys.leaves_final", state),
-            SurveyRefusal::LeavesNotNow(state) => ("surveys.leaves_not_now", state),
+        let text = |key: &str| i18n::text(lang, key).to_string();
+        let state = |key: &str, state: &CampaignState| {
+            i18n::fill(lang, key, &[("state", &campaign_state(lang, *state))])
         };
-        i18n::fill(lang, key, &[("state", &campaign_state(lang, *state))])
+        match self {
+            SurveyRefusal::LeavesFinal(s) => state("surveys.leaves_final", s),
+            SurveyRefusal::LeavesNotNow(s) => state("surveys.leaves_not_now", s),
+            SurveyRefusal::Wave(refusal) => refusal.describe(lang),
+            SurveyRefusal::Service(refusal) => refusal.describe(lang),
+            SurveyRefusal::Questionnaire(refusal) => refusal.describe(lang),
+            SurveyRefusal::LeafMap(refusal) => refusal.describe(lang),
+            SurveyRefusal::DeviceNameEmpty => text("surveys.error_device_name"),
+            SurveyRefusal::TokenCount { count, max } => i18n::fill(
+                lang,
+                "surveys.refused.token_count",
+                &[
+                    ("count", &integer(lang, *count)),
+                    ("max", &integer(lang, *max)),
+                ],
+            ),
+            SurveyRefusal::WaveClosed => text("surveys.refused.tokens_wave_closed"),
+            SurveyRefusal::UnitNotInWave => text("surveys.refusal_unit"),
+            SurveyRefusal::ServiceNotInUnit => text("surveys.refusal_service"),
+            SurveyRefusal::UnitHasResponses => text("surveys.refused.unit_has_responses"),
+            SurveyRefusal::TransactionsNegative { transactions } => i18n::fill(
+                lang,
+                "surveys.refused.transactions_negative",
+                &[("transactions", &signed(lang, *transactions))],
+            ),
+            SurveyRefusal::WaveChangedMeanwhile => text("surveys.refused.wave_changed"),
+            SurveyRefusal::NoFreeShortLink => text("surveys.refused.no_short_link"),
+            SurveyRefusal::ImportIntoDraft => text("surveys.error_import_draft"),
+            SurveyRefusal::WriterStopped => text("surveys.refused.writer_stopped"),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        SurveyRefusal::field(self)
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            SurveyRefusal::WaveChangedMeanwhile | SurveyRefusal::NoFreeShortLink => {
+                StatusCode::CONFLICT
+            }
+            SurveyRefusal::WriterStopped => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// A whole number with the language's grouping (1.000 in Vietnamese).
+fn integer(lang: Lang, n: usize) -> String {
+    i18n::number(lang, n as f64, 0)
+}
+
+/// A signed whole number with the language's grouping (-1.000 in Vietnamese).
+fn signed(lang: Lang, n: i64) -> String {
+    i18n::number(lang, n as f64, 0)
+}
+
+impl Describe for WaveFieldRefusal {
+    fn describe(&self, lang: Lang) -> String {
+        let fill = |key: &str, values: &[(&str, &dyn std::fmt::Display)]| {
+            i18n::fill(lang, &format!("surveys.refused.{key}"), values)
+        };
+        match self {
+            WaveFieldRefusal::TitleEmpty => fill("wave_title_empty", &[]),
+            // Years are written without grouping (2026, not 2.026).
+            WaveFieldRefusal::YearOutOfRange { year } => fill(
+                "wave_year",
+                &[
+                    ("year", year),
+                    ("min", WAVE_YEARS.start()),
+                    ("max", WAVE_YEARS.end()),
+                ],
+            ),
+            WaveFieldRefusal::QuarterOutOfRange { quarter } => {
+                fill("wave_quarter", &[("quarter", quarter)])
+            }
+            WaveFieldRefusal::ClosesBeforeOpens { opens, closes } => fill(
+                "wave_closes_before_opens",
+                &[
+                    ("opens", &i18n::date(*opens)),
+                    ("closes", &i18n::date(*closes)),
+                ],
+            ),
+            WaveFieldRefusal::MarginOutOfRange { margin } if margin.is_finite() => {
+                fill("wave_margin", &[("margin", &i18n::points(lang, *margin))])
+            }
+            WaveFieldRefusal::MarginOutOfRange { .. } => fill("wave_margin_not_number", &[]),
+            WaveFieldRefusal::DuplicateWindowNegative { seconds } => fill(
+                "wave_duplicate_window",
+                &[("seconds", &signed(lang, *seconds))],
+            ),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        WaveFieldRefusal::field(self)
+    }
+}
+
+impl Describe for ServiceRefusal {
+    fn describe(&self, lang: Lang) -> String {
+        let fill = |key: &str, values: &[(&str, &dyn std::fmt::Display)]| {
+            i18n::fill(lang, &format!("surveys.refused.{key}"), values)
+        };
+        match self {
+            ServiceRefusal::CodeEmpty => fill("service_code_empty", &[]),
+            ServiceRefusal::CodeInvalid { code, max } => fill(
+                "service_code_invalid",
+                &[("code", code), ("max", &integer(lang, *max))],
+            ),
+            ServiceRefusal::NameEmpty { code } => fill("service_name_empty", &[("code", code)]),
+            ServiceRefusal::NameTooLong { code, max } => fill(
+                "service_name_long",
+                &[("code", code), ("max", &integer(lang, *max))],
+            ),
+            ServiceRefusal::TransactionsNegative { code, transactions } => fill(
+                "service_transactions",
+                &[
+                    ("code", code),
+                    ("transactions", &signed(lang, *transactions)),
+                ],
+            ),
+            ServiceRefusal::InUse { code } => fill("service_in_use", &[("code", code)]),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        ServiceRefusal::field(self)
+    }
+}
+
+impl Describe for QuestionnaireRefusal {
+    fn describe(&self, lang: Lang) -> String {
+        let fill = |key: &str, values: &[(&str, &dyn std::fmt::Display)]| {
+            i18n::fill(lang, &format!("surveys.refused.{key}"), values)
+        };
+        match self {
+            QuestionnaireRefusal::ItemCount { count } => fill(
+                "questionnaire_item_count",
+                &[("count", &integer(lang, *count))],
+            ),
+            QuestionnaireRefusal::ValuesMismatch { items, values } => fill(
+                "questionnaire_values",
+                &[("items", items), ("values", values)],
+            ),
+            QuestionnaireRefusal::NoValues => fill("questionnaire_no_values", &[]),
+            QuestionnaireRefusal::ItemTwice { code } => {
+                fill("questionnaire_item_twice", &[("code", code)])
+            }
+            QuestionnaireRefusal::CodeOrTitleEmpty => fill("questionnaire_code_title", &[]),
+            QuestionnaireRefusal::UnknownFormat { format } => {
+                fill("questionnaire_format", &[("format", format)])
+            }
+            QuestionnaireRefusal::NotToml {
+                code,
+                version,
+                format,
+            } => fill(
+                "questionnaire_not_toml",
+                &[("code", code), ("version", version), ("format", format)],
+            ),
+            // The problems are the survey crate's English: the English page lists them, the
+            // Vietnamese one counts them.
+            QuestionnaireRefusal::Definition { file, problems } => fill(
+                "questionnaire_definition",
+                &[
+                    ("file", file),
+                    ("count", &problems.len()),
+                    ("problems", &problems.join("; ")),
+                ],
+            ),
+            QuestionnaireRefusal::UnknownBundled { id } => {
+                fill("questionnaire_unknown_bundled", &[("id", id)])
+            }
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        QuestionnaireRefusal::field(self)
+    }
+}
+
+impl Describe for LeafMapRefusal {
+    fn describe(&self, lang: Lang) -> String {
+        let fill = |key: &str, values: &[(&str, &dyn std::fmt::Display)]| {
+            i18n::fill(lang, &format!("surveys.refused.{key}"), values)
+        };
+        match self {
+            LeafMapRefusal::BadSource { text } => fill("leaf_source", &[("text", text)]),
+            LeafMapRefusal::SourceNotInQuestionnaire { text, .. } => {
+                fill("leaf_source_missing", &[("text", text)])
+            }
+            LeafMapRefusal::NotSurveyLeaf { .. } => fill("leaf_not_survey", &[]),
+            LeafMapRefusal::NoParMapping { .. } => fill("leaf_no_par", &[]),
+            LeafMapRefusal::LeavesMissing { codes } => {
+                fill("leaf_missing", &[("codes", &codes.join(", "))])
+            }
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        LeafMapRefusal::field(self)
+    }
+}
+
+impl Describe for ShapeFault {
+    /// Items are named by their number ("Câu 7"), like the codec's faults.
+    fn describe(&self, lang: Lang) -> String {
+        let fill =
+            |key: &str, values: &[(&str, &dyn std::fmt::Display)]| i18n::fill(lang, key, values);
+        match self {
+            ShapeFault::AnswerCount { found, expected } => fill(
+                "surveys.refused.shape_answer_count",
+                &[("found", found), ("expected", expected)],
+            ),
+            ShapeFault::Answer {
+                item,
+                value,
+                values,
+                ..
+            } => fill(
+                "surveys.fault.answer",
+                &[
+                    ("n", &(item + 1)),
+                    ("value", value),
+                    ("expected", &format!("1-{values}")),
+                ],
+            ),
+            ShapeFault::DemographicCount { found, expected } => fill(
+                "surveys.refused.shape_demographic_count",
+                &[("found", found), ("expected", expected)],
+            ),
+            ShapeFault::Demographic {
+                question,
+                value,
+                values,
+            } => fill(
+                "surveys.refused.shape_demographic",
+                &[("n", &(question + 1)), ("value", value), ("values", values)],
+            ),
+            ShapeFault::TooManyExpectations { chosen, max } => fill(
+                "surveys.refused.shape_too_many",
+                &[("chosen", chosen), ("max", max)],
+            ),
+            ShapeFault::Expectation { area, areas } => fill(
+                "surveys.refused.shape_expectation",
+                &[("area", area), ("areas", areas)],
+            ),
+            ShapeFault::ExpectationTwice { area } => {
+                fill("surveys.refused.shape_expectation_twice", &[("area", area)])
+            }
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        Some(ShapeFault::field(self))
     }
 }
 
@@ -57,10 +317,43 @@ impl Describe for Refusal {
             Refusal::UnknownService => "surveys.refusal_service",
             Refusal::UnknownToken | Refusal::TokenUsed => "surveys.refusal_token",
             Refusal::DuplicateRespondent => "surveys.refusal_duplicate",
-            Refusal::Invalid(m) => return crate::routes::surveys::message(lang, m),
+            Refusal::Shape(fault) => return fault.describe(lang),
             Refusal::Fault(fault) => return fault.describe(lang),
         };
         i18n::text(lang, key).to_string()
+    }
+
+    /// The field at fault, as the forms and the device API name it.
+    fn field(&self) -> Option<&str> {
+        match self {
+            Refusal::UnitNotInWave => Some("unit_code"),
+            Refusal::UnknownService => Some("service"),
+            Refusal::DuplicateRespondent => Some("respondent_id"),
+            Refusal::Shape(fault) => Some(fault.field()),
+            Refusal::Fault(fault) => fault.field(),
+            Refusal::UnknownWave
+            | Refusal::WaveNotOpen(_)
+            | Refusal::NotYetOpen(_)
+            | Refusal::AlreadyClosed(_)
+            | Refusal::UnknownToken
+            | Refusal::TokenUsed => None,
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Refusal::UnitNotInWave
+            | Refusal::UnknownService
+            | Refusal::Shape(_)
+            | Refusal::Fault(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::UnknownWave
+            | Refusal::WaveNotOpen(_)
+            | Refusal::NotYetOpen(_)
+            | Refusal::AlreadyClosed(_)
+            | Refusal::UnknownToken
+            | Refusal::TokenUsed
+            | Refusal::DuplicateRespondent => StatusCode::CONFLICT,
+        }
     }
 }
 
@@ -159,6 +452,10 @@ impl Describe for Fault {
                 fill("unreadable", &[("detail", &detail)])
             }
         }
+    }
+
+    fn field(&self) -> Option<&str> {
+        Fault::field(self)
     }
 }
 

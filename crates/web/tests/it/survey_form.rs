@@ -572,3 +572,82 @@ async fn an_item_shows_its_own_answer_labels() {
         assert!(!page.contains("Cấp xã"), "{:?}", app.backend);
     }
 }
+
+/// A device request in a language (`Accept-Language`), answered as JSON.
+async fn api_in(app: &TestApp, key: &str, lang: Option<&str>, body: Value) -> (u16, Value) {
+    let mut request = app
+        .request(reqwest::Method::POST, "/api/v1/responses")
+        .header("authorization", format!("Bearer {key}"))
+        .header("content-type", "application/json");
+    if let Some(lang) = lang {
+        request = request.header("accept-language", lang);
+    }
+    let response = request.body(body.to_string()).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The device API's refusals (docs/formats.md §11): a stable `code`, the `field` of the
+/// request at fault, `message` in Vietnamese unless the device asks for English, `error` in
+/// English.
+#[tokio::test]
+async fn kiosk_refusals_carry_a_code_the_field_and_a_message_in_the_devices_language() {
+    for app in apps().await {
+        let db = app.db.clone();
+        let wave = wave_on(&db, "sipas-2017").await;
+        let (_, key) = surveys::create_device(&db, &operator(), wave.units[0], None, "Quầy 2")
+            .await
+            .unwrap();
+
+        // An answer off the scale: the item's field, its number in the message.
+        let off_scale = json!({"answers": {"c01": 5, "c05": 9}});
+        let (status, body) = api_in(&app, &key, None, off_scale.clone()).await;
+        assert_eq!(status, 422, "{:?}: {body}", app.backend);
+        assert_eq!(body["code"], "answer", "{body}");
+        assert_eq!(body["field"], "answers.c05", "{body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.starts_with("Câu 5: giá trị 9"), "{message}");
+        let page = format!("<p>{message}</p>");
+        let found = crate::vietnamese_pages::findings("api", &page);
+        assert!(found.is_empty(), "{found:?}");
+        assert!(
+            body["error"].as_str().unwrap().starts_with("Question 5"),
+            "{body}"
+        );
+        let (_, body) = api_in(&app, &key, Some("en-US,en;q=0.9"), off_scale).await;
+        assert_eq!(body["message"], body["error"], "{body}");
+        assert_eq!(body["field"], "answers.c05");
+
+        // The body, the key, the unit: each with its code.
+        let (status, body) = api_in(&app, &key, None, json!({"answers": {"c01": 5}, "x": 1})).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("malformed_json"))
+        );
+        assert!(!body["message"].as_str().unwrap().contains("unknown field"));
+        let (status, body) = api_in(&app, "sai", None, json!({"answers": {"c01": 5}})).await;
+        assert_eq!((status, body["code"].as_str()), (401, Some("unknown_key")));
+        let (status, body) = api_in(
+            &app,
+            &key,
+            None,
+            json!({"unit_code": "KHONG-CO", "answers": {"c01": 5}}),
+        )
+        .await;
+        assert_eq!((status, body["code"].as_str()), (422, Some("unknown_unit")));
+        assert_eq!(body["field"], "unit_code");
+        assert!(body["message"].as_str().unwrap().contains("KHONG-CO"));
+
+        // A respondent id answered twice: the store's refusal, named.
+        let once = json!({"respondent_id": "HS-9", "answers": {"c01": 4}});
+        assert_eq!(api_in(&app, &key, None, once.clone()).await.0, 201);
+        let (status, body) = api_in(&app, &key, Some("vi"), once).await;
+        assert_eq!(status, 409, "{body}");
+        assert_eq!(body["code"], "duplicate_respondent");
+        assert_eq!(body["field"], "respondent_id");
+        assert_eq!(
+            body["message"],
+            "Mã người trả lời này đã có phiếu cho đơn vị này."
+        );
+    }
+}

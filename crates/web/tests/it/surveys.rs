@@ -109,6 +109,25 @@ pub(crate) async fn wait_for(app: &TestApp, job: &str) -> String {
     panic!("the import did not finish");
 }
 
+/// The message shown beside a form's field (`<p … id="{form}-{field}-error">`), if any.
+pub(crate) fn field_error(html: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}-error\"");
+    let at = html.find(&marker)?;
+    let start = at + html[at..].find('>')? + 1;
+    let end = start + html[start..].find("</p>")?;
+    Some(
+        html[start..end]
+            .replace("&#x27;", "'")
+            .replace("&quot;", "\""),
+    )
+}
+
+/// Fails on an English word or a raw code on a Vietnamese page (the crawler's check).
+pub(crate) fn assert_vietnamese(path: &str, html: &str) {
+    let found = crate::vietnamese_pages::findings(path, html);
+    assert!(found.is_empty(), "{found:?}");
+}
+
 pub(crate) async fn wave_responses(db: &Db, wave: i64) -> i64 {
     surveys::wave_units(db, wave)
         .await
@@ -855,7 +874,15 @@ async fn services_get_their_own_links_tokens_and_results() {
             .await;
         assert_eq!(response.status().as_u16(), 422, "{:?}", app.backend);
         let body = response.text().await.unwrap();
-        assert!(body.contains("mã dịch vụ GP XD"), "{body}");
+        // Beside the code field, in Vietnamese, with what was typed kept.
+        let beside = field_error(&body, "service-code").expect("an error beside the code");
+        assert!(
+            beside.starts_with("Mã dịch vụ «GP XD» chỉ được gồm tối đa 32"),
+            "{beside}"
+        );
+        assert!(body.contains("value=\"GP XD\""), "{body}");
+        assert!(!body.contains("id=\"form-error\""), "{body}");
+        assert_vietnamese(&unit_path, &body);
         let response = app
             .post_form(
                 &format!("{unit_path}/dich-vu"),
@@ -867,6 +894,11 @@ async fn services_get_their_own_links_tokens_and_results() {
             )
             .await;
         assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
+        assert!(
+            field_error(&body, "service-transactions").is_some_and(|e| e.contains("-4")),
+            "{body}"
+        );
         // Saved with N = 1.000 (Vietnamese thousands), target n computed.
         let response = app
             .post_form(
@@ -1248,4 +1280,350 @@ async fn paper_forms_are_typed_as_one_row_of_digits() {
         );
         assert_eq!(wave_responses(&app.db, wave).await, 1);
     }
+}
+
+/// The store's typed survey refusals come back beside the field they name, in Vietnamese
+/// (no English word, dates dd/mm/yyyy, decimal commas), and in English after switching.
+#[tokio::test]
+async fn survey_refusals_are_shown_beside_their_field_in_vietnamese() {
+    for mut app in apps().await {
+        let (wave, unit_ids) = example_wave(&app.db, "Khảo sát 2025", 2025).await;
+        let questionnaire = surveys::get_wave(&app.db, wave)
+            .await
+            .unwrap()
+            .questionnaire_id
+            .to_string();
+        app.login("thuongtruc").await;
+        let wave_form = |title: &'static str,
+                         opens: &'static str,
+                         closes: &'static str,
+                         margin: &'static str| {
+            vec![
+                ("questionnaire_id", questionnaire.clone()),
+                ("title", title.to_string()),
+                ("period_year", "2026".to_string()),
+                ("opens_on", opens.to_string()),
+                ("closes_on", closes.to_string()),
+                ("margin_e", margin.to_string()),
+            ]
+        };
+        let post_wave = |fields: Vec<(&'static str, String)>| {
+            let app = &app;
+            async move {
+                let pairs: Vec<(&str, &str)> =
+                    fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let response = app.post_form("/khao-sat/dot", &pairs).await;
+                assert_eq!(response.status().as_u16(), 422, "{:?}", app.backend);
+                response.text().await.unwrap()
+            }
+        };
+
+        // An empty title: beside the title, nothing at the top.
+        let body = post_wave(wave_form(" ", "", "", "0,05")).await;
+        assert_eq!(
+            field_error(&body, "wave-title").as_deref(),
+            Some("Tên đợt khảo sát: hãy nhập tên."),
+            "{body}"
+        );
+        assert!(!body.contains("id=\"form-error\""), "{body}");
+        assert!(body.contains("aria-describedby=\"wave-title-error\""));
+        assert_vietnamese("/khao-sat/dot", &body);
+
+        // Closing before opening: beside the closing date, both dates day first.
+        let body = post_wave(wave_form("Quý 2", "2026-04-20", "2026-04-10", "0,05")).await;
+        assert_eq!(
+            field_error(&body, "wave-closes_on").as_deref(),
+            Some("Ngày đóng 10/04/2026 trước ngày mở 20/04/2026."),
+            "{body}"
+        );
+        assert!(field_error(&body, "wave-title").is_none());
+        assert!(body.contains("value=\"Quý 2\""), "what was typed is kept");
+        assert_vietnamese("/khao-sat/dot", &body);
+
+        // A margin out of range, with a decimal comma.
+        let body = post_wave(wave_form("Quý 2", "", "", "1,5")).await;
+        assert_eq!(
+            field_error(&body, "wave-margin_e").as_deref(),
+            Some("Sai số e 1,5 phải lớn hơn 0 và nhỏ hơn 1 (ví dụ 0,05)."),
+            "{body}"
+        );
+
+        // A questionnaire form with nothing chosen: beside the TOML text, its section open.
+        let response = app.post_form("/khao-sat/phieu", &[("toml", " ")]).await;
+        assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
+        assert!(field_error(&body, "questionnaire-toml").is_some(), "{body}");
+        assert_vietnamese("/khao-sat/phieu", &body);
+
+        // A device without a name: beside the device's name, not the service's.
+        let unit_path = format!("/khao-sat/dot/{wave}/don-vi/{}", unit_ids[0]);
+        let response = app
+            .post_form(&format!("{unit_path}/thiet-bi"), &[("name", " ")])
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
+        assert_eq!(
+            field_error(&body, "device-name").as_deref(),
+            Some("Tên thiết bị: hãy nhập tên."),
+            "{body}"
+        );
+        assert!(field_error(&body, "service-name").is_none());
+        assert_vietnamese(&unit_path, &body);
+
+        // A service name left blank: beside the service's name, naming its code.
+        let response = app
+            .post_form(
+                &format!("{unit_path}/dich-vu"),
+                &[("code", "gpxd"), ("name", " "), ("transactions", "")],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 422);
+        let body = response.text().await.unwrap();
+        assert_eq!(
+            field_error(&body, "service-name").as_deref(),
+            Some("Dịch vụ GPXD: hãy nhập tên dịch vụ."),
+            "{body}"
+        );
+        assert_vietnamese(&unit_path, &body);
+
+        // The same refusal in English.
+        app.post_form("/ngon-ngu", &[("lang", "en")]).await;
+        let body = post_wave(wave_form("Q2", "2026-04-20", "2026-04-10", "0.05")).await;
+        assert_eq!(
+            field_error(&body, "wave-closes_on").as_deref(),
+            Some("The closing date 10/04/2026 is before the opening date 20/04/2026."),
+            "{body}"
+        );
+    }
+}
+
+/// Every survey refusal of the store, with sample values; the matches make a new variant a
+/// compile error here until it is listed.
+fn survey_refusals() -> Vec<surveys::SurveyRefusal> {
+    use chiso_store::surveys::{
+        LeafMapRefusal as L, QuestionnaireRefusal as Q, ServiceRefusal as S, SurveyRefusal as R,
+        WaveFieldRefusal as W,
+    };
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 4, d).unwrap();
+    let code = || "GPXD".to_string();
+    let waves = vec![
+        W::TitleEmpty,
+        W::YearOutOfRange { year: 1999 },
+        W::QuarterOutOfRange { quarter: 5 },
+        W::ClosesBeforeOpens {
+            opens: day(20),
+            closes: day(10),
+        },
+        W::MarginOutOfRange { margin: 1.5 },
+        W::MarginOutOfRange { margin: f64::NAN },
+        W::DuplicateWindowNegative { seconds: -60 },
+    ];
+    let services = vec![
+        S::CodeEmpty,
+        S::CodeInvalid {
+            code: "GP XD".into(),
+            max: 32,
+        },
+        S::NameEmpty { code: code() },
+        S::NameTooLong {
+            code: code(),
+            max: 300,
+        },
+        S::TransactionsNegative {
+            code: code(),
+            transactions: -1_000,
+        },
+        S::InUse { code: code() },
+    ];
+    let questionnaires = vec![
+        Q::ItemCount { count: 300 },
+        Q::ValuesMismatch {
+            items: 23,
+            values: 22,
+        },
+        Q::NoValues,
+        Q::ItemTwice { code: "q1".into() },
+        Q::CodeOrTitleEmpty,
+        Q::UnknownFormat {
+            format: "yaml".into(),
+        },
+        Q::NotToml {
+            code: "sipas-2017".into(),
+            version: 2,
+            format: "json".into(),
+        },
+        Q::Definition {
+            file: "phieu.toml".into(),
+            problems: vec!["expected a table, found an integer".into()],
+        },
+        Q::UnknownBundled {
+            id: "khong-co".into(),
+        },
+    ];
+    let leaves = vec![
+        L::BadSource {
+            text: "tong-hop".into(),
+        },
+        L::SourceNotInQuestionnaire {
+            questionnaire: "sipas-2017".into(),
+            text: "item:c99".into(),
+        },
+        L::NotSurveyLeaf { node_id: 12 },
+        L::NoParMapping {
+            questionnaire: "sipas-2017".into(),
+        },
+        L::LeavesMissing {
+            codes: vec!["8.1".into(), "8.2".into()],
+        },
+    ];
+    let mut all: Vec<R> = vec![
+        R::LeavesFinal(CampaignState::Finalized),
+        R::LeavesNotNow(CampaignState::Draft),
+        R::DeviceNameEmpty,
+        R::TokenCount {
+            count: 200_000,
+            max: 100_000,
+        },
+        R::WaveClosed,
+        R::UnitNotInWave,
+        R::ServiceNotInUnit,
+        R::UnitHasResponses,
+        R::TransactionsNegative { transactions: -5 },
+        R::WaveChangedMeanwhile,
+        R::NoFreeShortLink,
+        R::ImportIntoDraft,
+        R::WriterStopped,
+    ];
+    all.extend(waves.into_iter().map(R::Wave));
+    all.extend(services.into_iter().map(R::Service));
+    all.extend(questionnaires.into_iter().map(R::Questionnaire));
+    all.extend(leaves.into_iter().map(R::LeafMap));
+    for refusal in &all {
+        match refusal {
+            R::Wave(
+                W::TitleEmpty
+                | W::YearOutOfRange { .. }
+                | W::QuarterOutOfRange { .. }
+                | W::ClosesBeforeOpens { .. }
+                | W::MarginOutOfRange { .. }
+                | W::DuplicateWindowNegative { .. },
+            )
+            | R::Service(
+                S::CodeEmpty
+                | S::CodeInvalid { .. }
+                | S::NameEmpty { .. }
+                | S::NameTooLong { .. }
+                | S::TransactionsNegative { .. }
+                | S::InUse { .. },
+            )
+            | R::Questionnaire(
+                Q::ItemCount { .. }
+                | Q::ValuesMismatch { .. }
+                | Q::NoValues
+                | Q::ItemTwice { .. }
+                | Q::CodeOrTitleEmpty
+                | Q::UnknownFormat { .. }
+                | Q::NotToml { .. }
+                | Q::Definition { .. }
+                | Q::UnknownBundled { .. },
+            )
+            | R::LeafMap(
+                L::BadSource { .. }
+                | L::SourceNotInQuestionnaire { .. }
+                | L::NotSurveyLeaf { .. }
+                | L::NoParMapping { .. }
+                | L::LeavesMissing { .. },
+            )
+            | R::LeavesFinal(_)
+            | R::LeavesNotNow(_)
+            | R::DeviceNameEmpty
+            | R::TokenCount { .. }
+            | R::WaveClosed
+            | R::UnitNotInWave
+            | R::ServiceNotInUnit
+            | R::UnitHasResponses
+            | R::TransactionsNegative { .. }
+            | R::WaveChangedMeanwhile
+            | R::NoFreeShortLink
+            | R::ImportIntoDraft
+            | R::WriterStopped => {}
+        }
+    }
+    all
+}
+
+/// Every shape fault of a packed response, with sample values.
+fn shape_faults() -> Vec<surveys::ShapeFault> {
+    use chiso_store::surveys::ShapeFault as F;
+    let all = vec![
+        F::AnswerCount {
+            found: 22,
+            expected: 23,
+        },
+        F::Answer {
+            item: 4,
+            code: "c05".into(),
+            value: 9,
+            values: 5,
+        },
+        F::DemographicCount {
+            found: 1,
+            expected: 3,
+        },
+        F::Demographic {
+            question: 1,
+            value: 7,
+            values: 4,
+        },
+        F::TooManyExpectations { chosen: 4, max: 3 },
+        F::Expectation { area: 12, areas: 9 },
+        F::ExpectationTwice { area: 2 },
+    ];
+    for fault in &all {
+        match fault {
+            F::AnswerCount { .. }
+            | F::Answer { .. }
+            | F::DemographicCount { .. }
+            | F::Demographic { .. }
+            | F::TooManyExpectations { .. }
+            | F::Expectation { .. }
+            | F::ExpectationTwice { .. } => {}
+        }
+    }
+    all
+}
+
+#[test]
+fn every_survey_refusal_says_itself_in_vietnamese() {
+    use chiso_web::describe::Describe;
+    use chiso_web::i18n::Lang;
+    let mut all: Vec<Box<dyn Describe>> = Vec::new();
+    for refusal in survey_refusals() {
+        all.push(Box::new(refusal));
+    }
+    for fault in shape_faults() {
+        all.push(Box::new(surveys::Refusal::Shape(fault)));
+    }
+    for refusal in all {
+        let vi = refusal.describe(Lang::Vi);
+        let en = refusal.describe(Lang::En);
+        assert_vietnamese(&format!("{refusal:?}"), &format!("<p>{vi}</p>"));
+        // Said from a locale key (filled in), not the key itself.
+        for text in [&vi, &en] {
+            assert!(
+                !text.contains("surveys.") && !text.contains('{'),
+                "{refusal:?}: {text}"
+            );
+        }
+        assert_ne!(vi, en, "{refusal:?}");
+    }
+    // Numbers the Vietnamese way.
+    let vi = |r: surveys::SurveyRefusal| r.describe(Lang::Vi);
+    assert!(
+        vi(surveys::SurveyRefusal::TokenCount {
+            count: 200_000,
+            max: 100_000
+        })
+        .contains("1 đến 100.000 (đã nhập 200.000)")
+    );
 }

@@ -45,7 +45,8 @@ pub struct ImportJob {
     pub file_name: String,
     pub done: u64,
     pub total: Option<u64>,
-    pub outcome: Option<Result<ImportReport, String>>,
+    /// The report, or why nothing (more) was stored, said in the reader's language.
+    pub outcome: Option<Result<ImportReport, Box<dyn crate::describe::Describe>>>,
     pub started: Instant,
 }
 

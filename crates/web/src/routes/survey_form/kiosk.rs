@@ -1,23 +1,39 @@
 //! The JSON API for kiosks and one-stop-shop software (API key per device).
 
+use chiso_store::surveys::ShapeFault;
+
 use super::*;
 
 // Device API
 
-/// A JSON refusal: `{ "error": "…", "field": "…" }`.
+/// A JSON refusal (docs/formats.md §11): `{"code", "message", "error", "field"?}`. `code` is
+/// the refusal's stable name (its variant's, in snake_case), `message` says it in the
+/// request's language (`Accept-Language`, Vietnamese unless it asks for English), `error` in
+/// English (for logs, and for clients written before `message`), and `field` names the field
+/// of the request at fault as the request wrote it (`answers.c05`, `overall`, `unit_code`).
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    error: String,
+    code: String,
+    refusal: Box<dyn Describe>,
     field: Option<String>,
+    lang: Lang,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, error: impl Into<String>) -> ApiError {
+    /// A refusal of the API itself (keys, units, the body).
+    fn api(status: StatusCode, refusal: ApiRefusal) -> ApiError {
+        ApiError::of(status, Box::new(refusal))
+    }
+
+    /// A typed refusal with its status; the code is its variant's name.
+    fn of(status: StatusCode, refusal: Box<dyn Describe>) -> ApiError {
         ApiError {
             status,
-            error: error.into(),
-            field: None,
+            code: variant_code(&*refusal),
+            field: refusal.field().map(str::to_string),
+            refusal,
+            lang: Lang::Vi,
         }
     }
 
@@ -25,11 +41,21 @@ impl ApiError {
         self.field = Some(field.into());
         self
     }
+
+    /// The same refusal, said in `lang` when it is written.
+    pub(super) fn in_lang(mut self, lang: Lang) -> ApiError {
+        self.lang = lang;
+        self
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({ "error": self.error });
+        let mut body = json!({
+            "code": self.code,
+            "message": self.refusal.describe(self.lang),
+            "error": self.refusal.describe(Lang::En),
+        });
         if let Some(field) = self.field {
             body["field"] = Value::String(field);
         }
@@ -37,18 +63,133 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A value's variant name in snake_case (`WaveNotOpen(Closed)` → `wave_not_open`): the API's
+/// stable machine code of a refusal.
+pub(super) fn variant_code(value: &dyn std::fmt::Debug) -> String {
+    let debug = format!("{value:?}");
+    let mut code = String::new();
+    for c in debug.chars().take_while(|c| c.is_ascii_alphanumeric()) {
+        if c.is_ascii_uppercase() {
+            if !code.is_empty() {
+                code.push('_');
+            }
+            code.push(c.to_ascii_lowercase());
+        } else {
+            code.push(c);
+        }
+    }
+    code
+}
+
+/// The language a device asks its refusals in: English when `Accept-Language` prefers it,
+/// Vietnamese otherwise.
+pub(super) fn api_lang(headers: &HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .map(|tag| {
+                    tag.split(';')
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_ascii_lowercase()
+                })
+                .find_map(|tag| Lang::parse(tag.split('-').next().unwrap_or("")))
+        })
+        .unwrap_or(Lang::Vi)
+}
+
+/// The device API's own refusals (keys, units, the body), said from `surveys.api.*`.
+#[derive(Debug)]
+enum ApiRefusal {
+    MissingKey,
+    UnknownKey,
+    KeyTurnedOff,
+    NoOpenWave,
+    UnknownUnit {
+        code: String,
+    },
+    UnitNotAllowed {
+        code: String,
+    },
+    UnknownService {
+        code: String,
+    },
+    MalformedJson {
+        detail: String,
+    },
+    BodyTooLarge {
+        limit: usize,
+    },
+    UnreadableBody,
+    /// A string over its limit or with a control character: the reader's English message.
+    InvalidText {
+        field: String,
+        english: String,
+    },
+    NotFound,
+    Conflict,
+    Internal,
+}
+
+impl Describe for ApiRefusal {
+    fn describe(&self, lang: Lang) -> String {
+        let fill = |key: &str, values: &[(&str, &dyn std::fmt::Display)]| {
+            i18n::fill(lang, &format!("surveys.api.{key}"), values)
+        };
+        match self {
+            ApiRefusal::MissingKey => fill("missing_key", &[]),
+            ApiRefusal::UnknownKey => fill("unknown_key", &[]),
+            ApiRefusal::KeyTurnedOff => fill("key_off", &[]),
+            ApiRefusal::NoOpenWave => fill("no_open_wave", &[]),
+            ApiRefusal::UnknownUnit { code } => fill("unknown_unit", &[("code", code)]),
+            ApiRefusal::UnitNotAllowed { code } => fill("unit_elsewhere", &[("code", code)]),
+            ApiRefusal::UnknownService { code } => fill("unknown_service", &[("code", code)]),
+            ApiRefusal::MalformedJson { detail } => fill("malformed", &[("detail", detail)]),
+            ApiRefusal::BodyTooLarge { limit } => fill(
+                "too_large",
+                &[("limit", &i18n::number(lang, *limit as f64, 0))],
+            ),
+            ApiRefusal::UnreadableBody => fill("unreadable", &[]),
+            ApiRefusal::InvalidText { field, english } => {
+                fill("invalid_text", &[("field", field), ("detail", english)])
+            }
+            ApiRefusal::NotFound => fill("not_found", &[]),
+            ApiRefusal::Conflict => fill("conflict", &[]),
+            ApiRefusal::Internal => fill("internal", &[]),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            ApiRefusal::UnknownUnit { .. } | ApiRefusal::UnitNotAllowed { .. } => Some("unit_code"),
+            ApiRefusal::UnknownService { .. } => Some("service"),
+            ApiRefusal::InvalidText { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> ApiError {
         match error {
-            AppError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not found"),
-            AppError::BadRequest(message) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+            AppError::NotFound => ApiError::api(StatusCode::NOT_FOUND, ApiRefusal::NotFound),
+            AppError::Refused(refusal) => ApiError::of(refusal.status(), refusal),
+            AppError::Conflict(constraint) => {
+                tracing::info!(%constraint, "device API conflict");
+                ApiError::api(StatusCode::CONFLICT, ApiRefusal::Conflict)
             }
-            AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, message),
-            AppError::TooLarge => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"),
+            AppError::TooLarge => ApiError::api(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ApiRefusal::BodyTooLarge {
+                    limit: API_BODY_LIMIT,
+                },
+            ),
             other => {
                 tracing::error!(error = ?other, "device API error");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                ApiError::api(StatusCode::INTERNAL_SERVER_ERROR, ApiRefusal::Internal)
             }
         }
     }
@@ -57,6 +198,26 @@ impl From<AppError> for ApiError {
 impl From<chiso_store::StoreError> for ApiError {
     fn from(error: chiso_store::StoreError) -> ApiError {
         AppError::from(error).into()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> ApiError {
+        let status = rejection.status();
+        let refusal = match &rejection {
+            JsonRejection::TooLarge => ApiRefusal::BodyTooLarge {
+                limit: API_BODY_LIMIT,
+            },
+            JsonRejection::Malformed(detail) => ApiRefusal::MalformedJson {
+                detail: detail.clone(),
+            },
+            JsonRejection::Body(_) => ApiRefusal::UnreadableBody,
+            JsonRejection::Text(refused) => ApiRefusal::InvalidText {
+                field: refused.field().to_string(),
+                english: refused.message().to_string(),
+            },
+        };
+        ApiError::api(status, refusal)
     }
 }
 
@@ -74,22 +235,17 @@ pub(super) async fn device(state: &AppState, headers: &HeaderMap) -> ApiResult<s
         })
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "missing Authorization: Bearer <device key>",
-            )
-        })?;
+        .ok_or_else(|| ApiError::api(StatusCode::UNAUTHORIZED, ApiRefusal::MissingKey))?;
     // One read: a turned-off key is told apart from an unknown one.
     match surveys::device_by_key_any(&state.db, key).await? {
         Some(device) if device.active => Ok(device),
-        Some(_) => Err(ApiError::new(
+        Some(_) => Err(ApiError::api(
             StatusCode::FORBIDDEN,
-            "this device key is turned off",
+            ApiRefusal::KeyTurnedOff,
         )),
-        None => Err(ApiError::new(
+        None => Err(ApiError::api(
             StatusCode::UNAUTHORIZED,
-            "unknown device key",
+            ApiRefusal::UnknownKey,
         )),
     }
 }
@@ -102,10 +258,7 @@ pub(super) async fn device_wave(
     let today = chiso_store::assessments::today_in_vietnam();
     match surveys::device_open_wave(&state.db, device, today).await? {
         Some(wave) => Ok(wave),
-        None => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "no survey is open for this device's unit",
-        )),
+        None => Err(ApiError::api(StatusCode::CONFLICT, ApiRefusal::NoOpenWave)),
     }
 }
 
@@ -155,7 +308,7 @@ fn fault_error(questionnaire: &Questionnaire, fault: &Fault, overall_given: bool
         Fault::Expectation { .. } | Fault::TooManyExpectations { .. } => "expectations".into(),
         other => other.field().unwrap_or("answers").to_string(),
     };
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, fault.to_string()).field(field)
+    ApiError::of(StatusCode::UNPROCESSABLE_ENTITY, Box::new(fault.clone())).field(field)
 }
 
 /// Checks a device's response against the questionnaire through the survey codec (at least
@@ -230,27 +383,24 @@ pub(super) async fn api_target(
         surveys::NamedUnit::Own => device.unit_id,
         surveys::NamedUnit::Below(id) => id,
         surveys::NamedUnit::Unknown => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                format!("unknown unit {code}"),
-            )
-            .field("unit_code"));
+            let code = code.to_string();
+            let refusal = ApiRefusal::UnknownUnit { code };
+            return Err(ApiError::api(StatusCode::UNPROCESSABLE_ENTITY, refusal));
         }
         surveys::NamedUnit::Elsewhere(_) => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                format!("this device may not answer for unit {code}"),
-            )
-            .field("unit_code"));
+            let code = code.to_string();
+            let refusal = ApiRefusal::UnitNotAllowed { code };
+            return Err(ApiError::api(StatusCode::FORBIDDEN, refusal));
         }
     };
     // The service is refused after the answers are checked, as before the lookups were merged.
     let service = match service_code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) if target.service_id.is_none() => Err(ApiError::new(
+        Some(code) if target.service_id.is_none() => Err(ApiError::api(
             StatusCode::UNPROCESSABLE_ENTITY,
-            format!("unknown service {code} for this unit"),
-        )
-        .field("service")),
+            ApiRefusal::UnknownService {
+                code: code.to_string(),
+            },
+        )),
         _ => Ok(target.service_id),
     };
     Ok((unit_id, service))
@@ -264,7 +414,7 @@ pub async fn api_submit(
 ) -> Response {
     match submit_inner(&state, &headers, body).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
+        Err(error) => error.in_lang(api_lang(&headers)).into_response(),
     }
 }
 
@@ -275,11 +425,7 @@ pub(super) async fn submit_inner(
 ) -> ApiResult<Response> {
     let device = device(state, headers).await?;
     // Refused text (a NUL, an over-long field) is a 422 naming its field, like the others.
-    let JsonBody(body) = body.map_err(|rejection| ApiError {
-        status: rejection.status(),
-        error: rejection.message(API_BODY_LIMIT),
-        field: rejection.field().map(str::to_string),
-    })?;
+    let JsonBody(body) = body?;
     let wave = device_wave(state, &device).await?;
     if let Some(refusal) = wave_closed(&wave) {
         return Err(refusal_error(&refusal));
@@ -321,35 +467,34 @@ pub(super) async fn submit_inner(
     }
 }
 
-/// A store refusal as a JSON error.
+/// A store refusal as a JSON error: the status, code and field of the refusal (an answer
+/// is named as the request wrote it, `answers.c05`).
 pub(super) fn refusal_error(refusal: &Refusal) -> ApiError {
-    let message = refusal.to_string();
+    let error = ApiError::of(refusal.status(), Box::new(refusal.clone()));
     match refusal {
-        Refusal::UnknownWave => ApiError::new(StatusCode::CONFLICT, message),
-        Refusal::WaveNotOpen(_) | Refusal::NotYetOpen(_) | Refusal::AlreadyClosed(_) => {
-            ApiError::new(StatusCode::CONFLICT, message)
-        }
-        Refusal::UnitNotInWave => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field("unit_code")
-        }
-        Refusal::UnknownService => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field("service")
-        }
-        Refusal::UnknownToken | Refusal::TokenUsed => ApiError::new(StatusCode::CONFLICT, message),
-        Refusal::DuplicateRespondent => {
-            ApiError::new(StatusCode::CONFLICT, message).field("respondent_id")
-        }
-        Refusal::Fault(fault) => match fault.field() {
-            Some(field) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).field(field),
-            None => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message),
+        Refusal::Fault(fault) => ApiError {
+            code: variant_code(fault),
+            ..error
         },
-        Refusal::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message),
+        Refusal::Shape(fault) => {
+            let field = match fault {
+                ShapeFault::Answer { code, .. } => format!("answers.{code}"),
+                other => other.field().to_string(),
+            };
+            ApiError {
+                code: variant_code(fault),
+                ..error
+            }
+            .field(field)
+        }
+        _ => error,
     }
 }
 
 /// GET /api/v1/questionnaire: the device's wave and its questionnaire (items with their
 /// factor, the answer scale with labels, demographics, expectations, comment).
 pub async fn api_questionnaire(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = api_lang(&headers);
     let result: ApiResult<Response> = async {
         let device = device(&state, &headers).await?;
         let wave = device_wave(&state, &device).await?;
@@ -401,5 +546,48 @@ pub async fn api_questionnaire(State(state): State<AppState>, headers: HeaderMap
         Ok(Json(body).into_response())
     }
     .await;
-    result.unwrap_or_else(IntoResponse::into_response)
+    result.unwrap_or_else(|error| error.in_lang(lang).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chiso_store::surveys::WaveState;
+
+    #[test]
+    fn codes_are_the_variants_names_in_snake_case() {
+        assert_eq!(
+            variant_code(&Refusal::WaveNotOpen(WaveState::Closed)),
+            "wave_not_open"
+        );
+        assert_eq!(variant_code(&Refusal::UnknownWave), "unknown_wave");
+        assert_eq!(
+            variant_code(&Fault::CommentTooLong { max: 2_000 }),
+            "comment_too_long"
+        );
+        assert_eq!(
+            variant_code(&ApiRefusal::BodyTooLarge { limit: 1 }),
+            "body_too_large"
+        );
+        // A store refusal keeps its code and field through the JSON error.
+        let error = refusal_error(&Refusal::Fault(Fault::CommentTooLong { max: 2_000 }));
+        assert_eq!(
+            (error.code.as_str(), error.field.as_deref()),
+            ("comment_too_long", Some("comment"))
+        );
+    }
+
+    #[test]
+    fn the_language_is_the_first_one_the_device_accepts_vietnamese_by_default() {
+        let headers = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT_LANGUAGE, value.parse().unwrap());
+            headers
+        };
+        assert_eq!(api_lang(&HeaderMap::new()), Lang::Vi);
+        assert_eq!(api_lang(&headers("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(api_lang(&headers("fr-FR, en;q=0.5")), Lang::En);
+        assert_eq!(api_lang(&headers("vi-VN,en;q=0.5")), Lang::Vi);
+        assert_eq!(api_lang(&headers("fr")), Lang::Vi);
+    }
 }

@@ -275,7 +275,7 @@ pub(super) fn refusal_page(context: &Context, refusal: &Refusal) -> Response {
             "survey_form.closed_title",
             i18n::text(lang, "survey_form.not_yet_open").replace("{date}", &i18n::date(*date)),
         ),
-        Refusal::Fault(_) | Refusal::Invalid(_) => (
+        Refusal::Fault(_) | Refusal::Shape(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "survey_form.error_title",
             refusal.describe(lang),
@@ -463,7 +463,10 @@ pub(super) async fn take_form(
             let (faulty, errors) = fault_messages(lang, std::slice::from_ref(&fault));
             Ok(rerender(&faulty, errors))
         }
-        Err(refusal @ Refusal::Invalid(_)) => Ok(rerender(&[], vec![refusal.describe(lang)])),
+        Err(Refusal::Shape(fault)) => Ok(rerender(
+            &[fault.field().to_string()],
+            vec![fault.describe(lang)],
+        )),
         Err(refusal) => Ok(refusal_page(context, &refusal)),
     }
 }

@@ -151,23 +151,34 @@ pub async fn start_import(
                 }
             });
         };
-        let outcome = match CsvRows::new(&questionnaire, Cursor::new(csv_bytes)) {
-            Ok(rows) => {
-                surveys::import_responses(&db, &actor, wave_id, rows, &options, &mut progress)
-                    .await
-                    .map_err(|e| match AppError::from(e) {
-                        AppError::BadRequest(m) | AppError::Conflict(m) => m,
-                        other => {
-                            tracing::error!(error = ?other, "survey import failed");
-                            "the import failed".to_string()
-                        }
-                    })
-            }
-            Err(e) => Err(e.message),
-        };
+        let outcome: Result<_, Box<dyn Describe>> =
+            match CsvRows::new(&questionnaire, Cursor::new(csv_bytes)) {
+                Ok(rows) => {
+                    surveys::import_responses(&db, &actor, wave_id, rows, &options, &mut progress)
+                        .await
+                        .map_err(|e| match AppError::from(e) {
+                            AppError::Refused(refusal) => refusal,
+                            other => {
+                                tracing::error!(error = ?other, "survey import failed");
+                                Box::new(import_failed())
+                            }
+                        })
+                }
+                Err(e) => Err(Box::new(e)),
+            };
         jobs.with(&id, |job| job.outcome = Some(outcome));
     });
     Ok(Redirect::to(&format!("/khao-sat/nhap/{job_id}")).into_response())
+}
+
+/// An import that failed for a reason of the system's (logged), not of the file.
+fn import_failed() -> crate::describe::Worded {
+    let key = "surveys.refused.import_failed";
+    crate::describe::Worded {
+        vi: t(Lang::Vi, key).to_string(),
+        en: t(Lang::En, key).to_string(),
+        field: None,
+    }
 }
 
 pub struct RejectionLine {
@@ -226,9 +237,9 @@ pub(super) fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView
     };
     match &job.outcome {
         None => {}
-        Some(Err(m)) => {
+        Some(Err(refusal)) => {
             view.finished = true;
-            view.failure = Some(message(lang, m));
+            view.failure = Some(refusal.describe(lang));
         }
         Some(Ok(report)) => {
             percent = 100;

@@ -202,13 +202,24 @@ pub(super) async fn leaves_outcome(
         Ok(target) => Ok(Redirect::to(&target).into_response()),
         Err(e) => {
             let problem = as_problem(e, context.lang)?;
-            let mut body = leaves_view(state, principal, context, campaign_id, Some(problem))
-                .await?
-                .into_response();
-            *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(body)
+            leaves_problem(state, principal, context, campaign_id, problem).await
         }
     }
+}
+
+/// The leaves page again with the problem named, as 422.
+async fn leaves_problem(
+    state: &AppState,
+    principal: &Principal,
+    context: &crate::auth::Context,
+    campaign_id: i64,
+    problem: String,
+) -> AppResult<Response> {
+    let mut body = leaves_view(state, principal, context, campaign_id, Some(problem))
+        .await?
+        .into_response();
+    *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(body)
 }
 
 #[derive(Deserialize)]
@@ -233,11 +244,7 @@ pub async fn set_leaf_map(
     let (Ok(node_id), Ok(wave_id)) = (form.node_id.parse::<i64>(), form.wave_id.parse::<i64>())
     else {
         let problem = t(lang, "surveys.error_leaf_map").to_string();
-        let mut body = leaves_view(&state, &principal, &context, campaign_id, Some(problem))
-            .await?
-            .into_response();
-        *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(body);
+        return leaves_problem(&state, &principal, &context, campaign_id, problem).await;
     };
     let source = if form.source.trim().is_empty() {
         "index"
@@ -271,19 +278,14 @@ pub async fn map_from_questionnaire(
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
     let [campaign_id] = ids::<1>(&raw)?;
-    let outcome = match form.wave_id.parse::<i64>() {
-        Ok(wave_id) => surveys::map_leaves_from_questionnaire(
-            &state.db,
-            &principal.actor(),
-            campaign_id,
-            wave_id,
-        )
-        .await
-        .map(|_| format!("/khao-sat/chi-so-cchc/{campaign_id}?msg=common.saved")),
-        Err(_) => Err(chiso_store::StoreError::Invalid(
-            t(context.lang, "surveys.error_leaf_map").to_string(),
-        )),
+    let Ok(wave_id) = form.wave_id.parse::<i64>() else {
+        let problem = t(context.lang, "surveys.error_leaf_map").to_string();
+        return leaves_problem(&state, &principal, &context, campaign_id, problem).await;
     };
+    let outcome =
+        surveys::map_leaves_from_questionnaire(&state.db, &principal.actor(), campaign_id, wave_id)
+            .await
+            .map(|_| format!("/khao-sat/chi-so-cchc/{campaign_id}?msg=common.saved"));
     leaves_outcome(&state, &principal, &context, campaign_id, outcome).await
 }
 
@@ -311,19 +313,17 @@ pub async fn refresh_leaves(
     let [campaign_id] = ids::<1>(&raw)?;
     let lang = context.lang;
     campaigns::get(&state.db, campaign_id).await?;
-    let outcome = if surveys::leaf_maps(&state.db, campaign_id).await?.is_empty() {
-        Err(chiso_store::StoreError::Invalid(
-            t(lang, "surveys.error_no_mapping").to_string(),
-        ))
-    } else {
-        surveys::refresh_survey_leaves(&state.db, &principal.actor(), campaign_id)
-            .await
-            .map(|report| {
-                format!(
-                    "/khao-sat/chi-so-cchc/{campaign_id}?msg=surveys.refreshed&units={}&changed={}",
-                    report.units, report.leaves_changed
-                )
-            })
-    };
+    if surveys::leaf_maps(&state.db, campaign_id).await?.is_empty() {
+        let problem = t(lang, "surveys.error_no_mapping").to_string();
+        return leaves_problem(&state, &principal, &context, campaign_id, problem).await;
+    }
+    let outcome = surveys::refresh_survey_leaves(&state.db, &principal.actor(), campaign_id)
+        .await
+        .map(|report| {
+            format!(
+                "/khao-sat/chi-so-cchc/{campaign_id}?msg=surveys.refreshed&units={}&changed={}",
+                report.units, report.leaves_changed
+            )
+        });
     leaves_outcome(&state, &principal, &context, campaign_id, outcome).await
 }

@@ -164,105 +164,99 @@ fn integer(lang: Lang, n: u64) -> String {
     i18n::number(lang, n as f64, 0)
 }
 
-/// English messages of the survey store's wave and leaf-map checks, in Vietnamese: `{}` is
-/// kept as written. The refusals of a response or a row of a file are typed
-/// ([`chiso_survey::Fault`], rendered by `describe::survey`). Library messages without an
-/// entry go through the common catalogue.
-const MESSAGES: &[(&str, &str)] = &[
-    (
-        "this respondent has already answered for this unit",
-        "người trả lời này đã trả lời cho đơn vị này",
-    ),
-    (
-        "the wave is a draft: open it before importing",
-        "đợt khảo sát còn là bản nháp: hãy mở đợt trước khi nhập",
-    ),
-    ("the wave title is empty", "tên đợt khảo sát để trống"),
-    (
-        "year {} is out of range",
-        "năm {} nằm ngoài khoảng cho phép",
-    ),
-    ("quarter {} is not 1-4", "quý {} không thuộc 1–4"),
-    ("the wave closes before it opens", "ngày đóng trước ngày mở"),
-    (
-        "margin of error {} is not between 0 and 1",
-        "sai số {} không nằm giữa 0 và 1",
-    ),
-    (
-        "survey source '{}' is not index, factor:<code> or item:<code>",
-        "nguồn '{}' không phải index, factor:<mã> hoặc item:<mã>",
-    ),
-    ("questionnaire {} has no {}", "phiếu {} không có {}"),
-];
-
-/// Matches `text` against a template with `{}` holes (each hole takes the shortest text that
-/// lets the rest match, the last one takes the rest).
-fn match_holes<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
-    let parts: Vec<&str> = template.split("{}").collect();
-    let mut rest = text.strip_prefix(parts[0])?;
-    let mut holes = Vec::new();
-    for (i, literal) in parts.iter().enumerate().skip(1) {
-        if i == parts.len() - 1 {
-            if literal.is_empty() {
-                holes.push(rest);
-                rest = "";
-            } else {
-                let cut = rest.len().checked_sub(literal.len())?;
-                if !rest.ends_with(literal) {
-                    return None;
-                }
-                holes.push(&rest[..cut]);
-                rest = "";
-            }
-        } else {
-            let at = rest.find(literal)?;
-            holes.push(&rest[..at]);
-            rest = &rest[at + literal.len()..];
-        }
-    }
-    rest.is_empty().then_some(holes)
-}
-
-/// An English library message in the user's language.
-pub(crate) fn message(lang: Lang, english: &str) -> String {
-    if lang == Lang::En {
-        return english.to_string();
-    }
-    let best = MESSAGES
-        .iter()
-        .filter_map(|(source, target)| {
-            let holes = match_holes(source, english)?;
-            Some((source.replace("{}", "").len(), target, holes))
-        })
-        .max_by_key(|(length, _, _)| *length);
-    match best {
-        Some((_, target, holes)) => {
-            let mut out = String::new();
-            let mut holes = holes.into_iter();
-            let mut pieces = target.split("{}").peekable();
-            while let Some(piece) = pieces.next() {
-                out.push_str(piece);
-                if pieces.peek().is_some() {
-                    out.push_str(holes.next().unwrap_or(""));
-                }
-            }
-            out
-        }
-        None => i18n::message(lang, english),
-    }
-}
-
-fn refusal_text(lang: Lang, refusal: &Refusal) -> String {
-    refusal.describe(lang)
-}
-
-/// A store refusal (422) shown on the page that asked, in the user's language; anything else
-/// stays an error.
+/// A store error as the problem shown on the page that asked, in the user's language: a
+/// typed refusal says itself, a write that lost a race asks for a reload; anything else stays
+/// an error (its own page).
 fn as_problem(error: chiso_store::StoreError, lang: Lang) -> AppResult<String> {
-    match AppError::from(error) {
-        AppError::BadRequest(m) | AppError::Conflict(m) => Ok(message(lang, &m)),
-        AppError::Refused(refusal) => Ok(refusal.describe(lang)),
-        other => Err(other),
+    Ok(FormError::of_store(error, lang, "", &[])?.message)
+}
+
+/// A refused entry on a page: the message, and the form field it concerns when that form
+/// shows the field (the message goes beside it), else none (the message goes at the top).
+#[derive(Clone, Debug, Default)]
+pub struct FormError {
+    pub message: String,
+    /// The form (several forms of a page may share a field's name: `name`).
+    pub form: &'static str,
+    pub field: Option<String>,
+}
+
+impl FormError {
+    /// A message for the top of the page.
+    pub fn page(message: String) -> FormError {
+        FormError {
+            message,
+            form: "",
+            field: None,
+        }
+    }
+
+    /// A message beside a field of a form.
+    pub fn at(form: &'static str, field: &str, message: String) -> FormError {
+        FormError {
+            message,
+            form,
+            field: Some(field.to_string()),
+        }
+    }
+
+    /// A refusal, beside its field when `form` shows it (`fields`).
+    pub fn refused(
+        lang: Lang,
+        form: &'static str,
+        fields: &[&str],
+        refusal: &dyn Describe,
+    ) -> FormError {
+        FormError {
+            message: refusal.describe(lang),
+            form,
+            field: refusal
+                .field()
+                .filter(|f| fields.contains(f))
+                .map(str::to_string),
+        }
+    }
+
+    /// A store error on `form`: a typed refusal beside its field, a lost race at the top;
+    /// anything else stays an error.
+    pub fn of_store(
+        error: chiso_store::StoreError,
+        lang: Lang,
+        form: &'static str,
+        fields: &[&str],
+    ) -> AppResult<FormError> {
+        match AppError::from(error) {
+            AppError::Refused(refusal) => Ok(FormError::refused(lang, form, fields, &*refusal)),
+            AppError::Conflict(constraint) => {
+                tracing::info!(%constraint, "survey write conflict");
+                Ok(FormError::page(
+                    t(lang, "common.error_conflict").to_string(),
+                ))
+            }
+            other => Err(other),
+        }
+    }
+}
+
+/// The error of a page, for its template: beside a field or at the top.
+#[derive(Clone, Debug, Default)]
+pub struct PageError(pub Option<FormError>);
+
+impl PageError {
+    /// The message beside `field` of `form`.
+    pub fn beside(&self, form: &str, field: &str) -> Option<&str> {
+        self.0
+            .as_ref()
+            .filter(|e| e.form == form && e.field.as_deref() == Some(field))
+            .map(|e| e.message.as_str())
+    }
+
+    /// The message at the top of the page: one that names no field.
+    pub fn top(&self) -> Option<&str> {
+        self.0
+            .as_ref()
+            .filter(|e| e.field.is_none())
+            .map(|e| e.message.as_str())
     }
 }
 
@@ -316,15 +310,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wave_messages_are_translated_with_their_values() {
+    fn a_refusal_goes_beside_its_field_when_the_form_shows_it() {
+        use chiso_store::surveys::WaveFieldRefusal;
+        let refused = WaveFieldRefusal::TitleEmpty;
+        let error = PageError(Some(FormError::refused(
+            Lang::Vi,
+            "wave",
+            &["title"],
+            &refused,
+        )));
         assert_eq!(
-            message(Lang::Vi, "quarter 7 is not 1-4"),
-            "quý 7 không thuộc 1–4"
+            error.beside("wave", "title"),
+            Some("Tên đợt khảo sát: hãy nhập tên.")
         );
-        assert_eq!(
-            message(Lang::En, "quarter 7 is not 1-4"),
-            "quarter 7 is not 1-4"
-        );
+        assert_eq!(error.beside("service", "title"), None);
+        assert_eq!(error.top(), None);
+        // A field the form does not show: the message goes at the top.
+        let error = PageError(Some(FormError::refused(Lang::Vi, "wave", &[], &refused)));
+        assert_eq!(error.beside("wave", "title"), None);
+        assert_eq!(error.top(), Some("Tên đợt khảo sát: hãy nhập tên."));
     }
 
     #[test]

@@ -255,7 +255,7 @@ pub async fn paper_submit(
             None => {
                 return refuse(format!(
                     "{} ({code})",
-                    refusal_text(lang, &Refusal::UnknownService)
+                    Refusal::UnknownService.describe(lang)
                 ))
                 .await;
             }
@@ -275,6 +275,6 @@ pub async fn paper_submit(
             "/khao-sat/dot/{wave_id}/phieu-giay?msg=surveys.paper_saved&unit_id={unit_id}"
         ))
         .into_response()),
-        Err(refusal) => refuse(refusal_text(lang, &refusal)).await,
+        Err(refusal) => refuse(refusal.describe(lang)).await,
     }
 }

@@ -41,8 +41,15 @@ pub struct UnitPage {
     used: String,
     services: Vec<ServiceView>,
     devices: Vec<DeviceView>,
-    error: Option<String>,
+    error: PageError,
+    /// The service form's entries after a refusal (blank otherwise).
+    service_form: ServiceForm,
 }
+
+/// The fields of the unit page's forms, as they name them.
+const SERVICE_FIELDS: &[&str] = &["code", "name", "transactions"];
+const DEVICE_FIELDS: &[&str] = &["name"];
+const TOKEN_FIELDS: &[&str] = &["count", "service_id"];
 
 pub(super) async fn wave_unit(
     state: &AppState,
@@ -64,7 +71,8 @@ pub(super) async fn unit_page(
     page: Page,
     wave_id: i64,
     unit_id: i64,
-    error: Option<String>,
+    error: Option<FormError>,
+    service_form: ServiceForm,
 ) -> AppResult<UnitPage> {
     let lang = page.lang;
     let (wave, unit) = wave_unit(state, wave_id, unit_id).await?;
@@ -128,7 +136,8 @@ pub(super) async fn unit_page(
         devices,
         unit: unit_line(lang, &unit),
         wave,
-        error,
+        error: PageError(error),
+        service_form,
         page,
     })
 }
@@ -144,22 +153,40 @@ pub async fn show_unit(
         .await?
         .require(unit_id)?;
     let page = Page::new(&context, "surveys.unit_title");
-    unit_page(&state, &principal, page, wave_id, unit_id, None).await
+    unit_page(
+        &state,
+        &principal,
+        page,
+        wave_id,
+        unit_id,
+        None,
+        ServiceForm::default(),
+    )
+    .await
 }
 
-/// The unit's page again with a refused entry's problem named, as 422.
+/// The unit's page again with a refused entry's problem named (beside its field), as 422;
+/// the service form keeps what was typed.
 pub(super) async fn unit_refusal(
     state: &AppState,
     principal: &Principal,
     context: &crate::auth::Context,
-    wave_id: i64,
-    unit_id: i64,
-    problem: String,
+    (wave_id, unit_id): (i64, i64),
+    problem: FormError,
+    service_form: ServiceForm,
 ) -> AppResult<Response> {
     let page = Page::new(context, "surveys.unit_title");
-    let mut body = unit_page(state, principal, page, wave_id, unit_id, Some(problem))
-        .await?
-        .into_response();
+    let mut body = unit_page(
+        state,
+        principal,
+        page,
+        wave_id,
+        unit_id,
+        Some(problem),
+        service_form,
+    )
+    .await?
+    .into_response();
     *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(body)
 }
@@ -219,6 +246,7 @@ pub async fn issue_tokens(
     let [wave_id, unit_id] = ids::<2>(&raw)?;
     let lang = context.lang;
     let (wave, unit) = wave_unit(&state, wave_id, unit_id).await?;
+    let ids = (wave_id, unit_id);
     let count = match form.count.trim().parse::<usize>() {
         Ok(n) if (1..=MAX_TOKENS).contains(&n) => n,
         _ => {
@@ -227,14 +255,23 @@ pub async fn issue_tokens(
                 t(lang, "surveys.error_token_count"),
                 integer(lang, MAX_TOKENS as u64)
             );
-            return unit_refusal(&state, &principal, &context, wave_id, unit_id, problem).await;
+            let problem = FormError::at("tokens", "count", problem);
+            return unit_refusal(
+                &state,
+                &principal,
+                &context,
+                ids,
+                problem,
+                Default::default(),
+            )
+            .await;
         }
     };
     let service_id = match form.service_id.trim() {
         "" => None,
         text => Some(text.parse::<i64>().map_err(|_| AppError::NotFound)?),
     };
-    let tokens = surveys::issue_service_tokens(
+    let issued = surveys::issue_service_tokens(
         &state.db,
         &principal.actor(),
         wave_id,
@@ -242,7 +279,22 @@ pub async fn issue_tokens(
         service_id,
         count,
     )
-    .await?;
+    .await;
+    let tokens = match issued {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let problem = FormError::of_store(error, lang, "tokens", TOKEN_FIELDS)?;
+            return unit_refusal(
+                &state,
+                &principal,
+                &context,
+                ids,
+                problem,
+                Default::default(),
+            )
+            .await;
+        }
+    };
     let base = state.config.public_base();
     let links: Vec<(String, String)> = tokens
         .into_iter()
@@ -309,8 +361,8 @@ pub struct DeviceKeyPage {
     key: String,
 }
 
-/// Creates a kiosk's device key, shown once.
-#[derive(Deserialize)]
+/// A service as typed in the unit page's form.
+#[derive(Deserialize, Default, Clone)]
 pub struct ServiceForm {
     #[serde(default)]
     code: String,
@@ -332,25 +384,28 @@ pub async fn set_service(
     let [wave_id, unit_id] = ids::<2>(&raw)?;
     let lang = context.lang;
     wave_unit(&state, wave_id, unit_id).await?;
-    let refused =
-        |problem: String| unit_refusal(&state, &principal, &context, wave_id, unit_id, problem);
+    let ids = (wave_id, unit_id);
     let transactions = match form.transactions.trim().replace(['.', ' '], "") {
         text if text.is_empty() => None,
         text => match text.parse::<i64>() {
             Ok(n) if n >= 0 => Some(n),
             _ => {
-                return refused(format!(
-                    "{} {}",
-                    t(lang, "surveys.error_transactions"),
-                    form.transactions.trim()
-                ))
-                .await;
+                let problem = FormError::at(
+                    "service",
+                    "transactions",
+                    format!(
+                        "{} {}",
+                        t(lang, "surveys.error_transactions"),
+                        form.transactions.trim()
+                    ),
+                );
+                return unit_refusal(&state, &principal, &context, ids, problem, form).await;
             }
         },
     };
     let fields = ServiceFields {
-        code: form.code,
-        name: form.name,
+        code: form.code.clone(),
+        name: form.name.clone(),
         transactions,
     };
     match surveys::set_service(&state.db, &principal.actor(), wave_id, unit_id, &fields).await {
@@ -358,7 +413,10 @@ pub async fn set_service(
             "/khao-sat/dot/{wave_id}/don-vi/{unit_id}?msg=surveys.service_saved#services"
         ))
         .into_response()),
-        Err(error) => refused(as_problem(error, lang)?).await,
+        Err(error) => {
+            let problem = FormError::of_store(error, lang, "service", SERVICE_FIELDS)?;
+            unit_refusal(&state, &principal, &context, ids, problem, form).await
+        }
     }
 }
 
@@ -380,12 +438,22 @@ pub async fn remove_service(
         ))
         .into_response()),
         Err(error) => {
-            let problem = as_problem(error, context.lang)?;
-            unit_refusal(&state, &principal, &context, wave_id, unit_id, problem).await
+            let problem = FormError::of_store(error, context.lang, "service", &[])?;
+            let ids = (wave_id, unit_id);
+            unit_refusal(
+                &state,
+                &principal,
+                &context,
+                ids,
+                problem,
+                Default::default(),
+            )
+            .await
         }
     }
 }
 
+/// Creates a kiosk's device key, shown once; a refused name comes back beside its field.
 pub async fn create_device(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
@@ -397,13 +465,24 @@ pub async fn create_device(
     let lang = context.lang;
     let (wave, unit) = wave_unit(&state, wave_id, unit_id).await?;
     let name = form.name.trim().to_string();
-    if name.is_empty() {
-        let problem = t(lang, "surveys.error_device_name").to_string();
-        return unit_refusal(&state, &principal, &context, wave_id, unit_id, problem).await;
-    }
     let bound = form.this_wave.is_some().then_some(wave_id);
     let (_, key) =
-        surveys::create_device(&state.db, &principal.actor(), unit_id, bound, &name).await?;
+        match surveys::create_device(&state.db, &principal.actor(), unit_id, bound, &name).await {
+            Ok(created) => created,
+            Err(error) => {
+                let problem = FormError::of_store(error, lang, "device", DEVICE_FIELDS)?;
+                let ids = (wave_id, unit_id);
+                return unit_refusal(
+                    &state,
+                    &principal,
+                    &context,
+                    ids,
+                    problem,
+                    Default::default(),
+                )
+                .await;
+            }
+        };
     let mut response = DeviceKeyPage {
         page: Page::new(&context, "surveys.device_title"),
         unit: unit_line(lang, &unit),

@@ -36,9 +36,24 @@ pub struct IndexPage {
     bundled: Vec<(&'static str, String)>,
     waves: Vec<WaveView>,
     campaigns: Vec<CampaignRow>,
-    error: Option<String>,
+    error: PageError,
     form: WaveForm,
 }
+
+/// The fields of the wave form, as it names them.
+const WAVE_FIELDS: &[&str] = &[
+    "questionnaire_id",
+    "title",
+    "campaign_id",
+    "period_year",
+    "period_quarter",
+    "opens_on",
+    "closes_on",
+    "margin_e",
+];
+
+/// The fields of the questionnaire forms.
+const QUESTIONNAIRE_FIELDS: &[&str] = &["bundled", "toml"];
 
 #[derive(Deserialize, Default, Clone)]
 pub struct WaveForm {
@@ -77,7 +92,7 @@ pub(super) async fn index_page(
     state: &AppState,
     principal: &Principal,
     page: Page,
-    error: Option<String>,
+    error: Option<FormError>,
     form: WaveForm,
 ) -> AppResult<IndexPage> {
     let lang = page.lang;
@@ -142,7 +157,7 @@ pub(super) async fn index_page(
             .collect(),
         waves,
         campaigns,
-        error,
+        error: PageError(error),
         form,
         page,
     })
@@ -181,52 +196,60 @@ pub async fn register_questionnaire(
 ) -> AppResult<Response> {
     principal.require(Permission::ManageCampaigns)?;
     let actor = principal.actor();
+    let lang = context.lang;
     let outcome = if !form.bundled.trim().is_empty() {
-        surveys::register_bundled(&state.db, &actor, form.bundled.trim()).await
+        Some(surveys::register_bundled(&state.db, &actor, form.bundled.trim()).await)
     } else if !form.toml.trim().is_empty() {
         let name = if form.file_name.trim().is_empty() {
             "questionnaire.toml"
         } else {
             form.file_name.trim()
         };
-        surveys::register_toml(&state.db, &actor, name, &form.toml).await
+        Some(surveys::register_toml(&state.db, &actor, name, &form.toml).await)
     } else {
-        Err(chiso_store::StoreError::Invalid(
-            "choose a bundled questionnaire or paste a TOML definition".into(),
-        ))
+        None
     };
-    match outcome {
-        Ok(_) => Ok(Redirect::to("/khao-sat?msg=surveys.questionnaire_registered").into_response()),
-        Err(e) => {
-            let problem = as_problem(e, context.lang)?;
-            let page = Page::new(&context, "surveys.title");
-            let mut body = index_page(&state, &principal, page, Some(problem), WaveForm::default())
-                .await?
-                .into_response();
-            *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(body)
+    let problem = match outcome {
+        Some(Ok(_)) => {
+            return Ok(
+                Redirect::to("/khao-sat?msg=surveys.questionnaire_registered").into_response(),
+            );
         }
-    }
+        Some(Err(e)) => FormError::of_store(e, lang, "questionnaire", QUESTIONNAIRE_FIELDS)?,
+        None => FormError::at(
+            "questionnaire",
+            "toml",
+            t(lang, "surveys.refused.nothing_to_register").to_string(),
+        ),
+    };
+    let page = Page::new(&context, "surveys.title");
+    let mut body = index_page(&state, &principal, page, Some(problem), WaveForm::default())
+        .await?
+        .into_response();
+    *body.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(body)
 }
 
-pub(super) fn wave_fields(lang: Lang, form: &WaveForm) -> Result<WaveFields, String> {
+/// The wave form's entries as a wave's fields; a value that does not read names its field.
+pub(super) fn wave_fields(lang: Lang, form: &WaveForm) -> Result<WaveFields, FormError> {
+    let refused = |field: &str, key: &str| FormError::at("wave", field, t(lang, key).to_string());
     let questionnaire_id: i64 = form
         .questionnaire_id
         .trim()
         .parse()
-        .map_err(|_| t(lang, "surveys.error_questionnaire").to_string())?;
+        .map_err(|_| refused("questionnaire_id", "surveys.error_questionnaire"))?;
     let year: i64 = form
         .period_year
         .trim()
         .parse()
-        .map_err(|_| t(lang, "surveys.error_year").to_string())?;
+        .map_err(|_| refused("period_year", "surveys.error_year"))?;
     let mut fields = WaveFields::new(questionnaire_id, form.title.trim(), year);
     if !form.campaign_id.trim().is_empty() {
         fields.campaign_id = Some(
             form.campaign_id
                 .trim()
                 .parse()
-                .map_err(|_| t(lang, "surveys.error_campaign").to_string())?,
+                .map_err(|_| refused("campaign_id", "surveys.error_campaign"))?,
         );
     }
     if !form.period_quarter.trim().is_empty() {
@@ -234,16 +257,16 @@ pub(super) fn wave_fields(lang: Lang, form: &WaveForm) -> Result<WaveFields, Str
             form.period_quarter
                 .trim()
                 .parse()
-                .map_err(|_| t(lang, "surveys.error_quarter").to_string())?,
+                .map_err(|_| refused("period_quarter", "surveys.error_quarter"))?,
         );
     }
     fields.opens_on =
-        parse_date(&form.opens_on).map_err(|_| t(lang, "surveys.error_opens").to_string())?;
+        parse_date(&form.opens_on).map_err(|_| refused("opens_on", "surveys.error_opens"))?;
     fields.closes_on =
-        parse_date(&form.closes_on).map_err(|_| t(lang, "surveys.error_closes").to_string())?;
+        parse_date(&form.closes_on).map_err(|_| refused("closes_on", "surveys.error_closes"))?;
     if !form.margin_e.trim().is_empty() {
         fields.margin_e = parse_decimal(&form.margin_e)
-            .ok_or_else(|| t(lang, "surveys.error_margin").to_string())?;
+            .ok_or_else(|| refused("margin_e", "surveys.error_margin"))?;
     }
     Ok(fields)
 }
@@ -262,9 +285,9 @@ pub async fn create_wave(
                     Redirect::to(&format!("/khao-sat/dot/{id}?msg=common.created")).into_response(),
                 );
             }
-            Err(e) => as_problem(e, lang)?,
+            Err(e) => FormError::of_store(e, lang, "wave", WAVE_FIELDS)?,
         },
-        Err(p) => p,
+        Err(problem) => problem,
     };
     let page = Page::new(&context, "surveys.title");
     let mut body = index_page(&state, &principal, page, Some(problem), form)
