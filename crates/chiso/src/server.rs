@@ -39,6 +39,8 @@ struct Settings {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     notice_minutes: Option<u64>,
+    authority_name: Option<String>,
+    authority_logo: Option<PathBuf>,
 }
 
 /// Every setting's key: the file's keys, and after `CHISO_` the environment's.
@@ -63,6 +65,8 @@ const KEYS: &[&str] = &[
     "smtp_url",
     "mail_from",
     "notice_minutes",
+    "authority_name",
+    "authority_logo",
 ];
 
 /// The settings in layers, each overriding the one before: the TOML file (`--config`, or
@@ -138,8 +142,12 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
         survey_group_commit,
         data_dir,
         mail_from,
-        notice_minutes
+        notice_minutes,
+        authority_name
     );
+    if let Some(logo) = settings.authority_logo {
+        config.authority_logo = Some(logo);
+    }
     if let Some(url) = settings.smtp_url.filter(|u| !u.trim().is_empty()) {
         config.smtp_url = Some(url);
     }

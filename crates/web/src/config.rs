@@ -56,6 +56,10 @@ pub struct Config {
     pub mail_from: String,
     /// How often, in minutes, the server writes due reminders and mails new notices.
     pub notice_minutes: u64,
+    /// The issuing authority named on the public results pages ("Ủy ban nhân dân tỉnh …").
+    pub authority_name: String,
+    /// Its logo on the public pages: a PNG, JPEG or SVG file read at start (at most 512 KiB).
+    pub authority_logo: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -82,6 +86,8 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Chỉ số CCHC <no-reply@localhost>".to_string(),
             notice_minutes: 15,
+            authority_name: "Ủy ban nhân dân tỉnh".to_string(),
+            authority_logo: None,
         }
     }
 }

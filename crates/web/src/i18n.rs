@@ -53,6 +53,7 @@ const VI_FILES: &[(&str, &str)] = &[
     ("assessment", include_str!("../locales/vi/assessment.toml")),
     ("appraisal", include_str!("../locales/vi/appraisal.toml")),
     ("results", include_str!("../locales/vi/results.toml")),
+    ("public", include_str!("../locales/vi/public.toml")),
     ("surveys", include_str!("../locales/vi/surveys.toml")),
     (
         "survey_form",
@@ -76,6 +77,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("assessment", include_str!("../locales/en/assessment.toml")),
     ("appraisal", include_str!("../locales/en/appraisal.toml")),
     ("results", include_str!("../locales/en/results.toml")),
+    ("public", include_str!("../locales/en/public.toml")),
     ("surveys", include_str!("../locales/en/surveys.toml")),
     (
         "survey_form",

@@ -113,6 +113,11 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         import_jobs: Default::default(),
         frameworks: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
+        public: Default::default(),
+        logo: match &config.authority_logo {
+            Some(path) => Some(app::public::Logo::read(path)?),
+            None => None,
+        },
         clock: config.clock.clone(),
         config: Arc::new(config),
     };

@@ -30,4 +30,8 @@ pub struct AppState {
     pub import_jobs: crate::app::survey::ImportJobs,
     /// Password checks, bounded (`password_checks`).
     pub passwords: Arc<crate::passwords::PasswordGate>,
+    /// Rendered public results pages, per publication.
+    pub public: crate::app::public::PublicCache,
+    /// The authority's logo for the public pages (`authority_logo`).
+    pub logo: Option<crate::app::public::Logo>,
 }

@@ -19,6 +19,7 @@ pub mod clock;
 pub mod frameworks;
 pub mod home;
 pub mod notifications;
+pub mod public;
 pub mod results;
 pub mod self_assessment;
 pub mod sheet_context;

@@ -8,6 +8,7 @@ pub mod campaigns;
 pub mod frameworks;
 pub mod home;
 pub mod notifications;
+pub mod public;
 pub mod results;
 pub mod survey_form;
 pub mod survey_scope;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(notifications::router())
         .merge(templates::router())
         .merge(survey_form::router())
+        .merge(public::router())
         // Any other address: the not-found page in the site's frame, in the user's language.
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(middleware::from_fn_with_state(

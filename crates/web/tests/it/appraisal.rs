@@ -417,6 +417,8 @@ async fn unit_results_explained(
         .unwrap();
     assert!(at_earlier < at_now, "{backend:?}");
 
+    public_pages_leak_nothing(app, db, campaign, second.unit_id).await;
+
     // A unit that is not ranked in the campaign has no page.
     assert_eq!(
         app.get(&format!("/dot-danh-gia/{campaign}/ket-qua/don-vi/999999"))
@@ -425,6 +427,121 @@ async fn unit_results_explained(
         404,
         "{backend:?}"
     );
+}
+
+/// The public pages (no login): every page reachable from `/cong-khai` shows the published
+/// campaigns only, and no private value: a draft campaign, an account, the publisher, a
+/// comment, an explanation or an answer, an evidence file.
+async fn public_pages_leak_nothing(app: &TestApp, db: &Db, campaign: i64, unit: i64) {
+    let backend = app.backend;
+    let draft = campaigns::create(
+        db,
+        &Actor::system("test"),
+        &CampaignFields {
+            year: 2099,
+            title: "Đợt nháp bí mật 2099".into(),
+            appraisal_rounds: 1,
+            self_assessment_deadline: None,
+            explanation_deadline: None,
+            round_deadlines: vec![None],
+            bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let mut private: Vec<String> = vec!["Đợt nháp bí mật 2099".into()];
+    for user in chiso_store::users::list(db).await.unwrap() {
+        private.push(user.username.clone());
+        private.push(user.full_name.clone());
+    }
+    let snapshot = sheets::published_results(db, campaign)
+        .await
+        .unwrap()
+        .unwrap();
+    private.push(snapshot.published_by.clone());
+    let texts: Vec<(Option<String>, Option<String>, Option<String>)> = chiso_store::with_db!(
+        db, pool => sqlx::query_as("SELECT comment, explanation, answer FROM leaf_scores")
+            .fetch_all(pool).await
+    )
+    .unwrap();
+    for (comment, explanation, answer) in texts {
+        private.extend([comment, explanation, answer].into_iter().flatten());
+    }
+    let files: Vec<String> = chiso_store::with_db!(
+        db, pool => sqlx::query_scalar("SELECT file_name FROM evidence_files").fetch_all(pool).await
+    )
+    .unwrap_or_default();
+    private.extend(files);
+    private.retain(|p| p.chars().count() >= 4);
+    assert!(
+        private.len() > 5,
+        "{backend:?}: the fixture of private values"
+    );
+
+    // Anonymous: a client with no session.
+    let client = reqwest::Client::new();
+    let mut queue = vec!["/cong-khai".to_string()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(path) = queue.pop() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let response = client.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{backend:?}: {path}");
+        assert!(
+            response
+                .headers()
+                .get("set-cookie")
+                .is_none_or(|c| !c.to_str().unwrap_or("").starts_with("chiso_sid")),
+            "{backend:?}: no session"
+        );
+        let body = response.text().await.unwrap();
+        for value in &private {
+            assert!(
+                !body.contains(value.as_str()),
+                "{backend:?}: {path} shows {value:?}"
+            );
+        }
+        assert!(
+            !body.contains("_csrf"),
+            "{backend:?}: {path} carries no token"
+        );
+        for link in body.split("href=\"").skip(1) {
+            let link = link.split('"').next().unwrap_or("");
+            if link.starts_with("/cong-khai") && !link.contains('#') && link != "/cong-khai/logo" {
+                queue.push(link.to_string());
+            }
+        }
+    }
+    assert!(
+        seen.contains(&format!("/cong-khai/{campaign}")),
+        "{backend:?}: {seen:?}"
+    );
+    assert!(
+        seen.contains(&format!("/cong-khai/{campaign}/don-vi/{unit}")),
+        "{backend:?}: {seen:?}"
+    );
+    // Nothing unpublished exists there.
+    for path in [
+        format!("/cong-khai/{draft}"),
+        format!("/cong-khai/{draft}/don-vi/{unit}"),
+    ] {
+        let status = client.get(app.url(&path)).send().await.unwrap().status();
+        assert_eq!(status, 404, "{backend:?}: {path}");
+    }
+    // Served again from the cache: the same page.
+    let first = client
+        .get(app.url(&format!("/cong-khai/{campaign}")))
+        .send()
+        .await
+        .unwrap();
+    let first = first.text().await.unwrap();
+    let again = client
+        .get(app.url(&format!("/cong-khai/{campaign}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.text().await.unwrap(), first, "{backend:?}");
 }
 
 #[tokio::test]

@@ -476,6 +476,11 @@ fn every_route_has_a_row() {
         "/ks/{slug}",
         "/api/v1/responses",
         "/api/v1/questionnaire",
+        // The public results pages: published campaigns only (tests/appraisal.rs).
+        "/cong-khai",
+        "/cong-khai/logo",
+        "/cong-khai/{id}",
+        "/cong-khai/{id}/don-vi/{unit}",
     ];
     // Every route file, in the route modules' folders too.
     let mut sources = Vec::new();

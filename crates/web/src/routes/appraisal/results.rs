@@ -110,7 +110,7 @@ pub(super) fn band_of(bands: &Option<Bands>, label: &str) -> usize {
         .unwrap_or(0)
 }
 
-pub(super) fn slug(text: &str) -> String {
+pub(crate) fn slug(text: &str) -> String {
     let slug: String = fold(text)
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
