@@ -234,4 +234,32 @@ await run(async (browser, base) => {
   await login(phone, base, 'xemketqua');
   await phone.goto(`${campaign}/ket-qua`);
   await shot(phone, 'assessment-5-ranking-phone');
+
+  // 9. Results that explain: the unit's page from the ranking, what it takes to be first with
+  // the proposal applied in the simulator, the dashboard, and the public page without login.
+  await Promise.all([page.waitForLoadState('load'), page.locator('a.unit-link', { hasText: 'Sở Tư pháp' }).first().click()]);
+  check((await page.locator('#standing-rank').count()) === 1, 'the unit page shows the rank');
+  check((await page.locator('#area-table tbody tr').count()) > 0, 'the unit page lists the areas');
+  check((await page.locator('.area-profile svg').count()) > 0, 'the area profile is drawn');
+  await shot(page, 'results-1-unit');
+  await phone.goto(page.url());
+  await shot(phone, 'results-1-unit-phone');
+  await Promise.all([page.waitForLoadState('load'), page.click('#what-it-takes')]);
+  await page.fill('input[name=hang]', '1');
+  await Promise.all([page.waitForLoadState('load'), page.click('#target-form button[type=submit]')]);
+  const answered = (await page.locator('#target-met').count()) + (await page.locator('#points-needed').count());
+  check(answered === 1, 'what it takes answers the target');
+  if (await page.locator('#apply-proposal').count()) {
+    await Promise.all([page.waitForLoadState('load'), page.click('#apply-proposal')]);
+    check((await page.locator('#sim-rank').innerText()).startsWith('1/'), 'the proposal reaches rank 1 in the simulator');
+  }
+  await shot(page, 'results-2-what-it-takes');
+  await page.goto(`${campaign}/tong-quan`);
+  check((await page.locator('.dashboard-group').count()) > 0, 'the dashboard shows the groups');
+  await shot(page, 'results-3-dashboard');
+  const visitor = await newPage(browser, { phone: true });
+  await visitor.goto(`${base}/cong-khai`);
+  await Promise.all([visitor.waitForLoadState('load'), visitor.locator('#public-campaigns a').first().click()]);
+  check((await visitor.locator('table.ranking').count()) > 0, 'the public page shows the ranking');
+  await shot(visitor, 'results-4-public-phone');
 });
