@@ -187,6 +187,21 @@ pub async fn save_appraisal(
     entry: &AppraisalEntry,
 ) -> Result<LeafScore, StoreError> {
     let scope = scope(db, sheet_id).await?;
+    save_appraisal_in(db, actor, role, areas, &scope, entry).await
+}
+
+/// [`save_appraisal`] on a sheet the caller has loaded (the web's sheet context, whose frozen
+/// framework comes from its cache): the rules are asked here once, against the rows read in
+/// this call, and the write is conditional on the leaf's version and the sheet's status.
+pub async fn save_appraisal_in(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    areas: Option<&[String]>,
+    scope: &SheetScope,
+    entry: &AppraisalEntry,
+) -> Result<LeafScore, StoreError> {
+    let sheet_id = scope.sheet.id;
     let open = open_round_of(db, scope.campaign.id).await?;
     rules::check_action(role, SheetAction::Appraise, &scope.context(open)).map_err(invalid)?;
     let round = scope.sheet.current_round;

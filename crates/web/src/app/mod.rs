@@ -14,6 +14,7 @@
 //! no axum types, no templates, no locale texts. The time comes from the [`Clock`], so tests
 //! move it instead of sleeping.
 
+pub mod appraisal;
 pub mod campaign;
 pub mod clock;
 pub mod frameworks;

@@ -24,7 +24,7 @@ use chiso_domain::campaign::CampaignState;
 use chiso_domain::{Bands, Framework, Method, NodeId, Points, Rule, ScoreSheet, compute_unit};
 use chiso_store::appraisal_queries::{self, CouncilSheet, RoundMark};
 use chiso_store::assessments::{
-    self, AppraisalEntry, ExtensionGrant, LeafScore, ProgressRow, PublishedResults, SheetRow,
+    self, ExtensionGrant, LeafScore, ProgressRow, PublishedResults, SheetRow,
 };
 use chiso_store::audit::AuditFilter;
 use chiso_store::campaigns::{self, CampaignRow};

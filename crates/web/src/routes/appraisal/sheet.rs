@@ -1,4 +1,5 @@
 use super::*;
+use crate::app::appraisal::save_leaf;
 
 // ── One sheet, side by side (/tham-dinh/{sheet}) ────────────────────────────────────────────
 
@@ -312,25 +313,17 @@ pub async fn appraise(
     State(state): State<AppState>,
     headers: HeaderMap,
     Auth(principal, context): Auth,
-    Path((sheet, node)): Path<(String, String)>,
+    ids: crate::extract::PathId<(i64, i64)>,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     if !principal.has_role(Role::Appraiser) {
         return Err(AppError::Forbidden);
     }
-    let (Ok(sheet_id), Ok(node_id)) = (sheet.parse::<i64>(), node.parse::<i64>()) else {
-        return Err(AppError::NotFound);
-    };
+    let (sheet_id, node_id) = ids.get()?;
     let lang = context.lang;
-    let db = &state.db;
-    let scope = assessments::scope(db, sheet_id).await?;
-    if scope.sheet.status() == SheetStatus::Draft {
-        return Err(AppError::Forbidden);
-    }
-    let Some(&leaf) = scope.node_index.get(&node_id) else {
-        return Err(AppError::NotFound);
-    };
-    let code = scope.framework().node(leaf).code.clone();
+    let loaded = save_leaf::load(&state, &principal, sheet_id, node_id).await?;
+    let leaf = loaded.scope.leaf(node_id).map_err(|_| AppError::NotFound)?;
+    let code = loaded.scope.framework().node(leaf).code.clone();
     let htmx = headers.get("hx-request").is_some();
     let mut typed = Typed {
         node_id,
@@ -342,6 +335,7 @@ pub async fn appraise(
         error: None,
         saved: false,
     };
+    // Extract and parse: a value that is not a number is said beside its field.
     let named = |field_key: &str, problem: String| {
         format!("{code} — {}: {problem}", i18n::text(lang, field_key))
     };
@@ -359,7 +353,7 @@ pub async fn appraise(
             }
         },
     };
-    let input = match typed.input.as_str() {
+    let entered = match typed.input.as_str() {
         "" => None,
         text => match decimal_text(text).parse::<f64>() {
             Ok(value) if value.is_finite() => Some(value),
@@ -372,34 +366,23 @@ pub async fn appraise(
             }
         },
     };
-    let version = match field(&pairs, "version") {
-        "" => None,
-        text => text.parse::<i64>().ok(),
+    let input = save_leaf::AppraisalInput {
+        node_id,
+        points,
+        entered,
+        comment: typed.comment.clone(),
+        explanation_requested: typed.requested,
+        expected_version: match field(&pairs, "version") {
+            "" => None,
+            text => text.parse::<i64>().ok(),
+        },
     };
+    // Call the use case, then render its outcome.
     let (status, error) = if !problems.is_empty() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some(problems.join("; ")))
     } else {
-        let areas = appraiser_areas(&principal);
-        // A share is typed in per cent; the rule keeps what it stores (docs/method.md §2.6).
-        let rule = scope.framework().node(leaf).rule.as_ref();
-        let entry = AppraisalEntry {
-            node_id,
-            points,
-            input: input.map(|v| rule.map_or(v, |r| r.input_from_entered(v))),
-            comment: Some(typed.comment.clone()),
-            explanation_requested: typed.requested,
-            expected_version: version,
-        };
-        match assessments::save_appraisal(
-            db,
-            &principal.actor(),
-            Role::Appraiser,
-            areas.as_deref(),
-            sheet_id,
-            &entry,
-        )
-        .await
-        {
+        let appraised = save_leaf::save_leaf(&state, &principal, loaded, &input).await?;
+        match appraised.outcome {
             Ok(_) => (StatusCode::OK, None),
             Err(StoreError::Invalid(message)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -410,11 +393,7 @@ pub async fn appraise(
             }
             Err(StoreError::Conflict(message)) => {
                 // The form now carries the stored version: saving again overwrites on purpose.
-                typed.version = assessments::leaf_scores(db, sheet_id)
-                    .await?
-                    .into_iter()
-                    .find(|r| r.node_id == node_id && r.stage == scope.sheet.current_round)
-                    .map(|r| r.version);
+                typed.version = appraised.current_version;
                 (
                     StatusCode::CONFLICT,
                     Some(format!(
