@@ -207,7 +207,7 @@ pub async fn save_appraisal_in(
     let round = scope.sheet.current_round;
     let leaf = scope.leaf(entry.node_id)?;
     let framework = scope.framework();
-    let records = sheet_records(db, &scope).await?;
+    let records = sheet_records(db, scope).await?;
     let flagged_before = records
         .get(leaf)
         .rounds
