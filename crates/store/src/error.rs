@@ -5,7 +5,10 @@
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness or foreign-key constraint refused the write; the name says which.
+    /// A uniqueness or foreign-key constraint of the database refused the write; the string
+    /// is the constraint's name (or the backend's message when it names none), for the log.
+    /// Rules and races that a change meets are typed: see [`StoreError::Rule`] and
+    /// [`StoreError::Meanwhile`].
     #[error("conflict: {0}")]
     Conflict(String),
     /// The request breaks a rule of the data (e.g. a framework that is frozen).
@@ -15,6 +18,17 @@ pub enum StoreError {
     /// stages): kept typed so the web says it in the user's language.
     #[error(transparent)]
     Rule(#[from] chiso_domain::assessment::WorkflowError),
+    /// Someone else changed the same leaf, sheet, round or campaign first: nothing was
+    /// changed (docs/method.md §2.5, each write conditional on what its rules checked).
+    #[error(transparent)]
+    Meanwhile(#[from] chiso_domain::assessment::ChangedMeanwhile),
+    /// An evidence file refused by its checks (empty, too large, not a document).
+    #[error(transparent)]
+    Upload(#[from] crate::evidence::UploadError),
+    /// Stored data that does not read back, or a value that cannot be stored: a fault of the
+    /// data, not of the request (logged; the user is told the system failed).
+    #[error("stored data is corrupt: {what}: {detail}")]
+    Corrupt { what: &'static str, detail: String },
     /// A campaign's setup (fields, groups, units) that a rule refuses.
     #[error(transparent)]
     CampaignSetup(#[from] chiso_domain::campaign::SetupRefusal),

@@ -401,14 +401,10 @@ pub async fn appraise(
         .await
         {
             Ok(_) => (StatusCode::OK, None),
-            Err(StoreError::Invalid(message)) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(i18n::message(lang, &message)),
-            ),
             Err(StoreError::Rule(rule)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
             }
-            Err(StoreError::Conflict(message)) => {
+            Err(StoreError::Meanwhile(changed)) => {
                 // The form now carries the stored version: saving again overwrites on purpose.
                 typed.version = assessments::leaf_scores(db, sheet_id)
                     .await?
@@ -419,7 +415,7 @@ pub async fn appraise(
                     StatusCode::CONFLICT,
                     Some(format!(
                         "{} {}",
-                        i18n::message(lang, &message),
+                        changed.describe(lang),
                         i18n::text(lang, "appraisal.conflict_hint")
                     )),
                 )

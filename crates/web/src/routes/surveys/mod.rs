@@ -248,7 +248,7 @@ pub(crate) fn message(lang: Lang, english: &str) -> String {
             }
             out
         }
-        None => i18n::message(lang, english),
+        None => english.to_string(),
     }
 }
 
