@@ -205,7 +205,7 @@ fn links(html: &str) -> Vec<String> {
 }
 
 /// What a Vietnamese page must not say.
-fn findings(path: &str, html: &str) -> Vec<String> {
+pub(crate) fn findings(path: &str, html: &str) -> Vec<String> {
     let allowed: HashSet<&str> = ALLOWED.iter().copied().collect();
     let english: HashSet<&str> = ENGLISH.iter().copied().collect();
     let mut found = BTreeSet::new();
