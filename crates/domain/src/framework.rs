@@ -198,13 +198,9 @@ pub enum FrameworkProblem {
     },
     RuleOnInnerNode,
     SurveyRuleOnNonSurveyLeaf,
+    /// The leaf's rule does not fit it (docs/formats.md §8.2).
     BadRule {
-        detail: String,
-    },
-    /// A parse problem found before the tree was built (a number, a method, a column).
-    Field {
-        field: String,
-        detail: String,
+        problem: crate::rule::RuleProblem,
     },
     NoTree,
 }
@@ -253,8 +249,7 @@ impl fmt::Display for FrameworkProblem {
             FrameworkProblem::SurveyRuleOnNonSurveyLeaf => {
                 write!(f, "a survey rule needs method survey")
             }
-            FrameworkProblem::BadRule { detail } => write!(f, "rule: {detail}"),
-            FrameworkProblem::Field { field, detail } => write!(f, "{field}: {detail}"),
+            FrameworkProblem::BadRule { problem } => write!(f, "rule: {problem}"),
             FrameworkProblem::NoTree => write!(
                 f,
                 "the framework has no scored node outside bonus and penalty"
@@ -453,8 +448,8 @@ impl Framework {
             if matches!(rule, Rule::Survey { .. }) && method[id] != Method::Survey {
                 push(spec, FrameworkProblem::SurveyRuleOnNonSurveyLeaf);
             }
-            for detail in rule.problems(max_points[id]) {
-                push(spec, FrameworkProblem::BadRule { detail });
+            for problem in rule.problems(max_points[id]) {
+                push(spec, FrameworkProblem::BadRule { problem });
             }
         }
 

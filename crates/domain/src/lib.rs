@@ -28,7 +28,7 @@ pub use framework::{
     Framework, FrameworkError, FrameworkMeta, Method, Node, NodeId, NodeSpec, UnitKind,
 };
 pub use points::Points;
-pub use rule::{Rule, ThresholdStep};
+pub use rule::{Rule, RuleProblem, ThresholdStep};
 
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::points::Points;
+use crate::points::{Points, PointsParseError};
 
 /// One row of a threshold table: an input at or above `min` earns `points`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -42,8 +42,8 @@ pub enum Rule {
 /// Why a rule cannot produce points, or a value breaks it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum RuleError {
-    #[error("points {points} are not one of the levels {levels}")]
-    NotALevel { points: Points, levels: String },
+    #[error("points {points} are not one of the levels {}", join_levels(levels))]
+    NotALevel { points: Points, levels: Vec<Points> },
     #[error("input {input} = {value} is not a finite number")]
     NotFinite { input: String, value: f64 },
     #[error("input {input} = {value} is outside [{min}, {max}]")]
@@ -57,6 +57,65 @@ pub enum RuleError {
     NegativeInput { value: f64 },
     #[error("this leaf has no rule that computes points from an input")]
     NoInputRule,
+}
+
+/// `0 / 0.5 / 1`: levels as the command line writes them.
+fn join_levels(levels: &[Points]) -> String {
+    levels
+        .iter()
+        .map(Points::to_string)
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// Why a leaf's rule is refused (the `rule` column of a framework file, docs/formats.md §8.2):
+/// its text does not read, or the rule does not fit the leaf's maximum. `Display` is the
+/// command line's English; the web says each from its locale keys.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuleProblem {
+    /// `threshold(x: …`: an argument without its `)`.
+    #[error("'{head}' lacks a closing parenthesis")]
+    Unclosed { head: String },
+    /// A threshold or proportional rule without its input's name.
+    #[error("{kind} needs the input name in parentheses, e.g. {kind}(name)")]
+    NeedsInput { kind: String },
+    /// A survey rule without its source.
+    #[error("{kind} needs the survey source in parentheses, e.g. {kind}(name)")]
+    NeedsSource { kind: String },
+    /// A threshold step that is not `minimum => points`.
+    #[error("step '{step}' is not 'minimum => points'")]
+    BadStep { step: String },
+    #[error("step minimum '{text}' is not a number")]
+    StepMinimumNotANumber { text: String },
+    /// A level or a step's points that is not a number of points.
+    #[error(transparent)]
+    Points(#[from] PointsParseError),
+    #[error("'{kind}' is not a rule kind (levels, threshold, proportional, survey)")]
+    UnknownKind { kind: String },
+    #[error("levels: the list is empty")]
+    NoLevels,
+    #[error("levels: values must be strictly ascending")]
+    LevelsNotAscending,
+    #[error("levels: {level} is outside [0, {max}]")]
+    LevelOutOfRange { level: Points, max: Points },
+    #[error("levels: max_points {max} is not one of the levels")]
+    MaxNotALevel { max: Points },
+    #[error("threshold: the input has no name")]
+    ThresholdUnnamed,
+    #[error("threshold: no steps")]
+    NoSteps,
+    #[error("threshold: step minima must be strictly descending")]
+    StepsNotDescending,
+    #[error("threshold: a step minimum is not a number")]
+    StepMinimumNotFinite,
+    #[error("threshold: step points {points} are outside [0, {max}]")]
+    StepOutOfRange { points: Points, max: Points },
+    #[error("threshold: otherwise {points} is outside [0, {max}]")]
+    OtherwiseOutOfRange { points: Points, max: Points },
+    #[error("proportional: the input has no name")]
+    ProportionalUnnamed,
+    #[error("survey: the source has no name")]
+    SurveyUnnamed,
 }
 
 impl Rule {
@@ -175,33 +234,29 @@ impl Rule {
         match self.allowed_points() {
             Some(values) if !values.contains(&points) => Err(RuleError::NotALevel {
                 points,
-                levels: values
-                    .iter()
-                    .map(Points::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" / "),
+                levels: values,
             }),
             _ => Ok(()),
         }
     }
 
-    /// Problems with the rule itself on a leaf worth `max`, as readable sentences.
-    pub(crate) fn problems(&self, max: Points) -> Vec<String> {
+    /// Problems with the rule itself on a leaf worth `max`.
+    pub(crate) fn problems(&self, max: Points) -> Vec<RuleProblem> {
         let mut problems = Vec::new();
         let within = |p: Points| !p.is_negative() && p <= max;
         match self {
             Rule::Levels { levels } => {
                 if levels.is_empty() {
-                    problems.push("levels: the list is empty".to_string());
+                    problems.push(RuleProblem::NoLevels);
                 }
                 if levels.windows(2).any(|w| w[0] >= w[1]) {
-                    problems.push("levels: values must be strictly ascending".to_string());
+                    problems.push(RuleProblem::LevelsNotAscending);
                 }
                 if let Some(bad) = levels.iter().find(|l| !within(**l)) {
-                    problems.push(format!("levels: {bad} is outside [0, {max}]"));
+                    problems.push(RuleProblem::LevelOutOfRange { level: *bad, max });
                 }
                 if !levels.is_empty() && !levels.contains(&max) {
-                    problems.push(format!("levels: max_points {max} is not one of the levels"));
+                    problems.push(RuleProblem::MaxNotALevel { max });
                 }
             }
             Rule::Threshold {
@@ -211,37 +266,38 @@ impl Rule {
                 ..
             } => {
                 if input.trim().is_empty() {
-                    problems.push("threshold: the input has no name".to_string());
+                    problems.push(RuleProblem::ThresholdUnnamed);
                 }
                 if steps.is_empty() {
-                    problems.push("threshold: no steps".to_string());
+                    problems.push(RuleProblem::NoSteps);
                 }
                 if steps.windows(2).any(|w| w[0].min <= w[1].min) {
-                    problems.push("threshold: step minima must be strictly descending".to_string());
+                    problems.push(RuleProblem::StepsNotDescending);
                 }
                 if steps.iter().any(|s| !s.min.is_finite()) {
-                    problems.push("threshold: a step minimum is not a number".to_string());
+                    problems.push(RuleProblem::StepMinimumNotFinite);
                 }
                 if let Some(bad) = steps.iter().find(|s| !within(s.points)) {
-                    problems.push(format!(
-                        "threshold: step points {} are outside [0, {max}]",
-                        bad.points
-                    ));
+                    problems.push(RuleProblem::StepOutOfRange {
+                        points: bad.points,
+                        max,
+                    });
                 }
                 if !within(*otherwise) {
-                    problems.push(format!(
-                        "threshold: otherwise {otherwise} is outside [0, {max}]"
-                    ));
+                    problems.push(RuleProblem::OtherwiseOutOfRange {
+                        points: *otherwise,
+                        max,
+                    });
                 }
             }
             Rule::Proportional { input, .. } => {
                 if input.trim().is_empty() {
-                    problems.push("proportional: the input has no name".to_string());
+                    problems.push(RuleProblem::ProportionalUnnamed);
                 }
             }
             Rule::Survey { source } => {
                 if source.trim().is_empty() {
-                    problems.push("survey: the source has no name".to_string());
+                    problems.push(RuleProblem::SurveyUnnamed);
                 }
             }
         }
@@ -334,11 +390,19 @@ mod tests {
             levels: vec![p("0"), p("1"), p("0.5")],
         };
         let problems = rule.problems(p("1"));
-        assert!(problems.iter().any(|m| m.contains("ascending")));
+        assert!(problems.contains(&RuleProblem::LevelsNotAscending));
+        assert!(problems[0].to_string().contains("ascending"));
         let rule = Rule::Levels {
             levels: vec![p("0"), p("0.5")],
         };
-        assert!(rule.problems(p("1"))[0].contains("not one of the levels"));
+        assert_eq!(
+            rule.problems(p("1")),
+            [RuleProblem::MaxNotALevel { max: p("1") }]
+        );
+        assert_eq!(
+            rule.problems(p("1"))[0].to_string(),
+            "levels: max_points 1 is not one of the levels"
+        );
         assert!(on_time().problems(p("1")).is_empty());
         assert!(!on_time().problems(p("0.5")).is_empty());
     }

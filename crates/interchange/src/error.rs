@@ -3,6 +3,8 @@
 use std::fmt;
 
 use chiso_domain::framework::FrameworkProblem;
+use chiso_domain::points::PointsParseError;
+use chiso_domain::rule::RuleProblem;
 
 use crate::sheet::SheetError;
 
@@ -57,21 +59,25 @@ pub enum Problem {
     /// A framework TOML file that does not parse (`detail` is the library's).
     NotToml { detail: String },
     /// The problems of the command line's other inputs (scores, lineage, earlier results),
-    /// worded in English: only the command line reads them.
+    /// worded in English: only the command line reads them (the web reads units and
+    /// frameworks only, and never shows this text).
     Other(String),
 }
 
 /// A framework row's field that does not read (docs/formats.md, the framework file).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FieldProblem {
-    /// `max_points` is not a number of points (`detail`: why, in English).
-    MaxPoints { text: String, detail: String },
+    /// `max_points` is not a number of points.
+    MaxPoints {
+        text: String,
+        detail: PointsParseError,
+    },
     /// `method` is not one of self, survey, bonus, penalty.
     Method { text: String },
     /// `evidence_required` is not a yes or no.
     Evidence { text: String },
-    /// `rule` does not parse (`detail`: why, in English).
-    Rule { text: String, detail: String },
+    /// `rule` does not parse (docs/formats.md §8.2).
+    Rule { text: String, detail: RuleProblem },
 }
 
 impl fmt::Display for FieldProblem {

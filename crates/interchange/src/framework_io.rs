@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use chiso_domain::framework::{FrameworkProblem, SAMPLE_LABEL};
+use chiso_domain::rule::RuleProblem;
 use chiso_domain::{
     Framework, FrameworkMeta, Method, NodeSpec, Points, Rule, ThresholdStep, UnitKind,
 };
@@ -107,7 +108,7 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
                 Err(e) => {
                     field_error(FieldProblem::MaxPoints {
                         text: text.to_string(),
-                        detail: e.to_string(),
+                        detail: e,
                     });
                     unreadable_max.insert(row.number);
                     None
@@ -238,7 +239,7 @@ fn parse_flag(text: &str) -> Option<bool> {
 /// Parses the `rule` column:
 /// `levels: 0; 0.5; 1`, `threshold(on_time_share): 100 => 1; 80 => 0.5; else => 0`,
 /// `proportional(online_share)`, `survey(sipas)`.
-pub fn parse_rule(text: &str, input_label: Option<String>) -> Result<Rule, String> {
+pub fn parse_rule(text: &str, input_label: Option<String>) -> Result<Rule, RuleProblem> {
     let text = text.trim();
     let (head, body) = match text.split_once(':') {
         Some((head, body)) => (head.trim(), body.trim()),
@@ -248,7 +249,9 @@ pub fn parse_rule(text: &str, input_label: Option<String>) -> Result<Rule, Strin
         Some((kind, rest)) => {
             let argument = rest
                 .strip_suffix(')')
-                .ok_or_else(|| format!("'{head}' lacks a closing parenthesis"))?;
+                .ok_or_else(|| RuleProblem::Unclosed {
+                    head: head.to_string(),
+                })?;
             (
                 kind.trim().to_lowercase(),
                 Some(argument.trim().to_string()),
@@ -256,13 +259,14 @@ pub fn parse_rule(text: &str, input_label: Option<String>) -> Result<Rule, Strin
         }
         None => (head.to_lowercase(), None),
     };
-    let number = |t: &str| t.trim().parse::<Points>().map_err(|e| e.to_string());
-    let named = |what: &str| {
+    let number = |t: &str| t.trim().parse::<Points>().map_err(RuleProblem::from);
+    let named = |missing: fn(String) -> RuleProblem| {
         argument
             .clone()
             .filter(|a| !a.is_empty())
-            .ok_or_else(|| format!("{kind} needs {what} in parentheses, e.g. {kind}(name)"))
+            .ok_or_else(|| missing(kind.clone()))
     };
+    let input = |kind| RuleProblem::NeedsInput { kind };
     match kind.as_str() {
         "levels" => {
             let levels = body
@@ -273,20 +277,22 @@ pub fn parse_rule(text: &str, input_label: Option<String>) -> Result<Rule, Strin
             Ok(Rule::Levels { levels })
         }
         "threshold" => {
-            let input = named("the input name")?;
+            let input = named(input)?;
             let mut steps = Vec::new();
             let mut otherwise = Points::ZERO;
             for part in body.split(';').filter(|t| !t.trim().is_empty()) {
-                let (min, points) = part
-                    .split_once("=>")
-                    .ok_or_else(|| format!("step '{}' is not 'minimum => points'", part.trim()))?;
+                let (min, points) = part.split_once("=>").ok_or_else(|| RuleProblem::BadStep {
+                    step: part.trim().to_string(),
+                })?;
                 if min.trim().eq_ignore_ascii_case("else") {
                     otherwise = number(points)?;
                 } else {
-                    let min: f64 = min
-                        .trim()
-                        .parse()
-                        .map_err(|_| format!("step minimum '{}' is not a number", min.trim()))?;
+                    let min: f64 =
+                        min.trim()
+                            .parse()
+                            .map_err(|_| RuleProblem::StepMinimumNotANumber {
+                                text: min.trim().to_string(),
+                            })?;
                     steps.push(ThresholdStep {
                         min,
                         points: number(points)?,
@@ -301,15 +307,15 @@ pub fn parse_rule(text: &str, input_label: Option<String>) -> Result<Rule, Strin
             })
         }
         "proportional" => Ok(Rule::Proportional {
-            input: named("the input name")?,
+            input: named(input)?,
             input_label,
         }),
         "survey" => Ok(Rule::Survey {
-            source: named("the survey source")?,
+            source: named(|kind| RuleProblem::NeedsSource { kind })?,
         }),
-        other => Err(format!(
-            "'{other}' is not a rule kind (levels, threshold, proportional, survey)"
-        )),
+        other => Err(RuleProblem::UnknownKind {
+            kind: other.to_string(),
+        }),
     }
 }
 
@@ -638,18 +644,44 @@ mod tests {
             let rule = parse_rule(text, None).unwrap();
             assert_eq!(format_rule(&rule), text);
         }
-        assert!(
-            parse_rule("threshold: 1 => 1", None)
-                .unwrap_err()
-                .contains("needs the input name")
+        let refused = parse_rule("threshold: 1 => 1", None).unwrap_err();
+        assert_eq!(
+            refused,
+            RuleProblem::NeedsInput {
+                kind: "threshold".into()
+            }
         );
-        assert!(
-            parse_rule("magic(x)", None)
-                .unwrap_err()
-                .contains("not a rule kind")
+        assert!(refused.to_string().contains("needs the input name"));
+        let refused = parse_rule("magic(x)", None).unwrap_err();
+        assert_eq!(
+            refused,
+            RuleProblem::UnknownKind {
+                kind: "magic".into()
+            }
         );
-        assert!(parse_rule("threshold(x): 1 -> 1", None).is_err());
-        assert!(parse_rule("survey(sipas", None).is_err());
+        assert!(refused.to_string().contains("not a rule kind"));
+        assert_eq!(
+            parse_rule("threshold(x): 1 -> 1", None),
+            Err(RuleProblem::BadStep {
+                step: "1 -> 1".into()
+            })
+        );
+        assert_eq!(
+            parse_rule("survey(sipas", None),
+            Err(RuleProblem::Unclosed {
+                head: "survey(sipas".into()
+            })
+        );
+        assert_eq!(
+            parse_rule("survey()", None),
+            Err(RuleProblem::NeedsSource {
+                kind: "survey".into()
+            })
+        );
+        assert!(matches!(
+            parse_rule("levels: 0; x", None),
+            Err(RuleProblem::Points(_))
+        ));
     }
 
     #[test]

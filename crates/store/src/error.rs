@@ -5,16 +5,27 @@
 pub enum StoreError {
     #[error("not found")]
     NotFound,
-    /// A uniqueness or foreign-key constraint refused the write; the name says which.
+    /// A uniqueness or foreign-key constraint of the database refused the write; the string
+    /// is the constraint's name (or the backend's message when it names none), for the log.
+    /// Rules and races that a change meets are typed: see [`StoreError::Rule`] and
+    /// [`StoreError::Meanwhile`].
     #[error("conflict: {0}")]
     Conflict(String),
-    /// The request breaks a rule of the data (e.g. a framework that is frozen).
-    #[error("{0}")]
-    Invalid(String),
     /// A rule of the assessment workflow refused the change (docs/method.md, the PAR INDEX
     /// stages): kept typed so the web says it in the user's language.
     #[error(transparent)]
     Rule(#[from] chiso_domain::assessment::WorkflowError),
+    /// Someone else changed the same leaf, sheet, round or campaign first: nothing was
+    /// changed (docs/method.md §2.5, each write conditional on what its rules checked).
+    #[error(transparent)]
+    Meanwhile(#[from] chiso_domain::assessment::ChangedMeanwhile),
+    /// An evidence file refused by its checks (empty, too large, not a document).
+    #[error(transparent)]
+    Upload(#[from] crate::evidence::UploadError),
+    /// Stored data that does not read back, or a value that cannot be stored: a fault of the
+    /// data, not of the request (logged; the user is told the system failed).
+    #[error("stored data is corrupt: {what}: {detail}")]
+    Corrupt { what: &'static str, detail: String },
     /// A campaign's setup (fields, groups, units) that a rule refuses.
     #[error(transparent)]
     CampaignSetup(#[from] chiso_domain::campaign::SetupRefusal),
@@ -37,10 +48,6 @@ pub enum StoreError {
     Survey(#[from] crate::surveys::SurveyRefusal),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    /// Stored data that does not read back (changed outside chiso, or by a bug): not a
-    /// refusal of the user's request. `what` names the data, `detail` is for the log.
-    #[error("stored {what} is corrupt: {detail}")]
-    Corrupt { what: &'static str, detail: String },
     /// A database URL of no supported backend (`sqlite:` or `postgres://`).
     #[error("database URL must start with sqlite: or postgres:// (got {url})")]
     UnsupportedUrl { url: String },

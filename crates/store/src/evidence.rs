@@ -481,7 +481,7 @@ fn io_error(error: io::Error) -> StoreError {
 
 /// Checks and stores an upload: the bytes go to the blob store once per content, the file row
 /// is created once per hash (an upload of known content returns the existing file). Refusals
-/// are [`StoreError::Invalid`] with the [`UploadError`] message.
+/// are [`StoreError::Upload`].
 pub async fn upload(
     db: &Db,
     blobs: &dyn BlobStore,
@@ -490,8 +490,7 @@ pub async fn upload(
     bytes: &[u8],
     max_bytes: usize,
 ) -> Result<EvidenceFile, StoreError> {
-    let checked =
-        check_upload(name, bytes, max_bytes).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let checked = check_upload(name, bytes, max_bytes)?;
     let hash = blobs.put(bytes).await.map_err(io_error)?;
     let insert = format!(
         "INSERT INTO evidence_files (sha256, size, content_type, original_name, uploaded_by, uploaded_by_name, uploaded_at) \
@@ -684,7 +683,7 @@ pub async fn link_named(
     let code = scope.code(leaf).to_string();
     let round = (stage > 0).then_some(stage);
     in_transaction!(db, tx => {
-        touch_sheet!(tx, sheet_id, status, round, format!("the evidence of leaf {code}"));
+        touch_sheet!(tx, sheet_id, status, round, rules::UnsavedChange::Evidence { code: code.clone() });
         let link_id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO evidence_links (sheet_id, node_id, stage, file_id, file_name, linked_by, linked_by_name, linked_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (sheet_id, node_id, stage, file_id) DO NOTHING RETURNING id")
@@ -699,7 +698,7 @@ pub async fn link_named(
             .fetch_optional(&mut *tx)
             .await?;
         let Some(link_id) = link_id else {
-            return Err(StoreError::Invalid(format!("{file_name} is already attached to leaf {code}")));
+            return Err(rules::WorkflowError::EvidenceAttached { file_name: file_name.clone(), code: code.clone() }.into());
         };
         tx.record(actor, &scope.entry("link_evidence", node_id)
             .change(&stage_field(stage, "evidence"), None, Some(format!("{file_name} (#{file_id})")))).await?;
@@ -737,20 +736,21 @@ pub async fn unlink(
     let leaf = scope.leaf(row.node_id)?;
     let code = scope.code(leaf).to_string();
     if stage != row.stage {
-        return Err(StoreError::Invalid(format!(
-            "{} on leaf {code} belongs to an earlier stage and can no longer be removed",
-            row.file_name
-        )));
+        return Err(rules::WorkflowError::EvidenceFromEarlierStage {
+            file_name: row.file_name,
+            code,
+        }
+        .into());
     }
     let round = (stage > 0).then_some(stage);
     in_transaction!(db, tx => {
-        touch_sheet!(tx, row.sheet_id, status, round, format!("the removal of evidence from leaf {code}"));
+        touch_sheet!(tx, row.sheet_id, status, round, rules::UnsavedChange::EvidenceRemoval { code: code.clone() });
         let deleted = sqlx::query("DELETE FROM evidence_links WHERE id = $1")
             .bind(link_id)
             .execute(&mut *tx)
             .await?;
         if deleted.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!("{} was removed from leaf {code} meanwhile", row.file_name)));
+            return Err(rules::ChangedMeanwhile::EvidenceRemoved { file_name: row.file_name.clone(), code: code.clone() }.into());
         }
         tx.record(actor, &scope.entry("unlink_evidence", row.node_id)
             .change(&stage_field(stage, "evidence"), Some(format!("{} (#{})", row.file_name, row.file_id)), None)).await?;

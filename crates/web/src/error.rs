@@ -18,9 +18,7 @@ pub enum AppError {
     Csrf,
     /// A rule refused the request; the refusal says itself in the user's language.
     Refused(Box<dyn crate::describe::Describe>),
-    /// A rule of the data refused the request; the message is English (from the libraries)
-    /// and is rendered in the user's language.
-    BadRequest(String),
+    /// A constraint of the database refused the write; its name goes to the log.
     Conflict(String),
     TooLarge,
     /// Too many password checks at once: try again in a moment.
@@ -51,12 +49,13 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> AppError {
         match error {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Invalid(message) => AppError::BadRequest(message),
             StoreError::Setup(refusal) => AppError::refused(refusal),
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::Wave(refused) => AppError::refused(refused),
             StoreError::Survey(refused) => AppError::refused(refused),
             StoreError::Rule(rule) => AppError::refused(rule),
+            StoreError::Meanwhile(changed) => AppError::refused(changed),
+            StoreError::Upload(upload) => AppError::refused(upload),
             StoreError::Campaign(refusal) => AppError::refused(refusal),
             StoreError::CampaignSetup(refusal) => AppError::refused(refusal),
             StoreError::Checklist(refusal) => AppError::refused(refusal),
@@ -89,7 +88,7 @@ impl ErrorPage {
 impl AppError {
     /// The response in a language (the handler knows it; `IntoResponse` uses Vietnamese).
     pub fn into_response_in(self, lang: Lang) -> Response {
-        let (status, key, detail) = match self {
+        let (status, key) = match self {
             AppError::Unauthorized { next } => {
                 return Redirect::to(&crate::paths::login_then(&next)).into_response();
             }
@@ -97,37 +96,21 @@ impl AppError {
             AppError::Refused(refusal) => {
                 return error_page(lang, refusal.status(), refusal.describe(lang));
             }
-            AppError::NotFound => (StatusCode::NOT_FOUND, "common.error_not_found", None),
-            AppError::Forbidden => (StatusCode::FORBIDDEN, "common.error_forbidden", None),
-            AppError::Csrf => (StatusCode::FORBIDDEN, "common.error_csrf", None),
-            AppError::TooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "common.error_too_large",
-                None,
-            ),
-            AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "common.error_busy", None),
-            AppError::BadRequest(message) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "common.error_title",
-                Some(message),
-            ),
-            AppError::Conflict(message) => {
-                tracing::info!(%message, "conflict");
-                (StatusCode::CONFLICT, "common.error_conflict", None)
+            AppError::NotFound => (StatusCode::NOT_FOUND, "common.error_not_found"),
+            AppError::Forbidden => (StatusCode::FORBIDDEN, "common.error_forbidden"),
+            AppError::Csrf => (StatusCode::FORBIDDEN, "common.error_csrf"),
+            AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "common.error_too_large"),
+            AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "common.error_busy"),
+            AppError::Conflict(constraint) => {
+                tracing::info!(%constraint, "conflict");
+                (StatusCode::CONFLICT, "common.error_conflict")
             }
             AppError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "internal error");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "common.error_internal",
-                    None,
-                )
+                (StatusCode::INTERNAL_SERVER_ERROR, "common.error_internal")
             }
         };
-        let message = detail
-            .map(|m| i18n::message(lang, &m))
-            .unwrap_or_else(|| i18n::text(lang, key).to_string());
-        let mut response = error_page(lang, status, message);
+        let mut response = error_page(lang, status, i18n::text(lang, key).to_string());
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
@@ -222,4 +205,44 @@ pub fn urlencode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chiso_domain::assessment::{ChangedMeanwhile, WorkflowError};
+
+    #[test]
+    fn store_errors_are_refusals_or_logged_faults() {
+        // Corrupt data is the system's fault: a 500, nothing of it shown.
+        let corrupt = StoreError::Corrupt {
+            what: "stored results",
+            detail: "expected value at line 1".into(),
+        };
+        assert!(crate::describe::store_refusal(Lang::Vi, &corrupt).is_none());
+        let response = AppError::from(corrupt).into_response_in(Lang::Vi);
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let frame = response.extensions().get::<ErrorFrame>().unwrap();
+        assert_eq!(frame.message, i18n::text(Lang::Vi, "common.error_internal"));
+
+        // A constraint's name stays in the log.
+        let conflict = StoreError::Conflict("leaf_scores_sheet_id_node_id_stage_key".into());
+        let (status, text) =
+            crate::describe::store_refusal_with_status(Lang::Vi, &conflict).unwrap();
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert_eq!(text, i18n::text(Lang::Vi, "common.error_conflict"));
+        let response = AppError::from(conflict).into_response_in(Lang::Vi);
+        let frame = response.extensions().get::<ErrorFrame>().unwrap();
+        assert!(!frame.message.contains("leaf_scores"), "{}", frame.message);
+
+        // What changed first is a conflict said in Vietnamese; a rule's refusal a 422.
+        let moved = StoreError::Meanwhile(ChangedMeanwhile::RoundClosed { round: 2 });
+        let response = AppError::from(moved).into_response_in(Lang::Vi);
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let frame = response.extensions().get::<ErrorFrame>().unwrap();
+        assert_eq!(frame.message, "vòng 2 vừa được người khác đóng");
+        let rule = StoreError::Rule(WorkflowError::ExtensionWithoutReason);
+        let response = AppError::from(rule).into_response_in(Lang::Vi);
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
 }

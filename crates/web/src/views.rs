@@ -110,11 +110,6 @@ impl Page {
         i18n::text(self.lang, key)
     }
 
-    /// A library message in the page's language.
-    pub fn msg(&self, english: &str) -> String {
-        i18n::message(self.lang, english)
-    }
-
     pub fn num(&self, value: &f64, decimals: &usize) -> String {
         i18n::number(self.lang, *value, *decimals)
     }

@@ -18,6 +18,8 @@ mod rounds;
 pub use rounds::*;
 mod checklist;
 pub use checklist::*;
+mod meanwhile;
+pub use meanwhile::*;
 
 /// Where a unit's sheet stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -302,8 +304,8 @@ fn join<T: fmt::Display>(items: &[T]) -> String {
         .join("; ")
 }
 
-/// Why the workflow refuses something. Messages are English sentences naming the leaf or
-/// state at fault; the web translates them.
+/// Why the workflow refuses something. `Display` is English naming the leaf or state at fault
+/// (the command line, the log); the web says each variant from its locale keys.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum WorkflowError {
     #[error("the role {role} may not {action}")]
@@ -324,12 +326,15 @@ pub enum WorkflowError {
         state: CampaignState,
     },
     #[error("the {} deadline ({deadline}) has passed and the unit has no extension", stage.describe())]
-    DeadlinePassed { stage: Stage, deadline: String },
+    DeadlinePassed {
+        stage: Stage,
+        deadline: chrono::NaiveDate,
+    },
     #[error("the {} deadline ({deadline}) has passed and the extension ended on {until}", stage.describe())]
     ExtensionEnded {
         stage: Stage,
-        deadline: String,
-        until: String,
+        deadline: chrono::NaiveDate,
+        until: chrono::NaiveDate,
     },
     #[error("appraisal round {round} is not open")]
     RoundNotOpen { round: u32 },
@@ -371,6 +376,47 @@ pub enum WorkflowError {
     Incomplete(Vec<SubmissionProblem>),
     #[error("the explanation cannot be submitted: no answer yet for {}", .0.join(", "))]
     Unanswered(Vec<String>),
+    /// Sheets are created when the campaign opens (docs/method.md §2.5).
+    #[error("the campaign is a draft: sheets are created when it opens")]
+    CampaignDraft,
+    /// An extension is recorded with why it was granted.
+    #[error("an extension needs a reason")]
+    ExtensionWithoutReason,
+    #[error("the extension must end after the deadline ({deadline})")]
+    ExtensionBeforeDeadline { deadline: chrono::NaiveDate },
+    #[error("unit {unit_id} does not take part in this campaign")]
+    UnitNotInCampaign { unit_id: i64 },
+    #[error("the {text} is longer than {limit} characters")]
+    TooLong { text: LongText, limit: usize },
+    /// A node id (of the database) that is not in the sheet's framework.
+    #[error("node {node_id} is not part of this sheet's framework")]
+    NodeNotInFramework { node_id: i64 },
+    #[error("{file_name} is already attached to leaf {code}")]
+    EvidenceAttached { file_name: String, code: String },
+    /// Evidence linked at an earlier stage stays with what was reviewed then.
+    #[error("{file_name} on leaf {code} belongs to an earlier stage and can no longer be removed")]
+    EvidenceFromEarlierStage { file_name: String, code: String },
+}
+
+/// The free texts of a leaf, each with a length limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LongText {
+    /// The unit's explanation of its self-assessment.
+    Explanation,
+    /// The unit's answer to an explanation request.
+    Answer,
+    /// The appraiser's comment.
+    Comment,
+}
+
+impl fmt::Display for LongText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LongText::Explanation => "explanation",
+            LongText::Answer => "answer",
+            LongText::Comment => "comment",
+        })
+    }
 }
 
 /// Whether a role may take an action at all (scope aside).
@@ -451,13 +497,13 @@ pub fn check_action(
 
 /// Entry is closed after the stage's deadline unless the unit has an extension for that stage
 /// with a later date (docs/method.md §2.5: "after it, entry closes unless the owner grants that unit
-/// an extension"). The deadline day itself is still open. Dates are any ordered type (the
-/// store passes calendar dates in Vietnam time).
-pub fn may_enter<D: Ord + Copy + fmt::Display>(
+/// an extension"). The deadline day itself is still open. Dates are calendar days in Vietnam
+/// time.
+pub fn may_enter(
     stage: Stage,
-    today: D,
-    deadline: Option<D>,
-    extension: Option<D>,
+    today: chrono::NaiveDate,
+    deadline: Option<chrono::NaiveDate>,
+    extension: Option<chrono::NaiveDate>,
 ) -> Result<(), WorkflowError> {
     let Some(deadline) = deadline else {
         return Ok(());
@@ -472,15 +518,12 @@ pub fn may_enter<D: Ord + Copy + fmt::Display>(
             } else {
                 Err(WorkflowError::ExtensionEnded {
                     stage,
-                    deadline: deadline.to_string(),
-                    until: until.to_string(),
+                    deadline,
+                    until,
                 })
             }
         }
-        _ => Err(WorkflowError::DeadlinePassed {
-            stage,
-            deadline: deadline.to_string(),
-        }),
+        _ => Err(WorkflowError::DeadlinePassed { stage, deadline }),
     }
 }
 
@@ -1118,26 +1161,27 @@ mod tests {
     #[test]
     fn deadlines_and_extensions() {
         let stage = Stage::SelfAssessment;
-        assert_eq!(may_enter(stage, 10, Some(15), None), Ok(()));
-        assert_eq!(may_enter(stage, 15, Some(15), None), Ok(()));
-        assert_eq!(may_enter(stage, 16, None, None), Ok(()));
+        let d = |day: u32| chrono::NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
+        assert_eq!(may_enter(stage, d(10), Some(d(15)), None), Ok(()));
+        assert_eq!(may_enter(stage, d(15), Some(d(15)), None), Ok(()));
+        assert_eq!(may_enter(stage, d(16), None, None), Ok(()));
         assert_eq!(
-            may_enter(stage, 16, Some(15), None)
+            may_enter(stage, d(16), Some(d(15)), None)
                 .unwrap_err()
                 .to_string(),
-            "the self-assessment deadline (15) has passed and the unit has no extension"
+            "the self-assessment deadline (2026-12-15) has passed and the unit has no extension"
         );
-        assert_eq!(may_enter(stage, 16, Some(15), Some(20)), Ok(()));
-        assert_eq!(may_enter(stage, 20, Some(15), Some(20)), Ok(()));
+        assert_eq!(may_enter(stage, d(16), Some(d(15)), Some(d(20))), Ok(()));
+        assert_eq!(may_enter(stage, d(20), Some(d(15)), Some(d(20))), Ok(()));
         assert_eq!(
-            may_enter(Stage::Explanation, 21, Some(15), Some(20))
+            may_enter(Stage::Explanation, d(21), Some(d(15)), Some(d(20)))
                 .unwrap_err()
                 .to_string(),
-            "the explanation deadline (15) has passed and the extension ended on 20"
+            "the explanation deadline (2026-12-15) has passed and the extension ended on 2026-12-20"
         );
         // An "extension" that is not later than the deadline extends nothing.
         assert!(matches!(
-            may_enter(stage, 16, Some(15), Some(12)),
+            may_enter(stage, d(16), Some(d(15)), Some(d(12))),
             Err(WorkflowError::DeadlinePassed { .. })
         ));
     }

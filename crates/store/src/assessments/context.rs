@@ -143,8 +143,10 @@ pub async fn sheet_head(
                 title: row.try_get("c_title")?,
                 state: {
                     let text: String = row.try_get("c_state")?;
-                    CampaignState::try_from(text)
-                        .map_err(|e| StoreError::Invalid(format!("sheet {}: {e}", sheet.id)))?
+                    CampaignState::try_from(text).map_err(|e| StoreError::Corrupt {
+                        what: "campaign state",
+                        detail: format!("sheet {}: {e}", sheet.id),
+                    })?
                 },
                 appraisal_rounds: row.try_get("c_appraisal_rounds")?,
                 self_assessment_deadline: row.try_get("c_self_assessment_deadline")?,
@@ -303,7 +305,8 @@ pub enum SelfWritten {
 /// COMMIT: the sheet's figures on condition that the sheet is still the draft at the
 /// version read (which also takes the sheet's row lock on PostgreSQL, so writes to one sheet
 /// are applied one after the other), the leaf on condition that it is still at the version
-/// the editor started from (else a Conflict naming who saved it), and the audit rows.
+/// the editor started from (else [`StoreError::Meanwhile`] naming who saved it), and the audit
+/// rows.
 pub async fn write_self_assessment(
     db: &Db,
     actor: &Actor,

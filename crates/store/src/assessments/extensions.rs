@@ -30,7 +30,7 @@ pub async fn grant_extension(
         .map_err(invalid)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(StoreError::Invalid("an extension needs a reason".into()));
+        return Err(rules::WorkflowError::ExtensionWithoutReason.into());
     }
     let deadline = match stage {
         Stage::SelfAssessment => campaign.self_assessment_deadline,
@@ -39,18 +39,14 @@ pub async fn grant_extension(
     if let Some(deadline) = deadline
         && until <= deadline
     {
-        return Err(StoreError::Invalid(format!(
-            "the extension must end after the deadline ({deadline})"
-        )));
+        return Err(rules::WorkflowError::ExtensionBeforeDeadline { deadline }.into());
     }
     if !campaigns::units(db, campaign_id)
         .await?
         .iter()
         .any(|u| u.unit_id == unit_id)
     {
-        return Err(StoreError::Invalid(format!(
-            "unit {unit_id} does not take part in this campaign"
-        )));
+        return Err(rules::WorkflowError::UnitNotInCampaign { unit_id }.into());
     }
     let old = extension_for(db, campaign_id, unit_id, stage).await?;
     let sql = format!(

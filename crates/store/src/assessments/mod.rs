@@ -6,7 +6,7 @@
 //! `chiso_domain::assessment`, checked before the transaction; inside it, each write is a
 //! conditional update on the sheet (`WHERE status = <the status checked>`), so a write that
 //! races a state change has exactly one outcome: the first to commit wins and the other gets
-//! [`StoreError::Conflict`] saying what happened. Leaf rows carry a version: two editors saving
+//! [`StoreError::Meanwhile`] saying what happened. Leaf rows carry a version: two editors saving
 //! the same leaf never silently lose data, the second is told who saved first.
 //!
 //! Audit rows of a leaf use entity type `leaf`, the framework node id as entity id, the

@@ -82,7 +82,7 @@ pub async fn finalize(
             .execute(&mut *tx)
             .await?;
         if moved.rows_affected() != 1 {
-            return Err(StoreError::Conflict("the campaign changed state meanwhile".into()));
+            return Err(rules::ChangedMeanwhile::CampaignMoved.into());
         }
         tx.record(actor, &AuditEntry::new("transition", "campaign", campaign_id)
             .change("state", Some(CampaignState::Appraisal.to_string()), Some(CampaignState::Finalized.to_string()))
@@ -382,7 +382,10 @@ pub async fn group_finals(db: &Db, campaign_id: i64) -> Result<Vec<GroupFinals>,
                     region.clone(),
                     values.clone(),
                 )
-                .map_err(|e| StoreError::Invalid(format!("unit {unit_id}: {e}")))?,
+                .map_err(|e| StoreError::Corrupt {
+                    what: "final points",
+                    detail: format!("unit {unit_id}: {e}"),
+                })?,
             );
         }
         excluded.sort_by(|a, b| a.unit_code.cmp(&b.unit_code));
@@ -501,8 +504,10 @@ pub async fn publish(
     let campaign = campaigns::get(db, campaign_id).await?;
     rules::check_campaign_action(role, SheetAction::Publish, campaign.state()).map_err(invalid)?;
     let results = compute_results(db, &campaign, &actor.name).await?;
-    let snapshot = serde_json::to_string(&results)
-        .map_err(|e| StoreError::Invalid(format!("results do not serialise: {e}")))?;
+    let snapshot = serde_json::to_string(&results).map_err(|e| StoreError::Corrupt {
+        what: "results do not serialise",
+        detail: e.to_string(),
+    })?;
     let units: usize = results.groups.iter().map(|g| g.units.len()).sum();
     in_transaction!(db, tx => {
         let moved = sqlx::query("UPDATE campaigns SET state = 'published', updated_at = $1 WHERE id = $2 AND state = 'finalized'")
@@ -511,7 +516,7 @@ pub async fn publish(
             .execute(&mut *tx)
             .await?;
         if moved.rows_affected() != 1 {
-            return Err(StoreError::Conflict("the campaign changed state meanwhile".into()));
+            return Err(rules::ChangedMeanwhile::CampaignMoved.into());
         }
         sqlx::query("INSERT INTO published_results (campaign_id, published_at, published_by, published_by_name, snapshot) \
              VALUES ($1, $2, $3, $4, $5)")
@@ -545,8 +550,10 @@ pub async fn published_results(
         .await?);
     snapshot
         .map(|s| {
-            serde_json::from_str(&s)
-                .map_err(|e| StoreError::Invalid(format!("stored results: {e}")))
+            serde_json::from_str(&s).map_err(|e| StoreError::Corrupt {
+                what: "stored results",
+                detail: e.to_string(),
+            })
         })
         .transpose()
 }

@@ -38,7 +38,7 @@ pub async fn open_round(
             .execute(&mut *tx)
             .await
             .map_err(|e| match StoreError::from(e) {
-                StoreError::Conflict(_) => StoreError::Conflict(format!("round {round} was opened meanwhile, or another round is open")),
+                StoreError::Conflict(_) => rules::ChangedMeanwhile::RoundOpened { round: round as u32 }.into(),
                 other => other,
             })?;
         tx.record(actor, &AuditEntry::new("open_round", "campaign", campaign_id)
@@ -52,7 +52,7 @@ pub async fn open_round(
                 .execute(&mut *tx)
                 .await?;
             if moved.rows_affected() != 1 {
-                return Err(StoreError::Conflict("the campaign changed state meanwhile".into()));
+                return Err(rules::ChangedMeanwhile::CampaignMoved.into());
             }
             tx.record(actor, &AuditEntry::new("transition", "campaign", campaign_id)
                 .change("state", Some(CampaignState::Open.to_string()), Some(CampaignState::Appraisal.to_string()))
@@ -148,7 +148,7 @@ pub async fn close_round(
             .execute(&mut *tx)
             .await?;
         if closed.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!("round {round} was closed meanwhile")));
+            return Err(rules::ChangedMeanwhile::RoundClosed { round: round as u32 }.into());
         }
         tx.record(actor, &AuditEntry::new("close_round", "campaign", campaign_id)
             .change(&format!("round{round}"), Some(RoundPhase::Open.as_str().into()), Some(RoundPhase::Closed.as_str().into()))
@@ -229,7 +229,7 @@ pub async fn save_appraisal_in(
         .map_err(invalid)?
         .map(Points::ten_thousandths);
     let input = input_json(framework, leaf, entry.input);
-    let comment = text(&entry.comment, "comment")?;
+    let comment = text(&entry.comment, rules::LongText::Comment)?;
     let code = scope.code(leaf).to_string();
     let select = format!(
         "SELECT {LEAF_COLUMNS} FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = $3"
@@ -266,7 +266,7 @@ pub async fn save_appraisal_in(
                     .change(&stage_field(round, "reviewed"), None, Some("true".into()))),
             }
         }
-        touch_sheet!(tx, sheet_id, SheetStatus::InAppraisal, Some(round), format!("the appraisal of leaf {code}"));
+        touch_sheet!(tx, sheet_id, SheetStatus::InAppraisal, Some(round), rules::UnsavedChange::Appraisal { code: code.clone() });
         let now = Utc::now();
         let saved = match &old {
             None => sqlx::query_as::<_, LeafScore>(&format!(
@@ -352,7 +352,7 @@ pub async fn save_answer(
         .get(&(round as u32))
         .is_some_and(|r| r.explanation_requested);
     rules::check_answer(scope.framework(), leaf, flagged).map_err(invalid)?;
-    let answer = text(&entry.answer, "answer")?;
+    let answer = text(&entry.answer, rules::LongText::Answer)?;
     let code = scope.code(leaf).to_string();
     let select = format!(
         "SELECT {LEAF_COLUMNS} FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = $3"
@@ -370,7 +370,7 @@ pub async fn save_answer(
         if old.answer == answer {
             return Ok(old);
         }
-        touch_sheet!(tx, sheet_id, SheetStatus::ExplanationRequested, Some(round), format!("the answer on leaf {code}"));
+        touch_sheet!(tx, sheet_id, SheetStatus::ExplanationRequested, Some(round), rules::UnsavedChange::Answer { code: code.clone() });
         let saved = sqlx::query_as::<_, LeafScore>(&format!(
             "UPDATE leaf_scores SET answer = $1, updated_by = $2, updated_by_name = $3, updated_at = $4, \
              version = version + 1 WHERE id = $5 AND version = $6 RETURNING {LEAF_COLUMNS}"))
@@ -490,7 +490,7 @@ pub async fn accept_self_scores(
     }
     let now = Utc::now();
     in_transaction!(db, tx => {
-        touch_sheet!(tx, sheet_id, SheetStatus::InAppraisal, Some(round), "the acceptance of the unit's points".to_string());
+        touch_sheet!(tx, sheet_id, SheetStatus::InAppraisal, Some(round), rules::UnsavedChange::Acceptance);
         let mut entries = Vec::new();
         for &(node_id, points) in &accepted {
             let inserted = sqlx::query(

@@ -186,7 +186,10 @@ pub fn parse_stage_field(text: &str) -> Option<(i64, &str)> {
     Some((stage.strip_prefix("round")?.parse().ok()?, field))
 }
 
-pub(super) fn text(value: &Option<String>, what: &str) -> Result<Option<String>, StoreError> {
+pub(super) fn text(
+    value: &Option<String>,
+    what: rules::LongText,
+) -> Result<Option<String>, StoreError> {
     let value = value
         .as_deref()
         .map(str::trim)
@@ -195,9 +198,11 @@ pub(super) fn text(value: &Option<String>, what: &str) -> Result<Option<String>,
     if let Some(t) = &value
         && t.chars().count() > MAX_TEXT
     {
-        return Err(StoreError::Invalid(format!(
-            "the {what} is longer than {MAX_TEXT} characters"
-        )));
+        return Err(rules::WorkflowError::TooLong {
+            text: what,
+            limit: MAX_TEXT,
+        }
+        .into());
     }
     Ok(value)
 }

@@ -19,11 +19,12 @@ impl SheetScope {
 
     /// The tree node of a database node id, refused when it is not in the sheet's framework.
     pub fn leaf(&self, node_id: i64) -> Result<NodeId, StoreError> {
-        self.node_index.get(&node_id).copied().ok_or_else(|| {
-            StoreError::Invalid(format!(
-                "node {node_id} is not part of this sheet's framework"
-            ))
-        })
+        self.node_index
+            .get(&node_id)
+            .copied()
+            .ok_or(StoreError::Rule(rules::WorkflowError::NodeNotInFramework {
+                node_id,
+            }))
     }
 
     pub fn code(&self, leaf: NodeId) -> &str {

@@ -5,9 +5,7 @@ use super::*;
 pub async fn ensure_sheets(db: &Db, actor: &Actor, campaign_id: i64) -> Result<usize, StoreError> {
     let campaign = campaigns::get(db, campaign_id).await?;
     if campaign.state() == CampaignState::Draft {
-        return Err(StoreError::Invalid(
-            "the campaign is a draft: sheets are created when it opens".into(),
-        ));
+        return Err(rules::WorkflowError::CampaignDraft.into());
     }
     let groups = campaigns::frameworks(db, campaign_id).await?;
     let mut summaries = Vec::new();
@@ -136,10 +134,8 @@ pub async fn save_self_assessment_in(
             SelfWritten::SheetMoved => reread = Some(self::scope(db, scope.sheet.id).await?),
         }
     }
-    Err(StoreError::Conflict(format!(
-        "the sheet kept changing while leaf {} was saved: save it again",
-        entry.node_id
-    )))
+    let code = scope.code(scope.leaf(entry.node_id)?).to_string();
+    Err(rules::ChangedMeanwhile::SheetKeptChanging { code }.into())
 }
 
 /// How many times a save is decided again when the sheet moves between its read and its
@@ -169,7 +165,7 @@ pub fn plan_self_assessment<'a>(
         .map_err(invalid)?
         .map(Points::ten_thousandths);
     let input = input_json(framework, leaf, entry.input);
-    let explanation = text(&entry.explanation, "explanation")?;
+    let explanation = text(&entry.explanation, rules::LongText::Explanation)?;
     let code = scope.code(leaf).to_string();
     let old = contents
         .rows
@@ -255,8 +251,9 @@ pub fn plan_self_assessment<'a>(
 }
 
 /// The unit leader submits the sheet they reviewed at `expected_version`: refused with every
-/// offending leaf when the submission check fails, and with a Conflict when the sheet changed
-/// since the review.
+/// offending leaf when the submission check fails, and with
+/// [`ChangedMeanwhile::SheetReviewed`](rules::ChangedMeanwhile::SheetReviewed) when the sheet
+/// changed since the review.
 pub async fn submit(
     db: &Db,
     actor: &Actor,
@@ -343,8 +340,8 @@ async fn join_open_round(
 
 /// The unit leader withdraws a submitted sheet back to draft, while appraisal has not started
 /// for it and the self-assessment deadline (or extension) still allows entry, so the unit can
-/// submit again. A round opening at the same moment wins or loses as a whole: the loser gets a
-/// Conflict.
+/// submit again. A round opening at the same moment wins or loses as a whole: the loser gets
+/// [`StoreError::Meanwhile`].
 pub async fn withdraw(
     db: &Db,
     actor: &Actor,
@@ -413,19 +410,23 @@ pub(super) async fn set_status(
                 .bind(sheet_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let status = SheetStatus::parse(&now.0).unwrap_or(SheetStatus::Draft);
-            return Err(StoreError::Conflict(if status == from {
-                format!("the sheet changed after you reviewed it (version {} now, yours {}): review it again before you {}",
-                    now.2, expected_version.unwrap_or_default(), match to {
-                        SheetStatus::Submitted => "submit",
-                        SheetStatus::ExplanationSubmitted => "submit the explanation",
-                        _ => "continue",
-                    })
+            let status = stored_status(&now.0)?;
+            return Err(if status == from {
+                rules::ChangedMeanwhile::SheetReviewed {
+                    version: now.2,
+                    yours: expected_version.unwrap_or_default(),
+                    action: match to {
+                        SheetStatus::Draft => SheetAction::Withdraw,
+                        SheetStatus::ExplanationSubmitted => SheetAction::SubmitExplanation,
+                        _ => SheetAction::Submit,
+                    },
+                }
             } else if status == SheetStatus::InAppraisal {
-                format!("appraisal round {} started first: the sheet is in appraisal and was not changed", now.1)
+                rules::ChangedMeanwhile::AppraisalStartedFirst { round: now.1 as u32 }
             } else {
-                format!("the sheet is now {}: it was not changed", status.describe())
-            }));
+                rules::ChangedMeanwhile::SheetNow { status }
+            }
+            .into());
         };
         tx.record(actor, &scope.sheet_entry("status", from.as_str(), to.as_str()).reason(reason)).await?;
         Ok(updated)

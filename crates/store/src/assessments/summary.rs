@@ -56,9 +56,13 @@ pub(crate) const EVIDENCE_COUNTS_SQL: &str = EVIDENCE_COUNTS;
 /// Marks a sheet as changed (version + 1) on condition that it is still in `$status` (and, when
 /// given, in round `$round`): the conditional write that decides races with state changes. On
 /// PostgreSQL it also locks the sheet row until the transaction ends, so changes to one sheet
-/// are applied one after the other. Refused with a Conflict naming the sheet's current status.
+/// are applied one after the other. Refused with [`ChangedMeanwhile::NotSaved`] naming the
+/// change (an [`UnsavedChange`]) and the sheet's current status.
+///
+/// [`ChangedMeanwhile::NotSaved`]: chiso_domain::assessment::ChangedMeanwhile::NotSaved
+/// [`UnsavedChange`]: chiso_domain::assessment::UnsavedChange
 macro_rules! touch_sheet {
-    ($tx:ident, $sheet_id:expr, $status:expr, $round:expr, $what:expr) => {{
+    ($tx:ident, $sheet_id:expr, $status:expr, $round:expr, $change:expr) => {{
         let status: chiso_domain::assessment::SheetStatus = $status;
         let round: Option<i64> = $round;
         let touched = sqlx::query(
@@ -77,32 +81,39 @@ macro_rules! touch_sheet {
                     .bind($sheet_id)
                     .fetch_one(&mut *$tx)
                     .await?;
-            let now_status = chiso_domain::assessment::SheetStatus::parse(&now.0)
-                .map(|s| s.describe())
-                .unwrap_or("changed");
-            return Err($crate::StoreError::Conflict(format!(
-                "{} was not saved: the sheet is now {now_status}{}",
-                $what,
-                if now.1 > 0 { format!(" (round {})", now.1) } else { String::new() }
-            )));
+            return Err(chiso_domain::assessment::ChangedMeanwhile::NotSaved {
+                change: $change,
+                status: $crate::assessments::stored_status(&now.0)?,
+                round: now.1 as u32,
+            }
+            .into());
         }
     }};
 }
 pub(crate) use touch_sheet;
 
-/// A leaf row changed by someone else since the caller read it.
+/// A leaf row changed by someone else since the caller read it: who saved it, when, and its
+/// version now, when the row is there to say.
 pub fn leaf_conflict(code: &str, current: Option<&LeafScore>) -> StoreError {
+    let code = code.to_string();
     match current {
-        Some(row) => StoreError::Conflict(format!(
-            "leaf {code} was saved by {} at {} (version {}) after you opened it: reload it to see their values, then save again",
-            row.updated_by_name,
-            (row.updated_at + Duration::hours(7)).format("%d/%m/%Y %H:%M"),
-            row.version
-        )),
-        None => StoreError::Conflict(format!(
-            "leaf {code} changed after you opened it: reload it and save again"
-        )),
+        Some(row) => rules::ChangedMeanwhile::LeafSaved {
+            code,
+            by: row.updated_by_name.clone(),
+            at: row.updated_at,
+            version: row.version,
+        },
+        None => rules::ChangedMeanwhile::LeafChanged { code },
     }
+    .into()
+}
+
+/// A sheet status as stored; one that is not a status is corrupt data.
+pub(crate) fn stored_status(text: &str) -> Result<SheetStatus, StoreError> {
+    SheetStatus::parse(text).ok_or_else(|| StoreError::Corrupt {
+        what: "sheet status",
+        detail: text.to_string(),
+    })
 }
 
 pub(super) fn input_json(

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{
-    CampaignStep, ChecklistRefusal, Decision, Decisions, Outcome, SheetStatus, Stage, checklist,
+    CampaignStep, ChangedMeanwhile, ChecklistRefusal, Decision, Decisions, Outcome, SheetStatus,
+    Stage, WorkflowError, checklist,
 };
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::org::OrgKind;
@@ -422,8 +423,9 @@ async fn finalize(db: &Db, f: &Fixture, reason: &str) -> Result<(), StoreError> 
 
 fn message(result: Result<impl std::fmt::Debug, StoreError>) -> String {
     match result {
-        Err(StoreError::Invalid(m)) | Err(StoreError::Conflict(m)) => m,
         Err(StoreError::Rule(e)) => e.to_string(),
+        Err(StoreError::Meanwhile(e)) => e.to_string(),
+        Err(StoreError::Upload(e)) => e.to_string(),
         Err(StoreError::Campaign(e)) => e.to_string(),
         Err(StoreError::Checklist(e)) => e.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
@@ -1143,6 +1145,10 @@ async fn deadlines_hold_unless_the_unit_has_an_extension() {
             &grant(f.units[0], deadline() + Days::new(7), " "),
         )
         .await;
+        assert!(matches!(
+            refused,
+            Err(StoreError::Rule(WorkflowError::ExtensionWithoutReason))
+        ));
         assert_eq!(message(refused), "an extension needs a reason");
         let refused = sheets::grant_extension(
             db,
@@ -1152,6 +1158,11 @@ async fn deadlines_hold_unless_the_unit_has_an_extension() {
             &grant(f.units[0], deadline() - Days::new(5), "Mất điện"),
         )
         .await;
+        assert!(matches!(
+            refused,
+            Err(StoreError::Rule(WorkflowError::ExtensionBeforeDeadline { deadline: d }))
+                if d == deadline()
+        ));
         assert_eq!(
             message(refused),
             format!("the extension must end after the deadline ({})", deadline())
@@ -1348,7 +1359,11 @@ async fn two_editors_saving_the_same_leaf_never_lose_data() {
             },
         )
         .await;
-        assert!(matches!(refused, Err(StoreError::Conflict(_))));
+        assert!(matches!(
+            refused,
+            Err(StoreError::Meanwhile(ChangedMeanwhile::LeafSaved { ref code, version: 1, .. }))
+                if code == "2.1"
+        ));
         let text = message(refused);
         assert!(
             text.starts_with("leaf 2.1 was saved by Biên tập viên A at "),
@@ -1434,7 +1449,9 @@ async fn two_editors_saving_the_same_leaf_never_lose_data() {
         for attempt in attempts {
             match attempt.await.unwrap() {
                 Ok(row) => won.push(row),
-                Err(StoreError::Conflict(m)) => assert!(m.starts_with("leaf 2.1"), "{m}"),
+                Err(StoreError::Meanwhile(m)) => {
+                    assert!(m.to_string().starts_with("leaf 2.1"), "{m}")
+                }
                 Err(other) => panic!("{other:?}"),
             }
         }
@@ -1533,10 +1550,7 @@ async fn an_appraiser_saving_while_the_unit_withdraws_has_one_outcome() {
                 }
                 Err(error) => {
                     assert!(
-                        matches!(
-                            error,
-                            StoreError::Conflict(_) | StoreError::Invalid(_) | StoreError::Rule(_)
-                        ),
+                        matches!(error, StoreError::Meanwhile(_) | StoreError::Rule(_)),
                         "{error:?}"
                     );
                     let text = error.to_string();
@@ -1805,6 +1819,10 @@ async fn evidence_is_stored_once_linked_and_audited() {
         // Refused uploads store nothing and say why.
         let refused =
             evidence::upload(db, &blobs, &editor(), "virus.pdf", b"MZ\x90\x00", limit).await;
+        assert!(matches!(
+            refused,
+            Err(StoreError::Upload(UploadError::Executable { .. }))
+        ));
         assert_eq!(
             message(refused),
             "the file virus.pdf is an executable program, not a document"
@@ -1856,6 +1874,10 @@ async fn evidence_is_stored_once_linked_and_audited() {
             today(),
         )
         .await;
+        assert!(matches!(
+            refused,
+            Err(StoreError::Rule(WorkflowError::EvidenceAttached { ref code, .. })) if code == "1.1"
+        ));
         assert_eq!(
             message(refused),
             "Kế hoạch CCHC.pdf is already attached to leaf 1.1"

@@ -3,7 +3,10 @@
 //! The row is shown apart by the pages (a column of the problems table), so it is not in the
 //! message.
 
+use chiso_domain::Points;
 use chiso_domain::framework::{FrameworkProblem, Method};
+use chiso_domain::points::PointsParseError;
+use chiso_domain::rule::RuleProblem;
 use chiso_interchange::{FieldProblem, Problem};
 
 use super::Describe;
@@ -13,7 +16,7 @@ fn method_title(lang: Lang, method: Method) -> &'static str {
     i18n::text(lang, &format!("frameworks.method_{}", method.as_str()))
 }
 
-fn points(lang: Lang, value: chiso_domain::Points) -> String {
+fn points(lang: Lang, value: Points) -> String {
     i18n::points(lang, value.to_f64())
 }
 
@@ -57,18 +60,7 @@ pub fn framework_problem(lang: Lang, problem: &FrameworkProblem) -> String {
         ),
         FrameworkProblem::RuleOnInnerNode => text("input.file_fw_rule_on_inner"),
         FrameworkProblem::SurveyRuleOnNonSurveyLeaf => text("input.file_fw_survey_rule"),
-        // The rule's own checks still speak English: rendered through the shared catalogue
-        // until the rule parser's refusals are typed.
-        FrameworkProblem::BadRule { detail } => i18n::fill(
-            lang,
-            "input.file_fw_bad_rule",
-            &[("detail", &i18n::message(lang, detail))],
-        ),
-        FrameworkProblem::Field { field, detail } => i18n::fill(
-            lang,
-            "input.file_fw_field",
-            &[("field", field), ("detail", &i18n::message(lang, detail))],
-        ),
+        FrameworkProblem::BadRule { problem } => bad_rule(lang, problem),
         FrameworkProblem::NoTree => text("input.file_fw_no_tree"),
     }
 }
@@ -84,11 +76,68 @@ fn field_problem(lang: Lang, field: &FieldProblem) -> String {
         FieldProblem::Evidence { text } => {
             i18n::fill(lang, "input.file_fw_evidence", &[("value", text)])
         }
-        FieldProblem::Rule { detail, .. } => i18n::fill(
-            lang,
-            "input.file_fw_bad_rule",
-            &[("detail", &i18n::message(lang, detail))],
-        ),
+        FieldProblem::Rule { detail, .. } => bad_rule(lang, detail),
+    }
+}
+
+fn bad_rule(lang: Lang, problem: &RuleProblem) -> String {
+    i18n::fill(
+        lang,
+        "input.file_fw_bad_rule",
+        &[("detail", &rule_problem(lang, problem))],
+    )
+}
+
+/// Why a leaf's rule (the `rule` column, docs/formats.md §8.2) is refused: the rule's keywords
+/// (`levels`, `threshold`, `proportional`, `survey`) are the file's own syntax and stay as
+/// typed; everything else is said from `input.rule_*`.
+pub fn rule_problem(lang: Lang, problem: &RuleProblem) -> String {
+    let key = |name: &str| format!("input.rule_{name}");
+    let text = |name: &str| i18n::text(lang, &key(name)).to_string();
+    let fill = |name: &str, values: &[(&str, &dyn std::fmt::Display)]| {
+        i18n::fill(lang, &key(name), values)
+    };
+    let out_of_range = |name: &str, value: Points, max: Points| {
+        fill(
+            name,
+            &[("value", &points(lang, value)), ("max", &points(lang, max))],
+        )
+    };
+    match problem {
+        RuleProblem::Unclosed { head } => fill("unclosed", &[("head", head)]),
+        RuleProblem::NeedsInput { kind } => fill("needs_input", &[("kind", kind)]),
+        RuleProblem::NeedsSource { kind } => fill("needs_source", &[("kind", kind)]),
+        RuleProblem::BadStep { step } => fill("bad_step", &[("step", step)]),
+        RuleProblem::StepMinimumNotANumber { text } => {
+            fill("step_minimum_not_a_number", &[("text", text)])
+        }
+        RuleProblem::Points(PointsParseError::NotANumber(text)) => {
+            fill("not_points", &[("text", text)])
+        }
+        RuleProblem::Points(PointsParseError::TooLarge(text)) => {
+            fill("points_too_large", &[("text", text)])
+        }
+        RuleProblem::UnknownKind { kind } => fill("unknown_kind", &[("kind", kind)]),
+        RuleProblem::NoLevels => text("no_levels"),
+        RuleProblem::LevelsNotAscending => text("levels_not_ascending"),
+        RuleProblem::LevelOutOfRange { level, max } => {
+            out_of_range("level_out_of_range", *level, *max)
+        }
+        RuleProblem::MaxNotALevel { max } => {
+            fill("max_not_a_level", &[("max", &points(lang, *max))])
+        }
+        RuleProblem::ThresholdUnnamed => text("threshold_unnamed"),
+        RuleProblem::NoSteps => text("no_steps"),
+        RuleProblem::StepsNotDescending => text("steps_not_descending"),
+        RuleProblem::StepMinimumNotFinite => text("step_minimum_not_finite"),
+        RuleProblem::StepOutOfRange { points, max } => {
+            out_of_range("step_out_of_range", *points, *max)
+        }
+        RuleProblem::OtherwiseOutOfRange { points, max } => {
+            out_of_range("otherwise_out_of_range", *points, *max)
+        }
+        RuleProblem::ProportionalUnnamed => text("proportional_unnamed"),
+        RuleProblem::SurveyUnnamed => text("survey_unnamed"),
     }
 }
 
@@ -138,7 +187,12 @@ impl Describe for Problem {
                 tracing::info!(%detail, "framework TOML not readable");
                 text("input.file_not_toml")
             }
-            Problem::Other(message) => i18n::message(lang, message),
+            // The command line's own inputs (scores, lineage, earlier results): the web never
+            // reads them, and never shows their English.
+            Problem::Other(message) => {
+                tracing::warn!(%message, "a command-line input problem reached the web");
+                text("input.file_unreadable")
+            }
         }
     }
 

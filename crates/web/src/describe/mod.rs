@@ -59,14 +59,39 @@ impl Describe for Worded {
 
 pub mod audit;
 pub mod notice;
-/// A store error's refusal text when it is one of the typed refusals (a workflow rule or a
-/// campaign transition), for pages that show it beside their own content.
+/// A store error's refusal text when it is a refusal (a rule, a change someone made first, an
+/// upload's checks, a constraint of the database), for pages that show it beside their own
+/// content; `None` for faults, which stay errors.
 pub fn store_refusal(lang: Lang, error: &chiso_store::StoreError) -> Option<String> {
-    match error {
-        chiso_store::StoreError::Rule(rule) => Some(rule.describe(lang)),
-        chiso_store::StoreError::Campaign(refusal) => Some(refusal.describe(lang)),
-        chiso_store::StoreError::CampaignSetup(refusal) => Some(refusal.describe(lang)),
-        chiso_store::StoreError::Checklist(refusal) => Some(refusal.describe(lang)),
-        _ => None,
-    }
+    store_refusal_with_status(lang, error).map(|(_, text)| text)
+}
+
+/// [`store_refusal`] with the status the page answers with: 409 for what changed meanwhile
+/// (and a constraint's conflict), the refusal's own otherwise.
+pub fn store_refusal_with_status(
+    lang: Lang,
+    error: &chiso_store::StoreError,
+) -> Option<(StatusCode, String)> {
+    use chiso_store::StoreError;
+    let said = |refusal: &dyn Describe| (refusal.status(), refusal.describe(lang));
+    Some(match error {
+        StoreError::Rule(rule) => said(rule),
+        StoreError::Meanwhile(changed) => said(changed),
+        StoreError::Upload(upload) => said(upload),
+        StoreError::Campaign(refusal) => said(refusal),
+        StoreError::CampaignSetup(refusal) => said(refusal),
+        StoreError::Checklist(refusal) => said(refusal),
+        StoreError::Setup(refusal) => said(refusal),
+        StoreError::Wave(refusal) => said(refusal),
+        StoreError::Survey(refusal) => said(refusal),
+        // A constraint's name is for the log; the person is told someone changed the data.
+        StoreError::Conflict(constraint) => {
+            tracing::info!(%constraint, "conflict");
+            (
+                StatusCode::CONFLICT,
+                crate::i18n::text(lang, "common.error_conflict").to_string(),
+            )
+        }
+        _ => return None,
+    })
 }

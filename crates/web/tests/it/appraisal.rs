@@ -67,6 +67,13 @@ async fn node(db: &Db, sheet: i64, code: &str) -> i64 {
     scope.stored.node_ids[code]
 }
 
+/// The maximum of a leaf of the sheet's framework.
+async fn leaf_max(db: &Db, sheet: i64, code: &str) -> Points {
+    let scope = sheets::scope(db, sheet).await.unwrap();
+    let framework = scope.framework();
+    framework.node(framework.find(code).unwrap()).max_points
+}
+
 /// The value a leaf gets at `fraction` of its range: one of the rule's values where the rule
 /// has fixed values, else that share of the max.
 fn value_at(leaf: &chiso_domain::Node, fraction: f64) -> Points {
@@ -808,10 +815,18 @@ async fn rounds_explanations_finalization_and_publication() {
         )
         .await;
         assert_eq!(status, 409, "{backend:?}");
-        assert!(
-            body.contains("đã được"),
-            "{backend:?}: the conflict names who saved"
+        let saved = leaf_row(db, s03, n12, 1).await.unwrap();
+        let said = format!(
+            "tiêu chí 1.2 đã được {} lưu lúc {} (phiên bản {}) sau khi bạn mở trang.",
+            saved.updated_by_name,
+            chiso_web::i18n::date_time(saved.updated_at),
+            saved.version
         );
+        assert!(
+            body.contains(&said),
+            "{backend:?}: the conflict names who saved, when (day first): {said}"
+        );
+        crate::refusals::assert_vietnamese("stale appraisal", &body);
         assert!(
             body.contains("Bản ghi cũ của tôi"),
             "{backend:?}: nothing typed is lost"
@@ -838,6 +853,14 @@ async fn rounds_explanations_finalization_and_publication() {
             body.contains("1.1 — Điểm thẩm định: &#39;hai&#39; không phải là số"),
             "{backend:?}"
         );
+        // Over the leaf's maximum: the scoring rule's refusal, decimal commas.
+        let max = leaf_max(db, s04, "1.1").await;
+        let (status, _, body) =
+            appraise(&app, s04, n11, &[("points", "99,5"), ("version", "")]).await;
+        assert_eq!(status, 422, "{backend:?}");
+        let said = format!("tiêu chí 1.1: điểm 99,5 nằm ngoài khoảng 0 – {}", vi(max));
+        assert!(body.contains(&said), "{backend:?}: {said}");
+        crate::refusals::assert_vietnamese("points over the maximum", &body);
 
         // S04: 1.1 from 2 to 1 without a request.
         let (status, _, _) = appraise(
@@ -1470,10 +1493,12 @@ async fn the_progress_dashboard_filters_sorts_and_exports() {
         )
         .await;
         assert_eq!(status, 422, "{backend:?}");
-        assert!(
-            body.contains("ngày gia hạn phải sau hạn chót"),
-            "{backend:?}"
+        let said = format!(
+            "ngày gia hạn phải sau hạn chót ({})",
+            deadline.format("%d/%m/%Y")
         );
+        assert!(body.contains(&said), "{backend:?}: {said}");
+        crate::refusals::assert_vietnamese("an early extension", &body);
         let until = deadline + Days::new(5);
         let response = app
             .post_form(

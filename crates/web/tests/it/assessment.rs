@@ -388,10 +388,12 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 422, "{b:?}");
+        let row = response.text().await.unwrap();
         assert!(
-            response.text().await.unwrap().contains("đã được gắn"),
-            "{b:?}"
+            row.contains("tài liệu «Kế hoạch CCHC 2026.pdf» đã được gắn vào tiêu chí 1.3"),
+            "{b:?}: {row}"
         );
+        crate::refusals::assert_vietnamese("evidence linked twice", &row);
         // The download names the file in UTF-8 and forbids sniffing.
         let response = app.get(&format!("/tai-lieu/{file_id}")).await;
         assert_eq!(response.status().as_u16(), 200, "{b:?}");
@@ -424,8 +426,24 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
         let version = assessments::get_sheet(&app.db, demo.sheet)
             .await
             .unwrap()
-            .version
-            .to_string();
+            .version;
+        // Reviewed at an older version: refused, naming both versions; nothing changes.
+        let response = app
+            .post_form(
+                &format!("/tu-danh-gia/{}/nop", demo.sheet),
+                &[("version", &(version - 1).to_string())],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 409, "{b:?}");
+        let page = response.text().await.unwrap();
+        let said = format!(
+            "Bảng tự chấm điểm đã thay đổi sau khi bạn xem lại (phiên bản hiện tại {version}, \
+             bạn xem phiên bản {}): hãy xem lại trước khi nộp Bảng tự chấm điểm",
+            version - 1
+        );
+        assert!(page.contains(&said), "{b:?}: {said}");
+        crate::refusals::assert_vietnamese("a stale submission", &page);
+        let version = version.to_string();
         let response = app
             .post_form(
                 &format!("/tu-danh-gia/{}/nop", demo.sheet),
@@ -499,8 +517,24 @@ async fn the_editor_fills_attaches_and_the_leader_submits_then_withdraws() {
         let version = assessments::get_sheet(&app.db, demo.sheet)
             .await
             .unwrap()
-            .version
-            .to_string();
+            .version;
+        // Reviewed at an older version: refused, naming both versions; nothing changes.
+        let response = app
+            .post_form(
+                &format!("/tu-danh-gia/{}/nop", demo.sheet),
+                &[("version", &(version - 1).to_string())],
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 409, "{b:?}");
+        let page = response.text().await.unwrap();
+        let said = format!(
+            "Bảng tự chấm điểm đã thay đổi sau khi bạn xem lại (phiên bản hiện tại {version}, \
+             bạn xem phiên bản {}): hãy xem lại trước khi nộp Bảng tự chấm điểm",
+            version - 1
+        );
+        assert!(page.contains(&said), "{b:?}: {said}");
+        crate::refusals::assert_vietnamese("a stale submission", &page);
+        let version = version.to_string();
         let response = app
             .post_form(
                 &format!("/tu-danh-gia/{}/nop", demo.sheet),
@@ -693,6 +727,7 @@ async fn uploads_are_checked_by_size_content_and_name() {
             let body = response.text().await.unwrap();
             assert!(body.contains(name), "{b:?}: {body}");
             assert!(body.contains("chương trình thực thi"), "{b:?}");
+            crate::refusals::assert_vietnamese("an executable upload", &body);
         }
         // A PNG named .pdf: the mismatch is named.
         let response = upload(

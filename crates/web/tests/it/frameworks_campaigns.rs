@@ -176,9 +176,12 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
 
         // Wrong scoring rules, explained in Vietnamese too.
         let rules = "code,title,max_points,method,rule\n\
-1,Lĩnh vực,10,,\n\
-1.1,Tiêu chí một,6,,levels: 0; 5\n\
-1.2,Tiêu chí hai,4,,bogus\n";
+1,Lĩnh vực,14,,\n\
+1.1,Tiêu chí một,6,,levels: 0; 5; 7.5\n\
+1.2,Tiêu chí hai,4,,bogus\n\
+1.3,Tiêu chí ba,2,,threshold(dunghan): 100 -> 1\n\
+1.4,Tiêu chí bốn,1,,proportional\n\
+1.5,Tiêu chí năm,1,survey,survey(sipas\n";
         let form = upload(
             "quy-tac.csv",
             rules,
@@ -192,11 +195,17 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
             status_and_text(app.post_multipart("/bo-tieu-chi/nhap", form).await).await;
         assert_eq!(status, 422, "{backend:?}");
         for expected in [
-            "quy tắc: mức điểm: điểm tối đa 6 không thuộc các mức",
-            "quy tắc: &#39;bogus&#39; không phải loại quy tắc hợp lệ",
+            "quy tắc: mức điểm: điểm tối đa 6 không thuộc các mức.",
+            "quy tắc: mức điểm: 7,5 nằm ngoài khoảng 0 – 6.",
+            "quy tắc: «bogus» không phải loại quy tắc hợp lệ",
+            "quy tắc: bậc «100 -&#62; 1» không đúng dạng «ngưỡng =&#62; điểm».",
+            "quy tắc: proportional cần tên chỉ số đầu vào trong ngoặc đơn",
+            "quy tắc: «survey(sipas» thiếu dấu đóng ngoặc.",
         ] {
             assert!(body.contains(expected), "{backend:?}: {expected} in {body}");
         }
+        // Only the rule's own keywords stay as the file has them.
+        crate::refusals::assert_vietnamese_but_rule_keywords("/bo-tieu-chi/nhap", &body);
         assert_eq!(framework_rows(&app.db).await.len(), before, "{backend:?}");
 
         // Wrong metadata, each field named; a file that is not a table.

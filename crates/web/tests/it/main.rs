@@ -18,6 +18,7 @@ mod hostile_suite;
 mod input_hygiene;
 mod login_security;
 mod notifications;
+mod refusals;
 mod survey_form;
 mod surveys;
 mod templates;

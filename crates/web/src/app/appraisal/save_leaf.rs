@@ -96,7 +96,7 @@ pub async fn save_leaf(
     )
     .await;
     let current_version = match &outcome {
-        Err(StoreError::Conflict(_)) => assessments::leaf_scores(&state.db, context.id())
+        Err(StoreError::Meanwhile(_)) => assessments::leaf_scores(&state.db, context.id())
             .await?
             .into_iter()
             .find(|r| r.node_id == input.node_id && r.stage == context.scope.sheet.current_round)

@@ -86,14 +86,23 @@ pub async fn save_leaf(
             }
         }
     }
+    let outcome = Err(kept_changing(&context, input.node_id));
     Ok(Saving {
         context,
         contents,
-        outcome: Err(StoreError::Conflict(format!(
-            "the sheet kept changing while leaf {} was saved: save it again",
-            input.node_id
-        ))),
+        outcome,
     })
+}
+
+/// The refusal of a save that found the sheet moved on every attempt.
+fn kept_changing(context: &SheetContext, node_id: i64) -> StoreError {
+    match context.scope.leaf(node_id) {
+        Ok(leaf) => rules::ChangedMeanwhile::SheetKeptChanging {
+            code: context.scope.code(leaf).to_string(),
+        }
+        .into(),
+        Err(refused) => refused,
+    }
 }
 
 /// One decision and write; `None` when nothing differs from the stored row.

@@ -384,21 +384,17 @@ pub async fn appraise(
         let appraised = save_leaf::save_leaf(&state, &principal, loaded, &input).await?;
         match appraised.outcome {
             Ok(_) => (StatusCode::OK, None),
-            Err(StoreError::Invalid(message)) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(i18n::message(lang, &message)),
-            ),
             Err(StoreError::Rule(rule)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
             }
-            Err(StoreError::Conflict(message)) => {
+            Err(StoreError::Meanwhile(changed)) => {
                 // The form now carries the stored version: saving again overwrites on purpose.
                 typed.version = appraised.current_version;
                 (
                     StatusCode::CONFLICT,
                     Some(format!(
                         "{} {}",
-                        i18n::message(lang, &message),
+                        changed.describe(lang),
                         i18n::text(lang, "appraisal.conflict_hint")
                     )),
                 )

@@ -1,4 +1,5 @@
 use super::*;
+use crate::describe::store_refusal_with_status;
 
 // ── Evidence ────────────────────────────────────────────────────────────────────────────────
 
@@ -124,13 +125,14 @@ pub async fn upload(
             )
             .await
         }
-        Err(StoreError::Invalid(english) | StoreError::Conflict(english)) => {
-            refused(StatusCode::UNPROCESSABLE_ENTITY, message(lang, &english)).await
+        // The store checks the upload again: its refusal names the file as the unit named it.
+        Err(StoreError::Upload(error)) => {
+            refused(error.status(), upload_message(lang, &name, &error)).await
         }
-        Err(StoreError::Rule(rule)) => {
-            refused(StatusCode::UNPROCESSABLE_ENTITY, rule.describe(lang)).await
-        }
-        Err(other) => Err(other.into()),
+        Err(error) => match store_refusal_with_status(lang, &error) {
+            Some((status, text)) => refused(status, text).await,
+            None => Err(error.into()),
+        },
     }
 }
 
@@ -162,24 +164,20 @@ pub async fn link(
             today(&state),
         )
         .await
-        .map(|_| ()),
+        .map(|_| Some(())),
         Some(_) => return Err(AppError::Forbidden),
-        None => Err(StoreError::Invalid(String::new())),
+        None => Ok(None),
     };
     let (status, error) = match result {
-        Ok(()) => (StatusCode::OK, None),
-        Err(StoreError::Invalid(english)) if english.is_empty() => (
+        Ok(Some(())) => (StatusCode::OK, None),
+        Ok(None) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(t(lang, "assessment.link_none")),
         ),
-        Err(StoreError::Invalid(english) | StoreError::Conflict(english)) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(message(lang, &english)),
-        ),
-        Err(StoreError::Rule(rule)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
-        }
-        Err(other) => return Err(other.into()),
+        Err(error) => match store_refusal_with_status(lang, &error) {
+            Some((status, text)) => (status, Some(text)),
+            None => return Err(error.into()),
+        },
     };
     leaf_answer(
         &state,
@@ -219,14 +217,10 @@ pub async fn unlink(
     let (status, error) =
         match evidence::unlink(&state.db, &principal.actor(), role, link_id, today(&state)).await {
             Ok(()) => (StatusCode::OK, None),
-            Err(StoreError::Invalid(english) | StoreError::Conflict(english)) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(message(lang, &english)),
-            ),
-            Err(StoreError::Rule(rule)) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
-            }
-            Err(other) => return Err(other.into()),
+            Err(error) => match store_refusal_with_status(lang, &error) {
+                Some((status, text)) => (status, Some(text)),
+                None => return Err(error.into()),
+            },
         };
     leaf_answer(
         &state,

@@ -329,7 +329,7 @@ pub(super) async fn refusal(
     answer: bool,
 ) -> AppResult<Refusal> {
     match error {
-        StoreError::Conflict(english) => {
+        StoreError::Meanwhile(changed) => {
             let stage = if answer {
                 assessments::get_sheet(&state.db, loaded.id())
                     .await?
@@ -377,21 +377,14 @@ pub(super) async fn refusal(
                         }),
                     ))
                 }
-                _ => Ok((StatusCode::CONFLICT, Some(message(lang, &english)), None)),
+                _ => Ok((StatusCode::CONFLICT, Some(changed.describe(lang)), None)),
             }
         }
-        StoreError::Invalid(english) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(message(lang, &english)),
-            None,
-        )),
-        StoreError::Rule(rule) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(rule.describe(lang)),
-            None,
-        )),
         StoreError::NotFound => Err(AppError::NotFound),
-        other => Err(other.into()),
+        other => match crate::describe::store_refusal_with_status(lang, &other) {
+            Some((status, text)) => Ok((status, Some(text), None)),
+            None => Err(other.into()),
+        },
     }
 }
 

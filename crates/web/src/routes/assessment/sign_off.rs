@@ -50,14 +50,7 @@ pub(super) async fn sign_off_outcome<T>(
 }
 
 pub(super) fn store_refusal(lang: Lang, error: StoreError) -> AppResult<(StatusCode, String)> {
-    match error {
-        StoreError::Invalid(english) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, message(lang, &english)))
-        }
-        StoreError::Conflict(english) => Ok((StatusCode::CONFLICT, message(lang, &english))),
-        StoreError::Rule(rule) => Ok((StatusCode::UNPROCESSABLE_ENTITY, rule.describe(lang))),
-        other => Err(other.into()),
-    }
+    crate::describe::store_refusal_with_status(lang, &error).ok_or_else(|| error.into())
 }
 
 /// The leader submits the sheet as reviewed (the version of the page they read): refused

@@ -749,16 +749,7 @@ pub(crate) async fn refused_page(
 
 /// The refusal of a store rule, in the user's language; other errors stay errors.
 fn store_refusal(lang: Lang, error: StoreError) -> AppResult<String> {
-    match error {
-        StoreError::Invalid(message) | StoreError::Conflict(message) => {
-            Ok(i18n::message(lang, &message))
-        }
-        StoreError::Rule(rule) => Ok(rule.describe(lang)),
-        StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
-        StoreError::CampaignSetup(refusal) => Ok(refusal.describe(lang)),
-        StoreError::Checklist(refusal) => Ok(refusal.describe(lang)),
-        other => Err(AppError::from(other)),
-    }
+    crate::describe::store_refusal(lang, &error).ok_or_else(|| AppError::from(error))
 }
 
 /// Sets (or, with no framework chosen, removes) the framework of a group of units.

@@ -11,7 +11,6 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::XlsxError;
 
 use crate::auth::Principal;
-use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 
@@ -82,16 +81,7 @@ pub(crate) fn appraiser_areas(principal: &Principal) -> Option<Vec<String>> {
 /// The campaign-level refusal of a store rule, in the user's language; other errors stay
 /// errors.
 pub(crate) fn refusal(lang: Lang, error: StoreError) -> AppResult<String> {
-    match error {
-        StoreError::Invalid(message) | StoreError::Conflict(message) => {
-            Ok(i18n::message(lang, &message))
-        }
-        StoreError::Rule(rule) => Ok(rule.describe(lang)),
-        StoreError::Campaign(refusal) => Ok(refusal.describe(lang)),
-        StoreError::CampaignSetup(refusal) => Ok(refusal.describe(lang)),
-        StoreError::Checklist(refusal) => Ok(refusal.describe(lang)),
-        other => Err(AppError::from(other)),
-    }
+    crate::describe::store_refusal(lang, &error).ok_or_else(|| AppError::from(error))
 }
 
 pub(crate) fn pts(lang: Lang, points: Points) -> String {
