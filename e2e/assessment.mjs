@@ -181,8 +181,15 @@ await run(async (browser, base) => {
   } else {
     await field.fill('0,5');
   }
+  // Autosave: the comment is saved as the appraiser pauses, without the button.
+  const carries = (r, text) => decodeURIComponent((r.request().postData() || '').replace(/\+/g, ' ')).includes(text);
+  const saved = page.waitForResponse((r) => r.request().method() === 'POST' && carries(r, 'chấp nhận một phần'));
   await again.locator('textarea[name=comment]').fill('Đã xem tài liệu bổ sung; chấp nhận một phần.');
-  await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), again.locator('button[type=submit]').click()]);
+  await again.locator('textarea[name=comment]').press('Tab');
+  await saved;
+  await page.locator(`[id="${targetId}"] .saved`).waitFor();
+  await page.reload();
+  check((await page.locator(`[id="${targetId}"] textarea[name=comment]`).inputValue()).includes('chấp nhận một phần'), 'the appraisal autosaved its comment');
   await logout(page);
 
   // 7. Close, finalize, publish.

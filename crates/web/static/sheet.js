@@ -1,4 +1,5 @@
-// The scoresheet's autosave helpers (served from /static, so the page's CSP allows it).
+// The autosave helpers of the scoresheet and of the council's appraisal page (served from
+// /static, so the page's CSP allows it).
 //
 // htmx posts each leaf's form on change; this script adds what htmx does not:
 // - a refused save (409 conflict, 422 invalid, 413 too large) still replaces the leaf row,
@@ -11,7 +12,7 @@
 (function () {
   'use strict';
   var KEY = 'chiso-unsaved:';
-  var FIELDS = ['points', 'input', 'explanation', 'answer'];
+  var FIELDS = ['points', 'input', 'explanation', 'answer', 'comment', 'explanation_requested'];
   var sheet = document.getElementById('sheet');
   if (!sheet || !window.htmx) { return; }
   var unsavedText = sheet.getAttribute('data-unsaved') || 'Not saved — will retry';
@@ -28,7 +29,7 @@
     var out = {};
     FIELDS.forEach(function (name) {
       var field = form.elements.namedItem(name);
-      if (field) { out[name] = field.value; }
+      if (field) { out[name] = field.type === 'checkbox' ? (field.checked ? '1' : '') : field.value; }
     });
     return out;
   }
@@ -38,7 +39,8 @@
   function put(form, stored) {
     FIELDS.forEach(function (name) {
       var field = form.elements.namedItem(name);
-      if (field && stored[name] !== undefined) { field.value = stored[name]; }
+      if (!field || stored[name] === undefined) { return; }
+      if (field.type === 'checkbox') { field.checked = stored[name] === '1'; } else { field.value = stored[name]; }
     });
   }
   function keyOf(form) { return KEY + form.getAttribute('action'); }
