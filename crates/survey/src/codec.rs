@@ -14,7 +14,7 @@
 use chiso_interchange::sheet::SheetError;
 use serde::Serialize;
 
-use crate::questionnaire::{Questionnaire, RESERVED_COLUMNS};
+use crate::questionnaire::{Questionnaire, RESERVED_COLUMNS, Scale};
 use crate::reader::{Fields, column_names};
 
 /// Longest comment kept with a response, in characters.
@@ -225,6 +225,11 @@ pub trait Cells<'a> {
     fn answer(&self, item: usize) -> &'a [u8];
     /// The answer of demographic question `question`.
     fn demographic(&self, question: usize) -> &'a [u8];
+    /// Whether the source holds demographic answers at all (a file without such columns does
+    /// not: every one is blank).
+    fn has_demographics(&self) -> bool {
+        true
+    }
     /// Calls `each` with every expectation area chosen (an option code).
     fn expectations(&self, each: &mut dyn FnMut(&[u8]));
     fn comment(&self) -> &'a [u8] {
@@ -267,7 +272,9 @@ pub struct Codec<'q> {
     blanks: Blanks,
     /// The stored answer (position + 1) of each one-byte answer code; 0 where none.
     by_byte: [u8; 256],
+    /// One byte per item, overwritten by each response.
     answers: Vec<u8>,
+    /// One byte per demographic question, overwritten by each response.
     demographics: Vec<u8>,
     expectations: Vec<u8>,
 }
@@ -296,6 +303,39 @@ pub fn shown(bytes: &[u8]) -> String {
     }
 }
 
+/// Exact powers of ten, up to the largest that [`plain_decimal`] divides by.
+const POWERS_OF_TEN: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// A number written as plain digits with at most one decimal point and at most 15 digits
+/// ("2", "0.75"), as `str::parse::<f64>` reads it; `None` for anything else. The digits and the
+/// power of ten are then both exact doubles, and one division of exact doubles is correctly
+/// rounded: the nearest double to the number written, which is what `parse` returns too.
+#[inline]
+fn plain_decimal(text: &[u8]) -> Option<f64> {
+    let mut digits: u64 = 0;
+    let mut count = 0;
+    let mut point = None;
+    for &byte in text {
+        match byte {
+            b'0'..=b'9' => {
+                digits = digits * 10 + u64::from(byte - b'0');
+                count += 1;
+                if count > 15 {
+                    return None;
+                }
+            }
+            b'.' if point.is_none() => point = Some(count),
+            _ => return None,
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    Some(digits as f64 / POWERS_OF_TEN[count - point.unwrap_or(count)])
+}
+
 /// A `weight` cell: blank is 1; otherwise a number between [`MIN_WEIGHT`] and [`MAX_WEIGHT`].
 pub fn parse_weight(text: &[u8]) -> Result<f64, Fault> {
     match text {
@@ -306,10 +346,8 @@ pub fn parse_weight(text: &[u8]) -> Result<f64, Fault> {
         value: shown(text),
         problem,
     };
-    let Some(weight) = std::str::from_utf8(text)
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-    else {
+    let parsed = plain_decimal(text).or_else(|| utf8(text).and_then(|s| s.parse::<f64>().ok()));
+    let Some(weight) = parsed else {
         return Err(fault(WeightProblem::NotNumber {
             comma: text.contains(&b','),
         }));
@@ -325,14 +363,35 @@ pub fn parse_weight(text: &[u8]) -> Result<f64, Fault> {
     }
 }
 
-fn text<'a>(bytes: &'a [u8], field: &'static str) -> Result<Option<&'a str>, Fault> {
+/// The bytes as text, `None` when they are not UTF-8. Most cells (codes, ids, digits) are
+/// short and ASCII: for them the check is one inline pass rather than a call.
+#[inline]
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
+    if bytes.is_ascii() {
+        // SAFETY: ASCII bytes are UTF-8.
+        Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+    } else {
+        std::str::from_utf8(bytes).ok()
+    }
+}
+
+/// A text cell, trimmed: `None` when blank, and when not UTF-8 (the fault is added).
+#[inline(always)]
+fn text<'a>(bytes: &'a [u8], field: &'static str, faults: &mut Vec<Fault>) -> Option<&'a str> {
     let bytes = trim(bytes);
     if bytes.is_empty() {
-        return Ok(None);
+        return None;
     }
-    std::str::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| Fault::NotText { field })
+    let text = utf8(bytes);
+    if text.is_none() {
+        not_text(field, faults);
+    }
+    text
+}
+
+#[cold]
+fn not_text(field: &'static str, faults: &mut Vec<Fault>) {
+    faults.push(Fault::NotText { field });
 }
 
 impl<'q> Codec<'q> {
@@ -348,8 +407,8 @@ impl<'q> Codec<'q> {
             questionnaire,
             blanks,
             by_byte,
-            answers: Vec::with_capacity(questionnaire.items.len()),
-            demographics: Vec::with_capacity(questionnaire.demographics.len()),
+            answers: vec![0; questionnaire.items.len()],
+            demographics: vec![0; questionnaire.demographics.len()],
             expectations: Vec::new(),
         }
     }
@@ -360,23 +419,18 @@ impl<'q> Codec<'q> {
 
     /// The stored answer of an item's cell: 0 for a blank, `None` when not on the scale.
     #[inline]
-    fn answer(&self, cell: &[u8]) -> Option<u8> {
+    fn answer(by_byte: &[u8; 256], scale: &Scale, cell: &[u8]) -> Option<u8> {
         // Most cells are one byte or empty: no trimming for them.
         match cell {
             [] => return Some(0),
-            [byte] if self.by_byte[*byte as usize] != 0 => {
-                return Some(self.by_byte[*byte as usize]);
-            }
+            [byte] if by_byte[*byte as usize] != 0 => return Some(by_byte[*byte as usize]),
             _ => {}
         }
         let cell = trim(cell);
         match cell {
             [] => Some(0),
-            [byte] if self.by_byte[*byte as usize] != 0 => Some(self.by_byte[*byte as usize]),
-            _ => std::str::from_utf8(cell)
-                .ok()
-                .and_then(|s| self.questionnaire.scale.find(s))
-                .map(|p| p as u8 + 1),
+            [byte] if by_byte[*byte as usize] != 0 => Some(by_byte[*byte as usize]),
+            _ => utf8(cell).and_then(|s| scale.find(s)).map(|p| p as u8 + 1),
         }
     }
 
@@ -386,7 +440,6 @@ impl<'q> Codec<'q> {
         &'s mut self,
         cells: &impl Cells<'a>,
     ) -> Result<Packed<'s>, Vec<Fault>> {
-        let q = self.questionnaire;
         let mut faults = Vec::new();
         let weight = match cells.weight() {
             None => 1.0,
@@ -395,105 +448,12 @@ impl<'q> Codec<'q> {
                 1.0
             }),
         };
-        self.answers.clear();
-        for (k, item) in q.items.iter().enumerate() {
-            let cell = cells.answer(k);
-            match self.answer(cell) {
-                Some(0) if self.blanks == Blanks::Never => {
-                    faults.push(Fault::Unanswered {
-                        item: k,
-                        code: item.code.clone(),
-                    });
-                    self.answers.push(0);
-                }
-                Some(value) => self.answers.push(value),
-                None => {
-                    faults.push(Fault::Answer {
-                        item: k,
-                        code: item.code.clone(),
-                        value: shown(trim(cell)),
-                        expected: q.scale.describe(),
-                    });
-                    self.answers.push(0);
-                }
-            }
-        }
-        if self.blanks == Blanks::AtLeastOne
-            && faults.is_empty()
-            && self.answers.iter().all(|&a| a == 0)
-        {
-            faults.push(Fault::NoAnswer);
-        }
-        self.demographics.clear();
-        for (d, question) in q.demographics.iter().enumerate() {
-            let cell = trim(cells.demographic(d));
-            if cell.is_empty() {
-                self.demographics.push(0);
-                continue;
-            }
-            match std::str::from_utf8(cell)
-                .ok()
-                .and_then(|s| question.find(s))
-            {
-                Some(p) => self.demographics.push(p as u8 + 1),
-                None => {
-                    faults.push(Fault::Demographic {
-                        question: d,
-                        code: question.code.clone(),
-                        title: question.title.clone(),
-                        value: shown(cell),
-                        expected: question.describe(),
-                    });
-                    self.demographics.push(0);
-                }
-            }
-        }
-        if self.demographics.iter().all(|&d| d == 0) {
-            self.demographics.clear();
-        }
-        self.expectations.clear();
-        if let Some(declared) = &q.expectations {
-            let expectations = &mut self.expectations;
-            cells.expectations(&mut |part| {
-                let part = trim(part);
-                if part.is_empty() {
-                    return;
-                }
-                match std::str::from_utf8(part)
-                    .ok()
-                    .and_then(|s| declared.question.find(s))
-                {
-                    Some(p) if !expectations.contains(&(p as u8 + 1)) => {
-                        expectations.push(p as u8 + 1)
-                    }
-                    Some(_) => {}
-                    None => faults.push(Fault::Expectation {
-                        code: declared.question.code.clone(),
-                        title: declared.question.title.clone(),
-                        value: shown(part),
-                        expected: declared.question.describe(),
-                    }),
-                }
-            });
-            if self.expectations.len() > declared.max_choices {
-                faults.push(Fault::TooManyExpectations {
-                    code: declared.question.code.clone(),
-                    title: declared.question.title.clone(),
-                    chosen: self.expectations.len(),
-                    max: declared.max_choices,
-                });
-            }
-        }
-        let mut text_of = |bytes: &'a [u8], field: &'static str| match text(bytes, field) {
-            Ok(text) => text,
-            Err(fault) => {
-                faults.push(fault);
-                None
-            }
-        };
-        let comment = text_of(cells.comment(), "comment");
-        let service = text_of(cells.service(), "service");
-        let respondent_id = text_of(cells.respondent(), "respondent_id");
+        self.pack_answers(cells, &mut faults);
+        let any_demographic = self.pack_demographics(cells, &mut faults);
+        self.pack_expectations(cells, &mut faults);
+        let comment = text(cells.comment(), "comment", &mut faults);
+        let service = text(cells.service(), "service", &mut faults);
+        let respondent_id = text(cells.respondent(), "respondent_id", &mut faults);
         if comment.is_some_and(|c| c.len() > MAX_COMMENT && c.chars().count() > MAX_COMMENT) {
             faults.push(Fault::CommentTooLong { max: MAX_COMMENT });
         }
@@ -510,12 +470,121 @@ impl<'q> Codec<'q> {
         Ok(Packed {
             weight,
             answers: &self.answers,
-            demographics: &self.demographics,
+            demographics: if any_demographic {
+                &self.demographics
+            } else {
+                &[]
+            },
             expectations: &self.expectations,
             comment,
             service,
             respondent_id,
         })
+    }
+
+    /// The items' answers, into `answers` (one byte per item, overwritten in place).
+    #[inline]
+    fn pack_answers<'a>(&mut self, cells: &impl Cells<'a>, faults: &mut Vec<Fault>) {
+        let q = self.questionnaire;
+        let blank_is_fault = self.blanks == Blanks::Never;
+        for (k, slot) in self.answers.iter_mut().enumerate() {
+            let cell = cells.answer(k);
+            *slot = match Codec::answer(&self.by_byte, &q.scale, cell) {
+                Some(0) if blank_is_fault => {
+                    faults.push(Fault::Unanswered {
+                        item: k,
+                        code: q.items[k].code.clone(),
+                    });
+                    0
+                }
+                Some(value) => value,
+                None => {
+                    faults.push(Fault::Answer {
+                        item: k,
+                        code: q.items[k].code.clone(),
+                        value: shown(trim(cell)),
+                        expected: q.scale.describe(),
+                    });
+                    0
+                }
+            };
+        }
+        if self.blanks == Blanks::AtLeastOne
+            && faults.is_empty()
+            && self.answers.iter().all(|&a| a == 0)
+        {
+            faults.push(Fault::NoAnswer);
+        }
+    }
+
+    /// The demographic answers, into `demographics` (one byte per question, overwritten in
+    /// place); whether any is answered.
+    #[inline]
+    fn pack_demographics<'a>(&mut self, cells: &impl Cells<'a>, faults: &mut Vec<Fault>) -> bool {
+        if !cells.has_demographics() {
+            return false;
+        }
+        let q = self.questionnaire;
+        let mut any = false;
+        for (d, slot) in self.demographics.iter_mut().enumerate() {
+            let cell = trim(cells.demographic(d));
+            if cell.is_empty() {
+                *slot = 0;
+                continue;
+            }
+            let question = &q.demographics[d];
+            *slot = match utf8(cell).and_then(|s| question.find(s)) {
+                Some(p) => {
+                    any = true;
+                    p as u8 + 1
+                }
+                None => {
+                    faults.push(Fault::Demographic {
+                        question: d,
+                        code: question.code.clone(),
+                        title: question.title.clone(),
+                        value: shown(cell),
+                        expected: question.describe(),
+                    });
+                    0
+                }
+            };
+        }
+        any
+    }
+
+    /// The expectation areas chosen, into `expectations`.
+    #[inline]
+    fn pack_expectations<'a>(&mut self, cells: &impl Cells<'a>, faults: &mut Vec<Fault>) {
+        self.expectations.clear();
+        let Some(declared) = &self.questionnaire.expectations else {
+            return;
+        };
+        let expectations = &mut self.expectations;
+        cells.expectations(&mut |part| {
+            let part = trim(part);
+            if part.is_empty() {
+                return;
+            }
+            match utf8(part).and_then(|s| declared.question.find(s)) {
+                Some(p) if !expectations.contains(&(p as u8 + 1)) => expectations.push(p as u8 + 1),
+                Some(_) => {}
+                None => faults.push(Fault::Expectation {
+                    code: declared.question.code.clone(),
+                    title: declared.question.title.clone(),
+                    value: shown(part),
+                    expected: declared.question.describe(),
+                }),
+            }
+        });
+        if self.expectations.len() > declared.max_choices {
+            faults.push(Fault::TooManyExpectations {
+                code: declared.question.code.clone(),
+                title: declared.question.title.clone(),
+                chosen: self.expectations.len(),
+                max: declared.max_choices,
+            });
+        }
     }
 }
 
@@ -619,6 +688,9 @@ impl<'a, F: Fields> Cells<'a> for RowCells<'a, F> {
     fn demographic(&self, question: usize) -> &'a [u8] {
         self.at(self.columns.demographics[question])
     }
+    fn has_demographics(&self) -> bool {
+        self.columns.demographics.iter().any(Option::is_some)
+    }
     fn expectations(&self, each: &mut dyn FnMut(&[u8])) {
         if let Some(column) = self.columns.expectations {
             for part in self.fields.get(column).split(|&b| b == b';') {
@@ -655,6 +727,9 @@ pub struct Row<'a> {
 pub struct RowCodec<'q> {
     pub columns: Columns,
     codec: Codec<'q>,
+    /// Channels outside ASCII ("bưu điện") already found to be UTF-8: a file has a handful,
+    /// each checked once rather than on every row.
+    checked_channels: Vec<Box<[u8]>>,
 }
 
 impl<'q> RowCodec<'q> {
@@ -668,12 +743,33 @@ impl<'q> RowCodec<'q> {
             RowCodec {
                 columns,
                 codec: Codec::new(questionnaire, Blanks::Allowed),
+                checked_channels: Vec::new(),
             },
             warnings,
         ))
     }
 
+    /// A channel cell as text; `None` when it is not UTF-8.
+    #[inline]
+    fn channel<'f>(&mut self, cell: &'f [u8]) -> Option<&'f str> {
+        if cell.is_ascii()
+            || self
+                .checked_channels
+                .iter()
+                .any(|c| c.len() == cell.len() && **c == *cell)
+        {
+            // SAFETY: ASCII bytes are UTF-8, and so are the bytes of a channel already checked.
+            return Some(unsafe { std::str::from_utf8_unchecked(cell) });
+        }
+        let text = std::str::from_utf8(cell).ok()?;
+        if self.checked_channels.len() < 16 {
+            self.checked_channels.push(cell.into());
+        }
+        Some(text)
+    }
+
     /// Whether a row holds nothing (skipped silently, as a spreadsheet's empty line).
+    #[inline]
     pub fn is_blank(fields: &impl Fields) -> bool {
         (0..fields.len()).all(|i| trim(fields.get(i)).is_empty())
     }
@@ -691,10 +787,14 @@ impl<'q> RowCodec<'q> {
         if unit.is_empty() {
             return Err(Fault::EmptyUnit);
         }
-        let unit = std::str::from_utf8(unit).map_err(|_| Fault::NotText { field: "unit_code" })?;
+        let Some(unit) = utf8(unit) else {
+            return Err(Fault::NotText { field: "unit_code" });
+        };
         let channel = match self.columns.channel {
-            Some(column) => std::str::from_utf8(trim(fields.get(column)))
-                .map_err(|_| Fault::NotText { field: "channel" })?,
+            Some(column) => match self.channel(trim(fields.get(column))) {
+                Some(channel) => channel,
+                None => return Err(Fault::NotText { field: "channel" }),
+            },
             None => "",
         };
         let cells = RowCells {
@@ -863,6 +963,53 @@ mod tests {
         let packed = codec.pack(&&typed).unwrap();
         assert_eq!(&packed.answers[..5], [5, 0, 0, 0, 4]);
         assert_eq!(packed.answers[22], 3);
+    }
+
+    /// The short way of reading plain decimals gives the very double `str::parse` gives.
+    #[test]
+    fn plain_decimals_are_read_as_parse_reads_them() {
+        let mut rng = crate::generate::Rng::new(7);
+        let mut texts: Vec<String> = [
+            "0",
+            "1.",
+            ".5",
+            "0.1",
+            "0.3",
+            "2.675",
+            "1.005",
+            "0.000001",
+            "1000000",
+            "999999999999999",
+            "9007199254740993",
+            "0.1000000000000001",
+            "123456789.012345",
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        for _ in 0..200_000 {
+            let digits = 1 + rng.below(15) as usize;
+            let mut text: String = (0..digits)
+                .map(|_| char::from(b'0' + rng.below(10) as u8))
+                .collect();
+            let point = rng.below(digits as u64 + 2) as usize;
+            if point <= digits {
+                text.insert(point, '.');
+            }
+            texts.push(text);
+        }
+        for text in &texts {
+            let expected = text.parse::<f64>().ok();
+            let fast = plain_decimal(text.as_bytes());
+            if text.len() - usize::from(text.contains('.')) <= 15 {
+                assert_eq!(fast.map(f64::to_bits), expected.map(f64::to_bits), "{text}");
+            } else {
+                assert_eq!(fast, None, "{text}");
+            }
+        }
+        for text in ["", ".", "1..2", "1e3", "+1", "-1", "1,5", "٣", " 1"] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
     }
 
     #[test]

@@ -556,18 +556,23 @@ impl<'q> Aggregator<'q> {
             }
         };
         let raw_respondent = parsed.packed.respondent_id.unwrap_or("");
-        let normalized;
-        let respondent = if raw_respondent.is_ascii()
-            && !raw_respondent.bytes().any(|b| b.is_ascii_lowercase())
-        {
-            raw_respondent.as_bytes()
-        } else {
-            normalized = crate::respondent::normalize_respondent_id(raw_respondent);
-            normalized.as_bytes()
-        };
         let unit = parsed.unit.as_bytes();
-        let respondent_hash =
-            respondent_hash.unwrap_or_else(|| hash_bytes(hash_bytes(0, unit), respondent));
+        let normalized;
+        // A hash taken above is of the same trimmed id, found already in its normal form.
+        let (respondent, respondent_hash) = match respondent_hash {
+            Some(hash) => (raw_respondent.as_bytes(), hash),
+            None => {
+                let respondent = if raw_respondent.is_ascii()
+                    && !raw_respondent.bytes().any(|b| b.is_ascii_lowercase())
+                {
+                    raw_respondent.as_bytes()
+                } else {
+                    normalized = crate::respondent::normalize_respondent_id(raw_respondent);
+                    normalized.as_bytes()
+                };
+                (respondent, hash_bytes(hash_bytes(0, unit), respondent))
+            }
+        };
         let unit_index = groups.unit_of(row, unit)?;
         groups.last_unit = Some(unit_index);
         if !respondent.is_empty()

@@ -561,3 +561,54 @@ fn respondent_ids_compare_in_their_normal_form() {
     assert_eq!(rows, [3, 4], "{:?}", tally.rejected);
     assert_eq!(tally.accepted(), 2);
 }
+
+/// A cell that is not UTF-8 text is refused by its field, however often a valid one like it
+/// came before (channels outside ASCII are checked once each, docs/formats.md §5), and weights
+/// written as plain decimals count exactly.
+#[test]
+fn cells_that_are_not_text_are_refused_by_field() {
+    let channel = "bưu điện".as_bytes();
+    // The same length as the channel, one byte changed to one that is never UTF-8.
+    let mut broken = channel.to_vec();
+    *broken.last_mut().unwrap() = 0xff;
+    let answers = ",4".repeat(23);
+    let mut text = header().into_bytes();
+    let mut line = |unit: &[u8], id: &[u8], channel: &[u8], weight: &str| {
+        text.push(b'\n');
+        for (i, part) in [unit, id, channel, weight.as_bytes()].iter().enumerate() {
+            if i > 0 {
+                text.push(b',');
+            }
+            text.extend_from_slice(part);
+        }
+        text.extend_from_slice(answers.as_bytes());
+    };
+    line(b"44", b"1", channel, ""); // 2 ok
+    line(b"44", b"2", channel, "0.75"); // 3 ok, the channel already checked
+    line(b"44", b"3", &broken, ""); // 4 channel not text
+    line(b"44", b"4", &broken, ""); // 5 again
+    line(b"4\xff", b"5", b"online", ""); // 6 unit not text
+    line(b"44", b"R\xff", b"online", ""); // 7 respondent not text
+    line(b"44", b"8", b"online", "1.5"); // 8 ok
+    let q = bundled("sipas-2017").unwrap();
+    let tally = read_csv(&q, "r.csv", &text[..]).unwrap();
+    let reasons: Vec<(u64, String)> = tally
+        .rejected
+        .iter()
+        .map(|r| (r.row, r.reason.to_string()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (4, "channel is not UTF-8 text".to_string()),
+            (5, "channel is not UTF-8 text".to_string()),
+            (6, "unit_code is not UTF-8 text".to_string()),
+            (7, "respondent_id is not UTF-8 text".to_string()),
+        ]
+    );
+    assert_eq!(tally.channels, ["bưu điện", "online"]);
+    let all = tally.all(&q);
+    assert_eq!(all.responses.n, 3);
+    assert_eq!(all.responses.weight_sum, 1.0 + 0.75 + 1.5);
+    assert_eq!(all.responses.weight_sq_sum, 1.0 + 0.5625 + 2.25);
+}
