@@ -327,25 +327,42 @@ pub async fn save_answer(
     entry: &AnswerEntry,
 ) -> Result<LeafScore, StoreError> {
     let scope = scope(db, sheet_id).await?;
-    rules::check_action(role, SheetAction::EditExplanation, &scope.context(None))
-        .map_err(invalid)?;
     let extension = extension_for(
         db,
         scope.campaign.id,
         scope.sheet.unit_id,
         Stage::Explanation,
     )
-    .await?;
+    .await?
+    .map(|e| e.valid_until);
+    save_answer_in(db, actor, role, &scope, extension, today, entry).await
+}
+
+/// [`save_answer`] on a sheet the caller has loaded (the web's sheet context, with the frozen
+/// framework from its cache and the unit's extension for the stage, `None` without one): the
+/// rules are asked here once; the write is conditional on the sheet's status and version.
+pub async fn save_answer_in(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    scope: &SheetScope,
+    extension: Option<NaiveDate>,
+    today: NaiveDate,
+    entry: &AnswerEntry,
+) -> Result<LeafScore, StoreError> {
+    let sheet_id = scope.sheet.id;
+    rules::check_action(role, SheetAction::EditExplanation, &scope.context(None))
+        .map_err(invalid)?;
     rules::may_enter(
         Stage::Explanation,
         today,
         scope.campaign.explanation_deadline,
-        extension.map(|e| e.valid_until),
+        extension,
     )
     .map_err(invalid)?;
     let leaf = scope.leaf(entry.node_id)?;
     let round = scope.sheet.current_round;
-    let records = sheet_records(db, &scope).await?;
+    let records = sheet_records(db, scope).await?;
     let flagged = records
         .get(leaf)
         .rounds
@@ -403,23 +420,39 @@ pub async fn submit_explanation(
     today: NaiveDate,
 ) -> Result<SheetRow, StoreError> {
     let scope = scope(db, sheet_id).await?;
-    rules::check_action(role, SheetAction::SubmitExplanation, &scope.context(None))
-        .map_err(invalid)?;
     let extension = extension_for(
         db,
         scope.campaign.id,
         scope.sheet.unit_id,
         Stage::Explanation,
     )
-    .await?;
+    .await?
+    .map(|e| e.valid_until);
+    submit_explanation_in(db, actor, role, &scope, extension, expected_version, today).await
+}
+
+/// [`submit_explanation`] on a sheet the caller has loaded (the web's sheet context, with the frozen
+/// framework from its cache and the unit's extension for the stage, `None` without one): the
+/// rules are asked here once; the write is conditional on the sheet's status and version.
+pub async fn submit_explanation_in(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    scope: &SheetScope,
+    extension: Option<NaiveDate>,
+    expected_version: i64,
+    today: NaiveDate,
+) -> Result<SheetRow, StoreError> {
+    rules::check_action(role, SheetAction::SubmitExplanation, &scope.context(None))
+        .map_err(invalid)?;
     rules::may_enter(
         Stage::Explanation,
         today,
         scope.campaign.explanation_deadline,
-        extension.map(|e| e.valid_until),
+        extension,
     )
     .map_err(invalid)?;
-    let records = sheet_records(db, &scope).await?;
+    let records = sheet_records(db, scope).await?;
     rules::check_explanations(
         scope.framework(),
         &records,
@@ -429,7 +462,7 @@ pub async fn submit_explanation(
     set_status(
         db,
         actor,
-        &scope,
+        scope,
         SheetStatus::ExplanationRequested,
         SheetStatus::ExplanationSubmitted,
         Some(expected_version),

@@ -263,32 +263,48 @@ pub async fn submit(
     today: NaiveDate,
 ) -> Result<SheetRow, StoreError> {
     let scope = scope(db, sheet_id).await?;
-    rules::check_action(role, SheetAction::Submit, &scope.context(None)).map_err(invalid)?;
     let extension = extension_for(
         db,
         scope.campaign.id,
         scope.sheet.unit_id,
         Stage::SelfAssessment,
     )
-    .await?;
+    .await?
+    .map(|e| e.valid_until);
+    submit_in(db, actor, role, &scope, extension, expected_version, today).await
+}
+
+/// [`submit`] on a sheet the caller has loaded (the web's sheet context, with the frozen
+/// framework from its cache and the unit's extension for the stage, `None` without one): the
+/// rules are asked here once; the write is conditional on the sheet's status and version.
+pub async fn submit_in(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    scope: &SheetScope,
+    extension: Option<NaiveDate>,
+    expected_version: i64,
+    today: NaiveDate,
+) -> Result<SheetRow, StoreError> {
+    rules::check_action(role, SheetAction::Submit, &scope.context(None)).map_err(invalid)?;
     rules::may_enter(
         Stage::SelfAssessment,
         today,
         scope.campaign.self_assessment_deadline,
-        extension.map(|e| e.valid_until),
+        extension,
     )
     .map_err(invalid)?;
-    let records = sheet_records(db, &scope).await?;
+    let records = sheet_records(db, scope).await?;
     rules::check_submission(scope.framework(), &records).map_err(invalid)?;
     if let Some(round) = open_round_of(db, scope.campaign.id).await?
-        && let Some(joined) = join_open_round(db, actor, &scope, expected_version, round).await?
+        && let Some(joined) = join_open_round(db, actor, scope, expected_version, round).await?
     {
         return Ok(joined);
     }
     set_status(
         db,
         actor,
-        &scope,
+        scope,
         SheetStatus::Draft,
         SheetStatus::Submitted,
         Some(expected_version),
@@ -351,25 +367,41 @@ pub async fn withdraw(
     reason: Option<&str>,
 ) -> Result<SheetRow, StoreError> {
     let scope = scope(db, sheet_id).await?;
-    rules::check_action(role, SheetAction::Withdraw, &scope.context(None)).map_err(invalid)?;
     let extension = extension_for(
         db,
         scope.campaign.id,
         scope.sheet.unit_id,
         Stage::SelfAssessment,
     )
-    .await?;
+    .await?
+    .map(|e| e.valid_until);
+    withdraw_in(db, actor, role, &scope, extension, today, reason).await
+}
+
+/// [`withdraw`] on a sheet the caller has loaded (the web's sheet context, with the frozen
+/// framework from its cache and the unit's extension for the stage, `None` without one): the
+/// rules are asked here once; the write is conditional on the sheet's status and version.
+pub async fn withdraw_in(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    scope: &SheetScope,
+    extension: Option<NaiveDate>,
+    today: NaiveDate,
+    reason: Option<&str>,
+) -> Result<SheetRow, StoreError> {
+    rules::check_action(role, SheetAction::Withdraw, &scope.context(None)).map_err(invalid)?;
     rules::may_enter(
         Stage::SelfAssessment,
         today,
         scope.campaign.self_assessment_deadline,
-        extension.map(|e| e.valid_until),
+        extension,
     )
     .map_err(invalid)?;
     set_status(
         db,
         actor,
-        &scope,
+        scope,
         SheetStatus::Submitted,
         SheetStatus::Draft,
         None,

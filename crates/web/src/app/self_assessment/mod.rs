@@ -4,6 +4,8 @@
 //!
 //! - [`save_leaf`]: the autosave of one leaf (points or the rule's input, explanation), with
 //!   the version check that refuses to overwrite someone else's save.
+//! - [`sign_off`]: the leader's submission and withdrawal, the answers to explanation
+//!   requests and their submission.
 //! - [`field_error`]: a refused field of a leaf, typed (leaf code, field, problem, a valid
 //!   example), so the form says it beside the field.
 //!
@@ -11,5 +13,6 @@
 
 pub mod field_error;
 pub mod save_leaf;
+pub mod sign_off;
 
 pub use save_leaf::{LeafInput, Saving, save_leaf};

@@ -413,16 +413,14 @@ async fn save_answer_leaf(
         headers,
         sheet,
     } = request;
-    let (lang, actor) = (context.lang, principal.actor());
-    let role = loaded.role.expect("checked by load_for_change");
+    let lang = context.lang;
     let typed = answer.clone();
     let result = match version {
         Some(version) => {
-            assessments::save_answer(
-                &state.db,
-                &actor,
-                role,
-                loaded.id(),
+            crate::app::self_assessment::sign_off::answer(
+                state,
+                principal,
+                loaded,
                 today(state),
                 &AnswerEntry {
                     node_id,
@@ -430,7 +428,7 @@ async fn save_answer_leaf(
                     expected_version: version,
                 },
             )
-            .await
+            .await?
         }
         None => Err(StoreError::Rule(rules::WorkflowError::NotFlagged {
             code: code.to_string(),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::app::self_assessment::sign_off as app_sign_off;
 
 // ── Submit, withdraw, explanations ──────────────────────────────────────────────────────────
 
@@ -81,15 +82,7 @@ pub async fn submit(
         )
         .await;
     }
-    let result = assessments::submit(
-        &state.db,
-        &principal.actor(),
-        Role::UnitLeader,
-        loaded.id(),
-        version,
-        today(&state),
-    )
-    .await;
+    let result = app_sign_off::submit(&state, &principal, &loaded, version, today(&state)).await?;
     sign_off_outcome(
         &state,
         &context,
@@ -114,15 +107,7 @@ pub async fn withdraw(
     let reason = field(&pairs, "reason")
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    let result = assessments::withdraw(
-        &state.db,
-        &principal.actor(),
-        Role::UnitLeader,
-        loaded.id(),
-        today(&state),
-        reason,
-    )
-    .await;
+    let result = app_sign_off::withdraw(&state, &principal, &loaded, today(&state), reason).await?;
     sign_off_outcome(
         &state,
         &context,
@@ -148,15 +133,9 @@ pub async fn submit_explanation(
     let version = field(&pairs, "version")
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(loaded.scope.sheet.version);
-    let result = assessments::submit_explanation(
-        &state.db,
-        &principal.actor(),
-        Role::UnitLeader,
-        loaded.id(),
-        version,
-        today(&state),
-    )
-    .await;
+    let result =
+        app_sign_off::submit_explanation(&state, &principal, &loaded, version, today(&state))
+            .await?;
     sign_off_outcome(
         &state,
         &context,
