@@ -326,15 +326,7 @@ pub async fn save_answer(
     today: NaiveDate,
     entry: &AnswerEntry,
 ) -> Result<LeafScore, StoreError> {
-    let scope = scope(db, sheet_id).await?;
-    let extension = extension_for(
-        db,
-        scope.campaign.id,
-        scope.sheet.unit_id,
-        Stage::Explanation,
-    )
-    .await?
-    .map(|e| e.valid_until);
+    let (scope, extension) = scope_and_extension(db, sheet_id, Stage::Explanation).await?;
     save_answer_in(db, actor, role, &scope, extension, today, entry).await
 }
 
@@ -419,15 +411,7 @@ pub async fn submit_explanation(
     expected_version: i64,
     today: NaiveDate,
 ) -> Result<SheetRow, StoreError> {
-    let scope = scope(db, sheet_id).await?;
-    let extension = extension_for(
-        db,
-        scope.campaign.id,
-        scope.sheet.unit_id,
-        Stage::Explanation,
-    )
-    .await?
-    .map(|e| e.valid_until);
+    let (scope, extension) = scope_and_extension(db, sheet_id, Stage::Explanation).await?;
     submit_explanation_in(db, actor, role, &scope, extension, expected_version, today).await
 }
 

@@ -77,6 +77,20 @@ pub async fn scope(db: &Db, sheet_id: i64) -> Result<SheetScope, StoreError> {
     })
 }
 
+/// A sheet's scope and the last day of its unit's extension for a stage, if any: what the
+/// sheet-id wrappers of the `*_in` use cases load before calling them.
+pub(super) async fn scope_and_extension(
+    db: &Db,
+    sheet_id: i64,
+    stage: Stage,
+) -> Result<(SheetScope, Option<NaiveDate>), StoreError> {
+    let scope = scope(db, sheet_id).await?;
+    let extension = extension_for(db, scope.campaign.id, scope.sheet.unit_id, stage)
+        .await?
+        .map(|e| e.valid_until);
+    Ok((scope, extension))
+}
+
 /// Evidence link counts of a sheet: (node id, stage, count).
 pub(super) type EvidenceCount = (i64, i64, i64);
 

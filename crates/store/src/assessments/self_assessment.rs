@@ -262,15 +262,7 @@ pub async fn submit(
     expected_version: i64,
     today: NaiveDate,
 ) -> Result<SheetRow, StoreError> {
-    let scope = scope(db, sheet_id).await?;
-    let extension = extension_for(
-        db,
-        scope.campaign.id,
-        scope.sheet.unit_id,
-        Stage::SelfAssessment,
-    )
-    .await?
-    .map(|e| e.valid_until);
+    let (scope, extension) = scope_and_extension(db, sheet_id, Stage::SelfAssessment).await?;
     submit_in(db, actor, role, &scope, extension, expected_version, today).await
 }
 
@@ -366,15 +358,7 @@ pub async fn withdraw(
     today: NaiveDate,
     reason: Option<&str>,
 ) -> Result<SheetRow, StoreError> {
-    let scope = scope(db, sheet_id).await?;
-    let extension = extension_for(
-        db,
-        scope.campaign.id,
-        scope.sheet.unit_id,
-        Stage::SelfAssessment,
-    )
-    .await?
-    .map(|e| e.valid_until);
+    let (scope, extension) = scope_and_extension(db, sheet_id, Stage::SelfAssessment).await?;
     withdraw_in(db, actor, role, &scope, extension, today, reason).await
 }
 

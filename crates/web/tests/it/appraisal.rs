@@ -232,6 +232,25 @@ fn vi(points: Points) -> String {
     text.trim_end_matches('0').trim_end_matches(',').to_string()
 }
 
+/// A draft campaign of one round with no deadlines.
+async fn draft_campaign(db: &Db, year: i64, title: &str) -> i64 {
+    campaigns::create(
+        db,
+        &Actor::system("test"),
+        &CampaignFields {
+            year,
+            title: title.into(),
+            appraisal_rounds: 1,
+            self_assessment_deadline: None,
+            explanation_deadline: None,
+            round_deadlines: vec![None],
+            bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
 /// A unit's page in published results and "what it takes" with the simulator (docs/method.md
 /// §7.2): where it stands and why, the points needed for rank 1 with the leaves proposed, and
 /// the proposal applied in the simulator reaching that rank; refusals in Vietnamese.
@@ -356,21 +375,7 @@ async fn unit_results_explained(
 
     // An earlier published campaign of the same units: the changes appear, as published
     // (differences of rounded values), with places gained or lost.
-    let earlier = campaigns::create(
-        db,
-        &Actor::system("test"),
-        &CampaignFields {
-            year: 2000,
-            title: "Đợt năm trước".into(),
-            appraisal_rounds: 1,
-            self_assessment_deadline: None,
-            explanation_deadline: None,
-            round_deadlines: vec![None],
-            bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let earlier = draft_campaign(db, 2000, "Đợt năm trước").await;
     let mut before = sheets::published_results(db, campaign)
         .await
         .unwrap()
@@ -441,21 +446,7 @@ async fn unit_results_explained(
 /// comment, an explanation or an answer, an evidence file.
 async fn public_pages_leak_nothing(app: &TestApp, db: &Db, campaign: i64, unit: i64) {
     let backend = app.backend;
-    let draft = campaigns::create(
-        db,
-        &Actor::system("test"),
-        &CampaignFields {
-            year: 2099,
-            title: "Đợt nháp bí mật 2099".into(),
-            appraisal_rounds: 1,
-            self_assessment_deadline: None,
-            explanation_deadline: None,
-            round_deadlines: vec![None],
-            bands: "Tốt:80,Khá:70,Trung bình:50,Yếu".into(),
-        },
-    )
-    .await
-    .unwrap();
+    let draft = draft_campaign(db, 2099, "Đợt nháp bí mật 2099").await;
     let mut private: Vec<String> = vec!["Đợt nháp bí mật 2099".into()];
     for user in chiso_store::users::list(db).await.unwrap() {
         private.push(user.username.clone());

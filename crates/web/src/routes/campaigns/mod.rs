@@ -41,6 +41,7 @@ use crate::views::Page;
 
 pub(crate) mod council;
 pub(crate) mod shared;
+use shared::group_label;
 pub(crate) mod steps;
 
 pub fn router() -> Router<AppState> {
@@ -485,14 +486,6 @@ impl PickerQuery {
 
 fn state_label(lang: Lang, state: CampaignState) -> &'static str {
     i18n::text(lang, &format!("common.state_{}", state.as_str()))
-}
-
-/// A group's name as people read it: the kind of unit when the group is named after one.
-pub(crate) fn group_label(lang: Lang, group: &str) -> String {
-    match OrgKind::parse(group) {
-        Some(kind) => i18n::text(lang, &format!("common.kind_{}", kind.as_str())).to_string(),
-        None => group.to_string(),
-    }
 }
 
 async fn show_page(

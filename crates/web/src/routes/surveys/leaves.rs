@@ -134,7 +134,7 @@ pub(super) async fn leaves_view(
                     node_id: id,
                     label: format!(
                         "{} — {} {} — {} ({} {})",
-                        crate::routes::campaigns::group_label(lang, &group.unit_group),
+                        crate::routes::campaigns::shared::group_label(lang, &group.unit_group),
                         t(lang, "surveys.criterion"),
                         node.code,
                         node.title,
