@@ -175,13 +175,16 @@ await run(async (browser, base) => {
   await page.goto(`${base}/tham-dinh/${sheetId}`);
   const again = page.locator(`[id="${targetId}"]`);
   const field = again.locator('[name=points]');
+  // Autosave: each field is saved as the appraiser leaves it, without the button.
+  const pointsSaved = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/tieu-chi/'));
   if ((await field.evaluate((e) => e.tagName)) === 'SELECT') {
     const values = await field.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean));
     await field.selectOption(values[values.length - 1]);
   } else {
     await field.fill('0,5');
+    await field.press('Tab');
   }
-  // Autosave: the comment is saved as the appraiser pauses, without the button.
+  await pointsSaved;
   const carries = (r, text) => decodeURIComponent((r.request().postData() || '').replace(/\+/g, ' ')).includes(text);
   const saved = page.waitForResponse((r) => r.request().method() === 'POST' && carries(r, 'chấp nhận một phần'));
   await again.locator('textarea[name=comment]').fill('Đã xem tài liệu bổ sung; chấp nhận một phần.');
