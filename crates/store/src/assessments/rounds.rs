@@ -470,11 +470,25 @@ pub async fn accept_self_scores(
     area: Option<&str>,
 ) -> Result<usize, StoreError> {
     let scope = scope(db, sheet_id).await?;
+    accept_self_scores_in(db, actor, role, areas, &scope, area).await
+}
+
+/// [`accept_self_scores`] on a sheet the caller has loaded (the web's sheet context, with the
+/// frozen framework from its cache): the rules are asked here once.
+pub async fn accept_self_scores_in(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    areas: Option<&[String]>,
+    scope: &SheetScope,
+    area: Option<&str>,
+) -> Result<usize, StoreError> {
+    let sheet_id = scope.sheet.id;
     let open = open_round_of(db, scope.campaign.id).await?;
     rules::check_action(role, SheetAction::Appraise, &scope.context(open)).map_err(invalid)?;
     let round = scope.sheet.current_round;
     let framework = scope.framework();
-    let records = sheet_records(db, &scope).await?;
+    let records = sheet_records(db, scope).await?;
     let accepted: Vec<(i64, i64)> = scope
         .node_index
         .iter()

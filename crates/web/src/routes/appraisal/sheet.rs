@@ -742,24 +742,15 @@ fn area_views(
 pub async fn accept(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
-    Path(sheet): Path<String>,
+    id: crate::extract::PathId,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     if !principal.has_role(Role::Appraiser) {
         return Err(AppError::Forbidden);
     }
-    let sheet_id = sheet.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let sheet_id = id.get()?;
     let area = Some(field(&pairs, "area").trim()).filter(|a| !a.is_empty());
-    let areas = appraiser_areas(&principal);
-    assessments::accept_self_scores(
-        &state.db,
-        &principal.actor(),
-        Role::Appraiser,
-        areas.as_deref(),
-        sheet_id,
-        area,
-    )
-    .await?;
+    crate::app::appraisal::accept::accept(&state, &principal, sheet_id, area).await?;
     let anchor = area.map(|a| format!("#area-{a}")).unwrap_or_default();
     Ok(Redirect::to(&format!(
         "/tham-dinh/{sheet_id}?msg=appraisal.accepted{anchor}"
