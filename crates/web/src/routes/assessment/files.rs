@@ -1,4 +1,5 @@
 use super::*;
+use crate::app::self_assessment::evidence as app_evidence;
 use crate::describe::store_refusal_with_status;
 
 // ── Evidence ────────────────────────────────────────────────────────────────────────────────
@@ -45,7 +46,6 @@ pub async fn upload(
     // Who may upload is settled before a byte of the body is read.
     let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
     let (node_id, _) = leaf_of(&loaded, &node)?;
-    let role = loaded.role.expect("checked by load_for_change");
     let limit = upload_form.file_limit();
     let refused = |status: StatusCode, error: String| {
         leaf_answer(
@@ -76,41 +76,19 @@ pub async fn upload(
         )
         .await;
     }
-    if let Err(error) = evidence::check_upload(&raw_name, &bytes, limit) {
-        return refused(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            upload_message(lang, &name, &error),
-        )
-        .await;
-    }
-    let actor = principal.actor();
-    let stored = evidence::upload(
-        &state.db,
-        state.blobs.as_ref(),
-        &actor,
+    // The store checks the upload by its content: its refusal names the file as the unit
+    // named it.
+    let result = app_evidence::attach_upload(
+        &state,
+        &principal,
+        &loaded,
+        node_id,
         &raw_name,
         &bytes,
         limit,
+        today(&state),
     )
-    .await;
-    let result = match stored {
-        // Linked under this uploader's name: the same bytes uploaded by another unit keep
-        // that unit's name on its own links only.
-        Ok(file) => {
-            evidence::link_named(
-                &state.db,
-                &actor,
-                role,
-                loaded.id(),
-                node_id,
-                file.id,
-                &name,
-                today(&state),
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
+    .await?;
     match result {
         Ok(_) => {
             leaf_answer(
@@ -125,7 +103,6 @@ pub async fn upload(
             )
             .await
         }
-        // The store checks the upload again: its refusal names the file as the unit named it.
         Err(StoreError::Upload(error)) => {
             refused(error.status(), upload_message(lang, &name, &error)).await
         }
@@ -148,24 +125,13 @@ pub async fn link(
     let lang = context.lang;
     let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
     let (node_id, _) = leaf_of(&loaded, &node)?;
-    let role = loaded.role.expect("checked by load_for_change");
     let file_id: Option<i64> = field(&pairs, "file_id").and_then(|v| v.trim().parse().ok());
-    // Only a file the unit itself attached may be linked: a file id typed by hand could be
-    // another unit's document.
-    let own = sheet_queries::unit_files(&state.db, loaded.scope.sheet.unit_id).await?;
     let result = match file_id {
-        Some(id) if own.iter().any(|f| f.file_id == id) => evidence::link(
-            &state.db,
-            &principal.actor(),
-            role,
-            loaded.id(),
-            node_id,
-            id,
-            today(&state),
-        )
-        .await
-        .map(|_| Some(())),
-        Some(_) => return Err(AppError::Forbidden),
+        Some(id) => {
+            app_evidence::attach_own(&state, &principal, &loaded, node_id, id, today(&state))
+                .await?
+                .map(Some)
+        }
         None => Ok(None),
     };
     let (status, error) = match result {
@@ -205,23 +171,16 @@ pub async fn unlink(
 ) -> AppResult<Response> {
     let lang = context.lang;
     let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
-    let role = loaded.role.expect("checked by load_for_change");
     let link_id = parse_id(&link)?;
-    let files = evidence::files_for_sheet(&state.db, loaded.id()).await?;
-    // The link must belong to this sheet: the sheet's own people are checked, not another's.
-    let linked = files
-        .iter()
-        .find(|f| f.link_id == link_id)
-        .ok_or(AppError::NotFound)?;
-    let node_id = linked.node_id;
-    let (status, error) =
-        match evidence::unlink(&state.db, &principal.actor(), role, link_id, today(&state)).await {
-            Ok(()) => (StatusCode::OK, None),
-            Err(error) => match store_refusal_with_status(lang, &error) {
-                Some((status, text)) => (status, Some(text)),
-                None => return Err(error.into()),
-            },
-        };
+    let (node_id, outcome) =
+        app_evidence::remove(&state, &principal, &loaded, link_id, today(&state)).await?;
+    let (status, error) = match outcome {
+        Ok(()) => (StatusCode::OK, None),
+        Err(error) => match store_refusal_with_status(lang, &error) {
+            Some((status, text)) => (status, Some(text)),
+            None => return Err(error.into()),
+        },
+    };
     leaf_answer(
         &state,
         &context,
