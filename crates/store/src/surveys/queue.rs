@@ -23,7 +23,7 @@ pub const MAX_BATCH: usize = 256;
 /// Submissions waiting for the writer; past this, submitters wait to enqueue (backpressure).
 const QUEUE_CAPACITY: usize = 4 * MAX_BATCH;
 
-type Outcome = Result<Result<Accepted, Refusal>, StoreError>;
+pub type Outcome = Result<Result<Accepted, Refusal>, StoreError>;
 
 struct Job {
     submission: PreparedSubmission,

@@ -651,3 +651,39 @@ async fn kiosk_refusals_carry_a_code_the_field_and_a_message_in_the_devices_lang
         );
     }
 }
+
+/// A wave's last day is read on the application's clock (Vietnam dates): the form takes
+/// answers on it, and the day after, when the clock moves on, the form and the submission are
+/// refused without anyone closing the wave.
+#[tokio::test]
+async fn a_wave_past_its_last_day_takes_no_answers_on_the_clock() {
+    let clock = chiso_web::app::Clock::fixed(chrono::Utc::now());
+    for mut app in apps_with(|config| config.clock = clock.clone()).await {
+        let db = app.db.clone();
+        let wave = wave_on(&db, "sipas-2017").await;
+        let today = clock.today();
+        chiso_store::with_db!(&db, pool => sqlx::query("UPDATE waves SET closes_on = $1 WHERE id = $2")
+            .bind(today).bind(wave.id).execute(pool).await.map(|_| ()))
+        .unwrap();
+        app.reset_client().await;
+        let path = format!("/ks/{}", wave.slugs[0]);
+        assert_eq!(
+            app.get_text(&path).await.0,
+            200,
+            "{:?}: its last day",
+            app.backend
+        );
+        clock.set(chrono::Utc::now() + chrono::Duration::days(1));
+        let (status, page) = app.get_text(&path).await;
+        assert_eq!(status, 410, "{:?}: the day after", app.backend);
+        assert!(page.contains("không nhận phiếu"), "{:?}", app.backend);
+        assert_eq!(
+            post(&app, &path, &sipas_fields("5")).await.0,
+            410,
+            "{:?}",
+            app.backend
+        );
+        assert_eq!(counted(&db, wave.id, wave.units[0]).await, (0, 0));
+        clock.set(chrono::Utc::now());
+    }
+}

@@ -1,6 +1,8 @@
 //! Survey use cases' shared state, held by `AppState` instead of process globals: the parsed
 //! questionnaires by code and version, and the registry of background imports.
 
+pub mod intake;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -427,7 +427,7 @@ pub(super) async fn submit_inner(
     // Refused text (a NUL, an over-long field) is a 422 naming its field, like the others.
     let JsonBody(body) = body?;
     let wave = device_wave(state, &device).await?;
-    if let Some(refusal) = wave_closed(&wave) {
+    if let Some(refusal) = wave_closed(state, &wave) {
         return Err(refusal_error(&refusal));
     }
     let (unit_id, service_id) = api_target(
@@ -444,15 +444,14 @@ pub(super) async fn submit_inner(
     response.device_id = Some(device.id);
     response.source = Some(format!("device:{}", device.id));
     let respondent = body.respondent_id.as_deref();
-    match state
-        .submissions
-        .submit(
-            wave.id,
-            unit_id,
-            &response,
-            Identity::Respondent(respondent),
-        )
-        .await?
+    match intake::submit(
+        state,
+        &wave,
+        unit_id,
+        &response,
+        Identity::Respondent(respondent),
+    )
+    .await?
     {
         Ok(accepted) => Ok((
             StatusCode::CREATED,
@@ -513,7 +512,7 @@ pub async fn api_questionnaire(State(state): State<AppState>, headers: HeaderMap
                 "state": wave.state,
                 "opens_on": wave.opens_on,
                 "closes_on": wave.closes_on,
-                "open": wave_closed(&wave).is_none(),
+                "open": wave_closed(&state, &wave).is_none(),
             },
             "unit_id": device.unit_id,
             "questionnaire": {

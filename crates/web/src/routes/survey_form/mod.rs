@@ -24,6 +24,7 @@ use chiso_survey::{Blanks, Codec, Fault, Questionnaire, TextCells};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::app::survey::intake;
 use crate::auth::{Context, Ctx};
 use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
@@ -68,11 +69,10 @@ async fn questionnaire_of(state: &AppState, wave: &WaveRow) -> AppResult<Arc<Que
     Ok(state.questionnaires.of_wave(&state.db, wave).await?)
 }
 
-/// Why a wave takes no answers today, as a refusal of the store (the rule is
-/// `chiso_domain::wave::takes_answers`, the one `submit` asks).
-fn wave_closed(wave: &WaveRow) -> Option<Refusal> {
-    let today = chiso_store::assessments::today_in_vietnam();
-    wave.takes_answers(today).err().map(Refusal::from)
+/// Why a wave takes no answers today (the intake use case's rule, on the clock): asked
+/// before the form is drawn or parsed, so a closed wave says so at once.
+fn wave_closed(state: &AppState, wave: &WaveRow) -> Option<Refusal> {
+    intake::wave_refusal(&state.clock, wave)
 }
 
 /// A title in the page's language when the questionnaire has one.

@@ -371,7 +371,7 @@ pub(super) async fn show_form(
         Ok(target) => target,
         Err(refusal) => return Ok(refusal_page(context, &refusal)),
     };
-    if let Some(refusal) = wave_closed(&target.wave) {
+    if let Some(refusal) = wave_closed(state, &target.wave) {
         return Ok(refusal_page(context, &refusal));
     }
     let questionnaire = questionnaire_of(state, &target.wave).await?;
@@ -398,14 +398,10 @@ pub(super) async fn take_form(
         Ok(target) => target,
         Err(refusal) => return Ok(refusal_page(context, &refusal)),
     };
-    if let Some(refusal) = wave_closed(&target.wave) {
+    if let Some(refusal) = wave_closed(state, &target.wave) {
         return Ok(refusal_page(context, &refusal));
     }
-    if target.token.is_none()
-        && !state
-            .survey_rate
-            .allows(ip, state.config.survey_submissions_per_minute)
-    {
+    if target.token.is_none() && !intake::public_submission_allowed(state, ip) {
         return Ok(notice(
             context,
             StatusCode::TOO_MANY_REQUESTS,
@@ -441,11 +437,7 @@ pub(super) async fn take_form(
         Some(token) => Identity::Token(token),
         None => Identity::PublicRespondent((!respondent.is_empty()).then_some(respondent.as_str())),
     };
-    match state
-        .submissions
-        .submit(target.wave.id, target.unit_id, &response, identity)
-        .await?
-    {
+    match intake::submit(state, &target.wave, target.unit_id, &response, identity).await? {
         Ok(_) => Ok(Redirect::to("/ks/cam-on").into_response()),
         Err(Refusal::DuplicateRespondent) => Ok((
             StatusCode::CONFLICT,
