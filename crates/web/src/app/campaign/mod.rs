@@ -12,11 +12,13 @@ mod finalize;
 mod open;
 mod open_round;
 mod publish;
+mod rounds;
 
 pub use finalize::finalize;
 pub use open::open;
 pub use open_round::open_round;
 pub use publish::publish;
+pub use rounds::{close_round, grant_extension};
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{self as rules, CampaignStep, Checklist};

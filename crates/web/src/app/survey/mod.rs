@@ -1,7 +1,9 @@
 //! Survey use cases' shared state, held by `AppState` instead of process globals: the parsed
 //! questionnaires by code and version, and the registry of background imports.
 
+pub mod import;
 pub mod intake;
+pub mod results;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -77,28 +77,10 @@ pub async fn close_round(
         Err(message) => return refused(&state, &principal, &context, id, back, message).await,
     };
     let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
-    let result = assessments::close_round(
-        &state.db,
-        &principal.actor(),
-        council_role(&principal),
-        id,
-        round,
-        reason,
-    )
-    .await;
+    let who = crate::routes::campaigns::steps::secretary(&principal);
+    let result = crate::app::campaign::close_round(&state, &who, id, round, reason).await;
     match result {
-        Ok(()) => {
-            tell(
-                crate::app::notifications::explanations_requested(
-                    &state.db,
-                    &state.clock,
-                    id,
-                    round,
-                )
-                .await,
-            );
-            Ok(back.done(id, "appraisal.round_closed"))
-        }
+        Ok(()) => Ok(back.done(id, "appraisal.round_closed")),
         Err(error) => {
             let message = refusal(lang, error)?;
             refused(&state, &principal, &context, id, back, message).await
@@ -155,40 +137,13 @@ pub async fn grant_extension(
         until,
         reason: reason.to_string(),
     };
-    let result = assessments::grant_extension(
-        &state.db,
-        &principal.actor(),
-        council_role(&principal),
-        id,
-        &grant,
-    )
-    .await;
+    let who = crate::routes::campaigns::steps::secretary(&principal);
+    let result = crate::app::campaign::grant_extension(&state, &who, id, &grant).await;
     match result {
-        Ok(_) => {
-            tell(
-                crate::app::notifications::extension_granted(
-                    &state.db,
-                    &state.clock,
-                    id,
-                    grant.unit_id,
-                    grant.stage,
-                    grant.until,
-                )
-                .await,
-            );
-            Ok(back.done(id, "appraisal.extension_granted"))
-        }
+        Ok(()) => Ok(back.done(id, "appraisal.extension_granted")),
         Err(error) => {
             let message = refusal(lang, error)?;
             refused(&state, &principal, &context, id, back, message).await
         }
-    }
-}
-
-/// Notices follow a change that is already committed: a failure to write them is logged, and
-/// the change stands.
-fn tell(outcome: Result<u64, chiso_store::StoreError>) {
-    if let Err(error) = outcome {
-        tracing::warn!(%error, "writing notifications failed");
     }
 }

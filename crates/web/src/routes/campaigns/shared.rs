@@ -51,16 +51,6 @@ pub(crate) fn is_staff(principal: &Principal) -> bool {
     principal.can(Permission::ManageCampaigns)
 }
 
-/// The role a staff member acts in for the workflow rules, which name the secretariat and the
-/// administrator separately.
-pub(crate) fn council_role(principal: &Principal) -> Role {
-    if principal.has_role(Role::Secretariat) {
-        Role::Secretariat
-    } else {
-        Role::Admin
-    }
-}
-
 /// The areas an appraiser scores: the union of their appraiser roles' areas; a role without
 /// areas covers every area (`None`), as the users screen says ("để trống: mọi lĩnh vực").
 pub(crate) fn appraiser_areas(principal: &Principal) -> Option<Vec<String>> {

@@ -120,65 +120,19 @@ pub async fn start_import(
                 .await;
             }
         };
-    let job_id = crate::auth::new_token()[..24].to_lowercase();
-    state.import_jobs.start(
-        &job_id,
-        Job {
-            wave_id,
-            user_id: principal.user.id,
-            file_name: name.clone(),
-            done: 0,
-            total: Some(total),
-            outcome: None,
-            started: Instant::now(),
+    let job_id = crate::app::survey::import::start(
+        &state,
+        &principal,
+        wave_id,
+        crate::app::survey::import::PreparedFile {
+            file_name: name,
+            questionnaire,
+            csv: csv_bytes,
+            total_rows: total,
+            skip_bad_rows,
         },
     );
-    let jobs = state.import_jobs.clone();
-    let db = state.db.clone();
-    let actor = principal.actor();
-    let id = job_id.clone();
-    tokio::spawn(async move {
-        let mut options = ImportOptions::new(&name);
-        options.skip_bad_rows = skip_bad_rows;
-        options.total_rows = Some(total);
-        let progress_id = id.clone();
-        let progress_jobs = jobs.clone();
-        let mut progress = move |done: u64, total: Option<u64>| {
-            progress_jobs.with(&progress_id, |job| {
-                job.done = done;
-                if total.is_some() {
-                    job.total = total;
-                }
-            });
-        };
-        let outcome: Result<_, Box<dyn Describe>> =
-            match CsvRows::new(&questionnaire, Cursor::new(csv_bytes)) {
-                Ok(rows) => {
-                    surveys::import_responses(&db, &actor, wave_id, rows, &options, &mut progress)
-                        .await
-                        .map_err(|e| match AppError::from(e) {
-                            AppError::Refused(refusal) => refusal,
-                            other => {
-                                tracing::error!(error = ?other, "survey import failed");
-                                Box::new(import_failed())
-                            }
-                        })
-                }
-                Err(e) => Err(Box::new(e)),
-            };
-        jobs.with(&id, |job| job.outcome = Some(outcome));
-    });
     Ok(Redirect::to(&format!("/khao-sat/nhap/{job_id}")).into_response())
-}
-
-/// An import that failed for a reason of the system's (logged), not of the file.
-fn import_failed() -> crate::describe::Worded {
-    let key = "surveys.refused.import_failed";
-    crate::describe::Worded {
-        vi: t(Lang::Vi, key).to_string(),
-        en: t(Lang::En, key).to_string(),
-        field: None,
-    }
 }
 
 pub struct RejectionLine {

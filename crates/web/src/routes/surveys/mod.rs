@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 use std::io::Cursor;
-use std::time::Instant;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -20,17 +19,15 @@ use chiso_domain::access::Permission;
 use chiso_interchange::csv_out::{CsvWriter, LineEnd};
 use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::surveys::{
-    self, CsvRows, DeviceRow, Identity, ImportOptions, LeafMapRow, QuestionnaireRow, Refusal,
-    ServiceFields, Slice, WaveFields, WaveRow, WaveState, WaveUnitRow,
+    self, CsvRows, DeviceRow, Identity, LeafMapRow, QuestionnaireRow, Refusal, ServiceFields,
+    Slice, WaveFields, WaveRow, WaveState, WaveUnitRow,
 };
 use chiso_store::{frameworks, units};
-use chiso_survey::compare::{Reference, average, compare};
+use chiso_survey::compare::{Reference, compare};
 use chiso_survey::report::{
     AverageReport, ChannelReport, CodeValue, GroupReport, Report, ScopeReport, UnitReport,
 };
-use chiso_survey::{
-    Blanks, Codec, Counts, Questionnaire, SurveyResult, TextCells, check_sample, index_from_counts,
-};
+use chiso_survey::{Blanks, Codec, Questionnaire, SurveyResult, TextCells, check_sample};
 use chrono::NaiveDate;
 use serde::Deserialize;
 

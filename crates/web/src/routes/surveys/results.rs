@@ -1,6 +1,7 @@
 //! Results of a wave (/khao-sat/dot/{wave}/ket-qua), on the page and as .xlsx.
 
 use super::*;
+use crate::app::survey::results as wave_results;
 
 pub struct FactorCell {
     pub code: String,
@@ -103,18 +104,6 @@ pub(super) struct Computed {
     trend: Vec<(String, Option<f64>)>,
 }
 
-pub(super) fn merged(
-    questionnaire: &Questionnaire,
-    empty: &Counts,
-    parts: &[&Counts],
-) -> SurveyResult {
-    let mut total = empty.clone();
-    for part in parts {
-        total.merge(part);
-    }
-    index_from_counts(questionnaire, &total)
-}
-
 /// [`compute`] with what the principal may not see left out: before the wave's results are
 /// published, a unit editor sees their own units' rows and services (and the aggregates),
 /// and can tick only those into a group.
@@ -138,6 +127,8 @@ pub(super) async fn compute_visible(
     Ok(computed)
 }
 
+/// The wave's results ([`app::survey::results::compute`]) with the groups and the trend named
+/// for the page.
 pub(super) async fn compute(
     state: &AppState,
     lang: Lang,
@@ -145,164 +136,34 @@ pub(super) async fn compute(
     channel: Option<&surveys::Channel>,
     ticked: &[i64],
 ) -> AppResult<Computed> {
-    let db = &state.db;
-    let wave = surveys::get_wave(db, wave_id).await?;
-    let row = surveys::get_questionnaire(db, wave.questionnaire_id).await?;
-    let questionnaire = row.questionnaire()?;
-    let shape = row.shape()?;
-    let empty = shape.empty_counts();
-    let wave_units = surveys::wave_units(db, wave_id).await?;
-    let unit_ids: Vec<i64> = wave_units.iter().map(|u| u.unit_id).collect();
-    let counts = if unit_ids.is_empty() {
-        Vec::new()
-    } else {
-        surveys::counts(db, wave_id, &unit_ids, channel).await?
-    };
-    let by_unit: HashMap<i64, &Counts> = counts.iter().map(|c| (c.unit_id, &c.counts)).collect();
-    let all_units = units::list(db).await?;
-    let kind_of = |id: i64| {
-        all_units
-            .iter()
-            .find(|u| u.id == id)
-            .map(|u| u.kind.as_str().to_string())
-            .unwrap_or_default()
-    };
-    let units: Vec<(WaveUnitRow, String, SurveyResult)> = wave_units
-        .into_iter()
-        .map(|u| {
-            let result = match by_unit.get(&u.unit_id) {
-                Some(c) => index_from_counts(&questionnaire, c),
-                None => index_from_counts(&questionnaire, &empty),
-            };
-            let kind = kind_of(u.unit_id);
-            (u, kind, result)
-        })
-        .collect();
-    let all_parts: Vec<&Counts> = counts.iter().map(|c| &c.counts).collect();
-    let all = merged(&questionnaire, &empty, &all_parts);
-    // Groups: each kind of unit present (departments, communes…), then the ticked set.
-    let mut groups = Vec::new();
-    let mut kinds: Vec<String> = units.iter().map(|(_, k, _)| k.clone()).collect();
-    kinds.sort();
-    kinds.dedup();
-    if kinds.len() > 1 {
-        for kind in kinds {
-            let members: Vec<&(WaveUnitRow, String, SurveyResult)> =
-                units.iter().filter(|(_, k, _)| *k == kind).collect();
-            let parts: Vec<&Counts> = members
-                .iter()
-                .filter_map(|(u, _, _)| by_unit.get(&u.unit_id).copied())
-                .collect();
-            groups.push((
-                t(lang, &format!("common.kind_{kind}")).to_string(),
-                members
-                    .iter()
-                    .map(|(u, _, _)| u.unit_code.clone())
-                    .collect(),
-                merged(&questionnaire, &empty, &parts),
-            ));
-        }
-    }
-    if !ticked.is_empty() {
-        let members: Vec<&(WaveUnitRow, String, SurveyResult)> = units
-            .iter()
-            .filter(|(u, _, _)| ticked.contains(&u.unit_id))
-            .collect();
-        let parts: Vec<&Counts> = members
-            .iter()
-            .filter_map(|(u, _, _)| by_unit.get(&u.unit_id).copied())
-            .collect();
-        groups.push((
-            t(lang, "surveys.ticked_group").to_string(),
-            members
-                .iter()
-                .map(|(u, _, _)| u.unit_code.clone())
-                .collect(),
-            merged(&questionnaire, &empty, &parts),
-        ));
-    }
-    let mut channels = Vec::new();
-    if channel.is_none() {
-        let names = surveys::channels(db, wave_id).await?;
-        if names.len() > 1 {
-            for name in names {
-                channels.push((
-                    name.clone(),
-                    surveys::result(db, wave_id, &[], Some(&name)).await?,
-                ));
-            }
-        }
-    }
-    let mut services = Vec::new();
-    for service in surveys::services(db, wave_id, None).await? {
-        let Some(unit_code) = units
-            .iter()
-            .find(|(u, _, _)| u.unit_id == service.unit_id)
-            .map(|(u, _, _)| u.unit_code.clone())
-        else {
-            continue;
-        };
-        let slice = Slice {
-            channel,
-            service_id: Some(service.id),
-        };
-        let result = surveys::result_of_slice(db, wave_id, &[service.unit_id], &slice).await?;
-        services.push((service, unit_code, result));
-    }
-    // The previous wave of the same questionnaire (an earlier period), and the trend over all.
-    let mut same: Vec<WaveRow> = surveys::list_waves(db)
-        .await?
-        .into_iter()
-        .filter(|w| w.questionnaire_code == wave.questionnaire_code)
-        .collect();
-    let period = |w: &WaveRow| (w.period_year, w.period_quarter.unwrap_or(0), w.id);
-    same.sort_by_key(period);
-    let previous_row = same
-        .iter()
-        .rfind(|w| period(w) < period(&wave) && w.id != wave.id)
-        .cloned();
-    let previous = match previous_row {
-        Some(prev) => {
-            let prev_q = surveys::get_questionnaire(db, prev.questionnaire_id)
-                .await?
-                .questionnaire()?;
-            let prev_counts = surveys::counts(db, prev.id, &unit_ids, channel).await?;
-            let map: HashMap<i64, SurveyResult> = prev_counts
-                .iter()
-                .filter(|c| c.counts.responses.n > 0)
-                .map(|c| (c.unit_id, index_from_counts(&prev_q, &c.counts)))
-                .collect();
-            let prev_all = surveys::result(db, prev.id, &[], channel).await?;
-            Some((prev, map, prev_all))
-        }
-        None => None,
-    };
-    let mut trend = Vec::new();
-    for w in &same {
-        let value = if w.id == wave.id {
-            all.index
-        } else {
-            surveys::result(db, w.id, &[], channel).await?.index
-        };
-        trend.push((format!("{} ({})", period_label(w), w.title), value));
-    }
-    let mean = average(
-        units
-            .iter()
-            .filter(|(_, _, r)| r.responses > 0)
-            .map(|(_, _, r)| r),
-    );
+    let r = wave_results::compute(state, wave_id, channel, ticked).await?;
     Ok(Computed {
-        wave,
-        questionnaire,
-        units,
-        all,
-        groups,
-        channels,
-        services,
-        previous,
-        mean,
-        trend,
+        groups: r
+            .groups
+            .into_iter()
+            .map(|(key, codes, result)| {
+                let label = match key {
+                    wave_results::GroupKey::Kind(kind) => {
+                        t(lang, &format!("common.kind_{kind}")).to_string()
+                    }
+                    wave_results::GroupKey::Ticked => t(lang, "surveys.ticked_group").to_string(),
+                };
+                (label, codes, result)
+            })
+            .collect(),
+        trend: r
+            .trend
+            .iter()
+            .map(|(w, value)| (format!("{} ({})", period_label(w), w.title), *value))
+            .collect(),
+        wave: r.wave,
+        questionnaire: r.questionnaire,
+        units: r.units,
+        all: r.all,
+        channels: r.channels,
+        services: r.services,
+        previous: r.previous,
+        mean: r.mean,
     })
 }
 
