@@ -93,7 +93,41 @@ pub async fn compute(
         .collect();
     let all_parts: Vec<&Counts> = counts.iter().map(|c| &c.counts).collect();
     let all = merged(&questionnaire, &empty, &all_parts);
-    // Groups: each kind of unit present (departments, communes…), then the ticked set.
+    let groups = groups(&questionnaire, &empty, &units, &by_unit, ticked);
+    let (channels, services) = channels_and_services(db, wave_id, channel, &units).await?;
+    let (previous, trend) = previous_and_trend(db, &wave, &unit_ids, channel, all.index).await?;
+    let mean = average(
+        units
+            .iter()
+            .filter(|(_, _, r)| r.responses > 0)
+            .map(|(_, _, r)| r),
+    );
+    Ok(WaveResults {
+        wave,
+        questionnaire,
+        units,
+        all,
+        groups,
+        channels,
+        services,
+        previous,
+        mean,
+        trend,
+    })
+}
+
+/// Each unit of the wave with its kind and result.
+type UnitResults = [(WaveUnitRow, String, SurveyResult)];
+
+/// The groups: each kind of unit present (departments, communes…) when there are several, then
+/// the ticked units.
+fn groups(
+    questionnaire: &Questionnaire,
+    empty: &Counts,
+    units: &UnitResults,
+    by_unit: &HashMap<i64, &Counts>,
+    ticked: &[i64],
+) -> Vec<(GroupKey, Vec<String>, SurveyResult)> {
     let mut groups = Vec::new();
     let mut kinds: Vec<String> = units.iter().map(|(_, k, _)| k.clone()).collect();
     kinds.sort();
@@ -112,7 +146,7 @@ pub async fn compute(
                     .iter()
                     .map(|(u, _, _)| u.unit_code.clone())
                     .collect(),
-                merged(&questionnaire, &empty, &parts),
+                merged(questionnaire, empty, &parts),
             ));
         }
     }
@@ -131,9 +165,22 @@ pub async fn compute(
                 .iter()
                 .map(|(u, _, _)| u.unit_code.clone())
                 .collect(),
-            merged(&questionnaire, &empty, &parts),
+            merged(questionnaire, empty, &parts),
         ));
     }
+    groups
+}
+
+/// The results per channel (when no channel is chosen and there are several) and per service.
+async fn channels_and_services(
+    db: &chiso_store::Db,
+    wave_id: i64,
+    channel: Option<&surveys::Channel>,
+    units: &UnitResults,
+) -> AppResult<(
+    Vec<(surveys::Channel, SurveyResult)>,
+    Vec<(surveys::ServiceRow, String, SurveyResult)>,
+)> {
     let mut channels = Vec::new();
     if channel.is_none() {
         let names = surveys::channels(db, wave_id).await?;
@@ -162,6 +209,21 @@ pub async fn compute(
         let result = surveys::result_of_slice(db, wave_id, &[service.unit_id], &slice).await?;
         services.push((service, unit_code, result));
     }
+    Ok((channels, services))
+}
+
+/// The previous wave of the same questionnaire (an earlier period) with its results by unit,
+/// and the trend over every wave of the questionnaire (`index` is this wave's).
+async fn previous_and_trend(
+    db: &chiso_store::Db,
+    wave: &WaveRow,
+    unit_ids: &[i64],
+    channel: Option<&surveys::Channel>,
+    index: Option<f64>,
+) -> AppResult<(
+    Option<(WaveRow, HashMap<i64, SurveyResult>, SurveyResult)>,
+    Vec<(WaveRow, Option<f64>)>,
+)> {
     // The previous wave of the same questionnaire (an earlier period), and the trend over all.
     let mut same: Vec<WaveRow> = surveys::list_waves(db)
         .await?
@@ -172,14 +234,14 @@ pub async fn compute(
     same.sort_by_key(period);
     let previous_row = same
         .iter()
-        .rfind(|w| period(w) < period(&wave) && w.id != wave.id)
+        .rfind(|w| period(w) < period(wave) && w.id != wave.id)
         .cloned();
     let previous = match previous_row {
         Some(prev) => {
             let prev_q = surveys::get_questionnaire(db, prev.questionnaire_id)
                 .await?
                 .questionnaire()?;
-            let prev_counts = surveys::counts(db, prev.id, &unit_ids, channel).await?;
+            let prev_counts = surveys::counts(db, prev.id, unit_ids, channel).await?;
             let map: HashMap<i64, SurveyResult> = prev_counts
                 .iter()
                 .filter(|c| c.counts.responses.n > 0)
@@ -193,28 +255,11 @@ pub async fn compute(
     let mut trend = Vec::new();
     for w in &same {
         let value = if w.id == wave.id {
-            all.index
+            index
         } else {
             surveys::result(db, w.id, &[], channel).await?.index
         };
         trend.push((w.clone(), value));
     }
-    let mean = average(
-        units
-            .iter()
-            .filter(|(_, _, r)| r.responses > 0)
-            .map(|(_, _, r)| r),
-    );
-    Ok(WaveResults {
-        wave,
-        questionnaire,
-        units,
-        all,
-        groups,
-        channels,
-        services,
-        previous,
-        mean,
-        trend,
-    })
+    Ok((previous, trend))
 }
