@@ -120,119 +120,14 @@ pub async fn page(
     let (campaign_id, unit_id) = ids.get()?;
     let s = UnitStanding::load(&state, &principal, campaign_id, unit_id).await?;
     let lang = context.lang;
-    let framework = s.framework();
     let outcome = s.outcome();
-
-    let (mut target, mut target_error_text) = (None, None);
-    let mut proposal: Vec<Change> = Vec::new();
-    match parse_target(lang, &pairs) {
-        Some(Ok(goal)) => match s.what_it_takes(goal) {
-            Ok(taken) => {
-                proposal = taken
-                    .leaves
-                    .iter()
-                    .map(|loss| Change::recovering(framework, loss))
-                    .collect();
-                let recoverable = s.recoverable();
-                let query: String = pairs
-                    .iter()
-                    .filter(|(k, _)| k == "hang" || k == "chi_so")
-                    .map(|(k, v)| format!("{k}={}&", crate::error::urlencode(v)))
-                    .collect();
-                target = Some(TargetView {
-                    target_index: index_text(lang, taken.target_index_hundredths),
-                    points_needed: pts(lang, taken.points_needed),
-                    met: taken.points_needed == Points::ZERO,
-                    reachable: taken.reachable,
-                    recoverable: pts(lang, taken.recoverable),
-                    leaves: taken
-                        .leaves
-                        .iter()
-                        .map(|loss| {
-                            let node = framework.node(loss.leaf);
-                            let found = recoverable.iter().find(|r| r.loss.leaf == loss.leaf);
-                            ProposalLine {
-                                code: node.code.clone(),
-                                title: node.title.clone(),
-                                method: i18n::text(lang, method_key(node.method)),
-                                lost: pts(lang, loss.lost),
-                                full_marks: found.map_or_else(String::new, |r| {
-                                    format!("{}/{}", r.full_marks, r.units)
-                                }),
-                            }
-                        })
-                        .collect(),
-                    apply_href: format!(
-                        "{}?{query}ap_dung=1#simulator",
-                        target_path(campaign_id, unit_id)
-                    ),
-                });
-            }
-            Err(error) => target_error_text = Some(target_error(lang, &error)),
-        },
-        Some(Err(text)) => target_error_text = Some(text),
-        None => {}
-    }
-
+    let (target, target_error_text, proposal) =
+        target_answer(lang, &s, &pairs, campaign_id, unit_id);
     // The simulator: every leaf of the tree (bonus and penalty too), with the points asked.
     let apply = field(&pairs, "ap_dung") == "1";
     let simulate = field(&pairs, "mo_phong") == "1" || apply;
-    let by_node: std::collections::HashMap<_, i64> = assessments::node_index(&s.group.stored)
-        .into_iter()
-        .map(|(id, node)| (node, id))
-        .collect();
-    let mut changes: Vec<Change> = Vec::new();
-    let mut sim_errors = Vec::new();
-    let mut leaves = Vec::new();
-    for &leaf in framework.leaves() {
-        let node = framework.node(leaf);
-        let Some(&node_id) = by_node.get(&leaf) else {
-            continue;
-        };
-        let current = outcome.points.node_points[leaf];
-        let asked = field(&pairs, &format!("d{node_id}"));
-        let value = if apply {
-            proposal
-                .iter()
-                .find(|c| c.leaf == leaf)
-                .map_or(current, |c| c.points)
-        } else if simulate && !asked.is_empty() {
-            match decimal_text(asked).parse::<Points>() {
-                Ok(points) => points,
-                Err(_) => {
-                    sim_errors.push(i18n::fill(
-                        lang,
-                        "results.bad_points",
-                        &[("code", &node.code), ("value", &asked)],
-                    ));
-                    current
-                }
-            }
-        } else {
-            current
-        };
-        if value != current {
-            changes.push(Change {
-                leaf,
-                points: value,
-            });
-        }
-        let lost = match node.method {
-            Method::Penalty => current > Points::ZERO,
-            Method::Bonus => false,
-            _ => current < node.max_points,
-        };
-        leaves.push(SimLeaf {
-            node_id,
-            code: node.code.clone(),
-            title: node.title.clone(),
-            max: pts(lang, node.max_points),
-            current: pts(lang, current),
-            value: pts(lang, value),
-            lost,
-            changed: value != current,
-        });
-    }
+    let (leaves, changes, mut sim_errors) =
+        simulator_leaves(lang, &s, &pairs, &proposal, apply, simulate);
     let result = if simulate && sim_errors.is_empty() {
         match s.what_if(&changes) {
             Ok(after) => Some(SimResult {
@@ -289,4 +184,139 @@ fn signed_hundredths(lang: Lang, hundredths: i64) -> String {
     } else {
         text
     }
+}
+
+/// The answer to the target the query names: what it takes, or why the target is refused;
+/// and the proposal as changes, for the simulator.
+fn target_answer(
+    lang: Lang,
+    s: &UnitStanding,
+    pairs: &[(String, String)],
+    campaign_id: i64,
+    unit_id: i64,
+) -> (Option<TargetView>, Option<String>, Vec<Change>) {
+    let framework = s.framework();
+    let (mut target, mut target_error_text) = (None, None);
+    let mut proposal: Vec<Change> = Vec::new();
+    match parse_target(lang, pairs) {
+        Some(Ok(goal)) => match s.what_it_takes(goal) {
+            Ok(taken) => {
+                proposal = taken
+                    .leaves
+                    .iter()
+                    .map(|loss| Change::recovering(framework, loss))
+                    .collect();
+                let recoverable = s.recoverable();
+                let query: String = pairs
+                    .iter()
+                    .filter(|(k, _)| k == "hang" || k == "chi_so")
+                    .map(|(k, v)| format!("{k}={}&", crate::error::urlencode(v)))
+                    .collect();
+                target = Some(TargetView {
+                    target_index: index_text(lang, taken.target_index_hundredths),
+                    points_needed: pts(lang, taken.points_needed),
+                    met: taken.points_needed == Points::ZERO,
+                    reachable: taken.reachable,
+                    recoverable: pts(lang, taken.recoverable),
+                    leaves: taken
+                        .leaves
+                        .iter()
+                        .map(|loss| {
+                            let node = framework.node(loss.leaf);
+                            let found = recoverable.iter().find(|r| r.loss.leaf == loss.leaf);
+                            ProposalLine {
+                                code: node.code.clone(),
+                                title: node.title.clone(),
+                                method: i18n::text(lang, method_key(node.method)),
+                                lost: pts(lang, loss.lost),
+                                full_marks: found.map_or_else(String::new, |r| {
+                                    format!("{}/{}", r.full_marks, r.units)
+                                }),
+                            }
+                        })
+                        .collect(),
+                    apply_href: format!(
+                        "{}?{query}ap_dung=1#simulator",
+                        target_path(campaign_id, unit_id)
+                    ),
+                });
+            }
+            Err(error) => target_error_text = Some(target_error(lang, &error)),
+        },
+        Some(Err(text)) => target_error_text = Some(text),
+        None => {}
+    }
+
+    (target, target_error_text, proposal)
+}
+
+/// Every leaf's row of the simulator, with the points asked (or the proposal's, or the
+/// current ones); the changes they make, and the refusals of what does not read.
+fn simulator_leaves(
+    lang: Lang,
+    s: &UnitStanding,
+    pairs: &[(String, String)],
+    proposal: &[Change],
+    apply: bool,
+    simulate: bool,
+) -> (Vec<SimLeaf>, Vec<Change>, Vec<String>) {
+    let framework = s.framework();
+    let outcome = s.outcome();
+    let by_node: std::collections::HashMap<_, i64> = assessments::node_index(&s.group.stored)
+        .into_iter()
+        .map(|(id, node)| (node, id))
+        .collect();
+    let mut changes: Vec<Change> = Vec::new();
+    let mut sim_errors = Vec::new();
+    let mut leaves = Vec::new();
+    for &leaf in framework.leaves() {
+        let node = framework.node(leaf);
+        let Some(&node_id) = by_node.get(&leaf) else {
+            continue;
+        };
+        let current = outcome.points.node_points[leaf];
+        let asked = field(pairs, &format!("d{node_id}"));
+        let value = if apply {
+            proposal
+                .iter()
+                .find(|c| c.leaf == leaf)
+                .map_or(current, |c| c.points)
+        } else if simulate && !asked.is_empty() {
+            match decimal_text(asked).parse::<Points>() {
+                Ok(points) => points,
+                Err(_) => {
+                    sim_errors.push(i18n::fill(
+                        lang,
+                        "results.bad_points",
+                        &[("code", &node.code), ("value", &asked)],
+                    ));
+                    current
+                }
+            }
+        } else {
+            current
+        };
+        if value != current {
+            changes.push(Change {
+                leaf,
+                points: value,
+            });
+        }
+        let lost = match node.method {
+            Method::Penalty => current > Points::ZERO,
+            Method::Bonus => false,
+            _ => current < node.max_points,
+        };
+        leaves.push(SimLeaf {
+            node_id,
+            code: node.code.clone(),
+            title: node.title.clone(),
+            max: pts(lang, node.max_points),
+            current: pts(lang, current),
+            value: pts(lang, value),
+            lost,
+            changed: value != current,
+        });
+    }
+    (leaves, changes, sim_errors)
 }
