@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chiso_domain::Bands;
-use chiso_store::assessments::{self, PublishedGroup, PublishedResults};
+use chiso_store::assessments::{self, PublishedResults};
 
 use crate::app::public;
 use crate::auth::Ctx;
@@ -19,6 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::extract::PathId;
 use crate::i18n::{self, Lang};
 use crate::routes::campaigns::shared::{group_label, pts};
+use crate::routes::results::{band_of, distribution};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -199,30 +200,6 @@ async fn published_results(
     assessments::published_results(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-fn band_of(bands: &Bands, label: &str) -> usize {
-    bands
-        .bands()
-        .iter()
-        .position(|b| b.label == label)
-        .unwrap_or(0)
-}
-
-fn distribution(bands: &Bands, group: &PublishedGroup) -> Vec<(String, usize, usize)> {
-    bands
-        .bands()
-        .iter()
-        .enumerate()
-        .map(|(i, band)| {
-            let count = group
-                .units
-                .iter()
-                .filter(|u| u.classification == band.label)
-                .count();
-            (band.label.clone(), count, i)
-        })
-        .collect()
 }
 
 async fn results(

@@ -106,8 +106,7 @@ pub(super) async fn visible_results(
 pub(super) fn band_of(bands: &Option<Bands>, label: &str) -> usize {
     bands
         .as_ref()
-        .and_then(|b| b.bands().iter().position(|band| band.label == label))
-        .unwrap_or(0)
+        .map_or(0, |b| crate::routes::results::band_of(b, label))
 }
 
 pub(crate) fn slug(text: &str) -> String {
@@ -205,20 +204,7 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
                 ),
                 distribution: bands
                     .as_ref()
-                    .map(|b| {
-                        b.bands()
-                            .iter()
-                            .enumerate()
-                            .map(|(i, band)| {
-                                let count = group
-                                    .units
-                                    .iter()
-                                    .filter(|u| u.classification == band.label)
-                                    .count();
-                                (band.label.clone(), count, i)
-                            })
-                            .collect()
-                    })
+                    .map(|b| crate::routes::results::distribution(b, group))
                     .unwrap_or_default(),
                 compared: false,
                 excluded: group

@@ -163,19 +163,7 @@ fn panel(
                 / group.units.len() as f64,
             2,
         ),
-        distribution: bands
-            .bands()
-            .iter()
-            .enumerate()
-            .map(|(i, band)| {
-                let count = group
-                    .units
-                    .iter()
-                    .filter(|u| u.classification == band.label)
-                    .count();
-                (band.label.clone(), count, i)
-            })
-            .collect(),
+        distribution: distribution(bands, group),
         top,
         bottom,
         risers,

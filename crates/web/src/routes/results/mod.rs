@@ -65,12 +65,33 @@ pub struct Standing {
     pub band: usize,
 }
 
-fn band_of(bands: &Bands, label: &str) -> usize {
+/// A classification's position among the bands (0 = best), for its colour.
+pub(crate) fn band_of(bands: &Bands, label: &str) -> usize {
     bands
         .bands()
         .iter()
         .position(|band| band.label == label)
         .unwrap_or(0)
+}
+
+/// Units per classification, best first: (label, count, band position).
+pub(crate) fn distribution(
+    bands: &Bands,
+    group: &chiso_store::assessments::PublishedGroup,
+) -> Vec<(String, usize, usize)> {
+    bands
+        .bands()
+        .iter()
+        .enumerate()
+        .map(|(i, band)| {
+            let count = group
+                .units
+                .iter()
+                .filter(|u| u.classification == band.label)
+                .count();
+            (band.label.clone(), count, i)
+        })
+        .collect()
 }
 
 /// The rounded index people read and rank by.
