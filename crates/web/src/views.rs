@@ -167,6 +167,8 @@ const FLASH_KEYS: &[&str] = &[
     "appraisal.round_opened",
     "appraisal.round_closed",
     "appraisal.extension_granted",
+    "appraisal.sheet_returned",
+    "appraisal.sheet_deferred",
     "appraisal.finalized",
     "appraisal.published",
     "appraisal.leaf_saved",

@@ -20,6 +20,8 @@ mod checklist;
 pub use checklist::*;
 mod meanwhile;
 pub use meanwhile::*;
+mod sheet_steps;
+pub use sheet_steps::*;
 
 /// Where a unit's sheet stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -161,10 +163,15 @@ pub enum SheetAction {
     GrantExtension,
     Finalize,
     Publish,
+    /// The secretariat sends a submitted sheet back to its unit to complete (docs/method.md
+    /// §2.5, returned sheets).
+    ReturnToUnit,
+    /// The secretariat moves a sheet that joined the open round late to the next round.
+    DeferToNextRound,
 }
 
 impl SheetAction {
-    pub const ALL: [SheetAction; 11] = [
+    pub const ALL: [SheetAction; 13] = [
         SheetAction::EditSelfAssessment,
         SheetAction::Submit,
         SheetAction::Withdraw,
@@ -176,6 +183,8 @@ impl SheetAction {
         SheetAction::GrantExtension,
         SheetAction::Finalize,
         SheetAction::Publish,
+        SheetAction::ReturnToUnit,
+        SheetAction::DeferToNextRound,
     ];
 
     /// The actions that act on one sheet (the others act on the whole campaign).
@@ -202,6 +211,8 @@ impl SheetAction {
             SheetAction::GrantExtension => "grant an extension",
             SheetAction::Finalize => "finalize the campaign",
             SheetAction::Publish => "publish the results",
+            SheetAction::ReturnToUnit => "return the sheet to its unit",
+            SheetAction::DeferToNextRound => "move the sheet to the next round",
         }
     }
 
@@ -222,7 +233,9 @@ impl SheetAction {
             | SheetAction::CloseRound
             | SheetAction::GrantExtension
             | SheetAction::Finalize
-            | SheetAction::Publish => &[Role::Secretariat, Role::Admin],
+            | SheetAction::Publish
+            | SheetAction::ReturnToUnit
+            | SheetAction::DeferToNextRound => &[Role::Secretariat, Role::Admin],
         }
     }
 
@@ -247,13 +260,15 @@ impl SheetAction {
             SheetAction::EditSelfAssessment
             | SheetAction::Submit
             | SheetAction::Withdraw
-            | SheetAction::GrantExtension => &[CampaignState::Open, CampaignState::Appraisal],
+            | SheetAction::GrantExtension
+            | SheetAction::ReturnToUnit => &[CampaignState::Open, CampaignState::Appraisal],
             // Opening round 1 is what starts the appraisal.
             SheetAction::OpenRound => &[CampaignState::Open, CampaignState::Appraisal],
             SheetAction::Appraise
             | SheetAction::EditExplanation
             | SheetAction::SubmitExplanation
             | SheetAction::CloseRound
+            | SheetAction::DeferToNextRound
             | SheetAction::Finalize => &[CampaignState::Appraisal],
             SheetAction::Publish => &[CampaignState::Finalized],
         }
@@ -396,6 +411,27 @@ pub enum WorkflowError {
     /// Evidence linked at an earlier stage stays with what was reviewed then.
     #[error("{file_name} on leaf {code} belongs to an earlier stage and can no longer be removed")]
     EvidenceFromEarlierStage { file_name: String, code: String },
+    /// Returning a sheet or moving it to the next round is recorded with why.
+    #[error("cannot {action} without a reason")]
+    StepWithoutReason { action: SheetAction },
+    /// The council already scored leaves of the sheet: it can neither go back to the unit nor
+    /// wait for another round.
+    #[error("cannot {action}: the council has already scored {leaves} of its leaves")]
+    AlreadyAppraised { action: SheetAction, leaves: usize },
+    /// A returned sheet whose self-assessment entry has closed needs a date to resubmit by.
+    #[error(
+        "the self-assessment deadline ({deadline}) has passed: give the unit a date to resubmit by"
+    )]
+    ResubmitDateRequired { deadline: chrono::NaiveDate },
+    /// The date to resubmit by is before today.
+    #[error("the date to resubmit by ({date}) is before today ({today})")]
+    ResubmitDateInPast {
+        date: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+    },
+    /// Round `round` is the campaign's last: no later round would appraise the sheet.
+    #[error("round {round} is the last appraisal round: no later round would appraise the sheet")]
+    NoLaterRound { round: u32 },
 }
 
 /// The free texts of a leaf, each with a length limit.

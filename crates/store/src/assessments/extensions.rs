@@ -49,12 +49,7 @@ pub async fn grant_extension(
         return Err(rules::WorkflowError::UnitNotInCampaign { unit_id }.into());
     }
     let old = extension_for(db, campaign_id, unit_id, stage).await?;
-    let sql = format!(
-        "INSERT INTO extensions (campaign_id, unit_id, stage, valid_until, reason, granted_by, granted_by_name, granted_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (campaign_id, unit_id, stage) DO UPDATE SET \
-         valid_until = excluded.valid_until, reason = excluded.reason, granted_by = excluded.granted_by, \
-         granted_by_name = excluded.granted_by_name, granted_at = excluded.granted_at RETURNING {EXTENSION_COLUMNS}"
-    );
+    let sql = format!("{UPSERT_EXTENSION} RETURNING {EXTENSION_COLUMNS}");
     in_transaction!(db, tx => {
         let saved = sqlx::query_as::<_, Extension>(&sql)
             .bind(campaign_id)

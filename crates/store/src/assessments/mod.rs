@@ -18,8 +18,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{
-    self as rules, CampaignStep, Concern, Decisions, LeafRecord, Outcome, RoundPhase, RoundRecord,
-    SheetAction, SheetContext, SheetRecords, SheetStatus, SheetSummary, Stage, SubmissionProblem,
+    self as rules, CampaignStep, Concern, Decisions, LateSheets, LeafRecord, Outcome, RoundPhase,
+    RoundRecord, SheetAction, SheetContext, SheetRecords, SheetStatus, SheetSummary, Stage,
+    SubmissionProblem,
 };
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::evaluation::UnitInput;
@@ -55,3 +56,5 @@ mod progress;
 pub use progress::*;
 mod checklist;
 pub use checklist::*;
+mod returns;
+pub use returns::*;

@@ -50,7 +50,7 @@ pub async fn leaf_scores(db: &Db, sheet_id: i64) -> Result<Vec<LeafScore>, Store
 
 /// The appraisal rounds of a campaign that have been opened, by round.
 pub async fn round_states(db: &Db, campaign_id: i64) -> Result<Vec<RoundState>, StoreError> {
-    const SQL: &str = "SELECT campaign_id, round_no, state, opened_at, opened_by_name, closed_at, closed_by_name \
+    const SQL: &str = "SELECT campaign_id, round_no, state, opened_at, opened_by_name, closed_at, closed_by_name, late_sheets \
          FROM round_states WHERE campaign_id = $1 ORDER BY round_no";
     Ok(
         with_db_read!(db, pool => sqlx::query_as::<_, RoundState>(SQL)

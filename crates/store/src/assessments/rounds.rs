@@ -2,13 +2,37 @@ use super::*;
 
 /// The secretariat opens appraisal round `round`: submitted sheets (and, after round 1, the
 /// sheets with explanation requests) enter it. Opening round 1 of an open campaign moves the
-/// campaign to appraisal. Returns how many sheets entered the round.
+/// campaign to appraisal. Returns how many sheets entered the round. Sheets submitted while it
+/// is open join it ([`open_round_choosing`] lets them wait for the next round instead).
 pub async fn open_round(
     db: &Db,
     actor: &Actor,
     role: Role,
     campaign_id: i64,
     round: u32,
+    reason: Option<&str>,
+) -> Result<usize, StoreError> {
+    open_round_choosing(
+        db,
+        actor,
+        role,
+        campaign_id,
+        round,
+        LateSheets::Join,
+        reason,
+    )
+    .await
+}
+
+/// [`open_round`] with the secretariat's choice for the sheets submitted while the round is
+/// open (docs/method.md §2.5, "Late and returned sheets"), recorded with the round.
+pub async fn open_round_choosing(
+    db: &Db,
+    actor: &Actor,
+    role: Role,
+    campaign_id: i64,
+    round: u32,
+    late: LateSheets,
     reason: Option<&str>,
 ) -> Result<usize, StoreError> {
     let campaign = campaigns::get(db, campaign_id).await?;
@@ -21,6 +45,8 @@ pub async fn open_round(
         round,
     )
     .map_err(invalid)?;
+    late.check(round, campaign.appraisal_rounds.max(0) as u32)
+        .map_err(invalid)?;
     let groups = load_frameworks(db, campaign_id).await?;
     let round = i64::from(round);
     let moving: Vec<SheetStatus> = SheetStatus::ALL
@@ -29,12 +55,13 @@ pub async fn open_round(
         .collect();
     let now = Utc::now();
     in_transaction!(db, tx => {
-        sqlx::query("INSERT INTO round_states (campaign_id, round_no, state, opened_at, opened_by_name) \
-             VALUES ($1, $2, 'open', $3, $4)")
+        sqlx::query("INSERT INTO round_states (campaign_id, round_no, state, opened_at, opened_by_name, late_sheets) \
+             VALUES ($1, $2, 'open', $3, $4, $5)")
             .bind(campaign_id)
             .bind(round)
             .bind(now)
             .bind(&actor.name)
+            .bind(late.as_str())
             .execute(&mut *tx)
             .await
             .map_err(|e| match StoreError::from(e) {
@@ -45,6 +72,12 @@ pub async fn open_round(
             .change(&format!("round{round}"), Some(RoundPhase::NotOpened.as_str().into()), Some(RoundPhase::Open.as_str().into()))
             .reason(reason)
             .campaign(campaign_id)).await?;
+        if late == LateSheets::Wait {
+            tx.record(actor, &AuditEntry::new("open_round", "campaign", campaign_id)
+                .change(&format!("round{round}.late_sheets"), Some(LateSheets::Join.as_str().into()), Some(late.as_str().into()))
+                .reason(reason)
+                .campaign(campaign_id)).await?;
+        }
         if campaign.state() == CampaignState::Open {
             let moved = sqlx::query("UPDATE campaigns SET state = 'appraisal', updated_at = $1 WHERE id = $2 AND state = 'open'")
                 .bind(now)

@@ -123,6 +123,9 @@ pub struct RoundState {
     pub opened_by_name: String,
     pub closed_at: Option<DateTime<Utc>>,
     pub closed_by_name: Option<String>,
+    /// What becomes of sheets submitted while the round is open.
+    #[sqlx(try_from = "String")]
+    pub late_sheets: LateSheets,
 }
 
 /// The self-assessment of one leaf, as an editor saves it.

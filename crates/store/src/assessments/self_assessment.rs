@@ -307,8 +307,8 @@ pub async fn submit_in(
 
 /// A sheet submitted while appraisal round `round` is open enters that round at once
 /// (docs/method.md §2.5, late sheets): submitted and in appraisal in one transaction, with an
-/// audit row for each step. `None` when the round closed meanwhile (the caller then submits it
-/// to wait for the next round) — any other change is a conflict as for a plain submission.
+/// audit row for each step. `None` when the round closed meanwhile, or when the secretariat
+/// chose that late sheets wait for the next round (the caller then submits it to wait) — any other change is a conflict as for a plain submission.
 async fn join_open_round(
     db: &Db,
     actor: &Actor,
@@ -321,7 +321,8 @@ async fn join_open_round(
         "UPDATE sheets SET status = 'in_appraisal', current_round = $1, version = version + 1, updated_at = $2, \
          submitted_at = $2, submitted_by = $3 \
          WHERE id = $4 AND status = 'draft' AND version = $5 AND EXISTS (SELECT 1 FROM round_states r \
-         WHERE r.campaign_id = sheets.campaign_id AND r.round_no = $1 AND r.state = 'open') RETURNING {SHEET_COLUMNS}"
+         WHERE r.campaign_id = sheets.campaign_id AND r.round_no = $1 AND r.state = 'open' AND r.late_sheets = 'join') \
+         RETURNING {SHEET_COLUMNS}"
     );
     let round = i64::from(round);
     in_transaction!(db, tx => {

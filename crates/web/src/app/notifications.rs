@@ -179,6 +179,33 @@ pub async fn extension_granted(
     .await
 }
 
+/// A sheet went back to its unit: the unit's editors and leader are told why and, when one was
+/// given, by when to resubmit. Each return is its own notice (a sheet may come back twice).
+pub async fn sheet_returned(
+    db: &Db,
+    clock: &Clock,
+    sheet: &chiso_store::assessments::SheetRow,
+    request: &chiso_store::assessments::SheetReturn,
+) -> Result<u64, StoreError> {
+    let title = notifications::campaign_title(db, sheet.campaign_id).await?;
+    let unit = notifications::unit_name(db, sheet.unit_id).await?;
+    to_units(
+        db,
+        clock,
+        NoticeKind::SheetReturned,
+        &format!("{}:{}", sheet.id, sheet.version),
+        &[sheet.unit_id],
+        json!({
+            "campaign": title,
+            "unit": unit,
+            "reason": request.reason.trim(),
+            "deadline": request.resubmit_by.map(|d| d.to_string()),
+        }),
+        Some(format!("/tu-danh-gia/{}", sheet.id)),
+    )
+    .await
+}
+
 /// A campaign's results were published: everyone who reads results is told.
 pub async fn results_published(
     db: &Db,

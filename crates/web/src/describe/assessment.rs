@@ -39,6 +39,8 @@ fn action_title(lang: Lang, action: SheetAction) -> &'static str {
         SheetAction::GrantExtension => "grant_extension",
         SheetAction::Finalize => "finalize",
         SheetAction::Publish => "publish",
+        SheetAction::ReturnToUnit => "return_to_unit",
+        SheetAction::DeferToNextRound => "defer_to_next_round",
     };
     i18n::text(lang, &format!("assessment.action_{key}"))
 }
@@ -202,6 +204,23 @@ fn entry_refusal(lang: Lang, error: &WorkflowError) -> String {
             "evidence_from_earlier_stage",
             &[("file", file_name), ("code", code)],
         ),
+        WorkflowError::StepWithoutReason { action } => fill(
+            "step_without_reason",
+            &[("action", &action_title(lang, *action))],
+        ),
+        WorkflowError::AlreadyAppraised { action, leaves } => fill(
+            "already_appraised",
+            &[("action", &action_title(lang, *action)), ("leaves", leaves)],
+        ),
+        WorkflowError::ResubmitDateRequired { deadline } => fill(
+            "resubmit_date_required",
+            &[("deadline", &i18n::date(*deadline))],
+        ),
+        WorkflowError::ResubmitDateInPast { date, today } => fill(
+            "resubmit_date_in_past",
+            &[("date", &i18n::date(*date)), ("today", &i18n::date(*today))],
+        ),
+        WorkflowError::NoLaterRound { round } => fill("no_later_round", &[("round", round)]),
         other => unreachable!("described by WorkflowError::describe: {other:?}"),
     }
 }
@@ -288,7 +307,12 @@ impl Describe for WorkflowError {
             | WorkflowError::TooLong { .. }
             | WorkflowError::NodeNotInFramework { .. }
             | WorkflowError::EvidenceAttached { .. }
-            | WorkflowError::EvidenceFromEarlierStage { .. } => entry_refusal(lang, self),
+            | WorkflowError::EvidenceFromEarlierStage { .. }
+            | WorkflowError::StepWithoutReason { .. }
+            | WorkflowError::AlreadyAppraised { .. }
+            | WorkflowError::ResubmitDateRequired { .. }
+            | WorkflowError::ResubmitDateInPast { .. }
+            | WorkflowError::NoLaterRound { .. } => entry_refusal(lang, self),
         }
     }
 

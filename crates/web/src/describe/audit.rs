@@ -16,7 +16,12 @@ pub fn sentence(lang: Lang, row: &AuditRecord) -> String {
     let field_words = row
         .field
         .as_deref()
-        .filter(|f| !(row.action == "transition" && matches!(*f, "status" | "state")))
+        .filter(|f| {
+            !(matches!(
+                row.action.as_str(),
+                "transition" | "return_sheet" | "defer_sheet"
+            ) && matches!(*f, "status" | "state"))
+        })
         .filter(|_| row.action != "create");
     let what = match field_words.and_then(|f| field(lang, f)) {
         Some(field) => format!("{field} {object}"),

@@ -29,7 +29,7 @@ pub fn sentence(lang: Lang, notice: &Notice) -> String {
         NoticeKind::SheetReturned => "notifications.sheet_returned",
         NoticeKind::ResultsPublished => "notifications.results_published",
     };
-    i18n::fill(
+    let sentence = i18n::fill(
         lang,
         key,
         &[
@@ -39,6 +39,17 @@ pub fn sentence(lang: Lang, notice: &Notice) -> String {
             ("days", &arg("days")),
             ("stage", &stage),
             ("deadline", &deadline),
+            ("reason", &arg("reason")),
         ],
-    )
+    );
+    // A returned sheet names the date to resubmit by when the secretariat gave one.
+    if notice.kind == NoticeKind::SheetReturned && !deadline.is_empty() {
+        let by = i18n::fill(
+            lang,
+            "notifications.sheet_returned_by",
+            &[("deadline", &deadline)],
+        );
+        return format!("{sentence} {by}");
+    }
+    sentence
 }

@@ -143,6 +143,19 @@ fn workflow_refusals() -> Vec<WorkflowError> {
             file_name: file_name(),
             code: code(),
         },
+        WorkflowError::StepWithoutReason {
+            action: SheetAction::ReturnToUnit,
+        },
+        WorkflowError::AlreadyAppraised {
+            action: SheetAction::DeferToNextRound,
+            leaves: 3,
+        },
+        WorkflowError::ResubmitDateRequired { deadline: day(20) },
+        WorkflowError::ResubmitDateInPast {
+            date: day(18),
+            today: day(20),
+        },
+        WorkflowError::NoLaterRound { round: 2 },
     ];
     all.extend(score_errors().into_iter().map(WorkflowError::Score));
     for refusal in &all {
@@ -175,7 +188,12 @@ fn workflow_refusals() -> Vec<WorkflowError> {
             | WorkflowError::TooLong { .. }
             | WorkflowError::NodeNotInFramework { .. }
             | WorkflowError::EvidenceAttached { .. }
-            | WorkflowError::EvidenceFromEarlierStage { .. } => {}
+            | WorkflowError::EvidenceFromEarlierStage { .. }
+            | WorkflowError::StepWithoutReason { .. }
+            | WorkflowError::AlreadyAppraised { .. }
+            | WorkflowError::ResubmitDateRequired { .. }
+            | WorkflowError::ResubmitDateInPast { .. }
+            | WorkflowError::NoLaterRound { .. } => {}
         }
     }
     all

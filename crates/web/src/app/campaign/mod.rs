@@ -13,12 +13,14 @@ mod open;
 mod open_round;
 mod publish;
 mod rounds;
+mod sheet_steps;
 
 pub use finalize::finalize;
 pub use open::open;
 pub use open_round::open_round;
 pub use publish::publish;
 pub use rounds::{close_round, grant_extension};
+pub use sheet_steps::{SheetStepsView, defer_to_next_round, return_to_unit, view as sheet_steps};
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{self as rules, CampaignStep, Checklist};

@@ -47,6 +47,11 @@ pub fn router() -> Router<AppState> {
         .route("/tham-dinh/{sheet}", get(sheet))
         .route("/tham-dinh/{sheet}/tieu-chi/{node}", post(appraise))
         .route("/tham-dinh/{sheet}/chap-nhan", post(accept))
+        .route(
+            "/tham-dinh/{sheet}/tra-lai",
+            get(sheet_steps).post(return_sheet),
+        )
+        .route("/tham-dinh/{sheet}/chuyen-vong-sau", post(defer_sheet))
         .route("/dot-danh-gia/{id}/mo-vong", post(steps::open_round))
         .route("/dot-danh-gia/{id}/dong-vong", post(close_round))
         .route("/dot-danh-gia/{id}/gia-han", post(grant_extension))
@@ -74,3 +79,5 @@ mod results;
 pub use results::*;
 mod audit_log;
 pub use audit_log::*;
+mod sheet_steps;
+pub use sheet_steps::*;

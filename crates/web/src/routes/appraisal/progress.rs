@@ -176,6 +176,9 @@ pub struct ProgressLine {
     pub appraised_total: String,
     pub difference: String,
     pub diff_class: &'static str,
+    /// The secretariat's step page (return, next round), for a submitted sheet the council
+    /// has not started on.
+    pub steps_href: Option<String>,
 }
 
 /// A sortable column header.
@@ -280,7 +283,19 @@ pub(super) fn progress_line(lang: Lang, row: &ProgressRow, link_sheets: bool) ->
         appraised_total: stored_pts(lang, row.appraised_total.filter(|_| row.sheet_id.is_some())),
         difference,
         diff_class,
+        steps_href: None,
     }
+}
+
+/// The step page of a row's sheet for the secretariat: a sheet waiting for a round, or in the
+/// open round with none of its leaves reviewed yet (the page says what is possible).
+fn steps_href(row: &ProgressRow) -> Option<String> {
+    let status = row_status(row);
+    let untouched = status == SheetStatus::Submitted
+        || (status == SheetStatus::InAppraisal && row.round_reviewed.unwrap_or(0) == 0);
+    row.sheet_id
+        .filter(|_| untouched)
+        .map(|id| format!("/tham-dinh/{id}/tra-lai"))
 }
 
 pub(super) async fn progress_rows(
@@ -315,6 +330,11 @@ pub async fn progress(
     let (campaign, all, shown) = progress_rows(&state, &principal, id, &query).await?;
     let lang = context.lang;
     let link_sheets = is_staff(&principal) || principal.has_role(Role::Appraiser);
+    let may_take_steps = principal.can(Permission::ManageCampaigns)
+        && matches!(
+            campaign.state(),
+            CampaignState::Open | CampaignState::Appraisal
+        );
     let filters = query.filters();
     let headers = [
         ("code", "appraisal.col_unit", false),
@@ -370,7 +390,13 @@ pub async fn progress(
         headers,
         lines: shown
             .iter()
-            .map(|r| progress_line(lang, r, link_sheets))
+            .map(|r| {
+                let mut line = progress_line(lang, r, link_sheets);
+                if may_take_steps {
+                    line.steps_href = steps_href(r);
+                }
+                line
+            })
             .collect(),
         total: all.len(),
         shown: shown.len(),

@@ -909,7 +909,8 @@ pub async fn transition(
             let reason_text = reason.unwrap_or_default();
             let result = match to {
                 CampaignState::Appraisal => {
-                    use_case::open_round(db, clock, &who, id, 1, reason_text)
+                    let late = chiso_domain::assessment::LateSheets::Join;
+                    use_case::open_round(db, clock, &who, (id, 1), late, reason_text)
                         .await
                         .map(|_| ())
                 }

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chiso_domain::access::{Permission, Role};
-use chiso_domain::assessment::{CampaignStep, Concern, Decision, Decisions, Item};
+use chiso_domain::assessment::{CampaignStep, Concern, Decision, Decisions, Item, LateSheets};
 use chiso_store::StoreError;
 use chiso_store::campaigns::CampaignRow;
 
@@ -65,6 +65,9 @@ pub struct ChecklistPage {
     /// The decision for every unit never submitted, as typed: (value, reason).
     all_choice: String,
     all_reason: String,
+    /// Opening a round that is not the last: what becomes of sheets submitted while it is
+    /// open, with the choice as sent (`join` by default).
+    late_choice: Option<&'static str>,
     error: Option<String>,
 }
 
@@ -81,6 +84,11 @@ fn step_of(pairs: &Pairs) -> Option<CampaignStep> {
         "cong-bo" => Some(CampaignStep::Publish),
         _ => None,
     }
+}
+
+/// The choice for sheets submitted while the round is open, as the form sent it.
+fn late_sheets_of(pairs: &Pairs) -> LateSheets {
+    LateSheets::parse(field(pairs, "late_sheets")).unwrap_or_default()
 }
 
 pub(crate) fn secretary(principal: &Principal) -> Secretary {
@@ -234,6 +242,14 @@ pub(crate) async fn checklist_page(
         survey_waiver: field(pairs, "survey_waiver").to_string(),
         all_choice: field(pairs, "decision_all").to_string(),
         all_reason: field(pairs, "decision_reason_all").to_string(),
+        late_choice: match step {
+            CampaignStep::OpenRound(round)
+                if round < view.campaign.appraisal_rounds.max(0) as u32 =>
+            {
+                Some(late_sheets_of(pairs).as_str())
+            }
+            _ => None,
+        },
         error,
         campaign: view.campaign,
     })
@@ -317,7 +333,8 @@ pub async fn open_round(
     };
     let who = secretary(&principal);
     let reason = field(&pairs, "reason");
-    match use_case::open_round(&state.db, &state.clock, &who, id, round, reason).await {
+    let late = late_sheets_of(&pairs);
+    match use_case::open_round(&state.db, &state.clock, &who, (id, round), late, reason).await {
         Ok(_) => Ok(back.done(id, "appraisal.round_opened")),
         Err(error) => {
             let asked = Asked {
