@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chiso_domain::access::Role;
 use chiso_domain::assessment::{
-    CampaignStep, ChangedMeanwhile, ChecklistRefusal, Decision, Decisions, Outcome, SheetStatus,
-    Stage, WorkflowError, checklist,
+    CampaignStep, ChangedMeanwhile, ChecklistRefusal, Decision, Decisions, LateSheets, Outcome,
+    SheetStatus, Stage, WorkflowError, checklist,
 };
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::org::OrgKind;
@@ -2386,5 +2386,242 @@ async fn a_never_submitted_unit_left_out_is_not_ranked() {
             .find(|u| u.unit_id == f.units[2])
             .unwrap();
         assert!(accepted.points > Points::ZERO);
+    }
+}
+
+/// The sheet's audit rows of one action, as (old, new, reason).
+async fn sheet_steps(
+    db: &Db,
+    sheet: i64,
+    action: &str,
+) -> Vec<(Option<String>, Option<String>, Option<String>)> {
+    audit::list(
+        db,
+        &AuditFilter {
+            entity_type: Some("sheet".into()),
+            entity_id: Some(sheet),
+            limit: 100,
+            ..AuditFilter::default()
+        },
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|r| r.action == action)
+    .map(|r| (r.old_value, r.new_value, r.reason))
+    .collect()
+}
+
+/// Opening a round that is not the last, the secretariat chooses that late sheets wait: a
+/// sheet submitted while it is open stays submitted and enters the next round. A sheet that
+/// joined the open round moves to the next one on its own, while the council has scored none
+/// of its leaves; the last round has no next round for either.
+#[tokio::test]
+async fn a_late_sheet_waits_for_the_next_round_when_the_secretariat_chooses() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let f = setup(db, 4, 2).await;
+        for &sheet in &f.sheets {
+            fill(db, &f, sheet).await;
+        }
+        let (s0, s1, s3) = (f.sheets[0], f.sheets[1], f.sheets[3]);
+        submit(db, s0).await.unwrap();
+        submit(db, s3).await.unwrap();
+        let sec = secretariat();
+        let choose = |round, late| {
+            sheets::open_round_choosing(
+                db,
+                &sec,
+                Role::Secretariat,
+                f.campaign,
+                round,
+                late,
+                Some("Hội đồng đã phân công"),
+            )
+        };
+        assert_eq!(choose(1, LateSheets::Wait).await.unwrap(), 2);
+        let states = sheets::round_states(db, f.campaign).await.unwrap();
+        assert_eq!(states[0].late_sheets, LateSheets::Wait);
+        // Submitted while round 1 is open: it waits.
+        let waiting = submit(db, s1).await.unwrap();
+        assert_eq!(
+            (waiting.status(), waiting.current_round),
+            (SheetStatus::Submitted, 0)
+        );
+
+        // One sheet of the round is scored: it can no longer move; the other moves, with its
+        // reason on record.
+        appraise(db, s3, f.node("1.2"), Some("0.5"), false)
+            .await
+            .unwrap();
+        let defer = |sheet, reason: &'static str| {
+            sheets::defer_to_next_round(db, &sec, Role::Secretariat, sheet, reason)
+        };
+        assert!(matches!(
+            defer(s3, "Chuyển").await,
+            Err(StoreError::Rule(WorkflowError::AlreadyAppraised { leaves: 1, .. }))
+        ));
+        assert!(matches!(
+            defer(s0, "  ").await,
+            Err(StoreError::Rule(WorkflowError::StepWithoutReason { .. }))
+        ));
+        assert!(matches!(
+            defer(s1, "Chuyển").await,
+            Err(StoreError::Rule(WorkflowError::WrongStatus { .. }))
+        ));
+        assert!(matches!(
+            sheets::defer_to_next_round(db, &leader(), Role::UnitLeader, s0, "Chuyển").await,
+            Err(StoreError::Rule(WorkflowError::RoleNotAllowed { .. }))
+        ));
+        let moved = defer(s0, "Nộp muộn, Hội đồng đã phân công vòng 1")
+            .await
+            .unwrap();
+        assert_eq!(
+            (moved.status(), moved.current_round),
+            (SheetStatus::Submitted, 0)
+        );
+        assert_eq!(
+            sheet_steps(db, s0, "defer_sheet").await,
+            vec![(
+                Some("in_appraisal".into()),
+                Some("submitted".into()),
+                Some("Nộp muộn, Hội đồng đã phân công vòng 1".into())
+            )]
+        );
+        close_round(db, &f, 1).await.unwrap();
+        assert_eq!(status(db, s3).await, SheetStatus::Appraised);
+
+        // The last round: late sheets cannot wait, and nothing moves past it.
+        assert!(matches!(
+            choose(2, LateSheets::Wait).await,
+            Err(StoreError::Rule(WorkflowError::NoLaterRound { round: 2 }))
+        ));
+        assert_eq!(open_round(db, &f, 2).await.unwrap(), 2);
+        for sheet in [s0, s1] {
+            let row = sheets::get_sheet(db, sheet).await.unwrap();
+            assert_eq!(
+                (row.status(), row.current_round),
+                (SheetStatus::InAppraisal, 2)
+            );
+        }
+        assert!(matches!(
+            defer(s0, "Chuyển").await,
+            Err(StoreError::Rule(WorkflowError::NoLaterRound { round: 2 }))
+        ));
+    }
+}
+
+/// The secretariat returns a submitted sheet to its unit: waiting for a round or in the open
+/// round, while the council has scored none of its leaves. After the deadline the return gives
+/// a date to resubmit by, written as the unit's extension in the same transaction, and the unit
+/// enters and submits again.
+#[tokio::test]
+async fn a_returned_sheet_goes_back_to_draft_with_a_date_to_resubmit_by() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let f = setup(db, 3, 2).await;
+        for &sheet in &f.sheets {
+            fill(db, &f, sheet).await;
+        }
+        let (s0, s1, s2) = (f.sheets[0], f.sheets[1], f.sheets[2]);
+        let give_back = |sheet, day, reason: &str, by: Option<NaiveDate>| {
+            let request = sheets::SheetReturn {
+                reason: reason.into(),
+                resubmit_by: by,
+            };
+            async move {
+                sheets::return_to_unit(db, &secretariat(), Role::Secretariat, sheet, day, &request)
+                    .await
+            }
+        };
+        // Waiting for round 1, within the deadline: no date needed.
+        submit(db, s0).await.unwrap();
+        let back = give_back(s0, today(), "Thiếu tài liệu kiểm chứng tiêu chí 1.2", None)
+            .await
+            .unwrap();
+        assert_eq!(back.status(), SheetStatus::Draft);
+        assert!(back.submitted_at.is_none());
+        assert_eq!(
+            sheet_steps(db, s0, "return_sheet").await,
+            vec![(
+                Some("submitted".into()),
+                Some("draft".into()),
+                Some("Thiếu tài liệu kiểm chứng tiêu chí 1.2".into())
+            )]
+        );
+        assert!(matches!(
+            give_back(s0, today(), "Lần nữa", None).await,
+            Err(StoreError::Rule(WorkflowError::WrongStatus { .. }))
+        ));
+
+        // In the open round, nothing scored: back to draft, out of the round.
+        submit(db, s0).await.unwrap();
+        submit(db, s1).await.unwrap();
+        open_round(db, &f, 1).await.unwrap();
+        let back = give_back(s0, today(), "Số liệu tiêu chí 2.1 chưa khớp", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            (back.status(), back.current_round),
+            (SheetStatus::Draft, 0)
+        );
+        // Scored: refused; no reason: refused; not the secretariat: refused.
+        appraise(db, s1, f.node("1.2"), Some("0.5"), false)
+            .await
+            .unwrap();
+        assert!(matches!(
+            give_back(s1, today(), "Trả lại", None).await,
+            Err(StoreError::Rule(WorkflowError::AlreadyAppraised { leaves: 1, .. }))
+        ));
+        submit(db, s2).await.unwrap();
+        assert!(matches!(
+            give_back(s2, today(), " ", None).await,
+            Err(StoreError::Rule(WorkflowError::StepWithoutReason { .. }))
+        ));
+        let request = sheets::SheetReturn {
+            reason: "Trả lại".into(),
+            resubmit_by: None,
+        };
+        assert!(matches!(
+            sheets::return_to_unit(db, &appraiser(), Role::Appraiser, s2, today(), &request).await,
+            Err(StoreError::Rule(WorkflowError::RoleNotAllowed { .. }))
+        ));
+
+        // After the deadline a return needs a date, not before today and after the deadline.
+        let late = after_deadline();
+        assert!(matches!(
+            give_back(s2, late, "Trả lại", None).await,
+            Err(StoreError::Rule(WorkflowError::ResubmitDateRequired { .. }))
+        ));
+        assert!(matches!(
+            give_back(s2, late, "Trả lại", Some(late - Days::new(1))).await,
+            Err(StoreError::Rule(WorkflowError::ResubmitDateInPast { .. }))
+        ));
+        let by = late + Days::new(5);
+        let back = give_back(s2, late, "Bổ sung giải trình tiêu chí 1.1", Some(by))
+            .await
+            .unwrap();
+        assert_eq!(back.status(), SheetStatus::Draft);
+        let extension = sheets::extension_for(db, f.campaign, f.units[2], Stage::SelfAssessment)
+            .await
+            .unwrap()
+            .expect("the date to resubmit by is the unit's extension");
+        assert_eq!(extension.valid_until, by);
+        assert_eq!(extension.reason, "Bổ sung giải trình tiêu chí 1.1");
+        // The unit resubmits within that date: round 1 is open, so the sheet joins it.
+        let again = sheets::submit(
+            db,
+            &leader(),
+            Role::UnitLeader,
+            s2,
+            version(db, s2).await,
+            late,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (again.status(), again.current_round),
+            (SheetStatus::InAppraisal, 1)
+        );
     }
 }
