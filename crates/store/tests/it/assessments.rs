@@ -2459,7 +2459,10 @@ async fn a_late_sheet_waits_for_the_next_round_when_the_secretariat_chooses() {
         };
         assert!(matches!(
             defer(s3, "Chuyển").await,
-            Err(StoreError::Rule(WorkflowError::AlreadyAppraised { leaves: 1, .. }))
+            Err(StoreError::Rule(WorkflowError::AlreadyAppraised {
+                leaves: 1,
+                ..
+            }))
         ));
         assert!(matches!(
             defer(s0, "  ").await,
@@ -2561,17 +2564,17 @@ async fn a_returned_sheet_goes_back_to_draft_with_a_date_to_resubmit_by() {
         let back = give_back(s0, today(), "Số liệu tiêu chí 2.1 chưa khớp", None)
             .await
             .unwrap();
-        assert_eq!(
-            (back.status(), back.current_round),
-            (SheetStatus::Draft, 0)
-        );
+        assert_eq!((back.status(), back.current_round), (SheetStatus::Draft, 0));
         // Scored: refused; no reason: refused; not the secretariat: refused.
         appraise(db, s1, f.node("1.2"), Some("0.5"), false)
             .await
             .unwrap();
         assert!(matches!(
             give_back(s1, today(), "Trả lại", None).await,
-            Err(StoreError::Rule(WorkflowError::AlreadyAppraised { leaves: 1, .. }))
+            Err(StoreError::Rule(WorkflowError::AlreadyAppraised {
+                leaves: 1,
+                ..
+            }))
         ));
         submit(db, s2).await.unwrap();
         assert!(matches!(

@@ -33,7 +33,7 @@ fn leader() -> Actor {
 }
 
 /// The demo campaign (open, departments and communes, two appraisal rounds).
-async fn demo_campaign(db: &Db) -> i64 {
+pub(crate) async fn demo_campaign(db: &Db) -> i64 {
     campaigns::list(db)
         .await
         .unwrap()
@@ -53,7 +53,7 @@ async fn unit_id(db: &Db, code: &str) -> i64 {
         .id
 }
 
-async fn sheet_of(db: &Db, campaign: i64, code: &str) -> i64 {
+pub(crate) async fn sheet_of(db: &Db, campaign: i64, code: &str) -> i64 {
     let unit = unit_id(db, code).await;
     sheets::sheet_for_unit(db, &Actor::system("test"), campaign, unit)
         .await
@@ -90,7 +90,7 @@ fn value_at(leaf: &chiso_domain::Node, fraction: f64) -> Points {
 /// Fills every self-assessed leaf (explanations where evidence is required) the way a unit
 /// would, and optionally submits as the leader. `only` limits the leaves filled (a partly
 /// filled sheet).
-async fn fill(db: &Db, sheet: i64, fraction: f64, only: Option<usize>, submit: bool) {
+pub(crate) async fn fill(db: &Db, sheet: i64, fraction: f64, only: Option<usize>, submit: bool) {
     let scope = sheets::scope(db, sheet).await.unwrap();
     let framework = scope.framework();
     let leaves: Vec<_> = framework

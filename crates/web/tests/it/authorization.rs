@@ -143,6 +143,10 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/tham-dinh/{sheet}/tieu-chi/{node}", APPRAISER),
     // Accepting the unit's points of an area or a whole sheet: appraisers only.
     ("POST", "/tham-dinh/{sheet}/chap-nhan", APPRAISER),
+    // The secretariat's steps on one sheet: returning it, moving it to the next round.
+    ("GET", "/tham-dinh/{sheet}/tra-lai", STAFF),
+    ("POST", "/tham-dinh/{sheet}/tra-lai", STAFF),
+    ("POST", "/tham-dinh/{sheet}/chuyen-vong-sau", STAFF),
     // Round control, extensions, finalize, publish: staff (an empty form is refused with 422).
     // The checklist before a step (without a step named: 404 for staff).
     ("GET", "/dot-danh-gia/{campaign}/kiem-tra", STAFF),
