@@ -251,6 +251,88 @@ async fn draft_campaign(db: &Db, year: i64, title: &str) -> i64 {
     .unwrap()
 }
 
+/// Two to five units of a group side by side, area by area: the chosen units' points and area
+/// ranks as published, one bar per unit and area, a unit of another group left out with a
+/// note (the limit of five is the use case's unit test).
+async fn units_compared(app: &TestApp, campaign: i64, departments: &sheets::PublishedGroup) {
+    let backend = app.backend;
+    let ranked: Vec<&sheets::PublishedUnit> = departments
+        .units
+        .iter()
+        .filter(|u| u.outcome.is_none())
+        .collect();
+    assert!(
+        ranked.len() >= 2,
+        "{backend:?}: the test ranks two departments or more"
+    );
+    let anchor = ranked[1];
+    let base = format!(
+        "/dot-danh-gia/{campaign}/ket-qua/don-vi/{}/so-sanh",
+        anchor.unit_id
+    );
+    // Nothing chosen yet: the picker offers the group.
+    let (status, body) = app.get_text(&base).await;
+    assert_eq!(status, 200, "{backend:?}");
+    assert!(body.contains("id=\"compare-empty\""), "{backend:?}");
+    assert!(
+        body.contains(&format!("name=\"voi\" value=\"{}\"", ranked[0].unit_id)),
+        "{backend:?}"
+    );
+    let compared: Vec<&sheets::PublishedUnit> = std::iter::once(anchor)
+        .chain(
+            ranked
+                .iter()
+                .copied()
+                .filter(|u| u.unit_id != anchor.unit_id)
+                .take(4),
+        )
+        .collect();
+    let asked: Vec<String> = compared[1..]
+        .iter()
+        .map(|u| format!("voi={}", u.unit_id))
+        .collect();
+    // An id outside the departments' group is left out with a note.
+    let (status, body) = app
+        .get_text(&format!("{base}?{}&voi=999999", asked.join("&")))
+        .await;
+    assert_eq!(status, 200, "{backend:?}");
+    assert!(
+        body.contains("1 đơn vị được chọn không cùng nhóm xếp hạng"),
+        "{backend:?}"
+    );
+    let table = &body[body.find("id=\"compare-table\"").expect("the table")..];
+    for unit in &compared {
+        assert!(
+            table.contains(&format!("data-unit=\"{}\"", unit.unit_code)),
+            "{backend:?}: {}",
+            unit.unit_code
+        );
+        assert!(
+            table.contains(&format!(">{}/{}</th>", unit.rank, departments.units.len())),
+            "{backend:?}: rank of {}",
+            unit.unit_code
+        );
+    }
+    // Each area: every unit's points with the decimal comma, one bar per unit.
+    let area = &anchor.areas[0];
+    let row = &table[table
+        .find(&format!("data-area=\"{}\"", area.code))
+        .expect("the first area's row")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    for unit in &compared {
+        assert!(
+            row.contains(&vi(unit.areas[0].points)),
+            "{backend:?}: {} in area {}",
+            unit.unit_code,
+            area.code
+        );
+    }
+    let chart = &body[body.find("id=\"compare-chart\"").unwrap()..];
+    let svg = &chart[..chart.find("</svg>").unwrap()];
+    assert_eq!(svg.matches("<rect").count(), compared.len(), "{backend:?}");
+    assert!(svg.contains("role=\"img\" aria-label="), "{backend:?}");
+}
+
 /// A unit's page in published results and "what it takes" with the simulator (docs/method.md
 /// §7.2): where it stands and why, the points needed for rank 1 with the leaves proposed, and
 /// the proposal applied in the simulator reaching that rank; refusals in Vietnamese.
@@ -1342,6 +1424,7 @@ async fn rounds_explanations_finalization_and_publication() {
         // A unit's page and what it takes, for every signed-in role after publication.
         app.login("xemketqua").await;
         unit_results_explained(&app, db, campaign, departments).await;
+        units_compared(&app, campaign, departments).await;
 
         // The results as .xlsx: the same ranking.
         let (status, kind, bytes) =

@@ -175,6 +175,11 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
         "/dot-danh-gia/{campaign}/ket-qua/don-vi/{unit}/muc-tieu",
         STAFF,
     ),
+    (
+        "GET",
+        "/dot-danh-gia/{campaign}/ket-qua/don-vi/{unit}/so-sanh",
+        STAFF,
+    ),
     ("GET", "/dot-danh-gia/{campaign}/nhat-ky.csv", STAFF),
     // Surveys: staff screens. Reading needs ViewSetup (every role, viewers included),
     // every change ManageCampaigns. `{wave}`, `{device}`, `{service}`, `{job}` and `{node}` have no target

@@ -16,6 +16,7 @@ use chiso_domain::{Bands, Framework, evaluate};
 use chiso_store::assessments::{self, GroupFinals};
 use chiso_store::campaigns::{self, CampaignRow};
 
+pub mod compare;
 pub mod ranking;
 
 use crate::auth::Principal;

@@ -22,6 +22,7 @@ use crate::routes::campaigns::shared::{group_label, pts};
 use crate::state::AppState;
 use crate::views::Page;
 
+mod compare;
 mod dashboard;
 mod target;
 mod unit;
@@ -33,6 +34,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/dot-danh-gia/{id}/ket-qua/don-vi/{unit}/muc-tieu",
             get(target::page),
+        )
+        .route(
+            "/dot-danh-gia/{id}/ket-qua/don-vi/{unit}/so-sanh",
+            get(compare::page),
         )
 }
 

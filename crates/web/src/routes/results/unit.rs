@@ -54,6 +54,7 @@ pub struct UnitPage {
     trend: Vec<TrendPoint>,
     sheet_href: Option<String>,
     target_href: String,
+    compare_href: String,
     results_href: String,
 }
 
@@ -79,6 +80,7 @@ pub async fn page(
         trend,
         sheet_href,
         target_href: target_path(campaign_id, unit_id),
+        compare_href: format!("{}/so-sanh", unit_path(campaign_id, unit_id)),
         results_href: format!("/dot-danh-gia/{campaign_id}/ket-qua"),
         s: top,
     })
