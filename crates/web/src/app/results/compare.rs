@@ -54,13 +54,21 @@ pub fn compare<'a>(evaluation: &'a Evaluation, anchor: i64, asked: &[i64]) -> Co
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chiso_domain::evaluation::UnitPoints;
+    use chiso_domain::Points;
+    use chiso_domain::compute::UnitPoints;
 
     fn unit(code: &str) -> UnitOutcome {
         UnitOutcome {
             code: code.into(),
             group: None,
-            points: UnitPoints::default(),
+            points: UnitPoints {
+                node_points: Vec::new(),
+                tree_points: Points::ZERO,
+                bonus: Points::ZERO,
+                penalty: Points::ZERO,
+                points: Points::ZERO,
+                missing: Vec::new(),
+            },
             index: 0.0,
             index_hundredths: 0,
             rank: 1,
