@@ -43,7 +43,7 @@ pub(crate) async fn demo_campaign(db: &Db) -> i64 {
         .id
 }
 
-async fn unit_id(db: &Db, code: &str) -> i64 {
+pub(crate) async fn unit_id(db: &Db, code: &str) -> i64 {
     units::list(db)
         .await
         .unwrap()

@@ -10,6 +10,7 @@
 use chiso_domain::access::Permission;
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::evaluation::{Evaluation, UnitOutcome};
+use chiso_domain::leaf_change::{self, LeafChange};
 use chiso_domain::simulator::{self, Change, SimulationError};
 use chiso_domain::weakness::{self, Recoverable, Target, TargetError, WhatItTakes};
 use chiso_domain::{Bands, Framework, evaluate};
@@ -22,6 +23,12 @@ pub mod ranking;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
+
+/// The leaves of a unit that fell since an earlier campaign.
+pub struct Fallen {
+    pub campaign: CampaignRow,
+    pub leaves: Vec<LeafChange>,
+}
 
 /// One unit's group of a campaign, evaluated: the context of every analysis of that unit.
 pub struct UnitStanding {
@@ -101,6 +108,45 @@ impl UnitStanding {
     /// The points and leaves needed for a target rank or index.
     pub fn what_it_takes(&self, target: Target) -> Result<WhatItTakes, TargetError> {
         weakness::what_it_takes(self.framework(), &self.evaluation, self.outcome(), target)
+    }
+
+    /// The unit's leaves that fell since the latest earlier published campaign that ranked it
+    /// (docs/method.md §7.2), with that campaign; `None` when no earlier campaign ranked it.
+    /// One campaign's final values are read per earlier campaign tried, latest first.
+    pub async fn fallen_since(&self, state: &AppState) -> AppResult<Option<Fallen>> {
+        let Some(sheet) = self
+            .group
+            .inputs
+            .iter()
+            .find(|i| i.code == self.key)
+            .map(|i| &i.sheet)
+        else {
+            return Ok(None);
+        };
+        let mut earlier: Vec<CampaignRow> = campaigns::list(&state.db)
+            .await?
+            .into_iter()
+            .filter(|c| c.state() == CampaignState::Published && c.id != self.campaign.id)
+            .filter(|c| (c.year, c.id) < (self.campaign.year, self.campaign.id))
+            .collect();
+        earlier.sort_by_key(|c| std::cmp::Reverse((c.year, c.id)));
+        for campaign in earlier {
+            let groups = assessments::group_finals(&state.db, campaign.id).await?;
+            let Some(group) = groups.iter().find(|g| g.units.contains_key(&self.unit_id)) else {
+                continue;
+            };
+            let Some(previous) = group.inputs.iter().find(|i| i.code == self.key) else {
+                continue;
+            };
+            let leaves = leaf_change::fallen_leaves(
+                self.framework(),
+                sheet,
+                &group.stored.framework,
+                &previous.sheet,
+            );
+            return Ok(Some(Fallen { campaign, leaves }));
+        }
+        Ok(None)
     }
 
     /// The unit's outcome with some leaves changed, the others as they stand.

@@ -1,10 +1,13 @@
 //! A unit's page in a campaign's results (GET /dot-danh-gia/{id}/ket-qua/don-vi/{unit}).
 
+use std::collections::HashMap;
+
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::weakness;
 use chiso_store::campaigns;
 
 use super::*;
+use crate::app::results::Fallen;
 
 /// An area of the unit against the group.
 pub struct AreaLine {
@@ -31,6 +34,20 @@ pub struct LossLine {
     pub median: String,
     /// "k/n": units of the group at full marks.
     pub full_marks: String,
+    /// The council's last comment on the leaf, for a reader of the sheet.
+    pub comment: Option<String>,
+}
+
+/// A leaf that scored a smaller share of its maximum than in the earlier campaign.
+pub struct FallenLine {
+    pub code: String,
+    pub title: String,
+    pub points: String,
+    pub max: String,
+    pub previous: String,
+    /// The earlier leaves compared, when they are not the leaf's own code.
+    pub previous_codes: Option<String>,
+    pub drop: String,
 }
 
 /// The unit in one published campaign.
@@ -51,6 +68,9 @@ pub struct UnitPage {
     s: Standing,
     areas: Vec<AreaLine>,
     losses: Vec<LossLine>,
+    /// The earlier campaign compared and the leaves that fell since it.
+    fallen_since: Option<String>,
+    fallen: Vec<FallenLine>,
     trend: Vec<TrendPoint>,
     sheet_href: Option<String>,
     target_href: String,
@@ -70,13 +90,23 @@ pub async fn page(
     let s = &standing_of;
     let trend = trend(&state, s, lang).await?;
     let sheet_href = sheet_link(&state, &principal, s).await?;
+    // The council's comments go to readers of the sheet only (the public pages never show them).
+    let comments = match &sheet_href {
+        Some(_) => council_comments(&state, s).await?,
+        None => HashMap::new(),
+    };
+    let fallen = s.fallen_since(&state).await?;
     let mut page = Page::new(&context, "results.unit_title");
     let top = standing(lang, s);
     page.title = format!("{} – {}", top.unit_name, s.campaign.title);
     Ok(UnitPage {
         page,
         areas: areas(lang, s),
-        losses: losses(lang, s),
+        losses: losses(lang, s, &comments),
+        fallen_since: fallen.as_ref().map(|f| f.campaign.title.clone()),
+        fallen: fallen
+            .map(|f| fallen_lines(lang, s, &f))
+            .unwrap_or_default(),
         trend,
         sheet_href,
         target_href: target_path(campaign_id, unit_id),
@@ -119,7 +149,65 @@ fn areas(lang: Lang, s: &UnitStanding) -> Vec<AreaLine> {
         .collect()
 }
 
-fn losses(lang: Lang, s: &UnitStanding) -> Vec<LossLine> {
+fn fallen_lines(lang: Lang, s: &UnitStanding, fallen: &Fallen) -> Vec<FallenLine> {
+    let framework = s.framework();
+    fallen
+        .leaves
+        .iter()
+        .map(|change| {
+            let node = framework.node(change.leaf);
+            let own = change.previous_codes.len() == 1 && change.previous_codes[0] == node.code;
+            FallenLine {
+                code: node.code.clone(),
+                title: node.title.clone(),
+                points: pts(lang, change.points),
+                max: pts(lang, change.max_points),
+                previous: format!(
+                    "{}/{}",
+                    pts(lang, change.previous_points),
+                    pts(lang, change.previous_max)
+                ),
+                previous_codes: (!own).then(|| change.previous_codes.join(", ")),
+                drop: i18n::number(lang, change.drop, 2),
+            }
+        })
+        .collect()
+}
+
+/// The council's last comment on each leaf of the unit's sheet, by leaf code.
+async fn council_comments(
+    state: &AppState,
+    s: &UnitStanding,
+) -> AppResult<HashMap<String, String>> {
+    let Some(sheet) = assessments::find_sheet(&state.db, s.campaign.id, s.unit_id).await? else {
+        return Ok(HashMap::new());
+    };
+    let codes: HashMap<i64, &String> = s
+        .group
+        .stored
+        .node_ids
+        .iter()
+        .map(|(code, id)| (*id, code))
+        .collect();
+    let mut comments: HashMap<String, (i64, String)> = HashMap::new();
+    for row in assessments::leaf_scores(&state.db, sheet.id).await? {
+        let (Some(comment), Some(code)) = (row.comment, codes.get(&row.node_id)) else {
+            continue;
+        };
+        if row.stage < 1 || comment.trim().is_empty() {
+            continue;
+        }
+        let slot = comments
+            .entry((*code).clone())
+            .or_insert((row.stage, comment.clone()));
+        if row.stage >= slot.0 {
+            *slot = (row.stage, comment);
+        }
+    }
+    Ok(comments.into_iter().map(|(k, (_, c))| (k, c)).collect())
+}
+
+fn losses(lang: Lang, s: &UnitStanding, comments: &HashMap<String, String>) -> Vec<LossLine> {
     let framework = s.framework();
     let peers = weakness::compare_with_peers(framework, &s.evaluation, s.outcome());
     s.recoverable()
@@ -137,6 +225,7 @@ fn losses(lang: Lang, s: &UnitStanding) -> Vec<LossLine> {
                 best: peer.map_or_else(|| "—".into(), |p| pts(lang, p.best)),
                 median: peer.map_or_else(|| "—".into(), |p| pts(lang, p.median)),
                 full_marks: format!("{}/{}", r.full_marks, r.units),
+                comment: comments.get(&node.code).cloned(),
             }
         })
         .collect()
