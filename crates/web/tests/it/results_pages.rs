@@ -152,6 +152,19 @@ async fn a_units_page_shows_the_leaves_that_fell_and_the_councils_comments() {
             losses.contains("Kế hoạch CCHC ban hành chậm so với quy định"),
             "{backend:?}"
         );
+        // The trend over both campaigns as a line, with its text alternative.
+        let chart = &body[body.find("id=\"trend-chart\"").expect("the trend chart")..];
+        assert_eq!(
+            chart[..chart.find("</svg>").unwrap()]
+                .matches("<circle")
+                .count(),
+            2,
+            "{backend:?}"
+        );
+        assert!(
+            chart.contains("aria-label=\"Chỉ số qua các đợt đánh giá: 2001: "),
+            "{backend:?}"
+        );
         // The earlier campaign has nothing earlier: no section.
         let (status, body) = app
             .get_text(&format!(

@@ -52,6 +52,8 @@ pub struct FallenLine {
 
 /// The unit in one published campaign.
 pub struct TrendPoint {
+    /// The index in hundredths, for the chart.
+    pub hundredths: i64,
     pub year: i64,
     pub campaign_id: i64,
     pub title: String,
@@ -72,6 +74,8 @@ pub struct UnitPage {
     fallen_since: Option<String>,
     fallen: Vec<FallenLine>,
     trend: Vec<TrendPoint>,
+    /// The trend as a line chart, from two campaigns on.
+    trend_chart: Option<TrendChart>,
     sheet_href: Option<String>,
     target_href: String,
     compare_href: String,
@@ -89,6 +93,7 @@ pub async fn page(
     let lang = context.lang;
     let s = &standing_of;
     let trend = trend(&state, s, lang).await?;
+    let trend_chart = trend_chart(lang, &trend);
     let sheet_href = sheet_link(&state, &principal, s).await?;
     // The council's comments go to readers of the sheet only (the public pages never show them).
     let comments = match &sheet_href {
@@ -108,6 +113,7 @@ pub async fn page(
             .map(|f| fallen_lines(lang, s, &f))
             .unwrap_or_default(),
         trend,
+        trend_chart,
         sheet_href,
         target_href: target_path(campaign_id, unit_id),
         compare_href: format!("{}/so-sanh", unit_path(campaign_id, unit_id)),
@@ -147,6 +153,66 @@ fn areas(lang: Lang, s: &UnitStanding) -> Vec<AreaLine> {
             }
         })
         .collect()
+}
+
+/// A point of the trend chart: where it is drawn and what it says.
+pub struct ChartPoint {
+    pub x: String,
+    pub y: String,
+    pub year: i64,
+    pub index: String,
+    pub current: bool,
+}
+
+/// The unit's index over the campaigns, drawn on the server: a line over a 0–100 scale, each
+/// campaign a labelled point.
+pub struct TrendChart {
+    pub points: Vec<ChartPoint>,
+    pub line: String,
+    pub alt: String,
+}
+
+const CHART_W: f64 = 600.0;
+const CHART_H: f64 = 180.0;
+const PAD: f64 = 30.0;
+
+fn trend_chart(lang: Lang, trend: &[TrendPoint]) -> Option<TrendChart> {
+    if trend.len() < 2 {
+        return None;
+    }
+    let step = (CHART_W - 2.0 * PAD) / (trend.len() - 1) as f64;
+    let points: Vec<ChartPoint> = trend
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let share = (p.hundredths as f64 / 10_000.0).clamp(0.0, 1.0);
+            ChartPoint {
+                x: format!("{:.1}", PAD + step * i as f64),
+                y: format!("{:.1}", CHART_H - PAD - share * (CHART_H - 2.0 * PAD)),
+                year: p.year,
+                index: p.index.clone(),
+                current: p.current,
+            }
+        })
+        .collect();
+    let line = points
+        .iter()
+        .map(|p| format!("{},{}", p.x, p.y))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let alt = i18n::fill(
+        lang,
+        "results.trend_alt",
+        &[(
+            "points",
+            &points
+                .iter()
+                .map(|p| format!("{}: {}", p.year, p.index))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )],
+    );
+    Some(TrendChart { points, line, alt })
 }
 
 fn fallen_lines(lang: Lang, s: &UnitStanding, fallen: &Fallen) -> Vec<FallenLine> {
@@ -242,6 +308,7 @@ async fn trend(state: &AppState, s: &UnitStanding, lang: Lang) -> AppResult<Vec<
                 year: campaign.year,
                 campaign_id: campaign.id,
                 title: campaign.title.clone(),
+                hundredths: outcome.index_hundredths,
                 index: index_text(lang, outcome.index_hundredths),
                 rank: outcome.rank,
                 of: s.evaluation.units.len(),
@@ -261,6 +328,7 @@ async fn trend(state: &AppState, s: &UnitStanding, lang: Lang) -> AppResult<Vec<
                     year: campaign.year,
                     campaign_id: campaign.id,
                     title: campaign.title.clone(),
+                    hundredths: unit.index_hundredths,
                     index: index_text(lang, unit.index_hundredths),
                     rank: unit.rank,
                     of: group.units.len(),
