@@ -103,18 +103,15 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
             .exists()
             .then(|| PathBuf::from("chiso.toml"))
     });
-    let settings = layered_settings(path.as_deref())?;
-    let parse_bind = |bind: &str| {
-        bind.parse().map_err(|_| {
+    let mut settings = layered_settings(path.as_deref())?;
+    if let Some(bind) = args.bind.as_deref().or(settings.bind.as_deref()) {
+        config.bind = bind.parse().map_err(|_| {
             CliError::Usage(format!(
                 "bind: '{bind}' is not an address such as 127.0.0.1:8080"
             ))
-        })
-    };
-    if let Some(bind) = args.bind.as_deref().or(settings.bind.as_deref()) {
-        config.bind = parse_bind(bind)?;
+        })?;
     }
-    if let Some(url) = args.database_url.clone().or(settings.database_url) {
+    if let Some(url) = args.database_url.clone().or(settings.database_url.take()) {
         config.database_url = url;
     }
     if let Some(demo) = settings.demo_data {
@@ -123,9 +120,28 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
     if args.no_demo {
         config.demo_data = false;
     }
+    take_settings(&mut config, &mut settings);
+    if config.notice_minutes == 0 {
+        return Err(CliError::Usage("notice_minutes: must be at least 1".into()));
+    }
+    if let Some(proxies) = trusted_proxies(settings.trusted_proxies, settings.trust_proxy)? {
+        config.trusted_proxies = proxies;
+    }
+    if let Some(url) = settings.public_url {
+        config.public_url = Some(public_url(url)?);
+    }
+    if let Some(mb) = settings.max_upload_mb {
+        config.max_upload_bytes = mb * 1024 * 1024;
+    }
+    check_limits(&config)?;
+    Ok(config)
+}
+
+/// The settings that are taken as they are, when given.
+fn take_settings(config: &mut Config, settings: &mut Settings) {
     macro_rules! take {
         ($($field:ident),*) => {
-            $(if let Some(value) = settings.$field {
+            $(if let Some(value) = settings.$field.take() {
                 config.$field = value;
             })*
         };
@@ -145,18 +161,22 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
         notice_minutes,
         authority_name
     );
-    if let Some(logo) = settings.authority_logo {
+    if let Some(logo) = settings.authority_logo.take() {
         config.authority_logo = Some(logo);
     }
-    if let Some(url) = settings.smtp_url.filter(|u| !u.trim().is_empty()) {
+    if let Some(url) = settings.smtp_url.take().filter(|u| !u.trim().is_empty()) {
         config.smtp_url = Some(url);
     }
-    if config.notice_minutes == 0 {
-        return Err(CliError::Usage("notice_minutes: must be at least 1".into()));
-    }
-    // `trust_proxy = true` alone means one load balancer in front; `trusted_proxies` names
-    // them exactly (a number of hops, or their networks).
-    match settings.trusted_proxies {
+}
+
+/// The proxies whose forwarded addresses are trusted: `trust_proxy = true` alone means one
+/// load balancer in front; `trusted_proxies` names them exactly (a number of hops, or their
+/// networks). `None` leaves the default.
+fn trusted_proxies(
+    value: Option<figment::value::Value>,
+    trust_proxy: Option<bool>,
+) -> Result<Option<chiso_web::client::TrustedProxies>, CliError> {
+    match value {
         Some(value) => {
             let text = match &value {
                 figment::value::Value::String(_, text) => text.clone(),
@@ -165,29 +185,30 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
                 }
                 _ => String::new(),
             };
-            config.trusted_proxies = text
-                .parse()
-                .map_err(|e| CliError::Usage(format!("trusted_proxies: {e}")))?;
+            text.parse()
+                .map(Some)
+                .map_err(|e| CliError::Usage(format!("trusted_proxies: {e}")))
         }
-        None if settings.trust_proxy == Some(true) => {
-            config.trusted_proxies = chiso_web::client::TrustedProxies::Count(1);
-        }
-        None => {}
+        None if trust_proxy == Some(true) => Ok(Some(chiso_web::client::TrustedProxies::Count(1))),
+        None => Ok(None),
     }
-    if let Some(url) = settings.public_url {
-        let parsed = url::Url::parse(&url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
-        if parsed.is_none() {
-            return Err(CliError::Usage(format!(
-                "public_url: '{url}' is not an http(s) address such as https://cchc.example.gov.vn"
-            )));
-        }
-        config.public_url = Some(url);
+}
+
+/// The public address, which must be an http(s) address with a host.
+fn public_url(url: String) -> Result<String, CliError> {
+    let parsed = url::Url::parse(&url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    if parsed.is_none() {
+        return Err(CliError::Usage(format!(
+            "public_url: '{url}' is not an http(s) address such as https://cchc.example.gov.vn"
+        )));
     }
-    if let Some(mb) = settings.max_upload_mb {
-        config.max_upload_bytes = mb * 1024 * 1024;
-    }
+    Ok(url)
+}
+
+/// The limits that must be at least 1 (and the group commit at most a batch).
+fn check_limits(config: &Config) -> Result<(), CliError> {
     if config.password_checks == 0 || config.session_absolute_hours < 1 {
         return Err(CliError::Usage(
             "password_checks and session_absolute_hours: must be at least 1".into(),
@@ -204,7 +225,7 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
             chiso_store::surveys::MAX_BATCH
         )));
     }
-    Ok(config)
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

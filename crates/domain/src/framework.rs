@@ -292,36 +292,51 @@ fn is_valid_code(code: &str) -> bool {
         .all(|segment| !segment.is_empty() && segment.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
-impl Framework {
-    /// Builds and checks a framework. Every problem of every row is reported, sorted by row;
-    /// a framework with any problem is not built (docs/formats.md §1: "nothing is imported when
-    /// any row is wrong").
-    pub fn build(
-        meta: FrameworkMeta,
-        specs: Vec<NodeSpec>,
-    ) -> Result<Framework, Vec<FrameworkError>> {
-        let mut errors = Vec::new();
-        let mut push = |spec: &NodeSpec, problem: FrameworkProblem| {
-            errors.push(FrameworkError {
-                row: spec.row,
-                code: spec.code.clone(),
-                problem,
-            })
-        };
+/// The tree of a framework's rows as it is checked: each row's parent and children (by
+/// position), the depth-first order from the roots, and the methods, depths and maximum
+/// points worked out along it.
+struct Shape {
+    by_code: HashMap<String, NodeId>,
+    parent: Vec<Option<NodeId>>,
+    children: Vec<Vec<NodeId>>,
+    top_down: Vec<NodeId>,
+    method: Vec<Method>,
+    depth: Vec<usize>,
+    max_points: Vec<Points>,
+}
 
-        // Codes: present, well formed, unique.
+/// The problems found in a framework's rows, in the order the checks find them.
+struct Problems<'a> {
+    specs: &'a [NodeSpec],
+    errors: Vec<FrameworkError>,
+}
+
+impl Problems<'_> {
+    fn push(&mut self, id: NodeId, problem: FrameworkProblem) {
+        let spec = &self.specs[id];
+        self.errors.push(FrameworkError {
+            row: spec.row,
+            code: spec.code.clone(),
+            problem,
+        })
+    }
+
+    /// Codes: present, well formed, unique; titles present; points not negative. Returns the
+    /// rows by code and which rows can be placed in the tree.
+    fn codes(&mut self) -> (HashMap<String, NodeId>, Vec<bool>) {
+        let specs = self.specs;
         let mut by_code: HashMap<String, NodeId> = HashMap::new();
         let mut usable = vec![true; specs.len()];
         for (id, spec) in specs.iter().enumerate() {
             if spec.code.is_empty() {
-                push(spec, FrameworkProblem::EmptyCode);
+                self.push(id, FrameworkProblem::EmptyCode);
                 usable[id] = false;
             } else if !is_valid_code(&spec.code) {
-                push(spec, FrameworkProblem::InvalidCode);
+                self.push(id, FrameworkProblem::InvalidCode);
                 usable[id] = false;
             } else if let Some(&first) = by_code.get(&spec.code) {
-                push(
-                    spec,
+                self.push(
+                    id,
                     FrameworkProblem::DuplicateCode {
                         first_row: specs[first].row,
                     },
@@ -331,16 +346,25 @@ impl Framework {
                 by_code.insert(spec.code.clone(), id);
             }
             if spec.title.trim().is_empty() {
-                push(spec, FrameworkProblem::EmptyTitle);
+                self.push(id, FrameworkProblem::EmptyTitle);
             }
             if let Some(max) = spec.max_points
                 && max.is_negative()
             {
-                push(spec, FrameworkProblem::NegativePoints { value: max });
+                self.push(id, FrameworkProblem::NegativePoints { value: max });
             }
         }
+        (by_code, usable)
+    }
 
-        // Parents and children.
+    /// Parents and children of the usable rows; a row whose parent is missing becomes
+    /// unusable.
+    fn links(
+        &mut self,
+        by_code: &HashMap<String, NodeId>,
+        usable: &mut [bool],
+    ) -> (Vec<Option<NodeId>>, Vec<Vec<NodeId>>) {
+        let specs = self.specs;
         let mut parent: Vec<Option<NodeId>> = vec![None; specs.len()];
         let mut children: Vec<Vec<NodeId>> = vec![Vec::new(); specs.len()];
         for (id, spec) in specs.iter().enumerate() {
@@ -354,8 +378,8 @@ impl Framework {
                         children[p].push(id);
                     }
                     None => {
-                        push(
-                            spec,
+                        self.push(
+                            id,
                             FrameworkProblem::MissingParent {
                                 parent: parent_code.to_string(),
                             },
@@ -365,23 +389,20 @@ impl Framework {
                 }
             }
         }
+        (parent, children)
+    }
 
-        // Depth-first order from the roots; nodes cut off by a missing parent are skipped.
-        let roots: Vec<NodeId> = (0..specs.len())
-            .filter(|&id| usable[id] && parent[id].is_none())
-            .collect();
-        let mut top_down = Vec::with_capacity(specs.len());
-        let mut stack: Vec<NodeId> = roots.iter().rev().copied().collect();
-        while let Some(id) = stack.pop() {
-            top_down.push(id);
-            stack.extend(children[id].iter().rev());
-        }
-
-        // Methods: inherited when not stated; bonus and penalty only at the top or under a
-        // node of the same method.
+    /// Methods: inherited when not stated; bonus and penalty only at the top or under a node
+    /// of the same method. Returns each row's method and depth.
+    fn methods(
+        &mut self,
+        top_down: &[NodeId],
+        parent: &[Option<NodeId>],
+    ) -> (Vec<Method>, Vec<usize>) {
+        let specs = self.specs;
         let mut method = vec![Method::SelfAssessed; specs.len()];
         let mut depth = vec![1usize; specs.len()];
-        for &id in &top_down {
+        for &id in top_down {
             let spec = &specs[id];
             match parent[id] {
                 None => method[id] = spec.method.unwrap_or_default(),
@@ -395,8 +416,8 @@ impl Framework {
                         !own.is_outside_tree()
                     };
                     if !allowed {
-                        push(
-                            spec,
+                        self.push(
+                            id,
                             FrameworkProblem::MisplacedMethod {
                                 method: own,
                                 parent_method: inherited,
@@ -407,15 +428,19 @@ impl Framework {
                 }
             }
         }
+        (method, depth)
+    }
 
-        // Max points: leaves must state them; inner nodes equal their children's sum.
+    /// Max points: leaves must state them; inner nodes equal their children's sum.
+    fn max_points(&mut self, top_down: &[NodeId], children: &[Vec<NodeId>]) -> Vec<Points> {
+        let specs = self.specs;
         let mut max_points = vec![Points::ZERO; specs.len()];
         for &id in top_down.iter().rev() {
             let spec = &specs[id];
             if children[id].is_empty() {
                 match spec.max_points {
                     Some(max) => max_points[id] = max,
-                    None => push(spec, FrameworkProblem::LeafWithoutMaxPoints),
+                    None => self.push(id, FrameworkProblem::LeafWithoutMaxPoints),
                 }
             } else {
                 let sum: Points = children[id].iter().map(|&c| max_points[c]).sum();
@@ -425,8 +450,8 @@ impl Framework {
                         .iter()
                         .any(|&c| specs[c].max_points.is_none() && children[c].is_empty())
                 {
-                    push(
-                        spec,
+                    self.push(
+                        id,
                         FrameworkProblem::SumMismatch {
                             stated,
                             children: sum,
@@ -436,35 +461,121 @@ impl Framework {
                 max_points[id] = spec.max_points.unwrap_or(sum);
             }
         }
+        max_points
+    }
 
-        // Rules.
-        for &id in &top_down {
-            let spec = &specs[id];
-            let Some(rule) = &spec.rule else { continue };
-            if !children[id].is_empty() {
-                push(spec, FrameworkProblem::RuleOnInnerNode);
+    /// Rules: on leaves only, a survey rule on a survey leaf, each fitting its leaf.
+    fn rules(&mut self, shape: &Shape) {
+        for &id in &shape.top_down {
+            let Some(rule) = &self.specs[id].rule else {
+                continue;
+            };
+            if !shape.children[id].is_empty() {
+                self.push(id, FrameworkProblem::RuleOnInnerNode);
                 continue;
             }
-            if matches!(rule, Rule::Survey { .. }) && method[id] != Method::Survey {
-                push(spec, FrameworkProblem::SurveyRuleOnNonSurveyLeaf);
+            if matches!(rule, Rule::Survey { .. }) && shape.method[id] != Method::Survey {
+                self.push(id, FrameworkProblem::SurveyRuleOnNonSurveyLeaf);
             }
-            for problem in rule.problems(max_points[id]) {
-                push(spec, FrameworkProblem::BadRule { problem });
+            for problem in rule.problems(shape.max_points[id]) {
+                self.push(id, FrameworkProblem::BadRule { problem });
             }
         }
+    }
 
-        if !top_down
+    /// Every check of every row, in order; the shape of the tree they find.
+    fn check(&mut self) -> Shape {
+        let (by_code, mut usable) = self.codes();
+        let (parent, children) = self.links(&by_code, &mut usable);
+        let top_down = depth_first(&usable, &parent, &children);
+        let (method, depth) = self.methods(&top_down, &parent);
+        let max_points = self.max_points(&top_down, &children);
+        let shape = Shape {
+            by_code,
+            parent,
+            children,
+            top_down,
+            method,
+            depth,
+            max_points,
+        };
+        self.rules(&shape);
+        if !shape
+            .top_down
             .iter()
-            .any(|&id| parent[id].is_none() && !method[id].is_outside_tree())
-            && errors.is_empty()
+            .any(|&id| shape.parent[id].is_none() && !shape.method[id].is_outside_tree())
+            && self.errors.is_empty()
         {
-            errors.push(FrameworkError {
-                row: specs.first().map(|s| s.row).unwrap_or(1),
+            self.errors.push(FrameworkError {
+                row: self.specs.first().map(|s| s.row).unwrap_or(1),
                 code: String::new(),
                 problem: FrameworkProblem::NoTree,
             });
         }
+        shape
+    }
+}
 
+/// Depth-first order from the roots; nodes cut off by a missing parent are skipped.
+fn depth_first(
+    usable: &[bool],
+    parent: &[Option<NodeId>],
+    children: &[Vec<NodeId>],
+) -> Vec<NodeId> {
+    let roots: Vec<NodeId> = (0..usable.len())
+        .filter(|&id| usable[id] && parent[id].is_none())
+        .collect();
+    let mut top_down = Vec::with_capacity(usable.len());
+    let mut stack: Vec<NodeId> = roots.iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        top_down.push(id);
+        stack.extend(children[id].iter().rev());
+    }
+    top_down
+}
+
+/// A checked row as a node of the tree.
+fn node_of(id: NodeId, spec: NodeSpec, shape: &Shape) -> Node {
+    Node {
+        max_points_stated: spec.max_points.is_some(),
+        method_stated: spec.method.is_some(),
+        // Surrounding spaces are never meaningful in a title; trimming them here makes
+        // every file format read back the same tree.
+        code: spec.code,
+        title: spec.title.trim().to_string(),
+        title_en: spec
+            .title_en
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+        max_points: shape.max_points[id],
+        method: shape.method[id],
+        guidance: spec
+            .guidance
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+        evidence_required: spec.evidence_required,
+        rule: spec.rule,
+        continues: spec.continues,
+        parent: shape.parent[id],
+        children: shape.children[id].clone(),
+        depth: shape.depth[id],
+    }
+}
+
+impl Framework {
+    /// Builds and checks a framework. Every problem of every row is reported, sorted by row;
+    /// a framework with any problem is not built (docs/formats.md §1: "nothing is imported when
+    /// any row is wrong").
+    pub fn build(
+        meta: FrameworkMeta,
+        specs: Vec<NodeSpec>,
+    ) -> Result<Framework, Vec<FrameworkError>> {
+        let mut problems = Problems {
+            specs: &specs,
+            errors: Vec::new(),
+        };
+        let shape = problems.check();
+        let mut errors = problems.errors;
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.row);
             return Err(errors);
@@ -473,33 +584,11 @@ impl Framework {
         let nodes: Vec<Node> = specs
             .into_iter()
             .enumerate()
-            .map(|(id, spec)| Node {
-                max_points_stated: spec.max_points.is_some(),
-                method_stated: spec.method.is_some(),
-                // Surrounding spaces are never meaningful in a title; trimming them here makes
-                // every file format read back the same tree.
-                code: spec.code,
-                title: spec.title.trim().to_string(),
-                title_en: spec
-                    .title_en
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty()),
-                max_points: max_points[id],
-                method: method[id],
-                guidance: spec
-                    .guidance
-                    .map(|t| t.trim().to_string())
-                    .filter(|t| !t.is_empty()),
-                evidence_required: spec.evidence_required,
-                rule: spec.rule,
-                continues: spec.continues,
-                parent: parent[id],
-                children: children[id].clone(),
-                depth: depth[id],
-            })
+            .map(|(id, spec)| node_of(id, spec, &shape))
             .collect();
-        let bottom_up: Vec<NodeId> = top_down.iter().rev().copied().collect();
-        let leaves: Vec<NodeId> = top_down
+        let bottom_up: Vec<NodeId> = shape.top_down.iter().rev().copied().collect();
+        let leaves: Vec<NodeId> = shape
+            .top_down
             .iter()
             .copied()
             .filter(|&id| nodes[id].is_leaf())
@@ -514,7 +603,7 @@ impl Framework {
         Ok(Framework {
             meta,
             nodes,
-            by_code,
+            by_code: shape.by_code,
             bottom_up,
             leaves,
             areas,

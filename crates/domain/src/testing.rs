@@ -21,6 +21,14 @@ fn method() -> impl Strategy<Value = Option<Method>> {
     ]
 }
 
+/// A generated leaf: its max points, its method, whether it has a levels rule, whether it
+/// requires evidence.
+type ArbLeaf = (Points, Option<Method>, bool, bool);
+/// A generated criterion: its sub-criteria, and itself as a leaf when it has none.
+type ArbCriterion = (Vec<ArbLeaf>, ArbLeaf);
+/// A generated area: its criteria, its max when it has none, whether it states its max.
+type ArbArea = (Vec<ArbCriterion>, Points, bool);
+
 /// A random framework: 1–5 areas of depth up to 3, optional bonus and penalty, some leaves with
 /// fixed levels, some inner nodes stating their max.
 pub fn arb_framework() -> impl Strategy<Value = Framework> {
@@ -37,103 +45,136 @@ pub fn arb_framework() -> impl Strategy<Value = Framework> {
         prop::option::of(leaf_max()),
         "[a-zA-ZĐđÀ-ỹ ,\"]{1,30}",
     )
-        .prop_map(|(areas, bonus, penalty, title)| {
-            let mut specs = Vec::new();
-            let mut push = |code: String,
-                            max: Option<Points>,
-                            method: Option<Method>,
-                            rule: Option<Rule>,
-                            evidence: bool| {
-                specs.push(NodeSpec {
-                    row: specs.len() + 2,
-                    title: format!("{title} {code}"),
-                    code,
-                    max_points: max,
-                    method,
-                    evidence_required: evidence,
-                    rule,
-                    ..NodeSpec::default()
-                });
-            };
-            for (a, (criteria, area_max, state_area_max)) in areas.iter().enumerate() {
-                let area_code = (a + 1).to_string();
-                let criterion_max = |subs: &Vec<(Points, Option<Method>, bool, bool)>,
-                                     own: Points| {
-                    if subs.is_empty() {
-                        own
-                    } else {
-                        subs.iter().map(|s| s.0).sum()
-                    }
-                };
-                let total: Points = if criteria.is_empty() {
-                    *area_max
-                } else {
-                    criteria
-                        .iter()
-                        .map(|(subs, own)| criterion_max(subs, own.0))
-                        .sum()
-                };
-                let stated = (*state_area_max || criteria.is_empty()).then_some(total);
-                push(area_code.clone(), stated, None, None, false);
-                for (c, (subs, own)) in criteria.iter().enumerate() {
-                    let code = format!("{area_code}.{}", c + 1);
-                    if subs.is_empty() {
-                        let rule = own.2.then(|| Rule::Levels {
-                            levels: vec![Points::ZERO, own.0],
-                        });
-                        push(code, Some(own.0), own.1, rule, own.3);
-                    } else {
-                        push(
-                            code.clone(),
-                            own.3.then(|| criterion_max(subs, own.0)),
-                            None,
-                            None,
-                            false,
-                        );
-                        for (s, (max, method, levels, evidence)) in subs.iter().enumerate() {
-                            let rule = levels.then(|| Rule::Levels {
-                                levels: vec![Points::ZERO, *max],
-                            });
-                            push(
-                                format!("{code}.{}", s + 1),
-                                Some(*max),
-                                *method,
-                                rule,
-                                *evidence,
-                            );
-                        }
-                    }
-                }
-            }
-            let next = areas.len() + 1;
-            if let Some(max) = bonus {
-                push(
-                    next.to_string(),
-                    Some(max),
-                    Some(Method::Bonus),
-                    None,
-                    false,
-                );
-            }
-            if let Some(max) = penalty {
-                push(
-                    (next + 1).to_string(),
-                    Some(max),
-                    Some(Method::Penalty),
-                    None,
-                    false,
-                );
-            }
-            Framework::build(
-                FrameworkMeta {
-                    id: "random".into(),
-                    title: title.clone(),
-                    ..FrameworkMeta::default()
-                },
-                specs,
-            )
-            .expect("generated frameworks are valid")
-        })
+        .prop_map(|(areas, bonus, penalty, title)| framework_of(&areas, bonus, penalty, title))
+}
+
+/// The rows of a generated framework, numbered from 2 as under a header row.
+struct Rows {
+    title: String,
+    specs: Vec<NodeSpec>,
+}
+
+impl Rows {
+    fn push(
+        &mut self,
+        code: String,
+        max: Option<Points>,
+        method: Option<Method>,
+        rule: Option<Rule>,
+        evidence: bool,
+    ) {
+        self.specs.push(NodeSpec {
+            row: self.specs.len() + 2,
+            title: format!("{} {code}", self.title),
+            code,
+            max_points: max,
+            method,
+            evidence_required: evidence,
+            rule,
+            ..NodeSpec::default()
+        });
+    }
+
+    /// An area, then its criteria.
+    fn area(&mut self, number: usize, (criteria, area_max, state_area_max): &ArbArea) {
+        let area_code = number.to_string();
+        let total: Points = if criteria.is_empty() {
+            *area_max
+        } else {
+            criteria
+                .iter()
+                .map(|(subs, own)| criterion_max(subs, own.0))
+                .sum()
+        };
+        let stated = (*state_area_max || criteria.is_empty()).then_some(total);
+        self.push(area_code.clone(), stated, None, None, false);
+        for (c, criterion) in criteria.iter().enumerate() {
+            self.criterion(format!("{area_code}.{}", c + 1), criterion);
+        }
+    }
+
+    /// A criterion: a leaf, or an inner node then its sub-criteria.
+    fn criterion(&mut self, code: String, (subs, own): &ArbCriterion) {
+        if subs.is_empty() {
+            let rule = own.2.then(|| Rule::Levels {
+                levels: vec![Points::ZERO, own.0],
+            });
+            self.push(code, Some(own.0), own.1, rule, own.3);
+            return;
+        }
+        self.push(
+            code.clone(),
+            own.3.then(|| criterion_max(subs, own.0)),
+            None,
+            None,
+            false,
+        );
+        for (s, (max, method, levels, evidence)) in subs.iter().enumerate() {
+            let rule = levels.then(|| Rule::Levels {
+                levels: vec![Points::ZERO, *max],
+            });
+            self.push(
+                format!("{code}.{}", s + 1),
+                Some(*max),
+                *method,
+                rule,
+                *evidence,
+            );
+        }
+    }
+}
+
+/// A criterion's max: its own, or its sub-criteria's sum.
+fn criterion_max(subs: &[ArbLeaf], own: Points) -> Points {
+    if subs.is_empty() {
+        own
+    } else {
+        subs.iter().map(|s| s.0).sum()
+    }
+}
+
+/// The framework of generated areas, bonus and penalty.
+fn framework_of(
+    areas: &[ArbArea],
+    bonus: Option<Points>,
+    penalty: Option<Points>,
+    title: String,
+) -> Framework {
+    let mut rows = Rows {
+        title: title.clone(),
+        specs: Vec::new(),
+    };
+    for (a, area) in areas.iter().enumerate() {
+        rows.area(a + 1, area);
+    }
+    let next = areas.len() + 1;
+    if let Some(max) = bonus {
+        rows.push(
+            next.to_string(),
+            Some(max),
+            Some(Method::Bonus),
+            None,
+            false,
+        );
+    }
+    if let Some(max) = penalty {
+        rows.push(
+            (next + 1).to_string(),
+            Some(max),
+            Some(Method::Penalty),
+            None,
+            false,
+        );
+    }
+    Framework::build(
+        FrameworkMeta {
+            id: "random".into(),
+            title,
+            ..FrameworkMeta::default()
+        },
+        rows.specs,
+    )
+    .expect("generated frameworks are valid")
 }
 
 /// A sheet for `framework`: each leaf missing, or with points allowed by its max and rule.

@@ -13,7 +13,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldProblem, InputError, InputErrors, Problem};
-use crate::table::{FileKind, Table, display_name, read_table};
+use crate::table::{FileKind, Table, TableRow, display_name, read_table};
 
 /// The columns of `framework.csv`: the contract's four, then the optional extensions.
 pub const FRAMEWORK_COLUMNS: [&str; 10] = [
@@ -68,28 +68,12 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
             return Err(errors);
         }
     };
-    let column = |name: &str| table.column(name);
-    let max_points = column("max_points");
-    let method = column("method");
-    let title_en = column("title_en");
-    let guidance = column("guidance");
-    let evidence = column("evidence_required");
-    let rule = column("rule");
-    let input_label = column("input_label");
-    let continues = column("continues");
-
+    let columns = FrameworkColumns::of(table, code, title);
     let mut specs = Vec::with_capacity(table.rows.len());
     // Rows whose max_points did not parse: the tree check must not call them "without".
     let mut unreadable_max = HashSet::new();
     for row in &table.rows {
         let row_code = row.get(Some(code)).to_string();
-        let mut field_error = |field: FieldProblem| {
-            let problem = Problem::FrameworkField {
-                code: row_code.clone(),
-                field,
-            };
-            errors.push(InputError::problem(&table.name, Some(row.number), problem))
-        };
         if row.len() > table.headers.len() {
             // Worded as before: "(code 1) row: wrong column count: …".
             let problem = Problem::ColumnCount {
@@ -101,7 +85,59 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
             errors.push(error);
             continue;
         }
-        let parsed_max = match row.get(max_points) {
+        let mut field_error = |field: FieldProblem| {
+            if matches!(field, FieldProblem::MaxPoints { .. }) {
+                unreadable_max.insert(row.number);
+            }
+            let problem = Problem::FrameworkField {
+                code: row_code.clone(),
+                field,
+            };
+            errors.push(InputError::problem(&table.name, Some(row.number), problem))
+        };
+        specs.push(columns.spec(row, &mut field_error));
+    }
+    if table.rows.is_empty() {
+        errors.push(InputError::problem(&table.name, None, Problem::NoRows));
+    }
+    build(&table.name, meta, specs, errors, &unreadable_max)
+}
+
+/// Where each column of `framework.csv` is in a table (`None` for an absent optional one).
+struct FrameworkColumns {
+    code: usize,
+    title: usize,
+    max_points: Option<usize>,
+    method: Option<usize>,
+    title_en: Option<usize>,
+    guidance: Option<usize>,
+    evidence: Option<usize>,
+    rule: Option<usize>,
+    input_label: Option<usize>,
+    continues: Option<usize>,
+}
+
+impl FrameworkColumns {
+    fn of(table: &Table, code: usize, title: usize) -> FrameworkColumns {
+        let column = |name: &str| table.column(name);
+        FrameworkColumns {
+            code,
+            title,
+            max_points: column("max_points"),
+            method: column("method"),
+            title_en: column("title_en"),
+            guidance: column("guidance"),
+            evidence: column("evidence_required"),
+            rule: column("rule"),
+            input_label: column("input_label"),
+            continues: column("continues"),
+        }
+    }
+
+    /// A row as a node, each field that does not parse reported to `field_error` and left
+    /// out (or false).
+    fn spec(&self, row: &TableRow, field_error: &mut impl FnMut(FieldProblem)) -> NodeSpec {
+        let parsed_max = match row.get(self.max_points) {
             "" => None,
             text => match text.parse::<Points>() {
                 Ok(points) => Some(points),
@@ -110,12 +146,11 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
                         text: text.to_string(),
                         detail: e,
                     });
-                    unreadable_max.insert(row.number);
                     None
                 }
             },
         };
-        let parsed_method = match row.get(method) {
+        let parsed_method = match row.get(self.method) {
             "" => None,
             text => match Method::parse(text) {
                 Some(m) => Some(m),
@@ -127,17 +162,17 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
                 }
             },
         };
-        let evidence_required = match parse_flag(row.get(evidence)) {
+        let evidence_required = match parse_flag(row.get(self.evidence)) {
             Some(flag) => flag,
             None => {
                 field_error(FieldProblem::Evidence {
-                    text: row.get(evidence).to_string(),
+                    text: row.get(self.evidence).to_string(),
                 });
                 false
             }
         };
-        let label = non_empty(row.get(input_label));
-        let parsed_rule = match row.get(rule) {
+        let label = non_empty(row.get(self.input_label));
+        let parsed_rule = match row.get(self.rule) {
             "" => None,
             text => match parse_rule(text, label.clone()) {
                 Ok(r) => Some(r),
@@ -150,23 +185,19 @@ pub fn framework_from_table(table: &Table, meta: FrameworkMeta) -> Result<Framew
                 }
             },
         };
-        specs.push(NodeSpec {
+        NodeSpec {
             row: row.number,
-            code: row.get(Some(code)).to_string(),
-            title: row.get(Some(title)).to_string(),
-            title_en: non_empty(row.get(title_en)),
+            code: row.get(Some(self.code)).to_string(),
+            title: row.get(Some(self.title)).to_string(),
+            title_en: non_empty(row.get(self.title_en)),
             max_points: parsed_max,
             method: parsed_method,
-            guidance: non_empty(row.get(guidance)),
+            guidance: non_empty(row.get(self.guidance)),
             evidence_required,
             rule: parsed_rule,
-            continues: split_codes(row.get(continues)),
-        });
+            continues: split_codes(row.get(self.continues)),
+        }
     }
-    if table.rows.is_empty() {
-        errors.push(InputError::problem(&table.name, None, Problem::NoRows));
-    }
-    build(&table.name, meta, specs, errors, &unreadable_max)
 }
 
 /// Nodes in one framework. The official provincial table has about 150 (43 criteria and 102

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 
 use chiso_domain::change::{
-    Lineage, PreviousYear, Weighting, YearOverYear, area_change, year_over_year,
+    Change, Lineage, MergedBaseline, PreviousUnit, PreviousYear, Weighting, YearOverYear,
+    area_change, year_over_year,
 };
 use chiso_domain::framework::SAMPLE_LABEL;
-use chiso_domain::{Evaluation, Framework, Method};
+use chiso_domain::{Evaluation, Framework, Method, UnitOutcome};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 use serde::Serialize;
 
@@ -144,85 +145,12 @@ pub fn build_report(
                     change,
                 } => {
                     let earlier = previous.and_then(|p| p.get(&previous_code));
-                    let report = ChangeReport {
-                        index: change.previous_index,
-                        rank: change.previous_rank,
-                        index_change: change.index_change,
-                        rank_change: change.rank_change,
-                        unit_code: (previous_code != unit.code).then_some(previous_code),
-                    };
-                    (Some(report), earlier, None)
+                    let renamed = (previous_code != unit.code).then_some(previous_code);
+                    (Some(change_report(&change, renamed)), earlier, None)
                 }
-                YearOverYear::Merged(merged) => {
-                    let weighting = match merged.weighting {
-                        Weighting::Mean => "mean",
-                        Weighting::Weighted => "weighted",
-                    };
-                    let label = match merged.weighting {
-                        Weighting::Mean => "Ước tính: trung bình cộng chỉ số của các đơn vị trước hợp nhất",
-                        Weighting::Weighted => "Ước tính: trung bình có trọng số (theo trọng số khai báo) của các đơn vị trước hợp nhất",
-                    };
-                    let estimate = EstimateReport {
-                        estimate: true,
-                        label: label.to_string(),
-                        weighting: weighting.to_string(),
-                        index: merged.baseline_index,
-                        index_change: merged.index_change,
-                        predecessors: merged
-                            .predecessors
-                            .into_iter()
-                            .map(|p| PredecessorReport {
-                                unit_code: p.code,
-                                unit_name: p.name,
-                                index: p.index,
-                                rank: p.rank,
-                                weight: p.weight,
-                            })
-                            .collect(),
-                        without_result: merged.without_result,
-                    };
-                    (None, None, Some(estimate))
-                }
+                YearOverYear::Merged(merged) => (None, None, Some(estimate_report(merged))),
                 YearOverYear::None => (None, None, None),
             };
-            let areas = unit
-                .areas
-                .iter()
-                .map(|area| {
-                    let node = framework.node(area.node);
-                    let mut codes: Vec<&str> = node.continues.iter().map(String::as_str).collect();
-                    if codes.is_empty() {
-                        codes.push(&node.code);
-                    }
-                    AreaReport {
-                        code: node.code.clone(),
-                        points: area.points.to_f64(),
-                        max_points: area.max_points.to_f64(),
-                        index: area.index,
-                        rank: area.rank,
-                        previous: earlier_unit
-                            .and_then(|earlier| area_change(&codes, area.index, area.rank, earlier))
-                            .map(|c| ChangeReport {
-                                index: c.previous_index,
-                                rank: c.previous_rank,
-                                index_change: c.index_change,
-                                rank_change: c.rank_change,
-                                unit_code: None,
-                            }),
-                    }
-                })
-                .collect();
-            let components = [Method::SelfAssessed, Method::Survey]
-                .into_iter()
-                .filter_map(|method| {
-                    let (points, max) = unit.points.by_method(framework, method);
-                    (max > chiso_domain::Points::ZERO).then(|| ComponentReport {
-                        method: method.as_str().to_string(),
-                        points: points.to_f64(),
-                        max_points: max.to_f64(),
-                    })
-                })
-                .collect();
             UnitReport {
                 unit_code: unit.code.clone(),
                 unit_name: directory.names.get(&unit.code).cloned(),
@@ -236,8 +164,8 @@ pub fn build_report(
                 tree_points: unit.points.tree_points.to_f64(),
                 bonus: unit.points.bonus.to_f64(),
                 penalty: unit.points.penalty.to_f64(),
-                areas,
-                components,
+                areas: area_reports(framework, unit, earlier_unit),
+                components: component_reports(framework, unit),
                 missing: unit
                     .points
                     .missing
@@ -250,23 +178,118 @@ pub fn build_report(
         })
         .collect();
     ComputeReport {
-        framework: FrameworkSummary {
-            max_points,
-            leaves: framework.leaves().len(),
-            id: framework.meta.id.clone(),
-            title: framework.display_title(),
-            sample: framework.meta.sample,
-            areas: framework
-                .areas()
-                .iter()
-                .map(|&a| AreaSummary {
-                    code: framework.node(a).code.clone(),
-                    title: framework.node(a).title.clone(),
-                    max_points: framework.node(a).max_points.to_f64(),
-                })
-                .collect(),
-        },
+        framework: framework_summary(framework, max_points),
         units,
+    }
+}
+
+/// The change against one earlier result; `unit_code` is the earlier unit's code when it
+/// differs.
+fn change_report(change: &Change, unit_code: Option<String>) -> ChangeReport {
+    ChangeReport {
+        index: change.previous_index,
+        rank: change.previous_rank,
+        index_change: change.index_change,
+        rank_change: change.rank_change,
+        unit_code,
+    }
+}
+
+/// A merged unit's earlier results and its baseline, labelled as an estimate with its
+/// weighting (docs/method.md §6.5).
+fn estimate_report(merged: MergedBaseline) -> EstimateReport {
+    let weighting = match merged.weighting {
+        Weighting::Mean => "mean",
+        Weighting::Weighted => "weighted",
+    };
+    let label = match merged.weighting {
+        Weighting::Mean => "Ước tính: trung bình cộng chỉ số của các đơn vị trước hợp nhất",
+        Weighting::Weighted => {
+            "Ước tính: trung bình có trọng số (theo trọng số khai báo) của các đơn vị trước hợp nhất"
+        }
+    };
+    EstimateReport {
+        estimate: true,
+        label: label.to_string(),
+        weighting: weighting.to_string(),
+        index: merged.baseline_index,
+        index_change: merged.index_change,
+        predecessors: merged
+            .predecessors
+            .into_iter()
+            .map(|p| PredecessorReport {
+                unit_code: p.code,
+                unit_name: p.name,
+                index: p.index,
+                rank: p.rank,
+                weight: p.weight,
+            })
+            .collect(),
+        without_result: merged.without_result,
+    }
+}
+
+/// A unit's areas, each against the same area (or the areas it continues) of the earlier
+/// unit when there is one.
+fn area_reports(
+    framework: &Framework,
+    unit: &UnitOutcome,
+    earlier: Option<&PreviousUnit>,
+) -> Vec<AreaReport> {
+    unit.areas
+        .iter()
+        .map(|area| {
+            let node = framework.node(area.node);
+            let mut codes: Vec<&str> = node.continues.iter().map(String::as_str).collect();
+            if codes.is_empty() {
+                codes.push(&node.code);
+            }
+            AreaReport {
+                code: node.code.clone(),
+                points: area.points.to_f64(),
+                max_points: area.max_points.to_f64(),
+                index: area.index,
+                rank: area.rank,
+                previous: earlier
+                    .and_then(|earlier| area_change(&codes, area.index, area.rank, earlier))
+                    .map(|c| change_report(&c, None)),
+            }
+        })
+        .collect()
+}
+
+/// A unit's points by how they were obtained, for the methods its framework uses.
+fn component_reports(framework: &Framework, unit: &UnitOutcome) -> Vec<ComponentReport> {
+    [Method::SelfAssessed, Method::Survey]
+        .into_iter()
+        .filter_map(|method| {
+            let (points, max) = unit.points.by_method(framework, method);
+            (max > chiso_domain::Points::ZERO).then(|| ComponentReport {
+                method: method.as_str().to_string(),
+                points: points.to_f64(),
+                max_points: max.to_f64(),
+            })
+        })
+        .collect()
+}
+
+/// The framework's totals and areas.
+fn framework_summary(framework: &Framework, max_points: f64) -> FrameworkSummary {
+    FrameworkSummary {
+        max_points,
+        leaves: framework.leaves().len(),
+        id: framework.meta.id.clone(),
+        title: framework.display_title(),
+        sample: framework.meta.sample,
+        areas: framework
+            .areas()
+            .iter()
+            .map(|&a| AreaSummary {
+                code: framework.node(a).code.clone(),
+                title: framework.node(a).title.clone(),
+                max_points: framework.node(a).max_points.to_f64(),
+            })
+            .collect(),
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chiso_domain::change::{Lineage, Predecessor, PreviousArea, PreviousUnit, PreviousYear};
 use chiso_domain::compute::{check_leaf_points, points_from_input};
-use chiso_domain::{Framework, Points, ScoreSheet, UnitInput};
+use chiso_domain::{Framework, NodeId, Points, ScoreSheet, UnitInput};
 use serde::Deserialize;
 
 use crate::error::{InputError, InputErrors, Problem};
@@ -106,11 +106,7 @@ pub fn read_scores(
     let name_column = table.column("unit_name");
     let input_column = table.column("input");
 
-    let mut position: HashMap<String, usize> = HashMap::new();
-    let mut units: Vec<UnitInput> = Vec::new();
-    let mut names = HashMap::new();
-    // (unit position, leaf) → row of the first entry, to name duplicates.
-    let mut seen: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut scored = ScoredUnits::new(framework);
     for row in &table.rows {
         let error = |message: String| InputError::row(&table.name, row.number, message);
         if row.len() != table.headers.len() {
@@ -123,99 +119,30 @@ pub fn read_scores(
         }
         let unit_code = row.get(unit_column);
         let code = row.get(code_column);
-        if unit_code.is_empty() {
-            errors.push(error("empty unit_code".to_string()));
-            continue;
-        }
-        if known_units.is_some_and(|known| !known.contains(unit_code)) {
-            errors.push(error(format!("unit_code {unit_code} is not in units.csv")));
-            continue;
-        }
-        let Some(leaf) = framework.find(code) else {
-            errors.push(error(if code.is_empty() {
-                "empty code".to_string()
-            } else {
-                format!("code {code} is not in the framework")
-            }));
-            continue;
-        };
-        if !framework.node(leaf).is_leaf() {
-            errors.push(error(format!(
-                "code {code} is not a leaf: points go on its sub-criteria"
-            )));
-            continue;
-        }
-        let points_text = row.get(points_column);
-        let input_text = row.get(input_column);
-        let points = match (points_text, input_text) {
-            ("", "") => Err("points: empty".to_string()),
-            (text, "") => text
-                .parse::<Points>()
-                .map_err(|e| format!("points: {e}"))
-                .and_then(|p| {
-                    check_leaf_points(framework, leaf, p)
-                        .map(|_| p)
-                        .map_err(|e| e.to_string())
-                }),
-            (text, input) => input
-                .parse::<f64>()
-                .map_err(|_| format!("input: '{input}' is not a number"))
-                .and_then(|value| {
-                    points_from_input(framework, leaf, value).map_err(|e| e.to_string())
-                })
-                .and_then(|computed| match text {
-                    "" => Ok(computed),
-                    given => match given.parse::<Points>() {
-                        Ok(p) if p == computed => Ok(p),
-                        Ok(p) => Err(format!(
-                            "points {p} disagree with {computed} computed from input {input}"
-                        )),
-                        Err(e) => Err(format!("points: {e}")),
-                    },
-                }),
-        };
-        let points = match points {
-            Ok(points) => points,
+        let entry = scored_leaf(framework, known_units, unit_code, code).and_then(|leaf| {
+            let points = leaf_points(
+                framework,
+                leaf,
+                row.get(points_column),
+                row.get(input_column),
+            )?;
+            Ok((leaf, points))
+        });
+        let (leaf, points) = match entry {
+            Ok(entry) => entry,
             Err(message) => {
                 errors.push(error(message));
                 continue;
             }
         };
-        if !position.contains_key(unit_code) && units.len() >= max_scored_units(framework) {
-            // Each unit costs a score sheet and a result per node of the framework: refuse
-            // the file rather than fill memory.
-            errors.push(error(format!(
-                "unit {unit_code} is one unit more than the limit of {} distinct units for \
-                 this framework of {} nodes (at most {} units, and units × nodes at most {})",
-                group_digits(max_scored_units(framework) as u64),
-                framework.nodes().len(),
-                group_digits(MAX_SCORED_UNITS as u64),
-                group_digits(MAX_UNIT_NODES as u64),
-            )));
+        if let Err(limit) = scored.room_for(unit_code) {
+            errors.push(error(limit));
             return Err(errors);
         }
-        let unit = *position.entry(unit_code.to_string()).or_insert_with(|| {
-            units.push(UnitInput {
-                code: unit_code.to_string(),
-                group: None,
-                sheet: ScoreSheet::new(framework),
-            });
-            units.len() - 1
-        });
-        if let Some(first) = seen.insert((unit, leaf), row.number) {
-            errors.push(error(format!(
-                "unit {unit_code} has points for {code} already (row {first})"
-            )));
-            continue;
-        }
         let name = row.get(name_column);
-        if !name.is_empty() {
-            names
-                .entry(unit_code.to_string())
-                .or_insert_with(|| name.to_string());
+        if let Err(message) = scored.set(unit_code, leaf, points, row.number, name) {
+            errors.push(error(message));
         }
-        // Checked above; setting cannot fail.
-        let _ = units[unit].sheet.set(framework, leaf, points);
     }
     if table.rows.is_empty() {
         errors.push(InputError::file(
@@ -223,7 +150,151 @@ pub fn read_scores(
             "has no rows below the header".to_string(),
         ));
     }
-    errors.into_result(ScoresInput { units, names })
+    errors.into_result(ScoresInput {
+        units: scored.units,
+        names: scored.names,
+    })
+}
+
+/// The leaf a row of `scores.csv` gives points for, once its unit is known to be listed.
+fn scored_leaf(
+    framework: &Framework,
+    known_units: Option<&HashSet<String>>,
+    unit_code: &str,
+    code: &str,
+) -> Result<NodeId, String> {
+    if unit_code.is_empty() {
+        return Err("empty unit_code".to_string());
+    }
+    if known_units.is_some_and(|known| !known.contains(unit_code)) {
+        return Err(format!("unit_code {unit_code} is not in units.csv"));
+    }
+    let Some(leaf) = framework.find(code) else {
+        return Err(if code.is_empty() {
+            "empty code".to_string()
+        } else {
+            format!("code {code} is not in the framework")
+        });
+    };
+    if !framework.node(leaf).is_leaf() {
+        return Err(format!(
+            "code {code} is not a leaf: points go on its sub-criteria"
+        ));
+    }
+    Ok(leaf)
+}
+
+/// A leaf's points from the `points` and `input` cells: the points as given, or computed by
+/// the leaf's rule from the input (and then equal to the points when both are given).
+fn leaf_points(
+    framework: &Framework,
+    leaf: NodeId,
+    points_text: &str,
+    input_text: &str,
+) -> Result<Points, String> {
+    match (points_text, input_text) {
+        ("", "") => Err("points: empty".to_string()),
+        (text, "") => text
+            .parse::<Points>()
+            .map_err(|e| format!("points: {e}"))
+            .and_then(|p| {
+                check_leaf_points(framework, leaf, p)
+                    .map(|_| p)
+                    .map_err(|e| e.to_string())
+            }),
+        (text, input) => input
+            .parse::<f64>()
+            .map_err(|_| format!("input: '{input}' is not a number"))
+            .and_then(|value| points_from_input(framework, leaf, value).map_err(|e| e.to_string()))
+            .and_then(|computed| match text {
+                "" => Ok(computed),
+                given => match given.parse::<Points>() {
+                    Ok(p) if p == computed => Ok(p),
+                    Ok(p) => Err(format!(
+                        "points {p} disagree with {computed} computed from input {input}"
+                    )),
+                    Err(e) => Err(format!("points: {e}")),
+                },
+            }),
+    }
+}
+
+/// The score sheets of a scores file as its rows are read, in order of first appearance.
+struct ScoredUnits<'a> {
+    framework: &'a Framework,
+    position: HashMap<String, usize>,
+    units: Vec<UnitInput>,
+    names: HashMap<String, String>,
+    /// (unit position, leaf) → row of the first entry, to name duplicates.
+    seen: HashMap<(usize, usize), usize>,
+}
+
+impl<'a> ScoredUnits<'a> {
+    fn new(framework: &'a Framework) -> ScoredUnits<'a> {
+        ScoredUnits {
+            framework,
+            position: HashMap::new(),
+            units: Vec::new(),
+            names: HashMap::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// Whether `unit_code` is already read or one more unit fits: each unit costs a score
+    /// sheet and a result per node of the framework, so the file is refused rather than fill
+    /// memory.
+    fn room_for(&self, unit_code: &str) -> Result<(), String> {
+        let framework = self.framework;
+        if self.position.contains_key(unit_code) || self.units.len() < max_scored_units(framework) {
+            return Ok(());
+        }
+        Err(format!(
+            "unit {unit_code} is one unit more than the limit of {} distinct units for \
+             this framework of {} nodes (at most {} units, and units × nodes at most {})",
+            group_digits(max_scored_units(framework) as u64),
+            framework.nodes().len(),
+            group_digits(MAX_SCORED_UNITS as u64),
+            group_digits(MAX_UNIT_NODES as u64),
+        ))
+    }
+
+    /// Sets a unit's points for a checked leaf, refusing a second entry for the same leaf;
+    /// keeps the unit's first non-empty name.
+    fn set(
+        &mut self,
+        unit_code: &str,
+        leaf: NodeId,
+        points: Points,
+        row: usize,
+        name: &str,
+    ) -> Result<(), String> {
+        let framework = self.framework;
+        let unit = *self
+            .position
+            .entry(unit_code.to_string())
+            .or_insert_with(|| {
+                self.units.push(UnitInput {
+                    code: unit_code.to_string(),
+                    group: None,
+                    sheet: ScoreSheet::new(framework),
+                });
+                self.units.len() - 1
+            });
+        if let Some(first) = self.seen.insert((unit, leaf), row) {
+            let code = &framework.node(leaf).code;
+            return Err(format!(
+                "unit {unit_code} has points for {code} already (row {first})"
+            ));
+        }
+        if !name.is_empty() {
+            self.names
+                .entry(unit_code.to_string())
+                .or_insert_with(|| name.to_string());
+        }
+        // Checked by read_scores; setting cannot fail.
+        let _ = self.units[unit].sheet.set(framework, leaf, points);
+        Ok(())
+    }
 }
 
 /// Reads a lineage table: `successor_code,predecessor_code` and an optional `weight` (a

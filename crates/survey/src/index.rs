@@ -181,8 +181,43 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
     let estimates: Vec<ItemEstimate> = (0..questionnaire.items.len())
         .map(|i| estimate_item(questionnaire, counts, i))
         .collect();
+    let (factor_values, factors) = factor_results(questionnaire, &estimates);
+    let (index, ci95) = questionnaire_index(questionnaire, &factor_values);
+    let all_items = item_results(questionnaire, counts, &estimates);
+    let (par_points, leaves) = par_results(questionnaire, index, &all_items);
+    let expectations = expectation_shares(questionnaire, counts);
+    let demographics = demographic_results(questionnaire, counts);
+    let (mut items, mut other_items) = (Vec::new(), Vec::new());
+    for (item, result) in questionnaire.items.iter().zip(all_items) {
+        if item.factor.is_some() {
+            items.push(result);
+        } else {
+            other_items.push(result);
+        }
+    }
+    SurveyResult {
+        responses: counts.responses.n,
+        weight: counts.responses.weight_sum,
+        index,
+        ci95,
+        par_points,
+        factors,
+        overall_satisfied_rate: questionnaire.overall.and_then(|o| estimates[o].rate),
+        items,
+        other_items,
+        leaves,
+        expectations,
+        demographics,
+        comments: counts.comments,
+    }
+}
 
-    // Factors: mean of the rated items, and the bound on the standard error.
+/// Factors: mean of the rated items, and the bound on the standard error, as (index, se)
+/// pairs (`None` for a factor with no rated item) and as results.
+fn factor_results(
+    questionnaire: &Questionnaire,
+    estimates: &[ItemEstimate],
+) -> (Vec<Option<(f64, f64)>>, Vec<FactorResult>) {
     let mut factor_values: Vec<Option<(f64, f64)>> = Vec::new();
     let mut factors = Vec::new();
     for factor in &questionnaire.factors {
@@ -207,27 +242,40 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
             ci95: value.map(|(v, se)| interval(v, se)),
         });
     }
+    (factor_values, factors)
+}
 
-    // The index: weighted mean of the factors that have an index.
+/// The index: weighted mean of the factors that have an index, with its interval.
+fn questionnaire_index(
+    questionnaire: &Questionnaire,
+    factor_values: &[Option<(f64, f64)>],
+) -> (Option<f64>, Option<[f64; 2]>) {
     let (mut total_weight, mut sum, mut se_sum) = (0.0, 0.0, 0.0);
-    for (factor, value) in questionnaire.factors.iter().zip(&factor_values) {
+    for (factor, value) in questionnaire.factors.iter().zip(factor_values) {
         if let Some((v, se)) = value {
             total_weight += factor.weight;
             sum += factor.weight * v;
             se_sum += factor.weight * se;
         }
     }
-    let (index, ci95) = if total_weight > 0.0 {
+    if total_weight > 0.0 {
         let index = (sum / total_weight).clamp(0.0, 100.0);
         (Some(index), Some(interval(index, se_sum / total_weight)))
     } else {
         (None, None)
-    };
+    }
+}
 
-    let all_items: Vec<ItemResult> = questionnaire
+/// Every item's result, in questionnaire order.
+fn item_results(
+    questionnaire: &Questionnaire,
+    counts: &Counts,
+    estimates: &[ItemEstimate],
+) -> Vec<ItemResult> {
+    questionnaire
         .items
         .iter()
-        .zip(&estimates)
+        .zip(estimates)
         .enumerate()
         .map(|(i, (item, e))| ItemResult {
             code: item.code.clone(),
@@ -240,60 +288,73 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
                 .map(|a| counts.answer(i, a).n)
                 .collect(),
         })
-        .collect();
+        .collect()
+}
 
-    let (par_points, leaves) = match &questionnaire.par {
-        None => (None, Vec::new()),
-        Some(par) => match &par.method {
-            ParMethod::Index { leaf } => {
-                let points = index.map(|v| v * par.points / 100.0);
-                let leaves = leaf
-                    .iter()
-                    .map(|l| LeafPoints {
-                        leaf: l.clone(),
-                        max_points: par.points,
-                        points,
-                    })
-                    .collect();
-                (points, leaves)
-            }
-            ParMethod::ItemPoints => {
-                let leaves: Vec<LeafPoints> = questionnaire
-                    .items
-                    .iter()
-                    .zip(&all_items)
-                    .filter_map(|(item, result)| {
-                        Some(LeafPoints {
-                            leaf: item.leaf.clone()?,
-                            max_points: item.max_points?,
-                            points: result.points,
-                        })
-                    })
-                    .collect();
-                let points = if leaves.iter().any(|l| l.points.is_some()) {
-                    Some(leaves.iter().filter_map(|l| l.points).sum())
-                } else {
-                    None
-                };
-                (points, leaves)
-            }
-        },
+/// The survey's points in the PAR INDEX and the framework leaves they fill, by the
+/// questionnaire's PAR rule.
+fn par_results(
+    questionnaire: &Questionnaire,
+    index: Option<f64>,
+    all_items: &[ItemResult],
+) -> (Option<f64>, Vec<LeafPoints>) {
+    let Some(par) = &questionnaire.par else {
+        return (None, Vec::new());
     };
-
-    let expectations = match &questionnaire.expectations {
-        None => Vec::new(),
-        Some(e) => {
-            let mut shares = choice_shares(
-                &e.question.options,
-                &counts.expectations,
-                counts.expectations_answered.weight_sum,
-            );
-            // Ranked by share, highest first; ties keep the questionnaire's order.
-            shares.sort_by(|a, b| b.share.total_cmp(&a.share));
-            shares
+    match &par.method {
+        ParMethod::Index { leaf } => {
+            let points = index.map(|v| v * par.points / 100.0);
+            let leaves = leaf
+                .iter()
+                .map(|l| LeafPoints {
+                    leaf: l.clone(),
+                    max_points: par.points,
+                    points,
+                })
+                .collect();
+            (points, leaves)
         }
+        ParMethod::ItemPoints => {
+            let leaves: Vec<LeafPoints> = questionnaire
+                .items
+                .iter()
+                .zip(all_items)
+                .filter_map(|(item, result)| {
+                    Some(LeafPoints {
+                        leaf: item.leaf.clone()?,
+                        max_points: item.max_points?,
+                        points: result.points,
+                    })
+                })
+                .collect();
+            let points = if leaves.iter().any(|l| l.points.is_some()) {
+                Some(leaves.iter().filter_map(|l| l.points).sum())
+            } else {
+                None
+            };
+            (points, leaves)
+        }
+    }
+}
+
+/// The share of respondents choosing each area to improve, highest first.
+fn expectation_shares(questionnaire: &Questionnaire, counts: &Counts) -> Vec<ChoiceShare> {
+    let Some(e) = &questionnaire.expectations else {
+        return Vec::new();
     };
-    let demographics = questionnaire
+    let mut shares = choice_shares(
+        &e.question.options,
+        &counts.expectations,
+        counts.expectations_answered.weight_sum,
+    );
+    // Ranked by share, highest first; ties keep the questionnaire's order.
+    shares.sort_by(|a, b| b.share.total_cmp(&a.share));
+    shares
+}
+
+/// Respondents per option of each demographic question.
+fn demographic_results(questionnaire: &Questionnaire, counts: &Counts) -> Vec<DemographicResult> {
+    questionnaire
         .demographics
         .iter()
         .zip(&counts.demographics)
@@ -304,31 +365,7 @@ pub fn index_from_counts(questionnaire: &Questionnaire, counts: &Counts) -> Surv
                 options: choice_shares(&q.options, stats, answered),
             }
         })
-        .collect();
-
-    let (mut items, mut other_items) = (Vec::new(), Vec::new());
-    for (item, result) in questionnaire.items.iter().zip(all_items) {
-        if item.factor.is_some() {
-            items.push(result);
-        } else {
-            other_items.push(result);
-        }
-    }
-    SurveyResult {
-        responses: counts.responses.n,
-        weight: counts.responses.weight_sum,
-        index,
-        ci95,
-        par_points,
-        factors,
-        overall_satisfied_rate: questionnaire.overall.and_then(|o| estimates[o].rate),
-        items,
-        other_items,
-        leaves,
-        expectations,
-        demographics,
-        comments: counts.comments,
-    }
+        .collect()
 }
 
 impl SurveyResult {

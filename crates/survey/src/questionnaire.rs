@@ -309,50 +309,57 @@ struct FileText {
     title: String,
 }
 
-impl Questionnaire {
-    /// Parses and checks a questionnaire written in TOML. Every problem is reported at once.
-    pub fn from_toml(file: &str, text: &str) -> Result<Questionnaire, QuestionnaireError> {
-        let fail = |problems: Vec<String>| QuestionnaireError {
-            file: file.to_string(),
-            problems,
-        };
-        let source: FileQuestionnaire =
-            toml::from_str(text).map_err(|e| fail(vec![e.to_string().trim().to_string()]))?;
-        let mut problems = Vec::new();
-        let mut columns: HashSet<String> = RESERVED_COLUMNS.iter().map(|c| c.to_string()).collect();
-        let mut claim = |code: &str, what: &str, problems: &mut Vec<String>| {
-            if code.trim().is_empty() || code.trim() != code || code.contains(',') {
-                problems.push(format!("{what} code '{code}' is not a column name"));
-            } else if !columns.insert(code.to_ascii_lowercase()) {
-                problems.push(format!(
-                    "{what} code '{code}' is used twice or is a reserved column"
-                ));
-            }
-        };
-        if source.id.trim().is_empty() {
-            problems.push("id is empty".to_string());
-        }
+/// The problems found so far while checking a questionnaire file, and the response columns
+/// its questions have claimed (each code is a column of responses.csv, once).
+struct Checker {
+    problems: Vec<String>,
+    columns: HashSet<String>,
+}
 
-        // The scale.
+impl Checker {
+    fn new() -> Checker {
+        Checker {
+            problems: Vec::new(),
+            columns: RESERVED_COLUMNS.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn push(&mut self, problem: String) {
+        self.problems.push(problem);
+    }
+
+    /// Claims `code` as a column of responses.csv for a question of kind `what`.
+    fn claim(&mut self, code: &str, what: &str) {
+        if code.trim().is_empty() || code.trim() != code || code.contains(',') {
+            self.push(format!("{what} code '{code}' is not a column name"));
+        } else if !self.columns.insert(code.to_ascii_lowercase()) {
+            self.push(format!(
+                "{what} code '{code}' is used twice or is a reserved column"
+            ));
+        }
+    }
+
+    /// The answer scale.
+    fn scale(&mut self, scale: &FileScale) -> Vec<Answer> {
         let mut answers = Vec::new();
         let mut codes = HashSet::new();
-        for a in &source.scale.answers {
+        for a in &scale.answers {
             if a.code.trim().is_empty() || a.code.contains(';') {
-                problems.push(format!("answer code '{}' is not usable", a.code));
+                self.push(format!("answer code '{}' is not usable", a.code));
             }
             if !codes.insert(a.code.to_ascii_lowercase()) {
-                problems.push(format!("answer '{}' appears twice", a.code));
+                self.push(format!("answer '{}' appears twice", a.code));
             }
-            let satisfied = source.scale.satisfied.iter().any(|s| s == &a.code);
+            let satisfied = scale.satisfied.iter().any(|s| s == &a.code);
             let share = if a.excluded {
                 if a.share.is_some() {
-                    problems.push(format!("answer '{}' is excluded and has a share", a.code));
+                    self.push(format!("answer '{}' is excluded and has a share", a.code));
                 }
                 None
             } else {
                 let share = a.share.unwrap_or(if satisfied { 1.0 } else { 0.0 });
                 if !(0.0..=1.0).contains(&share) {
-                    problems.push(format!("answer '{}': share {share} is not 0-1", a.code));
+                    self.push(format!("answer '{}': share {share} is not 0-1", a.code));
                 }
                 Some(share)
             };
@@ -363,27 +370,30 @@ impl Questionnaire {
                 satisfied,
             });
         }
-        for s in &source.scale.satisfied {
-            if !source.scale.answers.iter().any(|a| &a.code == s) {
-                problems.push(format!("satisfied answer '{s}' is not on the scale"));
+        for s in &scale.satisfied {
+            if !scale.answers.iter().any(|a| &a.code == s) {
+                self.push(format!("satisfied answer '{s}' is not on the scale"));
             }
         }
         if answers.iter().all(|a| a.share.is_none()) {
-            problems.push("the scale has no answer that counts".to_string());
+            self.push("the scale has no answer that counts".to_string());
         }
         if answers.len() > 250 {
-            problems.push("the scale has more than 250 answers".to_string());
+            self.push("the scale has more than 250 answers".to_string());
         }
+        answers
+    }
 
-        // Factors and items.
+    /// The factors, without their items yet.
+    fn factors(&mut self, source: &[FileFactor]) -> Vec<Factor> {
         let mut factors: Vec<Factor> = Vec::new();
-        for f in &source.factors {
+        for f in source {
             if factors.iter().any(|g| g.code == f.code) {
-                problems.push(format!("factor '{}' appears twice", f.code));
+                self.push(format!("factor '{}' appears twice", f.code));
             }
             let weight = f.weight.unwrap_or(1.0);
             if !(weight.is_finite() && weight > 0.0) {
-                problems.push(format!("factor '{}': weight {weight} is not > 0", f.code));
+                self.push(format!("factor '{}': weight {weight} is not > 0", f.code));
             }
             factors.push(Factor {
                 code: f.code.clone(),
@@ -393,9 +403,20 @@ impl Questionnaire {
                 items: Vec::new(),
             });
         }
+        factors
+    }
+
+    /// The items, each added to its factor's list; `scale_len` is the number of answers their
+    /// labels must match.
+    fn items(
+        &mut self,
+        source: &[FileItem],
+        scale_len: usize,
+        factors: &mut [Factor],
+    ) -> Vec<Item> {
         let mut items = Vec::new();
-        for (position, i) in source.items.iter().enumerate() {
-            claim(&i.code, "item", &mut problems);
+        for (position, i) in source.iter().enumerate() {
+            self.claim(&i.code, "item");
             let factor = match &i.factor {
                 Some(code) => match factors.iter().position(|f| &f.code == code) {
                     Some(f) => {
@@ -403,7 +424,7 @@ impl Questionnaire {
                         Some(f)
                     }
                     None => {
-                        problems.push(format!("item '{}': no factor '{code}'", i.code));
+                        self.push(format!("item '{}': no factor '{code}'", i.code));
                         None
                     }
                 },
@@ -412,16 +433,16 @@ impl Questionnaire {
             if let Some(max) = i.max_points
                 && !(max.is_finite() && max > 0.0)
             {
-                problems.push(format!("item '{}': max_points {max} is not > 0", i.code));
+                self.push(format!("item '{}': max_points {max} is not > 0", i.code));
             }
             if let Some(labels) = &i.labels
-                && labels.len() != source.scale.answers.len()
+                && labels.len() != scale_len
             {
-                problems.push(format!(
+                self.push(format!(
                     "item '{}': {} labels for a scale of {} answers",
                     i.code,
                     labels.len(),
-                    source.scale.answers.len()
+                    scale_len
                 ));
             }
             items.push(Item {
@@ -434,139 +455,168 @@ impl Questionnaire {
                 labels: i.labels.clone(),
             });
         }
+        items
+    }
+
+    /// That there are items and factors and that every factor has an item.
+    fn structure(&mut self, factors: &[Factor], items: &[Item]) {
         if items.is_empty() {
-            problems.push("there is no item".to_string());
+            self.push("there is no item".to_string());
         }
-        for f in &factors {
+        for f in factors {
             if f.items.is_empty() {
-                problems.push(format!("factor '{}' has no item", f.code));
+                self.push(format!("factor '{}' has no item", f.code));
             }
         }
         if factors.is_empty() {
-            problems.push("there is no factor".to_string());
+            self.push("there is no factor".to_string());
         }
-        let overall = match &source.overall {
-            Some(code) => {
-                let found = items.iter().position(|i| &i.code == code);
-                if found.is_none() {
-                    problems.push(format!("overall: no item '{code}'"));
-                }
-                found
-            }
-            None => None,
-        };
+    }
 
-        // The PAR rule.
-        let par = match source.par {
-            None => None,
-            Some(p) => {
-                if !(p.points.is_finite() && p.points > 0.0) {
-                    problems.push(format!("par: points {} is not > 0", p.points));
+    /// The position of the overall-satisfaction item.
+    fn overall(&mut self, overall: Option<&String>, items: &[Item]) -> Option<usize> {
+        let code = overall?;
+        let found = items.iter().position(|i| &i.code == code);
+        if found.is_none() {
+            self.push(format!("overall: no item '{code}'"));
+        }
+        found
+    }
+
+    /// The PAR rule.
+    fn par(&mut self, par: FilePar, items: &[Item]) -> ParRule {
+        if !(par.points.is_finite() && par.points > 0.0) {
+            self.push(format!("par: points {} is not > 0", par.points));
+        }
+        let method = match par.method.as_str() {
+            "index" => ParMethod::Index { leaf: par.leaf },
+            "item_points" => {
+                if par.leaf.is_some() {
+                    self.push("par: with method item_points each item names its leaf".to_string());
                 }
-                let method = match p.method.as_str() {
-                    "index" => ParMethod::Index { leaf: p.leaf },
-                    "item_points" => {
-                        if p.leaf.is_some() {
-                            problems.push(
-                                "par: with method item_points each item names its leaf".to_string(),
-                            );
-                        }
-                        let mut total = 0.0;
-                        for i in &items {
-                            match (i.max_points, &i.leaf) {
-                                (Some(max), Some(_)) => total += max,
-                                _ if i.factor.is_some() => problems.push(format!(
-                                    "item '{}': max_points and leaf are required by par.method = item_points",
-                                    i.code
-                                )),
-                                _ => {}
-                            }
-                        }
-                        if (total - p.points).abs() > 1e-9 {
-                            problems.push(format!(
-                                "par: the items' max_points sum to {total}, not {}",
-                                p.points
-                            ));
-                        }
-                        ParMethod::ItemPoints
-                    }
-                    other => {
-                        problems.push(format!(
-                            "par: method '{other}' is not 'index' or 'item_points'"
-                        ));
-                        ParMethod::Index { leaf: None }
-                    }
-                };
-                Some(ParRule {
-                    source: p.source,
-                    method,
-                    points: p.points,
+                self.item_points(par.points, items);
+                ParMethod::ItemPoints
+            }
+            other => {
+                self.push(format!(
+                    "par: method '{other}' is not 'index' or 'item_points'"
+                ));
+                ParMethod::Index { leaf: None }
+            }
+        };
+        ParRule {
+            source: par.source,
+            method,
+            points: par.points,
+        }
+    }
+
+    /// With `par.method = item_points`: every item of a factor has max_points and a leaf, and
+    /// the max_points sum to the rule's points.
+    fn item_points(&mut self, points: f64, items: &[Item]) {
+        let mut total = 0.0;
+        for i in items {
+            match (i.max_points, &i.leaf) {
+                (Some(max), Some(_)) => total += max,
+                _ if i.factor.is_some() => self.push(format!(
+                    "item '{}': max_points and leaf are required by par.method = item_points",
+                    i.code
+                )),
+                _ => {}
+            }
+        }
+        if (total - points).abs() > 1e-9 {
+            self.push(format!(
+                "par: the items' max_points sum to {total}, not {points}"
+            ));
+        }
+    }
+
+    /// A question with options (a demographic one or the expectations).
+    fn choice(&mut self, q: &FileChoiceQuestion) -> ChoiceQuestion {
+        self.claim(&q.code, "question");
+        let mut seen = HashSet::new();
+        for o in &q.options {
+            if o.code.trim().is_empty() || o.code.contains(';') {
+                self.push(format!(
+                    "{}: option code '{}' is not usable",
+                    q.code, o.code
+                ));
+            }
+            if !seen.insert(o.code.to_ascii_lowercase()) {
+                self.push(format!("{}: option '{}' appears twice", q.code, o.code));
+            }
+        }
+        if q.options.is_empty() {
+            self.push(format!("{}: there is no option", q.code));
+        }
+        ChoiceQuestion {
+            code: q.code.clone(),
+            title: q.title.clone(),
+            options: q
+                .options
+                .iter()
+                .map(|o| Choice {
+                    code: o.code.clone(),
+                    label: o.label.clone(),
                 })
-            }
-        };
+                .collect(),
+        }
+    }
 
-        // Demographics, expectations, comment.
-        let mut choice = |q: &FileChoiceQuestion, problems: &mut Vec<String>| {
-            claim(&q.code, "question", problems);
-            let mut seen = HashSet::new();
-            for o in &q.options {
-                if o.code.trim().is_empty() || o.code.contains(';') {
-                    problems.push(format!(
-                        "{}: option code '{}' is not usable",
-                        q.code, o.code
-                    ));
-                }
-                if !seen.insert(o.code.to_ascii_lowercase()) {
-                    problems.push(format!("{}: option '{}' appears twice", q.code, o.code));
-                }
-            }
-            if q.options.is_empty() {
-                problems.push(format!("{}: there is no option", q.code));
-            }
-            ChoiceQuestion {
-                code: q.code.clone(),
-                title: q.title.clone(),
-                options: q
-                    .options
-                    .iter()
-                    .map(|o| Choice {
-                        code: o.code.clone(),
-                        label: o.label.clone(),
-                    })
-                    .collect(),
-            }
+    /// The expectations question.
+    fn expectations(&mut self, e: FileExpectations) -> Expectations {
+        if e.max_choices == 0 {
+            self.push("expectations: max_choices is 0".to_string());
+        }
+        Expectations {
+            question: self.choice(&FileChoiceQuestion {
+                code: e.code,
+                title: e.title,
+                options: e.options,
+            }),
+            max_choices: e.max_choices,
+        }
+    }
+
+    /// The free-text comment question.
+    fn comment(&mut self, c: FileText) -> TextQuestion {
+        self.claim(&c.code, "comment");
+        TextQuestion {
+            code: c.code,
+            title: c.title,
+        }
+    }
+}
+
+impl Questionnaire {
+    /// Parses and checks a questionnaire written in TOML. Every problem is reported at once.
+    pub fn from_toml(file: &str, text: &str) -> Result<Questionnaire, QuestionnaireError> {
+        let fail = |problems: Vec<String>| QuestionnaireError {
+            file: file.to_string(),
+            problems,
         };
+        let source: FileQuestionnaire =
+            toml::from_str(text).map_err(|e| fail(vec![e.to_string().trim().to_string()]))?;
+        let mut check = Checker::new();
+        if source.id.trim().is_empty() {
+            check.push("id is empty".to_string());
+        }
+        let answers = check.scale(&source.scale);
+        let mut factors = check.factors(&source.factors);
+        let items = check.items(&source.items, source.scale.answers.len(), &mut factors);
+        check.structure(&factors, &items);
+        let overall = check.overall(source.overall.as_ref(), &items);
+        let par = source.par.map(|p| check.par(p, &items));
         let demographics: Vec<ChoiceQuestion> = source
             .demographics
             .iter()
-            .map(|q| choice(q, &mut problems))
+            .map(|q| check.choice(q))
             .collect();
-        let expectations = source.expectations.map(|e| {
-            if e.max_choices == 0 {
-                problems.push("expectations: max_choices is 0".to_string());
-            }
-            Expectations {
-                question: choice(
-                    &FileChoiceQuestion {
-                        code: e.code,
-                        title: e.title,
-                        options: e.options,
-                    },
-                    &mut problems,
-                ),
-                max_choices: e.max_choices,
-            }
-        });
-        let comment = source.comment.map(|c| {
-            claim(&c.code, "comment", &mut problems);
-            TextQuestion {
-                code: c.code,
-                title: c.title,
-            }
-        });
-
-        if !problems.is_empty() {
-            return Err(fail(problems));
+        let expectations = source.expectations.map(|e| check.expectations(e));
+        let comment = source.comment.map(|c| check.comment(c));
+        if !check.problems.is_empty() {
+            return Err(fail(check.problems));
         }
         Ok(Questionnaire {
             id: source.id,

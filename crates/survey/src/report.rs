@@ -149,14 +149,75 @@ pub fn build_report(
         })
         .collect();
     let mean = average(unit_results.iter().map(|(_, r)| r));
-    let previous_of = |key: &str, result: &SurveyResult| {
-        options
-            .previous
-            .as_ref()
-            .and_then(|p| p.get(key))
-            .map(|reference| compare(result, reference, true))
+    let average = average_report(tally.units.len(), &mean);
+    let units = unit_reports(unit_results, &mean, options);
+    let all = index_from_counts(questionnaire, &tally.all(questionnaire));
+    let (channels, unit_channels) = if options.by_channel {
+        channel_reports(questionnaire, tally)
+    } else {
+        (Vec::new(), Vec::new())
     };
-    let units = unit_results
+    let (services, unit_services) = if options.by_service {
+        service_reports(questionnaire, tally)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Report {
+        questionnaire: questionnaire.id.clone(),
+        questionnaire_title: questionnaire.title.clone(),
+        questionnaire_version: questionnaire.version,
+        ci_method: CI_METHOD,
+        rows: tally.rows,
+        accepted: tally.accepted(),
+        average,
+        units,
+        all: ScopeReport {
+            previous: previous_of(options, "*", &all),
+            result: all,
+        },
+        channels,
+        unit_channels,
+        services,
+        unit_services,
+        groups: group_reports(questionnaire, tally, &options.groups),
+        rejected: tally.rejected.clone(),
+        warnings: tally.warnings.clone(),
+    }
+}
+
+/// The change against the earlier result under `key` (a unit code, or `*` for all), if given.
+fn previous_of(options: &ReportOptions, key: &str, result: &SurveyResult) -> Option<Change> {
+    options
+        .previous
+        .as_ref()
+        .and_then(|p| p.get(key))
+        .map(|reference| compare(result, reference, true))
+}
+
+/// The mean over `units` units of the index and of each factor.
+fn average_report(units: usize, mean: &Reference) -> AverageReport {
+    AverageReport {
+        units,
+        index: mean.index,
+        factors: mean
+            .factors
+            .iter()
+            .map(|(code, index)| CodeValue {
+                code: code.clone(),
+                index: *index,
+            })
+            .collect(),
+    }
+}
+
+/// Each unit's result with its sample check, its change against the previous result and
+/// against the average.
+fn unit_reports(
+    unit_results: Vec<(String, SurveyResult)>,
+    mean: &Reference,
+    options: &ReportOptions,
+) -> Vec<UnitReport> {
+    unit_results
         .into_iter()
         .map(|(code, result)| UnitReport {
             sample: options.targets.as_ref().and_then(|(transactions, margin)| {
@@ -164,63 +225,71 @@ pub fn build_report(
                     .get(&code)
                     .map(|&n| check_sample(n, *margin, result.responses))
             }),
-            previous: previous_of(&code, &result),
-            vs_average: compare(&result, &mean, false),
+            previous: previous_of(options, &code, &result),
+            vs_average: compare(&result, mean, false),
             unit_code: code,
             result,
         })
+        .collect()
+}
+
+/// The results per channel over all units, and per unit × channel.
+fn channel_reports(
+    questionnaire: &Questionnaire,
+    tally: &Tally,
+) -> (Vec<ChannelReport>, Vec<UnitChannelReport>) {
+    let channels = tally
+        .channels(questionnaire)
+        .into_iter()
+        .map(|(channel, counts)| ChannelReport {
+            channel,
+            result: index_from_counts(questionnaire, &counts),
+        })
         .collect();
-    let all = index_from_counts(questionnaire, &tally.all(questionnaire));
-    let channels = if options.by_channel {
-        tally
-            .channels(questionnaire)
-            .into_iter()
-            .map(|(channel, counts)| ChannelReport {
-                channel,
-                result: index_from_counts(questionnaire, &counts),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let unit_channels = if options.by_channel {
-        tally
-            .unit_channels(questionnaire)
-            .into_iter()
-            .map(|(unit, channel, counts)| UnitChannelReport {
-                unit_code: unit.to_string(),
-                channel: channel.to_string(),
-                result: index_from_counts(questionnaire, &counts),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let (services, unit_services) = if options.by_service {
-        (
-            tally
-                .services(questionnaire)
-                .into_iter()
-                .map(|(service, counts)| ServiceReport {
-                    service,
-                    result: index_from_counts(questionnaire, &counts),
-                })
-                .collect(),
-            tally
-                .unit_services(questionnaire)
-                .into_iter()
-                .map(|(unit, service, counts)| UnitServiceReport {
-                    unit_code: unit.to_string(),
-                    service: service.to_string(),
-                    result: index_from_counts(questionnaire, &counts),
-                })
-                .collect(),
-        )
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    let groups = options
-        .groups
+    let unit_channels = tally
+        .unit_channels(questionnaire)
+        .into_iter()
+        .map(|(unit, channel, counts)| UnitChannelReport {
+            unit_code: unit.to_string(),
+            channel: channel.to_string(),
+            result: index_from_counts(questionnaire, &counts),
+        })
+        .collect();
+    (channels, unit_channels)
+}
+
+/// The results per service over all units, and per unit × service.
+fn service_reports(
+    questionnaire: &Questionnaire,
+    tally: &Tally,
+) -> (Vec<ServiceReport>, Vec<UnitServiceReport>) {
+    let services = tally
+        .services(questionnaire)
+        .into_iter()
+        .map(|(service, counts)| ServiceReport {
+            service,
+            result: index_from_counts(questionnaire, &counts),
+        })
+        .collect();
+    let unit_services = tally
+        .unit_services(questionnaire)
+        .into_iter()
+        .map(|(unit, service, counts)| UnitServiceReport {
+            unit_code: unit.to_string(),
+            service: service.to_string(),
+            result: index_from_counts(questionnaire, &counts),
+        })
+        .collect();
+    (services, unit_services)
+}
+
+/// Each named group of units merged into one result.
+fn group_reports(
+    questionnaire: &Questionnaire,
+    tally: &Tally,
+    groups: &[(String, Vec<String>)],
+) -> Vec<GroupReport> {
+    groups
         .iter()
         .map(|(name, codes)| {
             let codes_ref: Vec<&str> = codes.iter().map(String::as_str).collect();
@@ -233,39 +302,7 @@ pub fn build_report(
                 ),
             }
         })
-        .collect();
-    Report {
-        questionnaire: questionnaire.id.clone(),
-        questionnaire_title: questionnaire.title.clone(),
-        questionnaire_version: questionnaire.version,
-        ci_method: CI_METHOD,
-        rows: tally.rows,
-        accepted: tally.accepted(),
-        average: AverageReport {
-            units: tally.units.len(),
-            index: mean.index,
-            factors: mean
-                .factors
-                .iter()
-                .map(|(code, index)| CodeValue {
-                    code: code.clone(),
-                    index: *index,
-                })
-                .collect(),
-        },
-        units,
-        all: ScopeReport {
-            previous: previous_of("*", &all),
-            result: all,
-        },
-        channels,
-        unit_channels,
-        services,
-        unit_services,
-        groups,
-        rejected: tally.rejected.clone(),
-        warnings: tally.warnings.clone(),
-    }
+        .collect()
 }
 
 /// Reads an earlier `chiso survey index --format json` output: the reference of each unit,
@@ -407,6 +444,30 @@ impl Report {
             vi_integer(self.rejected.len() as u64),
             self.units.len()
         ));
+        self.table_units(questionnaire, &mut out);
+        self.table_changes(&mut out);
+        self.table_breakdowns(questionnaire, &mut out);
+        if self.all.result.expectations.iter().any(|e| e.count > 0) {
+            out.push_str("\nMong đợi cải thiện (toàn bộ, % người trả lời):\n");
+            for e in self.all.result.expectations.iter().filter(|e| e.count > 0) {
+                out.push_str(&format!("  {:>6}  {}\n", vi_number(e.share, 2), e.label));
+            }
+        }
+        out.push_str("\nYếu tố: ");
+        let factors: Vec<String> = questionnaire
+            .factors
+            .iter()
+            .map(|f| format!("{} {}", f.code, f.title))
+            .collect();
+        out.push_str(&factors.join("; "));
+        out.push_str(".\nKTC 95%: khoảng tin cậy 95 % của chỉ số. Điểm: điểm trong Chỉ số CCHC. HL chung: tỷ lệ hài lòng chung.\n");
+        self.table_rejected(&mut out);
+        out
+    }
+
+    /// The table of units and all, the average over units and the units below their sample
+    /// target.
+    fn table_units(&self, questionnaire: &Questionnaire, out: &mut String) {
         let mut lines: Vec<Line> = self
             .units
             .iter()
@@ -438,111 +499,100 @@ impl Report {
             out.push_str(&line);
             out.push('\n');
         }
-        if self.units.iter().any(|u| u.sample.is_some()) {
-            for u in &self.units {
-                if let Some(s) = u.sample.as_ref().filter(|s| s.below_target) {
-                    out.push_str(&format!(
-                        "* {}: {} phiếu, dưới cỡ mẫu mục tiêu {} (N = {} giao dịch)\n",
-                        u.unit_code,
-                        vi_integer(s.responses),
-                        vi_integer(s.target),
-                        vi_integer(s.transactions)
-                    ));
-                }
-            }
-        }
-        if self.units.iter().any(|u| u.previous.is_some()) {
-            out.push_str("\nThay đổi so với kỳ trước (điểm %):\n");
-            for u in &self.units {
-                if let Some(p) = &u.previous {
-                    out.push_str(&format!(
-                        "  {}: {} → {} ({})\n",
-                        u.unit_code,
-                        opt(p.index, 2),
-                        opt(u.result.index, 2),
-                        p.index_change.map_or("–".to_string(), |c| format!(
-                            "{}{}",
-                            if c >= 0.0 { "+" } else { "" },
-                            vi_number(c, 2)
-                        ))
-                    ));
-                }
-            }
-        }
-        if !self.channels.is_empty() {
-            out.push('\n');
-            let lines: Vec<Line> = self
-                .channels
-                .iter()
-                .map(|c| Line {
-                    label: if c.channel.is_empty() {
-                        "(không ghi)".to_string()
-                    } else {
-                        c.channel.clone()
-                    },
-                    result: &c.result,
-                    flag: "",
-                })
-                .collect();
-            out.push_str(&summary_table(questionnaire, "Kênh", &lines));
-        }
-        if !self.services.is_empty() {
-            out.push('\n');
-            let lines: Vec<Line> = self
-                .services
-                .iter()
-                .map(|s| Line {
-                    label: if s.service.is_empty() {
-                        "(không ghi)".to_string()
-                    } else {
-                        s.service.clone()
-                    },
-                    result: &s.result,
-                    flag: "",
-                })
-                .collect();
-            out.push_str(&summary_table(questionnaire, "Dịch vụ", &lines));
-        }
-        if !self.groups.is_empty() {
-            out.push('\n');
-            let lines: Vec<Line> = self
-                .groups
-                .iter()
-                .map(|g| Line {
-                    label: g.name.clone(),
-                    result: &g.result,
-                    flag: "",
-                })
-                .collect();
-            out.push_str(&summary_table(questionnaire, "Nhóm", &lines));
-        }
-        if self.all.result.expectations.iter().any(|e| e.count > 0) {
-            out.push_str("\nMong đợi cải thiện (toàn bộ, % người trả lời):\n");
-            for e in self.all.result.expectations.iter().filter(|e| e.count > 0) {
-                out.push_str(&format!("  {:>6}  {}\n", vi_number(e.share, 2), e.label));
-            }
-        }
-        out.push_str("\nYếu tố: ");
-        let factors: Vec<String> = questionnaire
-            .factors
-            .iter()
-            .map(|f| format!("{} {}", f.code, f.title))
-            .collect();
-        out.push_str(&factors.join("; "));
-        out.push_str(".\nKTC 95%: khoảng tin cậy 95 % của chỉ số. Điểm: điểm trong Chỉ số CCHC. HL chung: tỷ lệ hài lòng chung.\n");
-        if !self.rejected.is_empty() {
-            out.push_str(&format!("\nDòng bị loại ({}):\n", self.rejected.len()));
-            for r in self.rejected.iter().take(200) {
-                out.push_str(&format!("  dòng {}: {}\n", r.row, r.reason));
-            }
-            if self.rejected.len() > 200 {
+        for u in &self.units {
+            if let Some(s) = u.sample.as_ref().filter(|s| s.below_target) {
                 out.push_str(&format!(
-                    "  … và {} dòng khác (xem --format json)\n",
-                    self.rejected.len() - 200
+                    "* {}: {} phiếu, dưới cỡ mẫu mục tiêu {} (N = {} giao dịch)\n",
+                    u.unit_code,
+                    vi_integer(s.responses),
+                    vi_integer(s.target),
+                    vi_integer(s.transactions)
                 ));
             }
         }
-        out
+    }
+
+    /// Each unit's index against the previous result, when one was given.
+    fn table_changes(&self, out: &mut String) {
+        if !self.units.iter().any(|u| u.previous.is_some()) {
+            return;
+        }
+        out.push_str("\nThay đổi so với kỳ trước (điểm %):\n");
+        for u in &self.units {
+            if let Some(p) = &u.previous {
+                out.push_str(&format!(
+                    "  {}: {} → {} ({})\n",
+                    u.unit_code,
+                    opt(p.index, 2),
+                    opt(u.result.index, 2),
+                    p.index_change.map_or("–".to_string(), |c| format!(
+                        "{}{}",
+                        if c >= 0.0 { "+" } else { "" },
+                        vi_number(c, 2)
+                    ))
+                ));
+            }
+        }
+    }
+
+    /// The tables per channel, per service and per group, those asked for.
+    fn table_breakdowns(&self, questionnaire: &Questionnaire, out: &mut String) {
+        let unnamed = |name: &str| {
+            if name.is_empty() {
+                "(không ghi)".to_string()
+            } else {
+                name.to_string()
+            }
+        };
+        let mut table = |heading: &str, lines: Vec<Line>| {
+            if !lines.is_empty() {
+                out.push('\n');
+                out.push_str(&summary_table(questionnaire, heading, &lines));
+            }
+        };
+        let line = |label: String, result| Line {
+            label,
+            result,
+            flag: "",
+        };
+        table(
+            "Kênh",
+            self.channels
+                .iter()
+                .map(|c| line(unnamed(&c.channel), &c.result))
+                .collect(),
+        );
+        table(
+            "Dịch vụ",
+            self.services
+                .iter()
+                .map(|s| line(unnamed(&s.service), &s.result))
+                .collect(),
+        );
+        table(
+            "Nhóm",
+            self.groups
+                .iter()
+                .map(|g| line(g.name.clone(), &g.result))
+                .collect(),
+        );
+    }
+
+    /// The rejected rows, the first 200.
+    fn table_rejected(&self, out: &mut String) {
+        if self.rejected.is_empty() {
+            return;
+        }
+        out.push_str(&format!("\nDòng bị loại ({}):\n", self.rejected.len()));
+        for r in self.rejected.iter().take(200) {
+            out.push_str(&format!("  dòng {}: {}\n", r.row, r.reason));
+        }
+        if self.rejected.len() > 200 {
+            out.push_str(&format!(
+                "  … và {} dòng khác (xem --format json)\n",
+                self.rejected.len() - 200
+            ));
+        }
     }
 
     fn csv_header(questionnaire: &Questionnaire) -> Vec<String> {
@@ -635,163 +685,35 @@ impl Report {
     /// item, channels, unit × channel, groups, expectations and rejected rows.
     pub fn to_xlsx(&self, questionnaire: &Questionnaire) -> Result<Vec<u8>, XlsxError> {
         let mut workbook = Workbook::new();
-        let bold = Format::new().set_bold();
-        let two = Format::new().set_num_format("0.00");
-
-        let info = workbook.add_worksheet();
-        info.set_name("Thông tin")?;
-        let facts: Vec<(&str, String)> = vec![
-            (
-                "Phiếu khảo sát",
-                format!("{} — {}", questionnaire.id, questionnaire.title),
-            ),
-            ("Phiên bản", questionnaire.version.to_string()),
-            (
-                "Phương pháp",
-                questionnaire.methodology.clone().unwrap_or_default(),
-            ),
-            ("Số dòng đã đọc", self.rows.to_string()),
-            ("Số phiếu hợp lệ", self.accepted.to_string()),
-            ("Số dòng bị loại", self.rejected.len().to_string()),
-            ("Số đơn vị", self.units.len().to_string()),
-            ("Khoảng tin cậy 95 %", CI_METHOD.to_string()),
-        ];
-        for (r, (key, value)) in facts.iter().enumerate() {
-            info.write_string_with_format(r as u32, 0, *key, &bold)?;
-            info.write_string(r as u32, 1, value)?;
-        }
-        info.set_column_width(0, 22)?;
-
-        // A summary sheet: one row per scope.
-        let summary = |workbook: &mut Workbook,
-                       name: &str,
-                       heading: &[&str],
-                       rows: Vec<(Vec<String>, &SurveyResult)>|
-         -> Result<(), XlsxError> {
-            let sheet = workbook.add_worksheet();
-            sheet.set_name(name)?;
-            let mut c = 0u16;
-            for h in heading.iter().copied().chain([
-                "Số phiếu",
-                "Chỉ số (%)",
-                "KTC 95% thấp",
-                "KTC 95% cao",
-                "Điểm CCHC",
-                "Hài lòng chung (%)",
-            ]) {
-                sheet.write_string_with_format(0, c, h, &bold)?;
-                c += 1;
-            }
-            for f in &questionnaire.factors {
-                sheet.write_string_with_format(0, c, format!("{} {}", f.code, f.title), &bold)?;
-                c += 1;
-            }
-            for (r, (labels, result)) in rows.iter().enumerate() {
-                let r = r as u32 + 1;
-                let mut c = 0u16;
-                for l in labels {
-                    sheet.write_string(r, c, l)?;
-                    c += 1;
-                }
-                sheet.write_number(r, c, result.responses as f64)?;
-                let values = [
-                    result.index,
-                    result.ci95.map(|x| x[0]),
-                    result.ci95.map(|x| x[1]),
-                    result.par_points,
-                    result.overall_satisfied_rate,
-                ]
-                .into_iter()
-                .chain(result.factors.iter().map(|f| f.index));
-                for (k, v) in values.enumerate() {
-                    if let Some(v) = v {
-                        sheet.write_number_with_format(r, c + 1 + k as u16, v, &two)?;
-                    }
-                }
-            }
-            Ok(())
+        let book = Book {
+            report: self,
+            questionnaire,
+            bold: Format::new().set_bold(),
+            two: Format::new().set_num_format("0.00"),
         };
+        book.info(&mut workbook)?;
         let mut unit_rows: Vec<(Vec<String>, &SurveyResult)> = self
             .units
             .iter()
             .map(|u| (vec![u.unit_code.clone()], &u.result))
             .collect();
         unit_rows.push((vec!["Toàn bộ".to_string()], &self.all.result));
-        summary(&mut workbook, "Đơn vị", &["Mã đơn vị"], unit_rows)?;
-
-        let items = workbook.add_worksheet();
-        items.set_name("Tiêu chí")?;
-        let answered = |workbook: &mut Workbook| -> Result<(), XlsxError> {
-            let sheet = workbook.add_worksheet();
-            sheet.set_name("Số trả lời")?;
-            sheet.write_string_with_format(0, 0, "Mã", &bold)?;
-            sheet.write_string_with_format(0, 1, "Tiêu chí", &bold)?;
-            for (k, u) in self.units.iter().enumerate() {
-                sheet.write_string_with_format(0, 2 + k as u16, &u.unit_code, &bold)?;
-            }
-            sheet.write_string_with_format(0, 2 + self.units.len() as u16, "Toàn bộ", &bold)?;
-            for (i, item) in questionnaire.items.iter().enumerate() {
-                let r = i as u32 + 1;
-                sheet.write_string(r, 0, &item.code)?;
-                sheet.write_string(r, 1, &item.title)?;
-                for (k, result) in self
-                    .units
-                    .iter()
-                    .map(|u| &u.result)
-                    .chain([&self.all.result])
-                    .enumerate()
-                {
-                    sheet.write_number(
-                        r,
-                        2 + k as u16,
-                        result.item(&item.code).map_or(0, |x| x.answered) as f64,
-                    )?;
-                }
-            }
-            Ok(())
-        };
-        items.write_string_with_format(0, 0, "Mã", &bold)?;
-        items.write_string_with_format(0, 1, "Tiêu chí", &bold)?;
-        items.write_string_with_format(0, 2, "Yếu tố", &bold)?;
-        for (k, u) in self.units.iter().enumerate() {
-            items.write_string_with_format(0, 3 + k as u16, &u.unit_code, &bold)?;
-        }
-        items.write_string_with_format(0, 3 + self.units.len() as u16, "Toàn bộ", &bold)?;
-        for (i, item) in questionnaire.items.iter().enumerate() {
-            let r = i as u32 + 1;
-            items.write_string(r, 0, &item.code)?;
-            items.write_string(r, 1, &item.title)?;
-            if let Some(f) = item.factor {
-                items.write_string(r, 2, &questionnaire.factors[f].code)?;
-            }
-            for (k, result) in self
-                .units
-                .iter()
-                .map(|u| &u.result)
-                .chain([&self.all.result])
-                .enumerate()
-            {
-                if let Some(v) = result.item(&item.code).and_then(|x| x.satisfied_rate) {
-                    items.write_number_with_format(r, 3 + k as u16, v, &two)?;
-                }
-            }
-        }
-        items.set_column_width(1, 50)?;
-        answered(&mut workbook)?;
-
+        book.summary(&mut workbook, "Đơn vị", &["Mã đơn vị"], unit_rows)?;
+        book.items(&mut workbook)?;
+        book.answered(&mut workbook)?;
         if !self.channels.is_empty() {
             let rows = self
                 .channels
                 .iter()
                 .map(|c| (vec![c.channel.clone()], &c.result))
                 .collect();
-            summary(&mut workbook, "Kênh", &["Kênh"], rows)?;
+            book.summary(&mut workbook, "Kênh", &["Kênh"], rows)?;
             let rows = self
                 .unit_channels
                 .iter()
                 .map(|c| (vec![c.unit_code.clone(), c.channel.clone()], &c.result))
                 .collect();
-            summary(
+            book.summary(
                 &mut workbook,
                 "Đơn vị theo kênh",
                 &["Mã đơn vị", "Kênh"],
@@ -804,13 +726,13 @@ impl Report {
                 .iter()
                 .map(|c| (vec![c.service.clone()], &c.result))
                 .collect();
-            summary(&mut workbook, "Dịch vụ", &["Mã dịch vụ"], rows)?;
+            book.summary(&mut workbook, "Dịch vụ", &["Mã dịch vụ"], rows)?;
             let rows = self
                 .unit_services
                 .iter()
                 .map(|c| (vec![c.unit_code.clone(), c.service.clone()], &c.result))
                 .collect();
-            summary(
+            book.summary(
                 &mut workbook,
                 "Đơn vị theo dịch vụ",
                 &["Mã đơn vị", "Mã dịch vụ"],
@@ -823,34 +745,202 @@ impl Report {
                 .iter()
                 .map(|g| (vec![g.name.clone(), g.units.join(", ")], &g.result))
                 .collect();
-            summary(&mut workbook, "Nhóm đơn vị", &["Nhóm", "Đơn vị"], rows)?;
+            book.summary(&mut workbook, "Nhóm đơn vị", &["Nhóm", "Đơn vị"], rows)?;
         }
         if !self.all.result.expectations.is_empty() {
-            let sheet = workbook.add_worksheet();
-            sheet.set_name("Mong đợi")?;
-            for (c, h) in ["Mã", "Nội dung", "Số người chọn", "Tỷ lệ (%)"]
-                .iter()
-                .enumerate()
-            {
-                sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+            book.expectations(&mut workbook)?;
+        }
+        book.rejected(&mut workbook)?;
+        workbook.save_to_buffer()
+    }
+}
+
+/// What the sheets of the report's workbook are written from, and their two formats.
+struct Book<'a> {
+    report: &'a Report,
+    questionnaire: &'a Questionnaire,
+    bold: Format,
+    /// Two decimals.
+    two: Format,
+}
+
+impl Book<'_> {
+    /// The sheet of facts about the run.
+    fn info(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
+        let (report, questionnaire) = (self.report, self.questionnaire);
+        let info = workbook.add_worksheet();
+        info.set_name("Thông tin")?;
+        let facts: Vec<(&str, String)> = vec![
+            (
+                "Phiếu khảo sát",
+                format!("{} — {}", questionnaire.id, questionnaire.title),
+            ),
+            ("Phiên bản", questionnaire.version.to_string()),
+            (
+                "Phương pháp",
+                questionnaire.methodology.clone().unwrap_or_default(),
+            ),
+            ("Số dòng đã đọc", report.rows.to_string()),
+            ("Số phiếu hợp lệ", report.accepted.to_string()),
+            ("Số dòng bị loại", report.rejected.len().to_string()),
+            ("Số đơn vị", report.units.len().to_string()),
+            ("Khoảng tin cậy 95 %", CI_METHOD.to_string()),
+        ];
+        for (r, (key, value)) in facts.iter().enumerate() {
+            info.write_string_with_format(r as u32, 0, *key, &self.bold)?;
+            info.write_string(r as u32, 1, value)?;
+        }
+        info.set_column_width(0, 22)?;
+        Ok(())
+    }
+
+    /// A summary sheet: one row per scope, its labels under `heading` then its results.
+    fn summary(
+        &self,
+        workbook: &mut Workbook,
+        name: &str,
+        heading: &[&str],
+        rows: Vec<(Vec<String>, &SurveyResult)>,
+    ) -> Result<(), XlsxError> {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name)?;
+        let mut c = 0u16;
+        for h in heading.iter().copied().chain([
+            "Số phiếu",
+            "Chỉ số (%)",
+            "KTC 95% thấp",
+            "KTC 95% cao",
+            "Điểm CCHC",
+            "Hài lòng chung (%)",
+        ]) {
+            sheet.write_string_with_format(0, c, h, &self.bold)?;
+            c += 1;
+        }
+        for f in &self.questionnaire.factors {
+            sheet.write_string_with_format(0, c, format!("{} {}", f.code, f.title), &self.bold)?;
+            c += 1;
+        }
+        for (r, (labels, result)) in rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            let mut c = 0u16;
+            for l in labels {
+                sheet.write_string(r, c, l)?;
+                c += 1;
             }
-            for (r, e) in self.all.result.expectations.iter().enumerate() {
-                let r = r as u32 + 1;
-                sheet.write_string(r, 0, &e.code)?;
-                sheet.write_string(r, 1, &e.label)?;
-                sheet.write_number(r, 2, e.count as f64)?;
-                sheet.write_number_with_format(r, 3, e.share, &two)?;
+            sheet.write_number(r, c, result.responses as f64)?;
+            let values = [
+                result.index,
+                result.ci95.map(|x| x[0]),
+                result.ci95.map(|x| x[1]),
+                result.par_points,
+                result.overall_satisfied_rate,
+            ]
+            .into_iter()
+            .chain(result.factors.iter().map(|f| f.index));
+            for (k, v) in values.enumerate() {
+                if let Some(v) = v {
+                    sheet.write_number_with_format(r, c + 1 + k as u16, v, &self.two)?;
+                }
             }
         }
+        Ok(())
+    }
+
+    /// The units' results then all's, in that order of columns.
+    fn scopes(&self) -> impl Iterator<Item = &SurveyResult> {
+        self.report
+            .units
+            .iter()
+            .map(|u| &u.result)
+            .chain([&self.report.all.result])
+    }
+
+    /// The satisfied rate of each item per unit and for all.
+    fn items(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
+        let (report, questionnaire) = (self.report, self.questionnaire);
+        let items = workbook.add_worksheet();
+        items.set_name("Tiêu chí")?;
+        items.write_string_with_format(0, 0, "Mã", &self.bold)?;
+        items.write_string_with_format(0, 1, "Tiêu chí", &self.bold)?;
+        items.write_string_with_format(0, 2, "Yếu tố", &self.bold)?;
+        for (k, u) in report.units.iter().enumerate() {
+            items.write_string_with_format(0, 3 + k as u16, &u.unit_code, &self.bold)?;
+        }
+        items.write_string_with_format(0, 3 + report.units.len() as u16, "Toàn bộ", &self.bold)?;
+        for (i, item) in questionnaire.items.iter().enumerate() {
+            let r = i as u32 + 1;
+            items.write_string(r, 0, &item.code)?;
+            items.write_string(r, 1, &item.title)?;
+            if let Some(f) = item.factor {
+                items.write_string(r, 2, &questionnaire.factors[f].code)?;
+            }
+            for (k, result) in self.scopes().enumerate() {
+                if let Some(v) = result.item(&item.code).and_then(|x| x.satisfied_rate) {
+                    items.write_number_with_format(r, 3 + k as u16, v, &self.two)?;
+                }
+            }
+        }
+        items.set_column_width(1, 50)?;
+        Ok(())
+    }
+
+    /// The number of answers of each item per unit and for all.
+    fn answered(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
+        let report = self.report;
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Số trả lời")?;
+        sheet.write_string_with_format(0, 0, "Mã", &self.bold)?;
+        sheet.write_string_with_format(0, 1, "Tiêu chí", &self.bold)?;
+        for (k, u) in report.units.iter().enumerate() {
+            sheet.write_string_with_format(0, 2 + k as u16, &u.unit_code, &self.bold)?;
+        }
+        sheet.write_string_with_format(0, 2 + report.units.len() as u16, "Toàn bộ", &self.bold)?;
+        for (i, item) in self.questionnaire.items.iter().enumerate() {
+            let r = i as u32 + 1;
+            sheet.write_string(r, 0, &item.code)?;
+            sheet.write_string(r, 1, &item.title)?;
+            for (k, result) in self.scopes().enumerate() {
+                sheet.write_number(
+                    r,
+                    2 + k as u16,
+                    result.item(&item.code).map_or(0, |x| x.answered) as f64,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The expectations over all responses.
+    fn expectations(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("Mong đợi")?;
+        for (c, h) in ["Mã", "Nội dung", "Số người chọn", "Tỷ lệ (%)"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string_with_format(0, c as u16, *h, &self.bold)?;
+        }
+        for (r, e) in self.report.all.result.expectations.iter().enumerate() {
+            let r = r as u32 + 1;
+            sheet.write_string(r, 0, &e.code)?;
+            sheet.write_string(r, 1, &e.label)?;
+            sheet.write_number(r, 2, e.count as f64)?;
+            sheet.write_number_with_format(r, 3, e.share, &self.two)?;
+        }
+        Ok(())
+    }
+
+    /// The rejected rows.
+    fn rejected(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
         let rejected = workbook.add_worksheet();
         rejected.set_name("Dòng bị loại")?;
-        rejected.write_string_with_format(0, 0, "Dòng", &bold)?;
-        rejected.write_string_with_format(0, 1, "Lý do", &bold)?;
-        for (r, rejection) in self.rejected.iter().enumerate() {
+        rejected.write_string_with_format(0, 0, "Dòng", &self.bold)?;
+        rejected.write_string_with_format(0, 1, "Lý do", &self.bold)?;
+        for (r, rejection) in self.report.rejected.iter().enumerate() {
             rejected.write_number(r as u32 + 1, 0, rejection.row as f64)?;
             rejected.write_string(r as u32 + 1, 1, rejection.reason.to_string())?;
         }
-        workbook.save_to_buffer()
+        Ok(())
     }
 }
 

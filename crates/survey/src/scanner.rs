@@ -230,7 +230,8 @@ impl<R: Read> Scanner<R> {
 }
 
 /// Parses one record at the start of `data`. `NeedMore` when the record may continue past
-/// the end of `data` and more input may come.
+/// the end of `data` and more input may come. The unquoted field and the separator after a
+/// field stay in this loop: they are the hot path (a quoted field is its own function).
 fn parse_record(data: &[u8], eof: bool, fields: &mut Vec<Span>, scratch: &mut Vec<u8>) -> Parsed {
     fields.clear();
     scratch.clear();
@@ -238,68 +239,10 @@ fn parse_record(data: &[u8], eof: bool, fields: &mut Vec<Span>, scratch: &mut Ve
     let mut i = 0;
     loop {
         if i < length && data[i] == b'"' {
-            let content_start = i + 1;
-            let mut j = content_start;
-            let mut doubled = false;
-            let content_end;
-            loop {
-                match data[j..].iter().position(|&b| b == b'"') {
-                    None => {
-                        if !eof {
-                            return Parsed::NeedMore;
-                        }
-                        // An unclosed quote at the end of the file: the rest is the field.
-                        content_end = length;
-                        j = length;
-                        break;
-                    }
-                    Some(p) => {
-                        let quote = j + p;
-                        if quote + 1 < length {
-                            if data[quote + 1] == b'"' {
-                                doubled = true;
-                                j = quote + 2;
-                                continue;
-                            }
-                        } else if !eof {
-                            return Parsed::NeedMore;
-                        }
-                        content_end = quote;
-                        j = quote + 1;
-                        break;
-                    }
-                }
+            match quoted_field(data, i, eof, fields, scratch) {
+                Some(k) => i = k,
+                None => return Parsed::NeedMore,
             }
-            // Text between the closing quote and the separator is kept (lenient, as
-            // spreadsheets are).
-            let k = j + data[j..]
-                .iter()
-                .position(|&b| SPECIAL[b as usize])
-                .unwrap_or(length - j);
-            if k == length && !eof {
-                return Parsed::NeedMore;
-            }
-            if doubled || k > j {
-                let start = scratch.len();
-                let mut s = content_start;
-                while s < content_end {
-                    scratch.push(data[s]);
-                    s += if data[s] == b'"' { 2 } else { 1 };
-                }
-                scratch.extend_from_slice(&data[j..k]);
-                fields.push(Span {
-                    start: start as u32,
-                    end: scratch.len() as u32,
-                    scratch: true,
-                });
-            } else {
-                fields.push(Span {
-                    start: content_start as u32,
-                    end: content_end as u32,
-                    scratch: false,
-                });
-            }
-            i = k;
         } else {
             let k = i + data[i..]
                 .iter()
@@ -345,6 +288,79 @@ fn parse_record(data: &[u8], eof: bool, fields: &mut Vec<Span>, scratch: &mut Ve
                 return Parsed::Done(i + 1);
             }
         }
+    }
+}
+
+/// Reads a quoted field whose opening quote is at `i`: the position of the byte that ends
+/// it, or `None` when it may continue past the end of `data`. A field with doubled quotes or
+/// text after its closing quote is rewritten into `scratch`.
+#[inline(always)]
+fn quoted_field(
+    data: &[u8],
+    i: usize,
+    eof: bool,
+    fields: &mut Vec<Span>,
+    scratch: &mut Vec<u8>,
+) -> Option<usize> {
+    let length = data.len();
+    let content_start = i + 1;
+    let (content_end, j, doubled) = closing_quote(data, content_start, eof)?;
+    // Text between the closing quote and the separator is kept (lenient, as spreadsheets
+    // are).
+    let k = j + data[j..]
+        .iter()
+        .position(|&b| SPECIAL[b as usize])
+        .unwrap_or(length - j);
+    if k == length && !eof {
+        return None;
+    }
+    if doubled || k > j {
+        let start = scratch.len();
+        let mut s = content_start;
+        while s < content_end {
+            scratch.push(data[s]);
+            s += if data[s] == b'"' { 2 } else { 1 };
+        }
+        scratch.extend_from_slice(&data[j..k]);
+        fields.push(Span {
+            start: start as u32,
+            end: scratch.len() as u32,
+            scratch: true,
+        });
+    } else {
+        fields.push(Span {
+            start: content_start as u32,
+            end: content_end as u32,
+            scratch: false,
+        });
+    }
+    Some(k)
+}
+
+/// Finds the quote that closes a quoted field whose content starts at `content_start`:
+/// (the end of the content, the position after the closing quote, whether the content has
+/// doubled quotes), or `None` when it may be past the end of `data`. An unclosed quote at the
+/// end of the file makes the rest the field.
+#[inline(always)]
+fn closing_quote(data: &[u8], content_start: usize, eof: bool) -> Option<(usize, usize, bool)> {
+    let length = data.len();
+    let mut j = content_start;
+    let mut doubled = false;
+    loop {
+        let Some(p) = data[j..].iter().position(|&b| b == b'"') else {
+            return eof.then_some((length, length, doubled));
+        };
+        let quote = j + p;
+        if quote + 1 < length {
+            if data[quote + 1] == b'"' {
+                doubled = true;
+                j = quote + 2;
+                continue;
+            }
+        } else if !eof {
+            return None;
+        }
+        return Some((quote, quote + 1, doubled));
     }
 }
 

@@ -235,34 +235,14 @@ pub async fn save_appraisal_in(
     entry: &AppraisalEntry,
 ) -> Result<LeafScore, StoreError> {
     let sheet_id = scope.sheet.id;
-    let open = open_round_of(db, scope.campaign.id).await?;
-    rules::check_action(role, SheetAction::Appraise, &scope.context(open)).map_err(invalid)?;
+    let Appraised {
+        points,
+        input,
+        comment,
+    } = check_appraisal(db, role, areas, scope, entry).await?;
     let round = scope.sheet.current_round;
     let leaf = scope.leaf(entry.node_id)?;
     let framework = scope.framework();
-    let records = sheet_records(db, scope).await?;
-    let flagged_before = records
-        .get(leaf)
-        .rounds
-        .get(&(round as u32).saturating_sub(1))
-        .is_some_and(|r| r.explanation_requested)
-        // A sheet that joined this round late has every leaf reviewed in it.
-        || records.entry_round(round as u32) == round as u32;
-    rules::check_appraisal(
-        framework,
-        leaf,
-        areas,
-        round as u32,
-        scope.campaign.appraisal_rounds as u32,
-        flagged_before,
-        entry.explanation_requested,
-    )
-    .map_err(invalid)?;
-    let points = rules::resolve_points(framework, leaf, entry.points, entry.input)
-        .map_err(invalid)?
-        .map(Points::ten_thousandths);
-    let input = input_json(framework, leaf, entry.input);
-    let comment = text(&entry.comment, rules::LongText::Comment)?;
     let code = scope.code(leaf).to_string();
     let select = format!(
         "SELECT {LEAF_COLUMNS} FROM leaf_scores WHERE sheet_id = $1 AND node_id = $2 AND stage = $3"
@@ -277,20 +257,7 @@ pub async fn save_appraisal_in(
         if old.as_ref().map(|o| o.version) != entry.expected_version {
             return Err(leaf_conflict(&code, old.as_ref()));
         }
-        let mut entries = Vec::new();
-        let mut change = |field: &str, before: Option<String>, after: Option<String>| {
-            if before != after {
-                entries.push(scope.entry("appraise", entry.node_id)
-                    .change(&stage_field(round, field), before, after)
-                    .reason(comment.as_deref()));
-            }
-        };
-        change("points", points_text(old.as_ref().and_then(|o| o.points)), points_text(points));
-        change("input", old.as_ref().and_then(|o| o.input.clone()), input.clone());
-        change("comment", old.as_ref().and_then(|o| o.comment.clone()), comment.clone());
-        change("explanation_requested",
-            Some(old.as_ref().is_some_and(|o| o.explanation_requested).to_string()),
-            Some(entry.explanation_requested.to_string()));
+        let mut entries = appraisal_changes(scope, entry, round, old.as_ref(), points, &input, &comment);
         if entries.is_empty() {
             match &old {
                 Some(old) => return Ok(old.clone()),
@@ -347,6 +314,99 @@ pub async fn save_appraisal_in(
         refresh_summary!(tx, sheet_id, framework, &scope.node_index, round as u32);
         Ok(saved)
     })
+}
+
+/// An appraisal's values once checked.
+struct Appraised {
+    /// In ten-thousandths.
+    points: Option<i64>,
+    input: Option<String>,
+    comment: Option<String>,
+}
+
+/// Checks an appraisal against the rules, outside the transaction: the role may appraise the
+/// sheet now, the leaf may be appraised in this round (it was flagged in the previous one, or
+/// the sheet joined this round late), and the points or input fit the leaf.
+async fn check_appraisal(
+    db: &Db,
+    role: Role,
+    areas: Option<&[String]>,
+    scope: &SheetScope,
+    entry: &AppraisalEntry,
+) -> Result<Appraised, StoreError> {
+    let open = open_round_of(db, scope.campaign.id).await?;
+    rules::check_action(role, SheetAction::Appraise, &scope.context(open)).map_err(invalid)?;
+    let round = scope.sheet.current_round;
+    let leaf = scope.leaf(entry.node_id)?;
+    let framework = scope.framework();
+    let records = sheet_records(db, scope).await?;
+    let flagged_before = records
+        .get(leaf)
+        .rounds
+        .get(&(round as u32).saturating_sub(1))
+        .is_some_and(|r| r.explanation_requested)
+        // A sheet that joined this round late has every leaf reviewed in it.
+        || records.entry_round(round as u32) == round as u32;
+    rules::check_appraisal(
+        framework,
+        leaf,
+        areas,
+        round as u32,
+        scope.campaign.appraisal_rounds as u32,
+        flagged_before,
+        entry.explanation_requested,
+    )
+    .map_err(invalid)?;
+    let points = rules::resolve_points(framework, leaf, entry.points, entry.input)
+        .map_err(invalid)?
+        .map(Points::ten_thousandths);
+    let input = input_json(framework, leaf, entry.input);
+    let comment = text(&entry.comment, rules::LongText::Comment)?;
+    Ok(Appraised {
+        points,
+        input,
+        comment,
+    })
+}
+
+/// The audit rows of an appraisal: one per field it changes, each with the comment as reason.
+fn appraisal_changes(
+    scope: &SheetScope,
+    entry: &AppraisalEntry,
+    round: i64,
+    old: Option<&LeafScore>,
+    points: Option<i64>,
+    input: &Option<String>,
+    comment: &Option<String>,
+) -> Vec<AuditEntry> {
+    let mut entries = Vec::new();
+    let mut change = |field: &str, before: Option<String>, after: Option<String>| {
+        if before != after {
+            entries.push(
+                scope
+                    .entry("appraise", entry.node_id)
+                    .change(&stage_field(round, field), before, after)
+                    .reason(comment.as_deref()),
+            );
+        }
+    };
+    change(
+        "points",
+        points_text(old.and_then(|o| o.points)),
+        points_text(points),
+    );
+    change("input", old.and_then(|o| o.input.clone()), input.clone());
+    change(
+        "comment",
+        old.and_then(|o| o.comment.clone()),
+        comment.clone(),
+    );
+    change(
+        "explanation_requested",
+        Some(old.is_some_and(|o| o.explanation_requested).to_string()),
+        Some(entry.explanation_requested.to_string()),
+    );
+    entries
 }
 
 /// The unit's answer to an explanation request on a leaf flagged in the sheet's round, before

@@ -280,54 +280,18 @@ pub async fn recompute_counters(db: &Db, actor: &Actor, wave_id: i64) -> Result<
             group.counts.comments = comments.max(0) as u64;
             group.flagged = flagged;
         }
-        type CellRow = (i64, String, i64, i64, i64, i64, f64, f64);
         for (table, key) in [("answer_stats", "item, value"), ("demographic_stats", "question, value"),
                              ("expectation_stats", "CAST(0 AS BIGINT), area")] {
-            let cells: Vec<CellRow> = sqlx::query_as(&format!(
+            let cells: Vec<StoredCell> = sqlx::query_as(&format!(
                 "SELECT unit_id, channel, CAST(service_id AS BIGINT), {key}, n, weight_sum, weight_sq_sum FROM {table} WHERE wave_id = $1"))
                 .bind(wave_id)
                 .fetch_all(&mut *tx)
                 .await?;
-            for (unit_id, channel, service_id, question, value, n, w, w2) in cells {
-                let counts = &mut stored.group(unit_id, &channel, service_id).counts;
-                let per_item = counts.answers_per_item as i64;
-                let cell = match table {
-                    "answer_stats" if value >= 1 && value <= per_item =>
-                        counts.answers.get_mut((question * per_item + value - 1) as usize),
-                    "demographic_stats" => counts.demographics.get_mut(question as usize)
-                        .and_then(|o| o.get_mut((value - 1) as usize)),
-                    "expectation_stats" => counts.expectations.get_mut((value - 1) as usize),
-                    _ => None,
-                };
-                if let Some(cell) = cell {
-                    *cell = stat(n, w, w2);
-                }
+            for row in cells {
+                set_stored_cell(&mut stored, table, row);
             }
         }
-        let empty = shape.empty_counts();
-        let mut seen: HashSet<(i64, String, i64)> = HashSet::new();
-        for (unit_id, groups) in &fresh.groups {
-            for group in groups {
-                seen.insert((*unit_id, group.channel.clone(), group.service_id));
-                let old = stored.groups.get(unit_id)
-                    .and_then(|gs| gs.iter().find(|g| g.channel == group.channel && g.service_id == group.service_id));
-                compare_counts(&mut drift, old.map_or(&empty, |g| &g.counts), &group.counts);
-                let old_flagged = old.map_or(0, |g| g.flagged);
-                if old_flagged != group.flagged {
-                    drift.cells_differing += 1;
-                    drift.n_difference += old_flagged.abs_diff(group.flagged);
-                }
-            }
-        }
-        for (unit_id, groups) in &stored.groups {
-            for group in groups.iter().filter(|g| !seen.contains(&(*unit_id, g.channel.clone(), g.service_id))) {
-                compare_counts(&mut drift, &group.counts, &empty);
-                if group.flagged != 0 {
-                    drift.cells_differing += 1;
-                    drift.n_difference += group.flagged.unsigned_abs();
-                }
-            }
-        }
+        compare_tallies(&mut drift, &stored, &fresh, &shape.empty_counts());
         for table in ["response_stats", "answer_stats", "demographic_stats", "expectation_stats"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE wave_id = $1"))
                 .bind(wave_id)
@@ -345,4 +309,62 @@ pub async fn recompute_counters(db: &Db, actor: &Actor, wave_id: i64) -> Result<
         tx.record(actor, &entry).await?;
         Ok(drift)
     })
+}
+
+/// A stored counter cell read back: unit, channel, service, question (0 for an expectation),
+/// value (the area of an expectation), n, Σw, Σw².
+type StoredCell = (i64, String, i64, i64, i64, i64, f64, f64);
+
+/// Puts a cell read from `table` into the stored tally.
+fn set_stored_cell(stored: &mut Tally, table: &str, row: StoredCell) {
+    let (unit_id, channel, service_id, question, value, n, w, w2) = row;
+    let counts = &mut stored.group(unit_id, &channel, service_id).counts;
+    let per_item = counts.answers_per_item as i64;
+    let cell = match table {
+        "answer_stats" if value >= 1 && value <= per_item => counts
+            .answers
+            .get_mut((question * per_item + value - 1) as usize),
+        "demographic_stats" => counts
+            .demographics
+            .get_mut(question as usize)
+            .and_then(|o| o.get_mut((value - 1) as usize)),
+        "expectation_stats" => counts.expectations.get_mut((value - 1) as usize),
+        _ => None,
+    };
+    if let Some(cell) = cell {
+        *cell = stat(n, w, w2);
+    }
+}
+
+/// Adds to `drift` every difference between the stored counters and the fresh ones, a group
+/// missing on one side counting as `empty`.
+fn compare_tallies(drift: &mut Drift, stored: &Tally, fresh: &Tally, empty: &Counts) {
+    let mut seen: HashSet<(i64, String, i64)> = HashSet::new();
+    for (unit_id, groups) in &fresh.groups {
+        for group in groups {
+            seen.insert((*unit_id, group.channel.clone(), group.service_id));
+            let old = stored.groups.get(unit_id).and_then(|gs| {
+                gs.iter()
+                    .find(|g| g.channel == group.channel && g.service_id == group.service_id)
+            });
+            compare_counts(drift, old.map_or(empty, |g| &g.counts), &group.counts);
+            let old_flagged = old.map_or(0, |g| g.flagged);
+            if old_flagged != group.flagged {
+                drift.cells_differing += 1;
+                drift.n_difference += old_flagged.abs_diff(group.flagged);
+            }
+        }
+    }
+    for (unit_id, groups) in &stored.groups {
+        for group in groups
+            .iter()
+            .filter(|g| !seen.contains(&(*unit_id, g.channel.clone(), g.service_id)))
+        {
+            compare_counts(drift, &group.counts, empty);
+            if group.flagged != 0 {
+                drift.cells_differing += 1;
+                drift.n_difference += group.flagged.unsigned_abs();
+            }
+        }
+    }
 }

@@ -45,6 +45,7 @@ pub struct ImportReport {
     pub stored: bool,
 }
 
+#[derive(Default)]
 struct ImportState {
     rows_read: u64,
     accepted: u64,
@@ -203,37 +204,15 @@ where
     let shape = get_questionnaire(db, wave.questionnaire_id)
         .await?
         .shape()?;
-    let units: HashMap<String, i64> = wave_units(db, wave_id)
-        .await?
-        .into_iter()
-        .map(|u| (u.unit_code, u.unit_id))
-        .collect();
-    let services: HashMap<(i64, String), i64> = crate::surveys::services(db, wave_id, None)
-        .await?
-        .into_iter()
-        .map(|s| ((s.unit_id, s.code), s.id))
-        .collect();
     let batch_size = options.batch_size.clamp(1, 1_000_000);
     let mut rows = rows.into_iter();
-    let mut state = ImportState {
-        rows_read: 0,
-        accepted: 0,
-        rejected: 0,
-        rejections: Vec::new(),
+    let mut run = ImportRun {
+        units: wave_unit_ids(db, wave_id).await?,
+        services: wave_service_ids(db, wave_id).await?,
+        state: ImportState::default(),
     };
     let started = Utc::now();
-    let import_id: i64 = in_transaction!(db, tx => {
-        Ok(sqlx::query_scalar::<_, i64>(
-            "INSERT INTO survey_imports (wave_id, file_name, state, skip_bad_rows, started_at, by_name) \
-             VALUES ($1, $2, 'running', $3, $4, $5) RETURNING id")
-            .bind(wave_id)
-            .bind(&options.file_name)
-            .bind(options.skip_bad_rows)
-            .bind(started)
-            .bind(&actor.name)
-            .fetch_one(&mut *tx)
-            .await?)
-    })?;
+    let import_id = start_import(db, actor, wave_id, options, started).await?;
 
     // One body for both backends; only how a transaction starts differs.
     macro_rules! import_loop {
@@ -245,7 +224,7 @@ where
             let mut tally = Tally::new(&shape);
             let first = collect_batch(&mut rows, batch_size).await;
             let mut exhausted = first.len() < batch_size;
-            let mut prepared = prepare_batch(first, &units, &services, &mut state);
+            let mut prepared = run.prepare(first);
             loop {
                 // The next batch is read and parsed while this one is written: the database
                 // works on its own thread, so the two overlap on two cores.
@@ -266,39 +245,7 @@ where
                         }
                     }
                 );
-                // An all-or-nothing import that has failed goes on writing (to be rolled back):
-                // the unique index is what finds a respondent repeated across batches, and the
-                // report names every bad row at once.
-                for (row, went_in) in prepared.iter().zip(written?) {
-                    if went_in {
-                        let packed = Packed {
-                            weight: row.weight,
-                            answers: &row.answers,
-                            demographics: row.demographics.as_deref().unwrap_or(&[]),
-                            expectations: row.expectations.as_deref().unwrap_or(&[]),
-                            comment: row.comment.as_deref(),
-                            service: None,
-                            respondent_id: None,
-                        };
-                        tally.add(
-                            row.unit_id,
-                            &row.channel,
-                            row.service_id.unwrap_or(0),
-                            &packed,
-                            false,
-                        );
-                        state.accepted += 1;
-                    } else {
-                        state.reject(
-                            row.row,
-                            Fault::RepeatedRespondent {
-                                id: row.respondent_id.clone().unwrap_or_default(),
-                                unit: row.unit_code.clone(),
-                                first_row: None,
-                            },
-                        );
-                    }
-                }
+                run.count(&prepared, written?, &mut tally);
                 if options.skip_bad_rows {
                     if !tally.is_empty() {
                         tx.upsert_tally(wave_id, &tally, 1).await?;
@@ -307,14 +254,14 @@ where
                     tx.commit().await?;
                     tx = $begin.await?;
                 }
-                progress(state.rows_read, options.total_rows);
+                progress(run.state.rows_read, options.total_rows);
                 if next.is_empty() {
                     break;
                 }
                 exhausted = next.len() < batch_size;
-                prepared = prepare_batch(next, &units, &services, &mut state);
+                prepared = run.prepare(next);
             }
-            if options.skip_bad_rows || state.rejected == 0 {
+            if options.skip_bad_rows || run.state.rejected == 0 {
                 if !tally.is_empty() {
                     tx.upsert_tally(wave_id, &tally, 1).await?;
                 }
@@ -332,6 +279,64 @@ where
         Ok(())
     }
     .await;
+    finish_import(db, actor, &wave, import_id, options, run.state, outcome).await
+}
+
+/// The wave's units: code → id.
+async fn wave_unit_ids(db: &Db, wave_id: i64) -> Result<HashMap<String, i64>, StoreError> {
+    Ok(wave_units(db, wave_id)
+        .await?
+        .into_iter()
+        .map(|u| (u.unit_code, u.unit_id))
+        .collect())
+}
+
+/// The wave's services: (unit id, code) → id.
+async fn wave_service_ids(
+    db: &Db,
+    wave_id: i64,
+) -> Result<HashMap<(i64, String), i64>, StoreError> {
+    Ok(crate::surveys::services(db, wave_id, None)
+        .await?
+        .into_iter()
+        .map(|s| ((s.unit_id, s.code), s.id))
+        .collect())
+}
+
+/// The `survey_imports` row of an import starting, committed before any response is written.
+async fn start_import(
+    db: &Db,
+    actor: &Actor,
+    wave_id: i64,
+    options: &ImportOptions,
+    started: DateTime<Utc>,
+) -> Result<i64, StoreError> {
+    in_transaction!(db, tx => {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "INSERT INTO survey_imports (wave_id, file_name, state, skip_bad_rows, started_at, by_name) \
+             VALUES ($1, $2, 'running', $3, $4, $5) RETURNING id")
+            .bind(wave_id)
+            .bind(&options.file_name)
+            .bind(options.skip_bad_rows)
+            .bind(started)
+            .bind(&actor.name)
+            .fetch_one(&mut *tx)
+            .await?)
+    })
+}
+
+/// The end of an import: its `survey_imports` row with the counts and its audit row, in one
+/// transaction, whether the rows were stored (`outcome`) or not; then the outcome's error, or
+/// the report.
+async fn finish_import(
+    db: &Db,
+    actor: &Actor,
+    wave: &WaveRow,
+    import_id: i64,
+    options: &ImportOptions,
+    mut state: ImportState,
+    outcome: Result<(), StoreError>,
+) -> Result<ImportReport, StoreError> {
     // Rejections are reported in row order whatever the batch they were found in.
     state.rejections.sort_by_key(|r| r.row);
     let stored = outcome.is_ok() && (options.skip_bad_rows || state.rejected == 0);
@@ -356,7 +361,7 @@ where
             .bind(import_id)
             .execute(&mut *tx)
             .await?;
-        let mut entry = AuditEntry::new("import", "wave", wave_id).change(
+        let mut entry = AuditEntry::new("import", "wave", wave.id).change(
             "responses",
             None,
             // Kept as data, not as a sentence: the audit page words it in the reader's
@@ -382,6 +387,56 @@ where
         rejections: state.rejections,
         stored,
     })
+}
+
+/// An import under way: the wave's units and services, and what has been read so far.
+struct ImportRun {
+    units: HashMap<String, i64>,
+    services: HashMap<(i64, String), i64>,
+    state: ImportState,
+}
+
+impl ImportRun {
+    fn prepare(&mut self, batch: Vec<Result<ImportRow, RowRejection>>) -> Vec<PreparedRow> {
+        prepare_batch(batch, &self.units, &self.services, &mut self.state)
+    }
+
+    /// Counts the rows of a batch that went in, and rejects those the unique index turned
+    /// away as repeated respondents. An all-or-nothing import that has failed goes on writing
+    /// (to be rolled back): the unique index is what finds a respondent repeated across
+    /// batches, and the report names every bad row at once.
+    fn count(&mut self, prepared: &[PreparedRow], written: Vec<bool>, tally: &mut Tally) {
+        for (row, went_in) in prepared.iter().zip(written) {
+            if went_in {
+                let packed = Packed {
+                    weight: row.weight,
+                    answers: &row.answers,
+                    demographics: row.demographics.as_deref().unwrap_or(&[]),
+                    expectations: row.expectations.as_deref().unwrap_or(&[]),
+                    comment: row.comment.as_deref(),
+                    service: None,
+                    respondent_id: None,
+                };
+                tally.add(
+                    row.unit_id,
+                    &row.channel,
+                    row.service_id.unwrap_or(0),
+                    &packed,
+                    false,
+                );
+                self.state.accepted += 1;
+            } else {
+                self.state.reject(
+                    row.row,
+                    Fault::RepeatedRespondent {
+                        id: row.respondent_id.clone().unwrap_or_default(),
+                        unit: row.unit_code.clone(),
+                        first_row: None,
+                    },
+                );
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

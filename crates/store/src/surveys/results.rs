@@ -110,9 +110,6 @@ async fn counts_of_shape(
              GROUP BY unit_id, {key}"
         )
     };
-    type GroupSums = (i64, i64, f64, f64, i64, i64, f64, f64, i64);
-    type CellSums = (i64, i64, i64, i64, f64, f64);
-    type AreaSums = (i64, i64, i64, f64, f64);
     macro_rules! fetch {
         ($ty:ty, $sql:expr) => {{
             let sql = $sql;
@@ -131,6 +128,35 @@ async fn counts_of_shape(
         fetch!(CellSums, cells_sql("demographic_stats", "question, value"));
     let expectations: Vec<AreaSums> = fetch!(AreaSums, cells_sql("expectation_stats", "area"));
 
+    Ok(unit_counts(
+        shape,
+        units,
+        groups,
+        answers,
+        demographics,
+        expectations,
+    ))
+}
+
+/// The sums per unit of `response_stats`: unit, n, Σw, Σw², flagged, expectations n, Σw,
+/// Σw², comments.
+type GroupSums = (i64, i64, f64, f64, i64, i64, f64, f64, i64);
+/// The sums per unit and cell of `answer_stats` or `demographic_stats`: unit, question,
+/// value, n, Σw, Σw².
+type CellSums = (i64, i64, i64, i64, f64, f64);
+/// The sums per unit and area of `expectation_stats`: unit, area, n, Σw, Σw².
+type AreaSums = (i64, i64, i64, f64, f64);
+
+/// Each unit's counters from the sums read, in the order of `units` (or of unit id when
+/// `units` is empty: every unit with a response).
+fn unit_counts(
+    shape: &QuestionnaireShape,
+    units: &[i64],
+    groups: Vec<GroupSums>,
+    answers: Vec<CellSums>,
+    demographics: Vec<CellSums>,
+    expectations: Vec<AreaSums>,
+) -> Vec<UnitCounts> {
     let mut order: Vec<i64> = units.to_vec();
     if order.is_empty() {
         order = groups.iter().map(|g| g.0).collect();
@@ -186,10 +212,10 @@ async fn counts_of_shape(
             *cell = stat(n, w, w2);
         }
     }
-    Ok(order
+    order
         .iter()
         .filter_map(|unit_id| by_unit.remove(unit_id))
-        .collect())
+        .collect()
 }
 
 /// The result of one unit, or of a group of units pooled (their counters summed), computed by

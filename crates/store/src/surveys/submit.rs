@@ -515,6 +515,12 @@ pub async fn submit(
 /// and upserted once, and the device's last use written once. One outcome per submission, in
 /// order; a refusal stores nothing of its submission and leaves the others alone. A database
 /// error rolls back the whole group.
+///
+/// Over 100 lines: one transaction whose steps per submission (wave check, shape, service,
+/// token spent, look-alike, insert, token link, tally) must be read in order, each one's
+/// refusal breaking out of that submission alone; the body is shared by both backends through
+/// `in_transaction!`, and it is the public form's hot path (no allocation per step beyond
+/// the queries').
 pub(crate) async fn store_submissions(
     db: &Db,
     batch: &[PreparedSubmission],
