@@ -125,6 +125,10 @@ pub struct ChoiceShare {
 pub struct DemographicResult {
     pub code: String,
     pub options: Vec<ChoiceShare>,
+    /// A perception question about the visit (its shares are reported apart from the
+    /// respondents' demographics, outside the index).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub perception: bool,
 }
 
 /// Rate and standard error of an item from its counters.
@@ -363,6 +367,7 @@ fn demographic_results(questionnaire: &Questionnaire, counts: &Counts) -> Vec<De
             DemographicResult {
                 code: q.code.clone(),
                 options: choice_shares(&q.options, stats, answered),
+                perception: q.perception,
             }
         })
         .collect()

@@ -33,9 +33,18 @@ pub struct Questionnaire {
     /// The overall-satisfaction item, whose rate is `overall_satisfied_rate`.
     pub overall: Option<usize>,
     pub par: Option<ParRule>,
+    /// The questions with options about the respondent (demographics), then the perception
+    /// questions about the visit (number of trips, extra papers or money asked, results on
+    /// time, an apology), flagged [`ChoiceQuestion::perception`]: both are counted per option
+    /// and reported as shares outside the index (docs/method.md §3.2).
     pub demographics: Vec<ChoiceQuestion>,
     pub expectations: Option<Expectations>,
     pub comment: Option<TextQuestion>,
+    /// The sentence the form shows above the items ("Ông/Bà hãy cho biết mức độ hài lòng…").
+    pub lead_in: Option<String>,
+    /// How the form words each item, `{item}` standing for its title in lower case
+    /// ("Mức độ hài lòng về {item}"); the title as written without it.
+    pub item_prompt: Option<String>,
 }
 
 /// The answers an item takes, as written in responses.csv.
@@ -159,6 +168,9 @@ pub struct ChoiceQuestion {
     pub code: String,
     pub title: String,
     pub options: Vec<Choice>,
+    /// A perception question about the visit (in the file's `[[perceptions]]`), not about the
+    /// respondent.
+    pub perception: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -226,8 +238,12 @@ struct FileQuestionnaire {
     items: Vec<FileItem>,
     #[serde(default)]
     demographics: Vec<FileChoiceQuestion>,
+    #[serde(default)]
+    perceptions: Vec<FileChoiceQuestion>,
     expectations: Option<FileExpectations>,
     comment: Option<FileText>,
+    lead_in: Option<String>,
+    item_prompt: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -553,6 +569,7 @@ impl Checker {
         ChoiceQuestion {
             code: q.code.clone(),
             title: q.title.clone(),
+            perception: false,
             options: q
                 .options
                 .iter()
@@ -608,11 +625,21 @@ impl Questionnaire {
         check.structure(&factors, &items);
         let overall = check.overall(source.overall.as_ref(), &items);
         let par = source.par.map(|p| check.par(p, &items));
-        let demographics: Vec<ChoiceQuestion> = source
+        let mut demographics: Vec<ChoiceQuestion> = source
             .demographics
             .iter()
             .map(|q| check.choice(q))
             .collect();
+        for question in &source.perceptions {
+            let mut perception = check.choice(question);
+            perception.perception = true;
+            demographics.push(perception);
+        }
+        if let Some(prompt) = &source.item_prompt
+            && !prompt.contains("{item}")
+        {
+            check.push(format!("item_prompt '{prompt}' does not contain {{item}}"));
+        }
         let expectations = source.expectations.map(|e| check.expectations(e));
         let comment = source.comment.map(|c| check.comment(c));
         if !check.problems.is_empty() {
@@ -634,7 +661,25 @@ impl Questionnaire {
             demographics,
             expectations,
             comment,
+            lead_in: source.lead_in,
+            item_prompt: source.item_prompt,
         })
+    }
+
+    /// An item as the form asks it: the questionnaire's `item_prompt` around the item's title,
+    /// the title's first letter in lower case unless it starts an abbreviation ("TTHC").
+    pub fn item_question(&self, title: &str) -> String {
+        let Some(prompt) = &self.item_prompt else {
+            return title.to_string();
+        };
+        let mut chars = title.chars();
+        let lowered = match (chars.next(), chars.next()) {
+            (Some(first), Some(second)) if !second.is_uppercase() => {
+                first.to_lowercase().chain(title.chars().skip(1)).collect()
+            }
+            _ => title.to_string(),
+        };
+        prompt.replace("{item}", &lowered)
     }
 
     /// The position of an item given its code.
@@ -750,6 +795,58 @@ mod tests {
         assert_eq!(leaders.scale.answers[4].share, None);
         let total: f64 = leaders.items.iter().filter_map(|i| i.max_points).sum();
         assert!((total - 23.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn sipas_2017_asks_perceptions_apart_and_words_items_as_satisfaction() {
+        let sipas = bundled("sipas-2017").unwrap();
+        let perceptions: Vec<&str> = sipas
+            .demographics
+            .iter()
+            .filter(|q| q.perception)
+            .map(|q| q.code.as_str())
+            .collect();
+        assert_eq!(
+            perceptions,
+            [
+                "trips",
+                "extra_papers",
+                "extra_money",
+                "late_result",
+                "apology"
+            ]
+        );
+        // The respondent's own questions come first and are not perceptions.
+        assert!(!sipas.demographics[0].perception);
+        assert_eq!(sipas.demographics[0].code, "sex");
+        assert!(
+            sipas
+                .lead_in
+                .as_deref()
+                .unwrap()
+                .contains("mức độ hài lòng")
+        );
+        assert_eq!(
+            sipas.item_question("Nơi ngồi chờ có đủ chỗ ngồi"),
+            "Mức độ hài lòng về nơi ngồi chờ có đủ chỗ ngồi"
+        );
+        // An abbreviation keeps its capitals.
+        assert_eq!(
+            sipas.item_question("TTHC được niêm yết công khai đầy đủ"),
+            "Mức độ hài lòng về TTHC được niêm yết công khai đầy đủ"
+        );
+        // Without a prompt an item reads as its title.
+        let leaders = bundled("leader-2020").unwrap();
+        assert_eq!(leaders.item_question("Câu hỏi"), "Câu hỏi");
+        // A prompt must place the item, and a perception's code is a column like any other.
+        let text = include_str!("../../../data/questionnaires/sipas-2017.toml");
+        let broken = text.replace("Mức độ hài lòng về {item}", "Mức độ hài lòng");
+        let error = Questionnaire::from_toml("x.toml", &broken)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("item_prompt"), "{error}");
+        let twice = text.replace("code = \"trips\"", "code = \"sex\"");
+        assert!(Questionnaire::from_toml("x.toml", &twice).is_err());
     }
 
     #[test]

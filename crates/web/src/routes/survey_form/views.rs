@@ -12,6 +12,8 @@ pub(super) struct OptionView {
 
 pub(super) struct ItemView {
     code: String,
+    /// The item's number on the form ("Câu 7"), as refusals name it.
+    number: usize,
     title: String,
     options: Vec<OptionView>,
     error: bool,
@@ -46,7 +48,11 @@ pub struct FormPage {
     /// The form without token asks for an optional respondent id.
     with_respondent: bool,
     respondent_id: String,
+    /// The sentence above the items, when the questionnaire has one.
+    lead_in: Option<String>,
     groups: Vec<GroupView>,
+    /// Questions about the visit (number of trips, extra papers…), outside the index.
+    perceptions: Vec<ChoiceView>,
     demographics: Vec<ChoiceView>,
     expectations: Option<ExpectationsView>,
     comment_title: Option<String>,
@@ -109,9 +115,16 @@ pub(super) fn form_page(
     let item_view = |index: usize| {
         let item = &questionnaire.items[index];
         let chosen = first(fields, &item.code);
+        // Vietnamese asks each item as the questionnaire words it ("Mức độ hài lòng về …");
+        // English shows the item's own title.
+        let title = match (lang, &item.title_en) {
+            (Lang::En, Some(english)) => english.clone(),
+            _ => questionnaire.item_question(&item.title),
+        };
         ItemView {
             code: item.code.clone(),
-            title: pick(lang, &item.title, &item.title_en),
+            number: index + 1,
+            title,
             options: questionnaire
                 .scale
                 .answers
@@ -157,14 +170,21 @@ pub(super) fn form_page(
             })
             .collect::<Vec<_>>()
     };
-    let demographics = questionnaire
-        .demographics
+    let choice_view = |d: &chiso_survey::questionnaire::ChoiceQuestion| ChoiceView {
+        code: d.code.clone(),
+        title: d.title.clone(),
+        options: choice(&d.options, &[first(fields, &d.code)]),
+    };
+    let questions = &questionnaire.demographics;
+    let perceptions = questions
         .iter()
-        .map(|d| ChoiceView {
-            code: d.code.clone(),
-            title: d.title.clone(),
-            options: choice(&d.options, &[first(fields, &d.code)]),
-        })
+        .filter(|d| d.perception)
+        .map(choice_view)
+        .collect();
+    let demographics = questions
+        .iter()
+        .filter(|d| !d.perception)
+        .map(choice_view)
         .collect();
     let expectations = questionnaire.expectations.as_ref().map(|e| {
         let chosen = values(fields, &e.question.code);
@@ -184,7 +204,9 @@ pub(super) fn form_page(
         // The form without token asks for an optional respondent id.
         with_respondent: target.token.is_none(),
         respondent_id: first(fields, "respondent_id").to_string(),
+        lead_in: questionnaire.lead_in.clone(),
         groups,
+        perceptions,
         demographics,
         expectations,
         comment_title: questionnaire.comment.as_ref().map(|c| c.title.clone()),
