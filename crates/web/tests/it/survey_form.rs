@@ -687,3 +687,65 @@ async fn a_wave_past_its_last_day_takes_no_answers_on_the_clock() {
         clock.set(chrono::Utc::now());
     }
 }
+
+/// The SIPAS 2017 form asks each item as "Mức độ hài lòng về …" under the lead-in, numbers the
+/// items instead of showing their codes, and asks the perception questions about the visit in
+/// their own section; a perception answer is counted per option, outside the index.
+#[tokio::test]
+async fn the_citizen_form_asks_satisfaction_and_perceptions_in_plain_words() {
+    for mut app in apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let wave = wave_on(&db, "sipas-2017").await;
+        app.reset_client().await;
+        let path = format!("/ks/{}", wave.slugs[0]);
+        let (status, page) = app.get_text(&path).await;
+        assert_eq!(status, 200, "{backend:?}: {page}");
+        for expected in [
+            "id=\"survey-lead-in\"",
+            "Mức độ hài lòng về nơi ngồi chờ có đủ chỗ ngồi",
+            "Mức độ hài lòng về TTHC được niêm yết công khai đầy đủ",
+            "Câu 1.</span>",
+            "id=\"perceptions\"",
+            "Ông/Bà đã phải đi lại bao nhiêu lần để giải quyết hồ sơ này?",
+        ] {
+            assert!(page.contains(expected), "{backend:?}: {expected}");
+        }
+        // Codes stay in the field names, never in the words.
+        assert!(!page.contains(">c01<"), "{backend:?}");
+        assert!(!page.contains("c01</span>"), "{backend:?}");
+        // The visit's questions come before the respondent's own.
+        let visit = page.find("id=\"perceptions\"").unwrap();
+        let about = page.find("Thông tin về Ông/Bà").unwrap();
+        assert!(visit < about, "{backend:?}");
+
+        let mut fields = sipas_fields("4");
+        fields.push(("trips".into(), "2".into()));
+        fields.push(("extra_money".into(), "khong".into()));
+        let (status, to, _) = post(&app, &path, &fields).await;
+        assert_eq!((status, to.as_str()), (303, "/ks/cam-on"), "{backend:?}");
+        let questionnaire = chiso_survey::questionnaire::bundled("sipas-2017").unwrap();
+        let trips = questionnaire
+            .demographics
+            .iter()
+            .position(|q| q.code == "trips")
+            .unwrap();
+        let counts = surveys::counts(&db, wave.id, &[wave.units[0]], None)
+            .await
+            .unwrap();
+        let per_option: Vec<u64> = counts[0].counts.demographics[trips]
+            .iter()
+            .map(|s| s.n)
+            .collect();
+        assert_eq!(per_option, [0, 1, 0, 0], "{backend:?}");
+        // Outside the index: the satisfied rate is the items' alone.
+        let result = chiso_survey::index_from_counts(&questionnaire, &counts[0].counts);
+        let perception = result
+            .demographics
+            .iter()
+            .find(|d| d.code == "trips")
+            .unwrap();
+        assert!(perception.perception, "{backend:?}");
+        assert_eq!(perception.options[1].count, 1, "{backend:?}");
+    }
+}
