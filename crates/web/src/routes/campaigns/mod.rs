@@ -503,22 +503,7 @@ async fn show_page(
     let assigned = campaigns::frameworks(&state.db, id).await?;
     let members = campaigns::units(&state.db, id).await?;
     let current = campaign.state();
-    let position = CampaignState::ALL
-        .iter()
-        .position(|s| *s == current)
-        .unwrap_or(0);
-    let steps = CampaignState::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Step {
-            label: state_label(lang, *s),
-            class: match i.cmp(&position) {
-                std::cmp::Ordering::Less => "done",
-                std::cmp::Ordering::Equal => "current",
-                std::cmp::Ordering::Greater => "",
-            },
-        })
-        .collect();
+    let steps = steps(lang, current);
     let groups: Vec<GroupView> = assigned
         .iter()
         .map(|f| GroupView {
@@ -533,22 +518,7 @@ async fn show_page(
         .collect();
     let can_manage = principal.can(Permission::ManageCampaigns);
     let editable = current.setup_editable();
-    let mut group_suggestions: Vec<String> = ["department", "commune", "province", "ministry"]
-        .into_iter()
-        .map(String::from)
-        .collect();
-    for g in &groups {
-        if !group_suggestions.contains(&g.name) {
-            group_suggestions.push(g.name.clone());
-        }
-    }
-    let group_suggestions: Vec<(String, String)> = group_suggestions
-        .into_iter()
-        .map(|name| {
-            let title = shared::group_label(context.lang, &name);
-            (name, title)
-        })
-        .collect();
+    let group_suggestions = group_suggestions(lang, &groups);
 
     let picker = if can_manage && editable && !groups.is_empty() {
         let group = query
@@ -561,21 +531,7 @@ async fn show_page(
         None
     };
     let transitions = if can_manage {
-        current
-            .next_states()
-            .iter()
-            .map(|s| TransitionButton {
-                to: s.as_str(),
-                label: i18n::text(lang, &format!("campaigns.to_{}", s.as_str())),
-                checklist: match s {
-                    CampaignState::Appraisal => Some("buoc=mo-vong&vong=1"),
-                    CampaignState::Finalized => Some("buoc=chot-ket-qua"),
-                    CampaignState::Published => Some("buoc=cong-bo"),
-                    _ => None,
-                }
-                .map(|query| format!("/dot-danh-gia/{id}/kiem-tra?{query}")),
-            })
-            .collect()
+        transitions(lang, id, current)
     } else {
         Vec::new()
     };
@@ -600,6 +556,67 @@ async fn show_page(
         error,
         group_value,
     })
+}
+
+/// The campaign's states in order, those before the current one done.
+fn steps(lang: Lang, current: CampaignState) -> Vec<Step> {
+    let position = CampaignState::ALL
+        .iter()
+        .position(|s| *s == current)
+        .unwrap_or(0);
+    CampaignState::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Step {
+            label: state_label(lang, *s),
+            class: match i.cmp(&position) {
+                std::cmp::Ordering::Less => "done",
+                std::cmp::Ordering::Equal => "current",
+                std::cmp::Ordering::Greater => "",
+            },
+        })
+        .collect()
+}
+
+/// The unit groups offered for a new group: the usual kinds, then the campaign's own groups,
+/// each with its title.
+fn group_suggestions(lang: Lang, groups: &[GroupView]) -> Vec<(String, String)> {
+    let mut names: Vec<String> = ["department", "commune", "province", "ministry"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for g in groups {
+        if !names.contains(&g.name) {
+            names.push(g.name.clone());
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let title = shared::group_label(lang, &name);
+            (name, title)
+        })
+        .collect()
+}
+
+/// A button per state the campaign may move to next; opening round 1, finalizing and
+/// publishing go through their checklist page first.
+fn transitions(lang: Lang, id: i64, current: CampaignState) -> Vec<TransitionButton> {
+    current
+        .next_states()
+        .iter()
+        .map(|s| TransitionButton {
+            to: s.as_str(),
+            label: i18n::text(lang, &format!("campaigns.to_{}", s.as_str())),
+            checklist: match s {
+                CampaignState::Appraisal => Some("buoc=mo-vong&vong=1"),
+                CampaignState::Finalized => Some("buoc=chot-ket-qua"),
+                CampaignState::Published => Some("buoc=cong-bo"),
+                _ => None,
+            }
+            .map(|query| format!("/dot-danh-gia/{id}/kiem-tra?{query}")),
+        })
+        .collect()
 }
 
 /// The checkbox list of one group: every unit current today, by kind (the group's own kind
