@@ -42,7 +42,9 @@ use crate::views::Page;
 pub(crate) mod council;
 pub(crate) mod shared;
 use shared::group_label;
+mod show_parts;
 pub(crate) mod steps;
+use show_parts::{group_suggestions, lifecycle_steps, transitions};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -503,7 +505,7 @@ async fn show_page(
     let assigned = campaigns::frameworks(&state.db, id).await?;
     let members = campaigns::units(&state.db, id).await?;
     let current = campaign.state();
-    let steps = steps(lang, current);
+    let steps = lifecycle_steps(lang, current);
     let groups: Vec<GroupView> = assigned
         .iter()
         .map(|f| GroupView {
@@ -556,67 +558,6 @@ async fn show_page(
         error,
         group_value,
     })
-}
-
-/// The campaign's states in order, those before the current one done.
-fn steps(lang: Lang, current: CampaignState) -> Vec<Step> {
-    let position = CampaignState::ALL
-        .iter()
-        .position(|s| *s == current)
-        .unwrap_or(0);
-    CampaignState::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Step {
-            label: state_label(lang, *s),
-            class: match i.cmp(&position) {
-                std::cmp::Ordering::Less => "done",
-                std::cmp::Ordering::Equal => "current",
-                std::cmp::Ordering::Greater => "",
-            },
-        })
-        .collect()
-}
-
-/// The unit groups offered for a new group: the usual kinds, then the campaign's own groups,
-/// each with its title.
-fn group_suggestions(lang: Lang, groups: &[GroupView]) -> Vec<(String, String)> {
-    let mut names: Vec<String> = ["department", "commune", "province", "ministry"]
-        .into_iter()
-        .map(String::from)
-        .collect();
-    for g in groups {
-        if !names.contains(&g.name) {
-            names.push(g.name.clone());
-        }
-    }
-    names
-        .into_iter()
-        .map(|name| {
-            let title = shared::group_label(lang, &name);
-            (name, title)
-        })
-        .collect()
-}
-
-/// A button per state the campaign may move to next; opening round 1, finalizing and
-/// publishing go through their checklist page first.
-fn transitions(lang: Lang, id: i64, current: CampaignState) -> Vec<TransitionButton> {
-    current
-        .next_states()
-        .iter()
-        .map(|s| TransitionButton {
-            to: s.as_str(),
-            label: i18n::text(lang, &format!("campaigns.to_{}", s.as_str())),
-            checklist: match s {
-                CampaignState::Appraisal => Some("buoc=mo-vong&vong=1"),
-                CampaignState::Finalized => Some("buoc=chot-ket-qua"),
-                CampaignState::Published => Some("buoc=cong-bo"),
-                _ => None,
-            }
-            .map(|query| format!("/dot-danh-gia/{id}/kiem-tra?{query}")),
-        })
-        .collect()
 }
 
 /// The checkbox list of one group: every unit current today, by kind (the group's own kind
