@@ -124,12 +124,13 @@ pub fn check(
     }
 }
 
+/// Problems with their row numbers (the header is row 1).
+type RowProblems = Vec<(usize, RowProblem)>;
+
 /// The file reader's problems by row, and the rows they are on (not checked further); a
 /// missing column refuses the whole file.
-fn file_problems(
-    table: &Table,
-) -> Result<(Vec<(usize, RowProblem)>, HashSet<usize>), ImportRefusal> {
-    let mut problems: Vec<(usize, RowProblem)> = Vec::new();
+fn file_problems(table: &Table) -> Result<(RowProblems, HashSet<usize>), ImportRefusal> {
+    let mut problems: RowProblems = Vec::new();
     let mut reported: HashSet<usize> = HashSet::new();
     if let Err(errors) = read_units(table) {
         for error in errors.0 {

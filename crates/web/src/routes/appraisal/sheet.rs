@@ -241,13 +241,13 @@ pub(super) async fn sheet_page(
     })
 }
 
+/// Evidence links by (leaf's id, stage).
+type FilesAt = HashMap<(i64, i64), Vec<FileLink>>;
+
 /// The sheet's evidence: how many files each (leaf, stage) has, and their links.
-#[allow(clippy::type_complexity)]
-fn files_by_leaf(
-    files: &[LinkedFile],
-) -> (Vec<(i64, i64, i64)>, HashMap<(i64, i64), Vec<FileLink>>) {
+fn files_by_leaf(files: &[LinkedFile]) -> (Vec<(i64, i64, i64)>, FilesAt) {
     let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
-    let mut files_at: HashMap<(i64, i64), Vec<FileLink>> = HashMap::new();
+    let mut files_at: FilesAt = HashMap::new();
     for file in files {
         let LinkedFile { node_id, stage, .. } = *file;
         *counts.entry((node_id, stage)).or_default() += 1;
