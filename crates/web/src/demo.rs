@@ -99,6 +99,23 @@ pub async fn is_empty(db: &Db) -> Result<bool, StoreError> {
 /// text, for the log.
 pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> {
     let actor = Actor::system("demo");
+    let (departments, communes) = seed_units(db, &actor).await?;
+    let framework_ids = seed_frameworks(db, &actor).await?;
+    let today = Utc::now().date_naive();
+    let campaign =
+        seed_campaign(db, &actor, today, &framework_ids, &departments, &communes).await?;
+    let justice = departments[2];
+    seed_accounts(db, &actor, hash, justice).await?;
+    if fill_sheets {
+        seed_sheets(db, &actor, campaign, justice).await?;
+        seed_survey(db, &actor, campaign, today.year() as i64, &departments).await?;
+    }
+    Ok(())
+}
+
+/// The province, its departments (S01–S20) and its communes (X01–X30); the ids of the
+/// departments and of the communes, in the order of [`DEPARTMENTS`] and [`COMMUNES`].
+async fn seed_units(db: &Db, actor: &Actor) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
     let unit = |code: String, name: &str, kind: OrgKind, parent_id: Option<i64>| UnitFields {
         code,
         name: name.to_string(),
@@ -110,7 +127,7 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
     };
     let province = units::create(
         db,
-        &actor,
+        actor,
         &unit(
             "99".into(),
             "Tỉnh Mẫu (dữ liệu minh họa)",
@@ -124,7 +141,7 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
         departments.push(
             units::create(
                 db,
-                &actor,
+                actor,
                 &unit(
                     format!("S{:02}", i + 1),
                     name,
@@ -140,7 +157,7 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
         communes.push(
             units::create(
                 db,
-                &actor,
+                actor,
                 &unit(
                     format!("X{:02}", i + 1),
                     name,
@@ -151,28 +168,42 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
             .await?,
         );
     }
+    Ok((departments, communes))
+}
 
+/// The bundled frameworks, each with its id in the database.
+async fn seed_frameworks(db: &Db, actor: &Actor) -> anyhow::Result<Vec<(&'static str, i64)>> {
     let mut framework_ids = Vec::new();
     for bundled in chiso_refdata::FRAMEWORKS {
         let framework = chiso_refdata::framework(bundled.id).expect("bundled frameworks are valid");
         framework_ids.push((
             bundled.id,
-            frameworks::insert(db, &actor, &framework, None).await?,
+            frameworks::insert(db, actor, &framework, None).await?,
         ));
     }
+    Ok(framework_ids)
+}
+
+/// A campaign in progress: self-assessment open, deadlines ahead of today, the 2025
+/// frameworks and every department and commune.
+async fn seed_campaign(
+    db: &Db,
+    actor: &Actor,
+    today: chrono::NaiveDate,
+    framework_ids: &[(&str, i64)],
+    departments: &[i64],
+    communes: &[i64],
+) -> anyhow::Result<i64> {
     let framework_id = |id: &str| {
         framework_ids
             .iter()
             .find(|(code, _)| *code == id)
             .map(|(_, f)| *f)
     };
-
-    // A campaign in progress: self-assessment open, deadlines ahead of today.
-    let today = Utc::now().date_naive();
     let ahead = |days: u64| today.checked_add_days(Days::new(days));
     let campaign = campaigns::create(
         db,
-        &actor,
+        actor,
         &CampaignFields {
             year: today.year() as i64,
             title: format!(
@@ -189,32 +220,29 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
     .await?;
     campaigns::set_framework(
         db,
-        &actor,
+        actor,
         campaign,
         "department",
         framework_id("department-2025"),
     )
     .await?;
-    campaigns::set_framework(
-        db,
-        &actor,
-        campaign,
-        "commune",
-        framework_id("commune-2025"),
-    )
-    .await?;
-    campaigns::set_units(db, &actor, campaign, "department", &departments).await?;
-    campaigns::set_units(db, &actor, campaign, "commune", &communes).await?;
+    campaigns::set_framework(db, actor, campaign, "commune", framework_id("commune-2025")).await?;
+    campaigns::set_units(db, actor, campaign, "department", departments).await?;
+    campaigns::set_units(db, actor, campaign, "commune", communes).await?;
     campaigns::transition(
         db,
-        &actor,
+        actor,
         campaign,
         CampaignState::Open,
         Some("dữ liệu minh họa"),
     )
     .await?;
+    Ok(campaign)
+}
 
-    let justice = departments[2];
+/// One account per role ([`ACCOUNTS`]); the unit's editor and leader belong to `justice`
+/// (Sở Tư pháp), the appraiser appraises areas 1 to 4.
+async fn seed_accounts(db: &Db, actor: &Actor, hash: &str, justice: i64) -> anyhow::Result<()> {
     for (username, role) in ACCOUNTS {
         let role = Role::parse(role).expect("demo roles are valid");
         let full_name = match role {
@@ -227,7 +255,7 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
         };
         let id = users::create(
             db,
-            &actor,
+            actor,
             &NewUser {
                 username: username.into(),
                 full_name: full_name.into(),
@@ -242,11 +270,7 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
             Role::Appraiser => (None, vec!["1".into(), "2".into(), "3".into(), "4".into()]),
             _ => (None, vec![]),
         };
-        users::add_role(db, &actor, id, role, unit, &areas).await?;
-    }
-    if fill_sheets {
-        seed_sheets(db, &actor, campaign, justice).await?;
-        seed_survey(db, &actor, campaign, today.year() as i64, &departments).await?;
+        users::add_role(db, actor, id, role, unit, &areas).await?;
     }
     Ok(())
 }

@@ -19,6 +19,7 @@ pub mod campaign;
 pub mod clock;
 pub mod frameworks;
 pub mod home;
+pub mod login;
 pub mod notifications;
 pub mod public;
 pub mod results;

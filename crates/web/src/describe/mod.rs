@@ -7,6 +7,7 @@
 //! Vietnamese page, and nothing parses a message back.
 
 pub mod interchange;
+pub mod login;
 pub mod setup;
 
 use std::fmt;

@@ -2,14 +2,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chiso_store::users;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::{self, Auth, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
+use crate::app::login::{self, LoggedIn};
+use crate::auth::{Auth, Ctx, LANG_COOKIE, SESSION_COOKIE, set_cookie};
 use crate::demo;
+use crate::describe::Describe;
 use crate::error::AppResult;
 use crate::extract::{ConnectInfo, Form, Query, State};
 use crate::i18n::{self, Lang};
@@ -80,17 +82,9 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-/// The window of the per-address limit on failed logins.
-const ADDRESS_WINDOW_MINUTES: i64 = 15;
-
-/// Checks the password with a per-address limit and a per-account lockout, both kept in the
-/// database so that every process behind a load balancer sees them.
-///
-/// Every attempt first reserves its place in both counters with one atomic write, then checks
-/// exactly one password (the account's, or a throwaway one), so that parallel attempts cannot
-/// all pass a limit they read before the slow hash, and the answer (its text, status and
-/// timing) is the same whether the account exists, is locked, is deactivated or the password
-/// is wrong.
+/// Checks the password with a per-address limit and a per-account lockout
+/// ([`app::login`](crate::app::login)), then sets the session's cookie and goes on to the page
+/// asked for (or to the password change the account owes).
 pub async fn login(
     State(state): State<AppState>,
     Ctx(context): Ctx,
@@ -104,88 +98,15 @@ pub async fn login(
         .trusted_proxies
         .client_ip(&headers, peer)
         .to_string();
-    let config = &state.config;
-    let lang = context.lang;
-    let refuse = |message: String, status: StatusCode| {
-        Ok((
-            status,
-            login_page(
-                &state,
-                &context,
-                Some(message),
-                next.clone(),
-                form.username.clone(),
-            ),
-        )
-            .into_response())
-    };
-    let failed_message = || {
-        i18n::text(lang, "common.login_failed")
-            .replace("{failures}", &config.lockout_failures.to_string())
-            .replace("{minutes}", &config.lockout_minutes.to_string())
-    };
-    let now = Utc::now();
-    let reservation = users::reserve_login(
-        &state.db,
-        &form.username,
-        &ip,
-        now,
-        Duration::minutes(ADDRESS_WINDOW_MINUTES),
-        config.ip_failures_per_15_minutes,
-    )
-    .await?;
-    if reservation.address_failures > config.ip_failures_per_15_minutes {
-        users::finish_login(&state.db, &form.username, &ip, None, failed(None)).await?;
-        let message = i18n::text(lang, "common.login_rate_limited").to_string();
-        return refuse(message, StatusCode::TOO_MANY_REQUESTS);
-    }
-    // The account is usable when it exists, is active, is not locked and this attempt is
-    // within its allowance (parallel attempts beyond it are refused unchecked).
-    let usable = reservation.account.as_ref().filter(|user| {
-        user.active
-            && user.locked_until.is_none_or(|until| until <= now)
-            && user.failed_logins <= config.lockout_failures
-    });
-    let verified = match usable {
-        Some(user) => {
-            state
-                .passwords
-                .verify(form.password.clone(), user.password_hash.clone())
-                .await?
-        }
-        None => {
-            state.passwords.verify_dummy(form.password.clone()).await?;
-            false
+    let outcome = login::log_in(&state, &form.username, &form.password, &ip, Utc::now()).await?;
+    let LoggedIn { user, token } = match outcome {
+        Ok(logged_in) => logged_in,
+        Err(refusal) => {
+            let message = refusal.describe(context.lang);
+            let page = login_page(&state, &context, Some(message), next, form.username);
+            return Ok((refusal.status(), page).into_response());
         }
     };
-    let user_id = reservation.account.as_ref().map(|user| user.id);
-    let Some(user) = usable.filter(|_| verified) else {
-        let lock = reservation
-            .account
-            .as_ref()
-            .filter(|user| user.failed_logins >= config.lockout_failures)
-            .map(|_| now + Duration::minutes(config.lockout_minutes));
-        users::finish_login(&state.db, &form.username, &ip, user_id, failed(lock)).await?;
-        return refuse(failed_message(), StatusCode::UNAUTHORIZED);
-    };
-    users::finish_login(
-        &state.db,
-        &form.username,
-        &ip,
-        user_id,
-        users::LoginOutcome::Succeeded,
-    )
-    .await?;
-    let token = auth::new_token();
-    let expires = now + Duration::hours(config.session_hours);
-    users::create_session(
-        &state.db,
-        &auth::token_hash(&token),
-        user.id,
-        &auth::new_token(),
-        expires,
-    )
-    .await?;
     tracing::info!(user = %user.username, "login");
     let target = if user.must_change_password {
         paths::PASSWORD.to_string()
@@ -195,13 +116,9 @@ pub async fn login(
     let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, None, config.secure_cookies),
+        set_cookie(SESSION_COOKIE, &token, None, state.config.secure_cookies),
     );
     Ok(response)
-}
-
-fn failed(lock_until: Option<chrono::DateTime<Utc>>) -> users::LoginOutcome {
-    users::LoginOutcome::Failed { lock_until }
 }
 
 pub async fn logout(State(state): State<AppState>, Ctx(context): Ctx) -> AppResult<Response> {

@@ -436,6 +436,93 @@ pub struct ImportFields {
     previous_id: String,
 }
 
+impl ImportFields {
+    /// The framework's description as typed, and the version it follows when one is chosen;
+    /// each problem, naming its field, goes to `errors`.
+    fn meta(
+        &self,
+        lang: Lang,
+        all: &[FrameworkRow],
+        errors: &mut Vec<String>,
+    ) -> (FrameworkMeta, Option<FrameworkRow>) {
+        if self.code.is_empty() {
+            errors.push(field_error(
+                lang,
+                "frameworks.code",
+                "frameworks.error_required",
+            ));
+        } else if !self
+            .code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        {
+            errors.push(field_error(
+                lang,
+                "frameworks.code",
+                "frameworks.error_code_chars",
+            ));
+        }
+        if self.title.is_empty() {
+            errors.push(field_error(
+                lang,
+                "frameworks.title",
+                "frameworks.error_required",
+            ));
+        }
+        let year = match self.year.as_str() {
+            "" => None,
+            text => match text.parse::<i32>() {
+                Ok(year) if (2000..=2100).contains(&year) => Some(year),
+                _ => {
+                    errors.push(field_error(
+                        lang,
+                        "frameworks.year",
+                        "frameworks.error_year",
+                    ));
+                    None
+                }
+            },
+        };
+        let unit_kind = UnitKind::parse(&self.unit_kind).unwrap_or_else(|| {
+            errors.push(field_error(
+                lang,
+                "frameworks.unit_kind",
+                "frameworks.error_unit_kind",
+            ));
+            UnitKind::default()
+        });
+        let previous = match self.previous_id.as_str() {
+            "" => None,
+            text => match text
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| all.iter().find(|r| r.id == id))
+            {
+                Some(row) => Some(row.clone()),
+                None => {
+                    errors.push(field_error(
+                        lang,
+                        "frameworks.previous",
+                        "frameworks.error_previous",
+                    ));
+                    None
+                }
+            },
+        };
+        let meta = FrameworkMeta {
+            id: self.code.clone(),
+            title: self.title.clone(),
+            title_en: (!self.title_en.is_empty()).then(|| self.title_en.clone()),
+            year,
+            methodology: (!self.methodology.is_empty()).then(|| self.methodology.clone()),
+            unit_kind,
+            sample: false,
+            previous: previous.as_ref().map(|p| p.code.clone()),
+        };
+        (meta, previous)
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "frameworks/import.html")]
 pub struct ImportPage {
@@ -495,82 +582,8 @@ pub async fn import(
     };
     let all = frameworks::list(&state.db).await?;
     let mut errors = Vec::new();
-    if fields.code.is_empty() {
-        errors.push(field_error(
-            lang,
-            "frameworks.code",
-            "frameworks.error_required",
-        ));
-    } else if !fields
-        .code
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        errors.push(field_error(
-            lang,
-            "frameworks.code",
-            "frameworks.error_code_chars",
-        ));
-    }
-    if fields.title.is_empty() {
-        errors.push(field_error(
-            lang,
-            "frameworks.title",
-            "frameworks.error_required",
-        ));
-    }
-    let year = match fields.year.as_str() {
-        "" => None,
-        text => match text.parse::<i32>() {
-            Ok(year) if (2000..=2100).contains(&year) => Some(year),
-            _ => {
-                errors.push(field_error(
-                    lang,
-                    "frameworks.year",
-                    "frameworks.error_year",
-                ));
-                None
-            }
-        },
-    };
-    let unit_kind = UnitKind::parse(&fields.unit_kind).unwrap_or_else(|| {
-        errors.push(field_error(
-            lang,
-            "frameworks.unit_kind",
-            "frameworks.error_unit_kind",
-        ));
-        UnitKind::default()
-    });
-    let previous = match fields.previous_id.as_str() {
-        "" => None,
-        text => match text
-            .parse::<i64>()
-            .ok()
-            .and_then(|id| all.iter().find(|r| r.id == id))
-        {
-            Some(row) => Some(row.clone()),
-            None => {
-                errors.push(field_error(
-                    lang,
-                    "frameworks.previous",
-                    "frameworks.error_previous",
-                ));
-                None
-            }
-        },
-    };
+    let (meta, previous) = fields.meta(lang, &all, &mut errors);
     check_extension(lang, &form.file, &mut errors);
-
-    let meta = FrameworkMeta {
-        id: fields.code.clone(),
-        title: fields.title.clone(),
-        title_en: (!fields.title_en.is_empty()).then(|| fields.title_en.clone()),
-        year,
-        methodology: (!fields.methodology.is_empty()).then(|| fields.methodology.clone()),
-        unit_kind,
-        sample: false,
-        previous: previous.as_ref().map(|p| p.code.clone()),
-    };
     let mut problems = Vec::new();
     let mut framework = None;
     if let Some(upload) = form.file.as_ref().filter(|_| errors.is_empty()) {

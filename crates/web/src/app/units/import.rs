@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chiso_domain::org::OrgKind;
-use chiso_interchange::table::Table;
+use chiso_interchange::table::{Table, TableRow};
 use chiso_interchange::units_io::read_units;
 use chiso_store::units::{self, ImportSummary, ImportedUnit, OrgUnit, UnitFields};
 use chiso_store::{Actor, Db, StoreError};
@@ -88,7 +88,49 @@ pub fn check(
     existing: &[OrgUnit],
     today: NaiveDate,
 ) -> Result<Vec<ImportedUnit>, ImportRefusal> {
-    let mut problems: Vec<(usize, RowProblem)> = Vec::new();
+    let (mut problems, reported) = file_problems(table)?;
+    if table.rows.is_empty() {
+        return Err(ImportRefusal::Empty);
+    }
+    let columns = Columns::of(table);
+    let current: HashMap<&str, &OrgUnit> = existing
+        .iter()
+        .filter(|u| u.is_current_on(today))
+        .map(|u| (u.code.as_str(), u))
+        .collect();
+    // Codes of earlier rows and their kinds: a parent may be a unit of the same file.
+    let mut in_file: HashMap<String, OrgKind> = HashMap::new();
+    let mut rows = Vec::new();
+    for row in &table.rows {
+        if reported.contains(&row.number) {
+            continue;
+        }
+        match check_row(row, &columns, &current, &in_file) {
+            Ok(Some(unit)) => {
+                in_file.insert(unit.fields.code.clone(), unit.fields.kind);
+                rows.push(unit);
+            }
+            Ok(None) => {}
+            Err(row_problems) => {
+                problems.extend(row_problems.into_iter().map(|p| (row.number, p)));
+            }
+        }
+    }
+    problems.sort_by_key(|(row, _)| *row);
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(ImportRefusal::Rows(problems))
+    }
+}
+
+/// Problems with their row numbers (the header is row 1).
+type RowProblems = Vec<(usize, RowProblem)>;
+
+/// The file reader's problems by row, and the rows they are on (not checked further); a
+/// missing column refuses the whole file.
+fn file_problems(table: &Table) -> Result<(RowProblems, HashSet<usize>), ImportRefusal> {
+    let mut problems: RowProblems = Vec::new();
     let mut reported: HashSet<usize> = HashSet::new();
     if let Err(errors) = read_units(table) {
         for error in errors.0 {
@@ -102,128 +144,160 @@ pub fn check(
             }
         }
     }
-    if table.rows.is_empty() {
-        return Err(ImportRefusal::Empty);
-    }
-    let column = |name: &str| table.column(name);
-    let code_column = column("unit_code");
-    let name_column = column("unit_name");
-    let region_column = column("region");
-    let kind_column = column("kind");
-    let parent_column = column("parent_code");
-    let from_column = column("valid_from");
-    let to_column = column("valid_to");
+    Ok((problems, reported))
+}
 
-    let current: HashMap<&str, &OrgUnit> = existing
-        .iter()
-        .filter(|u| u.is_current_on(today))
-        .map(|u| (u.code.as_str(), u))
-        .collect();
-    // Codes of earlier rows and their kinds: a parent may be a unit of the same file.
-    let mut in_file: HashMap<String, OrgKind> = HashMap::new();
-    let mut rows = Vec::new();
-    for row in &table.rows {
-        if reported.contains(&row.number) {
-            continue;
+/// Where each column of the units file is in the table, if it is there.
+struct Columns {
+    code: Option<usize>,
+    name: Option<usize>,
+    region: Option<usize>,
+    kind: Option<usize>,
+    parent: Option<usize>,
+    from: Option<usize>,
+    to: Option<usize>,
+}
+
+impl Columns {
+    fn of(table: &Table) -> Columns {
+        Columns {
+            code: table.column("unit_code"),
+            name: table.column("unit_name"),
+            region: table.column("region"),
+            kind: table.column("kind"),
+            parent: table.column("parent_code"),
+            from: table.column("valid_from"),
+            to: table.column("valid_to"),
         }
-        let mut row_problems = Vec::new();
-        let code = row.get(code_column).to_string();
-        let old = current.get(code.as_str()).copied();
-        let name = match (row.get(name_column), old) {
-            ("", Some(old)) => old.name.clone(),
-            ("", None) => {
-                row_problems.push(RowProblem::NameRequired);
-                String::new()
-            }
-            (name, _) => name.to_string(),
-        };
-        let kind = match (kind_column, row.get(kind_column), old) {
-            (None, _, Some(old)) | (Some(_), "", Some(old)) => Some(old.kind),
-            (None, _, None) => Some(OrgKind::Province),
-            (Some(_), "", None) => {
-                row_problems.push(RowProblem::KindRequired);
-                None
-            }
-            (Some(_), text, _) => {
-                let kind = OrgKind::parse(text);
-                if kind.is_none() {
-                    row_problems.push(RowProblem::KindValue {
-                        value: text.to_string(),
-                    });
-                }
-                kind
-            }
-        };
-        let parent_code = Some(row.get(parent_column).to_string()).filter(|p| !p.is_empty());
-        if let Some(parent) = &parent_code {
-            let parent_kind = in_file
-                .get(parent)
-                .copied()
-                .or_else(|| current.get(parent.as_str()).map(|u| u.kind));
-            if *parent == code {
-                row_problems.push(RowProblem::OwnParent);
-            } else {
-                match (parent_kind, kind) {
-                    (None, _) => row_problems.push(RowProblem::ParentCode {
-                        code: parent.clone(),
-                    }),
-                    (Some(parent_kind), Some(kind))
-                        if !kind.allowed_parents().contains(&parent_kind) =>
-                    {
-                        row_problems.push(RowProblem::ParentKind { kind, parent_kind })
-                    }
-                    _ => {}
-                }
-            }
+    }
+}
+
+/// One row against the current units (`current`, by code) and the rows above it (`in_file`):
+/// the store's import row, none when the row has no kind, or every problem of the row.
+fn check_row(
+    row: &TableRow,
+    columns: &Columns,
+    current: &HashMap<&str, &OrgUnit>,
+    in_file: &HashMap<String, OrgKind>,
+) -> Result<Option<ImportedUnit>, Vec<RowProblem>> {
+    let mut row_problems = Vec::new();
+    let code = row.get(columns.code).to_string();
+    let old = current.get(code.as_str()).copied();
+    let name = match (row.get(columns.name), old) {
+        ("", Some(old)) => old.name.clone(),
+        ("", None) => {
+            row_problems.push(RowProblem::NameRequired);
+            String::new()
         }
-        let mut date = |column: Option<usize>, which: DateColumn| match parse_date(row.get(column))
-        {
-            Ok(date) => date,
-            Err(_) => {
-                row_problems.push(RowProblem::DateValue {
-                    column: which,
-                    value: row.get(column).to_string(),
+        (name, _) => name.to_string(),
+    };
+    let kind = row_kind(row, columns.kind, old, &mut row_problems);
+    let parent_code = Some(row.get(columns.parent).to_string()).filter(|p| !p.is_empty());
+    if let Some(parent) = &parent_code {
+        let parent_kind = in_file
+            .get(parent)
+            .copied()
+            .or_else(|| current.get(parent.as_str()).map(|u| u.kind));
+        row_problems.extend(parent_problem(&code, parent, parent_kind, kind));
+    }
+    let (valid_from, valid_to) = row_dates(row, columns, &mut row_problems);
+    if !row_problems.is_empty() {
+        return Err(row_problems);
+    }
+    let Some(kind) = kind else { return Ok(None) };
+    let region = match (row.get(columns.region), old) {
+        ("", Some(old)) => old.region.clone(),
+        ("", None) => None,
+        (region, _) => Some(region.to_string()),
+    };
+    Ok(Some(ImportedUnit {
+        row: row.number,
+        fields: UnitFields {
+            code,
+            name,
+            kind,
+            // Without a parent code an existing unit keeps its parent.
+            parent_id: old.and_then(|u| u.parent_id),
+            region,
+            valid_from,
+            valid_to,
+        },
+        parent_code,
+    }))
+}
+
+/// A row's kind: the existing unit's when blank (or without the column), a province in a
+/// file without the column.
+fn row_kind(
+    row: &TableRow,
+    kind_column: Option<usize>,
+    old: Option<&OrgUnit>,
+    row_problems: &mut Vec<RowProblem>,
+) -> Option<OrgKind> {
+    match (kind_column, row.get(kind_column), old) {
+        (None, _, Some(old)) | (Some(_), "", Some(old)) => Some(old.kind),
+        (None, _, None) => Some(OrgKind::Province),
+        (Some(_), "", None) => {
+            row_problems.push(RowProblem::KindRequired);
+            None
+        }
+        (Some(_), text, _) => {
+            let kind = OrgKind::parse(text);
+            if kind.is_none() {
+                row_problems.push(RowProblem::KindValue {
+                    value: text.to_string(),
                 });
-                None
             }
-        };
-        let valid_from = date(from_column, DateColumn::ValidFrom);
-        let valid_to = date(to_column, DateColumn::ValidTo);
-        if let (Some(from), Some(to)) = (valid_from, valid_to)
-            && to < from
-        {
-            row_problems.push(RowProblem::DatesOrder);
+            kind
         }
-        if !row_problems.is_empty() {
-            problems.extend(row_problems.into_iter().map(|p| (row.number, p)));
-            continue;
+    }
+}
+
+/// What is wrong with a row's parent (`parent_kind` is its kind when a current unit or a
+/// row above has its code), if anything.
+fn parent_problem(
+    code: &str,
+    parent: &str,
+    parent_kind: Option<OrgKind>,
+    kind: Option<OrgKind>,
+) -> Option<RowProblem> {
+    if parent == code {
+        return Some(RowProblem::OwnParent);
+    }
+    match (parent_kind, kind) {
+        (None, _) => Some(RowProblem::ParentCode {
+            code: parent.to_string(),
+        }),
+        (Some(parent_kind), Some(kind)) if !kind.allowed_parents().contains(&parent_kind) => {
+            Some(RowProblem::ParentKind { kind, parent_kind })
         }
-        let Some(kind) = kind else { continue };
-        in_file.insert(code.clone(), kind);
-        let region = match (row.get(region_column), old) {
-            ("", Some(old)) => old.region.clone(),
-            ("", None) => None,
-            (region, _) => Some(region.to_string()),
-        };
-        rows.push(ImportedUnit {
-            row: row.number,
-            fields: UnitFields {
-                code,
-                name,
-                kind,
-                // Without a parent code an existing unit keeps its parent.
-                parent_id: old.and_then(|u| u.parent_id),
-                region,
-                valid_from,
-                valid_to,
-            },
-            parent_code,
-        });
+        _ => None,
     }
-    problems.sort_by_key(|(row, _)| *row);
-    if problems.is_empty() {
-        Ok(rows)
-    } else {
-        Err(ImportRefusal::Rows(problems))
+}
+
+/// A row's `valid_from` and `valid_to`, each none when blank or unreadable (a problem), and
+/// whether they are in order.
+fn row_dates(
+    row: &TableRow,
+    columns: &Columns,
+    row_problems: &mut Vec<RowProblem>,
+) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let mut date = |column: Option<usize>, which: DateColumn| match parse_date(row.get(column)) {
+        Ok(date) => date,
+        Err(_) => {
+            row_problems.push(RowProblem::DateValue {
+                column: which,
+                value: row.get(column).to_string(),
+            });
+            None
+        }
+    };
+    let valid_from = date(columns.from, DateColumn::ValidFrom);
+    let valid_to = date(columns.to, DateColumn::ValidTo);
+    if let (Some(from), Some(to)) = (valid_from, valid_to)
+        && to < from
+    {
+        row_problems.push(RowProblem::DatesOrder);
     }
+    (valid_from, valid_to)
 }

@@ -2,6 +2,7 @@ use super::*;
 use crate::app::results::ranking::{self, GroupExtras};
 use crate::extract::PathId;
 use chiso_domain::components::Component;
+use chiso_store::assessments::{PublishedGroup, PublishedUnit};
 
 // ── Results (/dot-danh-gia/{id}/ket-qua) ────────────────────────────────────────────────────
 
@@ -131,105 +132,122 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
     results
         .groups
         .iter()
-        .map(|group| {
-            let areas: Vec<(String, String)> = group
-                .units
-                .first()
-                .map(|u| {
-                    u.areas
-                        .iter()
-                        .map(|a| (a.code.clone(), a.title.clone()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let rows: Vec<ResultRow> = group
-                .units
-                .iter()
-                .map(|u| ResultRow {
-                    unit_id: u.unit_id,
-                    components: Vec::new(),
-                    index_change: String::new(),
-                    rank_change: String::new(),
-                    direction: "",
-                    estimate: false,
-                    rank: u.rank,
-                    href: crate::routes::results::unit_path(results.campaign_id, u.unit_id),
-                    code: u.unit_code.clone(),
-                    name: u.unit_name.clone(),
-                    points: pts(lang, u.points),
-                    index: i18n::number(lang, shown_index(u.index_hundredths), 2),
-                    classification: u.classification.clone(),
-                    band: band_of(&bands, &u.classification),
-                    areas: u
-                        .areas
-                        .iter()
-                        .map(|a| (pts(lang, a.points), a.rank))
-                        .collect(),
-                    note: match u.outcome {
-                        Some(_) => i18n::text(lang, "appraisal.note_zero"),
-                        None => "",
-                    },
-                })
-                .collect();
-            let bars = group
-                .units
-                .iter()
-                .map(|u| crate::charts::BarInput {
-                    label: format!("{}. {}", u.rank, u.unit_name),
-                    value: shown_index(u.index_hundredths).clamp(0.0, 100.0),
-                    band: band_of(&bands, &u.classification),
-                    ci: None,
-                })
-                .collect::<Vec<_>>();
-            GroupView {
-                key: slug(&group.unit_group),
-                label: group_label(lang, &group.unit_group),
-                framework_title: group.framework_title.clone(),
-                sample: group.sample,
-                max: pts(lang, group.max_points),
-                areas,
-                rows,
-                chart: Chart::horizontal(lang, bars, 2),
-                components: Vec::new(),
-                averages: area_averages(lang, group),
-                average_index: i18n::number(
-                    lang,
-                    group
-                        .units
-                        .iter()
-                        .map(|u| shown_index(u.index_hundredths))
-                        .sum::<f64>()
-                        / group.units.len().max(1) as f64,
-                    2,
-                ),
-                distribution: bands
-                    .as_ref()
-                    .map(|b| crate::routes::results::distribution(b, group))
-                    .unwrap_or_default(),
-                compared: false,
-                excluded: group
-                    .excluded
-                    .iter()
-                    .map(|e| {
-                        let note = if e.never_submitted {
-                            "appraisal.note_not_submitted"
-                        } else {
-                            "appraisal.note_not_appraised"
-                        };
-                        (
-                            e.unit_code.clone(),
-                            e.unit_name.clone(),
-                            i18n::text(lang, note),
-                        )
-                    })
-                    .collect(),
-            }
-        })
+        .map(|group| group_view(lang, results.campaign_id, &bands, group))
         .collect()
 }
 
+/// One group of the results: its ranking as rows and bars, its averages, its distribution by
+/// classification and the units left out of the ranking.
+fn group_view(
+    lang: Lang,
+    campaign_id: i64,
+    bands: &Option<Bands>,
+    group: &PublishedGroup,
+) -> GroupView {
+    let areas: Vec<(String, String)> = group
+        .units
+        .first()
+        .map(|u| {
+            u.areas
+                .iter()
+                .map(|a| (a.code.clone(), a.title.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let bars = group
+        .units
+        .iter()
+        .map(|u| crate::charts::BarInput {
+            label: format!("{}. {}", u.rank, u.unit_name),
+            value: shown_index(u.index_hundredths).clamp(0.0, 100.0),
+            band: band_of(bands, &u.classification),
+            ci: None,
+        })
+        .collect::<Vec<_>>();
+    GroupView {
+        key: slug(&group.unit_group),
+        label: group_label(lang, &group.unit_group),
+        framework_title: group.framework_title.clone(),
+        sample: group.sample,
+        max: pts(lang, group.max_points),
+        areas,
+        rows: group
+            .units
+            .iter()
+            .map(|u| result_row(lang, campaign_id, bands, u))
+            .collect(),
+        chart: Chart::horizontal(lang, bars, 2),
+        components: Vec::new(),
+        averages: area_averages(lang, group),
+        average_index: i18n::number(
+            lang,
+            group
+                .units
+                .iter()
+                .map(|u| shown_index(u.index_hundredths))
+                .sum::<f64>()
+                / group.units.len().max(1) as f64,
+            2,
+        ),
+        distribution: bands
+            .as_ref()
+            .map(|b| crate::routes::results::distribution(b, group))
+            .unwrap_or_default(),
+        compared: false,
+        excluded: group
+            .excluded
+            .iter()
+            .map(|e| {
+                (
+                    e.unit_code.clone(),
+                    e.unit_name.clone(),
+                    i18n::text(lang, excluded_note(e.never_submitted)),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// A unit's row of the ranking: its rank, points, index, classification and areas.
+fn result_row(lang: Lang, campaign_id: i64, bands: &Option<Bands>, u: &PublishedUnit) -> ResultRow {
+    ResultRow {
+        unit_id: u.unit_id,
+        components: Vec::new(),
+        index_change: String::new(),
+        rank_change: String::new(),
+        direction: "",
+        estimate: false,
+        rank: u.rank,
+        href: crate::routes::results::unit_path(campaign_id, u.unit_id),
+        code: u.unit_code.clone(),
+        name: u.unit_name.clone(),
+        points: pts(lang, u.points),
+        index: i18n::number(lang, shown_index(u.index_hundredths), 2),
+        classification: u.classification.clone(),
+        band: band_of(bands, &u.classification),
+        areas: u
+            .areas
+            .iter()
+            .map(|a| (pts(lang, a.points), a.rank))
+            .collect(),
+        note: match u.outcome {
+            Some(_) => i18n::text(lang, "appraisal.note_zero"),
+            None => "",
+        },
+    }
+}
+
+/// Why a unit is left out of the ranking (docs/method.md §2.5), as a text key.
+fn excluded_note(never_submitted: bool) -> &'static str {
+    if never_submitted {
+        "appraisal.note_not_submitted"
+    } else {
+        "appraisal.note_not_appraised"
+    }
+}
+
 /// The group's average points per area, in area order.
-fn area_averages(lang: Lang, group: &chiso_store::assessments::PublishedGroup) -> Vec<String> {
+fn area_averages(lang: Lang, group: &PublishedGroup) -> Vec<String> {
     let Some(first) = group.units.first() else {
         return Vec::new();
     };
@@ -387,9 +405,20 @@ pub(super) fn write_results(
     results: &PublishedResults,
     published: bool,
 ) -> Result<(), XlsxError> {
+    write_facts(workbook, results, published)?;
+    for group in &results.groups {
+        write_ranking(workbook, group)?;
+    }
+    Ok(())
+}
+
+/// The information sheet: the campaign, its state, its bands and how it ranks.
+fn write_facts(
+    workbook: &mut Workbook,
+    results: &PublishedResults,
+    published: bool,
+) -> Result<(), XlsxError> {
     let header = bold();
-    let two = Format::new().set_num_format("0.00");
-    let four = Format::new().set_num_format("0.####");
     let info = workbook.add_worksheet();
     info.set_name("Thông tin")?;
     let facts = [
@@ -419,69 +448,74 @@ pub(super) fn write_results(
     }
     info.set_column_width(0, 20)?;
     info.set_column_width(1, 90)?;
-    for group in &results.groups {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(sheet_name(&format!(
-            "Xếp hạng {}",
-            group_label(Lang::Vi, &group.unit_group)
-        )))?;
-        let mut titles: Vec<String> = [
-            "Hạng",
-            "Mã đơn vị",
-            "Tên đơn vị",
-            "Điểm",
-            "Chỉ số",
-            "Xếp loại",
-        ]
-        .iter()
-        .map(|t| t.to_string())
-        .collect();
-        let areas: Vec<&str> = group
-            .units
-            .first()
-            .map(|u| u.areas.iter().map(|a| a.code.as_str()).collect())
-            .unwrap_or_default();
-        for code in &areas {
-            titles.push(format!("Lĩnh vực {code} – điểm"));
-            titles.push(format!("Lĩnh vực {code} – hạng"));
-        }
-        for (c, title) in titles.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, title, &header)?;
-        }
-        for (r, unit) in group.units.iter().enumerate() {
-            let r = r as u32 + 1;
-            sheet.write_number(r, 0, f64::from(unit.rank))?;
-            sheet.write_string(r, 1, &unit.unit_code)?;
-            sheet.write_string(r, 2, &unit.unit_name)?;
-            sheet.write_number_with_format(r, 3, unit.points.to_f64(), &four)?;
-            sheet.write_number_with_format(r, 4, shown_index(unit.index_hundredths), &two)?;
-            sheet.write_string(r, 5, &unit.classification)?;
-            for (i, area) in unit.areas.iter().enumerate() {
-                let c = 6 + 2 * i as u16;
-                sheet.write_number_with_format(r, c, area.points.to_f64(), &four)?;
-                sheet.write_number(r, c + 1, f64::from(area.rank))?;
-            }
-        }
-        // The units left out of the ranking follow it, each with why (docs/method.md §2.5): a
-        // file that lists only the ranked units would hide the missing work.
-        if !group.excluded.is_empty() {
-            let start = group.units.len() as u32 + 2;
-            sheet.write_string_with_format(start, 0, "Đơn vị không xếp hạng", &header)?;
-            for (i, left_out) in group.excluded.iter().enumerate() {
-                let r = start + 1 + i as u32;
-                let note = if left_out.never_submitted {
-                    "appraisal.note_not_submitted"
-                } else {
-                    "appraisal.note_not_appraised"
-                };
-                sheet.write_string(r, 1, &left_out.unit_code)?;
-                sheet.write_string(r, 2, &left_out.unit_name)?;
-                sheet.write_string(r, 3, i18n::text(Lang::Vi, note))?;
-            }
-        }
-        sheet.set_column_width(2, 36)?;
-        sheet.set_freeze_panes(1, 3)?;
+    Ok(())
+}
+
+/// One group's ranking sheet: a row per unit with its areas, then the units left out.
+fn write_ranking(workbook: &mut Workbook, group: &PublishedGroup) -> Result<(), XlsxError> {
+    let header = bold();
+    let two = Format::new().set_num_format("0.00");
+    let four = Format::new().set_num_format("0.####");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name(&format!(
+        "Xếp hạng {}",
+        group_label(Lang::Vi, &group.unit_group)
+    )))?;
+    let mut titles: Vec<String> = [
+        "Hạng",
+        "Mã đơn vị",
+        "Tên đơn vị",
+        "Điểm",
+        "Chỉ số",
+        "Xếp loại",
+    ]
+    .iter()
+    .map(|t| t.to_string())
+    .collect();
+    let areas: Vec<&str> = group
+        .units
+        .first()
+        .map(|u| u.areas.iter().map(|a| a.code.as_str()).collect())
+        .unwrap_or_default();
+    for code in &areas {
+        titles.push(format!("Lĩnh vực {code} – điểm"));
+        titles.push(format!("Lĩnh vực {code} – hạng"));
     }
+    for (c, title) in titles.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, title, &header)?;
+    }
+    for (r, unit) in group.units.iter().enumerate() {
+        let r = r as u32 + 1;
+        sheet.write_number(r, 0, f64::from(unit.rank))?;
+        sheet.write_string(r, 1, &unit.unit_code)?;
+        sheet.write_string(r, 2, &unit.unit_name)?;
+        sheet.write_number_with_format(r, 3, unit.points.to_f64(), &four)?;
+        sheet.write_number_with_format(r, 4, shown_index(unit.index_hundredths), &two)?;
+        sheet.write_string(r, 5, &unit.classification)?;
+        for (i, area) in unit.areas.iter().enumerate() {
+            let c = 6 + 2 * i as u16;
+            sheet.write_number_with_format(r, c, area.points.to_f64(), &four)?;
+            sheet.write_number(r, c + 1, f64::from(area.rank))?;
+        }
+    }
+    // The units left out of the ranking follow it, each with why (docs/method.md §2.5): a
+    // file that lists only the ranked units would hide the missing work.
+    if !group.excluded.is_empty() {
+        let start = group.units.len() as u32 + 2;
+        sheet.write_string_with_format(start, 0, "Đơn vị không xếp hạng", &header)?;
+        for (i, left_out) in group.excluded.iter().enumerate() {
+            let r = start + 1 + i as u32;
+            sheet.write_string(r, 1, &left_out.unit_code)?;
+            sheet.write_string(r, 2, &left_out.unit_name)?;
+            sheet.write_string(
+                r,
+                3,
+                i18n::text(Lang::Vi, excluded_note(left_out.never_submitted)),
+            )?;
+        }
+    }
+    sheet.set_column_width(2, 36)?;
+    sheet.set_freeze_panes(1, 3)?;
     Ok(())
 }
 

@@ -175,26 +175,10 @@ pub(super) async fn sheet_page(
     let unit = units::get(db, sheet.unit_id).await?;
     let open = assessments::open_round_of(db, scope.campaign.id).await?;
     let framework = scope.framework();
-    let by_node: HashMap<NodeId, i64> = scope.node_index.iter().map(|(&id, &n)| (n, id)).collect();
 
-    let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
-    let mut files_at: HashMap<(i64, i64), Vec<FileLink>> = HashMap::new();
-    for file in &files {
-        let LinkedFile { node_id, stage, .. } = *file;
-        *counts.entry((node_id, stage)).or_default() += 1;
-        files_at
-            .entry((node_id, stage))
-            .or_default()
-            .push(FileLink {
-                id: file.file_id,
-                name: file.file_name.clone(),
-            });
-    }
-    let count_rows: Vec<(i64, i64, i64)> = counts.iter().map(|(&(n, s), &c)| (n, s, c)).collect();
+    let (count_rows, files_at) = files_by_leaf(&files);
     let records = assessments::records_of(framework, &scope.node_index, &rows, &count_rows);
-    let row_at: HashMap<(i64, i64), &LeafScore> =
-        rows.iter().map(|r| ((r.node_id, r.stage), r)).collect();
-
+    let (own_points, last_points) = own_and_final_points(framework, &records);
     let round = sheet.current_round;
     let rounds_total = scope.campaign.appraisal_rounds;
     let round_open =
@@ -204,59 +188,29 @@ pub(super) async fn sheet_page(
     } else {
         None
     };
-    let areas_slice = areas.as_deref();
-
-    // Totals per area and overall, the unit's own against the final values now.
-    let mut own = ScoreSheet::new(framework);
-    let mut last = ScoreSheet::new(framework);
-    for &leaf in framework.leaves() {
-        let record = records.get(leaf);
-        if let Some(points) = record.self_points {
-            let _ = own.set(framework, leaf, points);
-        }
-        if let Some(points) = rules::final_points(record) {
-            let _ = last.set(framework, leaf, points);
-        }
-    }
-    let own_points = compute_unit(framework, &own);
-    let last_points = compute_unit(framework, &last);
-
     let data = AppraisalData {
         lang,
         framework,
-        by_node,
+        by_node: scope.node_index.iter().map(|(&id, &n)| (n, id)).collect(),
         records,
-        row_at,
+        row_at: rows.iter().map(|r| ((r.node_id, r.stage), r)).collect(),
         files_at,
         round,
         rounds_total,
         round_open,
         appraiser,
-        areas: areas_slice,
+        areas: areas.as_deref(),
         typed: typed.as_ref(),
     };
-
     let (area_views, in_scope, reviewed) = area_views(&data, &own_points, &last_points);
-    let (difference, diff_class) = signed(lang, last_points.points - own_points.points);
-    let totals = Totals {
-        self_total: pts(lang, own_points.points),
-        appraised_total: pts(lang, last_points.points),
-        difference,
-        diff_class,
-        in_scope,
-        reviewed,
-        areas: area_views
-            .iter()
-            .map(|a| {
-                (
-                    a.code.clone(),
-                    a.title.clone(),
-                    a.self_points.clone(),
-                    a.appraised_points.clone(),
-                )
-            })
-            .collect(),
-    };
+    let totals = totals(
+        lang,
+        &area_views,
+        &own_points,
+        &last_points,
+        (in_scope, reviewed),
+    );
+
     let mut page = Page::new(context, "appraisal.sheet_title");
     page.title = format!(
         "{} – {}",
@@ -285,6 +239,81 @@ pub(super) async fn sheet_page(
         areas: area_views,
         totals,
     })
+}
+
+/// Evidence links by (leaf's id, stage).
+type FilesAt = HashMap<(i64, i64), Vec<FileLink>>;
+
+/// The sheet's evidence: how many files each (leaf, stage) has, and their links.
+fn files_by_leaf(files: &[LinkedFile]) -> (Vec<(i64, i64, i64)>, FilesAt) {
+    let mut counts: HashMap<(i64, i64), i64> = HashMap::new();
+    let mut files_at: FilesAt = HashMap::new();
+    for file in files {
+        let LinkedFile { node_id, stage, .. } = *file;
+        *counts.entry((node_id, stage)).or_default() += 1;
+        files_at
+            .entry((node_id, stage))
+            .or_default()
+            .push(FileLink {
+                id: file.file_id,
+                name: file.file_name.clone(),
+            });
+    }
+    let count_rows = counts.iter().map(|(&(n, s), &c)| (n, s, c)).collect();
+    (count_rows, files_at)
+}
+
+/// Totals per area and overall: the unit's own points, and the final values now.
+fn own_and_final_points(
+    framework: &Framework,
+    records: &chiso_domain::assessment::SheetRecords,
+) -> (chiso_domain::UnitPoints, chiso_domain::UnitPoints) {
+    let mut own = ScoreSheet::new(framework);
+    let mut last = ScoreSheet::new(framework);
+    for &leaf in framework.leaves() {
+        let record = records.get(leaf);
+        if let Some(points) = record.self_points {
+            let _ = own.set(framework, leaf, points);
+        }
+        if let Some(points) = rules::final_points(record) {
+            let _ = last.set(framework, leaf, points);
+        }
+    }
+    (
+        compute_unit(framework, &own),
+        compute_unit(framework, &last),
+    )
+}
+
+/// The sheet's totals, self-assessed against appraised, with the appraiser's leaves of the
+/// round (`in_scope`) and how many of them are reviewed.
+fn totals(
+    lang: Lang,
+    area_views: &[AreaView],
+    own_points: &chiso_domain::UnitPoints,
+    last_points: &chiso_domain::UnitPoints,
+    (in_scope, reviewed): (u32, u32),
+) -> Totals {
+    let (difference, diff_class) = signed(lang, last_points.points - own_points.points);
+    Totals {
+        self_total: pts(lang, own_points.points),
+        appraised_total: pts(lang, last_points.points),
+        difference,
+        diff_class,
+        in_scope,
+        reviewed,
+        areas: area_views
+            .iter()
+            .map(|a| {
+                (
+                    a.code.clone(),
+                    a.title.clone(),
+                    a.self_points.clone(),
+                    a.appraised_points.clone(),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// The appraisal sheet: per leaf the unit's points, explanation and evidence beside the
@@ -325,81 +354,30 @@ pub async fn appraise(
     let leaf = loaded.scope.leaf(node_id).map_err(|_| AppError::NotFound)?;
     let code = loaded.scope.framework().node(leaf).code.clone();
     let htmx = headers.get("hx-request").is_some();
-    let mut typed = Typed {
-        node_id,
-        points: field(&pairs, "points").to_string(),
-        input: field(&pairs, "input").to_string(),
-        comment: field(&pairs, "comment").to_string(),
-        requested: matches!(field(&pairs, "explanation_requested"), "on" | "1" | "true"),
-        version: None,
-        error: None,
-        saved: false,
-    };
+    let mut typed = Typed::of(&pairs, node_id);
     // Extract and parse: a value that is not a number is said beside its field.
-    let named = |field_key: &str, problem: String| {
-        format!("{code} — {}: {problem}", i18n::text(lang, field_key))
-    };
-    let mut problems = Vec::new();
-    let points = match typed.points.as_str() {
-        "" => None,
-        text => match decimal_text(text).parse::<Points>() {
-            Ok(points) => Some(points),
-            Err(_) => {
-                problems.push(named(
-                    "appraisal.points",
-                    tr(lang, "appraisal.error_number", &[("value", text)]),
-                ));
-                None
-            }
-        },
-    };
-    let entered = match typed.input.as_str() {
-        "" => None,
-        text => match decimal_text(text).parse::<f64>() {
-            Ok(value) if value.is_finite() => Some(value),
-            _ => {
-                problems.push(named(
-                    "appraisal.input",
-                    tr(lang, "appraisal.error_number", &[("value", text)]),
-                ));
-                None
-            }
-        },
-    };
-    let input = save_leaf::AppraisalInput {
-        node_id,
-        points,
-        entered,
-        comment: typed.comment.clone(),
-        explanation_requested: typed.requested,
-        expected_version: match field(&pairs, "version") {
-            "" => None,
-            text => text.parse::<i64>().ok(),
-        },
-    };
+    let parsed = typed.numbers(lang, &code);
     // Call the use case, then render its outcome.
-    let (status, error) = if !problems.is_empty() {
-        (StatusCode::UNPROCESSABLE_ENTITY, Some(problems.join("; ")))
-    } else {
-        let appraised = save_leaf::save_leaf(&state, &principal, loaded, &input).await?;
-        match appraised.outcome {
-            Ok(_) => (StatusCode::OK, None),
-            Err(StoreError::Rule(rule)) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
-            }
-            Err(StoreError::Meanwhile(changed)) => {
+    let (status, error) = match parsed {
+        Err(problems) => (StatusCode::UNPROCESSABLE_ENTITY, Some(problems.join("; "))),
+        Ok((points, entered)) => {
+            let input = save_leaf::AppraisalInput {
+                node_id,
+                points,
+                entered,
+                comment: typed.comment.clone(),
+                explanation_requested: typed.requested,
+                expected_version: match field(&pairs, "version") {
+                    "" => None,
+                    text => text.parse::<i64>().ok(),
+                },
+            };
+            let appraised = save_leaf::save_leaf(&state, &principal, loaded, &input).await?;
+            if let Err(StoreError::Meanwhile(_)) = appraised.outcome {
                 // The form now carries the stored version: saving again overwrites on purpose.
                 typed.version = appraised.current_version;
-                (
-                    StatusCode::CONFLICT,
-                    Some(format!(
-                        "{} {}",
-                        changed.describe(lang),
-                        i18n::text(lang, "appraisal.conflict_hint")
-                    )),
-                )
             }
-            Err(other) => return Err(other.into()),
+            appraisal_outcome(lang, appraised.outcome)?
         }
     };
     if error.is_none() && !htmx {
@@ -414,6 +392,84 @@ pub async fn appraise(
     // htmx swaps only successful responses: the refusal travels inside the leaf it concerns.
     let status = if htmx { StatusCode::OK } else { status };
     Ok((status, page).into_response())
+}
+
+impl Typed {
+    /// What the form carries for the leaf.
+    fn of(pairs: &Pairs, node_id: i64) -> Typed {
+        Typed {
+            node_id,
+            points: field(pairs, "points").to_string(),
+            input: field(pairs, "input").to_string(),
+            comment: field(pairs, "comment").to_string(),
+            requested: matches!(field(pairs, "explanation_requested"), "on" | "1" | "true"),
+            version: None,
+            error: None,
+            saved: false,
+        }
+    }
+
+    /// The points and the rule's input as numbers (`1,5` or `1.5`; blank is none), or each
+    /// field that is not one, named with the leaf's code.
+    fn numbers(
+        &self,
+        lang: Lang,
+        code: &str,
+    ) -> Result<(Option<Points>, Option<f64>), Vec<String>> {
+        let named = |field_key: &str, text: &str| {
+            let problem = tr(lang, "appraisal.error_number", &[("value", text)]);
+            format!("{code} — {}: {problem}", i18n::text(lang, field_key))
+        };
+        let mut problems = Vec::new();
+        let points = match self.points.as_str() {
+            "" => None,
+            text => match decimal_text(text).parse::<Points>() {
+                Ok(points) => Some(points),
+                Err(_) => {
+                    problems.push(named("appraisal.points", text));
+                    None
+                }
+            },
+        };
+        let entered = match self.input.as_str() {
+            "" => None,
+            text => match decimal_text(text).parse::<f64>() {
+                Ok(value) if value.is_finite() => Some(value),
+                _ => {
+                    problems.push(named("appraisal.input", text));
+                    None
+                }
+            },
+        };
+        if problems.is_empty() {
+            Ok((points, entered))
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// A save's outcome as a status and the refusal said beside the leaf: a rule's refusal
+/// (422), someone else's save meanwhile (409); any other error is the page's.
+fn appraisal_outcome<T>(
+    lang: Lang,
+    outcome: Result<T, StoreError>,
+) -> AppResult<(StatusCode, Option<String>)> {
+    Ok(match outcome {
+        Ok(_) => (StatusCode::OK, None),
+        Err(StoreError::Rule(rule)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(rule.describe(lang)))
+        }
+        Err(StoreError::Meanwhile(changed)) => (
+            StatusCode::CONFLICT,
+            Some(format!(
+                "{} {}",
+                changed.describe(lang),
+                i18n::text(lang, "appraisal.conflict_hint")
+            )),
+        ),
+        Err(other) => return Err(other.into()),
+    })
 }
 
 /// A stored rule input as the form shows it: a share in per cent (docs/method.md §2.6).
@@ -471,20 +527,10 @@ fn appraisal_leaf(
     in_scope: &mut u32,
     reviewed: &mut u32,
 ) -> LeafView {
-    let (lang, framework, round, rounds_total, round_open, appraiser) = (
-        data.lang,
-        data.framework,
-        data.round,
-        data.rounds_total,
-        data.round_open,
-        data.appraiser,
-    );
-    let (by_node, records, row_at, files_at) =
-        (&data.by_node, &data.records, &data.row_at, &data.files_at);
-    let (areas_slice, typed) = (data.areas, data.typed);
+    let (lang, framework, round) = (data.lang, data.framework, data.round);
     let node = framework.node(leaf);
-    let node_id = by_node.get(&leaf).copied().unwrap_or_default();
-    let record = records.get(leaf);
+    let node_id = data.by_node.get(&leaf).copied().unwrap_or_default();
+    let record = data.records.get(leaf);
     let criterion = match node.parent {
         Some(parent) if parent != top && *last_parent != Some(parent) => {
             *last_parent = Some(parent);
@@ -493,34 +539,14 @@ fn appraisal_leaf(
         }
         _ => None,
     };
-    let survey = node.method == Method::Survey;
-    let in_round = round >= 1
-        && !survey
-        && (round == 1
-            || record
-                .rounds
-                .get(&((round - 1) as u32))
-                .is_some_and(|r| r.explanation_requested));
-    let mine = appraiser && rules::in_areas(framework, leaf, areas_slice);
-    let editable = appraiser && round_open && in_round && mine;
-    if round_open && in_round && mine {
+    let access = LeafAccess::of(data, leaf);
+    if access.scored_now {
         *in_scope += 1;
         if record.rounds.contains_key(&(round as u32)) {
             *reviewed += 1;
         }
     }
-    let readonly = if survey {
-        Some("appraisal.ro_survey")
-    } else if !appraiser || editable {
-        None
-    } else if !round_open {
-        Some("appraisal.ro_round_closed")
-    } else if !mine {
-        Some("appraisal.ro_outside_areas")
-    } else {
-        Some("appraisal.ro_not_in_round")
-    };
-    let own_row = row_at.get(&(node_id, 0));
+    let own_row = data.row_at.get(&(node_id, 0));
     let earlier: Vec<RoundView> = (1..round.max(1))
         .filter_map(|r| round_view(data, node_id, r))
         .collect();
@@ -533,18 +559,7 @@ fn appraisal_leaf(
         None
     };
     let rule = node.rule.as_ref();
-    let input_label = rule
-        .filter(|r| r.takes_input() && !survey)
-        .map(|r| match r {
-            Rule::Threshold {
-                input, input_label, ..
-            }
-            | Rule::Proportional { input, input_label } => {
-                input_label.clone().unwrap_or_else(|| input.clone())
-            }
-            _ => String::new(),
-        });
-    let mine_typed = typed.filter(|t| t.node_id == node_id);
+    let mine_typed = data.typed.filter(|t| t.node_id == node_id);
     let LeafForm {
         choices,
         f_points,
@@ -571,7 +586,11 @@ fn appraisal_leaf(
             .and_then(|r| r.input_value())
             .map(|v| entered_input(lang, node.rule.as_ref(), v)),
         explanation: own_row.and_then(|r| r.explanation.clone()),
-        files: files_at.get(&(node_id, 0)).cloned().unwrap_or_default(),
+        files: data
+            .files_at
+            .get(&(node_id, 0))
+            .cloned()
+            .unwrap_or_default(),
         requests: earlier
             .iter()
             .chain(current.as_ref())
@@ -584,12 +603,12 @@ fn appraisal_leaf(
         final_points: rules::final_points(record)
             .map(|p| pts(lang, p))
             .unwrap_or_else(|| "—".into()),
-        editable,
-        readonly,
-        can_request: editable && round < rounds_total,
+        editable: access.editable,
+        readonly: access.readonly,
+        can_request: access.editable && round < data.rounds_total,
         choices,
         input_percent: rule.is_some_and(Rule::input_is_percentage),
-        input_label,
+        input_label: input_label(rule.filter(|_| node.method != Method::Survey)),
         f_points,
         f_input,
         f_comment,
@@ -598,6 +617,65 @@ fn appraisal_leaf(
         error: mine_typed.and_then(|t| t.error.clone()),
         saved: mine_typed.is_some_and(|t| t.saved),
     }
+}
+
+/// Whether the appraiser scores a leaf now, and why not.
+struct LeafAccess {
+    /// In the round, in the appraiser's areas, the round open: counted into the appraiser's
+    /// scope.
+    scored_now: bool,
+    editable: bool,
+    /// Why the leaf is read-only for this appraiser (a text key), when it is.
+    readonly: Option<&'static str>,
+}
+
+impl LeafAccess {
+    fn of(data: &AppraisalData, leaf: NodeId) -> LeafAccess {
+        let (framework, round, round_open, appraiser) =
+            (data.framework, data.round, data.round_open, data.appraiser);
+        let record = data.records.get(leaf);
+        let survey = framework.node(leaf).method == Method::Survey;
+        // Round 1 takes every leaf; a later round, the leaves the round before asked about.
+        let in_round = round >= 1
+            && !survey
+            && (round == 1
+                || record
+                    .rounds
+                    .get(&((round - 1) as u32))
+                    .is_some_and(|r| r.explanation_requested));
+        let mine = appraiser && rules::in_areas(framework, leaf, data.areas);
+        let scored_now = round_open && in_round && mine;
+        let editable = appraiser && scored_now;
+        let readonly = if survey {
+            Some("appraisal.ro_survey")
+        } else if !appraiser || editable {
+            None
+        } else if !round_open {
+            Some("appraisal.ro_round_closed")
+        } else if !mine {
+            Some("appraisal.ro_outside_areas")
+        } else {
+            Some("appraisal.ro_not_in_round")
+        };
+        LeafAccess {
+            scored_now,
+            editable,
+            readonly,
+        }
+    }
+}
+
+/// The label of a rule's input, for rules that compute points from one.
+fn input_label(rule: Option<&Rule>) -> Option<String> {
+    rule.filter(|r| r.takes_input()).map(|r| match r {
+        Rule::Threshold {
+            input, input_label, ..
+        }
+        | Rule::Proportional { input, input_label } => {
+            input_label.clone().unwrap_or_else(|| input.clone())
+        }
+        _ => String::new(),
+    })
 }
 
 /// The values of a leaf's appraisal form: what the appraiser typed when it was refused, else

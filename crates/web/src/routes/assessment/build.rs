@@ -253,75 +253,27 @@ pub(super) async fn build_with(
     let status = loaded.status();
     let rows = &contents.rows;
     let files = contents.sheet_files(sheet.id);
-    // Appraisal rows (stage > 0) exist only once the sheet entered a round.
-    let round_states = if sheet.current_round > 0 {
-        assessments::round_states(db, campaign.id).await?
-    } else {
-        Vec::new()
-    };
-    let closed: HashSet<i64> = round_states
-        .into_iter()
-        .filter(|r| r.state == rules::RoundPhase::Closed)
-        .map(|r| r.round_no)
-        .collect();
-    let all_rounds_visible = matches!(
-        campaign.state(),
-        CampaignState::Finalized | CampaignState::Published
-    );
+    let closed = closed_rounds(db, sheet, campaign.id).await?;
     let finals = if status == SheetStatus::Finalized {
         assessments::final_scores(db, sheet.id).await?
     } else {
         BTreeMap::new()
     };
-    let self_extension = loaded.extension(Stage::SelfAssessment);
-    let explanation_extension = loaded.extension(Stage::Explanation);
     let can = abilities(state, lang, loaded)?;
     let unit_files = if can.edit_self || can.edit_answer {
         contents.unit_files()
     } else {
         Vec::new()
     };
-
-    let by_stage: HashMap<(i64, i64), &LeafScore> =
-        rows.iter().map(|r| ((r.node_id, r.stage), r)).collect();
-    let mut files_by: HashMap<(i64, i64), Vec<&LinkedFile>> = HashMap::new();
-    for file in &files {
-        files_by
-            .entry((file.node_id, file.stage))
-            .or_default()
-            .push(file);
-    }
+    let files_by = files_by_leaf(&files);
     let counts: Vec<(i64, i64, i64)> = files_by
         .iter()
         .map(|(&(node, stage), list)| (node, stage, list.len() as i64))
         .collect();
     let records = assessments::records_of(framework, &scope.node_index, rows, &counts);
-    let node_ids: HashMap<NodeId, i64> = scope
-        .node_index
-        .iter()
-        .map(|(&db_id, &node)| (node, db_id))
-        .collect();
-
-    // Running totals of the unit's own points, by the scoring engine.
-    let mut score_sheet = ScoreSheet::new(framework);
-    for &leaf in framework.leaves() {
-        if let Some(points) = records.get(leaf).self_points {
-            // Stored values were checked when saved; a value the framework now refuses
-            // counts 0 rather than hiding the page.
-            let _ = score_sheet.set(framework, leaf, points);
-        }
-    }
-    let computed = compute_unit(framework, &score_sheet);
+    let computed = self_computed(framework, &records);
     // Once finalized, the area table shows the final points (what the ranking counts).
-    let final_computed = (!finals.is_empty()).then(|| {
-        let mut final_sheet = ScoreSheet::new(framework);
-        for (db_id, points) in &finals {
-            if let Some(&leaf) = scope.node_index.get(db_id) {
-                let _ = final_sheet.set(framework, leaf, *points);
-            }
-        }
-        compute_unit(framework, &final_sheet)
-    });
+    let final_computed = final_computed(framework, &scope.node_index, &finals);
     let result = if campaign.state() == CampaignState::Published {
         published_view(lang, db, campaign.id, sheet.unit_id).await?
     } else {
@@ -333,12 +285,19 @@ pub(super) async fn build_with(
         status,
         current_round: sheet.current_round,
         rows,
-        node_ids,
-        by_stage,
+        node_ids: scope
+            .node_index
+            .iter()
+            .map(|(&db_id, &node)| (node, db_id))
+            .collect(),
+        by_stage: rows.iter().map(|r| ((r.node_id, r.stage), r)).collect(),
         files_by,
         records,
         closed,
-        all_rounds_visible,
+        all_rounds_visible: matches!(
+            campaign.state(),
+            CampaignState::Finalized | CampaignState::Published
+        ),
         finals,
         can: &can,
         unit_files: &unit_files,
@@ -348,7 +307,92 @@ pub(super) async fn build_with(
 
     let mut summary = summary_view(&data, loaded, &computed, area_totals);
     summary.result = result;
-    Ok(SheetView {
+    Ok(sheet_view(
+        state,
+        lang,
+        loaded,
+        can.locked_reason,
+        sections,
+        summary,
+    ))
+}
+
+/// The rounds of the campaign that are closed; appraisal rows (stage > 0) exist only once the
+/// sheet entered a round.
+async fn closed_rounds(
+    db: &chiso_store::Db,
+    sheet: &assessments::SheetRow,
+    campaign_id: i64,
+) -> AppResult<HashSet<i64>> {
+    if sheet.current_round == 0 {
+        return Ok(HashSet::new());
+    }
+    Ok(assessments::round_states(db, campaign_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.state == rules::RoundPhase::Closed)
+        .map(|r| r.round_no)
+        .collect())
+}
+
+/// The sheet's files by (leaf, stage).
+fn files_by_leaf(files: &[LinkedFile]) -> HashMap<(i64, i64), Vec<&LinkedFile>> {
+    let mut files_by: HashMap<(i64, i64), Vec<&LinkedFile>> = HashMap::new();
+    for file in files {
+        files_by
+            .entry((file.node_id, file.stage))
+            .or_default()
+            .push(file);
+    }
+    files_by
+}
+
+/// Running totals of the unit's own points, by the scoring engine.
+fn self_computed(framework: &Framework, records: &SheetRecords) -> chiso_domain::UnitPoints {
+    let mut score_sheet = ScoreSheet::new(framework);
+    for &leaf in framework.leaves() {
+        if let Some(points) = records.get(leaf).self_points {
+            // Stored values were checked when saved; a value the framework now refuses
+            // counts 0 rather than hiding the page.
+            let _ = score_sheet.set(framework, leaf, points);
+        }
+    }
+    compute_unit(framework, &score_sheet)
+}
+
+/// The totals of the final points, once the sheet has them.
+fn final_computed(
+    framework: &Framework,
+    node_index: &HashMap<i64, NodeId>,
+    finals: &BTreeMap<i64, Points>,
+) -> Option<chiso_domain::UnitPoints> {
+    (!finals.is_empty()).then(|| {
+        let mut final_sheet = ScoreSheet::new(framework);
+        for (db_id, points) in finals {
+            if let Some(&leaf) = node_index.get(db_id) {
+                let _ = final_sheet.set(framework, leaf, *points);
+            }
+        }
+        compute_unit(framework, &final_sheet)
+    })
+}
+
+/// The sheet with its head: the unit, campaign and framework, its status, deadlines and
+/// submission, what may be uploaded.
+fn sheet_view(
+    state: &AppState,
+    lang: Lang,
+    loaded: &Loaded,
+    locked_reason: Option<String>,
+    sections: Vec<SectionView>,
+    summary: SummaryView,
+) -> SheetView {
+    let scope = &loaded.scope;
+    let (sheet, campaign, framework) = (&scope.sheet, &scope.campaign, scope.framework());
+    let status = loaded.status();
+    let self_extension = loaded.extension(Stage::SelfAssessment);
+    let explanation_extension = loaded.extension(Stage::Explanation);
+    SheetView {
         id: sheet.id,
         status,
         status_label: t(lang, &format!("assessment.status_{}", status.as_str())),
@@ -369,7 +413,7 @@ pub(super) async fn build_with(
             )
         }),
         current_round: sheet.current_round,
-        locked_reason: can.locked_reason,
+        locked_reason,
         read_only_visitor: loaded.role.is_none(),
         sections,
         summary,
@@ -379,7 +423,7 @@ pub(super) async fn build_with(
             .map(|e| format!(".{e}"))
             .collect::<Vec<_>>()
             .join(","),
-    })
+    }
 }
 
 /// Takes one leaf out of a built sheet.

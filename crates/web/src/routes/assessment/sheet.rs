@@ -184,44 +184,24 @@ pub async fn save_leaf(
     let loaded = load_for_change(&state, &principal, &sheet, EDIT_ROLES).await?;
     let (node_id, leaf) = leaf_of(&loaded, &node)?;
     let code = loaded.scope.code(leaf).to_string();
-    let answer_mode = field(&pairs, "answer").is_some();
-    let version_text = field(&pairs, "overwrite_version")
-        .or_else(|| field(&pairs, "version"))
-        .unwrap_or("")
-        .trim()
-        .to_string();
-    let version: Option<i64> = version_text.parse().ok();
+    let typed = Typed::of(&pairs);
+    let version: Option<i64> = typed.version.parse().ok();
+    let request = LeafRequest {
+        state: &state,
+        context: &context,
+        principal: &principal,
+        headers: &headers,
+        sheet: &sheet,
+    };
 
-    if answer_mode {
-        let answer = field(&pairs, "answer").unwrap_or("").to_string();
-        let request = LeafRequest {
-            state: &state,
-            context: &context,
-            principal: &principal,
-            headers: &headers,
-            sheet: &sheet,
-        };
+    if let Some(answer) = field(&pairs, "answer") {
+        let answer = answer.to_string();
         return save_answer_leaf(request, &loaded, node_id, &code, version, answer).await;
     }
 
-    let points_text = field(&pairs, "points").unwrap_or("").to_string();
-    let input_text = field(&pairs, "input").unwrap_or("").to_string();
-    let explanation = field(&pairs, "explanation").unwrap_or("").to_string();
-    let parsed = parse_numbers(&loaded, leaf, &points_text, &input_text);
-    let keep_typed = |leaf: &mut LeafView| {
-        leaf.points_value = points_text.clone();
-        leaf.input_value = input_text.clone();
-        leaf.explanation_value = explanation.clone();
-        leaf.version = version_text.clone();
-        for level in &mut leaf.rule.levels {
-            level.selected =
-                decimal(&points_text).ok().flatten() == decimal(&level.value).ok().flatten();
-        }
-    };
-    let (points, input) = match parsed {
+    let (points, input) = match parse_numbers(&loaded, leaf, &typed.points, &typed.input) {
         Ok(values) => values,
         Err(refused) => {
-            let (error, name) = (refused.describe(lang), refused.field.name());
             return leaf_answer(
                 &state,
                 &context,
@@ -230,11 +210,7 @@ pub async fn save_leaf(
                 &sheet,
                 node_id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                |leaf| {
-                    keep_typed(leaf);
-                    leaf.error = Some(error);
-                    leaf.error_field = name;
-                },
+                |leaf| typed.keep_refused(leaf, lang, &refused),
             )
             .await;
         }
@@ -245,17 +221,82 @@ pub async fn save_leaf(
     let input = LeafInput {
         node_id,
         score: (carried("points") || carried("input")).then_some((points, input)),
-        explanation: carried("explanation").then(|| explanation.clone()),
+        explanation: carried("explanation").then(|| typed.explanation.clone()),
         expected_version: version,
     };
-    let mut saving =
+    let saving =
         self_assessment::save_leaf(&state, &principal, loaded, today(&state), &input).await?;
+    redraw_saved(request, saving, (node_id, leaf), &code, version, &typed).await
+}
+
+/// What the editor typed into a leaf's form, put back into the fields when the save is
+/// refused.
+struct Typed {
+    points: String,
+    input: String,
+    explanation: String,
+    /// The version the editor started from (or overwrites, after a conflict).
+    version: String,
+}
+
+impl Typed {
+    fn of(pairs: &Pairs) -> Typed {
+        let text = |name: &str| field(pairs, name).unwrap_or("").to_string();
+        Typed {
+            points: text("points"),
+            input: text("input"),
+            explanation: text("explanation"),
+            version: field(pairs, "overwrite_version")
+                .or_else(|| field(pairs, "version"))
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+        }
+    }
+
+    /// The typed values back in the leaf's fields.
+    fn keep(&self, leaf: &mut LeafView) {
+        leaf.points_value = self.points.clone();
+        leaf.input_value = self.input.clone();
+        leaf.explanation_value = self.explanation.clone();
+        leaf.version = self.version.clone();
+        for level in &mut leaf.rule.levels {
+            level.selected =
+                decimal(&self.points).ok().flatten() == decimal(&level.value).ok().flatten();
+        }
+    }
+
+    /// The typed values back, with the refused field said beside it.
+    fn keep_refused(&self, leaf: &mut LeafView, lang: Lang, refused: &LeafFieldError) {
+        self.keep(leaf);
+        leaf.error = Some(refused.describe(lang));
+        leaf.error_field = refused.field.name();
+    }
+}
+
+/// Redraws the leaf after its autosave: saved, a value the rules refuse (beside its field), or
+/// another refusal (a conflict with someone else's save shows what is stored now).
+async fn redraw_saved(
+    request: LeafRequest<'_>,
+    mut saving: Saving,
+    (node_id, leaf): (i64, NodeId),
+    code: &str,
+    version: Option<i64>,
+    typed: &Typed,
+) -> AppResult<Response> {
+    let LeafRequest {
+        state,
+        context,
+        headers,
+        ..
+    } = request;
+    let lang = context.lang;
     match std::mem::replace(&mut saving.outcome, Ok(())) {
         Ok(()) => {
             redraw_after_save(
-                &state,
-                &context,
-                &headers,
+                state,
+                context,
+                headers,
                 &saving,
                 node_id,
                 StatusCode::OK,
@@ -267,47 +308,34 @@ pub async fn save_leaf(
             if let Some(refused) =
                 LeafFieldError::of_rule(saving.context.scope.framework(), leaf, &rule) =>
         {
-            let (error, name) = (refused.describe(lang), refused.field.name());
             redraw_after_save(
-                &state,
-                &context,
-                &headers,
+                state,
+                context,
+                headers,
                 &saving,
                 node_id,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                |leaf| {
-                    keep_typed(leaf);
-                    leaf.error = Some(error);
-                    leaf.error_field = name;
-                },
+                |leaf| typed.keep_refused(leaf, lang, &refused),
             )
             .await
         }
         Err(e) => {
             let (status, error, conflict) = refusal(
-                &state,
+                state,
                 lang,
                 &saving.context,
                 node_id,
-                &code,
+                code,
                 version,
                 e,
                 false,
             )
             .await?;
-            redraw_after_save(
-                &state,
-                &context,
-                &headers,
-                &saving,
-                node_id,
-                status,
-                |leaf| {
-                    keep_typed(leaf);
-                    leaf.error = error;
-                    leaf.conflict = conflict;
-                },
-            )
+            redraw_after_save(state, context, headers, &saving, node_id, status, |leaf| {
+                typed.keep(leaf);
+                leaf.error = error;
+                leaf.conflict = conflict;
+            })
             .await
         }
     }
@@ -389,6 +417,7 @@ pub(super) async fn refusal(
 }
 
 /// The request a leaf is redrawn for.
+#[derive(Clone, Copy)]
 pub(super) struct LeafRequest<'a> {
     pub(super) state: &'a AppState,
     pub(super) context: &'a Context,

@@ -42,7 +42,9 @@ use crate::views::Page;
 pub(crate) mod council;
 pub(crate) mod shared;
 use shared::group_label;
+mod show_parts;
 pub(crate) mod steps;
+use show_parts::{group_suggestions, lifecycle_steps, transitions};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -503,22 +505,7 @@ async fn show_page(
     let assigned = campaigns::frameworks(&state.db, id).await?;
     let members = campaigns::units(&state.db, id).await?;
     let current = campaign.state();
-    let position = CampaignState::ALL
-        .iter()
-        .position(|s| *s == current)
-        .unwrap_or(0);
-    let steps = CampaignState::ALL
-        .iter()
-        .enumerate()
-        .map(|(i, s)| Step {
-            label: state_label(lang, *s),
-            class: match i.cmp(&position) {
-                std::cmp::Ordering::Less => "done",
-                std::cmp::Ordering::Equal => "current",
-                std::cmp::Ordering::Greater => "",
-            },
-        })
-        .collect();
+    let steps = lifecycle_steps(lang, current);
     let groups: Vec<GroupView> = assigned
         .iter()
         .map(|f| GroupView {
@@ -533,22 +520,7 @@ async fn show_page(
         .collect();
     let can_manage = principal.can(Permission::ManageCampaigns);
     let editable = current.setup_editable();
-    let mut group_suggestions: Vec<String> = ["department", "commune", "province", "ministry"]
-        .into_iter()
-        .map(String::from)
-        .collect();
-    for g in &groups {
-        if !group_suggestions.contains(&g.name) {
-            group_suggestions.push(g.name.clone());
-        }
-    }
-    let group_suggestions: Vec<(String, String)> = group_suggestions
-        .into_iter()
-        .map(|name| {
-            let title = shared::group_label(context.lang, &name);
-            (name, title)
-        })
-        .collect();
+    let group_suggestions = group_suggestions(lang, &groups);
 
     let picker = if can_manage && editable && !groups.is_empty() {
         let group = query
@@ -561,21 +533,7 @@ async fn show_page(
         None
     };
     let transitions = if can_manage {
-        current
-            .next_states()
-            .iter()
-            .map(|s| TransitionButton {
-                to: s.as_str(),
-                label: i18n::text(lang, &format!("campaigns.to_{}", s.as_str())),
-                checklist: match s {
-                    CampaignState::Appraisal => Some("buoc=mo-vong&vong=1"),
-                    CampaignState::Finalized => Some("buoc=chot-ket-qua"),
-                    CampaignState::Published => Some("buoc=cong-bo"),
-                    _ => None,
-                }
-                .map(|query| format!("/dot-danh-gia/{id}/kiem-tra?{query}")),
-            })
-            .collect()
+        transitions(lang, id, current)
     } else {
         Vec::new()
     };

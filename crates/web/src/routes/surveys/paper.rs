@@ -60,17 +60,8 @@ pub(super) async fn paper_page(
         .questionnaire()?;
     let chosen_unit = field(fields, "unit_id").unwrap_or("");
     let wave_units = surveys::wave_units(&state.db, wave_id).await?;
-    let mut service_options: Vec<(String, String)> = Vec::new();
-    for s in surveys::services(&state.db, wave_id, None).await? {
-        let unit = wave_units
-            .iter()
-            .find(|u| u.unit_id == s.unit_id)
-            .map(|u| u.unit_code.as_str())
-            .unwrap_or_default();
-        if !service_options.iter().any(|(code, _)| *code == s.code) {
-            service_options.push((s.code.clone(), format!("{unit} · {}", s.name)));
-        }
-    }
+    let services = surveys::services(&state.db, wave_id, None).await?;
+    let service_options = service_options(&wave_units, services);
     let units = wave_units
         .into_iter()
         .map(|u| {
@@ -82,7 +73,51 @@ pub(super) async fn paper_page(
             )
         })
         .collect();
-    let items = questionnaire
+    Ok(PaperPage {
+        page: Page::new(context, "surveys.paper_title"),
+        units,
+        items: item_questions(&questionnaire, fields),
+        demographics: demographic_questions(&questionnaire, fields),
+        expectations: expectation_choices(&questionnaire, fields),
+        comment: questionnaire.comment.as_ref().map(|c| c.title.clone()),
+        comment_value: field(fields, "comment").unwrap_or("").to_string(),
+        respondent_id: field(fields, "respondent_id").unwrap_or("").to_string(),
+        service: field(fields, "service").unwrap_or("").to_string(),
+        service_options,
+        digits: field(fields, "digits").unwrap_or("").to_string(),
+        digits_hint: i18n::fill(
+            context.lang,
+            "surveys.paper_digits_hint",
+            &[("count", &questionnaire.items.len())],
+        ),
+        error,
+        wave,
+    })
+}
+
+/// The wave's service codes, each once, with the first unit that offers it and its name.
+fn service_options(
+    wave_units: &[WaveUnitRow],
+    services: Vec<surveys::ServiceRow>,
+) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = Vec::new();
+    for s in services {
+        let unit = wave_units
+            .iter()
+            .find(|u| u.unit_id == s.unit_id)
+            .map(|u| u.unit_code.as_str())
+            .unwrap_or_default();
+        if !options.iter().any(|(code, _)| *code == s.code) {
+            options.push((s.code.clone(), format!("{unit} · {}", s.name)));
+        }
+    }
+    options
+}
+
+/// The questionnaire's items (`a0`, `a1`…), each with the scale's answers, the typed one
+/// checked.
+fn item_questions(questionnaire: &Questionnaire, fields: &Fields) -> Vec<QuestionView> {
+    questionnaire
         .items
         .iter()
         .enumerate()
@@ -110,8 +145,12 @@ pub(super) async fn paper_page(
                 name,
             }
         })
-        .collect();
-    let demographics = questionnaire
+        .collect()
+}
+
+/// The questionnaire's demographic questions (`d0`, `d1`…), the typed option checked.
+fn demographic_questions(questionnaire: &Questionnaire, fields: &Fields) -> Vec<QuestionView> {
+    questionnaire
         .demographics
         .iter()
         .enumerate()
@@ -133,8 +172,16 @@ pub(super) async fn paper_page(
                 name,
             }
         })
-        .collect();
-    let expectations = questionnaire.expectations.as_ref().map(|e| {
+        .collect()
+}
+
+/// The expectations question, when the questionnaire has one: its title, how many options
+/// may be ticked, and the options (`e`, repeated) with the ticked ones checked.
+fn expectation_choices(
+    questionnaire: &Questionnaire,
+    fields: &Fields,
+) -> Option<(String, usize, Vec<ChoiceView>)> {
+    questionnaire.expectations.as_ref().map(|e| {
         (
             e.question.title.clone(),
             e.max_choices,
@@ -150,26 +197,6 @@ pub(super) async fn paper_page(
                 })
                 .collect(),
         )
-    });
-    Ok(PaperPage {
-        page: Page::new(context, "surveys.paper_title"),
-        units,
-        items,
-        demographics,
-        expectations,
-        comment: questionnaire.comment.as_ref().map(|c| c.title.clone()),
-        comment_value: field(fields, "comment").unwrap_or("").to_string(),
-        respondent_id: field(fields, "respondent_id").unwrap_or("").to_string(),
-        service: field(fields, "service").unwrap_or("").to_string(),
-        service_options,
-        digits: field(fields, "digits").unwrap_or("").to_string(),
-        digits_hint: i18n::fill(
-            context.lang,
-            "surveys.paper_digits_hint",
-            &[("count", &questionnaire.items.len())],
-        ),
-        error,
-        wave,
     })
 }
 

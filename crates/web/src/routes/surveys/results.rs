@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::app::survey::results as wave_results;
+use crate::downloads::{XLSX, download};
 
 pub struct FactorCell {
     pub code: String,
@@ -225,164 +226,6 @@ pub async fn results(
         ticked.clone(),
     )
     .await?;
-    let prev_units = c.previous.as_ref().map(|p| &p.1);
-    let units: Vec<ResultView> = c
-        .units
-        .iter()
-        .map(|(u, _, r)| {
-            let mut view = result_view(
-                lang,
-                u.unit_code.clone(),
-                format!("{} — {}", u.unit_code, u.unit_name),
-                r,
-                prev_units.and_then(|m| m.get(&u.unit_id)),
-                (r.responses > 0).then_some(&c.mean),
-            );
-            view.unit_id = Some(u.unit_id);
-            view.target = u
-                .target_sample
-                .map(|n| integer(lang, n.max(0) as u64))
-                .unwrap_or_else(|| "—".into());
-            view.below = u.target_sample.is_some_and(|n| (r.responses as i64) < n);
-            view.flagged = u.flagged.max(0) as u64;
-            view
-        })
-        .collect();
-    let all = result_view(
-        lang,
-        "all".into(),
-        t(lang, "surveys.all_units").to_string(),
-        &c.all,
-        c.previous.as_ref().map(|p| &p.2),
-        None,
-    );
-    let groups = c
-        .groups
-        .iter()
-        .map(|(name, _, r)| result_view(lang, name.clone(), name.clone(), r, None, Some(&c.mean)))
-        .collect();
-    let channels = c
-        .channels
-        .iter()
-        .map(|(name, r)| {
-            result_view(
-                lang,
-                name.to_string(),
-                channel_title(lang, name),
-                r,
-                None,
-                None,
-            )
-        })
-        .collect();
-    let services = c
-        .services
-        .iter()
-        .map(|(service, unit_code, r)| {
-            result_view(
-                lang,
-                format!("{unit_code}/{}", service.code),
-                format!("{unit_code} · {} — {}", service.code, service.name),
-                r,
-                None,
-                None,
-            )
-        })
-        .collect();
-    // The detailed result: one unit when asked, else every unit.
-    let (selected_result, selected_label) =
-        match detail.and_then(|d| c.units.iter().find(|(u, _, _)| u.unit_id == d)) {
-            Some((u, _, r)) => (r, format!("{} — {}", u.unit_code, u.unit_name)),
-            None => (&c.all, t(lang, "surveys.all_units").to_string()),
-        };
-    let mut selected = result_view(
-        lang,
-        "selected".into(),
-        selected_label,
-        selected_result,
-        None,
-        None,
-    );
-    for (cell, factor) in selected.factors.iter_mut().zip(&c.questionnaire.factors) {
-        cell.title = factor.title.clone();
-    }
-    let title_of = |code: &str| {
-        c.questionnaire
-            .item(code)
-            .map(|i| c.questionnaire.items[i].title.clone())
-            .unwrap_or_default()
-    };
-    let items = selected_result
-        .items
-        .iter()
-        .chain(&selected_result.other_items)
-        .map(|i| ItemCell {
-            title: title_of(&i.code),
-            code: i.code.clone(),
-            answered: integer(lang, i.answered),
-            rate: pct(lang, i.satisfied_rate),
-            se: pct(lang, i.se),
-            points: pct(lang, i.points),
-        })
-        .collect();
-    // A questionnaire without the question (or a file without its columns) has no shares to rank.
-    let expectations = selected_result
-        .expectations
-        .iter()
-        .filter(|_| selected_result.expectations.iter().any(|e| e.count > 0))
-        .map(|e| {
-            (
-                e.label.clone(),
-                integer(lang, e.count),
-                pct(lang, Some(e.share)),
-            )
-        })
-        .collect();
-    let factor_chart = Chart::horizontal(
-        lang,
-        selected_result
-            .factors
-            .iter()
-            .zip(&c.questionnaire.factors)
-            .filter_map(|(f, q)| {
-                Some(BarInput {
-                    label: format!("{} {}", f.code, q.title),
-                    value: f.index?,
-                    band: 0,
-                    ci: f.ci95,
-                })
-            })
-            .collect(),
-        2,
-    );
-    let mut ranked: Vec<&(WaveUnitRow, String, SurveyResult)> = c
-        .units
-        .iter()
-        .filter(|(_, _, r)| r.index.is_some())
-        .collect();
-    ranked.sort_by(|a, b| {
-        b.2.index
-            .partial_cmp(&a.2.index)
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    let ranking_chart = Chart::horizontal(
-        lang,
-        ranked
-            .iter()
-            .enumerate()
-            .map(|(i, (u, _, r))| BarInput {
-                label: format!("{}. {} — {}", i + 1, u.unit_code, u.unit_name),
-                value: r.index.unwrap_or(0.0),
-                band: if u.target_sample.is_some_and(|n| (r.responses as i64) < n) {
-                    2
-                } else {
-                    0
-                },
-                ci: r.ci95,
-            })
-            .collect(),
-        2,
-    );
     let channel_options = surveys::channels(&state.db, wave_id)
         .await?
         .into_iter()
@@ -391,24 +234,7 @@ pub async fn results(
             (c.to_string(), title)
         })
         .collect();
-    let unit_choices = c
-        .units
-        .iter()
-        .map(|(u, _, _)| {
-            (
-                u.unit_id,
-                format!("{} — {}", u.unit_code, u.unit_name),
-                ticked.contains(&u.unit_id),
-            )
-        })
-        .collect();
-    let mut ticked_query = String::new();
-    if let Some(ch) = &channel {
-        ticked_query.push_str(&format!("kenh={}&", crate::error::urlencode(ch.as_str())));
-    }
-    for id in &ticked {
-        ticked_query.push_str(&format!("chon={id}&"));
-    }
+    let detail = Detail::of(lang, &c, detail);
     Ok(ResultsPage {
         page: Page::new(&context, "surveys.results_title"),
         questionnaire_title: format!(
@@ -431,29 +257,264 @@ pub async fn results(
             .as_ref()
             .map(|c| channel_title(context.lang, c))
             .unwrap_or_default(),
+        ticked_query: ticked_query(channel.as_ref(), &ticked),
         channel: channel.map(|c| c.to_string()).unwrap_or_default(),
         channel_options,
-        unit_choices,
-        ticked_query,
+        unit_choices: unit_choices(&c, &ticked),
         chart_width: crate::charts::TREND_WIDTH,
         chart_height: crate::charts::TREND_HEIGHT,
+        units: unit_views(lang, &c),
+        all: result_view(
+            lang,
+            "all".into(),
+            t(lang, "surveys.all_units").to_string(),
+            &c.all,
+            c.previous.as_ref().map(|p| &p.2),
+            None,
+        ),
+        groups: group_views(lang, &c),
+        channels: channel_views(lang, &c),
+        services: service_views(lang, &c),
+        ranking_chart: ranking_chart(lang, &c),
+        selected: detail.selected,
+        item_points: detail.item_points,
+        items: detail.items,
+        expectations: detail.expectations,
+        factor_chart: detail.factor_chart,
         wave: c.wave,
-        units,
-        all,
-        groups,
-        channels,
-        services,
-        selected,
-        item_points: selected_result
-            .items
-            .iter()
-            .chain(&selected_result.other_items)
-            .any(|i| i.points.is_some()),
-        items,
-        expectations,
-        factor_chart,
-        ranking_chart,
     })
+}
+
+/// Each unit's row: its result against its previous wave and the average of the units, its
+/// target sample and whether it fell short, its flagged responses.
+fn unit_views(lang: Lang, c: &Computed) -> Vec<ResultView> {
+    let prev_units = c.previous.as_ref().map(|p| &p.1);
+    c.units
+        .iter()
+        .map(|(u, _, r)| {
+            let mut view = result_view(
+                lang,
+                u.unit_code.clone(),
+                format!("{} — {}", u.unit_code, u.unit_name),
+                r,
+                prev_units.and_then(|m| m.get(&u.unit_id)),
+                (r.responses > 0).then_some(&c.mean),
+            );
+            view.unit_id = Some(u.unit_id);
+            view.target = u
+                .target_sample
+                .map(|n| integer(lang, n.max(0) as u64))
+                .unwrap_or_else(|| "—".into());
+            view.below = below_target(u, r);
+            view.flagged = u.flagged.max(0) as u64;
+            view
+        })
+        .collect()
+}
+
+/// Whether a unit has fewer responses than its target sample.
+fn below_target(unit: &WaveUnitRow, result: &SurveyResult) -> bool {
+    unit.target_sample
+        .is_some_and(|n| (result.responses as i64) < n)
+}
+
+/// Each group (a kind of unit, the ticked units) against the average of the units.
+fn group_views(lang: Lang, c: &Computed) -> Vec<ResultView> {
+    c.groups
+        .iter()
+        .map(|(name, _, r)| result_view(lang, name.clone(), name.clone(), r, None, Some(&c.mean)))
+        .collect()
+}
+
+/// Each channel the responses came through, by its title.
+fn channel_views(lang: Lang, c: &Computed) -> Vec<ResultView> {
+    c.channels
+        .iter()
+        .map(|(name, r)| {
+            result_view(
+                lang,
+                name.to_string(),
+                channel_title(lang, name),
+                r,
+                None,
+                None,
+            )
+        })
+        .collect()
+}
+
+/// Each service of the wave's units, under its unit's code.
+fn service_views(lang: Lang, c: &Computed) -> Vec<ResultView> {
+    c.services
+        .iter()
+        .map(|(service, unit_code, r)| {
+            result_view(
+                lang,
+                format!("{unit_code}/{}", service.code),
+                format!("{unit_code} · {} — {}", service.code, service.name),
+                r,
+                None,
+                None,
+            )
+        })
+        .collect()
+}
+
+/// The detailed result on the page: one unit when asked, else every unit; its factors
+/// (named), its items, the expectations and the factors' chart.
+struct Detail {
+    selected: ResultView,
+    items: Vec<ItemCell>,
+    item_points: bool,
+    expectations: Vec<(String, String, String)>,
+    factor_chart: Chart,
+}
+
+impl Detail {
+    fn of(lang: Lang, c: &Computed, detail: Option<i64>) -> Detail {
+        let (selected_result, selected_label) =
+            match detail.and_then(|d| c.units.iter().find(|(u, _, _)| u.unit_id == d)) {
+                Some((u, _, r)) => (r, format!("{} — {}", u.unit_code, u.unit_name)),
+                None => (&c.all, t(lang, "surveys.all_units").to_string()),
+            };
+        let mut selected = result_view(
+            lang,
+            "selected".into(),
+            selected_label,
+            selected_result,
+            None,
+            None,
+        );
+        for (cell, factor) in selected.factors.iter_mut().zip(&c.questionnaire.factors) {
+            cell.title = factor.title.clone();
+        }
+        Detail {
+            selected,
+            items: item_cells(lang, &c.questionnaire, selected_result),
+            item_points: selected_result
+                .items
+                .iter()
+                .chain(&selected_result.other_items)
+                .any(|i| i.points.is_some()),
+            expectations: expectation_rows(lang, selected_result),
+            factor_chart: factor_chart(lang, &c.questionnaire, selected_result),
+        }
+    }
+}
+
+/// The items of a result (those of the index, then the others), each with its title.
+fn item_cells(lang: Lang, questionnaire: &Questionnaire, result: &SurveyResult) -> Vec<ItemCell> {
+    let title_of = |code: &str| {
+        questionnaire
+            .item(code)
+            .map(|i| questionnaire.items[i].title.clone())
+            .unwrap_or_default()
+    };
+    result
+        .items
+        .iter()
+        .chain(&result.other_items)
+        .map(|i| ItemCell {
+            title: title_of(&i.code),
+            code: i.code.clone(),
+            answered: integer(lang, i.answered),
+            rate: pct(lang, i.satisfied_rate),
+            se: pct(lang, i.se),
+            points: pct(lang, i.points),
+        })
+        .collect()
+}
+
+/// The expectations of a result as (label, count, share) rows.
+fn expectation_rows(lang: Lang, result: &SurveyResult) -> Vec<(String, String, String)> {
+    // A questionnaire without the question (or a file without its columns) has no shares to rank.
+    result
+        .expectations
+        .iter()
+        .filter(|_| result.expectations.iter().any(|e| e.count > 0))
+        .map(|e| {
+            (
+                e.label.clone(),
+                integer(lang, e.count),
+                pct(lang, Some(e.share)),
+            )
+        })
+        .collect()
+}
+
+/// A result's factor indices with their intervals, as bars.
+fn factor_chart(lang: Lang, questionnaire: &Questionnaire, result: &SurveyResult) -> Chart {
+    Chart::horizontal(
+        lang,
+        result
+            .factors
+            .iter()
+            .zip(&questionnaire.factors)
+            .filter_map(|(f, q)| {
+                Some(BarInput {
+                    label: format!("{} {}", f.code, q.title),
+                    value: f.index?,
+                    band: 0,
+                    ci: f.ci95,
+                })
+            })
+            .collect(),
+        2,
+    )
+}
+
+/// The units with an index, highest first, as bars; a unit below its target sample in band 2.
+fn ranking_chart(lang: Lang, c: &Computed) -> Chart {
+    let mut ranked: Vec<&(WaveUnitRow, String, SurveyResult)> = c
+        .units
+        .iter()
+        .filter(|(_, _, r)| r.index.is_some())
+        .collect();
+    ranked.sort_by(|a, b| {
+        b.2.index
+            .partial_cmp(&a.2.index)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    Chart::horizontal(
+        lang,
+        ranked
+            .iter()
+            .enumerate()
+            .map(|(i, (u, _, r))| BarInput {
+                label: format!("{}. {} — {}", i + 1, u.unit_code, u.unit_name),
+                value: r.index.unwrap_or(0.0),
+                band: if below_target(u, r) { 2 } else { 0 },
+                ci: r.ci95,
+            })
+            .collect(),
+        2,
+    )
+}
+
+/// The units to tick into a group: (id, label, ticked).
+fn unit_choices(c: &Computed, ticked: &[i64]) -> Vec<(i64, String, bool)> {
+    c.units
+        .iter()
+        .map(|(u, _, _)| {
+            (
+                u.unit_id,
+                format!("{} — {}", u.unit_code, u.unit_name),
+                ticked.contains(&u.unit_id),
+            )
+        })
+        .collect()
+}
+
+/// The channel and the ticked units as a query string's start, for the page's links.
+fn ticked_query(channel: Option<&surveys::Channel>, ticked: &[i64]) -> String {
+    let mut query = String::new();
+    if let Some(ch) = channel {
+        query.push_str(&format!("kenh={}&", crate::error::urlencode(ch.as_str())));
+    }
+    for id in ticked {
+        query.push_str(&format!("chon={id}&"));
+    }
+    query
 }
 
 /// The results as .xlsx, through the survey engine's report writer (the workbook of
@@ -469,30 +530,23 @@ pub async fn results_xlsx(
     let lang = context.lang;
     let (channel, _, ticked) = results_query(&query);
     let c = compute_visible(&state, &principal, lang, wave_id, channel.as_ref(), ticked).await?;
-    let prev_units = c.previous.as_ref().map(|p| &p.1);
+    let body = report(lang, &c)
+        .to_xlsx(&c.questionnaire)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(download(XLSX, format!("khao-sat-dot-{wave_id}.xlsx"), body))
+}
+
+/// The computed results as the survey engine's report.
+fn report(lang: Lang, c: &Computed) -> Report {
     let accepted: u64 = c.all.responses;
-    let report = Report {
+    Report {
         questionnaire: c.questionnaire.id.clone(),
         questionnaire_title: c.questionnaire.title.clone(),
         questionnaire_version: c.questionnaire.version,
         ci_method: chiso_survey::report::CI_METHOD,
         rows: accepted,
         accepted,
-        units: c
-            .units
-            .iter()
-            .map(|(u, _, r)| UnitReport {
-                unit_code: u.unit_code.clone(),
-                sample: u
-                    .transactions
-                    .map(|n| check_sample(n.max(0) as u64, c.wave.margin_e, r.responses)),
-                previous: prev_units
-                    .and_then(|m| m.get(&u.unit_id))
-                    .map(|p| compare(r, &Reference::of(p), true)),
-                vs_average: compare(r, &c.mean, false),
-                result: r.clone(),
-            })
-            .collect(),
+        units: unit_reports(c),
         all: ScopeReport {
             previous: c
                 .previous
@@ -524,50 +578,56 @@ pub async fn results_xlsx(
         unit_channels: Vec::new(),
         services: Vec::new(),
         unit_services: Vec::new(),
-        // Groups, then each service as a group of its one unit, named after the service.
-        groups: c
-            .groups
-            .iter()
-            .map(|(name, codes, r)| GroupReport {
-                name: name.clone(),
-                units: codes.clone(),
-                result: r.clone(),
-            })
-            .chain(
-                c.services
-                    .iter()
-                    .map(|(service, unit_code, r)| GroupReport {
-                        name: format!(
-                            "{}: {unit_code} · {} — {}",
-                            t(lang, "surveys.by_service"),
-                            service.code,
-                            service.name
-                        ),
-                        units: vec![unit_code.clone()],
-                        result: r.clone(),
-                    }),
-            )
-            .collect(),
+        groups: group_reports(lang, c),
         rejected: Vec::new(),
         warnings: Vec::new(),
-    };
-    let body = report
-        .to_xlsx(&c.questionnaire)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"khao-sat-dot-{wave_id}.xlsx\""),
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    }
+}
+
+/// Each unit's report: its sample check, its change from the previous wave, its distance
+/// from the average.
+fn unit_reports(c: &Computed) -> Vec<UnitReport> {
+    let prev_units = c.previous.as_ref().map(|p| &p.1);
+    c.units
+        .iter()
+        .map(|(u, _, r)| UnitReport {
+            unit_code: u.unit_code.clone(),
+            sample: u
+                .transactions
+                .map(|n| check_sample(n.max(0) as u64, c.wave.margin_e, r.responses)),
+            previous: prev_units
+                .and_then(|m| m.get(&u.unit_id))
+                .map(|p| compare(r, &Reference::of(p), true)),
+            vs_average: compare(r, &c.mean, false),
+            result: r.clone(),
+        })
+        .collect()
+}
+
+/// Groups, then each service as a group of its one unit, named after the service.
+fn group_reports(lang: Lang, c: &Computed) -> Vec<GroupReport> {
+    c.groups
+        .iter()
+        .map(|(name, codes, r)| GroupReport {
+            name: name.clone(),
+            units: codes.clone(),
+            result: r.clone(),
+        })
+        .chain(
+            c.services
+                .iter()
+                .map(|(service, unit_code, r)| GroupReport {
+                    name: format!(
+                        "{}: {unit_code} · {} — {}",
+                        t(lang, "surveys.by_service"),
+                        service.code,
+                        service.name
+                    ),
+                    units: vec![unit_code.clone()],
+                    result: r.clone(),
+                }),
+        )
+        .collect()
 }
 
 /// A response channel by its title ("Phiếu giấy" for `paper`); a channel the import named

@@ -247,15 +247,9 @@ pub async fn issue_tokens(
     let lang = context.lang;
     let (wave, unit) = wave_unit(&state, wave_id, unit_id).await?;
     let ids = (wave_id, unit_id);
-    let count = match form.count.trim().parse::<usize>() {
-        Ok(n) if (1..=MAX_TOKENS).contains(&n) => n,
-        _ => {
-            let problem = format!(
-                "{} (1–{})",
-                t(lang, "surveys.error_token_count"),
-                integer(lang, MAX_TOKENS as u64)
-            );
-            let problem = FormError::at("tokens", "count", problem);
+    let count = match token_count(lang, &form.count) {
+        Ok(count) => count,
+        Err(problem) => {
             return unit_refusal(
                 &state,
                 &principal,
@@ -306,18 +300,7 @@ pub async fn issue_tokens(
     let csv = tokens_csv(&unit.unit_code, &links)?;
     if form.format == "csv" {
         let name = format!("ma-khao-sat-dot-{wave_id}-{}.csv", unit.unit_code);
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            csv,
-        )
-            .into_response());
+        return Ok(tokens_download(name, csv));
     }
     let page = TokensPage {
         page: Page::new(&context, "surveys.tokens_title"),
@@ -341,6 +324,37 @@ pub async fn issue_tokens(
         "no-store".parse().expect("a header value"),
     );
     Ok(response)
+}
+
+/// How many tokens to issue: 1 to [`MAX_TOKENS`], or the refusal beside the field.
+fn token_count(lang: Lang, typed: &str) -> Result<usize, FormError> {
+    match typed.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_TOKENS).contains(&n) => Ok(n),
+        _ => {
+            let problem = format!(
+                "{} (1–{})",
+                t(lang, "surveys.error_token_count"),
+                integer(lang, MAX_TOKENS as u64)
+            );
+            Err(FormError::at("tokens", "count", problem))
+        }
+    }
+}
+
+/// The tokens' CSV as a download that no cache keeps (the tokens are shown once).
+fn tokens_download(name: String, csv: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        csv,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::app::units::import::{self, ImportRefusal};
+use chiso_interchange::table::Table;
 
 /// One problem of an imported file: the row (the header is row 1) and what is wrong.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,58 +87,120 @@ pub async fn import(
 ) -> AppResult<Response> {
     principal.require(Permission::ManageUnits)?;
     let lang = context.lang;
+    let respond = |refused: Refused| {
+        let page = import_page(&state, &context, refused.problems, None, refused.file_name);
+        (refused.status, page).into_response()
+    };
+    let (display, kind, bytes) = match received_file(lang, upload).await {
+        Ok(file) => file,
+        Err(refused) => return Ok(respond(refused)),
+    };
+    let table = match read_table(lang, kind, display.clone(), bytes).await? {
+        Ok(table) => table,
+        Err(problems) => {
+            return Ok(respond(Refused {
+                problems,
+                file_name: display,
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+            }));
+        }
+    };
+    let today = state.clock.today();
+    match import::import(&state.db, &principal.actor(), &table, today).await {
+        Ok(summary) => {
+            let page = import_page(&state, &context, Vec::new(), Some(summary), display);
+            Ok(page.into_response())
+        }
+        Err(refusal) => {
+            let (problems, status) = refusal_problems(lang, refusal)?;
+            Ok(respond(Refused {
+                problems,
+                file_name: display,
+                status,
+            }))
+        }
+    }
+}
+
+/// An upload refused before its rows are checked: what is wrong, the file's name as the page
+/// shows it, and the status.
+struct Refused {
+    problems: Vec<ImportProblem>,
+    file_name: String,
+    status: StatusCode,
+}
+
+/// A problem of the whole file, said from a locale key.
+fn file_problem(lang: Lang, key: &str, args: &[(&str, &str)]) -> Vec<ImportProblem> {
+    vec![ImportProblem {
+        row: None,
+        message: tr(lang, key, args),
+    }]
+}
+
+/// The uploaded file: its name without the client's folders, its kind and its bytes; or why
+/// it is refused (too large, none, not a .csv or .xlsx, a malformed form).
+async fn received_file(
+    lang: Lang,
+    upload: Upload<UnitsImportForm>,
+) -> Result<(String, UploadKind, Vec<u8>), Refused> {
     let limit = upload.file_limit();
-    let file_problem = |key: &str, args: &[(&str, &str)]| {
-        vec![ImportProblem {
-            row: None,
-            message: tr(lang, key, args),
-        }]
-    };
     let megabytes = i18n::number(lang, limit as f64 / (1024.0 * 1024.0), 1);
-    let respond = |problems: Vec<ImportProblem>, name: String, status: StatusCode| {
-        (status, import_page(&state, &context, problems, None, name)).into_response()
-    };
-    let too_large = |name: String| {
-        let problem = file_problem("units.err_too_large", &[("max", &megabytes)]);
-        respond(problem, name, StatusCode::PAYLOAD_TOO_LARGE)
+    let too_large = |name: String| Refused {
+        problems: file_problem(lang, "units.err_too_large", &[("max", &megabytes)]),
+        file_name: name,
+        status: StatusCode::PAYLOAD_TOO_LARGE,
     };
     let file = match upload.read().await {
         Ok(received) => received.file,
         Err(UploadRefusal::TooLarge { file_name, .. }) => {
-            return Ok(too_large(file_name.unwrap_or_default()));
+            return Err(too_large(file_name.unwrap_or_default()));
         }
         Err(UploadRefusal::Invalid(refusal)) => {
             let problem = ImportProblem {
                 row: None,
                 message: refusal.message().to_string(),
             };
-            return Ok(respond(vec![problem], String::new(), refusal.status()));
+            return Err(Refused {
+                problems: vec![problem],
+                file_name: String::new(),
+                status: refusal.status(),
+            });
         }
     };
     if let Some(file) = file.as_ref().filter(|f| f.size > limit) {
-        return Ok(too_large(file.name.clone()));
+        return Err(too_large(file.name.clone()));
     }
     let Some((name, bytes)) = file
         .map(|f| (f.name, f.bytes))
         .filter(|(_, b)| !b.is_empty())
     else {
-        return Ok(respond(
-            file_problem("units.err_no_file", &[]),
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        return Err(Refused {
+            problems: file_problem(lang, "units.err_no_file", &[]),
+            file_name: String::new(),
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        });
     };
     let Some(kind) = upload_kind(&name, &bytes) else {
-        return Ok(respond(
-            file_problem("units.err_file_type", &[]),
-            name,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        return Err(Refused {
+            problems: file_problem(lang, "units.err_file_type", &[]),
+            file_name: name,
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+        });
     };
     let display = name.rsplit(['/', '\\']).next().unwrap_or(&name).to_string();
-    // Parsing is CPU work of up to seconds on a large file: off the async workers. The cells
-    // are typed text too: a name or code is refused as it would be in the form.
-    let file_name = display.clone();
+    Ok((display, kind, bytes))
+}
+
+/// The file as a table, its cells checked as typed text (a name or code is refused as it
+/// would be in the form); or the problems, by row.
+async fn read_table(
+    lang: Lang,
+    kind: UploadKind,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> AppResult<Result<Table, Vec<ImportProblem>>> {
+    // Parsing is CPU work of up to seconds on a large file: off the async workers.
     let table = tokio::task::spawn_blocking(move || {
         let table = match kind {
             UploadKind::Csv => read_csv(&file_name, bytes.as_slice()),
@@ -160,19 +223,15 @@ pub async fn import(
     })
     .await
     .map_err(anyhow::Error::from)?;
-    let table = match table {
-        Ok(table) => table,
-        Err(problems) => return Ok(respond(problems, display, StatusCode::UNPROCESSABLE_ENTITY)),
-    };
-    let today = state.clock.today();
-    let refusal = match import::import(&state.db, &principal.actor(), &table, today).await {
-        Ok(summary) => {
-            let page = import_page(&state, &context, Vec::new(), Some(summary), display);
-            return Ok(page.into_response());
-        }
-        Err(refusal) => refusal,
-    };
-    let (problems, status) = match refusal {
+    Ok(table)
+}
+
+/// Why the import wrote nothing, as the page's problems and status.
+fn refusal_problems(
+    lang: Lang,
+    refusal: ImportRefusal,
+) -> AppResult<(Vec<ImportProblem>, StatusCode)> {
+    Ok(match refusal {
         ImportRefusal::File(problem) => (
             vec![ImportProblem {
                 row: None,
@@ -181,7 +240,7 @@ pub async fn import(
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         ImportRefusal::Empty => (
-            file_problem("units.err_empty_file", &[]),
+            file_problem(lang, "units.err_empty_file", &[]),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         ImportRefusal::Rows(rows) => (
@@ -206,10 +265,9 @@ pub async fn import(
             (vec![problem], StatusCode::UNPROCESSABLE_ENTITY)
         }
         ImportRefusal::Store(StoreError::Conflict(_)) => (
-            file_problem("units.err_code_taken", &[]),
+            file_problem(lang, "units.err_code_taken", &[]),
             StatusCode::CONFLICT,
         ),
         ImportRefusal::Store(error) => return Err(error.into()),
-    };
-    Ok(respond(problems, display, status))
+    })
 }

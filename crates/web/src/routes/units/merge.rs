@@ -120,78 +120,16 @@ pub async fn merge(
     principal.require(Permission::ManageUnits)?;
     let lang = context.lang;
     let form = MergeForm::from_pairs(pairs);
-    let mut errors = Vec::new();
-    let mut predecessors = Vec::new();
-    for text in &form.predecessors {
-        match text.parse::<i64>() {
-            Ok(id) if !predecessors.contains(&id) => predecessors.push(id),
-            Ok(_) => {}
-            Err(_) => errors.push(field_error(
-                lang,
-                "units.predecessors",
-                i18n::text(lang, "units.err_parent"),
-            )),
-        }
-    }
-    let effective = match parse_date(&form.effective_date) {
-        Ok(Some(date)) => Some(date),
-        Ok(None) => {
-            errors.push(field_error(
-                lang,
-                "units.effective_date",
-                i18n::text(lang, "units.err_required"),
+    let (predecessors, target, effective) = match form.parse(lang) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            return Ok(unprocessable(
+                merge_page(&state, &context, form, errors).await?,
             ));
-            None
         }
-        Err(_) => {
-            errors.push(field_error(
-                lang,
-                "units.effective_date",
-                i18n::text(lang, "units.err_date"),
-            ));
-            None
-        }
-    };
-    let target = if form.is_new() {
-        match form.successor.parse(lang, false) {
-            Ok(fields) => Some(MergeTarget::New(fields)),
-            Err(problems) => {
-                let prefix = i18n::text(lang, "units.successor_new");
-                errors.extend(problems.into_iter().map(|p| format!("{prefix} — {p}")));
-                None
-            }
-        }
-    } else {
-        match form.successor_id.trim().parse::<i64>() {
-            Ok(id) => {
-                // The successor continues; it is not merged into itself.
-                predecessors.retain(|p| *p != id);
-                Some(MergeTarget::Existing(id))
-            }
-            Err(_) => {
-                errors.push(field_error(
-                    lang,
-                    "units.successor",
-                    i18n::text(lang, "units.err_required"),
-                ));
-                None
-            }
-        }
-    };
-    if predecessors.is_empty() {
-        errors.push(field_error(
-            lang,
-            "units.predecessors",
-            i18n::text(lang, "units.err_no_predecessors"),
-        ));
-    }
-    let (Some(target), Some(effective), true) = (target, effective, errors.is_empty()) else {
-        return Ok(unprocessable(
-            merge_page(&state, &context, form, errors).await?,
-        ));
     };
     let note = Some(form.note.trim()).filter(|n| !n.is_empty());
-    match units::merge(
+    let message = match units::merge(
         &state.db,
         &principal.actor(),
         &predecessors,
@@ -201,26 +139,103 @@ pub async fn merge(
     )
     .await
     {
-        Ok(successor) => Ok(Redirect::to(&paths::with_msg(
-            &paths::unit(successor),
-            "units.merged",
-        ))
-        .into_response()),
-        Err(StoreError::NotFound) => {
-            let message = field_error(
+        Ok(successor) => {
+            return Ok(
+                Redirect::to(&paths::with_msg(&paths::unit(successor), "units.merged"))
+                    .into_response(),
+            );
+        }
+        Err(StoreError::NotFound) => field_error(
+            lang,
+            "units.predecessors",
+            i18n::text(lang, "units.err_parent"),
+        ),
+        Err(error) => store_error(lang, error)?,
+    };
+    Ok(unprocessable(
+        merge_page(&state, &context, form, vec![message]).await?,
+    ))
+}
+
+impl MergeForm {
+    /// The predecessors (without the successor, each once), the successor and the effective
+    /// date; or every problem of the form, each naming its field.
+    fn parse(&self, lang: Lang) -> Result<(Vec<i64>, MergeTarget, NaiveDate), Vec<String>> {
+        let mut errors = Vec::new();
+        let mut predecessors = Vec::new();
+        for text in &self.predecessors {
+            match text.parse::<i64>() {
+                Ok(id) if !predecessors.contains(&id) => predecessors.push(id),
+                Ok(_) => {}
+                Err(_) => errors.push(field_error(
+                    lang,
+                    "units.predecessors",
+                    i18n::text(lang, "units.err_parent"),
+                )),
+            }
+        }
+        let effective = match parse_date(&self.effective_date) {
+            Ok(Some(date)) => Some(date),
+            Ok(None) => {
+                errors.push(field_error(
+                    lang,
+                    "units.effective_date",
+                    i18n::text(lang, "units.err_required"),
+                ));
+                None
+            }
+            Err(_) => {
+                errors.push(field_error(
+                    lang,
+                    "units.effective_date",
+                    i18n::text(lang, "units.err_date"),
+                ));
+                None
+            }
+        };
+        let target = self.target(lang, &mut errors);
+        if let Some(MergeTarget::Existing(id)) = &target {
+            // The successor continues; it is not merged into itself.
+            predecessors.retain(|p| p != id);
+        }
+        if predecessors.is_empty() {
+            errors.push(field_error(
                 lang,
                 "units.predecessors",
-                i18n::text(lang, "units.err_parent"),
-            );
-            Ok(unprocessable(
-                merge_page(&state, &context, form, vec![message]).await?,
-            ))
+                i18n::text(lang, "units.err_no_predecessors"),
+            ));
         }
-        Err(error) => {
-            let message = store_error(lang, error)?;
-            Ok(unprocessable(
-                merge_page(&state, &context, form, vec![message]).await?,
-            ))
+        match (target, effective) {
+            (Some(target), Some(effective)) if errors.is_empty() => {
+                Ok((predecessors, target, effective))
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// The successor: a new unit as typed, or an existing one by its id.
+    fn target(&self, lang: Lang, errors: &mut Vec<String>) -> Option<MergeTarget> {
+        if self.is_new() {
+            match self.successor.parse(lang, false) {
+                Ok(fields) => Some(MergeTarget::New(fields)),
+                Err(problems) => {
+                    let prefix = i18n::text(lang, "units.successor_new");
+                    errors.extend(problems.into_iter().map(|p| format!("{prefix} — {p}")));
+                    None
+                }
+            }
+        } else {
+            match self.successor_id.trim().parse::<i64>() {
+                Ok(id) => Some(MergeTarget::Existing(id)),
+                Err(_) => {
+                    errors.push(field_error(
+                        lang,
+                        "units.successor",
+                        i18n::text(lang, "units.err_required"),
+                    ));
+                    None
+                }
+            }
         }
     }
 }
