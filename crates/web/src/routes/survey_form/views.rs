@@ -102,16 +102,14 @@ pub(super) fn first<'a>(fields: &'a Fields, name: &str) -> &'a str {
     values(fields, name).first().copied().unwrap_or("")
 }
 
-/// Builds the form, with the submitted values checked again and the faulty questions marked.
-pub(super) fn form_page(
-    context: &Context,
+/// The items grouped by factor (the items in no factor last, under their own title), each
+/// worded as the questionnaire asks it, with the submitted answer checked.
+fn item_groups(
+    lang: Lang,
     questionnaire: &Questionnaire,
-    target: &Target,
     fields: &Fields,
     faulty: &[String],
-    errors: Vec<String>,
-) -> FormPage {
-    let lang = context.lang;
+) -> Vec<GroupView> {
     let item_view = |index: usize| {
         let item = &questionnaire.items[index];
         let chosen = first(fields, &item.code);
@@ -160,6 +158,20 @@ pub(super) fn form_page(
             items: loose,
         });
     }
+    groups
+}
+
+/// Builds the form, with the submitted values checked again and the faulty questions marked.
+pub(super) fn form_page(
+    context: &Context,
+    questionnaire: &Questionnaire,
+    target: &Target,
+    fields: &Fields,
+    faulty: &[String],
+    errors: Vec<String>,
+) -> FormPage {
+    let lang = context.lang;
+    let groups = item_groups(lang, questionnaire, fields, faulty);
     let choice = |options: &[chiso_survey::questionnaire::Choice], chosen: &[&str]| {
         options
             .iter()
