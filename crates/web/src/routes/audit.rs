@@ -323,6 +323,7 @@ fn workbook(lang: Lang, rows: &[AuditRecord]) -> Result<Vec<u8>, rust_xlsxwriter
         }
     }
     sheet.set_freeze_panes(1, 0)?;
+    crate::downloads::for_print(sheet)?;
     for (col, width) in [10.0, 20.0, 24.0, 70.0, 16.0, 16.0, 30.0, 24.0, 28.0]
         .into_iter()
         .enumerate()

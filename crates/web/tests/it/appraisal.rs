@@ -1431,6 +1431,28 @@ async fn rounds_explanations_finalization_and_publication() {
             bytes_of(&app, &format!("/dot-danh-gia/{campaign}/ket-qua.xlsx")).await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(kind.contains("spreadsheetml"), "{backend:?}");
+        // A ranking sheet (the first is the information sheet) is set up for printing: A4
+        // landscape, one page wide, the header row on every page.
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
+        let mut sheet_xml = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/worksheets/sheet2.xml").unwrap(),
+            &mut sheet_xml,
+        )
+        .unwrap();
+        assert!(sheet_xml.contains("paperSize=\"9\""), "{backend:?}");
+        assert!(
+            sheet_xml.contains("orientation=\"landscape\""),
+            "{backend:?}"
+        );
+        assert!(sheet_xml.contains("fitToPage=\"1\""), "{backend:?}");
+        let mut book_xml = String::new();
+        std::io::Read::read_to_string(
+            &mut archive.by_name("xl/workbook.xml").unwrap(),
+            &mut book_xml,
+        )
+        .unwrap();
+        assert!(book_xml.contains("_xlnm.Print_Titles"), "{backend:?}");
         let rows = xlsx_rows(&bytes, "Xếp hạng Sở, ban, ngành");
         assert_eq!(
             rows[0][..6],

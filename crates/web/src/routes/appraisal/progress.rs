@@ -500,6 +500,7 @@ pub(super) fn write_progress(sheet: &mut Worksheet, rows: &[ProgressRow]) -> Res
     sheet.set_column_width(1, 36)?;
     sheet.set_column_width(10, 30)?;
     sheet.set_freeze_panes(1, 2)?;
+    crate::downloads::for_print(sheet)?;
     if !rows.is_empty() {
         sheet.autofilter(0, 0, rows.len() as u32, PROGRESS_HEADERS.len() as u16 - 1)?;
     }

@@ -516,6 +516,7 @@ fn write_ranking(workbook: &mut Workbook, group: &PublishedGroup) -> Result<(), 
     }
     sheet.set_column_width(2, 36)?;
     sheet.set_freeze_panes(1, 3)?;
+    crate::downloads::for_print(sheet)?;
     Ok(())
 }
 
