@@ -747,5 +747,22 @@ async fn the_citizen_form_asks_satisfaction_and_perceptions_in_plain_words() {
             .unwrap();
         assert!(perception.perception, "{backend:?}");
         assert_eq!(perception.options[1].count, 1, "{backend:?}");
+        // The wave's results report it apart, as a share of those who answered.
+        app.login("thuongtruc").await;
+        let (status, body) = app
+            .get_text(&format!("/khao-sat/dot/{}/ket-qua", wave.id))
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        let part = &body[body.find("id=\"perceptions\"").expect("the perceptions")..];
+        assert!(
+            part.contains("Ông/Bà đã phải đi lại bao nhiêu lần để giải quyết hồ sơ này?"),
+            "{backend:?}"
+        );
+        assert!(
+            part.contains("<td>2 lần</td><td class=\"num\">1</td><td class=\"num\">100,00</td>")
+                || part
+                    .contains("<td>2 lần</td><td class=\"num\">1</td><td class=\"num\">100,0</td>"),
+            "{backend:?}: {part}"
+        );
     }
 }

@@ -56,6 +56,9 @@ pub struct ResultsPage {
     /// Whether any item is worth points (the leader survey), for the points column.
     item_points: bool,
     expectations: Vec<(String, String, String)>,
+    /// The perception questions about the visit, with their options' (label, count, share):
+    /// reported outside the index.
+    perceptions: Vec<(String, Vec<(String, String, String)>)>,
     factor_chart: Chart,
     ranking_chart: Chart,
     trend: Trend,
@@ -280,6 +283,7 @@ pub async fn results(
         item_points: detail.item_points,
         items: detail.items,
         expectations: detail.expectations,
+        perceptions: detail.perceptions,
         factor_chart: detail.factor_chart,
         wave: c.wave,
     })
@@ -367,6 +371,7 @@ struct Detail {
     items: Vec<ItemCell>,
     item_points: bool,
     expectations: Vec<(String, String, String)>,
+    perceptions: Vec<(String, Vec<(String, String, String)>)>,
     factor_chart: Chart,
 }
 
@@ -397,6 +402,7 @@ impl Detail {
                 .chain(&selected_result.other_items)
                 .any(|i| i.points.is_some()),
             expectations: expectation_rows(lang, selected_result),
+            perceptions: perception_rows(lang, &c.questionnaire, selected_result),
             factor_chart: factor_chart(lang, &c.questionnaire, selected_result),
         }
     }
@@ -421,6 +427,38 @@ fn item_cells(lang: Lang, questionnaire: &Questionnaire, result: &SurveyResult) 
             rate: pct(lang, i.satisfied_rate),
             se: pct(lang, i.se),
             points: pct(lang, i.points),
+        })
+        .collect()
+}
+
+/// The perception questions of a result that someone answered, each with its options as
+/// (label, count, share) rows (docs/method.md §3.2: shares outside the index).
+fn perception_rows(
+    lang: Lang,
+    questionnaire: &Questionnaire,
+    result: &SurveyResult,
+) -> Vec<(String, Vec<(String, String, String)>)> {
+    result
+        .demographics
+        .iter()
+        .filter(|d| d.perception && d.options.iter().any(|o| o.count > 0))
+        .filter_map(|d| {
+            let question = questionnaire
+                .demographics
+                .iter()
+                .find(|q| q.code == d.code)?;
+            let rows = d
+                .options
+                .iter()
+                .map(|o| {
+                    (
+                        o.label.clone(),
+                        integer(lang, o.count),
+                        pct(lang, Some(o.share)),
+                    )
+                })
+                .collect();
+            Some((question.title.clone(), rows))
         })
         .collect()
 }
