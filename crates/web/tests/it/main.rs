@@ -20,6 +20,7 @@ mod login_security;
 mod notifications;
 mod refusals;
 mod survey_form;
+mod survey_microdata;
 mod surveys;
 mod templates;
 mod units_users;

@@ -33,13 +33,17 @@ pub struct SliceQuery {
 
 impl SliceQuery {
     pub fn parse(pairs: &[(String, String)]) -> SliceQuery {
-        let all = |key: &str| {
+        fn values<'a>(
+            pairs: &'a [(String, String)],
+            key: &'a str,
+        ) -> impl Iterator<Item = &'a str> + 'a {
             pairs
                 .iter()
                 .filter(move |(k, v)| k == key && !v.trim().is_empty())
                 .map(|(_, v)| v.trim())
-        };
-        let date = |key: &str| all(key).next().and_then(|v| parse_date(v).ok().flatten());
+        }
+        let all = |key: &'static str| values(pairs, key);
+        let date = |key: &'static str| all(key).next().and_then(|v| parse_date(v).ok().flatten());
         SliceQuery {
             units: all("don_vi").filter_map(|v| v.parse().ok()).collect(),
             services: all("dich_vu").filter_map(|v| v.parse().ok()).collect(),
@@ -254,7 +258,6 @@ pub struct ResponsesPage {
     position: String,
     previous: Option<String>,
     next: Option<String>,
-    slice_query: String,
 }
 
 pub async fn responses_list(
@@ -324,7 +327,6 @@ pub async fn responses_list(
         ),
         previous: (page_no > 1).then(|| link(page_no - 1)),
         next: (page_no < pages).then(|| link(page_no + 1)),
-        slice_query,
         wave,
     })
 }

@@ -67,6 +67,10 @@ pub struct ResultsPage {
     ticked_query: String,
     chart_width: f64,
     chart_height: f64,
+    /// Responses of the units shown that are excluded from the index ("n phiếu bị loại").
+    excluded: String,
+    /// The download panel's slice form, for readers of single responses.
+    download: Option<super::responses::SliceOptions>,
 }
 
 /// The query of the results page: a channel, a unit to detail, a ticked set of units.
@@ -402,6 +406,8 @@ pub async fn results(
             )
         })
         .collect();
+    let (excluded, download) =
+        excluded_and_download(&state, &principal, lang, wave_id, &c.units).await?;
     let mut ticked_query = String::new();
     if let Some(ch) = &channel {
         ticked_query.push_str(&format!("kenh={}&", crate::error::urlencode(ch.as_str())));
@@ -437,6 +443,8 @@ pub async fn results(
         ticked_query,
         chart_width: crate::charts::TREND_WIDTH,
         chart_height: crate::charts::TREND_HEIGHT,
+        excluded,
+        download,
         wave: c.wave,
         units,
         all,
@@ -454,6 +462,32 @@ pub async fn results(
         factor_chart,
         ranking_chart,
     })
+}
+
+/// How many responses of the units shown are excluded from the index, and the download
+/// panel for a reader of single responses (none for the others).
+async fn excluded_and_download(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+    wave_id: i64,
+    units: &[(WaveUnitRow, String, SurveyResult)],
+) -> AppResult<(String, Option<super::responses::SliceOptions>)> {
+    let excluded: i64 = surveys::excluded_counts(&state.db, wave_id)
+        .await?
+        .into_iter()
+        .filter(|(unit, _)| units.iter().any(|(u, _, _)| u.unit_id == *unit))
+        .map(|(_, n)| n)
+        .sum();
+    let download = match crate::app::survey::microdata::reader_units(state, principal).await {
+        Ok(scope) => Some(
+            super::responses::slice_options(state, lang, wave_id, &scope, &Default::default())
+                .await?,
+        ),
+        Err(AppError::Forbidden) => None,
+        Err(other) => return Err(other),
+    };
+    Ok((integer(lang, excluded.max(0) as u64), download))
 }
 
 /// The results as .xlsx, through the survey engine's report writer (the workbook of
