@@ -480,7 +480,9 @@ pub struct CsvOut<'m, 'q, W: Write> {
 impl<'m, 'q, W: Write> CsvOut<'m, 'q, W> {
     pub fn new(microdata: &'m Microdata<'q>, writer: W) -> std::io::Result<CsvOut<'m, 'q, W>> {
         let mut writer = CsvWriter::new(writer, LineEnd::CrLf);
-        writer.row(microdata.header()).map_err(std::io::Error::from)?;
+        writer
+            .row(microdata.header())
+            .map_err(std::io::Error::from)?;
         Ok(CsvOut { microdata, writer })
     }
 
@@ -495,7 +497,6 @@ impl<'m, 'q, W: Write> CsvOut<'m, 'q, W> {
     pub fn finish(self) -> std::io::Result<W> {
         self.writer.into_inner()
     }
-
 }
 
 impl<W: Write> CsvOut<'_, '_, W> {
@@ -586,9 +587,7 @@ impl<'m, 'q, W: Write> JsonOut<'m, 'q, W> {
         self.writer.write_all(b"\n]}\n")?;
         Ok(self.writer)
     }
-
 }
-
 
 /// .xlsx out: the sheet "Phiếu trả lời" in constant-memory mode (each row goes to a temporary
 /// file as soon as the next begins, so memory stays flat whatever the number of rows), then
@@ -659,13 +658,7 @@ impl<'m, 'q> XlsxOut<'m, 'q> {
         let sheet = self.workbook.add_worksheet();
         sheet.set_name(CODEBOOK_SHEET)?;
         sheet.set_freeze_panes(1, 0)?;
-        let heads = [
-            "Biến",
-            "Nội dung",
-            "Kiểu",
-            "Giá trị",
-            "Nhãn giá trị",
-        ];
+        let heads = ["Biến", "Nội dung", "Kiểu", "Giá trị", "Nhãn giá trị"];
         for (c, head) in heads.iter().enumerate() {
             sheet.write_string_with_format(0, c as u16, *head, &bold)?;
         }
@@ -713,7 +706,14 @@ mod tests {
         let header: Vec<&str> = m.header().collect();
         assert_eq!(
             &header[..6],
-            ["unit_code", "respondent_id", "channel", "weight", "service", "c01"]
+            [
+                "unit_code",
+                "respondent_id",
+                "channel",
+                "weight",
+                "service",
+                "c01"
+            ]
         );
         assert!(header.contains(&"overall"));
         assert_eq!(
@@ -787,7 +787,10 @@ mod tests {
         assert_eq!(c01.len(), q.scale.answers.len());
         assert_eq!(c01[0][3], q.scale.answers[0].code);
         assert_eq!(c01[0][4], q.scale.answers[0].label);
-        assert!(rows.iter().any(|r| r[0] == "excluded" && r[3] == "1" && r[4] == "Có"));
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == "excluded" && r[3] == "1" && r[4] == "Có")
+        );
         let json = m.codebook_json();
         assert_eq!(json["variables"][0]["name"], "unit_code");
         // The xlsx writes its two sheets.

@@ -239,11 +239,13 @@ pub async fn response_record(
     response_id: i64,
 ) -> Result<ResponseRecord, StoreError> {
     let sql = format!("SELECT {RECORD_COLUMNS} WHERE r.wave_id = $1 AND r.id = $2");
-    Ok(with_db_read!(db, pool => sqlx::query_as::<_, ResponseRecord>(&sql)
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, ResponseRecord>(&sql)
         .bind(wave_id)
         .bind(response_id)
         .fetch_one(pool)
-        .await?))
+        .await?),
+    )
 }
 
 /// The excluded responses of a wave per unit (units with none are left out).

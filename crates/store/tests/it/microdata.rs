@@ -6,7 +6,7 @@
 use chiso_domain::org::OrgKind;
 use chiso_store::audit::{self, AuditFilter};
 use chiso_store::surveys::{
-    self, Identity, ImportOptions, ResponseFilter, ResponseStatus, Response, ServiceFields,
+    self, Identity, ImportOptions, Response, ResponseFilter, ResponseStatus, ServiceFields,
     SurveyRefusal, WaveFields,
 };
 use chiso_store::testing::backends;
@@ -87,7 +87,9 @@ async fn wave(db: &Db, title: &str) -> (i64, Vec<i64>, i64) {
         .await
         .unwrap();
     let pairs: Vec<(i64, Option<i64>)> = units.iter().map(|&u| (u, None)).collect();
-    surveys::set_units(db, &operator(), wave, &pairs).await.unwrap();
+    surveys::set_units(db, &operator(), wave, &pairs)
+        .await
+        .unwrap();
     let service = surveys::set_service(
         db,
         &operator(),
@@ -167,7 +169,9 @@ async fn totals(db: &Db, wave: i64, units: &[i64]) -> Vec<(u64, u64, Counts)> {
 }
 
 async fn no_drift(db: &Db, wave: i64) {
-    let drift = surveys::recompute_counters(db, &operator(), wave).await.unwrap();
+    let drift = surveys::recompute_counters(db, &operator(), wave)
+        .await
+        .unwrap();
     assert!(drift.is_zero(), "{drift:?}");
 }
 
@@ -194,9 +198,16 @@ async fn an_excluded_response_leaves_the_counters_and_comes_back_when_restored()
         ));
         // A counted response of unit 02 and the flagged look-alike.
         let flagged = *ids.last().unwrap();
-        surveys::set_excluded(db, &operator(), wave, ids[1], true, Some("phiếu thử của cán bộ"))
-            .await
-            .unwrap();
+        surveys::set_excluded(
+            db,
+            &operator(),
+            wave,
+            ids[1],
+            true,
+            Some("phiếu thử của cán bộ"),
+        )
+        .await
+        .unwrap();
         surveys::set_excluded(db, &operator(), wave, flagged, true, Some("trùng"))
             .await
             .unwrap();
@@ -226,14 +237,23 @@ async fn an_excluded_response_leaves_the_counters_and_comes_back_when_restored()
             status: ResponseStatus::Excluded,
             ..ResponseFilter::default()
         };
-        assert_eq!(surveys::count_responses(db, wave, &excluded).await.unwrap(), 2);
+        assert_eq!(
+            surveys::count_responses(db, wave, &excluded).await.unwrap(),
+            2
+        );
         let counted = ResponseFilter {
             status: ResponseStatus::Counted,
             ..ResponseFilter::default()
         };
-        assert_eq!(surveys::count_responses(db, wave, &counted).await.unwrap(), 24);
+        assert_eq!(
+            surveys::count_responses(db, wave, &counted).await.unwrap(),
+            24
+        );
         let record = surveys::response_record(db, wave, ids[1]).await.unwrap();
-        assert_eq!(record.excluded_reason.as_deref(), Some("phiếu thử của cán bộ"));
+        assert_eq!(
+            record.excluded_reason.as_deref(),
+            Some("phiếu thử của cán bộ")
+        );
         assert_eq!(record.excluded_by.as_deref(), Some("Thư ký khảo sát"));
         assert!(!record.is_counted());
         // Restored: the counters are what they were, equal to a recomputation.
@@ -286,7 +306,9 @@ async fn slices_page_by_units_services_channels_and_time() {
         let mut seen = Vec::new();
         let mut after = 0;
         loop {
-            let page = surveys::responses_after(db, wave, &all, after, 7).await.unwrap();
+            let page = surveys::responses_after(db, wave, &all, after, 7)
+                .await
+                .unwrap();
             let Some(last) = page.last() else { break };
             after = last.id;
             seen.extend(page.iter().map(|r| r.id));
@@ -370,7 +392,9 @@ async fn export_csv(db: &Db, q: &Questionnaire, wave: i64, filter: &ResponseFilt
     let mut out = CsvOut::new(&microdata, Vec::new()).unwrap();
     let mut after = 0;
     loop {
-        let page = surveys::responses_after(db, wave, filter, after, 5).await.unwrap();
+        let page = surveys::responses_after(db, wave, filter, after, 5)
+            .await
+            .unwrap();
         let Some(last) = page.last() else { break };
         after = last.id;
         for row in &page {
@@ -427,7 +451,9 @@ async fn an_export_imports_back_into_a_fresh_wave_with_the_same_counters() {
         // Per service too.
         let slice = surveys::Slice::service(service);
         let second_service = surveys::services(db, second, Some(units[0])).await.unwrap()[0].id;
-        let a = surveys::counts_of_slice(db, first, &[units[0]], &slice).await.unwrap();
+        let a = surveys::counts_of_slice(db, first, &[units[0]], &slice)
+            .await
+            .unwrap();
         let b = surveys::counts_of_slice(
             db,
             second,

@@ -212,7 +212,11 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     // Single responses and their export: not for viewers and appraisers (they read the
     // results); excluding one from the index and restoring it: staff.
     ("GET", "/khao-sat/dot/{wave}/phieu-tra-loi", RESPONSES),
-    ("GET", "/khao-sat/dot/{wave}/phieu-tra-loi/{response}", RESPONSES),
+    (
+        "GET",
+        "/khao-sat/dot/{wave}/phieu-tra-loi/{response}",
+        RESPONSES,
+    ),
     (
         "POST",
         "/khao-sat/dot/{wave}/phieu-tra-loi/{response}/loai",

@@ -33,9 +33,14 @@ async fn open_wave(db: &Db, title: &str) -> (i64, [i64; 2]) {
     let wave = surveys::create_wave(db, &actor(), &WaveFields::new(questionnaire, title, 2026))
         .await
         .unwrap();
-    surveys::set_units(db, &actor(), wave, &[(units[0], Some(500)), (units[1], None)])
-        .await
-        .unwrap();
+    surveys::set_units(
+        db,
+        &actor(),
+        wave,
+        &[(units[0], Some(500)), (units[1], None)],
+    )
+    .await
+    .unwrap();
     surveys::open_wave(db, &actor(), wave).await.unwrap();
     (wave, units)
 }
@@ -45,7 +50,11 @@ async fn fill(db: &Db, wave: i64, units: [i64; 2]) -> Vec<i64> {
     let mut ids = Vec::new();
     for i in 0..7u8 {
         let mut r = Response::new(
-            if i % 2 == 0 { Channel::Paper } else { Channel::Kiosk },
+            if i % 2 == 0 {
+                Channel::Paper
+            } else {
+                Channel::Kiosk
+            },
             (0..23).map(|k| 1 + (i + k) % 5).collect(),
         );
         r.weight = if i % 3 == 0 { 2.0 } else { 1.0 };
@@ -99,7 +108,9 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
         assert!(html.contains(&format!("formaction=\"/khao-sat/dot/{wave}/du-lieu.xlsx\"")));
 
         // The list and one response with its questions and answers in Vietnamese.
-        let (status, html) = app.get_text(&format!("/khao-sat/dot/{wave}/phieu-tra-loi")).await;
+        let (status, html) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/phieu-tra-loi"))
+            .await;
         assert_eq!(status, 200);
         assert_eq!(html.matches("data-response=").count(), 7);
         let (status, html) = app
@@ -107,14 +118,23 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
             .await;
         assert_eq!(status, 200);
         assert!(html.contains(&q.items[0].title), "the question's text");
-        assert!(html.contains(&q.scale.answers[0].label), "the answer's label");
+        assert!(
+            html.contains(&q.scale.answers[0].label),
+            "the answer's label"
+        );
         assert!(html.contains("Phiếu giấy"), "the channel's title");
 
         // Excluding needs a reason.
         let path = format!("/khao-sat/dot/{wave}/phieu-tra-loi/{}/loai", ids[0]);
         let response = app.post_form(&path, &[("reason", " ")]).await;
         assert_eq!(response.status().as_u16(), 422);
-        assert!(response.text().await.unwrap().contains("Hãy ghi lý do loại phiếu."));
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Hãy ghi lý do loại phiếu.")
+        );
         assert_eq!(counted(&db, wave, units).await, before);
         let response = app
             .post_form(&path, &[("reason", "Phiếu do cán bộ điền thử")])
@@ -124,7 +144,9 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
         let after = counted(&db, wave, units).await;
         assert_eq!(after[0].responses.n, before[0].responses.n - 1);
         assert_eq!(after[1], before[1]);
-        let drift = surveys::recompute_counters(&db, &actor(), wave).await.unwrap();
+        let drift = surveys::recompute_counters(&db, &actor(), wave)
+            .await
+            .unwrap();
         assert!(drift.is_zero(), "{drift:?}");
         let (_, html) = app.get_text(&format!("/khao-sat/dot/{wave}/ket-qua")).await;
         assert!(html.contains("id=\"excluded-count\">1"), "n excluded");
@@ -147,7 +169,8 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
         assert_eq!(rows[0].reason.as_deref(), Some("Phiếu do cán bộ điền thử"));
 
         // The downloads: every response, flags and exclusions included.
-        let (status, kind, csv) = download(&app, &format!("/khao-sat/dot/{wave}/du-lieu.csv")).await;
+        let (status, kind, csv) =
+            download(&app, &format!("/khao-sat/dot/{wave}/du-lieu.csv")).await;
         assert_eq!(status, 200);
         assert!(kind.starts_with("text/csv"), "{kind}");
         let text = String::from_utf8(csv).unwrap();
@@ -160,8 +183,11 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
         )
         .await;
         assert_eq!(String::from_utf8_lossy(&counted_csv).lines().count(), 1 + 6);
-        let (status, kind, json) =
-            download(&app, &format!("/khao-sat/dot/{wave}/du-lieu.json?don_vi={}", units[1])).await;
+        let (status, kind, json) = download(
+            &app,
+            &format!("/khao-sat/dot/{wave}/du-lieu.json?don_vi={}", units[1]),
+        )
+        .await;
         assert_eq!(status, 200);
         assert_eq!(kind, "application/json");
         let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
@@ -181,9 +207,14 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
                 .rows()
                 .any(|r| r[0].to_string() == "c01" && r[4].to_string() == q.scale.answers[4].label)
         );
-        let (status, _, codebook) = download(&app, &format!("/khao-sat/dot/{wave}/bo-ma.csv")).await;
+        let (status, _, codebook) =
+            download(&app, &format!("/khao-sat/dot/{wave}/bo-ma.csv")).await;
         assert_eq!(status, 200);
-        assert!(String::from_utf8(codebook).unwrap().starts_with("variable,label,type,value,value_label"));
+        assert!(
+            String::from_utf8(codebook)
+                .unwrap()
+                .starts_with("variable,label,type,value,value_label")
+        );
         let exports = audit::list(
             &db,
             &AuditFilter {
@@ -204,9 +235,12 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
         let form = reqwest::multipart::Form::new().part(
             "file",
             reqwest::multipart::Part::bytes(
-                download(&app, &format!("/khao-sat/dot/{wave}/du-lieu.csv?trang_thai=counted"))
-                    .await
-                    .2,
+                download(
+                    &app,
+                    &format!("/khao-sat/dot/{wave}/du-lieu.csv?trang_thai=counted"),
+                )
+                .await
+                .2,
             )
             .file_name("du-lieu.csv")
             .mime_str("text/csv")
@@ -217,7 +251,10 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
             .await;
         assert_eq!(response.status().as_u16(), 303);
         crate::surveys::wait_for(&app, &location(&response)).await;
-        assert_eq!(counted(&db, fresh, units).await, counted(&db, wave, units).await);
+        assert_eq!(
+            counted(&db, fresh, units).await,
+            counted(&db, wave, units).await
+        );
 
         // Restored: the counters are what they were.
         let response = app
@@ -228,7 +265,12 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
             .await;
         assert_eq!(response.status().as_u16(), 303);
         assert_eq!(counted(&db, wave, units).await, before);
-        assert!(surveys::recompute_counters(&db, &actor(), wave).await.unwrap().is_zero());
+        assert!(
+            surveys::recompute_counters(&db, &actor(), wave)
+                .await
+                .unwrap()
+                .is_zero()
+        );
     }
 }
 
@@ -239,7 +281,9 @@ async fn a_units_staff_read_only_their_units_responses_and_exclude_none() {
         let (wave, units) = open_wave(&db, "Khảo sát quý 4").await;
         let ids = fill(&db, wave, units).await;
         app.login("nhaplieu").await;
-        let (status, html) = app.get_text(&format!("/khao-sat/dot/{wave}/phieu-tra-loi")).await;
+        let (status, html) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/phieu-tra-loi"))
+            .await;
         assert_eq!(status, 200);
         assert_eq!(html.matches("data-response=").count(), 4, "S03's own");
         // Another unit's response, even asked for by name, is not theirs.
@@ -251,13 +295,20 @@ async fn a_units_staff_read_only_their_units_responses_and_exclude_none() {
             .get_text(&format!("/khao-sat/dot/{wave}/phieu-tra-loi/{}", ids[0]))
             .await;
         assert_eq!(status, 200);
-        assert!(!html.contains("/loai\""), "no exclude form for a unit's staff");
+        assert!(
+            !html.contains("/loai\""),
+            "no exclude form for a unit's staff"
+        );
         let (_, _, csv) = download(
             &app,
             &format!("/khao-sat/dot/{wave}/du-lieu.csv?don_vi={}", units[1]),
         )
         .await;
-        assert_eq!(String::from_utf8(csv).unwrap().lines().count(), 1, "S05 asked: nothing");
+        assert_eq!(
+            String::from_utf8(csv).unwrap().lines().count(),
+            1,
+            "S05 asked: nothing"
+        );
         let (_, _, csv) = download(&app, &format!("/khao-sat/dot/{wave}/du-lieu.csv")).await;
         let text = String::from_utf8(csv).unwrap();
         assert_eq!(text.lines().count(), 1 + 4);
@@ -271,10 +322,15 @@ async fn a_units_staff_read_only_their_units_responses_and_exclude_none() {
         assert_eq!(response.status().as_u16(), 403);
         // A viewer reads the results, not single responses.
         app.login("xemketqua").await;
-        let (status, _) = app.get_text(&format!("/khao-sat/dot/{wave}/phieu-tra-loi")).await;
+        let (status, _) = app
+            .get_text(&format!("/khao-sat/dot/{wave}/phieu-tra-loi"))
+            .await;
         assert_eq!(status, 403);
         let (status, html) = app.get_text(&format!("/khao-sat/dot/{wave}/ket-qua")).await;
         assert_eq!(status, 200);
-        assert!(!html.contains("du-lieu.csv"), "no download panel for a viewer");
+        assert!(
+            !html.contains("du-lieu.csv"),
+            "no download panel for a viewer"
+        );
     }
 }

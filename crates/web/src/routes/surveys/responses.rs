@@ -73,10 +73,7 @@ impl SliceQuery {
             services: self.services.clone(),
             channels: self.channels.clone(),
             from: self.from.map(midnight),
-            until: self
-                .to
-                .and_then(|d| d.succ_opt())
-                .map(midnight),
+            until: self.to.and_then(|d| d.succ_opt()).map(midnight),
             status: self.status,
         }
     }
@@ -150,7 +147,10 @@ fn normalize(channel: &str) -> String {
 }
 
 fn status_title(lang: Lang, status: ResponseStatus) -> &'static str {
-    t(lang, &format!("surveys.response_status.{}", status.as_str()))
+    t(
+        lang,
+        &format!("surveys.response_status.{}", status.as_str()),
+    )
 }
 
 /// The options of the slice form: units, services and channels of the wave the reader sees.
@@ -426,7 +426,11 @@ async fn response_page(
                 .clone()
                 .unwrap_or_default()
                 .iter()
-                .filter_map(|&a| (a as usize).checked_sub(1).and_then(|p| e.question.options.get(p)))
+                .filter_map(|&a| {
+                    (a as usize)
+                        .checked_sub(1)
+                        .and_then(|p| e.question.options.get(p))
+                })
                 .map(|o| o.label.clone())
                 .collect()
         })
