@@ -160,177 +160,158 @@ const CHANNELS: [(&str, &str); 3] = [
 
 const NO_YES: [(&str, &str); 2] = [("0", "Không"), ("1", "Có")];
 
+/// The columns before the questions, as in responses.csv (docs/formats.md §5.1 and §8.8).
+const LEADING: [(&str, &str, Kind, Source); 5] = [
+    ("unit_code", "Mã đơn vị", Kind::Text, Source::UnitCode),
+    (
+        "respondent_id",
+        "Mã người trả lời (số hồ sơ), nếu có",
+        Kind::Text,
+        Source::RespondentId,
+    ),
+    ("channel", "Kênh trả lời", Kind::Code, Source::Channel),
+    ("weight", "Trọng số", Kind::Number, Source::Weight),
+    (
+        "service",
+        "Mã dịch vụ (thủ tục hành chính), nếu có",
+        Kind::Text,
+        Source::Service,
+    ),
+];
+
+/// The export's own columns, after the questions.
+const TRAILING: [(&str, &str, Kind, Source); 7] = [
+    (
+        "response_id",
+        "Số phiếu (trong cơ sở dữ liệu)",
+        Kind::Number,
+        Source::ResponseId,
+    ),
+    ("unit_name", "Tên đơn vị", Kind::Text, Source::UnitName),
+    (
+        "service_name",
+        "Tên dịch vụ",
+        Kind::Text,
+        Source::ServiceName,
+    ),
+    (
+        "submitted_at",
+        "Thời điểm gửi phiếu (giờ Việt Nam, ISO 8601)",
+        Kind::Text,
+        Source::SubmittedAt,
+    ),
+    (
+        "flagged_duplicate",
+        "Nghi trùng (cùng câu trả lời, cùng nguồn, trong khoảng thời gian ngắn): không tính vào chỉ số",
+        Kind::Code,
+        Source::Flagged,
+    ),
+    (
+        "excluded",
+        "Bị loại khỏi chỉ số",
+        Kind::Code,
+        Source::Excluded,
+    ),
+    (
+        "excluded_reason",
+        "Lý do loại",
+        Kind::Text,
+        Source::ExcludedReason,
+    ),
+];
+
+/// A column of [`LEADING`] or [`TRAILING`], with its value labels.
+fn fixed(name: &str, label: &str, kind: Kind, source: Source) -> Variable {
+    let pairs: &[(&str, &str)] = match source {
+        Source::Channel => &CHANNELS,
+        Source::Flagged | Source::Excluded => &NO_YES,
+        _ => &[],
+    };
+    Variable {
+        name: name.to_string(),
+        label: label.to_string(),
+        kind,
+        values: pairs.iter().map(|(c, l)| value(c, l)).collect(),
+        source,
+    }
+}
+
+/// The questionnaire's columns: items, demographics, expectations and comment, in that order.
+fn question_variables(q: &Questionnaire) -> Vec<Variable> {
+    let mut variables = Vec::new();
+    let choices = |options: &[crate::questionnaire::Choice]| {
+        options
+            .iter()
+            .map(|o| value(&o.code, &o.label))
+            .collect::<Vec<_>>()
+    };
+    for (k, item) in q.items.iter().enumerate() {
+        let factor = item
+            .factor
+            .map(|f| format!(" [{}]", q.factors[f].code))
+            .unwrap_or_default();
+        variables.push(Variable {
+            name: item.code.clone(),
+            label: format!("{}{factor}", item.title),
+            kind: Kind::Code,
+            values: q
+                .scale
+                .answers
+                .iter()
+                .enumerate()
+                .map(|(p, a)| value(&a.code, item.answer_label(&q.scale, p)))
+                .collect(),
+            source: Source::Item(k),
+        });
+    }
+    for (k, question) in q.demographics.iter().enumerate() {
+        variables.push(Variable {
+            name: question.code.clone(),
+            label: question.title.clone(),
+            kind: Kind::Code,
+            values: choices(&question.options),
+            source: Source::Demographic(k),
+        });
+    }
+    if let Some(expectations) = &q.expectations {
+        variables.push(Variable {
+            name: expectations.question.code.clone(),
+            label: format!(
+                "{} (tối đa {} lựa chọn, cách nhau bởi dấu ;)",
+                expectations.question.title, expectations.max_choices
+            ),
+            kind: Kind::Codes,
+            values: choices(&expectations.question.options),
+            source: Source::Expectations,
+        });
+    }
+    if let Some(comment) = &q.comment {
+        variables.push(Variable {
+            name: comment.code.clone(),
+            label: comment.title.clone(),
+            kind: Kind::Text,
+            values: Vec::new(),
+            source: Source::Comment,
+        });
+    }
+    variables
+}
+
 impl<'q> Microdata<'q> {
     pub fn new(questionnaire: &'q Questionnaire) -> Microdata<'q> {
-        let q = questionnaire;
-        let mut variables = Vec::new();
-        let mut push = |name: &str, label: String, kind: Kind, values: Vec<ValueLabel>, source| {
-            variables.push(Variable {
-                name: name.to_string(),
-                label,
-                kind,
-                values,
-                source,
-            })
-        };
-        push(
-            "unit_code",
-            "Mã đơn vị".into(),
-            Kind::Text,
-            Vec::new(),
-            Source::UnitCode,
-        );
-        push(
-            "respondent_id",
-            "Mã người trả lời (số hồ sơ), nếu có".into(),
-            Kind::Text,
-            Vec::new(),
-            Source::RespondentId,
-        );
-        push(
-            "channel",
-            "Kênh trả lời".into(),
-            Kind::Code,
-            CHANNELS.iter().map(|(c, l)| value(c, l)).collect(),
-            Source::Channel,
-        );
-        push(
-            "weight",
-            "Trọng số".into(),
-            Kind::Number,
-            Vec::new(),
-            Source::Weight,
-        );
-        push(
-            "service",
-            "Mã dịch vụ (thủ tục hành chính), nếu có".into(),
-            Kind::Text,
-            Vec::new(),
-            Source::Service,
-        );
-        for (k, item) in q.items.iter().enumerate() {
-            let factor = item
-                .factor
-                .map(|f| format!(" [{}]", q.factors[f].code))
-                .unwrap_or_default();
-            push(
-                &item.code,
-                format!("{}{factor}", item.title),
-                Kind::Code,
-                q.scale
-                    .answers
-                    .iter()
-                    .enumerate()
-                    .map(|(p, a)| value(&a.code, item.answer_label(&q.scale, p)))
-                    .collect(),
-                Source::Item(k),
-            );
-        }
-        for (k, question) in q.demographics.iter().enumerate() {
-            push(
-                &question.code,
-                question.title.clone(),
-                Kind::Code,
-                question
-                    .options
-                    .iter()
-                    .map(|o| value(&o.code, &o.label))
-                    .collect(),
-                Source::Demographic(k),
-            );
-        }
-        if let Some(expectations) = &q.expectations {
-            push(
-                &expectations.question.code,
-                format!(
-                    "{} (tối đa {} lựa chọn, cách nhau bởi dấu ;)",
-                    expectations.question.title, expectations.max_choices
-                ),
-                Kind::Codes,
-                expectations
-                    .question
-                    .options
-                    .iter()
-                    .map(|o| value(&o.code, &o.label))
-                    .collect(),
-                Source::Expectations,
-            );
-        }
-        if let Some(comment) = &q.comment {
-            push(
-                &comment.code,
-                comment.title.clone(),
-                Kind::Text,
-                Vec::new(),
-                Source::Comment,
-            );
-        }
-        let yes_no = || NO_YES.iter().map(|(c, l)| value(c, l)).collect::<Vec<_>>();
-        let extras: [(&str, &str, Kind, Vec<ValueLabel>, Source); 7] = [
-            (
-                "response_id",
-                "Số phiếu (trong cơ sở dữ liệu)",
-                Kind::Number,
-                Vec::new(),
-                Source::ResponseId,
-            ),
-            (
-                "unit_name",
-                "Tên đơn vị",
-                Kind::Text,
-                Vec::new(),
-                Source::UnitName,
-            ),
-            (
-                "service_name",
-                "Tên dịch vụ",
-                Kind::Text,
-                Vec::new(),
-                Source::ServiceName,
-            ),
-            (
-                "submitted_at",
-                "Thời điểm gửi phiếu (giờ Việt Nam, ISO 8601)",
-                Kind::Text,
-                Vec::new(),
-                Source::SubmittedAt,
-            ),
-            (
-                "flagged_duplicate",
-                "Nghi trùng (cùng câu trả lời, cùng nguồn, trong khoảng thời gian ngắn): không tính vào chỉ số",
-                Kind::Code,
-                yes_no(),
-                Source::Flagged,
-            ),
-            (
-                "excluded",
-                "Bị loại khỏi chỉ số",
-                Kind::Code,
-                yes_no(),
-                Source::Excluded,
-            ),
-            (
-                "excluded_reason",
-                "Lý do loại",
-                Kind::Text,
-                Vec::new(),
-                Source::ExcludedReason,
-            ),
-        ];
-        for (name, label, kind, values, source) in extras {
+        let mut variables: Vec<Variable> = LEADING
+            .iter()
+            .map(|&(name, label, kind, source)| fixed(name, label, kind, source))
+            .collect();
+        variables.extend(question_variables(questionnaire));
+        for &(name, label, kind, source) in &TRAILING {
             // A questionnaire may use one of these names for a question: the export's own
             // column then takes a `_` in front, so no header names a column twice.
             let mut name = name.to_string();
             while variables.iter().any(|v| v.name.eq_ignore_ascii_case(&name)) {
                 name.insert(0, '_');
             }
-            variables.push(Variable {
-                name,
-                label: label.to_string(),
-                kind,
-                values,
-                source,
-            });
+            variables.push(fixed(&name, label, kind, source));
         }
         Microdata {
             questionnaire,

@@ -365,22 +365,13 @@ pub struct ResponsePage {
     error: Option<String>,
 }
 
-async fn response_page(
-    state: &AppState,
-    principal: &Principal,
-    context: &crate::auth::Context,
-    wave_id: i64,
-    response_id: i64,
-    error: Option<String>,
-) -> AppResult<ResponsePage> {
-    let scope = reader_units(state, principal).await?;
-    let lang = context.lang;
-    let (wave, q) = wave_and_questionnaire(state, wave_id).await?;
-    let r = surveys::response_record(&state.db, wave_id, response_id).await?;
-    if !scope.as_ref().is_none_or(|s| s.contains(&r.unit_id)) {
-        return Err(AppError::Forbidden);
-    }
-    let (status, status_class) = status_of(lang, &r);
+/// The response's answers with their questions, its demographics and its expectations, in
+/// the questionnaire's words.
+fn answer_lines(
+    lang: Lang,
+    q: &Questionnaire,
+    r: &ResponseRecord,
+) -> (Vec<AnswerLine>, Vec<AnswerLine>, Vec<String>) {
     let answers = q
         .items
         .iter()
@@ -435,6 +426,26 @@ async fn response_page(
                 .collect()
         })
         .unwrap_or_default();
+    (answers, demographics, expectations)
+}
+
+async fn response_page(
+    state: &AppState,
+    principal: &Principal,
+    context: &crate::auth::Context,
+    wave_id: i64,
+    response_id: i64,
+    error: Option<String>,
+) -> AppResult<ResponsePage> {
+    let scope = reader_units(state, principal).await?;
+    let lang = context.lang;
+    let (wave, q) = wave_and_questionnaire(state, wave_id).await?;
+    let r = surveys::response_record(&state.db, wave_id, response_id).await?;
+    if !scope.as_ref().is_none_or(|s| s.contains(&r.unit_id)) {
+        return Err(AppError::Forbidden);
+    }
+    let (status, status_class) = status_of(lang, &r);
+    let (answers, demographics, expectations) = answer_lines(lang, &q, &r);
     Ok(ResponsePage {
         page: Page::new(context, "surveys.response_title"),
         id: r.id,
