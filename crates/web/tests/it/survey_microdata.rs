@@ -205,7 +205,7 @@ async fn staff_browse_exclude_restore_and_download_single_responses() {
         assert!(
             codebook
                 .rows()
-                .any(|r| r[0].to_string() == "c01" && r[4].to_string() == q.scale.answers[4].label)
+                .any(|r| r[0] == "c01" && r[4] == q.scale.answers[4].label.as_str())
         );
         let (status, _, codebook) =
             download(&app, &format!("/khao-sat/dot/{wave}/bo-ma.csv")).await;

@@ -182,12 +182,12 @@ async fn write_text(
     let microdata = Microdata::new(questionnaire);
     let buffer = SharedBuffer::default();
     enum Out<'m, 'q> {
-        Csv(CsvOut<'m, 'q, SharedBuffer>),
+        Csv(Box<CsvOut<'m, 'q, SharedBuffer>>),
         Json(JsonOut<'m, 'q, SharedBuffer>),
     }
     let mut out = match format {
         Format::Json => Out::Json(JsonOut::new(&microdata, buffer.clone())?),
-        _ => Out::Csv(CsvOut::new(&microdata, buffer.clone())?),
+        _ => Out::Csv(Box::new(CsvOut::new(&microdata, buffer.clone())?)),
     };
     let mut after = 0;
     loop {
