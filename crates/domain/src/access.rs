@@ -96,6 +96,24 @@ impl Permission {
     ];
 }
 
+/// How far a role reads a survey's single responses (the microdata, with its comments): the
+/// secretariat and the administrator every unit's, a unit's editor and leader their own units'
+/// (and the units below them), appraisers and viewers none (they read the results).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseReach {
+    AllUnits,
+    OwnUnits,
+    Nothing,
+}
+
+pub fn single_responses(role: Role) -> ResponseReach {
+    match role {
+        Role::Admin | Role::Secretariat => ResponseReach::AllUnits,
+        Role::UnitEditor | Role::UnitLeader => ResponseReach::OwnUnits,
+        Role::Appraiser | Role::Viewer => ResponseReach::Nothing,
+    }
+}
+
 /// Whether a role grants a permission. The secretariat manages the evaluation year but not
 /// accounts; unit roles and appraisers read the setup they work in.
 pub fn role_grants(role: Role, permission: Permission) -> bool {

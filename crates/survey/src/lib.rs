@@ -15,6 +15,7 @@ pub mod counts;
 pub mod generate;
 pub mod index;
 mod keys;
+pub mod microdata;
 pub mod questionnaire;
 pub mod reader;
 pub mod report;

@@ -182,4 +182,6 @@ const FLASH_KEYS: &[&str] = &[
     "surveys.device_deactivated",
     "surveys.paper_saved",
     "surveys.refreshed",
+    "surveys.response_excluded",
+    "surveys.response_restored",
 ];

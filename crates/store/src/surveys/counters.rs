@@ -229,7 +229,8 @@ fn compare_counts(drift: &mut Drift, stored: &Counts, fresh: &Counts) {
     }
 }
 
-/// Rebuilds a wave's counters from its raw responses and reports the drift between what was
+/// Rebuilds a wave's counters from its raw responses (excluded ones left out, as the counters
+/// leave them out: `surveys::set_excluded`) and reports the drift between what was
 /// stored and what the rows say (a scheduled job; zero drift is the expected outcome). Writers
 /// wait meanwhile: SQLite has one writer, and on PostgreSQL the counter tables are locked, so
 /// no response commits between the read and the rewrite. One audit row records the drift.
@@ -239,7 +240,7 @@ pub async fn recompute_counters(db: &Db, actor: &Actor, wave_id: i64) -> Result<
         .await?
         .shape()?;
     let select = format!(
-        "SELECT {RAW_COLUMNS} FROM responses WHERE wave_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+        "SELECT {RAW_COLUMNS} FROM responses WHERE wave_id = $1 AND id > $2 AND excluded_at IS NULL ORDER BY id LIMIT $3"
     );
     in_transaction!(db, tx => {
         if db.backend() == crate::Backend::Postgres {

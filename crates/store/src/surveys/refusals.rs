@@ -62,6 +62,9 @@ pub enum SurveyRefusal {
     /// down): the response may not be stored, and may be sent again.
     #[error("the survey writer stopped before answering; the response may not be stored")]
     WriterStopped,
+    /// A response is excluded from the index only with a reason.
+    #[error("say why the response is excluded")]
+    ExclusionReasonEmpty,
 }
 
 impl SurveyRefusal {
@@ -76,6 +79,7 @@ impl SurveyRefusal {
             SurveyRefusal::TokenCount { .. } => Some("count"),
             SurveyRefusal::ServiceNotInUnit => Some("service_id"),
             SurveyRefusal::TransactionsNegative { .. } => Some("lines"),
+            SurveyRefusal::ExclusionReasonEmpty => Some("reason"),
             SurveyRefusal::LeavesFinal(_)
             | SurveyRefusal::LeavesNotNow(_)
             | SurveyRefusal::WaveClosed

@@ -740,13 +740,19 @@ pub async fn set_duplicate_flag(
             .bind(response_id)
             .execute(&mut *tx)
             .await?;
-        // Out of one side of the counters, into the other.
+        // Out of one side of the counters, into the other; an excluded response is in neither.
+        let excluded: bool = sqlx::query_scalar("SELECT excluded_at IS NOT NULL FROM responses WHERE id = $1")
+            .bind(response_id)
+            .fetch_one(&mut *tx)
+            .await?;
         let mut before = Tally::new(&shape);
         before.add(row.unit_id, &row.channel, row.service_id, &row.packed(), row.flagged_duplicate);
         let mut after = Tally::new(&shape);
         after.add(row.unit_id, &row.channel, row.service_id, &row.packed(), flagged);
-        tx.upsert_tally(row.wave_id, &before, -1).await?;
-        tx.upsert_tally(row.wave_id, &after, 1).await?;
+        if !excluded {
+            tx.upsert_tally(row.wave_id, &before, -1).await?;
+            tx.upsert_tally(row.wave_id, &after, 1).await?;
+        }
         tx.record(actor, &AuditEntry::new("update", "survey_response", response_id).unit(Some(row.unit_id))
             .change("flagged_duplicate", Some(row.flagged_duplicate.to_string()), Some(flagged.to_string()))
             .reason(reason)).await?;

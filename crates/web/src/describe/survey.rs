@@ -76,6 +76,7 @@ impl Describe for SurveyRefusal {
             SurveyRefusal::NoFreeShortLink => text("surveys.refused.no_short_link"),
             SurveyRefusal::ImportIntoDraft => text("surveys.error_import_draft"),
             SurveyRefusal::WriterStopped => text("surveys.refused.writer_stopped"),
+            SurveyRefusal::ExclusionReasonEmpty => text("surveys.refused.exclusion_reason"),
         }
     }
 

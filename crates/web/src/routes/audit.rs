@@ -165,6 +165,9 @@ const ACTIONS: &[&str] = &[
     "refresh_survey_leaves",
     "recompute_counters",
     "issue_tokens",
+    "exclude_response",
+    "restore_response",
+    "export_responses",
 ];
 
 fn choices(items: Vec<(i64, String)>, selected: Option<i64>) -> Vec<Choice> {

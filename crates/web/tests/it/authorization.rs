@@ -36,6 +36,9 @@ const ADMIN: &[&str] = &["admin"];
 const COUNCIL: &[&str] = &["appraiser", "secretariat", "admin"];
 const APPRAISER: &[&str] = &["appraiser"];
 const PROGRESS: &[&str] = &["viewer", "secretariat", "admin"];
+/// Readers of a survey's single responses: the secretariat every unit's, a unit's staff their
+/// own units' (`chiso_domain::access::single_responses`; per unit in tests/survey_microdata.rs).
+const RESPONSES: &[&str] = &["unit_editor", "unit_leader", "secretariat", "admin"];
 
 /// (method, path with placeholders, roles allowed)
 const MATRIX: &[(&str, &str, &[&str])] = &[
@@ -215,6 +218,29 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/khao-sat/nhap/{job}/tien-do", STAFF),
     ("GET", "/khao-sat/dot/{wave}/ket-qua", EVERYONE),
     ("GET", "/khao-sat/dot/{wave}/ket-qua.xlsx", EVERYONE),
+    // Single responses and their export: not for viewers and appraisers (they read the
+    // results); excluding one from the index and restoring it: staff.
+    ("GET", "/khao-sat/dot/{wave}/phieu-tra-loi", RESPONSES),
+    (
+        "GET",
+        "/khao-sat/dot/{wave}/phieu-tra-loi/{response}",
+        RESPONSES,
+    ),
+    (
+        "POST",
+        "/khao-sat/dot/{wave}/phieu-tra-loi/{response}/loai",
+        STAFF,
+    ),
+    (
+        "POST",
+        "/khao-sat/dot/{wave}/phieu-tra-loi/{response}/khoi-phuc",
+        STAFF,
+    ),
+    ("GET", "/khao-sat/dot/{wave}/du-lieu.csv", RESPONSES),
+    ("GET", "/khao-sat/dot/{wave}/du-lieu.xlsx", RESPONSES),
+    ("GET", "/khao-sat/dot/{wave}/du-lieu.json", RESPONSES),
+    ("GET", "/khao-sat/dot/{wave}/bo-ma.csv", RESPONSES),
+    ("GET", "/khao-sat/dot/{wave}/bo-ma.json", RESPONSES),
     ("GET", "/khao-sat/chi-so-cchc/{campaign}", EVERYONE),
     ("POST", "/khao-sat/chi-so-cchc/{campaign}/anh-xa", STAFF),
     (

@@ -22,6 +22,7 @@ mod refusals;
 mod results_pages;
 mod returns;
 mod survey_form;
+mod survey_microdata;
 mod surveys;
 mod templates;
 mod units_users;

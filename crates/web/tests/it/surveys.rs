@@ -1493,6 +1493,7 @@ fn survey_refusals() -> Vec<surveys::SurveyRefusal> {
         R::NoFreeShortLink,
         R::ImportIntoDraft,
         R::WriterStopped,
+        R::ExclusionReasonEmpty,
     ];
     all.extend(waves.into_iter().map(R::Wave));
     all.extend(services.into_iter().map(R::Service));
@@ -1546,7 +1547,8 @@ fn survey_refusals() -> Vec<surveys::SurveyRefusal> {
             | R::WaveChangedMeanwhile
             | R::NoFreeShortLink
             | R::ImportIntoDraft
-            | R::WriterStopped => {}
+            | R::WriterStopped
+            | R::ExclusionReasonEmpty => {}
         }
     }
     all

@@ -3,6 +3,7 @@
 
 pub mod import;
 pub mod intake;
+pub mod microdata;
 pub mod results;
 
 use std::collections::HashMap;

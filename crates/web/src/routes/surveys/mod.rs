@@ -45,6 +45,7 @@ use crate::views::Page;
 mod import;
 mod leaves;
 mod paper;
+mod responses;
 mod results;
 mod wave_units;
 mod waves;
@@ -52,6 +53,7 @@ mod waves;
 pub use import::*;
 pub use leaves::*;
 pub use paper::*;
+pub use responses::*;
 pub use results::*;
 pub use wave_units::*;
 pub use waves::*;
@@ -93,6 +95,24 @@ pub fn router() -> Router<AppState> {
         .route("/khao-sat/nhap/{job}/tien-do", get(import_progress))
         .route("/khao-sat/dot/{wave}/ket-qua", get(results))
         .route("/khao-sat/dot/{wave}/ket-qua.xlsx", get(results_xlsx))
+        .route("/khao-sat/dot/{wave}/phieu-tra-loi", get(responses_list))
+        .route(
+            "/khao-sat/dot/{wave}/phieu-tra-loi/{response}",
+            get(response_detail),
+        )
+        .route(
+            "/khao-sat/dot/{wave}/phieu-tra-loi/{response}/loai",
+            post(exclude_response),
+        )
+        .route(
+            "/khao-sat/dot/{wave}/phieu-tra-loi/{response}/khoi-phuc",
+            post(restore_response),
+        )
+        .route("/khao-sat/dot/{wave}/du-lieu.csv", get(export_csv))
+        .route("/khao-sat/dot/{wave}/du-lieu.xlsx", get(export_xlsx))
+        .route("/khao-sat/dot/{wave}/du-lieu.json", get(export_json))
+        .route("/khao-sat/dot/{wave}/bo-ma.csv", get(codebook_csv))
+        .route("/khao-sat/dot/{wave}/bo-ma.json", get(codebook_json))
         .route("/khao-sat/chi-so-cchc/{campaign}", get(leaves_page))
         .route(
             "/khao-sat/chi-so-cchc/{campaign}/anh-xa",

@@ -71,6 +71,10 @@ pub struct ResultsPage {
     ticked_query: String,
     chart_width: f64,
     chart_height: f64,
+    /// Responses of the units shown that are excluded from the index ("n phiếu bị loại").
+    excluded: String,
+    /// The download panel's slice form, for readers of single responses.
+    download: Option<super::responses::SliceOptions>,
 }
 
 /// The query of the results page: a channel, a unit to detail, a ticked set of units.
@@ -238,6 +242,8 @@ pub async fn results(
         })
         .collect();
     let detail = Detail::of(lang, &c, detail);
+    let (excluded, download) =
+        excluded_and_download(&state, &principal, lang, wave_id, &c.units).await?;
     Ok(ResultsPage {
         page: Page::new(&context, "surveys.results_title"),
         questionnaire_title: format!(
@@ -285,6 +291,8 @@ pub async fn results(
         expectations: detail.expectations,
         perceptions: detail.perceptions,
         factor_chart: detail.factor_chart,
+        excluded,
+        download,
         wave: c.wave,
     })
 }
@@ -553,6 +561,32 @@ fn ticked_query(channel: Option<&surveys::Channel>, ticked: &[i64]) -> String {
         query.push_str(&format!("chon={id}&"));
     }
     query
+}
+
+/// How many responses of the units shown are excluded from the index, and the download
+/// panel for a reader of single responses (none for the others).
+async fn excluded_and_download(
+    state: &AppState,
+    principal: &Principal,
+    lang: Lang,
+    wave_id: i64,
+    units: &[(WaveUnitRow, String, SurveyResult)],
+) -> AppResult<(String, Option<super::responses::SliceOptions>)> {
+    let excluded: i64 = surveys::excluded_counts(&state.db, wave_id)
+        .await?
+        .into_iter()
+        .filter(|(unit, _)| units.iter().any(|(u, _, _)| u.unit_id == *unit))
+        .map(|(_, n)| n)
+        .sum();
+    let download = match crate::app::survey::microdata::reader_units(state, principal).await {
+        Ok(scope) => Some(
+            super::responses::slice_options(state, lang, wave_id, &scope, &Default::default())
+                .await?,
+        ),
+        Err(AppError::Forbidden) => None,
+        Err(other) => return Err(other),
+    };
+    Ok((integer(lang, excluded.max(0) as u64), download))
 }
 
 /// The results as .xlsx, through the survey engine's report writer (the workbook of
