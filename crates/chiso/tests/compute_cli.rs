@@ -114,6 +114,116 @@ fn the_contract_example_gives_the_expected_json() {
 }
 
 #[test]
+fn the_same_units_a_year_earlier_rank_comparably_without_a_warning() {
+    let mut args = EXAMPLE_ARGS.to_vec();
+    args.push("json");
+    let output = chiso(&args, &fixtures());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("warning"), "{}", stderr(&output));
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    for unit in report["units"].as_array().unwrap() {
+        assert_eq!(unit["previous"]["rank_change_comparable"], true);
+    }
+}
+
+/// `tests/fixtures/compute-populations`: the earlier year ranked 01, 46, 31, 48 and 44 (then
+/// Quảng Bình); this run ranks 79 and 08 too, not 31, and 44 is Quảng Trị.
+#[test]
+fn a_previous_year_of_other_units_warns_and_flags_rank_changes() {
+    let dir = fixtures().join("../compute-populations");
+    let compute = |format: &str, lineage: Option<&str>| {
+        let mut args = vec![
+            "compute",
+            "--framework",
+            "../compute/framework.csv",
+            "--scores",
+            "../compute/scores.csv",
+            "--units",
+            "units.csv",
+            "--previous",
+            "previous.json",
+            "--format",
+            format,
+        ];
+        if let Some(lineage) = lineage {
+            args.extend(["--lineage", lineage]);
+        }
+        let output = chiso(&args, &dir);
+        assert!(output.status.success(), "{}", stderr(&output));
+        output
+    };
+    let output = compute("json", None);
+    let warnings = stderr(&output);
+    assert!(
+        warnings.contains(
+            "warning: previous.json ranked a different set of units (5 then, 6 now): \
+             2 added (no earlier result): 08, 79; 1 left out (ranked only in previous.json): 31"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("rank_change_comparable: false"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("unit code 44 is Quảng Trị here but Quảng Bình in previous.json"),
+        "{warnings}"
+    );
+    assert!(!warnings.contains("unit code 46"), "{warnings}");
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let unit = |code: &str| {
+        report["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    // The index change is still the published difference; the rank change is kept but flagged.
+    let hue = unit("46");
+    assert_eq!(hue["previous"]["rank"], 2);
+    assert_eq!(hue["previous"]["rank_change_comparable"], false);
+    assert_eq!(hue["areas"][0]["previous"]["rank_change_comparable"], false);
+    assert!(unit("79").get("previous").is_none());
+
+    let csv = stdout(&compute("csv", None));
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let flag = header
+        .iter()
+        .position(|c| *c == "rank_change_comparable")
+        .expect("a rank_change_comparable column");
+    assert_eq!(header[flag - 1], "rank_change");
+    let hue_row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.contains(",46,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!(hue_row[flag], "false");
+
+    let table = stdout(&compute("table", None));
+    let hue_line = table
+        .lines()
+        .find(|l| l.contains("Thừa Thiên Huế"))
+        .unwrap();
+    assert!(hue_line.trim_end().ends_with('*'), "{hue_line}");
+    assert!(
+        table.contains("* Năm trước xếp hạng một tập đơn vị khác"),
+        "{table}"
+    );
+
+    // Through the bundled lineage, 44 continues 44 and 45: no longer a name change, and a
+    // merged unit keeps the populations different.
+    let warnings = stderr(&compute("json", Some("merger-2025")));
+    assert!(!warnings.contains("unit code 44"), "{warnings}");
+    assert!(
+        warnings.contains("ranked a different set of units"),
+        "{warnings}"
+    );
+}
+
+#[test]
 fn crlf_and_bom_inputs_give_the_same_result() {
     let dir = scratch("crlf");
     for name in ["framework.csv", "scores.csv", "units.csv", "previous.json"] {

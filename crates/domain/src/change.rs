@@ -44,6 +44,11 @@ impl PreviousYear {
     pub fn is_empty(&self) -> bool {
         self.units.is_empty()
     }
+
+    /// The earlier units, in no particular order.
+    pub fn units(&self) -> impl Iterator<Item = &PreviousUnit> {
+        self.units.values()
+    }
 }
 
 /// The change of one result against one earlier result.
@@ -222,6 +227,145 @@ pub fn year_over_year(
     })
 }
 
+/// The earlier units a unit continues: its predecessors in the lineage when it has any there,
+/// otherwise the unit with its own code; only those the earlier year ranked.
+fn continued<'a>(
+    code: &'a str,
+    previous: &PreviousYear,
+    lineage: Option<&'a Lineage>,
+) -> Vec<&'a str> {
+    let codes: Vec<&str> = match lineage.and_then(|l| l.predecessors(code)) {
+        Some(predecessors) => predecessors.iter().map(|p| p.code.as_str()).collect(),
+        None => vec![code],
+    };
+    codes
+        .into_iter()
+        .filter(|c| previous.get(c).is_some())
+        .collect()
+}
+
+/// How the units ranked this year differ from those ranked the earlier year, matched through
+/// the lineage when given (docs/method.md §2.11). Each list is sorted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Populations {
+    /// Units ranked then.
+    pub previous_count: usize,
+    /// Units ranked now.
+    pub current_count: usize,
+    /// Units ranked now that continue no unit ranked then (this year's codes).
+    pub added: Vec<String>,
+    /// Units ranked then that no unit ranked now continues (the earlier codes).
+    pub left_out: Vec<String>,
+    /// Units ranked now that continue several units ranked then (merged).
+    pub merged: Vec<String>,
+    /// Units ranked then that several units ranked now continue (split).
+    pub split: Vec<String>,
+}
+
+impl Populations {
+    /// Whether the two years ranked different populations: then a rank change compares
+    /// positions in two different rankings (63 provinces against 34) and is not comparable.
+    /// The populations are the same when every unit ranked now continues exactly one unit
+    /// ranked then and every unit ranked then is continued by exactly one now.
+    pub fn differ(&self) -> bool {
+        !(self.added.is_empty()
+            && self.left_out.is_empty()
+            && self.merged.is_empty()
+            && self.split.is_empty())
+    }
+
+    /// Whether a rank change between the two years is comparable (the populations are the
+    /// same).
+    pub fn ranks_comparable(&self) -> bool {
+        !self.differ()
+    }
+}
+
+/// Compares the units ranked now (`current`, their codes) with those ranked the earlier year,
+/// through the lineage when given.
+pub fn compare_populations<'a>(
+    current: impl IntoIterator<Item = &'a str>,
+    previous: &PreviousYear,
+    lineage: Option<&Lineage>,
+) -> Populations {
+    let mut populations = Populations {
+        previous_count: previous.len(),
+        ..Populations::default()
+    };
+    // Earlier code → how many units ranked now continue it.
+    let mut continuers: HashMap<&str, usize> = HashMap::new();
+    for code in current {
+        populations.current_count += 1;
+        let earlier = continued(code, previous, lineage);
+        match earlier.len() {
+            0 => populations.added.push(code.to_string()),
+            1 => {}
+            _ => populations.merged.push(code.to_string()),
+        }
+        for e in earlier {
+            *continuers.entry(e).or_default() += 1;
+        }
+    }
+    for unit in previous.units() {
+        match continuers.get(unit.code.as_str()) {
+            None => populations.left_out.push(unit.code.clone()),
+            Some(&n) if n > 1 => populations.split.push(unit.code.clone()),
+            Some(_) => {}
+        }
+    }
+    for list in [
+        &mut populations.added,
+        &mut populations.left_out,
+        &mut populations.merged,
+        &mut populations.split,
+    ] {
+        list.sort();
+    }
+    populations
+}
+
+/// A unit code whose name differs from the name the earlier year gave the same code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameChange {
+    pub code: String,
+    pub previous_name: String,
+    pub name: String,
+}
+
+/// A name compared leniently: case, and spaces around and between words, do not count.
+fn name_key(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The units ranked now (code and name) whose code the earlier year gave a unit of another
+/// name: across the 2025 merger seven codes were reused (15, 24, 44, 52, 80, 82, 91), so a
+/// code alone pairs different provinces (docs/method.md §6.4). A unit the lineage lists is
+/// matched through it, not by its code, and is never a name change. Sorted by code.
+pub fn name_changes<'a>(
+    current: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    previous: &PreviousYear,
+    lineage: Option<&Lineage>,
+) -> Vec<NameChange> {
+    let mut changes: Vec<NameChange> = current
+        .into_iter()
+        .filter(|(code, _)| lineage.and_then(|l| l.predecessors(code)).is_none())
+        .filter_map(|(code, name)| {
+            let name = name?;
+            let previous_name = previous.get(code)?.name.as_deref()?;
+            (name_key(name) != name_key(previous_name)).then(|| NameChange {
+                code: code.to_string(),
+                previous_name: previous_name.to_string(),
+                name: name.to_string(),
+            })
+        })
+        .collect();
+    changes.sort_by(|a, b| a.code.cmp(&b.code));
+    changes
+}
+
 /// The change of one area against the same area, or the areas it continues, a year earlier.
 pub fn area_change(
     area_codes: &[&str],
@@ -362,6 +506,121 @@ mod tests {
         assert_eq!(change.index_change, 5.0);
         assert_eq!(change.rank_change, 2);
         assert!(area_change(&["2"], Some(95.0), 2, &earlier).is_none());
+    }
+
+    fn named(code: &str, name: &str) -> PreviousUnit {
+        PreviousUnit {
+            name: Some(name.into()),
+            ..unit(code, 80.0, 1)
+        }
+    }
+
+    #[test]
+    fn the_same_units_rank_comparably() {
+        let previous = PreviousYear::new([unit("01", 90.0, 1), unit("46", 83.06, 2)]);
+        let populations = compare_populations(["46", "01"], &previous, None);
+        assert!(!populations.differ());
+        assert!(populations.ranks_comparable());
+        assert_eq!(
+            (populations.previous_count, populations.current_count),
+            (2, 2)
+        );
+    }
+
+    #[test]
+    fn added_and_left_out_units_make_populations_differ() {
+        let previous = PreviousYear::new([unit("01", 90.0, 1), unit("31", 85.0, 2)]);
+        let populations = compare_populations(["01", "79", "08"], &previous, None);
+        assert!(populations.differ());
+        assert_eq!(populations.added, ["08", "79"]);
+        assert_eq!(populations.left_out, ["31"]);
+        assert!(populations.merged.is_empty() && populations.split.is_empty());
+    }
+
+    #[test]
+    fn a_merger_makes_populations_differ_even_when_every_unit_is_continued() {
+        // 44 (Quảng Trị) is formed from 44 (Quảng Bình) and 45 (Quảng Trị): three units then,
+        // two now.
+        let previous = PreviousYear::new([
+            unit("01", 90.0, 1),
+            unit("44", 84.0, 2),
+            unit("45", 80.0, 3),
+        ]);
+        let mut lineage = Lineage::new();
+        for code in ["44", "45"] {
+            lineage.add(
+                "44",
+                Predecessor {
+                    code: code.into(),
+                    weight: None,
+                },
+            );
+        }
+        let populations = compare_populations(["01", "44"], &previous, Some(&lineage));
+        assert!(populations.differ());
+        assert_eq!(populations.merged, ["44"]);
+        assert!(populations.added.is_empty() && populations.left_out.is_empty());
+        // A unit renamed through the lineage (one predecessor) keeps the population the same.
+        let mut renamed = Lineage::new();
+        renamed.add(
+            "15",
+            Predecessor {
+                code: "10".into(),
+                weight: None,
+            },
+        );
+        let previous = PreviousYear::new([unit("01", 90.0, 1), unit("10", 70.0, 2)]);
+        assert!(!compare_populations(["01", "15"], &previous, Some(&renamed)).differ());
+        // Two units continuing one earlier unit: a split.
+        let mut split = Lineage::new();
+        for successor in ["01", "02"] {
+            split.add(
+                successor,
+                Predecessor {
+                    code: "01".into(),
+                    weight: None,
+                },
+            );
+        }
+        let previous = PreviousYear::new([unit("01", 90.0, 1)]);
+        assert_eq!(
+            compare_populations(["01", "02"], &previous, Some(&split)).split,
+            ["01"]
+        );
+    }
+
+    #[test]
+    fn a_reused_code_naming_another_province_is_a_name_change() {
+        let previous = PreviousYear::new([
+            named("24", "Bắc Giang"),
+            named("46", "Thừa Thiên Huế"),
+            named("01", "Hà Nội"),
+        ]);
+        let current = [
+            ("24", Some("Bắc Ninh")),
+            ("46", Some("  thừa thiên  HUẾ ")),
+            ("01", None),
+        ];
+        assert_eq!(
+            name_changes(current, &previous, None),
+            [NameChange {
+                code: "24".into(),
+                previous_name: "Bắc Giang".into(),
+                name: "Bắc Ninh".into(),
+            }]
+        );
+        // Matched through the lineage (24 continues 24 and 27), code 24 is not a name change.
+        let mut lineage = Lineage::new();
+        for code in ["24", "27"] {
+            lineage.add(
+                "24",
+                Predecessor {
+                    code: code.into(),
+                    weight: None,
+                },
+            );
+        }
+        assert!(name_changes(current, &previous, Some(&lineage)).is_empty());
     }
 
     proptest::proptest! {

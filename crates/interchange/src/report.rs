@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chiso_domain::change::{
     Change, Lineage, MergedBaseline, PreviousUnit, PreviousYear, Weighting, YearOverYear,
-    area_change, year_over_year,
+    area_change, compare_populations, year_over_year,
 };
 use chiso_domain::framework::SAMPLE_LABEL;
 use chiso_domain::{Evaluation, Framework, Method, UnitOutcome};
@@ -90,6 +90,10 @@ pub struct ChangeReport {
     pub rank: u32,
     pub index_change: f64,
     pub rank_change: i64,
+    /// False when the two years ranked different populations (units added or left out, merged
+    /// or split, e.g. 63 provinces then 34): `rank_change` then compares positions in two
+    /// different rankings and is shown flagged, not as a plain number (docs/method.md §2.11).
+    pub rank_change_comparable: bool,
     /// Set when the earlier unit had another code (a renamed predecessor).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unit_code: Option<String>,
@@ -116,6 +120,9 @@ pub struct PredecessorReport {
     pub weight: Option<f64>,
 }
 
+/// The note under a table whose rank changes are flagged `*` (docs/method.md §2.11).
+pub const NOT_COMPARABLE_NOTE: &str = "* Năm trước xếp hạng một tập đơn vị khác (thêm, bớt, hợp nhất hoặc chia tách đơn vị): thay đổi thứ hạng không so sánh trực tiếp được.";
+
 /// Names and regions of units, from `units.csv` and `scores.csv`.
 #[derive(Clone, Debug, Default)]
 pub struct UnitDirectory {
@@ -132,6 +139,10 @@ pub fn build_report(
     lineage: Option<&Lineage>,
 ) -> ComputeReport {
     let max_points = framework.max_points().to_f64();
+    let comparable = previous.is_none_or(|p| {
+        let ranked = evaluation.units.iter().map(|u| u.code.as_str());
+        compare_populations(ranked, p, lineage).ranks_comparable()
+    });
     let units = evaluation
         .units
         .iter()
@@ -146,7 +157,11 @@ pub fn build_report(
                 } => {
                     let earlier = previous.and_then(|p| p.get(&previous_code));
                     let renamed = (previous_code != unit.code).then_some(previous_code);
-                    (Some(change_report(&change, renamed)), earlier, None)
+                    (
+                        Some(change_report(&change, renamed, comparable)),
+                        earlier,
+                        None,
+                    )
                 }
                 YearOverYear::Merged(merged) => (None, None, Some(estimate_report(merged))),
                 YearOverYear::None => (None, None, None),
@@ -164,7 +179,7 @@ pub fn build_report(
                 tree_points: unit.points.tree_points.to_f64(),
                 bonus: unit.points.bonus.to_f64(),
                 penalty: unit.points.penalty.to_f64(),
-                areas: area_reports(framework, unit, earlier_unit),
+                areas: area_reports(framework, unit, earlier_unit, comparable),
                 components: component_reports(framework, unit),
                 missing: unit
                     .points
@@ -184,13 +199,14 @@ pub fn build_report(
 }
 
 /// The change against one earlier result; `unit_code` is the earlier unit's code when it
-/// differs.
-fn change_report(change: &Change, unit_code: Option<String>) -> ChangeReport {
+/// differs; `comparable` whether the two years ranked the same population.
+fn change_report(change: &Change, unit_code: Option<String>, comparable: bool) -> ChangeReport {
     ChangeReport {
         index: change.previous_index,
         rank: change.previous_rank,
         index_change: change.index_change,
         rank_change: change.rank_change,
+        rank_change_comparable: comparable,
         unit_code,
     }
 }
@@ -235,6 +251,7 @@ fn area_reports(
     framework: &Framework,
     unit: &UnitOutcome,
     earlier: Option<&PreviousUnit>,
+    comparable: bool,
 ) -> Vec<AreaReport> {
     unit.areas
         .iter()
@@ -252,7 +269,7 @@ fn area_reports(
                 rank: area.rank,
                 previous: earlier
                     .and_then(|earlier| area_change(&codes, area.index, area.rank, earlier))
-                    .map(|c| change_report(&c, None)),
+                    .map(|c| change_report(&c, None, comparable)),
             }
         })
         .collect()
@@ -304,6 +321,15 @@ impl ComputeReport {
         self.units.iter().any(|u| u.previous.is_some())
     }
 
+    /// Whether the rank changes are flagged as not comparable (docs/method.md §2.11).
+    fn ranks_not_comparable(&self) -> bool {
+        self.units.iter().any(|u| {
+            u.previous
+                .as_ref()
+                .is_some_and(|p| !p.rank_change_comparable)
+        })
+    }
+
     fn has_regions(&self) -> bool {
         self.units.iter().any(|u| u.region.is_some())
     }
@@ -338,6 +364,7 @@ impl ComputeReport {
                     "previous_rank",
                     "index_change",
                     "rank_change",
+                    "rank_change_comparable",
                 ]
                 .map(String::from),
             );
@@ -374,8 +401,9 @@ impl ComputeReport {
                             Cell::Int(p.rank as i64),
                             Cell::Number(p.index_change),
                             Cell::Int(p.rank_change),
+                            Cell::Text(p.rank_change_comparable.to_string()),
                         ]),
-                        None => row.extend([Cell::Empty, Cell::Empty, Cell::Empty, Cell::Empty]),
+                        None => row.extend(std::iter::repeat_n(Cell::Empty, 5)),
                     }
                 }
                 row.push(Cell::Text(u.missing.join(";")));
@@ -432,10 +460,13 @@ impl ComputeReport {
                 u.rank, u.unit_code, name, u.points, u.index, u.classification
             );
             if let Some(p) = &u.previous {
-                line.push_str(&format!(
-                    "  {:>+8.2}  {:>+6}",
-                    p.index_change, p.rank_change
-                ));
+                // A rank change between different populations is flagged, not a plain number.
+                let rank_change = format!(
+                    "{:+}{}",
+                    p.rank_change,
+                    if p.rank_change_comparable { "" } else { "*" }
+                );
+                line.push_str(&format!("  {:>+8.2}  {:>6}", p.index_change, rank_change));
             }
             out.push_str(line.trim_end());
             out.push('\n');
@@ -445,6 +476,10 @@ impl ComputeReport {
                     u.missing.join(", ")
                 ));
             }
+        }
+        if self.ranks_not_comparable() {
+            out.push_str(NOT_COMPARABLE_NOTE);
+            out.push('\n');
         }
         out
     }
@@ -482,6 +517,10 @@ impl ComputeReport {
         if self.framework.sample {
             info.write_string_with_format(5, 0, "Lưu ý", &bold)?;
             info.write_string(5, 1, SAMPLE_LABEL)?;
+        }
+        if self.ranks_not_comparable() {
+            info.write_string_with_format(6, 0, "So sánh thứ hạng", &bold)?;
+            info.write_string(6, 1, NOT_COMPARABLE_NOTE.trim_start_matches("* "))?;
         }
         info.set_column_width(0, 24)?;
         info.set_column_width(1, 90)?;
