@@ -58,7 +58,8 @@ async fn fill(db: &Db, wave: i64, units: [i64; 2]) -> Vec<i64> {
             (0..23).map(|k| 1 + (i + k) % 5).collect(),
         );
         r.weight = if i % 3 == 0 { 2.0 } else { 1.0 };
-        r.demographics = vec![1 + i % 2, 1, 0, 2];
+        // Sex, age, occupation, education, then the perception questions (trips…).
+        r.demographics = vec![1 + i % 2, 1, 0, 2, 2, 1, 0, 1, 0];
         r.expectations = vec![1 + i % 3];
         let unit = if i < 4 { units[0] } else { units[1] };
         let id = surveys::submit(db, wave, unit, &r, Identity::Respondent(None))
