@@ -58,7 +58,7 @@ pub struct ResultsPage {
     expectations: Vec<(String, String, String)>,
     /// The perception questions about the visit, with their options' (label, count, share):
     /// reported outside the index.
-    perceptions: Vec<(String, Vec<(String, String, String)>)>,
+    perceptions: Vec<PerceptionTable>,
     factor_chart: Chart,
     ranking_chart: Chart,
     trend: Trend,
@@ -379,7 +379,7 @@ struct Detail {
     items: Vec<ItemCell>,
     item_points: bool,
     expectations: Vec<(String, String, String)>,
-    perceptions: Vec<(String, Vec<(String, String, String)>)>,
+    perceptions: Vec<PerceptionTable>,
     factor_chart: Chart,
 }
 
@@ -439,13 +439,19 @@ fn item_cells(lang: Lang, questionnaire: &Questionnaire, result: &SurveyResult) 
         .collect()
 }
 
+/// A perception question with its options' (label, count, share).
+pub struct PerceptionTable {
+    question: String,
+    rows: Vec<(String, String, String)>,
+}
+
 /// The perception questions of a result that someone answered, each with its options as
 /// (label, count, share) rows (docs/method.md §3.2: shares outside the index).
 fn perception_rows(
     lang: Lang,
     questionnaire: &Questionnaire,
     result: &SurveyResult,
-) -> Vec<(String, Vec<(String, String, String)>)> {
+) -> Vec<PerceptionTable> {
     result
         .demographics
         .iter()
@@ -466,7 +472,10 @@ fn perception_rows(
                     )
                 })
                 .collect();
-            Some((question.title.clone(), rows))
+            Some(PerceptionTable {
+                question: question.title.clone(),
+                rows,
+            })
         })
         .collect()
 }
