@@ -30,6 +30,14 @@ pub(super) struct ChoiceView {
     options: Vec<OptionView>,
 }
 
+/// The optional questions with options, in sections: those about the visit (perceptions),
+/// then those about the respondent.
+pub(super) struct ChoiceSection {
+    id: &'static str,
+    title_key: &'static str,
+    questions: Vec<ChoiceView>,
+}
+
 pub(super) struct ExpectationsView {
     title: String,
     max: usize,
@@ -51,9 +59,9 @@ pub struct FormPage {
     /// The sentence above the items, when the questionnaire has one.
     lead_in: Option<String>,
     groups: Vec<GroupView>,
-    /// Questions about the visit (number of trips, extra papers…), outside the index.
-    perceptions: Vec<ChoiceView>,
-    demographics: Vec<ChoiceView>,
+    /// Questions about the visit (number of trips, extra papers…, outside the index), then
+    /// about the respondent; a section without questions is left out.
+    choice_sections: Vec<ChoiceSection>,
     expectations: Option<ExpectationsView>,
     comment_title: Option<String>,
     comment: String,
@@ -188,16 +196,22 @@ pub(super) fn form_page(
         options: choice(&d.options, &[first(fields, &d.code)]),
     };
     let questions = &questionnaire.demographics;
-    let perceptions = questions
-        .iter()
-        .filter(|d| d.perception)
-        .map(choice_view)
-        .collect();
-    let demographics = questions
-        .iter()
-        .filter(|d| !d.perception)
-        .map(choice_view)
-        .collect();
+    let choice_sections = [
+        (true, "perceptions", "survey_form.about_visit"),
+        (false, "about-you", "survey_form.about_you"),
+    ]
+    .into_iter()
+    .map(|(perception, id, title_key)| ChoiceSection {
+        id,
+        title_key,
+        questions: questions
+            .iter()
+            .filter(|d| d.perception == perception)
+            .map(choice_view)
+            .collect(),
+    })
+    .filter(|section| !section.questions.is_empty())
+    .collect();
     let expectations = questionnaire.expectations.as_ref().map(|e| {
         let chosen = values(fields, &e.question.code);
         ExpectationsView {
@@ -218,8 +232,7 @@ pub(super) fn form_page(
         respondent_id: first(fields, "respondent_id").to_string(),
         lead_in: questionnaire.lead_in.clone(),
         groups,
-        perceptions,
-        demographics,
+        choice_sections,
         expectations,
         comment_title: questionnaire.comment.as_ref().map(|c| c.title.clone()),
         comment: first(fields, "comment").to_string(),
