@@ -2,6 +2,8 @@
 //! the sample frameworks, the provinces before and after the 2025 merger with their lineage,
 //! and the published figures used in demos and tests.
 
+pub mod tiles;
+
 use chiso_domain::Framework;
 use chiso_domain::change::Lineage;
 use chiso_interchange::framework_io::framework_from_toml;

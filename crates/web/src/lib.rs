@@ -21,6 +21,7 @@ pub mod paths;
 pub mod routes;
 pub mod scheduler;
 pub mod state;
+pub mod tile_map;
 pub mod views;
 
 use std::net::SocketAddr;

@@ -79,6 +79,7 @@ struct PublicGroup {
     areas: Vec<(String, String)>,
     rows: Vec<PublicRow>,
     chart: crate::charts::Chart,
+    map: Option<crate::tile_map::TileMap>,
     distribution: Vec<(String, usize, usize)>,
 }
 
@@ -253,6 +254,13 @@ async fn results(
                         })
                         .collect(),
                     2,
+                ),
+                map: crate::routes::appraisal::province_map(
+                    lang,
+                    &r,
+                    &Some(bands.clone()),
+                    g,
+                    |unit| format!("/cong-khai/{id}/don-vi/{unit}"),
                 ),
                 distribution: distribution(&bands, g),
             })

@@ -22,8 +22,6 @@ async fn published(
     fraction: f64,
     comment: Option<(&str, &str)>,
 ) -> i64 {
-    let system = Actor::system("test");
-    let secretariat = Actor::user(9100, "thuongtruc-test");
     let demo = demo_campaign(db).await;
     let framework = campaigns::frameworks(db, demo)
         .await
@@ -32,13 +30,27 @@ async fn published(
         .find(|g| g.unit_group == "department")
         .expect("the demo ranks departments")
         .framework_id;
+    published_group(db, year, ("department", framework), units, fraction, comment).await
+}
+
+/// [`published`] for any group of units and framework.
+async fn published_group(
+    db: &Db,
+    year: i64,
+    (group, framework): (&str, i64),
+    units: &[i64],
+    fraction: f64,
+    comment: Option<(&str, &str)>,
+) -> i64 {
+    let system = Actor::system("test");
+    let secretariat = Actor::user(9100, "thuongtruc-test");
     let today = sheets::today_in_vietnam();
     let campaign = campaigns::create(
         db,
         &system,
         &campaigns::CampaignFields {
             year,
-            title: format!("Chỉ số CCHC các sở năm {year}"),
+            title: format!("Chỉ số CCHC năm {year} ({group})"),
             appraisal_rounds: 1,
             self_assessment_deadline: Some(today + Days::new(14)),
             explanation_deadline: Some(today + Days::new(40)),
@@ -48,10 +60,10 @@ async fn published(
     )
     .await
     .unwrap();
-    campaigns::set_framework(db, &system, campaign, "department", Some(framework))
+    campaigns::set_framework(db, &system, campaign, group, Some(framework))
         .await
         .unwrap();
-    campaigns::set_units(db, &system, campaign, "department", units)
+    campaigns::set_units(db, &system, campaign, group, units)
         .await
         .unwrap();
     campaigns::transition(db, &system, campaign, CampaignState::Open, None)
@@ -140,7 +152,7 @@ async fn a_units_page_shows_the_leaves_that_fell_and_the_councils_comments() {
         assert_eq!(status, 200, "{backend:?}: {body}");
         let fallen = &body[body.find("id=\"fallen\"").expect("the fallen leaves")..];
         assert!(
-            fallen.contains("Chỉ số CCHC các sở năm 2001"),
+            fallen.contains("Chỉ số CCHC năm 2001 (department)"),
             "{backend:?}: the campaign compared"
         );
         assert!(fallen.contains("id=\"fallen-table\""), "{backend:?}");
@@ -174,5 +186,74 @@ async fn a_units_page_shows_the_leaves_that_fell_and_the_councils_comments() {
             .await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(!body.contains("id=\"fallen\""), "{backend:?}");
+    }
+}
+
+/// Provinces placed on the tile map of their year, coloured by classification, each square a
+/// link to the province's page; the provinces not ranked are grey, "không có số liệu". The
+/// public page shows the same map with public links. docs/method.md §6.7.
+#[tokio::test]
+async fn a_group_of_provinces_is_drawn_on_the_tile_map_of_its_year() {
+    use chiso_domain::org::OrgKind;
+    use chiso_store::{frameworks, units};
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let system = Actor::system("test");
+        let mut provinces = Vec::new();
+        for (code, name) in [("46", "Thừa Thiên Huế"), ("44", "Quảng Bình"), ("01", "Hà Nội")] {
+            let fields = units::UnitFields {
+                code: code.into(),
+                name: name.into(),
+                kind: OrgKind::Province,
+                parent_id: None,
+                region: None,
+                valid_from: None,
+                valid_to: None,
+            };
+            provinces.push(units::create(db, &system, &fields).await.unwrap());
+        }
+        let framework = frameworks::list(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.unit_kind == "province")
+            .expect("the demo holds the provincial framework")
+            .id;
+        let before = published_group(db, 2024, ("province", framework), &provinces, 0.9, None).await;
+        let after = published_group(db, 2025, ("province", framework), &provinces, 0.9, None).await;
+
+        app.login("thuongtruc").await;
+        let (status, body) = app.get_text(&format!("/dot-danh-gia/{before}/ket-qua")).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        let map = &body[body.find("class=\"tile-map\"").expect("a tile map")..];
+        let map = &map[..map.find("</svg>").unwrap()];
+        assert_eq!(map.matches("<rect").count(), 63, "{backend:?}: 63 provinces in 2024");
+        assert!(map.contains(">TT Huế<"), "{backend:?}");
+        assert!(
+            map.contains(&format!("href=\"/dot-danh-gia/{before}/ket-qua/don-vi/{}\"", provinces[0])),
+            "{backend:?}"
+        );
+        assert!(map.contains("Quảng Trị: không có số liệu"), "{backend:?}");
+        assert!(body.contains("63 tỉnh, thành phố trước ngày 01/7/2025"), "{backend:?}");
+        let (status, body) = app.get_text(&format!("/dot-danh-gia/{after}/ket-qua")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        let map = &body[body.find("class=\"tile-map\"").expect("a tile map")..];
+        let map = &map[..map.find("</svg>").unwrap()];
+        assert_eq!(map.matches("<rect").count(), 34, "{backend:?}: 34 provinces from 2025");
+        // Departments are no provinces: no map on their results.
+        let demo_departments = published(db, 2003, &[unit_id(db, "S06").await], 1.0, None).await;
+        let (_, body) = app.get_text(&format!("/dot-danh-gia/{demo_departments}/ket-qua")).await;
+        assert!(!body.contains("tile-map"), "{backend:?}");
+
+        app.logout().await;
+        let (status, body) = app.get_text(&format!("/cong-khai/{before}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            body.contains(&format!("href=\"/cong-khai/{before}/don-vi/{}\"", provinces[0])),
+            "{backend:?}: the public map links to public pages"
+        );
+        assert!(!body.contains("/dot-danh-gia/"), "{backend:?}: no staff links in public");
     }
 }

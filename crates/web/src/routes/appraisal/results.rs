@@ -8,6 +8,7 @@ use chiso_store::assessments::{PublishedGroup, PublishedUnit};
 
 // The index chart: horizontal bars drawn as inline SVG by the shared chart module.
 pub use crate::charts::{Bar, Chart};
+use crate::tile_map::{TileInput, TileMap};
 
 /// A unit's line of the ranking.
 pub struct ResultRow {
@@ -48,6 +49,8 @@ pub struct GroupView {
     pub areas: Vec<(String, String)>,
     pub rows: Vec<ResultRow>,
     pub chart: Chart,
+    /// A tile map of the country when the group's units are provinces.
+    pub map: Option<TileMap>,
     /// Units left out of the ranking at finalize: (code, name, note).
     pub excluded: Vec<(String, String, &'static str)>,
     /// The components' names with their maxima, in column order.
@@ -132,8 +135,46 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
     results
         .groups
         .iter()
-        .map(|group| group_view(lang, results.campaign_id, &bands, group))
+        .map(|group| {
+            let mut view = group_view(lang, results.campaign_id, &bands, group);
+            view.map = province_map(lang, results, &bands, group, |unit| {
+                format!("/dot-danh-gia/{}/ket-qua/don-vi/{unit}", results.campaign_id)
+            });
+            view
+        })
         .collect()
+}
+
+/// The tile map of a group of provinces (docs/method.md §6.7), coloured by classification;
+/// `None` for other groups, or when a code is no province of the campaign's year.
+pub(crate) fn province_map(
+    lang: Lang,
+    results: &PublishedResults,
+    bands: &Option<Bands>,
+    group: &PublishedGroup,
+    href: impl Fn(i64) -> String,
+) -> Option<TileMap> {
+    use chiso_domain::org::OrgKind;
+    if OrgKind::parse(&group.unit_group) != Some(OrgKind::Province) || group.units.is_empty() {
+        return None;
+    }
+    let inputs: Vec<TileInput> = group
+        .units
+        .iter()
+        .map(|u| TileInput {
+            code: u.unit_code.clone(),
+            name: u.unit_name.clone(),
+            value: Some(shown_index(u.index_hundredths)),
+            class: Some(band_of(bands, &u.classification)),
+            href: Some(href(u.unit_id)),
+        })
+        .collect();
+    let classes: Vec<String> = bands
+        .as_ref()
+        .map(|b| b.bands().iter().map(|b| b.label.clone()).collect())
+        .unwrap_or_default();
+    let caption = i18n::text(lang, "results.map_caption").to_string();
+    TileMap::new(lang, results.year, caption, &inputs, &classes, 2)
 }
 
 /// One group of the results: its ranking as rows and bars, its averages, its distribution by
@@ -177,6 +218,7 @@ fn group_view(
             .map(|u| result_row(lang, campaign_id, bands, u))
             .collect(),
         chart: Chart::horizontal(lang, bars, 2),
+        map: None,
         components: Vec::new(),
         averages: area_averages(lang, group),
         average_index: i18n::number(
