@@ -92,7 +92,10 @@ mod tests {
             assert_eq!(codes.len(), tiles.len(), "{era:?}: a code placed twice");
             let cells: HashSet<(u32, u32)> = tiles.iter().map(|t| (t.row, t.col)).collect();
             assert_eq!(cells.len(), tiles.len(), "{era:?}: two tiles in one square");
-            assert!(tiles.iter().all(|t| t.label.chars().count() <= 12), "{era:?}");
+            assert!(
+                tiles.iter().all(|t| t.label.chars().count() <= 12),
+                "{era:?}"
+            );
         }
     }
 

@@ -99,14 +99,18 @@ impl TileMap {
                     ),
                     value: value_text.unwrap_or_default(),
                     fill: class.map_or(NO_DATA_FILL, fill_of),
-                    ink: if class.is_some() { "#ffffff" } else { NO_DATA_INK },
+                    ink: if class.is_some() {
+                        "#ffffff"
+                    } else {
+                        NO_DATA_INK
+                    },
                     href: input.and_then(|i| i.href.clone()),
                 }
             })
             .collect();
-        let (rows, cols) = grid.iter().fold((0, 0), |(r, c), t| {
-            (r.max(t.row + 1), c.max(t.col + 1))
-        });
+        let (rows, cols) = grid
+            .iter()
+            .fold((0, 0), |(r, c), t| (r.max(t.row + 1), c.max(t.col + 1)));
         let mut legend: Vec<(&'static str, String)> = Vec::new();
         let mut alt = vec![caption.clone()];
         for (class, label) in classes.iter().enumerate() {

@@ -30,7 +30,21 @@ async fn published(
         .find(|g| g.unit_group == "department")
         .expect("the demo ranks departments")
         .framework_id;
-    published_group(db, year, ("department", framework), units, fraction, comment).await
+    published_group(
+        db,
+        year,
+        ("department", framework),
+        units,
+        fraction,
+        comment,
+    )
+    .await
+}
+
+thread_local! {
+    /// When set, [`published_group`] maps this leaf of the framework to the wave's index before
+    /// the sheets are filled, and refreshes the survey leaves before finalizing.
+    static SURVEY_MAP: std::cell::RefCell<Option<(&'static str, i64)>> = const { std::cell::RefCell::new(None) };
 }
 
 /// [`published`] for any group of units and framework.
@@ -69,6 +83,15 @@ async fn published_group(
     campaigns::transition(db, &system, campaign, CampaignState::Open, None)
         .await
         .unwrap();
+    if let Some(&(leaf, wave)) = SURVEY_MAP.with(|m| m.borrow().clone()).as_ref() {
+        let node = chiso_store::frameworks::load(db, framework)
+            .await
+            .unwrap()
+            .node_ids[leaf];
+        chiso_store::surveys::set_leaf_map(db, &system, campaign, node, wave, "index")
+            .await
+            .unwrap();
+    }
     sheets::ensure_sheets(db, &system, campaign).await.unwrap();
     let mut sheet_ids = Vec::new();
     for &unit in units {
@@ -102,6 +125,11 @@ async fn published_group(
     sheets::close_round(db, &secretariat, Role::Secretariat, campaign, 1, None)
         .await
         .unwrap();
+    if SURVEY_MAP.with(|m| m.borrow().is_some()) {
+        chiso_store::surveys::refresh_survey_leaves(db, &system, campaign)
+            .await
+            .unwrap();
+    }
     let decisions = Decisions {
         survey_waiver: Some("Đợt thử không khảo sát".into()),
         ..Decisions::default()
@@ -202,7 +230,11 @@ async fn a_group_of_provinces_is_drawn_on_the_tile_map_of_its_year() {
         let db = &db;
         let system = Actor::system("test");
         let mut provinces = Vec::new();
-        for (code, name) in [("46", "Thừa Thiên Huế"), ("44", "Quảng Bình"), ("01", "Hà Nội")] {
+        for (code, name) in [
+            ("46", "Thừa Thiên Huế"),
+            ("44", "Quảng Bình"),
+            ("01", "Hà Nội"),
+        ] {
             let fields = units::UnitFields {
                 code: code.into(),
                 name: name.into(),
@@ -221,39 +253,187 @@ async fn a_group_of_provinces_is_drawn_on_the_tile_map_of_its_year() {
             .find(|f| f.unit_kind == "province")
             .expect("the demo holds the provincial framework")
             .id;
-        let before = published_group(db, 2024, ("province", framework), &provinces, 0.9, None).await;
+        let before =
+            published_group(db, 2024, ("province", framework), &provinces, 0.9, None).await;
         let after = published_group(db, 2025, ("province", framework), &provinces, 0.9, None).await;
 
         app.login("thuongtruc").await;
-        let (status, body) = app.get_text(&format!("/dot-danh-gia/{before}/ket-qua")).await;
+        let (status, body) = app
+            .get_text(&format!("/dot-danh-gia/{before}/ket-qua"))
+            .await;
         assert_eq!(status, 200, "{backend:?}: {body}");
         let map = &body[body.find("class=\"tile-map\"").expect("a tile map")..];
         let map = &map[..map.find("</svg>").unwrap()];
-        assert_eq!(map.matches("<rect").count(), 63, "{backend:?}: 63 provinces in 2024");
+        assert_eq!(
+            map.matches("<rect").count(),
+            63,
+            "{backend:?}: 63 provinces in 2024"
+        );
         assert!(map.contains(">TT Huế<"), "{backend:?}");
         assert!(
-            map.contains(&format!("href=\"/dot-danh-gia/{before}/ket-qua/don-vi/{}\"", provinces[0])),
+            map.contains(&format!(
+                "href=\"/dot-danh-gia/{before}/ket-qua/don-vi/{}\"",
+                provinces[0]
+            )),
             "{backend:?}"
         );
         assert!(map.contains("Quảng Trị: không có số liệu"), "{backend:?}");
-        assert!(body.contains("63 tỉnh, thành phố trước ngày 01/7/2025"), "{backend:?}");
-        let (status, body) = app.get_text(&format!("/dot-danh-gia/{after}/ket-qua")).await;
+        assert!(
+            body.contains("63 tỉnh, thành phố trước ngày 01/7/2025"),
+            "{backend:?}"
+        );
+        let (status, body) = app
+            .get_text(&format!("/dot-danh-gia/{after}/ket-qua"))
+            .await;
         assert_eq!(status, 200, "{backend:?}");
         let map = &body[body.find("class=\"tile-map\"").expect("a tile map")..];
         let map = &map[..map.find("</svg>").unwrap()];
-        assert_eq!(map.matches("<rect").count(), 34, "{backend:?}: 34 provinces from 2025");
+        assert_eq!(
+            map.matches("<rect").count(),
+            34,
+            "{backend:?}: 34 provinces from 2025"
+        );
         // Departments are no provinces: no map on their results.
         let demo_departments = published(db, 2003, &[unit_id(db, "S06").await], 1.0, None).await;
-        let (_, body) = app.get_text(&format!("/dot-danh-gia/{demo_departments}/ket-qua")).await;
+        let (_, body) = app
+            .get_text(&format!("/dot-danh-gia/{demo_departments}/ket-qua"))
+            .await;
         assert!(!body.contains("tile-map"), "{backend:?}");
 
         app.logout().await;
         let (status, body) = app.get_text(&format!("/cong-khai/{before}")).await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(
-            body.contains(&format!("href=\"/cong-khai/{before}/don-vi/{}\"", provinces[0])),
+            body.contains(&format!(
+                "href=\"/cong-khai/{before}/don-vi/{}\"",
+                provinces[0]
+            )),
             "{backend:?}: the public map links to public pages"
         );
-        assert!(!body.contains("/dot-danh-gia/"), "{backend:?}: no staff links in public");
+        assert!(
+            !body.contains("/dot-danh-gia/"),
+            "{backend:?}: no staff links in public"
+        );
+    }
+}
+
+/// An open SIPAS wave over `units`, each with 40 responses, three in four satisfied (a
+/// different mix per unit), so every factor has an interval.
+async fn sipas_wave(db: &Db, units: &[i64]) -> chiso_store::surveys::WaveRow {
+    use chiso_store::surveys::{self, Channel, Identity, Response};
+    let system = Actor::system("test");
+    let questionnaire = surveys::register_bundled(db, &system, "sipas-2017")
+        .await
+        .unwrap();
+    let items = surveys::get_questionnaire(db, questionnaire)
+        .await
+        .unwrap()
+        .questionnaire()
+        .unwrap()
+        .items
+        .len();
+    let fields = surveys::WaveFields::new(questionnaire, "Khảo sát SIPAS thử", 2004);
+    let wave = surveys::create_wave(db, &system, &fields).await.unwrap();
+    let declared: Vec<(i64, Option<i64>)> = units.iter().map(|&u| (u, None)).collect();
+    surveys::set_units(db, &system, wave, &declared)
+        .await
+        .unwrap();
+    surveys::open_wave(db, &system, wave).await.unwrap();
+    for (n, &unit) in units.iter().enumerate() {
+        for i in 0..40 {
+            let answers: Vec<u8> = (0..items)
+                .map(|item| [5, 4, 4, 2][(i + item + n) % 4])
+                .collect();
+            surveys::submit(
+                db,
+                wave,
+                unit,
+                &Response::new(Channel::Paper, answers),
+                Identity::Respondent(None),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        }
+    }
+    surveys::get_wave(db, wave).await.unwrap()
+}
+
+/// The survey figures behind a unit's results and the leadership dashboard: the SIPAS wave that
+/// scores the campaign's SIPAS leaf, with the index and each factor's 95 % interval, for the
+/// unit (its page) and for the group (the dashboard); a unit's editor sees another unit's
+/// figures only once the wave's results are published. docs/method.md §3.6, §3.8.
+#[tokio::test(flavor = "current_thread")]
+async fn a_units_page_and_the_dashboard_show_the_survey_behind_the_results() {
+    use chiso_store::surveys;
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let db = app.db.clone();
+        let db = &db;
+        let units = [unit_id(db, "S03").await, unit_id(db, "S06").await];
+        let wave = sipas_wave(db, &units).await;
+        SURVEY_MAP.with(|m| *m.borrow_mut() = Some(("8.1", wave.id)));
+        let campaign = published(db, 2004, &units, 0.9, None).await;
+        SURVEY_MAP.with(|m| *m.borrow_mut() = None);
+        let expected = |result: &chiso_survey::SurveyResult| {
+            format!("{:.2}", result.index.expect("responses")).replace('.', ",")
+        };
+        let own = surveys::result(db, wave.id, &units[1..], None)
+            .await
+            .unwrap();
+        let group = surveys::result(db, wave.id, &units, None).await.unwrap();
+        assert!(own.responses > 0 && own.factors.iter().all(|f| f.ci95.is_some()));
+
+        app.login("thuongtruc").await;
+        let path = format!("/dot-danh-gia/{campaign}/ket-qua/don-vi/{}", units[1]);
+        let (status, body) = app.get_text(&path).await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        let section = &body[body.find("id=\"surveys\"").expect("the survey section")..];
+        assert!(section.contains(&wave.title), "{backend:?}");
+        assert!(
+            section.contains(&format!("class=\"big survey-index\">{}<", expected(&own))),
+            "{backend:?}: the unit's own index"
+        );
+        assert!(section.contains("Khoảng tin cậy 95 %"), "{backend:?}");
+        // Five factors, each a bar with its interval whisker.
+        let chart = &section[..section.find("</svg>").unwrap()];
+        assert_eq!(
+            chart.matches("class=\"whisker\"><title>").count(),
+            5,
+            "{backend:?}"
+        );
+        app.logout().await;
+
+        app.login("xemketqua").await;
+        let (status, body) = app
+            .get_text(&format!("/dot-danh-gia/{campaign}/tong-quan"))
+            .await;
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert!(
+            body.contains(&format!("class=\"big survey-index\">{}<", expected(&group))),
+            "{backend:?}: the group's index on the dashboard"
+        );
+        app.logout().await;
+
+        // The justice department's editor: its own figures, not another unit's while the
+        // wave's results are not published.
+        app.login("nhaplieu").await;
+        let (status, body) = app.get_text(&path).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            !body.contains("id=\"surveys\""),
+            "{backend:?}: another unit's survey"
+        );
+        let (status, body) = app
+            .get_text(&format!(
+                "/dot-danh-gia/{campaign}/ket-qua/don-vi/{}",
+                units[0]
+            ))
+            .await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(
+            body.contains("id=\"surveys\""),
+            "{backend:?}: its own survey"
+        );
     }
 }

@@ -19,6 +19,7 @@ use chiso_store::campaigns::{self, CampaignRow};
 
 pub mod compare;
 pub mod ranking;
+pub mod surveys;
 
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};

@@ -138,7 +138,10 @@ pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupVi
         .map(|group| {
             let mut view = group_view(lang, results.campaign_id, &bands, group);
             view.map = province_map(lang, results, &bands, group, |unit| {
-                format!("/dot-danh-gia/{}/ket-qua/don-vi/{unit}", results.campaign_id)
+                format!(
+                    "/dot-danh-gia/{}/ket-qua/don-vi/{unit}",
+                    results.campaign_id
+                )
             });
             view
         })

@@ -9,6 +9,7 @@ use chiso_domain::campaign::CampaignState;
 use chiso_store::assessments::PublishedGroup;
 use chiso_store::campaigns;
 
+use super::survey_panel::SurveyPanel;
 use super::*;
 use crate::app::results::ranking::{self, GroupExtras};
 use crate::error::AppError;
@@ -39,6 +40,8 @@ pub struct GroupPanel {
     pub risers: Vec<UnitMention>,
     pub fallers: Vec<UnitMention>,
     pub weakest: Vec<AreaMention>,
+    /// The survey waves scoring the group, over its units.
+    pub surveys: Vec<SurveyPanel>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -81,7 +84,26 @@ pub async fn page(
         .iter()
         .filter(|g| !g.units.is_empty())
         .map(|g| panel(lang, id, g, extras.get(&g.unit_group), &bands))
+        .collect::<Vec<GroupPanel>>();
+    let mut groups = groups;
+    // Each group's survey indices: the waves that score its survey criteria, over its units.
+    for (panel, group) in groups
+        .iter_mut()
+        .zip(results.groups.iter().filter(|g| !g.units.is_empty()))
+    {
+        let units: Vec<i64> = group.units.iter().map(|u| u.unit_id).collect();
+        panel.surveys = crate::app::results::surveys::figures(
+            &state,
+            &principal,
+            id,
+            Some(group.framework_id),
+            &units,
+        )
+        .await?
+        .iter()
+        .map(|f| SurveyPanel::new(lang, f))
         .collect();
+    }
     let mut page = Page::new(&context, "results.dashboard_title");
     page.title = format!("{} – {}", page.title, campaign.title);
     Ok(DashboardPage {
@@ -169,6 +191,7 @@ fn panel(
         risers,
         fallers,
         weakest: weakest_areas(lang, group),
+        surveys: Vec::new(),
     }
 }
 

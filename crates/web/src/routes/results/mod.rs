@@ -24,6 +24,7 @@ use crate::views::Page;
 
 mod compare;
 mod dashboard;
+mod survey_panel;
 mod target;
 mod unit;
 

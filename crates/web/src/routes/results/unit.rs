@@ -74,6 +74,8 @@ pub struct UnitPage {
     fallen_since: Option<String>,
     fallen: Vec<FallenLine>,
     trend: Vec<TrendPoint>,
+    /// The unit's figures in each survey wave that scores the campaign.
+    surveys: Vec<super::survey_panel::SurveyPanel>,
     /// The trend as a line chart, from two campaigns on.
     trend_chart: Option<TrendChart>,
     sheet_href: Option<String>,
@@ -101,6 +103,17 @@ pub async fn page(
         None => HashMap::new(),
     };
     let fallen = s.fallen_since(&state).await?;
+    let surveys = crate::app::results::surveys::figures(
+        &state,
+        &principal,
+        campaign_id,
+        Some(s.group.framework_id),
+        &[unit_id],
+    )
+    .await?
+    .iter()
+    .map(|f| super::survey_panel::SurveyPanel::new(lang, f))
+    .collect();
     let mut page = Page::new(&context, "results.unit_title");
     let top = standing(lang, s);
     page.title = format!("{} – {}", top.unit_name, s.campaign.title);
@@ -113,6 +126,7 @@ pub async fn page(
             .map(|f| fallen_lines(lang, s, &f))
             .unwrap_or_default(),
         trend,
+        surveys,
         trend_chart,
         sheet_href,
         target_href: target_path(campaign_id, unit_id),
