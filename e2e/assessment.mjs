@@ -4,7 +4,7 @@
 // secretariat's checklist blocks the finalize until every unit that never submitted has a
 // decision with its reason, then publishes; the unit sees its rank and classification and the
 // viewer sees the ranking. Screenshots at every stage.
-import { run, newPage, login, logout, shot, check } from './lib.mjs';
+import { run, newPage, login, overflow, logout, shot, check } from './lib.mjs';
 
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
 
@@ -252,7 +252,10 @@ await run(async (browser, base) => {
   check((await page.locator('#area-table tbody tr').count()) > 0, 'the unit page lists the areas');
   check((await page.locator('.area-profile svg').count()) > 0, 'the area profile is drawn');
   await shot(page, 'results-1-unit');
+  check((await page.locator('#trend-table tbody tr').count()) > 0, 'the unit page shows the trend');
   await phone.goto(page.url());
+  check((await phone.locator('.area-profile svg').count()) > 0, 'the area profile on the phone');
+  check((await overflow(phone)) <= 1, 'the unit page fits the phone');
   await shot(phone, 'results-1-unit-phone');
   await Promise.all([page.waitForLoadState('load'), page.click('#what-it-takes')]);
   await page.fill('input[name=hang]', '1');
@@ -271,5 +274,21 @@ await run(async (browser, base) => {
   await visitor.goto(`${base}/cong-khai`);
   await Promise.all([visitor.waitForLoadState('load'), visitor.locator('#public-campaigns a').first().click()]);
   check((await visitor.locator('table.ranking').count()) > 0, 'the public page shows the ranking');
+  check((await visitor.locator('svg.bars').count()) > 0, 'the public page draws the ranking');
+  check((await overflow(visitor)) <= 1, 'the public page fits the phone');
   await shot(visitor, 'results-4-public-phone');
+  const publicUrl = visitor.url();
+  // The public unit page, from the ranking, on the phone and on a desktop, with no staff link.
+  await Promise.all([visitor.waitForLoadState('load'), visitor.locator('table.ranking a', { hasText: 'Sở Tư pháp' }).first().click()]);
+  check(visitor.url().includes('/cong-khai/'), 'the public ranking links to public unit pages');
+  check((await visitor.locator('svg').count()) > 0, 'the public unit page draws its areas');
+  check((await overflow(visitor)) <= 1, 'the public unit page fits the phone');
+  check((await visitor.locator('a[href^="/dot-danh-gia"]').count()) === 0, 'no staff link in public');
+  await shot(visitor, 'results-5-public-unit-phone');
+  const desk = await newPage(browser);
+  await desk.goto(publicUrl);
+  check((await desk.locator('table.ranking tbody tr').count()) > 0, 'the public ranking on a desktop');
+  await shot(desk, 'results-6-public-desktop');
+  await desk.goto(visitor.url());
+  await shot(desk, 'results-7-public-unit-desktop');
 });

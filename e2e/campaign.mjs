@@ -1,6 +1,6 @@
 // Setting up a campaign: the secretariat logs in, creates a campaign with the sample department
 // framework, chooses participating units and opens it; screenshots on a desktop and a phone.
-import { run, newPage, login, shot, check } from './lib.mjs';
+import { run, newPage, overflow, login, shot, check } from './lib.mjs';
 
 await run(async (browser, base) => {
   const page = await newPage(browser);
@@ -53,7 +53,7 @@ await run(async (browser, base) => {
   await login(phone, base, 'thuongtruc');
   await phone.goto(campaignUrl);
   check((await phone.getAttribute('#campaign-state', 'data-state')) === 'open', 'open on the phone too');
-  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  check(overflow <= 1, `the page fits the phone's width (overflow ${overflow}px)`);
+  const wider = await overflow(phone);
+  check(wider <= 1, `the page fits the phone's width (overflow ${wider}px)`);
   await shot(phone, 'campaign-open-phone');
 });

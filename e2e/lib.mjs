@@ -49,6 +49,11 @@ export async function shot(page, name) {
   console.log(`screenshot: ${path}`);
 }
 
+/** How many pixels the page is wider than the screen (0 when nothing scrolls sideways). */
+export async function overflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
 export function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
 }

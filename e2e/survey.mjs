@@ -3,7 +3,7 @@
 // for it; a citizen on a phone opens a token link, sees the service named, answers every
 // question, sends and sees the thank-you page; the link then says it was answered; back on the
 // staff screens the wave and the service count the response.
-import { run, newPage, login, shot, check } from './lib.mjs';
+import { run, newPage, overflow, login, shot, check } from './lib.mjs';
 
 await run(async (browser, base) => {
   const staff = await newPage(browser);
@@ -53,8 +53,8 @@ await run(async (browser, base) => {
   const items = await phone.$$eval('fieldset.survey-item input[type=radio][required]',
     (rs) => rs.map((r) => r.name));
   check(items.length === 23, `23 questions on the form (${items.length})`);
-  const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  check(overflow <= 1, `the form fits the phone's width (overflow ${overflow}px)`);
+  const wider = await overflow(phone);
+  check(wider <= 1, `the form fits the phone's width (overflow ${wider}px)`);
   check((await phone.textContent('#survey-service')).includes('lý lịch tư pháp'), 'the form names the service');
   await shot(phone, 'survey-form-phone');
 
