@@ -1,7 +1,10 @@
 //! Demo data for a first start: a sample province with 20 departments (in the 2025 structure of
 //! provincial departments, docs/method.md §6.3) and 30 communes, the
-//! bundled frameworks, a campaign in progress, and one account per role. Loaded only into an
+//! bundled frameworks, a campaign in progress (and, with the sheets filled, last year's
+//! campaign published: `published.rs`), and one account per role. Loaded only into an
 //! empty database, and only when the configuration asks for it.
+
+mod published;
 
 use chiso_domain::access::Role;
 use chiso_domain::campaign::CampaignState;
@@ -107,6 +110,16 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
     let justice = departments[2];
     seed_accounts(db, &actor, hash, justice).await?;
     if fill_sheets {
+        let last_year = today.year() as i64 - 1;
+        published::seed_published(
+            db,
+            &actor,
+            last_year,
+            &framework_ids,
+            &departments,
+            &communes,
+        )
+        .await?;
         seed_sheets(db, &actor, campaign, justice).await?;
         seed_survey(db, &actor, campaign, today.year() as i64, &departments).await?;
     }
@@ -404,8 +417,7 @@ async fn seed_services(
 
 /// Fills the sheets of the demo campaign so the dashboards have something to show: every
 /// participating unit but `left_blank` (the demo accounts' own unit, whose editor starts from
-/// an empty sheet) self-assesses every leaf; one unit in three submits. Points are a
-/// deterministic function of the unit and the leaf, and always valid for the leaf's rule.
+/// an empty sheet) self-assesses every leaf; one unit in three submits.
 async fn seed_sheets(
     db: &Db,
     actor: &Actor,
@@ -420,38 +432,12 @@ async fn seed_sheets(
         .enumerate()
         .filter(|(_, s)| s.unit_id != left_blank)
     {
-        let stored = frameworks::load(db, sheet.framework_id).await?;
-        let framework = &stored.framework;
-        // A unit's strength: some units do well on most leaves, others less so.
-        let strength = 65 + (index * 37 % 35) as u64;
-        for (position, &leaf) in framework.leaves().iter().enumerate() {
-            let node = framework.node(leaf);
-            if node.method != Method::SelfAssessed {
-                continue;
-            }
-            let draw = (index as u64 * 7919 + position as u64 * 104_729) % 100;
-            let full = draw < strength;
-            let points = demo_points(node, full, draw);
-            let explanation = (node.evidence_required && draw.is_multiple_of(3)).then(|| {
-                "Đã ban hành kế hoạch; văn bản đang trình ký, sẽ bổ sung tài liệu kiểm chứng."
-                    .to_string()
-            });
-            assessments::save_self_assessment(
-                db,
-                actor,
-                Role::UnitEditor,
-                sheet.id,
-                today,
-                &assessments::SelfEntry {
-                    node_id: stored.node_ids[&node.code],
-                    points: Some(points),
-                    input: None,
-                    explanation,
-                    expected_version: None,
-                },
-            )
-            .await?;
-        }
+        let fill = Fill {
+            strength: 65 + (index * 37 % 35) as u64,
+            seed: index as u64,
+            explain_all: false,
+        };
+        fill_sheet(db, actor, sheet, today, &fill).await?;
         if index.is_multiple_of(3) {
             let current = assessments::get_sheet(db, sheet.id).await?;
             // A sheet lacking evidence without explanation stays a draft: that is demo data too.
@@ -465,6 +451,63 @@ async fn seed_sheets(
             )
             .await;
         }
+    }
+    Ok(())
+}
+
+/// How a demo unit fills its sheet.
+struct Fill {
+    /// The share (%) of leaves at full marks: some units do well on most leaves, others less so.
+    strength: u64,
+    /// Varies the leaves that fall short from one unit (and one year) to another.
+    seed: u64,
+    /// Every leaf needing evidence carries an explanation (else one in three does).
+    explain_all: bool,
+}
+
+/// Self-assesses every self-assessed leaf of a sheet on `today`. Points are a deterministic
+/// function of the fill and the leaf, and always valid for the leaf's rule.
+async fn fill_sheet(
+    db: &Db,
+    actor: &Actor,
+    sheet: &assessments::SheetRow,
+    today: chrono::NaiveDate,
+    fill: &Fill,
+) -> Result<(), StoreError> {
+    let stored = frameworks::load(db, sheet.framework_id).await?;
+    let framework = &stored.framework;
+    for (position, &leaf) in framework.leaves().iter().enumerate() {
+        let node = framework.node(leaf);
+        let draw = (fill.seed * 7919 + position as u64 * 104_729) % 100;
+        let points = match node.method {
+            Method::SelfAssessed => Some(demo_points(node, draw < fill.strength, draw)),
+            // A bonus or penalty item is not claimed, but one needing evidence still takes a
+            // word of explanation before the sheet can go.
+            _ if fill.explain_all && node.method.is_outside_tree() && node.evidence_required => {
+                None
+            }
+            _ => continue,
+        };
+        let explanation = (node.evidence_required && (fill.explain_all || draw.is_multiple_of(3)))
+            .then(|| {
+                "Đã ban hành kế hoạch; văn bản đang trình ký, sẽ bổ sung tài liệu kiểm chứng."
+                    .to_string()
+            });
+        assessments::save_self_assessment(
+            db,
+            actor,
+            Role::UnitEditor,
+            sheet.id,
+            today,
+            &assessments::SelfEntry {
+                node_id: stored.node_ids[&node.code],
+                points,
+                input: None,
+                explanation,
+                expected_version: None,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Load test of the public results pages (no login): C concurrent anonymous readers (200) for
+# D seconds (10) each on the list of published campaigns, a campaign's ranking and a unit's
+# page, against a release `chiso serve` with the demo data (last year's campaign is published)
+# on loopback only. The baseline of the same run is `/healthz` under the same load. Reports
+# throughput, p50/p90/p99 latency and errors per page (wrk --latency).
+#
+#   bench/public-load.sh                     # SQLite
+#   DB=postgres bench/public-load.sh         # a fresh database on $PG (127.0.0.1:5432)
+#   BIN=path/to/chiso bench/public-load.sh   # a binary already built
+#
+# Needs wrk (Debian package), sqlite3 (and psql for PostgreSQL). Not part of `cargo test`.
+# Bounded: 4 pages × D seconds. Work files go to bench/out (gitignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+C=${C:-200}
+D=${D:-10}
+THREADS=${THREADS:-2}
+DB=${DB:-sqlite}
+PG=${PG:-postgres://postgres@127.0.0.1:5432}
+
+command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
+mkdir -p bench/out
+if [ -z "${BIN:-}" ]; then
+  echo "== building chiso (release)" >&2
+  cargo build --release -p chiso --quiet
+  BIN=target/release/chiso
+fi
+
+work="$PWD/$(mktemp -d bench/out/public.XXXXXX)"
+SERVER=
+cleanup() {
+  if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  if [ "$DB" = postgres ] && [ -n "${PGNAME:-}" ]; then psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $PGNAME" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ "$DB" = postgres ]; then
+  PGNAME="chiso_bench_$$"
+  psql -q "$PG/postgres" -c "CREATE DATABASE $PGNAME" >/dev/null
+  URL="$PG/$PGNAME"
+  query() { psql -qAt "$URL" -c "$1"; }
+else
+  URL="sqlite://$work/chiso.db"
+  query() { sqlite3 "$work/chiso.db" "$1"; }
+fi
+
+RUST_LOG=warn CHISO_DATA_DIR="$work/data" "$BIN" serve --bind 127.0.0.1:0 --database-url "$URL" \
+  >"$work/server.log" 2>&1 &
+SERVER=$!
+base=
+for _ in $(seq 1 1200); do
+  base=$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1 || true)
+  [ -n "$base" ] && break
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "the server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+
+campaign=$(query "SELECT id FROM campaigns WHERE state = 'published' ORDER BY id LIMIT 1")
+[ -n "$campaign" ] || { echo "no published campaign in the demo data" >&2; exit 1; }
+unit=$(query "SELECT unit_id FROM campaign_units WHERE campaign_id = $campaign ORDER BY unit_id LIMIT 1")
+
+pages=("/healthz" "/cong-khai" "/cong-khai/$campaign" "/cong-khai/$campaign/don-vi/$unit")
+for page in "${pages[@]}"; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' "$base$page")
+  [ "$status" = 200 ] || { echo "$page answers $status before the load" >&2; exit 1; }
+done
+
+# wrk's latency line ("99%  12.34ms") in milliseconds.
+ms() {
+  awk -v p="$1" '$1 == p {
+    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
+    if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; else if (unit == "m") v *= 60000;
+    printf "%.1f", v }'
+}
+
+echo "backend: $DB, $C connections, ${D} s per page, $THREADS wrk threads, $(nproc) cores"
+echo
+echo "| Page | req/s | p50 ms | p90 ms | p99 ms | errors (non-2xx, socket) |"
+echo "|---|---|---|---|---|---|"
+for page in "${pages[@]}"; do
+  out=$(wrk -t"$THREADS" -c"$C" -d"${D}s" --timeout 5s --latency "$base$page")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  socket=$(echo "$out" | awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}')
+  printf '| `%s` | %s | %s | %s | %s | %s, %s |\n' "$page" "$rps" \
+    "$(echo "$out" | ms 50%)" "$(echo "$out" | ms 90%)" "$(echo "$out" | ms 99%)" \
+    "${non2xx:-0}" "${socket:-0}"
+done
