@@ -29,34 +29,10 @@ if [ -z "${BIN:-}" ]; then
 fi
 
 work="$PWD/$(mktemp -d bench/out/public.XXXXXX)"
-SERVER=
-cleanup() {
-  if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
-  if [ "$DB" = postgres ] && [ -n "${PGNAME:-}" ]; then psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $PGNAME" >/dev/null 2>&1 || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ "$DB" = postgres ]; then
-  PGNAME="chiso_bench_$$"
-  psql -q "$PG/postgres" -c "CREATE DATABASE $PGNAME" >/dev/null
-  URL="$PG/$PGNAME"
-  query() { psql -qAt "$URL" -c "$1"; }
-else
-  URL="sqlite://$work/chiso.db"
-  query() { sqlite3 "$work/chiso.db" "$1"; }
-fi
-
-RUST_LOG=warn CHISO_DATA_DIR="$work/data" "$BIN" serve --bind 127.0.0.1:0 --database-url "$URL" \
-  >"$work/server.log" 2>&1 &
-SERVER=$!
-base=
-for _ in $(seq 1 1200); do
-  base=$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1 || true)
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "the server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+bench_database
+bench_serve
 
 campaign=$(query "SELECT id FROM campaigns WHERE state = 'published' ORDER BY id LIMIT 1")
 [ -n "$campaign" ] || { echo "no published campaign in the demo data" >&2; exit 1; }

@@ -14,6 +14,7 @@ pub mod framework;
 pub mod leaf_change;
 pub mod notice;
 pub mod org;
+pub mod plan;
 pub mod points;
 pub mod ranking;
 pub mod rule;

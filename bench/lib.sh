@@ -1,0 +1,40 @@
+# Shared pieces of the HTTP benchmarks (sourced, not run): a fresh database on the chosen
+# backend and a `chiso serve` on loopback with the demo data, stopped and removed on exit.
+#
+# After `bench_database` the caller has URL and `query SQL`; after `bench_serve`, `base`.
+# Uses DB (sqlite|postgres), PG, BIN and the work folder `work`.
+
+bench_cleanup() {
+  if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  if [ "$DB" = postgres ] && [ -n "${PGNAME:-}" ]; then psql -q "$PG/postgres" -c "DROP DATABASE IF EXISTS $PGNAME" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+
+# A fresh database: URL, and `query` to read it.
+bench_database() {
+  SERVER=
+  trap bench_cleanup EXIT
+  if [ "$DB" = postgres ]; then
+    PGNAME="chiso_bench_$$"
+    psql -q "$PG/postgres" -c "CREATE DATABASE $PGNAME" >/dev/null
+    URL="$PG/$PGNAME"
+    query() { psql -qAt "$URL" -c "$1"; }
+  else
+    URL="sqlite://$work/chiso.db"
+    query() { sqlite3 "$work/chiso.db" "$1"; }
+  fi
+}
+
+# `chiso serve` on 127.0.0.1 with the demo data: SERVER (its pid) and base (its address).
+bench_serve() {
+  RUST_LOG=warn CHISO_DATA_DIR="$work/data" "$BIN" serve --bind 127.0.0.1:0 --database-url "$URL" \
+    >"$work/server.log" 2>&1 &
+  SERVER=$!
+  base=
+  for _ in $(seq 1 1200); do
+    base=$(grep -o 'http://[0-9.:]*' "$work/server.log" | head -1 || true)
+    [ -n "$base" ] && break
+    sleep 0.1
+  done
+  [ -n "$base" ] || { echo "the server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+}
