@@ -46,6 +46,9 @@ pub enum StoreError {
     /// A survey rule refused the change (`surveys::SurveyRefusal`).
     #[error(transparent)]
     Survey(#[from] crate::surveys::SurveyRefusal),
+    /// An improvement plan's rule refused the change (`chiso_domain::plan`).
+    #[error(transparent)]
+    Plan(#[from] chiso_domain::plan::PlanRefusal),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A database URL of no supported backend (`sqlite:` or `postgres://`).

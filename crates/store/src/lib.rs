@@ -10,6 +10,7 @@ pub mod error;
 pub mod evidence;
 pub mod frameworks;
 pub mod notifications;
+pub mod plans;
 pub mod setup;
 pub mod sheet_queries;
 pub mod surveys;

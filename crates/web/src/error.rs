@@ -53,6 +53,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(message) => AppError::Conflict(message),
             StoreError::Wave(refused) => AppError::refused(refused),
             StoreError::Survey(refused) => AppError::refused(refused),
+            StoreError::Plan(refused) => AppError::refused(refused),
             StoreError::Rule(rule) => AppError::refused(rule),
             StoreError::Meanwhile(changed) => AppError::refused(changed),
             StoreError::Upload(upload) => AppError::refused(upload),

@@ -4,6 +4,7 @@ mod appraisal_queries;
 mod assessments;
 mod microdata;
 mod notifications;
+mod plans;
 mod sheet_queries;
 mod store;
 mod surveys;

@@ -60,6 +60,7 @@ impl Describe for Worded {
 
 pub mod audit;
 pub mod notice;
+pub mod plan;
 /// A store error's refusal text when it is a refusal (a rule, a change someone made first, an
 /// upload's checks, a constraint of the database), for pages that show it beside their own
 /// content; `None` for faults, which stay errors.
@@ -85,6 +86,7 @@ pub fn store_refusal_with_status(
         StoreError::Setup(refusal) => said(refusal),
         StoreError::Wave(refusal) => said(refusal),
         StoreError::Survey(refusal) => said(refusal),
+        StoreError::Plan(refusal) => said(refusal),
         // A constraint's name is for the log; the person is told someone changed the data.
         StoreError::Conflict(constraint) => {
             tracing::info!(%constraint, "conflict");
