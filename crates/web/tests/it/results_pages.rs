@@ -83,7 +83,7 @@ async fn published_group(
     campaigns::transition(db, &system, campaign, CampaignState::Open, None)
         .await
         .unwrap();
-    if let Some(&(leaf, wave)) = SURVEY_MAP.with(|m| m.borrow().clone()).as_ref() {
+    if let Some((leaf, wave)) = SURVEY_MAP.with(|m| *m.borrow()) {
         let node = chiso_store::frameworks::load(db, framework)
             .await
             .unwrap()
