@@ -13,7 +13,7 @@ pub mod sheet;
 pub mod table;
 pub mod template;
 pub mod text;
-pub mod workbook;
 pub mod units_io;
+pub mod workbook;
 
 pub use error::{FieldProblem, InputError, InputErrors, Problem};

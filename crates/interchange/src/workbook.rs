@@ -17,6 +17,12 @@ pub const TWO_DECIMALS: &str = "0.00";
 /// The number format of counts, ranks and row numbers.
 pub const INTEGER: &str = "0";
 
+/// A signed change with two decimals (the minus sign is the locale's).
+pub const SIGNED_DECIMALS: &str = "+0.00;-0.00;0.00";
+
+/// A signed change of places.
+pub const SIGNED_INTEGER: &str = "+0;-0;0";
+
 /// A4 in the paper codes of the .xlsx format.
 const A4: u8 = 9;
 
@@ -38,6 +44,10 @@ pub struct Styles {
     pub integer: Format,
     /// Points and indices: `0.00`.
     pub decimal: Format,
+    /// A change of points or index, signed: `+0.00`, `-0.00`.
+    pub change: Format,
+    /// A change of places, signed: `+2`, `-1`.
+    pub places: Format,
     /// A subtotal row's label (bold).
     pub total_text: Format,
     /// A subtotal row's points (bold, `0.00`).
@@ -85,6 +95,11 @@ impl Styles {
                 .set_num_format(INTEGER)
                 .set_align(FormatAlign::Center),
             decimal: cell.clone().set_num_format(TWO_DECIMALS),
+            change: cell.clone().set_num_format(SIGNED_DECIMALS),
+            places: cell
+                .clone()
+                .set_num_format(SIGNED_INTEGER)
+                .set_align(FormatAlign::Center),
             total_text: cell.clone().set_bold().set_text_wrap(),
             total_decimal: cell.set_bold().set_num_format(TWO_DECIMALS),
             note: Format::new().set_italic(),
@@ -152,7 +167,14 @@ pub fn title_block(
     let last = columns.max(1) - 1;
     let mut row = 0;
     if !authority.is_empty() {
-        merged(sheet, row, 0, last, &authority.to_uppercase(), &styles.authority)?;
+        merged(
+            sheet,
+            row,
+            0,
+            last,
+            &authority.to_uppercase(),
+            &styles.authority,
+        )?;
         row += 1;
     }
     merged(sheet, row, 0, last, title, &styles.title)?;
@@ -177,12 +199,21 @@ pub fn header(
     for (c, column) in columns.iter().enumerate() {
         sheet.set_column_width(c as u16, column.width)?;
     }
+    // Wrapped headers get the height of their longest title: a file opens with its row
+    // heights as written, and a long area name would otherwise show as its first word.
+    let lines = columns
+        .iter()
+        .map(|c| (c.title.chars().count() as f64 / (c.width - 1.0).max(1.0)).ceil())
+        .fold(1.0, f64::max);
+    let height = (lines * 15.0).min(150.0);
     if columns.iter().all(|c| c.group.is_none()) {
+        sheet.set_row_height(row, height)?;
         for (c, column) in columns.iter().enumerate() {
             sheet.write_string_with_format(row, c as u16, &column.title, &styles.header)?;
         }
         return Ok(row + 1);
     }
+    sheet.set_row_height(row + 1, height)?;
     let mut c = 0;
     while c < columns.len() {
         match &columns[c].group {
@@ -202,14 +233,7 @@ pub fn header(
                     .iter()
                     .position(|other| other.group.as_ref() != Some(group))
                     .map_or(columns.len(), |n| c + n);
-                merged(
-                    sheet,
-                    row,
-                    c as u16,
-                    end as u16 - 1,
-                    group,
-                    &styles.header,
-                )?;
+                merged(sheet, row, c as u16, end as u16 - 1, group, &styles.header)?;
                 for (k, column) in columns[c..end].iter().enumerate() {
                     sheet.write_string_with_format(
                         row + 1,
@@ -338,7 +362,10 @@ mod tests {
         let sheet = book.add_worksheet();
         let next = header(sheet, &styles, 0, &[Column::new("Mã", 8.0)]).unwrap();
         assert_eq!(next, 1);
-        assert_eq!(sheet_name("Xếp hạng: Sở/ngành [2026]"), "Xếp hạng Sởngành 2026");
+        assert_eq!(
+            sheet_name("Xếp hạng: Sở/ngành [2026]"),
+            "Xếp hạng Sởngành 2026"
+        );
         assert_eq!(sheet_name("///"), "Sheet");
         assert_eq!(sheet_name(&"a".repeat(40)).chars().count(), 31);
     }

@@ -22,6 +22,7 @@ pub mod routes;
 pub mod scheduler;
 pub mod state;
 pub mod views;
+pub mod workbooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
