@@ -435,7 +435,8 @@ fn csv_table_and_xlsx_outputs() {
         units.get_value((1, 0)),
         Some(&calamine::Data::String("44".into()))
     );
-    let index = match units.get_value((1, 2)) {
+    // Code, name (empty: the command knows no names), responses, then the index.
+    let index = match units.get_value((1, 3)) {
         Some(calamine::Data::Float(v)) => *v,
         other => panic!("index cell: {other:?}"),
     };
