@@ -201,11 +201,12 @@ pub fn header(
     }
     // Wrapped headers get the height of their longest title: a file opens with its row
     // heights as written, and a long area name would otherwise show as its first word.
-    let lines = columns
+    let most = columns
         .iter()
-        .map(|c| (c.title.chars().count() as f64 / (c.width - 1.0).max(1.0)).ceil())
-        .fold(1.0, f64::max);
-    let height = (lines * 15.0).min(150.0);
+        .map(|c| lines(&c.title, c.width))
+        .max()
+        .unwrap_or(1);
+    let height = (most as f64 * 15.0).min(150.0);
     if columns.iter().all(|c| c.group.is_none()) {
         sheet.set_row_height(row, height)?;
         for (c, column) in columns.iter().enumerate() {
@@ -214,6 +215,18 @@ pub fn header(
         return Ok(row + 1);
     }
     sheet.set_row_height(row + 1, height)?;
+    // The group row holds the longest group name over its columns' joint width.
+    let mut group_lines = 1;
+    let mut c = 0;
+    while c < columns.len() {
+        let end = span(columns, c);
+        if let Some(group) = &columns[c].group {
+            let width: f64 = columns[c..end].iter().map(|c| c.width).sum();
+            group_lines = group_lines.max(lines(group, width));
+        }
+        c = end;
+    }
+    sheet.set_row_height(row, group_lines as f64 * 15.0)?;
     let mut c = 0;
     while c < columns.len() {
         match &columns[c].group {
@@ -229,10 +242,7 @@ pub fn header(
                 c += 1;
             }
             Some(group) => {
-                let end = columns[c..]
-                    .iter()
-                    .position(|other| other.group.as_ref() != Some(group))
-                    .map_or(columns.len(), |n| c + n);
+                let end = span(columns, c);
                 merged(sheet, row, c as u16, end as u16 - 1, group, &styles.header)?;
                 for (k, column) in columns[c..end].iter().enumerate() {
                     sheet.write_string_with_format(
@@ -247,6 +257,18 @@ pub fn header(
         }
     }
     Ok(row + 2)
+}
+
+/// The end (exclusive) of the run of columns from `start` that share its group; a column
+/// without a group is a run of one.
+fn span(columns: &[Column], start: usize) -> usize {
+    match &columns[start].group {
+        None => start + 1,
+        Some(group) => columns[start..]
+            .iter()
+            .position(|other| other.group.as_ref() != Some(group))
+            .map_or(columns.len(), |n| start + n),
+    }
 }
 
 /// The print setup and frozen panes of a table whose header rows are
@@ -274,6 +296,31 @@ pub fn for_print(sheet: &mut Worksheet, first: u32, last: u32) -> Result<(), Xls
         .set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3)
         .set_footer("&CTrang &P/&N");
     sheet.set_repeat_rows(first, last)?;
+    Ok(())
+}
+
+/// How many lines `text` takes in a wrapped column `width` characters wide (a rough
+/// estimate: a file opens with the row heights it was written with, and neither Excel nor
+/// LibreOffice grows a row for wrapped text on its own).
+pub fn lines(text: &str, width: f64) -> usize {
+    let per_line = (width - 1.0).max(1.0);
+    text.split('\n')
+        .map(|line| ((line.chars().count() as f64 / per_line).ceil() as usize).max(1))
+        .sum()
+}
+
+/// Sets the height of `row` to hold the longest of its wrapped `cells` (text, column width),
+/// at most 15 lines; a row of one line keeps the default height.
+pub fn fit_row(sheet: &mut Worksheet, row: u32, cells: &[(&str, f64)]) -> Result<(), XlsxError> {
+    let most = cells
+        .iter()
+        .map(|(text, width)| lines(text, *width))
+        .max()
+        .unwrap_or(1)
+        .min(15);
+    if most > 1 {
+        sheet.set_row_height(row, most as f64 * 15.0)?;
+    }
     Ok(())
 }
 
@@ -357,6 +404,10 @@ mod tests {
 
     #[test]
     fn one_header_row_without_groups_and_sheet_names_are_legal() {
+        assert_eq!(lines("", 10.0), 1);
+        assert_eq!(lines("abcdefghij", 11.0), 1);
+        assert_eq!(lines("abcdefghijk", 11.0), 2);
+        assert_eq!(lines("a\nb", 11.0), 2);
         let styles = Styles::new();
         let mut book = Workbook::new();
         let sheet = book.add_worksheet();

@@ -239,6 +239,12 @@ impl Book<'_> {
         for (r, (labels, result)) in rows.iter().enumerate() {
             let r = data + r as u32;
             let mut c = 0u16;
+            let wrapped: Vec<(&str, f64)> = labels
+                .iter()
+                .zip(heading)
+                .map(|(l, (_, width))| (l.as_str(), *width))
+                .collect();
+            chiso_interchange::workbook::fit_row(sheet, r, &wrapped)?;
             for l in labels {
                 sheet.write_string_with_format(r, c, l, &styles.text)?;
                 c += 1;
@@ -301,6 +307,7 @@ impl Book<'_> {
             let r = data + i as u32;
             sheet.write_string_with_format(r, 0, &item.code, &styles.code)?;
             sheet.write_string_with_format(r, 1, &item.title, &styles.text)?;
+            chiso_interchange::workbook::fit_row(sheet, r, &[(&item.title, 50.0)])?;
             let factor = item
                 .factor
                 .map(|f| questionnaire.factors[f].code.as_str())

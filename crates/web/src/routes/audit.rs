@@ -355,7 +355,14 @@ fn workbook(
     for (index, row) in rows.iter().enumerate() {
         let r = data + index as u32;
         sheet.write_number_with_format(r, 0, row.id as f64, &styles.integer)?;
-        for (col, cell) in cells(lang, row).iter().enumerate().skip(1) {
+        let cells = cells(lang, row);
+        let wrapped: Vec<(&str, f64)> = cells
+            .iter()
+            .zip(&columns)
+            .map(|(cell, column)| (cell.as_str(), column.width))
+            .collect();
+        chiso_interchange::workbook::fit_row(sheet, r, &wrapped)?;
+        for (col, cell) in cells.iter().enumerate().skip(1) {
             sheet.write_string_with_format(r, col as u16, cell, &styles.text)?;
         }
     }

@@ -142,8 +142,9 @@ impl ResultsBook<'_> {
             ),
             self.date_line(),
         ];
-        if group.sample {
-            subtitles.push(t("workbook.sample_line").to_string());
+        let sample = t("workbook.sample_line");
+        if group.sample && !group.framework_title.contains(sample) {
+            subtitles.push(sample.to_string());
         }
         let first = title_block(
             sheet,
@@ -256,7 +257,13 @@ impl ResultsBook<'_> {
             }
             c += 2;
         }
-        sheet.write_string_with_format(row, c, notes.join("; "), &styles.text)?;
+        let notes = notes.join("; ");
+        chiso_interchange::workbook::fit_row(
+            sheet,
+            row,
+            &[(&unit.unit_name, 30.0), (&notes, 28.0)],
+        )?;
+        sheet.write_string_with_format(row, c, notes, &styles.text)?;
         Ok(())
     }
 

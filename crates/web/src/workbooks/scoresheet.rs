@@ -80,8 +80,10 @@ impl Writer<'_> {
             ),
             exported_line(today),
         ];
-        if scope.stored.framework.meta.sample {
-            subtitles.push(t("workbook.sample_line").to_string());
+        let sample = t("workbook.sample_line");
+        if scope.stored.framework.meta.sample && !scope.stored.framework.meta.title.contains(sample)
+        {
+            subtitles.push(sample.to_string());
         }
         let first = title_block(
             ws,
@@ -189,6 +191,7 @@ impl Writer<'_> {
                     .join("\n")
             })
             .unwrap_or_default();
+        chiso_interchange::workbook::fit_row(ws, row, &[(&n.title, 48.0), (&comments, 44.0)])?;
         ws.write_string_with_format(row, c + 1, comments, text)?;
         let mut next = row + 1;
         for &child in &n.children {

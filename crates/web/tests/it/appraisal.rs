@@ -1716,6 +1716,10 @@ async fn the_progress_dashboard_filters_sorts_and_exports() {
         assert_eq!(status, 200, "{backend:?}");
         assert!(kind.contains("spreadsheetml"), "{backend:?}");
         let rows = xlsx_rows(&bytes, "Tiến độ");
+        // Under the title block (authority, title, campaign, date) the header row.
+        assert_eq!(rows[0][0], "ỦY BAN NHÂN DÂN TỈNH", "{backend:?}");
+        let head = rows.iter().position(|r| r[0] == "Mã đơn vị").unwrap();
+        let rows = &rows[head..];
         assert_eq!(
             rows[0][..5],
             [
@@ -1742,6 +1746,7 @@ async fn the_progress_dashboard_filters_sorts_and_exports() {
         );
         let (_, _, bytes) = bytes_of(&app, &format!("{page}.xlsx")).await;
         let rows = xlsx_rows(&bytes, "Tiến độ");
+        let rows = &rows[rows.iter().position(|r| r[0] == "Mã đơn vị").unwrap()..];
         let codes: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
         assert_eq!(
             codes, all,

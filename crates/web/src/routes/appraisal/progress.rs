@@ -503,6 +503,14 @@ pub(super) fn write_progress(
             &styles.text,
         )?;
         sheet.write_string_with_format(r, 10, &line.late_text, &styles.text)?;
+        chiso_interchange::workbook::fit_row(
+            sheet,
+            r,
+            &[
+                (&row.unit_name, PROGRESS_WIDTHS[1]),
+                (&line.late_text, PROGRESS_WIDTHS[10]),
+            ],
+        )?;
         let points = if row.sheet_id.is_some() {
             [
                 Some(row.self_total_points().to_f64()),
