@@ -56,6 +56,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/don-vi", EVERYONE),
     ("GET", "/don-vi/{unit}", EVERYONE),
     ("GET", "/don-vi/moi", STAFF),
+    ("GET", "/don-vi/xuat.xlsx", STAFF),
     ("POST", "/don-vi", STAFF),
     ("GET", "/don-vi/{unit}/sua", STAFF),
     ("POST", "/don-vi/{unit}/sua", STAFF),

@@ -170,6 +170,7 @@ async fn every_workbook_opens_in_libreoffice_with_decimal_commas() {
             ("du-lieu", format!("/khao-sat/dot/{wave}/du-lieu.xlsx")),
             ("nhat-ky", "/nhat-ky.xlsx".to_string()),
             ("bo-tieu-chi", format!("/bo-tieu-chi/{framework}/xlsx")),
+            ("don-vi", "/don-vi/xuat.xlsx".to_string()),
             ("mau-don-vi", "/don-vi/mau.xlsx".to_string()),
             ("mau-bo-tieu-chi", "/bo-tieu-chi/mau.xlsx".to_string()),
             ("mau-phieu", format!("/khao-sat/dot/{wave}/mau.xlsx")),
@@ -423,5 +424,74 @@ async fn a_draft_scoresheet_is_its_units_alone() {
                 .any(|r| r[1] == "Điểm cuối cùng có sau khi Sở Nội vụ chốt kết quả."),
             "{backend:?}"
         );
+    }
+}
+
+/// The units export holds the current units in the import's columns: imported into an empty
+/// database of the same backend it gives the same units (codes, names, regions, kinds,
+/// parents, dates), and imported back into the app over HTTP it changes nothing.
+#[tokio::test]
+async fn units_export_then_import_round_trips() {
+    use chiso_web::app::units::export::ordered;
+    use reqwest::multipart::{Form, Part};
+    for mut app in common::apps().await {
+        let backend = app.backend;
+        let today = sheets::today_in_vietnam();
+        let before = ordered(&chiso_store::units::list(&app.db).await.unwrap(), today);
+        assert!(before.len() > 40, "{backend:?}: the demo's units");
+        app.login("nhaplieu").await;
+        assert_eq!(
+            download(&app, "/don-vi/xuat.xlsx").await.0,
+            403,
+            "{backend:?}"
+        );
+        app.login("thuongtruc").await;
+        let (status, bytes) = download(&app, "/don-vi/xuat.xlsx").await;
+        assert_eq!(status, 200, "{backend:?}");
+        let table = chiso_interchange::table::read_xlsx("don-vi.xlsx", &bytes).unwrap();
+        let cells: Vec<Vec<String>> = table
+            .rows
+            .iter()
+            .map(|r| {
+                chiso_web::app::units::export::COLUMNS
+                    .iter()
+                    .map(|c| r.get(table.column(c)).to_string())
+                    .collect()
+            })
+            .collect();
+        let expected: Vec<Vec<String>> = before.iter().map(|r| r.to_vec()).collect();
+        assert_eq!(cells, expected, "{backend:?}: the file is the units");
+
+        // Into an empty database of the same backend: the same units.
+        let fresh = match backend {
+            chiso_store::Backend::Sqlite => chiso_store::testing::empty_sqlite().await,
+            chiso_store::Backend::Postgres => chiso_store::testing::empty_postgres()
+                .await
+                .expect("PostgreSQL answered for the app"),
+        };
+        fresh.db.migrate().await.unwrap();
+        chiso_web::app::units::import::import(
+            &fresh.db,
+            &chiso_store::Actor::system("test"),
+            &table,
+            today,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{backend:?}: {e:?}"));
+        let imported = ordered(&chiso_store::units::list(&fresh.db).await.unwrap(), today);
+        assert_eq!(imported, before, "{backend:?}");
+
+        // Back into the app through the import page: nothing changes.
+        let form = Form::new().part(
+            "file",
+            Part::bytes(bytes.clone())
+                .file_name("don-vi.xlsx")
+                .mime_str(chiso_web::downloads::XLSX)
+                .unwrap(),
+        );
+        let response = app.post_multipart("/don-vi/nhap", form).await;
+        assert_eq!(response.status().as_u16(), 200, "{backend:?}");
+        let after = ordered(&chiso_store::units::list(&app.db).await.unwrap(), today);
+        assert_eq!(after, before, "{backend:?}");
     }
 }
