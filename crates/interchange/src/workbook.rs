@@ -1,4 +1,4 @@
-//! The look of every report workbook chiso writes (docs/formats.md §10, "Report workbooks"):
+//! The look of every report workbook chiso writes (docs/formats.md §12, "Report workbooks"):
 //! a title block (authority, title, campaign, date) above the table, one or two header rows in
 //! bold with borders and wrapped text, frozen below the headers, column widths set, points and
 //! indices as numbers with the format `0.00` (70 is the number 70 shown "70,00" in a

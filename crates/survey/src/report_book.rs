@@ -1,4 +1,4 @@
-//! The survey report as .xlsx (docs/formats.md §6 and §10.5): a sheet per view —
+//! The survey report as .xlsx (docs/formats.md §6 and §12.5): a sheet per view —
 //! information, units (with their names when the caller knows them), the satisfied rate of
 //! each item per unit, the answers per item, channels, unit × channel, services, groups,
 //! expectations and rejected rows — in the look of every report workbook

@@ -1,4 +1,4 @@
-//! A unit's detailed scoresheet, for its workbook (docs/formats.md §10.2): every leaf's
+//! A unit's detailed scoresheet, for its workbook (docs/formats.md §12.2): every leaf's
 //! self-assessed points, each appraisal round's points and comment, and its final points,
 //! with the sums of every node. The reader is whoever may read the sheet
 //! ([`SheetContext::load`]), and sees what the sheet's page shows them: a round's appraisal

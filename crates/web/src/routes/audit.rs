@@ -317,7 +317,7 @@ pub async fn export_xlsx(
 /// The most rows an .xlsx export holds (the newest); the CSV export has every row.
 const XLSX_ROWS: usize = 100_000;
 
-/// The audit extract (docs/formats.md §10.4): a title block (authority, title, how many
+/// The audit extract (docs/formats.md §12.4): a title block (authority, title, how many
 /// records, the export date), the table in the reader's language, frozen and printable.
 fn workbook(
     lang: Lang,

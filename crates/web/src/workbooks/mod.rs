@@ -1,5 +1,5 @@
 //! The report workbooks the web serves, in the layouts provincial decisions publish
-//! (docs/formats.md §10): the results table ([`results`]) and a unit's detailed scoresheet
+//! (docs/formats.md §12): the results table ([`results`]) and a unit's detailed scoresheet
 //! ([`scoresheet`]). Their look (title block, header rows, number formats, print setup) is
 //! [`chiso_interchange::workbook`]'s, shared with every other workbook chiso writes. Texts are
 //! the `workbook.*` locale keys, in Vietnamese whatever the interface language: these are the

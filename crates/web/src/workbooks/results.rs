@@ -1,4 +1,4 @@
-//! The results table as provincial decisions publish it (docs/formats.md §10.1): a sheet per
+//! The results table as provincial decisions publish it (docs/formats.md §12.1): a sheet per
 //! group of units under a title block (authority, title, campaign and group, date), with STT,
 //! the unit, its points per area (the areas named in the headers), each component's points
 //! and rank (the council's appraised points, SIPAS, the leader survey), the total, the index,

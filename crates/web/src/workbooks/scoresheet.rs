@@ -1,4 +1,4 @@
-//! A unit's detailed scoresheet (docs/formats.md §10.2): under the title block, every node of
+//! A unit's detailed scoresheet (docs/formats.md §12.2): under the title block, every node of
 //! the framework in its order with its code, title and maximum; for a leaf its self-assessed
 //! points, each appraisal round's points, its final points and the council's comments; for an
 //! area (bold) and every criterion above the leaves, the sums. The tree's total follows, then

@@ -1,4 +1,4 @@
-//! The workbooks the app serves, on both backends (docs/formats.md §10): every .xlsx opens in
+//! The workbooks the app serves, on both backends (docs/formats.md §12): every .xlsx opens in
 //! LibreOffice (converted to PDF headless in one process; under `CI` a missing LibreOffice
 //! fails), points print with a decimal comma in a Vietnamese locale because they are numbers
 //! with a format, and a unit's detailed scoresheet lists every leaf with its rounds, final

@@ -1,4 +1,4 @@
-//! The units as `units.csv`'s columns (docs/formats.md, the units file, and §10.6): the units
+//! The units as `units.csv`'s columns (docs/formats.md, the units file, and §12.6): the units
 //! current today, each after its parent, so that the file goes back through the import
 //! ([`super::import`]) unchanged. Units merged away or closed before today are not in it: the
 //! import describes the units as they stand, and a reused code names one unit at a time.

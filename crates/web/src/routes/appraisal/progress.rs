@@ -448,7 +448,7 @@ const PROGRESS_WIDTHS: [f64; 20] = [
     11.0, 11.0, 11.0, 16.0,
 ];
 
-/// The progress table under its title block (docs/formats.md §10.3).
+/// The progress table under its title block (docs/formats.md §12.3).
 pub(super) fn write_progress(
     sheet: &mut Worksheet,
     rows: &[ProgressRow],

@@ -392,7 +392,7 @@ pub async fn results(
     })
 }
 
-/// The results as .xlsx in the published layout (docs/formats.md §10.1): a ranking sheet
+/// The results as .xlsx in the published layout (docs/formats.md §12.1): a ranking sheet
 /// per group under a title block, then the information sheet.
 #[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn results_xlsx(

@@ -519,7 +519,7 @@ fn parse_numbers(
     Ok((points, input))
 }
 
-/// The unit's detailed scoresheet as .xlsx (docs/formats.md §10.2), for exactly the people
+/// The unit's detailed scoresheet as .xlsx (docs/formats.md §12.2), for exactly the people
 /// who may read the sheet, showing what its page shows them.
 #[tracing::instrument(skip_all, fields(sheet = %sheet))]
 pub async fn scoresheet_xlsx(

@@ -272,7 +272,7 @@ fn refusal_problems(
     })
 }
 
-/// The current units as .xlsx in `units.csv`'s columns (docs/formats.md §10.6): the file goes
+/// The current units as .xlsx in `units.csv`'s columns (docs/formats.md §12.6): the file goes
 /// back through the import unchanged. For those who may import units.
 pub async fn export_xlsx(
     State(state): State<AppState>,
