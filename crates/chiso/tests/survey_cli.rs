@@ -431,11 +431,13 @@ fn csv_table_and_xlsx_outputs() {
         assert!(sheets.contains(&name.to_string()), "{sheets:?}");
     }
     let units = workbook.worksheet_range("Đơn vị").unwrap();
+    // Two header rows (the factors sit under "Chỉ số theo yếu tố (%)"), then the units.
     assert_eq!(
-        units.get_value((1, 0)),
+        units.get_value((2, 0)),
         Some(&calamine::Data::String("44".into()))
     );
-    let index = match units.get_value((1, 2)) {
+    // Code, name (empty: the command knows no names), responses, then the index.
+    let index = match units.get_value((2, 3)) {
         Some(calamine::Data::Float(v)) => *v,
         other => panic!("index cell: {other:?}"),
     };

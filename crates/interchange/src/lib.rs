@@ -14,5 +14,6 @@ pub mod table;
 pub mod template;
 pub mod text;
 pub mod units_io;
+pub mod workbook;
 
 pub use error::{FieldProblem, InputError, InputErrors, Problem};

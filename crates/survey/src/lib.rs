@@ -19,6 +19,7 @@ pub mod microdata;
 pub mod questionnaire;
 pub mod reader;
 pub mod report;
+pub mod report_book;
 pub mod respondent;
 pub mod sample;
 pub mod scanner;

@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Serialize;
 
 use crate::compare::{Change, Reference, average, compare};
@@ -65,6 +64,9 @@ pub struct Report {
 #[derive(Clone, Debug, Serialize)]
 pub struct UnitReport {
     pub unit_code: String,
+    /// The unit's name, when the caller knows it (the web's results; the workbook shows it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit_name: Option<String>,
     #[serde(flatten)]
     pub result: SurveyResult,
     /// The sample against the target from the unit's transactions (with `--transactions`).
@@ -228,6 +230,7 @@ fn unit_reports(
             previous: previous_of(options, &code, &result),
             vs_average: compare(&result, mean, false),
             unit_code: code,
+            unit_name: None,
             result,
         })
         .collect()
@@ -679,268 +682,6 @@ impl Report {
                 &self.all.result,
             )));
         chiso_interchange::csv_out::to_string(rows)
-    }
-
-    /// A workbook with a sheet per view: information, units, item rates per unit, answers per
-    /// item, channels, unit × channel, groups, expectations and rejected rows.
-    pub fn to_xlsx(&self, questionnaire: &Questionnaire) -> Result<Vec<u8>, XlsxError> {
-        let mut workbook = Workbook::new();
-        let book = Book {
-            report: self,
-            questionnaire,
-            bold: Format::new().set_bold(),
-            two: Format::new().set_num_format("0.00"),
-        };
-        book.info(&mut workbook)?;
-        let mut unit_rows: Vec<(Vec<String>, &SurveyResult)> = self
-            .units
-            .iter()
-            .map(|u| (vec![u.unit_code.clone()], &u.result))
-            .collect();
-        unit_rows.push((vec!["Toàn bộ".to_string()], &self.all.result));
-        book.summary(&mut workbook, "Đơn vị", &["Mã đơn vị"], unit_rows)?;
-        book.items(&mut workbook)?;
-        book.answered(&mut workbook)?;
-        if !self.channels.is_empty() {
-            let rows = self
-                .channels
-                .iter()
-                .map(|c| (vec![c.channel.clone()], &c.result))
-                .collect();
-            book.summary(&mut workbook, "Kênh", &["Kênh"], rows)?;
-            let rows = self
-                .unit_channels
-                .iter()
-                .map(|c| (vec![c.unit_code.clone(), c.channel.clone()], &c.result))
-                .collect();
-            book.summary(
-                &mut workbook,
-                "Đơn vị theo kênh",
-                &["Mã đơn vị", "Kênh"],
-                rows,
-            )?;
-        }
-        if !self.services.is_empty() {
-            let rows = self
-                .services
-                .iter()
-                .map(|c| (vec![c.service.clone()], &c.result))
-                .collect();
-            book.summary(&mut workbook, "Dịch vụ", &["Mã dịch vụ"], rows)?;
-            let rows = self
-                .unit_services
-                .iter()
-                .map(|c| (vec![c.unit_code.clone(), c.service.clone()], &c.result))
-                .collect();
-            book.summary(
-                &mut workbook,
-                "Đơn vị theo dịch vụ",
-                &["Mã đơn vị", "Mã dịch vụ"],
-                rows,
-            )?;
-        }
-        if !self.groups.is_empty() {
-            let rows = self
-                .groups
-                .iter()
-                .map(|g| (vec![g.name.clone(), g.units.join(", ")], &g.result))
-                .collect();
-            book.summary(&mut workbook, "Nhóm đơn vị", &["Nhóm", "Đơn vị"], rows)?;
-        }
-        if !self.all.result.expectations.is_empty() {
-            book.expectations(&mut workbook)?;
-        }
-        book.rejected(&mut workbook)?;
-        workbook.save_to_buffer()
-    }
-}
-
-/// What the sheets of the report's workbook are written from, and their two formats.
-struct Book<'a> {
-    report: &'a Report,
-    questionnaire: &'a Questionnaire,
-    bold: Format,
-    /// Two decimals.
-    two: Format,
-}
-
-impl Book<'_> {
-    /// The sheet of facts about the run.
-    fn info(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
-        let (report, questionnaire) = (self.report, self.questionnaire);
-        let info = workbook.add_worksheet();
-        info.set_name("Thông tin")?;
-        let facts: Vec<(&str, String)> = vec![
-            (
-                "Phiếu khảo sát",
-                format!("{} — {}", questionnaire.id, questionnaire.title),
-            ),
-            ("Phiên bản", questionnaire.version.to_string()),
-            (
-                "Phương pháp",
-                questionnaire.methodology.clone().unwrap_or_default(),
-            ),
-            ("Số dòng đã đọc", report.rows.to_string()),
-            ("Số phiếu hợp lệ", report.accepted.to_string()),
-            ("Số dòng bị loại", report.rejected.len().to_string()),
-            ("Số đơn vị", report.units.len().to_string()),
-            ("Khoảng tin cậy 95 %", CI_METHOD.to_string()),
-        ];
-        for (r, (key, value)) in facts.iter().enumerate() {
-            info.write_string_with_format(r as u32, 0, *key, &self.bold)?;
-            info.write_string(r as u32, 1, value)?;
-        }
-        info.set_column_width(0, 22)?;
-        Ok(())
-    }
-
-    /// A summary sheet: one row per scope, its labels under `heading` then its results.
-    fn summary(
-        &self,
-        workbook: &mut Workbook,
-        name: &str,
-        heading: &[&str],
-        rows: Vec<(Vec<String>, &SurveyResult)>,
-    ) -> Result<(), XlsxError> {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name(name)?;
-        let mut c = 0u16;
-        for h in heading.iter().copied().chain([
-            "Số phiếu",
-            "Chỉ số (%)",
-            "KTC 95% thấp",
-            "KTC 95% cao",
-            "Điểm CCHC",
-            "Hài lòng chung (%)",
-        ]) {
-            sheet.write_string_with_format(0, c, h, &self.bold)?;
-            c += 1;
-        }
-        for f in &self.questionnaire.factors {
-            sheet.write_string_with_format(0, c, format!("{} {}", f.code, f.title), &self.bold)?;
-            c += 1;
-        }
-        for (r, (labels, result)) in rows.iter().enumerate() {
-            let r = r as u32 + 1;
-            let mut c = 0u16;
-            for l in labels {
-                sheet.write_string(r, c, l)?;
-                c += 1;
-            }
-            sheet.write_number(r, c, result.responses as f64)?;
-            let values = [
-                result.index,
-                result.ci95.map(|x| x[0]),
-                result.ci95.map(|x| x[1]),
-                result.par_points,
-                result.overall_satisfied_rate,
-            ]
-            .into_iter()
-            .chain(result.factors.iter().map(|f| f.index));
-            for (k, v) in values.enumerate() {
-                if let Some(v) = v {
-                    sheet.write_number_with_format(r, c + 1 + k as u16, v, &self.two)?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The units' results then all's, in that order of columns.
-    fn scopes(&self) -> impl Iterator<Item = &SurveyResult> {
-        self.report
-            .units
-            .iter()
-            .map(|u| &u.result)
-            .chain([&self.report.all.result])
-    }
-
-    /// The satisfied rate of each item per unit and for all.
-    fn items(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
-        let (report, questionnaire) = (self.report, self.questionnaire);
-        let items = workbook.add_worksheet();
-        items.set_name("Tiêu chí")?;
-        items.write_string_with_format(0, 0, "Mã", &self.bold)?;
-        items.write_string_with_format(0, 1, "Tiêu chí", &self.bold)?;
-        items.write_string_with_format(0, 2, "Yếu tố", &self.bold)?;
-        for (k, u) in report.units.iter().enumerate() {
-            items.write_string_with_format(0, 3 + k as u16, &u.unit_code, &self.bold)?;
-        }
-        items.write_string_with_format(0, 3 + report.units.len() as u16, "Toàn bộ", &self.bold)?;
-        for (i, item) in questionnaire.items.iter().enumerate() {
-            let r = i as u32 + 1;
-            items.write_string(r, 0, &item.code)?;
-            items.write_string(r, 1, &item.title)?;
-            if let Some(f) = item.factor {
-                items.write_string(r, 2, &questionnaire.factors[f].code)?;
-            }
-            for (k, result) in self.scopes().enumerate() {
-                if let Some(v) = result.item(&item.code).and_then(|x| x.satisfied_rate) {
-                    items.write_number_with_format(r, 3 + k as u16, v, &self.two)?;
-                }
-            }
-        }
-        items.set_column_width(1, 50)?;
-        Ok(())
-    }
-
-    /// The number of answers of each item per unit and for all.
-    fn answered(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
-        let report = self.report;
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("Số trả lời")?;
-        sheet.write_string_with_format(0, 0, "Mã", &self.bold)?;
-        sheet.write_string_with_format(0, 1, "Tiêu chí", &self.bold)?;
-        for (k, u) in report.units.iter().enumerate() {
-            sheet.write_string_with_format(0, 2 + k as u16, &u.unit_code, &self.bold)?;
-        }
-        sheet.write_string_with_format(0, 2 + report.units.len() as u16, "Toàn bộ", &self.bold)?;
-        for (i, item) in self.questionnaire.items.iter().enumerate() {
-            let r = i as u32 + 1;
-            sheet.write_string(r, 0, &item.code)?;
-            sheet.write_string(r, 1, &item.title)?;
-            for (k, result) in self.scopes().enumerate() {
-                sheet.write_number(
-                    r,
-                    2 + k as u16,
-                    result.item(&item.code).map_or(0, |x| x.answered) as f64,
-                )?;
-            }
-        }
-        Ok(())
-    }
-
-    /// The expectations over all responses.
-    fn expectations(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
-        let sheet = workbook.add_worksheet();
-        sheet.set_name("Mong đợi")?;
-        for (c, h) in ["Mã", "Nội dung", "Số người chọn", "Tỷ lệ (%)"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string_with_format(0, c as u16, *h, &self.bold)?;
-        }
-        for (r, e) in self.report.all.result.expectations.iter().enumerate() {
-            let r = r as u32 + 1;
-            sheet.write_string(r, 0, &e.code)?;
-            sheet.write_string(r, 1, &e.label)?;
-            sheet.write_number(r, 2, e.count as f64)?;
-            sheet.write_number_with_format(r, 3, e.share, &self.two)?;
-        }
-        Ok(())
-    }
-
-    /// The rejected rows.
-    fn rejected(&self, workbook: &mut Workbook) -> Result<(), XlsxError> {
-        let rejected = workbook.add_worksheet();
-        rejected.set_name("Dòng bị loại")?;
-        rejected.write_string_with_format(0, 0, "Dòng", &self.bold)?;
-        rejected.write_string_with_format(0, 1, "Lý do", &self.bold)?;
-        for (r, rejection) in self.report.rejected.iter().enumerate() {
-            rejected.write_number(r as u32 + 1, 0, rejection.row as f64)?;
-            rejected.write_string(r as u32 + 1, 1, rejection.reason.to_string())?;
-        }
-        Ok(())
     }
 }
 

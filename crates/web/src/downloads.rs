@@ -63,15 +63,3 @@ pub fn template(
         .map_err(|e| AppError::Internal(anyhow::anyhow!("template {file_name}: {e}")))?;
     Ok(download(XLSX, file_name.to_string(), bytes))
 }
-
-/// A table sheet set up for printing as provincial offices file them: A4 landscape, one page
-/// wide, the header row repeated on every page.
-pub fn for_print(sheet: &mut rust_xlsxwriter::Worksheet) -> Result<(), rust_xlsxwriter::XlsxError> {
-    const A4: u8 = 9;
-    sheet
-        .set_landscape()
-        .set_paper_size(A4)
-        .set_print_fit_to_pages(1, 0);
-    sheet.set_repeat_rows(0, 0)?;
-    Ok(())
-}

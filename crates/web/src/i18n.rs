@@ -62,6 +62,7 @@ const VI_FILES: &[(&str, &str)] = &[
     ("input", include_str!("../locales/vi/input.toml")),
     ("files", include_str!("../locales/vi/files.toml")),
     ("plans", include_str!("../locales/vi/plans.toml")),
+    ("workbook", include_str!("../locales/vi/workbook.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -87,6 +88,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("input", include_str!("../locales/en/input.toml")),
     ("files", include_str!("../locales/en/files.toml")),
     ("plans", include_str!("../locales/en/plans.toml")),
+    ("workbook", include_str!("../locales/en/workbook.toml")),
 ];
 
 type Texts = HashMap<String, String>;

@@ -23,6 +23,7 @@ pub mod scheduler;
 pub mod state;
 pub mod tile_map;
 pub mod views;
+pub mod workbooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

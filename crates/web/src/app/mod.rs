@@ -23,6 +23,7 @@ pub mod login;
 pub mod notifications;
 pub mod public;
 pub mod results;
+pub mod scoresheet;
 pub mod self_assessment;
 pub mod sheet_context;
 pub mod survey;

@@ -291,7 +291,13 @@ pub async fn export_xlsx(
             break;
         }
     }
-    let bytes = workbook(lang, &rows).map_err(|e| anyhow::anyhow!("audit workbook: {e}"))?;
+    let bytes = workbook(
+        lang,
+        &rows,
+        &state.config.authority_name,
+        state.clock.today(),
+    )
+    .map_err(|e| anyhow::anyhow!("audit workbook: {e}"))?;
     Ok((
         [
             (
@@ -311,28 +317,56 @@ pub async fn export_xlsx(
 /// The most rows an .xlsx export holds (the newest); the CSV export has every row.
 const XLSX_ROWS: usize = 100_000;
 
-fn workbook(lang: Lang, rows: &[AuditRecord]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut book = Workbook::new();
+/// The audit extract (docs/formats.md §12.4): a title block (authority, title, how many
+/// records, the export date), the table in the reader's language, frozen and printable.
+fn workbook(
+    lang: Lang,
+    rows: &[AuditRecord],
+    authority: &str,
+    today: chrono::NaiveDate,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::workbooks::{Column, Styles, finish, header, title_block};
+    let styles = Styles::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(i18n::text(lang, "common.audit_title"))?;
-    let bold = Format::new().set_bold();
-    for (col, title) in headers(lang).iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, *title, &bold)?;
-    }
+    let columns: Vec<Column> = headers(lang)
+        .iter()
+        .zip([10.0, 20.0, 24.0, 70.0, 16.0, 16.0, 30.0, 24.0, 28.0])
+        .map(|(title, width)| Column::new(*title, width))
+        .collect();
+    let count = crate::i18n::number(lang, rows.len() as f64, 0);
+    let first = title_block(
+        sheet,
+        &styles,
+        authority,
+        i18n::text(lang, "workbook.audit_title"),
+        &[
+            i18n::fill(lang, "workbook.audit_rows_line", &[("count", &count)]),
+            i18n::fill(
+                lang,
+                "workbook.exported_line",
+                &[("date", &i18n::date(today))],
+            ),
+        ],
+        columns.len() as u16,
+    )?;
+    let data = header(sheet, &styles, first, &columns)?;
     for (index, row) in rows.iter().enumerate() {
-        for (col, cell) in cells(lang, row).iter().enumerate() {
-            sheet.write_string(index as u32 + 1, col as u16, cell)?;
+        let r = data + index as u32;
+        sheet.write_number_with_format(r, 0, row.id as f64, &styles.integer)?;
+        let cells = cells(lang, row);
+        let wrapped: Vec<(&str, f64)> = cells
+            .iter()
+            .zip(&columns)
+            .map(|(cell, column)| (cell.as_str(), column.width))
+            .collect();
+        chiso_interchange::workbook::fit_row(sheet, r, &wrapped)?;
+        for (col, cell) in cells.iter().enumerate().skip(1) {
+            sheet.write_string_with_format(r, col as u16, cell, &styles.text)?;
         }
     }
-    sheet.set_freeze_panes(1, 0)?;
-    crate::downloads::for_print(sheet)?;
-    for (col, width) in [10.0, 20.0, 24.0, 70.0, 16.0, 16.0, 30.0, 24.0, 28.0]
-        .into_iter()
-        .enumerate()
-    {
-        sheet.set_column_width(col as u16, width)?;
-    }
+    finish(sheet, first, data, 0)?;
     book.save_to_buffer()
 }
 

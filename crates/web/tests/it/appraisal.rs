@@ -1431,12 +1431,12 @@ async fn rounds_explanations_finalization_and_publication() {
             bytes_of(&app, &format!("/dot-danh-gia/{campaign}/ket-qua.xlsx")).await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(kind.contains("spreadsheetml"), "{backend:?}");
-        // A ranking sheet (the first is the information sheet) is set up for printing: A4
-        // landscape, one page wide, the header row on every page.
+        // A ranking sheet (the first; the information sheet closes the workbook) is set up
+        // for printing: A4 landscape, one page wide, the header rows on every page.
         let mut archive = zip::ZipArchive::new(Cursor::new(bytes.clone())).unwrap();
         let mut sheet_xml = String::new();
         std::io::Read::read_to_string(
-            &mut archive.by_name("xl/worksheets/sheet2.xml").unwrap(),
+            &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
             &mut sheet_xml,
         )
         .unwrap();
@@ -1446,6 +1446,7 @@ async fn rounds_explanations_finalization_and_publication() {
             "{backend:?}"
         );
         assert!(sheet_xml.contains("fitToPage=\"1\""), "{backend:?}");
+        assert!(sheet_xml.contains("state=\"frozen\""), "{backend:?}");
         let mut book_xml = String::new();
         std::io::Read::read_to_string(
             &mut archive.by_name("xl/workbook.xml").unwrap(),
@@ -1454,27 +1455,48 @@ async fn rounds_explanations_finalization_and_publication() {
         .unwrap();
         assert!(book_xml.contains("_xlnm.Print_Titles"), "{backend:?}");
         let rows = xlsx_rows(&bytes, "Xếp hạng Sở, ban, ngành");
-        assert_eq!(
-            rows[0][..6],
-            [
-                "Hạng",
-                "Mã đơn vị",
-                "Tên đơn vị",
-                "Điểm",
-                "Chỉ số",
-                "Xếp loại"
-            ]
+        // The title block: the authority, the title with the year, the campaign.
+        assert_eq!(rows[0][0], "ỦY BAN NHÂN DÂN TỈNH", "{backend:?}");
+        assert!(
+            rows[1][0].starts_with("KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH"),
+            "{backend:?}: {:?}",
+            rows[1]
         );
-        let ranked = rows
+        let head = rows
             .iter()
-            .skip(1)
-            .take_while(|r| r.iter().any(|cell| !cell.is_empty()))
-            .count();
+            .position(|r| r[0] == "STT")
+            .expect("the header rows");
+        assert_eq!(
+            rows[head][..4],
+            ["STT", "Mã đơn vị", "Tên đơn vị", "Điểm theo lĩnh vực"],
+            "{backend:?}"
+        );
+        // The areas by name, with their maxima, under the group header.
+        let first_area = &departments.units[0].areas[0];
+        assert!(
+            rows[head + 1][3].starts_with(&format!("{}. {}", first_area.code, first_area.title)),
+            "{backend:?}: {:?}",
+            rows[head + 1]
+        );
+        let column = |title: &str| {
+            rows[head]
+                .iter()
+                .position(|h| h.starts_with(title))
+                .unwrap_or_else(|| panic!("{backend:?}: column {title} in {:?}", rows[head]))
+        };
+        let (total, index, rank) = (
+            column("Tổng điểm"),
+            column("Chỉ số (%)"),
+            column("Xếp hạng"),
+        );
+        let data = head + 2;
+        let ranked = rows[data..].iter().take_while(|r| !r[0].is_empty()).count();
         assert_eq!(ranked, departments.units.len(), "{backend:?}");
+        assert_eq!(rows[data + ranked][2], "Trung bình nhóm", "{backend:?}");
         // The units left out follow the ranking, each with why.
         let at = rows
             .iter()
-            .position(|r| r[0] == "Đơn vị không xếp hạng")
+            .position(|r| r[2] == "Đơn vị không xếp hạng")
             .expect("the units left out are listed");
         for left_out in &departments.excluded {
             let row = rows[at + 1..]
@@ -1488,10 +1510,16 @@ async fn rounds_explanations_finalization_and_publication() {
         }
         let s03_row = rows.iter().find(|r| r[1] == "S03").unwrap();
         assert_eq!(
-            s03_row[3].parse::<f64>().unwrap(),
+            s03_row[total].parse::<f64>().unwrap(),
             unit("S03").points.to_f64(),
             "{backend:?}"
         );
+        assert_eq!(
+            s03_row[index].parse::<f64>().unwrap(),
+            unit("S03").index_hundredths as f64 / 100.0,
+            "{backend:?}"
+        );
+        assert_eq!(s03_row[rank], unit("S03").rank.to_string(), "{backend:?}");
 
         // The campaign's audit log: staff only, every step there.
         assert_eq!(
@@ -1688,6 +1716,10 @@ async fn the_progress_dashboard_filters_sorts_and_exports() {
         assert_eq!(status, 200, "{backend:?}");
         assert!(kind.contains("spreadsheetml"), "{backend:?}");
         let rows = xlsx_rows(&bytes, "Tiến độ");
+        // Under the title block (authority, title, campaign, date) the header row.
+        assert_eq!(rows[0][0], "ỦY BAN NHÂN DÂN TỈNH", "{backend:?}");
+        let head = rows.iter().position(|r| r[0] == "Mã đơn vị").unwrap();
+        let rows = &rows[head..];
         assert_eq!(
             rows[0][..5],
             [
@@ -1714,6 +1746,7 @@ async fn the_progress_dashboard_filters_sorts_and_exports() {
         );
         let (_, _, bytes) = bytes_of(&app, &format!("{page}.xlsx")).await;
         let rows = xlsx_rows(&bytes, "Tiến độ");
+        let rows = &rows[rows.iter().position(|r| r[0] == "Mã đơn vị").unwrap()..];
         let codes: Vec<String> = rows[1..].iter().map(|r| r[0].clone()).collect();
         assert_eq!(
             codes, all,

@@ -104,9 +104,18 @@ async fn the_log_reads_as_sentences_filters_and_exports_in_vietnamese() {
             Some(Data::String(s)) => s.clone(),
             other => format!("{other:?}"),
         };
-        assert_eq!(cell(0, 3), "Nội dung thay đổi");
-        assert_eq!(cell(1, 3), sentence);
-        assert!(time_to_the_second(&cell(1, 1)));
+        // The title block names the authority above the table; the headers follow it.
+        assert_eq!(cell(0, 0), "ỦY BAN NHÂN DÂN TỈNH");
+        let head = (0..sheet.height())
+            .find(|&r| cell(r, 3) == "Nội dung thay đổi")
+            .expect("the header row");
+        assert!(head > 0, "{backend:?}");
+        assert_eq!(cell(head + 1, 3), sentence);
+        assert!(time_to_the_second(&cell(head + 1, 1)));
+        assert_eq!(
+            sheet.get((head + 1, 0)),
+            Some(&Data::Float(rows[0][0].parse().unwrap()))
+        );
 
         // Not for unit staff.
         app.logout().await;

@@ -56,6 +56,7 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("GET", "/don-vi", EVERYONE),
     ("GET", "/don-vi/{unit}", EVERYONE),
     ("GET", "/don-vi/moi", STAFF),
+    ("GET", "/don-vi/xuat.xlsx", STAFF),
     ("POST", "/don-vi", STAFF),
     ("GET", "/don-vi/{unit}/sua", STAFF),
     ("POST", "/don-vi/{unit}/sua", STAFF),
@@ -104,6 +105,8 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     // tests/assessment.rs (another unit's sheet, drafts hidden from appraisers, publication).
     ("GET", "/tu-danh-gia", &["unit_editor", "unit_leader"]),
     ("GET", "/tu-danh-gia/{sheet}", EVERYONE),
+    // Who reads which sheet's workbook is the sheet's own check (tests/it/workbooks.rs).
+    ("GET", "/tu-danh-gia/{sheet}/bang-diem.xlsx", EVERYONE),
     (
         "POST",
         "/tu-danh-gia/{sheet}/tieu-chi/{node}",

@@ -381,6 +381,13 @@ async fn the_secretariat_imports_browses_exports_and_versions_frameworks() {
             .await
             .unwrap();
         assert_eq!(from_xlsx.framework.nodes().len(), 14, "{backend:?}");
+        // Export then import gives the same tree: every node's fields, rule and order.
+        let original = frameworks::load(&app.db, id).await.unwrap();
+        assert_eq!(
+            from_xlsx.framework.to_specs(),
+            original.framework.to_specs(),
+            "{backend:?}"
+        );
         assert_eq!(
             from_xlsx.framework.max_points().to_string(),
             "100",

@@ -27,3 +27,4 @@ mod surveys;
 mod templates;
 mod units_users;
 mod vietnamese_pages;
+mod workbooks;

@@ -22,6 +22,24 @@ async fn published(
     fraction: f64,
     comment: Option<(&str, &str)>,
 ) -> i64 {
+    published_with(
+        db,
+        year,
+        units,
+        fraction,
+        comment.map(|(c, t)| (c, None, t)),
+    )
+    .await
+}
+
+/// [`published`] with the council's points on the leaf it comments (`None` keeps the unit's).
+pub(crate) async fn published_with(
+    db: &Db,
+    year: i64,
+    units: &[i64],
+    fraction: f64,
+    appraisal: Option<(&str, Option<chiso_domain::Points>, &str)>,
+) -> i64 {
     let demo = demo_campaign(db).await;
     let framework = campaigns::frameworks(db, demo)
         .await
@@ -36,7 +54,7 @@ async fn published(
         ("department", framework),
         units,
         fraction,
-        comment,
+        appraisal,
     )
     .await
 }
@@ -54,7 +72,7 @@ async fn published_group(
     (group, framework): (&str, i64),
     units: &[i64],
     fraction: f64,
-    comment: Option<(&str, &str)>,
+    appraisal: Option<(&str, Option<chiso_domain::Points>, &str)>,
 ) -> i64 {
     let system = Actor::system("test");
     let secretariat = Actor::user(9100, "thuongtruc-test");
@@ -105,7 +123,7 @@ async fn published_group(
     sheets::open_round(db, &secretariat, Role::Secretariat, campaign, 1, None)
         .await
         .unwrap();
-    if let Some((code, text)) = comment {
+    if let Some((code, points, text)) = appraisal {
         let scope = sheets::scope(db, sheet_ids[0]).await.unwrap();
         sheets::save_appraisal(
             db,
@@ -115,6 +133,7 @@ async fn published_group(
             sheet_ids[0],
             &AppraisalEntry {
                 node_id: scope.stored.node_ids[code],
+                points,
                 comment: Some(text.into()),
                 ..AppraisalEntry::default()
             },

@@ -25,7 +25,7 @@ async fn unit_id(db: &Db, code: &str) -> i64 {
 }
 
 /// An open SIPAS wave over S03 (the unit editor's Sở Tư pháp) and S05.
-async fn open_wave(db: &Db, title: &str) -> (i64, [i64; 2]) {
+pub(crate) async fn open_wave(db: &Db, title: &str) -> (i64, [i64; 2]) {
     let questionnaire = surveys::register_bundled(db, &actor(), "sipas-2017")
         .await
         .unwrap();
@@ -46,7 +46,7 @@ async fn open_wave(db: &Db, title: &str) -> (i64, [i64; 2]) {
 }
 
 /// Four responses for S03 and three for S05, with weights, demographics and expectations.
-async fn fill(db: &Db, wave: i64, units: [i64; 2]) -> Vec<i64> {
+pub(crate) async fn fill(db: &Db, wave: i64, units: [i64; 2]) -> Vec<i64> {
     let mut ids = Vec::new();
     for i in 0..7u8 {
         let mut r = Response::new(

@@ -1,3 +1,4 @@
 //! Use cases of the units area.
 
+pub mod export;
 pub mod import;

@@ -30,7 +30,7 @@ use chiso_store::audit::AuditFilter;
 use chiso_store::campaigns::{self, CampaignRow};
 use chiso_store::evidence::{self, LinkedFile};
 use chiso_store::{StoreError, frameworks, units};
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 
 use crate::auth::{Auth, Context, Principal};

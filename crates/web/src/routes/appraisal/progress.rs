@@ -442,69 +442,99 @@ pub(super) const PROGRESS_HEADERS: [&str; 20] = [
     "Nộp lúc",
 ];
 
-pub(super) fn bold() -> Format {
-    Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top)
-}
+/// The widths of the progress export's columns, in [`PROGRESS_HEADERS`] order.
+const PROGRESS_WIDTHS: [f64; 20] = [
+    9.0, 30.0, 14.0, 14.0, 11.0, 10.0, 10.0, 11.0, 11.0, 8.0, 26.0, 9.0, 11.0, 11.0, 11.0, 11.0,
+    11.0, 11.0, 11.0, 16.0,
+];
 
-pub(super) fn write_progress(sheet: &mut Worksheet, rows: &[ProgressRow]) -> Result<(), XlsxError> {
-    let header = bold();
-    let decimals = Format::new().set_num_format("0.00");
-    let points = Format::new().set_num_format("0.####");
-    for (c, title) in PROGRESS_HEADERS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *title, &header)?;
-    }
+/// The progress table under its title block (docs/formats.md §12.3).
+pub(super) fn write_progress(
+    sheet: &mut Worksheet,
+    rows: &[ProgressRow],
+    authority: &str,
+    campaign: &CampaignRow,
+    today: chrono::NaiveDate,
+) -> Result<(), XlsxError> {
+    use crate::workbooks::{Column, Styles, exported_line, finish, header, t, title_block};
+    let styles = Styles::new();
+    let columns: Vec<Column> = PROGRESS_HEADERS
+        .iter()
+        .zip(PROGRESS_WIDTHS)
+        .map(|(title, width)| Column::new(*title, width))
+        .collect();
+    let first = title_block(
+        sheet,
+        &styles,
+        authority,
+        t("workbook.progress_title"),
+        &[campaign.title.clone(), exported_line(today)],
+        columns.len() as u16,
+    )?;
+    let data = header(sheet, &styles, first, &columns)?;
     let vi = Lang::Vi;
     for (r, row) in rows.iter().enumerate() {
-        let r = r as u32 + 1;
+        let r = data + r as u32;
         let line = progress_line(vi, row, false);
-        let number = |v: Option<i64>| v.unwrap_or(0) as f64;
-        let has_sheet = row.sheet_id.is_some();
-        sheet.write_string(r, 0, &row.unit_code)?;
-        sheet.write_string(r, 1, &row.unit_name)?;
-        sheet.write_string(r, 2, &line.group)?;
-        sheet.write_string(r, 3, line.status_label)?;
-        sheet.write_number_with_format(r, 4, row.completion_percent(), &decimals)?;
-        sheet.write_number(r, 5, number(row.leaves_filled))?;
-        sheet.write_number(r, 6, number(row.leaves_total))?;
-        sheet.write_number(r, 7, number(row.missing_evidence))?;
-        sheet.write_number(r, 8, number(row.unexplained))?;
-        sheet.write_string(r, 9, if line.late { "Có" } else { "Không" })?;
-        sheet.write_string(r, 10, &line.late_text)?;
-        sheet.write_number(r, 11, number(row.current_round))?;
-        sheet.write_number(r, 12, number(row.round_reviewed))?;
-        sheet.write_number(r, 13, number(row.round_leaves))?;
-        sheet.write_number(r, 14, number(row.flagged))?;
-        sheet.write_number(r, 15, number(row.answered))?;
-        if has_sheet {
-            sheet.write_number_with_format(r, 16, row.self_total_points().to_f64(), &points)?;
-            sheet.write_number_with_format(
-                r,
-                17,
-                row.appraised_total_points().to_f64(),
-                &points,
-            )?;
-            sheet.write_number_with_format(
-                r,
-                18,
-                Points::from_ten_thousandths(difference(row)).to_f64(),
-                &points,
-            )?;
+        let count = |v: Option<i64>| v.unwrap_or(0) as f64;
+        let integers = [
+            (5, row.leaves_filled),
+            (6, row.leaves_total),
+            (7, row.missing_evidence),
+            (8, row.unexplained),
+            (11, row.current_round),
+            (12, row.round_reviewed),
+            (13, row.round_leaves),
+            (14, row.flagged),
+            (15, row.answered),
+        ];
+        sheet.write_string_with_format(r, 0, &row.unit_code, &styles.code)?;
+        sheet.write_string_with_format(r, 1, &row.unit_name, &styles.text)?;
+        sheet.write_string_with_format(r, 2, &line.group, &styles.text)?;
+        sheet.write_string_with_format(r, 3, line.status_label, &styles.text)?;
+        sheet.write_number_with_format(r, 4, row.completion_percent(), &styles.decimal)?;
+        for (c, value) in integers {
+            sheet.write_number_with_format(r, c, count(value), &styles.integer)?;
         }
-        if let Some(at) = row.submitted_at {
-            sheet.write_string(r, 19, i18n::date_time(at))?;
+        sheet.write_string_with_format(
+            r,
+            9,
+            t(if line.late { "common.yes" } else { "common.no" }),
+            &styles.text,
+        )?;
+        sheet.write_string_with_format(r, 10, &line.late_text, &styles.text)?;
+        chiso_interchange::workbook::fit_row(
+            sheet,
+            r,
+            &[
+                (&row.unit_name, PROGRESS_WIDTHS[1]),
+                (&line.late_text, PROGRESS_WIDTHS[10]),
+            ],
+        )?;
+        let points = if row.sheet_id.is_some() {
+            [
+                Some(row.self_total_points().to_f64()),
+                Some(row.appraised_total_points().to_f64()),
+                Some(Points::from_ten_thousandths(difference(row)).to_f64()),
+            ]
+        } else {
+            [None; 3]
+        };
+        for (k, value) in points.into_iter().enumerate() {
+            chiso_interchange::workbook::decimal_or_blank(sheet, &styles, r, 16 + k as u16, value)?;
         }
+        let submitted = row.submitted_at.map(i18n::date_time).unwrap_or_default();
+        sheet.write_string_with_format(r, 19, submitted, &styles.text)?;
     }
-    sheet.set_column_width(1, 36)?;
-    sheet.set_column_width(10, 30)?;
-    sheet.set_freeze_panes(1, 2)?;
-    crate::downloads::for_print(sheet)?;
     if !rows.is_empty() {
-        sheet.autofilter(0, 0, rows.len() as u32, PROGRESS_HEADERS.len() as u16 - 1)?;
+        sheet.autofilter(
+            first,
+            0,
+            data + rows.len() as u32 - 1,
+            PROGRESS_HEADERS.len() as u16 - 1,
+        )?;
     }
-    Ok(())
+    finish(sheet, first, data, 2)
 }
 
 /// The dashboard's table as .xlsx, with the same filters and order, Vietnamese headers.
@@ -519,11 +549,18 @@ pub async fn progress_xlsx(
         return Err(AppError::Forbidden);
     }
     let id = id.get()?;
-    let (_, _, shown) = progress_rows(&state, &principal, id, &query).await?;
+    let (campaign, _, shown) = progress_rows(&state, &principal, id, &query).await?;
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("Tiến độ").map_err(xlsx_error)?;
-    write_progress(sheet, &shown).map_err(xlsx_error)?;
+    write_progress(
+        sheet,
+        &shown,
+        &state.config.authority_name,
+        &campaign,
+        state.clock.today(),
+    )
+    .map_err(xlsx_error)?;
     let body = workbook.save_to_buffer().map_err(xlsx_error)?;
     Ok(download(XLSX, format!("tien-do-dot-{id}.xlsx"), body))
 }

@@ -283,7 +283,7 @@ fn result_row(lang: Lang, campaign_id: i64, bands: &Option<Bands>, u: &Published
 }
 
 /// Why a unit is left out of the ranking (docs/method.md §2.5), as a text key.
-fn excluded_note(never_submitted: bool) -> &'static str {
+pub(crate) fn excluded_note(never_submitted: bool) -> &'static str {
     if never_submitted {
         "appraisal.note_not_submitted"
     } else {
@@ -312,8 +312,8 @@ fn area_averages(lang: Lang, group: &PublishedGroup) -> Vec<String> {
         .collect()
 }
 
-/// A component's name on the page.
-fn component_label(lang: Lang, component: &Component) -> String {
+/// A component's name on the page and in the workbook.
+pub(crate) fn component_label(lang: Lang, component: &Component) -> String {
     match component {
         Component::Appraised => i18n::text(lang, "results.component_appraised").to_string(),
         Component::Survey(source) if source == "sipas" => {
@@ -437,135 +437,8 @@ pub async fn results(
     })
 }
 
-/// An .xlsx sheet name: at most 31 characters, none of `[]:*?/\`.
-pub(super) fn sheet_name(text: &str) -> String {
-    text.chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect()
-}
-
-pub(super) fn write_results(
-    workbook: &mut Workbook,
-    results: &PublishedResults,
-    published: bool,
-) -> Result<(), XlsxError> {
-    write_facts(workbook, results, published)?;
-    for group in &results.groups {
-        write_ranking(workbook, group)?;
-    }
-    Ok(())
-}
-
-/// The information sheet: the campaign, its state, its bands and how it ranks.
-fn write_facts(
-    workbook: &mut Workbook,
-    results: &PublishedResults,
-    published: bool,
-) -> Result<(), XlsxError> {
-    let header = bold();
-    let info = workbook.add_worksheet();
-    info.set_name("Thông tin")?;
-    let facts = [
-        ("Đợt đánh giá", results.title.clone()),
-        ("Năm", results.year.to_string()),
-        (
-            "Trạng thái",
-            if published {
-                format!(
-                    "Đã công bố lúc {} bởi {}",
-                    i18n::date_time(results.published_at),
-                    results.published_by
-                )
-            } else {
-                "Xem trước (đã chốt, chưa công bố)".to_string()
-            },
-        ),
-        ("Xếp loại", results.bands.clone()),
-        (
-            "Cách xếp hạng",
-            "Theo chỉ số làm tròn 2 chữ số thập phân, giảm dần; bằng nhau thì đồng hạng và hạng sau bỏ qua (1, 2, 2, 4).".to_string(),
-        ),
-    ];
-    for (r, (label, value)) in facts.iter().enumerate() {
-        info.write_string_with_format(r as u32, 0, *label, &header)?;
-        info.write_string(r as u32, 1, value)?;
-    }
-    info.set_column_width(0, 20)?;
-    info.set_column_width(1, 90)?;
-    Ok(())
-}
-
-/// One group's ranking sheet: a row per unit with its areas, then the units left out.
-fn write_ranking(workbook: &mut Workbook, group: &PublishedGroup) -> Result<(), XlsxError> {
-    let header = bold();
-    let two = Format::new().set_num_format("0.00");
-    let four = Format::new().set_num_format("0.####");
-    let sheet = workbook.add_worksheet();
-    sheet.set_name(sheet_name(&format!(
-        "Xếp hạng {}",
-        group_label(Lang::Vi, &group.unit_group)
-    )))?;
-    let mut titles: Vec<String> = [
-        "Hạng",
-        "Mã đơn vị",
-        "Tên đơn vị",
-        "Điểm",
-        "Chỉ số",
-        "Xếp loại",
-    ]
-    .iter()
-    .map(|t| t.to_string())
-    .collect();
-    let areas: Vec<&str> = group
-        .units
-        .first()
-        .map(|u| u.areas.iter().map(|a| a.code.as_str()).collect())
-        .unwrap_or_default();
-    for code in &areas {
-        titles.push(format!("Lĩnh vực {code} – điểm"));
-        titles.push(format!("Lĩnh vực {code} – hạng"));
-    }
-    for (c, title) in titles.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, title, &header)?;
-    }
-    for (r, unit) in group.units.iter().enumerate() {
-        let r = r as u32 + 1;
-        sheet.write_number(r, 0, f64::from(unit.rank))?;
-        sheet.write_string(r, 1, &unit.unit_code)?;
-        sheet.write_string(r, 2, &unit.unit_name)?;
-        sheet.write_number_with_format(r, 3, unit.points.to_f64(), &four)?;
-        sheet.write_number_with_format(r, 4, shown_index(unit.index_hundredths), &two)?;
-        sheet.write_string(r, 5, &unit.classification)?;
-        for (i, area) in unit.areas.iter().enumerate() {
-            let c = 6 + 2 * i as u16;
-            sheet.write_number_with_format(r, c, area.points.to_f64(), &four)?;
-            sheet.write_number(r, c + 1, f64::from(area.rank))?;
-        }
-    }
-    // The units left out of the ranking follow it, each with why (docs/method.md §2.5): a
-    // file that lists only the ranked units would hide the missing work.
-    if !group.excluded.is_empty() {
-        let start = group.units.len() as u32 + 2;
-        sheet.write_string_with_format(start, 0, "Đơn vị không xếp hạng", &header)?;
-        for (i, left_out) in group.excluded.iter().enumerate() {
-            let r = start + 1 + i as u32;
-            sheet.write_string(r, 1, &left_out.unit_code)?;
-            sheet.write_string(r, 2, &left_out.unit_name)?;
-            sheet.write_string(
-                r,
-                3,
-                i18n::text(Lang::Vi, excluded_note(left_out.never_submitted)),
-            )?;
-        }
-    }
-    sheet.set_column_width(2, 36)?;
-    sheet.set_freeze_panes(1, 3)?;
-    crate::downloads::for_print(sheet)?;
-    Ok(())
-}
-
-/// The results as .xlsx: an information sheet and one ranking sheet per group.
+/// The results as .xlsx in the published layout (docs/formats.md §12.1): a ranking sheet
+/// per group under a title block, then the information sheet.
 #[tracing::instrument(skip_all, fields(campaign_id = ?id))]
 pub async fn results_xlsx(
     State(state): State<AppState>,
@@ -573,12 +446,19 @@ pub async fn results_xlsx(
     id: PathId,
 ) -> AppResult<Response> {
     let id = id.get()?;
-    let (_, results) = visible_results(&state, &principal, id).await?;
+    let (campaign, results) = visible_results(&state, &principal, id).await?;
     let Some((results, published)) = results else {
         return Err(AppError::NotFound);
     };
-    let mut workbook = Workbook::new();
-    write_results(&mut workbook, &results, published).map_err(xlsx_error)?;
-    let body = workbook.save_to_buffer().map_err(xlsx_error)?;
+    let (extras, previous) = ranking::extras(&state, &campaign, &results).await?;
+    let book = crate::workbooks::results::ResultsBook {
+        authority: &state.config.authority_name,
+        results: &results,
+        published,
+        extras: &extras,
+        previous: previous.as_ref().map(|c| c.title.as_str()),
+        today: state.clock.today(),
+    };
+    let body = book.write().map_err(xlsx_error)?;
     Ok(download(XLSX, format!("ket-qua-dot-{id}.xlsx"), body))
 }

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tu-danh-gia", get(list))
         .route("/tu-danh-gia/{sheet}", get(show))
+        .route("/tu-danh-gia/{sheet}/bang-diem.xlsx", get(scoresheet_xlsx))
         .route("/tu-danh-gia/{sheet}/tieu-chi/{node}", post(save_leaf))
         // The upload's body limit is its own (`extract::multipart`): the file limit and a
         // margin, so that a refusal can name the file.

@@ -518,3 +518,26 @@ fn parse_numbers(
     };
     Ok((points, input))
 }
+
+/// The unit's detailed scoresheet as .xlsx (docs/formats.md §12.2), for exactly the people
+/// who may read the sheet, showing what its page shows them.
+#[tracing::instrument(skip_all, fields(sheet = %sheet))]
+pub async fn scoresheet_xlsx(
+    State(state): State<AppState>,
+    Auth(principal, _context): Auth,
+    Path(sheet): Path<String>,
+) -> AppResult<Response> {
+    let scoresheet =
+        crate::app::scoresheet::Scoresheet::load(&state, &principal, parse_id(&sheet)?).await?;
+    let body = crate::workbooks::scoresheet::write(
+        &scoresheet,
+        &state.config.authority_name,
+        state.clock.today(),
+    )
+    .map_err(crate::workbooks::xlsx_error)?;
+    Ok(crate::downloads::download(
+        crate::downloads::XLSX,
+        crate::workbooks::scoresheet::file_name(&scoresheet),
+        body,
+    ))
+}

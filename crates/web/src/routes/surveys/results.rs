@@ -611,8 +611,16 @@ pub async fn results_xlsx(
     let lang = context.lang;
     let (channel, _, ticked) = results_query(&query);
     let c = compute_visible(&state, &principal, lang, wave_id, channel.as_ref(), ticked).await?;
+    let heading = chiso_survey::report_book::Heading {
+        authority: state.config.authority_name.clone(),
+        title: t(Lang::Vi, "workbook.survey_results_title").to_string(),
+        lines: vec![
+            c.wave.title.clone(),
+            crate::workbooks::exported_line(state.clock.today()),
+        ],
+    };
     let body = report(lang, &c)
-        .to_xlsx(&c.questionnaire)
+        .to_xlsx_with(&c.questionnaire, Some(&heading))
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     Ok(download(XLSX, format!("khao-sat-dot-{wave_id}.xlsx"), body))
 }
@@ -673,6 +681,7 @@ fn unit_reports(c: &Computed) -> Vec<UnitReport> {
         .iter()
         .map(|(u, _, r)| UnitReport {
             unit_code: u.unit_code.clone(),
+            unit_name: Some(u.unit_name.clone()),
             sample: u
                 .transactions
                 .map(|n| check_sample(n.max(0) as u64, c.wave.margin_e, r.responses)),

@@ -271,3 +271,44 @@ fn refusal_problems(
         ImportRefusal::Store(error) => return Err(error.into()),
     })
 }
+
+/// The current units as .xlsx in `units.csv`'s columns (docs/formats.md §12.6): the file goes
+/// back through the import unchanged. For those who may import units.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    Auth(principal, _): Auth,
+) -> AppResult<Response> {
+    principal.require(Permission::ManageUnits)?;
+    let rows = crate::app::units::export::rows(&state.db, state.clock.today()).await?;
+    let body = units_workbook(&rows).map_err(crate::workbooks::xlsx_error)?;
+    Ok(crate::downloads::download(
+        crate::downloads::XLSX,
+        "don-vi.xlsx".to_string(),
+        body,
+    ))
+}
+
+/// The units sheet: the import's column names as the header, every cell text (a code such as
+/// `01` keeps its zero), frozen and printable.
+fn units_workbook(rows: &[[String; 7]]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use crate::app::units::export::COLUMNS;
+    use crate::workbooks::{Column, Styles, finish, header};
+    let styles = Styles::new();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("units")?;
+    let widths = [10.0, 36.0, 12.0, 12.0, 12.0, 12.0, 12.0];
+    let columns: Vec<Column> = COLUMNS
+        .iter()
+        .zip(widths)
+        .map(|(name, width)| Column::new(*name, width))
+        .collect();
+    let data = header(sheet, &styles, 0, &columns)?;
+    for (r, row) in rows.iter().enumerate() {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string_with_format(data + r as u32, c as u16, cell, &styles.code)?;
+        }
+    }
+    finish(sheet, 0, data, 1)?;
+    book.save_to_buffer()
+}

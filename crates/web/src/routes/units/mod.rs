@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/don-vi/moi", get(create_form))
         .route("/don-vi/hop-nhat", get(merge_form).post(merge))
         .route("/don-vi/nhap", get(import_form).post(import))
+        .route("/don-vi/xuat.xlsx", get(export_xlsx))
         .route("/don-vi/{id}", get(show))
         .route("/don-vi/{id}/sua", get(edit_form).post(update))
 }
