@@ -2,7 +2,7 @@
 # Load test of the public results pages (no login): C concurrent anonymous readers (200) for
 # D seconds (10) each on the list of published campaigns, a campaign's ranking and a unit's
 # page, against a release `chiso serve` with the demo data (last year's campaign is published)
-# on loopback only. The baseline of the same run is `/healthz` under the same load. Reports
+# on loopback only, asking for gzip as browsers do. The baseline of the same run is `/healthz` under the same load. Reports
 # throughput, p50/p90/p99 latency and errors per page (wrk --latency).
 #
 #   bench/public-load.sh                     # SQLite
@@ -57,7 +57,7 @@ echo
 echo "| Page | req/s | p50 ms | p90 ms | p99 ms | errors (non-2xx, socket) |"
 echo "|---|---|---|---|---|---|"
 for page in "${pages[@]}"; do
-  out=$(wrk -t"$THREADS" -c"$C" -d"${D}s" --timeout 5s --latency "$base$page")
+  out=$(wrk -t"$THREADS" -c"$C" -d"${D}s" --timeout 5s --latency -H "Accept-Encoding: gzip" "$base$page")
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
   socket=$(echo "$out" | awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}')

@@ -61,15 +61,31 @@ pub struct PublicCache {
     pages: Arc<Mutex<Pages>>,
 }
 
+/// A rendered page, as HTML and gzip-compressed once (most browsers ask for gzip: the page
+/// is not compressed again for each of them).
+pub struct CachedPage {
+    pub html: Arc<String>,
+    pub gzip: Arc<Vec<u8>>,
+}
+
 /// Pages by key, each with the version it was rendered at.
-type Pages = HashMap<String, (String, Arc<String>)>;
+type Pages = HashMap<String, (String, Arc<CachedPage>)>;
 
 /// Most pages kept; past it the cache starts again (pages are cheap to render once).
 const MAX_PAGES: usize = 2_000;
 
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder
+        .write_all(text.as_bytes())
+        .and_then(|()| encoder.finish())
+        .expect("compressing into memory does not fail")
+}
+
 impl PublicCache {
     /// The page for `key` rendered at `version`, if cached.
-    pub fn get(&self, key: &str, version: &str) -> Option<Arc<String>> {
+    pub fn get(&self, key: &str, version: &str) -> Option<Arc<CachedPage>> {
         let pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         pages
             .get(key)
@@ -77,8 +93,11 @@ impl PublicCache {
             .map(|(_, page)| page.clone())
     }
 
-    pub fn put(&self, key: String, version: String, page: String) -> Arc<String> {
-        let page = Arc::new(page);
+    pub fn put(&self, key: String, version: String, html: String) -> Arc<CachedPage> {
+        let page = Arc::new(CachedPage {
+            gzip: Arc::new(gzip(&html)),
+            html: Arc::new(html),
+        });
         let mut pages = self.pages.lock().unwrap_or_else(|p| p.into_inner());
         if pages.len() >= MAX_PAGES {
             pages.clear();
@@ -138,13 +157,15 @@ mod tests {
     fn a_page_is_served_again_only_for_its_publication() {
         let cache = PublicCache::default();
         cache.put("vi:/cong-khai/1".into(), "1@5".into(), "trang".into());
-        assert_eq!(
-            cache
-                .get("vi:/cong-khai/1", "1@5")
-                .as_deref()
-                .map(String::as_str),
-            Some("trang")
-        );
+        let page = cache.get("vi:/cong-khai/1", "1@5").unwrap();
+        assert_eq!(page.html.as_str(), "trang");
+        let mut unzipped = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(page.gzip.as_slice()),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, "trang");
         assert!(cache.get("vi:/cong-khai/1", "1@5,2@7").is_none());
         assert!(cache.get("en:/cong-khai/1", "1@5").is_none());
     }

@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chiso_domain::Bands;
@@ -128,8 +128,26 @@ public_page!(UnitPage, "public/unit.html" {
 });
 
 /// Serves a page from the cache, or renders and keeps it.
+/// Whether the browser takes gzip (`Accept-Encoding`).
+fn takes_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| p.trim().replace(' ', "") == "q=0");
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+/// The page for `key` at the publication `version`, rendered once; gzip-compressed once too,
+/// and sent compressed to a browser that takes it.
 async fn cached<F, Fut>(
     state: &AppState,
+    headers: &HeaderMap,
     key: String,
     version: &str,
     render: F,
@@ -142,11 +160,21 @@ where
         Some(page) => page,
         None => state.public.put(key, version.to_string(), render().await?),
     };
-    Ok((
-        [(header::CACHE_CONTROL, "public, max-age=60")],
-        Html(page.as_str().to_string()),
-    )
-        .into_response())
+    let cache = (header::CACHE_CONTROL, "public, max-age=60");
+    let vary = (header::VARY, "accept-encoding");
+    if takes_gzip(headers) {
+        return Ok((
+            [
+                cache,
+                vary,
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_ENCODING, "gzip"),
+            ],
+            page.gzip.as_ref().clone(),
+        )
+            .into_response());
+    }
+    Ok(([cache, vary], Html(page.html.as_str().to_string())).into_response())
 }
 
 fn rendered(template: impl Template) -> AppResult<String> {
@@ -159,11 +187,15 @@ fn index_text(lang: Lang, hundredths: i64) -> String {
     i18n::number(lang, hundredths as f64 / 100.0, 2)
 }
 
-async fn index(State(state): State<AppState>, Ctx(context): Ctx) -> AppResult<Response> {
+async fn index(
+    State(state): State<AppState>,
+    Ctx(context): Ctx,
+    headers: HeaderMap,
+) -> AppResult<Response> {
     let lang = context.lang;
     let (campaigns, version) = public::published(&state.db).await?;
     let key = format!("{}:/cong-khai", lang.code());
-    cached(&state, key, &version, || async {
+    cached(&state, &headers, key, &version, || async {
         let mut listed = Vec::new();
         for c in &campaigns {
             let on = assessments::published_results(&state.db, c.id)
@@ -207,13 +239,18 @@ async fn results(
     State(state): State<AppState>,
     Ctx(context): Ctx,
     id: PathId,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let id = id.get()?;
     let lang = context.lang;
     let (campaigns, version) = public::published(&state.db).await?;
-    let r = published_results(&state, id, &campaigns).await?;
+    if !campaigns.iter().any(|c| c.id == id) {
+        return Err(AppError::NotFound);
+    }
     let key = format!("{}:/cong-khai/{id}", lang.code());
-    cached(&state, key, &version, || async {
+    // The snapshot is read only when the page is not cached for this publication.
+    cached(&state, &headers, key, &version, || async {
+        let r = published_results(&state, id, &campaigns).await?;
         let bands = Bands::parse(&r.bands).unwrap_or_default();
         let groups = r
             .groups
@@ -284,23 +321,28 @@ async fn unit(
     State(state): State<AppState>,
     Ctx(context): Ctx,
     ids: PathId<(i64, i64)>,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let (id, unit_id) = ids.get()?;
     let lang = context.lang;
     let (campaigns, version) = public::published(&state.db).await?;
-    let r = published_results(&state, id, &campaigns).await?;
-    let (group, unit) = r
-        .groups
-        .iter()
-        .find_map(|g| {
-            g.units
-                .iter()
-                .find(|u| u.unit_id == unit_id)
-                .map(|u| (g, u))
-        })
-        .ok_or(AppError::NotFound)?;
+    if !campaigns.iter().any(|c| c.id == id) {
+        return Err(AppError::NotFound);
+    }
     let key = format!("{}:/cong-khai/{id}/don-vi/{unit_id}", lang.code());
-    cached(&state, key, &version, || async {
+    // The snapshot is read only when the page is not cached for this publication.
+    cached(&state, &headers, key, &version, || async {
+        let r = published_results(&state, id, &campaigns).await?;
+        let (group, unit) = r
+            .groups
+            .iter()
+            .find_map(|g| {
+                g.units
+                    .iter()
+                    .find(|u| u.unit_id == unit_id)
+                    .map(|u| (g, u))
+            })
+            .ok_or(AppError::NotFound)?;
         let bands = Bands::parse(&r.bands).unwrap_or_default();
         let areas = unit
             .areas

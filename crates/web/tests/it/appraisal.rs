@@ -622,6 +622,27 @@ async fn public_pages_leak_nothing(app: &TestApp, db: &Db, campaign: i64, unit: 
         .await
         .unwrap();
     assert_eq!(again.text().await.unwrap(), first, "{backend:?}");
+    // A browser that takes gzip gets the same page compressed once (not twice), and a unit
+    // that the publication does not rank is not found.
+    let zipped = client
+        .get(app.url(&format!("/cong-khai/{campaign}")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip", "{backend:?}");
+    let bytes = zipped.bytes().await.unwrap();
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, first, "{backend:?}");
+    let status = client
+        .get(app.url(&format!("/cong-khai/{campaign}/don-vi/999999")))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 404, "{backend:?}");
 }
 
 #[tokio::test]
