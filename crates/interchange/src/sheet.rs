@@ -450,6 +450,105 @@ impl RowAssembler {
     }
 }
 
+/// One worksheet's rows as a spreadsheet shows them: each row that holds a non-empty cell,
+/// with its 1-based number and its cells from column A (empty text where nothing is written).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GridSheet {
+    pub name: String,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// Every worksheet of an .xlsx (chart sheets left out), in the workbook's order, for readers
+/// that find their own header rows (the publisher workbooks of docs/formats.md §7.2). The
+/// same limits hold as for [`read_xlsx_rows`]: the parts are checked before the parser sees
+/// them, cells count across all sheets, columns are counted from A, and a formula's cell
+/// holds the value last computed.
+pub fn read_xlsx_grid(bytes: &[u8]) -> Result<Vec<GridSheet>, SheetError> {
+    unpack::check(bytes)?;
+    match std::panic::catch_unwind(|| grid_sheets(bytes)) {
+        Ok(result) => result,
+        Err(_) => Err(SheetError::Unreadable {
+            detail: "a cell reference is out of range".to_string(),
+        }),
+    }
+}
+
+fn grid_sheets(bytes: &[u8]) -> Result<Vec<GridSheet>, SheetError> {
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| SheetError::NotXlsx {
+            detail: e.to_string(),
+        })?;
+    let names = workbook.sheet_names();
+    if names.is_empty() {
+        return Err(SheetError::NoSheet);
+    }
+    let unreadable = |e: XlsxError| SheetError::Unreadable {
+        detail: e.to_string(),
+    };
+    let mut cells_read = 0u64;
+    let mut sheets = Vec::new();
+    for name in names {
+        let mut cells = match workbook.worksheet_cells_reader(&name) {
+            Ok(cells) => cells,
+            Err(XlsxError::NotAWorksheet(_)) => continue,
+            Err(e) => return Err(unreadable(e)),
+        };
+        let mut sheet = GridSheet {
+            name: name.clone(),
+            rows: Vec::new(),
+        };
+        while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+            let (row, column) = cell.get_position();
+            let text = cell_text(cell.get_value());
+            if text.is_empty() {
+                continue;
+            }
+            let number = u64::from(row) + 1;
+            if row > LAST_ROW || column as usize >= MAX_COLUMNS {
+                return Err(SheetError::TooManyColumns {
+                    row: number,
+                    limit: MAX_COLUMNS,
+                });
+            }
+            cells_read += 1;
+            if cells_read > MAX_CELLS {
+                return Err(SheetError::TooManyCells {
+                    row: number,
+                    limit: MAX_CELLS,
+                });
+            }
+            if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+                return Err(SheetError::CellTooLong {
+                    row: number,
+                    column: column_letters(column),
+                    limit: MAX_CELL_CHARS,
+                });
+            }
+            match sheet.rows.last_mut() {
+                Some((last, _)) if *last > number => {
+                    return Err(SheetError::RowOutOfOrder { row: number });
+                }
+                Some((last, cells)) if *last == number => put(cells, column, text),
+                _ => {
+                    let mut cells = Vec::new();
+                    put(&mut cells, column, text);
+                    sheet.rows.push((number, cells));
+                }
+            }
+        }
+        sheets.push(sheet);
+    }
+    Ok(sheets)
+}
+
+fn put(cells: &mut Vec<String>, column: u32, text: String) {
+    let at = column as usize;
+    if cells.len() <= at {
+        cells.resize(at + 1, String::new());
+    }
+    cells[at] = text;
+}
+
 /// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats (the survey import's `responses.xlsx`, docs/formats.md). The
 /// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
 /// so that rows keep their numbers (counted from the header); cells go through the project's

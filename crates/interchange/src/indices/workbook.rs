@@ -1,0 +1,504 @@
+//! Workbooks as their publishers distribute them (docs/formats.md §7.5): PAPI's provincial
+//! workbook (a sheet per year, English and Vietnamese header rows, id and names, each
+//! dimension followed by its sub-dimensions, the total, summary rows below), and MoHA's yearly
+//! PAR INDEX and SIPAS tables (one row per province, a column per area, component or factor).
+//! Columns are found by their headers against the year's structure, never by position; every
+//! surprise is a warning naming the sheet, row and column.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chiso_domain::indices::{Structure, UnitScope, UnitValues};
+
+use super::assemble::{Cell, RawUnit, RawYear, assemble};
+use super::headers::{ColumnRole, HeaderKeys, is_summary_name, year_in};
+use super::model::{IndicesReport, SkipKind, Skipped, Warning, WarningKind};
+use super::{IndicesProblem, ReadOptions, parse_number, problem};
+use crate::error::InputError;
+use crate::sheet::{GridSheet, column_letters};
+
+/// Header rows are looked for among the first rows of a sheet.
+const HEADER_SEARCH_ROWS: usize = 40;
+/// At most this many header rows (English, Vietnamese, a units line…).
+const MAX_HEADER_ROWS: usize = 4;
+
+pub(super) fn read(
+    file: &str,
+    sheets: &[GridSheet],
+    options: ReadOptions<'_>,
+) -> Result<IndicesReport, InputError> {
+    let known: Vec<String> = options
+        .catalogue
+        .indices()
+        .iter()
+        .map(|i| i.id.to_string())
+        .collect();
+    let Some(index) = options.index.map(str::to_lowercase) else {
+        return Err(problem(
+            file,
+            None,
+            IndicesProblem::IndexNeeded { found: Vec::new() },
+        ));
+    };
+    if !options.catalogue.knows(&index) {
+        return Err(problem(
+            file,
+            None,
+            IndicesProblem::UnknownIndex { index, known },
+        ));
+    }
+    let mut warnings = Vec::new();
+    let mut years: BTreeMap<i32, RawYear> = BTreeMap::new();
+    for sheet in sheets {
+        let Some(raw) = read_sheet(sheet, &index, options, &mut warnings)? else {
+            continue;
+        };
+        match years.get_mut(&raw.year) {
+            Some(year) => {
+                year.units.extend(raw.units);
+                year.skipped.extend(raw.skipped);
+            }
+            None => {
+                years.insert(raw.year, raw);
+            }
+        }
+    }
+    if years.is_empty() {
+        return Err(problem(file, None, IndicesProblem::NoLayout));
+    }
+    let mut reports = Vec::with_capacity(years.len());
+    for raw in years.into_values() {
+        reports.push(assemble(file, raw, options.roster, &mut warnings)?);
+    }
+    Ok(IndicesReport {
+        index,
+        years: reports,
+        warnings,
+    })
+}
+
+/// The columns of one sheet.
+#[derive(Default)]
+struct Layout {
+    id: Option<usize>,
+    names: Vec<usize>,
+    rank: Option<usize>,
+    total: Option<usize>,
+    items: Vec<(String, usize)>,
+}
+
+fn read_sheet(
+    sheet: &GridSheet,
+    index: &str,
+    options: ReadOptions<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<RawYear>, InputError> {
+    let name = sheet.name.as_str();
+    let warn = |row: Option<u64>, column: Option<usize>, kind: WarningKind| {
+        Warning::new(
+            name,
+            row.map(|r| r as usize),
+            column.map(|c| column_letters(c as u32)),
+            kind,
+        )
+    };
+    let Some(year) = year_in(name).or_else(|| title_year(sheet)).or(options.year) else {
+        warnings.push(warn(None, None, WarningKind::SheetWithoutYear));
+        return Ok(None);
+    };
+    let Some(structure) = options.catalogue.for_year(index, year) else {
+        warnings.push(warn(None, None, WarningKind::NoStructure { year }));
+        return Ok(None);
+    };
+    let keys = HeaderKeys::new(structure);
+    let Some(first) = sheet
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|(_, cells)| looks_like_header(&keys, cells))
+    else {
+        warnings.push(warn(None, None, WarningKind::SheetWithoutLayout { year }));
+        return Ok(None);
+    };
+    let mut last = first;
+    while last + 1 < sheet.rows.len()
+        && last + 1 - first < MAX_HEADER_ROWS
+        && !sheet.rows[last + 1].1.iter().any(|c| is_number(c))
+    {
+        last += 1;
+    }
+    let header_rows = &sheet.rows[first..=last];
+    let layout = layout(
+        structure,
+        &keys,
+        year,
+        header_rows,
+        &mut |row, column, kind| {
+            warnings.push(warn(Some(row), Some(column), kind));
+        },
+    );
+    let header_row = header_rows[0].0;
+    if (layout.items.is_empty() && layout.total.is_none())
+        || (layout.id.is_none() && layout.names.is_empty())
+    {
+        warnings.push(warn(
+            Some(header_row),
+            None,
+            WarningKind::SheetWithoutLayout { year },
+        ));
+        return Ok(None);
+    }
+    for item in structure.items() {
+        if !layout.items.iter().any(|(code, _)| code == &item.code) {
+            warnings.push(warn(
+                Some(header_row),
+                None,
+                WarningKind::MissingColumn {
+                    code: item.code.clone(),
+                    title: item.title.clone(),
+                },
+            ));
+        }
+    }
+    let mut raw = RawYear {
+        year,
+        structure: structure.clone(),
+        units: Vec::new(),
+        skipped: Vec::new(),
+        summaries: Vec::new(),
+    };
+    let mut previous: Option<u64> = None;
+    for (number, cells) in &sheet.rows[last + 1..] {
+        if let Some(previous) = previous
+            && *number > previous + 1
+        {
+            let mut empty = Skipped::new(name, previous as usize + 1, SkipKind::Empty);
+            if *number > previous + 2 {
+                empty.last_row = Some(*number as usize - 1);
+            }
+            raw.skipped.push(empty);
+        }
+        previous = Some(*number);
+        read_row(
+            sheet,
+            structure,
+            &layout,
+            year,
+            (*number, cells),
+            options,
+            &mut raw,
+            warnings,
+        )?;
+    }
+    Ok(Some(raw))
+}
+
+/// A row with at least two recognised headers, one of them the total or an item.
+fn looks_like_header(keys: &HeaderKeys, cells: &[String]) -> bool {
+    let roles: Vec<ColumnRole> = cells.iter().filter_map(|c| keys.classify(c)).collect();
+    roles.len() >= 2
+        && roles
+            .iter()
+            .any(|r| matches!(r, ColumnRole::Item(_) | ColumnRole::Total { .. }))
+}
+
+fn is_number(text: &str) -> bool {
+    matches!(parse_number(text), Ok(Some(_)))
+}
+
+/// The year written in the title rows above the header (a row with no number in it), as
+/// MoHA's one-sheet tables give it ("KẾT QUẢ CHỈ SỐ CCHC NĂM 2023").
+fn title_year(sheet: &GridSheet) -> Option<i32> {
+    sheet
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .take_while(|(_, cells)| !cells.iter().any(|c| is_number(c)))
+        .flat_map(|(_, cells)| cells.iter())
+        .find_map(|c| year_in(c))
+}
+
+/// Each column's role from its headers, top row first; surprises reported through `warn`.
+fn layout(
+    structure: &Structure,
+    keys: &HeaderKeys,
+    year: i32,
+    header_rows: &[(u64, Vec<String>)],
+    warn: &mut dyn FnMut(u64, usize, WarningKind),
+) -> Layout {
+    let width = header_rows.iter().map(|(_, c)| c.len()).max().unwrap_or(0);
+    let mut layout = Layout::default();
+    for column in 0..width {
+        let headers: Vec<(u64, &str)> = header_rows
+            .iter()
+            .filter_map(|(row, cells)| {
+                let text = cells.get(column)?.trim();
+                (!text.is_empty()).then_some((*row, text))
+            })
+            .collect();
+        let roles: Vec<(u64, &str, ColumnRole)> = headers
+            .iter()
+            .filter_map(|&(row, text)| keys.classify(text).map(|role| (row, text, role)))
+            .collect();
+        let Some((row, text, role)) = roles.first().cloned() else {
+            if let Some(&(row, text)) = headers.first() {
+                warn(
+                    row,
+                    column,
+                    WarningKind::UnknownColumn {
+                        header: text.to_string(),
+                    },
+                );
+            }
+            continue;
+        };
+        if let ColumnRole::Item(code) = &role {
+            for (other_row, _, other) in &roles[1..] {
+                if let ColumnRole::Item(other) = other
+                    && other != code
+                {
+                    warn(
+                        *other_row,
+                        column,
+                        WarningKind::HeaderConflict {
+                            read_as: code.clone(),
+                            other: other.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        let twice = |code: &str, first: usize| WarningKind::ColumnTwice {
+            code: code.to_string(),
+            first_column: column_letters(first as u32),
+        };
+        match role {
+            ColumnRole::Id if layout.id.is_none() => layout.id = Some(column),
+            ColumnRole::Name => layout.names.push(column),
+            ColumnRole::Rank if layout.rank.is_none() => layout.rank = Some(column),
+            ColumnRole::Total { year: named } => {
+                if let Some(first) = layout.total {
+                    warn(row, column, twice("total", first));
+                    continue;
+                }
+                if let Some(named) = named.filter(|n| *n != year) {
+                    warn(
+                        row,
+                        column,
+                        WarningKind::TotalHeaderYear {
+                            header_year: named,
+                            year,
+                        },
+                    );
+                }
+                layout.total = Some(column);
+            }
+            ColumnRole::Weighted => warn(
+                row,
+                column,
+                WarningKind::WeightedTotal {
+                    header: text.to_string(),
+                },
+            ),
+            ColumnRole::Item(code) => match layout.items.iter().find(|(c, _)| *c == code) {
+                Some(&(_, first)) => warn(row, column, twice(&code, first)),
+                None => layout.items.push((code, column)),
+            },
+            ColumnRole::Serial | ColumnRole::Id | ColumnRole::Rank => {}
+        }
+    }
+    // Items in the structure's order, whatever the columns' order.
+    let order: Vec<&str> = structure.items().map(|d| d.code.as_str()).collect();
+    layout
+        .items
+        .sort_by_key(|(code, _)| order.iter().position(|c| c == code));
+    layout
+}
+
+/// Reads one row below the header: a unit, a summary row, a note, or a province without a
+/// result.
+#[allow(clippy::too_many_arguments)]
+fn read_row(
+    sheet: &GridSheet,
+    structure: &Structure,
+    layout: &Layout,
+    year: i32,
+    (number, cells): (u64, &[String]),
+    options: ReadOptions<'_>,
+    raw: &mut RawYear,
+    warnings: &mut Vec<Warning>,
+) -> Result<(), InputError> {
+    let name_of_sheet = sheet.name.as_str();
+    let row = number as usize;
+    let cell = |column: usize| cells.get(column).map_or("", |c| c.trim());
+    let letter = |column: usize| column_letters(column as u32);
+    let number_at = |column: usize| {
+        parse_number(cell(column)).map_err(|()| {
+            problem(
+                name_of_sheet,
+                Some(row),
+                IndicesProblem::NotANumber {
+                    column: letter(column),
+                    text: cell(column).to_string(),
+                },
+            )
+        })
+    };
+    let names: Vec<&str> = layout
+        .names
+        .iter()
+        .map(|&c| cell(c))
+        .filter(|n| !n.is_empty())
+        .collect();
+    // The Vietnamese name is the one written with marks.
+    let unit_name = names
+        .iter()
+        .find(|n| !n.is_ascii())
+        .or(names.first())
+        .map_or(String::new(), |n| n.to_string());
+    let id = layout.id.map_or("", cell);
+    let skip = |kind: SkipKind, code: Option<String>| {
+        Skipped::new(name_of_sheet, row, kind).unit(code, Some(unit_name.clone()))
+    };
+    // Summary rows and notes first: their cells need not be numbers.
+    if let Ok(n) = id.parse::<u32>()
+        && (n == 0 || n >= 100)
+    {
+        raw.skipped
+            .push(skip(SkipKind::Summary, Some(id.to_string())));
+        return Ok(());
+    }
+    if (id.is_empty() || id.parse::<u32>().is_err())
+        && (is_summary_name(id) || names.iter().any(|n| is_summary_name(n)))
+    {
+        raw.skipped.push(skip(SkipKind::Summary, None));
+        return Ok(());
+    }
+    let mut values = BTreeMap::new();
+    let mut cells_at = HashMap::new();
+    for (code, column) in &layout.items {
+        if let Some(value) = number_at(*column)? {
+            values.insert(code.clone(), value);
+        }
+        cells_at.insert(
+            code.clone(),
+            Cell {
+                row,
+                column: letter(*column),
+            },
+        );
+    }
+    let total = match layout.total {
+        Some(column) => {
+            cells_at.insert(
+                "total".to_string(),
+                Cell {
+                    row,
+                    column: letter(column),
+                },
+            );
+            number_at(column)?
+        }
+        None => None,
+    };
+    if id.is_empty() && names.is_empty() {
+        let kind = if values.is_empty() && total.is_none() {
+            SkipKind::Note
+        } else {
+            SkipKind::Summary
+        };
+        raw.skipped.push(skip(kind, None));
+        return Ok(());
+    }
+    let code = match (id, structure.units) {
+        ("", UnitScope::Ministry) => unit_name.clone(),
+        ("", UnitScope::Province) => {
+            let found = names.iter().find_map(|n| options.roster.by_name(year, n));
+            match found {
+                Some(unit) => {
+                    warnings.push(Warning::new(
+                        name_of_sheet,
+                        Some(row),
+                        None,
+                        WarningKind::NamedUnit {
+                            name: unit_name.clone(),
+                            unit_code: unit.code.clone(),
+                        },
+                    ));
+                    unit.code.clone()
+                }
+                None => {
+                    warnings.push(Warning::new(
+                        name_of_sheet,
+                        Some(row),
+                        None,
+                        WarningKind::UnknownUnit {
+                            name: unit_name.clone(),
+                        },
+                    ));
+                    raw.skipped.push(skip(SkipKind::Note, None));
+                    return Ok(());
+                }
+            }
+        }
+        (id, UnitScope::Province) => super::province_code(id),
+        (id, UnitScope::Ministry) => id.to_string(),
+    };
+    if let Some(column) = layout.id {
+        cells_at.insert(
+            "unit_code".to_string(),
+            Cell {
+                row,
+                column: letter(column),
+            },
+        );
+    }
+    // A province without a result: every cell empty, or 0 from a formula over empty cells.
+    let nothing = values.values().all(|v| *v == 0.0) && total.is_none_or(|t| t == 0.0);
+    if nothing {
+        raw.skipped.push(skip(SkipKind::NoResult, Some(code)));
+        return Ok(());
+    }
+    let published_rank = match layout.rank.map(cell).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(text) => {
+            let rank = text
+                .parse::<u32>()
+                .ok()
+                .filter(|r| *r >= 1)
+                .ok_or_else(|| {
+                    problem(
+                        name_of_sheet,
+                        Some(row),
+                        IndicesProblem::BadRank {
+                            text: text.to_string(),
+                        },
+                    )
+                })?;
+            if let Some(column) = layout.rank {
+                cells_at.insert(
+                    "rank".to_string(),
+                    Cell {
+                        row,
+                        column: letter(column),
+                    },
+                );
+            }
+            Some(rank)
+        }
+    };
+    raw.units.push(RawUnit {
+        values: UnitValues {
+            unit_code: code,
+            unit_name,
+            total,
+            values,
+            published_rank,
+        },
+        sheet: name_of_sheet.to_string(),
+        row,
+        cells: cells_at,
+        source: None,
+        total_derived: false,
+    });
+    Ok(())
+}
