@@ -145,12 +145,16 @@ const NAME_PARTS: &[&str] = &[
 /// The names of one structure's columns, folded.
 pub struct HeaderKeys {
     items: HashMap<String, Option<String>>,
+    /// A word and a code ("linhvuc1"): a header that starts with one and goes on in letters
+    /// ("Lĩnh vực 1: Công tác chỉ đạo, điều hành CCHC") names that item, whatever the wording.
+    prefixes: Vec<(String, String)>,
     totals: Vec<String>,
 }
 
 impl HeaderKeys {
     pub fn new(structure: &Structure) -> HeaderKeys {
         let mut items: HashMap<String, Option<String>> = HashMap::new();
+        let mut prefixes: Vec<(String, String)> = Vec::new();
         let mut add = |key: String, code: &str| {
             if key.is_empty() {
                 return;
@@ -179,8 +183,11 @@ impl HeaderKeys {
             }
             for word in &structure.words {
                 add(fold(&format!("{word} {}", item.code)), &item.code);
+                prefixes.push((fold(&format!("{word} {}", item.code)), item.code.clone()));
             }
         }
+        // Longest first, so "linhvuc10" wins over "linhvuc1".
+        prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
         let mut totals: Vec<String> = TOTAL_KEYS.iter().map(|k| k.to_string()).collect();
         totals.extend(structure.total_names.iter().map(|n| fold(n)));
         totals.extend([
@@ -188,7 +195,24 @@ impl HeaderKeys {
             fold(&structure.title),
             fold(&structure.title_en),
         ]);
-        HeaderKeys { items, totals }
+        HeaderKeys {
+            items,
+            prefixes,
+            totals,
+        }
+    }
+
+    /// The names that two items of the structure share, so name neither (a structure's data
+    /// should have none).
+    pub fn ambiguous(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self
+            .items
+            .iter()
+            .filter(|(_, code)| code.is_none())
+            .map(|(key, _)| key.as_str())
+            .collect();
+        keys.sort_unstable();
+        keys
     }
 
     /// What a header names, if anything.
@@ -205,6 +229,15 @@ impl HeaderKeys {
         }
         if let Some(found) = self.items.get(&folded) {
             return found.clone().map(ColumnRole::Item);
+        }
+        let by_prefix = self.prefixes.iter().find(|(prefix, _)| {
+            folded
+                .strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(|next| next.is_alphabetic())
+        });
+        if let Some((_, code)) = by_prefix {
+            return Some(ColumnRole::Item(code.clone()));
         }
         let plain = without_years(&folded);
         if RANK_KEYS.contains(&plain.as_str()) {
@@ -275,6 +308,48 @@ mod tests {
             fold("Sub-dimension 1.1: Civic Knowledge"),
             "subdimension11civicknowledge"
         );
+    }
+
+    #[test]
+    fn a_word_and_a_code_name_an_item_whatever_follows() {
+        let structure: Structure = toml::from_str(
+            r#"
+            id = "par"
+            index = "par"
+            publisher = "Bộ Nội vụ"
+            title = "Chỉ số CCHC"
+            title_en = "PAR INDEX"
+            years = { from = 2022 }
+            units = "province"
+            scale = { min = 0, max = 100 }
+            words = ["lĩnh vực"]
+            dimensions = [
+              { code = "1", title = "Công tác chỉ đạo, điều hành cải cách hành chính", title_en = "Direction" },
+              { code = "10", title = "Mười", title_en = "Ten" },
+            ]
+            "#,
+        )
+        .unwrap();
+        let keys = HeaderKeys::new(&structure);
+        let item = |code: &str| Some(ColumnRole::Item(code.to_string()));
+        assert_eq!(
+            keys.classify("Lĩnh vực 1: Công tác chỉ đạo, điều hành CCHC"),
+            item("1")
+        );
+        assert_eq!(keys.classify("LĨNH VỰC 10 – khác"), item("10"));
+        assert_eq!(keys.classify("Lĩnh vực 1"), item("1"));
+        assert_eq!(
+            keys.classify("cong tac chi dao, dieu hanh cai cach hanh chinh"),
+            item("1")
+        );
+        assert_eq!(
+            keys.classify("Chỉ số CCHC 2023"),
+            Some(ColumnRole::Total { year: Some(2023) })
+        );
+        assert_eq!(keys.classify("Xếp hạng"), Some(ColumnRole::Rank));
+        assert_eq!(keys.classify("Tỉnh, thành phố"), Some(ColumnRole::Name));
+        assert_eq!(keys.classify("Mã tỉnh"), Some(ColumnRole::Id));
+        assert_eq!(keys.classify("Ghi chú"), None);
     }
 
     #[test]

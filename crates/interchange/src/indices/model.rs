@@ -264,7 +264,9 @@ pub enum WarningKind {
     },
     /// A one-digit province code, read with its leading zero.
     CodePadded { written: String, read_as: String },
-    /// A unit found by its name: the file gives no code.
+    /// The sheet gives no codes: units are found by their names.
+    NoCodeColumn,
+    /// A unit found by a name written otherwise than the bundled list writes it.
     NamedUnit { name: String, unit_code: String },
     /// A row whose name is not a unit of the year: not read.
     UnknownUnit { name: String },
@@ -396,8 +398,11 @@ impl fmt::Display for WarningKind {
             WarningKind::CodePadded { written, read_as } => {
                 write!(f, "unit code {written} read as {read_as}")
             }
+            WarningKind::NoCodeColumn => {
+                f.write_str("no column of unit codes: units are found by their names")
+            }
             WarningKind::NamedUnit { name, unit_code } => {
-                write!(f, "'{name}' has no code: read as unit {unit_code}")
+                write!(f, "'{name}' read as unit {unit_code}")
             }
             WarningKind::UnknownUnit { name } => {
                 write!(f, "'{name}' is not a unit of the year: row not read")

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use chiso_domain::indices::{Structure, UnitScope, UnitValues};
 
 use super::assemble::{Cell, RawUnit, RawYear, assemble};
-use super::headers::{ColumnRole, HeaderKeys, is_summary_name, year_in};
+use super::headers::{ColumnRole, HeaderKeys, fold, is_summary_name, year_in};
 use super::model::{IndicesReport, SkipKind, Skipped, Warning, WarningKind};
 use super::{IndicesProblem, ReadOptions, parse_number, problem};
 use crate::error::InputError;
@@ -146,6 +146,9 @@ fn read_sheet(
             WarningKind::SheetWithoutLayout { year },
         ));
         return Ok(None);
+    }
+    if layout.id.is_none() && structure.units == UnitScope::Province {
+        warnings.push(warn(Some(header_row), None, WarningKind::NoCodeColumn));
     }
     for item in structure.items() {
         if !layout.items.iter().any(|(code, _)| code == &item.code) {
@@ -343,19 +346,24 @@ fn read_row(
             )
         })
     };
-    let names: Vec<&str> = layout
+    let mut names: Vec<&str> = layout
         .names
         .iter()
         .map(|&c| cell(c))
         .filter(|n| !n.is_empty())
         .collect();
+    let mut id = layout.id.map_or("", cell);
+    // A province's id is a number: text in the id column is a label (a note, "Cao nhất").
+    if structure.units == UnitScope::Province && !id.is_empty() && id.parse::<u32>().is_err() {
+        names.push(id);
+        id = "";
+    }
     // The Vietnamese name is the one written with marks.
     let unit_name = names
         .iter()
         .find(|n| !n.is_ascii())
         .or(names.first())
         .map_or(String::new(), |n| n.to_string());
-    let id = layout.id.map_or("", cell);
     let skip = |kind: SkipKind, code: Option<String>| {
         Skipped::new(name_of_sheet, row, kind).unit(code, Some(unit_name.clone()))
     };
@@ -414,6 +422,9 @@ fn read_row(
         ("", UnitScope::Province) => {
             let found = names.iter().find_map(|n| options.roster.by_name(year, n));
             match found {
+                Some(unit) if names.iter().any(|n| fold(n) == fold(&unit.name)) => {
+                    unit.code.clone()
+                }
                 Some(unit) => {
                     warnings.push(Warning::new(
                         name_of_sheet,
