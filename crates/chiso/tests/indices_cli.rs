@@ -39,7 +39,7 @@ fn read_json(args: &[&str], dir: &Path) -> (Value, String) {
     )
 }
 
-fn year<'a>(report: &'a Value, year: i64) -> &'a Value {
+fn year(report: &Value, year: i64) -> &Value {
     report["years"]
         .as_array()
         .unwrap()

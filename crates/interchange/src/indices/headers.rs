@@ -187,7 +187,7 @@ impl HeaderKeys {
             }
         }
         // Longest first, so "linhvuc10" wins over "linhvuc1".
-        prefixes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        prefixes.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         let mut totals: Vec<String> = TOTAL_KEYS.iter().map(|k| k.to_string()).collect();
         totals.extend(structure.total_names.iter().map(|n| fold(n)));
         totals.extend([
