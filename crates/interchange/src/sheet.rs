@@ -646,6 +646,50 @@ mod tests {
     }
 
     #[test]
+    fn the_grid_reads_every_sheet_from_column_a_with_cached_formula_values() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let first = workbook.add_worksheet();
+        first.set_name("2016_PAPI").unwrap();
+        first.write_string(1, 2, "Total").unwrap();
+        first.write_number(2, 0, 1.0).unwrap();
+        first
+            .write_formula(
+                2,
+                2,
+                rust_xlsxwriter::Formula::new("=A3*2").set_result("2.5"),
+            )
+            .unwrap();
+        let second = workbook.add_worksheet();
+        second.set_name("Ghi chú").unwrap();
+        second.write_string(0, 0, "x").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let sheets = read_xlsx_grid(&bytes).unwrap();
+        assert_eq!(
+            sheets,
+            vec![
+                GridSheet {
+                    name: "2016_PAPI".into(),
+                    rows: vec![
+                        (2, strings(&["", "", "Total"])),
+                        (3, strings(&["1", "", "2.5"])),
+                    ],
+                },
+                GridSheet {
+                    name: "Ghi chú".into(),
+                    rows: vec![(1, strings(&["x"]))],
+                },
+            ]
+        );
+        assert_eq!(
+            read_xlsx_grid(&hostile::dense_range_xlsx(&["unit_code"])),
+            Err(SheetError::TooManyColumns {
+                row: 1_048_576,
+                limit: MAX_COLUMNS
+            })
+        );
+    }
+
+    #[test]
     fn refuses_the_dense_range_workbook_naming_the_column_limit() {
         let bytes = hostile::dense_range_xlsx(&["unit_code"]);
         assert!(bytes.len() < 2_000, "{} bytes", bytes.len());
