@@ -1,6 +1,6 @@
 //! The bundled published figures (`data/published/`, docs/method.md §8) in the long format of
 //! `indices.csv` (docs/formats.md §7.1), so that a fresh database loads them as its first
-//! import. The mapping (docs/formats.md §7.7):
+//! import. The mapping (docs/formats.md §8.15):
 //!
 //! - `par-index.csv`: provinces → index `par`, ministries → `par-ministry` (the Ministry of
 //!   Justice as `BTP`); `index` → `total` with its `rank`; rows without a code (averages) →

@@ -1,5 +1,5 @@
 //! The bundled index structures and the published figures as the first import reads them
-//! (docs/method.md §5.7, §8; docs/formats.md §7.7).
+//! (docs/method.md §5.7, §8; docs/formats.md §8.15).
 
 use chiso_domain::indices::{Grouping, TotalRule, UnitScope};
 use chiso_interchange::indices::{IndicesReport, SkipKind, UnitReport};

@@ -1,7 +1,8 @@
 //! `indices.csv`, the long format (docs/formats.md §7.1): one row per unit, year and measure.
-//! Extensions (§7.6): a row without `unit_code` is a summary figure (a national mean); a row
-//! with an empty `value` and a `rank` is a published rank alone; a unit whose rows all have
-//! an empty `value` and no rank is listed without a result; an optional `source` column.
+//! Extensions (docs/formats.md §8.13): a row without `unit_code` is a summary figure (a
+//! national mean); a row with an empty `value` and a `rank` is a published rank alone; a unit
+//! whose rows all have an empty `value` and no rank is listed without a result; an optional
+//! `source` column.
 
 use std::collections::{BTreeMap, HashMap};
 

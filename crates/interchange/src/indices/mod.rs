@@ -204,7 +204,7 @@ fn ad_hoc_structure(index: &str, measures: &[String]) -> Structure {
     }
 }
 
-/// Reads a structure's TOML (`data/indices/*.toml`, docs/formats.md §7.6).
+/// Reads a structure's TOML (`data/indices/*.toml`, docs/formats.md §8.14).
 pub fn structure_from_toml(name: &str, text: &str) -> Result<Structure, InputError> {
     let structure: Structure = toml::from_str(text).map_err(|e| {
         InputError::problem(
