@@ -235,3 +235,97 @@ fn the_bundled_structures_and_figures_are_listed() {
     assert_eq!(hue["rank_published"], true);
     assert_eq!(hue["components"][1]["sub_dimensions"][0]["value"], 8.57);
 }
+
+/// `chiso indices import` on SQLite and, when reachable, PostgreSQL: the bundled figures first,
+/// then the file; a corrected file replaces its year; a bad file stores nothing.
+#[tokio::test]
+async fn import_stores_the_file_all_or_nothing_on_both_backends() {
+    let dir = scratch("import");
+    let workbook = fixtures().join("papi-provinces.xlsx");
+    let workbook = workbook.to_str().unwrap().to_string();
+    for test_db in chiso_store::testing::backends().await {
+        let url = test_db.url.clone();
+        let run = |args: Vec<String>| {
+            let dir = dir.clone();
+            let mut all = args;
+            all.extend(["--database-url".to_string(), url.clone()]);
+            std::thread::spawn(move || {
+                let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+                chiso(&refs, &dir)
+            })
+            .join()
+            .unwrap()
+        };
+        let args = |extra: &[&str]| extra.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let first = run(args(&[
+            "indices",
+            "import",
+            "--index",
+            "papi",
+            &workbook,
+            "--publisher",
+            "UNDP",
+            "--document",
+            "Báo cáo PAPI",
+            "--date",
+            "2017-04-05",
+        ]));
+        assert!(first.status.success(), "{}", text(&first.stderr));
+        let out = text(&first.stdout);
+        assert!(out.contains("papi 2016: 63 units\n"), "{out}");
+        // The bundled 2023 figures (a partial year) were the first import: the file replaces them.
+        assert!(
+            out.contains("papi 2023: 61 units, replacing import #"),
+            "{out}"
+        );
+        let y2016 = chiso_store::indices::current_year(&test_db.db, "papi", 2016)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(y2016.version.publisher.as_deref(), Some("UNDP"));
+        assert!(
+            chiso_store::indices::current_year(&test_db.db, "par", 2020)
+                .await
+                .unwrap()
+                .is_some()
+        );
+
+        // A corrected 2016 as indices.csv replaces the year; the earlier one stays in history.
+        let csv = text(
+            &chiso(
+                &[
+                    "indices", "read", "--index", "papi", &workbook, "--format", "csv",
+                ],
+                &dir,
+            )
+            .stdout,
+        );
+        let corrected: String = csv
+            .lines()
+            .filter(|l| l.starts_with("index,") || l.starts_with("papi,2016,"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(dir.join("papi-2016.csv"), corrected).unwrap();
+        let second = run(args(&["indices", "import", "papi-2016.csv"]));
+        assert!(second.status.success(), "{}", text(&second.stderr));
+        assert!(text(&second.stdout).contains("papi 2016: 63 units, replacing import #"));
+        let history = chiso_store::indices::year_history(&test_db.db, "papi", 2016)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 2);
+
+        // A file that does not read stores nothing and prints nothing on standard output.
+        std::fs::write(
+            dir.join("bad.csv"),
+            "index,year,unit_code,unit_name,measure,value,rank\npapi,2016,01,Hà Nội,total,cao,\n",
+        )
+        .unwrap();
+        let bad = run(args(&["indices", "import", "bad.csv"]));
+        assert_eq!(bad.status.code(), Some(1));
+        assert!(bad.stdout.is_empty());
+        let history = chiso_store::indices::year_history(&test_db.db, "papi", 2016)
+            .await
+            .unwrap();
+        assert_eq!(history.len(), 2);
+    }
+}

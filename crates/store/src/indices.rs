@@ -34,8 +34,15 @@ pub struct ImportedYear {
     pub year: i32,
     pub year_id: i64,
     pub units: usize,
-    /// The year this one replaced, and the import that had brought it.
-    pub replaced: Option<(i64, i64)>,
+    /// The year this one replaced, kept in history.
+    pub replaced: Option<Replaced>,
+}
+
+/// A year an import replaced: its row, and the import that had brought it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replaced {
+    pub year_id: i64,
+    pub import_id: i64,
 }
 
 /// One stored value of one unit.
@@ -226,17 +233,18 @@ pub async fn import(
                 }
                 query.execute(&mut *tx).await?;
             }
+            // Audit values are read on the Vietnamese audit page: written in Vietnamese.
             let label = format!("{} {}", report.index, year.year);
             let entry = match previous {
                 Some((_, previous_import)) => AuditEntry::new("replace", "index_year", year_id).change(
                     "index_year",
-                    Some(format!("{label}: import #{previous_import}")),
-                    Some(format!("{label}: import #{import_id}, {} units", year.units.len())),
+                    Some(format!("{label}: lần nhập số {previous_import}")),
+                    Some(format!("{label}: lần nhập số {import_id}, {} đơn vị", year.units.len())),
                 ),
                 None => AuditEntry::new("import", "index_year", year_id).change(
                     "index_year",
                     None,
-                    Some(format!("{label}: import #{import_id}, {} units", year.units.len())),
+                    Some(format!("{label}: lần nhập số {import_id}, {} đơn vị", year.units.len())),
                 ),
             };
             tx.record(actor, &entry).await?;
@@ -244,7 +252,7 @@ pub async fn import(
                 year: year.year,
                 year_id,
                 units: year.units.len(),
-                replaced: previous,
+                replaced: previous.map(|(year_id, import_id)| Replaced { year_id, import_id }),
             });
         }
         Ok(ImportOutcome { import_id, years })
