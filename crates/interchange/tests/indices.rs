@@ -698,3 +698,68 @@ fn every_bundled_structure_names_its_items_unambiguously() {
         );
     }
 }
+
+#[test]
+fn moha_sipas_table_with_factor_columns_by_name() {
+    let ctx = context();
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("SIPAS 2021").unwrap();
+    let header = [
+        "Mã tỉnh",
+        "Tỉnh/thành phố",
+        "Chỉ số SIPAS",
+        "Yếu tố 1: Tiếp cận dịch vụ",
+        "THỦ TỤC HÀNH CHÍNH",
+        "Cong chuc",
+        "Kết quả",
+        "Góp ý, phản ánh, kiến nghị",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    let provinces = chiso_refdata::provinces_63();
+    for (i, p) in provinces.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &p.code).unwrap();
+        sheet
+            .write_string(row, 1, p.name.as_deref().unwrap())
+            .unwrap();
+        let base = 80.0 + i as f64 / 5.0;
+        sheet.write_number(row, 2, base).unwrap();
+        for f in 0..5 {
+            sheet
+                .write_number(row, 3 + f, base + f as f64 / 10.0)
+                .unwrap();
+        }
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    let report = read(&ctx, "sipas.xlsx", &bytes, FileKind::Xlsx, Some("sipas")).unwrap();
+    let y = year(&report, 2021);
+    assert_eq!(
+        (y.structure.as_str(), y.complete, y.units.len()),
+        ("sipas-2017", true, 63)
+    );
+    // The headline is published on its own: no sum is checked, no warning.
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    let last = &y.units[0];
+    assert_eq!(last.unit_code, provinces[62].code);
+    assert_eq!(last.rank, Some(1));
+    assert_eq!(last.group, None);
+    let factors: Vec<(&str, Option<f64>)> = last
+        .dimensions
+        .iter()
+        .map(|d| (d.code.as_str(), d.value))
+        .collect();
+    let base = 80.0 + 62.0 / 5.0;
+    assert_eq!(
+        factors,
+        [
+            ("1", Some(base)),
+            ("2", Some(base + 0.1)),
+            ("3", Some(base + 0.2)),
+            ("4", Some(base + 0.3)),
+            ("5", Some(base + 0.4))
+        ]
+    );
+}
