@@ -317,6 +317,145 @@ fn layout(
     layout
 }
 
+/// One row below the header as its cells say it: the id, the names, the unit's name.
+struct RowText<'a> {
+    id: &'a str,
+    names: Vec<&'a str>,
+    /// The Vietnamese name (the one written with marks), else the first.
+    unit_name: String,
+}
+
+impl<'a> RowText<'a> {
+    fn of(structure: &Structure, layout: &Layout, cells: &'a [String]) -> RowText<'a> {
+        let cell = |column: usize| cells.get(column).map_or("", |c| c.trim());
+        let mut names: Vec<&str> = layout
+            .names
+            .iter()
+            .map(|&c| cell(c))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let mut id = layout.id.map_or("", cell);
+        // A province's id is a number: text in the id column is a label (a note, "Cao nhất").
+        if structure.units == UnitScope::Province && !id.is_empty() && id.parse::<u32>().is_err() {
+            names.push(id);
+            id = "";
+        }
+        let unit_name = names
+            .iter()
+            .find(|n| !n.is_ascii())
+            .or(names.first())
+            .map_or(String::new(), |n| n.to_string());
+        RowText {
+            id,
+            names,
+            unit_name,
+        }
+    }
+
+    /// A summary row (an id of 0 or from 100, or a name such as "Cao nhất"), with the id it
+    /// gives.
+    fn summary(&self) -> Option<Option<String>> {
+        if let Ok(n) = self.id.parse::<u32>() {
+            return (n == 0 || n >= 100).then(|| Some(self.id.to_string()));
+        }
+        (is_summary_name(self.id) || self.names.iter().any(|n| is_summary_name(n))).then_some(None)
+    }
+}
+
+/// Where a row's values stand and what they are.
+struct RowValues {
+    values: BTreeMap<String, f64>,
+    total: Option<f64>,
+    cells: HashMap<String, Cell>,
+}
+
+/// The numbers of a row's item and total columns; a cell that holds no number is an error.
+fn row_values(
+    sheet: &str,
+    layout: &Layout,
+    row: usize,
+    cells: &[String],
+) -> Result<RowValues, InputError> {
+    let at = |column: usize| Cell {
+        row,
+        column: column_letters(column as u32),
+    };
+    let number_at = |column: usize| {
+        let text = cells.get(column).map_or("", |c| c.trim());
+        parse_number(text).map_err(|()| {
+            problem(
+                sheet,
+                Some(row),
+                IndicesProblem::NotANumber {
+                    column: column_letters(column as u32),
+                    text: text.to_string(),
+                },
+            )
+        })
+    };
+    let mut out = RowValues {
+        values: BTreeMap::new(),
+        total: None,
+        cells: HashMap::new(),
+    };
+    for (code, column) in &layout.items {
+        if let Some(value) = number_at(*column)? {
+            out.values.insert(code.clone(), value);
+        }
+        out.cells.insert(code.clone(), at(*column));
+    }
+    if let Some(column) = layout.total {
+        out.cells.insert("total".to_string(), at(column));
+        out.total = number_at(column)?;
+    }
+    if let Some(column) = layout.id {
+        out.cells.insert("unit_code".to_string(), at(column));
+    }
+    Ok(out)
+}
+
+/// The unit's code: its id, or for a province written by name only, the province of the year
+/// with that name (`None`: no such province, warned).
+fn unit_code(
+    sheet: &str,
+    structure: &Structure,
+    year: i32,
+    row: usize,
+    text: &RowText<'_>,
+    options: ReadOptions<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Option<String> {
+    let warn = |kind| Warning::new(sheet, Some(row), None, kind);
+    match (text.id, structure.units) {
+        ("", UnitScope::Ministry) => Some(text.unit_name.clone()),
+        ("", UnitScope::Province) => {
+            let found = text
+                .names
+                .iter()
+                .find_map(|n| options.roster.by_name(year, n));
+            match found {
+                Some(unit) => {
+                    if !text.names.iter().any(|n| fold(n) == fold(&unit.name)) {
+                        warnings.push(warn(WarningKind::NamedUnit {
+                            name: text.unit_name.clone(),
+                            unit_code: unit.code.clone(),
+                        }));
+                    }
+                    Some(unit.code.clone())
+                }
+                None => {
+                    warnings.push(warn(WarningKind::UnknownUnit {
+                        name: text.unit_name.clone(),
+                    }));
+                    None
+                }
+            }
+        }
+        (id, UnitScope::Province) => Some(super::province_code(id)),
+        (id, UnitScope::Ministry) => Some(id.to_string()),
+    }
+}
+
 /// Reads one row below the header: a unit, a summary row, a note, or a province without a
 /// result.
 #[allow(clippy::too_many_arguments)]
@@ -325,90 +464,28 @@ fn read_row(
     structure: &Structure,
     layout: &Layout,
     year: i32,
-    (number, cells): (u64, &[String]),
+    (number, row_cells): (u64, &[String]),
     options: ReadOptions<'_>,
     raw: &mut RawYear,
     warnings: &mut Vec<Warning>,
 ) -> Result<(), InputError> {
-    let name_of_sheet = sheet.name.as_str();
+    let name = sheet.name.as_str();
     let row = number as usize;
-    let cell = |column: usize| cells.get(column).map_or("", |c| c.trim());
-    let letter = |column: usize| column_letters(column as u32);
-    let number_at = |column: usize| {
-        parse_number(cell(column)).map_err(|()| {
-            problem(
-                name_of_sheet,
-                Some(row),
-                IndicesProblem::NotANumber {
-                    column: letter(column),
-                    text: cell(column).to_string(),
-                },
-            )
-        })
-    };
-    let mut names: Vec<&str> = layout
-        .names
-        .iter()
-        .map(|&c| cell(c))
-        .filter(|n| !n.is_empty())
-        .collect();
-    let mut id = layout.id.map_or("", cell);
-    // A province's id is a number: text in the id column is a label (a note, "Cao nhất").
-    if structure.units == UnitScope::Province && !id.is_empty() && id.parse::<u32>().is_err() {
-        names.push(id);
-        id = "";
-    }
-    // The Vietnamese name is the one written with marks.
-    let unit_name = names
-        .iter()
-        .find(|n| !n.is_ascii())
-        .or(names.first())
-        .map_or(String::new(), |n| n.to_string());
+    let text = RowText::of(structure, layout, row_cells);
     let skip = |kind: SkipKind, code: Option<String>| {
-        Skipped::new(name_of_sheet, row, kind).unit(code, Some(unit_name.clone()))
+        Skipped::new(name, row, kind).unit(code, Some(text.unit_name.clone()))
     };
-    // Summary rows and notes first: their cells need not be numbers.
-    if let Ok(n) = id.parse::<u32>()
-        && (n == 0 || n >= 100)
-    {
-        raw.skipped
-            .push(skip(SkipKind::Summary, Some(id.to_string())));
+    // Summary rows first: their cells need not be numbers.
+    if let Some(id) = text.summary() {
+        raw.skipped.push(skip(SkipKind::Summary, id));
         return Ok(());
     }
-    if (id.is_empty() || id.parse::<u32>().is_err())
-        && (is_summary_name(id) || names.iter().any(|n| is_summary_name(n)))
-    {
-        raw.skipped.push(skip(SkipKind::Summary, None));
-        return Ok(());
-    }
-    let mut values = BTreeMap::new();
-    let mut cells_at = HashMap::new();
-    for (code, column) in &layout.items {
-        if let Some(value) = number_at(*column)? {
-            values.insert(code.clone(), value);
-        }
-        cells_at.insert(
-            code.clone(),
-            Cell {
-                row,
-                column: letter(*column),
-            },
-        );
-    }
-    let total = match layout.total {
-        Some(column) => {
-            cells_at.insert(
-                "total".to_string(),
-                Cell {
-                    row,
-                    column: letter(column),
-                },
-            );
-            number_at(column)?
-        }
-        None => None,
-    };
-    if id.is_empty() && names.is_empty() {
+    let RowValues {
+        values,
+        total,
+        mut cells,
+    } = row_values(name, layout, row, row_cells)?;
+    if text.id.is_empty() && text.names.is_empty() {
         let kind = if values.is_empty() && total.is_none() {
             SkipKind::Note
         } else {
@@ -417,99 +494,63 @@ fn read_row(
         raw.skipped.push(skip(kind, None));
         return Ok(());
     }
-    let code = match (id, structure.units) {
-        ("", UnitScope::Ministry) => unit_name.clone(),
-        ("", UnitScope::Province) => {
-            let found = names.iter().find_map(|n| options.roster.by_name(year, n));
-            match found {
-                Some(unit) if names.iter().any(|n| fold(n) == fold(&unit.name)) => {
-                    unit.code.clone()
-                }
-                Some(unit) => {
-                    warnings.push(Warning::new(
-                        name_of_sheet,
-                        Some(row),
-                        None,
-                        WarningKind::NamedUnit {
-                            name: unit_name.clone(),
-                            unit_code: unit.code.clone(),
-                        },
-                    ));
-                    unit.code.clone()
-                }
-                None => {
-                    warnings.push(Warning::new(
-                        name_of_sheet,
-                        Some(row),
-                        None,
-                        WarningKind::UnknownUnit {
-                            name: unit_name.clone(),
-                        },
-                    ));
-                    raw.skipped.push(skip(SkipKind::Note, None));
-                    return Ok(());
-                }
-            }
-        }
-        (id, UnitScope::Province) => super::province_code(id),
-        (id, UnitScope::Ministry) => id.to_string(),
+    let Some(code) = unit_code(name, structure, year, row, &text, options, warnings) else {
+        raw.skipped.push(skip(SkipKind::Note, None));
+        return Ok(());
     };
-    if let Some(column) = layout.id {
-        cells_at.insert(
-            "unit_code".to_string(),
-            Cell {
-                row,
-                column: letter(column),
-            },
-        );
-    }
     // A province without a result: every cell empty, or 0 from a formula over empty cells.
-    let nothing = values.values().all(|v| *v == 0.0) && total.is_none_or(|t| t == 0.0);
-    if nothing {
+    if values.values().all(|v| *v == 0.0) && total.is_none_or(|t| t == 0.0) {
         raw.skipped.push(skip(SkipKind::NoResult, Some(code)));
         return Ok(());
     }
-    let published_rank = match layout.rank.map(cell).filter(|r| !r.is_empty()) {
+    let published_rank = match layout.rank {
+        Some(column) => published_rank(name, row, column, row_cells, &mut cells)?,
         None => None,
-        Some(text) => {
-            let rank = text
-                .parse::<u32>()
-                .ok()
-                .filter(|r| *r >= 1)
-                .ok_or_else(|| {
-                    problem(
-                        name_of_sheet,
-                        Some(row),
-                        IndicesProblem::BadRank {
-                            text: text.to_string(),
-                        },
-                    )
-                })?;
-            if let Some(column) = layout.rank {
-                cells_at.insert(
-                    "rank".to_string(),
-                    Cell {
-                        row,
-                        column: letter(column),
-                    },
-                );
-            }
-            Some(rank)
-        }
     };
     raw.units.push(RawUnit {
         values: UnitValues {
             unit_code: code,
-            unit_name,
+            unit_name: text.unit_name.clone(),
             total,
             values,
             published_rank,
         },
-        sheet: name_of_sheet.to_string(),
+        sheet: name.to_string(),
         row,
-        cells: cells_at,
+        cells,
         source: None,
         total_derived: false,
     });
     Ok(())
+}
+
+/// The rank a row's rank column publishes, if any: a whole number from 1.
+fn published_rank(
+    sheet: &str,
+    row: usize,
+    column: usize,
+    row_cells: &[String],
+    cells: &mut HashMap<String, Cell>,
+) -> Result<Option<u32>, InputError> {
+    let written = row_cells.get(column).map_or("", |c| c.trim());
+    if written.is_empty() {
+        return Ok(None);
+    }
+    cells.insert(
+        "rank".to_string(),
+        Cell {
+            row,
+            column: column_letters(column as u32),
+        },
+    );
+    let rank = written.parse::<u32>().ok().filter(|r| *r >= 1);
+    rank.map(Some).ok_or_else(|| {
+        problem(
+            sheet,
+            Some(row),
+            IndicesProblem::BadRank {
+                text: written.to_string(),
+            },
+        )
+    })
 }
