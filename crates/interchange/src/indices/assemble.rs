@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use chiso_domain::indices::{
-    Dimension, Roster, Structure, SumFinding, UnitScope, UnitValues, derived_total, is_complete,
-    standings, sum_findings,
+    Dimension, Roster, Standing, Structure, SumFinding, UnitScope, UnitValues, derived_total,
+    is_complete, standings, sum_findings,
 };
 
 use super::model::{
@@ -74,38 +74,7 @@ pub(super) fn assemble(
         mut skipped,
         summaries,
     } = raw;
-    let mut kept: Vec<RawUnit> = Vec::with_capacity(units.len());
-    let mut first_rows: HashMap<String, usize> = HashMap::new();
-    for mut unit in units {
-        let code = unit.values.unit_code.clone();
-        if let Some(&first_row) = first_rows.get(&code) {
-            warnings.push(unit.warn(
-                "unit_code",
-                WarningKind::Repeated {
-                    unit_code: code.clone(),
-                    first_row,
-                    measure: None,
-                },
-            ));
-            skipped.push(
-                Skipped::new(&unit.sheet, unit.row, SkipKind::Repeated)
-                    .unit(Some(code), Some(unit.values.unit_name.clone())),
-            );
-            continue;
-        }
-        first_rows.insert(code.clone(), unit.row);
-        if structure.units == UnitScope::Province && !roster.is_province(year, &code) {
-            warnings.push(unit.warn(
-                "unit_code",
-                WarningKind::NotAProvince {
-                    unit_code: code.clone(),
-                    year,
-                },
-            ));
-        }
-        check_unit(&structure, &mut unit, warnings);
-        kept.push(unit);
-    }
+    let kept = keep_units(&structure, year, units, roster, &mut skipped, warnings);
     if kept.is_empty() {
         // A year that only gives national figures (a mean) is kept for them.
         if summaries.is_empty() {
@@ -166,26 +135,7 @@ pub(super) fn assemble(
                 },
             ));
         }
-        let breakdown = |items: &[Dimension]| -> Vec<DimensionReport> {
-            items
-                .iter()
-                .filter_map(|item| {
-                    dimension_report(item, &unit.values, standing.ranks.get(&item.code))
-                })
-                .collect()
-        };
-        reports.push(UnitReport {
-            unit_code: unit.values.unit_code.clone(),
-            unit_name: unit.values.unit_name.clone(),
-            total: unit.values.total,
-            rank: standing.rank,
-            group: standing.group,
-            rank_published: standing.rank_published,
-            total_derived: unit.total_derived,
-            dimensions: breakdown(&structure.dimensions),
-            components: breakdown(&structure.components),
-            source: unit.source.clone(),
-        });
+        reports.push(unit_report(&structure, unit, standing));
     }
     reports.sort_by(|a, b| {
         (a.rank.is_none(), a.rank, &a.unit_code).cmp(&(b.rank.is_none(), b.rank, &b.unit_code))
@@ -199,6 +149,74 @@ pub(super) fn assemble(
         skipped,
         summaries,
     })
+}
+
+/// The units of a year once each is checked: a unit listed a second time is skipped (the
+/// first is kept), a code that is not a province of the year warns, and each unit gets its
+/// total and sum checks.
+fn keep_units(
+    structure: &Structure,
+    year: i32,
+    units: Vec<RawUnit>,
+    roster: &Roster,
+    skipped: &mut Vec<Skipped>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<RawUnit> {
+    let mut kept: Vec<RawUnit> = Vec::with_capacity(units.len());
+    let mut first_rows: HashMap<String, usize> = HashMap::new();
+    for mut unit in units {
+        let code = unit.values.unit_code.clone();
+        if let Some(&first_row) = first_rows.get(&code) {
+            warnings.push(unit.warn(
+                "unit_code",
+                WarningKind::Repeated {
+                    unit_code: code.clone(),
+                    first_row,
+                    measure: None,
+                },
+            ));
+            skipped.push(
+                Skipped::new(&unit.sheet, unit.row, SkipKind::Repeated)
+                    .unit(Some(code), Some(unit.values.unit_name.clone())),
+            );
+            continue;
+        }
+        first_rows.insert(code.clone(), unit.row);
+        if structure.units == UnitScope::Province && !roster.is_province(year, &code) {
+            warnings.push(unit.warn(
+                "unit_code",
+                WarningKind::NotAProvince {
+                    unit_code: code.clone(),
+                    year,
+                },
+            ));
+        }
+        check_unit(structure, &mut unit, warnings);
+        kept.push(unit);
+    }
+    kept
+}
+
+/// A unit's entry in the report: its values in the structure's order, its standing.
+fn unit_report(structure: &Structure, unit: &RawUnit, standing: &Standing) -> UnitReport {
+    let breakdown = |items: &[Dimension]| -> Vec<DimensionReport> {
+        items
+            .iter()
+            .filter_map(|item| dimension_report(item, &unit.values, standing.ranks.get(&item.code)))
+            .collect()
+    };
+    UnitReport {
+        unit_code: unit.values.unit_code.clone(),
+        unit_name: unit.values.unit_name.clone(),
+        total: unit.values.total,
+        rank: standing.rank,
+        group: standing.group,
+        rank_published: standing.rank_published,
+        total_derived: unit.total_derived,
+        dimensions: breakdown(&structure.dimensions),
+        components: breakdown(&structure.components),
+        source: unit.source.clone(),
+    }
 }
 
 /// The total where none is given, the sum checks and the scale of one unit.

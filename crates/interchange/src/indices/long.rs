@@ -53,30 +53,7 @@ pub(super) fn read(table: &Table, options: ReadOptions<'_>) -> Result<IndicesRep
     };
     let index = choose_index(table, &columns, options.index)?;
     let mut warnings = Vec::new();
-    let mut other: BTreeMap<String, usize> = BTreeMap::new();
-    let rows: Vec<&TableRow> = table
-        .rows
-        .iter()
-        .filter(|row| {
-            let this = row.get(Some(columns.index)).to_lowercase();
-            if this == index {
-                return true;
-            }
-            *other.entry(this).or_default() += 1;
-            false
-        })
-        .collect();
-    for (other_index, count) in other {
-        warnings.push(Warning::new(
-            file,
-            None,
-            Some("index".to_string()),
-            WarningKind::OtherIndex {
-                index: other_index,
-                rows: count,
-            },
-        ));
-    }
+    let rows = rows_of_index(table, &columns, &index, &mut warnings);
     let ad_hoc = (!options.catalogue.knows(&index)).then(|| {
         let mut measures: Vec<String> = rows
             .iter()
@@ -129,26 +106,7 @@ pub(super) fn read(table: &Table, options: ReadOptions<'_>) -> Result<IndicesRep
     }
     let mut reports = Vec::with_capacity(years.len());
     for (year, (structure, gathered, summaries)) in years {
-        let mut units = Vec::new();
-        let mut skipped = Vec::new();
-        for g in gathered {
-            if g.any_result {
-                units.push(g.unit);
-            } else {
-                let name = Some(g.unit.values.unit_name.clone());
-                skipped.push(
-                    Skipped::new(file, g.unit.row, SkipKind::NoResult)
-                        .unit(Some(g.unit.values.unit_code.clone()), name),
-                );
-            }
-        }
-        let raw = RawYear {
-            year,
-            structure,
-            units,
-            skipped,
-            summaries,
-        };
+        let raw = raw_year(file, year, structure, gathered, summaries);
         reports.push(assemble(file, raw, options.roster, &mut warnings)?);
     }
     if reports.is_empty() {
@@ -159,6 +117,132 @@ pub(super) fn read(table: &Table, options: ReadOptions<'_>) -> Result<IndicesRep
         years: reports,
         warnings,
     })
+}
+
+/// The rows of the chosen index; the others are counted in one warning per index.
+fn rows_of_index<'t>(
+    table: &'t Table,
+    columns: &Columns,
+    index: &str,
+    warnings: &mut Vec<Warning>,
+) -> Vec<&'t TableRow> {
+    let mut other: BTreeMap<String, usize> = BTreeMap::new();
+    let rows = table
+        .rows
+        .iter()
+        .filter(|row| {
+            let this = row.get(Some(columns.index)).to_lowercase();
+            if this == index {
+                return true;
+            }
+            *other.entry(this).or_default() += 1;
+            false
+        })
+        .collect();
+    for (other_index, count) in other {
+        warnings.push(Warning::new(
+            &table.name,
+            None,
+            Some("index".to_string()),
+            WarningKind::OtherIndex {
+                index: other_index,
+                rows: count,
+            },
+        ));
+    }
+    rows
+}
+
+/// A year's gathered units: those with a value or a rank, and those listed without a result.
+fn raw_year(
+    file: &str,
+    year: i32,
+    structure: Structure,
+    gathered: Vec<Gathering>,
+    summaries: Vec<SummaryValue>,
+) -> RawYear {
+    let mut units = Vec::new();
+    let mut skipped = Vec::new();
+    for g in gathered {
+        if g.any_result {
+            units.push(g.unit);
+        } else {
+            let name = Some(g.unit.values.unit_name.clone());
+            skipped.push(
+                Skipped::new(file, g.unit.row, SkipKind::NoResult)
+                    .unit(Some(g.unit.values.unit_code.clone()), name),
+            );
+        }
+    }
+    RawYear {
+        year,
+        structure,
+        units,
+        skipped,
+        summaries,
+    }
+}
+
+/// A row's `value` and `rank`: a number or nothing, a whole number from 1 or nothing.
+fn value_and_rank(
+    file: &str,
+    row: &TableRow,
+    columns: &Columns,
+) -> Result<(Option<f64>, Option<u32>), InputError> {
+    let text = row.get(Some(columns.value));
+    let value = parse_number(text).map_err(|()| {
+        problem(
+            file,
+            Some(row.number),
+            IndicesProblem::NotANumber {
+                column: "value".to_string(),
+                text: text.to_string(),
+            },
+        )
+    })?;
+    let rank = match row.get(columns.rank) {
+        "" => None,
+        text => Some(
+            text.parse::<u32>()
+                .ok()
+                .filter(|r| *r >= 1)
+                .ok_or_else(|| {
+                    problem(
+                        file,
+                        Some(row.number),
+                        IndicesProblem::BadRank {
+                            text: text.to_string(),
+                        },
+                    )
+                })?,
+        ),
+    };
+    Ok((value, rank))
+}
+
+/// The position of the unit `code` among the year's gathered units, added at its first row.
+fn gathering(gathered: &mut Vec<Gathering>, code: &str, file: &str, at: Cell) -> usize {
+    if let Some(position) = gathered
+        .iter()
+        .position(|g| g.unit.values.unit_code == code)
+    {
+        return position;
+    }
+    gathered.push(Gathering {
+        unit: RawUnit {
+            values: UnitValues {
+                unit_code: code.to_string(),
+                ..UnitValues::default()
+            },
+            sheet: file.to_string(),
+            row: at.row,
+            cells: HashMap::from([("unit_code".to_string(), at)]),
+            source: None,
+            total_derived: false,
+        },
+        any_result: false,
+    });
+    gathered.len() - 1
 }
 
 /// The index asked for, or the file's only one.
@@ -226,35 +310,7 @@ fn read_row(
         ));
         return Ok(());
     };
-    let value_text = row.get(Some(columns.value));
-    let value = parse_number(value_text).map_err(|()| {
-        problem(
-            file,
-            Some(row.number),
-            IndicesProblem::NotANumber {
-                column: "value".to_string(),
-                text: value_text.to_string(),
-            },
-        )
-    })?;
-    let rank_text = row.get(columns.rank);
-    let rank = match rank_text {
-        "" => None,
-        text => Some(
-            text.parse::<u32>()
-                .ok()
-                .filter(|r| *r >= 1)
-                .ok_or_else(|| {
-                    problem(
-                        file,
-                        Some(row.number),
-                        IndicesProblem::BadRank {
-                            text: text.to_string(),
-                        },
-                    )
-                })?,
-        ),
-    };
+    let (value, rank) = value_and_rank(file, row, columns)?;
     let name = row.get(columns.unit_name).to_string();
     let source = Some(row.get(columns.source).to_string()).filter(|s| !s.is_empty());
     let written = row.get(Some(columns.unit_code));
@@ -284,29 +340,7 @@ fn read_row(
             },
         ));
     }
-    let position = match gathered
-        .iter()
-        .position(|g| g.unit.values.unit_code == code)
-    {
-        Some(position) => position,
-        None => {
-            gathered.push(Gathering {
-                unit: RawUnit {
-                    values: UnitValues {
-                        unit_code: code.clone(),
-                        ..UnitValues::default()
-                    },
-                    sheet: file.to_string(),
-                    row: row.number,
-                    cells: HashMap::from([("unit_code".to_string(), at("unit_code"))]),
-                    source: None,
-                    total_derived: false,
-                },
-                any_result: false,
-            });
-            gathered.len() - 1
-        }
-    };
+    let position = gathering(gathered, &code, file, at("unit_code"));
     let g = &mut gathered[position];
     if g.unit.values.unit_name.is_empty() {
         g.unit.values.unit_name = name;
