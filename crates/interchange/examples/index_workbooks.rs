@@ -272,6 +272,9 @@ fn formula(sheet: &mut Worksheet, row: u32, column: u16, text: &str, result: f64
         .unwrap();
 }
 
+/// One year's sheet, cell by cell, as the publisher lays it out. Over 100 lines: the layout
+/// the tests read (title, two header rows, the provinces with their formulas, the summary
+/// rows, the note) is clearer written top to bottom in one place.
 fn write_papi_sheet(workbook: &mut Workbook, plan: &SheetPlan<'_>) {
     let sheet = workbook.add_worksheet();
     sheet.set_name(plan.name).unwrap();
@@ -434,6 +437,8 @@ fn hue_2016() -> Vec<Vec<f64>> {
     ]
 }
 
+/// The PAPI workbook: its three year sheets and the note sheet, each plan spelled out (just
+/// over 100 lines, since each sheet's tolerances are declared where the sheet is planned).
 fn papi_workbook() -> Vec<u8> {
     let provinces = provinces();
     let mut workbook = Workbook::new();

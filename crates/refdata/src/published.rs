@@ -64,10 +64,8 @@ fn cell<'a>(table: &Table, row: &'a TableRow, column: &str) -> &'a str {
     row.get(table.column(column))
 }
 
-/// The bundled figures as one `indices.csv` (indices `par`, `par-ministry`, `sipas`, `papi`,
-/// with a `source` column).
-pub fn published_indices_csv() -> String {
-    let mut out = Rows { rows: Vec::new() };
+/// `par-index.csv`: provinces → `par`, ministries → `par-ministry`; derived rows marked.
+fn par_rows(out: &mut Rows) {
     let par = table("par-index.csv", PUBLISHED_PAR_INDEX);
     for row in &par.rows {
         let get = |c: &str| cell(&par, row, c);
@@ -95,9 +93,12 @@ pub fn published_indices_csv() -> String {
             &source,
         );
     }
-    let components = table("par-components.csv", PUBLISHED_PAR_COMPONENTS);
+}
+
+/// `par-components.csv` → `par` component measures (its `total` repeats `par-index.csv`).
+fn component_rows(out: &mut Rows, components: &Table) {
     for row in &components.rows {
-        let get = |c: &str| cell(&components, row, c);
+        let get = |c: &str| cell(components, row, c);
         if get("component") == "total" {
             continue;
         }
@@ -112,6 +113,11 @@ pub fn published_indices_csv() -> String {
             get("source"),
         );
     }
+}
+
+/// `sipas.csv` → `sipas` totals, and its points → `par` measure `sipas` where the components
+/// lack it; `sipas-factors.csv` → national factor rows.
+fn sipas_rows(out: &mut Rows, components: &Table) {
     let sipas = table("sipas.csv", PUBLISHED_SIPAS);
     for row in &sipas.rows {
         let get = |c: &str| cell(&sipas, row, c);
@@ -126,9 +132,9 @@ pub fn published_indices_csv() -> String {
             get("source"),
         );
         let in_components = components.rows.iter().any(|c| {
-            cell(&components, c, "year") == get("year")
-                && cell(&components, c, "unit_code") == get("unit_code")
-                && cell(&components, c, "component") == "sipas"
+            cell(components, c, "year") == get("year")
+                && cell(components, c, "unit_code") == get("unit_code")
+                && cell(components, c, "component") == "sipas"
         });
         if !get("points").is_empty() && !get("unit_code").is_empty() && !in_components {
             out.push(
@@ -158,6 +164,10 @@ pub fn published_indices_csv() -> String {
             get("source"),
         );
     }
+}
+
+/// `papi.csv` → `papi` totals; the five lowest of 2023 (no value each) are not carried.
+fn papi_rows(out: &mut Rows) {
     let papi = table("papi.csv", PUBLISHED_PAPI);
     for row in &papi.rows {
         let get = |c: &str| cell(&papi, row, c);
@@ -175,6 +185,17 @@ pub fn published_indices_csv() -> String {
             get("source"),
         );
     }
+}
+
+/// The bundled figures as one `indices.csv` (indices `par`, `par-ministry`, `sipas`, `papi`,
+/// with a `source` column).
+pub fn published_indices_csv() -> String {
+    let mut out = Rows { rows: Vec::new() };
+    let components = table("par-components.csv", PUBLISHED_PAR_COMPONENTS);
+    par_rows(&mut out);
+    component_rows(&mut out, &components);
+    sipas_rows(&mut out, &components);
+    papi_rows(&mut out);
     let header = [
         "index",
         "year",

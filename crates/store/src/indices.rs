@@ -140,6 +140,11 @@ fn text(value: &Option<String>) -> String {
 /// Stores every year of `report` as imported from `file_name`, replacing the years of the same
 /// index already stored (kept as history), with an audit row for the import and one for each
 /// year, all in one transaction.
+///
+/// Over 100 lines because the whole import is one transaction body: `in_transaction!` compiles
+/// it once per backend with that backend's connection, so its steps (the import row, each
+/// year's replacement, its values in batches, the audit rows) stay in one place rather than in
+/// helpers generic over both drivers.
 pub async fn import(
     db: &Db,
     actor: &Actor,

@@ -110,22 +110,10 @@ fn read_sheet(
         return Ok(None);
     };
     let keys = HeaderKeys::new(structure);
-    let Some(first) = sheet
-        .rows
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .position(|(_, cells)| looks_like_header(&keys, cells))
-    else {
+    let Some((first, last)) = header_block(sheet, &keys) else {
         warnings.push(warn(None, None, WarningKind::SheetWithoutLayout { year }));
         return Ok(None);
     };
-    let mut last = first;
-    while last + 1 < sheet.rows.len()
-        && last + 1 - first < MAX_HEADER_ROWS
-        && !sheet.rows[last + 1].1.iter().any(|c| is_number(c))
-    {
-        last += 1;
-    }
     let header_rows = &sheet.rows[first..=last];
     let layout = layout(
         structure,
@@ -193,6 +181,24 @@ fn read_sheet(
         )?;
     }
     Ok(Some(raw))
+}
+
+/// The header rows: the first row (among the first [`HEADER_SEARCH_ROWS`]) that looks like a
+/// header, and the rows below it that hold no number, [`MAX_HEADER_ROWS`] at most.
+fn header_block(sheet: &GridSheet, keys: &HeaderKeys) -> Option<(usize, usize)> {
+    let first = sheet
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|(_, cells)| looks_like_header(keys, cells))?;
+    let mut last = first;
+    while last + 1 < sheet.rows.len()
+        && last + 1 - first < MAX_HEADER_ROWS
+        && !sheet.rows[last + 1].1.iter().any(|c| is_number(c))
+    {
+        last += 1;
+    }
+    Some((first, last))
 }
 
 /// A row with at least two recognised headers, one of them the total or an item.
