@@ -461,8 +461,8 @@ pub struct GridSheet {
 /// Every worksheet of an .xlsx (chart sheets left out), in the workbook's order, for readers
 /// that find their own header rows (the publisher workbooks of docs/formats.md §7.2). The
 /// same limits hold as for [`read_xlsx_rows`]: the parts are checked before the parser sees
-/// them, cells count across all sheets, columns are counted from A, and a formula's cell
-/// holds the value last computed.
+/// them, cells (the empty ones a row is padded with from column A included) count across all
+/// sheets, columns are counted from A, and a formula's cell holds the value last computed.
 pub fn read_xlsx_grid(bytes: &[u8]) -> Result<Vec<GridSheet>, SheetError> {
     unpack::check(bytes)?;
     match std::panic::catch_unwind(|| grid_sheets(bytes)) {
@@ -510,7 +510,13 @@ fn grid_sheets(bytes: &[u8]) -> Result<Vec<GridSheet>, SheetError> {
                     limit: MAX_COLUMNS,
                 });
             }
-            cells_read += 1;
+            // Rows are padded from column A: the padding counts against the limit too, so a
+            // far column on many rows cannot fill memory with empty cells.
+            let row_length = match sheet.rows.last() {
+                Some((last, cells)) if *last == number => cells.len(),
+                _ => 0,
+            };
+            cells_read += (column as u64 + 1).saturating_sub(row_length as u64).max(1);
             if cells_read > MAX_CELLS {
                 return Err(SheetError::TooManyCells {
                     row: number,
@@ -680,6 +686,17 @@ mod tests {
                 },
             ]
         );
+        // A far column on many rows: the padding reaches the cell limit, refused at once.
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let far = workbook.add_worksheet();
+        for row in 0..10_100u32 {
+            far.write_number(row, 998, 1.0).unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        assert!(matches!(
+            read_xlsx_grid(&bytes),
+            Err(SheetError::TooManyCells { row: 10_011, .. })
+        ));
         assert_eq!(
             read_xlsx_grid(&hostile::dense_range_xlsx(&["unit_code"])),
             Err(SheetError::TooManyColumns {
