@@ -104,7 +104,7 @@ fn the_papi_workbook_prints_the_contracts_json() {
     let summary = &y2016["skipped"][1];
     assert_eq!(summary["sheet"], "2016_PAPI");
     assert_eq!(summary["row"], 68);
-    assert_eq!(summary["reason"], "summary row (999), not a unit");
+    assert_eq!(summary["reason"], "summary row (id 999), not a unit");
     // Warnings name sheet, row and column on standard error (and in the JSON).
     assert!(
         stderr.contains("warning: 2016_PAPI row 4 column M: unit 01: dimension 3 is"),

@@ -212,7 +212,7 @@ fn summary_empty_and_note_rows_are_skipped_with_their_reason() {
     assert_eq!(year(&report, 2016).skipped[1].sheet, "2016_PAPI");
     assert_eq!(
         year(&report, 2016).skipped[1].reason,
-        "summary row (999), not a unit"
+        "summary row (id 999), not a unit"
     );
 }
 

@@ -139,8 +139,11 @@ impl Skipped {
             .or_else(|| self.unit_name.clone())
             .unwrap_or_default();
         self.reason = match self.kind {
-            SkipKind::Summary if who.is_empty() => "summary row, not a unit".to_string(),
-            SkipKind::Summary => format!("summary row ({who}), not a unit"),
+            SkipKind::Summary => match (&self.unit_code, &self.unit_name) {
+                (Some(id), _) => format!("summary row (id {id}), not a unit"),
+                (None, Some(name)) => format!("summary row ({name}), not a unit"),
+                (None, None) => "summary row, not a unit".to_string(),
+            },
             SkipKind::Empty => "empty row".to_string(),
             SkipKind::NoResult => format!("no result for {who} this year"),
             SkipKind::Repeated => format!("unit {who} listed a second time"),
