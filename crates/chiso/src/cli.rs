@@ -56,6 +56,9 @@ pub enum Command {
     /// Surveys: indices from responses (docs/formats.md §6), questionnaires, sample sizes.
     #[command(subcommand)]
     Survey(SurveyCommand),
+    /// National and external indices as published: PAPI, PAR INDEX, SIPAS, PCI… (docs/formats.md §7).
+    #[command(subcommand)]
+    Indices(IndicesCommand),
 }
 
 /// The inputs every scoring command reads.
@@ -264,4 +267,69 @@ pub struct SurveyGenerateArgs {
     pub unweighted: bool,
     #[arg(long)]
     pub output: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IndicesCommand {
+    /// Read indices.csv / .xlsx, or a publisher's workbook (PAPI's provincial workbook, MoHA's
+    /// PAR INDEX and SIPAS tables), and print it normalised with ranks, groups and checks.
+    Read(IndicesReadArgs),
+    /// Read a file as `read` does and store its years in the database, all or nothing: a year
+    /// already stored is replaced and kept in history (a fresh database first gets the bundled
+    /// published figures).
+    Import(IndicesImportArgs),
+    /// List the bundled structures of the national indices.
+    List,
+    /// Print the bundled published figures (data/published/) as one indices.csv.
+    Published,
+}
+
+#[derive(Parser, Debug)]
+pub struct IndicesReadArgs {
+    #[command(flatten)]
+    pub read: IndicesFileArgs,
+    #[arg(long, value_enum, default_value_t = IndicesFormat::Table)]
+    pub format: IndicesFormat,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IndicesFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Parser, Debug)]
+pub struct IndicesImportArgs {
+    #[command(flatten)]
+    pub read: IndicesFileArgs,
+    /// Who published the figures (UNDP, Bộ Nội vụ…).
+    #[arg(long)]
+    pub publisher: Option<String>,
+    /// The document the figures come from (a report, a decision).
+    #[arg(long)]
+    pub document: Option<String>,
+    /// The document's date, YYYY-MM-DD.
+    #[arg(long)]
+    pub date: Option<chrono::NaiveDate>,
+    /// Where the document is published.
+    #[arg(long)]
+    pub url: Option<String>,
+}
+
+/// The file of an `indices` command and how to read it.
+#[derive(clap::Args, Debug)]
+pub struct IndicesFileArgs {
+    /// The index: papi, par, par-ministry, sipas, pci, ict, dti, service-766 (needed for a
+    /// publisher's workbook; an indices.csv holding one index needs none).
+    #[arg(long)]
+    pub index: Option<String>,
+    /// The year of a one-sheet table whose sheet name and title give none.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// indices.csv / .xlsx, or the publisher's .xlsx.
+    pub file: PathBuf,
 }

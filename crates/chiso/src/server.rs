@@ -288,6 +288,34 @@ pub fn migrate(args: &ServerArgs) -> Result<(), CliError> {
     })
 }
 
+/// Stores the years of an index file (`chiso indices import`): the database is migrated and,
+/// when an index has no import yet, first given the bundled published figures.
+pub fn import_indices(
+    args: &ServerArgs,
+    file_name: &str,
+    source: &chiso_store::indices::ImportSource,
+    report: &chiso_interchange::indices::IndicesReport,
+) -> Result<chiso_store::indices::ImportOutcome, CliError> {
+    let config = load_config(args)?;
+    runtime()?.block_on(async {
+        let db = Db::connect(&config.database_url).await.map_err(failed)?;
+        db.migrate().await.map_err(failed)?;
+        let published = chiso_refdata::published::published_reports(
+            &chiso_refdata::index_catalogue(),
+            &chiso_refdata::province_roster(),
+        );
+        chiso_store::indices::seed_published(&db, &published)
+            .await
+            .map_err(failed)?;
+        let actor = chiso_store::Actor::system("command-line");
+        let outcome = chiso_store::indices::import(&db, &actor, file_name, source, report)
+            .await
+            .map_err(failed)?;
+        db.close().await;
+        Ok(outcome)
+    })
+}
+
 pub fn user(args: &ServerArgs, command: UserCommand) -> Result<(), CliError> {
     let config = load_config(args)?;
     let UserCommand::Create {

@@ -11,6 +11,7 @@ pub mod components;
 pub mod compute;
 pub mod evaluation;
 pub mod framework;
+pub mod indices;
 pub mod leaf_change;
 pub mod notice;
 pub mod org;

@@ -58,6 +58,8 @@ pub enum Problem {
     TooManyNodes { count: usize, limit: usize },
     /// A framework TOML file that does not parse (`detail` is the library's).
     NotToml { detail: String },
+    /// A file of published index results (docs/formats.md §7.4).
+    Indices(crate::indices::IndicesProblem),
     /// The problems of the command line's other inputs (scores, lineage, earlier results),
     /// worded in English: only the command line reads them (the web reads units and
     /// frameworks only, and never shows this text).
@@ -128,6 +130,7 @@ impl fmt::Display for Problem {
                 crate::sheet::group_digits(*limit as u64)
             ),
             Problem::NotToml { detail } => write!(f, "not valid framework TOML: {detail}"),
+            Problem::Indices(problem) => write!(f, "{problem}"),
             Problem::Other(message) => f.write_str(message),
         }
     }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod framework_io;
 #[cfg(any(test, feature = "test-support"))]
 pub mod hostile;
+pub mod indices;
 pub mod report;
 pub mod sheet;
 pub mod table;

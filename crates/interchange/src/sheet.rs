@@ -450,6 +450,111 @@ impl RowAssembler {
     }
 }
 
+/// One worksheet's rows as a spreadsheet shows them: each row that holds a non-empty cell,
+/// with its 1-based number and its cells from column A (empty text where nothing is written).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GridSheet {
+    pub name: String,
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// Every worksheet of an .xlsx (chart sheets left out), in the workbook's order, for readers
+/// that find their own header rows (the publisher workbooks of docs/formats.md §7.2). The
+/// same limits hold as for [`read_xlsx_rows`]: the parts are checked before the parser sees
+/// them, cells (the empty ones a row is padded with from column A included) count across all
+/// sheets, columns are counted from A, and a formula's cell holds the value last computed.
+pub fn read_xlsx_grid(bytes: &[u8]) -> Result<Vec<GridSheet>, SheetError> {
+    unpack::check(bytes)?;
+    match std::panic::catch_unwind(|| grid_sheets(bytes)) {
+        Ok(result) => result,
+        Err(_) => Err(SheetError::Unreadable {
+            detail: "a cell reference is out of range".to_string(),
+        }),
+    }
+}
+
+fn grid_sheets(bytes: &[u8]) -> Result<Vec<GridSheet>, SheetError> {
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| SheetError::NotXlsx {
+            detail: e.to_string(),
+        })?;
+    let names = workbook.sheet_names();
+    if names.is_empty() {
+        return Err(SheetError::NoSheet);
+    }
+    let unreadable = |e: XlsxError| SheetError::Unreadable {
+        detail: e.to_string(),
+    };
+    let mut cells_read = 0u64;
+    let mut sheets = Vec::new();
+    for name in names {
+        let mut cells = match workbook.worksheet_cells_reader(&name) {
+            Ok(cells) => cells,
+            Err(XlsxError::NotAWorksheet(_)) => continue,
+            Err(e) => return Err(unreadable(e)),
+        };
+        let mut sheet = GridSheet {
+            name: name.clone(),
+            rows: Vec::new(),
+        };
+        while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+            let (row, column) = cell.get_position();
+            let text = cell_text(cell.get_value());
+            if text.is_empty() {
+                continue;
+            }
+            let number = u64::from(row) + 1;
+            if row > LAST_ROW || column as usize >= MAX_COLUMNS {
+                return Err(SheetError::TooManyColumns {
+                    row: number,
+                    limit: MAX_COLUMNS,
+                });
+            }
+            // Rows are padded from column A: the padding counts against the limit too, so a
+            // far column on many rows cannot fill memory with empty cells.
+            let row_length = match sheet.rows.last() {
+                Some((last, cells)) if *last == number => cells.len(),
+                _ => 0,
+            };
+            cells_read += (column as u64 + 1).saturating_sub(row_length as u64).max(1);
+            if cells_read > MAX_CELLS {
+                return Err(SheetError::TooManyCells {
+                    row: number,
+                    limit: MAX_CELLS,
+                });
+            }
+            if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
+                return Err(SheetError::CellTooLong {
+                    row: number,
+                    column: column_letters(column),
+                    limit: MAX_CELL_CHARS,
+                });
+            }
+            match sheet.rows.last_mut() {
+                Some((last, _)) if *last > number => {
+                    return Err(SheetError::RowOutOfOrder { row: number });
+                }
+                Some((last, cells)) if *last == number => put(cells, column, text),
+                _ => {
+                    let mut cells = Vec::new();
+                    put(&mut cells, column, text);
+                    sheet.rows.push((number, cells));
+                }
+            }
+        }
+        sheets.push(sheet);
+    }
+    Ok(sheets)
+}
+
+fn put(cells: &mut Vec<String>, column: u32, text: String) {
+    let at = column as usize;
+    if cells.len() <= at {
+        cells.resize(at + 1, String::new());
+    }
+    cells[at] = text;
+}
+
 /// The first sheet of an .xlsx as CSV text, so that one row reader serves both formats (the survey import's `responses.xlsx`, docs/formats.md). The
 /// shared bounded reader streams the rows. A row the sheet leaves blank becomes an empty line,
 /// so that rows keep their numbers (counted from the header); cells go through the project's
@@ -543,6 +648,61 @@ mod tests {
                 (5, strings(&["02", "", "", "12"])),
                 (7, strings(&["", "3"])),
             ]
+        );
+    }
+
+    #[test]
+    fn the_grid_reads_every_sheet_from_column_a_with_cached_formula_values() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let first = workbook.add_worksheet();
+        first.set_name("2016_PAPI").unwrap();
+        first.write_string(1, 2, "Total").unwrap();
+        first.write_number(2, 0, 1.0).unwrap();
+        first
+            .write_formula(
+                2,
+                2,
+                rust_xlsxwriter::Formula::new("=A3*2").set_result("2.5"),
+            )
+            .unwrap();
+        let second = workbook.add_worksheet();
+        second.set_name("Ghi chú").unwrap();
+        second.write_string(0, 0, "x").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let sheets = read_xlsx_grid(&bytes).unwrap();
+        assert_eq!(
+            sheets,
+            vec![
+                GridSheet {
+                    name: "2016_PAPI".into(),
+                    rows: vec![
+                        (2, strings(&["", "", "Total"])),
+                        (3, strings(&["1", "", "2.5"])),
+                    ],
+                },
+                GridSheet {
+                    name: "Ghi chú".into(),
+                    rows: vec![(1, strings(&["x"]))],
+                },
+            ]
+        );
+        // A far column on many rows: the padding reaches the cell limit, refused at once.
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let far = workbook.add_worksheet();
+        for row in 0..10_100u32 {
+            far.write_number(row, 998, 1.0).unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        assert!(matches!(
+            read_xlsx_grid(&bytes),
+            Err(SheetError::TooManyCells { row: 10_011, .. })
+        ));
+        assert_eq!(
+            read_xlsx_grid(&hostile::dense_range_xlsx(&["unit_code"])),
+            Err(SheetError::TooManyColumns {
+                row: 1_048_576,
+                limit: MAX_COLUMNS
+            })
         );
     }
 

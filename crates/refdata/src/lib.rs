@@ -1,12 +1,17 @@
 //! Reference data bundled in the binary from the repository's `data/` folder (docs/method.md §2.3–§2.4, §6.1–§6.2, §6.5, §8):
 //! the sample frameworks, the provinces before and after the 2025 merger with their lineage,
-//! and the published figures used in demos and tests.
+//! the structures of the national indices (`data/indices/`), and the published figures used
+//! in demos and tests.
+
+pub mod published;
 
 pub mod tiles;
 
 use chiso_domain::Framework;
 use chiso_domain::change::Lineage;
+use chiso_domain::indices::{Catalogue, Roster, RosterUnit, Structure};
 use chiso_interchange::framework_io::framework_from_toml;
+use chiso_interchange::indices::structure_from_toml;
 use chiso_interchange::table::{Table, read_csv};
 use chiso_interchange::units_io::{UnitRecord, read_lineage, read_units};
 
@@ -48,6 +53,97 @@ pub fn framework(id: &str) -> Option<Framework> {
         framework_from_toml(bundled.file, bundled.text)
             .unwrap_or_else(|e| panic!("bundled framework {id} is invalid: {e}")),
     )
+}
+
+/// A structure of a national index shipped with chiso (docs/method.md §5.7).
+pub struct BundledStructure {
+    pub id: &'static str,
+    pub text: &'static str,
+}
+
+/// The bundled index structures, one TOML file each in `data/indices/`.
+pub const STRUCTURES: &[BundledStructure] = &[
+    BundledStructure {
+        id: "papi-2011",
+        text: include_str!("../../../data/indices/papi-2011.toml"),
+    },
+    BundledStructure {
+        id: "papi-2018",
+        text: include_str!("../../../data/indices/papi-2018.toml"),
+    },
+    BundledStructure {
+        id: "par-province-2012",
+        text: include_str!("../../../data/indices/par-province-2012.toml"),
+    },
+    BundledStructure {
+        id: "par-province-1149",
+        text: include_str!("../../../data/indices/par-province-1149.toml"),
+    },
+    BundledStructure {
+        id: "par-province-876",
+        text: include_str!("../../../data/indices/par-province-876.toml"),
+    },
+    BundledStructure {
+        id: "par-ministry",
+        text: include_str!("../../../data/indices/par-ministry.toml"),
+    },
+    BundledStructure {
+        id: "sipas-2017",
+        text: include_str!("../../../data/indices/sipas-2017.toml"),
+    },
+    BundledStructure {
+        id: "sipas-2022",
+        text: include_str!("../../../data/indices/sipas-2022.toml"),
+    },
+    BundledStructure {
+        id: "pci",
+        text: include_str!("../../../data/indices/pci.toml"),
+    },
+    BundledStructure {
+        id: "ict-index",
+        text: include_str!("../../../data/indices/ict-index.toml"),
+    },
+    BundledStructure {
+        id: "dti",
+        text: include_str!("../../../data/indices/dti.toml"),
+    },
+    BundledStructure {
+        id: "service-766",
+        text: include_str!("../../../data/indices/service-766.toml"),
+    },
+];
+
+/// Every bundled structure, parsed and checked.
+pub fn structures() -> Vec<Structure> {
+    STRUCTURES
+        .iter()
+        .map(|s| {
+            structure_from_toml(&format!("{}.toml", s.id), s.text)
+                .unwrap_or_else(|e| panic!("bundled structure {} is invalid: {e}", s.id))
+        })
+        .collect()
+}
+
+/// The catalogue of the bundled structures: at most one per index and year.
+pub fn index_catalogue() -> Catalogue {
+    Catalogue::new(structures()).unwrap_or_else(|e| panic!("bundled structures: {e}"))
+}
+
+/// The provinces before and after the 2025 merger, for the checks of index results.
+pub fn province_roster() -> Roster {
+    let units = |records: Vec<UnitRecord>| {
+        records
+            .into_iter()
+            .map(|u| RosterUnit {
+                name: u.name.unwrap_or_default(),
+                code: u.code,
+            })
+            .collect()
+    };
+    Roster {
+        historical_63: units(provinces_63()),
+        new_34: units(provinces_34()),
+    }
 }
 
 fn table(name: &str, text: &str) -> Table {

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod evidence;
 pub mod frameworks;
+pub mod indices;
 pub mod notifications;
 pub mod plans;
 pub mod setup;

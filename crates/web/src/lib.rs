@@ -53,6 +53,15 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
     db.migrate().await.context("cannot migrate the database")?;
+    // The bundled published figures of the national indices are each index's first import
+    // (docs/formats.md §8.15): real figures, loaded with or without the demo data.
+    let published = chiso_refdata::published::published_reports(
+        &chiso_refdata::index_catalogue(),
+        &chiso_refdata::province_roster(),
+    );
+    chiso_store::indices::seed_published(&db, &published)
+        .await
+        .context("cannot load the published index figures")?;
     let mut seeded_demo = false;
     if config.demo_data && demo::is_empty(&db).await? {
         let hash = auth::hash_password(demo::PASSWORD.to_string())

@@ -2,6 +2,7 @@
 
 mod compute;
 mod framework;
+mod indices;
 mod survey;
 mod weakness;
 
@@ -14,6 +15,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Framework(command)) => framework::run(command),
         Some(Command::Weakness(args)) => weakness::run(args),
         Some(Command::Survey(command)) => survey::run(command),
+        Some(Command::Indices(command)) => indices::run(command, &cli.server),
         Some(Command::Serve) | None => crate::server::serve(&cli.server),
         Some(Command::Migrate) => crate::server::migrate(&cli.server),
         Some(Command::User(command)) => crate::server::user(&cli.server, command),

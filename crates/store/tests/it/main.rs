@@ -2,6 +2,7 @@
 
 mod appraisal_queries;
 mod assessments;
+mod indices;
 mod microdata;
 mod notifications;
 mod plans;
