@@ -61,6 +61,7 @@ const VI_FILES: &[(&str, &str)] = &[
     ),
     ("input", include_str!("../locales/vi/input.toml")),
     ("files", include_str!("../locales/vi/files.toml")),
+    ("reports", include_str!("../locales/vi/reports.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -85,6 +86,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ),
     ("input", include_str!("../locales/en/input.toml")),
     ("files", include_str!("../locales/en/files.toml")),
+    ("reports", include_str!("../locales/en/reports.toml")),
 ];
 
 type Texts = HashMap<String, String>;
