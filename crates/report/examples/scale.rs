@@ -174,9 +174,24 @@ fn campaign(groups: &[(&str, usize)]) -> CampaignReport {
     }
 }
 
+/// With `CHISO_REPORT_OUT=DIR`, each PDF is also written there to be looked at.
+fn keep(name: &str, pdf: &[u8]) {
+    if let Some(dir) = std::env::var_os("CHISO_REPORT_OUT") {
+        let file = std::path::Path::new(&dir).join(format!("{name}.pdf"));
+        std::fs::write(&file, pdf).expect("the PDF is written");
+    }
+}
+
 fn time(what: &str, report: &CampaignReport) {
     let started = Instant::now();
     let pdf = campaign_report(report, &mut |_| {}).expect("the report is made");
+    keep(
+        &what
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>(),
+        &pdf,
+    );
     println!(
         "{what}: {:.2} s, {} KiB",
         started.elapsed().as_secs_f64(),
@@ -212,6 +227,7 @@ fn main() {
         },
     };
     let started = Instant::now();
-    unit_report(&unit, &mut |_| {}).expect("the unit report is made");
+    let pdf = unit_report(&unit, &mut |_| {}).expect("the unit report is made");
     println!("one unit: {:.2} s", started.elapsed().as_secs_f64());
+    keep("unit", &pdf);
 }
