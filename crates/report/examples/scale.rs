@@ -67,7 +67,7 @@ fn group(label: &str, units: usize, appendix: &mut Vec<UnitSheet>) -> RankedGrou
             index: number(indices[u]),
             rank: (i + 1).to_string(),
             classification: if indices[u] >= 80.0 { "Tốt" } else { "Khá" }.into(),
-            change: "+1,25 (▲ 2)".into(),
+            change: "+1,25 (tăng 2 bậc)".into(),
         })
         .collect();
     for (i, &u) in order.iter().enumerate() {
@@ -167,7 +167,8 @@ fn campaign(groups: &[(&str, usize)]) -> CampaignReport {
             preview: false,
         },
         compared_with: None,
-        bands: vec!["Tốt ≥ 80".into(), "Khá".into()],
+        bands: vec!["Tốt: từ 80".into(), "Khá".into()],
+        classes: vec!["Tốt".into(), "Khá".into()],
         groups,
         surveys: Vec::new(),
         appendix,

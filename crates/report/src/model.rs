@@ -190,8 +190,10 @@ pub struct CampaignReport {
     pub heading: Heading,
     /// The campaign the changes are measured against, if any.
     pub compared_with: Option<String>,
-    /// The classification bands ("Xuất sắc ≥ 90").
+    /// The classification bands with their minimum ("Tốt: từ 80").
     pub bands: Vec<String>,
+    /// The classifications' names, best first (the summary's columns).
+    pub classes: Vec<String>,
     pub groups: Vec<RankedGroup>,
     pub surveys: Vec<SurveySection>,
     /// One page per unit; empty when the appendix is left out.

@@ -83,12 +83,13 @@ fn campaign(appendix: bool) -> CampaignReport {
         index: "88,47".into(),
         rank: stt.into(),
         classification: "Tốt".into(),
-        change: "+5,41 (▲ 2)".into(),
+        change: "+5,41 (tăng 2 bậc)".into(),
     };
     CampaignReport {
         heading: heading(),
         compared_with: Some("Đánh giá năm 2025".into()),
-        bands: vec!["Tốt ≥ 80".into(), "Khá".into()],
+        bands: vec!["Tốt: từ 80".into(), "Khá".into()],
+        classes: vec!["Tốt".into(), "Khá".into()],
         groups: vec![RankedGroup {
             label: "Sở, ban, ngành".into(),
             framework: "Bộ tiêu chí sở 2026".into(),
@@ -200,14 +201,56 @@ fn text_of(main: &str, data: &impl serde::Serialize) -> (usize, String) {
     (document.pages.len(), out)
 }
 
+/// Glyphs the bundled fonts do not have (shown as empty boxes), with their text.
+fn missing_glyphs(main: &str, data: &impl serde::Serialize) -> Vec<String> {
+    fn walk(frame: &Frame, out: &mut Vec<String>) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => walk(&group.frame, out),
+                FrameItem::Text(text) if text.glyphs.iter().any(|g| g.id == 0) => {
+                    out.push(text.text.to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+    let world = ReportWorld::new(main, serde_json::to_vec(data).unwrap(), None);
+    let document = typst::compile::<PagedDocument>(&world).output.unwrap();
+    let mut out = Vec::new();
+    for page in &document.pages {
+        walk(&page.frame, &mut out);
+    }
+    out
+}
+
 /// The text without the spaces between glyph runs (a table cell may be set in several runs).
 fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 #[test]
-fn the_bundled_fonts_are_the_only_fonts() {
+fn the_bundled_fonts_are_the_only_fonts_and_print_every_character() {
     assert_eq!(ReportWorld::font_count(), 6);
+    let unit = UnitReport {
+        heading: heading(),
+        sheet: sheet("Sở Tư pháp"),
+    };
+    assert_eq!(
+        missing_glyphs("/campaign.typ", &campaign(true)),
+        Vec::<String>::new()
+    );
+    assert_eq!(missing_glyphs("/unit.typ", &unit), Vec::<String>::new());
+    assert_eq!(
+        missing_glyphs("/announcement.typ", &announcement_data()),
+        Vec::<String>::new()
+    );
+    let mut odd = campaign(false);
+    odd.groups[0].rows[0].unit = "Xã ≥ ▲".into();
+    assert_eq!(
+        missing_glyphs("/campaign.typ", &odd).len(),
+        1,
+        "the check finds a missing glyph"
+    );
 }
 
 #[test]

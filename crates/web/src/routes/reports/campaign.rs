@@ -16,7 +16,7 @@ use chiso_store::campaigns::CampaignRow;
 use chiso_store::surveys;
 
 use super::{heading, profile_chart, text};
-use crate::app::results::ranking;
+use crate::app::results::ranking::{self, GroupExtras, UnitChange};
 use crate::auth::Principal;
 use crate::charts::{BarInput, Chart as Bars, standalone};
 use crate::error::{AppError, AppResult};
@@ -58,7 +58,7 @@ pub(crate) async fn load(
             .iter()
             .find(|f| f.unit_group == group.unit_group)
             .map(|f| (f, evaluate(&f.stored.framework, f.inputs.clone(), &bands)));
-        let mut ranked = ranked_group(view, group);
+        let mut ranked = ranked_group(view, group, extras.get(&group.unit_group));
         ranked.weakest_areas = weakest_areas(LANG, group)
             .into_iter()
             .map(|a| AreaWeakness {
@@ -79,6 +79,7 @@ pub(crate) async fn load(
         heading: heading(state, &campaign, published.then_some(results.published_at)),
         compared_with: previous.map(|c| c.title),
         bands: band_legend(&bands),
+        classes: bands.bands().iter().map(|b| b.label.clone()).collect(),
         surveys: surveys_of(state, principal, &campaign).await?,
         groups,
         appendix: sheets,
@@ -86,14 +87,20 @@ pub(crate) async fn load(
     Ok((campaign, report))
 }
 
-/// "Tốt ≥ 80", … and the last band alone.
+/// "Tốt: từ 80", … and the last band alone (the bundled fonts have no "≥").
 fn band_legend(bands: &Bands) -> Vec<String> {
     let all = bands.bands();
     all.iter()
         .enumerate()
         .map(|(i, band)| {
             if i + 1 < all.len() {
-                format!("{} ≥ {}", band.label, i18n::number(LANG, band.min, 0))
+                text(
+                    "reports.band_from",
+                    &[
+                        ("label", &band.label),
+                        ("min", &i18n::number(LANG, band.min, 0)),
+                    ],
+                )
             } else {
                 band.label.clone()
             }
@@ -102,7 +109,11 @@ fn band_legend(bands: &Bands) -> Vec<String> {
 }
 
 /// One group's ranking as the results page shows it, with its charts.
-fn ranked_group(view: &GroupView, group: &chiso_store::assessments::PublishedGroup) -> RankedGroup {
+fn ranked_group(
+    view: &GroupView,
+    group: &chiso_store::assessments::PublishedGroup,
+    extras: Option<&GroupExtras>,
+) -> RankedGroup {
     let areas: Vec<AreaHead> = view
         .areas
         .iter()
@@ -134,7 +145,7 @@ fn ranked_group(view: &GroupView, group: &chiso_store::assessments::PublishedGro
             index: r.index.clone(),
             rank: r.rank.to_string(),
             classification: r.classification.clone(),
-            change: change(r),
+            change: change(extras.and_then(|e| e.changes.get(&r.unit_id))),
         })
         .collect();
     let mut charts = vec![distribution_chart(view)];
@@ -174,16 +185,33 @@ fn ranked_group(view: &GroupView, group: &chiso_store::assessments::PublishedGro
     }
 }
 
-/// The change against the previous campaign as the results page writes it: "+1,25 (▲ 2)".
-fn change(row: &crate::routes::appraisal::results::ResultRow) -> String {
-    let mut out = row.index_change.clone();
-    if !row.rank_change.is_empty() {
-        out = format!("{out} ({})", row.rank_change);
+/// The change against the previous campaign (docs/method.md §2.11) in words the bundled fonts
+/// print: "+1,25 (tăng 2 bậc)", an estimate through a merger marked so.
+fn change(change: Option<&UnitChange>) -> String {
+    let Some(change) = change else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if let Some(delta) = change.index_change {
+        let number = i18n::number(LANG, delta, 2);
+        parts.push(if delta > 0.0 {
+            format!("+{number}")
+        } else {
+            number
+        });
     }
-    if row.estimate {
-        out = format!("{out} {}", i18n::text(LANG, "reports.estimate"));
+    if let Some(places) = change.rank_change {
+        let n = places.abs().to_string();
+        parts.push(match places.cmp(&0) {
+            std::cmp::Ordering::Greater => text("reports.places_up", &[("n", &n)]),
+            std::cmp::Ordering::Less => text("reports.places_down", &[("n", &n)]),
+            std::cmp::Ordering::Equal => text("reports.places_same", &[]),
+        });
     }
-    out
+    if change.estimate {
+        parts.push(text("reports.estimate", &[]));
+    }
+    parts.join(" ")
 }
 
 /// Units per classification as bars (share of the group, in %), coloured like the ranking.
