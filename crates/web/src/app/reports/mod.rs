@@ -72,6 +72,9 @@ pub struct CacheKey {
     pub stamp: String,
 }
 
+/// Made reports by what they show, oldest first.
+type Made = Vec<(CacheKey, Arc<Vec<u8>>)>;
+
 /// How many made reports are kept in memory.
 const CACHED: usize = 32;
 
@@ -79,7 +82,7 @@ const CACHED: usize = 32;
 #[derive(Clone)]
 pub struct Reports {
     pub jobs: ReportJobs,
-    made: Arc<Mutex<Vec<(CacheKey, Arc<Vec<u8>>)>>>,
+    made: Arc<Mutex<Made>>,
     gate: Arc<tokio::sync::Semaphore>,
 }
 
