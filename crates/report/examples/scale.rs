@@ -172,6 +172,7 @@ fn campaign(groups: &[(&str, usize)]) -> CampaignReport {
         groups,
         surveys: Vec::new(),
         appendix,
+        appendix_note: None,
     }
 }
 

@@ -198,6 +198,8 @@ pub struct CampaignReport {
     pub surveys: Vec<SurveySection>,
     /// One page per unit; empty when the appendix is left out.
     pub appendix: Vec<UnitSheet>,
+    /// Why the appendix asked for was left out (too many units), printed in its place.
+    pub appendix_note: Option<String>,
 }
 
 /// The one-unit report (docs/method.md §10.2).

@@ -141,6 +141,7 @@ fn campaign(appendix: bool) -> CampaignReport {
                 interval: "78,00 – 84,40".into(),
             }],
         }],
+        appendix_note: None,
         appendix: if appendix {
             vec![sheet(HOSTILE), sheet("Sở Tư pháp")]
         } else {
@@ -315,6 +316,13 @@ fn the_campaign_report_has_its_sections_and_one_page_per_unit() {
         assert!(text.contains(part), "{part} missing from {text}");
     }
     assert!(!text.contains("Phụ lục"));
+    let mut noted = campaign(false);
+    noted.appendix_note = Some("Phụ lục được lược bỏ vì có trên 200 đơn vị.".into());
+    assert!(
+        text_of("/campaign.typ", &noted)
+            .1
+            .contains("lược bỏ vì có trên 200")
+    );
     let (with, text) = text_of("/campaign.typ", &campaign(true));
     assert!(text.contains("Phụ lục"));
     assert_eq!(with, without + 2, "one page per unit of the appendix");

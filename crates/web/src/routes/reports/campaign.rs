@@ -33,6 +33,10 @@ const LANG: Lang = Lang::Vi;
 const CHARTED_UNITS: usize = 40;
 /// Leaves listed as weakest per group, and lost leaves per unit in the appendix.
 const LISTED: usize = 10;
+/// The most units the appendix holds: typesetting takes about 2 MB of memory per page with
+/// its chart (426 MB at 200 units, 5.9 GB at 3,300; README "PDF reports"), so past this the
+/// appendix is left out with a note and each unit's report is had from its page.
+const APPENDIX_UNITS: usize = 200;
 
 /// What the campaign report is made from, read for `principal`: NotFound before the campaign
 /// is finalized, Forbidden where the results page refuses.
@@ -47,6 +51,14 @@ pub(crate) async fn load(
         return Err(AppError::NotFound);
     };
     let (extras, previous) = ranking::extras(state, &campaign, &results).await?;
+    let ranked_units: usize = results.groups.iter().map(|g| g.units.len()).sum();
+    let appendix_note = (appendix && ranked_units > APPENDIX_UNITS).then(|| {
+        text(
+            "reports.appendix_left_out",
+            &[("max", &APPENDIX_UNITS.to_string())],
+        )
+    });
+    let appendix = appendix && appendix_note.is_none();
     let mut views = group_views(LANG, &results);
     explain(LANG, &mut views, &results, &extras);
     let bands = Bands::parse(&results.bands).unwrap_or_default();
@@ -83,6 +95,7 @@ pub(crate) async fn load(
         surveys: surveys_of(state, principal, &campaign).await?,
         groups,
         appendix: sheets,
+        appendix_note,
     };
     Ok((campaign, report))
 }
