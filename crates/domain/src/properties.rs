@@ -119,4 +119,32 @@ proptest! {
             prop_assert!(changes.is_empty());
         }
     }
+
+    /// The weakest leaves across a group (docs/method.md §7.2, §10.1): each one's loss is what
+    /// every unit lost there, its share what they reached, its full marks those who lost
+    /// nothing; no leaf with a loss is left out and the list runs from the largest loss down.
+    #[test]
+    fn the_weakest_leaves_add_up_every_units_loss((framework, units) in arb_evaluation_input()) {
+        let evaluation = evaluate(&framework, units, &Bands::default());
+        let weakest = crate::weakness::weakest_leaves(&framework, &evaluation);
+        for pair in weakest.windows(2) {
+            prop_assert!(pair[0].lost >= pair[1].lost);
+        }
+        for &leaf in framework.leaves() {
+            let node = framework.node(leaf);
+            if node.method.is_outside_tree() || node.max_points <= Points::ZERO {
+                continue;
+            }
+            let lost: Points = evaluation.units.iter().map(|u| node.max_points - u.points.node_points[leaf]).sum();
+            let full = evaluation.units.iter().filter(|u| u.points.node_points[leaf] >= node.max_points).count();
+            match weakest.iter().find(|w| w.leaf == leaf) {
+                Some(w) => {
+                    prop_assert_eq!(w.lost, lost);
+                    prop_assert_eq!(w.full_marks, full);
+                    prop_assert!((0.0..100.0).contains(&w.share));
+                }
+                None => prop_assert_eq!(lost, Points::ZERO),
+            }
+        }
+    }
 }

@@ -287,6 +287,56 @@ fn minimal_points_for(max: Points, target_hundredths: i64) -> Points {
     Points::from_ten_thousandths(low)
 }
 
+/// One tree leaf across every unit of an evaluation (docs/method.md §7.2, §10.1): the points
+/// all of them lost there, the share of its maximum they reach on average and how many lose
+/// nothing there.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LeafAcross {
+    pub leaf: NodeId,
+    pub max_points: Points,
+    /// Σ (max − points) over the units.
+    pub lost: Points,
+    /// Σ points / (units × max) × 100.
+    pub share: f64,
+    pub full_marks: usize,
+    pub units: usize,
+}
+
+/// The self-assessed and survey leaves where the units of an evaluation lost points, the most
+/// points lost in all first, ties in tree order: the province's weakest leaves.
+pub fn weakest_leaves(framework: &Framework, evaluation: &Evaluation) -> Vec<LeafAcross> {
+    let units = evaluation.units.len();
+    let mut leaves: Vec<LeafAcross> = framework
+        .leaves()
+        .iter()
+        .filter(|&&leaf| {
+            let node = framework.node(leaf);
+            !node.method.is_outside_tree() && node.max_points > Points::ZERO
+        })
+        .filter_map(|&leaf| {
+            let max_points = framework.node(leaf).max_points;
+            let points: Vec<Points> = evaluation
+                .units
+                .iter()
+                .map(|u| u.points.node_points[leaf])
+                .collect();
+            let reached: Points = points.iter().copied().sum();
+            let lost =
+                Points::from_ten_thousandths(max_points.ten_thousandths() * units as i64) - reached;
+            (lost > Points::ZERO).then(|| LeafAcross {
+                leaf,
+                max_points,
+                lost,
+                share: reached.to_f64() / (max_points.to_f64() * units as f64) * 100.0,
+                full_marks: points.iter().filter(|p| **p >= max_points).count(),
+                units,
+            })
+        })
+        .collect();
+    leaves.sort_by_key(|l| std::cmp::Reverse(l.lost));
+    leaves
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

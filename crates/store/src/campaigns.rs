@@ -402,3 +402,20 @@ pub async fn transition(
         Ok(())
     })
 }
+
+/// Records that a results announcement of a campaign was issued as a PDF (docs/method.md
+/// §10.3): who, when, and its number and signer as entered (`what`), in its own transaction.
+pub async fn record_announcement(
+    db: &Db,
+    actor: &Actor,
+    campaign_id: i64,
+    what: &str,
+) -> Result<(), StoreError> {
+    in_transaction!(db, tx => {
+        let entry = AuditEntry::new("issue_announcement", "campaign", campaign_id)
+            .change("announcement", None, Some(what.to_string()))
+            .campaign(campaign_id);
+        tx.record(actor, &entry).await?;
+        Ok(())
+    })
+}

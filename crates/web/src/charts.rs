@@ -3,6 +3,8 @@
 //! a trend line over periods. Lengths along the value axis are in % of the chart's width, so the
 //! bars follow the page's width while the text keeps its size on a phone.
 
+pub mod standalone;
+
 use crate::i18n::{self, Lang};
 
 /// Height of one bar's row: a line of text above a 12-pixel bar.

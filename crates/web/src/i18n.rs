@@ -63,6 +63,7 @@ const VI_FILES: &[(&str, &str)] = &[
     ("files", include_str!("../locales/vi/files.toml")),
     ("plans", include_str!("../locales/vi/plans.toml")),
     ("workbook", include_str!("../locales/vi/workbook.toml")),
+    ("reports", include_str!("../locales/vi/reports.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -89,6 +90,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("files", include_str!("../locales/en/files.toml")),
     ("plans", include_str!("../locales/en/plans.toml")),
     ("workbook", include_str!("../locales/en/workbook.toml")),
+    ("reports", include_str!("../locales/en/reports.toml")),
 ];
 
 type Texts = HashMap<String, String>;

@@ -122,6 +122,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         survey_rate: Default::default(),
         questionnaires: Default::default(),
         import_jobs: Default::default(),
+        reports: Default::default(),
         frameworks: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
         public: Default::default(),

@@ -28,6 +28,8 @@ pub struct AppState {
     pub frameworks: crate::app::frameworks::FrameworkCache,
     /// Background survey imports with their progress.
     pub import_jobs: crate::app::survey::ImportJobs,
+    /// PDF reports made in the background, and those kept per campaign state.
+    pub reports: crate::app::reports::Reports,
     /// Password checks, bounded (`password_checks`).
     pub passwords: Arc<crate::passwords::PasswordGate>,
     /// Rendered public results pages, per publication.

@@ -168,6 +168,7 @@ const ACTIONS: &[&str] = &[
     "exclude_response",
     "restore_response",
     "export_responses",
+    "issue_announcement",
 ];
 
 fn choices(items: Vec<(i64, String)>, selected: Option<i64>) -> Vec<Choice> {

@@ -9,6 +9,7 @@ pub mod frameworks;
 pub mod home;
 pub mod notifications;
 pub mod public;
+pub mod reports;
 pub mod results;
 pub mod survey_form;
 pub mod survey_scope;
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(assessment::router())
         .merge(appraisal::router())
         .merge(results::router())
+        .merge(reports::router())
         .merge(surveys::router())
         .merge(notifications::router())
         .merge(templates::router())

@@ -186,6 +186,19 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
         "/dot-danh-gia/{campaign}/ket-qua/don-vi/{unit}/so-sanh",
         STAFF,
     ),
+    // PDF reports (docs/method.md §10): who may read the results (the matrix's campaign is a
+    // draft: staff, answered 404); the announcement is the staff's in any case. A report job is
+    // its owner's only: `{job}` names none here, so every role gets 404 (tests/reports.rs).
+    ("POST", "/dot-danh-gia/{campaign}/ket-qua/bao-cao", STAFF),
+    ("GET", "/dot-danh-gia/{campaign}/ket-qua/thong-bao", STAFF),
+    (
+        "POST",
+        "/dot-danh-gia/{campaign}/ket-qua/don-vi/{unit}/bao-cao",
+        STAFF,
+    ),
+    ("GET", "/bao-cao/{job}", EVERYONE),
+    ("GET", "/bao-cao/{job}/tien-do", EVERYONE),
+    ("GET", "/bao-cao/{job}/tep", EVERYONE),
     ("GET", "/dot-danh-gia/{campaign}/nhat-ky.csv", STAFF),
     // Surveys: staff screens. Reading needs ViewSetup (every role, viewers included),
     // every change ManageCampaigns. `{wave}`, `{device}`, `{service}`, `{job}` and `{node}` have no target

@@ -19,6 +19,7 @@ mod input_hygiene;
 mod login_security;
 mod notifications;
 mod refusals;
+mod reports;
 mod results_pages;
 mod returns;
 mod survey_form;

@@ -15,7 +15,28 @@ use chrono::Days;
 /// A one-round campaign of `year` ranking `units` with the demo departments' framework,
 /// filled at `fraction` of every leaf, appraised as self-assessed (with a comment on `leaf`
 /// when given), finalized and published.
-async fn published(
+pub(crate) async fn published(
+    db: &Db,
+    year: i64,
+    units: &[i64],
+    fraction: f64,
+    comment: Option<(&str, &str)>,
+) -> i64 {
+    let campaign = finalized(db, year, units, fraction, comment).await;
+    sheets::publish(
+        db,
+        &Actor::user(9100, "thuongtruc-test"),
+        Role::Secretariat,
+        campaign,
+        None,
+    )
+    .await
+    .unwrap();
+    campaign
+}
+
+/// The campaign of [`published`], finalized but not yet published.
+pub(crate) async fn finalized(
     db: &Db,
     year: i64,
     units: &[i64],
@@ -170,9 +191,6 @@ async fn published_group(
     )
     .await
     .unwrap();
-    sheets::publish(db, &secretariat, Role::Secretariat, campaign, None)
-        .await
-        .unwrap();
     campaign
 }
 

@@ -39,7 +39,7 @@ pub struct PreparedFile {
 
 /// Starts the import of `file` into a wave; returns the job's id for its progress page.
 pub fn start(state: &AppState, principal: &Principal, wave_id: i64, file: PreparedFile) -> String {
-    let job_id = crate::auth::new_token()[..24].to_lowercase();
+    let job_id = crate::app::jobs::new_id();
     state.import_jobs.start(
         &job_id,
         ImportJob {

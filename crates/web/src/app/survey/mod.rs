@@ -8,7 +8,7 @@ pub mod results;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chiso_store::surveys::{self, ImportReport, WaveRow};
 use chiso_store::{Db, StoreError};
@@ -55,29 +55,15 @@ pub struct ImportJob {
     pub started: Instant,
 }
 
-/// Finished jobs are kept this long for their result page.
-pub const JOB_TTL: Duration = Duration::from_secs(3600);
+impl crate::app::jobs::Job for ImportJob {
+    fn finished(&self) -> bool {
+        self.outcome.is_some()
+    }
+
+    fn started(&self) -> Instant {
+        self.started
+    }
+}
 
 /// The background imports of this process, by job id.
-#[derive(Clone, Default)]
-pub struct ImportJobs {
-    jobs: Arc<Mutex<HashMap<String, ImportJob>>>,
-}
-
-impl ImportJobs {
-    /// Registers a job, forgetting finished ones older than [`JOB_TTL`].
-    pub fn start(&self, id: &str, job: ImportJob) {
-        let mut all = self.lock();
-        all.retain(|_, j| j.outcome.is_none() || j.started.elapsed() < JOB_TTL);
-        all.insert(id.to_string(), job);
-    }
-
-    /// Reads or changes a job, when it is known.
-    pub fn with<T>(&self, id: &str, f: impl FnOnce(&mut ImportJob) -> T) -> Option<T> {
-        self.lock().get_mut(id).map(f)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, ImportJob>> {
-        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
+pub type ImportJobs = crate::app::jobs::Jobs<ImportJob>;

@@ -75,7 +75,7 @@ mod sheet;
 pub use sheet::*;
 mod progress;
 pub use progress::*;
-mod results;
+pub(crate) mod results;
 pub use results::*;
 mod audit_log;
 pub use audit_log::*;

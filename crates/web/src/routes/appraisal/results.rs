@@ -79,12 +79,14 @@ pub struct ResultsPage {
     pub(super) xlsx_href: String,
     /// The campaign the changes are measured against.
     pub(super) previous: Option<String>,
+    /// Whether the reader may issue the results announcement (published, staff).
+    pub(super) may_announce: bool,
 }
 
 /// The results a user may see for a campaign: after publication the frozen snapshot, for
 /// everyone signed in; before it, for the secretariat and the administrator only, a preview
 /// computed from the final points once the campaign is finalized (`None` before that).
-pub(super) async fn visible_results(
+pub(crate) async fn visible_results(
     state: &AppState,
     principal: &Principal,
     id: i64,
@@ -126,11 +128,11 @@ pub(crate) fn slug(text: &str) -> String {
 }
 
 /// The rounded index people read and rank by (2 decimals, exactly the ranking key).
-pub(super) fn shown_index(hundredths: i64) -> f64 {
+pub(crate) fn shown_index(hundredths: i64) -> f64 {
     hundredths as f64 / 100.0
 }
 
-pub(super) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupView> {
+pub(crate) fn group_views(lang: Lang, results: &PublishedResults) -> Vec<GroupView> {
     let bands = Bands::parse(&results.bands).ok();
     results
         .groups
@@ -330,7 +332,7 @@ pub(crate) fn component_label(lang: Lang, component: &Component) -> String {
 
 /// Adds to each group what the snapshot does not hold: components and their ranks, changes
 /// against the previous campaign.
-fn explain(
+pub(crate) fn explain(
     lang: Lang,
     groups: &mut [GroupView],
     results: &PublishedResults,
@@ -433,6 +435,7 @@ pub async fn results(
         groups,
         bands,
         xlsx_href: format!("/dot-danh-gia/{id}/ket-qua.xlsx"),
+        may_announce: mode == "published" && crate::routes::reports::may_announce(&principal),
         campaign,
     })
 }

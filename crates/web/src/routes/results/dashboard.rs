@@ -196,7 +196,7 @@ fn panel(
 }
 
 /// The areas with the lowest average index across the group, weakest first.
-fn weakest_areas(lang: Lang, group: &PublishedGroup) -> Vec<AreaMention> {
+pub(crate) fn weakest_areas(lang: Lang, group: &PublishedGroup) -> Vec<AreaMention> {
     let Some(first) = group.units.first() else {
         return Vec::new();
     };

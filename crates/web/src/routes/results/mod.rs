@@ -23,10 +23,10 @@ use crate::state::AppState;
 use crate::views::Page;
 
 mod compare;
-mod dashboard;
+pub(crate) mod dashboard;
 mod survey_panel;
 mod target;
-mod unit;
+pub(crate) mod unit;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -101,11 +101,11 @@ pub(crate) fn distribution(
 }
 
 /// The rounded index people read and rank by.
-fn index_text(lang: Lang, hundredths: i64) -> String {
+pub(crate) fn index_text(lang: Lang, hundredths: i64) -> String {
     i18n::number(lang, hundredths as f64 / 100.0, 2)
 }
 
-fn standing(lang: Lang, s: &UnitStanding) -> Standing {
+pub(crate) fn standing(lang: Lang, s: &UnitStanding) -> Standing {
     let outcome = s.outcome();
     let (code, name) = s.names(&outcome.code);
     Standing {
@@ -138,7 +138,7 @@ fn method_key(method: Method) -> &'static str {
 }
 
 /// Points as a share of a maximum, for bar widths (a dot, for SVG/CSS).
-fn width(points: Points, max: Points) -> String {
+pub(crate) fn width(points: Points, max: Points) -> String {
     if max == Points::ZERO {
         return "0".into();
     }
@@ -147,7 +147,7 @@ fn width(points: Points, max: Points) -> String {
 }
 
 /// The sheet behind the results, for a user allowed to read it.
-async fn sheet_link(
+pub(crate) async fn sheet_link(
     state: &AppState,
     principal: &Principal,
     s: &UnitStanding,

@@ -119,7 +119,7 @@ pub async fn page(
     page.title = format!("{} – {}", top.unit_name, s.campaign.title);
     Ok(UnitPage {
         page,
-        areas: areas(lang, s),
+        areas: areas(lang, s.framework(), &s.evaluation, s.outcome()),
         losses: losses(lang, s, &comments),
         fallen_since: fallen.as_ref().map(|f| f.campaign.title.clone()),
         fallen: fallen
@@ -136,10 +136,14 @@ pub async fn page(
     })
 }
 
-fn areas(lang: Lang, s: &UnitStanding) -> Vec<AreaLine> {
-    let framework = s.framework();
-    let outcome = s.outcome();
-    let units = &s.evaluation.units;
+/// Each area of `outcome` against the maximum, the average and the best of its evaluation.
+pub(crate) fn areas(
+    lang: Lang,
+    framework: &chiso_domain::Framework,
+    evaluation: &chiso_domain::evaluation::Evaluation,
+    outcome: &chiso_domain::evaluation::UnitOutcome,
+) -> Vec<AreaLine> {
+    let units = &evaluation.units;
     outcome
         .areas
         .iter()
@@ -190,7 +194,7 @@ const CHART_W: f64 = 600.0;
 const CHART_H: f64 = 180.0;
 const PAD: f64 = 30.0;
 
-fn trend_chart(lang: Lang, trend: &[TrendPoint]) -> Option<TrendChart> {
+pub(crate) fn trend_chart(lang: Lang, trend: &[TrendPoint]) -> Option<TrendChart> {
     if trend.len() < 2 {
         return None;
     }
@@ -229,7 +233,7 @@ fn trend_chart(lang: Lang, trend: &[TrendPoint]) -> Option<TrendChart> {
     Some(TrendChart { points, line, alt })
 }
 
-fn fallen_lines(lang: Lang, s: &UnitStanding, fallen: &Fallen) -> Vec<FallenLine> {
+pub(crate) fn fallen_lines(lang: Lang, s: &UnitStanding, fallen: &Fallen) -> Vec<FallenLine> {
     let framework = s.framework();
     fallen
         .leaves
@@ -255,7 +259,7 @@ fn fallen_lines(lang: Lang, s: &UnitStanding, fallen: &Fallen) -> Vec<FallenLine
 }
 
 /// The council's last comment on each leaf of the unit's sheet, by leaf code.
-async fn council_comments(
+pub(crate) async fn council_comments(
     state: &AppState,
     s: &UnitStanding,
 ) -> AppResult<HashMap<String, String>> {
@@ -287,7 +291,11 @@ async fn council_comments(
     Ok(comments.into_iter().map(|(k, (_, c))| (k, c)).collect())
 }
 
-fn losses(lang: Lang, s: &UnitStanding, comments: &HashMap<String, String>) -> Vec<LossLine> {
+pub(crate) fn losses(
+    lang: Lang,
+    s: &UnitStanding,
+    comments: &HashMap<String, String>,
+) -> Vec<LossLine> {
     let framework = s.framework();
     let peers = weakness::compare_with_peers(framework, &s.evaluation, s.outcome());
     s.recoverable()
@@ -313,7 +321,11 @@ fn losses(lang: Lang, s: &UnitStanding, comments: &HashMap<String, String>) -> V
 
 /// The unit's index and rank in every published campaign that ranked it, oldest first; the
 /// campaign shown is marked (and listed even as a preview).
-async fn trend(state: &AppState, s: &UnitStanding, lang: Lang) -> AppResult<Vec<TrendPoint>> {
+pub(crate) async fn trend(
+    state: &AppState,
+    s: &UnitStanding,
+    lang: Lang,
+) -> AppResult<Vec<TrendPoint>> {
     let mut points = Vec::new();
     for campaign in campaigns::list(&state.db).await? {
         if campaign.id == s.campaign.id {
