@@ -22,7 +22,18 @@ pub(crate) async fn published(
     fraction: f64,
     comment: Option<(&str, &str)>,
 ) -> i64 {
-    let campaign = finalized(db, year, units, fraction, comment).await;
+    published_with(
+        db,
+        year,
+        units,
+        fraction,
+        comment.map(|(c, t)| (c, None, t)),
+    )
+    .await
+}
+
+/// Publishes a finalized campaign as the secretariat.
+async fn publish(db: &Db, campaign: i64) -> i64 {
     sheets::publish(
         db,
         &Actor::user(9100, "thuongtruc-test"),
@@ -43,7 +54,7 @@ pub(crate) async fn finalized(
     fraction: f64,
     comment: Option<(&str, &str)>,
 ) -> i64 {
-    published_with(
+    finalized_with(
         db,
         year,
         units,
@@ -61,6 +72,18 @@ pub(crate) async fn published_with(
     fraction: f64,
     appraisal: Option<(&str, Option<chiso_domain::Points>, &str)>,
 ) -> i64 {
+    let campaign = finalized_with(db, year, units, fraction, appraisal).await;
+    publish(db, campaign).await
+}
+
+/// [`finalized`] with the council's points on the leaf it comments.
+async fn finalized_with(
+    db: &Db,
+    year: i64,
+    units: &[i64],
+    fraction: f64,
+    appraisal: Option<(&str, Option<chiso_domain::Points>, &str)>,
+) -> i64 {
     let demo = demo_campaign(db).await;
     let framework = campaigns::frameworks(db, demo)
         .await
@@ -69,7 +92,7 @@ pub(crate) async fn published_with(
         .find(|g| g.unit_group == "department")
         .expect("the demo ranks departments")
         .framework_id;
-    published_group(
+    finalized_group(
         db,
         year,
         ("department", framework),
@@ -81,13 +104,13 @@ pub(crate) async fn published_with(
 }
 
 thread_local! {
-    /// When set, [`published_group`] maps this leaf of the framework to the wave's index before
+    /// When set, [`finalized_group`] maps this leaf of the framework to the wave's index before
     /// the sheets are filled, and refreshes the survey leaves before finalizing.
     static SURVEY_MAP: std::cell::RefCell<Option<(&'static str, i64)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// [`published`] for any group of units and framework.
-async fn published_group(
+/// [`finalized`] for any group of units and framework.
+async fn finalized_group(
     db: &Db,
     year: i64,
     (group, framework): (&str, i64),
@@ -290,9 +313,16 @@ async fn a_group_of_provinces_is_drawn_on_the_tile_map_of_its_year() {
             .find(|f| f.unit_kind == "province")
             .expect("the demo holds the provincial framework")
             .id;
-        let before =
-            published_group(db, 2024, ("province", framework), &provinces, 0.9, None).await;
-        let after = published_group(db, 2025, ("province", framework), &provinces, 0.9, None).await;
+        let before = publish(
+            db,
+            finalized_group(db, 2024, ("province", framework), &provinces, 0.9, None).await,
+        )
+        .await;
+        let after = publish(
+            db,
+            finalized_group(db, 2025, ("province", framework), &provinces, 0.9, None).await,
+        )
+        .await;
 
         app.login("thuongtruc").await;
         let (status, body) = app
