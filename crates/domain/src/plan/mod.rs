@@ -39,6 +39,9 @@ pub enum PlanRefusal {
     /// A report without a narrative.
     #[error("a report says what was done")]
     NoNarrative,
+    /// A report on a task that is done or cancelled.
+    #[error("the task is {status:?}: it takes no more reports")]
+    TaskClosed { status: TaskStatus },
     /// A report or action by a unit that is neither the task's lead nor a coordinator.
     #[error("unit {unit_id} neither leads nor coordinates task {task_id}")]
     NotOnTask { unit_id: i64, task_id: i64 },

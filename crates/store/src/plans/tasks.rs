@@ -350,13 +350,10 @@ pub async fn file_report(
         .into());
     };
     if !task::may_report(current.status, who) {
-        return Err(
-            PlanRefusal::from(chiso_domain::plan::TaskRefusal::WrongStatus {
-                status: current.status,
-                action: TaskAction::Start,
-            })
-            .into(),
-        );
+        return Err(PlanRefusal::TaskClosed {
+            status: current.status,
+        }
+        .into());
     }
     if !(0..=100).contains(&report.percent) {
         return Err(PlanRefusal::Percent {

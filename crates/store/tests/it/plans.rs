@@ -286,10 +286,9 @@ async fn a_plan_its_tasks_moves_and_reports() {
         );
         assert!(matches!(
             refusal(plans::file_report(db, &editor, &report(home, 100, "Xong")).await),
-            PlanRefusal::Task(TaskRefusal::WrongStatus {
-                status: TaskStatus::Done,
-                ..
-            })
+            PlanRefusal::TaskClosed {
+                status: TaskStatus::Done
+            }
         ));
 
         // Every change is in the audit log: the task's creation, two reports, two moves.

@@ -39,6 +39,10 @@ impl Describe for PlanRefusal {
                 fill("plans.refused_percent", &[("percent", percent)])
             }
             PlanRefusal::NoNarrative => text("plans.refused_no_narrative"),
+            PlanRefusal::TaskClosed { status } => fill(
+                "plans.refused_task_closed",
+                &[("status", &status_title(lang, *status))],
+            ),
             PlanRefusal::NotOnTask { .. } => text("plans.refused_not_on_task"),
             PlanRefusal::ParentNotProvincial { .. } => text("plans.refused_parent_not_provincial"),
             PlanRefusal::ServesOtherPlan { .. } => text("plans.refused_serves_other_plan"),
@@ -110,6 +114,9 @@ mod tests {
             PlanRefusal::LeadCoordinates,
             PlanRefusal::Percent { percent: 120 },
             PlanRefusal::NoNarrative,
+            PlanRefusal::TaskClosed {
+                status: TaskStatus::Cancelled,
+            },
             PlanRefusal::NotOnTask {
                 unit_id: 1,
                 task_id: 2,
