@@ -19,7 +19,7 @@ use crate::app::indices::targets::index_title;
 use crate::auth::{Auth, Context};
 use crate::describe::Describe;
 use crate::describe::indices::{figure, measure_words, place, skipped, warning};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{UploadForm, UploadRefusal};
 use crate::extract::{Path, State, cells};
 use crate::forms::{Choice, parse_date};
@@ -431,8 +431,13 @@ fn preview_page(context: &Context, held: &HeldPreview, changed_meanwhile: bool) 
     }
 }
 
-/// A held file that is gone (or another user's): the form again, saying so.
-fn gone(state: &AppState, context: &Context, refusal: &ImportRefusal) -> Response {
+/// A refusal met after the upload: a held file that is gone (confirmed, cancelled, expired, or
+/// another user's) is not found; a file that no longer reads (the bundled structures changed
+/// meanwhile) comes back to the form with the problem named.
+fn after_upload(state: &AppState, context: &Context, refusal: ImportRefusal) -> AppResult<Response> {
+    if matches!(refusal, ImportRefusal::Gone) {
+        return Err(AppError::NotFound);
+    }
     let page = form_page(
         state,
         context,
@@ -440,7 +445,7 @@ fn gone(state: &AppState, context: &Context, refusal: &ImportRefusal) -> Respons
         vec![refusal.describe(context.lang)],
         String::new(),
     );
-    (refusal.status(), page).into_response()
+    Ok((refusal.status(), page).into_response())
 }
 
 /// What importing a held file would store, year by year, with every warning.
@@ -453,7 +458,7 @@ pub async fn preview(
     let now = state.clock.now();
     match use_case::preview(&state.db, principal.user.id, &id, now).await? {
         Ok(held) => Ok(preview_page(&context, &held, false).into_response()),
-        Err(refusal) => Ok(gone(&state, &context, &refusal)),
+        Err(refusal) => after_upload(&state, &context, refusal),
     }
 }
 
@@ -479,10 +484,10 @@ pub async fn confirm(
                 Ok(held) => {
                     Ok((StatusCode::CONFLICT, preview_page(&context, &held, true)).into_response())
                 }
-                Err(refusal) => Ok(gone(&state, &context, &refusal)),
+                Err(refusal) => after_upload(&state, &context, refusal),
             }
         }
-        Err(refusal) => Ok(gone(&state, &context, &refusal)),
+        Err(refusal) => after_upload(&state, &context, refusal),
     }
 }
 
@@ -493,6 +498,8 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     principal.require(Permission::ManageIndices)?;
-    use_case::cancel(&state.db, principal.user.id, &id).await?;
+    if !use_case::cancel(&state.db, principal.user.id, &id).await? {
+        return Err(AppError::NotFound);
+    }
     Ok(Redirect::to(&format!("{IMPORT}?msg=indices_admin.cancelled")).into_response())
 }
