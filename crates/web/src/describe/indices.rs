@@ -281,7 +281,13 @@ pub fn measure_words(lang: Lang, measure: &str) -> String {
         .find(|d| d.code == measure)
         .map_or_else(
             || measure.to_string(),
-            |d| if lang == Lang::En { d.title_en.clone() } else { d.title.clone() },
+            |d| {
+                if lang == Lang::En {
+                    d.title_en.clone()
+                } else {
+                    d.title.clone()
+                }
+            },
         )
 }
 

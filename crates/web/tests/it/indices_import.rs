@@ -135,7 +135,13 @@ async fn a_file_is_previewed_then_stored_with_its_audit_and_a_corrected_file_rep
                 "{backend:?}: «{expected}» in {page}"
             );
         }
-        for english in [" but its ", "not read", "the total", "is outside", "listed twice"] {
+        for english in [
+            " but its ",
+            "not read",
+            "the total",
+            "is outside",
+            "listed twice",
+        ] {
             assert!(!page.contains(english), "{backend:?}: «{english}»");
         }
         assert_eq!(

@@ -14,9 +14,9 @@ use chiso_domain::org::OrgKind;
 use chiso_store::index_targets::Agency;
 use serde::Deserialize;
 
+use super::import::index_name;
 use crate::app::indices::agencies::{self, AgencyRef, ItemRow, item_label};
 use crate::app::indices::import::catalogue;
-use crate::app::indices::targets::index_title;
 use crate::auth::{Auth, Context};
 use crate::describe::Describe;
 use crate::error::{AppError, AppResult};
@@ -75,13 +75,9 @@ pub async fn indices(
         .indices()
         .into_iter()
         .filter(|i| !agencies::structures(catalogue(), i.id).is_empty())
-        .map(|i| {
-            let latest = i.structures.iter().map(|s| s.years.from).max();
-            let (vi, en) = index_title(catalogue(), i.id, latest.unwrap_or_default());
-            IndexLink {
-                id: i.id.to_string(),
-                title: if lang == Lang::En { en } else { vi },
-            }
+        .map(|i| IndexLink {
+            id: i.id.to_string(),
+            title: index_name(lang, i.id),
         })
         .collect();
     Ok(IndicesPage {
@@ -158,10 +154,9 @@ pub async fn show(
             depth: item.depth,
         })
         .collect();
-    let (vi, en) = index_title(catalogue(), &index_id, structure.years.from);
     Ok(ShowPage {
         page: Page::new(&context, "indices_admin.agencies_title"),
-        index_title: title_of(lang, &vi, &en),
+        index_title: index_name(lang, &index_id),
         structures: structures
             .iter()
             .map(|s| StructureLink {

@@ -11,9 +11,9 @@ use axum::routing::get;
 use chiso_domain::access::Permission;
 use chiso_store::indices::{self, VersionRecord, YearVersion};
 
+use super::import::index_name;
 use crate::app::indices::agencies::is_numbered;
 use crate::app::indices::import::catalogue;
-use crate::app::indices::targets::index_title;
 use crate::auth::Auth;
 use crate::describe::indices::{figure, unit_words};
 use crate::error::{AppError, AppResult};
@@ -136,18 +136,14 @@ pub async fn list(
     }
     let indices = by_index
         .into_iter()
-        .map(|(index_id, years)| {
-            let latest = years.keys().max().copied().unwrap_or_default();
-            let (vi, en) = index_title(catalogue(), &index_id, latest as i32);
-            IndexHistory {
-                title: if lang == Lang::En { en } else { vi },
-                years: years
-                    .into_iter()
-                    .rev()
-                    .map(|(year, versions)| YearHistory { year, versions })
-                    .collect(),
-                index_id,
-            }
+        .map(|(index_id, years)| IndexHistory {
+            title: index_name(lang, &index_id),
+            years: years
+                .into_iter()
+                .rev()
+                .map(|(year, versions)| YearHistory { year, versions })
+                .collect(),
+            index_id,
         })
         .collect();
     Ok(ImportsPage {
@@ -202,14 +198,9 @@ pub async fn version(
         None => None,
     };
     let (columns, rows) = value_table(lang, &stored);
-    let (vi, en) = index_title(
-        catalogue(),
-        &stored.version.index_id,
-        stored.version.year as i32,
-    );
     Ok(VersionPage {
         page: Page::new(&context, "indices_admin.version_title"),
-        index_title: if lang == Lang::En { en } else { vi },
+        index_title: index_name(lang, &stored.version.index_id),
         year: stored.version.year,
         version: version_view(lang, &record),
         replaced_by,
@@ -269,7 +260,11 @@ fn value_table(lang: Lang, stored: &indices::StoredYear) -> (Vec<(String, String
     let columns = codes
         .into_iter()
         .map(|(code, title)| {
-            let header = if is_numbered(&code) { code } else { title.clone() };
+            let header = if is_numbered(&code) {
+                code
+            } else {
+                title.clone()
+            };
             (header, title)
         })
         .collect();

@@ -56,7 +56,23 @@ fn t(lang: Lang, key: &str) -> String {
     i18n::text(lang, &format!("indices_admin.{key}")).to_string()
 }
 
-/// The indices a file may be read as, each by its title, "recognise from the file" first.
+/// An index by its name in the user's language ("Chỉ số hài lòng về sự phục vụ hành chính
+/// (SIPAS)"); an index without one by the title of its newest structure.
+pub fn index_name(lang: Lang, index: &str) -> String {
+    if let Some(name) = i18n::lookup(lang, &format!("indices_admin.index_name.{index}")) {
+        return name.to_string();
+    }
+    let latest = catalogue()
+        .structures()
+        .iter()
+        .filter(|s| s.index == index)
+        .map(|s| s.years.from)
+        .max();
+    let (vi, en) = index_title(catalogue(), index, latest.unwrap_or_default());
+    if lang == Lang::En { en } else { vi }
+}
+
+/// The indices a file may be read as, each by its name, "recognise from the file" first.
 pub fn index_choices(lang: Lang, selected: &str, with_auto: bool) -> Vec<Choice> {
     let mut choices = Vec::new();
     if with_auto {
@@ -67,11 +83,9 @@ pub fn index_choices(lang: Lang, selected: &str, with_auto: bool) -> Vec<Choice>
         });
     }
     for index in catalogue().indices() {
-        let latest = index.structures.iter().map(|s| s.years.from).max();
-        let (vi, en) = index_title(catalogue(), index.id, latest.unwrap_or_default());
         choices.push(Choice {
             value: index.id.to_string(),
-            label: if lang == Lang::En { en } else { vi },
+            label: index_name(lang, index.id),
             selected: index.id == selected,
         });
     }
@@ -405,18 +419,11 @@ fn source_lines(lang: Lang, source: &ImportSource) -> Vec<(String, String)> {
 fn preview_page(context: &Context, held: &HeldPreview, changed_meanwhile: bool) -> PreviewPage {
     let lang = context.lang;
     let preview: &Preview = &held.preview;
-    let latest = preview
-        .years
-        .iter()
-        .map(|y| y.year)
-        .max()
-        .unwrap_or_default();
-    let (vi, en) = index_title(catalogue(), &preview.index_id, latest);
     PreviewPage {
         page: Page::new(context, "indices_admin.preview_title"),
         id: held.upload.id.clone(),
         file_name: held.upload.file_name.clone(),
-        index_title: if lang == Lang::En { en } else { vi },
+        index_title: index_name(lang, &preview.index_id),
         source: source_lines(lang, &held.upload.source),
         years: preview.years.iter().map(|y| year_view(lang, y)).collect(),
         warnings: preview
@@ -434,7 +441,11 @@ fn preview_page(context: &Context, held: &HeldPreview, changed_meanwhile: bool) 
 /// A refusal met after the upload: a held file that is gone (confirmed, cancelled, expired, or
 /// another user's) is not found; a file that no longer reads (the bundled structures changed
 /// meanwhile) comes back to the form with the problem named.
-fn after_upload(state: &AppState, context: &Context, refusal: ImportRefusal) -> AppResult<Response> {
+fn after_upload(
+    state: &AppState,
+    context: &Context,
+    refusal: ImportRefusal,
+) -> AppResult<Response> {
     if matches!(refusal, ImportRefusal::Gone) {
         return Err(AppError::NotFound);
     }

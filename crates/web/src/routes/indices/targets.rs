@@ -11,7 +11,7 @@ use chiso_domain::access::Permission;
 use chiso_store::index_targets::{self, StoredTarget};
 use serde::Deserialize;
 
-use super::import::index_choices;
+use super::import::{index_choices, index_name};
 use crate::app::indices::import::{catalogue, roster};
 use crate::app::indices::targets::{self, TargetOutcome, TargetStatus};
 use crate::auth::{Auth, Context};
@@ -139,11 +139,7 @@ fn target_row(lang: Lang, status: &TargetStatus) -> TargetRow {
     }
     TargetRow {
         id: status.target.id,
-        index: if lang == Lang::En {
-            status.index_title_en.clone()
-        } else {
-            status.index_title.clone()
-        },
+        index: index_name(lang, &status.target.index_id),
         year: status.target.year,
         target: status.target.target.clone(),
         document: status.target.document.clone(),
