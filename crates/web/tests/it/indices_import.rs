@@ -238,13 +238,21 @@ async fn a_file_is_previewed_then_stored_with_its_audit_and_a_corrected_file_rep
     }
 }
 
+/// A refused upload: the file's name and bytes, the form's fields, and what the page says.
+type BadFile = (
+    &'static str,
+    Vec<u8>,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+);
+
 #[tokio::test]
 async fn a_bad_file_is_named_and_nothing_is_held_or_stored() {
     for mut app in common::apps().await {
         let backend = app.backend;
         app.login("thuongtruc").await;
         let imports = count(&app.db, "SELECT COUNT(*) FROM index_imports").await;
-        let cases: [(&str, Vec<u8>, Vec<(&str, &str)>, &str); 6] = [
+        let cases: [BadFile; 6] = [
             (
                 "la.csv",
                 b"a,b\n1,2\n".to_vec(),

@@ -165,7 +165,8 @@ fn choices(lang: Lang, values: &FormValues) -> Result<UploadChoices, Vec<String>
         None
     });
     let url = values.url.trim();
-    if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+    let web_address = url.starts_with("https://") || url.starts_with("http://");
+    if !url.is_empty() && !web_address {
         problems.push(t(lang, "error_url"));
     }
     let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
