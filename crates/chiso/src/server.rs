@@ -41,6 +41,8 @@ struct Settings {
     notice_minutes: Option<u64>,
     authority_name: Option<String>,
     authority_logo: Option<PathBuf>,
+    /// A province code: text, though `46` read from the environment arrives as a number.
+    province: Option<figment::value::Value>,
 }
 
 /// Every setting's key: the file's keys, and after `CHISO_` the environment's.
@@ -67,6 +69,7 @@ const KEYS: &[&str] = &[
     "notice_minutes",
     "authority_name",
     "authority_logo",
+    "province",
 ];
 
 /// The settings in layers, each overriding the one before: the TOML file (`--config`, or
@@ -164,6 +167,9 @@ fn take_settings(config: &mut Config, settings: &mut Settings) {
     if let Some(logo) = settings.authority_logo.take() {
         config.authority_logo = Some(logo);
     }
+    if let Some(code) = settings.province.take().and_then(province_code) {
+        config.province_code = Some(code);
+    }
     if let Some(url) = settings.smtp_url.take().filter(|u| !u.trim().is_empty()) {
         config.smtp_url = Some(url);
     }
@@ -192,6 +198,20 @@ fn trusted_proxies(
         None if trust_proxy == Some(true) => Ok(Some(chiso_web::client::TrustedProxies::Count(1))),
         None => Ok(None),
     }
+}
+
+/// A province's code as written (`46`, `01`): the environment's `01` arrives as the number 1,
+/// read back with its two digits. Blank: none.
+fn province_code(value: figment::value::Value) -> Option<String> {
+    let text = match &value {
+        figment::value::Value::String(_, text) => text.trim().to_string(),
+        figment::value::Value::Num(_, number) => number
+            .to_u128()
+            .map(|n| format!("{n:02}"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    Some(text).filter(|t| !t.is_empty())
 }
 
 /// The public address, which must be an http(s) address with a host.
@@ -387,4 +407,20 @@ pub fn user(args: &ServerArgs, command: UserCommand) -> Result<(), CliError> {
         db.close().await;
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::value::{Num, Tag, Value};
+
+    #[test]
+    fn a_province_code_keeps_its_two_digits() {
+        let number = |n: u8| Value::Num(Tag::Default, Num::U8(n));
+        let text = |t: &str| Value::String(Tag::Default, t.to_string());
+        assert_eq!(province_code(number(1)).as_deref(), Some("01"));
+        assert_eq!(province_code(number(46)).as_deref(), Some("46"));
+        assert_eq!(province_code(text(" 46 ")).as_deref(), Some("46"));
+        assert_eq!(province_code(text("")), None);
+    }
 }

@@ -173,3 +173,8 @@ fn the_whole_assessment_story() {
 fn a_citizen_answers_a_token_link_on_a_phone() {
     run_story("survey");
 }
+
+#[test]
+fn secretariat_imports_national_indices_and_sets_targets() {
+    run_story("indices-import");
+}

@@ -83,16 +83,20 @@ pub enum Permission {
     ManageCampaigns,
     ManageUsers,
     ViewAudit,
+    /// Import the national indices' published results, set the province's targets and the
+    /// agencies responsible for each item (docs/method.md §5.8).
+    ManageIndices,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 6] = [
+    pub const ALL: [Permission; 7] = [
         Permission::ViewSetup,
         Permission::ManageUnits,
         Permission::ManageFrameworks,
         Permission::ManageCampaigns,
         Permission::ManageUsers,
         Permission::ViewAudit,
+        Permission::ManageIndices,
     ];
 }
 
@@ -144,6 +148,7 @@ mod tests {
                 Permission::ManageFrameworks,
                 Permission::ManageCampaigns,
                 Permission::ViewAudit,
+                Permission::ManageIndices,
             ] {
                 assert_eq!(
                     role_grants(role, permission),

@@ -89,7 +89,7 @@ pub struct StoredYear {
 }
 
 /// The value rows of one unit: the total, then each dimension, sub-dimension and component.
-fn unit_rows(unit: &UnitReport) -> Vec<StoredValue> {
+pub fn unit_rows(unit: &UnitReport) -> Vec<StoredValue> {
     let row = |measure: &str, value: Option<f64>, rank: Option<u32>| StoredValue {
         unit_code: unit.unit_code.clone(),
         unit_name: unit.unit_name.clone(),
@@ -140,11 +140,6 @@ fn text(value: &Option<String>) -> String {
 /// Stores every year of `report` as imported from `file_name`, replacing the years of the same
 /// index already stored (kept as history), with an audit row for the import and one for each
 /// year, all in one transaction.
-///
-/// Over 100 lines because the whole import is one transaction body: `in_transaction!` compiles
-/// it once per backend with that backend's connection, so its steps (the import row, each
-/// year's replacement, its values in batches, the audit rows) stay in one place rather than in
-/// helpers generic over both drivers.
 pub async fn import(
     db: &Db,
     actor: &Actor,
@@ -152,9 +147,38 @@ pub async fn import(
     source: &ImportSource,
     report: &IndicesReport,
 ) -> Result<ImportOutcome, StoreError> {
+    import_upload(db, actor, None, file_name, source, report).await
+}
+
+/// [`import`] of a file held for its confirmation (`crate::index_uploads`): the held file is
+/// taken in the same transaction, so a confirmation sent twice imports once (the second finds
+/// nothing: [`StoreError::NotFound`]).
+///
+/// Over 100 lines because the whole import is one transaction body: `in_transaction!` compiles
+/// it once per backend with that backend's connection, so its steps (the import row, each
+/// year's replacement, its values in batches, the audit rows) stay in one place rather than in
+/// helpers generic over both drivers.
+pub async fn import_upload(
+    db: &Db,
+    actor: &Actor,
+    upload_id: Option<&str>,
+    file_name: &str,
+    source: &ImportSource,
+    report: &IndicesReport,
+) -> Result<ImportOutcome, StoreError> {
     let warnings = serde_json::to_string(&report.warnings).expect("warnings serialise");
     let now = Utc::now();
     in_transaction!(db, tx => {
+        if let Some(upload_id) = upload_id {
+            let taken = sqlx::query("DELETE FROM index_uploads WHERE id = $1")
+                .bind(upload_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if taken == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
         let import_id: i64 = sqlx::query_scalar(
             "INSERT INTO index_imports (index_id, file_name, publisher, document, published_on, url, \
              imported_at, actor_id, actor_name, warnings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -388,4 +412,25 @@ pub fn describe_source(source: &ImportSource) -> String {
     .filter(|s| !s.is_empty())
     .collect::<Vec<_>>()
     .join("; ")
+}
+
+/// A version of a year as the list of imports shows it: the version, who imported it by their
+/// full name (none for the system's own imports) and how many units it holds.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct VersionRecord {
+    #[sqlx(flatten)]
+    pub version: YearVersion,
+    pub actor_full_name: Option<String>,
+    pub units: i64,
+}
+
+/// Every version of every year of every index: by index, year, then the newest first.
+pub async fn all_versions(db: &Db) -> Result<Vec<VersionRecord>, StoreError> {
+    const SQL: &str = "SELECT y.id AS year_id, y.import_id, y.index_id, y.year, y.structure_id, \
+         y.complete, y.current, y.replaced_by, i.file_name, i.publisher, i.document, \
+         i.published_on, i.url, i.imported_at, i.actor_name, u.full_name AS actor_full_name, \
+         (SELECT COUNT(*) FROM index_values v WHERE v.year_id = y.id AND v.measure = 'total') \
+         AS units FROM index_years y JOIN index_imports i ON i.id = y.import_id \
+         LEFT JOIN users u ON u.id = i.actor_id ORDER BY y.index_id, y.year, y.id DESC";
+    Ok(with_db_read!(db, pool => sqlx::query_as::<_, VersionRecord>(SQL).fetch_all(pool).await?))
 }

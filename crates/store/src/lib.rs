@@ -9,6 +9,8 @@ pub mod db;
 pub mod error;
 pub mod evidence;
 pub mod frameworks;
+pub mod index_targets;
+pub mod index_uploads;
 pub mod indices;
 pub mod notifications;
 pub mod plans;

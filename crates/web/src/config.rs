@@ -60,6 +60,10 @@ pub struct Config {
     pub authority_name: String,
     /// Its logo on the public pages: a PNG, JPEG or SVG file read at start (at most 512 KiB).
     pub authority_logo: Option<PathBuf>,
+    /// The province whose standing and targets the national indices pages show: its GSO code
+    /// (`46`), read for the years after the 2025 merger through the lineage
+    /// (docs/method.md §6.2). None: [`Config::province`] decides.
+    pub province_code: Option<String>,
 }
 
 impl Default for Config {
@@ -88,6 +92,7 @@ impl Default for Config {
             notice_minutes: 15,
             authority_name: "Ủy ban nhân dân tỉnh".to_string(),
             authority_logo: None,
+            province_code: None,
         }
     }
 }
@@ -97,7 +102,18 @@ pub fn default_password_checks() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
 }
 
+/// The demo province: Thừa Thiên Huế, code 46 (Huế, the same code, from 2025).
+pub const DEMO_PROVINCE: &str = "46";
+
 impl Config {
+    /// The province the indices pages are about: `province_code`, else with the demo data the
+    /// demo's province, else none.
+    pub fn province(&self) -> Option<&str> {
+        self.province_code
+            .as_deref()
+            .or(self.demo_data.then_some(DEMO_PROVINCE))
+    }
+
     /// The address links and QR codes carry, without a trailing slash: `public_url`, which
     /// `build` fills from the bound address when it is not set.
     pub fn public_base(&self) -> String {

@@ -64,6 +64,10 @@ const VI_FILES: &[(&str, &str)] = &[
     ("plans", include_str!("../locales/vi/plans.toml")),
     ("workbook", include_str!("../locales/vi/workbook.toml")),
     ("reports", include_str!("../locales/vi/reports.toml")),
+    (
+        "indices_admin",
+        include_str!("../locales/vi/indices_admin.toml"),
+    ),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -91,6 +95,10 @@ const EN_FILES: &[(&str, &str)] = &[
     ("plans", include_str!("../locales/en/plans.toml")),
     ("workbook", include_str!("../locales/en/workbook.toml")),
     ("reports", include_str!("../locales/en/reports.toml")),
+    (
+        "indices_admin",
+        include_str!("../locales/en/indices_admin.toml"),
+    ),
 ];
 
 type Texts = HashMap<String, String>;

@@ -81,6 +81,11 @@ impl Page {
                 principal.can(Permission::ViewSetup),
             );
             push(
+                "/chi-so-quoc-gia/nhap-lieu",
+                "indices_admin.nav",
+                principal.can(Permission::ManageIndices),
+            );
+            push(
                 paths::USERS,
                 "common.nav_users",
                 principal.can(Permission::ManageUsers),
@@ -184,4 +189,9 @@ const FLASH_KEYS: &[&str] = &[
     "surveys.refreshed",
     "surveys.response_excluded",
     "surveys.response_restored",
+    "indices_admin.imported",
+    "indices_admin.cancelled",
+    "indices_admin.target_saved",
+    "indices_admin.target_deleted",
+    "indices_admin.agencies_saved",
 ];

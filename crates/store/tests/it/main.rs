@@ -2,6 +2,7 @@
 
 mod appraisal_queries;
 mod assessments;
+mod index_admin;
 mod indices;
 mod microdata;
 mod notifications;

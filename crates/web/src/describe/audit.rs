@@ -140,6 +140,18 @@ pub fn value(lang: Lang, field: &str, value: Option<&str>) -> String {
     if let Some(title) = i18n::lookup(lang, &format!("audit.value.{value}")) {
         return title.to_string();
     }
+    // An index item's agencies name a group of units as `@kind` (docs/method.md §5.8).
+    if field == "agencies" {
+        return chiso_domain::org::OrgKind::ALL
+            .iter()
+            .fold(value.to_string(), |text, kind| {
+                let token = format!("@{}", kind.as_str());
+                match i18n::lookup(lang, &format!("audit.value.group_{}", kind.as_str())) {
+                    Some(words) => text.replace(&token, words),
+                    None => text,
+                }
+            });
+    }
     if field == "responses"
         && let Some(summary) = chiso_store::surveys::ImportSummary::from_value(value)
     {

@@ -190,12 +190,7 @@ impl Describe for Problem {
                 tracing::info!(%detail, "framework TOML not readable");
                 text("input.file_not_toml")
             }
-            // Index files are read by the command line only so far; the web's import will say
-            // each problem from its own locale keys.
-            Problem::Indices(problem) => {
-                tracing::warn!(?problem, "an index file problem reached the web");
-                text("input.file_unreadable")
-            }
+            Problem::Indices(problem) => super::indices::indices_problem(lang, problem),
             // The command line's own inputs (scores, lineage, earlier results): the web never
             // reads them, and never shows their English.
             Problem::Other(message) => {

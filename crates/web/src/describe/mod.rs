@@ -59,6 +59,7 @@ impl Describe for Worded {
 }
 
 pub mod audit;
+pub mod indices;
 pub mod notice;
 pub mod plan;
 /// A store error's refusal text when it is a refusal (a rule, a change someone made first, an

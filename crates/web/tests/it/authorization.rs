@@ -270,6 +270,37 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
         STAFF,
     ),
     ("POST", "/khao-sat/chi-so-cchc/{campaign}/cap-nhat", STAFF),
+    // National indices (docs/method.md §5.8): importing, its preview and history are the
+    // secretariat's; `{upload}` names no held file here (404 for staff), `{version}` and
+    // `{target}` no row. Targets and agencies are read by every role, changed by staff.
+    ("GET", "/chi-so-quoc-gia/nhap", STAFF),
+    ("POST", "/chi-so-quoc-gia/nhap", STAFF),
+    ("GET", "/chi-so-quoc-gia/nhap/{upload}", STAFF),
+    ("POST", "/chi-so-quoc-gia/nhap/{upload}/xac-nhan", STAFF),
+    ("POST", "/chi-so-quoc-gia/nhap/{upload}/huy", STAFF),
+    ("GET", "/chi-so-quoc-gia/nhap-lieu", STAFF),
+    ("GET", "/chi-so-quoc-gia/nhap-lieu/{version}", STAFF),
+    ("GET", "/chi-so-quoc-gia/muc-tieu", EVERYONE),
+    ("POST", "/chi-so-quoc-gia/muc-tieu", STAFF),
+    ("GET", "/chi-so-quoc-gia/muc-tieu/{target}/sua", STAFF),
+    ("POST", "/chi-so-quoc-gia/muc-tieu/{target}/sua", STAFF),
+    ("POST", "/chi-so-quoc-gia/muc-tieu/{target}/xoa", STAFF),
+    ("GET", "/chi-so-quoc-gia/co-quan-phu-trach", EVERYONE),
+    (
+        "GET",
+        "/chi-so-quoc-gia/co-quan-phu-trach/{index}",
+        EVERYONE,
+    ),
+    (
+        "GET",
+        "/chi-so-quoc-gia/co-quan-phu-trach/{index}/{structure}/{item}",
+        STAFF,
+    ),
+    (
+        "POST",
+        "/chi-so-quoc-gia/co-quan-phu-trach/{index}/{structure}/{item}",
+        STAFF,
+    ),
 ];
 
 /// The ids the placeholders stand for in one app: a department, a bundled framework, a

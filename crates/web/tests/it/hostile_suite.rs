@@ -117,6 +117,14 @@ async fn every_import_refuses_every_hostile_file_in_vietnamese_and_keeps_serving
                 fields: vec![],
                 header: responses_header(),
             },
+            Import {
+                what: "national index results",
+                path: "/chi-so-quoc-gia/nhap".into(),
+                fields: vec![("index", "papi")],
+                header: ["index", "year", "unit_code", "measure", "value"]
+                    .map(String::from)
+                    .to_vec(),
+            },
         ];
         for import in &imports {
             let header: Vec<&str> = import.header.iter().map(String::as_str).collect();
@@ -166,6 +174,13 @@ async fn every_import_refuses_every_hostile_file_in_vietnamese_and_keeps_serving
             "{backend:?}"
         );
         assert_eq!(surveys::imports(&app.db, wave).await.unwrap().len(), 0);
+        assert!(
+            chiso_store::indices::year_history(&app.db, "papi", 2016)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend:?}"
+        );
     }
 }
 

@@ -15,6 +15,7 @@ mod frameworks_campaigns;
 mod home;
 mod hostile_files;
 mod hostile_suite;
+mod indices_import;
 mod input_hygiene;
 mod login_security;
 mod notifications;

@@ -60,12 +60,12 @@ pub async fn import_form(
 
 /// Which kind of spreadsheet an upload is: by its name, and for .xlsx by its content too.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum UploadKind {
+pub(crate) enum UploadKind {
     Csv,
     Xlsx,
 }
 
-pub(super) fn upload_kind(file_name: &str, bytes: &[u8]) -> Option<UploadKind> {
+pub(crate) fn upload_kind(file_name: &str, bytes: &[u8]) -> Option<UploadKind> {
     let lower = file_name.to_lowercase();
     if lower.ends_with(".xlsx") {
         // An .xlsx is a zip archive.
