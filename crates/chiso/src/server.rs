@@ -41,6 +41,9 @@ struct Settings {
     notice_minutes: Option<u64>,
     authority_name: Option<String>,
     authority_logo: Option<PathBuf>,
+    province: Option<String>,
+    index_weighting: Option<String>,
+    population_file: Option<PathBuf>,
 }
 
 /// Every setting's key: the file's keys, and after `CHISO_` the environment's.
@@ -67,6 +70,9 @@ const KEYS: &[&str] = &[
     "notice_minutes",
     "authority_name",
     "authority_logo",
+    "province",
+    "index_weighting",
+    "population_file",
 ];
 
 /// The settings in layers, each overriding the one before: the TOML file (`--config`, or
@@ -121,6 +127,7 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
         config.demo_data = false;
     }
     take_settings(&mut config, &mut settings);
+    national_indices(&mut config, &mut settings)?;
     if config.notice_minutes == 0 {
         return Err(CliError::Usage("notice_minutes: must be at least 1".into()));
     }
@@ -167,6 +174,30 @@ fn take_settings(config: &mut Config, settings: &mut Settings) {
     if let Some(url) = settings.smtp_url.take().filter(|u| !u.trim().is_empty()) {
         config.smtp_url = Some(url);
     }
+}
+
+/// The province of the national indices' pages (`province`: its code; the demo's Huế, 46,
+/// without demo data none), the default weighting of a merged province's estimates and the
+/// population file (docs/method.md §6.5).
+fn national_indices(config: &mut Config, settings: &mut Settings) -> Result<(), CliError> {
+    match settings.province.take() {
+        Some(code) if code.trim().is_empty() => config.province_code = None,
+        Some(code) => config.province_code = Some(code.trim().to_string()),
+        None if !config.demo_data => config.province_code = None,
+        None => {}
+    }
+    if let Some(text) = settings.index_weighting.take() {
+        config.index_weighting = chiso_web::app::indices::trend::WeightingChoice::parse(&text)
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "index_weighting: '{text}' is not equal or population"
+                ))
+            })?;
+    }
+    if let Some(path) = settings.population_file.take() {
+        config.population_file = Some(path);
+    }
+    Ok(())
 }
 
 /// The proxies whose forwarded addresses are trusted: `trust_proxy = true` alone means one

@@ -173,3 +173,8 @@ fn the_whole_assessment_story() {
 fn a_citizen_answers_a_token_link_on_a_phone() {
     run_story("survey");
 }
+
+#[test]
+fn the_leadership_reads_the_national_indices_on_desktop_and_phone() {
+    run_story("indices");
+}

@@ -64,6 +64,7 @@ const VI_FILES: &[(&str, &str)] = &[
     ("plans", include_str!("../locales/vi/plans.toml")),
     ("workbook", include_str!("../locales/vi/workbook.toml")),
     ("reports", include_str!("../locales/vi/reports.toml")),
+    ("national", include_str!("../locales/vi/national.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -91,6 +92,7 @@ const EN_FILES: &[(&str, &str)] = &[
     ("plans", include_str!("../locales/en/plans.toml")),
     ("workbook", include_str!("../locales/en/workbook.toml")),
     ("reports", include_str!("../locales/en/reports.toml")),
+    ("national", include_str!("../locales/en/national.toml")),
 ];
 
 type Texts = HashMap<String, String>;

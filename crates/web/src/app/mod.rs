@@ -19,6 +19,7 @@ pub mod campaign;
 pub mod clock;
 pub mod frameworks;
 pub mod home;
+pub mod indices;
 pub mod jobs;
 pub mod login;
 pub mod notifications;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod frameworks;
 pub mod home;
+pub mod indices;
 pub mod notifications;
 pub mod public;
 pub mod reports;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(templates::router())
         .merge(survey_form::router())
         .merge(public::router())
+        .merge(indices::router_pages())
         // Any other address: the not-found page in the site's frame, in the user's language.
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(middleware::from_fn_with_state(

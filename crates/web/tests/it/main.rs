@@ -13,6 +13,7 @@ mod authorization;
 mod error_pages;
 mod frameworks_campaigns;
 mod home;
+mod indices_pages;
 mod hostile_files;
 mod hostile_suite;
 mod input_hygiene;
