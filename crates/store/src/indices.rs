@@ -409,10 +409,7 @@ pub struct HistoryValue {
 /// year and row order: one query for a province's history across all indices (its trend, its
 /// changes). A code names a unit within its years only (codes were reused in 2025,
 /// docs/method.md §6.4): the caller picks the years each code stands for.
-pub async fn history_of_units(
-    db: &Db,
-    codes: &[String],
-) -> Result<Vec<HistoryValue>, StoreError> {
+pub async fn history_of_units(db: &Db, codes: &[String]) -> Result<Vec<HistoryValue>, StoreError> {
     if codes.is_empty() {
         return Ok(Vec::new());
     }

@@ -98,7 +98,9 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
     if let Some(code) = &config.province_code
         && app::indices::standing::Province::resolve(reference, code).is_none()
     {
-        anyhow::bail!("province: '{code}' is not the code of a province (docs/method.md §6.1, §6.2)");
+        anyhow::bail!(
+            "province: '{code}' is not the code of a province (docs/method.md §6.1, §6.2)"
+        );
     }
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(

@@ -292,7 +292,8 @@ async fn the_history_of_units_reads_every_index_in_force() {
     let roster = chiso_refdata::province_roster();
     let corrected = read_indices(
         "par.csv",
-        b"index,year,unit_code,unit_name,measure,value,rank\npar,2023,46,Thừa Thiên Huế,total,88.40,16\n",
+        "index,year,unit_code,unit_name,measure,value,rank\npar,2023,46,Thừa Thiên Huế,total,88.40,16\n"
+            .as_bytes(),
         FileKind::Csv,
         ReadOptions {
             catalogue: &catalogue,
@@ -319,16 +320,27 @@ async fn the_history_of_units_reads_every_index_in_force() {
                 .map(|v| (v.value, v.rank))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(total("par", 2023), [(Some(88.4), Some(16))], "the corrected year only");
+        assert_eq!(
+            total("par", 2023),
+            [(Some(88.4), Some(16))],
+            "the corrected year only"
+        );
         assert_eq!(total("par", 2020), [(Some(88.47), Some(3))]);
         assert_eq!(total("papi", 2023), [(Some(46.04), Some(1))]);
         assert_eq!(total("sipas", 2023), [(None, Some(32))]);
-        assert!(history.iter().any(|v| v.index_id == "par" && v.measure == "leaders"));
+        assert!(
+            history
+                .iter()
+                .any(|v| v.index_id == "par" && v.measure == "leaders")
+        );
         assert!(indices::history_of_units(db, &[]).await.unwrap().is_empty());
         let years = indices::all_current_years(db).await.unwrap();
         assert!(years.iter().all(|v| v.current));
         assert_eq!(
-            years.iter().filter(|v| v.index_id == "par" && v.year == 2023).count(),
+            years
+                .iter()
+                .filter(|v| v.index_id == "par" && v.year == 2023)
+                .count(),
             1
         );
     }

@@ -95,11 +95,23 @@ fn legend_layout(labels: &[&str]) -> (Vec<(f64, usize)>, usize) {
 
 /// The chart as an SVG document (`alt` is its text alternative). `divider` names the rule
 /// drawn between 2024 and 2025 when the years span both.
-pub fn lines(lang: Lang, series: &[SeriesInput], decimals: usize, divider: &str, alt: &str) -> String {
-    let mut years: Vec<i32> = series.iter().flat_map(|s| s.points.iter().map(|p| p.0)).collect();
+pub fn lines(
+    lang: Lang,
+    series: &[SeriesInput],
+    decimals: usize,
+    divider: &str,
+    alt: &str,
+) -> String {
+    let mut years: Vec<i32> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.0))
+        .collect();
     years.sort_unstable();
     years.dedup();
-    let values: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).collect();
+    let values: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .collect();
     let labels: Vec<&str> = series.iter().map(|s| s.label.as_str()).collect();
     let (legend, legend_rows) = legend_layout(&labels);
     let top = 12.0 + legend_rows as f64 * 20.0;
@@ -112,7 +124,11 @@ pub fn lines(lang: Lang, series: &[SeriesInput], decimals: usize, divider: &str,
     );
     for ((x, row), s) in legend.iter().zip(series) {
         let y = 10.0 + *row as f64 * 20.0;
-        let dash = if s.style == Style::Estimate { " stroke-dasharray=\"6 4\"" } else { "" };
+        let dash = if s.style == Style::Estimate {
+            " stroke-dasharray=\"6 4\""
+        } else {
+            ""
+        };
         let _ = write!(
             out,
             "<line x1=\"{x}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{}\" stroke-width=\"3\"{dash}/>\
@@ -252,7 +268,10 @@ mod tests {
         assert!(svg.contains("Ước tính &lt;bình quân&gt;"), "{svg}");
         assert!(svg.contains("stroke-dasharray=\"6 4\""));
         assert!(svg.contains("Từ 1/7/2025: 34 tỉnh"));
-        assert!(svg.contains(">86,10<"), "the main line's value is written: {svg}");
+        assert!(
+            svg.contains(">86,10<"),
+            "the main line's value is written: {svg}"
+        );
         assert_eq!(svg.matches("<polyline").count(), 3);
         for year in ["2023", "2024", "2025"] {
             assert!(svg.contains(&format!(">{year}<")), "{year}");

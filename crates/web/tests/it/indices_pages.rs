@@ -209,11 +209,17 @@ async fn an_index_year_ranks_groups_and_places_the_province() {
         assert_eq!(findings(path, &html), Vec::<String>::new());
         // The list and the address of the latest year.
         let (_, list) = app.get_text("/chi-so-quoc-gia").await;
-        assert!(list.contains("href=\"/chi-so-quoc-gia/papi/2023\""), "{list}");
+        assert!(
+            list.contains("href=\"/chi-so-quoc-gia/papi/2023\""),
+            "{list}"
+        );
         assert_eq!(findings("/chi-so-quoc-gia", &list), Vec::<String>::new());
         let latest = app.get("/chi-so-quoc-gia/papi").await;
         assert_eq!(location(&latest), "/chi-so-quoc-gia/papi/2023");
-        for missing in ["/chi-so-quoc-gia/khong-co/2023", "/chi-so-quoc-gia/papi/1990"] {
+        for missing in [
+            "/chi-so-quoc-gia/khong-co/2023",
+            "/chi-so-quoc-gia/papi/1990",
+        ] {
             assert_eq!(app.get(missing).await.status().as_u16(), 404, "{missing}");
         }
     }
@@ -228,7 +234,10 @@ async fn a_partial_year_keeps_published_ranks_and_computes_nothing_else() {
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("id=\"partial-note\""), "{html}");
         let hue = row(&html, "46");
-        assert!(hue.contains("class=\"current\""), "the province's row stands out");
+        assert!(
+            hue.contains("class=\"current\""),
+            "the province's row stands out"
+        );
         assert_eq!(cell(hue, "num value"), "88,38");
         assert!(hue.contains(">17<"), "{hue}");
         assert_eq!(by_id(&html, "position-rank"), "17/63");
@@ -290,7 +299,10 @@ async fn a_merged_provinces_trend_shows_its_predecessors_and_a_labelled_estimate
         assert!(y2025.contains("+3,10 so với số ước tính"), "{y2025}");
         assert!(html.contains("không so sánh với nhau"), "the ranks note");
         assert!(html.contains("id=\"weighting-form\""));
-        assert!(html.contains("stroke-dasharray=\"6 4\""), "the estimate is dashed");
+        assert!(
+            html.contains("stroke-dasharray=\"6 4\""),
+            "the estimate is dashed"
+        );
         // By population (600 000 and 900 000): 0.4·85 + 0.6·81 = 82.60; 86.10 − 82.60.
         let (_, weighted) = app.get_text(&format!("{path}?trong_so=dan-so")).await;
         assert!(weighted.contains(">Quảng Trị – ước tính (bình quân theo dân số)<"));
@@ -304,7 +316,10 @@ async fn a_merged_provinces_trend_shows_its_predecessors_and_a_labelled_estimate
         let par = &par[..par.find("</tr>").unwrap()];
         assert!(par.contains(">86,10<") && par.contains(">12/34<"), "{par}");
         assert!(par.contains("+3,10 so với số ước tính"), "{par}");
-        assert!(!par.contains("bậc"), "no rank change across the merger: {par}");
+        assert!(
+            !par.contains("bậc"),
+            "no rank change across the merger: {par}"
+        );
         assert_eq!(findings(path, &html), Vec::<String>::new());
     }
     std::fs::remove_file(&populations).ok();
@@ -316,7 +331,10 @@ async fn the_leadership_page_says_where_the_province_stands_and_prints() {
     {
         app.login("xemketqua").await;
         let (_, home) = app.get_text("/").await;
-        assert!(home.contains("id=\"home-national-link\""), "viewers are sent there");
+        assert!(
+            home.contains("id=\"home-national-link\""),
+            "viewers are sent there"
+        );
         assert!(home.contains("href=\"/chi-so-quoc-gia/tong-quan\""));
         let path = "/chi-so-quoc-gia/tong-quan";
         let (status, html) = app.get_text(path).await;
@@ -336,10 +354,16 @@ async fn the_leadership_page_says_where_the_province_stands_and_prints() {
         assert!(par.contains("Chưa đặt"), "the targets' column: {par}");
         // SIPAS 2023: a rank without its value, 8 places up from 2022.
         let sipas = line("sipas");
-        assert!(sipas.contains(">32/63<") && sipas.contains(">tăng 8 bậc<"), "{sipas}");
+        assert!(
+            sipas.contains(">32/63<") && sipas.contains(">tăng 8 bậc<"),
+            "{sipas}"
+        );
         // PAPI 2023 first as in 2021.
         let papi = line("papi");
-        assert!(papi.contains(">46,04<") && papi.contains(">1/63<"), "{papi}");
+        assert!(
+            papi.contains(">46,04<") && papi.contains(">1/63<"),
+            "{papi}"
+        );
         assert!(papi.contains("giữ nguyên thứ hạng"), "{papi}");
         assert!(html.contains("id=\"trend-par\""), "each index's trend");
         assert_eq!(findings(path, &html), Vec::<String>::new());

@@ -71,7 +71,11 @@ pub async fn overview(
         };
         let trend = trend::build(reference, province, rows, weighting, populations);
         if let Some(line) = index_line(reference, province, index, rows, trend) {
-            stamp.extend(rows.iter().map(|r| r.year_id).collect::<std::collections::BTreeSet<_>>());
+            stamp.extend(
+                rows.iter()
+                    .map(|r| r.year_id)
+                    .collect::<std::collections::BTreeSet<_>>(),
+            );
             lines.push(line);
         }
     }
@@ -79,7 +83,11 @@ pub async fn overview(
     Ok(Overview {
         province: province.clone(),
         lines,
-        stamp: stamp.iter().map(i64::to_string).collect::<Vec<_>>().join("-"),
+        stamp: stamp
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join("-"),
     })
 }
 
@@ -92,7 +100,9 @@ fn index_line(
     rows: &[&HistoryValue],
     trend: Trend,
 ) -> Option<IndexLine> {
-    let own = trend.province_line().and_then(|l| l.points.last_key_value());
+    let own = trend
+        .province_line()
+        .and_then(|l| l.points.last_key_value());
     let (year, point, estimate) = match own {
         Some((year, point)) => (*year, point.clone(), false),
         None => {
@@ -115,8 +125,15 @@ fn index_line(
         .and_then(|r| r.group_number)
         .and_then(|g| u8::try_from(g).ok())
         .and_then(|g| Group::of(&structure, g));
-    let complete_rank = unit_rows.iter().any(|r| r.measure != "total" && r.rank.is_some());
-    let weakest = weakest_dimension(&structure, &unit_rows, reference.roster.for_year(year).len(), complete_rank);
+    let complete_rank = unit_rows
+        .iter()
+        .any(|r| r.measure != "total" && r.rank.is_some());
+    let weakest = weakest_dimension(
+        &structure,
+        &unit_rows,
+        reference.roster.for_year(year).len(),
+        complete_rank,
+    );
     Some(IndexLine {
         index: index.to_string(),
         year,
@@ -155,7 +172,10 @@ fn weakest_dimension(
                 item: d.clone(),
                 parent: None,
                 value,
-                rank: row.rank.and_then(|r| u32::try_from(r).ok()).filter(|_| ranked),
+                rank: row
+                    .rank
+                    .and_then(|r| u32::try_from(r).ok())
+                    .filter(|_| ranked),
                 of,
             })
         })

@@ -96,7 +96,11 @@ impl Province {
         let current = match current {
             Some(unit) => unit,
             None => {
-                reference.roster.historical_63.iter().find(|u| u.code == code)?;
+                reference
+                    .roster
+                    .historical_63
+                    .iter()
+                    .find(|u| u.code == code)?;
                 reference.roster.new_34.iter().find(|u| {
                     reference
                         .lineage
@@ -110,7 +114,11 @@ impl Province {
                 .iter()
                 .filter_map(|p| reference.province(2024, &p.code).cloned())
                 .collect(),
-            None => reference.province(2024, &current.code).cloned().into_iter().collect(),
+            None => reference
+                .province(2024, &current.code)
+                .cloned()
+                .into_iter()
+                .collect(),
         };
         Some(Province {
             code: current.code.clone(),
@@ -166,12 +174,14 @@ impl Group {
         match &structure.grouping {
             Grouping::None => None,
             Grouping::Quartiles => Some(Group::Quartile(number)),
-            Grouping::Bands { bands, .. } => bands
-                .get(usize::from(number).checked_sub(1)?)
-                .map(|b| Group::Band {
-                    position: number,
-                    label: b.label.clone(),
-                }),
+            Grouping::Bands { bands, .. } => {
+                bands
+                    .get(usize::from(number).checked_sub(1)?)
+                    .map(|b| Group::Band {
+                        position: number,
+                        label: b.label.clone(),
+                    })
+            }
         }
     }
 
@@ -362,22 +372,20 @@ pub fn compute(
         .iter()
         .zip(&standings)
         .filter(|(unit, standing)| unit.total.is_some() || standing.rank.is_some())
-        .map(|(unit, standing)| {
-            UnitLine {
-                code: unit.unit_code.clone(),
-                name: unit.unit_name.clone(),
-                region: provinces
-                    .then(|| reference.region(year, &unit.unit_code).map(str::to_string))
-                    .flatten(),
-                total: unit.total,
-                rank: standing.rank,
-                rank_published: standing.rank_published,
-                regional_rank: None,
-                group: standing.group.and_then(|g| Group::of(&structure, g)),
-                values: unit.values.clone(),
-                dimension_ranks: standing.ranks.clone(),
-                is_province: provinces && province.is_some_and(|p| p.is_unit(year, &unit.unit_code)),
-            }
+        .map(|(unit, standing)| UnitLine {
+            code: unit.unit_code.clone(),
+            name: unit.unit_name.clone(),
+            region: provinces
+                .then(|| reference.region(year, &unit.unit_code).map(str::to_string))
+                .flatten(),
+            total: unit.total,
+            rank: standing.rank,
+            rank_published: standing.rank_published,
+            regional_rank: None,
+            group: standing.group.and_then(|g| Group::of(&structure, g)),
+            values: unit.values.clone(),
+            dimension_ranks: standing.ranks.clone(),
+            is_province: provinces && province.is_some_and(|p| p.is_unit(year, &unit.unit_code)),
         })
         .collect();
     lines.sort_by(|a, b| {
@@ -455,9 +463,8 @@ fn regional_ranks(lines: &mut [UnitLine], direction: Direction) {
 /// The mean of values as published: of their hundredths, in hundredths.
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let hundredths: Vec<i64> = values.map(hundredths).collect();
-    (!hundredths.is_empty()).then(|| {
-        hundredths.iter().sum::<i64>() as f64 / hundredths.len() as f64 / 100.0
-    })
+    (!hundredths.is_empty())
+        .then(|| hundredths.iter().sum::<i64>() as f64 / hundredths.len() as f64 / 100.0)
 }
 
 fn average(structure: &Structure, region: Option<String>, lines: &[&UnitLine]) -> Option<Average> {
@@ -536,8 +543,10 @@ fn position(
 ) -> Position {
     let direction = structure.direction;
     // The units with a value, by how good it is.
-    let valued: Vec<(&UnitLine, f64)> =
-        lines.iter().filter_map(|l| l.total.map(|t| (l, t))).collect();
+    let valued: Vec<(&UnitLine, f64)> = lines
+        .iter()
+        .filter_map(|l| l.total.map(|t| (l, t)))
+        .collect();
     let better = |(_, t): &&(&UnitLine, f64)| key(*t, direction);
     let (top10, region_gap) = match line.total {
         Some(total) if complete => {
@@ -556,7 +565,9 @@ fn position(
             };
             let region_gap = valued
                 .iter()
-                .filter(|(l, _)| l.region.is_some() && l.region == line.region && l.code != line.code)
+                .filter(|(l, _)| {
+                    l.region.is_some() && l.region == line.region && l.code != line.code
+                })
                 .max_by_key(better)
                 .map(|(best, t)| {
                     gap_to(total, best, *t, key(total, direction) >= key(*t, direction))
@@ -567,7 +578,10 @@ fn position(
     };
     let standing = |item: &Dimension, parent: Option<&Dimension>, rank: Option<u32>| {
         let value = *line.values.get(&item.code)?;
-        let of = lines.iter().filter(|l| l.values.contains_key(&item.code)).count();
+        let of = lines
+            .iter()
+            .filter(|l| l.values.contains_key(&item.code))
+            .count();
         Some(ItemStanding {
             share: item.max.filter(|m| *m > 0.0).map(|m| value / m * 100.0),
             item: item.clone(),
@@ -638,7 +652,11 @@ mod tests {
         // 44 is Quảng Trị now, formed from Quảng Trị (45) and Quảng Bình (44).
         let quang_tri = Province::resolve(r, "44").unwrap();
         assert_eq!(quang_tri.name, "Quảng Trị");
-        let mut before: Vec<&str> = quang_tri.predecessors.iter().map(|p| p.code.as_str()).collect();
+        let mut before: Vec<&str> = quang_tri
+            .predecessors
+            .iter()
+            .map(|p| p.code.as_str())
+            .collect();
         before.sort_unstable();
         assert_eq!(before, ["44", "45"]);
         assert!(quang_tri.is_unit(2024, "45") && !quang_tri.is_unit(2025, "45"));

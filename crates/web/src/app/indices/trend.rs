@@ -69,14 +69,20 @@ static LOADED: Mutex<Vec<(PathBuf, Arc<Populations>)>> = Mutex::new(Vec::new());
 impl Populations {
     /// Reads `unit_code,population`: every code a province of the 63, every population a
     /// number above 0, each code once.
-    pub fn parse(name: &str, bytes: &[u8], reference: &Reference) -> Result<Populations, PopulationError> {
+    pub fn parse(
+        name: &str,
+        bytes: &[u8],
+        reference: &Reference,
+    ) -> Result<Populations, PopulationError> {
         let unreadable = |message: String| PopulationError::Unreadable {
             file: name.to_string(),
             message,
         };
         let table = chiso_interchange::table::read_csv(name, bytes)
             .map_err(|e| unreadable(e.to_string()))?;
-        let code = table.require("unit_code").map_err(|e| unreadable(e.to_string()))?;
+        let code = table
+            .require("unit_code")
+            .map_err(|e| unreadable(e.to_string()))?;
         let population = table
             .require("population")
             .map_err(|e| unreadable(e.to_string()))?;
@@ -94,7 +100,11 @@ impl Populations {
             let text = row.get(Some(population)).trim();
             let value: f64 = match text.parse() {
                 Ok(v) if v > 0.0 && f64::is_finite(v) => v,
-                _ => return Err(problem(format!("population {text} is not a number above 0"))),
+                _ => {
+                    return Err(problem(format!(
+                        "population {text} is not a number above 0"
+                    )));
+                }
             };
             if by_code.insert(unit.to_string(), value).is_some() {
                 return Err(problem(format!("{unit} is listed twice")));
@@ -283,7 +293,10 @@ pub fn build(
     lines.extend(estimate);
     lines.push(own);
     lines.retain(|l| !l.points.is_empty());
-    let mut years: Vec<i32> = lines.iter().flat_map(|l| l.points.keys().copied()).collect();
+    let mut years: Vec<i32> = lines
+        .iter()
+        .flat_map(|l| l.points.keys().copied())
+        .collect();
     years.sort_unstable();
     years.dedup();
     Trend {
@@ -306,7 +319,10 @@ fn estimate(
         WeightingChoice::Population => populations.and_then(|p| p.get(code)),
     };
     let populations_missing = asked == WeightingChoice::Population
-        && province.predecessors.iter().any(|p| weight(&p.code).is_none());
+        && province
+            .predecessors
+            .iter()
+            .any(|p| weight(&p.code).is_none());
     let mut used = if asked == WeightingChoice::Population && !populations_missing {
         Weighting::Weighted
     } else {
@@ -376,8 +392,7 @@ fn changes(own: &Line, estimate: Option<&Line>) -> BTreeMap<i32, Change> {
                 .map(|(y, p)| (*y, p, true))
         });
         if let Some((previous_year, before, against_estimate)) = earlier {
-            let across_merger =
-                ProvinceList::of_year(previous_year) != ProvinceList::of_year(year);
+            let across_merger = ProvinceList::of_year(previous_year) != ProvinceList::of_year(year);
             let rank = match (point.rank, before.rank) {
                 (Some(now), Some(then)) if !across_merger && !against_estimate => {
                     Some(i64::from(then) - i64::from(now))
@@ -411,7 +426,13 @@ mod tests {
     use super::*;
     use crate::app::indices::standing::reference;
 
-    fn row(year: i64, code: &str, name: &str, value: Option<f64>, rank: Option<i64>) -> HistoryValue {
+    fn row(
+        year: i64,
+        code: &str,
+        name: &str,
+        value: Option<f64>,
+        rank: Option<i64>,
+    ) -> HistoryValue {
         HistoryValue {
             index_id: "par".into(),
             year,
@@ -457,7 +478,12 @@ mod tests {
         let kinds: Vec<LineKind> = equal.lines.iter().map(|l| l.kind).collect();
         assert_eq!(
             kinds,
-            [LineKind::Predecessor, LineKind::Predecessor, LineKind::Estimate, LineKind::Province]
+            [
+                LineKind::Predecessor,
+                LineKind::Predecessor,
+                LineKind::Estimate,
+                LineKind::Province
+            ]
         );
         let estimate = equal.estimate_line().unwrap();
         assert_eq!(estimate.points[&2023].value, Some(82.0));
@@ -478,13 +504,24 @@ mod tests {
             })
         );
         // By population, 2023: 0.4 · 84 + 0.6 · 80 = 81.6.
-        let weighted = build(r, &province, &rows, WeightingChoice::Population, Some(&populations()));
-        let value = weighted.estimate_line().unwrap().points[&2023].value.unwrap();
+        let weighted = build(
+            r,
+            &province,
+            &rows,
+            WeightingChoice::Population,
+            Some(&populations()),
+        );
+        let value = weighted.estimate_line().unwrap().points[&2023]
+            .value
+            .unwrap();
         assert!((value - 81.6).abs() < 1e-9, "{value}");
         assert_eq!(weighted.weighting.unwrap().used, Weighting::Weighted);
         // Asked without populations: equal weights, and said so.
         let fallback = build(r, &province, &rows, WeightingChoice::Population, None);
-        assert_eq!(fallback.estimate_line().unwrap().points[&2023].value, Some(82.0));
+        assert_eq!(
+            fallback.estimate_line().unwrap().points[&2023].value,
+            Some(82.0)
+        );
         let used = fallback.weighting.unwrap();
         assert!(used.populations_missing && used.used == Weighting::Mean);
     }
@@ -518,8 +555,14 @@ mod tests {
         assert!(bad("unit_code,population\n46,1\n46,2\n"), "twice");
         assert!(bad("unit_code\n46\n"), "no population column");
         assert_eq!(populations().get("44"), Some(900000.0));
-        assert_eq!(WeightingChoice::parse("population"), Some(WeightingChoice::Population));
-        assert_eq!(WeightingChoice::parse("dan-so"), Some(WeightingChoice::Population));
+        assert_eq!(
+            WeightingChoice::parse("population"),
+            Some(WeightingChoice::Population)
+        );
+        assert_eq!(
+            WeightingChoice::parse("dan-so"),
+            Some(WeightingChoice::Population)
+        );
         assert_eq!(WeightingChoice::parse("x"), None);
     }
 }

@@ -9,10 +9,10 @@ use askama_web::WebTemplate;
 use axum::response::{IntoResponse, Redirect, Response};
 use chiso_report::{Chart, IndexRow, IndexTrend, LeadershipReport, Stage};
 
-use super::pages::{
+use super::pages::year_path;
+use super::shared::{
     TrendView, WeightingForm, WeightingQuery, change_text, configured_province, decimals,
     group_label, index_name, populations, rank_of, trend_view, weighting_form,
-    year_path,
 };
 use crate::app::indices::leadership::{self, IndexLine, Overview};
 use crate::app::indices::standing::{Group, reference};
@@ -93,7 +93,7 @@ fn weakest_text(lang: Lang, line: &IndexLine) -> String {
 
 fn row(lang: Lang, line: &IndexLine) -> LeaderRow {
     let decimals = decimals(&line.structure);
-    let value = super::pages::figure_or_dash(lang, line.value, decimals);
+    let value = super::shared::figure_or_dash(lang, line.value, decimals);
     LeaderRow {
         index: line.index.clone(),
         name: index_name(lang, &line.index, Some(&line.structure)),
@@ -107,7 +107,11 @@ fn row(lang: Lang, line: &IndexLine) -> LeaderRow {
         estimate: line.estimate,
         rank: rank_of(line.rank, line.of),
         rank_published: line.rank_published,
-        group: line.group.as_ref().map(|g| group_label(lang, g)).unwrap_or_default(),
+        group: line
+            .group
+            .as_ref()
+            .map(|g| group_label(lang, g))
+            .unwrap_or_default(),
         class: line.group.as_ref().map_or(0, Group::class),
         change: line
             .change
@@ -126,7 +130,13 @@ fn trends(lang: Lang, overview: &Overview) -> Vec<TrendSection> {
         .iter()
         .filter_map(|line| {
             let name = index_name(lang, &line.index, Some(&line.structure));
-            let view = trend_view(lang, &name, &overview.province, &line.trend, decimals(&line.structure))?;
+            let view = trend_view(
+                lang,
+                &name,
+                &overview.province,
+                &line.trend,
+                decimals(&line.structure),
+            )?;
             Some(TrendSection {
                 index: line.index.clone(),
                 href: year_path(&line.index, line.year),
@@ -142,8 +152,14 @@ async fn load(state: &AppState, weighting: WeightingChoice) -> AppResult<Option<
         return Ok(None);
     };
     let populations = populations(state);
-    let overview =
-        leadership::overview(&state.db, reference(), &province, weighting, populations.as_deref()).await?;
+    let overview = leadership::overview(
+        &state.db,
+        reference(),
+        &province,
+        weighting,
+        populations.as_deref(),
+    )
+    .await?;
     Ok(Some(overview))
 }
 
@@ -167,7 +183,10 @@ pub async fn page(
             .iter()
             .flat_map(|o| o.lines.iter().map(|l| row(lang, l)))
             .collect(),
-        trends: overview.as_ref().map(|o| trends(lang, o)).unwrap_or_default(),
+        trends: overview
+            .as_ref()
+            .map(|o| trends(lang, o))
+            .unwrap_or_default(),
         weighting: overview
             .as_ref()
             .filter(|o| o.province.merged())
@@ -180,7 +199,11 @@ pub async fn page(
 /// files.
 fn report(state: &AppState, overview: &Overview) -> LeadershipReport {
     let lang = Lang::Vi;
-    let rows = overview.lines.iter().map(|l| row(lang, l)).collect::<Vec<_>>();
+    let rows = overview
+        .lines
+        .iter()
+        .map(|l| row(lang, l))
+        .collect::<Vec<_>>();
     LeadershipReport {
         authority: state.config.authority_name.clone(),
         province: overview.province.name.clone(),
@@ -254,9 +277,14 @@ pub async fn start_report(
                 kind: ReportKind::NationalIndices,
                 campaign_id: 0,
                 unit_id: None,
-                stamp: format!("{}:{}:{}", overview.province.code, overview.stamp, data.date),
+                stamp: format!(
+                    "{}:{}:{}",
+                    overview.province.code, overview.stamp, data.date
+                ),
             }),
-            make: move |progress: &mut dyn FnMut(Stage)| chiso_report::leadership_report(&data, progress),
+            make: move |progress: &mut dyn FnMut(Stage)| {
+                chiso_report::leadership_report(&data, progress)
+            },
         },
     );
     Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())

@@ -3,6 +3,7 @@
 
 pub mod leadership;
 pub mod pages;
+pub mod shared;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -14,7 +15,10 @@ pub fn router_pages() -> Router<AppState> {
     Router::new()
         .route("/chi-so-quoc-gia", get(pages::list))
         .route("/chi-so-quoc-gia/tong-quan", get(leadership::page))
-        .route("/chi-so-quoc-gia/tong-quan/bao-cao", post(leadership::start_report))
+        .route(
+            "/chi-so-quoc-gia/tong-quan/bao-cao",
+            post(leadership::start_report),
+        )
         .route("/chi-so-quoc-gia/{index}", get(pages::latest))
         .route("/chi-so-quoc-gia/{index}/{year}", get(pages::year))
 }
