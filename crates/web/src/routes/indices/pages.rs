@@ -322,13 +322,18 @@ fn item_title(lang: Lang, item: &chiso_domain::indices::Dimension) -> String {
     }
 }
 
-/// The dimension and component columns: (code, title).
+/// The dimension and component columns: (number, title). A code that numbers an item (`1`,
+/// `2.3`) is shown before its title; a component's code (`appraised`) is not: titles, not codes.
 fn columns(lang: Lang, structure: &Structure) -> Vec<(String, String)> {
     structure
         .dimensions
         .iter()
         .chain(&structure.components)
-        .map(|d| (d.code.clone(), item_title(lang, d)))
+        .map(|d| {
+            let numbered = d.code.chars().all(|c| c.is_ascii_digit() || c == '.');
+            let number = if numbered { d.code.clone() } else { String::new() };
+            (number, item_title(lang, d))
+        })
         .collect()
 }
 
