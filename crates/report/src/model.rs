@@ -274,7 +274,8 @@ pub struct IndexRow {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct IndexTrend {
     pub index: String,
-    pub chart: Chart,
+    /// From two points on.
+    pub chart: Option<Chart>,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
     pub notes: Vec<String>,

@@ -67,7 +67,13 @@ fn nice_step(range: f64) -> f64 {
 fn axis(values: &[f64]) -> (f64, f64, f64) {
     let low = values.iter().copied().fold(f64::INFINITY, f64::min);
     let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let step = nice_step(high - low);
+    // One value (or equal values): a range of a tenth of it, at least 1, around it.
+    let range = if high - low > 1e-9 {
+        high - low
+    } else {
+        (high.abs() / 10.0).max(1.0)
+    };
+    let step = nice_step(range);
     let mut bottom = (low / step).floor() * step;
     let mut top = (high / step).ceil() * step;
     if top - bottom < step {
@@ -132,7 +138,7 @@ pub fn lines(
         let _ = write!(
             out,
             "<line x1=\"{x}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{}\" stroke-width=\"3\"{dash}/>\
-             <text x=\"{}\" y=\"{}\" {FONT} font-size=\"12\" fill=\"{INK}\">{}</text>",
+             <text x=\"{}\" y=\"{}\" {FONT} font-size=\"13\" fill=\"{INK}\">{}</text>",
             x + 24.0,
             s.style.colour(),
             x + 30.0,
@@ -160,7 +166,7 @@ pub fn lines(
         let _ = write!(
             out,
             "<line x1=\"{LEFT}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"#e3e7ee\"/>\
-             <text x=\"{}\" y=\"{:.1}\" {FONT} font-size=\"11\" text-anchor=\"end\" fill=\"{MUTED}\">{}</text>",
+             <text x=\"{}\" y=\"{:.1}\" {FONT} font-size=\"12\" text-anchor=\"end\" fill=\"{MUTED}\">{}</text>",
             WIDTH - RIGHT,
             LEFT - 6.0,
             y + 4.0,
@@ -173,7 +179,7 @@ pub fn lines(
         let _ = write!(
             out,
             "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top}\" y2=\"{}\" stroke=\"{MUTED}\" stroke-dasharray=\"2 3\"/>\
-             <text x=\"{:.1}\" y=\"{}\" {FONT} font-size=\"11\" fill=\"{MUTED}\">{}</text>",
+             <text x=\"{:.1}\" y=\"{}\" {FONT} font-size=\"12\" fill=\"{MUTED}\">{}</text>",
             top + PLOT,
             x + 4.0,
             top + 12.0,
@@ -183,7 +189,7 @@ pub fn lines(
     for year in &years {
         let _ = write!(
             out,
-            "<text x=\"{:.1}\" y=\"{}\" {FONT} font-size=\"11\" text-anchor=\"middle\" fill=\"{MUTED}\">{year}</text>",
+            "<text x=\"{:.1}\" y=\"{}\" {FONT} font-size=\"12\" text-anchor=\"middle\" fill=\"{MUTED}\">{year}</text>",
             x_of(f64::from(*year)),
             height - 10.0
         );
@@ -217,7 +223,7 @@ pub fn lines(
             if s.style == Style::Main {
                 let _ = write!(
                     out,
-                    "<text x=\"{x:.1}\" y=\"{:.1}\" {FONT} font-size=\"11\" text-anchor=\"middle\" fill=\"{colour}\">{value}</text>",
+                    "<text x=\"{x:.1}\" y=\"{:.1}\" {FONT} font-size=\"12\" text-anchor=\"middle\" fill=\"{colour}\">{value}</text>",
                     y - 9.0
                 );
             }
@@ -235,7 +241,7 @@ mod tests {
     fn an_axis_fits_the_values_on_round_steps() {
         assert_eq!(axis(&[83.06, 88.47, 89.32]), (82.0, 90.0, 2.0));
         let (bottom, top, step) = axis(&[46.04]);
-        assert!(bottom < 46.04 && top > 46.04 && step > 0.0);
+        assert!(bottom < 46.04 && top > 46.04 && step >= 1.0, "{bottom} {top} {step}");
         assert_eq!(nice_step(10.0), 2.5);
     }
 

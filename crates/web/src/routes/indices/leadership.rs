@@ -225,14 +225,14 @@ fn report(state: &AppState, overview: &Overview) -> LeadershipReport {
         trends: trends(lang, overview)
             .into_iter()
             .map(|t| IndexTrend {
-                chart: Chart {
+                chart: t.view.svg.map(|svg| Chart {
                     caption: i18n::fill(
                         lang,
                         "national.report_chart",
                         &[("index", &t.name), ("province", &overview.province.name)],
                     ),
-                    svg: t.view.svg,
-                },
+                    svg,
+                }),
                 index: t.name,
                 headers: t.view.headers,
                 rows: t

@@ -148,7 +148,8 @@ pub(crate) fn weighting_label(lang: Lang, used: Weighting) -> &'static str {
 
 /// The trend of one index for the province, drawn and tabled.
 pub struct TrendView {
-    pub svg: String,
+    /// The chart, from two points on.
+    pub svg: Option<String>,
     pub headers: Vec<String>,
     pub rows: Vec<TrendRow>,
     pub notes: Vec<String>,
@@ -250,13 +251,17 @@ pub(crate) fn trend_view(
         ),
         described.join(". ")
     );
-    let svg = series::lines(
-        lang,
-        &inputs,
-        decimals,
-        i18n::text(lang, "national.merger_rule"),
-        &alt,
-    );
+    // A line needs two points: with fewer the table says it all.
+    let plotted: usize = inputs.iter().map(|i| i.points.len()).sum();
+    let svg = (plotted >= 2).then(|| {
+        series::lines(
+            lang,
+            &inputs,
+            decimals,
+            i18n::text(lang, "national.merger_rule"),
+            &alt,
+        )
+    });
     let rows = trend
         .years
         .iter()
