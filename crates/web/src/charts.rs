@@ -3,6 +3,7 @@
 //! a trend line over periods. Lengths along the value axis are in % of the chart's width, so the
 //! bars follow the page's width while the text keeps its size on a phone.
 
+pub mod series;
 pub mod standalone;
 
 use crate::i18n::{self, Lang};

@@ -89,6 +89,19 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         };
         config.public_url = Some(format!("{scheme}://{bound}"));
     }
+    // The populations that weight a merged province's estimates (docs/method.md §6.5): a
+    // wrong file stops the start.
+    let reference = app::indices::standing::reference();
+    if let Some(path) = &config.population_file {
+        app::indices::trend::Populations::load(path, reference)?;
+    }
+    if let Some(code) = &config.province_code
+        && app::indices::standing::Province::resolve(reference, code).is_none()
+    {
+        anyhow::bail!(
+            "province: '{code}' is not the code of a province (docs/method.md §6.1, §6.2)"
+        );
+    }
     std::fs::create_dir_all(&config.data_dir).with_context(|| {
         format!(
             "cannot create the data folder {}",

@@ -63,6 +63,8 @@ pub struct HomePage {
     survey_lines: Vec<SurveyLine>,
     published: Vec<CampaignRow>,
     campaigns: Vec<CampaignRow>,
+    /// The leadership page of the national indices, for viewers and the secretariat.
+    national_indices: bool,
 }
 
 /// An open survey wave of the user's unit: where to print its QR code, and how far it is.
@@ -224,5 +226,7 @@ pub async fn show(
             .collect(),
         published: home.published,
         campaigns: home.campaigns,
+        national_indices: principal.has_role(chiso_domain::access::Role::Viewer)
+            || principal.can(chiso_domain::access::Permission::ManageCampaigns),
     })
 }
