@@ -433,6 +433,8 @@ pub async fn all_versions(db: &Db) -> Result<Vec<VersionRecord>, StoreError> {
          AS units FROM index_years y JOIN index_imports i ON i.id = y.import_id \
          LEFT JOIN users u ON u.id = i.actor_id ORDER BY y.index_id, y.year, y.id DESC";
     Ok(with_db_read!(db, pool => sqlx::query_as::<_, VersionRecord>(SQL).fetch_all(pool).await?))
+}
+
 /// One stored value of a unit in a year in force, with its index and year.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct HistoryValue {

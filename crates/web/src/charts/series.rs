@@ -241,7 +241,10 @@ mod tests {
     fn an_axis_fits_the_values_on_round_steps() {
         assert_eq!(axis(&[83.06, 88.47, 89.32]), (82.0, 90.0, 2.0));
         let (bottom, top, step) = axis(&[46.04]);
-        assert!(bottom < 46.04 && top > 46.04 && step >= 1.0, "{bottom} {top} {step}");
+        assert!(
+            bottom < 46.04 && top > 46.04 && step >= 1.0,
+            "{bottom} {top} {step}"
+        );
         assert_eq!(nice_step(10.0), 2.5);
     }
 

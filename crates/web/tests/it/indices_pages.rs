@@ -339,6 +339,26 @@ async fn the_leadership_page_says_where_the_province_stands_and_prints() {
             "viewers are sent there"
         );
         assert!(home.contains("href=\"/chi-so-quoc-gia/tong-quan\""));
+        // A target of the PAR INDEX's latest year, and one of PAPI two years on.
+        for (index, year, target) in [
+            ("par", 2023, "nhóm 10 tỉnh dẫn đầu"),
+            ("papi", 2025, "nhóm 20"),
+        ] {
+            let fields = chiso_store::index_targets::TargetFields {
+                index_id: index.into(),
+                year,
+                target: target.into(),
+                document: "QĐ 3248/QĐ-UBND".into(),
+            };
+            chiso_store::index_targets::add_target(
+                &app.db,
+                &Actor::system("test"),
+                &fields,
+                target,
+            )
+            .await
+            .unwrap();
+        }
         let path = "/chi-so-quoc-gia/tong-quan";
         let (status, html) = app.get_text(path).await;
         assert_eq!(status, 200, "{html}");
@@ -354,7 +374,13 @@ async fn the_leadership_page_says_where_the_province_stands_and_prints() {
         assert!(par.contains("href=\"/chi-so-quoc-gia/par/2023\""), "{par}");
         assert!(par.contains(">88,38<") && par.contains(">17/63<"), "{par}");
         assert!(par.contains(">+1,82 (tăng 2 bậc)<"), "{par}");
-        assert!(par.contains("Chưa đặt"), "the targets' column: {par}");
+        // The targets' column: 17th against a top-10 target is 7 places short.
+        assert!(
+            par.contains("outcome-missed")
+                && par
+                    .contains("nhóm 10 tỉnh dẫn đầu (QĐ 3248/QĐ-UBND): Chưa đạt, còn thiếu 7 bậc"),
+            "{par}"
+        );
         // SIPAS 2023: a rank without its value, 8 places up from 2022.
         let sipas = line("sipas");
         assert!(
@@ -368,6 +394,22 @@ async fn the_leadership_page_says_where_the_province_stands_and_prints() {
             "{papi}"
         );
         assert!(papi.contains("giữ nguyên thứ hạng"), "{papi}");
+        assert!(
+            papi.contains("Năm 2025: nhóm 20 (QĐ 3248/QĐ-UBND): Chưa có số liệu"),
+            "a later year's target, not yet measured: {papi}"
+        );
+        assert!(sipas.contains("Chưa đặt"), "no SIPAS target: {sipas}");
+        // The home page gives the same position at a glance, with the targets.
+        let (_, home) = app.get_text("/").await;
+        let position = &home[home
+            .find("id=\"home-national-position\"")
+            .expect("the province's position on the home page")..];
+        let position = &position[..position.find("</table>").unwrap()];
+        assert!(
+            position.contains(">88,38<") && position.contains(">17/63<"),
+            "{position}"
+        );
+        assert!(position.contains("còn thiếu 7 bậc"), "{position}");
         assert!(html.contains("id=\"trend-par\""), "each index's trend");
         assert_eq!(findings(path, &html), Vec::<String>::new());
         // The report for a meeting.

@@ -14,8 +14,11 @@ use super::shared::{
     TrendView, WeightingForm, WeightingQuery, change_text, configured_province, decimals,
     group_label, index_name, populations, rank_of, trend_view, weighting_form,
 };
+use super::targets::target_row;
+use crate::app::indices::import::{catalogue, roster};
 use crate::app::indices::leadership::{self, IndexLine, Overview};
 use crate::app::indices::standing::{Group, reference};
+use crate::app::indices::targets::{self, TargetStatus};
 use crate::app::indices::trend::WeightingChoice;
 use crate::app::reports::{self as jobs, CacheKey, Order, ReportKind};
 use crate::auth::Auth;
@@ -44,9 +47,11 @@ pub struct LeaderRow {
     pub change: String,
     pub weakest: String,
     pub weakest_href: String,
-    /// The target column: targets are set and evaluated elsewhere (`app::indices::targets`);
-    /// empty until they are wired here.
+    /// The target column (`app::indices::targets`): the target of the row's year, else the
+    /// next one, with its document and whether it was met; empty without a target.
     pub target: String,
+    /// `met`, `missed` or `none` for the badge's colour.
+    pub target_state: &'static str,
 }
 
 /// One index's trend.
@@ -91,7 +96,39 @@ fn weakest_text(lang: Lang, line: &IndexLine) -> String {
     }
 }
 
-fn row(lang: Lang, line: &IndexLine) -> LeaderRow {
+/// The target shown beside an index's latest year: that year's, else the nearest later one,
+/// else the latest earlier one (docs/method.md §5.8), as "target (document): outcome".
+fn target_of(
+    lang: Lang,
+    statuses: &[TargetStatus],
+    index: &str,
+    year: i32,
+) -> (String, &'static str) {
+    let year = i64::from(year);
+    let of_index = statuses.iter().filter(|s| s.target.index_id == index);
+    let Some(status) = of_index.min_by_key(|s| {
+        let distance = s.target.year - year;
+        (distance < 0, distance.abs())
+    }) else {
+        return (String::new(), "none");
+    };
+    let row = target_row(lang, status);
+    let mut text = row.target.clone();
+    if row.year != year {
+        text = i18n::fill(
+            lang,
+            "national.target_of_year",
+            &[("year", &row.year), ("target", &text)],
+        );
+    }
+    if !row.document.is_empty() {
+        text = format!("{text} ({})", row.document);
+    }
+    (format!("{text}: {}", row.outcome), row.state)
+}
+
+fn row(lang: Lang, line: &IndexLine, statuses: &[TargetStatus]) -> LeaderRow {
+    let (target, target_state) = target_of(lang, statuses, &line.index, line.year);
     let decimals = decimals(&line.structure);
     let value = super::shared::figure_or_dash(lang, line.value, decimals);
     LeaderRow {
@@ -120,7 +157,8 @@ fn row(lang: Lang, line: &IndexLine) -> LeaderRow {
             .unwrap_or_default(),
         weakest: weakest_text(lang, line),
         weakest_href: format!("{}#weakest", year_path(&line.index, line.year)),
-        target: String::new(),
+        target,
+        target_state,
     }
 }
 
@@ -145,6 +183,29 @@ fn trends(lang: Lang, overview: &Overview) -> Vec<TrendSection> {
             })
         })
         .collect()
+}
+
+/// The rows of the leadership page for the home page of those it is for (the province's
+/// position on every index it tracks at a glance, docs/method.md §5.8): none without a
+/// configured province.
+pub(crate) async fn home_rows(state: &AppState, lang: Lang) -> AppResult<Vec<LeaderRow>> {
+    let Some(overview) = load(state, state.config.index_weighting).await? else {
+        return Ok(Vec::new());
+    };
+    let statuses = target_statuses(state).await?;
+    Ok(overview
+        .lines
+        .iter()
+        .map(|l| row(lang, l, &statuses))
+        .collect())
+}
+
+/// The province's targets with their outcomes.
+async fn target_statuses(state: &AppState) -> AppResult<Vec<TargetStatus>> {
+    Ok(
+        targets::evaluate_targets(&state.db, catalogue(), roster(), state.config.province())
+            .await?,
+    )
 }
 
 async fn load(state: &AppState, weighting: WeightingChoice) -> AppResult<Option<Overview>> {
@@ -172,6 +233,7 @@ pub async fn page(
     let lang = context.lang;
     let weighting = query.choice(&state);
     let overview = load(&state, weighting).await?;
+    let statuses = target_statuses(&state).await?;
     let mut page = Page::new(&context, "national.leadership_title");
     if let Some(o) = &overview {
         page.title = format!("{} – {}", page.title, o.province.name);
@@ -181,7 +243,7 @@ pub async fn page(
         province: overview.as_ref().map(|o| o.province.name.clone()),
         rows: overview
             .iter()
-            .flat_map(|o| o.lines.iter().map(|l| row(lang, l)))
+            .flat_map(|o| o.lines.iter().map(|l| row(lang, l, &statuses)))
             .collect(),
         trends: overview
             .as_ref()
@@ -197,12 +259,12 @@ pub async fn page(
 
 /// The report's data: the page's table and trends, in Vietnamese as the documents a province
 /// files.
-fn report(state: &AppState, overview: &Overview) -> LeadershipReport {
+fn report(state: &AppState, overview: &Overview, statuses: &[TargetStatus]) -> LeadershipReport {
     let lang = Lang::Vi;
     let rows = overview
         .lines
         .iter()
-        .map(|l| row(lang, l))
+        .map(|l| row(lang, l, statuses))
         .collect::<Vec<_>>();
     LeadershipReport {
         authority: state.config.authority_name.clone(),
@@ -265,7 +327,8 @@ pub async fn start_report(
     let Some(overview) = load(&state, weighting).await? else {
         return Ok(Redirect::to(PATH).into_response());
     };
-    let data = report(&state, &overview);
+    let statuses = target_statuses(&state).await?;
+    let data = report(&state, &overview, &statuses);
     let job = jobs::start(
         &state,
         &principal,

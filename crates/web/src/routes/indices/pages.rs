@@ -331,7 +331,11 @@ fn columns(lang: Lang, structure: &Structure) -> Vec<(String, String)> {
         .chain(&structure.components)
         .map(|d| {
             let numbered = d.code.chars().all(|c| c.is_ascii_digit() || c == '.');
-            let number = if numbered { d.code.clone() } else { String::new() };
+            let number = if numbered {
+                d.code.clone()
+            } else {
+                String::new()
+            };
             (number, item_title(lang, d))
         })
         .collect()
