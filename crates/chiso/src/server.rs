@@ -95,11 +95,17 @@ fn layered_settings(file: Option<&Path>) -> Result<Settings, CliError> {
     }
     let figment = figment
         .merge(Env::raw().only(&["DATABASE_URL"]))
-        .merge(Env::prefixed("CHISO_").only(KEYS));
-    figment.extract().map_err(|error| {
+        // A province code is text ("01" is not 1): read from the environment as written,
+        // below.
+        .merge(Env::prefixed("CHISO_").only(KEYS).ignore(&["province"]));
+    let mut settings: Settings = figment.extract().map_err(|error| {
         let problems: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
         CliError::Usage(problems.join("; "))
-    })
+    })?;
+    if let Ok(code) = std::env::var("CHISO_PROVINCE") {
+        settings.province = Some(code);
+    }
+    Ok(settings)
 }
 
 /// The configuration from file, environment (CHISO_*, DATABASE_URL) and flags.

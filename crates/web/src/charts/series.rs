@@ -179,9 +179,9 @@ pub fn lines(
         let _ = write!(
             out,
             "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{top}\" y2=\"{}\" stroke=\"{MUTED}\" stroke-dasharray=\"2 3\"/>\
-             <text x=\"{:.1}\" y=\"{}\" {FONT} font-size=\"12\" fill=\"{MUTED}\">{}</text>",
+             <text x=\"{:.1}\" y=\"{}\" {FONT} font-size=\"12\" text-anchor=\"end\" fill=\"{MUTED}\">{}</text>",
             top + PLOT,
-            x + 4.0,
+            x - 4.0,
             top + 12.0,
             xml(divider)
         );

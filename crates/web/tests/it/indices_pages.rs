@@ -430,3 +430,37 @@ async fn the_leadership_page_says_where_the_province_stands_and_prints() {
         }
     }
 }
+
+/// A province code that names no province, or a population file that does not hold, stops
+/// the start with the setting named (before the database is touched).
+#[tokio::test]
+async fn a_wrong_province_or_population_file_stops_the_start() {
+    let config = || chiso_web::Config {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: "sqlite://never-created-by-this-test.db".into(),
+        ..chiso_web::Config::default()
+    };
+    let error = chiso_web::build(chiso_web::Config {
+        province_code: Some("99".into()),
+        ..config()
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(format!("{error:#}").contains("province: '99'"), "{error:#}");
+    let file = std::env::temp_dir().join(format!(
+        "chiso-bad-populations-{}.csv",
+        std::process::id()
+    ));
+    std::fs::write(&file, "unit_code,population\n46,nhiều\n").unwrap();
+    let error = chiso_web::build(chiso_web::Config {
+        population_file: Some(file.clone()),
+        ..config()
+    })
+    .await
+    .err()
+    .unwrap();
+    assert!(format!("{error:#}").contains("row 2"), "{error:#}");
+    std::fs::remove_file(&file).ok();
+    assert!(!std::path::Path::new("never-created-by-this-test.db").exists());
+}
