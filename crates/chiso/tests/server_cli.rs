@@ -278,6 +278,9 @@ fn a_bad_configuration_file_is_named_with_its_problem() {
     let output = env(&[("CHISO_TRUSTED_PROXIES", "1"), ("CHISO_UNRELATED", "x")]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     // A province code is text: "01" stays "01" (not the number 1).
-    let output = env(&[("CHISO_PROVINCE", "01"), ("CHISO_INDEX_WEIGHTING", "population")]);
+    let output = env(&[
+        ("CHISO_PROVINCE", "01"),
+        ("CHISO_INDEX_WEIGHTING", "population"),
+    ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
 }

@@ -448,10 +448,8 @@ async fn a_wrong_province_or_population_file_stops_the_start() {
     .err()
     .unwrap();
     assert!(format!("{error:#}").contains("province: '99'"), "{error:#}");
-    let file = std::env::temp_dir().join(format!(
-        "chiso-bad-populations-{}.csv",
-        std::process::id()
-    ));
+    let file =
+        std::env::temp_dir().join(format!("chiso-bad-populations-{}.csv", std::process::id()));
     std::fs::write(&file, "unit_code,population\n46,nhiều\n").unwrap();
     let error = chiso_web::build(chiso_web::Config {
         population_file: Some(file.clone()),
