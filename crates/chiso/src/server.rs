@@ -43,6 +43,8 @@ struct Settings {
     authority_logo: Option<PathBuf>,
     /// A province code: text, though `46` read from the environment arrives as a number.
     province: Option<figment::value::Value>,
+    index_weighting: Option<String>,
+    population_file: Option<PathBuf>,
 }
 
 /// Every setting's key: the file's keys, and after `CHISO_` the environment's.
@@ -70,6 +72,8 @@ const KEYS: &[&str] = &[
     "authority_name",
     "authority_logo",
     "province",
+    "index_weighting",
+    "population_file",
 ];
 
 /// The settings in layers, each overriding the one before: the TOML file (`--config`, or
@@ -91,11 +95,17 @@ fn layered_settings(file: Option<&Path>) -> Result<Settings, CliError> {
     }
     let figment = figment
         .merge(Env::raw().only(&["DATABASE_URL"]))
-        .merge(Env::prefixed("CHISO_").only(KEYS));
-    figment.extract().map_err(|error| {
+        // A province code is text ("01" is not 1): read from the environment as written,
+        // below.
+        .merge(Env::prefixed("CHISO_").only(KEYS).ignore(&["province"]));
+    let mut settings: Settings = figment.extract().map_err(|error| {
         let problems: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
         CliError::Usage(problems.join("; "))
-    })
+    })?;
+    if let Ok(code) = std::env::var("CHISO_PROVINCE") {
+        settings.province = Some(code);
+    }
+    Ok(settings)
 }
 
 /// The configuration from file, environment (CHISO_*, DATABASE_URL) and flags.
@@ -124,6 +134,7 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
         config.demo_data = false;
     }
     take_settings(&mut config, &mut settings);
+    national_indices(&mut config, &mut settings)?;
     if config.notice_minutes == 0 {
         return Err(CliError::Usage("notice_minutes: must be at least 1".into()));
     }
@@ -167,12 +178,33 @@ fn take_settings(config: &mut Config, settings: &mut Settings) {
     if let Some(logo) = settings.authority_logo.take() {
         config.authority_logo = Some(logo);
     }
-    if let Some(code) = settings.province.take().and_then(province_code) {
-        config.province_code = Some(code);
-    }
     if let Some(url) = settings.smtp_url.take().filter(|u| !u.trim().is_empty()) {
         config.smtp_url = Some(url);
     }
+}
+
+/// The province of the national indices' pages (`province`: its code; the demo's Huế, 46,
+/// without demo data none), the default weighting of a merged province's estimates and the
+/// population file (docs/method.md §6.5).
+fn national_indices(config: &mut Config, settings: &mut Settings) -> Result<(), CliError> {
+    match settings.province.take().map(province_code) {
+        Some(None) => config.province_code = None,
+        Some(Some(code)) => config.province_code = Some(code),
+        None if !config.demo_data => config.province_code = None,
+        None => {}
+    }
+    if let Some(text) = settings.index_weighting.take() {
+        config.index_weighting = chiso_web::app::indices::trend::WeightingChoice::parse(&text)
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "index_weighting: '{text}' is not equal or population"
+                ))
+            })?;
+    }
+    if let Some(path) = settings.population_file.take() {
+        config.population_file = Some(path);
+    }
+    Ok(())
 }
 
 /// The proxies whose forwarded addresses are trusted: `trust_proxy = true` alone means one

@@ -178,3 +178,8 @@ fn a_citizen_answers_a_token_link_on_a_phone() {
 fn secretariat_imports_national_indices_and_sets_targets() {
     run_story("indices-import");
 }
+
+#[test]
+fn the_leadership_reads_the_national_indices_on_desktop_and_phone() {
+    run_story("indices");
+}

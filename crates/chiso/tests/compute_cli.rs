@@ -701,6 +701,25 @@ fn the_2022_sample_compares_with_2020_through_continued_areas() {
         &dir,
     );
     assert!(earlier.status.success(), "{}", stderr(&earlier));
+    // The 2020 sample marks area 8's self-assessed leaves as impact: the appraised component
+    // carries results (60.5) and impact (6) apart (docs/formats.md §8.7).
+    let previous: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("previous-2020.json")).unwrap())
+            .unwrap();
+    let ha_noi = previous["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit_code"] == "01")
+        .unwrap();
+    let appraised = &ha_noi["components"][0];
+    assert_eq!(appraised["method"], "self");
+    assert_eq!(appraised["max_points"], 66.5);
+    assert_eq!(appraised["parts"][0]["part"], "results");
+    assert_eq!(appraised["parts"][0]["max_points"], 60.5);
+    assert_eq!(appraised["parts"][1]["part"], "impact");
+    assert_eq!(appraised["parts"][1]["points"], 6.0);
+    assert!(ha_noi["components"][1].get("parts").is_none());
     let output = chiso(
         &[
             "compute",

@@ -265,6 +265,7 @@ fn a_bad_configuration_file_is_named_with_its_problem() {
         ("CHISO_SESSION_HOURS", "tam", "SESSION_HOURS"),
         ("CHISO_TRUSTED_PROXIES", "proxy.example", "trusted_proxies"),
         ("CHISO_PUBLIC_URL", "cchc.example", "public_url"),
+        ("CHISO_INDEX_WEIGHTING", "nhieu", "index_weighting"),
     ] {
         let output = env(&[(key, value)]);
         assert_eq!(output.status.code(), Some(2), "{key}");
@@ -275,5 +276,11 @@ fn a_bad_configuration_file_is_named_with_its_problem() {
         );
     }
     let output = env(&[("CHISO_TRUSTED_PROXIES", "1"), ("CHISO_UNRELATED", "x")]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // A province code is text: "01" stays "01" (not the number 1).
+    let output = env(&[
+        ("CHISO_PROVINCE", "01"),
+        ("CHISO_INDEX_WEIGHTING", "population"),
+    ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
 }

@@ -198,33 +198,36 @@ pub fn year_over_year(
             None => without_result.push(predecessor.code.clone()),
         }
     }
-    if found.is_empty() {
+    let parts: Vec<(f64, Option<f64>)> = found.iter().map(|p| (p.index, p.weight)).collect();
+    let Some((baseline, weighting)) = combined_baseline(&parts) else {
         return YearOverYear::None;
-    }
-    let weighted = found.iter().all(|p| p.weight.is_some_and(|w| w > 0.0));
-    let baseline_index = if weighted {
-        let total: f64 = found.iter().filter_map(|p| p.weight).sum();
-        Some(
-            found
-                .iter()
-                .map(|p| p.index * p.weight.unwrap_or(0.0))
-                .sum::<f64>()
-                / total,
-        )
-    } else {
-        Some(found.iter().map(|p| p.index).sum::<f64>() / found.len() as f64)
     };
     YearOverYear::Merged(MergedBaseline {
         predecessors: found,
         without_result,
-        weighting: if weighted {
-            Weighting::Weighted
-        } else {
-            Weighting::Mean
-        },
-        index_change: baseline_index.map(|b| published_difference(index, b)),
-        baseline_index,
+        weighting,
+        index_change: Some(published_difference(index, baseline)),
+        baseline_index: Some(baseline),
     })
+}
+
+/// The combined value of a merged unit's predecessors that have a value, `(value, weight)`
+/// each: their mean weighted by the declared weights when every one of them has a weight
+/// above 0, otherwise their plain mean (docs/method.md §6.5). Always an estimate: the merged
+/// unit did not exist. `None` when no predecessor has a value.
+pub fn combined_baseline(parts: &[(f64, Option<f64>)]) -> Option<(f64, Weighting)> {
+    if parts.is_empty() {
+        return None;
+    }
+    let weighted = parts.iter().all(|(_, w)| w.is_some_and(|w| w > 0.0));
+    if weighted {
+        let total: f64 = parts.iter().filter_map(|(_, w)| *w).sum();
+        let sum: f64 = parts.iter().map(|(v, w)| v * w.unwrap_or(0.0)).sum();
+        Some((sum / total, Weighting::Weighted))
+    } else {
+        let sum: f64 = parts.iter().map(|(v, _)| v).sum();
+        Some((sum / parts.len() as f64, Weighting::Mean))
+    }
 }
 
 /// The earlier units a unit continues: its predecessors in the lineage when it has any there,
@@ -623,7 +626,49 @@ mod tests {
         assert!(name_changes(current, &previous, Some(&lineage)).is_empty());
     }
 
+    #[test]
+    fn a_combined_baseline_by_hand() {
+        // Equal weights: (80 + 84) / 2.
+        assert_eq!(
+            combined_baseline(&[(80.0, None), (84.0, None)]),
+            Some((82.0, Weighting::Mean))
+        );
+        // Populations 1 and 3: (80 + 3 × 84) / 4 = 83.
+        assert_eq!(
+            combined_baseline(&[(80.0, Some(1.0)), (84.0, Some(3.0))]),
+            Some((83.0, Weighting::Weighted))
+        );
+        // One predecessor without a weight: the plain mean, said so.
+        assert_eq!(
+            combined_baseline(&[(80.0, Some(1.0)), (84.0, None)]),
+            Some((82.0, Weighting::Mean))
+        );
+        assert_eq!(combined_baseline(&[]), None);
+    }
+
     proptest::proptest! {
+        /// A combined baseline lies between its lowest and highest part, whatever the weights;
+        /// equal weights give the plain mean; scaling every weight changes nothing.
+        #[test]
+        fn a_combined_baseline_lies_between_its_parts(
+            parts in proptest::collection::vec((0.0f64..100.0, 0.1f64..1e7), 1..5),
+            scale in 0.5f64..1000.0,
+        ) {
+            let weighted: Vec<(f64, Option<f64>)> = parts.iter().map(|(v, w)| (*v, Some(*w))).collect();
+            let (value, weighting) = combined_baseline(&weighted).unwrap();
+            proptest::prop_assert_eq!(weighting, Weighting::Weighted);
+            let low = parts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+            let high = parts.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+            proptest::prop_assert!(value >= low - 1e-9 && value <= high + 1e-9);
+            let scaled: Vec<(f64, Option<f64>)> = parts.iter().map(|(v, w)| (*v, Some(w * scale))).collect();
+            proptest::prop_assert!((combined_baseline(&scaled).unwrap().0 - value).abs() < 1e-9);
+            let equal: Vec<(f64, Option<f64>)> = parts.iter().map(|(v, _)| (*v, Some(2.0))).collect();
+            let plain: Vec<(f64, Option<f64>)> = parts.iter().map(|(v, _)| (*v, None)).collect();
+            let (mean, kind) = combined_baseline(&plain).unwrap();
+            proptest::prop_assert_eq!(kind, Weighting::Mean);
+            proptest::prop_assert!((combined_baseline(&equal).unwrap().0 - mean).abs() < 1e-9);
+        }
+
         /// The printed change is the difference of the two printed indices, whatever the
         /// digits beyond the second decimal.
         #[test]

@@ -138,6 +138,9 @@ pub struct NodeSpec {
     pub rule: Option<Rule>,
     /// Codes in the previous framework version that this node continues.
     pub continues: Vec<String>,
+    /// Whether the node's self-assessed leaves score the impact on socio-economic development
+    /// rather than the results of the reform (docs/method.md §2.3); inherited by descendants.
+    pub impact: bool,
 }
 
 /// A checked node of the tree.
@@ -155,6 +158,10 @@ pub struct Node {
     pub evidence_required: bool,
     pub rule: Option<Rule>,
     pub continues: Vec<String>,
+    /// Stated on this node (see [`NodeSpec::impact`]).
+    pub impact_stated: bool,
+    /// Stated on this node or an ancestor: its self-assessed leaves form the impact component.
+    pub impact: bool,
     pub parent: Option<NodeId>,
     pub children: Vec<NodeId>,
     /// 1 for an area, 2 for a criterion, 3 for a sub-criterion, and so on.
@@ -556,6 +563,8 @@ fn node_of(id: NodeId, spec: NodeSpec, shape: &Shape) -> Node {
         evidence_required: spec.evidence_required,
         rule: spec.rule,
         continues: spec.continues,
+        impact_stated: spec.impact,
+        impact: spec.impact,
         parent: shape.parent[id],
         children: shape.children[id].clone(),
         depth: shape.depth[id],
@@ -581,11 +590,15 @@ impl Framework {
             return Err(errors);
         }
         // Without errors every node is reachable from a root, so ids stay source positions.
-        let nodes: Vec<Node> = specs
+        let mut nodes: Vec<Node> = specs
             .into_iter()
             .enumerate()
             .map(|(id, spec)| node_of(id, spec, &shape))
             .collect();
+        for &id in &shape.top_down {
+            let inherited = nodes[id].parent.is_some_and(|p| nodes[p].impact);
+            nodes[id].impact = nodes[id].impact_stated || inherited;
+        }
         let bottom_up: Vec<NodeId> = shape.top_down.iter().rev().copied().collect();
         let leaves: Vec<NodeId> = shape
             .top_down
@@ -679,6 +692,7 @@ impl Framework {
                     evidence_required: node.evidence_required,
                     rule: node.rule.clone(),
                     continues: node.continues.clone(),
+                    impact: node.impact_stated,
                 }
             })
             .collect()
@@ -706,6 +720,7 @@ impl Framework {
                     evidence_required: node.evidence_required,
                     rule: node.rule.clone(),
                     continues: node.continues.clone(),
+                    impact: node.impact_stated,
                 }
             })
             .collect()

@@ -117,6 +117,7 @@ mod tests {
             max_points: Some(max.parse().unwrap()),
             method: Some(Method::SelfAssessed),
             continues: continues.iter().map(|c| c.to_string()).collect(),
+            impact: false,
             ..NodeSpec::default()
         }
     }

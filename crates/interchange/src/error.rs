@@ -75,11 +75,21 @@ pub enum FieldProblem {
         detail: PointsParseError,
     },
     /// `method` is not one of self, survey, bonus, penalty.
-    Method { text: String },
+    Method {
+        text: String,
+    },
     /// `evidence_required` is not a yes or no.
-    Evidence { text: String },
+    Evidence {
+        text: String,
+    },
+    Impact {
+        text: String,
+    },
     /// `rule` does not parse (docs/formats.md §8.2).
-    Rule { text: String, detail: RuleProblem },
+    Rule {
+        text: String,
+        detail: RuleProblem,
+    },
 }
 
 impl fmt::Display for FieldProblem {
@@ -94,6 +104,12 @@ impl fmt::Display for FieldProblem {
                 f,
                 "evidence_required: '{text}' is not yes/no (1/0, true/false, có/không)"
             ),
+            FieldProblem::Impact { text } => {
+                write!(
+                    f,
+                    "impact: '{text}' is not yes/no (1/0, true/false, có/không)"
+                )
+            }
             FieldProblem::Rule { detail, .. } => write!(f, "rule: {detail}"),
         }
     }

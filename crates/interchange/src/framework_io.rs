@@ -16,7 +16,7 @@ use crate::error::{FieldProblem, InputError, InputErrors, Problem};
 use crate::table::{FileKind, Table, TableRow, display_name, read_table};
 
 /// The columns of `framework.csv`: the contract's four, then the optional extensions.
-pub const FRAMEWORK_COLUMNS: [&str; 10] = [
+pub const FRAMEWORK_COLUMNS: [&str; 11] = [
     "code",
     "title",
     "max_points",
@@ -27,6 +27,7 @@ pub const FRAMEWORK_COLUMNS: [&str; 10] = [
     "rule",
     "input_label",
     "continues",
+    "impact",
 ];
 
 /// Reads a framework from `.csv`, `.xlsx` or `.toml`. For a table the metadata is not in the
@@ -115,6 +116,7 @@ struct FrameworkColumns {
     rule: Option<usize>,
     input_label: Option<usize>,
     continues: Option<usize>,
+    impact: Option<usize>,
 }
 
 impl FrameworkColumns {
@@ -131,6 +133,7 @@ impl FrameworkColumns {
             rule: column("rule"),
             input_label: column("input_label"),
             continues: column("continues"),
+            impact: column("impact"),
         }
     }
 
@@ -171,6 +174,12 @@ impl FrameworkColumns {
                 false
             }
         };
+        let impact = parse_flag(row.get(self.impact)).unwrap_or_else(|| {
+            field_error(FieldProblem::Impact {
+                text: row.get(self.impact).to_string(),
+            });
+            false
+        });
         let label = non_empty(row.get(self.input_label));
         let parsed_rule = match row.get(self.rule) {
             "" => None,
@@ -196,6 +205,7 @@ impl FrameworkColumns {
             evidence_required,
             rule: parsed_rule,
             continues: split_codes(row.get(self.continues)),
+            impact,
         }
     }
 }
@@ -414,6 +424,7 @@ pub fn framework_rows(framework: &Framework) -> Vec<Vec<String>> {
                 .unwrap_or_default()
                 .to_string(),
             spec.continues.join(";"),
+            if spec.impact { "true" } else { "" }.to_string(),
         ];
         if framework.meta.sample {
             row.push(SAMPLE_LABEL.to_string());
@@ -499,6 +510,9 @@ struct NodeToml {
     continues: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     rule: Option<Rule>,
+    /// docs/formats.md §8.3: the node's self-assessed leaves score the impact component.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    impact: bool,
 }
 
 /// Reads the TOML form. Errors name the line of the node's `[[nodes]]` header.
@@ -529,6 +543,7 @@ pub fn framework_from_toml(name: &str, text: &str) -> Result<Framework, InputErr
             evidence_required: node.evidence_required,
             rule: node.rule,
             continues: node.continues,
+            impact: node.impact,
         })
         .collect();
     build(
@@ -568,6 +583,7 @@ pub fn framework_to_toml(framework: &Framework) -> String {
             evidence_required: spec.evidence_required,
             continues: spec.continues,
             rule: spec.rule,
+            impact: spec.impact,
         })
         .collect();
     let file = FrameworkToml {
@@ -717,16 +733,24 @@ mod tests {
 
     #[test]
     fn extended_columns_round_trip_through_csv_xlsx_and_toml() {
-        let text = "code,title,max_points,method,guidance,evidence_required,rule,input_label,continues\n\
-                    1,Lĩnh vực,2,,,,,,1\n\
-                    1.1,\"Kế hoạch, báo cáo\",1,self,Đúng hạn: 1 điểm,có,levels: 0; 0.5; 1,,1.1;1.2\n\
-                    1.2,Đúng hạn,1,,,x,threshold(on_time): 100 => 1; 80 => 0.5; else => 0,Tỷ lệ (%),\n\
-                    2,SIPAS,10,survey,,,survey(sipas),,\n\
-                    9,Điểm thưởng,2,bonus,,,,,\n";
+        let text = "code,title,max_points,method,guidance,evidence_required,rule,input_label,continues,impact\n\
+                    1,Lĩnh vực,2,,,,,,1,\n\
+                    1.1,\"Kế hoạch, báo cáo\",1,self,Đúng hạn: 1 điểm,có,levels: 0; 0.5; 1,,1.1;1.2,\n\
+                    1.2,Đúng hạn,1,,,x,threshold(on_time): 100 => 1; 80 => 0.5; else => 0,Tỷ lệ (%),,\n\
+                    2,Tác động,11,,,,,,,có\n\
+                    2.1,SIPAS,10,survey,,,survey(sipas),,,\n\
+                    2.2,Tăng trưởng,1,self,,,,,,\n\
+                    9,Điểm thưởng,2,bonus,,,,,,\n";
         let original = from_csv(text).unwrap();
         let leaf = original.node(original.find("1.1").unwrap());
         assert!(leaf.evidence_required);
         assert_eq!(leaf.continues, ["1.1", "1.2"]);
+        let growth = original.node(original.find("2.2").unwrap());
+        assert!(
+            growth.impact && !growth.impact_stated,
+            "inherited from area 2"
+        );
+        assert!(!leaf.impact);
 
         let again = from_csv(&framework_to_csv(&original)).unwrap();
         assert_eq!(again.to_specs(), original.to_specs());
@@ -739,6 +763,15 @@ mod tests {
         let toml_text = framework_to_toml(&original);
         let from_toml = framework_from_toml("f.toml", &toml_text).unwrap();
         assert_eq!(from_toml.to_specs(), original.to_specs());
+    }
+
+    #[test]
+    fn a_bad_impact_flag_names_its_row() {
+        let errors = from_csv("code,title,max_points,impact\n1,A,2,maybe\n").unwrap_err();
+        assert!(
+            errors.to_string().contains("impact: 'maybe' is not yes/no"),
+            "{errors}"
+        );
     }
 
     #[test]

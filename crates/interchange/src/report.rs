@@ -82,6 +82,17 @@ pub struct ComponentReport {
     pub method: String,
     pub points: f64,
     pub max_points: f64,
+    /// For `self` in a framework that marks impact nodes: `results` and `impact` apart
+    /// (docs/formats.md §8.7, docs/method.md §2.3).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartReport {
+    pub part: String,
+    pub points: f64,
+    pub max_points: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -277,6 +288,23 @@ fn area_reports(
 
 /// A unit's points by how they were obtained, for the methods its framework uses.
 fn component_reports(framework: &Framework, unit: &UnitOutcome) -> Vec<ComponentReport> {
+    use chiso_domain::components::{self, Component};
+    let found = components::components(framework);
+    let parts: Vec<PartReport> = [
+        (Component::Results, "results"),
+        (Component::Impact, "impact"),
+    ]
+    .into_iter()
+    .filter(|(c, _)| found.contains(c))
+    .map(|(c, part)| {
+        let (points, max) = components::component_points(framework, &unit.points, &c);
+        PartReport {
+            part: part.to_string(),
+            points: points.to_f64(),
+            max_points: max.to_f64(),
+        }
+    })
+    .collect();
     [Method::SelfAssessed, Method::Survey]
         .into_iter()
         .filter_map(|method| {
@@ -285,6 +313,11 @@ fn component_reports(framework: &Framework, unit: &UnitOutcome) -> Vec<Component
                 method: method.as_str().to_string(),
                 points: points.to_f64(),
                 max_points: max.to_f64(),
+                parts: if method == Method::SelfAssessed {
+                    parts.clone()
+                } else {
+                    Vec::new()
+                },
             })
         })
         .collect()

@@ -68,6 +68,15 @@ pub fn announcement(
     render("/announcement.typ", report, progress)
 }
 
+/// The national indices of the province on one page, for a meeting: every index with its
+/// latest value, rank, group, change and weakest dimension, then each index's trend.
+pub fn leadership_report(
+    report: &LeadershipReport,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Vec<u8>, ReportError> {
+    render("/leadership.typ", report, progress)
+}
+
 fn messages(diagnostics: &[SourceDiagnostic]) -> Vec<String> {
     diagnostics.iter().map(|d| d.message.to_string()).collect()
 }

@@ -255,3 +255,41 @@ pub struct Announcement {
     pub signer_title: String,
     pub signer_name: String,
 }
+
+/// One national index on the leadership report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IndexRow {
+    pub index: String,
+    pub year: String,
+    pub value: String,
+    pub rank: String,
+    pub group: String,
+    pub change: String,
+    pub weakest: String,
+    /// The target and whether it is met, when targets are set (empty otherwise).
+    pub target: String,
+}
+
+/// One index's trend for the province: its chart and its table.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct IndexTrend {
+    pub index: String,
+    /// From two points on.
+    pub chart: Option<Chart>,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub notes: Vec<String>,
+}
+
+/// The leadership page of the national indices, for a meeting (docs/method.md §5.7).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LeadershipReport {
+    /// The issuing authority ("Ủy ban nhân dân tỉnh Thừa Thiên Huế").
+    pub authority: String,
+    pub province: String,
+    /// The day the report is made ("07/12/2026").
+    pub date: String,
+    pub rows: Vec<IndexRow>,
+    pub notes: Vec<String>,
+    pub trends: Vec<IndexTrend>,
+}

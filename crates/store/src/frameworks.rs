@@ -45,6 +45,7 @@ pub struct NodeRow {
     pub evidence_required: bool,
     pub rule: Option<String>,
     pub continues: String,
+    pub impact: bool,
 }
 
 /// A stored framework: its row, the checked tree, and the id of every node by code.
@@ -56,7 +57,7 @@ pub struct StoredFramework {
 }
 
 const COLUMNS: &str = "id, code, version, title, title_en, year, methodology, unit_kind, sample, previous_id, frozen, created_at, updated_at";
-const NODE_COLUMNS: &str = "id, framework_id, code, position, title, title_en, max_points, method, guidance, evidence_required, rule, continues";
+const NODE_COLUMNS: &str = "id, framework_id, code, position, title, title_en, max_points, method, guidance, evidence_required, rule, continues, impact";
 
 pub async fn list(db: &Db) -> Result<Vec<FrameworkRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM frameworks ORDER BY code, version DESC");
@@ -100,6 +101,7 @@ pub async fn load(db: &Db, id: i64) -> Result<StoredFramework, StoreError> {
                         detail: format!("stored rule: {e}"),
                     })?,
                 continues: serde_json::from_str(&n.continues).unwrap_or_default(),
+                impact: n.impact,
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -129,7 +131,7 @@ fn meta_of(row: &FrameworkRow) -> FrameworkMeta {
 }
 
 const INSERT_NODE: &str = "INSERT INTO framework_nodes (framework_id, code, position, title, title_en, max_points, \
-     method, guidance, evidence_required, rule, continues) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+     method, guidance, evidence_required, rule, continues, impact) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 
 fn rule_json(rule: &Option<Rule>) -> Option<String> {
     rule.as_ref()
@@ -188,6 +190,7 @@ pub async fn insert(
                 .bind(spec.evidence_required)
                 .bind(rule_json(&spec.rule))
                 .bind(continues_json(&spec.continues))
+                .bind(spec.impact)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -262,9 +265,10 @@ pub async fn replace_tree(
                         .field("guidance", &old.guidance, &spec.guidance)
                         .field("evidence_required", &Some(old.evidence_required), &Some(spec.evidence_required))
                         .field("rule", &rule_json(&old.rule), &rule_json(&spec.rule))
-                        .field("continues", &Some(continues_json(&old.continues)), &Some(continues_json(&spec.continues)));
+                        .field("continues", &Some(continues_json(&old.continues)), &Some(continues_json(&spec.continues)))
+                        .field("impact", &Some(old.impact), &Some(spec.impact));
                     sqlx::query("UPDATE framework_nodes SET position = $1, title = $2, title_en = $3, max_points = $4, \
-                         method = $5, guidance = $6, evidence_required = $7, rule = $8, continues = $9 WHERE id = $10")
+                         method = $5, guidance = $6, evidence_required = $7, rule = $8, continues = $9, impact = $10 WHERE id = $11")
                         .bind(position as i64 + 1)
                         .bind(&spec.title)
                         .bind(&spec.title_en)
@@ -274,6 +278,7 @@ pub async fn replace_tree(
                         .bind(spec.evidence_required)
                         .bind(rule_json(&spec.rule))
                         .bind(continues_json(&spec.continues))
+                        .bind(spec.impact)
                         .bind(node_id)
                         .execute(&mut *tx)
                         .await?;
@@ -300,6 +305,7 @@ pub async fn replace_tree(
                         .bind(spec.evidence_required)
                         .bind(rule_json(&spec.rule))
                         .bind(continues_json(&spec.continues))
+                        .bind(spec.impact)
                         .execute(&mut *tx)
                         .await?;
                     tx.record(actor, &AuditEntry::new("create", "framework_node", id)

@@ -434,3 +434,49 @@ pub async fn all_versions(db: &Db) -> Result<Vec<VersionRecord>, StoreError> {
          LEFT JOIN users u ON u.id = i.actor_id ORDER BY y.index_id, y.year, y.id DESC";
     Ok(with_db_read!(db, pool => sqlx::query_as::<_, VersionRecord>(SQL).fetch_all(pool).await?))
 }
+
+/// One stored value of a unit in a year in force, with its index and year.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct HistoryValue {
+    pub index_id: String,
+    pub year: i64,
+    pub year_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub measure: String,
+    pub value: Option<f64>,
+    pub rank: Option<i64>,
+    pub rank_published: bool,
+    pub group_number: Option<i64>,
+}
+
+/// Every value of the units with these codes in the years in force of every index, by index,
+/// year and row order: one query for a province's history across all indices (its trend, its
+/// changes). A code names a unit within its years only (codes were reused in 2025,
+/// docs/method.md §6.4): the caller picks the years each code stands for.
+pub async fn history_of_units(db: &Db, codes: &[String]) -> Result<Vec<HistoryValue>, StoreError> {
+    if codes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=codes.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT y.index_id, y.year, y.id AS year_id, v.unit_code, v.unit_name, v.measure, v.value, \
+         v.rank, v.rank_published, v.group_number FROM index_values v \
+         JOIN index_years y ON y.id = v.year_id \
+         WHERE y.current AND v.unit_code IN ({}) ORDER BY y.index_id, y.year, v.id",
+        placeholders.join(", ")
+    );
+    with_db_read!(db, pool => {
+        let mut query = sqlx::query_as::<_, HistoryValue>(&sql);
+        for code in codes {
+            query = query.bind(code);
+        }
+        Ok(query.fetch_all(pool).await?)
+    })
+}
+
+/// The years in force of every index, oldest first within each index.
+pub async fn all_current_years(db: &Db) -> Result<Vec<YearVersion>, StoreError> {
+    let sql = format!("{VERSION_SQL} WHERE y.current ORDER BY y.index_id, y.year");
+    Ok(with_db_read!(db, pool => sqlx::query_as::<_, YearVersion>(&sql).fetch_all(pool).await?))
+}

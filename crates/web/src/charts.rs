@@ -3,6 +3,7 @@
 //! a trend line over periods. Lengths along the value axis are in % of the chart's width, so the
 //! bars follow the page's width while the text keeps its size on a phone.
 
+pub mod series;
 pub mod standalone;
 
 use crate::i18n::{self, Lang};
@@ -77,6 +78,87 @@ impl Chart {
             height: bars.len() as u32 * ROW + 4,
             bars,
         }
+    }
+}
+
+/// One class of a [`Distribution`]: its share of the bar and its legend entry.
+pub struct Segment {
+    pub label: String,
+    pub count: usize,
+    /// The share written in the page's language ("12,5").
+    pub share: String,
+    /// Where the segment starts and how wide it is, in % of the bar, with a dot for SVG.
+    pub x: String,
+    pub width: String,
+    /// The class's position among the bands (0 = best): its colour.
+    pub band: usize,
+}
+
+/// The units of a group by classification as one stacked bar (best class on the left) with a
+/// legend of counts and shares: the same picture on the results page, the dashboard, the
+/// public page (template `charts/distribution.html`) and the PDF
+/// ([`standalone::distribution`]).
+pub struct Distribution {
+    pub segments: Vec<Segment>,
+    pub total: usize,
+    /// The text alternative: every class with its count and share.
+    pub alt: String,
+}
+
+impl Distribution {
+    /// From (label, count, band position) in the bands' order.
+    pub fn new(lang: Lang, classes: &[(String, usize, usize)]) -> Distribution {
+        let total: usize = classes.iter().map(|c| c.1).sum();
+        let mut start = 0.0;
+        let segments: Vec<Segment> = classes
+            .iter()
+            .map(|(label, count, band)| {
+                let width = if total == 0 {
+                    0.0
+                } else {
+                    *count as f64 * 100.0 / total as f64
+                };
+                let segment = Segment {
+                    label: label.clone(),
+                    count: *count,
+                    share: i18n::number(lang, width, 1),
+                    x: format!("{start:.2}"),
+                    width: format!("{width:.2}"),
+                    band: *band,
+                };
+                start += width;
+                segment
+            })
+            .collect();
+        let parts: Vec<String> = segments
+            .iter()
+            .map(|s| {
+                i18n::fill(
+                    lang,
+                    "results.distribution_item",
+                    &[
+                        ("label", &s.label),
+                        ("count", &s.count),
+                        ("share", &s.share),
+                    ],
+                )
+            })
+            .collect();
+        let alt = format!(
+            "{}: {}",
+            i18n::text(lang, "results.distribution"),
+            parts.join("; ")
+        );
+        Distribution {
+            segments,
+            total,
+            alt,
+        }
+    }
+
+    /// Whether there is anything to draw.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
     }
 }
 
@@ -177,6 +259,29 @@ mod tests {
         assert_eq!(chart.bars[0].ci.as_ref().unwrap().0, "80.00");
         assert_eq!(chart.bars[1].width, "100.00");
         assert_eq!(chart.bars[1].y_bar, ROW + 21);
+    }
+
+    #[test]
+    fn a_distribution_stacks_the_classes_in_order_with_shares_that_add_up() {
+        let classes = [
+            ("Xuất sắc".to_string(), 1, 0),
+            ("Tốt".to_string(), 0, 1),
+            ("Khá".to_string(), 3, 2),
+            ("Trung bình".to_string(), 4, 3),
+        ];
+        let chart = Distribution::new(Lang::Vi, &classes);
+        assert_eq!(chart.total, 8);
+        let widths: Vec<&str> = chart.segments.iter().map(|s| s.width.as_str()).collect();
+        assert_eq!(widths, ["12.50", "0.00", "37.50", "50.00"]);
+        let starts: Vec<&str> = chart.segments.iter().map(|s| s.x.as_str()).collect();
+        assert_eq!(starts, ["0.00", "12.50", "12.50", "50.00"]);
+        assert_eq!(chart.segments[0].share, "12,5");
+        assert!(
+            chart.alt.contains("Khá: 3 đơn vị (37,5 %)"),
+            "{}",
+            chart.alt
+        );
+        assert!(Distribution::new(Lang::Vi, &[("Tốt".into(), 0, 0)]).is_empty());
     }
 
     #[test]

@@ -60,10 +60,17 @@ pub struct Config {
     pub authority_name: String,
     /// Its logo on the public pages: a PNG, JPEG or SVG file read at start (at most 512 KiB).
     pub authority_logo: Option<PathBuf>,
-    /// The province whose standing and targets the national indices pages show: its GSO code
-    /// (`46`), read for the years after the 2025 merger through the lineage
-    /// (docs/method.md §6.2). None: [`Config::province`] decides.
+    // ── National indices (docs/method.md §5.7, §6.5) ──
+    /// The province whose standing the national indices' pages show: its statistics-office
+    /// code as it is now (`46` Huế; from 1/7/2025 the 34 provinces' codes), its predecessors
+    /// before the 2025 merger found through the bundled lineage. `None`: no province.
     pub province_code: Option<String>,
+    /// How a merged province's earlier figures are combined into an estimate by default
+    /// (equal weights or by population); each page may ask for the other.
+    pub index_weighting: crate::app::indices::trend::WeightingChoice,
+    /// A CSV `unit_code,population` of the 63 provinces (before the merger), for weighting by
+    /// population; without it such an estimate falls back to equal weights and says so.
+    pub population_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -92,7 +99,10 @@ impl Default for Config {
             notice_minutes: 15,
             authority_name: "Ủy ban nhân dân tỉnh".to_string(),
             authority_logo: None,
-            province_code: None,
+            // The demo province: Thừa Thiên Huế, Huế from 2025 (code 46 in both lists).
+            province_code: Some("46".to_string()),
+            index_weighting: crate::app::indices::trend::WeightingChoice::Equal,
+            population_file: None,
         }
     }
 }

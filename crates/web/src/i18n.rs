@@ -68,6 +68,7 @@ const VI_FILES: &[(&str, &str)] = &[
         "indices_admin",
         include_str!("../locales/vi/indices_admin.toml"),
     ),
+    ("national", include_str!("../locales/vi/national.toml")),
 ];
 const EN_FILES: &[(&str, &str)] = &[
     ("common", include_str!("../locales/en/common.toml")),
@@ -99,6 +100,7 @@ const EN_FILES: &[(&str, &str)] = &[
         "indices_admin",
         include_str!("../locales/en/indices_admin.toml"),
     ),
+    ("national", include_str!("../locales/en/national.toml")),
 ];
 
 type Texts = HashMap<String, String>;

@@ -49,6 +49,19 @@ pub struct App {
 
 /// Prepares the server: database, migrations, demo data, listener.
 pub async fn build(mut config: Config) -> anyhow::Result<App> {
+    // The populations that weight a merged province's estimates (docs/method.md §6.5): a
+    // wrong file stops the start.
+    let reference = app::indices::standing::reference();
+    if let Some(path) = &config.population_file {
+        app::indices::trend::Populations::load(path, reference)?;
+    }
+    if let Some(code) = &config.province_code
+        && app::indices::standing::Province::resolve(reference, code).is_none()
+    {
+        anyhow::bail!(
+            "province: '{code}' is not the code of a province (docs/method.md §6.1, §6.2)"
+        );
+    }
     let db = Db::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;

@@ -66,6 +66,16 @@ pub fn campaign(id: i64) -> String {
     format!("{CAMPAIGNS}/{id}")
 }
 
+// ── National indices ───────────────────────────────────────────────────────────────────────
+
+pub const INDICES: &str = "/chi-so-quoc-gia";
+pub const INDICES_OVERVIEW: &str = "/chi-so-quoc-gia/tong-quan";
+
+/// An index's page of one year (`par`, 2023).
+pub fn index_year(index: &str, year: i32) -> String {
+    format!("{INDICES}/{index}/{year}")
+}
+
 /// A page with the message `key` shown once at its top (`?msg=common.saved`; the page shows only
 /// the keys it knows).
 pub fn with_msg(path: &str, key: &str) -> String {

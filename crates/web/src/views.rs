@@ -80,6 +80,8 @@ impl Page {
                 "common.nav_surveys",
                 principal.can(Permission::ViewSetup),
             );
+            // The national indices are published figures: every signed-in role reads them.
+            push(paths::INDICES_OVERVIEW, "national.nav", true);
             push(
                 "/chi-so-quoc-gia/nhap-lieu",
                 "indices_admin.nav",

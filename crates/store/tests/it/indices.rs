@@ -279,3 +279,69 @@ async fn the_bundled_figures_are_the_first_import_of_each_index() {
         assert_eq!(par.version.actor_name, "system:published-figures");
     }
 }
+
+/// A province's history across every index in one query: the years in force only (a replaced
+/// year's values stay out), the codes asked only.
+#[tokio::test]
+async fn the_history_of_units_reads_every_index_in_force() {
+    let reports = chiso_refdata::published::published_reports(
+        &chiso_refdata::index_catalogue(),
+        &chiso_refdata::province_roster(),
+    );
+    let catalogue = chiso_refdata::index_catalogue();
+    let roster = chiso_refdata::province_roster();
+    let corrected = read_indices(
+        "par.csv",
+        "index,year,unit_code,unit_name,measure,value,rank\npar,2023,46,Thừa Thiên Huế,total,88.40,16\n"
+            .as_bytes(),
+        FileKind::Csv,
+        ReadOptions {
+            catalogue: &catalogue,
+            roster: &roster,
+            index: Some("par"),
+            year: None,
+        },
+    )
+    .unwrap();
+    for test_db in backends().await {
+        let db = &test_db.db;
+        indices::seed_published(db, &reports).await.unwrap();
+        indices::import(db, &Actor::system("test"), "par.csv", &source(), &corrected)
+            .await
+            .unwrap();
+        let history = indices::history_of_units(db, &["46".to_string()])
+            .await
+            .unwrap();
+        assert!(history.iter().all(|v| v.unit_code == "46"));
+        let total = |index: &str, year: i64| {
+            history
+                .iter()
+                .filter(|v| v.index_id == index && v.year == year && v.measure == "total")
+                .map(|v| (v.value, v.rank))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            total("par", 2023),
+            [(Some(88.4), Some(16))],
+            "the corrected year only"
+        );
+        assert_eq!(total("par", 2020), [(Some(88.47), Some(3))]);
+        assert_eq!(total("papi", 2023), [(Some(46.04), Some(1))]);
+        assert_eq!(total("sipas", 2023), [(None, Some(32))]);
+        assert!(
+            history
+                .iter()
+                .any(|v| v.index_id == "par" && v.measure == "leaders")
+        );
+        assert!(indices::history_of_units(db, &[]).await.unwrap().is_empty());
+        let years = indices::all_current_years(db).await.unwrap();
+        assert!(years.iter().all(|v| v.current));
+        assert_eq!(
+            years
+                .iter()
+                .filter(|v| v.index_id == "par" && v.year == 2023)
+                .count(),
+            1
+        );
+    }
+}

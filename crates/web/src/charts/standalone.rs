@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::Chart;
+use super::{Chart, Distribution};
 
 /// The width every standalone chart is drawn at (it is scaled to the page as a whole).
 pub const WIDTH: f64 = 600.0;
@@ -83,6 +83,45 @@ pub fn bars(chart: &Chart, alt: &str) -> String {
                 y2 = b.y_bar + 12,
             );
         }
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// The stacked bar of classes as on the results page ([`Distribution`]), with its legend
+/// written below in rows (a document has no wrapping).
+pub fn distribution(chart: &Distribution) -> String {
+    let per_row = 3;
+    let rows = chart.segments.len().div_ceil(per_row).max(1);
+    let mut out = String::new();
+    open(&mut out, 34.0 + 20.0 * rows as f64, &chart.alt);
+    let _ = write!(
+        out,
+        "<rect x=\"0\" y=\"0\" width=\"{WIDTH}\" height=\"22\" rx=\"3\" fill=\"{TRACK}\"/>"
+    );
+    for s in chart.segments.iter().filter(|s| s.count > 0) {
+        let _ = write!(
+            out,
+            "<rect x=\"{:.1}\" y=\"0\" width=\"{:.1}\" height=\"22\" fill=\"{}\"/>",
+            at(&s.x),
+            at(&s.width),
+            band_colour(s.band)
+        );
+    }
+    for (i, s) in chart.segments.iter().enumerate() {
+        let (x, y) = (
+            (i % per_row) as f64 * WIDTH / per_row as f64,
+            34.0 + 20.0 * (i / per_row) as f64,
+        );
+        let _ = write!(
+            out,
+            "<rect x=\"{x}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>\
+             <text x=\"{}\" y=\"{y}\" {FONT} fill=\"{INK}\">{}</text>",
+            y - 11.0,
+            band_colour(s.band),
+            x + 18.0,
+            xml(&format!("{}: {} ({} %)", s.label, s.count, s.share)),
+        );
     }
     out.push_str("</svg>");
     out

@@ -76,6 +76,9 @@ fn field_problem(lang: Lang, field: &FieldProblem) -> String {
         FieldProblem::Evidence { text } => {
             i18n::fill(lang, "input.file_fw_evidence", &[("value", text)])
         }
+        FieldProblem::Impact { text } => {
+            i18n::fill(lang, "input.file_fw_impact", &[("value", text)])
+        }
         FieldProblem::Rule { detail, .. } => bad_rule(lang, detail),
     }
 }
@@ -205,6 +208,7 @@ impl Describe for Problem {
                 FieldProblem::MaxPoints { .. } => "max_points",
                 FieldProblem::Method { .. } => "method",
                 FieldProblem::Evidence { .. } => "evidence_required",
+                FieldProblem::Impact { .. } => "impact",
                 FieldProblem::Rule { .. } => "rule",
             }),
             _ => None,

@@ -63,6 +63,10 @@ pub struct HomePage {
     survey_lines: Vec<SurveyLine>,
     published: Vec<CampaignRow>,
     campaigns: Vec<CampaignRow>,
+    /// The leadership page of the national indices, for viewers and the secretariat.
+    national_indices: bool,
+    /// The province's position on each national index, for the same readers.
+    national_rows: Vec<crate::routes::indices::leadership::LeaderRow>,
 }
 
 /// An open survey wave of the user's unit: where to print its QR code, and how far it is.
@@ -144,6 +148,13 @@ pub async fn show(
         })
         .collect();
     let home = home::load(&state.db, &state.clock, &principal).await?;
+    let national_indices = principal.has_role(chiso_domain::access::Role::Viewer)
+        || principal.can(chiso_domain::access::Permission::ManageCampaigns);
+    let national_rows = if national_indices {
+        crate::routes::indices::leadership::home_rows(&state, lang).await?
+    } else {
+        Vec::new()
+    };
     let unit_lines = home.unit_tasks.iter().map(|t| unit_line(lang, t)).collect();
     let appraiser_lines = home
         .appraiser_tasks
@@ -224,5 +235,7 @@ pub async fn show(
             .collect(),
         published: home.published,
         campaigns: home.campaigns,
+        national_indices,
+        national_rows,
     })
 }

@@ -121,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .merge(survey_form::router())
         .merge(public::router())
         .merge(indices::router_import())
+        .merge(indices::router_pages())
         // Any other address: the not-found page in the site's frame, in the user's language.
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(middleware::from_fn_with_state(

@@ -80,7 +80,7 @@ struct PublicGroup {
     rows: Vec<PublicRow>,
     chart: crate::charts::Chart,
     map: Option<crate::tile_map::TileMap>,
-    distribution: Vec<(String, usize, usize)>,
+    distribution: crate::charts::Distribution,
 }
 
 struct PublicRow {
@@ -299,7 +299,7 @@ async fn results(
                     g,
                     |unit| format!("/cong-khai/{id}/don-vi/{unit}"),
                 ),
-                distribution: distribution(&bands, g),
+                distribution: distribution(lang, &bands, g),
             })
             .collect();
         let f = frame(&state, lang, r.title.clone());

@@ -301,6 +301,14 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
         "/chi-so-quoc-gia/co-quan-phu-trach/{index}/{structure}/{item}",
         STAFF,
     ),
+    // National indices (docs/method.md §5.7): published figures, read by every signed-in role;
+    // the leadership page's PDF too. `{index}` names no index here: 404 for everyone
+    // (tests/indices_pages.rs).
+    ("GET", "/chi-so-quoc-gia", EVERYONE),
+    ("GET", "/chi-so-quoc-gia/tong-quan", EVERYONE),
+    ("POST", "/chi-so-quoc-gia/tong-quan/bao-cao", EVERYONE),
+    ("GET", "/chi-so-quoc-gia/{index}", EVERYONE),
+    ("GET", "/chi-so-quoc-gia/{index}/{year}", EVERYONE),
 ];
 
 /// The ids the placeholders stand for in one app: a department, a bundled framework, a

@@ -16,6 +16,7 @@ mod home;
 mod hostile_files;
 mod hostile_suite;
 mod indices_import;
+mod indices_pages;
 mod input_hygiene;
 mod login_security;
 mod notifications;

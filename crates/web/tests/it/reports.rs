@@ -16,7 +16,7 @@ async fn apps() -> Vec<TestApp> {
 }
 
 /// Posts a report form and returns the job's page it sends the browser to.
-async fn start(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> String {
+pub(crate) async fn start(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> String {
     let response = app.post_form(path, fields).await;
     assert_eq!(
         response.status().as_u16(),
@@ -30,7 +30,7 @@ async fn start(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> String {
 }
 
 /// Polls the job's progress as its page does until it is finished, then downloads the PDF.
-async fn finish(app: &TestApp, job: &str) -> Vec<u8> {
+pub(crate) async fn finish(app: &TestApp, job: &str) -> Vec<u8> {
     let (status, page) = app.get_text(job).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("report-progress"), "{page}");
@@ -58,7 +58,7 @@ async fn finish(app: &TestApp, job: &str) -> Vec<u8> {
 
 /// The PDF's text as `pdftotext` reads it; `None` (with a notice) when it is not installed
 /// outside CI.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
+pub(crate) fn pdf_text(pdf: &[u8]) -> Option<String> {
     let tool = std::path::Path::new("/usr/bin/pdftotext");
     if !tool.exists() {
         assert!(

@@ -349,6 +349,25 @@ async fn a_group_of_provinces_is_drawn_on_the_tile_map_of_its_year() {
             body.contains("63 tỉnh, thành phố trước ngày 01/7/2025"),
             "{backend:?}"
         );
+        // The provincial framework marks area 8's self-assessed leaves as impact: the council's
+        // points come as results and impact apart, each with its maximum and its ranks
+        // (docs/method.md §2.3).
+        for header in [
+            "Kết quả thực hiện CCHC (thẩm định) <span class=\"hint\">/60,5</span>",
+            "Tác động đến phát triển KT-XH (thẩm định) <span class=\"hint\">/6</span>",
+        ] {
+            assert!(body.contains(header), "{backend:?}: {header}");
+        }
+        assert!(!body.contains(">Điểm thẩm định <"), "{backend:?}");
+        // The distribution by classification is drawn as one stacked bar with its text.
+        let chart = &body[body
+            .find("class=\"stacked\"")
+            .expect("a distribution chart")..];
+        assert!(
+            chart[..chart.find("</svg>").unwrap()].contains("3 đơn vị (100,0 %)"),
+            "{backend:?}: {}",
+            &chart[..300.min(chart.len())]
+        );
         let (status, body) = app
             .get_text(&format!("/dot-danh-gia/{after}/ket-qua"))
             .await;
@@ -366,6 +385,10 @@ async fn a_group_of_provinces_is_drawn_on_the_tile_map_of_its_year() {
             .get_text(&format!("/dot-danh-gia/{demo_departments}/ket-qua"))
             .await;
         assert!(!body.contains("tile-map"), "{backend:?}");
+        assert!(
+            body.contains("Điểm thẩm định") && !body.contains("Tác động đến phát triển KT-XH"),
+            "{backend:?}: a framework without impact nodes keeps one appraised component"
+        );
 
         app.logout().await;
         let (status, body) = app.get_text(&format!("/cong-khai/{before}")).await;

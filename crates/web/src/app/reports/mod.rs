@@ -21,6 +21,8 @@ pub enum ReportKind {
     Campaign,
     Unit,
     Announcement,
+    /// The national indices' leadership page (`campaign_id` 0: no campaign).
+    NationalIndices,
 }
 
 /// Where a report job stands.

@@ -59,7 +59,7 @@ pub struct GroupView {
     pub averages: Vec<String>,
     pub average_index: String,
     /// Units per classification, best first: (label, count, band).
-    pub distribution: Vec<(String, usize, usize)>,
+    pub distribution: crate::charts::Distribution,
     /// Whether the rows carry a change against a previous campaign.
     pub compared: bool,
 }
@@ -238,8 +238,8 @@ fn group_view(
         ),
         distribution: bands
             .as_ref()
-            .map(|b| crate::routes::results::distribution(b, group))
-            .unwrap_or_default(),
+            .map(|b| crate::routes::results::distribution(lang, b, group))
+            .unwrap_or_else(|| crate::charts::Distribution::new(lang, &[])),
         compared: false,
         excluded: group
             .excluded
@@ -318,6 +318,8 @@ fn area_averages(lang: Lang, group: &PublishedGroup) -> Vec<String> {
 pub(crate) fn component_label(lang: Lang, component: &Component) -> String {
     match component {
         Component::Appraised => i18n::text(lang, "results.component_appraised").to_string(),
+        Component::Results => i18n::text(lang, "results.component_results").to_string(),
+        Component::Impact => i18n::text(lang, "results.component_impact").to_string(),
         Component::Survey(source) if source == "sipas" => {
             i18n::text(lang, "results.component_sipas").to_string()
         }

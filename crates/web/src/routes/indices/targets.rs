@@ -62,13 +62,13 @@ impl TargetForm {
 pub struct TargetRow {
     id: i64,
     index: String,
-    year: i64,
-    target: String,
-    document: String,
+    pub(crate) year: i64,
+    pub(crate) target: String,
+    pub(crate) document: String,
     result: String,
-    outcome: String,
+    pub(crate) outcome: String,
     /// `met`, `missed` or `none`, for the badge's colour.
-    state: &'static str,
+    pub(crate) state: &'static str,
 }
 
 #[derive(Template, WebTemplate)]
@@ -106,7 +106,7 @@ fn margin(lang: Lang, status: &TargetStatus, by: f64) -> String {
     }
 }
 
-fn target_row(lang: Lang, status: &TargetStatus) -> TargetRow {
+pub(crate) fn target_row(lang: Lang, status: &TargetStatus) -> TargetRow {
     let unit = if status.is_rank() { "places" } else { "points" };
     let (outcome, state) = match status.outcome {
         TargetOutcome::Met { by } => (

@@ -18,7 +18,7 @@ use chiso_store::surveys;
 use super::{heading, profile_chart, text};
 use crate::app::results::ranking::{self, GroupExtras, UnitChange};
 use crate::auth::Principal;
-use crate::charts::{BarInput, Chart as Bars, standalone};
+use crate::charts::standalone;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{self, Lang};
 use crate::routes::appraisal::results::{GroupView, explain, group_views, visible_results};
@@ -176,10 +176,11 @@ fn ranked_group(
         average_index: view.average_index.clone(),
         distribution: view
             .distribution
+            .segments
             .iter()
-            .map(|(label, count, _)| Count {
-                label: label.clone(),
-                count: count.to_string(),
+            .map(|s| Count {
+                label: s.label.clone(),
+                count: s.count.to_string(),
             })
             .collect(),
         areas,
@@ -227,25 +228,11 @@ fn change(change: Option<&UnitChange>) -> String {
     parts.join(" ")
 }
 
-/// Units per classification as bars (share of the group, in %), coloured like the ranking.
+/// Units per classification: the stacked bar of the results page, drawn as a document.
 fn distribution_chart(view: &GroupView) -> Chart {
-    let total = view.rows.len().max(1) as f64;
-    let bars = view
-        .distribution
-        .iter()
-        .map(|(label, count, band)| BarInput {
-            label: text(
-                "reports.distribution_bar",
-                &[("label", label), ("count", &count.to_string())],
-            ),
-            value: *count as f64 / total * 100.0,
-            band: *band,
-            ci: None,
-        })
-        .collect();
     let caption = text("reports.chart_distribution", &[("group", &view.label)]);
     Chart {
-        svg: standalone::bars(&Bars::horizontal(LANG, bars, 1), &caption),
+        svg: standalone::distribution(&view.distribution),
         caption,
     }
 }

@@ -227,7 +227,10 @@ fn progress_view(
             (None, Progress::Making(Stage::Typeset)) => (50, "reports.stage_typeset"),
             (None, Progress::Making(Stage::Export)) => (85, "reports.stage_export"),
         };
-        let back_href = format!("/dot-danh-gia/{}/ket-qua", job.campaign_id);
+        let back_href = match job.kind {
+            ReportKind::NationalIndices => crate::routes::indices::leadership::PATH.to_string(),
+            _ => format!("/dot-danh-gia/{}/ket-qua", job.campaign_id),
+        };
         (
             ProgressView {
                 page: Page::new(context, "reports.job_title"),
@@ -256,6 +259,7 @@ pub async fn job_page(
             ReportKind::Campaign => "reports.campaign_report",
             ReportKind::Unit => "reports.unit_report",
             ReportKind::Announcement => "reports.announcement",
+            ReportKind::NationalIndices => "national.report_title",
         },
     );
     let mut page = Page::new(&context, "reports.job_title");

@@ -80,12 +80,13 @@ pub(crate) fn band_of(bands: &Bands, label: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// Units per classification, best first: (label, count, band position).
+/// Units per classification, best first, as the stacked bar of the results pages.
 pub(crate) fn distribution(
+    lang: Lang,
     bands: &Bands,
     group: &chiso_store::assessments::PublishedGroup,
-) -> Vec<(String, usize, usize)> {
-    bands
+) -> crate::charts::Distribution {
+    let classes: Vec<(String, usize, usize)> = bands
         .bands()
         .iter()
         .enumerate()
@@ -97,7 +98,8 @@ pub(crate) fn distribution(
                 .count();
             (band.label.clone(), count, i)
         })
-        .collect()
+        .collect();
+    crate::charts::Distribution::new(lang, &classes)
 }
 
 /// The rounded index people read and rank by.
