@@ -16,7 +16,7 @@ await run(async (browser, base) => {
   await page.selectOption('select[name=index]', 'papi');
   await page.fill('input[name=publisher]', 'UNDP, CECODES, RTA');
   await page.fill('input[name=document]', 'Báo cáo PAPI');
-  await Promise.all([page.waitForURL(/\/chi-so-quoc-gia\/nhap\/[a-z0-9]+$/), page.click('form[enctype] button[type=submit]')]);
+  await Promise.all([page.waitForURL(/\/chi-so-quoc-gia\/nhap\/[\w-]+$/), page.click('form[enctype] button[type=submit]')]);
   const preview = page.url();
   const text = await page.textContent('main');
   check(text.includes('Năm 2016') && text.includes('Năm 2023'), 'the preview lists each year');

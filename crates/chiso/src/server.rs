@@ -103,7 +103,7 @@ fn layered_settings(file: Option<&Path>) -> Result<Settings, CliError> {
         CliError::Usage(problems.join("; "))
     })?;
     if let Ok(code) = std::env::var("CHISO_PROVINCE") {
-        settings.province = Some(code);
+        settings.province = Some(code.into());
     }
     Ok(settings)
 }
