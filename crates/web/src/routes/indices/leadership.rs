@@ -323,7 +323,7 @@ pub async fn start_report(
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     let weighting =
-        WeightingChoice::parse(&field(&pairs, "trong_so")).unwrap_or(state.config.index_weighting);
+        WeightingChoice::parse(field(&pairs, "trong_so")).unwrap_or(state.config.index_weighting);
     let Some(overview) = load(&state, weighting).await? else {
         return Ok(Redirect::to(PATH).into_response());
     };
