@@ -5,7 +5,6 @@
 //! confirmation reads the held file again, never a payload the browser sends back.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::LazyLock;
 
 use chiso_domain::indices::{Catalogue, Roster, Structure, UnitScope};
 use chiso_domain::text::{self, TextKind};
@@ -21,14 +20,12 @@ use chrono::{DateTime, Utc};
 
 /// The bundled structures of the national indices, read once.
 pub fn catalogue() -> &'static Catalogue {
-    static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(chiso_refdata::index_catalogue);
-    &CATALOGUE
+    &super::standing::reference().catalogue
 }
 
 /// The provinces before and after the 2025 merger, read once.
 pub fn roster() -> &'static Roster {
-    static ROSTER: LazyLock<Roster> = LazyLock::new(chiso_refdata::province_roster);
-    &ROSTER
+    &super::standing::reference().roster
 }
 
 /// What the upload form gives besides the file.

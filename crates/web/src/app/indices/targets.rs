@@ -4,7 +4,6 @@
 //! the configured province: met, missed, or no result yet, by how many places or points.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 
 use chiso_domain::change::Lineage;
 use chiso_domain::indices::{Catalogue, Roster};
@@ -65,8 +64,7 @@ impl TargetStatus {
 }
 
 fn lineage() -> &'static Lineage {
-    static LINEAGE: LazyLock<Lineage> = LazyLock::new(chiso_refdata::lineage_2025);
-    &LINEAGE
+    &super::standing::reference().lineage
 }
 
 /// The province's code in a year's list: itself when it is one of that year's provinces;

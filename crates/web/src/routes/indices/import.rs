@@ -15,7 +15,6 @@ use crate::app::indices::agencies::item_label;
 use crate::app::indices::import::{
     self as use_case, HeldPreview, ImportRefusal, Preview, UploadChoices, YearPreview, catalogue,
 };
-use crate::app::indices::targets::index_title;
 use crate::auth::{Auth, Context};
 use crate::describe::Describe;
 use crate::describe::indices::{figure, measure_words, place, skipped, warning};
@@ -59,17 +58,12 @@ fn t(lang: Lang, key: &str) -> String {
 /// An index by its name in the user's language ("Chỉ số hài lòng về sự phục vụ hành chính
 /// (SIPAS)"); an index without one by the title of its newest structure.
 pub fn index_name(lang: Lang, index: &str) -> String {
-    if let Some(name) = i18n::lookup(lang, &format!("indices_admin.index_name.{index}")) {
-        return name.to_string();
-    }
     let latest = catalogue()
         .structures()
         .iter()
         .filter(|s| s.index == index)
-        .map(|s| s.years.from)
-        .max();
-    let (vi, en) = index_title(catalogue(), index, latest.unwrap_or_default());
-    if lang == Lang::En { en } else { vi }
+        .max_by_key(|s| s.years.from);
+    super::shared::index_name(lang, index, latest)
 }
 
 /// The indices a file may be read as, each by its name, "recognise from the file" first.

@@ -341,14 +341,18 @@ fn columns(lang: Lang, structure: &Structure) -> Vec<(String, String)> {
         .collect()
 }
 
-fn rows(lang: Lang, view: &IndexYear, decimals: usize) -> Vec<RowView> {
-    let codes: Vec<&str> = view
-        .structure
+/// The codes of the columns after the total: the dimensions, then the components.
+fn column_codes(view: &IndexYear) -> Vec<&str> {
+    view.structure
         .dimensions
         .iter()
         .chain(&view.structure.components)
         .map(|d| d.code.as_str())
-        .collect();
+        .collect()
+}
+
+fn rows(lang: Lang, view: &IndexYear, decimals: usize) -> Vec<RowView> {
+    let codes = column_codes(view);
     let mut rows: Vec<RowView> = view
         .units
         .iter()
@@ -413,13 +417,7 @@ fn rows(lang: Lang, view: &IndexYear, decimals: usize) -> Vec<RowView> {
 }
 
 fn averages(lang: Lang, view: &IndexYear, decimals: usize) -> Vec<AverageView> {
-    let codes: Vec<&str> = view
-        .structure
-        .dimensions
-        .iter()
-        .chain(&view.structure.components)
-        .map(|d| d.code.as_str())
-        .collect();
+    let codes = column_codes(view);
     view.national
         .iter()
         .chain(&view.regions)
