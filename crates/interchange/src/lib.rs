@@ -9,6 +9,7 @@ pub mod framework_io;
 #[cfg(any(test, feature = "test-support"))]
 pub mod hostile;
 pub mod indices;
+pub mod plan;
 pub mod report;
 pub mod sheet;
 pub mod table;
