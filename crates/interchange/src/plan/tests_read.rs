@@ -514,3 +514,64 @@ fn plan_statuses_and_numerals() {
         assert_eq!(AppendixColumn::recognise(header), column, "{header}");
     }
 }
+
+#[test]
+fn plan_group_rows_merged_over_the_table_and_rows_without_task_or_deadline() {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = Format::new().set_bold();
+    for (col, text) in ["STT", "Nhiệm vụ", "Chủ trì", "Thời hạn", "Ghi chú"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *text).unwrap();
+    }
+    // Column numbers as numbers.
+    for col in 0..5u16 {
+        sheet.write_number(1, col, f64::from(col + 1)).unwrap();
+    }
+    let row = |sheet: &mut Worksheet, r: u32, cells: &[&str]| {
+        for (col, text) in cells.iter().enumerate() {
+            if !text.is_empty() {
+                sheet.write_string(r, col as u16, *text).unwrap();
+            }
+        }
+    };
+    row(
+        sheet,
+        2,
+        &["1", "Trước mọi nhóm", "Sở Nội vụ", "Thường xuyên"],
+    );
+    sheet
+        .merge_range(3, 0, 3, 4, "A. NHÓM GIẢI PHÁP CHUNG", &bold)
+        .unwrap();
+    row(sheet, 4, &["a", "Nhiệm vụ con", "Sở Tư pháp", ""]);
+    row(sheet, 5, &["", "", "Sở Y tế", "31/12/2026"]);
+    row(sheet, 6, &["", "", "", "", "Ghi chú rời"]);
+    let appendix = read_appendix(&book.save_to_buffer().unwrap()).unwrap();
+    assert_eq!(appendix.groups, ["NHÓM GIẢI PHÁP CHUNG"]);
+    let read: Vec<_> = appendix
+        .rows
+        .iter()
+        .map(|r| (r.row, r.stt.as_str(), r.group, r.title.as_str(), r.deadline))
+        .collect();
+    assert_eq!(
+        read,
+        [
+            (3, "1", None, "Trước mọi nhóm", Some(Deadline::Ongoing)),
+            (5, "a", Some(0), "Nhiệm vụ con", None),
+        ]
+    );
+    let problems: Vec<(u32, &str, ProblemKind)> = appendix
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_str(), p.kind.clone()))
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (5, "D", ProblemKind::MissingDeadline),
+            (6, "B", ProblemKind::MissingTask),
+        ]
+    );
+}
