@@ -86,10 +86,13 @@ pub enum Permission {
     /// Import the national indices' published results, set the province's targets and the
     /// agencies responsible for each item (docs/method.md §5.8).
     ManageIndices,
+    /// Draft and edit the province's improvement plan, open reporting periods, accept or send
+    /// back finished tasks (docs/method.md §7.9).
+    ManagePlans,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::ViewSetup,
         Permission::ManageUnits,
         Permission::ManageFrameworks,
@@ -97,6 +100,7 @@ impl Permission {
         Permission::ManageUsers,
         Permission::ViewAudit,
         Permission::ManageIndices,
+        Permission::ManagePlans,
     ];
 }
 
@@ -149,6 +153,7 @@ mod tests {
                 Permission::ManageCampaigns,
                 Permission::ViewAudit,
                 Permission::ManageIndices,
+                Permission::ManagePlans,
             ] {
                 assert_eq!(
                     role_grants(role, permission),

@@ -18,16 +18,28 @@ pub enum NoticeKind {
     SheetReturned,
     /// A campaign's results were published.
     ResultsPublished,
+    /// A plan task's due date is near (7, 3, 1 days).
+    TaskDueSoon,
+    /// A plan task became overdue.
+    TaskOverdue,
+    /// A reporting period of a plan opened.
+    PeriodOpened,
+    /// A plan task was assigned to the unit (as lead or coordinator).
+    TaskAssigned,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 6] = [
+    pub const ALL: [NoticeKind; 10] = [
         NoticeKind::RoundOpened,
         NoticeKind::ExplanationRequested,
         NoticeKind::DeadlineSoon,
         NoticeKind::ExtensionGranted,
         NoticeKind::SheetReturned,
         NoticeKind::ResultsPublished,
+        NoticeKind::TaskDueSoon,
+        NoticeKind::TaskOverdue,
+        NoticeKind::PeriodOpened,
+        NoticeKind::TaskAssigned,
     ];
 
     /// The stored name.
@@ -39,6 +51,10 @@ impl NoticeKind {
             NoticeKind::ExtensionGranted => "extension_granted",
             NoticeKind::SheetReturned => "sheet_returned",
             NoticeKind::ResultsPublished => "results_published",
+            NoticeKind::TaskDueSoon => "task_due_soon",
+            NoticeKind::TaskOverdue => "task_overdue",
+            NoticeKind::PeriodOpened => "period_opened",
+            NoticeKind::TaskAssigned => "task_assigned",
         }
     }
 

@@ -132,3 +132,23 @@ mod tests {
         );
     }
 }
+
+// ── Improvement plans ───────────────────────────────────────────────────────────────────────
+
+pub const PLANS: &str = "/ke-hoach";
+pub const PLAN_DRAFT: &str = "/ke-hoach/du-thao";
+pub const PLAN_IMPORT: &str = "/ke-hoach/nhap";
+/// A unit's tasks, as lead and as coordinator.
+pub const MY_TASKS: &str = "/nhiem-vu";
+
+pub fn plan(id: i64) -> String {
+    format!("{PLANS}/{id}")
+}
+
+pub fn plan_task(plan: i64, task: i64) -> String {
+    format!("{PLANS}/{plan}/nhiem-vu/{task}")
+}
+
+pub fn plan_period(plan: i64, period: &str) -> String {
+    format!("{PLANS}/{plan}/ky-bao-cao/{period}")
+}

@@ -1,10 +1,11 @@
-//! The server's timed work: deadline reminders and notification e-mails. Every process runs
+//! The server's timed work: deadline reminders (campaigns and plan tasks) and notification
+//! e-mails. Every process runs
 //! it; the notices' unique keys and the e-mails' atomic claims make that safe on one
 //! PostgreSQL database (docs/method.md §2.5).
 
 use chiso_store::Db;
 
-use crate::app::{Clock, notifications};
+use crate::app::{Clock, notifications, plans};
 use crate::mail::{self, Mailer};
 
 /// What one pass did.
@@ -12,6 +13,8 @@ use crate::mail::{self, Mailer};
 pub struct Pass {
     /// Reminders written (new ones only).
     pub reminders: u64,
+    /// Plan task reminders and overdue notices written (new ones only).
+    pub task_notices: u64,
     /// E-mails sent.
     pub mailed: u64,
 }
@@ -34,10 +37,21 @@ impl Scheduler {
                 0
             }
         };
+        let task_notices = match plans::reminders::send(&self.db, &self.clock).await {
+                Ok(written) => written,
+                Err(error) => {
+                tracing::warn!(%error, "writing plan task reminders failed");
+                0
+            }
+        };
         let mailed = match &self.mailer {
             Some(mailer) => mail::deliver(&self.db, mailer, self.clock.now()).await,
             None => 0,
         };
-        Pass { reminders, mailed }
+        Pass {
+            reminders,
+            task_notices,
+            mailed,
+        }
     }
 }

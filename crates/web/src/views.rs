@@ -80,6 +80,13 @@ impl Page {
                 "common.nav_surveys",
                 principal.can(Permission::ViewSetup),
             );
+            // The improvement plans: the province's is read by everyone signed in.
+            push(paths::PLANS, "plans.nav", true);
+            push(
+                paths::MY_TASKS,
+                "plans.nav_my_tasks",
+                principal.has_role(Role::UnitEditor) || principal.has_role(Role::UnitLeader),
+            );
             // The national indices are published figures: every signed-in role reads them.
             push(paths::INDICES_OVERVIEW, "national.nav", true);
             push(
@@ -156,6 +163,11 @@ impl Page {
 /// Messages a redirect may ask to show; anything else in `msg=` is ignored.
 const FLASH_KEYS: &[&str] = &[
     "common.saved",
+    "plans.merged",
+    "plans.task_deleted",
+    "plans.report_filed",
+    "plans.period_opened",
+    "plans.imported",
     "common.created",
     "surveys.service_saved",
     "surveys.service_removed",

@@ -6,6 +6,8 @@
 //! [`period::Period`]; and a plan's goals ([`goal::Goal`]) are checked against later results.
 
 pub mod deadline;
+pub mod draft;
+pub mod emulation;
 pub mod goal;
 pub mod period;
 pub mod task;
@@ -51,4 +53,19 @@ pub enum PlanRefusal {
     /// A task that serves a task of another plan than the parent plan.
     #[error("task {task_id} is not a task of the plan this one serves")]
     ServesOtherPlan { task_id: i64 },
+    /// A reporting period opened twice for the same plan.
+    #[error("period {period} is already open")]
+    PeriodOpen { period: String },
+    /// Tasks merged from another plan, or a merge with fewer than two tasks.
+    #[error("tasks of one plan, at least two, are merged")]
+    MergeNeedsTwo,
+    /// A lead or coordinating agency that is no unit of the system.
+    #[error("unit {unit_id} does not exist")]
+    UnknownUnit { unit_id: i64 },
+    /// A date field that holds no date (the form's words, as typed).
+    #[error("'{text}' is not a date")]
+    BadDate { text: String },
+    /// A unit's own task assigned to another unit: a unit plan's tasks are the unit's.
+    #[error("a unit's plan assigns its tasks to the unit (its divisions)")]
+    LeadOutsideUnit,
 }

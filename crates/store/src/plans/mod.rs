@@ -3,8 +3,10 @@
 //! writes its audit row in the same transaction; the rules are `chiso_domain::plan`'s.
 
 mod tasks;
+mod tracking;
 
 pub use tasks::*;
+pub use tracking::*;
 
 use chiso_domain::plan::{Goal, GoalTarget, PlanRefusal};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -85,6 +85,55 @@ struct TaskColumns {
 const TASK_COLUMNS: &str = "id, plan_id, group_id, serves_task_id, position, title, product, deadline, \
     priority, status, status_reason, lead_unit_id, division, assigned_on, version";
 
+/// Inserts a task with its coordinators and targets and its audit row on an open transaction
+/// `$tx` (either backend); evaluates to the new id. `$title` is the trimmed title.
+macro_rules! insert_task {
+    ($tx:ident, $actor:expr, $plan_id:expr, $fields:expr, $title:expr, $now:expr) => {{
+        let (actor, plan_id, fields, title, now) = ($actor, $plan_id, $fields, $title, $now);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO plan_tasks (plan_id, group_id, serves_task_id, position, title, product, deadline, \
+                 priority, lead_unit_id, division, assigned_on, created_at, updated_at) \
+                 VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM plan_tasks WHERE plan_id = $1), \
+                 $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                .bind(plan_id)
+                .bind(fields.group_id)
+                .bind(fields.serves_task_id)
+                .bind(title)
+                .bind(fields.product.trim())
+                .bind(fields.deadline.as_code())
+                .bind(fields.priority.clamp(1, 3))
+                .bind(fields.lead_unit_id)
+                .bind(fields.division.as_deref().map(str::trim).filter(|d| !d.is_empty()))
+                .bind(fields.assigned_on)
+                .bind(now)
+                .fetch_one(&mut *$tx)
+                .await?;
+            for unit in &fields.coordinators {
+                sqlx::query("INSERT INTO plan_task_coordinators (task_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(unit)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            for target in &fields.targets {
+                sqlx::query("INSERT INTO plan_task_targets (task_id, kind, index_id, code, note) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(&target.kind)
+                    .bind(&target.index_id)
+                    .bind(&target.code)
+                    .bind(&target.note)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+            $tx.record(actor, &AuditEntry::new("add_task", "plan_task", id)
+                .change("task", None, Some(title.to_string()))
+                .change("deadline", None, Some(fields.deadline.as_code()))
+                .unit(Some(fields.lead_unit_id))).await?;
+            id
+    }};
+}
+pub(crate) use insert_task;
+
 /// Adds a task to a plan with its coordinators and targets, audited, in one transaction.
 pub async fn add_task(
     db: &Db,
@@ -108,45 +157,7 @@ pub async fn add_task(
     }
     let now = Utc::now();
     in_transaction!(db, tx => {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO plan_tasks (plan_id, group_id, serves_task_id, position, title, product, deadline, \
-             priority, lead_unit_id, division, assigned_on, created_at, updated_at) \
-             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM plan_tasks WHERE plan_id = $1), \
-             $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
-            .bind(plan_id)
-            .bind(fields.group_id)
-            .bind(fields.serves_task_id)
-            .bind(title)
-            .bind(fields.product.trim())
-            .bind(fields.deadline.as_code())
-            .bind(fields.priority.clamp(1, 3))
-            .bind(fields.lead_unit_id)
-            .bind(fields.division.as_deref().map(str::trim).filter(|d| !d.is_empty()))
-            .bind(fields.assigned_on)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        for unit in &fields.coordinators {
-            sqlx::query("INSERT INTO plan_task_coordinators (task_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(unit)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for target in &fields.targets {
-            sqlx::query("INSERT INTO plan_task_targets (task_id, kind, index_id, code, note) VALUES ($1, $2, $3, $4, $5)")
-                .bind(id)
-                .bind(&target.kind)
-                .bind(&target.index_id)
-                .bind(&target.code)
-                .bind(&target.note)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.record(actor, &AuditEntry::new("add_task", "plan_task", id)
-            .change("task", None, Some(title.to_string()))
-            .change("deadline", None, Some(fields.deadline.as_code()))
-            .unit(Some(fields.lead_unit_id))).await?;
+        let id = insert_task!(tx, actor, plan_id, fields, title, now);
         Ok(id)
     })
 }
@@ -314,6 +325,8 @@ pub struct NewReport {
     pub percent: i64,
     pub narrative: String,
     pub filed_on: NaiveDate,
+    /// Evidence files (already uploaded to the evidence store) with the names to show.
+    pub files: Vec<(i64, String)>,
 }
 
 /// A stored report.
@@ -382,6 +395,14 @@ pub async fn file_report(
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+        for (file_id, name) in &report.files {
+            sqlx::query("INSERT INTO plan_report_files (report_id, file_id, file_name) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(file_id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+        }
         if starts {
             sqlx::query("UPDATE plan_tasks SET status = 'in_progress', version = version + 1, updated_at = $1 \
                          WHERE id = $2 AND status = 'not_started'")

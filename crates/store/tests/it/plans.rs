@@ -171,6 +171,7 @@ async fn a_plan_its_tasks_moves_and_reports() {
             percent,
             narrative: narrative.into(),
             filed_on: day(9, 30),
+            files: Vec::new(),
         };
         let editor = Actor::user(7, "nhaplieu");
         assert_eq!(

@@ -23,6 +23,7 @@ pub mod indices;
 pub mod jobs;
 pub mod login;
 pub mod notifications;
+pub mod plans;
 pub mod public;
 pub mod reports;
 pub mod results;

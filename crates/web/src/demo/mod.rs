@@ -4,6 +4,7 @@
 //! campaign published: `published.rs`), and one account per role. Loaded only into an
 //! empty database, and only when the configuration asks for it.
 
+mod plan;
 mod published;
 
 use chiso_domain::access::Role;
@@ -109,6 +110,7 @@ pub async fn seed(db: &Db, hash: &str, fill_sheets: bool) -> anyhow::Result<()> 
         seed_campaign(db, &actor, today, &framework_ids, &departments, &communes).await?;
     let justice = departments[2];
     seed_accounts(db, &actor, hash, justice).await?;
+    plan::seed_plan(db, &actor, &departments, today).await?;
     if fill_sheets {
         let last_year = today.year() as i64 - 1;
         published::seed_published(

@@ -28,7 +28,12 @@ pub fn sentence(lang: Lang, notice: &Notice) -> String {
         NoticeKind::ExtensionGranted => "notifications.extension_granted",
         NoticeKind::SheetReturned => "notifications.sheet_returned",
         NoticeKind::ResultsPublished => "notifications.results_published",
+        NoticeKind::TaskDueSoon => "notifications.task_due_soon",
+        NoticeKind::TaskOverdue => "notifications.task_overdue",
+        NoticeKind::PeriodOpened => "notifications.period_opened",
+        NoticeKind::TaskAssigned => "notifications.task_assigned",
     };
+    let period = super::plan::period_title(lang, &arg("period"));
     let sentence = i18n::fill(
         lang,
         key,
@@ -40,6 +45,9 @@ pub fn sentence(lang: Lang, notice: &Notice) -> String {
             ("stage", &stage),
             ("deadline", &deadline),
             ("reason", &arg("reason")),
+            ("task", &arg("task")),
+            ("plan", &arg("plan")),
+            ("period", &period),
         ],
     );
     // A returned sheet names the date to resubmit by when the secretariat gave one.

@@ -14,6 +14,97 @@ pub fn status_title(lang: Lang, status: TaskStatus) -> &'static str {
     i18n::text(lang, &format!("plans.status_{}", status.as_str()))
 }
 
+/// A reporting period as people write it: "Quý IV năm 2026", "6 tháng đầu năm 2026",
+/// "Năm 2026" (its code, `2026-Q4`, never shown).
+pub fn period_title(lang: Lang, code: &str) -> String {
+    use chiso_domain::plan::{Period, PeriodKind};
+    let Some(period) = Period::parse(code) else {
+        return code.to_string();
+    };
+    let year = &period.year;
+    match period.kind {
+        PeriodKind::Quarter(q) => {
+            let roman = ["I", "II", "III", "IV"].get(usize::from(q).saturating_sub(1)).copied().unwrap_or("");
+            i18n::fill(lang, "plans.period_quarter", &[("q", &roman), ("year", year)])
+        }
+        PeriodKind::FirstHalf => i18n::fill(lang, "plans.period_first_half", &[("year", year)]),
+        PeriodKind::Year => i18n::fill(lang, "plans.period_year", &[("year", year)]),
+    }
+}
+
+/// A deadline as plans write it, in words that [`Deadline::parse`] reads back ("Trước ngày
+/// 20/12 hằng năm", "Thường xuyên", "30/06/2027").
+pub fn deadline_words(lang: Lang, deadline: &chiso_domain::plan::Deadline) -> String {
+    use chiso_domain::plan::Deadline;
+    match *deadline {
+        Deadline::On(date) => date.format("%d/%m/%Y").to_string(),
+        Deadline::Yearly { day, month } => i18n::fill(
+            lang,
+            "plans.deadline_yearly",
+            &[("day", &day), ("month", &month)],
+        ),
+        Deadline::HalfYearly { day } => i18n::fill(lang, "plans.deadline_half", &[("day", &day)]),
+        Deadline::Quarterly { day } => {
+            i18n::fill(lang, "plans.deadline_quarterly", &[("day", &day)])
+        }
+        Deadline::Monthly { day } => i18n::fill(lang, "plans.deadline_monthly", &[("day", &day)]),
+        Deadline::Ongoing => i18n::text(lang, "plans.deadline_ongoing").to_string(),
+    }
+}
+
+/// Where a task stands against its deadline, in words.
+pub fn timing_words(lang: Lang, timing: &chiso_domain::plan::Timing) -> String {
+    use chiso_domain::plan::Timing;
+    let date = |d: &chrono::NaiveDate| i18n::date(*d);
+    match timing {
+        Timing::Closed => String::new(),
+        Timing::Ongoing => i18n::text(lang, "plans.timing_ongoing").to_string(),
+        Timing::OnTrack { due } => i18n::fill(lang, "plans.timing_on_track", &[("date", &date(due))]),
+        Timing::DueSoon { due, days_left: 0 } => {
+            i18n::fill(lang, "plans.timing_due_today", &[("date", &date(due))])
+        }
+        Timing::DueSoon { due, days_left } => i18n::fill(
+            lang,
+            "plans.timing_due_soon",
+            &[("date", &date(due)), ("days", days_left)],
+        ),
+        Timing::Overdue { due, days_late } => i18n::fill(
+            lang,
+            "plans.timing_overdue",
+            &[("date", &date(due)), ("days", days_late)],
+        ),
+    }
+}
+
+/// A CSS class for a timing: `overdue`, `soon`, `ok` or empty.
+pub fn timing_class(timing: &chiso_domain::plan::Timing) -> &'static str {
+    use chiso_domain::plan::Timing;
+    match timing {
+        Timing::Overdue { .. } => "overdue",
+        Timing::DueSoon { .. } => "soon",
+        Timing::OnTrack { .. } | Timing::Ongoing => "ok",
+        Timing::Closed => "",
+    }
+}
+
+/// An action's words for a button ("Bắt đầu thực hiện").
+pub fn action_button(lang: Lang, action: TaskAction) -> &'static str {
+    i18n::text(lang, &format!("plans.button_{}", action_code(action)))
+}
+
+/// The action's code in forms (`start`, `close`…).
+pub fn action_code(action: TaskAction) -> &'static str {
+    match action {
+        TaskAction::Start => "start",
+        TaskAction::Close => "close",
+        TaskAction::Accept => "accept",
+        TaskAction::Reject => "reject",
+        TaskAction::Pause => "pause",
+        TaskAction::Resume => "resume",
+        TaskAction::Cancel => "cancel",
+    }
+}
+
 fn action_words(lang: Lang, action: TaskAction) -> &'static str {
     let key = match action {
         TaskAction::Start => "plans.action_start",
@@ -46,6 +137,16 @@ impl Describe for PlanRefusal {
             PlanRefusal::NotOnTask { .. } => text("plans.refused_not_on_task"),
             PlanRefusal::ParentNotProvincial { .. } => text("plans.refused_parent_not_provincial"),
             PlanRefusal::ServesOtherPlan { .. } => text("plans.refused_serves_other_plan"),
+            PlanRefusal::PeriodOpen { period } => fill(
+                "plans.refused_period_open",
+                &[("period", &period_title(lang, period))],
+            ),
+            PlanRefusal::MergeNeedsTwo => text("plans.refused_merge_needs_two"),
+            PlanRefusal::UnknownUnit { .. } => text("plans.refused_unknown_unit"),
+            PlanRefusal::BadDate { text: typed } => {
+                fill("plans.refused_bad_date", &[("text", typed)])
+            }
+            PlanRefusal::LeadOutsideUnit => text("plans.refused_lead_outside_unit"),
             PlanRefusal::Task(TaskRefusal::NotAllowed { action, .. }) => fill(
                 "plans.refused_not_allowed",
                 &[("action", &action_words(lang, *action))],
@@ -85,6 +186,7 @@ impl Describe for PlanRefusal {
             PlanRefusal::Task(TaskRefusal::ReasonRequired { .. }) => Some("reason"),
             PlanRefusal::Goal(_) => Some("goal"),
             PlanRefusal::Deadline(_) => Some("deadline"),
+            PlanRefusal::BadDate { .. } => Some("date"),
             _ => None,
         }
     }

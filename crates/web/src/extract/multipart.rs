@@ -66,6 +66,18 @@ impl UploadForm for ResponsesImportForm {
     const FIELDS: &'static [&'static str] = &["skip_bad_rows"];
 }
 
+/// A progress report on a plan task, with one evidence file (optional).
+pub struct PlanReportForm;
+impl UploadForm for PlanReportForm {
+    const FIELDS: &'static [&'static str] = &["period", "percent", "narrative"];
+}
+
+/// A plan's appendix table (.xlsx) to create a plan from.
+pub struct PlanAppendixForm;
+impl UploadForm for PlanAppendixForm {
+    const FIELDS: &'static [&'static str] = &["title", "year", "doc_number", "doc_date", "issuer", "parent"];
+}
+
 /// Room for the multipart framing: boundaries and part headers.
 const FRAMING: usize = 16 * 1024;
 

@@ -9,6 +9,7 @@ pub mod frameworks;
 pub mod home;
 pub mod indices;
 pub mod notifications;
+pub mod plans;
 pub mod public;
 pub mod reports;
 pub mod results;
@@ -117,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router())
         .merge(surveys::router())
         .merge(notifications::router())
+        .merge(plans::router())
         .merge(templates::router())
         .merge(survey_form::router())
         .merge(public::router())

@@ -38,6 +38,10 @@ const APPRAISER: &[&str] = &["appraiser"];
 const PROGRESS: &[&str] = &["viewer", "secretariat", "admin"];
 /// Readers of a survey's single responses: the secretariat every unit's, a unit's staff their
 /// own units' (`chiso_domain::access::single_responses`; per unit in tests/survey_microdata.rs).
+/// A plan task's lead unit's staff (the demo accounts' Sở Tư pháp).
+const TASK_UNIT: &[&str] = &["unit_editor", "unit_leader"];
+/// Who moves that task and opens its files: its lead's staff and the secretariat.
+const TASK_MOVERS: &[&str] = &["unit_editor", "unit_leader", "secretariat", "admin"];
 const RESPONSES: &[&str] = &["unit_editor", "unit_leader", "secretariat", "admin"];
 
 /// (method, path with placeholders, roles allowed)
@@ -309,6 +313,37 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
     ("POST", "/chi-so-quoc-gia/tong-quan/bao-cao", EVERYONE),
     ("GET", "/chi-so-quoc-gia/{index}", EVERYONE),
     ("GET", "/chi-so-quoc-gia/{index}/{year}", EVERYONE),
+    // Improvement plans (docs/method.md §7.9): `{plan}` is the demo province's plan, read by
+    // everyone and edited by the secretariat; `{task}` is its task led by the demo accounts' Sở
+    // Tư pháp (coordinated by the Sở Nội vụ): its lead's staff report and move it, the
+    // secretariat moves it too, and its files are for both. An empty form names no unit, so
+    // creating a plan without one is the secretariat's (a unit's staff name their unit).
+    ("GET", "/ke-hoach", EVERYONE),
+    ("POST", "/ke-hoach", STAFF),
+    ("POST", "/ke-hoach/du-thao", STAFF),
+    ("POST", "/ke-hoach/nhap", STAFF),
+    ("GET", "/nhiem-vu", EVERYONE),
+    ("GET", "/ke-hoach/{plan}", EVERYONE),
+    ("POST", "/ke-hoach/{plan}", STAFF),
+    ("POST", "/ke-hoach/{plan}/muc-tieu", STAFF),
+    ("POST", "/ke-hoach/{plan}/nhom", STAFF),
+    ("POST", "/ke-hoach/{plan}/gop", STAFF),
+    ("POST", "/ke-hoach/{plan}/nhiem-vu", STAFF),
+    ("GET", "/ke-hoach/{plan}/nhiem-vu/{task}", EVERYONE),
+    ("GET", "/ke-hoach/{plan}/nhiem-vu/{task}/sua", STAFF),
+    ("POST", "/ke-hoach/{plan}/nhiem-vu/{task}/sua", STAFF),
+    ("POST", "/ke-hoach/{plan}/nhiem-vu/{task}/xoa", STAFF),
+    ("POST", "/ke-hoach/{plan}/nhiem-vu/{task}/chuyen", TASK_MOVERS),
+    ("POST", "/ke-hoach/{plan}/nhiem-vu/{task}/bao-cao", TASK_UNIT),
+    ("GET", "/ke-hoach/{plan}/nhiem-vu/{task}/tep/{file}", TASK_MOVERS),
+    ("GET", "/ke-hoach/{plan}/tong-quan", EVERYONE),
+    ("GET", "/ke-hoach/{plan}/ky-bao-cao", EVERYONE),
+    ("POST", "/ke-hoach/{plan}/ky-bao-cao", STAFF),
+    ("GET", "/ke-hoach/{plan}/ky-bao-cao/{period}", EVERYONE),
+    ("POST", "/ke-hoach/{plan}/ky-bao-cao/{period}", STAFF),
+    ("GET", "/ke-hoach/{plan}/ky-bao-cao/{period}/tong-hop.xlsx", EVERYONE),
+    ("GET", "/ke-hoach/{plan}/phu-luc.xlsx", EVERYONE),
+    ("GET", "/ke-hoach/{plan}/thi-dua.xlsx", EVERYONE),
 ];
 
 /// The ids the placeholders stand for in one app: a department, a bundled framework, a
@@ -319,6 +354,9 @@ struct Targets {
     campaign: i64,
     user: i64,
     role: i64,
+    plan: i64,
+    task: i64,
+    period: String,
 }
 
 async fn targets(app: &TestApp) -> Targets {
@@ -370,7 +408,28 @@ async fn targets(app: &TestApp) -> Targets {
     .await
     .unwrap();
     let role = users::roles(&app.db, user).await.unwrap()[0].id;
+    let plan = chiso_store::plans::list_plans(&app.db).await.unwrap()[0].id;
+    let justice = units::list(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code == "S03")
+        .unwrap()
+        .id;
+    let task = chiso_store::plans::tasks(&app.db, plan)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.lead_unit_id == justice)
+        .unwrap()
+        .id;
+    let period = chiso_store::plans::periods(&app.db, plan).await.unwrap()[0]
+        .period
+        .as_code();
     Targets {
+        plan,
+        task,
+        period,
         unit,
         framework,
         campaign,
@@ -385,6 +444,9 @@ fn fill(path: &str, t: &Targets) -> String {
         .replace("{campaign}", &t.campaign.to_string())
         .replace("{user}", &t.user.to_string())
         .replace("{role}", &t.role.to_string())
+        .replace("{plan}", &t.plan.to_string())
+        .replace("{task}", &t.task.to_string())
+        .replace("{period}", &t.period)
 }
 
 async fn send(app: &TestApp, method: &str, path: &str) -> reqwest::Response {
@@ -462,7 +524,10 @@ async fn malformed_ids_are_refused_after_the_role_and_in_vietnamese() {
                 let body = response.text().await.unwrap();
                 // Who may read results depends on the campaign (published: everyone), so an
                 // id that names no campaign is not found for every role.
-                let by_object = pattern.contains("/ket-qua") || pattern.ends_with("/tong-quan");
+                // Likewise a plan: the province's is everyone's to read, a unit's its staff's.
+                let by_object = pattern.contains("/ket-qua")
+                    || pattern.ends_with("/tong-quan")
+                    || pattern.starts_with("/ke-hoach/{plan}");
                 let expected = if allowed.contains(&role) || by_object {
                     404
                 } else {

@@ -239,6 +239,26 @@ pub async fn evaluate_targets(
     Ok(out)
 }
 
+/// The province's total, rank and the number ranked in an index's year (none stored, or no
+/// province configured: nothing), for a plan's goals (docs/method.md §7.7).
+pub async fn province_result(
+    db: &Db,
+    catalogue: &Catalogue,
+    roster: &Roster,
+    province_code: Option<&str>,
+    index: &str,
+    year: i32,
+) -> Result<(Option<f64>, Option<u32>, Option<usize>), StoreError> {
+    let Some(code) = province_code.and_then(|code| province_in_year(roster, code, year)) else {
+        return Ok((None, None, None));
+    };
+    let Some(stored) = indices::current_year(db, index, year).await? else {
+        return Ok((None, None, None));
+    };
+    let (value, rank) = result_of(&stored, &code);
+    Ok((value, rank, ranked_in(catalogue, roster, &stored, year)))
+}
+
 /// A unit's total and rank in a stored year.
 fn result_of(stored: &StoredYear, code: &str) -> (Option<f64>, Option<u32>) {
     stored

@@ -287,11 +287,17 @@ pub async fn download(
     // A file one may not read answers as one that does not exist: ids are not enumerable.
     let name = allowed.ok_or(AppError::NotFound)?;
     let (row, bytes) = evidence::read_file(&state.db, state.blobs.as_ref(), file_id).await?;
+    Ok(file_response(&row, bytes, &name))
+}
+
+/// A stored file as the browser opens it (PDF and pictures inline, others downloaded) under
+/// `name`, never sniffed or cached.
+pub(crate) fn file_response(row: &evidence::EvidenceFile, bytes: Vec<u8>, name: &str) -> Response {
     let disposition = format!(
         "{}; filename=\"{}\"; filename*=UTF-8''{}",
         disposition_kind(&row.content_type),
-        ascii_name(&name),
-        rfc5987(&name)
+        ascii_name(name),
+        rfc5987(name)
     );
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
@@ -312,5 +318,5 @@ pub async fn download(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    Ok(response)
+    response
 }
