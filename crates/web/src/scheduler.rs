@@ -38,8 +38,8 @@ impl Scheduler {
             }
         };
         let task_notices = match plans::reminders::send(&self.db, &self.clock).await {
-                Ok(written) => written,
-                Err(error) => {
+            Ok(written) => written,
+            Err(error) => {
                 tracing::warn!(%error, "writing plan task reminders failed");
                 0
             }

@@ -54,7 +54,8 @@ pub struct LeafAcrossUnits {
 
 /// Whether the units' result on a leaf calls for a task.
 pub fn leaf_is_weak(leaf: &LeafAcrossUnits) -> Option<Why> {
-    let weak = leaf.lost > 0.0 && (leaf.share >= LEAF_LOST_SHARE || leaf.full_marks * 2 < leaf.units);
+    let weak =
+        leaf.lost > 0.0 && (leaf.share >= LEAF_LOST_SHARE || leaf.full_marks * 2 < leaf.units);
     weak.then_some(Why::LeafLost {
         share: leaf.share,
         full_marks: leaf.full_marks,
@@ -194,12 +195,18 @@ mod tests {
             }]
         );
         assert!(dimension_reasons(&d(3, 63, None, Some(90.0)), Some(90.0)).is_empty());
-        assert_eq!(dimension_reasons(&d(60, 63, Some(40), Some(50.0)), Some(90.0)).len(), 3);
+        assert_eq!(
+            dimension_reasons(&d(60, 63, Some(40), Some(50.0)), Some(90.0)).len(),
+            3
+        );
     }
 
     #[test]
     fn coordinators_are_the_units_that_lost_most() {
-        assert_eq!(coordinators(&[(1, 0.5), (2, 0.0), (3, 1.0), (4, 0.5)]), vec![3, 1, 4]);
+        assert_eq!(
+            coordinators(&[(1, 0.5), (2, 0.0), (3, 1.0), (4, 0.5)]),
+            vec![3, 1, 4]
+        );
         let many: Vec<(i64, f64)> = (0..15).map(|i| (i, 1.0)).collect();
         assert_eq!(coordinators(&many).len(), COORDINATORS_PER_LEAF);
     }

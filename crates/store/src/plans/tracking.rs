@@ -102,8 +102,16 @@ pub async fn update_plan(
     let now = Utc::now();
     let mut changes = Changes::new();
     changes
-        .field("title", &Some(before.title.clone()), &Some(title.to_string()))
-        .field("doc_number", &before.doc_number, &text_or_none(&fields.doc_number))
+        .field(
+            "title",
+            &Some(before.title.clone()),
+            &Some(title.to_string()),
+        )
+        .field(
+            "doc_number",
+            &before.doc_number,
+            &text_or_none(&fields.doc_number),
+        )
         .field("doc_date", &before.doc_date, &fields.doc_date)
         .field("issuer", &before.issuer, &text_or_none(&fields.issuer))
         .field("signer", &before.signer, &text_or_none(&fields.signer))
@@ -137,7 +145,10 @@ pub async fn update_plan(
 }
 
 fn names(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Edits a task (wording, group, deadline, product, priority, lead and division,
@@ -161,13 +172,46 @@ pub async fn update_task(
     let now = Utc::now();
     let mut changes = Changes::new();
     changes
-        .field("task", &Some(before.title.clone()), &Some(title.to_string()))
-        .field("product", &Some(before.product.clone()), &Some(fields.product.trim().to_string()))
-        .field("deadline", &Some(before.deadline.as_code()), &Some(fields.deadline.as_code()))
-        .field("priority", &Some(before.priority), &Some(fields.priority.clamp(1, 3)))
-        .field("lead", &Some(before.lead_unit_id), &Some(fields.lead_unit_id))
-        .field("division", &before.division, &fields.division.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(str::to_string))
-        .field("coordinators", &Some(names(&before.coordinators)), &Some(names(&fields.coordinators)));
+        .field(
+            "task",
+            &Some(before.title.clone()),
+            &Some(title.to_string()),
+        )
+        .field(
+            "product",
+            &Some(before.product.clone()),
+            &Some(fields.product.trim().to_string()),
+        )
+        .field(
+            "deadline",
+            &Some(before.deadline.as_code()),
+            &Some(fields.deadline.as_code()),
+        )
+        .field(
+            "priority",
+            &Some(before.priority),
+            &Some(fields.priority.clamp(1, 3)),
+        )
+        .field(
+            "lead",
+            &Some(before.lead_unit_id),
+            &Some(fields.lead_unit_id),
+        )
+        .field(
+            "division",
+            &before.division,
+            &fields
+                .division
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+        )
+        .field(
+            "coordinators",
+            &Some(names(&before.coordinators)),
+            &Some(names(&fields.coordinators)),
+        );
     let entries: Vec<AuditEntry> = changes
         .into_entries("update_task", "plan_task", task_id)
         .into_iter()
@@ -246,10 +290,9 @@ pub async fn merge_tasks(db: &Db, actor: &Actor, ids: &[i64]) -> Result<i64, Sto
     let mut coordinators = keep.coordinators.clone();
     for other in &others {
         for target in &other.targets {
-            if !targets
-                .iter()
-                .any(|t| t.kind == target.kind && t.index_id == target.index_id && t.code == target.code)
-            {
+            if !targets.iter().any(|t| {
+                t.kind == target.kind && t.index_id == target.index_id && t.code == target.code
+            }) {
                 targets.push(target.clone());
             }
         }
@@ -364,7 +407,11 @@ pub async fn open_period(
     due_on: NaiveDate,
 ) -> Result<i64, StoreError> {
     let plan = get_plan(db, plan_id).await?;
-    if periods(db, plan_id).await?.iter().any(|p| p.period == period) {
+    if periods(db, plan_id)
+        .await?
+        .iter()
+        .any(|p| p.period == period)
+    {
         return Err(PlanRefusal::PeriodOpen {
             period: period.as_code(),
         }
@@ -459,23 +506,27 @@ pub async fn report_files(
 /// The tasks whose reports hold a file, with the name given there (who may download it
 /// follows the task).
 pub async fn tasks_holding_file(db: &Db, file_id: i64) -> Result<Vec<(i64, String)>, StoreError> {
-    Ok(with_db_read!(db, pool => sqlx::query_as::<_, (i64, String)>(
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, (i64, String)>(
         "SELECT r.task_id, rf.file_name FROM plan_report_files rf JOIN plan_task_reports r ON r.id = rf.report_id \
          WHERE rf.file_id = $1 ORDER BY rf.id")
         .bind(file_id)
         .fetch_all(pool)
-        .await?))
+        .await?),
+    )
 }
 
 /// Every report on a plan's tasks, the latest first.
 pub async fn plan_reports(db: &Db, plan_id: i64) -> Result<Vec<super::ReportRow>, StoreError> {
-    Ok(with_db_read!(db, pool => sqlx::query_as::<_, super::ReportRow>(
+    Ok(
+        with_db_read!(db, pool => sqlx::query_as::<_, super::ReportRow>(
         "SELECT r.id, r.task_id, r.unit_id, r.period, r.percent, r.narrative, r.filed_on, r.author_name, r.created_at \
          FROM plan_task_reports r JOIN plan_tasks t ON t.id = r.task_id WHERE t.plan_id = $1 \
          ORDER BY r.filed_on DESC, r.id DESC")
         .bind(plan_id)
         .fetch_all(pool)
-        .await?))
+        .await?),
+    )
 }
 
 /// The roll-up's narrative of a period, as last saved.

@@ -371,3 +371,165 @@ async fn a_plan_its_tasks_moves_and_reports() {
         );
     }
 }
+
+#[tokio::test]
+async fn drafts_edits_merges_periods_and_files() {
+    for test_db in backends().await {
+        let db = &test_db.db;
+        let backend = test_db.backend();
+        let actor = Actor::user(1, "thuongtruc");
+        let province = unit(db, "46", OrgKind::Province, None).await;
+        let justice = unit(db, "S03", OrgKind::Department, Some(province)).await;
+        let home = unit(db, "S02", OrgKind::Department, Some(province)).await;
+        let fields = PlanFields {
+            owner_unit_id: province,
+            year: 2026,
+            title: "Kế hoạch dự thảo".into(),
+            ..PlanFields::default()
+        };
+        let group = |tasks: Vec<TaskFields>| plans::DraftGroup {
+            title: "Nhóm giải pháp PAPI".into(),
+            index_id: Some("papi".into()),
+            tasks,
+        };
+
+        // A draft with one bad task writes nothing at all.
+        let mut bad = task_fields("Nhiệm vụ lỗi", justice, vec![justice]);
+        bad.title = "Nhiệm vụ lỗi".into();
+        let good = task_fields("Công khai kế hoạch sử dụng đất", justice, vec![home]);
+        assert_eq!(
+            refusal(
+                plans::create_with_tasks(db, &actor, &fields, &[group(vec![good.clone(), bad])])
+                    .await
+            ),
+            PlanRefusal::LeadCoordinates,
+            "{backend:?}"
+        );
+        assert!(
+            plans::list_plans(db).await.unwrap().is_empty(),
+            "{backend:?}"
+        );
+        let mut second = task_fields("Công khai danh sách hộ nghèo", home, vec![]);
+        second.targets[0].code = "1.2".into();
+        let plan = plans::create_with_tasks(db, &actor, &fields, &[group(vec![good, second])])
+            .await
+            .unwrap();
+        let tasks = plans::tasks(db, plan).await.unwrap();
+        assert_eq!(tasks.len(), 2);
+        let groups = plans::groups(db, plan).await.unwrap();
+        assert!(tasks.iter().all(|t| t.group_id == Some(groups[0].id)));
+
+        // An edit from a stale version changes nothing; from the current one, everything.
+        let mut edited = task_fields("Công khai kế hoạch sử dụng đất, giá đất", justice, vec![]);
+        edited.deadline = Deadline::Ongoing;
+        assert_eq!(
+            refusal(
+                plans::update_task(db, &actor, tasks[0].id, tasks[0].version + 1, &edited).await
+            ),
+            PlanRefusal::TaskChanged {
+                task_id: tasks[0].id
+            }
+        );
+        plans::update_task(db, &actor, tasks[0].id, tasks[0].version, &edited)
+            .await
+            .unwrap();
+        let after = plans::get_task(db, tasks[0].id).await.unwrap();
+        assert_eq!(
+            (after.deadline, after.coordinators.len()),
+            (Deadline::Ongoing, 0)
+        );
+
+        // A report with a file, then a merge: the second task's targets, lead and report move.
+        let file = chiso_store::evidence::upload(
+            db,
+            &chiso_store::evidence::LocalBlobStore::new(
+                std::env::temp_dir().join(format!("chiso-plan-blobs-{}", std::process::id())),
+            ),
+            &actor,
+            "bien-ban.pdf",
+            b"%PDF-1.4\n%%EOF\n",
+            1 << 20,
+        )
+        .await
+        .unwrap();
+        plans::file_report(
+            db,
+            &Actor::user(7, "nhaplieu"),
+            &NewReport {
+                task_id: tasks[1].id,
+                unit_id: home,
+                period: Period::parse("2026-Q4").unwrap(),
+                percent: 20,
+                narrative: "Đã công khai tại 10 xã".into(),
+                filed_on: day(11, 2),
+                files: vec![(file.id, "bien-ban.pdf".into())],
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            refusal(plans::merge_tasks(db, &actor, &[tasks[0].id]).await),
+            PlanRefusal::MergeNeedsTwo
+        );
+        plans::merge_tasks(db, &actor, &[tasks[0].id, tasks[1].id])
+            .await
+            .unwrap();
+        let merged = plans::tasks(db, plan).await.unwrap();
+        assert_eq!(merged.len(), 1, "{backend:?}");
+        assert_eq!(merged[0].coordinators, vec![home]);
+        let codes: Vec<&str> = merged[0].targets.iter().map(|t| t.code.as_str()).collect();
+        assert_eq!(codes, ["1.1", "1.2"]);
+        assert_eq!(plans::reports(db, merged[0].id).await.unwrap().len(), 1);
+        let files = plans::report_files(db, plan, Some(merged[0].id))
+            .await
+            .unwrap();
+        assert_eq!(files[0].file_name, "bien-ban.pdf");
+        assert_eq!(
+            plans::tasks_holding_file(db, file.id).await.unwrap()[0].0,
+            merged[0].id
+        );
+
+        // A period opens once; the roll-up's narrative is saved and replaced.
+        let q4 = Period::parse("2026-Q4").unwrap();
+        plans::open_period(db, &actor, plan, q4, day(12, 15))
+            .await
+            .unwrap();
+        assert_eq!(
+            refusal(plans::open_period(db, &actor, plan, q4, day(12, 20)).await),
+            PlanRefusal::PeriodOpen {
+                period: "2026-Q4".into()
+            }
+        );
+        plans::save_rollup(db, &actor, plan, q4, "Bản nháp 1")
+            .await
+            .unwrap();
+        plans::save_rollup(db, &actor, plan, q4, "Bản nháp 2")
+            .await
+            .unwrap();
+        assert_eq!(
+            plans::rollup(db, plan, q4)
+                .await
+                .unwrap()
+                .unwrap()
+                .narrative,
+            "Bản nháp 2"
+        );
+
+        let rows = audit::list(
+            db,
+            &AuditFilter {
+                entity_type: Some("plan_task".into()),
+                limit: 100,
+                ..AuditFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+        for action in ["add_task", "update_task", "file_report", "merge_tasks"] {
+            assert!(
+                rows.iter().any(|r| r.action == action),
+                "{backend:?}: {action}"
+            );
+        }
+    }
+}

@@ -18,7 +18,12 @@ fn target(kind: &str, index: &str, code: &str, note: &str) -> TaskTarget {
 }
 
 /// Seeds the plan for `today`'s year; `departments` are S01–S20 in order.
-pub async fn seed_plan(db: &Db, actor: &Actor, departments: &[i64], today: NaiveDate) -> anyhow::Result<i64> {
+pub async fn seed_plan(
+    db: &Db,
+    actor: &Actor,
+    departments: &[i64],
+    today: NaiveDate,
+) -> anyhow::Result<i64> {
     let all = units::list(db).await?;
     let province = all
         .iter()
@@ -28,7 +33,12 @@ pub async fn seed_plan(db: &Db, actor: &Actor, departments: &[i64], today: Naive
     let s = |n: usize| departments[n - 1];
     let year = today.year();
     let deadline = |text: &str| Deadline::parse(text).expect("a demo deadline");
-    let task = |title: &str, lead: i64, coordinators: Vec<i64>, when: &str, product: &str, targets: Vec<TaskTarget>| TaskFields {
+    let task = |title: &str,
+                lead: i64,
+                coordinators: Vec<i64>,
+                when: &str,
+                product: &str,
+                targets: Vec<TaskTarget>| TaskFields {
         group_id: None,
         serves_task_id: None,
         title: title.into(),
@@ -50,7 +60,9 @@ pub async fn seed_plan(db: &Db, actor: &Actor, departments: &[i64], today: Naive
                     "Nâng cao chất lượng kiểm soát thủ tục hành chính; rà soát, đơn giản hóa thủ tục hành chính thuộc phạm vi quản lý",
                     s(3),
                     vec![s(2), s(17)],
-                    "Hằng quý, trước ngày 15 của tháng cuối quý",
+                    // A date months ahead: the demo accounts' unit gets no reminder in the
+                    // first weeks (tests move the clock through the campaign's deadlines).
+                    &format!("30/06/{}", year + 1),
                     "Báo cáo kết quả rà soát; quyết định công bố thủ tục hành chính",
                     vec![target("leaf", "campaign:department", "2.1", "Các đơn vị mất 35,0 % số điểm của tiêu chí; 8/20 đơn vị đạt điểm tối đa")],
                 ),
@@ -116,7 +128,9 @@ pub async fn seed_plan(db: &Db, actor: &Actor, departments: &[i64], today: Naive
         parent_id: None,
         campaign_id: None,
         year: i64::from(year),
-        title: format!("Kế hoạch nâng cao Chỉ số cải cách hành chính, Chỉ số hài lòng và Chỉ số PAPI năm {year}"),
+        title: format!(
+            "Kế hoạch nâng cao Chỉ số cải cách hành chính, Chỉ số hài lòng và Chỉ số PAPI năm {year}"
+        ),
         doc_number: Some("215/KH-UBND".into()),
         doc_date: NaiveDate::from_ymd_opt(year, 1, 10),
         issuer: Some("UBND Tỉnh Mẫu".into()),
@@ -132,7 +146,8 @@ pub async fn seed_plan(db: &Db, actor: &Actor, departments: &[i64], today: Naive
         plans::add_goal(db, actor, plan, text, i64::from(year)).await?;
     }
     let quarter = Period::quarter_of(today);
-    let due = NaiveDate::from_ymd_opt(quarter.end().year(), quarter.end().month(), 15).expect("a day");
+    let due =
+        NaiveDate::from_ymd_opt(quarter.end().year(), quarter.end().month(), 15).expect("a day");
     plans::open_period(db, actor, plan, quarter, due).await?;
     Ok(plan)
 }

@@ -24,8 +24,15 @@ pub fn period_title(lang: Lang, code: &str) -> String {
     let year = &period.year;
     match period.kind {
         PeriodKind::Quarter(q) => {
-            let roman = ["I", "II", "III", "IV"].get(usize::from(q).saturating_sub(1)).copied().unwrap_or("");
-            i18n::fill(lang, "plans.period_quarter", &[("q", &roman), ("year", year)])
+            let roman = ["I", "II", "III", "IV"]
+                .get(usize::from(q).saturating_sub(1))
+                .copied()
+                .unwrap_or("");
+            i18n::fill(
+                lang,
+                "plans.period_quarter",
+                &[("q", &roman), ("year", year)],
+            )
         }
         PeriodKind::FirstHalf => i18n::fill(lang, "plans.period_first_half", &[("year", year)]),
         PeriodKind::Year => i18n::fill(lang, "plans.period_year", &[("year", year)]),
@@ -59,7 +66,9 @@ pub fn timing_words(lang: Lang, timing: &chiso_domain::plan::Timing) -> String {
     match timing {
         Timing::Closed => String::new(),
         Timing::Ongoing => i18n::text(lang, "plans.timing_ongoing").to_string(),
-        Timing::OnTrack { due } => i18n::fill(lang, "plans.timing_on_track", &[("date", &date(due))]),
+        Timing::OnTrack { due } => {
+            i18n::fill(lang, "plans.timing_on_track", &[("date", &date(due))])
+        }
         Timing::DueSoon { due, days_left: 0 } => {
             i18n::fill(lang, "plans.timing_due_today", &[("date", &date(due))])
         }

@@ -75,7 +75,14 @@ impl UploadForm for PlanReportForm {
 /// A plan's appendix table (.xlsx) to create a plan from.
 pub struct PlanAppendixForm;
 impl UploadForm for PlanAppendixForm {
-    const FIELDS: &'static [&'static str] = &["title", "year", "doc_number", "doc_date", "issuer", "parent"];
+    const FIELDS: &'static [&'static str] = &[
+        "title",
+        "year",
+        "doc_number",
+        "doc_date",
+        "issuer",
+        "parent",
+    ];
 }
 
 /// Room for the multipart framing: boundaries and part headers.

@@ -20,6 +20,7 @@ mod indices_pages;
 mod input_hygiene;
 mod login_security;
 mod notifications;
+mod plans;
 mod refusals;
 mod reports;
 mod results_pages;

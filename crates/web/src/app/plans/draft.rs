@@ -113,7 +113,11 @@ fn task(
 fn unit_group_words(lang: Lang, unit_group: &str) -> String {
     let key = format!("plans.unit_group_{unit_group}");
     let text = i18n::text(lang, &key);
-    if text == key { unit_group.to_string() } else { text.to_string() }
+    if text == key {
+        unit_group.to_string()
+    } else {
+        text.to_string()
+    }
 }
 
 /// Proposals from a campaign's groups, for the province's plan.
@@ -211,7 +215,9 @@ fn for_unit(
         return Vec::new();
     };
     let needed: Vec<_> = rank
-        .and_then(|r| weakness::what_it_takes(framework, &evaluation, outcome, Target::Rank(r)).ok())
+        .and_then(|r| {
+            weakness::what_it_takes(framework, &evaluation, outcome, Target::Rank(r)).ok()
+        })
         .map(|w| w.leaves.iter().map(|l| l.leaf).collect())
         .unwrap_or_default();
     let mut tasks = Vec::new();
@@ -340,7 +346,11 @@ async fn from_indices(
                 assigned.of_item(&current.structure.id, &item.item.code),
                 owner,
             );
-            let title_words = if lang == Lang::En { &item.item.title_en } else { &item.item.title };
+            let title_words = if lang == Lang::En {
+                &item.item.title_en
+            } else {
+                &item.item.title
+            };
             let title = i18n::fill(
                 lang,
                 "plans.draft_dimension_task",

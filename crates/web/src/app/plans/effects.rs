@@ -12,8 +12,8 @@
 use std::collections::HashMap;
 
 use chiso_domain::campaign::CampaignState;
-use chiso_domain::plan::{Goal, GoalOutcome};
 use chiso_domain::evaluation::Evaluation;
+use chiso_domain::plan::{Goal, GoalOutcome};
 use chiso_domain::{Bands, Framework, evaluate};
 use chiso_store::assessments;
 use chiso_store::campaigns::{self, CampaignRow};
@@ -89,14 +89,23 @@ async fn evaluated(db: &Db, campaign: CampaignRow) -> Result<Evaluated, StoreErr
 }
 
 /// A leaf's measure in a campaign: the units' mean (or one unit's) points.
-fn leaf_measure(evaluated: &Evaluated, unit_group: &str, code: &str, unit: Option<i64>) -> Option<(String, Measure)> {
+fn leaf_measure(
+    evaluated: &Evaluated,
+    unit_group: &str,
+    code: &str,
+    unit: Option<i64>,
+) -> Option<(String, Measure)> {
     // A leaf named without its unit group ("campaign:") is looked for in every group.
     let (framework, evaluation, leaf) = evaluated
         .groups
         .iter()
         .filter(|(g, _, _)| unit_group.is_empty() || g == unit_group)
         .find_map(|(_, framework, evaluation)| {
-            let leaf = framework.leaves().iter().copied().find(|l| framework.node(*l).code == code)?;
+            let leaf = framework
+                .leaves()
+                .iter()
+                .copied()
+                .find(|l| framework.node(*l).code == code)?;
             Some((framework, evaluation, leaf))
         })?;
     let node = framework.node(leaf);
@@ -108,7 +117,10 @@ fn leaf_measure(evaluated: &Evaluated, unit_group: &str, code: &str, unit: Optio
     if outcomes.is_empty() {
         return None;
     }
-    let value = outcomes.iter().map(|u| u.points.node_points[leaf].to_f64()).sum::<f64>()
+    let value = outcomes
+        .iter()
+        .map(|u| u.points.node_points[leaf].to_f64())
+        .sum::<f64>()
         / outcomes.len() as f64;
     Some((
         node.title.clone(),
@@ -133,7 +145,9 @@ async fn dimension_measure(
 ) -> AppResult<Option<(String, Measure)>> {
     let key = (index.to_string(), year);
     if !cache.contains_key(&key) {
-        let loaded = standing::index_year(db, index, year, Some(province)).await.ok();
+        let loaded = standing::index_year(db, index, year, Some(province))
+            .await
+            .ok();
         cache.insert(key.clone(), loaded);
     }
     let Some(Some(view)) = cache.get(&key) else {
@@ -142,7 +156,11 @@ async fn dimension_measure(
     let Some(position) = view.positions.first() else {
         return Ok(None);
     };
-    let Some(item) = position.weakest_dimensions.iter().find(|d| d.item.code == code) else {
+    let Some(item) = position
+        .weakest_dimensions
+        .iter()
+        .find(|d| d.item.code == code)
+    else {
         return Ok(None);
     };
     Ok(Some((
@@ -170,7 +188,11 @@ async fn campaigns_around(
     let year = context.plan.year;
     let before = match context.plan.campaign_id {
         Some(id) => published.iter().find(|c| c.id == id).cloned(),
-        None => published.iter().filter(|c| c.year < year).max_by_key(|c| (c.year, c.id)).cloned(),
+        None => published
+            .iter()
+            .filter(|c| c.year < year)
+            .max_by_key(|c| (c.year, c.id))
+            .cloned(),
     };
     let after = published
         .iter()
@@ -205,7 +227,8 @@ pub async fn effects(
             let (mut title, mut before, mut after) = (String::new(), None, None);
             if let Some(unit_group) = target.index_id.strip_prefix("campaign:") {
                 let at = |e: &Option<Evaluated>| {
-                    e.as_ref().and_then(|e| leaf_measure(e, unit_group, &target.code, unit))
+                    e.as_ref()
+                        .and_then(|e| leaf_measure(e, unit_group, &target.code, unit))
                 };
                 if let Some((t, m)) = at(&before_eval) {
                     title = t;
@@ -220,16 +243,25 @@ pub async fn effects(
             {
                 if !latest_years.contains_key(&target.index_id) {
                     let years = store::current_years(db, &target.index_id).await?;
-                    let latest = years.iter().map(|v| v.year as i32).filter(|y| *y >= year).max();
+                    let latest = years
+                        .iter()
+                        .map(|v| v.year as i32)
+                        .filter(|y| *y >= year)
+                        .max();
                     latest_years.insert(target.index_id.clone(), latest);
                 }
                 let index = &target.index_id;
-                if let Some((t, m)) = dimension_measure(db, &mut cache, province, index, year - 1, &target.code).await? {
+                if let Some((t, m)) =
+                    dimension_measure(db, &mut cache, province, index, year - 1, &target.code)
+                        .await?
+                {
                     title = t;
                     before = Some(m);
                 }
                 if let Some(Some(latest)) = latest_years.get(index).copied()
-                    && let Some((t, m)) = dimension_measure(db, &mut cache, province, index, latest, &target.code).await?
+                    && let Some((t, m)) =
+                        dimension_measure(db, &mut cache, province, index, latest, &target.code)
+                            .await?
                 {
                     title = t;
                     after = Some(m);
@@ -311,7 +343,9 @@ pub async fn unit_indices(
         let evaluated = evaluated(db, campaign).await?;
         for (_, _, evaluation) in &evaluated.groups {
             for unit in &evaluation.units {
-                let Ok(id) = unit.code.parse::<i64>() else { continue };
+                let Ok(id) = unit.code.parse::<i64>() else {
+                    continue;
+                };
                 let index = unit.index_hundredths as f64 / 100.0;
                 let entry = out.entry(id).or_default();
                 if after_side {

@@ -61,7 +61,11 @@ impl PlanContext {
             reports: plans::plan_reports(db, plan_id).await?,
             files: plans::report_files(db, plan_id, None).await?,
             periods: plans::periods(db, plan_id).await?,
-            units: units::list(db).await?.into_iter().map(|u| (u.id, u)).collect(),
+            units: units::list(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u))
+                .collect(),
             plan,
             parent,
             today,
@@ -74,7 +78,10 @@ impl PlanContext {
     }
 
     pub fn task(&self, id: i64) -> AppResult<&TaskRow> {
-        self.tasks.iter().find(|t| t.id == id).ok_or(AppError::NotFound)
+        self.tasks
+            .iter()
+            .find(|t| t.id == id)
+            .ok_or(AppError::NotFound)
     }
 
     /// A task's reports, the latest first.
@@ -125,7 +132,8 @@ impl Access {
     pub fn of(principal: &Principal, plan: &PlanRow, all_units: &[OrgUnit]) -> Access {
         let scope = principal.unit_scope(all_units);
         let secretariat = principal.can(Permission::ManagePlans);
-        let unit_staff = principal.has_role(Role::UnitEditor) || principal.has_role(Role::UnitLeader);
+        let unit_staff =
+            principal.has_role(Role::UnitEditor) || principal.has_role(Role::UnitLeader);
         let own_unit = unit_staff
             && principal
                 .roles
@@ -167,13 +175,22 @@ impl Access {
         let scope = self.scope.as_ref()?;
         match self.part_in(principal, task)? {
             TaskActor::Lead => Some(task.lead_unit_id),
-            _ => task.coordinators.iter().copied().find(|c| scope.contains(c)),
+            _ => task
+                .coordinators
+                .iter()
+                .copied()
+                .find(|c| scope.contains(c)),
         }
     }
 
     /// Who the person is for a move of the task: the secretariat (of a province's plan), else
     /// the lead.
-    pub fn mover(&self, principal: &Principal, plan: &PlanRow, task: &TaskRow) -> Option<TaskActor> {
+    pub fn mover(
+        &self,
+        principal: &Principal,
+        plan: &PlanRow,
+        task: &TaskRow,
+    ) -> Option<TaskActor> {
         if self.secretariat && plan.parent_id.is_none() {
             return Some(TaskActor::Secretariat);
         }

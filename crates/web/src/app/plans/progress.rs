@@ -29,7 +29,10 @@ impl TaskProgress {
 }
 
 /// The lead's reports on a task, the latest first.
-fn lead_reports<'a>(context: &'a PlanContext, task: &'a TaskRow) -> impl Iterator<Item = &'a ReportRow> {
+fn lead_reports<'a>(
+    context: &'a PlanContext,
+    task: &'a TaskRow,
+) -> impl Iterator<Item = &'a ReportRow> {
     context
         .reports_of(task.id)
         .filter(move |r| r.unit_id == task.lead_unit_id)
@@ -166,7 +169,10 @@ pub fn standing(context: &PlanContext, period: Period) -> Standing {
         {
             by_group[at].add(task, p);
         }
-        by_index.entry(index_of(context, task)).or_default().add(task, p);
+        by_index
+            .entry(index_of(context, task))
+            .or_default()
+            .add(task, p);
     }
     Standing {
         period,

@@ -49,7 +49,15 @@ fn grouped(plan: &PlanContext) -> Vec<(String, Vec<&chiso_store::plans::TaskRow>
     let mut groups: Vec<(String, Vec<_>)> = plan
         .groups
         .iter()
-        .map(|g| (g.title.clone(), plan.tasks.iter().filter(|t| t.group_id == Some(g.id)).collect()))
+        .map(|g| {
+            (
+                g.title.clone(),
+                plan.tasks
+                    .iter()
+                    .filter(|t| t.group_id == Some(g.id))
+                    .collect(),
+            )
+        })
         .collect();
     let loose: Vec<_> = plan.tasks.iter().filter(|t| t.group_id.is_none()).collect();
     if !loose.is_empty() {
@@ -70,7 +78,10 @@ pub async fn appendix(
     let lang = Lang::Vi;
     let doc = AppendixDoc {
         authority: authority(&plan),
-        title: format!("PHỤ LỤC\nNHIỆM VỤ, GIẢI PHÁP {}", plan.plan.title.to_uppercase()),
+        title: format!(
+            "PHỤ LỤC\nNHIỆM VỤ, GIẢI PHÁP {}",
+            plan.plan.title.to_uppercase()
+        ),
         document: format!("(Kèm theo {})", plan.document_words()),
         groups: grouped(&plan)
             .into_iter()
@@ -80,9 +91,17 @@ pub async fn appendix(
                     .into_iter()
                     .map(|t| AppendixTask {
                         title: t.title.clone(),
-                        criteria: criteria_words(t).split("; ").filter(|c| !c.is_empty()).map(str::to_string).collect(),
+                        criteria: criteria_words(t)
+                            .split("; ")
+                            .filter(|c| !c.is_empty())
+                            .map(str::to_string)
+                            .collect(),
                         lead: plan.unit_name(t.lead_unit_id).to_string(),
-                        coordinators: t.coordinators.iter().map(|c| plan.unit_name(*c).to_string()).collect(),
+                        coordinators: t
+                            .coordinators
+                            .iter()
+                            .map(|c| plan.unit_name(*c).to_string())
+                            .collect(),
                         deadline: deadline_words(lang, &t.deadline),
                         product: t.product.clone(),
                         status: Some(t.status),
@@ -92,7 +111,11 @@ pub async fn appendix(
             .collect(),
     };
     let bytes = write_appendix(&doc).map_err(internal)?;
-    Ok(download(XLSX, format!("phu-luc-ke-hoach-{}.xlsx", plan.plan.id), bytes))
+    Ok(download(
+        XLSX,
+        format!("phu-luc-ke-hoach-{}.xlsx", plan.plan.id),
+        bytes,
+    ))
 }
 
 /// The roll-up of a period for the UBND: every task with the lead's report and the
@@ -109,14 +132,19 @@ pub async fn rollup(
         .ok_or(AppError::NotFound)?;
     let doc = rollup_doc(&plan, period);
     let bytes = write_rollup(&doc).map_err(internal)?;
-    Ok(download(XLSX, format!("bao-cao-tong-hop-{}-{code}.xlsx", plan.plan.id), bytes))
+    Ok(download(
+        XLSX,
+        format!("bao-cao-tong-hop-{}-{code}.xlsx", plan.plan.id),
+        bytes,
+    ))
 }
 
 /// The roll-up's content from the plan's reports in the period.
 pub fn rollup_doc(plan: &PlanContext, period: Period) -> RollupDoc {
     let now = standing(plan, period);
     let code = period.as_code();
-    let count = |status: TaskStatus| plan.tasks.iter().filter(|t| t.status == status).count() as u32;
+    let count =
+        |status: TaskStatus| plan.tasks.iter().filter(|t| t.status == status).count() as u32;
     let task = |t: &chiso_store::plans::TaskRow| {
         let in_period: Vec<_> = plan.reports_of(t.id).filter(|r| r.period == code).collect();
         let lead = in_period.iter().find(|r| r.unit_id == t.lead_unit_id);
@@ -129,7 +157,10 @@ pub fn rollup_doc(plan: &PlanContext, period: Period) -> RollupDoc {
             contributions: in_period
                 .iter()
                 .filter(|r| r.unit_id != t.lead_unit_id)
-                .map(|r| Contribution { unit: plan.unit_name(r.unit_id).to_string(), text: r.narrative.clone() })
+                .map(|r| Contribution {
+                    unit: plan.unit_name(r.unit_id).to_string(),
+                    text: r.narrative.clone(),
+                })
                 .collect(),
             overdue: now.of(t.id).is_some_and(|p| p.overdue()),
         }
@@ -137,7 +168,11 @@ pub fn rollup_doc(plan: &PlanContext, period: Period) -> RollupDoc {
     let owed: Vec<i64> = owing(plan, period).iter().map(|o| o.unit_id).collect();
     let mut units: HashMap<i64, RollupUnit> = HashMap::new();
     let mut sums: HashMap<i64, (f64, u32)> = HashMap::new();
-    for t in plan.tasks.iter().filter(|t| t.status != TaskStatus::Cancelled) {
+    for t in plan
+        .tasks
+        .iter()
+        .filter(|t| t.status != TaskStatus::Cancelled)
+    {
         let unit = units.entry(t.lead_unit_id).or_insert_with(|| RollupUnit {
             name: plan.unit_name(t.lead_unit_id).to_string(),
             reported: !owed.contains(&t.lead_unit_id),
@@ -154,15 +189,25 @@ pub fn rollup_doc(plan: &PlanContext, period: Period) -> RollupDoc {
     let mut units: Vec<RollupUnit> = units
         .into_iter()
         .map(|(id, mut u)| {
-            u.average_percent = sums.get(&id).filter(|s| s.1 > 0).map(|s| s.0 / f64::from(s.1));
+            u.average_percent = sums
+                .get(&id)
+                .filter(|s| s.1 > 0)
+                .map(|s| s.0 / f64::from(s.1));
             u
         })
         .collect();
     units.sort_by(|a, b| a.name.cmp(&b.name));
-    let reported = plan.tasks.iter().filter(|t| now.of(t.id).is_some_and(|p| p.reported)).count() as u32;
+    let reported = plan
+        .tasks
+        .iter()
+        .filter(|t| now.of(t.id).is_some_and(|p| p.reported))
+        .count() as u32;
     RollupDoc {
         authority: authority(plan),
-        title: format!("BÁO CÁO TỔNG HỢP KẾT QUẢ THỰC HIỆN {}", plan.plan.title.to_uppercase()),
+        title: format!(
+            "BÁO CÁO TỔNG HỢP KẾT QUẢ THỰC HIỆN {}",
+            plan.plan.title.to_uppercase()
+        ),
         document: plan.document_words(),
         period: period_title(Lang::Vi, &code),
         made_on: plan.today.format("%d/%m/%Y").to_string(),
@@ -178,7 +223,10 @@ pub fn rollup_doc(plan: &PlanContext, period: Period) -> RollupDoc {
         },
         groups: grouped(plan)
             .into_iter()
-            .map(|(title, tasks)| RollupGroup { title, tasks: tasks.into_iter().map(task).collect() })
+            .map(|(title, tasks)| RollupGroup {
+                title,
+                tasks: tasks.into_iter().map(task).collect(),
+            })
             .collect(),
         units,
     }
@@ -217,12 +265,17 @@ pub async fn emulation(
             .sum::<f64>()
             / tasks.len() as f64;
         let (previous, current) = indices.get(&unit).copied().unwrap_or((None, None));
-        let change = previous.zip(current).map(|(p, c)| ((c - p) * 100.0).round() / 100.0);
+        let change = previous
+            .zip(current)
+            .map(|(p, c)| ((c - p) * 100.0).round() / 100.0);
         rows.push(EmulationUnit {
             rank: 0,
             name: plan.unit_name(unit).to_string(),
             lead_tasks: tasks.len() as u32,
-            done_on_time: tasks.iter().filter(|t| t.status == TaskStatus::Done).count() as u32,
+            done_on_time: tasks
+                .iter()
+                .filter(|t| t.status == TaskStatus::Done)
+                .count() as u32,
             overdue,
             average_percent: Some(mean),
             index_previous: previous,
@@ -238,7 +291,10 @@ pub async fn emulation(
     rows.sort_by(|a, b| a.rank.cmp(&b.rank).then(a.name.cmp(&b.name)));
     let doc = EmulationDoc {
         authority: authority(&plan),
-        title: format!("BẢNG XẾP HẠNG THI ĐUA THỰC HIỆN {}", plan.plan.title.to_uppercase()),
+        title: format!(
+            "BẢNG XẾP HẠNG THI ĐUA THỰC HIỆN {}",
+            plan.plan.title.to_uppercase()
+        ),
         rule: i18n::text(Lang::Vi, "plans.emulation_rule").to_string(),
         document: plan.document_words(),
         period: period_title(Lang::Vi, &period.as_code()),
@@ -246,7 +302,11 @@ pub async fn emulation(
         units: rows,
     };
     let bytes = write_emulation(&doc).map_err(internal)?;
-    Ok(download(XLSX, format!("thi-dua-ke-hoach-{}.xlsx", plan.plan.id), bytes))
+    Ok(download(
+        XLSX,
+        format!("thi-dua-ke-hoach-{}.xlsx", plan.plan.id),
+        bytes,
+    ))
 }
 
 /// A unit by the name a file gives it: its name or code, ignoring case and diacritics.
@@ -257,23 +317,68 @@ fn unit_named<'a>(units: &'a [OrgUnit], name: &str) -> Option<&'a OrgUnit> {
         .find(|u| search_form(&u.name) == folded || search_form(&u.code) == folded)
 }
 
+/// Units named by a cell's names, rejoining names a comma split ("Sở Văn hóa" + "Thể thao và
+/// Du lịch" is the Sở Văn hóa, Thể thao và Du lịch): each fragment starts a name, which takes
+/// the following fragments while that makes a unit's name. Unmatched names come back as `Err`.
+fn units_named(units: &[OrgUnit], names: &[String]) -> Vec<Result<i64, String>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < names.len() {
+        let mut found = None;
+        let mut joined = String::new();
+        for (end, name) in names.iter().enumerate().skip(at) {
+            if !joined.is_empty() {
+                joined.push_str(", ");
+            }
+            joined.push_str(name.trim());
+            if let Some(unit) = unit_named(units, &joined) {
+                found = Some((unit.id, end));
+                break;
+            }
+        }
+        match found {
+            Some((id, end)) => {
+                out.push(Ok(id));
+                at = end + 1;
+            }
+            None => {
+                out.push(Err(names[at].clone()));
+                at += 1;
+            }
+        }
+    }
+    out
+}
+
 fn problem_words(lang: Lang, kind: &ProblemKind) -> String {
     match kind {
         ProblemKind::MissingTask => i18n::text(lang, "plans.appendix_missing_task").to_string(),
         ProblemKind::MissingLead => i18n::text(lang, "plans.appendix_missing_lead").to_string(),
-        ProblemKind::MissingDeadline => i18n::text(lang, "plans.appendix_missing_deadline").to_string(),
-        ProblemKind::Deadline(error) => chiso_domain::plan::PlanRefusal::Deadline(error.clone()).describe(lang),
-        ProblemKind::Status(text) => i18n::fill(lang, "plans.appendix_bad_status", &[("text", text)]),
+        ProblemKind::MissingDeadline => {
+            i18n::text(lang, "plans.appendix_missing_deadline").to_string()
+        }
+        ProblemKind::Deadline(error) => {
+            chiso_domain::plan::PlanRefusal::Deadline(error.clone()).describe(lang)
+        }
+        ProblemKind::Status(text) => {
+            i18n::fill(lang, "plans.appendix_bad_status", &[("text", text)])
+        }
     }
 }
 
 fn appendix_error_words(lang: Lang, error: &AppendixError) -> String {
     match error {
-        AppendixError::Sheet(sheet) => i18n::fill(lang, "plans.appendix_unreadable", &[("detail", &sheet.message())]),
+        AppendixError::Sheet(sheet) => i18n::fill(
+            lang,
+            "plans.appendix_unreadable",
+            &[("detail", &sheet.message())],
+        ),
         AppendixError::NoHeader => i18n::text(lang, "plans.appendix_no_header").to_string(),
-        AppendixError::MissingColumn { column } => {
-            i18n::fill(lang, "plans.appendix_missing_column", &[("column", &column.header())])
-        }
+        AppendixError::MissingColumn { column } => i18n::fill(
+            lang,
+            "plans.appendix_missing_column",
+            &[("column", &column.header())],
+        ),
     }
 }
 
@@ -293,9 +398,14 @@ pub async fn import_appendix(
     let received = match upload.read().await {
         Ok(received) => received,
         Err(UploadRefusal::TooLarge { .. }) => {
-            return refuse(vec![i18n::text(lang, "plans.error_file_too_large").to_string()]).await;
+            return refuse(vec![
+                i18n::text(lang, "plans.error_file_too_large").to_string(),
+            ])
+            .await;
         }
-        Err(UploadRefusal::Invalid(refusal)) => return refuse(vec![refusal.message().to_string()]).await,
+        Err(UploadRefusal::Invalid(refusal)) => {
+            return refuse(vec![refusal.message().to_string()]).await;
+        }
     };
     let Some(file) = received.file.as_ref().filter(|f| !f.bytes.is_empty()) else {
         return refuse(vec![i18n::text(lang, "plans.appendix_no_file").to_string()]).await;
@@ -306,13 +416,32 @@ pub async fn import_appendix(
     };
     let all = units::list(&state.db).await?;
     let today = state.clock.today();
-    let current: Vec<OrgUnit> = all.iter().filter(|u| u.is_current_on(today)).cloned().collect();
+    let current: Vec<OrgUnit> = all
+        .iter()
+        .filter(|u| u.is_current_on(today))
+        .cloned()
+        .collect();
     let mut errors: Vec<String> = appendix
         .problems
         .iter()
-        .map(|p| i18n::fill(lang, "plans.appendix_problem", &[("row", &p.row), ("column", &p.column), ("problem", &problem_words(lang, &p.kind))]))
+        .map(|p| {
+            i18n::fill(
+                lang,
+                "plans.appendix_problem",
+                &[
+                    ("row", &p.row),
+                    ("column", &p.column),
+                    ("problem", &problem_words(lang, &p.kind)),
+                ],
+            )
+        })
         .collect();
-    let year = received.get("year").trim().parse::<i64>().ok().filter(|y| (2000..=2100).contains(y));
+    let year = received
+        .get("year")
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y));
     if year.is_none() {
         errors.push(i18n::text(lang, "plans.error_year").to_string());
     }
@@ -327,24 +456,38 @@ pub async fn import_appendix(
     let mut groups: Vec<DraftGroup> = appendix
         .groups
         .iter()
-        .map(|g| DraftGroup { title: g.clone(), index_id: None, tasks: Vec::new() })
+        .map(|g| DraftGroup {
+            title: g.clone(),
+            index_id: None,
+            tasks: Vec::new(),
+        })
         .collect();
     let mut loose = Vec::new();
     for row in &appendix.rows {
         let named = |name: &str, column: &str, errors: &mut Vec<String>| {
             let found = unit_named(&current, name).map(|u| u.id);
             if found.is_none() {
-                errors.push(i18n::fill(lang, "plans.appendix_unknown_unit", &[("row", &row.row), ("column", &column), ("name", &name)]));
+                errors.push(i18n::fill(
+                    lang,
+                    "plans.appendix_unknown_unit",
+                    &[("row", &row.row), ("column", &column), ("name", &name)],
+                ));
             }
             found
         };
         let lead = named(&row.lead, "chủ trì", &mut errors);
-        let coordinators: Vec<i64> = row
-            .coordinators
-            .iter()
-            .filter_map(|c| named(c, "phối hợp", &mut errors))
-            .filter(|c| Some(*c) != lead)
-            .collect();
+        let mut coordinators: Vec<i64> = Vec::new();
+        for named_unit in units_named(&current, &row.coordinators) {
+            match named_unit {
+                Ok(id) if Some(id) != lead && !coordinators.contains(&id) => coordinators.push(id),
+                Ok(_) => {}
+                Err(name) => errors.push(i18n::fill(
+                    lang,
+                    "plans.appendix_unknown_unit",
+                    &[("row", &row.row), ("column", &"phối hợp"), ("name", &name)],
+                )),
+            }
+        }
         let (Some(lead), Some(deadline)) = (lead, row.deadline) else {
             continue;
         };
@@ -377,7 +520,10 @@ pub async fn import_appendix(
         });
     }
     let Some(owner) = province_unit(&all, today) else {
-        return refuse(vec![i18n::text(lang, "plans.error_no_province").to_string()]).await;
+        return refuse(vec![
+            i18n::text(lang, "plans.error_no_province").to_string(),
+        ])
+        .await;
     };
     let text = |name: &str| Some(received.get(name).trim().to_string()).filter(|t| !t.is_empty());
     let fields = PlanFields {
@@ -398,4 +544,45 @@ pub async fn import_appendix(
         reminders::task_assigned(&state.db, &state.clock, &plan.plan, task).await?;
     }
     Ok(Redirect::to(&format!("{}?msg=plans.imported", paths::plan(id))).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(id: i64, name: &str) -> OrgUnit {
+        OrgUnit {
+            id,
+            code: format!("S{id:02}"),
+            name: name.into(),
+            kind: chiso_domain::org::OrgKind::Department,
+            parent_id: None,
+            region: None,
+            valid_from: chrono::NaiveDate::MIN,
+            valid_to: None,
+            created_at: chrono::DateTime::UNIX_EPOCH,
+            updated_at: chrono::DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn names_a_comma_split_are_joined_again() {
+        let units = [
+            unit(1, "Sở Văn hóa, Thể thao và Du lịch"),
+            unit(2, "Sở Nội vụ"),
+        ];
+        let names: Vec<String> = [
+            "Sở Văn hoá",
+            "Thể thao và Du lịch",
+            "sở nội vụ",
+            "Sở Không Có",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            units_named(&units, &names),
+            vec![Ok(1), Ok(2), Err("Sở Không Có".to_string())]
+        );
+    }
 }

@@ -79,7 +79,11 @@ async fn list_page(
     errors: Vec<String>,
 ) -> AppResult<ListPage> {
     let all = units::list(&state.db).await?;
-    let name = |id: i64| all.iter().find(|u| u.id == id).map_or(String::new(), |u| u.name.clone());
+    let name = |id: i64| {
+        all.iter()
+            .find(|u| u.id == id)
+            .map_or(String::new(), |u| u.name.clone())
+    };
     let visible = app::visible_plans(&state.db, principal).await?;
     let every = plans::list_plans(&state.db).await?;
     let plans = visible
@@ -88,7 +92,10 @@ async fn list_page(
             id: p.id,
             title: p.title.clone(),
             year: p.year,
-            document: p.doc_number.clone().map_or(String::new(), |_| app::document_words(p)),
+            document: p
+                .doc_number
+                .clone()
+                .map_or(String::new(), |_| app::document_words(p)),
             owner: name(p.owner_unit_id),
             provincial: p.parent_id.is_none(),
             parent: p
@@ -129,7 +136,10 @@ async fn list_page(
     })
 }
 
-pub async fn index(State(state): State<AppState>, Auth(principal, context): Auth) -> AppResult<ListPage> {
+pub async fn index(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+) -> AppResult<ListPage> {
     list_page(&state, &principal, &context, Vec::new()).await
 }
 
@@ -150,14 +160,20 @@ async fn read_new_plan(
     let all = units::list(&state.db).await?;
     let today = state.clock.today();
     let mut errors = Vec::new();
-    let year = field(pairs, "year").parse::<i64>().ok().filter(|y| (2000..=2100).contains(y));
+    let year = field(pairs, "year")
+        .parse::<i64>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y));
     if year.is_none() {
         errors.push(i18n::text(lang, "plans.error_year").to_string());
     }
     let unit_id = field(pairs, "unit").parse::<i64>().ok();
     let (owner, parent) = match unit_id {
         Some(unit) => {
-            if !own_units(principal, &all).iter().any(|c| c.value == unit.to_string()) {
+            if !own_units(principal, &all)
+                .iter()
+                .any(|c| c.value == unit.to_string())
+            {
                 return Err(AppError::Forbidden);
             }
             let parent = field(pairs, "parent").parse::<i64>().ok();
@@ -324,11 +340,18 @@ pub struct MyTasksPage {
 }
 
 /// The tasks of the person's units, as lead and as coordinator, overdue first.
-pub async fn my_tasks(State(state): State<AppState>, Auth(principal, context): Auth) -> AppResult<MyTasksPage> {
+pub async fn my_tasks(
+    State(state): State<AppState>,
+    Auth(principal, context): Auth,
+) -> AppResult<MyTasksPage> {
     let lang = context.lang;
     let all = units::list(&state.db).await?;
     let staff = principal.has_role(Role::UnitEditor) || principal.has_role(Role::UnitLeader);
-    let scope = if staff { principal.unit_scope(&all).unwrap_or_default() } else { Vec::new() };
+    let scope = if staff {
+        principal.unit_scope(&all).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut found: BTreeMap<i64, (chiso_store::plans::TaskRow, TaskActor)> = BTreeMap::new();
     for unit in &scope {
         for (task, part) in plans::tasks_of_unit(&state.db, *unit).await? {
@@ -347,14 +370,28 @@ pub async fn my_tasks(State(state): State<AppState>, Auth(principal, context): A
         }
         let plan = &contexts[&task.plan_id];
         let progress = task_progress(plan, &task, current_period(plan));
-        let number = plan.tasks.iter().position(|t| t.id == task.id).map_or(0, |p| p + 1);
+        let number = plan
+            .tasks
+            .iter()
+            .position(|t| t.id == task.id)
+            .map_or(0, |p| p + 1);
         tasks.push(MyTask {
             line: task_line(lang, plan, &task, number, &progress),
             plan: plan.plan.title.clone(),
-            part: if part == TaskActor::Lead { "plans.part_lead" } else { "plans.part_coordinator" },
+            part: if part == TaskActor::Lead {
+                "plans.part_lead"
+            } else {
+                "plans.part_coordinator"
+            },
         });
     }
-    tasks.sort_by_key(|t| (t.line.timing_class != "overdue", t.line.timing_class != "soon", t.line.id));
+    tasks.sort_by_key(|t| {
+        (
+            t.line.timing_class != "overdue",
+            t.line.timing_class != "soon",
+            t.line.id,
+        )
+    });
     Ok(MyTasksPage {
         page: Page::new(&context, "plans.my_tasks_title"),
         has_units: !scope.is_empty(),

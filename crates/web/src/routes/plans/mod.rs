@@ -43,8 +43,14 @@ pub fn router() -> Router<AppState> {
             get(task::edit_form).post(task::update),
         )
         .route("/ke-hoach/{plan}/nhiem-vu/{task}/xoa", post(task::delete))
-        .route("/ke-hoach/{plan}/nhiem-vu/{task}/chuyen", post(task::move_task))
-        .route("/ke-hoach/{plan}/nhiem-vu/{task}/bao-cao", post(task::report))
+        .route(
+            "/ke-hoach/{plan}/nhiem-vu/{task}/chuyen",
+            post(task::move_task),
+        )
+        .route(
+            "/ke-hoach/{plan}/nhiem-vu/{task}/bao-cao",
+            post(task::report),
+        )
         .route(
             "/ke-hoach/{plan}/nhiem-vu/{task}/tep/{file}",
             get(task::download),

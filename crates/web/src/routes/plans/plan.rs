@@ -84,7 +84,11 @@ pub fn goal_view(lang: Lang, status: &GoalStatus) -> GoalView {
         (Some(v), Some(r)) => i18n::fill(
             lang,
             "plans.goal_result_rank",
-            &[("value", &n(v)), ("rank", &r), ("of", &status.ranked.unwrap_or(0))],
+            &[
+                ("value", &n(v)),
+                ("rank", &r),
+                ("of", &status.ranked.unwrap_or(0)),
+            ],
         ),
         (Some(v), None) => n(v),
         (None, Some(r)) => i18n::fill(lang, "plans.goal_result_rank_only", &[("rank", &r)]),
@@ -92,14 +96,25 @@ pub fn goal_view(lang: Lang, status: &GoalStatus) -> GoalView {
     };
     let (outcome, state) = match status.outcome {
         GoalOutcome::Met { margin } => (
-            i18n::fill(lang, "plans.goal_met", &[("by", &i18n::number(lang, margin, 2))]),
+            i18n::fill(
+                lang,
+                "plans.goal_met",
+                &[("by", &i18n::number(lang, margin, 2))],
+            ),
             "met",
         ),
         GoalOutcome::Missed { short_by } => (
-            i18n::fill(lang, "plans.goal_missed", &[("by", &i18n::number(lang, short_by, 2))]),
+            i18n::fill(
+                lang,
+                "plans.goal_missed",
+                &[("by", &i18n::number(lang, short_by, 2))],
+            ),
             "missed",
         ),
-        GoalOutcome::NoResult => (i18n::text(lang, "plans.goal_waiting").to_string(), "waiting"),
+        GoalOutcome::NoResult => (
+            i18n::text(lang, "plans.goal_waiting").to_string(),
+            "waiting",
+        ),
     };
     GoalView {
         text: status.goal.text.clone(),
@@ -118,7 +133,11 @@ pub fn effect_words(lang: Lang, change: Option<f64>, places: Option<i64>) -> Str
         parts.push(format!("{sign}{}", i18n::number(lang, change, 2)));
     }
     if let Some(places) = places.filter(|p| *p != 0) {
-        let key = if places > 0 { "plans.places_up" } else { "plans.places_down" };
+        let key = if places > 0 {
+            "plans.places_up"
+        } else {
+            "plans.places_down"
+        };
         parts.push(i18n::fill(lang, key, &[("n", &places.abs())]));
     }
     parts.join("; ")
@@ -155,7 +174,8 @@ pub async fn show(
     id: PathId,
     Query(query): Query<ShowQuery>,
 ) -> AppResult<PlanPage> {
-    let (plan, access) = app::readable(&state.db, &principal, id.get()?, state.clock.today()).await?;
+    let (plan, access) =
+        app::readable(&state.db, &principal, id.get()?, state.clock.today()).await?;
     let lang = context.lang;
     let province = configured_province(&state);
     let code = state.config.province_code.as_deref();
@@ -166,18 +186,31 @@ pub async fn show(
     let mut groups: Vec<GroupView> = plan
         .groups
         .iter()
-        .map(|g| GroupView { id: g.id, title: g.title.clone(), tasks: Vec::new() })
+        .map(|g| GroupView {
+            id: g.id,
+            title: g.title.clone(),
+            tasks: Vec::new(),
+        })
         .collect();
-    let mut loose = GroupView { id: 0, title: i18n::text(lang, "plans.no_group").to_string(), tasks: Vec::new() };
+    let mut loose = GroupView {
+        id: 0,
+        title: i18n::text(lang, "plans.no_group").to_string(),
+        tasks: Vec::new(),
+    };
     for (n, task) in plan.tasks.iter().enumerate() {
-        let Some(progress) = now.of(task.id) else { continue };
+        let Some(progress) = now.of(task.id) else {
+            continue;
+        };
         let task_effects: Vec<_> = effects.iter().filter(|e| e.task_id == task.id).collect();
         let places = task_effects.iter().filter_map(|e| e.places()).max();
         let view = TaskView {
             line: task_line(lang, &plan, task, n + 1, progress),
             effect: effect_words(lang, task_effect(&effects, task.id), places),
         };
-        match task.group_id.and_then(|g| groups.iter_mut().find(|x| x.id == g)) {
+        match task
+            .group_id
+            .and_then(|g| groups.iter_mut().find(|x| x.id == g))
+        {
             Some(group) if !by_effect => group.tasks.push(view),
             _ => loose.tasks.push(view),
         }
@@ -186,7 +219,9 @@ pub async fn show(
         loose.title = i18n::text(lang, "plans.sorted_by_effect").to_string();
         loose.tasks.sort_by(|a, b| {
             let score = |t: &TaskView| task_effect(&effects, t.line.id);
-            score(b).unwrap_or(f64::MIN).total_cmp(&score(a).unwrap_or(f64::MIN))
+            score(b)
+                .unwrap_or(f64::MIN)
+                .total_cmp(&score(a).unwrap_or(f64::MIN))
         });
         groups.clear();
     }
@@ -201,10 +236,18 @@ pub async fn show(
         year: p.year,
         document: plan.document_words(),
         doc_number: p.doc_number.clone().unwrap_or_default(),
-        doc_date: p.doc_date.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default(),
+        doc_date: p
+            .doc_date
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default(),
         issuer: p.issuer.clone().unwrap_or_default(),
         signer: p.signer.clone().unwrap_or_default(),
-        implements: p.implements.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect(),
+        implements: p
+            .implements
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.trim().is_empty())
+            .collect(),
         implements_text: p.implements.clone(),
         owner: plan.unit_name(p.owner_unit_id).to_string(),
         parent: plan.parent.as_ref().map(|x| (x.id, x.title.clone())),
@@ -216,7 +259,11 @@ pub async fn show(
         group_choices: plan
             .groups
             .iter()
-            .map(|g| Choice { value: g.id.to_string(), label: g.title.clone(), selected: false })
+            .map(|g| Choice {
+                value: g.id.to_string(),
+                label: g.title.clone(),
+                selected: false,
+            })
             .collect(),
         unit_choices: unit_choices(&plan.units, plan.today, &[], None),
         index_choices: index_choices(lang),
@@ -287,7 +334,14 @@ pub async fn add_group(
 ) -> AppResult<Response> {
     let (plan, _) = app::editable(&state.db, &principal, id.get()?, state.clock.today()).await?;
     let index = Some(field(&pairs, "index")).filter(|i| !i.is_empty());
-    plans::add_group(&state.db, &principal.actor(), plan.plan.id, field(&pairs, "title"), index).await?;
+    plans::add_group(
+        &state.db,
+        &principal.actor(),
+        plan.plan.id,
+        field(&pairs, "title"),
+        index,
+    )
+    .await?;
     Ok(back(plan.plan.id, "common.saved"))
 }
 
@@ -306,14 +360,26 @@ pub async fn merge(
         .filter(|id| plan.tasks.iter().any(|t| t.id == *id))
         .collect();
     let kept = plans::merge_tasks(&state.db, &principal.actor(), &ids).await?;
-    Ok(Redirect::to(&format!("{}?msg=plans.merged", paths::plan_task(plan.plan.id, kept))).into_response())
+    Ok(Redirect::to(&format!(
+        "{}?msg=plans.merged",
+        paths::plan_task(plan.plan.id, kept)
+    ))
+    .into_response())
 }
 
 /// The criteria a form names ("1.2; PAPI 3; SIPAS 2"), keeping the notes of targets that stay.
-pub fn parse_criteria(text: &str, existing: &[TaskTarget], default_index: Option<&str>) -> Vec<TaskTarget> {
+pub fn parse_criteria(
+    text: &str,
+    existing: &[TaskTarget],
+    default_index: Option<&str>,
+) -> Vec<TaskTarget> {
     const INDICES: [&str; 7] = ["par", "papi", "sipas", "pci", "dti", "ict", "par-ministry"];
     let mut out: Vec<TaskTarget> = Vec::new();
-    for token in text.split([';', '\n', ',']).map(str::trim).filter(|t| !t.is_empty()) {
+    for token in text
+        .split([';', '\n', ','])
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let (index, code, kind) = match token.split_once(' ') {
             Some((first, rest)) if INDICES.contains(&first.to_lowercase().as_str()) => {
                 (first.to_lowercase(), rest.trim().to_string(), "dimension")
@@ -337,7 +403,12 @@ pub fn parse_criteria(text: &str, existing: &[TaskTarget], default_index: Option
             .find(|t| t.code == code && kind == "leaf" && t.kind == "leaf")
             .map_or(index, |t| t.index_id.clone());
         if !out.iter().any(|t| t.index_id == index && t.code == code) {
-            out.push(TaskTarget { kind: kind.into(), index_id: index, code, note });
+            out.push(TaskTarget {
+                kind: kind.into(),
+                index_id: index,
+                code,
+                note,
+            });
         }
     }
     out
@@ -356,7 +427,11 @@ mod tests {
 
     #[test]
     fn criteria_are_leaves_or_index_dimensions() {
-        let targets = parse_criteria("1.2; PAPI 3, sipas 2\n1.2", &[], Some("campaign:department"));
+        let targets = parse_criteria(
+            "1.2; PAPI 3, sipas 2\n1.2",
+            &[],
+            Some("campaign:department"),
+        );
         let read: Vec<(&str, &str, &str)> = targets
             .iter()
             .map(|t| (t.kind.as_str(), t.index_id.as_str(), t.code.as_str()))
@@ -371,7 +446,12 @@ mod tests {
         );
         let kept = parse_criteria(
             "1.2",
-            &[TaskTarget { kind: "leaf".into(), index_id: "campaign:commune".into(), code: "1.2".into(), note: "mất 2 điểm".into() }],
+            &[TaskTarget {
+                kind: "leaf".into(),
+                index_id: "campaign:commune".into(),
+                code: "1.2".into(),
+                note: "mất 2 điểm".into(),
+            }],
             None,
         );
         assert_eq!(kept[0].index_id, "campaign:commune");

@@ -88,7 +88,10 @@ fn measure_words(lang: Lang, m: &Option<effects::Measure>) -> String {
         words.push_str(&format!(" ({} %)", i18n::number(lang, share, 1)));
     }
     if let Some(rank) = m.rank {
-        words.push_str(&format!(", {}", i18n::fill(lang, "plans.rank_of", &[("rank", &rank), ("of", &m.of)])));
+        words.push_str(&format!(
+            ", {}",
+            i18n::fill(lang, "plans.rank_of", &[("rank", &rank), ("of", &m.of)])
+        ));
     }
     words
 }
@@ -143,9 +146,19 @@ async fn task_page(
         .filter(|e| e.task_id == task.id)
         .map(|e| TargetView {
             label: if e.title.is_empty() {
-                criteria_words(&TaskRow { targets: vec![e.target.clone()], ..task.clone() })
+                criteria_words(&TaskRow {
+                    targets: vec![e.target.clone()],
+                    ..task.clone()
+                })
             } else {
-                format!("{} {}", criteria_words(&TaskRow { targets: vec![e.target.clone()], ..task.clone() }), e.title)
+                format!(
+                    "{} {}",
+                    criteria_words(&TaskRow {
+                        targets: vec![e.target.clone()],
+                        ..task.clone()
+                    }),
+                    e.title
+                )
             },
             note: e.target.note.clone(),
             before: measure_words(lang, &e.before),
@@ -167,7 +180,10 @@ async fn task_page(
                 .files
                 .iter()
                 .filter(|f| f.report_id == r.id)
-                .map(|f| FileView { id: f.file_id, name: f.file_name.clone() })
+                .map(|f| FileView {
+                    id: f.file_id,
+                    name: f.file_name.clone(),
+                })
                 .collect(),
         })
         .collect();
@@ -179,7 +195,11 @@ async fn task_page(
         .and_then(|_| plan.parent.as_ref().map(|p| p.title.clone()))
         .unwrap_or_default();
     let progress = task_progress(plan, task, current_period(plan));
-    let number = plan.tasks.iter().position(|t| t.id == task.id).map_or(0, |p| p + 1);
+    let number = plan
+        .tasks
+        .iter()
+        .position(|t| t.id == task.id)
+        .map_or(0, |p| p + 1);
     Ok(TaskPage {
         page: Page::new(context, "plans.task_title"),
         plan_id: plan.plan.id,
@@ -198,7 +218,11 @@ async fn task_page(
     })
 }
 
-async fn loaded(state: &AppState, principal: &Principal, ids: PathId<(i64, i64)>) -> AppResult<(PlanContext, Access, TaskRow)> {
+async fn loaded(
+    state: &AppState,
+    principal: &Principal,
+    ids: PathId<(i64, i64)>,
+) -> AppResult<(PlanContext, Access, TaskRow)> {
     let (plan_id, task_id) = ids.get()?;
     let (plan, access) = app::readable(&state.db, principal, plan_id, state.clock.today()).await?;
     let task = plan.task(task_id)?.clone();
@@ -221,7 +245,9 @@ fn task_fields(
     existing: Option<&TaskRow>,
 ) -> Result<TaskFields, PlanRefusal> {
     let deadline = Deadline::parse(field(pairs, "deadline"))?;
-    let lead = field(pairs, "lead").parse::<i64>().unwrap_or(plan.plan.owner_unit_id);
+    let lead = field(pairs, "lead")
+        .parse::<i64>()
+        .unwrap_or(plan.plan.owner_unit_id);
     if !plan.units.contains_key(&lead) {
         return Err(PlanRefusal::UnknownUnit { unit_id: lead });
     }
@@ -271,7 +297,11 @@ pub async fn create(
     let task_id = plans::add_task(&state.db, &principal.actor(), plan.plan.id, &fields).await?;
     let task = plans::get_task(&state.db, task_id).await?;
     reminders::task_assigned(&state.db, &state.clock, &plan.plan, &task).await?;
-    Ok(Redirect::to(&format!("{}?msg=common.created", paths::plan_task(plan.plan.id, task_id))).into_response())
+    Ok(Redirect::to(&format!(
+        "{}?msg=common.created",
+        paths::plan_task(plan.plan.id, task_id)
+    ))
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -335,7 +365,11 @@ async fn edit_page(
         groups: plan
             .groups
             .iter()
-            .map(|g| Choice { value: g.id.to_string(), label: g.title.clone(), selected: task.group_id == Some(g.id) })
+            .map(|g| Choice {
+                value: g.id.to_string(),
+                label: g.title.clone(),
+                selected: task.group_id == Some(g.id),
+            })
             .collect(),
         leads,
         coordinators: unit_choices(&plan.units, plan.today, &task.coordinators, None),
@@ -381,11 +415,22 @@ pub async fn update(
             if after.lead_unit_id != task.lead_unit_id || after.coordinators != task.coordinators {
                 reminders::task_assigned(&state.db, &state.clock, &plan.plan, &after).await?;
             }
-            Ok(Redirect::to(&format!("{}?msg=common.saved", paths::plan_task(plan.plan.id, task.id))).into_response())
+            Ok(Redirect::to(&format!(
+                "{}?msg=common.saved",
+                paths::plan_task(plan.plan.id, task.id)
+            ))
+            .into_response())
         }
         Err(AppError::Refused(refusal)) => {
             let status = refusal.status();
-            let page = edit_page(&state, &context, &plan, &task, Some(refusal.describe(context.lang))).await?;
+            let page = edit_page(
+                &state,
+                &context,
+                &plan,
+                &task,
+                Some(refusal.describe(context.lang)),
+            )
+            .await?;
             Ok((status, page).into_response())
         }
         Err(other) => Err(other),
@@ -409,11 +454,17 @@ pub async fn delete(
         return Ok(Redirect::to(&edit).into_response());
     }
     plans::delete_task(&state.db, &principal.actor(), task.id).await?;
-    Ok(Redirect::to(&format!("{}?msg=plans.task_deleted", paths::plan(plan.plan.id))).into_response())
+    Ok(Redirect::to(&format!(
+        "{}?msg=plans.task_deleted",
+        paths::plan(plan.plan.id)
+    ))
+    .into_response())
 }
 
 fn parse_action(code: &str) -> Option<TaskAction> {
-    TaskAction::ALL.into_iter().find(|a| action_code(*a) == code)
+    TaskAction::ALL
+        .into_iter()
+        .find(|a| action_code(*a) == code)
 }
 
 /// Moves the task (start, close, accept, send back, pause, resume, cancel) from the version
@@ -433,15 +484,38 @@ pub async fn move_task(
     };
     let version = field(&pairs, "version").parse::<i64>().unwrap_or(-1);
     let reason = Some(field(&pairs, "reason")).filter(|r| !r.is_empty());
-    match plans::move_task(&state.db, &principal.actor(), actor, task.id, action, reason, version).await {
-        Ok(_) => Ok(Redirect::to(&format!("{}?msg=common.saved", paths::plan_task(plan.plan.id, task.id))).into_response()),
+    match plans::move_task(
+        &state.db,
+        &principal.actor(),
+        actor,
+        task.id,
+        action,
+        reason,
+        version,
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "{}?msg=common.saved",
+            paths::plan_task(plan.plan.id, task.id)
+        ))
+        .into_response()),
         Err(error) => {
             let error = AppError::from(error);
             let AppError::Refused(refusal) = error else {
                 return Err(error);
             };
             let status = refusal.status();
-            let page = task_page(&state, &principal, &context, &plan, &access, &task, Some(refusal.describe(context.lang))).await?;
+            let page = task_page(
+                &state,
+                &principal,
+                &context,
+                &plan,
+                &access,
+                &task,
+                Some(refusal.describe(context.lang)),
+            )
+            .await?;
             Ok((status, page).into_response())
         }
     }
@@ -467,7 +541,11 @@ pub async fn report(
     let received = match upload.read().await {
         Ok(received) => received,
         Err(UploadRefusal::TooLarge { .. }) => {
-            return refuse(i18n::text(lang, "plans.error_file_too_large").to_string(), StatusCode::PAYLOAD_TOO_LARGE).await;
+            return refuse(
+                i18n::text(lang, "plans.error_file_too_large").to_string(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            )
+            .await;
         }
         Err(UploadRefusal::Invalid(refusal)) => {
             let status = refusal.status();
@@ -475,7 +553,11 @@ pub async fn report(
         }
     };
     let Some(period) = Period::parse(&received.get("period")) else {
-        return refuse(i18n::text(lang, "plans.error_period").to_string(), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return refuse(
+            i18n::text(lang, "plans.error_period").to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let Ok(percent) = received.get("percent").trim().parse::<i64>() else {
         let refusal = PlanRefusal::Percent { percent: -1 };
@@ -485,11 +567,22 @@ pub async fn report(
     let narrative = received.get("narrative");
     let mut files = Vec::new();
     if let Some(file) = received.file.filter(|f| !f.bytes.is_empty()) {
-        match evidence::upload(&state.db, state.blobs.as_ref(), &actor, &file.name, &file.bytes, state.config.max_upload_bytes).await {
+        match evidence::upload(
+            &state.db,
+            state.blobs.as_ref(),
+            &actor,
+            &file.name,
+            &file.bytes,
+            state.config.max_upload_bytes,
+        )
+        .await
+        {
             Ok(stored) => files.push((stored.id, evidence::sanitize_file_name(&file.name))),
             Err(error) => {
                 let AppError::Refused(refusal) = AppError::from(error) else {
-                    return Err(AppError::Internal(anyhow::anyhow!("evidence upload failed")));
+                    return Err(AppError::Internal(anyhow::anyhow!(
+                        "evidence upload failed"
+                    )));
                 };
                 let status = refusal.status();
                 return refuse(refusal.describe(lang), status).await;
@@ -506,7 +599,11 @@ pub async fn report(
         files,
     };
     match plans::file_report(&state.db, &actor, &new).await {
-        Ok(_) => Ok(Redirect::to(&format!("{}?msg=plans.report_filed", paths::plan_task(plan.plan.id, task.id))).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "{}?msg=plans.report_filed",
+            paths::plan_task(plan.plan.id, task.id)
+        ))
+        .into_response()),
         Err(error) => {
             let error = AppError::from(error);
             let AppError::Refused(refusal) = error else {

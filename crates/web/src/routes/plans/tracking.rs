@@ -77,7 +77,11 @@ fn index_words(lang: Lang, index: &str) -> String {
     }
     let key = format!("plans.index_{}", index.replace(':', "_"));
     let text = i18n::text(lang, &key);
-    if text == key { index.to_uppercase() } else { text.to_string() }
+    if text == key {
+        index.to_uppercase()
+    } else {
+        text.to_string()
+    }
 }
 
 pub async fn dashboard(
@@ -104,7 +108,11 @@ pub async fn dashboard(
     let timeline = progress::timeline(&plan)
         .into_iter()
         .map(|(month, tasks)| Month {
-            label: i18n::fill(lang, "plans.month", &[("month", &month.month()), ("year", &month.year())]),
+            label: i18n::fill(
+                lang,
+                "plans.month",
+                &[("month", &month.month()), ("year", &month.year())],
+            ),
             tasks: tasks
                 .into_iter()
                 .map(|(due, id, title)| (i18n::date(due), id, title))
@@ -118,9 +126,21 @@ pub async fn dashboard(
         plan_title: plan.plan.title.clone(),
         period: period_title(lang, &period.as_code()),
         total: bar(lang, &now.total, String::new()),
-        by_unit: now.by_unit.iter().map(|t| bar(lang, t, t.label.clone())).collect(),
-        by_group: now.by_group.iter().map(|t| bar(lang, t, t.label.clone())).collect(),
-        by_index: now.by_index.iter().map(|(i, t)| bar(lang, t, index_words(lang, i))).collect(),
+        by_unit: now
+            .by_unit
+            .iter()
+            .map(|t| bar(lang, t, t.label.clone()))
+            .collect(),
+        by_group: now
+            .by_group
+            .iter()
+            .map(|t| bar(lang, t, t.label.clone()))
+            .collect(),
+        by_index: now
+            .by_index
+            .iter()
+            .map(|(i, t)| bar(lang, t, index_words(lang, i)))
+            .collect(),
         overdue,
         unreported,
         timeline,
@@ -152,7 +172,8 @@ pub async fn periods(
     Auth(principal, context): Auth,
     id: PathId,
 ) -> AppResult<PeriodsPage> {
-    let (plan, access) = app::readable(&state.db, &principal, id.get()?, state.clock.today()).await?;
+    let (plan, access) =
+        app::readable(&state.db, &principal, id.get()?, state.clock.today()).await?;
     let lang = context.lang;
     Ok(PeriodsPage {
         page: Page::new(&context, "plans.periods_title"),
@@ -186,7 +207,11 @@ pub async fn open_period(
     let kind = match field(&pairs, "kind") {
         "H1" => Some(PeriodKind::FirstHalf),
         "Y" => Some(PeriodKind::Year),
-        q => q.strip_prefix('Q').and_then(|n| n.parse::<u8>().ok()).filter(|n| (1..=4).contains(n)).map(PeriodKind::Quarter),
+        q => q
+            .strip_prefix('Q')
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| (1..=4).contains(n))
+            .map(PeriodKind::Quarter),
     };
     let bad_date = || {
         AppError::refused(PlanRefusal::BadDate {
@@ -196,11 +221,25 @@ pub async fn open_period(
     let Some(kind) = kind else {
         return Err(AppError::NotFound);
     };
-    let due_on = parse_date(field(&pairs, "due_on")).map_err(|_| bad_date())?.ok_or_else(bad_date)?;
+    let due_on = parse_date(field(&pairs, "due_on"))
+        .map_err(|_| bad_date())?
+        .ok_or_else(bad_date)?;
     let period = Period { year, kind };
     plans::open_period(&state.db, &principal.actor(), plan.plan.id, period, due_on).await?;
-    reminders::period_opened(&state.db, &state.clock, &plan.plan, &plan.tasks, &period.as_code(), due_on).await?;
-    Ok(Redirect::to(&format!("{}?msg=plans.period_opened", paths::plan_period(plan.plan.id, &period.as_code()))).into_response())
+    reminders::period_opened(
+        &state.db,
+        &state.clock,
+        &plan.plan,
+        &plan.tasks,
+        &period.as_code(),
+        due_on,
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "{}?msg=plans.period_opened",
+        paths::plan_period(plan.plan.id, &period.as_code())
+    ))
+    .into_response())
 }
 
 pub struct Owed {
@@ -255,7 +294,10 @@ pub fn draft_narrative(lang: Lang, plan: &PlanContext, period: Period) -> String
             ("period", &period_title(lang, &period.as_code())),
             ("tasks", &now.total.tasks),
             ("done", &count(TaskStatus::Done)),
-            ("in_progress", &(count(TaskStatus::InProgress) + count(TaskStatus::AwaitingAcceptance))),
+            (
+                "in_progress",
+                &(count(TaskStatus::InProgress) + count(TaskStatus::AwaitingAcceptance)),
+            ),
             ("not_started", &count(TaskStatus::NotStarted)),
             ("overdue", &now.total.overdue),
             ("mean", &i18n::number(lang, now.total.mean_percent(), 1)),
@@ -333,7 +375,11 @@ pub async fn period(
     let (plan, access) = app::readable(&state.db, &principal, plan_id, state.clock.today()).await?;
     let lang = context.lang;
     let period = period_of(&code, &plan)?;
-    let opened = plan.periods.iter().find(|p| p.period == period).ok_or(AppError::NotFound)?;
+    let opened = plan
+        .periods
+        .iter()
+        .find(|p| p.period == period)
+        .ok_or(AppError::NotFound)?;
     let saved = plans::rollup(&state.db, plan.plan.id, period).await?;
     Ok(PeriodPage {
         page: Page::new(&context, "plans.period_title"),
@@ -344,17 +390,24 @@ pub async fn period(
         due: i18n::date(opened.due_on),
         owing: owing(&plan, period)
             .into_iter()
-            .map(|o| Owed { unit: o.unit, tasks: o.tasks })
+            .map(|o| Owed {
+                unit: o.unit,
+                tasks: o.tasks,
+            })
             .collect(),
         reports: period_reports(lang, &plan, period),
-        narrative: saved
-            .as_ref()
-            .map_or_else(|| draft_narrative(lang, &plan, period), |s| s.narrative.clone()),
+        narrative: saved.as_ref().map_or_else(
+            || draft_narrative(lang, &plan, period),
+            |s| s.narrative.clone(),
+        ),
         saved: saved.map_or(String::new(), |s| {
             i18n::fill(
                 lang,
                 "plans.narrative_saved",
-                &[("by", &s.updated_by_name), ("at", &i18n::date_time(s.updated_at))],
+                &[
+                    ("by", &s.updated_by_name),
+                    ("at", &i18n::date_time(s.updated_at)),
+                ],
             )
         }),
         can_edit: access.edit,
@@ -371,6 +424,17 @@ pub async fn save_rollup(
     let (plan_id, code) = ids.get()?;
     let (plan, _) = app::editable(&state.db, &principal, plan_id, state.clock.today()).await?;
     let period = period_of(&code, &plan)?;
-    plans::save_rollup(&state.db, &principal.actor(), plan.plan.id, period, field(&pairs, "narrative")).await?;
-    Ok(Redirect::to(&format!("{}?msg=common.saved", paths::plan_period(plan.plan.id, &code))).into_response())
+    plans::save_rollup(
+        &state.db,
+        &principal.actor(),
+        plan.plan.id,
+        period,
+        field(&pairs, "narrative"),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "{}?msg=common.saved",
+        paths::plan_period(plan.plan.id, &code)
+    ))
+    .into_response())
 }
