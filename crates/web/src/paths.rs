@@ -110,6 +110,26 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+// ── Improvement plans ───────────────────────────────────────────────────────────────────────
+
+pub const PLANS: &str = "/ke-hoach";
+pub const PLAN_DRAFT: &str = "/ke-hoach/du-thao";
+pub const PLAN_IMPORT: &str = "/ke-hoach/nhap";
+/// A unit's tasks, as lead and as coordinator.
+pub const MY_TASKS: &str = "/nhiem-vu";
+
+pub fn plan(id: i64) -> String {
+    format!("{PLANS}/{id}")
+}
+
+pub fn plan_task(plan: i64, task: i64) -> String {
+    format!("{PLANS}/{plan}/nhiem-vu/{task}")
+}
+
+pub fn plan_period(plan: i64, period: &str) -> String {
+    format!("{PLANS}/{plan}/ky-bao-cao/{period}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,24 +151,4 @@ mod tests {
             "/dang-nhap?next=/don-vi%3Fq%3Da%20b"
         );
     }
-}
-
-// ── Improvement plans ───────────────────────────────────────────────────────────────────────
-
-pub const PLANS: &str = "/ke-hoach";
-pub const PLAN_DRAFT: &str = "/ke-hoach/du-thao";
-pub const PLAN_IMPORT: &str = "/ke-hoach/nhap";
-/// A unit's tasks, as lead and as coordinator.
-pub const MY_TASKS: &str = "/nhiem-vu";
-
-pub fn plan(id: i64) -> String {
-    format!("{PLANS}/{id}")
-}
-
-pub fn plan_task(plan: i64, task: i64) -> String {
-    format!("{PLANS}/{plan}/nhiem-vu/{task}")
-}
-
-pub fn plan_period(plan: i64, period: &str) -> String {
-    format!("{PLANS}/{plan}/ky-bao-cao/{period}")
 }

@@ -364,9 +364,8 @@ pub async fn my_tasks(
     let mut contexts: BTreeMap<i64, PlanContext> = BTreeMap::new();
     let mut tasks = Vec::new();
     for (task, part) in found.into_values() {
-        if !contexts.contains_key(&task.plan_id) {
-            let loaded = PlanContext::load(&state.db, task.plan_id, state.clock.today()).await?;
-            contexts.insert(task.plan_id, loaded);
+        if let std::collections::btree_map::Entry::Vacant(entry) = contexts.entry(task.plan_id) {
+            entry.insert(PlanContext::load(&state.db, task.plan_id, state.clock.today()).await?);
         }
         let plan = &contexts[&task.plan_id];
         let progress = task_progress(plan, &task, current_period(plan));
