@@ -183,3 +183,8 @@ fn secretariat_imports_national_indices_and_sets_targets() {
 fn the_leadership_reads_the_national_indices_on_desktop_and_phone() {
     run_story("indices");
 }
+
+#[test]
+fn an_improvement_plan_goes_from_results_to_effects() {
+    run_story("plans");
+}

@@ -15,7 +15,8 @@ use crate::i18n::{self, Lang};
 pub fn kind_of(field: &str) -> TextKind {
     match field {
         "explanation" | "comment" | "reason" | "description" | "guidance" | "answer" | "note"
-        | "methodology" | "opening" | "closing" | "recipients" | "capacity" => TextKind::Long,
+        | "methodology" | "opening" | "closing" | "recipients" | "capacity" | "narrative"
+        | "implements" | "task_title" => TextKind::Long,
         "toml" | "lines" => TextKind::Document,
         "username" => TextKind::Username,
         "name" | "title" | "title_en" | "full_name" | "email" | "file_name" | "unit_name"

@@ -152,7 +152,7 @@ async fn a_task_goes_round_the_loop() {
         let justice = task.lead_unit_id.to_string();
         let fields = |version: String| {
             vec![
-                ("title".to_string(), task.title.clone()),
+                ("task_title".to_string(), task.title.clone()),
                 ("group".to_string(), task.group_id.unwrap().to_string()),
                 ("criteria".to_string(), "2.1; PAPI 3".to_string()),
                 ("lead".to_string(), justice.clone()),
@@ -497,7 +497,10 @@ async fn a_unit_plans_under_the_province_and_only_its_staff_edit_it() {
             .unwrap();
         let add = |lead: i64| {
             vec![
-                ("title".to_string(), "Rà soát quy trình nội bộ".to_string()),
+                (
+                    "task_title".to_string(),
+                    "Rà soát quy trình nội bộ".to_string(),
+                ),
                 ("lead".to_string(), lead.to_string()),
                 (
                     "division".to_string(),

@@ -269,7 +269,7 @@ fn task_fields(
     Ok(TaskFields {
         group_id,
         serves_task_id,
-        title: field(pairs, "title").to_string(),
+        title: field(pairs, "task_title").to_string(),
         product: field(pairs, "product").to_string(),
         deadline,
         priority: field(pairs, "priority").parse().unwrap_or(2),
