@@ -132,6 +132,10 @@ await run(async (browser, base) => {
   await Promise.all([page.waitForURL(/msg=common.saved/), page.click('#narrative-form button')]);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#rollup-xlsx')]);
   check(download.suggestedFilename().endsWith('.xlsx'), 'the roll-up downloads as a workbook');
+  await Promise.all([page.waitForURL(/\/bao-cao\//), page.click('#rollup-pdf')]);
+  await page.waitForSelector('#report-download', { timeout: 120000 });
+  await shot(page, 'plans-5b-rollup-pdf');
+  await page.goto(periodUrl);
   await shot(page, 'plans-5-period');
 
   // 7. This year's campaign is published.

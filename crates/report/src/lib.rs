@@ -77,6 +77,15 @@ pub fn leadership_report(
     render("/leadership.typ", report, progress)
 }
 
+/// A plan's appendix, or (with a period) its roll-up report to the UBND, as an administrative
+/// document in landscape.
+pub fn plan_document(
+    report: &PlanDocument,
+    progress: &mut dyn FnMut(Stage),
+) -> Result<Vec<u8>, ReportError> {
+    render("/plan.typ", report, progress)
+}
+
 fn messages(diagnostics: &[SourceDiagnostic]) -> Vec<String> {
     diagnostics.iter().map(|d| d.message.to_string()).collect()
 }

@@ -293,3 +293,59 @@ pub struct LeadershipReport {
     pub notes: Vec<String>,
     pub trends: Vec<IndexTrend>,
 }
+
+/// A goal of a plan against its result.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PlanGoalLine {
+    pub goal: String,
+    pub result: String,
+    pub outcome: String,
+}
+
+/// A task of a plan's appendix, with its progress in a roll-up.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PlanTaskLine {
+    pub stt: String,
+    pub task: String,
+    pub criteria: String,
+    pub lead: String,
+    pub coordinators: String,
+    pub deadline: String,
+    pub product: String,
+    pub status: String,
+    /// The lead's completion in the period ("60 %"), a roll-up only.
+    pub percent: String,
+    /// What the lead and the coordinators reported in the period, a roll-up only.
+    pub report: String,
+}
+
+/// A solution group of a plan with its tasks.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PlanGroupLines {
+    /// "I", "II"…
+    pub numeral: String,
+    pub title: String,
+    pub rows: Vec<PlanTaskLine>,
+}
+
+/// A plan as an administrative document (docs/method.md §7.4, §7.9): its appendix of tasks,
+/// or, with a period, the roll-up report to the UBND with its narrative and each task's
+/// progress.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PlanDocument {
+    pub authority: String,
+    /// "PHỤ LỤC NHIỆM VỤ, GIẢI PHÁP …" or "BÁO CÁO KẾT QUẢ THỰC HIỆN …".
+    pub title: String,
+    /// "(Kèm theo Kế hoạch số 1886/KH-UBND ngày 10/09/2021 của UBND tỉnh …)".
+    pub document: String,
+    pub place: String,
+    pub day: String,
+    pub month: String,
+    pub year: String,
+    /// The roll-up's period ("Quý IV năm 2026"); none for the appendix.
+    pub period: Option<String>,
+    /// The roll-up's narrative, one paragraph per entry.
+    pub narrative: Vec<String>,
+    pub goals: Vec<PlanGoalLine>,
+    pub groups: Vec<PlanGroupLines>,
+}

@@ -22,12 +22,13 @@ static FONT_FILES: [&[u8]; 6] = [
 ];
 
 /// The report sources, by their virtual path.
-static SOURCES: [(&str, &str); 5] = [
+static SOURCES: [(&str, &str); 6] = [
     ("/common.typ", include_str!("../typ/common.typ")),
     ("/campaign.typ", include_str!("../typ/campaign.typ")),
     ("/unit.typ", include_str!("../typ/unit.typ")),
     ("/announcement.typ", include_str!("../typ/announcement.typ")),
     ("/leadership.typ", include_str!("../typ/leadership.typ")),
+    ("/plan.typ", include_str!("../typ/plan.typ")),
 ];
 
 /// Where the report's data is found by the sources (`json("/data.json")`).

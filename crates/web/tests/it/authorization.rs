@@ -359,6 +359,12 @@ const MATRIX: &[(&str, &str, &[&str])] = &[
         EVERYONE,
     ),
     ("GET", "/ke-hoach/{plan}/phu-luc.xlsx", EVERYONE),
+    ("POST", "/ke-hoach/{plan}/phu-luc.pdf", EVERYONE),
+    (
+        "POST",
+        "/ke-hoach/{plan}/ky-bao-cao/{period}/bao-cao",
+        EVERYONE,
+    ),
     ("GET", "/ke-hoach/{plan}/thi-dua.xlsx", EVERYONE),
 ];
 

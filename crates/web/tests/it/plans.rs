@@ -355,6 +355,50 @@ async fn a_task_goes_round_the_loop() {
                 .any(|c| c.contains("Sở Nội vụ hướng dẫn quy trình nội bộ"))
         );
 
+        // The unit's page lists the task it leads.
+        let (_, unit_page) = app
+            .get_text(&format!("/don-vi/{}", task.lead_unit_id))
+            .await;
+        let section = &unit_page[unit_page.find("unit-plan-tasks").unwrap()..];
+        assert!(
+            section.contains(&task.title) && section.contains("Chủ trì"),
+            "{backend:?}"
+        );
+
+        // The roll-up and the appendix as administrative documents (PDF, made in the background).
+        let response = app
+            .post_form(
+                &format!("/ke-hoach/{plan}/ky-bao-cao/{period}/bao-cao"),
+                &[],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let pdf = crate::reports::finish(&app, &location(&response)).await;
+        assert!(pdf.starts_with(b"%PDF-"));
+        if let Some(text) = crate::reports::pdf_text(&pdf) {
+            for part in [
+                "BÁO CÁO KẾT QUẢ THỰC HIỆN",
+                "Đã rà soát 25 thủ tục hành chính",
+                "Sở Nội vụ: Sở Nội vụ hướng dẫn",
+                "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            ] {
+                assert!(
+                    text.contains(part),
+                    "{backend:?}: «{part}» missing from the roll-up:\n{text}"
+                );
+            }
+        }
+        let response = app
+            .post_form(&format!("/ke-hoach/{plan}/phu-luc.pdf"), &[])
+            .await;
+        let pdf = crate::reports::finish(&app, &location(&response)).await;
+        if let Some(text) = crate::reports::pdf_text(&pdf) {
+            assert!(
+                text.contains("PHỤ LỤC") && text.contains("Cơ quan chủ trì"),
+                "{text}"
+            );
+        }
+
         // Every change is in the audit log.
         let rows = audit::list(
             &app.db,

@@ -255,3 +255,93 @@ pub async fn visible_plans(
         .filter(|(_, a)| a.read)
         .collect())
 }
+
+/// A plan task as a unit's page lists it: the unit leads or coordinates it, or it targets a
+/// leaf the unit lost points on in its latest published campaign.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnitTask {
+    pub plan_id: i64,
+    pub plan_title: String,
+    pub task: TaskRow,
+    /// The unit's part, if it is on the task.
+    pub part: Option<TaskActor>,
+    /// The unit's weak leaves the task targets ("2.1 (mất 1,50 điểm)").
+    pub weak_leaves: Vec<(String, f64)>,
+}
+
+/// The leaves a unit lost points on in the latest published campaign that ranked it, by
+/// their group ("department") and code, with the points lost.
+async fn weak_leaves_of(db: &Db, unit_id: i64) -> Result<Vec<(String, String, f64)>, StoreError> {
+    use chiso_domain::campaign::CampaignState;
+    let mut published: Vec<_> = chiso_store::campaigns::list(db)
+        .await?
+        .into_iter()
+        .filter(|c| c.state() == CampaignState::Published)
+        .collect();
+    published.sort_by_key(|c| std::cmp::Reverse((c.year, c.id)));
+    for campaign in published {
+        let groups = chiso_store::assessments::group_finals(db, campaign.id).await?;
+        let Some(group) = groups.iter().find(|g| g.units.contains_key(&unit_id)) else {
+            continue;
+        };
+        let bands = chiso_domain::Bands::parse(&campaign.bands).unwrap_or_default();
+        let framework = &group.stored.framework;
+        let evaluation = chiso_domain::evaluate(framework, group.inputs.clone(), &bands);
+        let Some(outcome) = evaluation.find(&unit_id.to_string()) else {
+            continue;
+        };
+        return Ok(chiso_domain::weakness::leaf_losses(framework, outcome)
+            .into_iter()
+            .map(|l| {
+                (
+                    group.unit_group.clone(),
+                    framework.node(l.leaf).code.clone(),
+                    l.lost.to_f64(),
+                )
+            })
+            .collect());
+    }
+    Ok(Vec::new())
+}
+
+/// The tasks of the plans a person may read that touch a unit (its part, or its weak leaves).
+pub async fn unit_tasks(
+    db: &Db,
+    principal: &Principal,
+    unit_id: i64,
+) -> Result<Vec<UnitTask>, StoreError> {
+    let weak = weak_leaves_of(db, unit_id).await?;
+    let mut out = Vec::new();
+    for (plan, _) in visible_plans(db, principal).await? {
+        for task in plans::tasks(db, plan.id).await? {
+            let part = if task.lead_unit_id == unit_id {
+                Some(TaskActor::Lead)
+            } else if task.coordinators.contains(&unit_id) {
+                Some(TaskActor::Coordinator)
+            } else {
+                None
+            };
+            let weak_leaves: Vec<(String, f64)> = task
+                .targets
+                .iter()
+                .filter(|t| t.kind == "leaf")
+                .filter_map(|t| {
+                    let group = t.index_id.strip_prefix("campaign:")?;
+                    weak.iter()
+                        .find(|(g, code, _)| (group.is_empty() || g == group) && *code == t.code)
+                        .map(|(_, code, lost)| (code.clone(), *lost))
+                })
+                .collect();
+            if part.is_some() || !weak_leaves.is_empty() {
+                out.push(UnitTask {
+                    plan_id: plan.id,
+                    plan_title: plan.title.clone(),
+                    task,
+                    part,
+                    weak_leaves,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

@@ -23,6 +23,8 @@ pub enum ReportKind {
     Announcement,
     /// The national indices' leadership page (`campaign_id` 0: no campaign).
     NationalIndices,
+    /// An improvement plan's appendix or roll-up (`campaign_id` holds the plan's id).
+    Plan,
 }
 
 /// Where a report job stands.

@@ -4,6 +4,7 @@
 //! (`/nhiem-vu`). Handlers extract, call `app::plans` and render; who may do what is decided
 //! there ([`crate::app::plans::Access`]).
 
+pub mod documents;
 pub mod exports;
 pub mod list;
 pub mod plan;
@@ -68,7 +69,15 @@ pub fn router() -> Router<AppState> {
             "/ke-hoach/{plan}/ky-bao-cao/{period}/tong-hop.xlsx",
             get(exports::rollup),
         )
+        .route(
+            "/ke-hoach/{plan}/ky-bao-cao/{period}/bao-cao",
+            post(documents::rollup_pdf),
+        )
         .route("/ke-hoach/{plan}/phu-luc.xlsx", get(exports::appendix))
+        .route(
+            "/ke-hoach/{plan}/phu-luc.pdf",
+            post(documents::appendix_pdf),
+        )
         .route("/ke-hoach/{plan}/thi-dua.xlsx", get(exports::emulation))
 }
 

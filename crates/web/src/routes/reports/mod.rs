@@ -229,6 +229,7 @@ fn progress_view(
         };
         let back_href = match job.kind {
             ReportKind::NationalIndices => crate::routes::indices::leadership::PATH.to_string(),
+            ReportKind::Plan => crate::paths::plan(job.campaign_id),
             _ => format!("/dot-danh-gia/{}/ket-qua", job.campaign_id),
         };
         (
@@ -260,6 +261,7 @@ pub async fn job_page(
             ReportKind::Unit => "reports.unit_report",
             ReportKind::Announcement => "reports.announcement",
             ReportKind::NationalIndices => "national.report_title",
+            ReportKind::Plan => "plans.pdf_title",
         },
     );
     let mut page = Page::new(&context, "reports.job_title");

@@ -202,6 +202,18 @@ pub struct ShowPage {
     can_audit: bool,
     history: Vec<AuditRecord>,
     audit_link: String,
+    /// The plan tasks that touch the unit.
+    plan_tasks: Vec<PlanTaskRow>,
+}
+
+/// A plan task on a unit's page.
+pub struct PlanTaskRow {
+    href: String,
+    title: String,
+    plan: String,
+    part: &'static str,
+    status: &'static str,
+    weak: String,
 }
 
 /// A unit's page: details, parent, children, lineage and its recent audit history.
@@ -270,5 +282,43 @@ pub async fn show(
         can_audit,
         history,
         audit_link: paths::audit_of(AUDIT_ENTITY, id),
+        plan_tasks: plan_tasks(&state, &principal, context.lang, id).await?,
     })
+}
+
+/// The plan tasks the unit is on or whose criteria it lost points on.
+async fn plan_tasks(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    lang: crate::i18n::Lang,
+    unit: i64,
+) -> AppResult<Vec<PlanTaskRow>> {
+    use chiso_domain::plan::TaskActor;
+    Ok(crate::app::plans::unit_tasks(&state.db, principal, unit)
+        .await?
+        .into_iter()
+        .map(|t| PlanTaskRow {
+            href: paths::plan_task(t.plan_id, t.task.id),
+            title: t.task.title.clone(),
+            plan: t.plan_title,
+            part: match t.part {
+                Some(TaskActor::Lead) => "plans.part_lead",
+                Some(_) => "plans.part_coordinator",
+                None => "plans.part_none",
+            },
+            status: crate::describe::plan::status_title(lang, t.task.status),
+            weak: t
+                .weak_leaves
+                .iter()
+                .map(|(code, lost)| {
+                    i18n::fill(
+                        lang,
+                        "plans.weak_leaf",
+                        &[("code", code), ("lost", &i18n::points(lang, *lost))],
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        })
+        .collect())
 }
