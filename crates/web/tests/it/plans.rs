@@ -355,6 +355,32 @@ async fn a_task_goes_round_the_loop() {
                 .any(|c| c.contains("Sở Nội vụ hướng dẫn quy trình nội bộ"))
         );
 
+        // A thematic roll-up holds its index's tasks only.
+        let response = app
+            .get(&format!(
+                "/ke-hoach/{plan}/ky-bao-cao/{period}/tong-hop.xlsx?chi_so=campaign"
+            ))
+            .await;
+        assert_eq!(response.status(), 200, "{backend:?}");
+        let mut book: Xlsx<_> =
+            Xlsx::new(Cursor::new(response.bytes().await.unwrap().to_vec())).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+        assert!(
+            cells.iter().any(|c| c == &task.title),
+            "{backend:?}: the assessment's task"
+        );
+        assert!(
+            !cells.iter().any(|c| c.starts_with("Niêm yết công khai")),
+            "{backend:?}: not SIPAS's"
+        );
+        let response = app
+            .get(&format!(
+                "/ke-hoach/{plan}/ky-bao-cao/{period}/tong-hop.xlsx?chi_so=khong-co"
+            ))
+            .await;
+        assert_eq!(response.status(), 404);
+
         // The unit's page lists the task it leads.
         let (_, unit_page) = app
             .get_text(&format!("/don-vi/{}", task.lead_unit_id))
@@ -697,6 +723,75 @@ async fn a_draft_from_a_published_campaign_proposes_exactly_the_weak_leaves() {
         assert!(
             page.contains("Khắc phục hạn chế, nâng cao kết quả tiêu chí"),
             "{backend:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn task_reminders_follow_the_clock_once_each() {
+    use chiso_web::app::Clock;
+    use chiso_web::scheduler::Scheduler;
+    use chrono::{Duration, TimeZone, Utc};
+    let clock = Clock::fixed(Utc::now());
+    let apps = {
+        let clock = clock.clone();
+        apps_with(move |config| config.clock = clock.clone()).await
+    };
+    for app in apps {
+        let backend = app.backend;
+        clock.set(Utc::now());
+        let (_, task) = demo_task(&app.db).await;
+        let Deadline::On(due) = task.deadline else {
+            panic!("the demo task of the Sở Tư pháp is due on a date");
+        };
+        let editor = users::find_by_username(&app.db, "nhaplieu")
+            .await
+            .unwrap()
+            .unwrap();
+        let scheduler = Scheduler {
+            db: app.db.clone(),
+            clock: clock.clone(),
+            mailer: None,
+        };
+        // Noon in Vietnam on a day relative to the due date.
+        let at = |days: i64| {
+            Utc.from_utc_datetime(&(due + Duration::days(days)).and_hms_opt(5, 0, 0).unwrap())
+        };
+        // The unit's editor and leader are told: two notices per reminder.
+        for (day, expected) in [(-8, 0), (-7, 1), (-7, 0), (-5, 0), (-3, 1), (-1, 1), (0, 0)] {
+            clock.set(at(day));
+            let pass = scheduler.pass().await;
+            assert_eq!(pass.task_notices, 2 * expected, "{backend:?} day {day}");
+        }
+        let mine = notifications::recent(&app.db, editor.id, 50).await.unwrap();
+        let soon: Vec<_> = mine
+            .iter()
+            .filter(|n| n.kind == chiso_domain::notice::NoticeKind::TaskDueSoon)
+            .collect();
+        assert_eq!(
+            soon.len(),
+            3,
+            "{backend:?}: 7, 3 and 1 days before, once each"
+        );
+        // The day after, the task is overdue: one notice, however many passes.
+        clock.set(at(1));
+        scheduler.pass().await;
+        scheduler.pass().await;
+        let mine = notifications::recent(&app.db, editor.id, 50).await.unwrap();
+        let overdue = mine
+            .iter()
+            .filter(|n| n.kind == chiso_domain::notice::NoticeKind::TaskOverdue)
+            .count();
+        assert_eq!(overdue, 1, "{backend:?}");
+        let text = chiso_web::describe::notice::sentence(
+            chiso_web::i18n::Lang::Vi,
+            mine.iter()
+                .find(|n| n.kind == chiso_domain::notice::NoticeKind::TaskOverdue)
+                .unwrap(),
+        );
+        assert!(
+            text.contains("đã quá hạn") && text.contains(&task.title),
+            "{text}"
         );
     }
 }

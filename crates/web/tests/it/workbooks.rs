@@ -160,6 +160,10 @@ async fn every_workbook_opens_in_libreoffice_with_decimal_commas() {
         let (wave, wave_units) = crate::survey_microdata::open_wave(&db, "Khảo sát 2026").await;
         crate::survey_microdata::fill(&db, wave, wave_units).await;
         let framework = campaigns::frameworks(&db, campaign).await.unwrap()[0].framework_id;
+        let plan = chiso_store::plans::list_plans(&db).await.unwrap()[0].id;
+        let period = chiso_store::plans::periods(&db, plan).await.unwrap()[0]
+            .period
+            .as_code();
 
         app.login("thuongtruc").await;
         let paths = [
@@ -174,6 +178,12 @@ async fn every_workbook_opens_in_libreoffice_with_decimal_commas() {
             ("mau-don-vi", "/don-vi/mau.xlsx".to_string()),
             ("mau-bo-tieu-chi", "/bo-tieu-chi/mau.xlsx".to_string()),
             ("mau-phieu", format!("/khao-sat/dot/{wave}/mau.xlsx")),
+            ("phu-luc", format!("/ke-hoach/{plan}/phu-luc.xlsx")),
+            (
+                "tong-hop",
+                format!("/ke-hoach/{plan}/ky-bao-cao/{period}/tong-hop.xlsx"),
+            ),
+            ("thi-dua", format!("/ke-hoach/{plan}/thi-dua.xlsx")),
         ];
         let dir = scratch(&format!("{backend:?}").to_lowercase());
         let mut files = Vec::new();

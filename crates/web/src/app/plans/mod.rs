@@ -94,6 +94,50 @@ impl PlanContext {
         self.plan.parent_id.is_none()
     }
 
+    /// The plan narrowed to one index's tasks (`papi`, `sipas`, `par`, or `campaign` for the
+    /// province's own assessment), its groups and goals: the thematic reports sent up to the
+    /// Ministry of Home Affairs. Reports and files stay (they are read per task).
+    pub fn theme(&self, index: &str) -> PlanContext {
+        let keep = |task: &TaskRow| progress::index_of(self, task).split(':').next() == Some(index);
+        let tasks: Vec<TaskRow> = self.tasks.iter().filter(|t| keep(t)).cloned().collect();
+        PlanContext {
+            plan: self.plan.clone(),
+            parent: self.parent.clone(),
+            goals: self
+                .goals
+                .iter()
+                .filter(|g| g.goal.index == index)
+                .cloned()
+                .collect(),
+            groups: self
+                .groups
+                .iter()
+                .filter(|g| tasks.iter().any(|t| t.group_id == Some(g.id)))
+                .cloned()
+                .collect(),
+            tasks,
+            reports: self.reports.clone(),
+            files: self.files.clone(),
+            periods: self.periods.clone(),
+            units: self.units.clone(),
+            today: self.today,
+        }
+    }
+
+    /// The indices the plan's tasks work on, in the order first met (`campaign` for the
+    /// province's own assessment).
+    pub fn themes(&self) -> Vec<String> {
+        let mut themes: Vec<String> = Vec::new();
+        for task in &self.tasks {
+            let index = progress::index_of(self, task);
+            let index = index.split(':').next().unwrap_or("").to_string();
+            if !index.is_empty() && !themes.contains(&index) {
+                themes.push(index);
+            }
+        }
+        themes
+    }
+
     /// The plan's document as a line: "Kế hoạch 1886/KH-UBND ngày 10/09/2021 của UBND tỉnh …",
     /// or its title when it has no number yet.
     pub fn document_words(&self) -> String {

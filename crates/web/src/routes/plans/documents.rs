@@ -15,7 +15,8 @@ use crate::app::reports::{self as jobs, Order, ReportKind};
 use crate::auth::Auth;
 use crate::describe::plan::{deadline_words, period_title, status_title};
 use crate::error::{AppError, AppResult};
-use crate::extract::{PathId, State};
+use crate::extract::{Form, PathId, State};
+use crate::forms::{Pairs, field};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -157,9 +158,16 @@ pub async fn rollup_pdf(
     State(state): State<AppState>,
     Auth(principal, _context): Auth,
     ids: PathId<(i64, String)>,
+    Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
     let (plan_id, code) = ids.get()?;
     let (plan, _) = app::readable(&state.db, &principal, plan_id, state.clock.today()).await?;
+    let theme = field(&pairs, "chi_so").to_string();
+    let plan = match theme.as_str() {
+        "" => plan,
+        index if plan.themes().iter().any(|t| t == index) => plan.theme(index),
+        _ => return Err(AppError::NotFound),
+    };
     let period = Period::parse(&code)
         .filter(|p| plan.periods.iter().any(|x| x.period == *p))
         .ok_or(AppError::NotFound)?;
@@ -171,10 +179,18 @@ pub async fn rollup_pdf(
     let goals = effects::goals(&state.db, &plan, state.config.province_code.as_deref()).await?;
     let mut data = heading(
         &plan,
-        format!(
-            "BÁO CÁO KẾT QUẢ THỰC HIỆN {}",
-            plan.plan.title.to_uppercase()
-        ),
+        if theme.is_empty() {
+            format!(
+                "BÁO CÁO KẾT QUẢ THỰC HIỆN {}",
+                plan.plan.title.to_uppercase()
+            )
+        } else {
+            format!(
+                "BÁO CÁO CHUYÊN ĐỀ {}: KẾT QUẢ THỰC HIỆN {}",
+                super::exports::theme_words(lang, &theme).to_uppercase(),
+                plan.plan.title.to_uppercase()
+            )
+        },
         Some(period_title(lang, &period.as_code())),
     );
     data.narrative = narrative

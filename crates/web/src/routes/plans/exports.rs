@@ -25,7 +25,7 @@ use crate::describe::plan::{deadline_words, period_title};
 use crate::downloads::{XLSX, download};
 use crate::error::{AppError, AppResult};
 use crate::extract::multipart::{PlanAppendixForm, Upload, UploadRefusal};
-use crate::extract::{PathId, State};
+use crate::extract::{PathId, Query, State};
 use crate::forms::parse_date;
 use crate::i18n::{self, Lang};
 use crate::paths;
@@ -124,19 +124,53 @@ pub async fn rollup(
     State(state): State<AppState>,
     crate::auth::Auth(principal, _context): crate::auth::Auth,
     ids: PathId<(i64, String)>,
+    Query(theme): Query<ThemeQuery>,
 ) -> AppResult<Response> {
     let (plan_id, code) = ids.get()?;
     let (plan, _) = app::readable(&state.db, &principal, plan_id, state.clock.today()).await?;
     let period = Period::parse(&code)
         .filter(|p| plan.periods.iter().any(|x| x.period == *p))
         .ok_or(AppError::NotFound)?;
-    let doc = rollup_doc(&plan, period);
+    let (plan, suffix) = match theme.chi_so.as_str() {
+        "" => (plan, String::new()),
+        index if plan.themes().iter().any(|t| t == index) => {
+            (plan.theme(index), format!("-{index}"))
+        }
+        _ => return Err(AppError::NotFound),
+    };
+    let mut doc = rollup_doc(&plan, period);
+    if !suffix.is_empty() {
+        let words = theme_words(Lang::Vi, &theme.chi_so).to_uppercase();
+        doc.title = format!("{} – {words}", doc.title);
+    }
     let bytes = write_rollup(&doc).map_err(internal)?;
     Ok(download(
         XLSX,
-        format!("bao-cao-tong-hop-{}-{code}.xlsx", plan.plan.id),
+        format!("bao-cao-tong-hop-{}-{code}{suffix}.xlsx", plan.plan.id),
         bytes,
     ))
+}
+
+/// The index a thematic report is about (`?chi_so=papi`); empty for the whole plan.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ThemeQuery {
+    pub chi_so: String,
+}
+
+/// A theme's name ("Chỉ số PAPI").
+pub fn theme_words(lang: Lang, index: &str) -> String {
+    let key = if index == "campaign" {
+        "plans.index_campaign_".to_string()
+    } else {
+        format!("plans.index_{index}")
+    };
+    let text = i18n::text(lang, &key);
+    if text == key {
+        index.to_uppercase()
+    } else {
+        text.to_string()
+    }
 }
 
 /// The roll-up's content from the plan's reports in the period.

@@ -270,6 +270,8 @@ pub struct PeriodPage {
     narrative: String,
     saved: String,
     can_edit: bool,
+    /// The thematic reports: (index, its name).
+    themes: Vec<(String, String)>,
 }
 
 /// A period of the plan by its code (`2026-Q4`); one not opened is not found.
@@ -411,6 +413,14 @@ pub async fn period(
             )
         }),
         can_edit: access.edit,
+        themes: plan
+            .themes()
+            .into_iter()
+            .map(|t| {
+                let words = super::exports::theme_words(lang, &t);
+                (t, words)
+            })
+            .collect(),
     })
 }
 
