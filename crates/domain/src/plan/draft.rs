@@ -38,6 +38,15 @@ pub enum Why {
     FellInRank { from: u32, to: u32 },
     /// Below a target value of the same index (both in % of the maximum).
     BelowTarget { value: f64, target: f64 },
+    /// Ranked below a rank target of the same index ("PAPI: nhóm 20").
+    BelowRankTarget { rank: u32, target: u32 },
+}
+
+/// The targets a dimension is held to: its index's value target in % and rank target.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Targets {
+    pub value: Option<f64>,
+    pub rank: Option<u32>,
 }
 
 /// A leaf of a campaign's group across its units.
@@ -86,9 +95,10 @@ pub struct DimensionResult {
     pub share: Option<f64>,
 }
 
-/// Why a dimension calls for a task, every reason that holds. `target` is a value goal of the
-/// same index in % (SIPAS ≥ 90 %), compared with the dimension's share of its maximum.
-pub fn dimension_reasons(dimension: &DimensionResult, target: Option<f64>) -> Vec<Why> {
+/// Why a dimension calls for a task, every reason that holds. A value target of the same index
+/// in % (SIPAS ≥ 90 %) is compared with the dimension's share of its maximum, a rank target
+/// ("nhóm 20") with its rank.
+pub fn dimension_reasons(dimension: &DimensionResult, targets: Targets) -> Vec<Why> {
     let mut why = Vec::new();
     if let Some(rank) = dimension.rank
         && dimension.of >= 4
@@ -104,10 +114,15 @@ pub fn dimension_reasons(dimension: &DimensionResult, target: Option<f64>) -> Ve
     {
         why.push(Why::FellInRank { from, to });
     }
-    if let (Some(value), Some(target)) = (dimension.share, target)
+    if let (Some(value), Some(target)) = (dimension.share, targets.value)
         && (value * 100.0).round() < (target * 100.0).round()
     {
         why.push(Why::BelowTarget { value, target });
+    }
+    if let (Some(rank), Some(target)) = (dimension.rank, targets.rank)
+        && rank > target
+    {
+        why.push(Why::BelowRankTarget { rank, target });
     }
     why
 }
@@ -170,6 +185,10 @@ mod tests {
 
     #[test]
     fn a_dimension_in_the_bottom_quarter_fallen_or_below_target() {
+        let value = |v: f64| Targets {
+            value: Some(v),
+            rank: None,
+        };
         let d = |rank, of, previous, share| DimensionResult {
             rank: Some(rank),
             of,
@@ -178,27 +197,39 @@ mod tests {
         };
         // 48 of 63: 48 × 4 = 192 > 189, the bottom quarter; 47: 188, not.
         assert_eq!(
-            dimension_reasons(&d(48, 63, None, None), None),
+            dimension_reasons(&d(48, 63, None, None), Targets::default()),
             vec![Why::BottomQuartile { rank: 48, of: 63 }]
         );
-        assert!(dimension_reasons(&d(47, 63, None, None), None).is_empty());
+        assert!(dimension_reasons(&d(47, 63, None, None), Targets::default()).is_empty());
         assert_eq!(
-            dimension_reasons(&d(20, 63, Some(15), None), None),
+            dimension_reasons(&d(20, 63, Some(15), None), Targets::default()),
             vec![Why::FellInRank { from: 15, to: 20 }]
         );
-        assert!(dimension_reasons(&d(19, 63, Some(15), None), None).is_empty());
+        assert!(dimension_reasons(&d(19, 63, Some(15), None), Targets::default()).is_empty());
         assert_eq!(
-            dimension_reasons(&d(3, 63, None, Some(88.5)), Some(90.0)),
+            dimension_reasons(&d(3, 63, None, Some(88.5)), value(90.0)),
             vec![Why::BelowTarget {
                 value: 88.5,
                 target: 90.0
             }]
         );
-        assert!(dimension_reasons(&d(3, 63, None, Some(90.0)), Some(90.0)).is_empty());
+        assert!(dimension_reasons(&d(3, 63, None, Some(90.0)), value(90.0)).is_empty());
         assert_eq!(
-            dimension_reasons(&d(60, 63, Some(40), Some(50.0)), Some(90.0)).len(),
+            dimension_reasons(&d(60, 63, Some(40), Some(50.0)), value(90.0)).len(),
             3
         );
+        let top20 = Targets {
+            value: None,
+            rank: Some(20),
+        };
+        assert_eq!(
+            dimension_reasons(&d(21, 63, None, None), top20),
+            vec![Why::BelowRankTarget {
+                rank: 21,
+                target: 20
+            }]
+        );
+        assert!(dimension_reasons(&d(20, 63, None, None), top20).is_empty());
     }
 
     #[test]

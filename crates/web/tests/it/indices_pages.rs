@@ -14,7 +14,7 @@ use crate::reports::{finish, pdf_text, start};
 use crate::vietnamese_pages::findings;
 
 /// Imports an `indices.csv` text for one index, as the secretariat would.
-async fn import(app: &TestApp, index: &str, csv: &str) {
+pub(crate) async fn import(app: &TestApp, index: &str, csv: &str) {
     let catalogue = chiso_refdata::index_catalogue();
     let roster = chiso_refdata::province_roster();
     let options = ReadOptions {
@@ -57,7 +57,7 @@ const MISSING: [&str; 2] = ["22", "74"];
 
 /// Huế is last on dimension 1 (5.00 of 10 against 5.50) and sub-dimension 1.1, first on
 /// dimension 2.
-fn papi_2023() -> String {
+pub(crate) fn papi_2023() -> String {
     let mut rows = vec!["index,year,unit_code,unit_name,measure,value".to_string()];
     let mut k = 0;
     for province in chiso_refdata::provinces_63() {

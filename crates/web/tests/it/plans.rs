@@ -795,3 +795,80 @@ async fn task_reminders_follow_the_clock_once_each() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_draft_from_the_national_indices_holds_dimensions_to_the_targets() {
+    for mut app in apps().await {
+        let backend = app.backend;
+        // PAPI 2023 with Huế (the configured province) last of 61 on dimension 1 and first on
+        // dimension 2 (tests/it/indices_pages.rs).
+        crate::indices_pages::import(&app, "papi", &crate::indices_pages::papi_2023()).await;
+        app.login("thuongtruc").await;
+        let response = app
+            .post_form(
+                "/chi-so-quoc-gia/muc-tieu",
+                &[
+                    ("index", "papi"),
+                    ("year", "2023"),
+                    ("target", "PAPI: nhóm 10 tỉnh dẫn đầu"),
+                    ("document", "KH 1871/KH-UBND"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let response = app
+            .post_form(
+                "/ke-hoach/du-thao",
+                &[
+                    ("title", "Kế hoạch PAPI"),
+                    ("year", "2024"),
+                    ("indices", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let drafted: i64 = location(&response)
+            .trim_start_matches("/ke-hoach/")
+            .split('?')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let groups = plans::groups(&app.db, drafted).await.unwrap();
+        let papi = groups
+            .iter()
+            .find(|g| g.index_id.as_deref() == Some("papi"))
+            .expect("a PAPI group");
+        let tasks: Vec<TaskRow> = plans::tasks(&app.db, drafted)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.group_id == Some(papi.id))
+            .collect();
+        assert_eq!(tasks.len(), 1, "{backend:?}: dimension 1 only");
+        let target = &tasks[0].targets[0];
+        assert_eq!(
+            (
+                target.kind.as_str(),
+                target.index_id.as_str(),
+                target.code.as_str()
+            ),
+            ("dimension", "papi", "1")
+        );
+        assert!(
+            target.note.contains("Xếp hạng 61/61, thuộc nhóm cuối"),
+            "{}",
+            target.note
+        );
+        assert!(
+            target.note.contains("chưa đạt mục tiêu nhóm 10"),
+            "{}",
+            target.note
+        );
+        // The result before the plan (2023) is on the task's page.
+        let (_, page) = app
+            .get_text(&format!("/ke-hoach/{drafted}/nhiem-vu/{}", tasks[0].id))
+            .await;
+        assert!(page.contains("2023: 5,00"), "{backend:?}");
+    }
+}

@@ -83,6 +83,11 @@ pub fn why_words(lang: Lang, why: &Why) -> String {
             "plans.why_below_target",
             &[("value", &n(*value, 2)), ("target", &n(*target, 2))],
         ),
+        Why::BelowRankTarget { rank, target } => i18n::fill(
+            lang,
+            "plans.why_below_rank_target",
+            &[("rank", rank), ("target", target)],
+        ),
     }
 }
 
@@ -280,16 +285,23 @@ fn agencies_of(assigned: &[AgencyRef], owner: i64) -> (i64, Vec<i64>) {
     }
 }
 
-/// A value target of the index in % (SIPAS ≥ 90 %) for the year, if one is set.
-async fn value_target(db: &Db, index: &str, year: i64) -> Result<Option<f64>, StoreError> {
-    Ok(index_targets::targets(db)
-        .await?
-        .into_iter()
-        .filter(|t| t.index_id == index && t.year >= year)
-        .find_map(|t| match GoalTarget::parse(&t.target) {
-            Ok(GoalTarget::AtLeast(v)) if v <= 100.0 => Some(v),
-            _ => None,
-        }))
+/// The targets set for the index from the year on (`/chi-so-quoc-gia/muc-tieu`): the first
+/// value target in % (SIPAS ≥ 90 %) and the first rank target ("PAPI: nhóm 20").
+async fn targets_of(db: &Db, index: &str, year: i64) -> Result<draft::Targets, StoreError> {
+    let mut targets = draft::Targets::default();
+    for stored in index_targets::targets(db).await? {
+        if stored.index_id != index || stored.year < year {
+            continue;
+        }
+        match GoalTarget::parse(&stored.target) {
+            Ok(GoalTarget::AtLeast(v)) if v <= 100.0 && targets.value.is_none() => {
+                targets.value = Some(v);
+            }
+            Ok(GoalTarget::Top(n)) if targets.rank.is_none() => targets.rank = Some(n),
+            _ => {}
+        }
+    }
+    Ok(targets)
 }
 
 /// Proposals from the province's standing on each national index, its latest year.
@@ -319,7 +331,7 @@ async fn from_indices(
             }
             _ => None,
         };
-        let target = value_target(db, index, latest.year).await?;
+        let targets = targets_of(db, index, latest.year).await?;
         let assigned = agencies::of_index(db, index).await?;
         let (index_vi, index_en) = index_title(&reference.catalogue, index, year);
         let index_words = if lang == Lang::En { index_en } else { index_vi };
@@ -337,7 +349,7 @@ async fn from_indices(
                 previous_rank,
                 share: item.share,
             };
-            let reasons = draft::dimension_reasons(&result, target);
+            let reasons = draft::dimension_reasons(&result, targets);
             if reasons.is_empty() {
                 continue;
             }
