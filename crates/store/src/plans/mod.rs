@@ -68,39 +68,7 @@ pub async fn create_plan(
     actor: &crate::Actor,
     fields: &PlanFields,
 ) -> Result<i64, StoreError> {
-    let title = fields.title.trim();
-    if title.is_empty() {
-        return Err(PlanRefusal::NoTitle.into());
-    }
-    if let Some(parent_id) = fields.parent_id
-        && get_plan(db, parent_id).await?.parent_id.is_some()
-    {
-        return Err(PlanRefusal::ParentNotProvincial { parent_id }.into());
-    }
-    let now = Utc::now();
-    in_transaction!(db, tx => {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO plans (parent_id, owner_unit_id, campaign_id, year, title, doc_number, doc_date, \
-             issuer, signer, implements, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
-            .bind(fields.parent_id)
-            .bind(fields.owner_unit_id)
-            .bind(fields.campaign_id)
-            .bind(fields.year)
-            .bind(title)
-            .bind(text_or_none(&fields.doc_number))
-            .bind(fields.doc_date)
-            .bind(text_or_none(&fields.issuer))
-            .bind(text_or_none(&fields.signer))
-            .bind(fields.implements.trim())
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.record(actor, &AuditEntry::new("create", "plan", id)
-            .change("plan", None, Some(format!("{title} ({})", fields.year)))
-            .unit(Some(fields.owner_unit_id))).await?;
-        Ok(id)
-    })
+    create_with_tasks(db, actor, fields, &[]).await
 }
 
 pub async fn get_plan(db: &Db, id: i64) -> Result<PlanRow, StoreError> {

@@ -85,6 +85,39 @@ struct TaskColumns {
 const TASK_COLUMNS: &str = "id, plan_id, group_id, serves_task_id, position, title, product, deadline, \
     priority, status, status_reason, lead_unit_id, division, assigned_on, version";
 
+/// Replaces a task's coordinators and targets on an open transaction `$tx` (either backend).
+macro_rules! write_links {
+    ($tx:ident, $task_id:expr, $coordinators:expr, $targets:expr) => {{
+        let task_id: i64 = $task_id;
+        sqlx::query("DELETE FROM plan_task_coordinators WHERE task_id = $1")
+            .bind(task_id)
+            .execute(&mut *$tx)
+            .await?;
+        for unit in $coordinators {
+            sqlx::query("INSERT INTO plan_task_coordinators (task_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(task_id)
+                .bind(unit)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM plan_task_targets WHERE task_id = $1")
+            .bind(task_id)
+            .execute(&mut *$tx)
+            .await?;
+        for target in $targets {
+            sqlx::query("INSERT INTO plan_task_targets (task_id, kind, index_id, code, note) VALUES ($1, $2, $3, $4, $5)")
+                .bind(task_id)
+                .bind(&target.kind)
+                .bind(&target.index_id)
+                .bind(&target.code)
+                .bind(&target.note)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use write_links;
+
 /// Inserts a task with its coordinators and targets and its audit row on an open transaction
 /// `$tx` (either backend); evaluates to the new id. `$title` is the trimmed title.
 macro_rules! insert_task {
@@ -108,23 +141,7 @@ macro_rules! insert_task {
                 .bind(now)
                 .fetch_one(&mut *$tx)
                 .await?;
-            for unit in &fields.coordinators {
-                sqlx::query("INSERT INTO plan_task_coordinators (task_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                    .bind(id)
-                    .bind(unit)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
-            for target in &fields.targets {
-                sqlx::query("INSERT INTO plan_task_targets (task_id, kind, index_id, code, note) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id)
-                    .bind(&target.kind)
-                    .bind(&target.index_id)
-                    .bind(&target.code)
-                    .bind(&target.note)
-                    .execute(&mut *$tx)
-                    .await?;
-            }
+            write_links!($tx, id, &fields.coordinators, &fields.targets);
             $tx.record(actor, &AuditEntry::new("add_task", "plan_task", id)
                 .change("task", None, Some(title.to_string()))
                 .change("deadline", None, Some(fields.deadline.as_code()))

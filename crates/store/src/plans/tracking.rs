@@ -6,7 +6,7 @@
 use chiso_domain::plan::{Period, PlanRefusal};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::tasks::insert_task;
+use super::tasks::{insert_task, write_links};
 use super::{PlanFields, TaskFields, TaskRow, get_plan, get_task, text_or_none};
 use crate::audit::{AuditEntry, AuditSink, Changes};
 use crate::db::Db;
@@ -237,31 +237,7 @@ pub async fn update_task(
         if updated == 0 {
             return Err(PlanRefusal::TaskChanged { task_id }.into());
         }
-        sqlx::query("DELETE FROM plan_task_coordinators WHERE task_id = $1")
-            .bind(task_id)
-            .execute(&mut *tx)
-            .await?;
-        for unit in &fields.coordinators {
-            sqlx::query("INSERT INTO plan_task_coordinators (task_id, unit_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(task_id)
-                .bind(unit)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM plan_task_targets WHERE task_id = $1")
-            .bind(task_id)
-            .execute(&mut *tx)
-            .await?;
-        for target in &fields.targets {
-            sqlx::query("INSERT INTO plan_task_targets (task_id, kind, index_id, code, note) VALUES ($1, $2, $3, $4, $5)")
-                .bind(task_id)
-                .bind(&target.kind)
-                .bind(&target.index_id)
-                .bind(&target.code)
-                .bind(&target.note)
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_links!(tx, task_id, &fields.coordinators, &fields.targets);
         tx.record_many(actor, &entries).await?;
         Ok(())
     })
@@ -320,31 +296,7 @@ pub async fn merge_tasks(db: &Db, actor: &Actor, ids: &[i64]) -> Result<i64, Sto
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("DELETE FROM plan_task_coordinators WHERE task_id = $1")
-            .bind(keep.id)
-            .execute(&mut *tx)
-            .await?;
-        for unit in &coordinators {
-            sqlx::query("INSERT INTO plan_task_coordinators (task_id, unit_id) VALUES ($1, $2)")
-                .bind(keep.id)
-                .bind(unit)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM plan_task_targets WHERE task_id = $1")
-            .bind(keep.id)
-            .execute(&mut *tx)
-            .await?;
-        for target in &targets {
-            sqlx::query("INSERT INTO plan_task_targets (task_id, kind, index_id, code, note) VALUES ($1, $2, $3, $4, $5)")
-                .bind(keep.id)
-                .bind(&target.kind)
-                .bind(&target.index_id)
-                .bind(&target.code)
-                .bind(&target.note)
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_links!(tx, keep.id, &coordinators, &targets);
         sqlx::query("UPDATE plan_tasks SET version = version + 1, updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(keep.id)

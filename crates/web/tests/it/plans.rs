@@ -75,6 +75,17 @@ async fn unit_account(app: &TestApp, username: &str, unit: i64) -> String {
     password.to_string()
 }
 
+/// The plan a response redirects to (`/ke-hoach/12?msg=…`).
+fn plan_of(response: &reqwest::Response) -> i64 {
+    location(response)
+        .trim_start_matches("/ke-hoach/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec()
 }
@@ -471,13 +482,7 @@ async fn the_appendix_goes_out_and_comes_back_as_the_same_plan() {
                 &body[start..(start + 1500).min(body.len())]
             );
         }
-        let imported: i64 = location(&response)
-            .trim_start_matches("/ke-hoach/")
-            .split('?')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let imported: i64 = plan_of(&response);
         let before = plans::tasks(&app.db, plan).await.unwrap();
         let after = plans::tasks(&app.db, imported).await.unwrap();
         assert_eq!(before.len(), after.len(), "{backend:?}");
@@ -558,13 +563,7 @@ async fn a_unit_plans_under_the_province_and_only_its_staff_edit_it() {
             )
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
-        let own: i64 = location(&response)
-            .trim_start_matches("/ke-hoach/")
-            .split('?')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let own: i64 = plan_of(&response);
         let add = |lead: i64| {
             vec![
                 (
@@ -661,13 +660,7 @@ async fn a_draft_from_a_published_campaign_proposes_exactly_the_weak_leaves() {
             )
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
-        let drafted: i64 = location(&response)
-            .trim_start_matches("/ke-hoach/")
-            .split('?')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let drafted: i64 = plan_of(&response);
         let tasks = plans::tasks(&app.db, drafted).await.unwrap();
         let bands = Bands::parse(&published.bands).unwrap();
         for group in assessments::group_finals(&app.db, published.id)
@@ -827,13 +820,7 @@ async fn a_draft_from_the_national_indices_holds_dimensions_to_the_targets() {
             )
             .await;
         assert_eq!(response.status(), 303, "{backend:?}");
-        let drafted: i64 = location(&response)
-            .trim_start_matches("/ke-hoach/")
-            .split('?')
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap();
+        let drafted: i64 = plan_of(&response);
         let groups = plans::groups(&app.db, drafted).await.unwrap();
         let papi = groups
             .iter()
