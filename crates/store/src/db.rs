@@ -123,11 +123,17 @@ impl Db {
             // INSERT … ON CONFLICT keeps a statement journal (the pages it changed, so that
             // the statement alone can be undone), and writing it to a temporary file cost a
             // system call per page.
+            //
+            // The writer commits with `synchronous=FULL`: every commit syncs the WAL to the disk
+            // before it returns, so an acknowledged write survives a power cut, not only a
+            // `kill -9` (NORMAL syncs at checkpoints only). The survey intake's group commit
+            // makes that one sync per group of submissions; readers never write.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(
                     options
                         .clone()
+                        .synchronous(SqliteSynchronous::Full)
                         .pragma("cache_size", "-65536")
                         .pragma("temp_store", "memory"),
                 )

@@ -889,3 +889,23 @@ async fn parallel_login_attempts_cannot_slip_under_the_limits() {
         assert_eq!(users::get(db, id).await.unwrap().failed_logins, 10);
     }
 }
+
+/// An acknowledged write survives a power cut on SQLite: the writer syncs the WAL at every
+/// commit (`synchronous=FULL`, 2), in WAL mode.
+#[tokio::test]
+async fn the_sqlite_writer_syncs_every_commit() {
+    let test_db = chiso_store::testing::empty_sqlite().await;
+    let chiso_store::Db::Sqlite(pools) = &test_db.db else {
+        panic!("an SQLite database");
+    };
+    let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+        .fetch_one(&pools.write)
+        .await
+        .unwrap();
+    assert_eq!(synchronous, 2, "FULL on the writer");
+    let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&pools.write)
+        .await
+        .unwrap();
+    assert_eq!(journal, "wal");
+}
