@@ -46,6 +46,18 @@ pub enum Command {
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
+    /// Back up an SQLite installation (database and evidence files) into one archive.
+    Backup {
+        /// The archive to write (.zip); it must not exist.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Restore a backup archive into a new SQLite database and an empty data directory.
+    Restore {
+        /// The archive `chiso backup` wrote.
+        #[arg(long)]
+        input: PathBuf,
+    },
     /// Compute points, indices, ranks and changes (docs/formats.md §4).
     Compute(ComputeArgs),
     /// Validate, show or export a criteria framework.

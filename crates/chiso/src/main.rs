@@ -1,5 +1,6 @@
 //! The `chiso` command: parses the command line and runs one command.
 
+mod backup;
 mod cli;
 mod commands;
 mod error;

@@ -280,7 +280,7 @@ fn check_limits(config: &Config) -> Result<(), CliError> {
     Ok(())
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start: {e}")))
 }
 

@@ -97,6 +97,10 @@ macro_rules! in_transaction {
     };
 }
 
+/// The migrations this build carries, per backend (compiled in).
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
 impl Db {
     /// Connects to `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
@@ -160,14 +164,62 @@ impl Db {
     /// Applies the migrations that have not run yet; a second run does nothing.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(pools) => {
-                sqlx::migrate!("migrations/sqlite")
-                    .run(&pools.write)
-                    .await?
-            }
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Db::Sqlite(pools) => SQLITE_MIGRATIONS.run(&pools.write).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
+    }
+
+    /// Whether the database answers and every migration this build carries is applied (a
+    /// process of a newer build on an older database is not ready): the migrations missing.
+    pub async fn readiness(&self) -> Result<Vec<i64>, StoreError> {
+        let carried: Vec<i64> = match self {
+            Db::Sqlite(_) => SQLITE_MIGRATIONS.iter().map(|m| m.version).collect(),
+            Db::Postgres(_) => POSTGRES_MIGRATIONS.iter().map(|m| m.version).collect(),
+        };
+        let applied = self.applied_migrations().await?;
+        Ok(carried
+            .into_iter()
+            .filter(|v| !applied.contains(v))
+            .collect())
+    }
+
+    /// A consistent copy of an SQLite database, taken while it serves (`VACUUM INTO`, on the
+    /// writer: the copy holds every commit before it and none after). PostgreSQL is backed up
+    /// with `pg_dump` (README, "Backup and restore"): `UnsupportedUrl` here.
+    pub async fn snapshot_sqlite(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(pools) => {
+                sqlx::query("VACUUM INTO $1")
+                    .bind(path.to_string_lossy().as_ref())
+                    .execute(&pools.write)
+                    .await?;
+                Ok(())
+            }
+            Db::Postgres(_) => Err(StoreError::UnsupportedUrl {
+                url: "postgres (use pg_dump)".into(),
+            }),
+        }
+    }
+
+    /// Every table of an SQLite database with its row count, by name (a backup's manifest, and
+    /// the check of a restore).
+    pub async fn sqlite_table_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let Db::Sqlite(pools) = self else {
+            return Ok(Vec::new());
+        };
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(&pools.read)
+        .await?;
+        let mut counts = Vec::with_capacity(names.len());
+        for name in names {
+            let sql = format!("SELECT COUNT(*) FROM \"{}\"", name.replace('"', "\"\""));
+            let count: i64 = sqlx::query_scalar(&sql).fetch_one(&pools.read).await?;
+            counts.push((name, count));
+        }
+        Ok(counts)
     }
 
     /// The versions of the applied migrations, oldest first.

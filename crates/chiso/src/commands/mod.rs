@@ -19,5 +19,27 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Serve) | None => crate::server::serve(&cli.server),
         Some(Command::Migrate) => crate::server::migrate(&cli.server),
         Some(Command::User(command)) => crate::server::user(&cli.server, command),
+        Some(Command::Backup { output }) => {
+            let manifest = crate::backup::backup(&cli.server, &output)?;
+            println!(
+                "{}: the database ({} tables, {} rows) and {} evidence file(s)",
+                output.display(),
+                manifest.tables.len(),
+                manifest.tables.iter().map(|(_, n)| n).sum::<i64>(),
+                manifest.files.len()
+            );
+            Ok(())
+        }
+        Some(Command::Restore { input }) => {
+            let manifest = crate::backup::restore(&cli.server, &input)?;
+            println!(
+                "restored {} tables and {} evidence file(s) from {} (made {})",
+                manifest.tables.len(),
+                manifest.files.len(),
+                input.display(),
+                manifest.created_at
+            );
+            Ok(())
+        }
     }
 }

@@ -94,6 +94,64 @@ async fn security_headers(
     response
 }
 
+/// The header that carries a request's id, in the response and in every log line of it.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Gives every request an id: the caller's `X-Request-Id` when it is a short code (a proxy's),
+/// else a new random one. The id is in the response's header and in a tracing span around
+/// the request, so each log line of it carries the id.
+async fn request_id(
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use tracing::Instrument;
+    let given = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (8..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string);
+    let id = given.unwrap_or_else(|| crate::auth::new_token()[..16].to_lowercase());
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        request.headers_mut().insert(REQUEST_ID, value);
+    }
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path()
+    );
+    let mut response = next.run(request).instrument(span).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+/// Ready to serve: the database answers and every migration of this build is applied (503
+/// with the reason otherwise). `/healthz` says only that the process answers.
+async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    match state.db.readiness().await {
+        Ok(missing) if missing.is_empty() => (StatusCode::OK, "ready").into_response(),
+        Ok(missing) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("migrations not applied: {missing:?}"),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness: the database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_upload_bytes;
     Router::new()
@@ -139,7 +197,9 @@ pub fn router(state: AppState) -> Router {
             get(|| static_file(crate::extract::Path("favicon.svg".to_string()))),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(request_id))
         .layer(DefaultBodyLimit::max(limit))
         // Pages, CSS and JS go gzip-compressed to browsers that ask (not images, not event
         // streams, not bodies under 32 bytes).

@@ -646,6 +646,7 @@ fn every_route_has_a_row() {
         "/ngon-ngu",
         "/static/{name}",
         "/healthz",
+        "/readyz",
         "/favicon.ico",
         // survey_form: the public survey form (no login) and the device API (device key).
         "/ks/cam-on",

@@ -91,3 +91,38 @@ async fn pages_styles_and_scripts_are_compressed_for_browsers_that_ask() {
         assert!(health.headers().get("content-encoding").is_none());
     }
 }
+
+/// `/readyz` answers ready once the database answers with every migration applied; every
+/// response, an error page too, carries its request's id (a proxy's short id is kept).
+#[tokio::test]
+async fn readiness_and_request_ids() {
+    for app in crate::common::apps().await {
+        let backend = app.backend;
+        let (status, body) = app.get_text("/readyz").await;
+        assert_eq!((status, body.as_str()), (200, "ready"), "{backend:?}");
+        let mut seen = std::collections::HashSet::new();
+        for path in ["/healthz", "/readyz", "/khong-co-trang-nay", "/dang-nhap"] {
+            let response = app.get(path).await;
+            let id = response.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            assert_eq!(id.len(), 16, "{backend:?} {path}");
+            assert!(seen.insert(id), "a new id per request");
+        }
+        let response = app
+            .request(reqwest::Method::GET, "/healthz")
+            .header("x-request-id", "proxy-4f2a9c01")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["x-request-id"], "proxy-4f2a9c01");
+        let response = app
+            .request(reqwest::Method::GET, "/healthz")
+            .header("x-request-id", "<script>")
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(response.headers()["x-request-id"], "<script>");
+    }
+}
