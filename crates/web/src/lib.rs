@@ -139,6 +139,7 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         frameworks: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
         public: Default::default(),
+        survey_results: Default::default(),
         logo: match &config.authority_logo {
             Some(path) => Some(app::public::Logo::read(path)?),
             None => None,

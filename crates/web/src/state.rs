@@ -32,6 +32,8 @@ pub struct AppState {
     pub reports: crate::app::reports::Reports,
     /// Password checks, bounded (`password_checks`).
     pub passwords: Arc<crate::passwords::PasswordGate>,
+    /// Computed survey results, per wave and the counters' stamp.
+    pub survey_results: crate::app::survey::results::ResultsCache,
     /// Rendered public results pages, per publication.
     pub public: crate::app::public::PublicCache,
     /// The authority's logo for the public pages (`authority_logo`).

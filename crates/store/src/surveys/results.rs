@@ -257,3 +257,28 @@ pub async fn channels(db: &Db, wave_id: i64) -> Result<Vec<Channel>, StoreError>
         .await?);
     Ok(names.into_iter().map(Channel::from).collect())
 }
+
+/// A stamp of everything a wave's results read — responses (the newest id, and the counters'
+/// sums, which an exclusion or a flag moves), waves, their units and services, units and
+/// questionnaires — in one cheap statement: the same stamp means the same results, so a
+/// process may keep computed results until it changes, and a write by any process on the same
+/// database changes it.
+pub async fn results_stamp(db: &Db) -> Result<String, StoreError> {
+    const SQL: &str = "SELECT \
+        (SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM responses), \
+        (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM response_stats), \
+        (SELECT CAST(COALESCE(SUM(flagged), 0) AS BIGINT) FROM response_stats), \
+        (SELECT CAST(COUNT(*) AS BIGINT) FROM response_stats), \
+        (SELECT COALESCE(CAST(MAX(updated_at) AS TEXT), '') FROM waves), \
+        (SELECT CAST(COUNT(*) AS BIGINT) FROM waves), \
+        (SELECT CAST(COUNT(*) + COALESCE(SUM(COALESCE(transactions, 0)), 0) AS BIGINT) FROM wave_units), \
+        (SELECT CAST(COALESCE(MAX(id), 0) + COUNT(*) + COALESCE(SUM(COALESCE(transactions, 0)), 0) AS BIGINT) FROM wave_services), \
+        (SELECT COALESCE(CAST(MAX(updated_at) AS TEXT), '') FROM org_units), \
+        (SELECT CAST(COUNT(*) AS BIGINT) FROM questionnaires)";
+    let row: (i64, i64, i64, i64, String, i64, i64, i64, String, i64) =
+        with_db_read!(db, pool => sqlx::query_as(SQL).fetch_one(pool).await?);
+    Ok(format!(
+        "{}/{}/{}/{}/{}/{}/{}/{}/{}/{}",
+        row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9
+    ))
+}

@@ -335,3 +335,60 @@ async fn a_units_staff_read_only_their_units_responses_and_exclude_none() {
         );
     }
 }
+
+/// The results page is computed once per state of the counters: a submission, an exclusion
+/// and a submission through another process on the same database each show on the next read.
+#[tokio::test]
+async fn the_results_page_follows_every_change_of_the_counters() {
+    for mut app in apps().await {
+        let backend = app.backend;
+        let (wave, units) = open_wave(&app.db, "Khảo sát bộ nhớ đệm").await;
+        let ids = fill(&app.db, wave, units).await;
+        app.login("thuongtruc").await;
+        let count = |body: &str| {
+            let row = &body[body.find("<tr data-unit=\"S03\"").expect("the S03 row")..];
+            let row = &row[..row.find("</tr>").unwrap()];
+            row.to_string()
+        };
+        let path = format!("/khao-sat/dot/{wave}/ket-qua");
+        let (_, first) = app.get_text(&path).await;
+        let (_, again) = app.get_text(&path).await;
+        assert_eq!(count(&first), count(&again), "{backend:?}: nothing changed");
+        assert!(
+            count(&first).contains("<td class=\"num\">4 "),
+            "{backend:?}: four responses {}",
+            count(&first)
+        );
+
+        // A submission through a second connection (another process's).
+        let other = Db::connect(app.database_url()).await.unwrap();
+        let r = Response::new(Channel::Paper, (0..23).map(|_| 5).collect());
+        surveys::submit(&other, wave, units[0], &r, Identity::Respondent(None))
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, after_submit) = app.get_text(&path).await;
+        assert!(
+            count(&after_submit).contains("<td class=\"num\">5 "),
+            "{backend:?}: {}",
+            count(&after_submit)
+        );
+
+        // An exclusion.
+        surveys::set_excluded(&app.db, &actor(), wave, ids[0], true, Some("Phiếu thử"))
+            .await
+            .unwrap();
+        let (_, after_exclusion) = app.get_text(&path).await;
+        assert!(
+            count(&after_exclusion).contains("<td class=\"num\">4 "),
+            "{backend:?}: {}",
+            count(&after_exclusion)
+        );
+        assert_ne!(
+            count(&after_exclusion),
+            count(&first),
+            "{backend:?}: the index moved"
+        );
+        other.close().await;
+    }
+}

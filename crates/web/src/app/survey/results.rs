@@ -24,6 +24,7 @@ pub enum GroupKey {
 }
 
 /// Everything the results page and its export show, from the counters.
+#[derive(Clone)]
 pub struct WaveResults {
     pub wave: WaveRow,
     pub questionnaire: Questionnaire,
@@ -39,6 +40,58 @@ pub struct WaveResults {
     pub mean: Reference,
     /// Every wave of the same questionnaire by period, with its index.
     pub trend: Vec<(WaveRow, Option<f64>)>,
+}
+
+/// What a reader asked for: the wave, the channel, the ticked units.
+type CacheKey = (i64, Option<String>, Vec<i64>);
+
+/// Computed results kept per wave, channel and ticked units with the stamp they were computed
+/// at (`surveys::results_stamp`): a read costs one cheap statement while nothing changed,
+/// whatever the number of responses, waves or services; any write, by any process, changes
+/// the stamp and the next read computes again. At most [`KEPT`] entries, the oldest dropped.
+#[derive(Clone, Default)]
+pub struct ResultsCache {
+    entries: std::sync::Arc<std::sync::Mutex<Vec<(CacheKey, String, std::sync::Arc<WaveResults>)>>>,
+}
+
+const KEPT: usize = 64;
+
+impl ResultsCache {
+    fn get(&self, key: &CacheKey, stamp: &str) -> Option<std::sync::Arc<WaveResults>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .iter()
+            .find(|(k, s, _)| k == key && s == stamp)
+            .map(|(_, _, r)| r.clone())
+    }
+
+    fn keep(&self, key: CacheKey, stamp: String, results: std::sync::Arc<WaveResults>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|(k, _, _)| *k != key);
+        if entries.len() >= KEPT {
+            entries.remove(0);
+        }
+        entries.push((key, stamp, results));
+    }
+}
+
+/// [`compute`] through the process's [`ResultsCache`].
+pub async fn compute_cached(
+    state: &AppState,
+    wave_id: i64,
+    channel: Option<&surveys::Channel>,
+    ticked: &[i64],
+) -> AppResult<std::sync::Arc<WaveResults>> {
+    let stamp = surveys::results_stamp(&state.db).await?;
+    let mut sorted = ticked.to_vec();
+    sorted.sort_unstable();
+    let key: CacheKey = (wave_id, channel.map(|c| format!("{c:?}")), sorted);
+    if let Some(hit) = state.survey_results.get(&key, &stamp) {
+        return Ok(hit);
+    }
+    let results = std::sync::Arc::new(compute(state, wave_id, channel, ticked).await?);
+    state.survey_results.keep(key, stamp, results.clone());
+    Ok(results)
 }
 
 /// The result of several units' counters added together.

@@ -144,7 +144,7 @@ pub(super) async fn compute(
     channel: Option<&surveys::Channel>,
     ticked: &[i64],
 ) -> AppResult<Computed> {
-    let r = wave_results::compute(state, wave_id, channel, ticked).await?;
+    let r = (*wave_results::compute_cached(state, wave_id, channel, ticked).await?).clone();
     Ok(Computed {
         groups: r
             .groups
