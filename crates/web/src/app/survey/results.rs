@@ -51,8 +51,11 @@ type CacheKey = (i64, Option<String>, Vec<i64>);
 /// the stamp and the next read computes again. At most [`KEPT`] entries, the oldest dropped.
 #[derive(Clone, Default)]
 pub struct ResultsCache {
-    entries: std::sync::Arc<std::sync::Mutex<Vec<(CacheKey, String, std::sync::Arc<WaveResults>)>>>,
+    entries: std::sync::Arc<std::sync::Mutex<Vec<Cached>>>,
 }
+
+/// A cache entry: what was asked, the stamp it was computed at, the results.
+type Cached = (CacheKey, String, std::sync::Arc<WaveResults>);
 
 const KEPT: usize = 64;
 
