@@ -38,3 +38,25 @@ bench_serve() {
   done
   [ -n "$base" ] || { echo "the server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
 }
+
+# wrk's latency line ("99%  12.34ms") in milliseconds.
+ms() {
+  awk -v p="$1" '$1 == p {
+    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
+    if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; else if (unit == "m") v *= 60000;
+    printf "%.1f", v }'
+}
+
+# One markdown row of a wrk run on PATH with the extra wrk arguments after it: throughput,
+# p50/p90/p99 and errors (non-2xx, socket). Uses THREADS, C, D and base.
+wrk_row() {
+  local path=$1; shift
+  local out rps non2xx socket
+  out=$(wrk -t"$THREADS" -c"$C" -d"${D}s" --timeout 5s --latency "$@" "$base$path")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
+  socket=$(echo "$out" | awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}')
+  printf '| `%s` | %s | %s | %s | %s | %s, %s |\n' "$path" "$rps" \
+    "$(echo "$out" | ms 50%)" "$(echo "$out" | ms 90%)" "$(echo "$out" | ms 99%)" \
+    "${non2xx:-0}" "${socket:-0}"
+}

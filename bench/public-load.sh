@@ -44,24 +44,11 @@ for page in "${pages[@]}"; do
   [ "$status" = 200 ] || { echo "$page answers $status before the load" >&2; exit 1; }
 done
 
-# wrk's latency line ("99%  12.34ms") in milliseconds.
-ms() {
-  awk -v p="$1" '$1 == p {
-    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
-    if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; else if (unit == "m") v *= 60000;
-    printf "%.1f", v }'
-}
 
 echo "backend: $DB, $C connections, ${D} s per page, $THREADS wrk threads, $(nproc) cores"
 echo
 echo "| Page | req/s | p50 ms | p90 ms | p99 ms | errors (non-2xx, socket) |"
 echo "|---|---|---|---|---|---|"
 for page in "${pages[@]}"; do
-  out=$(wrk -t"$THREADS" -c"$C" -d"${D}s" --timeout 5s --latency -H "Accept-Encoding: gzip" "$base$page")
-  rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
-  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-  socket=$(echo "$out" | awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}')
-  printf '| `%s` | %s | %s | %s | %s | %s, %s |\n' "$page" "$rps" \
-    "$(echo "$out" | ms 50%)" "$(echo "$out" | ms 90%)" "$(echo "$out" | ms 99%)" \
-    "${non2xx:-0}" "${socket:-0}"
+  wrk_row "$page" -H "Accept-Encoding: gzip"
 done

@@ -47,21 +47,11 @@ page=/khao-sat/dot/1/ket-qua
 status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$page")
 [ "$status" = 200 ] || { echo "$page answers $status before the load" >&2; exit 1; }
 
-ms() {
-  awk -v p="$1" '$1 == p {
-    v = $2; unit = v; gsub(/[0-9.]/, "", unit); sub(/[a-z]+$/, "", v);
-    if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; else if (unit == "m") v *= 60000;
-    printf "%.1f", v }'
-}
 
 echo "backend: $DB, $C connections, ${D} s per page, $THREADS wrk threads, $(nproc) cores"
 echo
 echo "| Page | req/s | p50 ms | p90 ms | p99 ms | errors (non-2xx, socket) |"
 echo "|---|---|---|---|---|---|"
 for path in /healthz "$page"; do
-  out=$(wrk -t"$THREADS" -c"$C" -d"${D}s" --timeout 5s --latency -H "Cookie: $cookie" -H "Accept-Encoding: gzip" "$base$path")
-  rps=$(echo "$out" | awk '/Requests\/sec/ { printf "%.0f", $2 }')
-  non2xx=$(echo "$out" | awk '/Non-2xx/ { print $NF }')
-  socket=$(echo "$out" | awk '/Socket errors/ { s = 0; for (i = 4; i <= NF; i += 2) s += $i; print s }')
-  echo "| \`$path\` | $rps | $(echo "$out" | ms 50%) | $(echo "$out" | ms 90%) | $(echo "$out" | ms 99%) | ${non2xx:-0}, ${socket:-0} |"
+  wrk_row "$path" -H "Cookie: $cookie" -H "Accept-Encoding: gzip"
 done

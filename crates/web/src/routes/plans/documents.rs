@@ -136,20 +136,33 @@ pub async fn appendix_pdf(
         None,
     );
     data.groups = groups(&plan, None);
+    let file_name = format!("phu-luc-ke-hoach-{}.pdf", plan.plan.id);
+    Ok(start_pdf(&state, &principal, plan.plan.id, file_name, data))
+}
+
+/// Starts the typesetting of a plan document in the background and sends the browser to the
+/// job's page.
+fn start_pdf(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    plan_id: i64,
+    file_name: String,
+    data: PlanDocument,
+) -> Response {
     let job = jobs::start(
-        &state,
-        &principal,
+        state,
+        principal,
         Order {
-            campaign_id: plan.plan.id,
+            campaign_id: plan_id,
             kind: ReportKind::Plan,
-            file_name: format!("phu-luc-ke-hoach-{}.pdf", plan.plan.id),
+            file_name,
             cache: None,
             make: move |progress: &mut dyn FnMut(chiso_report::Stage)| {
                 chiso_report::plan_document(&data, progress)
             },
         },
     );
-    Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())
+    Redirect::to(&format!("/bao-cao/{job}")).into_response()
 }
 
 /// Starts a period's roll-up report as PDF: its saved narrative (else the draft), the goals
@@ -212,18 +225,6 @@ pub async fn rollup_pdf(
         })
         .collect();
     data.groups = groups(&plan, Some(period));
-    let job = jobs::start(
-        &state,
-        &principal,
-        Order {
-            campaign_id: plan.plan.id,
-            kind: ReportKind::Plan,
-            file_name: format!("bao-cao-ke-hoach-{}-{code}.pdf", plan.plan.id),
-            cache: None,
-            make: move |progress: &mut dyn FnMut(chiso_report::Stage)| {
-                chiso_report::plan_document(&data, progress)
-            },
-        },
-    );
-    Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())
+    let file_name = format!("bao-cao-ke-hoach-{}-{code}.pdf", plan.plan.id);
+    Ok(start_pdf(&state, &principal, plan.plan.id, file_name, data))
 }
