@@ -267,6 +267,11 @@ pub async fn get_task(db: &Db, id: i64) -> Result<TaskRow, StoreError> {
         .ok_or(StoreError::NotFound)
 }
 
+/// Every task of every plan, by plan and position (three reads).
+pub async fn all_tasks(db: &Db) -> Result<Vec<TaskRow>, StoreError> {
+    load_tasks(db, "plan_id > $1", 0).await
+}
+
 /// A plan's tasks in order.
 pub async fn tasks(db: &Db, plan_id: i64) -> Result<Vec<TaskRow>, StoreError> {
     load_tasks(db, "plan_id = $1", plan_id).await

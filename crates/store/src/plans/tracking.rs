@@ -416,19 +416,6 @@ pub async fn periods(db: &Db, plan_id: i64) -> Result<Vec<PeriodRow>, StoreError
     Ok(periods)
 }
 
-/// Every open period of every plan (for the reminders of a period opened).
-pub async fn all_periods(db: &Db) -> Result<Vec<PeriodRow>, StoreError> {
-    let plans: Vec<i64> = with_db_read!(db, pool => sqlx::query_scalar(
-        "SELECT DISTINCT plan_id FROM plan_periods")
-        .fetch_all(pool)
-        .await?);
-    let mut all = Vec::new();
-    for plan in plans {
-        all.extend(periods(db, plan).await?);
-    }
-    Ok(all)
-}
-
 /// An evidence file of a report.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct ReportFile {
@@ -529,16 +516,40 @@ pub async fn rollup(db: &Db, plan_id: i64, period: Period) -> Result<Option<Roll
         .await?))
 }
 
-/// Every open task of every plan with its plan's title (for the reminders).
-pub async fn open_tasks(db: &Db) -> Result<Vec<(TaskRow, String)>, StoreError> {
-    let plans = super::list_plans(db).await?;
-    let mut open = Vec::new();
-    for plan in plans {
-        for task in super::tasks(db, plan.id).await? {
-            if !task.status.is_closed() {
-                open.push((task, plan.title.clone()));
-            }
-        }
-    }
-    Ok(open)
+/// An open task for the reminders: with its plan's title and the days its lead reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenTask {
+    pub task: TaskRow,
+    pub plan_title: String,
+    pub lead_reports: Vec<NaiveDate>,
+}
+
+/// Every open task of every plan, for the reminders: five reads whatever the number of plans
+/// and tasks.
+pub async fn open_tasks(db: &Db) -> Result<Vec<OpenTask>, StoreError> {
+    let titles: std::collections::HashMap<i64, String> = super::list_plans(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.title))
+        .collect();
+    let days: Vec<(i64, i64, NaiveDate)> = with_db_read!(db, pool => sqlx::query_as(
+        "SELECT r.task_id, r.unit_id, r.filed_on FROM plan_task_reports r \
+         JOIN plan_tasks t ON t.id = r.task_id AND t.lead_unit_id = r.unit_id \
+         WHERE t.status NOT IN ('done', 'cancelled')")
+        .fetch_all(pool)
+        .await?);
+    Ok(super::tasks::all_tasks(db)
+        .await?
+        .into_iter()
+        .filter(|t| !t.status.is_closed())
+        .map(|task| OpenTask {
+            plan_title: titles.get(&task.plan_id).cloned().unwrap_or_default(),
+            lead_reports: days
+                .iter()
+                .filter(|(t, _, _)| *t == task.id)
+                .map(|(_, _, day)| *day)
+                .collect(),
+            task,
+        })
+        .collect())
 }

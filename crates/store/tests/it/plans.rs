@@ -394,8 +394,7 @@ async fn drafts_edits_merges_periods_and_files() {
         };
 
         // A draft with one bad task writes nothing at all.
-        let mut bad = task_fields("Nhiệm vụ lỗi", justice, vec![justice]);
-        bad.title = "Nhiệm vụ lỗi".into();
+        let bad = task_fields("Nhiệm vụ lỗi", justice, vec![justice]);
         let good = task_fields("Công khai kế hoạch sử dụng đất", justice, vec![home]);
         assert_eq!(
             refusal(

@@ -24,10 +24,7 @@ pub fn period_title(lang: Lang, code: &str) -> String {
     let year = &period.year;
     match period.kind {
         PeriodKind::Quarter(q) => {
-            let roman = ["I", "II", "III", "IV"]
-                .get(usize::from(q).saturating_sub(1))
-                .copied()
-                .unwrap_or("");
+            let roman = chiso_interchange::plan::roman(usize::from(q));
             i18n::fill(
                 lang,
                 "plans.period_quarter",

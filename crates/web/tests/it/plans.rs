@@ -454,6 +454,30 @@ async fn a_task_goes_round_the_loop() {
                 "{backend:?}: {action}"
             );
         }
+
+        // Opening a period tells the units on open tasks (the Sở Tư pháp coordinates one);
+        // twice is refused in Vietnamese.
+        let open = [("kind", "Y"), ("year", "2026"), ("due_on", "20/12/2026")];
+        let response = app
+            .post_form(&format!("/ke-hoach/{plan}/ky-bao-cao"), &open)
+            .await;
+        assert_eq!(response.status(), 303, "{backend:?}");
+        let notices = notifications::recent(&app.db, editor.id, 20).await.unwrap();
+        let opened: Vec<_> = notices
+            .iter()
+            .filter(|n| n.kind == chiso_domain::notice::NoticeKind::PeriodOpened)
+            .collect();
+        assert_eq!(opened.len(), 1, "{backend:?}");
+        let sentence = chiso_web::describe::notice::sentence(chiso_web::i18n::Lang::Vi, opened[0]);
+        assert!(
+            sentence.contains("Năm 2026") && sentence.contains("20/12/2026"),
+            "{sentence}"
+        );
+        let response = app
+            .post_form(&format!("/ke-hoach/{plan}/ky-bao-cao"), &open)
+            .await;
+        assert_eq!(response.status(), 422, "{backend:?}");
+        assert!(response.text().await.unwrap().contains("đã được mở"));
     }
 }
 

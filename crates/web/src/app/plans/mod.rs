@@ -355,36 +355,42 @@ pub async fn unit_tasks(
     unit_id: i64,
 ) -> Result<Vec<UnitTask>, StoreError> {
     let weak = weak_leaves_of(db, unit_id).await?;
+    let visible: HashMap<i64, PlanRow> = visible_plans(db, principal)
+        .await?
+        .into_iter()
+        .map(|(p, _)| (p.id, p))
+        .collect();
     let mut out = Vec::new();
-    for (plan, _) in visible_plans(db, principal).await? {
-        for task in plans::tasks(db, plan.id).await? {
-            let part = if task.lead_unit_id == unit_id {
-                Some(TaskActor::Lead)
-            } else if task.coordinators.contains(&unit_id) {
-                Some(TaskActor::Coordinator)
-            } else {
-                None
-            };
-            let weak_leaves: Vec<(String, f64)> = task
-                .targets
-                .iter()
-                .filter(|t| t.kind == "leaf")
-                .filter_map(|t| {
-                    let group = t.index_id.strip_prefix("campaign:")?;
-                    weak.iter()
-                        .find(|(g, code, _)| (group.is_empty() || g == group) && *code == t.code)
-                        .map(|(_, code, lost)| (code.clone(), *lost))
-                })
-                .collect();
-            if part.is_some() || !weak_leaves.is_empty() {
-                out.push(UnitTask {
-                    plan_id: plan.id,
-                    plan_title: plan.title.clone(),
-                    task,
-                    part,
-                    weak_leaves,
-                });
-            }
+    for task in plans::all_tasks(db).await? {
+        let Some(plan) = visible.get(&task.plan_id) else {
+            continue;
+        };
+        let part = if task.lead_unit_id == unit_id {
+            Some(TaskActor::Lead)
+        } else if task.coordinators.contains(&unit_id) {
+            Some(TaskActor::Coordinator)
+        } else {
+            None
+        };
+        let weak_leaves: Vec<(String, f64)> = task
+            .targets
+            .iter()
+            .filter(|t| t.kind == "leaf")
+            .filter_map(|t| {
+                let group = t.index_id.strip_prefix("campaign:")?;
+                weak.iter()
+                    .find(|(g, code, _)| (group.is_empty() || g == group) && *code == t.code)
+                    .map(|(_, code, lost)| (code.clone(), *lost))
+            })
+            .collect();
+        if part.is_some() || !weak_leaves.is_empty() {
+            out.push(UnitTask {
+                plan_id: plan.id,
+                plan_title: plan.title.clone(),
+                task,
+                part,
+                weak_leaves,
+            });
         }
     }
     Ok(out)

@@ -20,7 +20,8 @@ fn task_link(task: &TaskRow) -> String {
 pub async fn send(db: &Db, clock: &Clock) -> Result<u64, StoreError> {
     let today = clock.today();
     let mut written = 0;
-    for (task, plan_title) in plans::open_tasks(db).await? {
+    for open in plans::open_tasks(db).await? {
+        let (task, plan_title) = (&open.task, &open.plan_title);
         let args = |due: NaiveDate, days: i64| {
             json!({
                 "task": task.title,
@@ -37,19 +38,13 @@ pub async fn send(db: &Db, clock: &Clock) -> Result<u64, StoreError> {
                 &format!("task:{}:{due}:{days}", task.id),
                 &[task.lead_unit_id],
                 args(due, days),
-                Some(task_link(&task)),
+                Some(task_link(task)),
             )
             .await?;
         }
-        let reports: Vec<NaiveDate> = plans::reports(db, task.id)
-            .await?
-            .iter()
-            .filter(|r| r.unit_id == task.lead_unit_id)
-            .map(|r| r.filed_on)
-            .collect();
         if let Timing::Overdue { due, .. } =
             task.deadline
-                .timing(task.status, task.assigned_on, &reports, today)
+                .timing(task.status, task.assigned_on, &open.lead_reports, today)
         {
             written += notifications::to_units(
                 db,
@@ -58,7 +53,7 @@ pub async fn send(db: &Db, clock: &Clock) -> Result<u64, StoreError> {
                 &format!("task:{}:{due}", task.id),
                 &[task.lead_unit_id],
                 args(due, 0),
-                Some(task_link(&task)),
+                Some(task_link(task)),
             )
             .await?;
         }

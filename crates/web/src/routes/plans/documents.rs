@@ -66,7 +66,7 @@ fn groups(plan: &PlanContext, period: Option<Period>) -> Vec<PlanGroupLines> {
         PlanTaskLine {
             stt: number.to_string(),
             task: t.title.clone(),
-            criteria: criteria_words(t),
+            criteria: criteria_words(&t.targets),
             lead: plan.unit_name(t.lead_unit_id).to_string(),
             coordinators: t
                 .coordinators
@@ -181,9 +181,7 @@ pub async fn rollup_pdf(
         index if plan.themes().iter().any(|t| t == index) => plan.theme(index),
         _ => return Err(AppError::NotFound),
     };
-    let period = Period::parse(&code)
-        .filter(|p| plan.periods.iter().any(|x| x.period == *p))
-        .ok_or(AppError::NotFound)?;
+    let period = super::tracking::period_of(&code, &plan)?;
     let lang = Lang::Vi;
     let narrative = match plans::rollup(&state.db, plan.plan.id, period).await? {
         Some(saved) => saved.narrative,
@@ -200,7 +198,7 @@ pub async fn rollup_pdf(
         } else {
             format!(
                 "BÁO CÁO CHUYÊN ĐỀ {}: KẾT QUẢ THỰC HIỆN {}",
-                super::exports::theme_words(lang, &theme).to_uppercase(),
+                super::index_words(lang, &theme).to_uppercase(),
                 plan.plan.title.to_uppercase()
             )
         },

@@ -91,7 +91,7 @@ pub async fn appendix(
                     .into_iter()
                     .map(|t| AppendixTask {
                         title: t.title.clone(),
-                        criteria: criteria_words(t)
+                        criteria: criteria_words(&t.targets)
                             .split("; ")
                             .filter(|c| !c.is_empty())
                             .map(str::to_string)
@@ -128,9 +128,7 @@ pub async fn rollup(
 ) -> AppResult<Response> {
     let (plan_id, code) = ids.get()?;
     let (plan, _) = app::readable(&state.db, &principal, plan_id, state.clock.today()).await?;
-    let period = Period::parse(&code)
-        .filter(|p| plan.periods.iter().any(|x| x.period == *p))
-        .ok_or(AppError::NotFound)?;
+    let period = super::tracking::period_of(&code, &plan)?;
     let (plan, suffix) = match theme.chi_so.as_str() {
         "" => (plan, String::new()),
         index if plan.themes().iter().any(|t| t == index) => {
@@ -140,7 +138,7 @@ pub async fn rollup(
     };
     let mut doc = rollup_doc(&plan, period);
     if !suffix.is_empty() {
-        let words = theme_words(Lang::Vi, &theme.chi_so).to_uppercase();
+        let words = super::index_words(Lang::Vi, &theme.chi_so).to_uppercase();
         doc.title = format!("{} – {words}", doc.title);
     }
     let bytes = write_rollup(&doc).map_err(internal)?;
@@ -156,21 +154,6 @@ pub async fn rollup(
 #[serde(default)]
 pub struct ThemeQuery {
     pub chi_so: String,
-}
-
-/// A theme's name ("Chỉ số PAPI").
-pub fn theme_words(lang: Lang, index: &str) -> String {
-    let key = if index == "campaign" {
-        "plans.index_campaign_".to_string()
-    } else {
-        format!("plans.index_{index}")
-    };
-    let text = i18n::text(lang, &key);
-    if text == key {
-        index.to_uppercase()
-    } else {
-        text.to_string()
-    }
 }
 
 /// The roll-up's content from the plan's reports in the period.

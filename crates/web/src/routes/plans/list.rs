@@ -11,7 +11,7 @@ use chiso_domain::access::{Permission, Role};
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::plan::TaskActor;
 use chiso_store::campaigns;
-use chiso_store::plans::{self, DraftGroup, PlanFields};
+use chiso_store::plans::{self, PlanFields};
 use chiso_store::units;
 use chrono::Datelike;
 
@@ -238,24 +238,14 @@ async fn created(state: &AppState, plan_id: i64) -> AppResult<Response> {
     Ok(Redirect::to(&format!("{}?msg=common.created", paths::plan(plan_id))).into_response())
 }
 
-/// A blank plan (the secretariat's for the province, or a unit's under the province's).
+/// A blank plan (the secretariat's for the province, or a unit's under the province's): the
+/// draft's last group only.
 pub async fn create(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    require_planner(&principal)?;
-    let new = match read_new_plan(&state, &principal, context.lang, &pairs).await? {
-        Ok(new) => new,
-        Err(errors) => return refused_page(&state, &principal, &context, errors).await,
-    };
-    let groups = vec![DraftGroup {
-        title: i18n::text(context.lang, "plans.draft_group_other").to_string(),
-        index_id: None,
-        tasks: Vec::new(),
-    }];
-    let id = plans::create_with_tasks(&state.db, &principal.actor(), &new.fields, &groups).await?;
-    created(&state, id).await
+    make(&state, &principal, &context, &pairs, true).await
 }
 
 /// A plan drafted from a published campaign and the national indices, stored at once with
@@ -265,18 +255,32 @@ pub async fn draft(
     Auth(principal, context): Auth,
     Form(pairs): Form<Pairs>,
 ) -> AppResult<Response> {
-    require_planner(&principal)?;
-    let new = match read_new_plan(&state, &principal, context.lang, &pairs).await? {
+    make(&state, &principal, &context, &pairs, false).await
+}
+
+/// Reads the list's form and stores the plan, drafted from its sources unless `blank`.
+async fn make(
+    state: &AppState,
+    principal: &Principal,
+    context: &crate::auth::Context,
+    pairs: &Pairs,
+    blank: bool,
+) -> AppResult<Response> {
+    require_planner(principal)?;
+    let mut new = match read_new_plan(state, principal, context.lang, pairs).await? {
         Ok(new) => new,
-        Err(errors) => return refused_page(&state, &principal, &context, errors).await,
+        Err(errors) => return refused_page(state, principal, context, errors).await,
     };
+    if blank {
+        new.sources = draft::Sources::default();
+    }
     if let Some(campaign) = new.sources.campaign_id {
         let row = campaigns::get(&state.db, campaign).await?;
         if row.state() != CampaignState::Published {
             return Err(AppError::NotFound);
         }
     }
-    let province = configured_province(&state);
+    let province = configured_province(state);
     let groups = draft::propose(
         &state.db,
         context.lang,
@@ -287,7 +291,7 @@ pub async fn draft(
     )
     .await?;
     let id = plans::create_with_tasks(&state.db, &principal.actor(), &new.fields, &groups).await?;
-    created(&state, id).await
+    created(state, id).await
 }
 
 /// Makes plans: the secretariat, or a unit's staff.

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use axum::Router;
 use axum::routing::{get, post};
 use chiso_domain::org::OrgKind;
-use chiso_store::plans::TaskRow;
+use chiso_store::plans::{TaskRow, TaskTarget};
 use chiso_store::units::OrgUnit;
 use chrono::NaiveDate;
 
@@ -102,9 +102,30 @@ pub struct TaskLine {
     pub priority: i64,
 }
 
+/// An index's name as the plan's pages say it ("Chỉ số PAPI", "Chỉ số CCHC (khối xã)"): an
+/// index id, `campaign:<unit group>`, or `campaign` (a theme: the province's own assessment);
+/// none for `""`.
+pub fn index_words(lang: Lang, index: &str) -> String {
+    if index.is_empty() {
+        return crate::i18n::text(lang, "plans.index_none").to_string();
+    }
+    let index = if index == "campaign" {
+        "campaign:"
+    } else {
+        index
+    };
+    let key = format!("plans.index_{}", index.replace(':', "_"));
+    let text = crate::i18n::text(lang, &key);
+    if text == key {
+        index.to_uppercase()
+    } else {
+        text.to_string()
+    }
+}
+
 /// The criteria a task targets, as a reader names them ("1.2; PAPI 3").
-pub fn criteria_words(task: &TaskRow) -> String {
-    task.targets
+pub fn criteria_words(targets: &[TaskTarget]) -> String {
+    targets
         .iter()
         .map(|t| {
             if t.index_id.starts_with("campaign:") || t.index_id.is_empty() {
@@ -129,7 +150,7 @@ pub fn task_line(
         plan_id: task.plan_id,
         number,
         title: task.title.clone(),
-        criteria: criteria_words(task),
+        criteria: criteria_words(&task.targets),
         lead: context.unit_name(task.lead_unit_id).to_string(),
         division: task.division.clone().unwrap_or_default(),
         coordinators: task

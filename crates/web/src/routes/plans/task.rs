@@ -145,20 +145,13 @@ async fn task_page(
         .iter()
         .filter(|e| e.task_id == task.id)
         .map(|e| TargetView {
-            label: if e.title.is_empty() {
-                criteria_words(&TaskRow {
-                    targets: vec![e.target.clone()],
-                    ..task.clone()
-                })
-            } else {
-                format!(
-                    "{} {}",
-                    criteria_words(&TaskRow {
-                        targets: vec![e.target.clone()],
-                        ..task.clone()
-                    }),
-                    e.title
-                )
+            label: {
+                let code = criteria_words(std::slice::from_ref(&e.target));
+                if e.title.is_empty() {
+                    code
+                } else {
+                    format!("{code} {}", e.title)
+                }
             },
             note: e.target.note.clone(),
             before: measure_words(lang, &e.before),
@@ -357,7 +350,7 @@ async fn edit_page(
         task_id: task.id,
         version: task.version,
         title: task.title.clone(),
-        criteria: criteria_words(task),
+        criteria: criteria_words(&task.targets),
         deadline: deadline_words(lang, &task.deadline),
         product: task.product.clone(),
         division: task.division.clone().unwrap_or_default(),

@@ -71,19 +71,6 @@ pub struct DashboardPage {
     goals: Vec<GoalView>,
 }
 
-fn index_words(lang: Lang, index: &str) -> String {
-    if index.is_empty() {
-        return i18n::text(lang, "plans.index_none").to_string();
-    }
-    let key = format!("plans.index_{}", index.replace(':', "_"));
-    let text = i18n::text(lang, &key);
-    if text == key {
-        index.to_uppercase()
-    } else {
-        text.to_string()
-    }
-}
-
 pub async fn dashboard(
     State(state): State<AppState>,
     Auth(principal, context): Auth,
@@ -139,7 +126,7 @@ pub async fn dashboard(
         by_index: now
             .by_index
             .iter()
-            .map(|(i, t)| bar(lang, t, index_words(lang, i)))
+            .map(|(i, t)| bar(lang, t, super::index_words(lang, i)))
             .collect(),
         overdue,
         unreported,
@@ -275,7 +262,7 @@ pub struct PeriodPage {
 }
 
 /// A period of the plan by its code (`2026-Q4`); one not opened is not found.
-fn period_of(code: &str, plan: &PlanContext) -> AppResult<Period> {
+pub(super) fn period_of(code: &str, plan: &PlanContext) -> AppResult<Period> {
     let period = Period::parse(code).ok_or(AppError::NotFound)?;
     plan.periods
         .iter()
@@ -417,7 +404,7 @@ pub async fn period(
             .themes()
             .into_iter()
             .map(|t| {
-                let words = super::exports::theme_words(lang, &t);
+                let words = super::index_words(lang, &t);
                 (t, words)
             })
             .collect(),
