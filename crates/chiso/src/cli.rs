@@ -43,6 +43,10 @@ pub enum Command {
     Serve,
     /// Create or update the database schema, then exit.
     Migrate,
+    /// The server's settings: `chiso config check` reads them as `serve` would and checks
+    /// each (database, data folder, files, addresses) without starting.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Manage accounts from the command line.
     #[command(subcommand)]
     User(UserCommand),
@@ -71,6 +75,12 @@ pub enum Command {
     /// National and external indices as published: PAPI, PAR INDEX, SIPAS, PCI… (docs/formats.md §7).
     #[command(subcommand)]
     Indices(IndicesCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Check the settings (file, environment, flags) and print them, secrets hidden.
+    Check,
 }
 
 /// The inputs every scoring command reads.

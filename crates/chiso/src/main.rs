@@ -3,6 +3,7 @@
 mod backup;
 mod cli;
 mod commands;
+mod config_check;
 mod error;
 mod inputs;
 mod output;

@@ -45,6 +45,9 @@ struct Settings {
     province: Option<figment::value::Value>,
     index_weighting: Option<String>,
     population_file: Option<PathBuf>,
+    /// Text, though a token of digits read from the environment arrives as a number.
+    metrics_token: Option<figment::value::Value>,
+    log_format: Option<String>,
 }
 
 /// Every setting's key: the file's keys, and after `CHISO_` the environment's.
@@ -74,6 +77,8 @@ const KEYS: &[&str] = &[
     "province",
     "index_weighting",
     "population_file",
+    "metrics_token",
+    "log_format",
 ];
 
 /// The settings in layers, each overriding the one before: the TOML file (`--config`, or
@@ -95,15 +100,22 @@ fn layered_settings(file: Option<&Path>) -> Result<Settings, CliError> {
     }
     let figment = figment
         .merge(Env::raw().only(&["DATABASE_URL"]))
-        // A province code is text ("01" is not 1): read from the environment as written,
-        // below.
-        .merge(Env::prefixed("CHISO_").only(KEYS).ignore(&["province"]));
+        // A province code and the metrics token are text ("01" is not 1): read from the
+        // environment as written, below.
+        .merge(
+            Env::prefixed("CHISO_")
+                .only(KEYS)
+                .ignore(&["province", "metrics_token"]),
+        );
     let mut settings: Settings = figment.extract().map_err(|error| {
         let problems: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
         CliError::Usage(problems.join("; "))
     })?;
     if let Ok(code) = std::env::var("CHISO_PROVINCE") {
         settings.province = Some(code.into());
+    }
+    if let Ok(token) = std::env::var("CHISO_METRICS_TOKEN") {
+        settings.metrics_token = Some(token.into());
     }
     Ok(settings)
 }
@@ -135,6 +147,7 @@ pub fn load_config(args: &ServerArgs) -> Result<Config, CliError> {
     }
     take_settings(&mut config, &mut settings);
     national_indices(&mut config, &mut settings)?;
+    operations(&mut config, &mut settings)?;
     if config.notice_minutes == 0 {
         return Err(CliError::Usage("notice_minutes: must be at least 1".into()));
     }
@@ -181,6 +194,30 @@ fn take_settings(config: &mut Config, settings: &mut Settings) {
     if let Some(url) = settings.smtp_url.take().filter(|u| !u.trim().is_empty()) {
         config.smtp_url = Some(url);
     }
+}
+
+/// The operator's settings: who reads `/metrics`, how log lines are written.
+fn operations(config: &mut Config, settings: &mut Settings) -> Result<(), CliError> {
+    if let Some(value) = settings.metrics_token.take() {
+        let token = match &value {
+            figment::value::Value::String(_, text) => text.trim().to_string(),
+            figment::value::Value::Num(_, number) => {
+                number.to_u128().map(|n| n.to_string()).unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        if token.len() < 16 {
+            return Err(CliError::Usage(
+                "metrics_token: needs at least 16 characters (or leave it out: loopback clients only)".into(),
+            ));
+        }
+        config.metrics_token = Some(token);
+    }
+    if let Some(text) = settings.log_format.take() {
+        config.log_format = chiso_web::config::LogFormat::parse(&text)
+            .ok_or_else(|| CliError::Usage(format!("log_format: '{text}' is not text or json")))?;
+    }
+    Ok(())
 }
 
 /// The province of the national indices' pages (`province`: its code; the demo's Huế, 46,
@@ -284,18 +321,13 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Runtime::new().map_err(|e| CliError::Failed(format!("cannot start: {e}")))
 }
 
-fn failed(error: impl std::fmt::Display) -> CliError {
+pub fn failed(error: impl std::fmt::Display) -> CliError {
     CliError::Failed(error.to_string())
 }
 
 pub fn serve(args: &ServerArgs) -> Result<(), CliError> {
     let config = load_config(args)?;
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .try_init();
+    init_logs(config.log_format);
     runtime()?.block_on(async {
         let database = chiso_web::redact(&config.database_url);
         let demo = config.demo_data;
@@ -320,6 +352,23 @@ pub fn serve(args: &ServerArgs) -> Result<(), CliError> {
         println!("Dừng bằng Ctrl+C / stop with Ctrl+C.");
         app.run().await.map_err(failed)
     })
+}
+
+/// Log lines on standard output, filtered by `RUST_LOG` (default `info,sqlx=warn`): for people,
+/// or one JSON object per line with the fields of the request's span (its `request_id`).
+fn init_logs(format: chiso_web::config::LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        chiso_web::config::LogFormat::Text => builder.try_init(),
+        chiso_web::config::LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .flatten_event(true)
+            .try_init(),
+    };
 }
 
 pub fn migrate(args: &ServerArgs) -> Result<(), CliError> {

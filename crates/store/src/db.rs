@@ -161,6 +161,18 @@ impl Db {
         }
     }
 
+    /// The connection pools' sizes for monitoring: `(pool, open, idle)` per pool (SQLite's
+    /// writer and readers, PostgreSQL's one).
+    pub fn pool_sizes(&self) -> Vec<(&'static str, u32, u32)> {
+        match self {
+            Db::Sqlite(pools) => vec![
+                ("write", pools.write.size(), pools.write.num_idle() as u32),
+                ("read", pools.read.size(), pools.read.num_idle() as u32),
+            ],
+            Db::Postgres(pool) => vec![("main", pool.size(), pool.num_idle() as u32)],
+        }
+    }
+
     /// Applies the migrations that have not run yet; a second run does nothing.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
@@ -223,6 +235,14 @@ impl Db {
     }
 
     /// The versions of the applied migrations, oldest first.
+    /// Whether the database answers a query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        with_db_read!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
     pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
         const SQL: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
         Ok(with_db_read!(self, pool => sqlx::query_scalar::<_, i64>(SQL).fetch_all(pool).await?))

@@ -12,6 +12,7 @@ pub mod frameworks;
 pub mod index_targets;
 pub mod index_uploads;
 pub mod indices;
+pub mod jobs;
 pub mod notifications;
 pub mod plans;
 pub mod setup;

@@ -99,10 +99,10 @@ impl TrustedProxies {
 }
 
 /// A fixed one-minute window per client address on the form without tokens, in this
-/// process's memory (`survey_submissions_per_minute`). Each process behind a load balancer
-/// limits separately (N processes let N times the rate through), which is enough against a
-/// script hammering one server; a shared limit would need the database on every submission.
-/// Windows older than a minute are swept when the map grows.
+/// process's memory (`survey_submissions_per_minute`): the limit of a server on SQLite, the
+/// only process on its database, and the fallback of servers on PostgreSQL, which share the
+/// database's count (`chiso_store::jobs::hit`, `app::survey::intake`). Windows older than a
+/// minute are swept when the map grows.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,

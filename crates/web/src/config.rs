@@ -71,6 +71,30 @@ pub struct Config {
     /// A CSV `unit_code,population` of the 63 provinces (before the merger), for weighting by
     /// population; without it such an estimate falls back to equal weights and says so.
     pub population_file: Option<PathBuf>,
+    // ── Operations (docs/operations.md) ──
+    /// Who may read `/metrics`: the holder of this bearer token; without one, loopback
+    /// clients only.
+    pub metrics_token: Option<String>,
+    /// How the binary writes its log lines (read by `chiso serve`, not by the server).
+    pub log_format: LogFormat,
+}
+
+/// Log lines for people (`text`) or for a log collector (`json`, one object per line).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    pub fn parse(text: &str) -> Option<LogFormat> {
+        match text.trim() {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
 }
 
 impl Default for Config {
@@ -103,6 +127,8 @@ impl Default for Config {
             province_code: Some("46".to_string()),
             index_weighting: crate::app::indices::trend::WeightingChoice::Equal,
             population_file: None,
+            metrics_token: None,
+            log_format: LogFormat::Text,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod extract;
 pub mod forms;
 pub mod i18n;
 pub mod mail;
+pub mod metrics;
 mod multipart_token;
 pub mod passwords;
 pub mod paths;
@@ -47,8 +48,10 @@ pub struct App {
     notice_minutes: u64,
 }
 
-/// Prepares the server: database, migrations, demo data, listener.
-pub async fn build(mut config: Config) -> anyhow::Result<App> {
+/// The settings a start reads from files or checks against reference data, checked without
+/// starting (`chiso config check` runs this too): the population file, the province, the
+/// authority's logo, the mail server's address. The logo read is returned.
+pub fn check_settings(config: &Config) -> anyhow::Result<Option<app::public::Logo>> {
     // The populations that weight a merged province's estimates (docs/method.md §6.5): a
     // wrong file stops the start.
     let reference = app::indices::standing::reference();
@@ -62,6 +65,18 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
             "province: '{code}' is not the code of a province (docs/method.md §6.1, §6.2)"
         );
     }
+    if let Some(url) = &config.smtp_url {
+        mail::Mailer::new(url, &config.mail_from, "http://localhost")?;
+    }
+    match &config.authority_logo {
+        Some(path) => Ok(Some(app::public::Logo::read(path)?)),
+        None => Ok(None),
+    }
+}
+
+/// Prepares the server: database, migrations, demo data, listener.
+pub async fn build(mut config: Config) -> anyhow::Result<App> {
+    let logo = check_settings(&config)?;
     let db = Db::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(&config.database_url)))?;
@@ -75,6 +90,13 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
     chiso_store::indices::seed_published(&db, &published)
         .await
         .context("cannot load the published index figures")?;
+    if db.backend() == chiso_store::Backend::Sqlite {
+        // One process per SQLite database: a job still running was cut short by the last one.
+        let stopped = chiso_store::jobs::abandon_running(&db, chrono::Utc::now()).await?;
+        if stopped > 0 {
+            tracing::warn!(stopped, "background jobs cut short by the previous process");
+        }
+    }
     let mut seeded_demo = false;
     if config.demo_data && demo::is_empty(&db).await? {
         let hash = auth::hash_password(demo::PASSWORD.to_string())
@@ -125,25 +147,25 @@ pub async fn build(mut config: Config) -> anyhow::Result<App> {
         mailer,
     };
     let notice_minutes = config.notice_minutes;
+    let metrics = metrics::new();
+    let submissions =
+        chiso_store::surveys::SubmitQueue::start(db.clone(), config.survey_group_commit);
+    let observer = metrics.clone();
+    submissions.observe_groups(Box::new(move |size| observer.observe_group(size)));
     let state = AppState {
         db: db.clone(),
         blobs,
-        submissions: chiso_store::surveys::SubmitQueue::start(
-            db.clone(),
-            config.survey_group_commit,
-        ),
+        submissions,
+        metrics,
         survey_rate: Default::default(),
         questionnaires: Default::default(),
-        import_jobs: Default::default(),
+        jobs: Default::default(),
         reports: Default::default(),
         frameworks: Default::default(),
         passwords: Arc::new(passwords::PasswordGate::new(config.password_checks)),
         public: Default::default(),
         survey_results: Default::default(),
-        logo: match &config.authority_logo {
-            Some(path) => Some(app::public::Logo::read(path)?),
-            None => None,
-        },
+        logo,
         clock: config.clock.clone(),
         config: Arc::new(config),
     };
@@ -180,6 +202,9 @@ impl App {
                 if let Err(error) = chiso_store::users::purge(&db, day_ago).await {
                     tracing::warn!(%error, "removing expired sessions failed");
                 }
+                if let Err(error) = chiso_store::jobs::purge_limits(&db, chrono::Utc::now()).await {
+                    tracing::warn!(%error, "removing old rate-limit counts failed");
+                }
             }
         });
         let scheduler = self.scheduler.clone();
@@ -196,15 +221,38 @@ impl App {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(shutdown_signal())
         .await?;
         housekeeping.abort();
         notices.abort();
         self.db.close().await;
         Ok(())
     }
+}
+
+/// Ctrl+C, or SIGTERM (systemd's and a container engine's stop): requests in flight finish,
+/// then the server stops.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("stopping: finishing the requests in flight");
 }
 
 /// A database URL without its password, for messages.

@@ -26,8 +26,9 @@ pub struct AppState {
     /// Frozen frameworks, built once per process (docs/method.md: a framework is frozen
     /// when a campaign that uses it opens).
     pub frameworks: crate::app::frameworks::FrameworkCache,
-    /// Background survey imports with their progress.
-    pub import_jobs: crate::app::survey::ImportJobs,
+    /// The progress of the background jobs this process runs (the jobs themselves are rows
+    /// of the database: `app::jobs`).
+    pub jobs: crate::app::jobs::LocalJobs,
     /// PDF reports made in the background, and those kept per campaign state.
     pub reports: crate::app::reports::Reports,
     /// Password checks, bounded (`password_checks`).
@@ -36,6 +37,8 @@ pub struct AppState {
     pub survey_results: crate::app::survey::results::ResultsCache,
     /// Rendered public results pages, per publication.
     pub public: crate::app::public::PublicCache,
+    /// Prometheus metrics (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// The authority's logo for the public pages (`authority_logo`).
     pub logo: Option<crate::app::public::Logo>,
 }

@@ -18,6 +18,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Indices(command)) => indices::run(command, &cli.server),
         Some(Command::Serve) | None => crate::server::serve(&cli.server),
         Some(Command::Migrate) => crate::server::migrate(&cli.server),
+        Some(Command::Config(crate::cli::ConfigCommand::Check)) => {
+            crate::config_check::check(&cli.server)
+        }
         Some(Command::User(command)) => crate::server::user(&cli.server, command),
         Some(Command::Backup { output }) => {
             let manifest = crate::backup::backup(&cli.server, &output)?;

@@ -14,6 +14,8 @@ pub struct Server {
     /// `127.0.0.1:port`
     pub addr: String,
     pub dir: PathBuf,
+    /// Every line the process wrote on standard output (its log lines).
+    pub lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -69,6 +71,7 @@ pub fn start_server(database_url: &str, env: &[(&str, &str)], demo: bool) -> Ser
         .current_dir(&dir)
         .env("CHISO_DATA_DIR", dir.join("data"))
         .env("RUST_LOG", "warn")
+        .env_remove("CHISO_LOG_FORMAT")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if !demo {
@@ -80,16 +83,26 @@ pub fn start_server(database_url: &str, env: &[(&str, &str)], demo: bool) -> Ser
     let mut child = command.spawn().expect("chiso starts");
     let stdout = child.stdout.take().unwrap();
     let (sender, receiver) = std::sync::mpsc::channel();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = lines.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(at) = line.find("http://") {
+            if let Some(at) = line.find("http://")
+                && line.starts_with("chiso")
+            {
                 let url = line[at + 7..].trim().trim_end_matches('/').to_string();
                 let _ = sender.send(url);
             }
+            kept.lock().unwrap().push(line);
         }
     });
     let addr = receiver
         .recv_timeout(Duration::from_secs(120))
         .expect("chiso prints its URL within two minutes");
-    Server { child, addr, dir }
+    Server {
+        child,
+        addr,
+        dir,
+        lines,
+    }
 }

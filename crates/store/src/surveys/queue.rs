@@ -49,11 +49,26 @@ pub struct SubmitQueue {
 }
 
 /// What the writer has committed, for tests and the benchmark.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Stats {
     groups: AtomicU64,
     submissions: AtomicU64,
     largest: AtomicU64,
+    /// Told the size of every committed group (monitoring), when set.
+    observer: std::sync::OnceLock<GroupObserver>,
+}
+
+/// What is told each committed group's size.
+pub type GroupObserver = Box<dyn Fn(usize) + Send + Sync>;
+
+impl std::fmt::Debug for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stats")
+            .field("groups", &self.groups)
+            .field("submissions", &self.submissions)
+            .field("largest", &self.largest)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Group commits so far: transactions, the submissions they held, the largest group.
@@ -89,6 +104,17 @@ impl SubmitQueue {
             submissions: self.stats.submissions.load(Ordering::Relaxed),
             largest: self.stats.largest.load(Ordering::Relaxed),
         }
+    }
+
+    /// Tells `observer` the size of every group committed from now on (the metrics); a second
+    /// observer is ignored.
+    pub fn observe_groups(&self, observer: GroupObserver) {
+        let _ = self.stats.observer.set(observer);
+    }
+
+    /// Submissions waiting for the writer now.
+    pub fn depth(&self) -> usize {
+        self.sender.max_capacity() - self.sender.capacity()
     }
 
     /// Submits one response, with the same checks and outcomes as
@@ -141,6 +167,9 @@ async fn write_batches(
                 stats.groups.fetch_add(1, Ordering::Relaxed);
                 stats.submissions.fetch_add(size, Ordering::Relaxed);
                 stats.largest.fetch_max(size, Ordering::Relaxed);
+                if let Some(observer) = stats.observer.get() {
+                    observer(batch.len());
+                }
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     // A submitter that went away (client disconnected) is not waiting: its
                     // response is stored all the same.

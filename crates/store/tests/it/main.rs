@@ -4,6 +4,7 @@ mod appraisal_queries;
 mod assessments;
 mod index_admin;
 mod indices;
+mod jobs;
 mod microdata;
 mod notifications;
 mod plans;

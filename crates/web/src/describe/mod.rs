@@ -37,12 +37,24 @@ pub trait Describe: fmt::Debug + Send + Sync + 'static {
     }
 }
 
-/// A refusal already worded (for refusals put together from several parts).
-#[derive(Debug, Clone)]
+/// A refusal already worded (for refusals put together from several parts, and kept with a
+/// background job's outcome for whichever process shows it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Worded {
     pub vi: String,
     pub en: String,
     pub field: Option<String>,
+}
+
+impl Worded {
+    /// A refusal worded in both languages now.
+    pub fn of(refusal: &dyn Describe) -> Worded {
+        Worded {
+            vi: refusal.describe(Lang::Vi),
+            en: refusal.describe(Lang::En),
+            field: refusal.field().map(str::to_string),
+        }
+    }
 }
 
 impl Describe for Worded {

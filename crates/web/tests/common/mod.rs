@@ -24,7 +24,9 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     client: reqwest::Client,
     csrf: String,
-    _database: TestDb,
+    database_url: String,
+    /// The database, dropped with the app (a twin shares its first's).
+    _database: Option<TestDb>,
 }
 
 /// Every backend's app, each on a fresh database with the demo data.
@@ -74,7 +76,8 @@ async fn start(database: TestDb, adjust: &impl Fn(&mut Config)) -> TestApp {
         data_dir,
         client: new_client(),
         csrf: String::new(),
-        _database: database,
+        database_url: database.url.clone(),
+        _database: Some(database),
     };
     test_app.refresh_csrf().await;
     test_app
@@ -115,7 +118,48 @@ impl TestApp {
 
     /// The URL of this app's database (to start a second process on it).
     pub fn database_url(&self) -> &str {
-        &self._database.url
+        &self.database_url
+    }
+
+    /// A second server on the same database and data folder, as a second `chiso serve`
+    /// process behind the same load balancer would be: its own memory (caches, jobs, limits,
+    /// survey writer), nothing shared but the database and the files. Its client is this
+    /// app's, cookies included (cookies do not tell ports apart), so a session opened on one
+    /// is used on the other.
+    pub async fn twin(&self, adjust: impl Fn(&mut Config)) -> TestApp {
+        let mut config = Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: self.database_url.clone(),
+            demo_data: true,
+            demo_sheets: false,
+            data_dir: self.data_dir.clone(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let app = chiso_web::build(config).await.expect("the twin builds");
+        assert!(!app.seeded_demo, "the twin finds the first's data");
+        let addr = app.local_addr();
+        let db = app.db.clone();
+        tokio::spawn(async move {
+            let _ = app.run().await;
+        });
+        TestApp {
+            backend: self.backend,
+            db,
+            base: format!("http://{addr}"),
+            addr,
+            data_dir: self.data_dir.clone(),
+            client: self.client.clone(),
+            csrf: self.csrf.clone(),
+            database_url: self.database_url.clone(),
+            _database: None,
+        }
+    }
+
+    /// Takes the other app's client and token: the same browser, now speaking to this one.
+    pub fn share_session(&mut self, other: &TestApp) {
+        self.client = other.client.clone();
+        self.csrf = other.csrf.clone();
     }
 
     pub fn csrf(&self) -> &str {

@@ -647,6 +647,8 @@ fn every_route_has_a_row() {
         "/static/{name}",
         "/healthz",
         "/readyz",
+        // Loopback clients or the metrics token's holder (tests/operations.rs).
+        "/metrics",
         "/favicon.ico",
         // survey_form: the public survey form (no login) and the device API (device key).
         "/ks/cam-on",

@@ -161,7 +161,7 @@ async fn login_attempts(db: &Db) -> i64 {
         .unwrap())
 }
 
-async fn unit(db: &Db, code: &str) -> units::OrgUnit {
+pub(crate) async fn unit(db: &Db, code: &str) -> units::OrgUnit {
     units::list(db)
         .await
         .unwrap()
@@ -170,7 +170,7 @@ async fn unit(db: &Db, code: &str) -> units::OrgUnit {
         .unwrap()
 }
 
-async fn open_campaign(db: &Db) -> i64 {
+pub(crate) async fn open_campaign(db: &Db) -> i64 {
     campaigns::list(db)
         .await
         .unwrap()
@@ -181,7 +181,7 @@ async fn open_campaign(db: &Db) -> i64 {
 }
 
 /// The demo campaign's sheet of a unit and the id of one of its leaves.
-async fn sheet_and_leaf(db: &Db, unit_code: &str, leaf: &str) -> (i64, i64) {
+pub(crate) async fn sheet_and_leaf(db: &Db, unit_code: &str, leaf: &str) -> (i64, i64) {
     let campaign = open_campaign(db).await;
     let unit = unit(db, unit_code).await.id;
     let sheet = assessments::sheet_for_unit(db, &Actor::system("test"), campaign, unit)
@@ -194,14 +194,14 @@ async fn sheet_and_leaf(db: &Db, unit_code: &str, leaf: &str) -> (i64, i64) {
     (sheet.id, nodes[leaf])
 }
 
-fn file_part(name: &str, bytes: Vec<u8>, mime: &str) -> Part {
+pub(crate) fn file_part(name: &str, bytes: Vec<u8>, mime: &str) -> Part {
     Part::bytes(bytes)
         .file_name(name.to_string())
         .mime_str(mime)
         .unwrap()
 }
 
-fn pdf(tag: &str) -> Vec<u8> {
+pub(crate) fn pdf(tag: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% chiso {tag}\n1 0 obj << >> endobj\n%%EOF\n").into_bytes()
 }
 
@@ -919,7 +919,12 @@ async fn second_editor(db: &Db) {
         .unwrap();
 }
 
-async fn upload_to(app: &TestApp, sheet: i64, leaf: i64, form: Form) -> reqwest::Response {
+pub(crate) async fn upload_to(
+    app: &TestApp,
+    sheet: i64,
+    leaf: i64,
+    form: Form,
+) -> reqwest::Response {
     app.post_multipart(
         &format!("/tu-danh-gia/{sheet}/tieu-chi/{leaf}/tai-lieu"),
         form,

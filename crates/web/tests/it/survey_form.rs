@@ -10,18 +10,18 @@ use chiso_store::{Actor, Db, units};
 use common::{TestApp, apps, apps_with, location, sipas_fields};
 use serde_json::{Value, json};
 
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     Actor::user(1, "Thư ký khảo sát")
 }
 
 /// An open wave over two demo units, with their short links.
-struct Wave {
-    id: i64,
-    units: Vec<i64>,
-    slugs: Vec<String>,
+pub(crate) struct Wave {
+    pub id: i64,
+    pub units: Vec<i64>,
+    pub slugs: Vec<String>,
 }
 
-async fn wave_on(db: &Db, questionnaire: &str) -> Wave {
+pub(crate) async fn wave_on(db: &Db, questionnaire: &str) -> Wave {
     let questionnaire_id = surveys::register_bundled(db, &operator(), questionnaire)
         .await
         .unwrap();

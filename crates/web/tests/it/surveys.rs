@@ -60,7 +60,7 @@ async fn example_units(db: &Db) -> Vec<i64> {
 }
 
 /// An open SIPAS wave over the example's units.
-async fn example_wave(db: &Db, title: &str, year: i64) -> (i64, Vec<i64>) {
+pub(crate) async fn example_wave(db: &Db, title: &str, year: i64) -> (i64, Vec<i64>) {
     let questionnaire = surveys::register_bundled(db, &actor(), "sipas-2017")
         .await
         .unwrap();
@@ -76,7 +76,7 @@ async fn example_wave(db: &Db, title: &str, year: i64) -> (i64, Vec<i64>) {
     (wave, unit_ids)
 }
 
-async fn upload(app: &TestApp, wave: i64, skip: bool) -> String {
+pub(crate) async fn upload(app: &TestApp, wave: i64, skip: bool) -> String {
     let mut form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(example_csv())

@@ -7,12 +7,13 @@
 //! typed for it, is made every time and recorded in the audit log.
 
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use chiso_report::{ReportError, Stage};
+use chiso_store::jobs::{JobKind, JobState, NewJob};
 
-use crate::app::jobs::{self, Job, Jobs};
+use crate::app::jobs::{self, Reporter, Snapshot};
 use crate::auth::Principal;
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// Which report a job makes.
@@ -27,6 +28,31 @@ pub enum ReportKind {
     Plan,
 }
 
+impl ReportKind {
+    /// Its code in the job's row.
+    pub fn as_code(self) -> &'static str {
+        match self {
+            ReportKind::Campaign => "campaign",
+            ReportKind::Unit => "unit",
+            ReportKind::Announcement => "announcement",
+            ReportKind::NationalIndices => "national_indices",
+            ReportKind::Plan => "plan",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<ReportKind> {
+        [
+            ReportKind::Campaign,
+            ReportKind::Unit,
+            ReportKind::Announcement,
+            ReportKind::NationalIndices,
+            ReportKind::Plan,
+        ]
+        .into_iter()
+        .find(|k| k.as_code() == code)
+    }
+}
+
 /// Where a report job stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -34,36 +60,48 @@ pub enum Progress {
     Queued,
     /// One of the typesetter's steps.
     Making(Stage),
+    /// Made: its PDF is kept with the job.
+    Made,
+    /// Not made (the typesetter's words went to the log), or cut short by a stopped process.
+    Failed,
 }
 
-/// Why a report job failed (the typesetter's words go to the log, not to the reader).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReportFailed;
+fn stage_code(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Data => "data",
+        Stage::Typeset => "typeset",
+        Stage::Export => "export",
+    }
+}
 
-/// A report being made (or made) in the background, polled by its page.
+/// A report job as its page shows it.
 pub struct ReportJob {
-    pub user_id: i64,
     pub campaign_id: i64,
     pub kind: ReportKind,
     /// The download's file name.
     pub file_name: String,
     pub progress: Progress,
-    pub outcome: Option<Result<Arc<Vec<u8>>, ReportFailed>>,
-    pub started: Instant,
 }
 
-impl Job for ReportJob {
-    fn finished(&self) -> bool {
-        self.outcome.is_some()
-    }
-
-    fn started(&self) -> Instant {
-        self.started
+impl ReportJob {
+    fn of(snapshot: &Snapshot) -> Option<ReportJob> {
+        let job = &snapshot.job;
+        let progress = match (snapshot.abandoned, job.state, job.stage.as_deref()) {
+            (true, _, _) | (_, JobState::Failed, _) => Progress::Failed,
+            (_, JobState::Succeeded, _) => Progress::Made,
+            (_, JobState::Running, Some("data")) => Progress::Making(Stage::Data),
+            (_, JobState::Running, Some("typeset")) => Progress::Making(Stage::Typeset),
+            (_, JobState::Running, Some("export")) => Progress::Making(Stage::Export),
+            (_, JobState::Running, _) => Progress::Queued,
+        };
+        Some(ReportJob {
+            campaign_id: job.subject_id,
+            kind: ReportKind::parse(&job.detail)?,
+            file_name: job.file_name.clone(),
+            progress,
+        })
     }
 }
-
-/// The report jobs of this process.
-pub type ReportJobs = Jobs<ReportJob>;
 
 /// Reports already made, by what they show: the kind, the campaign, the unit and the
 /// campaign's publication stamp (a new publication makes new reports).
@@ -85,7 +123,6 @@ const CACHED: usize = 32;
 /// The reports made in this process and the gate that lets one be typeset at a time.
 #[derive(Clone)]
 pub struct Reports {
-    pub jobs: ReportJobs,
     made: Arc<Mutex<Made>>,
     gate: Arc<tokio::sync::Semaphore>,
 }
@@ -93,7 +130,6 @@ pub struct Reports {
 impl Default for Reports {
     fn default() -> Self {
         Reports {
-            jobs: Jobs::default(),
             made: Arc::default(),
             gate: Arc::new(tokio::sync::Semaphore::new(1)),
         }
@@ -130,81 +166,92 @@ pub struct Order<F> {
 }
 
 /// Starts a report job for the principal and returns its id for the job's page.
-pub fn start<F>(state: &AppState, principal: &Principal, order: Order<F>) -> String
+pub async fn start<F>(
+    state: &AppState,
+    principal: &Principal,
+    order: Order<F>,
+) -> Result<String, AppError>
 where
     F: FnOnce(&mut dyn FnMut(Stage)) -> Result<Vec<u8>, ReportError> + Send + 'static,
 {
     let reports = state.reports.clone();
     let job_id = jobs::new_id();
-    let cached = order.cache.as_ref().and_then(|k| reports.cached(k));
-    reports.jobs.start(
-        &job_id,
-        ReportJob {
+    jobs::record(
+        state,
+        NewJob {
+            id: job_id.clone(),
+            kind: JobKind::Report,
             user_id: principal.user.id,
-            campaign_id: order.campaign_id,
-            kind: order.kind,
+            subject_id: order.campaign_id,
             file_name: order.file_name,
-            progress: Progress::Queued,
-            outcome: cached.map(Ok),
-            started: Instant::now(),
+            detail: order.kind.as_code().to_string(),
+            total: None,
         },
-    );
-    if reports.jobs.with(&job_id, |j| j.finished()) == Some(true) {
-        return job_id;
+    )
+    .await?;
+    let reporter = Reporter::new(state, &job_id);
+    if let Some(pdf) = order.cache.as_ref().and_then(|k| reports.cached(k)) {
+        reporter.finish(JobState::Succeeded, "", Some(&pdf)).await;
+        return Ok(job_id);
     }
-    let id = job_id.clone();
     let make = order.make;
     let key = order.cache;
     tokio::spawn(async move {
         // One report typesets at a time: the others wait, their pages saying so.
         let _permit = reports.gate.clone().acquire_owned().await;
-        let progress_jobs = reports.jobs.clone();
-        let progress_id = id.clone();
+        let progress = reporter.clone();
         let made = tokio::task::spawn_blocking(move || {
-            make(&mut |stage| {
-                progress_jobs.with(&progress_id, |j| j.progress = Progress::Making(stage));
-            })
+            make(&mut |stage| progress.progress(0, None, Some(stage_code(stage))))
         })
         .await;
-        let outcome = match made {
+        match made {
             Ok(Ok(pdf)) => {
-                let pdf = Arc::new(pdf);
+                reporter.finish(JobState::Succeeded, "", Some(&pdf)).await;
                 if let Some(key) = key {
-                    reports.keep(key, pdf.clone());
+                    reports.keep(key, Arc::new(pdf));
                 }
-                Ok(pdf)
             }
             Ok(Err(error)) => {
                 tracing::error!(%error, "report failed");
-                Err(ReportFailed)
+                reporter.finish(JobState::Failed, "", None).await;
             }
             Err(error) => {
                 tracing::error!(%error, "report task failed");
-                Err(ReportFailed)
+                reporter.finish(JobState::Failed, "", None).await;
             }
-        };
-        reports.jobs.with(&id, |j| j.outcome = Some(outcome));
+        }
     });
-    job_id
+    Ok(job_id)
 }
 
-/// What a job's page shows of it, for its owner (the administrator may see any job);
-/// `None` for anyone else, and for a job this process does not know.
-pub fn view<T>(
+/// A report job for its owner (the administrator may see any); `None` for anyone else, and
+/// for an unknown or expired job.
+pub async fn view(
     state: &AppState,
     principal: &Principal,
     job_id: &str,
-    f: impl FnOnce(&ReportJob) -> T,
-) -> Option<T> {
-    state
-        .reports
-        .jobs
-        .with(job_id, |job| {
-            let mine = job.user_id == principal.user.id
-                || principal.can(chiso_domain::access::Permission::ManageUsers);
-            mine.then(|| f(job))
-        })
-        .flatten()
+) -> Result<Option<ReportJob>, AppError> {
+    Ok(jobs::load(state, principal, JobKind::Report, job_id)
+        .await?
+        .as_ref()
+        .and_then(ReportJob::of))
+}
+
+/// A made report's PDF and file name, for the job's owner.
+pub async fn made(
+    state: &AppState,
+    principal: &Principal,
+    job_id: &str,
+) -> Result<Option<(Vec<u8>, String)>, AppError> {
+    let Some(job) = view(state, principal, job_id).await? else {
+        return Ok(None);
+    };
+    if job.progress != Progress::Made {
+        return Ok(None);
+    }
+    Ok(chiso_store::jobs::result(&state.db, job_id)
+        .await?
+        .map(|pdf| (pdf, job.file_name)))
 }
 
 /// The stamp of a campaign's state for [`CacheKey`]: its state and when it last changed

@@ -1,16 +1,16 @@
 //! A file of responses imported into a wave in the background (docs/formats.md §5): the job is
-//! registered in [`ImportJobs`](super::ImportJobs) with its progress, the rows are read and
-//! stored in batches by the store (`surveys::import_responses`, the codec's row rules), and the
-//! outcome, a report or the typed reason nothing more was stored, waits on the job for its
-//! page to poll.
+//! recorded (`app::jobs`) with its progress, the rows are read and stored in batches by the
+//! store (`surveys::import_responses`, the codec's row rules), and the outcome, a report or the
+//! typed reason nothing more was stored, is kept with the job, worded for its page.
 
 use std::io::Cursor;
-use std::time::Instant;
 
+use chiso_store::jobs::{JobKind, JobState, NewJob};
 use chiso_store::surveys::{self, CsvRows, ImportOptions};
 use chiso_survey::Questionnaire;
 
-use super::ImportJob;
+use super::ImportOutcome;
+use crate::app::jobs::Reporter;
 use crate::auth::Principal;
 use crate::describe::Describe;
 use crate::error::AppError;
@@ -38,37 +38,36 @@ pub struct PreparedFile {
 }
 
 /// Starts the import of `file` into a wave; returns the job's id for its progress page.
-pub fn start(state: &AppState, principal: &Principal, wave_id: i64, file: PreparedFile) -> String {
+pub async fn start(
+    state: &AppState,
+    principal: &Principal,
+    wave_id: i64,
+    file: PreparedFile,
+) -> Result<String, AppError> {
     let job_id = crate::app::jobs::new_id();
-    state.import_jobs.start(
-        &job_id,
-        ImportJob {
-            wave_id,
+    crate::app::jobs::record(
+        state,
+        NewJob {
+            id: job_id.clone(),
+            kind: JobKind::SurveyImport,
             user_id: principal.user.id,
+            subject_id: wave_id,
             file_name: file.file_name.clone(),
-            done: 0,
+            detail: String::new(),
             total: Some(file.total_rows),
-            outcome: None,
-            started: Instant::now(),
         },
-    );
-    let jobs = state.import_jobs.clone();
+    )
+    .await?;
+    let reporter = Reporter::new(state, &job_id);
     let db = state.db.clone();
     let actor = principal.actor();
-    let id = job_id.clone();
     tokio::spawn(async move {
         let mut options = ImportOptions::new(&file.file_name);
         options.skip_bad_rows = file.skip_bad_rows;
         options.total_rows = Some(file.total_rows);
-        let progress_id = id.clone();
-        let progress_jobs = jobs.clone();
+        let progress_reporter = reporter.clone();
         let mut progress = move |done: u64, total: Option<u64>| {
-            progress_jobs.with(&progress_id, |job| {
-                job.done = done;
-                if total.is_some() {
-                    job.total = total;
-                }
-            });
+            progress_reporter.progress(done, total, None);
         };
         let outcome: Result<_, Box<dyn Describe>> =
             match CsvRows::new(&file.questionnaire, Cursor::new(file.csv)) {
@@ -85,7 +84,13 @@ pub fn start(state: &AppState, principal: &Principal, wave_id: i64, file: Prepar
                 }
                 Err(e) => Err(Box::new(e)),
             };
-        jobs.with(&id, |job| job.outcome = Some(outcome));
+        let state = if outcome.is_ok() {
+            JobState::Succeeded
+        } else {
+            JobState::Failed
+        };
+        let worded = serde_json::to_string(&ImportOutcome::of(&outcome)).unwrap_or_default();
+        reporter.finish(state, &worded, None).await;
     });
-    job_id
+    Ok(job_id)
 }

@@ -22,11 +22,20 @@ pub fn wave_refusal(clock: &Clock, wave: &WaveRow) -> Option<Refusal> {
 }
 
 /// Whether one more public submission without a token may come from `ip` this minute
-/// (`survey_submissions_per_minute`; a token is its own limit: it answers once).
-pub fn public_submission_allowed(state: &AppState, ip: IpAddr) -> bool {
-    state
-        .survey_rate
-        .allows(ip, state.config.survey_submissions_per_minute)
+/// (`survey_submissions_per_minute`; a token is its own limit: it answers once). On
+/// PostgreSQL the count is the database's, shared by every process on it; SQLite serves one
+/// process, which counts in memory (a write per submission there would queue behind the
+/// survey writer's group commits). A database that cannot count falls back to memory.
+pub async fn public_submission_allowed(state: &AppState, ip: IpAddr) -> bool {
+    let limit = state.config.survey_submissions_per_minute;
+    if state.db.backend() == chiso_store::Backend::Postgres {
+        let key = format!("survey:{ip}");
+        match chiso_store::jobs::hit(&state.db, &key, limit, chrono::Utc::now()).await {
+            Ok(allowed) => return allowed,
+            Err(error) => tracing::warn!(%error, "the shared rate limit failed; counting here"),
+        }
+    }
+    state.survey_rate.allows(ip, limit)
 }
 
 /// Submits one packed response to the wave's unit: refused when the wave takes no answers

@@ -8,7 +8,6 @@ pub mod results;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use chiso_store::surveys::{self, ImportReport, WaveRow};
 use chiso_store::{Db, StoreError};
@@ -43,27 +42,43 @@ impl QuestionnaireCache {
     }
 }
 
-/// An import running (or finished) in the background, polled by its page.
-pub struct ImportJob {
-    pub wave_id: i64,
-    pub user_id: i64,
-    pub file_name: String,
-    pub done: u64,
-    pub total: Option<u64>,
-    /// The report, or why nothing (more) was stored, said in the reader's language.
-    pub outcome: Option<Result<ImportReport, Box<dyn crate::describe::Describe>>>,
-    pub started: Instant,
+/// How an import ended, as its page shows it (kept with the job, worded in both languages,
+/// for whichever process the page is asked of).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ImportOutcome {
+    Report {
+        rows_read: u64,
+        accepted: u64,
+        rejected: u64,
+        /// Whether anything was stored: false when a rejection stopped an all-or-nothing
+        /// import.
+        stored: bool,
+        /// The first rejected rows with their reasons.
+        rejections: Vec<(u64, crate::describe::Worded)>,
+    },
+    /// Why nothing (more) was stored.
+    Refused { reason: crate::describe::Worded },
 }
 
-impl crate::app::jobs::Job for ImportJob {
-    fn finished(&self) -> bool {
-        self.outcome.is_some()
-    }
-
-    fn started(&self) -> Instant {
-        self.started
+impl ImportOutcome {
+    pub fn of(outcome: &Result<ImportReport, Box<dyn crate::describe::Describe>>) -> ImportOutcome {
+        use crate::describe::Worded;
+        match outcome {
+            Ok(report) => ImportOutcome::Report {
+                rows_read: report.rows_read,
+                accepted: report.accepted,
+                rejected: report.rejected,
+                stored: report.stored,
+                rejections: report
+                    .rejections
+                    .iter()
+                    .map(|r| (r.row, Worded::of(&r.reason)))
+                    .collect(),
+            },
+            Err(refusal) => ImportOutcome::Refused {
+                reason: Worded::of(refusal.as_ref()),
+            },
+        }
     }
 }
-
-/// The background imports of this process, by job id.
-pub type ImportJobs = crate::app::jobs::Jobs<ImportJob>;

@@ -349,6 +349,7 @@ pub async fn start_report(
                 chiso_report::leadership_report(&data, progress)
             },
         },
-    );
+    )
+    .await?;
     Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())
 }

@@ -137,18 +137,18 @@ pub async fn appendix_pdf(
     );
     data.groups = groups(&plan, None);
     let file_name = format!("phu-luc-ke-hoach-{}.pdf", plan.plan.id);
-    Ok(start_pdf(&state, &principal, plan.plan.id, file_name, data))
+    start_pdf(&state, &principal, plan.plan.id, file_name, data).await
 }
 
 /// Starts the typesetting of a plan document in the background and sends the browser to the
 /// job's page.
-fn start_pdf(
+async fn start_pdf(
     state: &AppState,
     principal: &crate::auth::Principal,
     plan_id: i64,
     file_name: String,
     data: PlanDocument,
-) -> Response {
+) -> AppResult<Response> {
     let job = jobs::start(
         state,
         principal,
@@ -161,8 +161,9 @@ fn start_pdf(
                 chiso_report::plan_document(&data, progress)
             },
         },
-    );
-    Redirect::to(&format!("/bao-cao/{job}")).into_response()
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())
 }
 
 /// Starts a period's roll-up report as PDF: its saved narrative (else the draft), the goals
@@ -224,5 +225,5 @@ pub async fn rollup_pdf(
         .collect();
     data.groups = groups(&plan, Some(period));
     let file_name = format!("bao-cao-ke-hoach-{}-{code}.pdf", plan.plan.id);
-    Ok(start_pdf(&state, &principal, plan.plan.id, file_name, data))
+    start_pdf(&state, &principal, plan.plan.id, file_name, data).await
 }

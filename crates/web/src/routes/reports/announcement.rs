@@ -220,7 +220,8 @@ pub(super) async fn start(
                 chiso_report::announcement(&document, progress)
             },
         },
-    );
+    )
+    .await?;
     Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())
 }
 

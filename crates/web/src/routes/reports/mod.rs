@@ -145,7 +145,8 @@ pub async fn start_campaign(
                 chiso_report::campaign_report(&report, progress)
             },
         },
-    );
+    )
+    .await?;
     Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())
 }
 
@@ -176,7 +177,8 @@ pub async fn start_unit(
                 chiso_report::unit_report(&report, progress)
             },
         },
-    );
+    )
+    .await?;
     Ok(Redirect::to(&format!("/bao-cao/{job}")).into_response())
 }
 
@@ -211,41 +213,41 @@ pub struct JobPage {
 }
 
 /// The job as its owner sees it; NotFound for anyone else and for an unknown job.
-fn progress_view(
+async fn progress_view(
     state: &AppState,
     principal: &crate::auth::Principal,
     context: &crate::auth::Context,
     job_id: &str,
 ) -> AppResult<(ProgressView, ReportKind)> {
     let lang = context.lang;
-    jobs::view(state, principal, job_id, |job| {
-        let (percent, step) = match (&job.outcome, job.progress) {
-            (Some(Ok(_)), _) => (100, "reports.done"),
-            (Some(Err(_)), _) => (100, "reports.failed"),
-            (None, Progress::Queued) => (5, "reports.queued"),
-            (None, Progress::Making(Stage::Data)) => (15, "reports.stage_data"),
-            (None, Progress::Making(Stage::Typeset)) => (50, "reports.stage_typeset"),
-            (None, Progress::Making(Stage::Export)) => (85, "reports.stage_export"),
-        };
-        let back_href = match job.kind {
-            ReportKind::NationalIndices => crate::routes::indices::leadership::PATH.to_string(),
-            ReportKind::Plan => crate::paths::plan(job.campaign_id),
-            _ => format!("/dot-danh-gia/{}/ket-qua", job.campaign_id),
-        };
-        (
-            ProgressView {
-                page: Page::new(context, "reports.job_title"),
-                job_id: job_id.to_string(),
-                percent,
-                step: i18n::text(lang, step),
-                finished: job.outcome.is_some(),
-                failed: matches!(job.outcome, Some(Err(_))),
-                back_href,
-            },
-            job.kind,
-        )
-    })
-    .ok_or(AppError::NotFound)
+    let job = jobs::view(state, principal, job_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (percent, step) = match job.progress {
+        Progress::Made => (100, "reports.done"),
+        Progress::Failed => (100, "reports.failed"),
+        Progress::Queued => (5, "reports.queued"),
+        Progress::Making(Stage::Data) => (15, "reports.stage_data"),
+        Progress::Making(Stage::Typeset) => (50, "reports.stage_typeset"),
+        Progress::Making(Stage::Export) => (85, "reports.stage_export"),
+    };
+    let back_href = match job.kind {
+        ReportKind::NationalIndices => crate::routes::indices::leadership::PATH.to_string(),
+        ReportKind::Plan => crate::paths::plan(job.campaign_id),
+        _ => format!("/dot-danh-gia/{}/ket-qua", job.campaign_id),
+    };
+    Ok((
+        ProgressView {
+            page: Page::new(context, "reports.job_title"),
+            job_id: job_id.to_string(),
+            percent,
+            step: i18n::text(lang, step),
+            finished: matches!(job.progress, Progress::Made | Progress::Failed),
+            failed: job.progress == Progress::Failed,
+            back_href,
+        },
+        job.kind,
+    ))
 }
 
 pub async fn job_page(
@@ -253,7 +255,7 @@ pub async fn job_page(
     Auth(principal, context): Auth,
     Path(job_id): Path<String>,
 ) -> AppResult<JobPage> {
-    let (progress, kind) = progress_view(&state, &principal, &context, &job_id)?;
+    let (progress, kind) = progress_view(&state, &principal, &context, &job_id).await?;
     let title = i18n::text(
         context.lang,
         match kind {
@@ -280,7 +282,9 @@ pub async fn job_progress(
     Auth(principal, context): Auth,
     Path(job_id): Path<String>,
 ) -> AppResult<ProgressView> {
-    Ok(progress_view(&state, &principal, &context, &job_id)?.0)
+    Ok(progress_view(&state, &principal, &context, &job_id)
+        .await?
+        .0)
 }
 
 /// The finished PDF, for the user who asked for it.
@@ -289,17 +293,10 @@ pub async fn download(
     Auth(principal, _context): Auth,
     Path(job_id): Path<String>,
 ) -> AppResult<Response> {
-    let (pdf, name) = jobs::view(&state, &principal, &job_id, |job| match &job.outcome {
-        Some(Ok(pdf)) => Some((pdf.clone(), job.file_name.clone())),
-        _ => None,
-    })
-    .flatten()
-    .ok_or(AppError::NotFound)?;
-    Ok(crate::downloads::download(
-        "application/pdf",
-        name,
-        pdf.as_ref().clone(),
-    ))
+    let (pdf, name) = jobs::made(&state, &principal, &job_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(crate::downloads::download("application/pdf", name, pdf))
 }
 
 /// Whether the principal may issue announcements (the secretariat and the administrator).

@@ -448,7 +448,7 @@ pub(super) async fn take_form(
     if let Some(refusal) = wave_closed(state, &target.wave) {
         return Ok(refusal_page(context, &refusal));
     }
-    if target.token.is_none() && !intake::public_submission_allowed(state, ip) {
+    if target.token.is_none() && !intake::public_submission_allowed(state, ip).await {
         return Ok(notice(
             context,
             StatusCode::TOO_MANY_REQUESTS,

@@ -2,7 +2,9 @@
 
 use super::*;
 
-pub(super) use crate::app::survey::ImportJob as Job;
+use crate::app::jobs::Snapshot;
+use crate::app::survey::ImportOutcome;
+use chiso_store::jobs::JobKind;
 
 /// An upload made ready for the import job, off the async workers (parsing is CPU work of up
 /// to seconds on a large file): an .xlsx turned into CSV, the header checked against the
@@ -131,7 +133,8 @@ pub async fn start_import(
             total_rows: total,
             skip_bad_rows,
         },
-    );
+    )
+    .await?;
     Ok(Redirect::to(&format!("/khao-sat/nhap/{job_id}")).into_response())
 }
 
@@ -169,13 +172,14 @@ pub struct ProgressView {
     more_rejections: String,
 }
 
-pub(super) fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView {
+pub(super) fn progress_view(page: Page, job_id: &str, snapshot: &Snapshot) -> ProgressView {
     let lang = page.lang;
+    let job = &snapshot.job;
     let total = job.total.unwrap_or(0);
-    let mut percent = (job.done * 100).checked_div(total).unwrap_or(0).min(99);
+    let percent = (job.done * 100).checked_div(total).unwrap_or(0).min(99);
     let mut view = ProgressView {
         job_id: job_id.to_string(),
-        wave_id: job.wave_id,
+        wave_id: job.subject_id,
         percent,
         done_text: format!("{} / {}", integer(lang, job.done), integer(lang, total)),
         finished: false,
@@ -189,37 +193,52 @@ pub(super) fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView
         more_rejections: String::new(),
         page,
     };
-    match &job.outcome {
-        None => {}
-        Some(Err(refusal)) => {
+    if snapshot.abandoned {
+        view.finished = true;
+        view.failure = Some(i18n::text(lang, "surveys.refused.import_interrupted").to_string());
+        return view;
+    }
+    let outcome = job
+        .outcome
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<ImportOutcome>(text).ok());
+    match outcome {
+        None if snapshot.finished() => {
             view.finished = true;
-            view.failure = Some(refusal.describe(lang));
+            view.failure = Some(i18n::text(lang, "surveys.refused.import_failed").to_string());
         }
-        Some(Ok(report)) => {
-            percent = 100;
-            view.percent = percent;
+        None => {}
+        Some(ImportOutcome::Refused { reason }) => {
             view.finished = true;
-            view.stored = report.stored;
-            view.skip = report.stored && report.rejected > 0;
-            view.accepted = integer(lang, report.accepted);
-            view.rejected = integer(lang, report.rejected);
-            view.rows_read = integer(lang, report.rows_read);
+            view.failure = Some(reason.describe(lang));
+        }
+        Some(ImportOutcome::Report {
+            rows_read,
+            accepted,
+            rejected,
+            stored,
+            rejections,
+        }) => {
+            view.percent = 100;
+            view.finished = true;
+            view.stored = stored;
+            view.skip = stored && rejected > 0;
+            view.accepted = integer(lang, accepted);
+            view.rejected = integer(lang, rejected);
+            view.rows_read = integer(lang, rows_read);
             view.done_text = format!(
                 "{} / {}",
-                integer(lang, report.rows_read),
-                integer(lang, report.rows_read)
+                integer(lang, rows_read),
+                integer(lang, rows_read)
             );
-            view.rejections = report
-                .rejections
-                .iter()
-                .map(|r| RejectionLine {
-                    row: r.row,
-                    reason: r.reason.describe(lang),
+            let more = rejected.saturating_sub(rejections.len() as u64);
+            view.rejections = rejections
+                .into_iter()
+                .map(|(row, reason)| RejectionLine {
+                    row,
+                    reason: reason.describe(lang),
                 })
                 .collect();
-            let more = report
-                .rejected
-                .saturating_sub(report.rejections.len() as u64);
             if more > 0 {
                 view.more_rejections = integer(lang, more);
             }
@@ -228,22 +247,20 @@ pub(super) fn progress_view(page: Page, job_id: &str, job: &Job) -> ProgressView
     view
 }
 
-pub(super) fn job_view(
+pub(super) async fn job_view(
     state: &AppState,
     principal: &Principal,
     context: &crate::auth::Context,
     job_id: &str,
 ) -> AppResult<(ProgressView, String)> {
     let page = Page::new(context, "surveys.import_title");
-    state
-        .import_jobs
-        .with(job_id, |job| {
-            if job.user_id != principal.user.id && !principal.can(Permission::ManageUsers) {
-                return Err(AppError::NotFound);
-            }
-            Ok((progress_view(page, job_id, job), job.file_name.clone()))
-        })
-        .ok_or(AppError::NotFound)?
+    let snapshot = crate::app::jobs::load(state, principal, JobKind::SurveyImport, job_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        progress_view(page, job_id, &snapshot),
+        snapshot.job.file_name.clone(),
+    ))
 }
 
 pub async fn import_page(
@@ -252,7 +269,7 @@ pub async fn import_page(
     Path(job_id): Path<String>,
 ) -> AppResult<ImportPage> {
     principal.require(Permission::ManageCampaigns)?;
-    let (progress, file_name) = job_view(&state, &principal, &context, &job_id)?;
+    let (progress, file_name) = job_view(&state, &principal, &context, &job_id).await?;
     Ok(ImportPage {
         page: Page::new(&context, "surveys.import_title"),
         wave_id: progress.wave_id,
@@ -269,5 +286,5 @@ pub async fn import_progress(
     Path(job_id): Path<String>,
 ) -> AppResult<ProgressView> {
     principal.require(Permission::ManageCampaigns)?;
-    Ok(job_view(&state, &principal, &context, &job_id)?.0)
+    Ok(job_view(&state, &principal, &context, &job_id).await?.0)
 }
