@@ -11,10 +11,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chiso_domain::org::OrgKind;
-use chiso_store::surveys::{self, WaveFields};
+use chiso_store::surveys;
 use chiso_store::testing::{self, TestDb};
-use chiso_store::units::{self, UnitFields};
 use chiso_store::{Actor, Db, StoreError};
 
 mod common;
@@ -93,49 +91,10 @@ fn acknowledged_id(body: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-/// A wave on the kiosk questionnaire over one unit, and a device key for it.
-async fn prepare(db: &Db) -> (i64, i64, String) {
-    let actor = Actor::system("crash-test");
-    db.migrate().await.unwrap();
-    let unit = units::create(
-        db,
-        &actor,
-        &UnitFields {
-            code: "MOT-CUA".into(),
-            name: "Bộ phận Một cửa".into(),
-            kind: OrgKind::Department,
-            parent_id: None,
-            region: None,
-            valid_from: None,
-            valid_to: None,
-        },
-    )
-    .await
-    .unwrap();
-    let questionnaire = surveys::register_bundled(db, &actor, "kiosk-2025")
-        .await
-        .unwrap();
-    let wave = surveys::create_wave(
-        db,
-        &actor,
-        &WaveFields::new(questionnaire, "Khảo sát chịu lỗi", 2025),
-    )
-    .await
-    .unwrap();
-    surveys::set_units(db, &actor, wave, &[(unit, None)])
-        .await
-        .unwrap();
-    surveys::open_wave(db, &actor, wave).await.unwrap();
-    let (_, key) = surveys::create_device(db, &actor, unit, Some(wave), "Máy đánh giá")
-        .await
-        .unwrap();
-    (wave, unit, key)
-}
-
 fn crash_and_check(database: &TestDb, runtime: &tokio::runtime::Runtime) {
     let backend = format!("{:?}", database.backend());
     let db = runtime.block_on(Db::connect(&database.url)).unwrap();
-    let (wave, unit, key) = runtime.block_on(prepare(&db));
+    let (wave, unit, key) = runtime.block_on(common::kiosk_wave(&db));
 
     let mut server = start_server(&database.url, &[], false);
     let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
@@ -262,7 +221,7 @@ fn prepare_bench_database() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (_, _, key) = runtime.block_on(async {
         let db = Db::connect(&url).await.unwrap();
-        prepare(&db).await
+        common::kiosk_wave(&db).await
     });
     std::fs::write(key_file, key).unwrap();
 }

@@ -106,3 +106,45 @@ pub fn start_server(database_url: &str, env: &[(&str, &str)], demo: bool) -> Ser
         lines,
     }
 }
+
+/// A wave on the kiosk questionnaire over one unit, and a device key for it.
+pub async fn kiosk_wave(db: &chiso_store::Db) -> (i64, i64, String) {
+    let actor = chiso_store::Actor::system("crash-test");
+    db.migrate().await.unwrap();
+    let unit = chiso_store::units::create(
+        db,
+        &actor,
+        &chiso_store::units::UnitFields {
+            code: "MOT-CUA".into(),
+            name: "Bộ phận Một cửa".into(),
+            kind: chiso_domain::org::OrgKind::Department,
+            parent_id: None,
+            region: None,
+            valid_from: None,
+            valid_to: None,
+        },
+    )
+    .await
+    .unwrap();
+    let questionnaire = chiso_store::surveys::register_bundled(db, &actor, "kiosk-2025")
+        .await
+        .unwrap();
+    let wave = chiso_store::surveys::create_wave(
+        db,
+        &actor,
+        &chiso_store::surveys::WaveFields::new(questionnaire, "Khảo sát chịu lỗi", 2025),
+    )
+    .await
+    .unwrap();
+    chiso_store::surveys::set_units(db, &actor, wave, &[(unit, None)])
+        .await
+        .unwrap();
+    chiso_store::surveys::open_wave(db, &actor, wave)
+        .await
+        .unwrap();
+    let (_, key) =
+        chiso_store::surveys::create_device(db, &actor, unit, Some(wave), "Máy đánh giá")
+            .await
+            .unwrap();
+    (wave, unit, key)
+}

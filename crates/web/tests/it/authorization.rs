@@ -656,6 +656,8 @@ fn every_route_has_a_row() {
         "/ks/{slug}",
         "/api/v1/responses",
         "/api/v1/questionnaire",
+        // The device API's OpenAPI description (public, like the API's documentation).
+        "/api/openapi.json",
         // The public results pages: published campaigns only (tests/appraisal.rs).
         "/cong-khai",
         "/cong-khai/logo",

@@ -2,6 +2,11 @@
 
 use chiso_store::surveys::ShapeFault;
 
+use super::api_doc::{
+    Accepted, AcceptedStatus, AnswerValue, ApiErrorBody, DeviceQuestionnaire, QuestionnaireInfo,
+    WaveInfo,
+};
+
 use super::*;
 
 // Device API
@@ -51,14 +56,12 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "code": self.code,
-            "message": self.refusal.describe(self.lang),
-            "error": self.refusal.describe(Lang::En),
-        });
-        if let Some(field) = self.field {
-            body["field"] = Value::String(field);
-        }
+        let body = ApiErrorBody {
+            code: self.code,
+            message: self.refusal.describe(self.lang),
+            error: self.refusal.describe(Lang::En),
+            field: self.field,
+        };
         (self.status, Json(body)).into_response()
     }
 }
@@ -262,22 +265,34 @@ pub(super) async fn device_wave(
     }
 }
 
-/// A kiosk's or an integration's response.
-#[derive(Debug, Deserialize)]
+/// One response from a kiosk or an integration: every field is optional but one answer;
+/// unknown fields are refused.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiResponse {
+    /// The unit answered about, by code; the device's own unit when absent.
     unit_code: Option<String>,
     /// The code of one of the unit's services in the wave.
     service: Option<String>,
+    /// The respondent's id in the sending system (a repeated id is kept and flagged).
     respondent_id: Option<String>,
+    /// How the answer was collected (`kiosk`, `online`, `paper`, …).
     channel: Option<String>,
+    /// Answers by item code (`c01`, `q1`).
     #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<String, AnswerValue>>)]
     answers: serde_json::Map<String, Value>,
+    /// The questionnaire's overall question, when it has one.
+    #[schema(value_type = Option<AnswerValue>)]
     overall: Option<Value>,
     comment: Option<String>,
+    /// Demographic answers by question code, each an option's code.
     #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<String, AnswerValue>>)]
     demographics: serde_json::Map<String, Value>,
+    /// The chosen expectation areas, by option code.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<String>>)]
     expectations: Vec<String>,
 }
 
@@ -407,6 +422,23 @@ pub(super) async fn api_target(
 }
 
 /// POST /api/v1/responses: one response from a device; 201 only after the commit.
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses",
+    request_body = ApiResponse,
+    responses(
+        (status = 201, description = "Stored and counted", body = Accepted),
+        (status = 400, description = "Malformed JSON, or an unknown field", body = ApiErrorBody),
+        (status = 401, description = "No key, or an unknown key", body = ApiErrorBody),
+        (status = 403, description = "The key was turned off, or the unit is not the device's nor below it", body = ApiErrorBody),
+        (status = 404, description = "Not found", body = ApiErrorBody),
+        (status = 409, description = "No open wave for the device, the wave closed or not yet open, the respondent already answered", body = ApiErrorBody),
+        (status = 413, description = "A body over 16 KiB", body = ApiErrorBody),
+        (status = 415, description = "Not sent as application/json", body = ApiErrorBody),
+        (status = 422, description = "A field refused; `field` names it", body = ApiErrorBody),
+        (status = 503, description = "The service is stopping; send again", body = ApiErrorBody),
+    )
+)]
 pub async fn api_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -455,11 +487,11 @@ pub(super) async fn submit_inner(
     {
         Ok(accepted) => Ok((
             StatusCode::CREATED,
-            Json(json!({
-                "id": accepted.response_id,
-                "status": "accepted",
-                "flagged_duplicate": accepted.flagged_duplicate,
-            })),
+            Json(Accepted {
+                id: accepted.response_id,
+                status: AcceptedStatus::Accepted,
+                flagged_duplicate: accepted.flagged_duplicate,
+            }),
         )
             .into_response()),
         Err(refusal) => Err(refusal_error(&refusal)),
@@ -492,56 +524,34 @@ pub(super) fn refusal_error(refusal: &Refusal) -> ApiError {
 
 /// GET /api/v1/questionnaire: the device's wave and its questionnaire (items with their
 /// factor, the answer scale with labels, demographics, expectations, comment).
+#[utoipa::path(
+    get,
+    path = "/api/v1/questionnaire",
+    responses(
+        (status = 200, description = "The device's wave and questionnaire", body = DeviceQuestionnaire),
+        (status = 401, description = "No key, or an unknown key", body = ApiErrorBody),
+        (status = 403, description = "The key was turned off", body = ApiErrorBody),
+        (status = 409, description = "No open wave for the device", body = ApiErrorBody),
+    )
+)]
 pub async fn api_questionnaire(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let lang = api_lang(&headers);
     let result: ApiResult<Response> = async {
         let device = device(&state, &headers).await?;
         let wave = device_wave(&state, &device).await?;
         let q = questionnaire_of(&state, &wave).await?;
-        let choice = |c: &chiso_survey::questionnaire::ChoiceQuestion| {
-            json!({
-                "code": c.code,
-                "title": c.title,
-                "options": c.options.iter().map(|o| json!({"code": o.code, "label": o.label})).collect::<Vec<_>>(),
-            })
+        let body = DeviceQuestionnaire {
+            wave: WaveInfo {
+                id: wave.id,
+                title: wave.title.clone(),
+                state: wave.state.into(),
+                opens_on: wave.opens_on,
+                closes_on: wave.closes_on,
+                open: wave_closed(&state, &wave).is_none(),
+            },
+            unit_id: device.unit_id,
+            questionnaire: QuestionnaireInfo::of(&q),
         };
-        let body = json!({
-            "wave": {
-                "id": wave.id,
-                "title": wave.title,
-                "state": wave.state,
-                "opens_on": wave.opens_on,
-                "closes_on": wave.closes_on,
-                "open": wave_closed(&state, &wave).is_none(),
-            },
-            "unit_id": device.unit_id,
-            "questionnaire": {
-                "id": q.id,
-                "version": q.version,
-                "title": q.title,
-                "title_en": q.title_en,
-                "scale": q.scale.answers.iter().map(|a| json!({
-                    "code": a.code, "label": a.label, "satisfied": a.satisfied, "share": a.share,
-                })).collect::<Vec<_>>(),
-                "factors": q.factors.iter().map(|f| json!({
-                    "code": f.code, "title": f.title, "title_en": f.title_en,
-                    "items": f.items.iter().map(|&i| q.items[i].code.clone()).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
-                "items": q.items.iter().map(|i| json!({
-                    "code": i.code, "title": i.title, "title_en": i.title_en,
-                    "factor": i.factor.map(|f| q.factors[f].code.clone()),
-                    "labels": i.labels,
-                })).collect::<Vec<_>>(),
-                "overall": q.overall.map(|i| q.items[i].code.clone()),
-                "demographics": q.demographics.iter().map(choice).collect::<Vec<_>>(),
-                "expectations": q.expectations.as_ref().map(|e| {
-                    let mut value = choice(&e.question);
-                    value["max_choices"] = json!(e.max_choices);
-                    value
-                }),
-                "comment": q.comment.as_ref().map(|c| json!({"code": c.code, "title": c.title})),
-            },
-        });
         Ok(Json(body).into_response())
     }
     .await;

@@ -22,7 +22,7 @@ use axum::{Json, Router};
 use chiso_store::surveys::{self, Identity, Refusal, WaveRow};
 use chiso_survey::{Blanks, Codec, Fault, Questionnaire, TextCells};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::app::survey::intake;
 use crate::auth::{Context, Ctx};
@@ -33,6 +33,7 @@ use crate::i18n::{self, Lang};
 use crate::state::AppState;
 use crate::views::Page;
 
+pub mod api_doc;
 mod kiosk;
 mod views;
 
@@ -60,6 +61,7 @@ pub fn api_router() -> Router<AppState> {
             post(api_submit).layer(DefaultBodyLimit::max(API_BODY_LIMIT)),
         )
         .route("/api/v1/questionnaire", get(api_questionnaire))
+        .route("/api/openapi.json", get(api_doc::openapi))
 }
 
 // ---------------------------------------------------------------------------------------------
