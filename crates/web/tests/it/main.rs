@@ -8,6 +8,7 @@ mod common;
 mod accounts;
 mod appraisal;
 mod assessment;
+mod attacks;
 mod audit_log;
 mod authorization;
 mod error_pages;
