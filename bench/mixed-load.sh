@@ -4,7 +4,8 @@
 # C concurrent connections (200) for D seconds (10), each request drawn at random from the mix
 # below (bench/mixed.lua, one connection per wrk thread so that every answer is checked
 # against the class that asked for it). The baseline of the same run is `/healthz` alone at
-# the same connection count for HD seconds (5). Prints, per backend, throughput, p50/p95/p99
+# the same connection count for HD seconds (5; wrk runs C threads then too, so that both
+# runs share the machine with the same load generator). Prints, per backend, throughput, p50/p95/p99
 # latency and errors (non-2xx/3xx, socket) of the mix and of the baseline as a Markdown table
 # for the README, then per class: requests, expected answers, stale autosaves, wrong answers,
 # latency and the status codes seen (a redirect shows where it went).
@@ -135,12 +136,13 @@ run_backend() {
   done
   local viewer=${viewer_cookies[0]}
   local campaigns pages=("/" "/dot-danh-gia" "/don-vi" "/chi-so-quoc-gia" "/chi-so-quoc-gia/tong-quan")
-  campaigns=$(curl -s -H "Cookie: $viewer" "$base/dot-danh-gia" | links '/dot-danh-gia/[0-9]+')
+  campaigns=$(curl -s -H "Cookie: $viewer" "$base/dot-danh-gia" | links '/dot-danh-gia/[0-9]+') ||
+    { echo "no campaign linked from /dot-danh-gia" >&2; exit 1; }
   mapfile -t -O "${#pages[@]}" pages < <(
     { for c in $campaigns; do curl -s -H "Cookie: $viewer" "$base$c"; done
       curl -s -H "Cookie: $viewer" "$base/"; } | links '/dot-danh-gia/[0-9]+/(tien-do|ket-qua|tong-quan)')
   grep -q '/ket-qua$' < <(printf '%s\n' "${pages[@]}") || echo "note: no published campaign's results page found" >&2
-  local page
+  local page status
   for page in "${pages[@]}"; do
     status=$(status_of "$page" "$viewer")
     [ "$status" = 200 ] || { echo "$page answers $status to the viewer before the load" >&2; exit 1; }
@@ -164,7 +166,7 @@ run_backend() {
     n=$((n + 1))
   done
   query "UPDATE users SET must_change_password = FALSE WHERE username LIKE 'mixed%'" >/dev/null
-  local user jar cookie sheet found html token answer
+  local user jar cookie sheet found html token answer lead
   for user in "${editors[@]}"; do
     jar="$work/$user.jar"
     if [ "$user" = nhaplieu ]; then login "$user" "$PASSWORD" "$jar"; else login "$user" "$BENCH_PASSWORD" "$jar"; fi
@@ -178,10 +180,10 @@ run_backend() {
     [ -n "$found" ] || { echo "$user has no sheet with autosave forms" >&2; exit 1; }
     token=$(csrf_in <<<"$html")
     # One autosave before the load (a write, version 1 → 2…), then the leaves as they are.
-    local first=$(leaf_versions "$found" <<<"$html" | cut -d, -f1)
+    lead=$(leaf_versions "$found" <<<"$html" | cut -d, -f1)
     answer=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" -H 'hx-request: true' \
-      -H "x-csrf-token: $token" --data-urlencode "version=${first#*:}" \
-      --data-urlencode "explanation=Kiểm tra trước khi tải" "$base/tu-danh-gia/$found/tieu-chi/${first%%:*}")
+      -H "x-csrf-token: $token" --data-urlencode "version=${lead#*:}" \
+      --data-urlencode "explanation=Kiểm tra trước khi tải" "$base/tu-danh-gia/$found/tieu-chi/${lead%%:*}")
     [ "$answer" = 200 ] || { echo "$user: an autosave answered $answer before the load" >&2; exit 1; }
     html=$(curl -s -H "Cookie: $cookie" "$base/tu-danh-gia/$found")
     printf 'editor\t%s\t%s\t%s\t%s\n' "$cookie" "$token" "$found" "$(leaf_versions "$found" <<<"$html")" >>"$config"

@@ -4,7 +4,7 @@
 -- request() and response() then alternate, so each answer is put down to the class (and the
 -- leaf) of the request that asked for it.
 --
---   MIXED_CONFIG=file wrk -t200 -c200 -d10s -s bench/mixed.lua http://127.0.0.1:PORT
+--   MIXED_CONFIG=file MIXED_OUT=dir wrk -t200 -c200 -d10s -s bench/mixed.lua http://127.0.0.1:PORT
 --   wrk -t200 -c200 -d5s -s bench/mixed.lua http://127.0.0.1:PORT/healthz   # no MIXED_CONFIG:
 --                                  # wrk's own requests, only the summary line below
 --
@@ -40,11 +40,11 @@ end
 
 local CLASSES = { "dash", "sheet", "save", "survey", "kiosk" }
 
--- Main state: number the threads, keep them for done().
-local threads = {}
+-- Main state: number the threads (the global `id` of each).
+local threads = 0
 function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
+  thread:set("id", threads)
+  threads = threads + 1
 end
 
 function done(summary, latency, requests)
