@@ -542,7 +542,13 @@ pub fn framework_from_toml(name: &str, text: &str) -> Result<Framework, InputErr
             guidance: node.guidance,
             evidence_required: node.evidence_required,
             rule: node.rule,
-            continues: node.continues,
+            // Codes as the CSV column reads them: trimmed, none empty.
+            continues: node
+                .continues
+                .iter()
+                .map(String::as_str)
+                .flat_map(split_codes)
+                .collect(),
             impact: node.impact,
         })
         .collect();
@@ -772,6 +778,16 @@ mod tests {
             errors.to_string().contains("impact: 'maybe' is not yes/no"),
             "{errors}"
         );
+    }
+
+    /// Found by fuzzing (fuzz/corpus/framework_toml/regression-empty-continued-code.toml): a
+    /// TOML `continues = [""]` was kept as a code "" that the CSV column cannot hold, so the
+    /// framework changed through its own export; the TOML list now reads as the column does.
+    #[test]
+    fn toml_continued_codes_read_as_the_csv_column_does() {
+        let text = "id = \"x\"\ntitle = \"X\"\n[[nodes]]\ncode = \"1\"\ntitle = \"A\"\nmax_points = 5\ncontinues = [\"\", \" 1.1 \", \"1.2;1.3\"]\n";
+        let framework = framework_from_toml("x.toml", text).unwrap();
+        assert_eq!(framework.to_specs()[0].continues, ["1.1", "1.2", "1.3"]);
     }
 
     #[test]

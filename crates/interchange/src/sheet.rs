@@ -562,17 +562,18 @@ fn put(cells: &mut Vec<String>, column: u32, text: String) {
 /// as typed.
 pub fn xlsx_to_csv(bytes: &[u8]) -> Result<Vec<u8>, SheetError> {
     let mut writer = crate::csv_out::CsvWriter::new(Vec::new(), crate::csv_out::LineEnd::Lf);
-    let mut first: Option<u64> = None;
-    let mut last = 0u64;
+    // The last row written: the header is the first line, whatever row it is on.
+    let mut last: Option<u64> = None;
     let failed = |e: csv::Error| SheetError::Unreadable {
         detail: e.to_string(),
     };
     read_xlsx_rows(bytes, |number, cells| {
-        let first = *first.get_or_insert(number);
-        for _ in last + 1..number.max(first) {
-            writer.row([""]).map_err(failed)?;
+        if let Some(last) = last {
+            for _ in last + 1..number {
+                writer.row([""]).map_err(failed)?;
+            }
         }
-        last = number;
+        last = Some(number);
         writer.row(cells).map_err(failed)
     })
     .map_err(|e| match e {
@@ -814,6 +815,19 @@ mod tests {
                 "{error:?}"
             );
         }
+    }
+
+    /// Found by fuzzing (fuzz/corpus/table_xlsx/regression-header-on-row-2.parts): a sheet
+    /// whose header is on row 2 came out with an empty line first, which every CSV reader
+    /// takes for the header (the web's responses.xlsx import then found no column).
+    #[test]
+    fn xlsx_to_csv_starts_with_the_header_row_wherever_it_is() {
+        let bytes = hostile::raw_sheet_xlsx(
+            r#"<row r="2"><c r="A2" t="inlineStr"><is><t>unit_code</t></is></c></row><row r="4"><c r="A4" t="inlineStr"><is><t>01</t></is></c></row>"#,
+        );
+        let csv = String::from_utf8(xlsx_to_csv(&bytes).unwrap()).unwrap();
+        // Row 3 stays a blank line, so that rows keep their numbers counted from the header.
+        assert_eq!(csv, "unit_code\n\"\"\n01\n");
     }
 
     #[test]

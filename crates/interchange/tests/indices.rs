@@ -546,6 +546,81 @@ fn full_year(index: &str, year: i32, total: impl Fn(usize) -> Option<f64>) -> St
     csv
 }
 
+/// Found by fuzzing (fuzz/corpus/indices/regression-unit-again-without-result.csv): a table
+/// read by its headers that lists a province a second time without a result (its name written
+/// without spaces) reported the province both with its result and as "no result for 46 this
+/// year", and the export wrote both rows, so that its indices.csv did not read back to itself.
+#[test]
+fn a_unit_listed_again_without_a_result_is_a_repeat() {
+    let ctx = context();
+    let text = "2022l\npapi,,name=\n22,46,Thừa Thiên Huế\n,4,ThừaThiênHuế";
+    let report = read(
+        &ctx,
+        "indices.csv",
+        text.as_bytes(),
+        FileKind::Csv,
+        Some("papi"),
+    )
+    .unwrap();
+    let year = &report.years[0];
+    let units: Vec<&str> = year.units.iter().map(|u| u.unit_code.as_str()).collect();
+    assert_eq!(units, ["46"]);
+    let skipped: Vec<(SkipKind, Option<&str>)> = year
+        .skipped
+        .iter()
+        .map(|s| (s.kind, s.unit_code.as_deref()))
+        .collect();
+    assert_eq!(skipped, [(SkipKind::Repeated, Some("46"))]);
+    let csv = indices_csv(&report);
+    let again = read(
+        &ctx,
+        "indices.csv",
+        csv.as_bytes(),
+        FileKind::Csv,
+        Some("papi"),
+    )
+    .unwrap();
+    assert_eq!(indices_csv(&again), csv);
+}
+
+/// Found by fuzzing (fuzz/corpus/indices/regression-derived-total-published-rank.parts): a
+/// publisher's table whose total cell is empty but whose rank is given: the total is the sum
+/// of the fields, the rank is published, and the export dropped the rank with the total, so
+/// that the file read back had no rank.
+#[test]
+fn a_published_rank_beside_a_derived_total_is_exported() {
+    let ctx = context();
+    let header = [
+        "STT",
+        "Tỉnh, thành phố",
+        "Lĩnh vực 1: Công tác chỉ đạo, điều hành CCHC",
+        "Lĩnh vực 2: Xây dựng và tổ chức thực hiện văn bản quy phạm pháp luật tại tỉnh",
+        "Lĩnh vực 3: Cải cách thủ tục hành chính",
+        "Lĩnh vực 4: Cải cách tổ chức bộ máy hành chính nhà nước",
+        "Lĩnh vực 5: Cải cách chế độ công vụ",
+        "Lĩnh vực 6: Cải cách tài chính công",
+        "Lĩnh vực 7: Xây dựng và phát triển Chính phủ điện tử, Chính phủ số",
+        "Lĩnh vực 8: Tác động của cải cách hành chính",
+        "Chỉ số CCHC 2023",
+        "Xếp hạng",
+    ];
+    let text = format!(
+        "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2023\n\"{}\"\n\
+         45,An Giang,7.73,6.27,11.21,8.9,9.96,9.19,10.92,19.26,,45\n",
+        header.join("\",\"")
+    );
+    let report = read(&ctx, "par.csv", text.as_bytes(), FileKind::Csv, Some("par")).unwrap();
+    let unit = &year(&report, 2023).units[0];
+    assert!(unit.total_derived);
+    assert_eq!((unit.rank, unit.rank_published), (Some(45), true));
+    let csv = indices_csv(&report);
+    assert!(csv.contains("par,2023,89,An Giang,total,,45\n"), "{csv}");
+    let again = read(&ctx, "indices.csv", csv.as_bytes(), FileKind::Csv, None).unwrap();
+    let unit = &year(&again, 2023).units[0];
+    assert_eq!((unit.rank, unit.rank_published), (Some(45), true));
+    assert_eq!(indices_csv(&again), csv);
+}
+
 #[test]
 fn indices_csv_checks_codes_repeats_and_numbers() {
     let ctx = context();

@@ -3,7 +3,7 @@
 //! groups (docs/formats.md §7.3–§7.4). Shared by every reader, so the rules hold alike for
 //! `indices.csv` and the publishers' workbooks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chiso_domain::indices::{
     Dimension, Roster, Standing, Structure, SumFinding, UnitScope, UnitValues, derived_total,
@@ -75,6 +75,17 @@ pub(super) fn assemble(
         summaries,
     } = raw;
     let kept = keep_units(&structure, year, units, roster, &mut skipped, warnings);
+    // A unit listed again without a result (a second row found by its name) is a repeated
+    // listing, not a unit without a result: it has one already, or an earlier row said none.
+    let mut listed_once: HashSet<String> =
+        kept.iter().map(|u| u.values.unit_code.clone()).collect();
+    for skip in skipped.iter_mut().filter(|s| s.kind == SkipKind::NoResult) {
+        if let Some(code) = &skip.unit_code
+            && !listed_once.insert(code.clone())
+        {
+            skip.kind = SkipKind::Repeated;
+        }
+    }
     if kept.is_empty() {
         // A year that only gives national figures (a mean) is kept for them.
         if summaries.is_empty() {

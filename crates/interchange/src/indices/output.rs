@@ -57,8 +57,10 @@ pub fn indices_csv(report: &IndicesReport) -> String {
             };
             let mut measures = Vec::new();
             let published_rank = unit.rank.filter(|_| unit.rank_published);
-            if !unit.total_derived && (unit.total.is_some() || published_rank.is_some()) {
-                measures.push(row("total", unit.total, published_rank));
+            // A derived total is not written, but a published rank is, alone on its row.
+            let total = unit.total.filter(|_| !unit.total_derived);
+            if total.is_some() || published_rank.is_some() {
+                measures.push(row("total", total, published_rank));
             }
             for dimension in unit.dimensions.iter().chain(&unit.components) {
                 if dimension.value.is_some() {
