@@ -70,6 +70,23 @@ async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
     csrf_in(&page.text().await.unwrap()).expect("a signed-in page's token")
 }
 
+/// Starts the national indices' PDF report; the job's page.
+async fn start_report(client: &reqwest::Client, base: &str, csrf: &str) -> String {
+    let response = client
+        .post(format!("{base}/chi-so-quoc-gia/tong-quan/bao-cao"))
+        .form(&[("_csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303, "the report starts");
+    location(&response)
+}
+
+/// A page's text.
+async fn page(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_string()
 }
@@ -238,18 +255,7 @@ async fn crash_and_check(database: &TestDb, data_dir: &Path) {
     }
     let office = client();
     let csrf = login(&office, &base, "thuongtruc").await;
-    let response = office
-        .post(format!("{base}/chi-so-quoc-gia/tong-quan/bao-cao"))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status().as_u16(),
-        303,
-        "{backend:?}: the report starts"
-    );
-    let report_job = location(&response);
+    let report_job = start_report(&office, &base, &csrf).await;
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(responses_csv(IMPORT_ROWS))
@@ -275,14 +281,7 @@ async fn crash_and_check(database: &TestDb, data_dir: &Path) {
     let started = Instant::now();
     let mut seen_progress = false;
     while started.elapsed() < Duration::from_secs(120) {
-        let fragment = office
-            .get(format!("{base}{import_job}/tien-do"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let fragment = page(&office, &format!("{base}{import_job}/tien-do")).await;
         if fragment.contains("data-finished=\"true\"") {
             eprintln!("{backend:?}: the import finished before the kill");
             break;
@@ -372,37 +371,19 @@ async fn crash_and_check(database: &TestDb, data_dir: &Path) {
     // The pages of the jobs the killed process ran, and a new report.
     let office = client();
     let csrf = login(&office, &base, "thuongtruc").await;
-    let fragment = office
-        .get(format!("{base}{import_job}/tien-do"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let fragment = page(&office, &format!("{base}{import_job}/tien-do")).await;
     if stored == 0 && backend == Backend::Sqlite {
         assert!(
             fragment.contains("khởi động lại") && fragment.contains("data-finished=\"true\""),
             "{fragment}"
         );
-        let page = office
-            .get(format!("{base}{report_job}/tien-do"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(page.contains("data-finished=\"true\""), "{page}");
+        let report_page = page(&office, &format!("{base}{report_job}/tien-do")).await;
+        assert!(
+            report_page.contains("data-finished=\"true\""),
+            "{report_page}"
+        );
     }
-    let response = office
-        .post(format!("{base}/chi-so-quoc-gia/tong-quan/bao-cao"))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 303);
-    let job = location(&response);
+    let job = start_report(&office, &base, &csrf).await;
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let response = office.get(format!("{base}{job}/tep")).send().await.unwrap();
