@@ -40,6 +40,11 @@ pub enum StoreError {
     Setup(#[from] crate::setup::SetupRefusal),
     #[error("database: {0}")]
     Db(sqlx::Error),
+    /// The database cannot be reached now (no connection within the pool's timeout, the
+    /// connection broke, the server is shutting down or starting): the request may be tried
+    /// again in a moment; nothing of it was written.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     /// A wave cannot change state (`chiso_domain::wave`).
     #[error(transparent)]
     Wave(#[from] chiso_domain::wave::WaveTransitionError),
@@ -69,8 +74,26 @@ impl From<sqlx::Error> for StoreError {
                         .unwrap_or_else(|| db.message().to_string()),
                 )
             }
+            _ if is_unavailable(&error) => StoreError::Unavailable(error),
             _ => StoreError::Db(error),
         }
+    }
+}
+
+/// Whether an error says the database cannot be reached now, by its kind and, for a database
+/// error, its SQLSTATE: class 08 (connection exception), 57P01–57P03 (shut down by an
+/// administrator or a crash, cannot connect now).
+fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")),
+        _ => false,
     }
 }
 

@@ -219,6 +219,49 @@ pub enum UploadError {
         extension: String,
         actual: EvidenceKind,
     },
+    /// The file store could not keep the file (a full disk, a folder the server may not write):
+    /// nothing was stored or linked.
+    #[error("the file {name} could not be stored: {}", .problem.describe())]
+    NotStored {
+        name: String,
+        problem: StorageProblem,
+    },
+}
+
+/// Why the file store could not keep a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StorageProblem {
+    /// No space left (or a quota reached).
+    Full,
+    /// The evidence folder cannot be written (permissions, a read-only file system, a file
+    /// where a folder should be).
+    Unwritable,
+    /// Another input/output error.
+    Failed,
+}
+
+impl StorageProblem {
+    /// From the error's kind, never its text.
+    pub fn of(error: &io::Error) -> StorageProblem {
+        match error.kind() {
+            io::ErrorKind::StorageFull
+            | io::ErrorKind::QuotaExceeded
+            | io::ErrorKind::FileTooLarge => StorageProblem::Full,
+            io::ErrorKind::PermissionDenied
+            | io::ErrorKind::ReadOnlyFilesystem
+            | io::ErrorKind::NotADirectory
+            | io::ErrorKind::AlreadyExists => StorageProblem::Unwritable,
+            _ => StorageProblem::Failed,
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            StorageProblem::Full => "the disk is full",
+            StorageProblem::Unwritable => "the evidence folder cannot be written",
+            StorageProblem::Failed => "the file store failed",
+        }
+    }
 }
 
 fn megabytes(bytes: usize) -> String {
@@ -491,7 +534,14 @@ pub async fn upload(
     max_bytes: usize,
 ) -> Result<EvidenceFile, StoreError> {
     let checked = check_upload(name, bytes, max_bytes)?;
-    let hash = blobs.put(bytes).await.map_err(io_error)?;
+    // The bytes first: a file that cannot be kept is refused before any row refers to it.
+    let hash = blobs.put(bytes).await.map_err(|error| {
+        tracing::error!(%error, name, "the evidence store could not keep a file");
+        UploadError::NotStored {
+            name: name.to_string(),
+            problem: StorageProblem::of(&error),
+        }
+    })?;
     let insert = format!(
         "INSERT INTO evidence_files (sha256, size, content_type, original_name, uploaded_by, uploaded_by_name, uploaded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING RETURNING {FILE_COLUMNS}"

@@ -23,6 +23,9 @@ pub enum AppError {
     TooLarge,
     /// Too many password checks at once: try again in a moment.
     Busy,
+    /// The database cannot be reached now (restarting, the connection lost): try again in a
+    /// moment.
+    Unavailable,
     /// Input refused before the handler's own checks (a control character, a field over its
     /// limit, a field an upload form does not have); its message is already in the user's
     /// language.
@@ -60,6 +63,10 @@ impl From<StoreError> for AppError {
             StoreError::Campaign(refusal) => AppError::refused(refusal),
             StoreError::CampaignSetup(refusal) => AppError::refused(refusal),
             StoreError::Checklist(refusal) => AppError::refused(refusal),
+            StoreError::Unavailable(error) => {
+                tracing::warn!(%error, "the database is unavailable");
+                AppError::Unavailable
+            }
             other => AppError::Internal(other.into()),
         }
     }
@@ -102,6 +109,7 @@ impl AppError {
             AppError::Csrf => (StatusCode::FORBIDDEN, "common.error_csrf"),
             AppError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "common.error_too_large"),
             AppError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "common.error_busy"),
+            AppError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "common.error_unavailable"),
             AppError::Conflict(constraint) => {
                 tracing::info!(%constraint, "conflict");
                 (StatusCode::CONFLICT, "common.error_conflict")

@@ -10,7 +10,7 @@ use chiso_domain::assessment::{
 use chiso_domain::campaign::CampaignState;
 use chiso_domain::compute::ScoreError;
 use chiso_domain::rule::RuleError;
-use chiso_store::evidence::{EvidenceKind, UploadError};
+use chiso_store::evidence::{EvidenceKind, StorageProblem, UploadError};
 
 use super::Describe;
 use crate::app::self_assessment::field_error::{FieldProblem, LeafField, LeafFieldError};
@@ -459,6 +459,11 @@ pub fn upload_refusal(lang: Lang, name: Option<&str>, error: &UploadError) -> St
             "assessment.upload_mismatch",
             &[("ext", extension), ("kind", &kind(*actual))],
         ),
+        UploadError::NotStored { problem, .. } => t(match problem {
+            StorageProblem::Full => "assessment.upload_disk_full",
+            StorageProblem::Unwritable => "assessment.upload_unwritable",
+            StorageProblem::Failed => "assessment.upload_store_failed",
+        }),
     };
     match name {
         Some(name) => i18n::fill(
@@ -477,7 +482,8 @@ impl Describe for UploadError {
             | UploadError::TooLarge { name, .. }
             | UploadError::Executable { name }
             | UploadError::UnknownContent { name }
-            | UploadError::Mismatch { name, .. } => Some(name.as_str()),
+            | UploadError::Mismatch { name, .. }
+            | UploadError::NotStored { name, .. } => Some(name.as_str()),
             UploadError::UnsupportedExtension { .. } => None,
         };
         upload_refusal(lang, name, self)
@@ -486,6 +492,11 @@ impl Describe for UploadError {
     fn status(&self) -> StatusCode {
         match self {
             UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            UploadError::NotStored {
+                problem: StorageProblem::Full,
+                ..
+            } => StatusCode::INSUFFICIENT_STORAGE,
+            UploadError::NotStored { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }

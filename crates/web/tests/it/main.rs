@@ -29,6 +29,7 @@ mod results_pages;
 mod returns;
 mod scale_out;
 mod survey_form;
+mod storage_faults;
 mod survey_microdata;
 mod surveys;
 mod templates;

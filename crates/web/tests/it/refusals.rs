@@ -343,6 +343,18 @@ fn upload_errors() -> Vec<UploadError> {
             extension: "pdf".into(),
             actual: EvidenceKind::Docx,
         },
+        UploadError::NotStored {
+            name: name(),
+            problem: chiso_store::evidence::StorageProblem::Full,
+        },
+        UploadError::NotStored {
+            name: name(),
+            problem: chiso_store::evidence::StorageProblem::Unwritable,
+        },
+        UploadError::NotStored {
+            name: name(),
+            problem: chiso_store::evidence::StorageProblem::Failed,
+        },
     ];
     for error in &all {
         match error {
@@ -351,7 +363,8 @@ fn upload_errors() -> Vec<UploadError> {
             | UploadError::Executable { .. }
             | UploadError::UnsupportedExtension { .. }
             | UploadError::UnknownContent { .. }
-            | UploadError::Mismatch { .. } => {}
+            | UploadError::Mismatch { .. }
+            | UploadError::NotStored { .. } => {}
         }
     }
     all

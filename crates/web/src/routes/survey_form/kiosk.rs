@@ -134,6 +134,8 @@ enum ApiRefusal {
     },
     NotFound,
     Conflict,
+    /// The database cannot be reached now: send again in a moment.
+    Unavailable,
     Internal,
 }
 
@@ -161,6 +163,7 @@ impl Describe for ApiRefusal {
             }
             ApiRefusal::NotFound => fill("not_found", &[]),
             ApiRefusal::Conflict => fill("conflict", &[]),
+            ApiRefusal::Unavailable => fill("unavailable", &[]),
             ApiRefusal::Internal => fill("internal", &[]),
         }
     }
@@ -183,6 +186,9 @@ impl From<AppError> for ApiError {
             AppError::Conflict(constraint) => {
                 tracing::info!(%constraint, "device API conflict");
                 ApiError::api(StatusCode::CONFLICT, ApiRefusal::Conflict)
+            }
+            AppError::Unavailable => {
+                ApiError::api(StatusCode::SERVICE_UNAVAILABLE, ApiRefusal::Unavailable)
             }
             AppError::TooLarge => ApiError::api(
                 StatusCode::PAYLOAD_TOO_LARGE,
