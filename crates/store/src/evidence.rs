@@ -100,15 +100,20 @@ impl BlobStore for LocalBlobStore {
             tokio::fs::create_dir_all(&tmp_dir).await?;
             let suffix: u64 = rand::random();
             let tmp = tmp_dir.join(format!("{hash}.{suffix:016x}.tmp"));
-            let written = async {
-                use tokio::io::AsyncWriteExt;
-                let mut file = tokio::fs::File::create(&tmp).await?;
-                file.write_all(bytes).await?;
-                file.sync_all().await?;
+            // Written and synced on a blocking thread with the standard library: tokio's file
+            // reports a failed background write (a full disk) only to a later flush, and a
+            // `sync_all` after `write_all` alone returned success for a truncated file.
+            let (owned, tmp_path, final_path) = (bytes.to_vec(), tmp.clone(), path.clone());
+            let written = tokio::task::spawn_blocking(move || {
+                use std::io::Write;
+                let mut file = std::fs::File::create(&tmp_path)?;
+                file.write_all(&owned)?;
+                file.sync_all()?;
                 drop(file);
-                tokio::fs::rename(&tmp, &path).await
-            }
-            .await;
+                std::fs::rename(&tmp_path, &final_path)
+            })
+            .await
+            .unwrap_or_else(|joined| Err(io::Error::other(joined)));
             if written.is_err() {
                 let _ = tokio::fs::remove_file(&tmp).await;
             }

@@ -57,19 +57,39 @@ async fn an_unwritable_evidence_folder_refuses_the_upload_and_refers_to_nothing(
         std::fs::write(&folder, b"not a folder").unwrap();
         let (status, body) = upload(&app, sheet, leaf, pdf("unwritable")).await;
         assert_eq!(status, 503, "{backend:?}: {body}");
-        assert!(body.contains("thư mục lưu tài liệu của máy chủ không ghi được"), "{body}");
-        assert!(evidence::files_for_sheet(&app.db, sheet).await.unwrap().is_empty());
+        assert!(
+            body.contains("thư mục lưu tài liệu của máy chủ không ghi được"),
+            "{body}"
+        );
+        assert!(
+            evidence::files_for_sheet(&app.db, sheet)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         std::fs::remove_file(&folder).unwrap();
         let (status, _) = upload(&app, sheet, leaf, pdf("unwritable")).await;
-        assert!(status < 400, "{backend:?}: stored once the folder is right: {status}");
-        assert_eq!(evidence::files_for_sheet(&app.db, sheet).await.unwrap().len(), 1);
+        assert!(
+            status < 400,
+            "{backend:?}: stored once the folder is right: {status}"
+        );
+        assert_eq!(
+            evidence::files_for_sheet(&app.db, sheet)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }
 
 #[tokio::test]
 async fn a_full_disk_refuses_the_upload_and_leaves_no_partial_file() {
     let root = std::env::var("USER").as_deref() == Ok("root")
-        || Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
+        || Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| o.stdout == b"0\n");
     if !root {
         assert!(std::env::var_os("CI").is_none(), "CI runs as root");
         eprintln!("not root: the full-disk test (a tmpfs mount) is skipped");
@@ -97,10 +117,21 @@ async fn a_full_disk_refuses_the_upload_and_leaves_no_partial_file() {
         assert_eq!(status, 507, "{backend:?}: {body}");
         assert!(body.contains("máy chủ đã hết chỗ lưu trữ"), "{body}");
         assert_eq!(leftovers, 0, "{backend:?}: no partial file left");
-        assert!(evidence::files_for_sheet(&app.db, sheet).await.unwrap().is_empty());
+        assert!(
+            evidence::files_for_sheet(&app.db, sheet)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // With room again, the same file is stored.
         let (status, _) = upload(&app, sheet, leaf, big_pdf(200 * 1024)).await;
         assert!(status < 400, "{backend:?}: {status}");
-        assert_eq!(evidence::files_for_sheet(&app.db, sheet).await.unwrap().len(), 1);
+        assert_eq!(
+            evidence::files_for_sheet(&app.db, sheet)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }
