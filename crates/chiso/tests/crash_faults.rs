@@ -24,7 +24,7 @@ use chiso_store::surveys::{self, WaveFields};
 use chiso_store::testing::{self, TestDb};
 use chiso_store::units::{self, UnitFields};
 use chiso_store::{Actor, Backend, Db, assessments, campaigns, frameworks};
-use common::start_server;
+use common::{login, start_server};
 
 const IMPORT_ROWS: usize = 200_000;
 
@@ -35,39 +35,6 @@ fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap()
-}
-
-fn csrf_in(html: &str) -> Option<String> {
-    let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_string())
-}
-
-/// Signs in a demo account; returns the session's form token.
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
-    let page = client
-        .get(format!("{base}/dang-nhap"))
-        .send()
-        .await
-        .unwrap();
-    let token = csrf_in(&page.text().await.unwrap()).expect("the login form's token");
-    let response = client
-        .post(format!("{base}/dang-nhap"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", username),
-            ("password", chiso_web::demo::PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 303, "login as {username}");
-    let page = client
-        .get(format!("{base}/doi-mat-khau"))
-        .send()
-        .await
-        .unwrap();
-    csrf_in(&page.text().await.unwrap()).expect("a signed-in page's token")
 }
 
 /// Starts the national indices' PDF report; the job's page.

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chiso_store::testing;
-use common::start_server;
+use common::{login, start_server};
 
 /// How long the database is down.
 const OUTAGE_SECONDS: u64 = 12;
@@ -45,12 +45,6 @@ impl Drop for StartOnDrop {
     }
 }
 
-fn csrf_in(html: &str) -> Option<String> {
-    let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].to_string())
-}
-
 #[derive(Default, Debug)]
 struct Seen {
     ok: usize,
@@ -79,23 +73,7 @@ async fn a_restarted_postgresql_gives_clean_503s_and_the_service_recovers_by_its
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let login = client
-        .get(format!("{base}/dang-nhap"))
-        .send()
-        .await
-        .unwrap();
-    let token = csrf_in(&login.text().await.unwrap()).unwrap();
-    let response = client
-        .post(format!("{base}/dang-nhap"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "xemketqua"),
-            ("password", chiso_web::demo::PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
+    login(&client, &base, "xemketqua").await;
     assert_eq!(
         client
             .get(format!("{base}/don-vi"))

@@ -148,3 +148,37 @@ pub async fn kiosk_wave(db: &chiso_store::Db) -> (i64, i64, String) {
             .unwrap();
     (wave, unit, key)
 }
+
+/// The `_csrf` value of the first form in a page.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let start = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_string())
+}
+
+/// Signs in a demo account; returns the session's form token.
+pub async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
+    let page = client
+        .get(format!("{base}/dang-nhap"))
+        .send()
+        .await
+        .unwrap();
+    let token = csrf_in(&page.text().await.unwrap()).expect("the login form's token");
+    let response = client
+        .post(format!("{base}/dang-nhap"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", username),
+            ("password", chiso_web::demo::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303, "login as {username}");
+    let page = client
+        .get(format!("{base}/doi-mat-khau"))
+        .send()
+        .await
+        .unwrap();
+    csrf_in(&page.text().await.unwrap()).expect("a signed-in page's token")
+}
