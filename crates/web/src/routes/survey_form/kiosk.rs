@@ -593,6 +593,23 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_database_is_a_503_with_its_own_code() {
+        let error = ApiError::from(AppError::Unavailable);
+        assert_eq!(
+            (error.status, error.code.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        );
+        // A pool that found no connection in time is that refusal, typed by its kind.
+        let store = chiso_store::StoreError::from(sqlx::Error::PoolTimedOut);
+        assert!(matches!(store, chiso_store::StoreError::Unavailable(_)));
+        let error = ApiError::from(store);
+        assert_eq!(
+            (error.status, error.code.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        );
+    }
+
+    #[test]
     fn the_language_is_the_first_one_the_device_accepts_vietnamese_by_default() {
         let headers = |value: &str| {
             let mut headers = HeaderMap::new();
